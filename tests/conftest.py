@@ -1,0 +1,103 @@
+"""Every test gets its own caseload file; nothing touches the user's data."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from datetime import date
+
+import pytest
+from typer.testing import CliRunner
+
+from therapy_cli.cli import app
+from therapy_cli.db import open_database
+
+TODAY = "2026-11-27"  # a Friday
+
+
+@pytest.fixture(autouse=True)
+def isolated(tmp_path, monkeypatch):
+    """Point THERAPY_DB at tmp_path and pin today, so no test reads the user's data or clock."""
+    monkeypatch.setenv("THERAPY_DB", str(tmp_path / "caseload.db"))
+    monkeypatch.setenv("THERAPY_TODAY", TODAY)
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg"))
+    monkeypatch.delenv("THERAPY_DEBUG", raising=False)
+    monkeypatch.setenv("TZ", "Europe/London")
+    return tmp_path
+
+
+@pytest.fixture
+def db_path(tmp_path):
+    return tmp_path / "caseload.db"
+
+
+@pytest.fixture
+def db(db_path):
+    """A migrated database for domain tests, in Europe/London, today pinned."""
+    database = open_database(db_path, today=date.fromisoformat(TODAY))
+    database.execute("INSERT INTO settings (key, value) VALUES ('timezone', 'Europe/London')")
+    yield database
+    database.close()
+
+
+class Result:
+    def __init__(self, result):
+        self.exit_code = result.exit_code
+        self.stdout = result.stdout
+        self.stderr = result.stderr
+        self.exception = result.exception
+
+    def json(self):
+        return json.loads(self.stdout)
+
+
+@pytest.fixture
+def cli():
+    """Run the CLI in-process: cli('client', 'add', 'X') → Result(exit_code, stdout, stderr)."""
+    runner = CliRunner()
+
+    def run(*args, input=None):
+        result = runner.invoke(app, [str(a) for a in args], input=input)
+        if result.exception and not isinstance(result.exception, SystemExit):
+            raise result.exception
+        return Result(result)
+
+    return run
+
+
+@pytest.fixture
+def jcli(cli):
+    """Run a command with --json and return the parsed output (asserting exit 0)."""
+    def run(*args):
+        result = cli(*args, "--json")
+        assert result.exit_code == 0, result.stderr
+        return result.json()
+
+    return run
+
+
+def snapshot(path) -> dict:
+    """Every row of every table: compare before and after a refused command."""
+    conn = sqlite3.connect(path)
+    try:
+        tables = [r[0] for r in conn.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name")]
+        return {t: conn.execute(f"SELECT * FROM {t} ORDER BY rowid").fetchall() for t in tables}
+    finally:
+        conn.close()
+
+
+def assert_refused(cli, db_path, *args, code=1, match=None):
+    """The command fails with one `Error:` line (or a usage error) and changes nothing."""
+    cli("db", "init")
+    before = snapshot(db_path)
+    result = cli(*args)
+    assert result.exit_code == code, (result.exit_code, result.stdout, result.stderr)
+    if code == 1:
+        lines = result.stderr.strip().splitlines()
+        assert len(lines) == 1 and lines[0].startswith("Error: "), result.stderr
+        if match:
+            assert match.lower() in lines[0].lower(), lines[0]
+    assert "Traceback" not in result.stderr
+    assert snapshot(db_path) == before
+    return result

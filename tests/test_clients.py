@@ -1,0 +1,142 @@
+"""Clients, units, contacts and referrals: domain and CLI."""
+
+import json
+
+from conftest import assert_refused, snapshot
+
+
+def test_add_client_is_waiting_with_spec_keys(jcli):
+    record = jcli("client", "add", "Alex Morgan", "--dob", "1990-04-02", "--referred-on", "2026-11-01",
+                  "--referral-source", "GP")
+    for key in ("id", "name", "kind", "status", "members", "date_of_birth", "referred_on",
+                "referral_source", "discharged_on"):
+        assert key in record
+    assert record["status"] == "waiting"
+    assert record["kind"] == "individual"
+    assert record["date_of_birth"] == "1990-04-02"
+    assert record["members"] == []
+
+
+def test_couple_members_must_be_individuals(jcli, cli, db_path):
+    jcli("client", "add", "Alex Morgan")
+    jcli("client", "add", "Sam Morgan")
+    couple = jcli("client", "add", "The Morgans", "--kind", "couple", "--member", "Alex", "--member", "Sam")
+    assert [m["name"] for m in couple["members"]] == ["Alex Morgan", "Sam Morgan"]
+    assert_refused(cli, db_path, "client", "add", "Nested", "--kind", "group", "--member", "The Morgans",
+                   match="individual")
+
+
+def test_name_fragment_and_ambiguity(jcli, cli, db_path):
+    jcli("client", "add", "Alex Morgan")
+    jcli("client", "add", "Sam Morgan")
+    assert jcli("client", "show", "sam")["name"] == "Sam Morgan"
+    result = assert_refused(cli, db_path, "client", "show", "morgan", match="matches 2")
+    assert "#1 Alex Morgan" in result.stderr and "#2 Sam Morgan" in result.stderr
+    assert_refused(cli, db_path, "client", "show", "99", match="no client with id 99")
+    assert_refused(cli, db_path, "client", "show", "nobody", match="no client matches")
+
+
+def test_exact_name_wins_over_fragment(jcli):
+    jcli("client", "add", "Ann")
+    jcli("client", "add", "Joanne Annis")
+    assert jcli("client", "show", "ann")["name"] == "Ann"
+
+
+def test_bad_dates_are_refused_and_nothing_changes(cli, db_path):
+    assert_refused(cli, db_path, "client", "add", "X", "--dob", "2026-02-30", match="does not exist")
+    assert_refused(cli, db_path, "client", "add", "X", "--dob", "2030-01-01", match="future")
+    assert_refused(cli, db_path, "client", "add", "X", "--dob", "02/03/1990", match="not a date")
+    assert_refused(cli, db_path, "client", "add", "   ", match="empty")
+    assert_refused(cli, db_path, "client", "add", "X", "--email", "nope", match="email")
+    assert_refused(cli, db_path, "client", "add", "X", "--kind", "tribe", code=2)
+
+
+def test_discharge_and_reopen(jcli, cli, db_path):
+    jcli("client", "add", "Alex Morgan", "--referred-on", "2026-10-01")
+    record = jcli("client", "discharge", "alex", "--on", "2026-11-20", "--reason", "planned ending")
+    assert record["status"] == "discharged" and record["discharged_on"] == "2026-11-20"
+    assert_refused(cli, db_path, "client", "discharge", "alex", match="already discharged")
+    record = jcli("client", "reopen", "alex")
+    assert record["status"] == "waiting" and record["discharged_on"] is None
+    assert_refused(cli, db_path, "client", "discharge", "alex", "--on", "2026-09-01", match="before the referral")
+
+
+def test_join_and_leave_bound_membership(jcli, cli, db_path):
+    jcli("client", "add", "Group A", "--kind", "group")
+    jcli("client", "add", "Jo Bloggs")
+    unit = jcli("client", "join", "Group A", "Jo", "--on", "2026-11-03")
+    assert unit["members"][0]["joined_on"] == "2026-11-03"
+    assert_refused(cli, db_path, "client", "join", "Group A", "Jo", match="already belongs")
+    unit = jcli("client", "leave", "Group A", "Jo", "--on", "2026-11-24")
+    assert unit["members"][0]["left_on"] == "2026-11-24"
+    assert_refused(cli, db_path, "client", "leave", "Group A", "Jo", match="not a current member")
+    assert_refused(cli, db_path, "client", "join", "Jo", "Group A", match="individual client")
+
+
+def test_members_on_a_date(db):
+    from datetime import date
+
+    from therapy_cli import clients
+
+    unit = clients.add_client(db, "Family F", "family")
+    a = clients.add_client(db, "Ann F")
+    b = clients.add_client(db, "Ben F")
+    clients.join(db, str(unit["id"]), str(a["id"]), date(2026, 11, 1))
+    clients.join(db, str(unit["id"]), str(b["id"]), date(2026, 11, 10))
+    clients.leave(db, str(unit["id"]), str(a["id"]), date(2026, 11, 20))
+    names = lambda day: [m["name"] for m in clients.members_of(db, unit["id"], day)]
+    assert names(date(2026, 10, 31)) == []
+    assert names(date(2026, 11, 5)) == ["Ann F"]
+    assert names(date(2026, 11, 20)) == ["Ann F", "Ben F"]
+    assert names(date(2026, 11, 21)) == ["Ben F"]
+
+
+def test_edit_changes_only_given_fields(jcli, cli, db_path):
+    jcli("client", "add", "Alex Morgan", "--phone", "0123")
+    record = jcli("client", "edit", "alex", "--email", "alex@example.org")
+    assert record["email"] == "alex@example.org" and record["phone"] == "0123"
+    assert_refused(cli, db_path, "client", "edit", "alex", match="nothing to change")
+
+
+def test_contacts_referrals_in_and_out(jcli, cli, db_path):
+    contact = jcli("contact", "add", "Dr Priya Shah", "--role", "GP", "--org", "Hillside")
+    assert contact["id"] == 1 and contact["role"] == "GP"
+    client = jcli("client", "add", "Alex Morgan", "--referred-by", "shah")
+    assert client["referred_by"] == contact["id"] and client["referred_by_name"] == "Dr Priya Shah"
+    referral = jcli("client", "refer", "alex", "--to", "priya", "--reason", "medication review")
+    assert referral["contact_name"] == "Dr Priya Shah" and referral["referred_on"] == "2026-11-27"
+    rows = jcli("contact", "list")
+    assert rows[0]["referrals_in"] == 1 and rows[0]["referrals_out"] == 1
+    assert_refused(cli, db_path, "client", "refer", "alex", "--to", "nobody", match="no contact")
+
+
+def test_export_holds_everything(jcli, cli, db_path):
+    jcli("contact", "add", "Dr Shah")
+    jcli("client", "add", "Alex Morgan", "--referred-by", "shah")
+    jcli("client", "refer", "alex", "--to", "shah")
+    result = cli("client", "export", "alex")
+    assert result.exit_code == 0
+    data = json.loads(result.stdout)
+    assert data["client"]["name"] == "Alex Morgan"
+    assert data["referral_in"]["contact_name"] == "Dr Shah"
+    assert data["referrals_out"][0]["contact_name"] == "Dr Shah"
+    assert [a["action"] for a in data["audit"]] == ["add", "refer"]
+    for key in ("sessions", "notes", "plans", "measures", "goals"):
+        assert key in data
+
+
+def test_export_to_file_is_private(jcli, cli, tmp_path):
+    jcli("client", "add", "Alex Morgan")
+    out = tmp_path / "sar.json"
+    assert cli("client", "export", "alex", "--output", out).exit_code == 0
+    assert out.stat().st_mode & 0o777 == 0o600
+    assert json.loads(out.read_text())["client"]["id"] == 1
+
+
+def test_list_filters_and_csv(jcli, cli):
+    jcli("client", "add", "Alex Morgan")
+    jcli("client", "add", "Group A", "--kind", "group")
+    assert [r["name"] for r in jcli("client", "list", "--kind", "group")] == ["Group A"]
+    result = cli("client", "list", "--csv")
+    assert result.stdout.splitlines()[0].startswith("id,name,kind,status")
+    assert len(result.stdout.splitlines()) == 3

@@ -1,0 +1,3 @@
+from therapy_cli.cli import main
+
+main()

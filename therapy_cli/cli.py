@@ -1,0 +1,106 @@
+"""The root command: global options, the command groups, and the one error → exit translation."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import sys
+from typing import Annotated, Optional
+
+import typer
+from typer.core import TyperGroup
+
+from therapy_cli import ISSUES_URL, __version__
+from therapy_cli.commands._common import STATE
+from therapy_cli.errors import TherapyError
+
+
+class TherapyGroup(TyperGroup):
+    """Turns every TherapyError into `Error: …` and its exit code, in one place."""
+
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except TherapyError as exc:
+            print(f"Error: {exc}", file=sys.stderr)
+            raise typer.Exit(exc.exit_code) from None
+        except sqlite3.OperationalError as exc:
+            if os.environ.get("THERAPY_DEBUG"):
+                raise
+            text = str(exc)
+            if "locked" in text or "busy" in text:
+                print("Error: the database is busy (another therapy command holds it); try again", file=sys.stderr)
+            else:
+                print(f"Error: the database could not complete the request ({text}); nothing was changed",
+                      file=sys.stderr)
+            raise typer.Exit(1) from None
+        except (typer.Exit, typer.Abort, KeyboardInterrupt):
+            raise
+        except Exception as exc:
+            if os.environ.get("THERAPY_DEBUG") or exc.__class__.__module__.startswith(("click", "typer")):
+                raise
+            # Never show locals or arguments: they may hold client data.
+            print(f"Error: internal error ({exc.__class__.__name__}); nothing was changed. "
+                  f"Please report it at {ISSUES_URL} (THERAPY_DEBUG=1 shows the details).", file=sys.stderr)
+            raise typer.Exit(1) from None
+
+
+app = typer.Typer(
+    cls=TherapyGroup,
+    name="therapy",
+    help="A private, scriptable caseload tool for psychotherapists and counsellors.\n\n"
+         "Example: therapy client add 'Alex Morgan' --referred-on today",
+    no_args_is_help=True,
+    add_completion=False,
+    rich_markup_mode=None,
+    pretty_exceptions_enable=False,
+    pretty_exceptions_show_locals=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        print(f"therapy {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def root(
+    db: Annotated[Optional[str], typer.Option(
+        "--db", metavar="PATH", help="Database file (default: THERAPY_DB, then caseload.db in the user data dir).")] = None,
+    today: Annotated[Optional[str], typer.Option(
+        "--today", metavar="DATE", envvar="THERAPY_TODAY",
+        help="Compute every relative date from this day (reproducible reports and cron runs).")] = None,
+    version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
+                                          help="Show the version and exit.")] = False,
+) -> None:
+    """A private, scriptable caseload tool for psychotherapists and counsellors."""
+    from datetime import date
+
+    os.umask(0o077)
+    STATE.db = db
+    STATE.today = None
+    if today:
+        from therapy_cli.dates import parse_date
+
+        try:
+            STATE.today = parse_date(today, date.today(), "--today")
+        except TherapyError as exc:
+            raise typer.BadParameter(str(exc), param_hint="--today") from None
+
+
+def _register() -> None:
+    from therapy_cli.commands import client, config, contact, db
+
+    app.add_typer(client.app, name="client")
+    app.add_typer(contact.app, name="contact")
+    app.add_typer(db.app, name="db")
+    app.add_typer(config.app, name="config")
+
+
+_register()
+
+
+def main() -> None:
+    app()

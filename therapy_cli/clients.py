@@ -1,0 +1,412 @@
+"""Clients and the units of work: individuals, couples, families and groups."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+
+from therapy_cli.db import Database, utc_now
+from therapy_cli.errors import Ambiguous, Conflict, InvalidValue, NotFound
+
+KINDS = ("individual", "couple", "family", "group")
+STATUSES = ("waiting", "active", "discharged")
+UNIT_KINDS = ("couple", "family", "group")
+MAX_NAME = 200
+
+CLIENT_COLUMNS = ["id", "name", "kind", "status", "referred_on", "discharged_on"]
+
+
+# -- finding records ---------------------------------------------------------
+
+def match_one(db: Database, table: str, text: str, what: str) -> dict:
+    """A record by id or by a case-insensitive fragment of its name matching exactly one."""
+    value = (text or "").strip()
+    if not value:
+        raise InvalidValue(f"a {what} id or name is required")
+    if value.isdigit():
+        row = db.one(f"SELECT * FROM {table} WHERE id = ?", (int(value),))
+        if row is None:
+            raise NotFound(f"no {what} with id {value}")
+        return row
+    rows = db.query(f"SELECT * FROM {table} WHERE instr(lower(name), lower(?)) > 0 ORDER BY id", (value,))
+    if len(rows) > 1:
+        exact = [r for r in rows if r["name"].lower() == value.lower()]
+        if len(exact) == 1:
+            return exact[0]
+        listed = ", ".join(f"#{r['id']} {r['name']}" for r in rows[:10])
+        more = f" and {len(rows) - 10} more" if len(rows) > 10 else ""
+        raise Ambiguous(f"{value!r} matches {len(rows)} {what}s: {listed}{more}; use the id or more of the name")
+    if not rows:
+        raise NotFound(f"no {what} matches {value!r}; use the id or part of the name")
+    return rows[0]
+
+
+def find_client(db: Database, text: str) -> dict:
+    return match_one(db, "clients", text, "client")
+
+
+def initials(name: str) -> str:
+    """`Alex Morgan` → `A.M.`: how supervision output names a case."""
+    return "".join(f"{part[0].upper()}." for part in name.split() if part[:1].isalpha()) or "?"
+
+
+def case_label(client: dict) -> str:
+    return f"#{client['id']} {initials(client['name'])}"
+
+
+# -- validation --------------------------------------------------------------
+
+def clean_name(name: str, what: str = "name") -> str:
+    value = " ".join((name or "").split())
+    if not value:
+        raise InvalidValue(f"{what} must not be empty")
+    if len(value) > MAX_NAME:
+        raise InvalidValue(f"{what} must be at most {MAX_NAME} characters")
+    if any(ord(ch) < 32 for ch in value):
+        raise InvalidValue(f"{what} must not contain control characters")
+    return value
+
+
+def clean_text(value: str | None, what: str, limit: int = 2000) -> str | None:
+    if value is None:
+        return None
+    value = value.strip()
+    if len(value) > limit:
+        raise InvalidValue(f"{what} must be at most {limit} characters")
+    return value or None
+
+
+def clean_email(value: str | None) -> str | None:
+    value = clean_text(value, "email", 254)
+    if value is not None and ("@" not in value or " " in value or value.startswith("@") or value.endswith("@")):
+        raise InvalidValue(f"email {value!r} is not an email address")
+    return value
+
+
+def clean_phone(value: str | None) -> str | None:
+    value = clean_text(value, "phone", 40)
+    if value is not None and not all(ch.isdigit() or ch in "+-() ." for ch in value):
+        raise InvalidValue(f"phone {value!r} may hold digits, spaces and + - ( ) . only")
+    return value
+
+
+def check_not_future(day: date | None, today: date, what: str) -> None:
+    if day is not None and day > today:
+        raise InvalidValue(f"{what} {day.isoformat()} is in the future (today is {today.isoformat()})")
+
+
+def check_birth(day: date | None, today: date) -> None:
+    if day is None:
+        return
+    check_not_future(day, today, "date of birth")
+    if day.year < 1900:
+        raise InvalidValue(f"date of birth {day.isoformat()} is before 1900")
+
+
+# -- records -----------------------------------------------------------------
+
+def members_of(db: Database, unit_id: int, on: date | None = None) -> list[dict]:
+    """Members of a unit; with `on`, those belonging that day (the leaving day included)."""
+    sql = ("SELECT m.member_id AS id, c.name, m.joined_on, m.left_on FROM memberships m "
+           "JOIN clients c ON c.id = m.member_id WHERE m.unit_id = ?")
+    params: list = [unit_id]
+    if on is not None:
+        sql += " AND (m.joined_on IS NULL OR m.joined_on <= ?) AND (m.left_on IS NULL OR m.left_on >= ?)"
+        params += [on.isoformat(), on.isoformat()]
+    return db.query(sql + " ORDER BY m.id", params)
+
+
+def client_record(db: Database, client_id: int) -> dict:
+    """The client as SPEC's JSON: id, name, kind, status, members, dates, referral."""
+    row = db.get("clients", client_id, "client")
+    referrer = None
+    if row["referred_by"] is not None:
+        referrer = db.scalar("SELECT name FROM contacts WHERE id = ?", (row["referred_by"],))
+    members = members_of(db, client_id) if row["kind"] in UNIT_KINDS else []
+    return {
+        "id": row["id"],
+        "name": row["name"],
+        "kind": row["kind"],
+        "status": row["status"],
+        "members": members,
+        "date_of_birth": row["date_of_birth"],
+        "email": row["email"],
+        "phone": row["phone"],
+        "referred_on": row["referred_on"],
+        "referral_source": row["referral_source"],
+        "referred_by": row["referred_by"],
+        "referred_by_name": referrer,
+        "first_attended_on": row["first_attended_on"],
+        "discharged_on": row["discharged_on"],
+        "discharge_reason": row["discharge_reason"],
+        "erased_on": row["erased_on"],
+    }
+
+
+def add_client(db: Database, name: str, kind: str = "individual", members: list[str] = (),
+               date_of_birth: date | None = None, email: str | None = None, phone: str | None = None,
+               referred_on: date | None = None, referral_source: str | None = None,
+               referred_by: str | None = None) -> dict:
+    if kind not in KINDS:
+        raise InvalidValue(f"kind {kind!r} is not one of {', '.join(KINDS)}")
+    name = clean_name(name)
+    check_birth(date_of_birth, db.today)
+    check_not_future(referred_on, db.today, "referral date")
+    if members and kind == "individual":
+        raise InvalidValue("an individual client has no members; use --kind couple, family or group")
+    member_rows = [find_client(db, m) for m in members]
+    _check_members(member_rows)
+    if kind == "couple" and len(member_rows) > 2:
+        raise InvalidValue("a couple has at most two members")
+    contact_id = None
+    if referred_by:
+        from therapy_cli.contacts import find_contact
+
+        contact_id = find_contact(db, referred_by)["id"]
+    client_id = db.insert("clients", {
+        "name": name, "kind": kind, "status": "waiting",
+        "date_of_birth": _iso(date_of_birth), "email": clean_email(email), "phone": clean_phone(phone),
+        "referred_on": _iso(referred_on), "referral_source": clean_text(referral_source, "referral source", 200),
+        "referred_by": contact_id, "created_at": utc_now(),
+    })
+    for member in member_rows:
+        db.insert("memberships", {"unit_id": client_id, "member_id": member["id"]})
+    db.audit("add", "client", client_id, f"{kind} client added", client_id)
+    return client_record(db, client_id)
+
+
+def _check_members(rows: list[dict], unit_id: int | None = None) -> None:
+    seen = set()
+    for row in rows:
+        if row["kind"] != "individual":
+            raise InvalidValue(f"#{row['id']} is a {row['kind']}; members must be individual clients")
+        if row["id"] == unit_id:
+            raise InvalidValue("a unit cannot be a member of itself")
+        if row["id"] in seen:
+            raise InvalidValue(f"#{row['id']} is named twice as a member")
+        seen.add(row["id"])
+
+
+def list_clients(db: Database, status: str | None = None, kind: str | None = None,
+                 limit: int | None = None) -> list[dict]:
+    if status and status not in STATUSES:
+        raise InvalidValue(f"status {status!r} is not one of {', '.join(STATUSES)}")
+    if kind and kind not in KINDS:
+        raise InvalidValue(f"kind {kind!r} is not one of {', '.join(KINDS)}")
+    sql = ("SELECT id, name, kind, status, date_of_birth, referred_on, referral_source, discharged_on "
+           "FROM clients WHERE erased_on IS NULL")
+    params: list = []
+    if status:
+        sql += " AND status = ?"
+        params.append(status)
+    if kind:
+        sql += " AND kind = ?"
+        params.append(kind)
+    sql += " ORDER BY name COLLATE NOCASE, id"
+    if limit:
+        sql += " LIMIT ?"
+        params.append(limit)
+    return db.query(sql, params)
+
+
+EDITABLE = ("name", "date_of_birth", "email", "phone", "referred_on", "referral_source", "referred_by")
+
+
+def edit_client(db: Database, client: dict, **changes) -> dict:
+    """Change the fields given (None = leave alone)."""
+    values: dict = {}
+    if changes.get("name") is not None:
+        values["name"] = clean_name(changes["name"])
+    if changes.get("date_of_birth") is not None:
+        check_birth(changes["date_of_birth"], db.today)
+        values["date_of_birth"] = changes["date_of_birth"].isoformat()
+    if changes.get("email") is not None:
+        values["email"] = clean_email(changes["email"])
+    if changes.get("phone") is not None:
+        values["phone"] = clean_phone(changes["phone"])
+    if changes.get("referred_on") is not None:
+        check_not_future(changes["referred_on"], db.today, "referral date")
+        values["referred_on"] = changes["referred_on"].isoformat()
+    if changes.get("referral_source") is not None:
+        values["referral_source"] = clean_text(changes["referral_source"], "referral source", 200)
+    if changes.get("referred_by") is not None:
+        from therapy_cli.contacts import find_contact
+
+        values["referred_by"] = find_contact(db, changes["referred_by"])["id"]
+    if not values:
+        raise InvalidValue("nothing to change; give at least one option (see --help)")
+    db.update("clients", client["id"], values)
+    db.audit("edit", "client", client["id"], "changed " + ", ".join(sorted(values)), client["id"])
+    return client_record(db, client["id"])
+
+
+def discharge(db: Database, client: dict, on: date | None = None, reason: str | None = None) -> dict:
+    if client["status"] == "discharged":
+        raise Conflict(f"client #{client['id']} was already discharged on {client['discharged_on']}")
+    day = on or db.today
+    check_not_future(day, db.today, "discharge date")
+    if client["referred_on"] and day.isoformat() < client["referred_on"]:
+        raise InvalidValue(f"discharge date {day.isoformat()} is before the referral ({client['referred_on']})")
+    db.update("clients", client["id"], {"status": "discharged", "discharged_on": day.isoformat(),
+                                        "discharge_reason": clean_text(reason, "reason", 500)})
+    db.audit("discharge", "client", client["id"], f"discharged on {day.isoformat()}", client["id"])
+    return client_record(db, client["id"])
+
+
+def reopen(db: Database, client: dict) -> dict:
+    if client["status"] != "discharged":
+        raise Conflict(f"client #{client['id']} is {client['status']}, not discharged")
+    status = "active" if client["first_attended_on"] else "waiting"
+    db.update("clients", client["id"], {"status": status, "discharged_on": None, "discharge_reason": None})
+    db.audit("reopen", "client", client["id"], f"reopened as {status}", client["id"])
+    return client_record(db, client["id"])
+
+
+def _unit(db: Database, text: str) -> dict:
+    unit = find_client(db, text)
+    if unit["kind"] not in UNIT_KINDS:
+        raise InvalidValue(f"#{unit['id']} is an individual client; join and leave apply to couples, families and groups")
+    return unit
+
+
+def join(db: Database, unit_text: str, member_text: str, on: date | None = None) -> dict:
+    unit = _unit(db, unit_text)
+    member = find_client(db, member_text)
+    _check_members([member], unit["id"])
+    day = on or db.today
+    open_row = db.one("SELECT id FROM memberships WHERE unit_id = ? AND member_id = ? AND left_on IS NULL",
+                      (unit["id"], member["id"]))
+    if open_row:
+        raise Conflict(f"#{member['id']} already belongs to #{unit['id']}")
+    if unit["kind"] == "couple" and len(members_of(db, unit["id"], day)) >= 2:
+        raise Conflict(f"couple #{unit['id']} already has two members on {day.isoformat()}")
+    db.insert("memberships", {"unit_id": unit["id"], "member_id": member["id"], "joined_on": day.isoformat()})
+    db.audit("join", "client", unit["id"], f"member #{member['id']} joined on {day.isoformat()}", unit["id"])
+    return client_record(db, unit["id"])
+
+
+def leave(db: Database, unit_text: str, member_text: str, on: date | None = None) -> dict:
+    unit = _unit(db, unit_text)
+    member = find_client(db, member_text)
+    day = on or db.today
+    row = db.one("SELECT id, joined_on FROM memberships WHERE unit_id = ? AND member_id = ? AND left_on IS NULL",
+                 (unit["id"], member["id"]))
+    if row is None:
+        raise Conflict(f"#{member['id']} is not a current member of #{unit['id']}")
+    if row["joined_on"] and day.isoformat() < row["joined_on"]:
+        raise InvalidValue(f"leaving date {day.isoformat()} is before joining ({row['joined_on']})")
+    db.update("memberships", row["id"], {"left_on": day.isoformat()})
+    db.audit("leave", "client", unit["id"], f"member #{member['id']} left on {day.isoformat()}", unit["id"])
+    return client_record(db, unit["id"])
+
+
+def refer_out(db: Database, client: dict, contact_text: str, on: date | None = None,
+              reason: str | None = None) -> dict:
+    from therapy_cli.contacts import find_contact
+
+    contact = find_contact(db, contact_text)
+    day = on or db.today
+    check_not_future(day, db.today, "referral date")
+    referral_id = db.insert("referrals_out", {
+        "client_id": client["id"], "contact_id": contact["id"], "referred_on": day.isoformat(),
+        "reason": clean_text(reason, "reason", 500), "created_at": utc_now()})
+    db.audit("refer", "referral", referral_id, f"referred to contact #{contact['id']}", client["id"])
+    return {"id": referral_id, "client_id": client["id"], "contact_id": contact["id"],
+            "contact_name": contact["name"], "referred_on": day.isoformat(), "reason": reason}
+
+
+def units_of(db: Database, client_id: int) -> list[dict]:
+    return db.query("SELECT c.id, c.name, c.kind, m.joined_on, m.left_on FROM memberships m "
+                    "JOIN clients c ON c.id = m.unit_id WHERE m.member_id = ? ORDER BY m.id", (client_id,))
+
+
+def client_detail(db: Database, client: dict) -> dict:
+    """What `client show` shows: the record, attendance, plan, scores, referrals, supervision dates."""
+    record = client_record(db, client["id"])
+    cid = client["id"]
+    counts = {r["status"]: r["n"] for r in db.query(
+        "SELECT status, count(*) AS n FROM sessions WHERE client_id = ? GROUP BY status", (cid,))}
+    now = db.today.isoformat()
+    last = db.scalar("SELECT max(starts_at) FROM sessions WHERE client_id = ? AND status = 'attended'", (cid,))
+    upcoming = db.scalar("SELECT min(starts_at) FROM sessions WHERE client_id = ? AND status = 'scheduled' "
+                         "AND local_date >= ?", (cid, now))
+    record["sessions"] = {
+        "attended": counts.get("attended", 0), "dna": counts.get("dna", 0),
+        "cancelled": counts.get("cancelled", 0), "late_cancelled": counts.get("late-cancelled", 0),
+        "scheduled": counts.get("scheduled", 0), "last": last, "next": upcoming,
+    }
+    record["units"] = units_of(db, cid)
+    record["referrals_out"] = db.query(
+        "SELECT r.id, r.referred_on, r.contact_id, c.name AS contact_name, r.reason FROM referrals_out r "
+        "JOIN contacts c ON c.id = r.contact_id WHERE r.client_id = ? ORDER BY r.referred_on", (cid,))
+    record["supervision_dates"] = [r["on_date"] for r in db.query(
+        "SELECT DISTINCT s.on_date FROM supervision_cases sc JOIN supervision s ON s.id = sc.supervision_id "
+        "WHERE sc.client_id = ? ORDER BY s.on_date", (cid,))]
+    for extend in DETAIL_SECTIONS:
+        extend(db, record)
+    return record
+
+
+# Other domains add their part of `client show` here (plans, measures, ...).
+DETAIL_SECTIONS: list = []
+
+
+def export_client(db: Database, client: dict) -> dict:
+    """Everything held about a client: a subject access request."""
+    cid = client["id"]
+    record = client_record(db, cid)
+    unit_ids = [u["id"] for u in units_of(db, cid)]
+    session_rows = db.query(
+        f"SELECT * FROM sessions WHERE client_id IN ({','.join('?' * (1 + len(unit_ids)))}) ORDER BY starts_utc",
+        [cid, *unit_ids])
+    session_ids = [s["id"] for s in session_rows]
+    absences = _rows_for(db, "session_absences", "session_id", session_ids)
+    notes = _rows_for(db, "notes", "session_id", session_ids, order="id")
+    goals = db.query("SELECT * FROM goals WHERE client_id = ? ORDER BY id", (cid,))
+    ratings = _rows_for(db, "goal_ratings", "goal_id", [g["id"] for g in goals], order="id")
+    plans = db.query("SELECT * FROM plans WHERE client_id = ? ORDER BY version", (cid,))
+    for plan in plans:
+        plan["problems"] = json.loads(plan["problems"] or "[]")
+    measures = db.query("SELECT * FROM measures WHERE client_id = ? ORDER BY taken_on, id", (cid,))
+    for measure in measures:
+        measure["items"] = json.loads(measure["items"]) if measure["items"] else None
+    return {
+        "exported_at": utc_now(),
+        "client": record,
+        "memberships": db.query("SELECT * FROM memberships WHERE unit_id = ? OR member_id = ? ORDER BY id",
+                                (cid, cid)),
+        "sessions": session_rows,
+        "absences": absences,
+        "notes": notes,
+        "plans": plans,
+        "plan_reviews": db.query("SELECT * FROM plan_reviews WHERE client_id = ? ORDER BY id", (cid,)),
+        "goals": goals,
+        "goal_ratings": ratings,
+        "measures": measures,
+        "referral_in": {"referred_on": record["referred_on"], "source": record["referral_source"],
+                        "contact_id": record["referred_by"], "contact_name": record["referred_by_name"]},
+        "referrals_out": db.query(
+            "SELECT r.*, c.name AS contact_name FROM referrals_out r JOIN contacts c ON c.id = r.contact_id "
+            "WHERE r.client_id = ? ORDER BY r.id", (cid,)),
+        "supervision": db.query(
+            "SELECT s.id, s.on_date, s.duration_min, s.group_size FROM supervision_cases sc "
+            "JOIN supervision s ON s.id = sc.supervision_id WHERE sc.client_id = ? ORDER BY s.on_date", (cid,)),
+        "audit": db.query("SELECT * FROM audit WHERE client_id = ? ORDER BY id", (cid,)),
+    }
+
+
+def _rows_for(db: Database, table: str, column: str, ids: list[int], order: str | None = None) -> list[dict]:
+    if not ids:
+        return []
+    rows: list[dict] = []
+    for start in range(0, len(ids), 500):
+        chunk = ids[start:start + 500]
+        sql = f"SELECT * FROM {table} WHERE {column} IN ({','.join('?' * len(chunk))})"
+        if order:
+            sql += f" ORDER BY {order}"
+        rows += db.query(sql, chunk)
+    return rows
+
+
+def _iso(day: date | None) -> str | None:
+    return day.isoformat() if day else None

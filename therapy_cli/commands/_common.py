@@ -1,0 +1,78 @@
+"""What every command shares: the open database, output options, confirmation."""
+
+from __future__ import annotations
+
+import sys
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import date
+from enum import Enum
+from typing import Annotated, Iterator
+
+import typer
+
+from therapy_cli.errors import Refused
+
+
+@dataclass
+class State:
+    db: str | None = None
+    today: date | None = None
+
+
+STATE = State()
+
+
+class Format(str, Enum):
+    table = "table"
+    json = "json"
+    csv = "csv"
+
+
+FormatOpt = Annotated[Format, typer.Option("--format", "-f", help="Output format: table, json or csv.")]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Shorthand for --format json.")]
+CsvOpt = Annotated[bool, typer.Option("--csv", help="Shorthand for --format csv.")]
+
+
+def output_format(fmt: Format, as_json: bool = False, as_csv: bool = False) -> str:
+    if as_json:
+        return "json"
+    if as_csv:
+        return "csv"
+    return fmt.value
+
+
+def parse_date_option(text: str | None, what: str):
+    """A DATE option (YYYY-MM-DD, today, tomorrow, yesterday, weekday), None when not given."""
+    if text is None:
+        return None
+    from therapy_cli.dates import parse_date
+
+    return parse_date(text, today(), what)
+
+
+@contextmanager
+def database(write: bool = False) -> Iterator["Database"]:  # noqa: F821
+    """The caseload for this command, as one transaction (write: BEGIN IMMEDIATE)."""
+    from therapy_cli.db import open_database, resolve_path
+
+    db = open_database(resolve_path(STATE.db), today=STATE.today)
+    try:
+        with db.transaction(write=write):
+            yield db
+    finally:
+        db.close()
+
+
+def today() -> date:
+    return STATE.today or date.today()
+
+
+def confirm(question: str, yes: bool) -> None:
+    """Ask on a terminal; without one, refuse unless --yes was given."""
+    if yes:
+        return
+    if not sys.stdin.isatty():
+        raise Refused(f"{question.rstrip('?')}: this replaces or destroys data; run again with --yes to confirm")
+    if not typer.confirm(question, default=False, err=True):
+        raise Refused("cancelled; nothing was changed")

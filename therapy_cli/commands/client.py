@@ -1,0 +1,236 @@
+"""`therapy client`: people and the units of work."""
+
+from __future__ import annotations
+
+from enum import Enum
+from typing import Annotated, List, Optional
+
+import typer
+
+from therapy_cli.commands._common import (
+    CsvOpt, Format, FormatOpt, JsonOpt, confirm, database, output_format, parse_date_option,
+)
+
+app = typer.Typer(help="Clients: individuals, couples, families and groups.", no_args_is_help=True)
+
+
+class Kind(str, Enum):
+    individual = "individual"
+    couple = "couple"
+    family = "family"
+    group = "group"
+
+
+class Status(str, Enum):
+    waiting = "waiting"
+    active = "active"
+    discharged = "discharged"
+
+
+ClientArg = Annotated[str, typer.Argument(metavar="CLIENT", help="Client id or a unique part of the name.")]
+OnOpt = Annotated[Optional[str], typer.Option("--on", metavar="DATE", help="Date (default: today).")]
+
+
+def _show(record: dict, fmt: str, title: str | None = None) -> None:
+    from therapy_cli import render
+
+    render.emit(record, fmt, title=title or f"Client #{record['id']} {record['name']}")
+
+
+@app.command("add")
+def add(
+    name: Annotated[str, typer.Argument(help="Name of the client, couple, family or group.")],
+    kind: Annotated[Kind, typer.Option(help="individual, couple, family or group.")] = Kind.individual,
+    member: Annotated[Optional[List[str]], typer.Option(
+        metavar="CLIENT", help="An existing individual client who belongs from the start (repeatable).")] = None,
+    dob: Annotated[Optional[str], typer.Option(metavar="DATE", help="Date of birth.")] = None,
+    email: Annotated[Optional[str], typer.Option(help="Email address.")] = None,
+    phone: Annotated[Optional[str], typer.Option(help="Phone number.")] = None,
+    referred_on: Annotated[Optional[str], typer.Option(metavar="DATE", help="Date the referral arrived.")] = None,
+    referral_source: Annotated[Optional[str], typer.Option(metavar="TEXT",
+                                                           help="Where the referral came from (GP, self, ...).")] = None,
+    referred_by: Annotated[Optional[str], typer.Option(metavar="CONTACT", help="The referring contact.")] = None,
+    fmt: FormatOpt = Format.table, as_json: JsonOpt = False, as_csv: CsvOpt = False,
+) -> None:
+    """Add a client; new clients are waiting until their first attended session.
+
+    Example: therapy client add 'Alex Morgan' --dob 1990-04-02 --referred-on today --referral-source GP
+    Example: therapy client add 'Morgan couple' --kind couple --member 'Alex Morgan' --member 'Sam Morgan'
+    """
+    from therapy_cli import clients
+
+    with database(write=True) as db:
+        record = clients.add_client(
+            db, name, kind.value, member or [], parse_date_option(dob, "--dob"), email, phone,
+            parse_date_option(referred_on, "--referred-on"), referral_source, referred_by)
+    _show(record, output_format(fmt, as_json, as_csv))
+
+
+@app.command("list")
+def list_(
+    status: Annotated[Optional[Status], typer.Option(help="waiting, active or discharged.")] = None,
+    kind: Annotated[Optional[Kind], typer.Option(help="individual, couple, family or group.")] = None,
+    limit: Annotated[Optional[int], typer.Option(min=1, help="Show at most N clients.")] = None,
+    fmt: FormatOpt = Format.table, as_json: JsonOpt = False, as_csv: CsvOpt = False,
+) -> None:
+    """List clients, by name.
+
+    Example: therapy client list --status active --json
+    """
+    from therapy_cli import clients, render
+
+    with database() as db:
+        rows = clients.list_clients(db, status.value if status else None, kind.value if kind else None, limit)
+    render.emit(rows, output_format(fmt, as_json, as_csv))
+
+
+@app.command("show")
+def show(client: ClientArg, fmt: FormatOpt = Format.table, as_json: JsonOpt = False,
+         as_csv: CsvOpt = False) -> None:
+    """Show a client: record, attendance, plan, latest scores, referrals, supervision dates.
+
+    Example: therapy client show morgan
+    """
+    from therapy_cli import clients
+
+    with database() as db:
+        record = clients.client_detail(db, clients.find_client(db, client))
+    _show(record, output_format(fmt, as_json, as_csv))
+
+
+@app.command("edit")
+def edit(
+    client: ClientArg,
+    name: Annotated[Optional[str], typer.Option(help="New name.")] = None,
+    dob: Annotated[Optional[str], typer.Option(metavar="DATE", help="Date of birth.")] = None,
+    email: Annotated[Optional[str], typer.Option(help="Email address.")] = None,
+    phone: Annotated[Optional[str], typer.Option(help="Phone number.")] = None,
+    referred_on: Annotated[Optional[str], typer.Option(metavar="DATE", help="Date the referral arrived.")] = None,
+    referral_source: Annotated[Optional[str], typer.Option(metavar="TEXT", help="Where the referral came from.")] = None,
+    referred_by: Annotated[Optional[str], typer.Option(metavar="CONTACT", help="The referring contact.")] = None,
+    fmt: FormatOpt = Format.table, as_json: JsonOpt = False, as_csv: CsvOpt = False,
+) -> None:
+    """Change a client's details (only the options given).
+
+    Example: therapy client edit 3 --phone '07700 900123'
+    """
+    from therapy_cli import clients
+
+    with database(write=True) as db:
+        record = clients.edit_client(
+            db, clients.find_client(db, client), name=name, date_of_birth=parse_date_option(dob, "--dob"),
+            email=email, phone=phone, referred_on=parse_date_option(referred_on, "--referred-on"),
+            referral_source=referral_source, referred_by=referred_by)
+    _show(record, output_format(fmt, as_json, as_csv))
+
+
+@app.command("discharge")
+def discharge(
+    client: ClientArg, on: OnOpt = None,
+    reason: Annotated[Optional[str], typer.Option(metavar="TEXT", help="Why (planned ending, moved away, ...).")] = None,
+    fmt: FormatOpt = Format.table, as_json: JsonOpt = False, as_csv: CsvOpt = False,
+) -> None:
+    """Discharge a client (ending therapy).
+
+    Example: therapy client discharge morgan --on 2026-11-20 --reason 'planned ending'
+    """
+    from therapy_cli import clients, render
+
+    with database(write=True) as db:
+        record = clients.discharge(db, clients.find_client(db, client), parse_date_option(on, "--on"), reason)
+        booked = db.scalar("SELECT count(*) FROM sessions WHERE client_id = ? AND status = 'scheduled' "
+                           "AND local_date >= ?", (record["id"], db.today.isoformat()))
+    if booked:
+        render.warn(f"{booked} scheduled session(s) remain booked; cancel them with `therapy session cancel`")
+    _show(record, output_format(fmt, as_json, as_csv))
+
+
+@app.command("reopen")
+def reopen(client: ClientArg, fmt: FormatOpt = Format.table, as_json: JsonOpt = False,
+           as_csv: CsvOpt = False) -> None:
+    """Reopen a discharged client (active if ever seen, else waiting).
+
+    Example: therapy client reopen 3
+    """
+    from therapy_cli import clients
+
+    with database(write=True) as db:
+        record = clients.reopen(db, clients.find_client(db, client))
+    _show(record, output_format(fmt, as_json, as_csv))
+
+
+@app.command("join")
+def join(
+    unit: Annotated[str, typer.Argument(metavar="UNIT", help="The couple, family or group.")],
+    client: ClientArg, on: OnOpt = None,
+    fmt: FormatOpt = Format.table, as_json: JsonOpt = False, as_csv: CsvOpt = False,
+) -> None:
+    """Add a member to a couple, family or group from a date.
+
+    Example: therapy client join 'Tuesday group' 'Jo Bloggs' --on 2026-11-03
+    """
+    from therapy_cli import clients
+
+    with database(write=True) as db:
+        record = clients.join(db, unit, client, parse_date_option(on, "--on"))
+    _show(record, output_format(fmt, as_json, as_csv))
+
+
+@app.command("leave")
+def leave(
+    unit: Annotated[str, typer.Argument(metavar="UNIT", help="The couple, family or group.")],
+    client: ClientArg, on: OnOpt = None,
+    fmt: FormatOpt = Format.table, as_json: JsonOpt = False, as_csv: CsvOpt = False,
+) -> None:
+    """Record that a member left a couple, family or group (a member through that day).
+
+    Example: therapy client leave 'Tuesday group' 'Jo Bloggs' --on 2026-12-15
+    """
+    from therapy_cli import clients
+
+    with database(write=True) as db:
+        record = clients.leave(db, unit, client, parse_date_option(on, "--on"))
+    _show(record, output_format(fmt, as_json, as_csv))
+
+
+@app.command("refer")
+def refer(
+    client: ClientArg,
+    to: Annotated[str, typer.Option("--to", metavar="CONTACT", help="The contact referred to.")],
+    on: OnOpt = None,
+    reason: Annotated[Optional[str], typer.Option(metavar="TEXT", help="Why.")] = None,
+    fmt: FormatOpt = Format.table, as_json: JsonOpt = False, as_csv: CsvOpt = False,
+) -> None:
+    """Record a referral out to a professional contact.
+
+    Example: therapy client refer morgan --to 'Dr Shah' --reason 'medication review'
+    """
+    from therapy_cli import clients, render
+
+    with database(write=True) as db:
+        record = clients.refer_out(db, clients.find_client(db, client), to, parse_date_option(on, "--on"), reason)
+    render.emit(record, output_format(fmt, as_json, as_csv), title=f"Referral #{record['id']}")
+
+
+@app.command("export")
+def export(
+    client: ClientArg,
+    output: Annotated[Optional[str], typer.Option("--output", "-o", metavar="FILE",
+                                                  help="Write to FILE (mode 0600) instead of stdout.")] = None,
+) -> None:
+    """Export everything held about a client as JSON (a subject access request).
+
+    Example: therapy client export morgan --output morgan-sar.json
+    """
+    from therapy_cli import clients, render
+
+    with database() as db:
+        data = clients.export_client(db, clients.find_client(db, client))
+    text = render.to_json(data) + "\n"
+    if output:
+        from therapy_cli.files import write_private
+
+        write_private(output, text)
+        render.message(f"Wrote {output}")
+    else:
+        print(text, end="")

@@ -1,0 +1,115 @@
+"""`therapy db`: the caseload file itself."""
+
+from __future__ import annotations
+
+from typing import Annotated, Optional
+
+import typer
+
+from therapy_cli.commands._common import (
+    STATE, CsvOpt, Format, FormatOpt, JsonOpt, confirm, database, output_format, parse_date_option,
+)
+
+app = typer.Typer(help="The database file: path, init, check, backup, restore, audit.", no_args_is_help=True)
+YesOpt = Annotated[bool, typer.Option("--yes", "-y", help="Do it without asking.")]
+
+
+@app.command("path")
+def path() -> None:
+    """Print the database path in use (--db, then THERAPY_DB, then the user data dir).
+
+    Example: therapy db path
+    """
+    from therapy_cli.db import resolve_path
+
+    print(resolve_path(STATE.db))
+
+
+@app.command("init")
+def init(fmt: FormatOpt = Format.table, as_json: JsonOpt = False, as_csv: CsvOpt = False) -> None:
+    """Create the database (mode 0600) and bring its schema up to date.
+
+    Example: therapy --db ~/caseload.db db init
+    """
+    from therapy_cli import render
+
+    with database() as db:
+        applied = [r["name"] for r in db.query("SELECT name FROM _migrations ORDER BY rowid")]
+        info = {"path": str(db.path), "migrations": applied}
+    render.emit(info, output_format(fmt, as_json, as_csv))
+
+
+@app.command("check")
+def check(fmt: FormatOpt = Format.table, as_json: JsonOpt = False, as_csv: CsvOpt = False) -> None:
+    """Run SQLite's integrity and foreign-key checks; exit 1 on any finding.
+
+    Example: therapy db check && echo ok
+    """
+    from therapy_cli import maintenance, render
+    from therapy_cli.db import connect, resolve_path
+    from therapy_cli.errors import CheckFailed
+
+    conn = connect(resolve_path(STATE.db), create=False)
+    try:
+        result = maintenance.check(conn)
+    finally:
+        conn.close()
+    render.emit(result, output_format(fmt, as_json, as_csv))
+    if not result["ok"]:
+        raise CheckFailed("the database failed its check: "
+                          f"{len(result['foreign_key_problems'])} foreign-key problem(s), "
+                          f"integrity: {'; '.join(result['integrity'][:3])}")
+
+
+@app.command("backup")
+def backup(dest: Annotated[str, typer.Argument(metavar="DEST", help="Backup file (or a directory).")],
+           fmt: FormatOpt = Format.table, as_json: JsonOpt = False, as_csv: CsvOpt = False) -> None:
+    """Copy the database consistently while it may be in use; the copy is 0600 and verified.
+
+    Example: therapy db backup ~/backups/caseload-$(date +%F).db
+    """
+    from therapy_cli import maintenance, render
+
+    with database() as db:
+        result = maintenance.backup(db, dest)
+    render.emit(result, output_format(fmt, as_json, as_csv))
+
+
+@app.command("restore")
+def restore(src: Annotated[str, typer.Argument(metavar="SRC", help="A backup made by `therapy db backup`.")],
+            yes: YesOpt = False,
+            fmt: FormatOpt = Format.table, as_json: JsonOpt = False, as_csv: CsvOpt = False) -> None:
+    """Replace the database with a backup, after checking the backup is intact.
+
+    Example: therapy db restore ~/backups/caseload-2026-11-20.db --yes
+    """
+    from pathlib import Path
+
+    from therapy_cli import maintenance, render
+    from therapy_cli.db import resolve_path
+
+    source = Path(src).expanduser()
+    maintenance.verify_caseload(source)
+    target = resolve_path(STATE.db)
+    confirm(f"Replace {target} with {source}?", yes)
+    result = maintenance.restore(source, target)
+    render.emit(result, output_format(fmt, as_json, as_csv))
+
+
+@app.command("audit")
+def audit(
+    client: Annotated[Optional[str], typer.Option(metavar="CLIENT", help="Only changes to this client's records.")] = None,
+    since: Annotated[Optional[str], typer.Option(metavar="DATE", help="Only changes from this date (UTC).")] = None,
+    limit: Annotated[Optional[int], typer.Option(min=1, help="Only the last N changes.")] = None,
+    fmt: FormatOpt = Format.table, as_json: JsonOpt = False, as_csv: CsvOpt = False,
+) -> None:
+    """Every change recorded: when (UTC), action, record, id.
+
+    Example: therapy db audit --client morgan --since 2026-11-01
+    """
+    from therapy_cli import clients, maintenance, render
+
+    with database() as db:
+        client_id = clients.find_client(db, client)["id"] if client else None
+        rows = maintenance.audit_rows(db, client_id, parse_date_option(since, "--since"), limit)
+    render.emit(rows, output_format(fmt, as_json, as_csv), columns=maintenance.AUDIT_COLUMNS)

@@ -1,0 +1,191 @@
+"""The only place that parses user dates, datetimes and periods.
+
+Impossible dates and times are errors, never guesses: no fuzzy parsing.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from datetime import date, datetime, time, timedelta, timezone
+from pathlib import Path
+
+from therapy_cli.errors import InvalidValue
+
+DATE_FORMS = "YYYY-MM-DD, today, tomorrow, yesterday or a weekday name"
+DATETIME_FORMS = "'YYYY-MM-DD HH:MM' (or with T, or seconds), or 'today|tomorrow|WEEKDAY HH:MM'"
+WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+
+_DATE_RE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
+_TIME_RE = re.compile(r"^(\d{1,2}):(\d{2})(?::(\d{2}))?$")
+_WEEK_RE = re.compile(r"^(\d{4})-W(\d{2})$", re.IGNORECASE)
+_MONTH_RE = re.compile(r"^(\d{4})-(\d{2})$")
+
+
+def system_zone_name() -> str:
+    """The system's IANA zone name, or UTC when it cannot be told."""
+    tz = os.environ.get("TZ", "").lstrip(":")
+    if tz and _valid_zone(tz):
+        return tz
+    try:
+        target = os.path.realpath("/etc/localtime")
+        if "zoneinfo/" in target:
+            name = target.split("zoneinfo/", 1)[1]
+            if _valid_zone(name):
+                return name
+    except OSError:
+        pass
+    try:
+        name = Path("/etc/timezone").read_text().strip()
+        if name and _valid_zone(name):
+            return name
+    except OSError:
+        pass
+    return "UTC"
+
+
+def _valid_zone(name: str) -> bool:
+    try:
+        get_zone(name)
+    except InvalidValue:
+        return False
+    return True
+
+
+def get_zone(name: str):
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    if not name or not re.fullmatch(r"[A-Za-z0-9_+\-/]+", name) or ".." in name or name.startswith("/"):
+        raise InvalidValue(f"unknown time zone {name!r}; use an IANA name such as Europe/London")
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError, OSError):
+        raise InvalidValue(f"unknown time zone {name!r}; use an IANA name such as Europe/London") from None
+
+
+def parse_date(text: str, today: date, what: str = "date") -> date:
+    """YYYY-MM-DD, today/tomorrow/yesterday, or a weekday name (the next such day after today)."""
+    value = (text or "").strip().lower()
+    if value == "today":
+        return today
+    if value == "tomorrow":
+        return today + timedelta(days=1)
+    if value == "yesterday":
+        return today - timedelta(days=1)
+    if value in WEEKDAYS:
+        ahead = (WEEKDAYS.index(value) - today.weekday()) % 7 or 7
+        return today + timedelta(days=ahead)
+    match = _DATE_RE.match(value)
+    if not match:
+        raise InvalidValue(f"{what} {text!r} is not a date; use {DATE_FORMS}")
+    try:
+        return date(int(match[1]), int(match[2]), int(match[3]))
+    except ValueError:
+        raise InvalidValue(f"{what} {text!r} does not exist; use a real date as YYYY-MM-DD") from None
+
+
+def parse_time(text: str, what: str = "time") -> time:
+    match = _TIME_RE.match(text.strip())
+    if not match:
+        raise InvalidValue(f"{what} {text!r} is not a time; use HH:MM")
+    hour, minute, second = int(match[1]), int(match[2]), int(match[3] or 0)
+    if hour > 23 or minute > 59 or second > 59:
+        raise InvalidValue(f"{what} {text!r} does not exist; hours 00-23, minutes 00-59")
+    return time(hour, minute, second)
+
+
+def parse_datetime(text: str, tz, today: date, what: str = "datetime") -> datetime:
+    """A wall-clock time in the practice zone, returned timezone-aware.
+
+    A time that the clocks skip (spring forward) is refused; a time that happens
+    twice (fall back) is taken at its first occurrence.
+    """
+    value = (text or "").strip()
+    parts = re.split(r"[T ]", value, maxsplit=1) if value else []
+    if len(parts) != 2 or not parts[1].strip():
+        raise InvalidValue(f"{what} {text!r} is not a date and time; use {DATETIME_FORMS}")
+    day = parse_date(parts[0], today, what)
+    clock = parse_time(parts[1], what)
+    return localize(datetime.combine(day, clock), tz, what=what, text=text)
+
+
+def localize(naive: datetime, tz, what: str = "datetime", text: str | None = None) -> datetime:
+    aware = naive.replace(tzinfo=tz, fold=0)
+    round_trip = aware.astimezone(timezone.utc).astimezone(tz).replace(tzinfo=None)
+    if round_trip != naive:
+        raise InvalidValue(f"{what} {text or naive.isoformat(sep=' ')} does not exist in {tz.key}: "
+                           "the clocks change then")
+    return aware
+
+
+def iso(dt: datetime) -> str:
+    """ISO 8601 with offset, to the second."""
+    return dt.replace(microsecond=0).isoformat()
+
+
+def utc_iso(dt: datetime) -> str:
+    return dt.astimezone(timezone.utc).replace(microsecond=0).isoformat()
+
+
+def from_iso(text: str) -> datetime:
+    return datetime.fromisoformat(text)
+
+
+def parse_week(text: str, what: str = "week") -> tuple[date, date]:
+    """ISO week `YYYY-Www` → (Monday, Sunday)."""
+    match = _WEEK_RE.match((text or "").strip())
+    if not match:
+        raise InvalidValue(f"{what} {text!r} is not an ISO week; use YYYY-Www, e.g. 2026-W47")
+    try:
+        monday = date.fromisocalendar(int(match[1]), int(match[2]), 1)
+    except ValueError:
+        raise InvalidValue(f"{what} {text!r} does not exist") from None
+    return monday, monday + timedelta(days=6)
+
+
+def week_of(day: date) -> tuple[date, date]:
+    monday = day - timedelta(days=day.weekday())
+    return monday, monday + timedelta(days=6)
+
+
+def week_label(day: date) -> str:
+    year, week, _ = day.isocalendar()
+    return f"{year}-W{week:02d}"
+
+
+def parse_month(text: str, what: str = "month") -> tuple[date, date]:
+    """`YYYY-MM` → (first day, last day)."""
+    match = _MONTH_RE.match((text or "").strip())
+    if not match or not 1 <= int(match[2]) <= 12 or int(match[1]) < 1:
+        raise InvalidValue(f"{what} {text!r} is not a month; use YYYY-MM, e.g. 2026-11")
+    return month_of(date(int(match[1]), int(match[2]), 1))
+
+
+def month_of(day: date) -> tuple[date, date]:
+    first = day.replace(day=1)
+    following = (first + timedelta(days=32)).replace(day=1)
+    return first, following - timedelta(days=1)
+
+
+def add_months(day: date, months: int) -> date:
+    from dateutil.relativedelta import relativedelta
+
+    return day + relativedelta(months=months)
+
+
+def local_day_bounds_utc(start: date, end: date, tz) -> tuple[str, str]:
+    """UTC ISO strings for [start 00:00, day after end 00:00) in the zone."""
+    lo = datetime.combine(start, time(0), tzinfo=tz)
+    hi = datetime.combine(end + timedelta(days=1), time(0), tzinfo=tz)
+    return utc_iso(lo), utc_iso(hi)
+
+
+def parse_days(text: str, what: str = "--within") -> int:
+    """`3d`, `3` or `2w` → days."""
+    match = re.fullmatch(r"\s*(\d{1,4})\s*([dw]?)\s*", text or "", re.IGNORECASE)
+    if not match:
+        raise InvalidValue(f"{what} {text!r} is not a span; use Nd (days) or Nw (weeks), e.g. 3d")
+    days = int(match[1]) * (7 if match[2].lower() == "w" else 1)
+    if days > 3660:
+        raise InvalidValue(f"{what} must be at most 3660 days")
+    return days

@@ -1,0 +1,242 @@
+"""Open the caseload file: path resolution, pragmas, permissions, migration, transactions.
+
+Plain `sqlite3` on purpose: `import sqlite_utils` alone costs ~95 ms, and every
+command opens the file. sqlite-utils is used where its convenience pays
+(schema docs, export), never on the start-up path.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from contextlib import contextmanager
+from datetime import date, datetime, timezone
+from pathlib import Path
+from typing import Any, Iterator
+
+from therapy_cli.errors import DatabaseError, NotFound
+
+SQLITE_HEADER = b"SQLite format 3\x00"
+BUSY_TIMEOUT_MS = 30_000
+ENV_DB = "THERAPY_DB"
+
+
+def default_path() -> Path:
+    """`caseload.db` in the platform user-data directory (XDG on Linux)."""
+    from platformdirs import user_data_dir
+
+    return Path(user_data_dir("therapy", appauthor=False)) / "caseload.db"
+
+
+def resolve_path(explicit: str | os.PathLike | None = None) -> Path:
+    """`--db`, then `THERAPY_DB`, then the platform default."""
+    if explicit:
+        return Path(explicit).expanduser()
+    env = os.environ.get(ENV_DB)
+    if env:
+        return Path(env).expanduser()
+    return default_path()
+
+
+def private_file(path: str | os.PathLike) -> None:
+    """Make a file the tool wrote readable by its owner alone."""
+    try:
+        os.chmod(path, 0o600)
+    except FileNotFoundError:
+        pass
+
+
+def check_sqlite_file(path: Path) -> None:
+    """Refuse, without touching it, a file that is not a SQLite database."""
+    if path.is_dir():
+        raise DatabaseError(f"{path} is a directory, not a database file")
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(16)
+    except PermissionError:
+        raise DatabaseError(f"cannot read {path}: permission denied") from None
+    except OSError as exc:
+        raise DatabaseError(f"cannot read {path}: {exc.strerror}") from None
+    if head and head != SQLITE_HEADER:
+        raise DatabaseError(f"{path} is not a SQLite database (a caseload file is expected)")
+
+
+def _dict_factory(cursor: sqlite3.Cursor, row: tuple) -> dict:
+    return {col[0]: value for col, value in zip(cursor.description, row)}
+
+
+class Database:
+    """A connection to one caseload file, with the day and zone the command runs in."""
+
+    def __init__(self, conn: sqlite3.Connection, path: Path, today: date | None = None):
+        self.conn = conn
+        self.path = path
+        self._today = today
+        self._settings_cache: dict[str, Any] | None = None
+        self._tz = None
+        self.in_write = False
+
+    # -- plain SQL helpers -------------------------------------------------
+    def execute(self, sql: str, params: Any = ()) -> sqlite3.Cursor:
+        return self.conn.execute(sql, params)
+
+    def executemany(self, sql: str, rows: Any) -> sqlite3.Cursor:
+        return self.conn.executemany(sql, rows)
+
+    def query(self, sql: str, params: Any = ()) -> list[dict]:
+        cur = self.conn.execute(sql, params)
+        cur.row_factory = _dict_factory
+        return cur.fetchall()
+
+    def one(self, sql: str, params: Any = ()) -> dict | None:
+        cur = self.conn.execute(sql, params)
+        cur.row_factory = _dict_factory
+        return cur.fetchone()
+
+    def scalar(self, sql: str, params: Any = ()) -> Any:
+        row = self.conn.execute(sql, params).fetchone()
+        return row[0] if row else None
+
+    def insert(self, table: str, record: dict) -> int:
+        cols = ", ".join(record)
+        marks = ", ".join("?" for _ in record)
+        cur = self.conn.execute(f"INSERT INTO {table} ({cols}) VALUES ({marks})", tuple(record.values()))
+        return cur.lastrowid
+
+    def update(self, table: str, record_id: int, changes: dict) -> None:
+        if not changes:
+            return
+        sets = ", ".join(f"{col} = ?" for col in changes)
+        self.conn.execute(f"UPDATE {table} SET {sets} WHERE id = ?", (*changes.values(), record_id))
+
+    def get(self, table: str, record_id: int, what: str | None = None) -> dict:
+        row = self.one(f"SELECT * FROM {table} WHERE id = ?", (record_id,))
+        if row is None:
+            raise NotFound(f"no {what or table.rstrip('s')} with id {record_id}")
+        return row
+
+    def tables(self) -> list[str]:
+        return [r[0] for r in self.conn.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name")]
+
+    # -- audit ---------------------------------------------------------------
+    def audit(self, action: str, record_type: str, record_id: int | None,
+              summary: str = "", client_id: int | None = None) -> None:
+        """Record a change. Summaries never carry note text or client names."""
+        self.conn.execute(
+            "INSERT INTO audit (at, action, record_type, record_id, client_id, summary) VALUES (?, ?, ?, ?, ?, ?)",
+            (utc_now(), action, record_type, record_id, client_id, summary),
+        )
+
+    # -- the command's day and zone -----------------------------------------
+    @property
+    def today(self) -> date:
+        return self._today or date.today()
+
+    @property
+    def tz(self):
+        if self._tz is None:
+            from therapy_cli.dates import get_zone
+
+            self._tz = get_zone(self.setting("timezone"))
+        return self._tz
+
+    def setting(self, key: str) -> Any:
+        from therapy_cli import settings
+
+        if self._settings_cache is None:
+            self._settings_cache = {r[0]: r[1] for r in self.conn.execute("SELECT key, value FROM settings")}
+        return settings.typed_value(key, self._settings_cache.get(key))
+
+    def forget_settings(self) -> None:
+        self._settings_cache = None
+        self._tz = None
+
+    # -- transactions ----------------------------------------------------------
+    @contextmanager
+    def transaction(self, write: bool = False) -> Iterator["Database"]:
+        """One transaction: BEGIN IMMEDIATE for writes (the lock up front), BEGIN for reads."""
+        try:
+            self.conn.execute("BEGIN IMMEDIATE" if write else "BEGIN")
+        except sqlite3.OperationalError as exc:
+            raise DatabaseError(_explain(exc, self.path)) from None
+        self.in_write = write
+        try:
+            yield self
+        except BaseException:
+            self.conn.rollback()
+            raise
+        else:
+            try:
+                self.conn.commit()
+            except sqlite3.OperationalError as exc:
+                self.conn.rollback()
+                raise DatabaseError(_explain(exc, self.path)) from None
+        finally:
+            self.in_write = False
+
+    def close(self) -> None:
+        self.conn.close()
+        for suffix in ("", "-wal", "-shm"):
+            private_file(f"{self.path}{suffix}")
+
+
+def _explain(exc: sqlite3.Error, path: Path) -> str:
+    text = str(exc)
+    if "locked" in text or "busy" in text:
+        return f"the database {path} is busy (another therapy command holds it); try again"
+    if "not a database" in text or "malformed" in text:
+        return f"{path} is not a usable caseload database ({text})"
+    if "readonly" in text:
+        return f"{path} is read-only"
+    if "disk" in text or "full" in text:
+        return f"cannot write {path}: {text}"
+    return f"database error on {path}: {text}"
+
+
+def utc_now() -> str:
+    return datetime.now(timezone.utc).replace(microsecond=0).isoformat()
+
+
+def connect(path: Path, create: bool = True) -> sqlite3.Connection:
+    """Open a SQLite connection with the tool's pragmas; no migration."""
+    os.umask(0o077)
+    if path.exists():
+        check_sqlite_file(path)
+    elif not create:
+        raise DatabaseError(f"no database at {path}")
+    else:
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        except OSError as exc:
+            raise DatabaseError(f"cannot create the directory {path.parent}: {exc.strerror}") from None
+        if not os.access(path.parent, os.W_OK):
+            raise DatabaseError(f"cannot create {path}: the directory is not writable")
+    try:
+        conn = sqlite3.connect(path, isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000,
+                               check_same_thread=False)
+        conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        if conn.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":
+            conn.execute("PRAGMA journal_mode = WAL")
+        conn.execute("PRAGMA synchronous = NORMAL")
+        conn.execute("PRAGMA foreign_keys = ON")
+    except sqlite3.Error as exc:
+        raise DatabaseError(_explain(exc, path)) from None
+    private_file(path)
+    return conn
+
+
+def open_database(path: Path, today: date | None = None, create: bool = True) -> Database:
+    """Open (creating if needed) and migrate the caseload file."""
+    from therapy_cli.migrations import migrate
+
+    conn = connect(path, create=create)
+    db = Database(conn, path, today)
+    try:
+        migrate(db)
+    except BaseException:
+        conn.close()
+        raise
+    for suffix in ("-wal", "-shm"):
+        private_file(f"{path}{suffix}")
+    return db

@@ -1,0 +1,145 @@
+"""The file itself: check, backup, restore, audit."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from datetime import date
+from pathlib import Path
+
+from therapy_cli.db import Database, SQLITE_HEADER, check_sqlite_file, private_file
+from therapy_cli.errors import CheckFailed, DatabaseError, InvalidValue
+
+AUDIT_COLUMNS = ["id", "at", "action", "record_type", "record_id", "client_id", "summary"]
+
+
+def check(conn: sqlite3.Connection) -> dict:
+    """integrity_check and foreign_key_check; `ok` only when both are clean."""
+    integrity = [r[0] for r in conn.execute("PRAGMA integrity_check")]
+    foreign = [{"table": r[0], "rowid": r[1], "parent": r[2]} for r in conn.execute("PRAGMA foreign_key_check")]
+    ok = integrity == ["ok"] and not foreign
+    return {"ok": ok, "integrity": integrity, "foreign_key_problems": foreign}
+
+
+def backup(db: Database, dest: str) -> dict:
+    """A consistent online copy (SQLite backup API), mode 0600, verified."""
+    target = Path(dest).expanduser()
+    if target.is_dir():
+        target = target / f"caseload-{db.today.isoformat()}.db"
+    if target.resolve() == db.path.resolve():
+        raise InvalidValue("the backup must go to another file than the database itself")
+    if not target.parent.is_dir():
+        raise InvalidValue(f"cannot write {target}: the directory {target.parent} does not exist")
+    tmp = target.with_name(f".{target.name}.partial")
+    try:
+        if tmp.exists():
+            tmp.unlink()
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        os.close(fd)
+        copy = sqlite3.connect(tmp)
+        with copy:
+            db.conn.backup(copy)
+        copy.execute("PRAGMA journal_mode = DELETE")
+        result = check(copy)
+        tables = [r[0] for r in copy.execute("SELECT name FROM sqlite_master WHERE name = '_migrations'")]
+        copy.close()
+        if not result["ok"] or not tables:
+            raise CheckFailed(f"the backup copy failed its check ({result['integrity'][:3]}); nothing was written")
+        private_file(tmp)
+        os.replace(tmp, target)
+    except OSError as exc:
+        _remove(tmp)
+        raise DatabaseError(f"cannot write the backup {target}: {exc.strerror}") from None
+    except BaseException:
+        _remove(tmp)
+        raise
+    return {"path": str(target), "bytes": target.stat().st_size, "ok": True}
+
+
+def verify_caseload(path: Path) -> dict:
+    """Check a file is an intact caseload database before it replaces anything."""
+    if not path.is_file():
+        raise InvalidValue(f"no file at {path}")
+    check_sqlite_file(path)
+    with open(path, "rb") as fh:
+        if fh.read(16) != SQLITE_HEADER:
+            raise DatabaseError(f"{path} is not a SQLite database")
+    try:
+        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        try:
+            result = check(conn)
+            names = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
+            migrations = ([r[0] for r in conn.execute("SELECT name FROM _migrations")]
+                          if "_migrations" in names else [])
+        finally:
+            conn.close()
+    except sqlite3.DatabaseError as exc:
+        raise DatabaseError(f"{path} cannot be read as a database ({exc})") from None
+    if not result["ok"]:
+        raise CheckFailed(f"{path} fails its integrity check; nothing was replaced")
+    if "_migrations" not in names or "clients" not in names:
+        raise DatabaseError(f"{path} is not a therapy caseload database; nothing was replaced")
+    from therapy_cli.migrations import MIGRATIONS
+
+    known = {m.__name__ for m in MIGRATIONS}
+    if any(name not in known for name in migrations):
+        raise DatabaseError(f"{path} was written by a newer version of therapy; nothing was replaced")
+    return {"path": str(path), "migrations": migrations}
+
+
+def restore(source: Path, target: Path) -> dict:
+    """Replace the database with a verified copy of `source`, atomically."""
+    verify_caseload(source)
+    if target.exists() and source.resolve() == target.resolve():
+        raise InvalidValue("the source is the database itself")
+    tmp = target.with_name(f".{target.name}.restoring")
+    _remove(tmp)
+    try:
+        src = sqlite3.connect(f"file:{source}?mode=ro", uri=True)
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        os.close(fd)
+        copy = sqlite3.connect(tmp)
+        with copy:
+            src.backup(copy)
+        src.close()
+        copy.execute("PRAGMA journal_mode = WAL")
+        if not check(copy)["ok"]:
+            copy.close()
+            raise CheckFailed("the restored copy failed its check; nothing was replaced")
+        copy.close()
+        # Remove the old WAL so it cannot be replayed onto the restored file.
+        for suffix in ("-wal", "-shm"):
+            _remove(Path(f"{target}{suffix}"))
+        os.replace(tmp, target)
+        private_file(target)
+    except OSError as exc:
+        _remove(tmp)
+        raise DatabaseError(f"cannot restore into {target}: {exc.strerror}") from None
+    except BaseException:
+        _remove(tmp)
+        raise
+    return {"path": str(target), "restored_from": str(source), "ok": True}
+
+
+def audit_rows(db: Database, client_id: int | None = None, since: date | None = None,
+               limit: int | None = None) -> list[dict]:
+    sql = "SELECT id, at, action, record_type, record_id, client_id, summary FROM audit WHERE 1 = 1"
+    params: list = []
+    if client_id is not None:
+        sql += " AND client_id = ?"
+        params.append(client_id)
+    if since is not None:
+        sql += " AND at >= ?"
+        params.append(since.isoformat())
+    sql += " ORDER BY id"
+    if limit:
+        sql = f"SELECT * FROM ({sql} DESC LIMIT ?) ORDER BY id"
+        params.append(limit)
+    return db.query(sql, params)
+
+
+def _remove(path: Path) -> None:
+    try:
+        path.unlink()
+    except FileNotFoundError:
+        pass

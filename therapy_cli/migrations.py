@@ -1,0 +1,312 @@
+"""Schema changes: an append-only list of small named migrations.
+
+Each migration runs once, inside the same write transaction that records its
+name in `_migrations`. Never edit or reorder a migration that has shipped;
+append a new one. A file recording a migration this code does not know was
+written by a newer version and is refused.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+
+from therapy_cli.errors import DatabaseError
+
+# Triggers that make a table append-only inside the database itself.
+_APPEND_ONLY = """
+CREATE TRIGGER {table}_no_update BEFORE UPDATE ON {table}
+BEGIN SELECT RAISE(ABORT, '{table} are append-only'); END;
+CREATE TRIGGER {table}_no_delete BEFORE DELETE ON {table}
+BEGIN SELECT RAISE(ABORT, '{table} are append-only'); END;
+"""
+
+
+def run_script(conn: sqlite3.Connection, script: str) -> None:
+    """Run several statements inside the current transaction.
+
+    `executescript` would commit first, breaking the migration's atomicity.
+    """
+    statement = ""
+    for line in script.splitlines(keepends=True):
+        if not statement and not line.strip():
+            continue
+        statement += line
+        if sqlite3.complete_statement(statement):
+            conn.execute(statement)
+            statement = ""
+    if statement.strip():
+        conn.execute(statement)
+
+
+def m001_initial(conn: sqlite3.Connection) -> None:
+    run_script(conn, 
+        """
+        CREATE TABLE settings (
+            key TEXT PRIMARY KEY,
+            value TEXT NOT NULL
+        );
+
+        CREATE TABLE audit (
+            id INTEGER PRIMARY KEY,
+            at TEXT NOT NULL,                 -- UTC, ISO 8601
+            action TEXT NOT NULL,             -- add, edit, discharge, attend, ...
+            record_type TEXT NOT NULL,        -- client, session, note, ...
+            record_id INTEGER,
+            client_id INTEGER,                -- the client concerned, if any
+            summary TEXT NOT NULL DEFAULT ''  -- never note text or client names
+        );
+        CREATE INDEX audit_client ON audit (client_id);
+        CREATE INDEX audit_at ON audit (at);
+
+        CREATE TABLE contacts (
+            id INTEGER PRIMARY KEY,
+            name TEXT NOT NULL,
+            role TEXT,
+            org TEXT,
+            email TEXT,
+            phone TEXT,
+            created_at TEXT NOT NULL
+        );
+
+        CREATE TABLE clients (
+            id INTEGER PRIMARY KEY,
+            name TEXT NOT NULL,
+            kind TEXT NOT NULL DEFAULT 'individual'
+                CHECK (kind IN ('individual', 'couple', 'family', 'group')),
+            status TEXT NOT NULL DEFAULT 'waiting'
+                CHECK (status IN ('waiting', 'active', 'discharged')),
+            date_of_birth TEXT,
+            email TEXT,
+            phone TEXT,
+            referred_on TEXT,
+            referral_source TEXT,
+            referred_by INTEGER REFERENCES contacts (id),
+            first_attended_on TEXT,
+            discharged_on TEXT,
+            discharge_reason TEXT,
+            erased_on TEXT,
+            created_at TEXT NOT NULL
+        );
+        CREATE INDEX clients_status ON clients (status);
+        CREATE INDEX clients_referred_by ON clients (referred_by);
+
+        -- members of a couple, family or group; NULL joined_on = from the start
+        CREATE TABLE memberships (
+            id INTEGER PRIMARY KEY,
+            unit_id INTEGER NOT NULL REFERENCES clients (id),
+            member_id INTEGER NOT NULL REFERENCES clients (id),
+            joined_on TEXT,
+            left_on TEXT
+        );
+        CREATE INDEX memberships_unit ON memberships (unit_id);
+        CREATE INDEX memberships_member ON memberships (member_id);
+
+        CREATE TABLE referrals_out (
+            id INTEGER PRIMARY KEY,
+            client_id INTEGER NOT NULL REFERENCES clients (id),
+            contact_id INTEGER NOT NULL REFERENCES contacts (id),
+            referred_on TEXT NOT NULL,
+            reason TEXT,
+            created_at TEXT NOT NULL
+        );
+        CREATE INDEX referrals_out_client ON referrals_out (client_id);
+
+        -- client sessions and training groups (client_id NULL, kind 'training')
+        CREATE TABLE sessions (
+            id INTEGER PRIMARY KEY,
+            kind TEXT NOT NULL DEFAULT 'client' CHECK (kind IN ('client', 'training')),
+            client_id INTEGER REFERENCES clients (id),
+            starts_at TEXT NOT NULL,          -- ISO 8601 with the offset of the zone it was entered in
+            starts_utc TEXT NOT NULL,         -- the same instant in UTC, for ordering and overlap
+            ends_utc TEXT NOT NULL,
+            local_date TEXT NOT NULL,         -- YYYY-MM-DD in the practice zone: period reports
+            duration_min INTEGER NOT NULL CHECK (duration_min BETWEEN 5 AND 600),
+            status TEXT NOT NULL DEFAULT 'scheduled'
+                CHECK (status IN ('scheduled', 'attended', 'dna', 'cancelled', 'late-cancelled')),
+            cancelled_by TEXT CHECK (cancelled_by IN ('client', 'therapist')),
+            mode TEXT NOT NULL DEFAULT 'in-person' CHECK (mode IN ('in-person', 'video', 'phone')),
+            type TEXT NOT NULL DEFAULT 'treatment' CHECK (type IN ('assessment', 'treatment', 'review')),
+            series_id INTEGER,
+            title TEXT,                       -- training groups
+            audience TEXT,
+            participants INTEGER,
+            created_at TEXT NOT NULL
+        );
+        CREATE INDEX sessions_client ON sessions (client_id, starts_utc);
+        CREATE INDEX sessions_starts ON sessions (starts_utc);
+        CREATE INDEX sessions_period ON sessions (local_date, status, kind, duration_min, client_id);
+
+        CREATE TABLE session_absences (
+            session_id INTEGER NOT NULL REFERENCES sessions (id),
+            client_id INTEGER NOT NULL REFERENCES clients (id),
+            PRIMARY KEY (session_id, client_id)
+        );
+
+        CREATE TABLE notes (
+            id INTEGER PRIMARY KEY,
+            session_id INTEGER NOT NULL REFERENCES sessions (id),
+            text TEXT NOT NULL,
+            amends_note_id INTEGER REFERENCES notes (id),
+            reason TEXT,
+            created_at TEXT NOT NULL
+        );
+        CREATE INDEX notes_session ON notes (session_id);
+
+        -- every `plan set` adds a version; the current plan is the latest
+        CREATE TABLE plans (
+            id INTEGER PRIMARY KEY,
+            client_id INTEGER NOT NULL REFERENCES clients (id),
+            version INTEGER NOT NULL,
+            modality TEXT NOT NULL,
+            approach TEXT,
+            sessions_planned INTEGER,
+            review_every_weeks INTEGER,
+            problems TEXT NOT NULL DEFAULT '[]',   -- JSON list
+            started_on TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            UNIQUE (client_id, version)
+        );
+
+        CREATE TABLE plan_reviews (
+            id INTEGER PRIMARY KEY,
+            client_id INTEGER NOT NULL REFERENCES clients (id),
+            plan_id INTEGER NOT NULL REFERENCES plans (id),
+            reviewed_on TEXT NOT NULL,
+            note TEXT,
+            next_review_on TEXT,
+            created_at TEXT NOT NULL
+        );
+        CREATE INDEX plan_reviews_client ON plan_reviews (client_id);
+
+        CREATE TABLE goals (
+            id INTEGER PRIMARY KEY,
+            client_id INTEGER NOT NULL REFERENCES clients (id),
+            text TEXT NOT NULL,
+            created_on TEXT NOT NULL,
+            closed_on TEXT
+        );
+        CREATE INDEX goals_client ON goals (client_id);
+
+        CREATE TABLE goal_ratings (
+            id INTEGER PRIMARY KEY,
+            goal_id INTEGER NOT NULL REFERENCES goals (id),
+            rated_on TEXT NOT NULL,
+            score INTEGER NOT NULL CHECK (score BETWEEN 0 AND 10),
+            created_at TEXT NOT NULL
+        );
+        CREATE INDEX goal_ratings_goal ON goal_ratings (goal_id);
+
+        CREATE TABLE measures (
+            id INTEGER PRIMARY KEY,
+            client_id INTEGER NOT NULL REFERENCES clients (id),
+            instrument TEXT NOT NULL,        -- canonical name: PHQ-9, GAD-7, CORE-10, WSAS, ORS, SRS
+            taken_on TEXT NOT NULL,
+            score REAL NOT NULL,
+            items TEXT,                      -- JSON list as entered, or NULL when a total was entered
+            severity TEXT,
+            caseness INTEGER,                -- 1/0, NULL where the instrument has no cut-off
+            risk INTEGER,                    -- PHQ-9 item 9 (NULL when unknown)
+            session_id INTEGER REFERENCES sessions (id),
+            created_at TEXT NOT NULL
+        );
+        CREATE INDEX measures_client ON measures (client_id, instrument, taken_on);
+        CREATE INDEX measures_taken ON measures (taken_on);
+
+        CREATE TABLE supervisees (
+            id INTEGER PRIMARY KEY,
+            name TEXT NOT NULL UNIQUE COLLATE NOCASE,
+            created_at TEXT NOT NULL
+        );
+
+        CREATE TABLE supervision (
+            id INTEGER PRIMARY KEY,
+            direction TEXT NOT NULL CHECK (direction IN ('received', 'given')),
+            on_date TEXT NOT NULL,
+            duration_min INTEGER NOT NULL CHECK (duration_min BETWEEN 5 AND 600),
+            supervisor TEXT,
+            supervisee_id INTEGER REFERENCES supervisees (id),
+            group_size INTEGER NOT NULL DEFAULT 1 CHECK (group_size >= 1),
+            credited_hours REAL NOT NULL,
+            note TEXT,
+            created_at TEXT NOT NULL
+        );
+        CREATE INDEX supervision_date ON supervision (on_date, direction);
+
+        CREATE TABLE supervision_cases (
+            supervision_id INTEGER NOT NULL REFERENCES supervision (id),
+            client_id INTEGER NOT NULL REFERENCES clients (id),
+            PRIMARY KEY (supervision_id, client_id)
+        );
+        CREATE INDEX supervision_cases_client ON supervision_cases (client_id);
+
+        CREATE TABLE cpd (
+            id INTEGER PRIMARY KEY,
+            title TEXT NOT NULL,
+            hours REAL NOT NULL CHECK (hours > 0 AND hours <= 100),
+            on_date TEXT NOT NULL,
+            kind TEXT NOT NULL DEFAULT 'other'
+                CHECK (kind IN ('reading', 'course', 'conference', 'research', 'other')),
+            note TEXT,
+            created_at TEXT NOT NULL
+        );
+        CREATE INDEX cpd_date ON cpd (on_date);
+        """
+    )
+    run_script(conn, _APPEND_ONLY.format(table="audit") + _APPEND_ONLY.format(table="notes"))
+
+
+MIGRATIONS = [m001_initial]
+
+
+def migrate(db) -> list[str]:
+    """Apply pending migrations in one write transaction; return their names."""
+    conn = db.conn
+    known = [m.__name__ for m in MIGRATIONS]
+    applied = _applied(conn, db.path)
+    if applied is not None:
+        unknown = [name for name in applied if name not in known]
+        if unknown:
+            raise DatabaseError(
+                f"{db.path} was written by a newer version of therapy (schema {unknown[-1]}); "
+                "upgrade therapy to use it")
+        if len(applied) == len(known):
+            return []
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        applied = _applied(conn, db.path) or []
+        if applied is None or not _has_table(conn, "_migrations"):
+            conn.execute("CREATE TABLE _migrations (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)")
+        done = []
+        for migration in MIGRATIONS:
+            if migration.__name__ in applied:
+                continue
+            migration(conn)
+            conn.execute("INSERT INTO _migrations (name, applied_at) VALUES (?, datetime('now'))",
+                         (migration.__name__,))
+            done.append(migration.__name__)
+        conn.commit()
+    except sqlite3.Error as exc:
+        conn.rollback()
+        raise DatabaseError(f"cannot prepare {db.path}: {exc}") from None
+    except BaseException:
+        conn.rollback()
+        raise
+    return done
+
+
+def _has_table(conn: sqlite3.Connection, name: str) -> bool:
+    return conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (name,)).fetchone() is not None
+
+
+def _applied(conn: sqlite3.Connection, path) -> list[str] | None:
+    """Names already applied; None for a blank file. A foreign SQLite file is refused."""
+    try:
+        if _has_table(conn, "_migrations"):
+            return [r[0] for r in conn.execute("SELECT name FROM _migrations ORDER BY rowid")]
+        others = conn.execute(
+            "SELECT count(*) FROM sqlite_master WHERE name NOT LIKE 'sqlite_%'").fetchone()[0]
+    except sqlite3.DatabaseError as exc:
+        raise DatabaseError(f"{path} is not a usable caseload database ({exc})") from None
+    if others:
+        raise DatabaseError(f"{path} is a SQLite database but not a therapy caseload")
+    return None
