@@ -99,7 +99,32 @@ def _register() -> None:
     app.add_typer(config.app, name="config")
 
 
+def _keep_examples(text: str | None) -> str | None:
+    """Keep `Example:` lines as written: click rewraps paragraphs unless marked with \\b."""
+    if not text or "Example:" not in text:
+        return text
+    import inspect
+
+    lines = inspect.cleandoc(text).splitlines()
+    out: list[str] = []
+    for line in lines:
+        if line.startswith("Example:"):
+            if out and out[-1] != "\b":
+                out += ["", "\b"] if out[-1] else ["\b"]
+        out.append(line)
+    return "\n".join(out)
+
+
+def _tidy_help(typer_app: typer.Typer) -> None:
+    for command in typer_app.registered_commands:
+        if command.callback is not None:
+            command.callback.__doc__ = _keep_examples(command.callback.__doc__)
+    for group in typer_app.registered_groups:
+        _tidy_help(group.typer_instance)
+
+
 _register()
+_tidy_help(app)
 
 
 def main() -> None:

@@ -199,7 +199,11 @@ def utc_now() -> str:
 
 
 def connect(path: Path, create: bool = True) -> sqlite3.Connection:
-    """Open a SQLite connection with the tool's pragmas; no migration."""
+    """Open a SQLite connection with the tool's pragmas; no migration, no write.
+
+    WAL is switched on by `open_database` once the file is known to be ours:
+    changing the journal mode rewrites the header of a file we may refuse.
+    """
     os.umask(0o077)
     if path.exists():
         check_sqlite_file(path)
@@ -216,14 +220,20 @@ def connect(path: Path, create: bool = True) -> sqlite3.Connection:
         conn = sqlite3.connect(path, isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000,
                                check_same_thread=False)
         conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-        if conn.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":
-            conn.execute("PRAGMA journal_mode = WAL")
         conn.execute("PRAGMA synchronous = NORMAL")
         conn.execute("PRAGMA foreign_keys = ON")
     except sqlite3.Error as exc:
         raise DatabaseError(_explain(exc, path)) from None
     private_file(path)
     return conn
+
+
+def use_wal(conn: sqlite3.Connection, path: Path) -> None:
+    try:
+        if conn.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":
+            conn.execute("PRAGMA journal_mode = WAL")
+    except sqlite3.Error as exc:
+        raise DatabaseError(_explain(exc, path)) from None
 
 
 def open_database(path: Path, today: date | None = None, create: bool = True) -> Database:
@@ -234,6 +244,7 @@ def open_database(path: Path, today: date | None = None, create: bool = True) ->
     db = Database(conn, path, today)
     try:
         migrate(db)
+        use_wal(conn, path)
     except BaseException:
         conn.close()
         raise

@@ -271,6 +271,9 @@ def migrate(db) -> list[str]:
                 "upgrade therapy to use it")
         if len(applied) == len(known):
             return []
+    from therapy_cli.db import use_wal
+
+    use_wal(conn, db.path)  # before the first write, so even the schema goes through the WAL
     conn.execute("BEGIN IMMEDIATE")
     try:
         applied = _applied(conn, db.path) or []

@@ -1,0 +1,44 @@
+"""Settings inside the database: known keys only, validated by type and range."""
+
+from conftest import assert_refused
+
+
+def test_defaults_and_set_get_unset(jcli, cli):
+    assert jcli("config", "get", "session.duration")["value"] == 50
+    assert jcli("config", "set", "session.duration", "45")["value"] == 45
+    assert cli("config", "get", "session.duration").stdout.strip() == "45"
+    keys = {r["key"]: r for r in jcli("config", "list")}
+    assert keys["session.duration"]["is_set"] and keys["supervision.hours_per_month"]["value"] == 1.5
+    assert keys["cpd.hours_per_year"]["value"] == 20
+    assert jcli("config", "unset", "session.duration")["value"] == 50
+
+
+def test_timezone_must_be_iana(jcli, cli, db_path):
+    assert jcli("config", "set", "timezone", "Europe/London")["value"] == "Europe/London"
+    assert_refused(cli, db_path, "config", "set", "timezone", "Mars/Olympus", match="unknown time zone")
+    assert_refused(cli, db_path, "config", "set", "timezone", "../../etc/passwd", match="unknown time zone")
+
+
+def test_targets_only_for_known_metrics(jcli, cli, db_path):
+    assert jcli("config", "set", "targets.week.clients_seen", "20")["value"] == 20
+    assert any(r["key"] == "targets.week.clients_seen" for r in jcli("config", "list"))
+    assert_refused(cli, db_path, "config", "set", "targets.week.happiness", "3", match="METRIC one of")
+    assert_refused(cli, db_path, "config", "set", "targets.year.clients_seen", "3", match="unknown setting")
+
+
+def test_values_are_validated(cli, db_path):
+    for key, value in [("session.duration", "0"), ("session.duration", "601"), ("session.duration", "fifty"),
+                       ("session.duration", "4.5"), ("supervision.hours_per_month", "0"),
+                       ("supervision.hours_per_month", "nan"), ("cpd.hours_per_year", "inf"),
+                       ("targets.week.clients_seen", "0")]:
+        assert_refused(cli, db_path, "config", "set", key, value)
+    # a leading minus reads as an option unless after --: the parser's usage error, then ours
+    assert_refused(cli, db_path, "config", "set", "session.duration", "-5", code=2)
+    assert_refused(cli, db_path, "config", "set", "--", "session.duration", "-5", match="between")
+    assert_refused(cli, db_path, "config", "set", "colour", "blue", match="unknown setting")
+    assert_refused(cli, db_path, "config", "get", "colour", match="unknown setting")
+
+
+def test_list_all_shows_every_target_key(jcli):
+    rows = jcli("config", "list", "--all")
+    assert sum(r["key"].startswith("targets.week.") for r in rows) == 12

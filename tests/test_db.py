@@ -1,0 +1,218 @@
+"""The caseload file: location, permissions, migrations, refusal of foreign files, audit, backup."""
+
+import os
+import sqlite3
+import stat
+from datetime import date
+
+import pytest
+
+from conftest import assert_refused, snapshot
+from therapy_cli import migrations
+from therapy_cli.db import open_database, resolve_path
+from therapy_cli.errors import DatabaseError
+
+
+def mode(path):
+    return stat.S_IMODE(os.stat(path).st_mode)
+
+
+def test_path_resolution_order(monkeypatch, tmp_path, cli):
+    monkeypatch.setenv("THERAPY_DB", str(tmp_path / "env.db"))
+    assert resolve_path("/x/flag.db").as_posix() == "/x/flag.db"
+    assert resolve_path(None) == tmp_path / "env.db"
+    monkeypatch.delenv("THERAPY_DB")
+    assert resolve_path(None) == tmp_path / "xdg" / "therapy" / "caseload.db"
+    assert cli("db", "path").stdout.strip() == str(tmp_path / "xdg" / "therapy" / "caseload.db")
+    assert cli("--db", tmp_path / "flag.db", "db", "path").stdout.strip() == str(tmp_path / "flag.db")
+
+
+def test_new_file_and_directories_are_private(tmp_path, cli):
+    target = tmp_path / "deep" / "er" / "caseload.db"
+    assert cli("--db", target, "client", "add", "Alex").exit_code == 0
+    assert mode(target) == 0o600
+    assert mode(target.parent) == 0o700 and mode(target.parent.parent) == 0o700
+    for suffix in ("-wal", "-shm"):
+        if os.path.exists(f"{target}{suffix}"):
+            assert mode(f"{target}{suffix}") == 0o600
+
+
+def test_pragmas_wal_and_foreign_keys(db):
+    assert db.scalar("PRAGMA journal_mode") == "wal"
+    assert db.scalar("PRAGMA foreign_keys") == 1
+    assert db.scalar("PRAGMA busy_timeout") >= 5000
+
+
+def test_blank_database_migrates_to_the_documented_schema(db):
+    names = [r["name"] for r in db.query("SELECT name FROM _migrations ORDER BY rowid")]
+    assert names == [m.__name__ for m in migrations.MIGRATIONS]
+    tables = set(db.tables())
+    for table in ("clients", "contacts", "memberships", "sessions", "notes", "plans", "goals", "measures",
+                  "supervision", "cpd", "settings", "audit", "referrals_out"):
+        assert table in tables
+
+
+def test_migrating_twice_is_a_no_op(db_path):
+    first = open_database(db_path)
+    schema = first.query("SELECT sql FROM sqlite_master ORDER BY name")
+    first.close()
+    second = open_database(db_path)
+    assert migrations.migrate(second) == []
+    assert second.query("SELECT sql FROM sqlite_master ORDER BY name") == schema
+    second.close()
+
+
+def test_newer_schema_is_refused(db_path, cli):
+    db = open_database(db_path)
+    db.execute("INSERT INTO _migrations (name, applied_at) VALUES ('m999_from_the_future', 'now')")
+    db.close()
+    before = db_path.read_bytes()
+    result = cli("client", "list")
+    assert result.exit_code == 1
+    assert result.stderr.startswith("Error: ") and "newer version" in result.stderr
+    assert db_path.read_bytes() == before
+
+
+@pytest.mark.parametrize("content", [b"hello, I am a shopping list\n", b"\x00" * 200, b"SQLite format 2\x00" + b"x" * 100])
+def test_a_file_that_is_not_sqlite_is_left_byte_for_byte(tmp_path, cli, content):
+    path = tmp_path / "notes.txt"
+    path.write_bytes(content)
+    os.chmod(path, 0o644)
+    result = cli("--db", path, "client", "list")
+    assert result.exit_code == 1
+    assert result.stderr.count("\n") == 1 and result.stderr.startswith("Error: ")
+    assert "not a SQLite database" in result.stderr
+    assert path.read_bytes() == content
+    assert mode(path) == 0o644
+    assert not os.path.exists(f"{path}-wal")
+
+
+def test_a_foreign_sqlite_database_is_refused_untouched(tmp_path, cli):
+    path = tmp_path / "other.db"
+    conn = sqlite3.connect(path)
+    conn.execute("CREATE TABLE recipes (name TEXT)")
+    conn.commit()
+    conn.close()
+    before = path.read_bytes()
+    result = cli("--db", path, "client", "list")
+    assert result.exit_code == 1 and "not a therapy caseload" in result.stderr
+    assert path.read_bytes() == before
+
+
+def test_a_path_that_cannot_be_created(tmp_path, cli):
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    result = cli("--db", blocker / "sub" / "caseload.db", "client", "list")
+    assert result.exit_code == 1 and result.stderr.startswith("Error: cannot create")
+    assert "Traceback" not in result.stderr
+
+
+def test_a_directory_is_not_a_database(tmp_path, cli):
+    result = cli("--db", tmp_path, "client", "list")
+    assert result.exit_code == 1 and "directory" in result.stderr
+
+
+def test_every_change_is_audited_without_names(jcli, db_path):
+    jcli("client", "add", "Alexandra Canary")
+    jcli("client", "edit", "1", "--phone", "0123")
+    jcli("contact", "add", "Dr Shah")
+    jcli("config", "set", "session.duration", "45")
+    rows = jcli("db", "audit")
+    assert [(r["action"], r["record_type"]) for r in rows] == [
+        ("add", "client"), ("edit", "client"), ("add", "contact"), ("set", "setting")]
+    assert all(r["at"].endswith("+00:00") for r in rows)
+    assert "Canary" not in str(rows)
+    assert [r["action"] for r in jcli("db", "audit", "--client", "1")] == ["add", "edit"]
+    assert jcli("db", "audit", "--since", "2999-01-01") == []
+
+
+def test_audit_is_append_only_in_the_database(db):
+    db.audit("add", "client", 1, "x", 1)
+    with pytest.raises(sqlite3.DatabaseError, match="append-only"):
+        db.execute("UPDATE audit SET summary = 'forged'")
+    with pytest.raises(sqlite3.DatabaseError, match="append-only"):
+        db.execute("DELETE FROM audit")
+
+
+def test_a_failed_command_changes_nothing(cli, db_path):
+    cli("client", "add", "Alex Morgan")
+    assert_refused(cli, db_path, "client", "add", "Sam", "--member", "Alex", match="individual client has no members")
+    assert_refused(cli, db_path, "client", "add", "Couple", "--kind", "couple", "--member", "Alex", "--member", "nobody")
+
+
+def test_check_clean_and_failing(cli, db_path, jcli):
+    jcli("client", "add", "Alex")
+    assert jcli("db", "check")["ok"] is True
+    conn = sqlite3.connect(db_path)
+    conn.execute("PRAGMA foreign_keys = OFF")
+    conn.execute("INSERT INTO memberships (unit_id, member_id) VALUES (1, 99)")
+    conn.commit()
+    conn.close()
+    result = cli("db", "check", "--json")
+    assert result.exit_code == 1
+    assert result.stderr.startswith("Error: the database failed its check")
+
+
+def test_check_without_a_database(cli, tmp_path):
+    result = cli("--db", tmp_path / "missing.db", "db", "check")
+    assert result.exit_code == 1 and "no database" in result.stderr
+    assert not (tmp_path / "missing.db").exists()
+
+
+def test_backup_is_consistent_private_and_restorable(cli, jcli, tmp_path, db_path):
+    jcli("client", "add", "Alex Morgan")
+    dest = tmp_path / "backup.db"
+    result = jcli("db", "backup", dest)
+    assert result["ok"] and mode(dest) == 0o600
+    copy = sqlite3.connect(dest)
+    assert copy.execute("SELECT name FROM clients").fetchall() == [("Alex Morgan",)]
+    copy.close()
+    jcli("client", "add", "Sam Later")
+    restored = jcli("db", "restore", dest, "--yes")
+    assert restored["ok"]
+    assert [c["name"] for c in jcli("client", "list")] == ["Alex Morgan"]
+    assert mode(db_path) == 0o600
+
+
+def test_restore_refuses_without_yes_off_a_terminal(cli, jcli, tmp_path, db_path):
+    jcli("client", "add", "Alex Morgan")
+    jcli("db", "backup", tmp_path / "b.db")
+    result = assert_refused(cli, db_path, "db", "restore", tmp_path / "b.db", match="--yes")
+
+
+def test_restore_refuses_a_bad_source_and_replaces_nothing(cli, jcli, tmp_path, db_path):
+    jcli("client", "add", "Alex Morgan")
+    junk = tmp_path / "junk.db"
+    junk.write_bytes(b"not a database at all")
+    assert_refused(cli, db_path, "db", "restore", junk, "--yes", match="not a SQLite database")
+    other = tmp_path / "other.db"
+    conn = sqlite3.connect(other)
+    conn.execute("CREATE TABLE x (y)")
+    conn.commit()
+    conn.close()
+    assert_refused(cli, db_path, "db", "restore", other, "--yes", match="not a therapy caseload")
+    assert_refused(cli, db_path, "db", "restore", tmp_path / "missing.db", "--yes", match="no file")
+
+
+def test_backup_while_another_connection_writes(jcli, db_path, tmp_path):
+    jcli("client", "add", "Alex Morgan")
+    writer = sqlite3.connect(db_path, isolation_level=None)
+    writer.execute("BEGIN")
+    writer.execute("INSERT INTO contacts (name, created_at) VALUES ('uncommitted', 'x')")
+    result = jcli("db", "backup", tmp_path / "b.db")
+    writer.execute("ROLLBACK")
+    writer.close()
+    copy = sqlite3.connect(tmp_path / "b.db")
+    assert copy.execute("SELECT count(*) FROM contacts").fetchone()[0] == 0
+    assert copy.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    copy.close()
+    assert result["ok"]
+
+
+def test_today_option_and_env(cli, jcli, monkeypatch):
+    record = jcli("--today", "2026-01-15", "client", "add", "Alex", "--referred-on", "today")
+    assert record["referred_on"] == "2026-01-15"
+    monkeypatch.setenv("THERAPY_TODAY", "2026-03-01")
+    assert jcli("client", "add", "Sam", "--referred-on", "yesterday")["referred_on"] == "2026-02-28"
+    result = cli("--today", "2026-13-01", "client", "list")
+    assert result.exit_code == 2 and "Traceback" not in result.stderr
