@@ -97,6 +97,9 @@ def _register() -> None:
     app.add_typer(contact.app, name="contact")
     app.add_typer(db.app, name="db")
     app.add_typer(config.app, name="config")
+    from therapy_cli.commands import report
+
+    app.add_typer(report.app, name="report")
 
 
 def _keep_examples(text: str | None) -> str | None:
