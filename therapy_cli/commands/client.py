@@ -234,3 +234,35 @@ def export(
         render.message(f"Wrote {output}")
     else:
         print(text, end="")
+
+
+@app.command("erase")
+def erase(
+    client: ClientArg,
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="Do it without asking.")] = False,
+    force: Annotated[bool, typer.Option("--force", help="Erase before the retention date (needs --reason).")] = False,
+    reason: Annotated[Optional[str], typer.Option(metavar="TEXT",
+                                                  help="Why the records go before retention ends.")] = None,
+    fmt: FormatOpt = Format.table, as_json: JsonOpt = False, as_csv: CsvOpt = False,
+) -> None:
+    """Erase a discharged client's records once retention has passed, keeping a stub (id, dates, erased on).
+
+    Sessions, notes, plans, goals, measures and referrals are removed, the file is
+    rebuilt (secure_delete, VACUUM) so the text leaves it, and the audit keeps that
+    it happened. Before the retention date it is refused unless --force --reason.
+    Backups made earlier still hold the records: see docs/privacy.md.
+
+    Example: therapy client erase 12 --yes
+    Example: therapy client erase 12 --yes --force --reason 'erasure request (UK GDPR art. 17)'
+    """
+    from therapy_cli import clients, render, retention
+    from therapy_cli.db import resolve_path
+    from therapy_cli.commands._common import STATE
+
+    with database() as db:
+        found = clients.find_client(db, client)
+    confirm(f"Erase the records of client #{found['id']}? This cannot be undone", yes)
+    with database(write=True) as db:
+        result = retention.erase_client(db, clients.find_client(db, str(found["id"])), force, reason)
+    retention.scrub(resolve_path(STATE.db))
+    render.emit(result, output_format(fmt, as_json, as_csv), title=f"Client #{result['id']} erased")

@@ -113,3 +113,24 @@ def audit(
         client_id = clients.find_client(db, client)["id"] if client else None
         rows = maintenance.audit_rows(db, client_id, parse_date_option(since, "--since"), limit)
     render.emit(rows, output_format(fmt, as_json, as_csv), columns=maintenance.AUDIT_COLUMNS)
+
+
+@app.command("retention")
+def retention(
+    all_: Annotated[bool, typer.Option("--all", help="Every discharged client with its retention date.")] = False,
+    fmt: FormatOpt = Format.table, as_json: JsonOpt = False, as_csv: CsvOpt = False,
+) -> None:
+    """List discharged clients whose records are past retention (setting retention.years, default 20).
+
+    Children are kept at least until their 25th birthday (26th if 17 at discharge).
+    Erase one with `therapy client erase CLIENT --yes`.
+
+    Example: therapy db retention --json
+    """
+    from therapy_cli import render
+    from therapy_cli import retention as rules
+
+    with database() as db:
+        rows = rules.retention_list(db, include_all=all_)
+    render.emit(rows, output_format(fmt, as_json, as_csv),
+                columns=["client_id", "name", "kind", "discharged_on", "date_of_birth", "retain_until", "rule"])

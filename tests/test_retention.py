@@ -1,0 +1,197 @@
+"""Retention (NHS Records Management Code: 20 years; children to 25/26) and erasure."""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import date
+
+import pytest
+
+from conftest import assert_refused, snapshot
+from therapy_cli.retention import retain_until
+
+CANARY_NOTE = "CANARY-NOTE-7f3a9 spoke about the lighthouse"
+CANARY_NAME = "Zebulon Canarywood"
+
+
+@pytest.mark.parametrize("discharged, dob, years, expected", [
+    ("2002-01-01", None, 20, "2022-01-01"),                 # adult, no birth date
+    ("2002-01-01", "1970-05-05", 20, "2022-01-01"),         # adult
+    ("2002-01-01", "1970-05-05", 8, "2010-01-01"),          # the setting shortens it
+    ("2020-02-29", None, 1, "2021-03-01"),                  # 29 Feb: kept until 1 March
+    # a child of 10 at discharge: 20 years (age 30) is later than the 25th birthday
+    ("2010-06-01", "2000-01-01", 20, "2030-06-01"),
+    # a child of 10 with a shorter setting: the 25th birthday wins
+    ("2010-06-01", "2000-01-01", 8, "2025-01-01"),
+    # 17 at discharge: the 26th birthday, when later
+    ("2017-06-01", "2000-01-01", 5, "2026-01-01"),
+    # 16 at discharge: the 25th birthday
+    ("2016-06-01", "2000-01-01", 5, "2025-01-01"),
+    # 18 at discharge: an adult
+    ("2018-06-01", "2000-01-01", 5, "2023-06-01"),
+])
+def test_retain_until(discharged, dob, years, expected):
+    until, _ = retain_until(date.fromisoformat(discharged), dob and date.fromisoformat(dob), years)
+    assert until.isoformat() == expected
+
+
+def _client(db_path, name=CANARY_NAME, dob="1960-03-03", discharged="2004-05-06", notes=(CANARY_NOTE,),
+            tag="CANARY"):
+    """A discharged client with a session, notes (one amended), a plan, goal, measure and referral."""
+    conn = sqlite3.connect(db_path)
+    conn.execute("PRAGMA foreign_keys = ON")
+    now = "2004-01-01T00:00:00+00:00"
+    cur = conn.execute(
+        "INSERT INTO clients (name, kind, status, date_of_birth, email, referred_on, discharged_on, "
+        f"discharge_reason, created_at) VALUES (?, 'individual', 'discharged', ?, '{tag}@example.org', "
+        f"'2004-01-01', ?, '{tag}-REASON', ?)", (name, dob, discharged, now))
+    cid = cur.lastrowid
+    sid = conn.execute(
+        "INSERT INTO sessions (client_id, starts_at, starts_utc, ends_utc, local_date, duration_min, status, "
+        "created_at) VALUES (?, '2004-02-02T10:00:00+00:00', '2004-02-02T10:00:00+00:00', "
+        "'2004-02-02T10:50:00+00:00', '2004-02-02', 50, 'attended', ?)", (cid, now)).lastrowid
+    first = None
+    for text in notes:
+        nid = conn.execute("INSERT INTO notes (session_id, text, created_at) VALUES (?, ?, ?)",
+                           (sid, text, now)).lastrowid
+        first = first or nid
+    conn.execute("INSERT INTO notes (session_id, text, amends_note_id, reason, created_at) "
+                 f"VALUES (?, '{tag}-AMENDMENT', ?, 'typo', ?)", (sid, first, now))
+    pid = conn.execute("INSERT INTO plans (client_id, version, modality, problems, started_on, created_at) "
+                       f"VALUES (?, 1, 'cbt', '[\"{tag}-PROBLEM\"]', '2004-01-10', ?)", (cid, now)).lastrowid
+    conn.execute("INSERT INTO plan_reviews (client_id, plan_id, reviewed_on, note, created_at) "
+                 f"VALUES (?, ?, '2004-03-01', '{tag}-REVIEW', ?)", (cid, pid, now))
+    gid = conn.execute(f"INSERT INTO goals (client_id, text, created_on) VALUES (?, '{tag}-GOAL', '2004-01-10')",
+                       (cid,)).lastrowid
+    conn.execute("INSERT INTO goal_ratings (goal_id, rated_on, score, created_at) VALUES (?, '2004-02-02', 4, ?)",
+                 (gid, now))
+    conn.execute("INSERT INTO measures (client_id, instrument, taken_on, score, session_id, created_at) "
+                 "VALUES (?, 'PHQ-9', '2004-02-02', 12, ?, ?)", (cid, sid, now))
+    contact = conn.execute("INSERT INTO contacts (name, created_at) VALUES ('Dr Who', ?)", (now,)).lastrowid
+    conn.execute("INSERT INTO referrals_out (client_id, contact_id, referred_on, reason, created_at) "
+                 f"VALUES (?, ?, '2004-04-04', '{tag}-REFERRAL', ?)", (cid, contact, now))
+    conn.execute("INSERT INTO audit (at, action, record_type, record_id, client_id) "
+                 "VALUES (?, 'add', 'client', ?, ?)", (now, cid, cid))
+    conn.commit()
+    conn.close()
+    return cid
+
+
+def _file_bytes(db_path) -> bytes:
+    data = b""
+    for suffix in ("", "-wal", "-shm"):
+        try:
+            with open(f"{db_path}{suffix}", "rb") as fh:
+                data += fh.read()
+        except FileNotFoundError:
+            pass
+    return data
+
+
+def test_retention_lists_only_clients_past_it(cli, jcli, db_path):
+    cli("db", "init")
+    old = _client(db_path, "Old Adult", dob="1950-01-01", discharged="2005-01-01")
+    _client(db_path, "Recent Adult", dob="1950-01-01", discharged="2010-01-01")
+    # discharged at 17 in 2000: 26th birthday 2009, 20 years 2020 -> 2020
+    teen = _client(db_path, "Teen Once", dob="1983-02-01", discharged="2000-06-01")
+    rows = jcli("db", "retention")
+    assert [r["client_id"] for r in rows] == [teen, old]
+    assert rows[1]["retain_until"] == "2025-01-01"
+    everyone = jcli("db", "retention", "--all")
+    assert len(everyone) == 3
+    # a shorter setting brings the recent one in
+    cli("config", "set", "retention.years", "10")
+    assert len(jcli("db", "retention")) == 3
+
+
+def test_erase_removes_everything_but_a_stub_and_the_canary_leaves_the_file(cli, jcli, db_path):
+    cli("db", "init")
+    keep = _client(db_path, "Kept Client", discharged="2020-01-01", notes=("KEEP-THIS-NOTE",), tag="KEEP")
+    cid = _client(db_path)
+    assert CANARY_NOTE.encode() in _file_bytes(db_path)
+    result = jcli("client", "erase", str(cid), "--yes")
+    assert result["id"] == cid and result["forced"] is False
+    assert result["removed"]["notes"] == 2 and result["removed"]["sessions"] == 1
+    data = _file_bytes(db_path)
+    for canary in (CANARY_NOTE, CANARY_NAME, "CANARY-AMENDMENT", "CANARY-PROBLEM", "CANARY-REVIEW",
+                   "CANARY-GOAL", "CANARY-REFERRAL", "CANARY-REASON", "CANARY@example.org"):
+        assert canary.encode() not in data, canary
+    assert b"KEEP-THIS-NOTE" in data
+    stub = jcli("client", "show", str(cid))
+    assert stub["name"] == f"erased #{cid}" and stub["erased_on"] == "2026-11-27"
+    assert stub["discharged_on"] == "2004-05-06" and stub["referred_on"] == "2004-01-01"
+    assert stub["date_of_birth"] is None
+    conn = sqlite3.connect(db_path)
+    for table in ("sessions", "measures", "plans", "plan_reviews", "goals", "referrals_out"):
+        assert conn.execute(f"SELECT count(*) FROM {table} WHERE client_id = ?", (cid,)).fetchone()[0] == 0
+    assert conn.execute("SELECT count(*) FROM sessions WHERE client_id = ?", (keep,)).fetchone()[0] == 1
+    # the append-only trigger is back, and the erasure is audited without the name
+    names = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'")}
+    assert {"notes_no_delete", "notes_no_update", "audit_no_delete"} <= names
+    with pytest.raises(sqlite3.IntegrityError):
+        conn.execute("DELETE FROM notes")
+    erase_rows = conn.execute("SELECT action, summary FROM audit WHERE client_id = ? AND action = 'erase'",
+                              (cid,)).fetchall()
+    assert erase_rows == [("erase", "erased after retention")]
+    conn.close()
+    assert cli("db", "check").exit_code == 0
+    assert cid not in [c["id"] for c in jcli("client", "list")]
+    # erasing twice is a conflict
+    assert_refused(cli, db_path, "client", "erase", str(cid), "--yes", match="already erased")
+
+
+def test_erase_before_retention_is_refused_unless_forced_with_a_reason(cli, jcli, db_path):
+    cli("db", "init")
+    cid = _client(db_path, discharged="2020-01-01")
+    assert_refused(cli, db_path, "client", "erase", str(cid), "--yes", match="within retention until 2040-01-01")
+    assert_refused(cli, db_path, "client", "erase", str(cid), "--yes", "--force", match="--reason")
+    assert_refused(cli, db_path, "client", "erase", str(cid), "--yes", "--force", "--reason", "  ",
+                   match="--reason")
+    # no terminal and no --yes: refused
+    assert_refused(cli, db_path, "client", "erase", str(cid), "--force", "--reason", "request")
+    result = jcli("client", "erase", str(cid), "--yes", "--force", "--reason", "erasure request")
+    assert result["forced"] is True
+    assert CANARY_NOTE.encode() not in _file_bytes(db_path)
+    audit = jcli("db", "audit", "--client", str(cid))
+    assert audit[-1]["action"] == "erase"
+    assert "erasure request" in audit[-1]["summary"] and "2040-01-01" in audit[-1]["summary"]
+
+
+def test_erase_refuses_a_client_still_in_treatment(cli, jcli, db_path):
+    cid = jcli("client", "add", "Still Here")["id"]
+    assert_refused(cli, db_path, "client", "erase", str(cid), "--yes", "--force", "--reason", "x",
+                   match="discharge")
+
+
+def test_erase_of_a_member_keeps_the_unit(cli, jcli, db_path):
+    a = jcli("client", "add", "Alex Member")["id"]
+    b = jcli("client", "add", "Bo Member")["id"]
+    unit = jcli("client", "add", "The Couple", "--kind", "couple", "--member", str(a), "--member", str(b))["id"]
+    jcli("client", "discharge", str(a), "--on", "2026-11-01")
+    jcli("client", "erase", str(a), "--yes", "--force", "--reason", "request")
+    members = jcli("client", "show", str(unit))["members"]
+    assert [m["id"] for m in members] == [b]
+    assert cli("db", "check").exit_code == 0
+
+
+def test_erase_rolls_back_whole_on_failure(cli, db_path, monkeypatch):
+    """A failure midway leaves every row, and the notes trigger, as they were."""
+    cli("db", "init")
+    cid = _client(db_path)
+    before = snapshot(db_path)
+    from therapy_cli import retention
+
+    real = retention._chunks
+
+    def explode(ids, size=500):
+        yield from real(ids, size)
+        raise RuntimeError("disk on fire")
+
+    monkeypatch.setattr(retention, "_chunks", explode)
+    result = cli("client", "erase", str(cid), "--yes")
+    assert result.exit_code == 1 and "internal error" in result.stderr
+    assert snapshot(db_path) == before
+    conn = sqlite3.connect(db_path)
+    names = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'")}
+    conn.close()
+    assert "notes_no_delete" in names

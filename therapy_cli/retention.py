@@ -1,0 +1,178 @@
+"""How long records are kept after discharge, and erasing a client's records once that time is up.
+
+The rule (NHS Records Management Code of Practice 2023, appendix II, "Mental
+health records"): keep for `retention.years` (default 20) after the end of
+treatment; for a child, never before their 25th birthday, or their 26th if
+they were 17 at the end of treatment, whichever of these dates is later.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+from therapy_cli.db import Database
+from therapy_cli.errors import Conflict, InvalidValue, Refused
+
+# The append-only triggers that erasure alone may lift (inside its transaction).
+_TRIGGERS = ("notes_no_delete",)
+
+
+def _add_years(day: date, years: int) -> date:
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:  # 29 February in a year that has none: keep until 1 March
+        return date(day.year + years, 3, 1)
+
+
+def _age_on(dob: date, day: date) -> int:
+    return day.year - dob.year - ((day.month, day.day) < (dob.month, dob.day))
+
+
+def retain_until(discharged_on: date, date_of_birth: date | None, years: int) -> tuple[date, str]:
+    """The first day the records may be destroyed, and the rule that set it."""
+    end = _add_years(discharged_on, years)
+    rule = f"{years} years after discharge"
+    if date_of_birth is not None and _age_on(date_of_birth, discharged_on) < 18:
+        birthday_age = 26 if _age_on(date_of_birth, discharged_on) == 17 else 25
+        birthday = _add_years(date_of_birth, birthday_age)
+        if birthday > end:
+            end, rule = birthday, f"child at discharge: until the {birthday_age}th birthday"
+    return end, rule
+
+
+def _status(db: Database, row: dict, years: int) -> dict:
+    discharged = date.fromisoformat(row["discharged_on"])
+    dob = date.fromisoformat(row["date_of_birth"]) if row["date_of_birth"] else None
+    until, rule = retain_until(discharged, dob, years)
+    return {
+        "client_id": row["id"],
+        "name": row["name"],
+        "kind": row["kind"],
+        "discharged_on": row["discharged_on"],
+        "date_of_birth": row["date_of_birth"],
+        "retain_until": until.isoformat(),
+        "rule": rule,
+        "past_retention": db.today >= until,
+    }
+
+
+def retention_list(db: Database, include_all: bool = False) -> list[dict]:
+    """Discharged, not yet erased clients past retention (all discharged ones with include_all)."""
+    years = db.setting("retention.years")
+    rows = db.query("SELECT id, name, kind, discharged_on, date_of_birth FROM clients "
+                    "WHERE status = 'discharged' AND discharged_on IS NOT NULL AND erased_on IS NULL "
+                    "ORDER BY discharged_on, id")
+    statuses = [_status(db, row, years) for row in rows]
+    if include_all:
+        return statuses
+    return [s for s in statuses if s["past_retention"]]
+
+
+def past_retention(db: Database) -> list[dict]:
+    """Clients whose records may now be erased (for `remind`'s retention_due)."""
+    return retention_list(db)
+
+
+def erase_client(db: Database, client: dict, force: bool = False, reason: str | None = None) -> dict:
+    """Remove everything held about a client but a stub (id, dates, erased_on); audit it.
+
+    Refused before the retention date unless `force` with a `reason`. Run inside a
+    write transaction; call `scrub()` after the commit so freed pages leave the file.
+    """
+    cid = client["id"]
+    if client["erased_on"]:
+        raise Conflict(f"client #{cid} was already erased on {client['erased_on']}")
+    if client["status"] != "discharged" or not client["discharged_on"]:
+        raise Refused(f"client #{cid} is {client['status']}; discharge the client before erasing their records")
+    if reason is not None:
+        reason = " ".join(reason.split())
+    if force and not reason:
+        raise InvalidValue("--force needs --reason TEXT saying why the records are erased before retention ends")
+    status = _status(db, client, db.setting("retention.years"))
+    if not status["past_retention"] and not force:
+        raise Refused(f"client #{cid} is within retention until {status['retain_until']} ({status['rule']}); "
+                      "erasing earlier needs --force --reason TEXT")
+    if reason and len(reason) > 500:
+        raise InvalidValue("--reason must be at most 500 characters")
+
+    db.execute("PRAGMA secure_delete = ON")
+    # amendments refer to the notes they amend: check the foreign keys at commit, not row by row
+    db.execute("PRAGMA defer_foreign_keys = ON")
+    counts = _delete_records(db, cid)
+    db.update("clients", cid, {
+        "name": f"erased #{cid}", "date_of_birth": None, "email": None, "phone": None,
+        "referral_source": None, "referred_by": None, "discharge_reason": None,
+        "erased_on": db.today.isoformat(),
+    })
+    summary = ("erased after retention" if status["past_retention"]
+               else f"erased before retention ({status['retain_until']}); reason: {reason}")
+    db.audit("erase", "client", cid, summary, cid)
+    return {
+        "id": cid,
+        "client_id": cid,
+        "erased_on": db.today.isoformat(),
+        "retain_until": status["retain_until"],
+        "forced": not status["past_retention"],
+        "reason": reason,
+        "removed": counts,
+    }
+
+
+def _delete_records(db: Database, cid: int) -> dict:
+    session_ids = [r["id"] for r in db.query("SELECT id FROM sessions WHERE client_id = ?", (cid,))]
+    goal_ids = [r["id"] for r in db.query("SELECT id FROM goals WHERE client_id = ?", (cid,))]
+    counts: dict[str, int] = {}
+
+    def delete(table: str, where: str, params) -> None:
+        cur = db.execute(f"DELETE FROM {table} WHERE {where}", params)
+        counts[table] = counts.get(table, 0) + max(cur.rowcount, 0)
+
+    for chunk in _chunks(session_ids):
+        marks = ",".join("?" * len(chunk))
+        # Notes are append-only by trigger; this sanctioned path lifts the trigger for
+        # the duration of this transaction only (a crash rolls the DROP back too).
+        triggers = db.query(f"SELECT name, sql FROM sqlite_master WHERE type = 'trigger' "
+                            f"AND name IN ({','.join('?' * len(_TRIGGERS))})", _TRIGGERS)
+        for trigger in triggers:
+            db.execute(f"DROP TRIGGER {trigger['name']}")
+        try:
+            delete("notes", f"session_id IN ({marks})", chunk)
+        finally:
+            for trigger in triggers:
+                db.execute(trigger["sql"])
+        db.execute(f"UPDATE measures SET session_id = NULL WHERE session_id IN ({marks}) AND client_id != ?",
+                   (*chunk, cid))
+        delete("session_absences", f"session_id IN ({marks})", chunk)
+    delete("measures", "client_id = ?", (cid,))
+    for chunk in _chunks(session_ids):
+        delete("sessions", f"id IN ({','.join('?' * len(chunk))})", chunk)
+    for chunk in _chunks(goal_ids):
+        delete("goal_ratings", f"goal_id IN ({','.join('?' * len(chunk))})", chunk)
+    delete("goals", "client_id = ?", (cid,))
+    delete("plan_reviews", "client_id = ?", (cid,))
+    delete("plans", "client_id = ?", (cid,))
+    delete("referrals_out", "client_id = ?", (cid,))
+    delete("session_absences", "client_id = ?", (cid,))
+    delete("supervision_cases", "client_id = ?", (cid,))
+    delete("memberships", "unit_id = ? OR member_id = ?", (cid, cid))
+    return {table: n for table, n in counts.items() if n}
+
+
+def _chunks(ids: list[int], size: int = 500):
+    for start in range(0, len(ids), size):
+        yield ids[start:start + size]
+
+
+def scrub(path: Path) -> None:
+    """Rebuild the file so erased text leaves it: VACUUM, then empty the WAL."""
+    from therapy_cli.db import connect
+
+    conn = connect(path, create=False)
+    try:
+        conn.execute("PRAGMA secure_delete = ON")
+        conn.execute("VACUUM")
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    finally:
+        conn.close()
+
