@@ -104,7 +104,23 @@ def test_retention_lists_only_clients_past_it(cli, jcli, db_path):
     assert len(jcli("db", "retention")) == 3
 
 
-def test_erase_removes_everything_but_a_stub_and_the_canary_leaves_the_file(cli, jcli, db_path):
+@pytest.fixture(params=["build default", "secure_delete off"])
+def secure_delete_off(request, monkeypatch):
+    """Also run where SQLite is built without SECURE_DELETE: erasure must switch it on itself."""
+    if request.param == "secure_delete off":
+        from therapy_cli import db as dbmod
+
+        real = dbmod.connect
+
+        def connect(*args, **kwargs):
+            conn = real(*args, **kwargs)
+            conn.execute("PRAGMA secure_delete = OFF")
+            return conn
+
+        monkeypatch.setattr(dbmod, "connect", connect)
+
+
+def test_erase_removes_everything_but_a_stub_and_the_canary_leaves_the_file(cli, jcli, db_path, secure_delete_off):
     cli("db", "init")
     keep = _client(db_path, "Kept Client", discharged="2020-01-01", notes=("KEEP-THIS-NOTE",), tag="KEEP")
     cid = _client(db_path)
