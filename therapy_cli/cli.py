@@ -97,9 +97,17 @@ def _register() -> None:
     app.add_typer(contact.app, name="contact")
     app.add_typer(db.app, name="db")
     app.add_typer(config.app, name="config")
+    from therapy_cli.commands import cpd, supervise
+
+    app.add_typer(supervise.app, name="supervise")
+    app.add_typer(cpd.app, name="cpd")
     from therapy_cli.commands import report
 
     app.add_typer(report.app, name="report")
+    from therapy_cli.commands import measure, plan
+
+    app.add_typer(plan.app, name="plan")
+    app.add_typer(measure.app, name="measure")
 
 
 def _keep_examples(text: str | None) -> str | None:

@@ -1,0 +1,235 @@
+"""Supervision received and given: BACP group credit, the monthly requirement, privacy of cases."""
+
+from datetime import date
+
+import pytest
+
+from conftest import assert_refused
+
+
+@pytest.mark.parametrize("group_size, duration, expected", [
+    (1, 90, 1.5),        # individual: the full time
+    (2, 90, 0.75),       # 2-4: half the time
+    (4, 120, 1.0),
+    (5, 150, 0.5),       # 5 or more: the time divided by the group size
+    (8, 120, 0.25),
+])
+def test_bacp_group_rule(group_size, duration, expected):
+    from therapy_cli.supervision import credited_hours
+
+    assert credited_hours(duration, group_size) == pytest.approx(expected)
+
+
+@pytest.mark.parametrize("group_size, expected", [(1, 2.0), (2, 1.0), (4, 1.0), (5, 0.4), (8, 0.25)])
+def test_group_rule_through_the_cli_is_stored_and_summed(jcli, group_size, expected):
+    record = jcli("supervise", "log", "--on", "2026-11-10", "--duration", "120", "--group-size", str(group_size))
+    assert record["group_size"] == group_size
+    assert record["credited_hours"] == pytest.approx(expected)
+    status = jcli("supervise", "status")
+    assert status["month"]["received_hours"] == pytest.approx(expected)
+
+
+def test_status_has_spec_keys_and_month_below_requirement_is_unmet(jcli):
+    jcli("supervise", "log", "--on", "2026-10-05", "--duration", "60")
+    jcli("supervise", "log", "--on", "2026-10-19", "--duration", "30")   # October: 1.5 -> met
+    jcli("supervise", "log", "--on", "2026-09-30", "--duration", "60")   # September: 1.0 -> unmet
+    jcli("supervise", "log", "--on", "2026-11-02", "--duration", "60")   # November so far: 1.0
+    status = jcli("supervise", "status")
+    assert set(status["month"]) >= {"received_hours", "required_hours", "met"}
+    assert set(status["year"]) >= {"received_hours", "given_hours"}
+    assert status["month"] == {**status["month"], "received_hours": 1.0, "required_hours": 1.5, "met": False}
+    by_month = {m["month"]: m for m in status["months"]}
+    assert len(status["months"]) == 12
+    assert status["months"][0]["month"] == "2025-12" and status["months"][-1]["month"] == "2026-11"
+    assert by_month["2026-10"]["met"] is True
+    assert by_month["2026-09"]["met"] is False and by_month["2026-09"]["received_hours"] == 1.0
+    # no averaging: October's surplus does not help September or November
+    assert by_month["2026-11"]["met"] is False and by_month["2026-11"]["complete"] is False
+    assert "2026-09" in status["months_unmet"] and "2026-10" not in status["months_unmet"]
+    assert status["year"]["received_hours"] == pytest.approx(3.5)
+
+
+def test_requirement_follows_the_setting(jcli):
+    jcli("supervise", "log", "--on", "2026-11-02", "--duration", "60")
+    assert jcli("supervise", "status")["month"]["met"] is False
+    jcli("config", "set", "supervision.hours_per_month", "1")
+    status = jcli("supervise", "status")
+    assert status["month"]["required_hours"] == 1.0 and status["month"]["met"] is True
+
+
+def test_year_counts_received_and_given_within_the_calendar_year(jcli):
+    jcli("supervise", "log", "--on", "2025-12-31", "--duration", "600")
+    jcli("supervise", "log", "--on", "2026-01-01", "--duration", "60", "--group-size", "3")
+    jcli("supervise", "give", "Jo Patel", "--on", "2025-12-31", "--duration", "60")
+    jcli("supervise", "give", "Jo Patel", "--on", "2026-03-03", "--duration", "90")
+    year = jcli("supervise", "status")["year"]
+    assert year["received_hours"] == pytest.approx(0.5)
+    assert year["given_hours"] == pytest.approx(1.5)
+
+
+def test_domain_sums_are_inclusive(db):
+    from therapy_cli import supervision
+
+    supervision.log_received(db, date(2026, 11, 1), 60)
+    supervision.log_received(db, date(2026, 11, 27), 30, group_size=6)
+    supervision.log_given(db, "Jo", date(2026, 11, 1), 45)
+    assert supervision.received_hours(db, date(2026, 11, 1), date(2026, 11, 27)) == pytest.approx(1 + 1 / 12,
+                                                                                                abs=1e-4)
+    assert supervision.received_hours(db, date(2026, 11, 2), date(2026, 11, 26)) == 0
+    assert supervision.given_hours(db, date(2026, 11, 1), date(2026, 11, 1)) == pytest.approx(0.75)
+
+
+def test_client_names_never_appear_in_supervision_output(jcli, cli):
+    jcli("client", "add", "Alexandra Morganstern")
+    jcli("client", "add", "Samuel Jonesworth")
+    outputs = []
+    for fmt in ("--json", "--csv", "--format=table"):
+        result = cli("supervise", "log", "--on", "2026-11-20", "--duration", "90", "--supervisor", "Dr Lee",
+                     "--case", "alexandra", "--case", "2", fmt)
+        assert result.exit_code == 0, result.stderr
+        outputs.append(result.stdout + result.stderr)
+    record = jcli("supervise", "list")[0]
+    assert record["cases"] == ["#1 A.M.", "#2 S.J."]
+    for command in (("supervise", "list"), ("supervise", "status"), ("supervise", "supervisees"),
+                    ("db", "audit")):
+        for fmt in ("--json", "--csv", "--format=table"):
+            result = cli(*command, fmt)
+            assert result.exit_code == 0, result.stderr
+            outputs.append(result.stdout + result.stderr)
+    text = "\n".join(outputs)
+    assert "#1 A.M." in text
+    for fragment in ("Alexandra", "Morganstern", "Samuel", "Jonesworth"):
+        assert fragment not in text
+
+
+def test_client_show_lists_supervision_dates(jcli):
+    jcli("client", "add", "Alex Morgan")
+    jcli("client", "add", "Sam Jones")
+    jcli("supervise", "log", "--on", "2026-11-20", "--duration", "60", "--case", "alex")
+    jcli("supervise", "log", "--on", "2026-10-02", "--duration", "60", "--case", "alex", "--case", "sam")
+    jcli("supervise", "log", "--on", "2026-10-09", "--duration", "60", "--case", "sam", "--case", "sam")
+    assert jcli("client", "show", "alex")["supervision_dates"] == ["2026-10-02", "2026-11-20"]
+    assert jcli("client", "show", "sam")["supervision_dates"] == ["2026-10-02", "2026-10-09"]
+
+
+def test_every_change_is_audited_with_the_case(jcli):
+    jcli("client", "add", "Alex Morgan")
+    record = jcli("supervise", "log", "--on", "2026-11-20", "--duration", "60", "--case", "alex")
+    rows = jcli("db", "audit", "--client", "alex")
+    assert any(r["record_type"] == "supervision" and r["record_id"] == record["id"] for r in rows)
+    given = jcli("supervise", "give", "Jo Patel", "--on", "2026-11-20", "--duration", "60")
+    audit = jcli("db", "audit")
+    assert any(r["record_type"] == "supervisee" and r["action"] == "add" for r in audit)
+    assert any(r["record_type"] == "supervision" and r["record_id"] == given["id"] for r in audit)
+    assert all("Jo Patel" not in r["summary"] for r in audit)
+
+
+def test_supervisees_are_records_with_hours_given(jcli, cli, db_path):
+    first = jcli("supervise", "give", "Jo Patel", "--on", "2026-11-03", "--duration", "60")
+    assert first["new_supervisee"] is True and first["supervisee"] == "Jo Patel"
+    again = jcli("supervise", "give", "jo pat", "--on", "2026-11-10", "--duration", "90")
+    assert again["supervisee_id"] == first["supervisee_id"] and again["new_supervisee"] is False
+    jcli("supervise", "give", str(first["supervisee_id"]), "--on", "2025-06-10", "--duration", "30")
+    jcli("supervise", "give", "Kim Ode", "--on", "2026-11-12", "--duration", "50")
+    # a new name that is part of an existing one needs --new
+    jcli("supervise", "give", "Jo", "--on", "2026-11-13", "--duration", "50", "--new")
+    rows = {r["name"]: r for r in jcli("supervise", "supervisees")}
+    assert set(rows) == {"Jo Patel", "Kim Ode", "Jo"}
+    assert rows["Jo Patel"]["sessions"] == 3
+    assert rows["Jo Patel"]["hours_given"] == pytest.approx(3.0)
+    assert rows["Jo Patel"]["hours_this_year"] == pytest.approx(2.5)
+    assert rows["Jo Patel"]["last_on"] == "2026-11-10"
+    assert rows["Jo"]["sessions"] == 1
+    listed = jcli("supervise", "list", "--supervisee", "Jo Patel")
+    assert [r["on_date"] for r in listed] == ["2025-06-10", "2026-11-03", "2026-11-10"]
+    assert jcli("supervise", "give", "jo", "--duration", "50")["supervisee"] == "Jo"   # the exact name wins
+    assert_refused(cli, db_path, "supervise", "give", "o", "--on", "2026-11-13", "--duration", "50",
+                   match="matches 3")
+    assert_refused(cli, db_path, "supervise", "give", "99", "--on", "2026-11-13", "--duration", "50",
+                   match="no supervisee with id 99")
+    assert_refused(cli, db_path, "supervise", "give", "Kim Ode", "--new", "--on", "2026-11-13",
+                   "--duration", "50", match="already exists")
+
+
+def test_list_filters_by_dates_and_direction(jcli, cli, db_path):
+    jcli("supervise", "log", "--on", "2026-10-31", "--duration", "60")
+    jcli("supervise", "log", "--on", "2026-11-01", "--duration", "60")
+    jcli("supervise", "give", "Jo", "--on", "2026-11-15", "--duration", "60")
+    assert [r["on_date"] for r in jcli("supervise", "list", "--from", "2026-11-01")] == ["2026-11-01", "2026-11-15"]
+    assert [r["on_date"] for r in jcli("supervise", "list", "--to", "2026-11-01")] == ["2026-10-31", "2026-11-01"]
+    assert [r["direction"] for r in jcli("supervise", "list", "--direction", "given")] == ["given"]
+    assert jcli("supervise", "list", "--from", "2026-12-01") == []
+    assert_refused(cli, db_path, "supervise", "list", "--from", "2026-11-10", "--to", "2026-11-01",
+                   match="after")
+
+
+@pytest.mark.parametrize("args, match", [
+    (("--duration", "4"), "duration"),
+    (("--duration", "601"), "duration"),
+    (("--duration", "0"), "duration"),
+    (("--duration", "-30"), "duration"),
+    (("--duration", "60", "--group-size", "0"), "group size"),
+    (("--duration", "60", "--on", "2026-11-28"), "future"),
+    (("--duration", "60", "--on", "2026-02-30"), "does not exist"),
+    (("--duration", "60", "--on", "20/11/2026"), "not a date"),
+    (("--duration", "60", "--case", "nobody"), "no client"),
+    (("--duration", "60", "--case", "Morgan", "--case", "nobody"), "no client"),
+    (("--duration", "60", "--supervisor", "  "), "empty"),
+])
+def test_bad_received_supervision_is_refused_and_nothing_written(cli, jcli, db_path, args, match):
+    jcli("client", "add", "Alex Morgan")
+    assert_refused(cli, db_path, "supervise", "log", *args, match=match)
+
+
+@pytest.mark.parametrize("args, code", [
+    (("--duration", "sixty"), 2),
+    (("--duration", "60.5"), 2),
+    (("--on", "2026-11-01"), 2),          # --duration is required
+])
+def test_malformed_options_are_usage_errors(cli, db_path, args, code):
+    assert_refused(cli, db_path, "supervise", "log", *args, code=code)
+
+
+@pytest.mark.parametrize("args, match", [
+    (("Jo", "--duration", "700", "--on", "2026-11-01"), "duration"),
+    (("Jo", "--duration", "60", "--on", "tomorrow"), "future"),
+    (("  ", "--duration", "60"), "empty"),
+    (("Jo", "--duration", "60", "--on", "2026-13-01"), "does not exist"),
+])
+def test_bad_given_supervision_is_refused_and_no_supervisee_created(cli, db_path, args, match):
+    assert_refused(cli, db_path, "supervise", "give", *args, match=match)
+
+
+def test_on_defaults_to_today(jcli):
+    assert jcli("supervise", "log", "--duration", "60")["on_date"] == "2026-11-27"
+    assert jcli("supervise", "log", "--duration", "60", "--on", "yesterday")["on_date"] == "2026-11-26"
+
+
+def test_remove_needs_confirmation_and_is_audited(jcli, cli, db_path):
+    jcli("client", "add", "Alex Morgan")
+    record = jcli("supervise", "log", "--on", "2026-11-20", "--duration", "60", "--case", "alex")
+    assert_refused(cli, db_path, "supervise", "remove", str(record["id"]), match="--yes")
+    assert_refused(cli, db_path, "supervise", "remove", "99", "--yes", match="no supervision record")
+    removed = jcli("supervise", "remove", str(record["id"]), "--yes")
+    assert removed["id"] == record["id"]
+    assert jcli("supervise", "list") == []
+    assert jcli("client", "show", "alex")["supervision_dates"] == []
+    assert any(r["action"] == "remove" for r in jcli("db", "audit", "--client", "alex"))
+
+
+def test_status_table_and_csv_show_month_by_month(jcli, cli):
+    jcli("supervise", "log", "--on", "2026-10-05", "--duration", "90")
+    table = cli("supervise", "status")
+    assert table.exit_code == 0
+    assert "2026-10" in table.stdout and "not met" in table.stdout and "not yet" in table.stdout
+    csv = cli("supervise", "status", "--csv")
+    lines = csv.stdout.strip().splitlines()
+    assert lines[0].startswith("month,") and len(lines) == 13
+    assert len(jcli("supervise", "status", "--months", "24")["months"]) == 24
+    assert cli("supervise", "status", "--months", "0").exit_code == 1
+
+
+def test_every_command_has_help_with_an_example(cli):
+    for command in ("log", "give", "list", "status", "supervisees", "remove"):
+        result = cli("supervise", command, "--help")
+        assert result.exit_code == 0 and "Example:" in result.stdout, command

@@ -1,0 +1,181 @@
+"""`therapy supervise`: supervision received and given."""
+
+from __future__ import annotations
+
+from enum import Enum
+from typing import Annotated, List, Optional
+
+import typer
+
+from therapy_cli.commands._common import (
+    CsvOpt, Format, FormatOpt, JsonOpt, confirm, database, output_format, parse_date_option,
+)
+
+app = typer.Typer(help="Supervision received and given, against the monthly requirement (BACP).",
+                  no_args_is_help=True)
+
+
+class Direction(str, Enum):
+    received = "received"
+    given = "given"
+
+
+OnOpt = Annotated[Optional[str], typer.Option("--on", metavar="DATE",
+                                              help="The day it took place (default: today; not in the future).")]
+DurationOpt = Annotated[int, typer.Option("--duration", metavar="MIN", help="Length in minutes (5-600).")]
+NoteOpt = Annotated[Optional[str], typer.Option("--note", metavar="TEXT", help="A note for yourself.")]
+FromOpt = Annotated[Optional[str], typer.Option("--from", metavar="DATE", help="From this date (inclusive).")]
+ToOpt = Annotated[Optional[str], typer.Option("--to", metavar="DATE", help="To this date (inclusive).")]
+
+
+def _show_record(record: dict, fmt: str) -> None:
+    from therapy_cli import render
+
+    render.emit(record, fmt, title=f"Supervision #{record['id']} ({record['direction']})")
+
+
+@app.command("log")
+def log(
+    duration: DurationOpt,
+    on: OnOpt = None,
+    supervisor: Annotated[Optional[str], typer.Option(metavar="NAME", help="Your supervisor.")] = None,
+    group_size: Annotated[int, typer.Option(
+        "--group-size", metavar="N",
+        help="Supervisees in the group, you included (1 = individual). 2-4 count half the time; "
+             "5 or more, the time divided by N.")] = 1,
+    case: Annotated[Optional[List[str]], typer.Option(
+        "--case", metavar="CLIENT", help="A client discussed (repeatable); shown as id and initials only.")] = None,
+    note: NoteOpt = None,
+    fmt: FormatOpt = Format.table, as_json: JsonOpt = False, as_csv: CsvOpt = False,
+) -> None:
+    """Log supervision you received; group time is credited as BACP counts it.
+
+    Example: therapy supervise log --on 2026-11-20 --duration 90 --supervisor 'Dr Lee' --case morgan
+    Example: therapy supervise log --on yesterday --duration 120 --group-size 4  # credited 1 hour
+    """
+    from therapy_cli import supervision
+
+    with database(write=True) as db:
+        record = supervision.log_received(db, parse_date_option(on, "--on"), duration, supervisor,
+                                          group_size, case or [], note)
+    _show_record(record, output_format(fmt, as_json, as_csv))
+
+
+@app.command("give")
+def give(
+    name: Annotated[str, typer.Argument(metavar="NAME",
+                                        help="The supervisee: id, name or unique part of it; new names are added.")],
+    duration: DurationOpt,
+    on: OnOpt = None,
+    note: NoteOpt = None,
+    new: Annotated[bool, typer.Option("--new", help="Add NAME as a new supervisee even if it matches part "
+                                                    "of an existing one's name.")] = False,
+    fmt: FormatOpt = Format.table, as_json: JsonOpt = False, as_csv: CsvOpt = False,
+) -> None:
+    """Log supervision you gave; the supervisee is kept as a record of their own.
+
+    Example: therapy supervise give 'Jo Patel' --on 2026-11-24 --duration 60
+    """
+    from therapy_cli import render, supervision
+
+    with database(write=True) as db:
+        record = supervision.log_given(db, name, parse_date_option(on, "--on"), duration, note, new)
+    if record["new_supervisee"]:
+        render.message(f"New supervisee #{record['supervisee_id']} {record['supervisee']}")
+    _show_record(record, output_format(fmt, as_json, as_csv))
+
+
+@app.command("list")
+def list_(
+    from_: FromOpt = None, to: ToOpt = None,
+    direction: Annotated[Optional[Direction], typer.Option(help="received or given.")] = None,
+    supervisee: Annotated[Optional[str], typer.Option(metavar="NAME", help="Only supervision given to this "
+                                                                             "supervisee.")] = None,
+    fmt: FormatOpt = Format.table, as_json: JsonOpt = False, as_csv: CsvOpt = False,
+) -> None:
+    """List supervision received and given, oldest first, with credited hours and cases (as #id initials).
+
+    Example: therapy supervise list --from 2026-01-01 --to 2026-12-31 --csv
+    """
+    from therapy_cli import render, supervision
+
+    with database() as db:
+        rows = supervision.list_supervision(db, parse_date_option(from_, "--from"), parse_date_option(to, "--to"),
+                                            direction.value if direction else None, supervisee)
+    render.emit(rows, output_format(fmt, as_json, as_csv), columns=supervision.SUPERVISION_COLUMNS,
+                headers={"duration_min": "min", "credited_hours": "credited h", "group_size": "group"})
+
+
+def _status_table(data: dict) -> None:
+    from therapy_cli import render
+
+    month, year = data["month"], data["year"]
+    render.write_record({
+        "this month": f"{month['month']}: {render.cell(month['received_hours'])} of "
+                      f"{render.cell(month['required_hours'])} hours "
+                      + ("(met)" if month["met"] else f"({render.cell(month['remaining_hours'])} to go)"),
+        f"received in {year['year']}": f"{render.cell(year['received_hours'])} hours",
+        f"given in {year['year']}": f"{render.cell(year['given_hours'])} hours",
+    }, title=f"Supervision as of {data['as_of']}")
+    print()
+    rows = [{**m, "met": "met" if m["met"] else ("not met" if m["complete"] else "not yet")}
+            for m in data["months"]]
+    render.write_table(rows, ["month", "received_hours", "required_hours", "met"],
+                       title="Month by month (credited hours received)",
+                       headers={"received_hours": "received h", "required_hours": "required h"})
+
+
+@app.command("status")
+def status(
+    months: Annotated[int, typer.Option("--months", metavar="N",
+                                        help="Months in the month-by-month table (default 12).")] = 12,
+    fmt: FormatOpt = Format.table, as_json: JsonOpt = False, as_csv: CsvOpt = False,
+) -> None:
+    """This month's supervision against the requirement, the year's hours, and month by month.
+
+    The requirement is setting supervision.hours_per_month (default 1.5, BACP), checked for each
+    calendar month on its own: no averaging. CSV gives the month-by-month table.
+
+    Example: therapy supervise status --json
+    """
+    from therapy_cli import render, supervision
+
+    with database() as db:
+        data = supervision.status(db, months)
+    render.emit(data, output_format(fmt, as_json, as_csv), table=_status_table,
+                csv_rows=lambda d: d["months"])
+
+
+@app.command("supervisees")
+def supervisees(fmt: FormatOpt = Format.table, as_json: JsonOpt = False, as_csv: CsvOpt = False) -> None:
+    """List the people you supervise, with the sessions and hours given to each.
+
+    Example: therapy supervise supervisees --json
+    """
+    from therapy_cli import render, supervision
+
+    with database() as db:
+        rows = supervision.supervisees(db)
+    render.emit(rows, output_format(fmt, as_json, as_csv), columns=supervision.SUPERVISEE_COLUMNS)
+
+
+@app.command("remove")
+def remove(
+    supervision_id: Annotated[int, typer.Argument(metavar="ID", help="The supervision record's id.")],
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")] = False,
+    fmt: FormatOpt = Format.table, as_json: JsonOpt = False, as_csv: CsvOpt = False,
+) -> None:
+    """Delete a supervision record entered in error (asks first; --yes to skip).
+
+    Example: therapy supervise remove 12 --yes
+    """
+    from therapy_cli import render, supervision
+
+    with database() as db:
+        supervision.supervision_record(db, supervision_id)
+    # Ask outside the write transaction: never hold the lock while a person decides.
+    confirm(f"Delete supervision record #{supervision_id}?", yes)
+    with database(write=True) as db:
+        record = supervision.remove(db, supervision_id)
+    render.message(f"Removed supervision record #{supervision_id}")
+    _show_record(record, output_format(fmt, as_json, as_csv))

@@ -1,0 +1,324 @@
+"""Supervision received and given, credited as BACP counts it, against the monthly requirement.
+
+Credited hours follow BACP's rule for group supervision: in a group of up to
+four the time counts half; in a group of five or more, the time divided by the
+number in the group. Individual supervision counts in full. The credit is worked
+out and stored when the session is written, so later changes to the rule or to
+the record of who was present cannot change what was already claimed.
+
+Cases discussed are stored by client id and only ever shown as `#3 A.M.`
+(id and initials): supervision output never carries a client's name.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from therapy_cli.clients import case_label, check_not_future, clean_name, clean_text, find_client, match_one
+from therapy_cli.db import Database, utc_now
+from therapy_cli.errors import Ambiguous, InvalidValue, NotFound
+
+DIRECTIONS = ("received", "given")
+MIN_DURATION, MAX_DURATION = 5, 600
+MAX_GROUP = 100
+EARLIEST = date(1950, 1, 1)
+EPSILON = 1e-9
+
+SUPERVISION_COLUMNS = ["id", "on_date", "direction", "duration_min", "group_size", "credited_hours",
+                       "with", "cases", "note"]
+SUPERVISEE_COLUMNS = ["id", "name", "sessions", "hours_given", "hours_this_year", "first_on", "last_on"]
+MONTH_COLUMNS = ["month", "received_hours", "required_hours", "met", "complete"]
+
+
+# -- the rule ----------------------------------------------------------------
+
+def credited_hours(duration_min: int, group_size: int = 1) -> float:
+    """Hours credited under BACP's rule: 1 → all; 2–4 → half; 5+ → time / group size."""
+    check_duration(duration_min)
+    check_group_size(group_size)
+    hours = duration_min / 60
+    if group_size == 1:
+        credited = hours
+    elif group_size <= 4:
+        credited = hours / 2
+    else:
+        credited = hours / group_size
+    return round(credited, 6)
+
+
+def check_duration(duration_min) -> int:
+    if isinstance(duration_min, bool) or not isinstance(duration_min, int):
+        raise InvalidValue(f"duration {duration_min!r} must be a whole number of minutes, {MIN_DURATION}-{MAX_DURATION}")
+    if not MIN_DURATION <= duration_min <= MAX_DURATION:
+        raise InvalidValue(f"duration {duration_min} is out of range; use {MIN_DURATION} to {MAX_DURATION} minutes")
+    return duration_min
+
+
+def check_group_size(group_size) -> int:
+    if isinstance(group_size, bool) or not isinstance(group_size, int):
+        raise InvalidValue(f"group size {group_size!r} must be a whole number, 1 (individual) to {MAX_GROUP}")
+    if not 1 <= group_size <= MAX_GROUP:
+        raise InvalidValue(f"group size {group_size} is out of range; use 1 (individual) to {MAX_GROUP} "
+                           "(the number of supervisees in the group, you included)")
+    return group_size
+
+
+def _check_day(db: Database, on: date | None, what: str) -> date:
+    day = on or db.today
+    check_not_future(day, db.today, what)
+    if day < EARLIEST:
+        raise InvalidValue(f"{what} {day.isoformat()} is before {EARLIEST.year}")
+    return day
+
+
+# -- writing -------------------------------------------------------------------
+
+def log_received(db: Database, on: date | None, duration_min: int, supervisor: str | None = None,
+                 group_size: int = 1, cases: list[str] = (), note: str | None = None) -> dict:
+    """Record supervision received; returns the record as `supervise list` shows it."""
+    day = _check_day(db, on, "supervision date")
+    credit = credited_hours(duration_min, group_size)
+    supervisor = clean_name(supervisor, "supervisor") if supervisor is not None else None
+    note = clean_text(note, "note", 4000)
+    case_ids: list[int] = []
+    for text in cases:
+        client = find_client(db, text)
+        if client["id"] not in case_ids:
+            case_ids.append(client["id"])
+    supervision_id = db.insert("supervision", {
+        "direction": "received", "on_date": day.isoformat(), "duration_min": duration_min,
+        "supervisor": supervisor, "supervisee_id": None, "group_size": group_size,
+        "credited_hours": credit, "note": note, "created_at": utc_now()})
+    for client_id in case_ids:
+        db.insert("supervision_cases", {"supervision_id": supervision_id, "client_id": client_id})
+    kind = "individual" if group_size == 1 else f"group of {group_size}"
+    db.audit("add", "supervision", supervision_id,
+             f"supervision received on {day.isoformat()}: {duration_min} min, {kind}, "
+             f"{len(case_ids)} case(s)")
+    for client_id in case_ids:
+        db.audit("discuss", "supervision", supervision_id,
+                 f"case taken to supervision on {day.isoformat()}", client_id)
+    return supervision_record(db, supervision_id)
+
+
+def find_supervisee(db: Database, text: str) -> dict:
+    return match_one(db, "supervisees", text, "supervisee")
+
+
+def supervisee_for(db: Database, name: str, new: bool = False) -> tuple[dict, bool]:
+    """The supervisee named: by id, exact name or unique fragment; otherwise a new record.
+
+    Returns (supervisee, created). `new` forces a new record (refused if the
+    exact name is already kept).
+    """
+    value = clean_name(name, "supervisee name")
+    exact = db.one("SELECT * FROM supervisees WHERE name = ? COLLATE NOCASE", (value,))
+    if new:
+        if exact:
+            raise InvalidValue(f"supervisee #{exact['id']} {exact['name']} already exists; drop --new to use it")
+    else:
+        if exact:
+            return exact, False
+        if value.isdigit():
+            return find_supervisee(db, value), False
+        try:
+            return find_supervisee(db, value), False
+        except NotFound:
+            pass
+        except Ambiguous as exc:
+            raise Ambiguous(f"{exc}; or add --new to keep {value!r} as a new supervisee") from None
+    if value.isdigit():
+        raise InvalidValue("a supervisee's name cannot be a number")
+    supervisee_id = db.insert("supervisees", {"name": value, "created_at": utc_now()})
+    db.audit("add", "supervisee", supervisee_id, "supervisee added")
+    return db.get("supervisees", supervisee_id, "supervisee"), True
+
+
+def log_given(db: Database, name: str, on: date | None, duration_min: int, note: str | None = None,
+              new: bool = False) -> dict:
+    """Record supervision given to a supervisee (created on first use)."""
+    day = _check_day(db, on, "supervision date")
+    credit = credited_hours(duration_min, 1)
+    note = clean_text(note, "note", 4000)
+    supervisee, created = supervisee_for(db, name, new)
+    supervision_id = db.insert("supervision", {
+        "direction": "given", "on_date": day.isoformat(), "duration_min": duration_min,
+        "supervisor": None, "supervisee_id": supervisee["id"], "group_size": 1,
+        "credited_hours": credit, "note": note, "created_at": utc_now()})
+    db.audit("add", "supervision", supervision_id,
+             f"supervision given on {day.isoformat()} to supervisee #{supervisee['id']}: {duration_min} min")
+    record = supervision_record(db, supervision_id)
+    record["new_supervisee"] = created
+    return record
+
+
+def remove(db: Database, supervision_id: int) -> dict:
+    """Delete a supervision record entered in error (with its cases)."""
+    record = supervision_record(db, supervision_id)
+    case_ids = [r["client_id"] for r in db.query(
+        "SELECT client_id FROM supervision_cases WHERE supervision_id = ?", (supervision_id,))]
+    db.execute("DELETE FROM supervision_cases WHERE supervision_id = ?", (supervision_id,))
+    db.execute("DELETE FROM supervision WHERE id = ?", (supervision_id,))
+    db.audit("remove", "supervision", supervision_id,
+             f"supervision {record['direction']} on {record['on_date']} removed")
+    for client_id in case_ids:
+        db.audit("remove", "supervision", supervision_id, "case no longer recorded as taken to supervision",
+                 client_id)
+    return record
+
+
+# -- reading -------------------------------------------------------------------
+
+def _cases(db: Database, supervision_ids: list[int]) -> dict[int, list[dict]]:
+    found: dict[int, list[dict]] = {i: [] for i in supervision_ids}
+    for start in range(0, len(supervision_ids), 500):
+        chunk = supervision_ids[start:start + 500]
+        for row in db.query(
+                "SELECT sc.supervision_id, c.id, c.name FROM supervision_cases sc "
+                f"JOIN clients c ON c.id = sc.client_id WHERE sc.supervision_id IN ({','.join('?' * len(chunk))}) "
+                "ORDER BY c.id", chunk):
+            found[row["supervision_id"]].append({"client_id": row["id"], "label": case_label(row)})
+    return found
+
+
+def _records(db: Database, rows: list[dict]) -> list[dict]:
+    cases = _cases(db, [r["id"] for r in rows])
+    out = []
+    for row in rows:
+        given = row["direction"] == "given"
+        out.append({
+            "id": row["id"],
+            "on_date": row["on_date"],
+            "direction": row["direction"],
+            "duration_min": row["duration_min"],
+            "group_size": row["group_size"],
+            "credited_hours": row["credited_hours"],
+            "supervisor": row["supervisor"],
+            "supervisee_id": row["supervisee_id"],
+            "supervisee": row["supervisee_name"],
+            "with": row["supervisee_name"] if given else row["supervisor"],
+            "cases": [c["label"] for c in cases[row["id"]]],
+            "case_ids": [c["client_id"] for c in cases[row["id"]]],
+            "note": row["note"],
+        })
+    return out
+
+
+_SELECT = ("SELECT s.*, p.name AS supervisee_name FROM supervision s "
+           "LEFT JOIN supervisees p ON p.id = s.supervisee_id")
+
+
+def supervision_record(db: Database, supervision_id: int) -> dict:
+    row = db.one(f"{_SELECT} WHERE s.id = ?", (supervision_id,))
+    if row is None:
+        raise NotFound(f"no supervision record with id {supervision_id}")
+    return _records(db, [row])[0]
+
+
+def list_supervision(db: Database, start: date | None = None, end: date | None = None,
+                     direction: str | None = None, supervisee: str | None = None) -> list[dict]:
+    """Supervision records, oldest first, within the inclusive dates given."""
+    if start and end and start > end:
+        raise InvalidValue(f"--from {start.isoformat()} is after --to {end.isoformat()}")
+    if direction is not None and direction not in DIRECTIONS:
+        raise InvalidValue(f"direction {direction!r} is not one of {', '.join(DIRECTIONS)}")
+    sql = f"{_SELECT} WHERE 1 = 1"
+    params: list = []
+    if start:
+        sql += " AND s.on_date >= ?"
+        params.append(start.isoformat())
+    if end:
+        sql += " AND s.on_date <= ?"
+        params.append(end.isoformat())
+    if direction:
+        sql += " AND s.direction = ?"
+        params.append(direction)
+    if supervisee:
+        sql += " AND s.supervisee_id = ?"
+        params.append(find_supervisee(db, supervisee)["id"])
+    return _records(db, db.query(sql + " ORDER BY s.on_date, s.id", params))
+
+
+def _hours(db: Database, direction: str, start: date, end: date) -> float:
+    total = db.scalar("SELECT total(credited_hours) FROM supervision WHERE direction = ? "
+                      "AND on_date BETWEEN ? AND ?", (direction, start.isoformat(), end.isoformat()))
+    return round(total or 0.0, 4)
+
+
+def received_hours(db: Database, start: date, end: date) -> float:
+    """Credited hours of supervision received between two dates (inclusive)."""
+    return _hours(db, "received", start, end)
+
+
+def given_hours(db: Database, start: date, end: date) -> float:
+    """Hours of supervision given between two dates (inclusive)."""
+    return _hours(db, "given", start, end)
+
+
+def required_hours(db: Database) -> float:
+    return float(db.setting("supervision.hours_per_month"))
+
+
+def _month_start(day: date, back: int) -> date:
+    index = day.year * 12 + day.month - 1 - back
+    return date(index // 12, index % 12 + 1, 1)
+
+
+def month_row(db: Database, first: date) -> dict:
+    from therapy_cli.dates import month_of
+
+    start, end = month_of(first)
+    received = received_hours(db, start, end)
+    required = required_hours(db)
+    return {
+        "month": start.strftime("%Y-%m"),
+        "start": start.isoformat(),
+        "end": end.isoformat(),
+        "received_hours": received,
+        "required_hours": required,
+        "met": received + EPSILON >= required,
+        "complete": end < db.today,
+    }
+
+
+def months(db: Database, count: int = 12) -> list[dict]:
+    """The last `count` calendar months, oldest first, the current month last."""
+    if not 1 <= count <= 240:
+        raise InvalidValue(f"--months {count} is out of range; use 1 to 240")
+    return [month_row(db, _month_start(db.today, back)) for back in range(count - 1, -1, -1)]
+
+
+def status(db: Database, count: int = 12) -> dict:
+    """SPEC's `supervise status`: this month against the requirement, the year, and a month table."""
+    today = db.today
+    table = months(db, count)
+    current = table[-1]
+    year_start = date(today.year, 1, 1)
+    month = {k: current[k] for k in ("month", "start", "end", "received_hours", "required_hours", "met")}
+    month["remaining_hours"] = round(max(0.0, current["required_hours"] - current["received_hours"]), 4)
+    previous = table[:-1]
+    return {
+        "as_of": today.isoformat(),
+        "month": month,
+        "year": {
+            "year": today.year,
+            "start": year_start.isoformat(),
+            "end": today.isoformat(),
+            "received_hours": received_hours(db, year_start, today),
+            "given_hours": given_hours(db, year_start, today),
+        },
+        "months": table,
+        "months_met": sum(1 for m in previous if m["met"]),
+        "months_unmet": [m["month"] for m in previous if not m["met"]],
+    }
+
+
+def supervisees(db: Database) -> list[dict]:
+    """Supervisees with the supervision given to each: sessions, hours, this year's hours, dates."""
+    year_start = date(db.today.year, 1, 1).isoformat()
+    return db.query(
+        "SELECT p.id, p.name, count(s.id) AS sessions, round(total(s.credited_hours), 4) AS hours_given, "
+        "round(total(CASE WHEN s.on_date >= ? THEN s.credited_hours END), 4) AS hours_this_year, "
+        "min(s.on_date) AS first_on, max(s.on_date) AS last_on "
+        "FROM supervisees p LEFT JOIN supervision s ON s.supervisee_id = p.id AND s.direction = 'given' "
+        "GROUP BY p.id ORDER BY p.name COLLATE NOCASE, p.id", (year_start,))
