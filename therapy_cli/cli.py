@@ -104,6 +104,10 @@ def _register() -> None:
     from therapy_cli.commands import report
 
     app.add_typer(report.app, name="report")
+    from therapy_cli.commands import measure, plan
+
+    app.add_typer(plan.app, name="plan")
+    app.add_typer(measure.app, name="measure")
 
 
 def _keep_examples(text: str | None) -> str | None:

@@ -410,3 +410,14 @@ def _rows_for(db: Database, table: str, column: str, ids: list[int], order: str 
 
 def _iso(day: date | None) -> str | None:
     return day.isoformat() if day else None
+
+
+def _plan_and_measures_section(db: Database, record: dict) -> None:
+    """`client show`: current plan, goals, review due, latest scores and the PHQ-9 risk flag (lazy imports)."""
+    from therapy_cli import measures, plans
+
+    plans.detail_section(db, record)
+    measures.detail_section(db, record)
+
+
+DETAIL_SECTIONS.append(_plan_and_measures_section)

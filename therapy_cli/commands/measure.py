@@ -1,0 +1,135 @@
+"""`therapy measure`: outcome questionnaires (PHQ-9, GAD-7, CORE-10, WSAS, ORS, SRS)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Optional
+
+import typer
+
+from therapy_cli.commands._common import CsvOpt, Format, FormatOpt, JsonOpt, database, output_format, parse_date_option
+
+app = typer.Typer(help="Outcome questionnaires: PHQ-9, GAD-7, CORE-10, WSAS, ORS, SRS.", no_args_is_help=True)
+
+ClientArg = Annotated[str, typer.Argument(metavar="CLIENT", help="Client id or a unique part of the name.")]
+INSTRUMENT_HELP = "PHQ-9, GAD-7, CORE-10, WSAS, ORS or SRS (case-insensitive, hyphen optional)."
+
+
+@app.command("add")
+def add(
+    client: ClientArg,
+    instrument: Annotated[str, typer.Argument(metavar="INSTRUMENT", help=INSTRUMENT_HELP)],
+    items: Annotated[Optional[str], typer.Option(
+        "--items", metavar="N,N,...", help="Each item's score, in questionnaire order (reversed items as ticked).")] = None,
+    score: Annotated[Optional[str], typer.Option("--score", metavar="N", help="The total, when items were not kept.")] = None,
+    on: Annotated[Optional[str], typer.Option("--on", metavar="DATE",
+                                              help="Date completed (default: the session's date, else today).")] = None,
+    session: Annotated[Optional[int], typer.Option("--session", metavar="ID",
+                                                   help="The session it was completed at.")] = None,
+    fmt: FormatOpt = Format.table, as_json: JsonOpt = False, as_csv: CsvOpt = False,
+) -> None:
+    """Record a questionnaire: the items (checked and scored) or a total (checked).
+
+    A PHQ-9 with item 9 above 0 is flagged on stderr and on `client show` until
+    a later PHQ-9 has item 9 at 0.
+
+    Example: therapy measure add morgan phq9 --items 2,2,1,3,1,2,1,0,1 --session 12
+    Example: therapy measure add 3 GAD-7 --score 11 --on 2026-11-20
+    """
+    from therapy_cli import clients, measures, render
+
+    with database(write=True) as db:
+        who = clients.find_client(db, client)
+        record = measures.add_measure(db, who, instrument, items=items, score=score,
+                                      on=parse_date_option(on, "--on"), session_id=session)
+        label = clients.case_label(who)
+    if record["risk"]:
+        render.warn(f"PHQ-9 item 9 (thoughts of being better off dead or of self-harm) scored {record['risk']} "
+                    f"for {label}: review risk")
+    render.emit(record, output_format(fmt, as_json, as_csv),
+                title=f"{record['instrument']} #{record['id']} for {label}")
+
+
+@app.command("list")
+def list_(
+    client: ClientArg,
+    instrument: Annotated[Optional[str], typer.Option("--instrument", "-i", help="Only this instrument.")] = None,
+    fmt: FormatOpt = Format.table, as_json: JsonOpt = False, as_csv: CsvOpt = False,
+) -> None:
+    """List a client's measures, oldest first.
+
+    Example: therapy measure list morgan --instrument phq9
+    """
+    from therapy_cli import clients, measures, render
+
+    with database() as db:
+        rows = measures.list_measures(db, clients.find_client(db, client)["id"], instrument)
+    render.emit(rows, output_format(fmt, as_json, as_csv), columns=measures.MEASURE_COLUMNS)
+
+
+@app.command("progress")
+def progress(client: ClientArg, fmt: FormatOpt = Format.table, as_json: JsonOpt = False,
+             as_csv: CsvOpt = False) -> None:
+    """First score against last for each instrument, and recovery by NHS Talking Therapies rules.
+
+    Example: therapy measure progress morgan --json
+    """
+    from therapy_cli import clients, measures, render
+
+    with database() as db:
+        result = measures.progress(db, clients.find_client(db, client)["id"])
+
+    def rows(data: dict) -> list[dict]:
+        return [{"instrument": name, **row} for name, row in data["instruments"].items()]
+
+    def table(data: dict) -> None:
+        if data["instruments"]:
+            render.write_table(rows(data), title=f"Progress, client #{data['client_id']}")
+        for line in measures.progress_in_words(data):
+            print(line)
+
+    render.emit(result, output_format(fmt, as_json, as_csv), table=table, csv_rows=rows)
+
+
+@app.command("chart")
+def chart(
+    client: ClientArg,
+    instrument: Annotated[Optional[str], typer.Argument(metavar="[INSTRUMENT]",
+                                                        help="One instrument (default: each one taken).")] = None,
+    width: Annotated[int, typer.Option(min=20, max=200, help="Chart width in characters.")] = 60,
+    fmt: FormatOpt = Format.table, as_json: JsonOpt = False, as_csv: CsvOpt = False,
+) -> None:
+    """Chart scores over time in the terminal: dates along, score up, the caseness cut-off drawn.
+
+    Example: therapy measure chart morgan phq9
+    """
+    from therapy_cli import clients, measures, render
+
+    with database() as db:
+        who = clients.find_client(db, client)
+        data = measures.chart_data(db, who["id"], instrument)
+        label = clients.case_label(who)
+
+    def rows(result: dict) -> list[dict]:
+        return [{"instrument": name, **point} for name, s in result["series"].items() for point in s["points"]]
+
+    def table(result: dict) -> None:
+        if not result["series"]:
+            render.message(f"No measures recorded for {label}.")
+            return
+        print(measures.chart_text(result, width=width, unicode=render.fancy(), who=label))
+
+    render.emit(data, output_format(fmt, as_json, as_csv), table=table, csv_rows=rows)
+
+
+@app.command("instruments")
+def instruments(fmt: FormatOpt = Format.table, as_json: JsonOpt = False, as_csv: CsvOpt = False) -> None:
+    """The questionnaires known, with items, ranges, bands, cut-offs and sources.
+
+    Example: therapy measure instruments --json
+    """
+    from therapy_cli import instruments as known, render
+
+    data = [known.describe(inst) for inst in known.INSTRUMENTS]
+    render.emit(data, output_format(fmt, as_json, as_csv),
+                columns=["name", "item_count", "item_range", "reversed_items", "total_range", "caseness",
+                         "reliable_change", "source"])

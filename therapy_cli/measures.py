@@ -1,0 +1,286 @@
+"""Outcome measures: entering scores, the PHQ-9 risk item, progress judged by NHS Talking Therapies rules."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+
+from therapy_cli.db import Database, utc_now
+from therapy_cli.errors import InvalidValue, NotFound
+from therapy_cli.instruments import (
+    NAMES, Instrument, check_items, check_total, get_instrument, is_caseness, reliable_direction, score_items,
+    severity,
+)
+
+RISK_ITEM = 9  # PHQ-9 item 9: thoughts that you would be better off dead, or of hurting yourself
+
+# NHS Talking Therapies: recovery and reliable change are judged on PHQ-9 and GAD-7.
+PAIRED = ("PHQ-9", "GAD-7")
+
+MEASURE_COLUMNS = ["id", "taken_on", "instrument", "score", "severity", "caseness", "risk", "session_id"]
+
+
+def parse_items(text: str) -> list[str]:
+    """'1,2,0,3' (commas and/or spaces) → ['1', '2', '0', '3']; the instrument checks each."""
+    parts = [p for p in (text or "").replace(",", " ").split()]
+    if not parts:
+        raise InvalidValue("--items is empty; give the item scores in order, e.g. --items 1,2,0,3,...")
+    return parts
+
+
+def _number(value):
+    if value is None:
+        return None
+    value = round(float(value), 1)
+    return int(value) if value == int(value) else value
+
+
+def measure_record(row: dict) -> dict:
+    """A measures row as SPEC's JSON: id, client_id, instrument, taken_on, score, severity, caseness (+ more)."""
+    return {
+        "id": row["id"],
+        "client_id": row["client_id"],
+        "instrument": row["instrument"],
+        "taken_on": row["taken_on"],
+        "score": _number(row["score"]),
+        "severity": row["severity"],
+        "caseness": None if row["caseness"] is None else bool(row["caseness"]),
+        "items": json.loads(row["items"]) if row["items"] else None,
+        "risk": row["risk"],
+        "session_id": row["session_id"],
+    }
+
+
+def _check_session(db: Database, client_id: int, session_id: int) -> dict:
+    """The session must exist and be the client's, or a session of a unit the client belonged to then."""
+    session = db.one("SELECT id, kind, client_id, local_date FROM sessions WHERE id = ?", (session_id,))
+    if session is None:
+        raise NotFound(f"no session with id {session_id}")
+    if session["client_id"] == client_id:
+        return session
+    if session["client_id"] is not None:
+        member = db.one(
+            "SELECT 1 FROM memberships WHERE unit_id = ? AND member_id = ? "
+            "AND (joined_on IS NULL OR joined_on <= ?) AND (left_on IS NULL OR left_on >= ?)",
+            (session["client_id"], client_id, session["local_date"], session["local_date"]))
+        if member:
+            return session
+    raise InvalidValue(f"session #{session_id} is not a session of client #{client_id} "
+                       "(nor of a couple, family or group the client belonged to that day)")
+
+
+def add_measure(db: Database, client, instrument: str | Instrument, items=None, score=None,
+                on: date | None = None, session_id: int | None = None) -> dict:
+    """Record one questionnaire: items (checked, reversed items turned round) or a total (checked)."""
+    client_id = client["id"] if isinstance(client, dict) else int(client)
+    db.get("clients", client_id, "client")
+    inst = instrument if isinstance(instrument, Instrument) else get_instrument(instrument)
+    if (items is None) == (score is None):
+        raise InvalidValue("give either --items (each item's score) or --score (the total), not both")
+    if isinstance(items, str):
+        items = parse_items(items)
+    session = _check_session(db, client_id, session_id) if session_id is not None else None
+    if on is None:
+        on = date.fromisoformat(session["local_date"]) if session else db.today
+    if on > db.today:
+        raise InvalidValue(f"date {on.isoformat()} is in the future (today is {db.today.isoformat()})")
+    if items is not None:
+        values = check_items(inst, items)
+        total = score_items(inst, values)
+    else:
+        values = None
+        total = check_total(inst, score)
+    risk = values[RISK_ITEM - 1] if inst.name == "PHQ-9" and values is not None else None
+    caseness = is_caseness(inst, total)
+    measure_id = db.insert("measures", {
+        "client_id": client_id, "instrument": inst.name, "taken_on": on.isoformat(), "score": total,
+        "items": json.dumps(values) if values is not None else None, "severity": severity(inst, total),
+        "caseness": None if caseness is None else int(caseness), "risk": risk, "session_id": session_id,
+        "created_at": utc_now(),
+    })
+    db.audit("add", "measure", measure_id, f"{inst.name} entered for {on.isoformat()}", client_id)
+    return measure_record(db.get("measures", measure_id, "measure"))
+
+
+def list_measures(db: Database, client_id: int, instrument: str | None = None) -> list[dict]:
+    """The client's measures in the order taken (date, then order of entry)."""
+    sql = "SELECT * FROM measures WHERE client_id = ?"
+    params: list = [client_id]
+    if instrument:
+        sql += " AND instrument = ?"
+        params.append(get_instrument(instrument).name)
+    return [measure_record(r) for r in db.query(sql + " ORDER BY taken_on, id", params)]
+
+
+def series(db: Database, client_id: int, instrument: str | None = None) -> dict[str, list[dict]]:
+    """Scores by instrument, in the order taken: {'PHQ-9': [{taken_on, score}, ...], ...}."""
+    out: dict[str, list[dict]] = {}
+    for row in list_measures(db, client_id, instrument):
+        out.setdefault(row["instrument"], []).append({"taken_on": row["taken_on"], "score": row["score"]})
+    return dict(sorted(out.items(), key=lambda kv: NAMES.index(kv[0]) if kv[0] in NAMES else 99))
+
+
+def latest_scores(db: Database, client_id: int) -> dict[str, dict]:
+    """The latest score of each instrument: {name: {score, severity, caseness, taken_on}}."""
+    latest: dict[str, dict] = {}
+    for row in list_measures(db, client_id):
+        latest[row["instrument"]] = {"score": row["score"], "severity": row["severity"],
+                                     "caseness": row["caseness"], "taken_on": row["taken_on"]}
+    return latest
+
+
+def risk_flag(db: Database, client_id: int) -> dict | None:
+    """The PHQ-9 item 9 flag: set while the latest PHQ-9 entered with items has item 9 above 0.
+
+    A PHQ-9 entered as a total only says nothing about item 9, so it neither
+    raises nor clears the flag.
+    """
+    row = db.one("SELECT id, taken_on, risk FROM measures WHERE client_id = ? AND instrument = 'PHQ-9' "
+                 "AND risk IS NOT NULL ORDER BY taken_on DESC, id DESC LIMIT 1", (client_id,))
+    if row is None or not row["risk"]:
+        return None
+    return {"instrument": "PHQ-9", "item": RISK_ITEM, "value": row["risk"], "taken_on": row["taken_on"],
+            "measure_id": row["id"],
+            "message": f"PHQ-9 item 9 scored {row['risk']} on {row['taken_on']}: review risk"}
+
+
+# -- progress ------------------------------------------------------------------
+
+def judge(phq: tuple | None, gad: tuple | None) -> dict:
+    """NHS Talking Therapies judgements from (first, last) PHQ-9 and GAD-7 totals (None: not taken).
+
+    A measure with one score is passed as (score, score): unchanged.
+    """
+    pairs = {"PHQ-9": phq, "GAD-7": gad}
+    start = end = False
+    falls = rises = 0
+    for name, pair in pairs.items():
+        if pair is None:
+            continue
+        inst = get_instrument(name)
+        first, last = pair
+        start = start or bool(is_caseness(inst, first))
+        end = end or bool(is_caseness(inst, last))
+        direction = reliable_direction(inst, first, last)
+        falls += direction == "improved"
+        rises += direction == "deteriorated"
+    recovered = start and not end
+    improvement = falls > 0 and rises == 0
+    deterioration = rises > 0 and falls == 0
+    return {
+        "at_caseness_start": start,
+        "at_caseness_end": end,
+        "recovered": recovered,
+        "reliable_improvement": improvement,
+        "reliable_recovery": recovered and improvement,
+        "reliable_deterioration": deterioration,
+    }
+
+
+def progress(db: Database, client_id: int) -> dict:
+    """First against last per instrument, then the client-level NHS judgements (SPEC `measure progress`)."""
+    instruments: dict[str, dict] = {}
+    pairs: dict[str, tuple] = {}
+    for name, points in series(db, client_id).items():
+        inst = get_instrument(name)
+        first, last = points[0]["score"], points[-1]["score"]
+        direction = reliable_direction(inst, first, last)
+        change = round(last - first, 1)
+        instruments[name] = {
+            "first": first,
+            "last": last,
+            "change": int(change) if change == int(change) else change,
+            "reliable_improvement": None if direction is None else direction == "improved",
+            "reliable_deterioration": None if direction is None else direction == "deteriorated",
+            "caseness_start": is_caseness(inst, first),
+            "caseness_end": is_caseness(inst, last),
+        }
+        pairs[name] = (first, last)
+    verdict = judge(pairs.get("PHQ-9"), pairs.get("GAD-7"))
+    return {
+        "client_id": client_id,
+        "instruments": instruments,
+        "recovered": verdict["recovered"],
+        "reliable_improvement": verdict["reliable_improvement"],
+        "reliable_recovery": verdict["reliable_recovery"],
+        "reliable_deterioration": verdict["reliable_deterioration"],
+    }
+
+
+def progress_in_words(result: dict) -> list[str]:
+    """Plain sentences for a practitioner (and the end-of-therapy report)."""
+    lines = []
+    for name, row in result["instruments"].items():
+        inst = get_instrument(name)
+        change = row["change"]
+        if change == 0:
+            moved = "unchanged"
+        else:
+            better = (change > 0) == inst.higher_is_better
+            moved = f"{'fell' if change < 0 else 'rose'} {abs(change):g} points ({'better' if better else 'worse'})"
+        text = f"{name}: {row['first']:g} → {row['last']:g}, {moved}"
+        if row["reliable_improvement"]:
+            text += "; a reliable improvement"
+        elif row["reliable_deterioration"]:
+            text += "; a reliable deterioration"
+        elif row["reliable_improvement"] is not None and change != 0:
+            text += f"; not a reliable change (needs {inst.reliable_change:g})"
+        if row["caseness_start"] is not None:
+            text += (f"; {'at' if row['caseness_start'] else 'below'} caseness at the start, "
+                     f"{'at' if row['caseness_end'] else 'below'} at the end")
+        lines.append(text + ".")
+    if not any(name in result["instruments"] for name in PAIRED):
+        lines.append("No PHQ-9 or GAD-7 recorded: recovery (NHS Talking Therapies) cannot be judged.")
+        return lines
+    verdicts = []
+    if result["reliable_recovery"]:
+        verdicts.append("reliably recovered")
+    elif result["recovered"]:
+        verdicts.append("recovered (but not reliably improved)")
+    if result["reliable_improvement"] and not result["reliable_recovery"]:
+        verdicts.append("reliably improved")
+    if result["reliable_deterioration"]:
+        verdicts.append("reliably deteriorated")
+    lines.append("Overall (NHS Talking Therapies): " + (", ".join(verdicts) if verdicts else
+                                                          "no reliable change, not recovered") + ".")
+    return lines
+
+
+def detail_section(db: Database, record: dict) -> None:
+    """The measures part of `client show`: latest score of each instrument, and the risk flag."""
+    record["latest_scores"] = latest_scores(db, record["id"])
+    record["risk"] = risk_flag(db, record["id"])
+
+
+# -- charts --------------------------------------------------------------------
+
+def chart_data(db: Database, client_id: int, instrument: str | None = None) -> dict:
+    """The series to chart, with each instrument's range and cut-off (the JSON of `measure chart`)."""
+    out: dict = {"client_id": client_id, "series": {}}
+    for name, points in series(db, client_id, instrument).items():
+        inst = get_instrument(name)
+        out["series"][name] = {
+            "total_min": inst.total_min, "total_max": inst.total_max,
+            "cutoff": inst.caseness_cutoff, "caseness_below": inst.caseness_below,
+            "higher_is_better": inst.higher_is_better, "points": points,
+        }
+    return out
+
+
+def chart_text(data: dict, width: int = 60, unicode: bool = True, who: str | None = None) -> str:
+    """Each instrument's chart, one under another."""
+    from therapy_cli.charts import line_chart
+
+    charts = []
+    for name, s in data["series"].items():
+        cutoff = s["cutoff"]
+        label = None
+        if cutoff is not None:
+            label = (f"caseness cut-off {cutoff:g} (below it is caseness)" if s["caseness_below"]
+                     else f"caseness cut-off {cutoff:g} (at or above it is caseness)")
+        direction = "higher is better" if s["higher_is_better"] else "lower is better"
+        title = f"{name}{' for ' + who if who else ''} ({direction})"
+        points = [(date.fromisoformat(p["taken_on"]), p["score"]) for p in s["points"]]
+        charts.append(line_chart(points, s["total_min"], s["total_max"], cutoff=cutoff, cutoff_label=label,
+                                 title=title, width=width, unicode=unicode))
+    return "\n\n".join(charts)

@@ -1,0 +1,270 @@
+"""Treatment plans (versioned: a change adds a version, the old one stays), goals and reviews."""
+
+from __future__ import annotations
+
+import json
+from datetime import date, timedelta
+
+from therapy_cli.clients import check_not_future, clean_text
+from therapy_cli.db import Database, utc_now
+from therapy_cli.errors import Conflict, InvalidValue, NotFound
+
+MODALITIES = ("cbt", "psychodynamic", "psychoanalytic", "humanistic", "integrative", "systemic", "hypno",
+              "constructivist", "other")
+MAX_SESSIONS = 1000
+MAX_REVIEW_WEEKS = 104
+MAX_PROBLEMS = 20
+GOAL_SCORE = (0, 10)
+
+
+def _client_id(client) -> int:
+    return client["id"] if isinstance(client, dict) else int(client)
+
+
+# -- plans -------------------------------------------------------------------------
+
+def _plan_row(row: dict) -> dict:
+    return {
+        "id": row["id"],
+        "client_id": row["client_id"],
+        "version": row["version"],
+        "modality": row["modality"],
+        "approach": row["approach"],
+        "sessions_planned": row["sessions_planned"],
+        "review_every_weeks": row["review_every_weeks"],
+        "problems": json.loads(row["problems"] or "[]"),
+        "started_on": row["started_on"],
+    }
+
+
+def _latest_row(db: Database, client_id: int) -> dict | None:
+    return db.one("SELECT * FROM plans WHERE client_id = ? ORDER BY version DESC LIMIT 1", (client_id,))
+
+
+def current_plan(db: Database, client_id: int) -> dict | None:
+    """The latest version of the client's plan, with its goals and when review is due; None without a plan."""
+    row = _latest_row(db, client_id)
+    if row is None:
+        return None
+    plan = _plan_row(row)
+    due = review_due(db, client_id)
+    plan["review_due"] = due.isoformat() if due else None
+    last = db.one("SELECT reviewed_on FROM plan_reviews WHERE client_id = ? ORDER BY reviewed_on DESC, id DESC "
+                  "LIMIT 1", (client_id,))
+    plan["last_reviewed_on"] = last["reviewed_on"] if last else None
+    plan["goals"] = list_goals(db, client_id)
+    return plan
+
+
+def plan_history(db: Database, client_id: int) -> list[dict]:
+    """Every version of the plan, oldest first."""
+    return [_plan_row(r) for r in db.query("SELECT * FROM plans WHERE client_id = ? ORDER BY version",
+                                           (client_id,))]
+
+
+def review_due(db: Database, client_id: int) -> date | None:
+    """Last review (or, before any review, the plan's start) + the current review interval.
+
+    None when there is no plan or the plan sets no review interval. Revising the
+    plan does not restart the clock; a review does.
+    """
+    row = _latest_row(db, client_id)
+    if row is None or not row["review_every_weeks"]:
+        return None
+    last = db.scalar("SELECT max(reviewed_on) FROM plan_reviews WHERE client_id = ?", (client_id,))
+    if last is None:
+        last = db.scalar("SELECT started_on FROM plans WHERE client_id = ? ORDER BY version LIMIT 1", (client_id,))
+    return date.fromisoformat(last) + timedelta(weeks=row["review_every_weeks"])
+
+
+def set_plan(db: Database, client, modality: str, approach: str | None = None, sessions: int | None = None,
+             review_every: int | None = None, problems: list[str] | None = None,
+             on: date | None = None) -> dict:
+    """Set the plan, or revise it as a new version (the previous one is kept).
+
+    On a revision, what is not given (None) carries over from the current
+    version; an empty approach or problem clears it. An identical plan adds
+    nothing and returns the current one.
+    """
+    client_id = _client_id(client)
+    db.get("clients", client_id, "client")
+    modality = (modality or "").strip().lower()
+    if modality not in MODALITIES:
+        raise InvalidValue(f"modality {modality!r} is not one of {', '.join(MODALITIES)}")
+    if sessions is not None and not 1 <= sessions <= MAX_SESSIONS:
+        raise InvalidValue(f"--sessions must be 1–{MAX_SESSIONS}")
+    if review_every is not None and not 1 <= review_every <= MAX_REVIEW_WEEKS:
+        raise InvalidValue(f"--review-every must be 1–{MAX_REVIEW_WEEKS} weeks")
+    if problems is not None:
+        if len(problems) > MAX_PROBLEMS:
+            raise InvalidValue(f"at most {MAX_PROBLEMS} problems")
+        problems = [p for p in (clean_text(p, "problem", 500) for p in problems) if p]
+    day = on or db.today
+    check_not_future(day, db.today, "plan date")
+    previous = _latest_row(db, client_id)
+    values = {
+        "modality": modality,
+        "approach": clean_text(approach, "approach", 200) if approach is not None else None,
+        "sessions_planned": sessions,
+        "review_every_weeks": review_every,
+        "problems": problems,
+    }
+    if previous is not None:
+        if day.isoformat() < previous["started_on"]:
+            raise InvalidValue(f"plan date {day.isoformat()} is before the current version's start "
+                               f"({previous['started_on']})")
+        carried = _plan_row(previous)
+        if approach is None:
+            values["approach"] = carried["approach"]
+        if sessions is None:
+            values["sessions_planned"] = carried["sessions_planned"]
+        if review_every is None:
+            values["review_every_weeks"] = carried["review_every_weeks"]
+        if problems is None:
+            values["problems"] = carried["problems"]
+        if all(values[k] == carried[k] for k in values):
+            return current_plan(db, client_id)
+    version = (previous["version"] + 1) if previous else 1
+    plan_id = db.insert("plans", {
+        "client_id": client_id, "version": version, **values, "problems": json.dumps(values["problems"] or []),
+        "started_on": day.isoformat(), "created_at": utc_now(),
+    })
+    db.audit("set" if version == 1 else "revise", "plan", plan_id, f"plan version {version} ({modality})",
+             client_id)
+    return current_plan(db, client_id)
+
+
+def review_plan(db: Database, client, note: str | None = None, on: date | None = None) -> dict:
+    """Record a review of the current plan; the next is due review-every weeks later."""
+    client_id = _client_id(client)
+    plan = _latest_row(db, client_id)
+    if plan is None:
+        raise NotFound(f"client #{client_id} has no treatment plan; set one with `therapy plan set`")
+    day = on or db.today
+    check_not_future(day, db.today, "review date")
+    if day.isoformat() < plan["started_on"]:
+        raise InvalidValue(f"review date {day.isoformat()} is before the plan started ({plan['started_on']})")
+    weeks = plan["review_every_weeks"]
+    next_on = (day + timedelta(weeks=weeks)).isoformat() if weeks else None
+    review_id = db.insert("plan_reviews", {
+        "client_id": client_id, "plan_id": plan["id"], "reviewed_on": day.isoformat(),
+        "note": clean_text(note, "note", 5000), "next_review_on": next_on, "created_at": utc_now()})
+    db.audit("review", "plan_review", review_id, f"plan version {plan['version']} reviewed", client_id)
+    return _review_record(db.get("plan_reviews", review_id, "review"), plan["version"])
+
+
+def _review_record(row: dict, version: int | None = None) -> dict:
+    record = {k: row[k] for k in ("id", "client_id", "plan_id", "reviewed_on", "note", "next_review_on")}
+    if version is not None:
+        record["plan_version"] = version
+    return record
+
+
+def list_reviews(db: Database, client_id: int) -> list[dict]:
+    return [_review_record(r, r["version"]) for r in db.query(
+        "SELECT r.*, p.version FROM plan_reviews r JOIN plans p ON p.id = r.plan_id WHERE r.client_id = ? "
+        "ORDER BY r.reviewed_on, r.id", (client_id,))]
+
+
+def show_plan(db: Database, client_id: int, history: bool = False) -> dict:
+    """What `plan show` shows: the current plan, goals with ratings, reviews; previous versions on request."""
+    plan = current_plan(db, client_id)
+    if plan is None:
+        raise NotFound(f"client #{client_id} has no treatment plan; set one with `therapy plan set`")
+    plan["reviews"] = list_reviews(db, client_id)
+    if history:
+        plan["history"] = plan_history(db, client_id)
+    return plan
+
+
+# -- goals -----------------------------------------------------------------------
+
+def _goal_record(db: Database, row: dict) -> dict:
+    ratings = db.query("SELECT id, rated_on, score FROM goal_ratings WHERE goal_id = ? ORDER BY rated_on, id",
+                       (row["id"],))
+    latest = ratings[-1] if ratings else None
+    return {
+        "id": row["id"],
+        "client_id": row["client_id"],
+        "text": row["text"],
+        "status": "closed" if row["closed_on"] else "open",
+        "created_on": row["created_on"],
+        "closed_on": row["closed_on"],
+        "latest_score": latest["score"] if latest else None,
+        "latest_rated_on": latest["rated_on"] if latest else None,
+        "first_score": ratings[0]["score"] if ratings else None,
+        "ratings": [{"rated_on": r["rated_on"], "score": r["score"]} for r in ratings],
+    }
+
+
+def list_goals(db: Database, client_id: int) -> list[dict]:
+    return [_goal_record(db, r) for r in db.query("SELECT * FROM goals WHERE client_id = ? ORDER BY id",
+                                                  (client_id,))]
+
+
+def _goal(db: Database, client_id: int, goal_id: int) -> dict:
+    row = db.one("SELECT * FROM goals WHERE id = ?", (goal_id,))
+    if row is None or row["client_id"] != client_id:
+        raise NotFound(f"client #{client_id} has no goal #{goal_id}; see `therapy plan show`")
+    return row
+
+
+def add_goal(db: Database, client, text: str, on: date | None = None) -> dict:
+    client_id = _client_id(client)
+    if _latest_row(db, client_id) is None:
+        raise NotFound(f"client #{client_id} has no treatment plan; set one with `therapy plan set` first")
+    text = clean_text(text, "goal", 500)
+    if not text:
+        raise InvalidValue("goal must not be empty")
+    day = on or db.today
+    check_not_future(day, db.today, "goal date")
+    goal_id = db.insert("goals", {"client_id": client_id, "text": text, "created_on": day.isoformat()})
+    db.audit("add", "goal", goal_id, "goal added", client_id)
+    return _goal_record(db, _goal(db, client_id, goal_id))
+
+
+def rate_goal(db: Database, client, goal_id: int, score, on: date | None = None) -> dict:
+    """Rate progress towards a goal, 0 (not at all) to 10 (fully achieved)."""
+    client_id = _client_id(client)
+    goal = _goal(db, client_id, goal_id)
+    if goal["closed_on"]:
+        raise Conflict(f"goal #{goal_id} was closed on {goal['closed_on']}; closed goals are not rated")
+    text = str(score).strip()
+    if not text.lstrip("-").isdigit():
+        raise InvalidValue(f"goal score {score!r} is not a whole number; use {GOAL_SCORE[0]}–{GOAL_SCORE[1]}")
+    value = int(text)
+    if not GOAL_SCORE[0] <= value <= GOAL_SCORE[1]:
+        raise InvalidValue(f"goal score {value} is out of range; use {GOAL_SCORE[0]}–{GOAL_SCORE[1]}")
+    day = on or db.today
+    check_not_future(day, db.today, "rating date")
+    if day.isoformat() < goal["created_on"]:
+        raise InvalidValue(f"rating date {day.isoformat()} is before the goal was set ({goal['created_on']})")
+    rating_id = db.insert("goal_ratings", {"goal_id": goal_id, "rated_on": day.isoformat(), "score": value,
+                                           "created_at": utc_now()})
+    db.audit("rate", "goal_rating", rating_id, f"goal #{goal_id} rated", client_id)
+    return _goal_record(db, goal)
+
+
+def close_goal(db: Database, client, goal_id: int, on: date | None = None) -> dict:
+    client_id = _client_id(client)
+    goal = _goal(db, client_id, goal_id)
+    if goal["closed_on"]:
+        raise Conflict(f"goal #{goal_id} was already closed on {goal['closed_on']}")
+    day = on or db.today
+    check_not_future(day, db.today, "closing date")
+    if day.isoformat() < goal["created_on"]:
+        raise InvalidValue(f"closing date {day.isoformat()} is before the goal was set ({goal['created_on']})")
+    db.update("goals", goal_id, {"closed_on": day.isoformat()})
+    db.audit("close", "goal", goal_id, f"goal #{goal_id} closed", client_id)
+    return _goal_record(db, _goal(db, client_id, goal_id))
+
+
+def detail_section(db: Database, record: dict) -> None:
+    """The plan part of `client show`: current plan, goals with latest ratings, review due."""
+    plan = current_plan(db, record["id"])
+    if plan is not None:
+        plan["goals"] = [{"id": g["id"], "text": g["text"], "status": g["status"],
+                          "latest_score": g["latest_score"], "latest_rated_on": g["latest_rated_on"]}
+                         for g in plan["goals"]]
+    record["plan"] = plan
+    record["review_due"] = plan["review_due"] if plan else None
