@@ -97,6 +97,9 @@ def _register() -> None:
     app.add_typer(contact.app, name="contact")
     app.add_typer(db.app, name="db")
     app.add_typer(config.app, name="config")
+    from therapy_cli.commands import session
+
+    app.add_typer(session.app, name="session")
     from therapy_cli.commands import cpd, supervise
 
     app.add_typer(supervise.app, name="supervise")
@@ -104,10 +107,17 @@ def _register() -> None:
     from therapy_cli.commands import report
 
     app.add_typer(report.app, name="report")
+    from therapy_cli.commands.remind import remind
+
+    app.command("remind")(remind)
     from therapy_cli.commands import measure, plan
 
     app.add_typer(plan.app, name="plan")
     app.add_typer(measure.app, name="measure")
+    from therapy_cli.commands import transfer
+
+    app.add_typer(transfer.import_app, name="import")
+    app.command("export")(transfer.export_command)
 
 
 def _keep_examples(text: str | None) -> str | None:

@@ -157,3 +157,25 @@ def emit(data: Any, fmt: str, *, columns: list[str] | None = None, title: str | 
         write_table(data, columns, title, headers)
     else:
         write_record(data, title)
+
+
+def progress_bar(description: str, total: float):
+    """A Rich progress bar on stderr while it is a terminal; nothing at all on a pipe.
+
+    Returns a context manager yielding `update(done)`.
+    """
+    from contextlib import contextmanager
+
+    @contextmanager
+    def bar():
+        if not sys.stderr.isatty() or os.environ.get("TERM") == "dumb":
+            yield lambda done: None
+            return
+        from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeRemainingColumn
+
+        with Progress(TextColumn("{task.description}"), BarColumn(), TaskProgressColumn(),
+                      TimeRemainingColumn(), console=console(stderr=True), transient=True) as progress:
+            task = progress.add_task(description, total=total)
+            yield lambda done: progress.update(task, completed=done)
+
+    return bar()

@@ -1,0 +1,126 @@
+"""Export every table to CSV or JSON lines: the way out of this tool, as `import` is the way in.
+
+Rows are streamed from the cursor to a private temporary file (mode 0600)
+that replaces the target only when complete, so a million sessions never sit
+in memory and an interrupted export never leaves half a file under the
+target's name.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import sys
+import tempfile
+from pathlib import Path
+from typing import Callable, TextIO
+
+from therapy_cli.db import Database
+from therapy_cli.errors import InvalidValue, TherapyError
+
+FORMATS = ("csv", "jsonl")
+FETCH = 5000
+# Internal bookkeeping, not caseload data.
+HIDDEN = ("_migrations",)
+
+
+def exportable(db: Database) -> list[str]:
+    return [t for t in db.tables() if t not in HIDDEN]
+
+
+def _columns(db: Database, table: str) -> list[str]:
+    return [r[1] for r in db.execute(f"PRAGMA table_info({table})")]
+
+
+def write_rows(db: Database, table: str, fmt: str, out: TextIO,
+               progress: Callable[[int], None] | None = None) -> int:
+    """Stream `table` to `out` as CSV (header row first) or JSON lines; return the row count."""
+    columns = _columns(db, table)
+    cursor = db.execute(f"SELECT * FROM {table} ORDER BY rowid")
+    count = 0
+    if fmt == "csv":
+        writer = csv.writer(out, lineterminator="\n")
+        writer.writerow(columns)
+        while True:
+            rows = cursor.fetchmany(FETCH)
+            if not rows:
+                break
+            writer.writerows(rows)
+            count += len(rows)
+            if progress:
+                progress(count)
+    else:
+        dumps = json.dumps
+        while True:
+            rows = cursor.fetchmany(FETCH)
+            if not rows:
+                break
+            out.writelines(dumps(dict(zip(columns, row)), ensure_ascii=False) + "\n" for row in rows)
+            count += len(rows)
+            if progress:
+                progress(count)
+    return count
+
+
+def _private_stream(target: Path):
+    directory = target.parent if str(target.parent) else Path(".")
+    if not directory.is_dir():
+        raise TherapyError(f"cannot write {target}: the directory {directory} does not exist")
+    if target.is_dir():
+        raise TherapyError(f"{target} is a directory; give a file name (or export all to a directory)")
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=directory)
+    except OSError as exc:
+        raise TherapyError(f"cannot write {target}: {exc.strerror}") from None
+    os.fchmod(fd, 0o600)
+    return os.fdopen(fd, "w", encoding="utf-8", newline=""), tmp
+
+
+def export_table(db: Database, table: str, fmt: str, target: Path | None,
+                 progress: Callable[[int], None] | None = None) -> dict:
+    """One table to a file (or to stdout when `target` is None)."""
+    if target is None:
+        rows = write_rows(db, table, fmt, sys.stdout, progress)
+        return {"table": table, "rows": rows, "file": None}
+    fh, tmp = _private_stream(target)
+    try:
+        with fh:
+            rows = write_rows(db, table, fmt, fh, progress)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, target)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
+    return {"table": table, "rows": rows, "file": str(target)}
+
+
+def export(db: Database, what: str, fmt: str, output: str | None,
+           progress: Callable[[str, int], None] | None = None) -> list[dict]:
+    """`what` is a table name or 'all' (then `output` is a directory, created 0700 when missing)."""
+    if fmt not in FORMATS:
+        raise InvalidValue(f"format {fmt!r} is not one of {', '.join(FORMATS)}")
+    tables = exportable(db)
+    name = what.strip().lower().replace("-", "_")
+    if name != "all" and name not in tables:
+        raise InvalidValue(f"no table {what!r}; export one of: all, {', '.join(tables)}")
+    step = (lambda table: (lambda n: progress(table, n))) if progress else (lambda table: None)
+    if name != "all":
+        target = Path(output).expanduser() if output else None
+        if target is not None and target.is_dir():
+            target = target / f"{name}.{fmt}"
+        return [export_table(db, name, fmt, target, step(name))]
+    if not output:
+        raise InvalidValue("export all writes one file per table: give --output DIRECTORY")
+    directory = Path(output).expanduser()
+    if directory.exists() and not directory.is_dir():
+        raise InvalidValue(f"{directory} is a file; export all needs a directory")
+    try:
+        directory.mkdir(parents=True, exist_ok=True, mode=0o700)
+    except OSError as exc:
+        raise TherapyError(f"cannot create {directory}: {exc.strerror}") from None
+    return [export_table(db, table, fmt, directory / f"{table}.{fmt}", step(table)) for table in tables]
