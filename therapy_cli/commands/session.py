@@ -1,0 +1,388 @@
+"""`therapy session`: appointments, attendance, notes, training groups, calendar export."""
+
+from __future__ import annotations
+
+from enum import Enum
+from typing import Annotated, List, Optional
+
+import typer
+
+from therapy_cli.commands._common import (
+    CsvOpt, Format, FormatOpt, JsonOpt, database, output_format, parse_date_option,
+)
+
+app = typer.Typer(help="Sessions: book, record attendance, write notes, export a calendar.",
+                  no_args_is_help=True)
+
+
+class Status(str, Enum):
+    scheduled = "scheduled"
+    attended = "attended"
+    dna = "dna"
+    cancelled = "cancelled"
+    late_cancelled = "late-cancelled"
+
+
+class Mode(str, Enum):
+    in_person = "in-person"
+    video = "video"
+    phone = "phone"
+
+
+class SessionType(str, Enum):
+    assessment = "assessment"
+    treatment = "treatment"
+    review = "review"
+
+
+class By(str, Enum):
+    client = "client"
+    therapist = "therapist"
+
+
+ClientArg = Annotated[str, typer.Argument(metavar="CLIENT", help="Client id or a unique part of the name.")]
+IdArg = Annotated[int, typer.Argument(metavar="ID", help="Session id (see `therapy session list`).")]
+DurationOpt = Annotated[Optional[int], typer.Option(
+    "--duration", metavar="MIN", help="Length in minutes, 5-600 (default: setting session.duration, 50).")]
+ModeOpt = Annotated[Mode, typer.Option("--mode", help="in-person, video or phone.")]
+TypeOpt = Annotated[SessionType, typer.Option("--type", help="assessment, treatment or review.")]
+AbsentOpt = Annotated[Optional[List[str]], typer.Option(
+    "--absent", metavar="CLIENT", help="A member of the couple, family or group who did not come (repeatable).")]
+OverlapOpt = Annotated[bool, typer.Option("--allow-overlap", help="Book even if it overlaps another session.")]
+FromOpt = Annotated[Optional[str], typer.Option("--from", metavar="DATE", help="From this date (inclusive).")]
+ToOpt = Annotated[Optional[str], typer.Option("--to", metavar="DATE", help="To this date (inclusive).")]
+
+
+def _when(starts_at: str) -> str:
+    from datetime import datetime
+
+    return f"{datetime.fromisoformat(starts_at):%a %Y-%m-%d %H:%M}"
+
+
+def _row(record: dict) -> dict:
+    """A session as one line of a table."""
+    if record["kind"] == "training":
+        who = f"training: {record['title']}"
+    else:
+        who = f"#{record['client_id']} {record['client_name']}"
+        if record["absent"]:
+            who += f" ({len(record['absent'])} absent)"
+    status = record["status"]
+    if record["cancelled_by"]:
+        status += f" ({record['cancelled_by']})"
+    return {**record, "when": _when(record["starts_at"]), "who": who, "status": status}
+
+
+def _show_list(records: list[dict], fmt: str, title: str | None = None) -> None:
+    from therapy_cli import render
+    from therapy_cli.sessions import SESSION_COLUMNS
+
+    if fmt == "table":
+        render.emit([_row(r) for r in records], fmt, columns=SESSION_COLUMNS, title=title,
+                    headers={"duration_min": "min", "notes_count": "notes"})
+    else:
+        render.emit(records, fmt)
+
+
+def _show_one(record: dict, fmt: str) -> None:
+    from therapy_cli import render
+
+    if fmt == "table":
+        render.emit(_row(record), fmt, table=lambda r: render.write_record(
+            {k: r[k] for k in ("id", "when", "duration_min", "who", "status", "type", "mode", "notes_count")},
+            title=f"Session #{record['id']}"))
+    else:
+        render.emit(record, fmt)
+
+
+def _warn_all(warnings: list[str]) -> None:
+    from therapy_cli import render
+
+    for text in warnings:
+        render.warn(text)
+
+
+def _parse_at(db, text: str, what: str):
+    from therapy_cli.dates import parse_datetime
+
+    return parse_datetime(text, db.tz, db.today, what)
+
+
+@app.command("add")
+def add(
+    client: ClientArg,
+    at: Annotated[str, typer.Option("--at", metavar="DATETIME", help="Start: 'YYYY-MM-DD HH:MM' in the "
+                                    "timezone setting, or 'today|tomorrow|WEEKDAY HH:MM'.")],
+    duration: DurationOpt = None,
+    status: Annotated[Optional[Status], typer.Option(
+        "--status", help="Default: attended before today, scheduled from today on.")] = None,
+    mode: ModeOpt = Mode.in_person,
+    type_: TypeOpt = SessionType.treatment,
+    absent: AbsentOpt = None,
+    note: Annotated[Optional[str], typer.Option("--note", metavar="TEXT", help="A first note.")] = None,
+    by: Annotated[Optional[By], typer.Option("--by", help="For a cancelled status: who cancelled.")] = None,
+    allow_overlap: OverlapOpt = False,
+    fmt: FormatOpt = Format.table, as_json: JsonOpt = False, as_csv: CsvOpt = False,
+) -> None:
+    """Record or book one session.
+
+    Example: therapy session add 'Alex Morgan' --at '2026-11-03 14:00' --note 'Assessment; PHQ-9 given'
+    Example: therapy session add morgans --at 'tuesday 18:00' --duration 80
+    """
+    from therapy_cli import sessions
+
+    warnings: list[str] = []
+    with database(write=True) as db:
+        record = sessions.add_session(
+            db, client, _parse_at(db, at, "--at"), duration, status.value if status else None, mode.value,
+            type_.value, absent, note, allow_overlap, by.value if by else None, warnings)
+    _warn_all(warnings)
+    _show_one(record, output_format(fmt, as_json, as_csv))
+
+
+@app.command("schedule")
+def schedule(
+    client: ClientArg,
+    start: Annotated[str, typer.Option("--start", metavar="DATETIME", help="The first meeting.")],
+    every: Annotated[str, typer.Option("--every", metavar="week|fortnight|month|RRULE",
+                                       help="How often; or an RFC 5545 rule, e.g. FREQ=WEEKLY;BYDAY=MO,TH.")],
+    count: Annotated[Optional[int], typer.Option("--count", metavar="N", help="Number of meetings (1-520).")] = None,
+    until: Annotated[Optional[str], typer.Option("--until", metavar="DATE",
+                                                 help="Last day of the series (the whole day counts).")] = None,
+    duration: DurationOpt = None,
+    mode: ModeOpt = Mode.in_person,
+    type_: TypeOpt = SessionType.treatment,
+    allow_overlap: OverlapOpt = False,
+    fmt: FormatOpt = Format.table, as_json: JsonOpt = False, as_csv: CsvOpt = False,
+) -> None:
+    """Book a recurring series, all scheduled, at the same wall-clock time across clock changes.
+
+    Example: therapy session schedule 'Alex Morgan' --start '2026-10-20 14:00' --every week --count 12
+    Example: therapy session schedule 3 --start 'monday 09:00' --every 'FREQ=WEEKLY;BYDAY=MO,TH' --until 2027-03-31
+    """
+    from therapy_cli import sessions
+
+    warnings: list[str] = []
+    with database(write=True) as db:
+        records = sessions.schedule_series(
+            db, client, _parse_at(db, start, "--start"), every, count, parse_date_option(until, "--until"),
+            duration, mode.value, type_.value, allow_overlap, warnings)
+    _warn_all(warnings)
+    _show_list(records, output_format(fmt, as_json, as_csv), title=f"{len(records)} sessions scheduled")
+
+
+@app.command("list")
+def list_(
+    client: Annotated[Optional[str], typer.Option("--client", metavar="CLIENT", help="One client's sessions.")] = None,
+    from_: FromOpt = None,
+    to: ToOpt = None,
+    status: Annotated[Optional[Status], typer.Option("--status", help="Only sessions with this status.")] = None,
+    training: Annotated[bool, typer.Option("--training", help="Only training groups.")] = False,
+    limit: Annotated[Optional[int], typer.Option("--limit", metavar="N", min=1,
+                                                 help="Show at most N sessions (the earliest).")] = None,
+    fmt: FormatOpt = Format.table, as_json: JsonOpt = False, as_csv: CsvOpt = False,
+) -> None:
+    """List sessions in time order.
+
+    Example: therapy session list --from monday --to sunday
+    Example: therapy session list --client morgan --status dna --json
+    """
+    from therapy_cli import sessions
+
+    with database() as db:
+        records = sessions.list_sessions(
+            db, client, parse_date_option(from_, "--from"), parse_date_option(to, "--to"),
+            status.value if status else None, limit, "training" if training else None)
+    _show_list(records, output_format(fmt, as_json, as_csv))
+
+
+def _show_detail(record: dict) -> None:
+    from therapy_cli import render
+
+    _show_one(record, "table")
+    if record["absent_names"]:
+        print(f"absent: {', '.join(record['absent_names'])}")
+    if record["kind"] == "training":
+        print(f"training: {record['title']} for {record['audience']}, {record['participants']} participants")
+    if not record["notes"]:
+        render.message("No notes.")
+    for note in record["notes"]:
+        print()
+        header = f"Note #{note['id']}, {_when(note['created_at'])}"
+        if note["amended"]:
+            header += f" (amended {_when(note['amended_at'])})"
+        print(header)
+        for line in note["text"].splitlines():
+            print(f"  {line}")
+        if note["amended"]:
+            print("  history:")
+            for entry in note["history"]:
+                why = f" - {entry['reason']}" if entry["reason"] else " - original"
+                print(f"    #{entry['id']} {_when(entry['created_at'])}{why}")
+                for line in entry["text"].splitlines():
+                    print(f"      {line}")
+
+
+@app.command("show")
+def show(session_id: IdArg, fmt: FormatOpt = Format.table, as_json: JsonOpt = False,
+         as_csv: CsvOpt = False) -> None:
+    """Show a session with its notes: the current text and every amendment with its time.
+
+    Example: therapy session show 12
+    """
+    from therapy_cli import render, sessions
+
+    with database() as db:
+        record = sessions.session_detail(db, session_id)
+    fmt = output_format(fmt, as_json, as_csv)
+    render.emit(record, fmt, table=_show_detail,
+                csv_rows=lambda r: [{k: v for k, v in r.items() if k != "notes"}])
+
+
+@app.command("attend")
+def attend(session_id: IdArg, absent: AbsentOpt = None, allow_overlap: OverlapOpt = False,
+           fmt: FormatOpt = Format.table, as_json: JsonOpt = False, as_csv: CsvOpt = False) -> None:
+    """Mark a session attended (the client becomes active at the first).
+
+    Example: therapy session attend 12
+    Example: therapy session attend 14 --absent 'Sam Morgan'
+    """
+    from therapy_cli import sessions
+
+    warnings: list[str] = []
+    with database(write=True) as db:
+        record = sessions.attend(db, session_id, absent, allow_overlap, warnings)
+    _warn_all(warnings)
+    _show_one(record, output_format(fmt, as_json, as_csv))
+
+
+@app.command("dna")
+def dna(session_id: IdArg, fmt: FormatOpt = Format.table, as_json: JsonOpt = False,
+        as_csv: CsvOpt = False) -> None:
+    """Mark a session DNA: did not attend, without notice.
+
+    Example: therapy session dna 12
+    """
+    from therapy_cli import sessions
+
+    with database(write=True) as db:
+        record = sessions.dna(db, session_id)
+    _show_one(record, output_format(fmt, as_json, as_csv))
+
+
+@app.command("cancel")
+def cancel(
+    session_id: IdArg,
+    by: Annotated[By, typer.Option("--by", help="Who cancelled: client or therapist.")] = By.client,
+    late: Annotated[bool, typer.Option("--late", help="A late cancellation (status late-cancelled).")] = False,
+    fmt: FormatOpt = Format.table, as_json: JsonOpt = False, as_csv: CsvOpt = False,
+) -> None:
+    """Cancel a session (by the client unless --by therapist); --late for a late cancellation.
+
+    Example: therapy session cancel 12 --late
+    Example: therapy session cancel 13 --by therapist
+    """
+    from therapy_cli import sessions
+
+    with database(write=True) as db:
+        record = sessions.cancel(db, session_id, by.value, late)
+    _show_one(record, output_format(fmt, as_json, as_csv))
+
+
+@app.command("move")
+def move(
+    session_id: IdArg,
+    to: Annotated[str, typer.Option("--to", metavar="DATETIME", help="The new start.")],
+    allow_overlap: OverlapOpt = False,
+    fmt: FormatOpt = Format.table, as_json: JsonOpt = False, as_csv: CsvOpt = False,
+) -> None:
+    """Move a session to a new time, keeping its length, status and notes.
+
+    Example: therapy session move 12 --to '2026-12-01 10:00'
+    """
+    from therapy_cli import sessions
+
+    warnings: list[str] = []
+    with database(write=True) as db:
+        record = sessions.move(db, session_id, _parse_at(db, to, "--to"), allow_overlap, warnings)
+    _warn_all(warnings)
+    _show_one(record, output_format(fmt, as_json, as_csv))
+
+
+@app.command("note")
+def note(
+    session_id: IdArg,
+    text: Annotated[str, typer.Argument(metavar="TEXT", help="The note ('-' reads it from standard input).")],
+    amend: Annotated[Optional[int], typer.Option("--amend", metavar="NOTE_ID",
+                                                 help="Amend this note (the original stays on record).")] = None,
+    reason: Annotated[Optional[str], typer.Option("--reason", metavar="TEXT", help="Why it is amended.")] = None,
+    fmt: FormatOpt = Format.table, as_json: JsonOpt = False, as_csv: CsvOpt = False,
+) -> None:
+    """Append a note to a session; notes are never overwritten or deleted, only amended.
+
+    Example: therapy session note 12 'Explored sleep; agreed a diary'
+    Example: therapy session note 12 'Explored sleep; agreed a sleep diary' --amend 4 --reason 'clarified'
+    """
+    import sys
+
+    from therapy_cli import render, sessions
+
+    if text == "-":
+        text = sys.stdin.read()
+    with database(write=True) as db:
+        record = sessions.add_note(db, session_id, text, amend, reason)
+    render.emit(record, output_format(fmt, as_json, as_csv), title=f"Note #{record['id']}")
+
+
+@app.command("training")
+def training(
+    title: Annotated[str, typer.Argument(metavar="TITLE", help="What the training is.")],
+    at: Annotated[str, typer.Option("--at", metavar="DATETIME", help="Start.")],
+    duration: Annotated[int, typer.Option("--duration", metavar="MIN", help="Length in minutes, 5-600.")],
+    audience: Annotated[str, typer.Option("--audience", metavar="TEXT", help="Who it is for.")],
+    participants: Annotated[int, typer.Option("--participants", metavar="N", help="How many attend.")],
+    status: Annotated[Optional[Status], typer.Option(
+        "--status", help="Default: attended before today, scheduled from today on.")] = None,
+    mode: ModeOpt = Mode.in_person,
+    allow_overlap: OverlapOpt = False,
+    fmt: FormatOpt = Format.table, as_json: JsonOpt = False, as_csv: CsvOpt = False,
+) -> None:
+    """Record a training group for other professionals (training hours, never clinical hours).
+
+    Example: therapy session training 'Working with trauma' --at '2026-11-12 13:00' --duration 90 --audience 'GP trainees' --participants 12
+    """
+    from therapy_cli import sessions
+
+    with database(write=True) as db:
+        record = sessions.add_training(db, title, _parse_at(db, at, "--at"), duration, audience, participants,
+                                       status.value if status else None, mode.value, allow_overlap)
+    _show_one(record, output_format(fmt, as_json, as_csv))
+
+
+@app.command("export")
+def export(
+    ics: Annotated[str, typer.Option("--ics", metavar="FILE", help="The .ics file to write (mode 0600).")],
+    from_: Annotated[Optional[str], typer.Option("--from", metavar="DATE", help="From (default: today).")] = None,
+    to: ToOpt = None,
+    with_names: Annotated[bool, typer.Option("--with-names",
+                                             help="Put client names in the events (default: id and initials).")] = False,
+    fmt: FormatOpt = Format.table, as_json: JsonOpt = False, as_csv: CsvOpt = False,
+) -> None:
+    """Export sessions as an iCalendar file; importing it again updates the same events.
+
+    Example: therapy session export --ics ~/sessions.ics --from today --to 2027-03-31
+    """
+    from therapy_cli import ics as ical
+    from therapy_cli import render, sessions
+    from therapy_cli.files import write_private
+
+    with database() as db:
+        start = parse_date_option(from_, "--from")
+        records = sessions.calendar_sessions(db, start, parse_date_option(to, "--to"))
+        content = ical.build_calendar(records, db.tz, ical.calendar_token(db), with_names)
+        start = start or db.today
+    path = write_private(ics, content)
+    render.message(f"Wrote {len(records)} session(s) to {path}")
+    render.emit({"file": str(path), "sessions": len(records), "from": start.isoformat(),
+                 "to": to and parse_date_option(to, "--to").isoformat(), "with_names": with_names},
+                output_format(fmt, as_json, as_csv))

@@ -1,0 +1,93 @@
+"""iCalendar (RFC 5545) export of sessions, with the `icalendar` library.
+
+Privacy first: a calendar lives on phones and in cloud accounts, so an event
+names a client by id and initials (`#3 A.M.`) unless `with_names` is asked for,
+and never carries notes. Each session keeps one UID for ever, so importing a
+fresh export updates the events already in a calendar instead of adding copies;
+SEQUENCE counts the session's recorded changes so calendars take the newer one.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import datetime, timedelta, timezone
+
+from therapy_cli.clients import initials
+
+PRODID = "-//therapy-cli//Sessions//EN"
+UID_DOMAIN = "therapy-cli"
+
+
+def calendar_token(db) -> str:
+    """A short token that tells this caseload file apart from others (demo, a colleague's).
+
+    Derived from when the file was created (its first migration), so it survives
+    backups, restores and moving the file.
+    """
+    created = db.scalar("SELECT applied_at FROM _migrations WHERE name = 'm001_initial'") or str(db.path)
+    return hashlib.sha256(f"therapy-cli:{created}".encode()).hexdigest()[:12]
+
+
+def session_uid(session_id: int, token: str) -> str:
+    return f"session-{session_id}-{token}@{UID_DOMAIN}"
+
+
+def summary(session: dict, with_names: bool) -> str:
+    if session["kind"] == "training":
+        text = f"Training: {session['title']}"
+    elif with_names:
+        text = f"Session: {session['client_name']}"
+    else:
+        text = f"Session #{session['client_id']} {initials(session['client_name'] or '')}"
+    if session["status"] in ("cancelled", "late-cancelled"):
+        return f"Cancelled: {text}"
+    if session["status"] == "dna":
+        return f"{text} (DNA)"
+    return text
+
+
+def description(session: dict) -> str:
+    parts = []
+    if session["kind"] == "training":
+        parts.append(f"for {session['audience']}, {session['participants']} participants")
+    else:
+        parts.append(f"{session['type']}, {session['mode']}")
+    parts.append(f"{session['duration_min']} min")
+    status = session["status"]
+    if session["cancelled_by"]:
+        status += f" by the {session['cancelled_by']}"
+    parts.append(status)
+    return "; ".join(parts)
+
+
+def build_calendar(sessions: list[dict], tz, token: str, with_names: bool = False,
+                   now: datetime | None = None) -> bytes:
+    """One VEVENT per session, times in `tz` (TZID with its VTIMEZONE)."""
+    from icalendar import Calendar, Event
+
+    stamp = (now or datetime.now(timezone.utc)).astimezone(timezone.utc).replace(microsecond=0)
+    cal = Calendar()
+    cal.add("prodid", PRODID)
+    cal.add("version", "2.0")
+    cal.add("calscale", "GREGORIAN")
+    cal.add("x-wr-calname", "Therapy sessions")
+    for session in sessions:
+        start = datetime.fromisoformat(session["starts_at"]).astimezone(tz)
+        event = Event()
+        event.add("uid", session_uid(session["id"], token))
+        event.add("dtstamp", stamp)
+        event.add("dtstart", start)
+        event.add("dtend", start + timedelta(minutes=session["duration_min"]))
+        event.add("summary", summary(session, with_names))
+        event.add("description", description(session))
+        event.add("sequence", session.get("revision", 0))
+        cancelled = session["status"] in ("cancelled", "late-cancelled")
+        event.add("status", "CANCELLED" if cancelled else "CONFIRMED")
+        event.add("transp", "TRANSPARENT" if cancelled else "OPAQUE")
+        event.add("class", "PRIVATE")
+        if session["kind"] == "client" and session["mode"] != "in-person":
+            event.add("categories", [session["mode"]])
+        cal.add_component(event)
+    if sessions:
+        cal.add_missing_timezones()
+    return cal.to_ical()

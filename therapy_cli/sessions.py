@@ -1,0 +1,712 @@
+"""Sessions: appointments, recurring series, attendance, training groups and append-only notes.
+
+Times are entered in the practice zone (the `timezone` setting) and stored three
+ways: `starts_at` as ISO 8601 with the zone's offset (what the practitioner
+booked), `starts_utc`/`ends_utc` in UTC (ordering and double-booking checks on
+plain string comparison), and `local_date` (period reports).
+
+Functions take a `Database` inside the command's transaction and return plain
+dicts; they raise `TherapyError` subclasses and never print. Things worth
+telling the practitioner that are not errors are appended to `warnings`.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+from itertools import islice
+
+from therapy_cli import dates
+from therapy_cli.clients import UNIT_KINDS, clean_name, clean_text, find_client, members_of
+from therapy_cli.db import Database, utc_now
+from therapy_cli.errors import Conflict, InvalidValue, NotFound
+
+STATUSES = ("scheduled", "attended", "dna", "cancelled", "late-cancelled")
+MODES = ("in-person", "video", "phone")
+TYPES = ("assessment", "treatment", "review")
+CANCELLED_BY = ("client", "therapist")
+# Statuses that occupy the practitioner's time: a new booking may not overlap them.
+BLOCKING = ("scheduled", "attended")
+MIN_DURATION, MAX_DURATION = 5, 600
+MAX_SERIES = 520
+MAX_PARTICIPANTS = 10_000
+MAX_NOTE = 20_000
+# A recurrence rule is searched this far ahead at most, so that a rule that can
+# never (or rarely) match cannot spin for ever.
+SERIES_HORIZON_YEARS = 50
+
+EVERY = {
+    "week": ("WEEKLY", 1), "weekly": ("WEEKLY", 1),
+    "fortnight": ("WEEKLY", 2), "fortnightly": ("WEEKLY", 2),
+    "month": ("MONTHLY", 1), "monthly": ("MONTHLY", 1),
+}
+RRULE_FREQS = ("DAILY", "WEEKLY", "MONTHLY", "YEARLY")
+
+SESSION_COLUMNS = ["id", "when", "duration_min", "who", "status", "type", "mode", "notes_count"]
+
+
+# -- validation (shared with bulk import) -------------------------------------
+
+def check_duration(minutes, what: str = "duration") -> int:
+    """A whole number of minutes from 5 to 600."""
+    if isinstance(minutes, bool) or not isinstance(minutes, int):
+        try:
+            minutes = int(str(minutes).strip())
+        except ValueError:
+            raise InvalidValue(f"{what} {minutes!r} is not a whole number of minutes (5 to 600)") from None
+    if not MIN_DURATION <= minutes <= MAX_DURATION:
+        raise InvalidValue(f"{what} must be {MIN_DURATION} to {MAX_DURATION} minutes, not {minutes}")
+    return minutes
+
+
+def _one_of(value: str, allowed: tuple, what: str) -> str:
+    text = (value or "").strip().lower()
+    if text not in allowed:
+        raise InvalidValue(f"{what} {value!r} is not one of {', '.join(allowed)}")
+    return text
+
+
+def validate_session_fields(duration_min=None, status: str | None = None, mode: str | None = None,
+                            type: str | None = None, cancelled_by: str | None = None) -> dict:
+    """Check the plain fields of a session; return them cleaned (only those given).
+
+    Used by `session add` and by bulk import, so both accept exactly the same values.
+    """
+    fields: dict = {}
+    if duration_min is not None:
+        fields["duration_min"] = check_duration(duration_min)
+    if status is not None:
+        fields["status"] = _one_of(status, STATUSES, "status")
+    if mode is not None:
+        fields["mode"] = _one_of(mode, MODES, "mode")
+    if type is not None:
+        fields["type"] = _one_of(type, TYPES, "type")
+    if cancelled_by is not None:
+        fields["cancelled_by"] = _one_of(cancelled_by, CANCELLED_BY, "cancelled by")
+    return fields
+
+
+def session_times(start: datetime, duration_min: int) -> dict:
+    """The stored time columns for an aware start and a duration."""
+    if start.tzinfo is None:
+        raise InvalidValue("a session start needs a time zone")
+    end = start + timedelta(minutes=duration_min)
+    return {"starts_at": dates.iso(start), "starts_utc": dates.utc_iso(start), "ends_utc": dates.utc_iso(end),
+            "local_date": start.date().isoformat(), "duration_min": duration_min}
+
+
+def default_status(day: date, today: date) -> str:
+    """SPEC: attended when the session's date is before today, else scheduled."""
+    return "attended" if day < today else "scheduled"
+
+
+def _check_status_date(status: str, day: date, today: date, what: str = "the session") -> None:
+    if status in ("attended", "dna") and day > today:
+        raise InvalidValue(f"{what} is on {day.isoformat()}, after today ({today.isoformat()}); "
+                           f"it can be marked {status} from that day on")
+
+
+# -- double booking -------------------------------------------------------------
+
+def find_clashes(db: Database, starts_utc: str, ends_utc: str, exclude_id: int | None = None) -> list[dict]:
+    """Scheduled or attended sessions overlapping [start, end). Back-to-back is no clash.
+
+    The lower bound on starts_utc (no session is longer than MAX_DURATION) keeps
+    this an index range scan on a file with a million sessions.
+    """
+    lower = dates.utc_iso(datetime.fromisoformat(starts_utc) - timedelta(minutes=MAX_DURATION))
+    return db.query(
+        "SELECT id, starts_at, duration_min, status, kind FROM sessions "
+        "WHERE starts_utc < ? AND starts_utc > ? AND ends_utc > ? AND status IN ('scheduled', 'attended') "
+        "AND id != ? ORDER BY starts_utc LIMIT 5",
+        (ends_utc, lower, starts_utc, exclude_id if exclude_id is not None else -1))
+
+
+def describe_slot(starts_at: str, duration_min: int) -> str:
+    start = datetime.fromisoformat(starts_at)
+    end = start + timedelta(minutes=duration_min)
+    return f"{start:%Y-%m-%d %H:%M}-{end:%H:%M}"
+
+
+def _clash_text(clash: dict) -> str:
+    what = "training group" if clash["kind"] == "training" else "session"
+    return f"{what} #{clash['id']} at {describe_slot(clash['starts_at'], clash['duration_min'])} ({clash['status']})"
+
+
+def check_no_clash(db: Database, times: dict, exclude_id: int | None = None) -> None:
+    clashes = find_clashes(db, times["starts_utc"], times["ends_utc"], exclude_id)
+    if clashes:
+        listed = "; ".join(_clash_text(c) for c in clashes)
+        raise Conflict(f"{describe_slot(times['starts_at'], times['duration_min'])} overlaps {listed}; "
+                       "nothing was booked (use --allow-overlap to book it anyway)")
+
+
+# -- records -----------------------------------------------------------------
+
+_RECORD_SQL = ("SELECT s.*, c.name AS client_name, c.kind AS client_kind FROM sessions s "
+               "LEFT JOIN clients c ON c.id = s.client_id")
+
+
+def _chunks(ids: list[int], size: int = 500):
+    for start in range(0, len(ids), size):
+        yield ids[start:start + size]
+
+
+def _records(db: Database, rows: list[dict]) -> list[dict]:
+    """Session rows (with client_name) → SPEC records, absences and note counts fetched in batches."""
+    ids = [r["id"] for r in rows]
+    absent: dict[int, list[int]] = {}
+    notes: dict[int, int] = {}
+    for chunk in _chunks(ids):
+        marks = ",".join("?" * len(chunk))
+        for row in db.execute(f"SELECT session_id, client_id FROM session_absences WHERE session_id IN ({marks}) "
+                              "ORDER BY client_id", chunk):
+            absent.setdefault(row[0], []).append(row[1])
+        for row in db.execute(f"SELECT session_id, count(*) FROM notes WHERE session_id IN ({marks}) "
+                              "AND amends_note_id IS NULL GROUP BY session_id", chunk):
+            notes[row[0]] = row[1]
+    tz = db.tz
+    records = []
+    for row in rows:
+        ends_at = datetime.fromisoformat(row["ends_utc"]).astimezone(tz)
+        records.append({
+            "id": row["id"],
+            "kind": row["kind"],
+            "client_id": row["client_id"],
+            "client_name": row["client_name"],
+            "starts_at": row["starts_at"],
+            "ends_at": dates.iso(ends_at),
+            "local_date": row["local_date"],
+            "duration_min": row["duration_min"],
+            "status": row["status"],
+            "cancelled_by": row["cancelled_by"],
+            "mode": row["mode"],
+            "type": row["type"],
+            "absent": absent.get(row["id"], []),
+            "title": row["title"],
+            "audience": row["audience"],
+            "participants": row["participants"],
+            "series_id": row["series_id"],
+            "notes_count": notes.get(row["id"], 0),
+        })
+    return records
+
+
+def session_record(db: Database, session_id: int) -> dict:
+    """One session as SPEC's JSON (id, client_id, starts_at, duration_min, status, mode, type, absent, ...)."""
+    row = db.one(_RECORD_SQL + " WHERE s.id = ?", (session_id,))
+    if row is None:
+        raise NotFound(f"no session with id {session_id}")
+    return _records(db, [row])[0]
+
+
+def get_session(db: Database, session_id: int) -> dict:
+    row = db.one("SELECT * FROM sessions WHERE id = ?", (session_id,))
+    if row is None:
+        raise NotFound(f"no session with id {session_id}; see `therapy session list`")
+    return row
+
+
+# -- the client's status ----------------------------------------------------------
+
+def _bookable_client(db: Database, client_text_or_row, status: str) -> dict:
+    client = find_client(db, client_text_or_row) if isinstance(client_text_or_row, str) else client_text_or_row
+    if client.get("erased_on"):
+        raise Conflict(f"client #{client['id']} has been erased; no sessions can be added")
+    if client["status"] == "discharged" and status == "scheduled":
+        raise Conflict(f"client #{client['id']} is discharged; reopen them first "
+                       f"(therapy client reopen {client['id']}) to book sessions")
+    return client
+
+
+def mark_attended(db: Database, client_id: int | None, day: date | str, warnings: list | None = None) -> None:
+    """A client becomes active at its first attended session; first_attended_on is the earliest such day."""
+    if client_id is None:
+        return
+    day = day if isinstance(day, str) else day.isoformat()
+    client = db.one("SELECT id, status, first_attended_on FROM clients WHERE id = ?", (client_id,))
+    changes: dict = {}
+    if not client["first_attended_on"] or client["first_attended_on"] > day:
+        changes["first_attended_on"] = day
+    if client["status"] == "waiting":
+        changes["status"] = "active"
+    elif client["status"] == "discharged" and warnings is not None:
+        warnings.append(f"client #{client_id} is discharged and stays so; "
+                        f"`therapy client reopen {client_id}` makes them active again")
+    if changes:
+        db.update("clients", client_id, changes)
+        if "status" in changes:
+            db.audit("activate", "client", client_id, f"active from first attended session on {day}", client_id)
+
+
+def unmark_attended(db: Database, client_id: int | None, day: str) -> None:
+    """After a session stops counting as attended (or moves): keep first_attended_on true."""
+    if client_id is None:
+        return
+    client = db.one("SELECT id, status, first_attended_on FROM clients WHERE id = ?", (client_id,))
+    if client["first_attended_on"] != day:
+        return
+    first = db.scalar("SELECT min(local_date) FROM sessions WHERE client_id = ? AND status = 'attended'",
+                      (client_id,))
+    changes: dict = {"first_attended_on": first}
+    if first is None and client["status"] == "active":
+        changes["status"] = "waiting"
+    db.update("clients", client_id, changes)
+    if "status" in changes:
+        db.audit("deactivate", "client", client_id, "back to waiting: no attended session left", client_id)
+
+
+# -- absences -----------------------------------------------------------------------
+
+def resolve_absent(db: Database, client: dict, texts: list[str] | None, day: date) -> list[int]:
+    """Members of a couple, family or group who did not come, as client ids; members as of `day`."""
+    if not texts:
+        return []
+    if client["kind"] not in UNIT_KINDS:
+        raise InvalidValue(f"#{client['id']} is an individual client; --absent names members of a couple, "
+                           "family or group")
+    members = members_of(db, client["id"], on=day)
+    ids: list[int] = []
+    for text in texts:
+        value = (text or "").strip()
+        if value.isdigit():
+            matches = [m for m in members if m["id"] == int(value)]
+        else:
+            matches = [m for m in members if value and value.lower() in m["name"].lower()]
+            exact = [m for m in matches if m["name"].lower() == value.lower()]
+            matches = exact or matches
+        if len(matches) > 1:
+            listed = ", ".join(f"#{m['id']} {m['name']}" for m in matches)
+            raise InvalidValue(f"--absent {value!r} matches {len(matches)} members: {listed}; use the id")
+        if not matches:
+            other = find_client(db, value)  # NotFound / Ambiguous for names that are nobody
+            raise InvalidValue(f"#{other['id']} is not a member of #{client['id']} on {day.isoformat()}")
+        if matches[0]["id"] in ids:
+            raise InvalidValue(f"#{matches[0]['id']} is named twice with --absent")
+        ids.append(matches[0]["id"])
+    if len(ids) == len(members):
+        raise InvalidValue("every member was absent; record the session as a DNA instead")
+    return ids
+
+
+def _set_absences(db: Database, session_id: int, ids: list[int]) -> None:
+    db.execute("DELETE FROM session_absences WHERE session_id = ?", (session_id,))
+    for client_id in ids:
+        db.insert("session_absences", {"session_id": session_id, "client_id": client_id})
+
+
+# -- adding sessions ------------------------------------------------------------------
+
+def add_session(db: Database, client, start: datetime, duration_min: int | None = None,
+                status: str | None = None, mode: str = "in-person", type: str = "treatment",
+                absent: list[str] | None = None, note: str | None = None, allow_overlap: bool = False,
+                cancelled_by: str | None = None, warnings: list | None = None) -> dict:
+    """One session for a client (id, name fragment or client row). Returns the session record."""
+    day = start.date()
+    fields = validate_session_fields(
+        duration_min if duration_min is not None else db.setting("session.duration"),
+        status or default_status(day, db.today), mode, type, cancelled_by)
+    status = fields["status"]
+    _check_status_date(status, day, db.today)
+    client = _bookable_client(db, client, status)
+    if absent and status != "attended":
+        raise InvalidValue("--absent names members who missed an attended session; the status is " + status)
+    absent_ids = resolve_absent(db, client, absent, day)
+    times = session_times(start, fields["duration_min"])
+    if status in BLOCKING and not allow_overlap:
+        check_no_clash(db, times)
+    if status in ("cancelled", "late-cancelled"):
+        fields.setdefault("cancelled_by", "client")
+    else:
+        fields.pop("cancelled_by", None)
+    session_id = db.insert("sessions", {"kind": "client", "client_id": client["id"], **times, **fields,
+                                        "created_at": utc_now()})
+    _set_absences(db, session_id, absent_ids)
+    db.audit("add", "session", session_id, f"{status} session at {times['starts_at']}", client["id"])
+    if status == "attended":
+        mark_attended(db, client["id"], day, warnings)
+    if note:
+        add_note(db, session_id, note)
+    return session_record(db, session_id)
+
+
+def add_training(db: Database, title: str, start: datetime, duration_min, audience: str | None,
+                 participants: int, status: str | None = None, mode: str = "in-person",
+                 allow_overlap: bool = False) -> dict:
+    """A training group for other professionals: no client; counts as training, never clinical, hours."""
+    day = start.date()
+    fields = validate_session_fields(duration_min, status or default_status(day, db.today), mode)
+    if fields["status"] == "dna":
+        raise InvalidValue("a training group cannot be a DNA; use cancelled")
+    _check_status_date(fields["status"], day, db.today)
+    title = clean_name(title, "title")
+    audience = clean_text(audience, "audience", 200)
+    if not audience:
+        raise InvalidValue("--audience must say who the training is for (e.g. 'GP trainees')")
+    if isinstance(participants, bool) or not isinstance(participants, int) \
+            or not 1 <= participants <= MAX_PARTICIPANTS:
+        raise InvalidValue(f"--participants must be 1 to {MAX_PARTICIPANTS}, not {participants}")
+    times = session_times(start, fields["duration_min"])
+    if fields["status"] in BLOCKING and not allow_overlap:
+        check_no_clash(db, times)
+    if fields["status"] in ("cancelled", "late-cancelled"):
+        fields["cancelled_by"] = "therapist"
+    session_id = db.insert("sessions", {"kind": "training", "client_id": None, **times, **fields,
+                                        "title": title, "audience": audience, "participants": participants,
+                                        "created_at": utc_now()})
+    db.audit("add", "session", session_id, f"training group at {times['starts_at']}")
+    return session_record(db, session_id)
+
+
+# -- recurring series ---------------------------------------------------------------------
+
+def _base_rule(every: str, naive_start: datetime):
+    from dateutil.rrule import rrulestr
+
+    text = (every or "").strip()
+    if text.lower() in EVERY:
+        freq, interval = EVERY[text.lower()]
+        rule_text = f"FREQ={freq};INTERVAL={interval}"
+    else:
+        rule_text = text[6:] if text.upper().startswith("RRULE:") else text
+        if "\n" in rule_text or "DTSTART" in rule_text.upper() or "FREQ=" not in rule_text.upper():
+            raise InvalidValue(f"--every {text!r} is not week, fortnight, month or a single RFC 5545 RRULE "
+                               "such as FREQ=WEEKLY;BYDAY=MO,TH")
+        parts = {p.split("=", 1)[0].strip().upper(): p.split("=", 1)[-1].strip().upper()
+                 for p in rule_text.split(";") if p.strip()}
+        if "COUNT" in parts or "UNTIL" in parts:
+            raise InvalidValue("give the end of the series with --count or --until, not inside the RRULE")
+        if parts.get("FREQ") not in RRULE_FREQS:
+            raise InvalidValue(f"--every: FREQ must be one of {', '.join(RRULE_FREQS)}, not {parts.get('FREQ')!r}")
+        interval = parts.get("INTERVAL", "1")
+        if not interval.isdigit() or not 1 <= int(interval) <= 520:
+            raise InvalidValue(f"--every: INTERVAL must be 1 to 520, not {interval!r}")
+    try:
+        rule = rrulestr(rule_text, dtstart=naive_start)
+    except (ValueError, TypeError, KeyError, IndexError) as exc:
+        raise InvalidValue(f"--every {text!r} is not a valid RRULE ({exc}); use week, fortnight, month or "
+                           "an RFC 5545 rule such as FREQ=WEEKLY;BYDAY=MO,TH") from None
+    if rule.__class__.__name__ != "rrule":
+        raise InvalidValue(f"--every {text!r}: give one RRULE only")
+    return rule
+
+
+def series_starts(start: datetime, every: str, count: int | None = None, until: date | None = None) -> list[datetime]:
+    """The meetings of a series as aware datetimes, at the same wall-clock time across DST changes.
+
+    The rule runs on the naive local time and each meeting is then placed in the
+    zone, so 14:00 stays 14:00 whether the clocks say BST or GMT.
+    """
+    if (count is None) == (until is None):
+        raise InvalidValue("a series needs an end: give --count N or --until DATE (one of them)")
+    if count is not None and not 1 <= count <= MAX_SERIES:
+        raise InvalidValue(f"--count must be 1 to {MAX_SERIES}, not {count}")
+    if until is not None and until < start.date():
+        raise InvalidValue(f"--until {until.isoformat()} is before the start ({start.date().isoformat()})")
+    tz = start.tzinfo
+    naive = start.replace(tzinfo=None)
+    horizon = naive.replace(year=naive.year + SERIES_HORIZON_YEARS) if not (naive.month == 2 and naive.day == 29) \
+        else naive.replace(day=28, year=naive.year + SERIES_HORIZON_YEARS)
+    stop = datetime.combine(until, time(23, 59, 59)) if until is not None else horizon
+    rule = _base_rule(every, naive).replace(until=min(stop, horizon), count=None)
+    wanted = count if count is not None else MAX_SERIES + 1
+    naive_meetings = list(islice(iter(rule), wanted))
+    if not naive_meetings:
+        raise InvalidValue("the rule gives no meetings in that range")
+    if count is None and len(naive_meetings) > MAX_SERIES:
+        raise InvalidValue(f"that series would have more than {MAX_SERIES} meetings; use an earlier --until")
+    if count is not None and len(naive_meetings) < count:
+        raise InvalidValue(f"the rule gives only {len(naive_meetings)} meetings in {SERIES_HORIZON_YEARS} years, "
+                           f"not {count}")
+    meetings = []
+    for moment in naive_meetings:
+        try:
+            meetings.append(dates.localize(moment, tz, what="a meeting"))
+        except InvalidValue:
+            raise InvalidValue(f"the meeting on {moment:%Y-%m-%d} at {moment:%H:%M} does not exist in "
+                               f"{tz.key} (the clocks go forward then); choose another time") from None
+    return meetings
+
+
+def schedule_series(db: Database, client, start: datetime, every: str, count: int | None = None,
+                    until: date | None = None, duration_min: int | None = None, mode: str = "in-person",
+                    type: str = "treatment", allow_overlap: bool = False,
+                    warnings: list | None = None) -> list[dict]:
+    """Book a recurring series, all `scheduled`; refused whole if any meeting clashes."""
+    fields = validate_session_fields(
+        duration_min if duration_min is not None else db.setting("session.duration"), "scheduled", mode, type)
+    client = _bookable_client(db, client, "scheduled")
+    meetings = series_starts(start, every, count, until)
+    all_times = [session_times(m, fields["duration_min"]) for m in meetings]
+    if not allow_overlap:
+        problems = []
+        for times in all_times:
+            clashes = find_clashes(db, times["starts_utc"], times["ends_utc"])
+            if clashes:
+                problems.append(f"{describe_slot(times['starts_at'], times['duration_min'])} overlaps "
+                                f"{_clash_text(clashes[0])}")
+        for before, after in zip(all_times, all_times[1:]):
+            if after["starts_utc"] < before["ends_utc"]:
+                problems.append(f"meetings at {before['starts_at']} and {after['starts_at']} overlap each other")
+        if problems:
+            shown = "; ".join(problems[:5]) + (f"; and {len(problems) - 5} more" if len(problems) > 5 else "")
+            raise Conflict(f"{len(problems)} of the {len(all_times)} meetings clash: {shown}; nothing was booked "
+                           "(use --allow-overlap to book them anyway)")
+    if warnings is not None and meetings[0].date() < db.today:
+        warnings.append("the series starts in the past; past meetings are booked as scheduled: "
+                        "mark them with `session attend` or `session dna`")
+    created_at = utc_now()
+    ids = []
+    for times in all_times:
+        ids.append(db.insert("sessions", {"kind": "client", "client_id": client["id"], **times, **fields,
+                                          "created_at": created_at}))
+    db.execute(f"UPDATE sessions SET series_id = ? WHERE id IN ({','.join('?' * len(ids))})", (ids[0], *ids))
+    for session_id, times in zip(ids, all_times):
+        db.audit("schedule", "session", session_id,
+                 f"series #{ids[0]}: scheduled session at {times['starts_at']}", client["id"])
+    rows = db.query(_RECORD_SQL + " WHERE s.series_id = ? ORDER BY s.starts_utc", (ids[0],))
+    return _records(db, rows)
+
+
+# -- attendance -------------------------------------------------------------------------------
+
+def _set_status(db: Database, session_id: int, status: str, *, cancelled_by: str | None = None,
+                absent: list[str] | None = None, allow_overlap: bool = False,
+                warnings: list | None = None) -> dict:
+    row = get_session(db, session_id)
+    day = date.fromisoformat(row["local_date"])
+    what = f"session #{session_id}"
+    if row["kind"] == "training":
+        if status == "dna":
+            raise InvalidValue(f"{what} is a training group; it cannot be a DNA (cancel it instead)")
+        if absent:
+            raise InvalidValue(f"{what} is a training group; --absent applies to couples, families and groups")
+    _check_status_date(status, day, db.today, what)
+    absent_ids: list[int] | None = None
+    if status == "attended" and row["client_id"] is not None:
+        client = db.get("clients", row["client_id"], "client")
+        absent_ids = resolve_absent(db, client, absent, day)
+    old_absent = [r[0] for r in db.execute(
+        "SELECT client_id FROM session_absences WHERE session_id = ? ORDER BY client_id", (session_id,))]
+    if row["status"] == status and row["cancelled_by"] == cancelled_by and \
+            (absent_ids is None or not absent or sorted(absent_ids) == old_absent):
+        raise Conflict(f"{what} is already {status}" + (f" (by the {cancelled_by})" if cancelled_by else ""))
+    if status in BLOCKING and row["status"] not in BLOCKING and not allow_overlap:
+        check_no_clash(db, row, exclude_id=session_id)
+    db.update("sessions", session_id, {"status": status, "cancelled_by": cancelled_by})
+    if status == "attended":
+        if absent or row["status"] != "attended":
+            _set_absences(db, session_id, absent_ids or [])
+    else:
+        _set_absences(db, session_id, [])
+    action = {"attended": "attend", "dna": "dna", "cancelled": "cancel", "late-cancelled": "late-cancel"}[status]
+    summary = f"{row['status']} -> {status}"
+    if cancelled_by:
+        summary += f" (by {cancelled_by})"
+    if absent_ids:
+        summary += f"; {len(absent_ids)} member(s) absent"
+    db.audit(action, "session", session_id, summary, row["client_id"])
+    if status == "attended" and row["status"] != "attended":
+        mark_attended(db, row["client_id"], day, warnings)
+    elif row["status"] == "attended" and status != "attended":
+        unmark_attended(db, row["client_id"], row["local_date"])
+    return session_record(db, session_id)
+
+
+def attend(db: Database, session_id: int, absent: list[str] | None = None, allow_overlap: bool = False,
+           warnings: list | None = None) -> dict:
+    """Mark a session attended; `absent` names members of a couple, family or group who did not come."""
+    return _set_status(db, session_id, "attended", absent=absent, allow_overlap=allow_overlap, warnings=warnings)
+
+
+def dna(db: Database, session_id: int) -> dict:
+    """Did not attend (no notice)."""
+    return _set_status(db, session_id, "dna")
+
+
+def cancel(db: Database, session_id: int, by: str = "client", late: bool = False) -> dict:
+    """Cancelled by the client or the therapist; `late` for a late cancellation."""
+    by = _one_of(by, CANCELLED_BY, "--by")
+    return _set_status(db, session_id, "late-cancelled" if late else "cancelled", cancelled_by=by)
+
+
+def move(db: Database, session_id: int, new_start: datetime, allow_overlap: bool = False,
+         warnings: list | None = None) -> dict:
+    """Move a session to another time, keeping its length, status and notes."""
+    row = get_session(db, session_id)
+    times = session_times(new_start, row["duration_min"])
+    if times["starts_utc"] == row["starts_utc"]:
+        raise Conflict(f"session #{session_id} is already at {describe_slot(row['starts_at'], row['duration_min'])}")
+    day = new_start.date()
+    _check_status_date(row["status"], day, db.today, f"session #{session_id} (moved)")
+    if row["status"] in BLOCKING and not allow_overlap:
+        check_no_clash(db, times, exclude_id=session_id)
+    absent_ids = [r[0] for r in db.execute("SELECT client_id FROM session_absences WHERE session_id = ?",
+                                           (session_id,))]
+    if absent_ids and times["local_date"] != row["local_date"]:
+        members = {m["id"] for m in members_of(db, row["client_id"], on=day)}
+        missing = [cid for cid in absent_ids if cid not in members]
+        if missing:
+            raise InvalidValue(f"#{missing[0]} (recorded absent) is not a member on {day.isoformat()}")
+    db.update("sessions", session_id, {k: times[k] for k in ("starts_at", "starts_utc", "ends_utc", "local_date")})
+    db.audit("move", "session", session_id, f"moved from {row['starts_at']} to {times['starts_at']}",
+             row["client_id"])
+    if row["status"] == "attended" and times["local_date"] != row["local_date"]:
+        unmark_attended(db, row["client_id"], row["local_date"])
+        mark_attended(db, row["client_id"], day, warnings)
+    return session_record(db, session_id)
+
+
+# -- listing --------------------------------------------------------------------------------------
+
+def list_sessions(db: Database, client=None, start: date | None = None, end: date | None = None,
+                  status: str | None = None, limit: int | None = None, kind: str | None = None) -> list[dict]:
+    """Sessions in time order, filtered in SQL (indexed on client_id+starts_utc and starts_utc)."""
+    sql = _RECORD_SQL + " WHERE 1 = 1"
+    params: list = []
+    if client is not None:
+        row = find_client(db, client) if isinstance(client, str) else client
+        sql += " AND s.client_id = ?"
+        params.append(row["id"])
+    if start is not None and end is not None and end < start:
+        raise InvalidValue(f"--to {end.isoformat()} is before --from {start.isoformat()}")
+    if start is not None:
+        sql += " AND s.starts_utc >= ?"
+        params.append(dates.local_day_bounds_utc(start, start, db.tz)[0])
+    if end is not None:
+        sql += " AND s.starts_utc < ?"
+        params.append(dates.local_day_bounds_utc(end, end, db.tz)[1])
+    if status is not None:
+        sql += " AND s.status = ?"
+        params.append(_one_of(status, STATUSES, "status"))
+    if kind is not None:
+        sql += " AND s.kind = ?"
+        params.append(_one_of(kind, ("client", "training"), "kind"))
+    sql += " ORDER BY s.starts_utc, s.id"
+    if limit is not None:
+        if limit < 1:
+            raise InvalidValue(f"--limit must be at least 1, not {limit}")
+        sql += " LIMIT ?"
+        params.append(limit)
+    return _records(db, db.query(sql, params))
+
+
+def calendar_sessions(db: Database, start: date | None = None, end: date | None = None) -> list[dict]:
+    """Sessions for the calendar export: from `start` (default today) to `end` (inclusive, default open)."""
+    start = start or db.today
+    if end is not None and end < start:
+        raise InvalidValue(f"--to {end.isoformat()} is before --from {start.isoformat()}")
+    sql = _RECORD_SQL + " WHERE s.local_date >= ?"
+    params: list = [start.isoformat()]
+    if end is not None:
+        sql += " AND s.local_date <= ?"
+        params.append(end.isoformat())
+    rows = _records(db, db.query(sql + " ORDER BY s.starts_utc, s.id", params))
+    # Revisions per session (for the calendar's SEQUENCE): the audit rows about it, found
+    # through the indexed client_id column.
+    revisions: dict[int, int] = {}
+    client_ids = sorted({r["client_id"] for r in rows if r["client_id"] is not None})
+    for chunk in _chunks(client_ids):
+        for sid, n in db.execute(
+                f"SELECT record_id, count(*) FROM audit WHERE record_type = 'session' AND client_id IN "
+                f"({','.join('?' * len(chunk))}) GROUP BY record_id", chunk):
+            revisions[sid] = n
+    if any(r["client_id"] is None for r in rows):
+        for sid, n in db.execute("SELECT record_id, count(*) FROM audit WHERE record_type = 'session' "
+                                 "AND client_id IS NULL GROUP BY record_id"):
+            revisions[sid] = n
+    for record in rows:
+        record["revision"] = max(revisions.get(record["id"], 1) - 1, 0)
+    return rows
+
+
+# -- notes: append-only ----------------------------------------------------------------------------
+
+def _clean_note(text: str, what: str = "note") -> str:
+    value = (text or "").strip()
+    if not value:
+        raise InvalidValue(f"{what} must not be empty")
+    if len(value) > MAX_NOTE:
+        raise InvalidValue(f"{what} must be at most {MAX_NOTE} characters")
+    if any(ord(ch) < 32 and ch not in "\n\t\r" for ch in value):
+        raise InvalidValue(f"{what} must not contain control characters")
+    return value
+
+
+def _local_time(db: Database, utc_text: str | None) -> str | None:
+    if not utc_text:
+        return None
+    return dates.iso(datetime.fromisoformat(utc_text).astimezone(db.tz))
+
+
+def note_record(db: Database, note_id: int) -> dict:
+    row = db.one("SELECT n.*, s.client_id FROM notes n JOIN sessions s ON s.id = n.session_id WHERE n.id = ?",
+                 (note_id,))
+    if row is None:
+        raise NotFound(f"no note with id {note_id}")
+    return {"id": row["id"], "session_id": row["session_id"], "client_id": row["client_id"], "text": row["text"],
+            "amends_note_id": row["amends_note_id"], "reason": row["reason"],
+            "created_at": _local_time(db, row["created_at"])}
+
+
+def add_note(db: Database, session_id: int, text: str, amend: int | None = None,
+             reason: str | None = None) -> dict:
+    """Append a note, or an amendment of one (`amend` = a note id, with a reason). Nothing is overwritten."""
+    session = get_session(db, session_id)
+    text = _clean_note(text)
+    original_id = None
+    if amend is None:
+        if reason is not None:
+            raise InvalidValue("--reason goes with --amend NOTE_ID")
+    else:
+        target = db.one("SELECT * FROM notes WHERE id = ?", (amend,))
+        if target is None:
+            raise NotFound(f"no note with id {amend}")
+        if target["session_id"] != session_id:
+            raise InvalidValue(f"note #{amend} belongs to session #{target['session_id']}, not #{session_id}")
+        reason = clean_text(reason, "reason", 500)
+        if not reason:
+            raise InvalidValue("an amendment needs --reason TEXT saying why the note is changed")
+        original_id = target["amends_note_id"] or target["id"]
+        current = db.scalar("SELECT text FROM notes WHERE id = ? OR amends_note_id = ? ORDER BY id DESC LIMIT 1",
+                            (original_id, original_id))
+        if current == text:
+            raise Conflict(f"the amendment is the same as the current text of note #{original_id}")
+    note_id = db.insert("notes", {"session_id": session_id, "text": text, "amends_note_id": original_id,
+                                  "reason": reason, "created_at": utc_now()})
+    if original_id is None:
+        db.audit("add", "note", note_id, f"note on session #{session_id}", session["client_id"])
+    else:
+        db.audit("amend", "note", note_id, f"amends note #{original_id} on session #{session_id}",
+                 session["client_id"])
+    return note_record(db, note_id)
+
+
+def session_notes(db: Database, session_id: int) -> list[dict]:
+    """Each note with its current text (the latest amendment) and its history, oldest first."""
+    rows = db.query("SELECT * FROM notes WHERE session_id = ? ORDER BY id", (session_id,))
+    notes: dict[int, dict] = {}
+    for row in rows:
+        original = row["amends_note_id"] or row["id"]
+        entry = {"id": row["id"], "text": row["text"], "reason": row["reason"],
+                 "created_at": _local_time(db, row["created_at"])}
+        if original not in notes:
+            notes[original] = {"id": original, "text": row["text"], "created_at": entry["created_at"],
+                               "amended": False, "amended_at": None, "history": []}
+        note = notes[original]
+        note["history"].append(entry)
+        if row["amends_note_id"]:
+            note.update(text=row["text"], amended=True, amended_at=entry["created_at"])
+    return list(notes.values())
+
+
+def session_detail(db: Database, session_id: int) -> dict:
+    """What `session show` shows: the record, the absent members' names and the notes with history."""
+    record = session_record(db, session_id)
+    if record["absent"]:
+        marks = ",".join("?" * len(record["absent"]))
+        record["absent_names"] = [r["name"] for r in db.query(
+            f"SELECT name FROM clients WHERE id IN ({marks}) ORDER BY id", record["absent"])]
+    else:
+        record["absent_names"] = []
+    record["notes"] = session_notes(db, session_id)
+    return record
