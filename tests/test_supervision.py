@@ -233,3 +233,19 @@ def test_every_command_has_help_with_an_example(cli):
     for command in ("log", "give", "list", "status", "supervisees", "remove"):
         result = cli("supervise", command, "--help")
         assert result.exit_code == 0 and "Example:" in result.stdout, command
+
+
+def test_month_rows_count_attended_client_sessions(db):
+    from therapy_cli import clients, supervision
+
+    client = clients.add_client(db, "Alex Morgan")
+    for day, status in [("2026-10-06", "attended"), ("2026-10-13", "attended"), ("2026-10-20", "dna"),
+                        ("2026-11-03", "scheduled")]:
+        db.insert("sessions", {"client_id": client["id"], "starts_at": f"{day}T10:00:00+01:00",
+                               "starts_utc": f"{day}T09:00:00+00:00", "ends_utc": f"{day}T09:50:00+00:00",
+                               "local_date": day, "duration_min": 50, "status": status,
+                               "created_at": "2026-10-01T00:00:00+00:00"})
+    by_month = {m["month"]: m for m in supervision.status(db)["months"]}
+    assert by_month["2026-10"]["client_sessions"] == 2
+    assert by_month["2026-11"]["client_sessions"] == 0
+    assert by_month["2026-09"]["client_sessions"] == 0

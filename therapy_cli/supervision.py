@@ -27,7 +27,7 @@ EPSILON = 1e-9
 SUPERVISION_COLUMNS = ["id", "on_date", "direction", "duration_min", "group_size", "credited_hours",
                        "with", "cases", "note"]
 SUPERVISEE_COLUMNS = ["id", "name", "sessions", "hours_given", "hours_this_year", "first_on", "last_on"]
-MONTH_COLUMNS = ["month", "received_hours", "required_hours", "met", "complete"]
+MONTH_COLUMNS = ["month", "received_hours", "required_hours", "met", "client_sessions"]
 
 
 # -- the rule ----------------------------------------------------------------
@@ -278,6 +278,11 @@ def month_row(db: Database, first: date) -> dict:
         "required_hours": required,
         "met": received + EPSILON >= required,
         "complete": end < db.today,
+        # BACP lets a month with no client work go without supervision, if documented:
+        # the count shows which unmet months had clients at all.
+        "client_sessions": db.scalar(
+            "SELECT count(*) FROM sessions WHERE kind = 'client' AND status = 'attended' "
+            "AND local_date BETWEEN ? AND ?", (start.isoformat(), end.isoformat())),
     }
 
 

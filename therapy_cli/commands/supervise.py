@@ -107,7 +107,7 @@ def list_(
 
 
 def _status_table(data: dict) -> None:
-    from therapy_cli import render
+    from therapy_cli import render, supervision
 
     month, year = data["month"], data["year"]
     render.write_record({
@@ -120,9 +120,10 @@ def _status_table(data: dict) -> None:
     print()
     rows = [{**m, "met": "met" if m["met"] else ("not met" if m["complete"] else "not yet")}
             for m in data["months"]]
-    render.write_table(rows, ["month", "received_hours", "required_hours", "met"],
+    render.write_table(rows, supervision.MONTH_COLUMNS,
                        title="Month by month (credited hours received)",
-                       headers={"received_hours": "received h", "required_hours": "required h"})
+                       headers={"received_hours": "received h", "required_hours": "required h",
+                                "client_sessions": "client sessions"})
 
 
 @app.command("status")
