@@ -113,6 +113,9 @@ def _register() -> None:
     from therapy_cli.commands.remind import remind
 
     app.command("remind")(remind)
+    from therapy_cli.commands.remind import remind
+
+    app.command("remind")(remind)
     from therapy_cli.commands import measure, plan
 
     app.add_typer(plan.app, name="plan")

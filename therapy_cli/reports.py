@@ -356,24 +356,20 @@ def risk_flag(db: Database, client_id: int) -> dict | None:
 
 
 def review_due(db: Database, client_id: int) -> date | None:
-    """Next plan review: the last review's next date, else plan start + review interval."""
+    """Next plan review: the last review (else the first plan's start) + the current review interval."""
     try:
         from therapy_cli.plans import review_due as shared
     except ImportError:
         shared = None
     if shared is not None:
         return shared(db, client_id)
-    plan = db.one("SELECT id, started_on, review_every_weeks FROM plans WHERE client_id = ? "
-                  "ORDER BY version DESC LIMIT 1", (client_id,))
-    if plan is None:
+    plan = db.one("SELECT review_every_weeks FROM plans WHERE client_id = ? ORDER BY version DESC LIMIT 1",
+                  (client_id,))
+    if plan is None or not plan["review_every_weeks"]:
         return None
-    nxt = db.scalar("SELECT next_review_on FROM plan_reviews WHERE client_id = ? "
-                    "ORDER BY reviewed_on DESC, id DESC LIMIT 1", (client_id,))
-    if nxt:
-        return date.fromisoformat(nxt)
-    if plan["review_every_weeks"]:
-        return date.fromisoformat(plan["started_on"]) + timedelta(weeks=plan["review_every_weeks"])
-    return None
+    last = (db.scalar("SELECT max(reviewed_on) FROM plan_reviews WHERE client_id = ?", (client_id,))
+            or db.scalar("SELECT started_on FROM plans WHERE client_id = ? ORDER BY version LIMIT 1", (client_id,)))
+    return date.fromisoformat(last) + timedelta(weeks=plan["review_every_weeks"])
 
 
 def _num(value):
