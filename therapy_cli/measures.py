@@ -139,7 +139,7 @@ def risk_flag(db: Database, client_id: int) -> dict | None:
                  "AND risk IS NOT NULL ORDER BY taken_on DESC, id DESC LIMIT 1", (client_id,))
     if row is None or not row["risk"]:
         return None
-    return {"instrument": "PHQ-9", "item": RISK_ITEM, "value": row["risk"], "taken_on": row["taken_on"],
+    return {"instrument": "PHQ-9", "item": RISK_ITEM, "score": row["risk"], "taken_on": row["taken_on"],
             "measure_id": row["id"],
             "message": f"PHQ-9 item 9 scored {row['risk']} on {row['taken_on']}: review risk"}
 

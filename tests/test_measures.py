@@ -1,0 +1,300 @@
+"""Outcome measures: entry and validation, NHS Talking Therapies judgements, risk item, progress, chart."""
+
+import re
+import sqlite3
+from datetime import date
+
+import pytest
+
+from conftest import assert_refused, snapshot
+from therapy_cli import clients, measures
+from therapy_cli.errors import InvalidValue, NotFound
+from therapy_cli.measures import judge
+
+PROGRESS_KEYS = {"first", "last", "change", "reliable_improvement", "reliable_deterioration", "caseness_start",
+                 "caseness_end"}
+
+
+def _client(db, name="Alex Morgan"):
+    return clients.add_client(db, name)
+
+
+def _session(db_path, client_id, day="2026-11-20"):
+    conn = sqlite3.connect(db_path)
+    with conn:
+        cur = conn.execute(
+            "INSERT INTO sessions (client_id, starts_at, starts_utc, ends_utc, local_date, duration_min, status, "
+            "created_at) VALUES (?, ?, ?, ?, ?, 50, 'attended', '2026-11-20T00:00:00+00:00')",
+            (client_id, f"{day}T10:00:00+00:00", f"{day}T10:00:00+00:00", f"{day}T10:50:00+00:00", day))
+    conn.close()
+    return cur.lastrowid
+
+
+# -- entering measures ---------------------------------------------------------------
+
+def test_add_with_items_gives_spec_keys_and_scores(jcli):
+    jcli("client", "add", "Alex Morgan")
+    record = jcli("measure", "add", "alex", "phq9", "--items", "2,2,1,3,1,2,1,0,1", "--on", "2026-11-20")
+    for key in ("id", "client_id", "instrument", "taken_on", "score", "severity", "caseness"):
+        assert key in record
+    assert record["instrument"] == "PHQ-9" and record["score"] == 13
+    assert record["severity"] == "moderate" and record["caseness"] is True
+    assert record["taken_on"] == "2026-11-20" and record["items"] == [2, 2, 1, 3, 1, 2, 1, 0, 1]
+
+
+def test_add_with_total_and_default_date(jcli):
+    jcli("client", "add", "Alex Morgan")
+    record = jcli("measure", "add", "1", "GAD-7", "--score", "7")
+    assert record == {**record, "score": 7, "severity": "mild", "caseness": False, "taken_on": "2026-11-27",
+                      "items": None, "risk": None}
+
+
+def test_core10_reverse_scored_when_stored(db):
+    client = _client(db)
+    record = measures.add_measure(db, client, "core10", items=[2, 4, 4, 2, 2, 2, 2, 2, 2, 2])
+    assert record["score"] == 16 and record["severity"] == "moderate" and record["caseness"] is True
+    assert record["items"] == [2, 4, 4, 2, 2, 2, 2, 2, 2, 2]  # as ticked; the total is reversed
+
+
+def test_ors_caseness_is_below_the_cutoff(db):
+    client = _client(db)
+    assert measures.add_measure(db, client, "ORS", score="24.9")["caseness"] is True
+    assert measures.add_measure(db, client, "ors", items="7.5, 6, 6, 6")["score"] == 25.5
+    assert measures.add_measure(db, client, "SRS", score="38")["caseness"] is None
+
+
+@pytest.mark.parametrize("args,match", [
+    (["phq9", "--items", "1,1,1,1,1,1,1,1"], "9 items; 8 given"),
+    (["phq9", "--items", "1,1,1,1,1,1,1,1,1,1"], "9 items; 10 given"),
+    (["phq9", "--items", "1,1,1,4,1,1,1,1,1"], "item 4 is 4"),
+    (["gad7", "--items", "1,1,one,1,1,1,1"], "not a number"),
+    (["core10", "--items", "0,0,0,0,0,0,0,0,0,5"], "items are 0–4"),
+    (["wsas", "--items", "9,0,0,0,0"], "items are 0–8"),
+    (["phq9", "--score", "28"], "totals are 0–27"),
+    (["phq9", "--score", "12.5"], "whole number"),
+    (["gad7", "--score", "x"], "not a number"),
+    (["phq9"], "either --items"),
+    (["phq9", "--items", "1,1,1,1,1,1,1,1,1", "--score", "9"], "either --items"),
+    (["bdi", "--score", "9"], "unknown instrument"),
+    (["phq9", "--score", "9", "--on", "2026-12-01"], "future"),
+    (["phq9", "--score", "9", "--on", "2026-02-30"], "does not exist"),
+    (["phq9", "--score", "9", "--session", "99"], "no session with id 99"),
+    (["phq9", "--items", ""], "empty"),
+])
+def test_bad_input_refused_with_nothing_written(cli, db_path, jcli, args, match):
+    jcli("client", "add", "Alex Morgan")
+    assert_refused(cli, db_path, "measure", "add", "alex", *args, match=match)
+
+
+def test_session_must_be_the_clients_or_a_unit_they_belong_to(db, db_path):
+    alex = _client(db)
+    sam = _client(db, "Sam Morgan")
+    couple = clients.add_client(db, "The Morgans", "couple", ["Alex", "Sam"])
+    own = _session(db_path, alex["id"])
+    theirs = _session(db_path, sam["id"])
+    joint = _session(db_path, couple["id"])
+    assert measures.add_measure(db, alex, "phq9", score=5, session_id=own)["session_id"] == own
+    assert measures.add_measure(db, alex, "phq9", score=5, session_id=joint)["taken_on"] == "2026-11-20"
+    with pytest.raises(InvalidValue, match=f"session #{theirs} is not a session of client #{alex['id']}"):
+        measures.add_measure(db, alex, "phq9", score=5, session_id=theirs)
+    with pytest.raises(NotFound):
+        measures.add_measure(db, alex, "phq9", score=5, session_id=999)
+
+
+def test_every_measure_is_audited_without_scores_or_names(db):
+    client = _client(db)
+    record = measures.add_measure(db, client, "phq9", score=14)
+    row = db.one("SELECT * FROM audit WHERE record_type = 'measure'")
+    assert row["record_id"] == record["id"] and row["client_id"] == client["id"] and row["action"] == "add"
+    assert "Alex" not in row["summary"] and "14" not in row["summary"]
+
+
+# -- the NHS Talking Therapies judgements -------------------------------------------
+
+def test_recovered_and_reliably_recovered():
+    verdict = judge((15, 6), (12, 5))
+    assert verdict["at_caseness_start"] and verdict["recovered"]
+    assert verdict["reliable_improvement"] and verdict["reliable_recovery"]
+    assert not verdict["reliable_deterioration"]
+
+
+def test_improved_but_still_at_caseness():
+    verdict = judge((22, 14), (10, 9))
+    assert verdict["reliable_improvement"] is True
+    assert verdict["recovered"] is False and verdict["reliable_recovery"] is False
+
+
+def test_a_five_point_phq9_fall_is_not_reliable():
+    verdict = judge((14, 9), (7, 7))
+    assert verdict["recovered"] is True  # below both cut-offs at the end
+    assert verdict["reliable_improvement"] is False and verdict["reliable_recovery"] is False
+    assert judge((14, 8), (7, 7))["reliable_recovery"] is True  # six points is
+
+
+def test_reliable_fall_on_one_and_reliable_rise_on_the_other_is_neither():
+    verdict = judge((18, 10), (5, 9))
+    assert verdict["reliable_improvement"] is False and verdict["reliable_deterioration"] is False
+    assert verdict["recovered"] is False  # GAD-7 9 is at caseness at the end
+
+
+def test_reliable_deterioration():
+    verdict = judge((8, 14), (6, 6))
+    assert verdict["reliable_deterioration"] is True and verdict["reliable_improvement"] is False
+    assert judge((8, 14), (12, 7))["reliable_deterioration"] is False  # a reliable GAD-7 fall
+
+
+def test_not_at_caseness_at_the_start_cannot_recover():
+    verdict = judge((8, 1), (6, 0))
+    assert verdict["at_caseness_start"] is False and verdict["recovered"] is False
+    assert verdict["reliable_improvement"] is True and verdict["reliable_recovery"] is False
+
+
+def test_a_measure_with_one_score_counts_as_unchanged(db):
+    client = _client(db)
+    measures.add_measure(db, client, "phq9", score=12, on=date(2026, 10, 1))
+    measures.add_measure(db, client, "gad7", score=10, on=date(2026, 10, 1))
+    measures.add_measure(db, client, "gad7", score=4, on=date(2026, 11, 1))
+    result = measures.progress(db, client["id"])
+    assert result["instruments"]["PHQ-9"]["change"] == 0
+    assert result["instruments"]["PHQ-9"]["caseness_end"] is True
+    assert result["recovered"] is False and result["reliable_improvement"] is True
+
+
+def test_no_measures_judges_nothing():
+    assert judge(None, None) == {"at_caseness_start": False, "at_caseness_end": False, "recovered": False,
+                                 "reliable_improvement": False, "reliable_recovery": False,
+                                 "reliable_deterioration": False}
+
+
+def test_progress_json_is_exactly_spec(jcli):
+    jcli("client", "add", "Alex Morgan")
+    for day, phq, gad in [("2026-09-01", 18, 13), ("2026-10-01", 13, 10), ("2026-11-01", 7, 6)]:
+        jcli("measure", "add", "alex", "phq9", "--score", phq, "--on", day)
+        jcli("measure", "add", "alex", "gad7", "--score", gad, "--on", day)
+    jcli("measure", "add", "alex", "core10", "--score", 20, "--on", "2026-09-01")
+    result = jcli("measure", "progress", "alex")
+    assert set(result) == {"client_id", "instruments", "recovered", "reliable_improvement",
+                           "reliable_recovery", "reliable_deterioration"}
+    assert list(result["instruments"]) == ["PHQ-9", "GAD-7", "CORE-10"]
+    for row in result["instruments"].values():
+        assert set(row) == PROGRESS_KEYS
+    assert result["instruments"]["PHQ-9"] == {
+        "first": 18, "last": 7, "change": -11, "reliable_improvement": True, "reliable_deterioration": False,
+        "caseness_start": True, "caseness_end": False}
+    assert result["instruments"]["CORE-10"]["change"] == 0
+    assert result["recovered"] and result["reliable_recovery"]
+
+
+def test_first_and_last_follow_the_date_taken_not_the_order_entered(db):
+    client = _client(db)
+    measures.add_measure(db, client, "phq9", score=6, on=date(2026, 11, 1))
+    measures.add_measure(db, client, "phq9", score=16, on=date(2026, 9, 1))  # entered late
+    row = measures.progress(db, client["id"])["instruments"]["PHQ-9"]
+    assert (row["first"], row["last"], row["reliable_improvement"]) == (16, 6, True)
+
+
+def test_progress_table_says_it_in_words(cli, jcli):
+    jcli("client", "add", "Alex Morgan")
+    jcli("measure", "add", "alex", "phq9", "--score", 14, "--on", "2026-10-01")
+    jcli("measure", "add", "alex", "phq9", "--score", 9, "--on", "2026-11-01")
+    out = cli("measure", "progress", "alex").stdout
+    assert "not a reliable change (needs 6)" in out
+    assert "recovered (but not reliably improved)" in out
+
+
+# -- PHQ-9 item 9 ----------------------------------------------------------------
+
+def test_item_9_flagged_until_a_later_phq9_has_it_at_zero(cli, jcli):
+    jcli("client", "add", "Alex Morgan")
+    result = cli("measure", "add", "alex", "phq9", "--items", "2,2,1,3,1,2,1,0,2", "--on", "2026-10-01", "--json")
+    assert result.exit_code == 0
+    assert "item 9" in result.stderr and "#1 A.M." in result.stderr and "Alex" not in result.stderr
+    assert result.json()["risk"] == 2
+    flag = jcli("client", "show", "alex")["risk"]
+    assert flag["score"] == 2 and flag["taken_on"] == "2026-10-01"
+    jcli("measure", "add", "alex", "phq9", "--score", "5", "--on", "2026-10-15")  # a total says nothing of item 9
+    assert jcli("client", "show", "alex")["risk"]["taken_on"] == "2026-10-01"
+    quiet = cli("measure", "add", "alex", "phq9", "--items", "1,1,1,1,1,1,1,1,0", "--on", "2026-11-01")
+    assert quiet.exit_code == 0 and "item 9" not in quiet.stderr
+    assert jcli("client", "show", "alex")["risk"] is None
+
+
+def test_an_older_phq9_entered_late_does_not_clear_the_flag(db):
+    client = _client(db)
+    measures.add_measure(db, client, "phq9", items=[1] * 9, on=date(2026, 11, 1))
+    measures.add_measure(db, client, "phq9", items=[0] * 9, on=date(2026, 10, 1))
+    assert measures.risk_flag(db, client["id"])["taken_on"] == "2026-11-01"
+
+
+def test_client_show_has_latest_scores(jcli):
+    jcli("client", "add", "Alex Morgan")
+    jcli("measure", "add", "alex", "phq9", "--score", 16, "--on", "2026-10-01")
+    jcli("measure", "add", "alex", "phq9", "--score", 11, "--on", "2026-11-01")
+    shown = jcli("client", "show", "alex")
+    assert shown["latest_scores"]["PHQ-9"] == {"score": 11, "severity": "moderate", "caseness": True,
+                                               "taken_on": "2026-11-01"}
+
+
+# -- list, chart, export -------------------------------------------------------------
+
+def test_list_in_date_order_and_filtered(jcli, cli):
+    jcli("client", "add", "Alex Morgan")
+    jcli("measure", "add", "alex", "gad7", "--score", 9, "--on", "2026-11-01")
+    jcli("measure", "add", "alex", "phq9", "--score", 12, "--on", "2026-10-01")
+    rows = jcli("measure", "list", "alex")
+    assert [r["instrument"] for r in rows] == ["PHQ-9", "GAD-7"]
+    assert [r["score"] for r in jcli("measure", "list", "alex", "--instrument", "GAD7")] == [9]
+    csv = cli("measure", "list", "alex", "--csv").stdout.splitlines()
+    assert csv[0].startswith("id,taken_on,instrument,score") and len(csv) == 3
+
+
+def test_chart_piped_is_plain_text_with_the_cutoff(cli, jcli):
+    jcli("client", "add", "Alex Morgan")
+    for day, score in [("2026-09-01", 20), ("2026-10-01", 12), ("2026-11-01", 5)]:
+        jcli("measure", "add", "alex", "phq9", "--score", score, "--on", day)
+    out = cli("measure", "chart", "alex", "phq9").stdout
+    assert "\x1b[" not in out
+    assert "caseness cut-off 10" in out and "2026-09-01" in out and "2026-11-01" in out
+    lines = out.splitlines()
+    cut = next(line for line in lines if re.match(r"\s*10 \+", line))
+    assert cut.count("-") > 20  # the cut-off drawn across
+    top = next(i for i, line in enumerate(lines) if re.match(r"\s*27 \+", line))
+    bottom = next(i for i, line in enumerate(lines) if re.match(r"\s*0 \+", line))
+    points = [(i, line.index("o")) for i, line in enumerate(lines[top:bottom + 1], start=top) if "o" in line]
+    assert len(points) == 3
+    assert [p[0] for p in sorted(points, key=lambda p: p[1])] == sorted(p[0] for p in points)  # falling line
+
+
+def test_chart_json_gives_the_series(jcli):
+    jcli("client", "add", "Alex Morgan")
+    jcli("measure", "add", "alex", "ors", "--score", "19.5", "--on", "2026-10-01")
+    data = jcli("measure", "chart", "alex")
+    assert data["series"]["ORS"]["points"] == [{"taken_on": "2026-10-01", "score": 19.5}]
+    assert data["series"]["ORS"]["cutoff"] == 25 and data["series"]["ORS"]["caseness_below"] is True
+
+
+def test_chart_of_nothing_says_so(cli, jcli):
+    jcli("client", "add", "Alex Morgan")
+    result = cli("measure", "chart", "alex")
+    assert result.exit_code == 0 and result.stdout == "" and "No measures" in result.stderr
+
+
+def test_measures_appear_in_client_export(cli, jcli):
+    jcli("client", "add", "Alex Morgan")
+    jcli("measure", "add", "alex", "phq9", "--items", "1,1,1,1,1,1,1,1,1")
+    export = cli("client", "export", "alex").json()
+    assert export["measures"][0]["instrument"] == "PHQ-9" and export["measures"][0]["items"] == [1] * 9
+    assert any(a["record_type"] == "measure" for a in export["audit"])
+
+
+def test_instruments_listed_as_data(jcli):
+    rows = jcli("measure", "instruments")
+    core = next(r for r in rows if r["name"] == "CORE-10")
+    assert core["reversed_items"] == [2, 3] and core["caseness_cutoff"] == 11 and core["reliable_change"] == 6
+
+
+def test_refused_command_leaves_file_unchanged_even_after_partial_work(cli, jcli, db_path):
+    jcli("client", "add", "Alex Morgan")
+    before = snapshot(db_path)
+    assert cli("measure", "add", "alex", "phq9", "--items", "1,1,1,1,1,1,1,1,9").exit_code == 1
+    assert snapshot(db_path) == before
