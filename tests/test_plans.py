@@ -1,0 +1,174 @@
+"""Treatment plans: versions kept, goals rated 0–10, reviews and when the next is due."""
+
+from datetime import date
+
+import pytest
+
+from conftest import assert_refused
+from therapy_cli import clients, plans
+from therapy_cli.errors import Conflict, InvalidValue, NotFound
+
+
+def _client(db, name="Alex Morgan"):
+    return clients.add_client(db, name)
+
+
+def test_set_plan_prints_the_record(jcli):
+    jcli("client", "add", "Alex Morgan")
+    plan = jcli("plan", "set", "alex", "--modality", "cbt", "--approach", "Clark & Wells", "--sessions", "12",
+                "--review-every", "6", "--problem", "low mood", "--problem", "worry", "--on", "2026-10-01")
+    assert plan["id"] == 1 and plan["version"] == 1 and plan["modality"] == "cbt"
+    assert plan["problems"] == ["low mood", "worry"] and plan["sessions_planned"] == 12
+    assert plan["started_on"] == "2026-10-01" and plan["review_due"] == "2026-11-12"
+
+
+def test_changing_the_plan_keeps_the_previous_version(jcli, cli):
+    jcli("client", "add", "Alex Morgan")
+    jcli("plan", "set", "alex", "--modality", "cbt", "--sessions", "12", "--problem", "low mood",
+         "--on", "2026-09-01")
+    plan = jcli("plan", "set", "alex", "--modality", "integrative", "--sessions", "20")
+    assert plan["version"] == 2 and plan["modality"] == "integrative"
+    assert plan["problems"] == ["low mood"]  # carried over
+    shown = jcli("plan", "show", "alex", "--history")
+    assert [(v["version"], v["modality"], v["sessions_planned"]) for v in shown["history"]] == [
+        (1, "cbt", 12), (2, "integrative", 20)]
+    assert "history" not in jcli("plan", "show", "alex")
+    audit = jcli("db", "audit", "--client", "alex")
+    assert sum(1 for a in audit if a["record_type"] == "plan") == 2
+
+
+def test_an_identical_plan_adds_no_version(cli, jcli):
+    jcli("client", "add", "Alex Morgan")
+    jcli("plan", "set", "alex", "--modality", "cbt")
+    result = cli("plan", "set", "alex", "--modality", "cbt", "--json")
+    assert result.exit_code == 0 and result.json()["version"] == 1 and "unchanged" in result.stderr
+
+
+def test_empty_values_clear_on_a_revision(db):
+    client = _client(db)
+    plans.set_plan(db, client, "cbt", approach="CFT", problems=["worry"], on=date(2026, 10, 1))
+    plan = plans.set_plan(db, client, "cbt", approach="", problems=[""])
+    assert plan["version"] == 2 and plan["approach"] is None and plan["problems"] == []
+
+
+@pytest.mark.parametrize("args,code,match", [
+    (["--modality", "gestalt"], 2, None),
+    (["--modality", "cbt", "--sessions", "0"], 1, "--sessions"),
+    (["--modality", "cbt", "--review-every", "0"], 1, "--review-every"),
+    (["--modality", "cbt", "--review-every", "500"], 1, "--review-every"),
+    (["--modality", "cbt", "--on", "2026-12-25"], 1, "future"),
+    (["--modality", "cbt", "--problem", "x" * 501], 1, "at most 500"),
+])
+def test_bad_plans_refused(cli, db_path, jcli, args, code, match):
+    jcli("client", "add", "Alex Morgan")
+    assert_refused(cli, db_path, "plan", "set", "alex", *args, code=code, match=match)
+
+
+def test_all_spec_modalities_accepted(db):
+    client = _client(db)
+    for modality in ("cbt", "psychodynamic", "psychoanalytic", "humanistic", "integrative", "systemic", "hypno",
+                     "constructivist", "other"):
+        assert plans.set_plan(db, client, modality)["modality"] == modality
+
+
+def test_review_due_from_start_then_from_last_review(db):
+    client = _client(db)
+    assert plans.review_due(db, client["id"]) is None
+    plans.set_plan(db, client, "cbt", review_every=4, on=date(2026, 10, 1))
+    assert plans.review_due(db, client["id"]) == date(2026, 10, 29)
+    plans.set_plan(db, client, "cbt", review_every=6, on=date(2026, 10, 8))  # a revision keeps the clock
+    assert plans.review_due(db, client["id"]) == date(2026, 11, 12)
+    review = plans.review_plan(db, client, "on track", on=date(2026, 11, 10))
+    assert review["next_review_on"] == "2026-12-22" and review["plan_version"] == 2
+    assert plans.review_due(db, client["id"]) == date(2026, 12, 22)
+
+
+def test_no_review_interval_no_due_date(db):
+    client = _client(db)
+    plans.set_plan(db, client, "psychodynamic")
+    assert plans.review_due(db, client["id"]) is None
+    assert plans.review_plan(db, client)["next_review_on"] is None
+
+
+def test_plan_review_cli_uses_today(jcli, cli, db_path):
+    jcli("client", "add", "Alex Morgan")
+    assert_refused(cli, db_path, "plan", "review", "alex", match="no treatment plan")
+    jcli("plan", "set", "alex", "--modality", "cbt", "--review-every", "6", "--on", "2026-10-01")
+    review = jcli("plan", "review", "alex", "--note", "goals still fit")
+    assert review["reviewed_on"] == "2026-11-27" and review["next_review_on"] == "2027-01-08"
+    shown = jcli("plan", "show", "alex")
+    assert shown["review_due"] == "2027-01-08" and shown["reviews"][0]["note"] == "goals still fit"
+    audit = [a for a in jcli("db", "audit", "--client", "alex") if a["record_type"] == "plan_review"]
+    assert audit and all("goals still fit" not in str(a) for a in audit)
+
+
+def test_goals_add_rate_close(jcli, cli, db_path):
+    jcli("client", "add", "Alex Morgan")
+    assert_refused(cli, db_path, "plan", "goal", "add", "alex", "Back to work", match="no treatment plan")
+    jcli("plan", "set", "alex", "--modality", "cbt", "--on", "2026-10-01")
+    goal = jcli("plan", "goal", "add", "alex", "Back to work", "--on", "2026-10-01")
+    assert goal["status"] == "open" and goal["latest_score"] is None
+    jcli("plan", "goal", "rate", "alex", goal["id"], "3", "--on", "2026-10-08")
+    goal = jcli("plan", "goal", "rate", "alex", goal["id"], "7")
+    assert goal["latest_score"] == 7 and goal["first_score"] == 3 and goal["latest_rated_on"] == "2026-11-27"
+    for bad, match in [("11", "0–10"), ("six", "whole number"), ("2.5", "whole number")]:
+        assert_refused(cli, db_path, "plan", "goal", "rate", "alex", goal["id"], bad, match=match)
+    assert_refused(cli, db_path, "plan", "goal", "rate", "alex", goal["id"], "--", "-1", match="0–10")
+    assert_refused(cli, db_path, "plan", "goal", "rate", "alex", goal["id"], "5", "--on", "2026-09-01",
+                   match="before the goal")
+    closed = jcli("plan", "goal", "close", "alex", goal["id"])
+    assert closed["status"] == "closed" and closed["closed_on"] == "2026-11-27"
+    assert_refused(cli, db_path, "plan", "goal", "close", "alex", goal["id"], match="already closed")
+    assert_refused(cli, db_path, "plan", "goal", "rate", "alex", goal["id"], "5", match="closed")
+
+
+def test_a_goal_belongs_to_its_client(db):
+    alex = _client(db)
+    sam = _client(db, "Sam Morgan")
+    plans.set_plan(db, alex, "cbt")
+    plans.set_plan(db, sam, "cbt")
+    goal = plans.add_goal(db, alex, "Sleep through")
+    with pytest.raises(NotFound, match=f"client #{sam['id']} has no goal #{goal['id']}"):
+        plans.rate_goal(db, sam, goal["id"], 5)
+    with pytest.raises(InvalidValue, match="empty"):
+        plans.add_goal(db, alex, "   ")
+    plans.close_goal(db, alex, goal["id"])
+    with pytest.raises(Conflict):
+        plans.close_goal(db, alex, goal["id"])
+
+
+def test_client_show_has_plan_goals_and_review_due(jcli):
+    jcli("client", "add", "Alex Morgan")
+    jcli("plan", "set", "alex", "--modality", "systemic", "--review-every", "8", "--on", "2026-10-01")
+    goal = jcli("plan", "goal", "add", "alex", "Fewer arguments")
+    jcli("plan", "goal", "rate", "alex", goal["id"], "4")
+    shown = jcli("client", "show", "alex")
+    assert shown["plan"]["modality"] == "systemic" and shown["review_due"] == "2026-11-26"
+    assert shown["plan"]["goals"][0]["latest_score"] == 4
+
+
+def test_client_show_without_a_plan(jcli):
+    jcli("client", "add", "Alex Morgan")
+    shown = jcli("client", "show", "alex")
+    assert shown["plan"] is None and shown["review_due"] is None and shown["latest_scores"] == {}
+
+
+def test_plans_in_client_export(cli, jcli):
+    jcli("client", "add", "Alex Morgan")
+    jcli("plan", "set", "alex", "--modality", "cbt", "--problem", "panic", "--on", "2026-10-01")
+    jcli("plan", "set", "alex", "--modality", "cbt", "--sessions", "8")
+    goal = jcli("plan", "goal", "add", "alex", "Take the bus")
+    jcli("plan", "goal", "rate", "alex", goal["id"], "2")
+    jcli("plan", "review", "alex")
+    export = cli("client", "export", "alex").json()
+    assert [p["version"] for p in export["plans"]] == [1, 2] and export["plans"][0]["problems"] == ["panic"]
+    assert export["goals"][0]["text"] == "Take the bus" and export["goal_ratings"][0]["score"] == 2
+    assert len(export["plan_reviews"]) == 1
+
+
+def test_plan_show_table_is_readable(cli, jcli):
+    jcli("client", "add", "Alex Morgan")
+    jcli("plan", "set", "alex", "--modality", "cbt", "--review-every", "6")
+    jcli("plan", "goal", "add", "alex", "Back to work")
+    out = cli("plan", "show", "alex", "--history").stdout
+    assert "modality" in out and "Goals" in out and "Back to work" in out and "Versions" in out
