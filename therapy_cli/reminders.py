@@ -171,10 +171,13 @@ def cpd_behind(c: _Ctx) -> list[dict]:
 
 def waiting_long(c: _Ctx) -> list[dict]:
     cutoff = (c.today - timedelta(days=WAITING_LONG_DAYS)).isoformat()
+    from therapy_cli.reports import IN_STARTED_UNIT
+
     rows = c.db.query(
-        "SELECT id, coalesce(referred_on, substr(created_at, 1, 10)) AS since FROM clients "
-        "WHERE status = 'waiting' AND erased_on IS NULL AND coalesce(referred_on, substr(created_at, 1, 10)) < ? "
-        "ORDER BY since, id", (cutoff,))
+        "SELECT c.id, coalesce(c.referred_on, substr(c.created_at, 1, 10)) AS since FROM clients c "
+        "WHERE c.status = 'waiting' AND c.erased_on IS NULL "
+        "AND coalesce(c.referred_on, substr(c.created_at, 1, 10)) < ? AND " + IN_STARTED_UNIT +
+        " ORDER BY since, c.id", (cutoff,))
     out = []
     for r in rows:
         since = date.fromisoformat(r["since"])

@@ -36,6 +36,11 @@ STANDARDS = {"within_6_weeks_rate": 0.75, "within_18_weeks_rate": 0.95, "recover
 CASENESS = {"PHQ-9": 10, "GAD-7": 8}
 RELIABLE_CHANGE = {"PHQ-9": 6, "GAD-7": 4}
 
+# A member of a couple, family or group that has started (active or finished) is in therapy
+# through that unit, not on the waiting list, even if never seen alone.
+IN_STARTED_UNIT = ("NOT EXISTS (SELECT 1 FROM memberships m JOIN clients u ON u.id = m.unit_id "
+                   "WHERE m.member_id = c.id AND u.status IN ('active', 'discharged'))")
+
 # Distinct people present at attended client sessions: individuals themselves,
 # members of a unit who belonged that day and were not recorded absent.
 _PEOPLE_SEEN = """
@@ -98,7 +103,8 @@ def period_report(db: Database, start: date, end: date, targets_for: str | None 
             "SELECT count(*) FROM clients WHERE referred_on BETWEEN :start AND :end", p),
         "discharges": db.scalar(
             "SELECT count(*) FROM clients WHERE discharged_on BETWEEN :start AND :end", p),
-        "waiting": db.scalar("SELECT count(*) FROM clients WHERE status = 'waiting' AND erased_on IS NULL"),
+        "waiting": db.scalar("SELECT count(*) FROM clients c WHERE c.status = 'waiting' AND c.erased_on IS NULL "
+                             "AND " + IN_STARTED_UNIT),
         "supervision_hours": round(float(db.scalar(
             "SELECT coalesce(sum(credited_hours), 0) FROM supervision "
             "WHERE direction = 'received' AND on_date BETWEEN :start AND :end", p)), 2),
@@ -386,7 +392,8 @@ def caseload(db: Database) -> list[dict]:
         "  (SELECT max(starts_at) FROM sessions s WHERE s.client_id = c.id AND s.status = 'attended') AS last_session, "
         "  (SELECT starts_at FROM sessions s WHERE s.client_id = c.id AND s.status = 'scheduled' "
         "     AND s.local_date >= ? ORDER BY starts_utc LIMIT 1) AS next_session "
-        "FROM clients c WHERE c.status IN ('waiting', 'active') AND c.erased_on IS NULL "
+        "FROM clients c WHERE (c.status = 'active' OR (c.status = 'waiting' AND " + IN_STARTED_UNIT + ")) "
+        "AND c.erased_on IS NULL "
         "ORDER BY c.status, c.name COLLATE NOCASE, c.id", (today,))
     for row in rows:
         row["waiting_days"] = ((db.today - date.fromisoformat(row["referred_on"])).days

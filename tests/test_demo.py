@@ -1,0 +1,101 @@
+"""`therapy demo`: a realistic caseload in its own file, deterministic, never over the user's data."""
+
+import os
+import sqlite3
+import stat
+
+import pytest
+
+from conftest import snapshot
+
+
+@pytest.fixture
+def demo_db(tmp_path, cli):
+    path = tmp_path / "demo.db"
+    result = cli("demo", "--db", path, "--json")
+    assert result.exit_code == 0, result.stderr
+    return path, result
+
+
+def _rows(path, sql):
+    conn = sqlite3.connect(path)
+    try:
+        return conn.execute(sql).fetchall()
+    finally:
+        conn.close()
+
+
+def test_demo_prints_the_week_and_builds_a_practice(demo_db):
+    path, result = demo_db
+    report = result.json()
+    assert report["period"] == {"start": "2026-11-23", "end": "2026-11-29", "week": "2026-W48"}
+    assert report["sessions"]["attended"] >= 8 and report["clients_seen"] > report["cases_seen"] - 1
+    assert report["targets"] and {t["name"] for t in report["targets"]} >= {"clients_seen", "sessions_attended"}
+    assert "Demo caseload written to" in result.stderr
+    kinds = dict(_rows(path, "SELECT kind, count(*) FROM clients GROUP BY kind"))
+    assert kinds["couple"] == 2 and kinds["family"] == 1 and kinds["group"] == 1
+    assert 30 <= sum(kinds.values()) <= 45
+    statuses = dict(_rows(path, "SELECT status, count(*) FROM clients GROUP BY status"))
+    assert statuses["discharged"] >= 5 and statuses["active"] >= 10 and statuses["waiting"] >= 3
+    sessions = dict(_rows(path, "SELECT status, count(*) FROM sessions WHERE kind = 'client' GROUP BY status"))
+    assert sessions["attended"] > 300 and sessions["dna"] > 5 and sessions["cancelled"] > 3
+    assert sessions["scheduled"] > 20                                         # booked ahead
+    first, last = _rows(path, "SELECT min(local_date), max(local_date) FROM sessions")[0]
+    assert first <= "2025-12-31" and last > "2026-12-15"                    # a year back, a month ahead
+    instruments = {r[0] for r in _rows(path, "SELECT DISTINCT instrument FROM measures")}
+    assert instruments == {"PHQ-9", "GAD-7", "CORE-10"}
+    assert _rows(path, "SELECT count(*) FROM session_absences")[0][0] > 0
+    assert _rows(path, "SELECT count(*) FROM sessions WHERE kind = 'training'")[0][0] >= 5
+    assert _rows(path, "SELECT count(*) FROM supervision WHERE direction = 'received'")[0][0] >= 12
+    assert _rows(path, "SELECT count(*) FROM supervision WHERE direction = 'given'")[0][0] >= 6
+    assert _rows(path, "SELECT count(*) FROM cpd")[0][0] >= 10
+    assert _rows(path, "SELECT count(*) FROM plans")[0][0] >= 20
+    assert _rows(path, "SELECT count(*) FROM referrals_out")[0][0] >= 2
+    assert _rows(path, "SELECT count(*) FROM clients WHERE referred_by IS NOT NULL")[0][0] >= 10
+    assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
+
+
+def test_demo_supports_every_report(demo_db, cli, jcli):
+    path, _ = demo_db
+    outcomes = jcli("--db", path, "report", "outcomes")
+    assert outcomes["finished"] >= 4 and outcomes["at_caseness"] >= 3 and outcomes["recovered"] >= 2
+    progress = [jcli("--db", path, "report", "caseload")]
+    assert any(row["risk"] for row in progress[0])                # one client with a risk item
+    kinds = {i["kind"] for i in jcli("--db", path, "remind")}
+    assert {"session", "note_missing", "review_due", "waiting_long"} <= kinds
+    assert cli("--db", path, "db", "check").exit_code == 0
+
+
+def test_demo_is_deterministic(tmp_path, cli):
+    cli("demo", "--db", tmp_path / "a.db", "--json")
+    cli("demo", "--db", tmp_path / "b.db", "--json")
+    sql = "SELECT client_id, starts_at, status, duration_min, type FROM sessions ORDER BY id"
+    assert _rows(tmp_path / "a.db", sql) == _rows(tmp_path / "b.db", sql)
+    sql = "SELECT client_id, instrument, taken_on, score FROM measures ORDER BY id"
+    assert _rows(tmp_path / "a.db", sql) == _rows(tmp_path / "b.db", sql)
+    cli("demo", "--db", tmp_path / "c.db", "--seed", "8", "--json")
+    assert _rows(tmp_path / "a.db", sql) != _rows(tmp_path / "c.db", sql)
+
+
+def test_default_path_is_its_own_file_not_the_caseload(tmp_path, cli, db_path):
+    cli("client", "add", "Real Client")
+    before = snapshot(db_path)
+    result = cli("demo", "--json")
+    assert result.exit_code == 0, result.stderr
+    demo_file = tmp_path / "xdg" / "therapy" / "demo.db"
+    assert demo_file.exists() and str(demo_file) in result.stderr
+    assert snapshot(db_path) == before                        # THERAPY_DB untouched
+
+
+def test_rebuilds_a_demo_but_refuses_to_overwrite_other_data(tmp_path, cli, db_path):
+    path = tmp_path / "demo.db"
+    assert cli("demo", "--db", path, "--json").exit_code == 0
+    assert cli("demo", "--db", path, "--json").exit_code == 0        # an old demo is simply rebuilt
+    assert _rows(path, "SELECT count(*) FROM audit WHERE action = 'demo'")[0][0] == 1
+    cli("client", "add", "Real Client")
+    before = snapshot(db_path)
+    result = cli("demo", "--db", db_path)
+    assert result.exit_code == 1 and result.stderr.startswith("Error: ") and "--yes" in result.stderr
+    assert snapshot(db_path) == before
+    assert cli("demo", "--db", db_path, "--yes", "--json").exit_code == 0
+    assert _rows(db_path, "SELECT count(*) FROM clients WHERE name = 'Real Client'")[0][0] == 0
