@@ -44,6 +44,74 @@ class TherapyGroup(TyperGroup):
                   f"Please report it at {ISSUES_URL} (THERAPY_DEBUG=1 shows the details).", file=sys.stderr)
             raise typer.Exit(1) from None
 
+    # Start-up time: `main()` fills `lazy` with the registered groups and commands, and each is
+    # turned into a click command only when it is used (Typer otherwise builds every command's
+    # options on every run: ~2 ms each). Tests and docgen use the full tree through `app`.
+    lazy: dict = {}
+
+    def list_commands(self, ctx):
+        return [*self.commands, *(name for name in self.lazy if name not in self.commands)]
+
+    def get_command(self, ctx, cmd_name):
+        if cmd_name not in self.commands and cmd_name in self.lazy:
+            self.commands[cmd_name] = _convert(self.lazy[cmd_name])
+        return self.commands.get(cmd_name)
+
+    def format_commands(self, ctx, formatter):
+        if not self.lazy:
+            return super().format_commands(ctx, formatter)
+        rows = [(name, _stand_in(name, info)) for name, info in self.lazy.items()]
+        rows = [(name, cmd) for name, cmd in rows if not cmd.hidden]
+        if rows:
+            limit = formatter.width - 6 - max(len(name) for name, _ in rows)
+            with formatter.section("Commands"):
+                formatter.write_dl([(name, cmd.get_short_help_str(limit)) for name, cmd in rows])
+
+
+def _convert(info):
+    """One registered group or command as its click command (what Typer builds for the full tree)."""
+    from typer.models import CommandInfo
+
+    if isinstance(info, CommandInfo):
+        return typer.main.get_command_from_info(info, pretty_exceptions_short=app.pretty_exceptions_short,
+                                                rich_markup_mode=app.rich_markup_mode)
+    return typer.main.get_group_from_info(info, pretty_exceptions_short=app.pretty_exceptions_short,
+                                          rich_markup_mode=app.rich_markup_mode,
+                                          suggest_commands=app.suggest_commands)
+
+
+def _stand_in(name: str, info):
+    """A click command carrying only the help of a registered one: enough to list it in --help."""
+    import inspect
+
+    from typer.core import TyperCommand
+    from typer.models import CommandInfo
+
+    if isinstance(info, CommandInfo):
+        text = inspect.getdoc(info.callback) if info.help is None else inspect.cleandoc(info.help)
+        return TyperCommand(name, help=text, short_help=info.short_help, hidden=info.hidden,
+                              deprecated=info.deprecated)
+    solved = typer.main.solve_typer_info_defaults(info)
+    return TyperCommand(name, help=solved.help, short_help=solved.short_help, hidden=solved.hidden,
+                          deprecated=solved.deprecated)
+
+
+def lazy_root():
+    """The root click group with its sub-commands converted on first use (see TherapyGroup.lazy)."""
+    groups, commands = app.registered_groups, app.registered_commands
+    app.registered_groups, app.registered_commands = [], []
+    try:
+        root = typer.main.get_command(app)
+    finally:
+        app.registered_groups, app.registered_commands = groups, commands
+    lazy = {}
+    for info in commands:
+        lazy[info.name or typer.main.get_command_name(info.callback.__name__)] = info
+    for info in groups:
+        lazy[info.name] = info
+    root.lazy = lazy
+    return root
+
 
 app = typer.Typer(
     cls=TherapyGroup,
@@ -100,9 +168,6 @@ def _register() -> None:
     from therapy_cli.commands import session
 
     app.add_typer(session.app, name="session")
-    from therapy_cli.commands import session
-
-    app.add_typer(session.app, name="session")
     from therapy_cli.commands import cpd, supervise
 
     app.add_typer(supervise.app, name="supervise")
@@ -113,9 +178,9 @@ def _register() -> None:
     from therapy_cli.commands.remind import remind
 
     app.command("remind")(remind)
-    from therapy_cli.commands.remind import remind
+    from therapy_cli.commands.demo import demo
 
-    app.command("remind")(remind)
+    app.command("demo")(demo)
     from therapy_cli.commands import measure, plan
 
     app.add_typer(plan.app, name="plan")
@@ -155,4 +220,4 @@ _tidy_help(app)
 
 
 def main() -> None:
-    app()
+    lazy_root()(prog_name="therapy")
