@@ -27,8 +27,10 @@ def demo(
     yes: Annotated[bool, typer.Option("--yes", "-y", help="Replace an existing file that is not a demo.")] = False,
     fmt: FormatOpt = Format.table, as_json: JsonOpt = False, as_csv: CsvOpt = False,
 ) -> None:
-    """Build a sample practice (about 35 clients incl. couples, a family and a group; a year of sessions,
-    measures, supervision, CPD) in its own file, then show this week's report from it.
+    """Build a sample practice in its own file, then show this week's report from it.
+
+    About 40 client records: individuals, two couples, a family and a therapy group; a year of sessions,
+    measures, plans, supervision, CPD and training groups.
 
     An earlier demo file at the same place is rebuilt; any other existing file is replaced only after
     confirmation (--yes).
