@@ -325,17 +325,26 @@ def client_(
     client: Annotated[str, typer.Argument(metavar="CLIENT", help="Client id or a unique part of the name.")],
     output: Annotated[str, typer.Option("--output", "-o", metavar="FILE.md|FILE.html",
                                         help="Where to write the report; .md for Markdown, .html for HTML.")],
-    force: Annotated[bool, typer.Option("--force", help="Replace an existing file.")] = False,
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="Replace FILE if it exists.")] = False,
     fmt: FormatOpt = Format.table, as_json: JsonOpt = False, as_csv: CsvOpt = False,
 ) -> None:
-    """Write an end-of-therapy or progress report for a referrer (Markdown or self-contained HTML).
+    """Write an end-of-therapy or progress report for a referrer: Markdown, or one self-contained HTML page
+    with an inline chart (prints well). The file is readable by you alone; writing it is audited.
 
     Example: therapy report client 'Alex Morgan' --output alex-morgan.html
     """
-    from therapy_cli import client_report, clients, render
+    from pathlib import Path
 
-    with database() as db:
-        result = client_report.write_report(db, clients.find_client(db, client), output, force=force)
+    from therapy_cli import client_report, clients, render
+    from therapy_cli.commands._common import confirm
+
+    client_report.format_of(output)
+    if Path(output).expanduser().exists():
+        confirm(f"{output} exists; replace it?", yes)
+    with database(write=True) as db:
+        client = clients.find_client(db, client)
+        result = client_report.write_report(db, client, output)
+        db.audit("report", "client", client["id"], f"client report written ({result['format']})", client["id"])
     fmt_name = output_format(fmt, as_json, as_csv)
     if fmt_name == "table":
         render.message(f"Wrote {result['path']} ({result['format']}, {result['bytes']} bytes, readable by you alone).")

@@ -1,0 +1,307 @@
+"""An end-of-therapy or progress report a practitioner could send to a referrer.
+
+Markdown (with a text chart) or one self-contained HTML page (inline SVG chart
+and CSS, no scripts, no external links; prints on A4). Written 0600 through
+files.write_private.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+from datetime import date
+from pathlib import Path
+
+from therapy_cli.db import Database
+from therapy_cli.errors import InvalidValue
+
+MODALITY_NAMES = {"cbt": "Cognitive behavioural therapy (CBT)", "psychodynamic": "Psychodynamic therapy",
+                  "psychoanalytic": "Psychoanalytic psychotherapy", "humanistic": "Humanistic therapy",
+                  "integrative": "Integrative therapy", "systemic": "Systemic therapy", "hypno": "Hypnotherapy",
+                  "constructivist": "Constructivist therapy", "other": "Other"}
+CHARTED = ("PHQ-9", "GAD-7", "CORE-10", "WSAS", "ORS")
+COLOURS = {"PHQ-9": "#1f5fa8", "GAD-7": "#b3541e", "CORE-10": "#2e7d32", "WSAS": "#6a1b9a", "ORS": "#00838f"}
+
+
+def format_of(path: str) -> str:
+    suffix = Path(path).suffix.lower()
+    if suffix in (".md", ".markdown"):
+        return "markdown"
+    if suffix in (".html", ".htm"):
+        return "html"
+    raise InvalidValue(f"--output {path!r} must end in .md (Markdown) or .html (HTML)")
+
+
+def gather(db: Database, client: dict) -> dict:
+    """Everything the report says, as plain data."""
+    from therapy_cli import measures, plans
+    from therapy_cli.clients import client_record, members_of
+
+    cid = client["id"]
+    record = client_record(db, cid)
+    referrer = None
+    if record["referred_by"]:
+        referrer = db.one("SELECT name, role, org FROM contacts WHERE id = ?", (record["referred_by"],))
+    counts = {r["status"]: r["n"] for r in db.query(
+        "SELECT status, count(*) AS n FROM sessions WHERE client_id = ? AND kind = 'client' GROUP BY status", (cid,))}
+    span = db.one("SELECT min(local_date) AS first, max(local_date) AS last FROM sessions "
+                  "WHERE client_id = ? AND status = 'attended'", (cid,))
+    by_type = {r["type"]: r["n"] for r in db.query(
+        "SELECT type, count(*) AS n FROM sessions WHERE client_id = ? AND status = 'attended' GROUP BY type", (cid,))}
+    modes = {r["mode"]: r["n"] for r in db.query(
+        "SELECT mode, count(*) AS n FROM sessions WHERE client_id = ? AND status = 'attended' GROUP BY mode", (cid,))}
+    plan = plans.current_plan(db, cid)
+    goals = []
+    for goal in db.query("SELECT id, text, created_on, closed_on FROM goals WHERE client_id = ? ORDER BY id", (cid,)):
+        ratings = db.query("SELECT rated_on, score FROM goal_ratings WHERE goal_id = ? ORDER BY rated_on, id",
+                           (goal["id"],))
+        goals.append({**goal, "first": ratings[0] if ratings else None, "last": ratings[-1] if ratings else None,
+                      "ratings": len(ratings)})
+    rows = measures.list_measures(db, cid)
+    progress = measures.progress(db, cid)
+    return {
+        "client": record,
+        "members": members_of(db, cid) if record["kind"] != "individual" else [],
+        "referrer": referrer,
+        "practitioner": db.setting("practitioner.name") or "",
+        "today": db.today.isoformat(),
+        "ended": record["status"] == "discharged",
+        "attendance": {"attended": counts.get("attended", 0), "dna": counts.get("dna", 0),
+                       "cancelled": counts.get("cancelled", 0), "late_cancelled": counts.get("late-cancelled", 0),
+                       "scheduled": counts.get("scheduled", 0), "first": span["first"], "last": span["last"],
+                       "by_type": by_type, "by_mode": modes},
+        "plan": plan,
+        "goals": goals,
+        "measures": rows,
+        "progress": progress,
+        "in_words": measures.progress_in_words(progress) if rows else [],
+    }
+
+
+def _series(data: dict) -> dict[str, list[tuple[date, float]]]:
+    series: dict[str, list[tuple[date, float]]] = {}
+    for row in data["measures"]:
+        if row["instrument"] in CHARTED:
+            series.setdefault(row["instrument"], []).append((date.fromisoformat(row["taken_on"]), row["score"]))
+    return series
+
+
+def _facts(data: dict) -> list[tuple[str, str]]:
+    c, a = data["client"], data["attendance"]
+    facts = [("Client", c["name"] + (f" ({c['kind']})" if c["kind"] != "individual" else ""))]
+    if c["date_of_birth"]:
+        facts.append(("Date of birth", c["date_of_birth"]))
+    if data["members"]:
+        facts.append(("Members", ", ".join(m["name"] for m in data["members"])))
+    referral = c["referred_on"] or "not recorded"
+    if c["referral_source"]:
+        referral += f", {c['referral_source']}"
+    if data["referrer"]:
+        r = data["referrer"]
+        referral += " (" + ", ".join(x for x in (r["name"], r["role"], r["org"]) if x) + ")"
+    facts.append(("Referral", referral))
+    facts.append(("First session", a["first"] or "none yet"))
+    facts.append(("Last session", a["last"] or "none yet"))
+    if c["discharged_on"]:
+        facts.append(("Therapy ended", c["discharged_on"] + (f" ({c['discharge_reason']})"
+                                                            if c["discharge_reason"] else "")))
+    if c["referred_on"] and a["first"]:
+        wait = (date.fromisoformat(a["first"]) - date.fromisoformat(c["referred_on"])).days
+        facts.append(("Wait from referral to first session", f"{wait} days"))
+    plan = data["plan"]
+    if plan:
+        text = MODALITY_NAMES.get(plan["modality"], plan["modality"])
+        if plan.get("approach"):
+            text += f" ({plan['approach']})"
+        facts.append(("Therapy", text))
+        if plan.get("sessions_planned"):
+            facts.append(("Sessions planned", str(plan["sessions_planned"])))
+        problems = plan.get("problems") or []
+        if isinstance(problems, str):
+            problems = json.loads(problems)
+        if problems:
+            facts.append(("Presenting problems", "; ".join(problems)))
+    attended = a["attended"]
+    parts = [f"{attended} attended"] + [f"{a[k]} {label}" for k, label in
+                                        (("dna", "not attended (DNA)"), ("cancelled", "cancelled"),
+                                         ("late_cancelled", "cancelled late"), ("scheduled", "booked"))
+                                        if a[k]]
+    facts.append(("Sessions", ", ".join(parts)))
+    if a["by_mode"]:
+        facts.append(("Held", ", ".join(f"{n} {mode}" for mode, n in sorted(a["by_mode"].items()))))
+    return facts
+
+
+def _goal_lines(data: dict) -> list[str]:
+    out = []
+    for goal in data["goals"]:
+        if goal["first"] is None:
+            rated = "not yet rated"
+        elif goal["ratings"] == 1:
+            rated = f"rated {goal['first']['score']}/10 on {goal['first']['rated_on']}"
+        else:
+            rated = (f"{goal['first']['score']}/10 ({goal['first']['rated_on']}) → "
+                     f"{goal['last']['score']}/10 ({goal['last']['rated_on']})")
+        closed = f"; closed {goal['closed_on']}" if goal["closed_on"] else ""
+        out.append(f"{goal['text']}: {rated}{closed}")
+    return out
+
+
+def _title(data: dict) -> str:
+    return "End-of-therapy report" if data["ended"] else "Progress report"
+
+
+def _num(value) -> str:
+    return f"{value:g}" if isinstance(value, (int, float)) else str(value)
+
+
+# -- Markdown -----------------------------------------------------------------
+
+def markdown(data: dict) -> str:
+    from therapy_cli import charts
+    from therapy_cli.instruments import get_instrument
+
+    lines = [f"# {_title(data)}: {data['client']['name']}", ""]
+    by = f" by {data['practitioner']}" if data["practitioner"] else ""
+    lines += [f"Written {data['today']}{by}. Confidential: for the referrer and the client's care.", ""]
+    lines += ["| | |", "| --- | --- |"]
+    lines += [f"| {k} | {v.replace('|', '/')} |" for k, v in _facts(data)]
+    lines.append("")
+    goals = _goal_lines(data)
+    if goals:
+        lines += ["## Goals", ""] + [f"- {g}" for g in goals] + [""]
+    lines += ["## Outcome measures", ""]
+    if not data["measures"]:
+        lines += ["No questionnaires were recorded.", ""]
+    else:
+        lines += ["| Date | Measure | Score | Severity |", "| --- | --- | --- | --- |"]
+        lines += [f"| {m['taken_on']} | {m['instrument']} | {_num(m['score'])} | {m['severity'] or ''} |"
+                  for m in data["measures"]]
+        lines.append("")
+        for name, points in _series(data).items():
+            inst = get_instrument(name)
+            lines += ["```", charts.line_chart(points, inst.total_min, inst.total_max, cutoff=inst.caseness_cutoff,
+                                               cutoff_label="caseness threshold" if inst.caseness_cutoff else None,
+                                               title=f"{name} ({'higher is better' if inst.higher_is_better else 'lower is better'})",
+                                               width=50, height=10), "```", ""]
+        lines += ["## Change", ""] + [f"- {w}" for w in data["in_words"]] + [""]
+        lines += [_rules_note(), ""]
+    return "\n".join(lines)
+
+
+def _rules_note() -> str:
+    return ("Reliable change and recovery follow the NHS Talking Therapies rules: caseness PHQ-9 ≥ 10, "
+            "GAD-7 ≥ 8; a reliable change is at least 6 points on the PHQ-9 and 4 on the GAD-7 "
+            "(CORE-10: caseness ≥ 11, reliable change ≥ 6, Barkham et al. 2013), first score against last.")
+
+
+# -- HTML -----------------------------------------------------------------------
+
+def svg_chart(series: dict[str, list[tuple[date, float]]], width: int = 640, height: int = 280) -> str:
+    """One SVG line chart, each instrument as a share of its maximum, with its caseness line dashed."""
+    from therapy_cli.instruments import get_instrument
+
+    if not series:
+        return ""
+    left, right, top, bottom = 48, 130, 16, 36
+    days = [d for points in series.values() for d, _ in points]
+    first, last = min(days), max(days)
+    span = max(1, (last - first).days)
+    plot_w, plot_h = width - left - right, height - top - bottom
+
+    def x(day: date) -> float:
+        return left + (day - first).days / span * plot_w
+
+    def y(share: float) -> float:
+        return top + (1 - share) * plot_h
+
+    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" width="{width}" '
+             f'height="{height}" role="img" aria-label="Questionnaire scores over time">',
+             f'<rect x="{left}" y="{top}" width="{plot_w}" height="{plot_h}" fill="none" stroke="#999"/>']
+    for tick in (0, 25, 50, 75, 100):
+        ty = y(tick / 100)
+        parts.append(f'<line x1="{left}" y1="{ty:.1f}" x2="{left + plot_w}" y2="{ty:.1f}" stroke="#eee"/>')
+        parts.append(f'<text x="{left - 6}" y="{ty + 4:.1f}" font-size="10" text-anchor="end">{tick}%</text>')
+    parts.append(f'<text x="{left}" y="{height - 8}" font-size="11">{first.isoformat()}</text>')
+    parts.append(f'<text x="{left + plot_w}" y="{height - 8}" font-size="11" text-anchor="end">'
+                 f'{last.isoformat()}</text>')
+    for n, (name, points) in enumerate(series.items()):
+        inst = get_instrument(name)
+        colour = COLOURS.get(name, "#333")
+        scale = float(inst.total_max - inst.total_min) or 1.0
+
+        def share(v: float) -> float:
+            return (v - inst.total_min) / scale
+
+        coords = " ".join(f"{x(d):.1f},{y(share(v)):.1f}" for d, v in points)
+        parts.append(f'<polyline fill="none" stroke="{colour}" stroke-width="2" points="{coords}"/>')
+        for d, v in points:
+            parts.append(f'<circle cx="{x(d):.1f}" cy="{y(share(v)):.1f}" r="3" fill="{colour}">'
+                         f'<title>{name} {_num(v)} on {d.isoformat()}</title></circle>')
+        if inst.caseness_cutoff is not None:
+            cy = y(share(inst.caseness_cutoff))
+            parts.append(f'<line x1="{left}" y1="{cy:.1f}" x2="{left + plot_w}" y2="{cy:.1f}" stroke="{colour}" '
+                         f'stroke-dasharray="4 3" stroke-opacity="0.6"/>')
+        ly = top + 14 + n * 34
+        parts.append(f'<rect x="{left + plot_w + 12}" y="{ly - 9}" width="10" height="10" fill="{colour}"/>')
+        parts.append(f'<text x="{left + plot_w + 26}" y="{ly}" font-size="11">{html.escape(name)} '
+                     f'(0–{inst.total_max:g})</text>')
+        if inst.caseness_cutoff is not None:
+            parts.append(f'<text x="{left + plot_w + 26}" y="{ly + 13}" font-size="10" fill="#555">'
+                         f'- - caseness {inst.caseness_cutoff:g}</text>')
+    parts.append("</svg>")
+    return "\n".join(parts)
+
+
+_CSS = """
+body { font-family: Georgia, 'Times New Roman', serif; max-width: 46em; margin: 2em auto; color: #111;
+       line-height: 1.45; padding: 0 1em; }
+h1 { font-size: 1.5em; margin-bottom: 0.2em; } h2 { font-size: 1.15em; margin-top: 1.6em; }
+table { border-collapse: collapse; width: 100%; margin: 0.6em 0; }
+th, td { border-bottom: 1px solid #ccc; text-align: left; padding: 0.25em 0.5em; vertical-align: top; }
+th { background: #f3f3f3; } .facts th { width: 16em; background: none; font-weight: normal; color: #444; }
+.meta, .rules { color: #444; font-size: 0.9em; } svg { max-width: 100%; height: auto; }
+@media print { body { margin: 0; max-width: none; font-size: 10.5pt; } @page { size: A4; margin: 18mm; }
+  h2, table, svg { page-break-inside: avoid; } }
+"""
+
+
+def html_page(data: dict) -> str:
+    e = html.escape
+    title = f"{_title(data)}: {data['client']['name']}"
+    by = f" by {e(data['practitioner'])}" if data["practitioner"] else ""
+    out = ["<!DOCTYPE html>", '<html lang="en-GB"><head><meta charset="utf-8">',
+           f"<title>{e(title)}</title>", f"<style>{_CSS}</style></head><body>",
+           f"<h1>{e(title)}</h1>",
+           f'<p class="meta">Written {e(data["today"])}{by}. Confidential: for the referrer and the client\'s care.</p>',
+           '<table class="facts">']
+    out += [f"<tr><th>{e(k)}</th><td>{e(v)}</td></tr>" for k, v in _facts(data)]
+    out.append("</table>")
+    goals = _goal_lines(data)
+    if goals:
+        out += ["<h2>Goals</h2>", "<ul>"] + [f"<li>{e(g)}</li>" for g in goals] + ["</ul>"]
+    out.append("<h2>Outcome measures</h2>")
+    if not data["measures"]:
+        out.append("<p>No questionnaires were recorded.</p>")
+    else:
+        out.append(svg_chart(_series(data)))
+        out += ["<table><tr><th>Date</th><th>Measure</th><th>Score</th><th>Severity</th></tr>"]
+        out += [f"<tr><td>{e(m['taken_on'])}</td><td>{e(m['instrument'])}</td><td>{e(_num(m['score']))}</td>"
+                f"<td>{e(m['severity'] or '')}</td></tr>" for m in data["measures"]]
+        out.append("</table>")
+        out += ["<h2>Change</h2>", "<ul>"] + [f"<li>{e(w)}</li>" for w in data["in_words"]] + ["</ul>"]
+        out.append(f'<p class="rules">{e(_rules_note())}</p>')
+    out.append("</body></html>")
+    return "\n".join(out) + "\n"
+
+
+def write_report(db: Database, client: dict, output: str) -> dict:
+    """Write the report to `output` (.md or .html), mode 0600; returns where and what."""
+    from therapy_cli.files import write_private
+
+    kind = format_of(output)
+    data = gather(db, client)
+    text = markdown(data) if kind == "markdown" else html_page(data)
+    path = write_private(output, text)
+    return {"client_id": client["id"], "path": str(path), "format": kind, "bytes": len(text.encode("utf-8")),
+            "measures": len(data["measures"]), "ended": data["ended"]}
