@@ -172,13 +172,15 @@ class Source:
                 continue
             yield number, {normalise_header(k): _json_cell(v) for k, v in obj.items()}
 
-    def rows(self, columns: list[str]) -> Iterator[tuple[int, list | str]]:
+    def rows(self, columns: list[str], resolve: Callable[[list[str]], list[str]] | None = None
+             ) -> Iterator[tuple[int, list | str]]:
         """(line, cells in `columns` order), or (line, reason) for a row that cannot be read.
 
         Rows where every cell is empty (spreadsheets leave them at the end) are skipped.
+        JSON objects may each name their keys differently: `resolve(keys)` maps them.
         """
         if self.jsonl:
-            yield from self._json_cells(columns)
+            yield from self._json_cells(columns, resolve)
             return
         index = [self.header.index(c) if c in self.header else None for c in columns]
         width = len(self.header)
@@ -202,18 +204,29 @@ class Source:
                 continue
             yield line, [raw[i] if i is not None and i < len(raw) else "" for i in index]
 
-    def _json_cells(self, columns: list[str]) -> Iterator[tuple[int, list | str]]:
+    def _json_cells(self, columns: list[str], resolve) -> Iterator[tuple[int, list | str]]:
         rows = self._json_rows
         if self._first_json is not None:
             first, self._first_json = self._first_json, None
             rows = _chain(first, rows)
+        known = {tuple(self.header): columns}
         for line, obj in rows:
             if "\0error" in obj:
                 yield line, obj["\0error"]
                 continue
             if not any(v for v in obj.values()):
                 continue
-            yield line, [obj.get(c, "") for c in columns]
+            keys = tuple(obj)
+            cols = known.get(keys)
+            if cols is None:
+                try:
+                    cols = resolve(list(keys)) if resolve else columns
+                except TherapyError as exc:
+                    yield line, str(exc)
+                    continue
+                if len(known) < 1000:
+                    known[keys] = cols
+            yield line, [obj.get(c, "") for c in cols]
 
     def close(self) -> None:
         self.fh.close()
@@ -766,7 +779,7 @@ def import_file(db: Database, table: str, path: str | Path, mapping: dict[str, s
         db.execute("SAVEPOINT import_file")
         try:
             check = importer.row
-            for line, cells in source.rows(columns):
+            for line, cells in source.rows(columns, lambda keys: importer.resolve_columns(keys, mapping or {})[0]):
                 result.rows += 1
                 if isinstance(cells, str):
                     reason = cells

@@ -1,0 +1,307 @@
+"""Time the real `therapy` command against its floor, and write docs/performance.md.
+
+    pip install -e .            # once, from the repository root
+    python benchmarks/run.py    # builds (or reuses) the service-size caseload, then measures
+
+For each operation: the median of several runs of the real command, the
+median of its floor, their ratio, and the target from issue 7/7. Floors:
+
+- start-up: `python -c "import sqlite3"` (the same interpreter);
+- reports: the very SQL the command ran (captured with sqlite3's trace
+  callback) run by the `sqlite3` command-line shell on the same file;
+- `client show`: `therapy remind` on an empty file;
+- import: a plain `executemany` of the same rows (as stored) in one
+  transaction, reading them from CSV, in a fresh Python process;
+- memory: the peak resident set of `report month` (ru_maxrss of the child).
+
+Exit status 0 when every row meets its target, 1 otherwise (2: could not run).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import shutil
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import generate  # noqa: E402
+
+ROOT = Path(__file__).resolve().parent.parent
+DOC = ROOT / "docs" / "performance.md"
+BEGIN = "<!-- benchmark-table:start -->"
+END = "<!-- benchmark-table:end -->"
+
+# Runs the therapy CLI in-process with every SQL statement written to a file:
+# the floor of a report is exactly what the command asked SQLite to do.
+TRACE = r"""
+import sys
+import therapy_cli.db as d
+out = open(sys.argv[1], "w")
+original = d.connect
+def connect(*args, **kwargs):
+    conn = original(*args, **kwargs)
+    conn.set_trace_callback(lambda sql: out.write(sql.rstrip().rstrip(";") + ";\n"))
+    return conn
+d.connect = connect
+sys.argv = ["therapy", *sys.argv[2:]]
+from therapy_cli.cli import main
+try:
+    main()
+finally:
+    out.close()
+"""
+
+# The import floor: the stored rows, read from CSV, written by one executemany in one transaction.
+FLOOR_IMPORT = r"""
+import csv, sqlite3, sys
+conn = sqlite3.connect(sys.argv[1], isolation_level=None)
+conn.execute("PRAGMA journal_mode = WAL")
+conn.execute("PRAGMA synchronous = NORMAL")
+conn.execute("PRAGMA foreign_keys = ON")
+with open(sys.argv[2], newline="") as fh:
+    reader = csv.reader(fh)
+    header = next(reader)
+    sql = f"INSERT INTO sessions ({', '.join(header)}) VALUES ({', '.join('?' * len(header))})"
+    conn.execute("BEGIN IMMEDIATE")
+    conn.executemany(sql, ([v if v != "" else None for v in row] for row in reader))
+    conn.execute("COMMIT")
+conn.close()
+"""
+
+
+@dataclass
+class Row:
+    operation: str
+    therapy_ms: float | None
+    floor_name: str
+    floor_ms: float | None
+    target: str
+    max_ratio: float | None = None
+    max_ms: float | None = None
+    unit: str = "ms"
+    note: str = ""
+
+    @property
+    def ratio(self) -> float | None:
+        if self.therapy_ms is None or not self.floor_ms:
+            return None
+        return self.therapy_ms / self.floor_ms
+
+    @property
+    def met(self) -> bool | None:
+        if self.therapy_ms is None:
+            return None
+        ok = True
+        if self.max_ratio is not None:
+            ok = ok and self.ratio is not None and self.ratio <= self.max_ratio
+        if self.max_ms is not None:
+            ok = ok and self.therapy_ms <= self.max_ms
+        return ok
+
+
+def timed(cmd: list[str], env: dict, stdin=None) -> tuple[float, int, int]:
+    """(seconds, exit status, peak RSS in KiB) of one run of `cmd`."""
+    with tempfile.TemporaryFile() as errors:
+        started = time.perf_counter()
+        proc = subprocess.Popen(cmd, env=env, stdin=stdin or subprocess.DEVNULL,
+                                stdout=subprocess.DEVNULL, stderr=errors)
+        _, status, usage = os.wait4(proc.pid, 0)
+        elapsed = time.perf_counter() - started
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        if proc.returncode != 0:
+            errors.seek(0)
+            err = errors.read().decode(errors="replace")
+            raise RuntimeError(f"{' '.join(cmd[-4:])} exited {proc.returncode}: {err.strip()[:300]}")
+    return elapsed, proc.returncode, usage.ru_maxrss
+
+
+def median_ms(cmd: list[str], env: dict, runs: int, stdin_file: Path | None = None,
+              prepare=None) -> float:
+    """Median wall time of `runs` runs after one warm-up run (page cache, .pyc files)."""
+    times = []
+    for i in range(runs + 1):
+        if prepare:
+            prepare()
+        fh = open(stdin_file, "rb") if stdin_file else None
+        try:
+            elapsed, _, _ = timed(cmd, env, fh)
+        finally:
+            if fh:
+                fh.close()
+        if i:
+            times.append(elapsed * 1000)
+    return statistics.median(times)
+
+
+def capture_sql(db: Path, args: list[str], env: dict, target: Path) -> Path:
+    subprocess.run([sys.executable, "-c", TRACE, str(target), "--db", str(db), *args], env=env, check=True,
+                   stdout=subprocess.DEVNULL)
+    return target
+
+
+def attempt(rows: list[Row], operation: str, floor_name: str, target: str, func, **limits) -> None:
+    """Measure one row; an operation that cannot run yet is reported as such, not hidden."""
+    try:
+        therapy_ms, floor_ms, note = func()
+    except (RuntimeError, subprocess.CalledProcessError, OSError) as exc:
+        rows.append(Row(operation, None, floor_name, None, target, note=f"could not run: {exc}", **limits))
+        print(f"  {operation}: could not run ({exc})", file=sys.stderr)
+        return
+    row = Row(operation, therapy_ms, floor_name, floor_ms, target, note=note, **limits)
+    rows.append(row)
+    ratio = f"{row.ratio:.2f}x" if row.ratio is not None else "-"
+    print(f"  {operation}: {therapy_ms:.1f} {row.unit} vs {floor_ms or 0:.1f} -> {ratio} "
+          f"{'ok' if row.met else 'MISSED'}", file=sys.stderr, flush=True)
+
+
+def run(size: str, runs: int, import_runs: int, output: Path | None) -> list[Row]:
+    data = generate.build(size)
+    service, base = data / "service.db", data / "base.db"
+    therapy = generate.therapy_command()
+    env = generate.command_env()
+    sqlite_shell = shutil.which("sqlite3")
+    work = Path(tempfile.mkdtemp(prefix="therapy-bench-"))
+    rows: list[Row] = []
+    try:
+        empty = work / "empty.db"
+        subprocess.run([*therapy, "--db", str(empty), "db", "init"], env=env, check=True, stdout=subprocess.DEVNULL)
+        startup_floor = median_ms([sys.executable, "-c", "import sqlite3"], env, runs)
+        remind_empty: dict = {}
+
+        def help_():
+            return median_ms([*therapy, "--help"], env, runs), startup_floor, ""
+
+        def remind():
+            remind_empty["ms"] = median_ms([*therapy, "--db", str(empty), "remind"], env, runs)
+            return remind_empty["ms"], startup_floor, ""
+
+        attempt(rows, "`therapy --help`", '`python -c "import sqlite3"`', "<= 5x", help_, max_ratio=5)
+        attempt(rows, "`therapy remind` (empty file)", '`python -c "import sqlite3"`', "<= 5x", remind,
+                max_ratio=5)
+
+        def report(period: list[str]):
+            def measure():
+                if not sqlite_shell:
+                    raise RuntimeError("the sqlite3 command-line shell is not installed "
+                                       "(apt-get install sqlite3); the SQL floor cannot be measured")
+                ms = median_ms([*therapy, "--db", str(service), "report", *period, "--json"], env, runs)
+                sql = capture_sql(service, ["report", *period, "--json"], env, work / "report.sql")
+                floor = median_ms([sqlite_shell, str(service)], env, runs, stdin_file=sql)
+                return ms, floor, f"{sum(1 for _ in open(sql))} statements"
+            return measure
+
+        attempt(rows, f"`report week` ({size} file)", "same SQL in the `sqlite3` shell", "<= 1.5x and <= 250 ms",
+                report(["week"]), max_ratio=1.5, max_ms=250)
+
+        def client_show():
+            if "ms" not in remind_empty:
+                raise RuntimeError("needs `therapy remind` on the empty file, which did not run")
+            busiest = sqlite3.connect(service).execute(
+                "SELECT client_id FROM sessions WHERE client_id IS NOT NULL GROUP BY client_id "
+                "ORDER BY count(*) DESC LIMIT 1").fetchone()[0]
+            ms = median_ms([*therapy, "--db", str(service), "client", "show", str(busiest)], env, runs)
+            return ms, remind_empty["ms"], f"client #{busiest}, the most sessions"
+
+        attempt(rows, f"`client show` ({size} file)", "`therapy remind` on an empty file", "<= 1.2x",
+                client_show, max_ratio=1.2)
+
+        def import_sessions():
+            target = work / "import.db"
+            prepared = work / "sessions-stored.csv"
+            subprocess.run([*therapy, "--db", str(service), "export", "sessions", "--output", str(prepared)],
+                           env=env, check=True, stderr=subprocess.DEVNULL)
+            copy = lambda: generate.copy_database(base, target)  # noqa: E731
+            ms = median_ms([*therapy, "--db", str(target), "import", "sessions", str(data / "sessions.csv")],
+                           env, import_runs, prepare=copy)
+            floor = median_ms([sys.executable, "-c", FLOOR_IMPORT, str(target), str(prepared)], env, import_runs,
+                              prepare=copy)
+            count = generate.SIZES[size]["sessions"]
+            return ms, floor, f"{count:,} sessions"
+
+        attempt(rows, f"import of {generate.SIZES[size]['sessions']:,} sessions", "plain `executemany`, one transaction",
+                "<= 2x", import_sessions, max_ratio=2)
+
+        def memory():
+            peaks = []
+            for _ in range(max(1, min(runs, 3))):
+                _, _, kib = timed([*therapy, "--db", str(service), "report", "month", "--json"], env)
+                peaks.append(kib / 1024)
+            return statistics.median(peaks), None, "peak RSS, MiB"
+
+        attempt(rows, f"peak memory of `report month` ({size} file)", "-", "<= 100 MiB", memory, max_ms=100)
+        rows[-1].unit = "MiB"
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    table = markdown(rows, size, runs, import_runs)
+    print(table)
+    if output:
+        write_doc(output, table)
+        print(f"Wrote the table to {output}", file=sys.stderr)
+    return rows
+
+
+def markdown(rows: list[Row], size: str, runs: int, import_runs: int) -> str:
+    counts = generate.SIZES[size]
+    lines = [
+        f"Measured {datetime.now().strftime('%Y-%m-%d %H:%M')} on {os.cpu_count()} CPU(s), "
+        f"Python {platform.python_version()}, SQLite {sqlite3.sqlite_version}; "
+        f"`{size}` file: {counts['clients']:,} clients, {counts['sessions']:,} sessions, "
+        f"{counts['measures']:,} measures; medians of {runs} runs ({import_runs} for imports) after a warm-up.",
+        "",
+        "| operation | therapy | floor | floor median | ratio | target | met |",
+        "| --- | ---: | --- | ---: | ---: | --- | --- |",
+    ]
+    for row in rows:
+        if row.therapy_ms is None:
+            lines.append(f"| {row.operation} | - | {row.floor_name} | - | - | {row.target} | "
+                         f"not measured: {row.note} |")
+            continue
+        floor = f"{row.floor_ms:.1f} ms" if row.floor_ms else "-"
+        ratio = f"{row.ratio:.2f}x" if row.ratio is not None else "-"
+        value = f"{row.therapy_ms:.1f} {row.unit}" if row.unit != "ms" or row.therapy_ms < 10_000 \
+            else f"{row.therapy_ms / 1000:.2f} s"
+        if row.floor_ms and row.floor_ms >= 10_000:
+            floor = f"{row.floor_ms / 1000:.2f} s"
+        lines.append(f"| {row.operation} | {value} | {row.floor_name} | {floor} | {ratio} | {row.target} | "
+                     f"{'yes' if row.met else '**no**'} |")
+    return "\n".join(lines) + "\n"
+
+
+def write_doc(path: Path, table: str) -> None:
+    """Replace the table between the markers (the rest of the page is prose kept by hand)."""
+    text = path.read_text() if path.exists() else f"# Performance\n\n{BEGIN}\n{END}\n"
+    if BEGIN not in text or END not in text:
+        text = text.rstrip("\n") + f"\n\n## Latest measurements\n\n{BEGIN}\n{END}\n"
+    head, rest = text.split(BEGIN, 1)
+    _, tail = rest.split(END, 1)
+    path.write_text(f"{head}{BEGIN}\n{table}{END}{tail}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="Time therapy against its floors (issue 7/7 targets).")
+    parser.add_argument("--size", choices=sorted(generate.SIZES), default="service")
+    parser.add_argument("--runs", type=int, default=7, help="timed runs per operation (default 7)")
+    parser.add_argument("--import-runs", type=int, default=3, help="timed runs of each import (default 3)")
+    parser.add_argument("--output", type=Path, default=DOC, help="markdown file to update (default docs/performance.md)")
+    parser.add_argument("--no-write", action="store_true", help="print the table only")
+    args = parser.parse_args(argv)
+    try:
+        rows = run(args.size, max(1, args.runs), max(1, args.import_runs), None if args.no_write else args.output)
+    except subprocess.CalledProcessError as exc:
+        print(f"Error: {exc}", file=sys.stderr)
+        return 2
+    return 0 if all(row.met for row in rows) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,70 @@
+"""Export: every table to CSV or JSON lines, private files, streamed."""
+
+import csv
+import json
+import stat
+
+from conftest import assert_refused
+
+
+def mode(path):
+    return stat.S_IMODE(path.stat().st_mode)
+
+
+def test_export_one_table_to_stdout_as_csv(jcli, cli):
+    jcli("client", "add", "Alex Morgan", "--dob", "1990-04-02")
+    jcli("client", "add", "Sam, Morgan")
+    result = cli("export", "clients")
+    assert result.exit_code == 0, result.stderr
+    rows = list(csv.DictReader(result.stdout.splitlines()))
+    assert [(r["id"], r["name"], r["date_of_birth"]) for r in rows] == [
+        ("1", "Alex Morgan", "1990-04-02"), ("2", "Sam, Morgan", "")]
+
+
+def test_export_jsonl_to_a_private_file(jcli, cli, tmp_path):
+    jcli("client", "add", "Alex Morgan")
+    target = tmp_path / "clients.jsonl"
+    result = cli("export", "clients", "--format", "jsonl", "--output", target)
+    assert result.exit_code == 0, result.stderr
+    assert "Wrote 1 clients rows" in result.stderr and result.stdout == ""
+    lines = [json.loads(line) for line in target.read_text().splitlines()]
+    assert lines[0]["name"] == "Alex Morgan" and lines[0]["id"] == 1 and lines[0]["date_of_birth"] is None
+    assert mode(target) == 0o600
+
+
+def test_export_all_writes_one_file_per_table(jcli, cli, tmp_path):
+    jcli("client", "add", "Alex Morgan")
+    out = tmp_path / "export" / "here"
+    result = cli("export", "all", "--output", out)
+    assert result.exit_code == 0, result.stderr
+    names = sorted(p.name for p in out.iterdir())
+    assert "clients.csv" in names and "sessions.csv" in names and "audit.csv" in names
+    assert "_migrations.csv" not in names
+    assert mode(out) == 0o700
+    assert all(mode(p) == 0o600 for p in out.iterdir())
+    # an empty table still has its header, so the file says what it would hold
+    assert (out / "sessions.csv").read_text().startswith("id,kind,client_id,starts_at")
+
+
+def test_export_refusals(cli, db_path, tmp_path):
+    assert_refused(cli, db_path, "export", "patients", match="no table 'patients'")
+    assert_refused(cli, db_path, "export", "all", match="give --output DIRECTORY")
+    (tmp_path / "file.txt").write_text("x")
+    assert_refused(cli, db_path, "export", "all", "--output", tmp_path / "file.txt", match="is a file")
+    assert_refused(cli, db_path, "export", "clients", "--format", "xml", code=2)
+    assert_refused(cli, db_path, "export", "clients", "--output", tmp_path / "no" / "dir" / "x.csv",
+                   match="does not exist")
+
+
+def test_export_streams_large_tables(cli, db_path, tmp_path):
+    cli("db", "init")
+    import sqlite3
+
+    conn = sqlite3.connect(db_path)
+    conn.executemany("INSERT INTO cpd (title, hours, on_date, created_at) VALUES (?, 1, '2026-01-01', 'x')",
+                     ((f"reading {i}",) for i in range(12_345)))
+    conn.commit()
+    conn.close()
+    target = tmp_path / "cpd.csv"
+    assert cli("export", "cpd", "-o", target).exit_code == 0
+    assert len(target.read_text().splitlines()) == 12_346

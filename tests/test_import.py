@@ -1,0 +1,299 @@
+"""Bulk import: spreadsheet CSVs as a new user would make them, JSON lines, bad rows, one transaction."""
+
+import json
+import sqlite3
+
+import pytest
+
+from conftest import snapshot
+
+
+def write(path, text, bom=False, crlf=False):
+    data = text.replace("\n", "\r\n") if crlf else text
+    path.write_bytes((b"\xef\xbb\xbf" if bom else b"") + data.encode("utf-8"))
+    return path
+
+
+def rows(db_path, sql):
+    conn = sqlite3.connect(db_path)
+    try:
+        return conn.execute(sql).fetchall()
+    finally:
+        conn.close()
+
+
+def refused(cli, db_path, *args):
+    """The import fails: exit 1, last stderr line `Error: …`, no traceback, nothing changed."""
+    cli("db", "init")
+    before = snapshot(db_path)
+    result = cli(*args)
+    assert result.exit_code == 1, (result.stdout, result.stderr)
+    lines = result.stderr.strip().splitlines()
+    assert lines[-1].startswith("Error: "), result.stderr
+    assert sum(line.startswith("Error:") for line in lines) == 1
+    assert "Traceback" not in result.stderr
+    assert snapshot(db_path) == before
+    return lines
+
+
+SPREADSHEET = (
+    "Client Name , Kind,Date of Birth,Referral Date,EMAIL\n"
+    "Alex Morgan,Individual,1990-04-02,2026-10-01,alex@example.org\n"
+    "Sam Morgan,,1985-01-01,2026-10-02,\n"
+    ",,,,\n"
+    "\n"
+)
+
+
+def test_spreadsheet_csv_with_bom_crlf_and_loose_headers(cli, jcli, tmp_path, db_path):
+    path = write(tmp_path / "clients.csv", SPREADSHEET, bom=True, crlf=True)
+    result = jcli("import", "clients", path)
+    assert result["imported"] == 2 and result["skipped"] == 0 and result["rows"] == 2
+    listed = jcli("client", "list")
+    assert [(c["name"], c["kind"], c["status"], c["date_of_birth"], c["referred_on"]) for c in listed] == [
+        ("Alex Morgan", "individual", "waiting", "1990-04-02", "2026-10-01"),
+        ("Sam Morgan", "individual", "waiting", "1985-01-01", "2026-10-02"),
+    ]
+    assert rows(db_path, "SELECT email FROM clients ORDER BY id") == [("alex@example.org",), (None,)]
+
+
+def test_semicolon_separated_csv(jcli, tmp_path):
+    path = write(tmp_path / "clients.csv", "name;referred_on\nAlex Morgan;2026-10-01\n")
+    assert jcli("import", "clients", path)["imported"] == 1
+    assert jcli("client", "show", "alex")["referred_on"] == "2026-10-01"
+
+
+def test_map_option_reads_other_column_names(jcli, cli, tmp_path, db_path):
+    path = write(tmp_path / "export.csv", "Surname and forename,Born\nMorgan Alex,1990-04-02\n")
+    lines = refused(cli, db_path, "import", "clients", path)
+    assert "no 'name' column" in lines[-1] and "--map name=" in lines[-1]
+    result = jcli("import", "clients", path, "--map", "name=Surname and forename", "--map", "date_of_birth=born")
+    assert result["imported"] == 1
+    assert jcli("client", "show", "1")["date_of_birth"] == "1990-04-02"
+    lines = refused(cli, db_path, "import", "clients", path, "--map", "name=nope")
+    assert "no column 'nope'" in lines[-1]
+    lines = refused(cli, db_path, "import", "clients", path, "--map", "shoe_size=born")
+    assert "no field 'shoe_size'" in lines[-1]
+
+
+def test_one_bad_row_is_one_error_line_with_its_line_number(cli, tmp_path, db_path):
+    path = write(tmp_path / "clients.csv", "name,date_of_birth\nAlex Morgan,1990-04-02\nSam Morgan,1990-02-30\n")
+    lines = refused(cli, db_path, "import", "clients", path)
+    assert lines == ["Error: line 3: date of birth '1990-02-30' does not exist; use a real date as YYYY-MM-DD; "
+                     "nothing was imported (fix the row, or use --skip-invalid)"]
+
+
+def test_several_bad_rows_are_listed_then_one_error(cli, tmp_path, db_path):
+    path = write(tmp_path / "clients.csv",
+                 "name,date_of_birth,kind\nAlex,1990-04-02,\n,1990-01-01,\nJo,2030-01-01,\nKim,,tribe\nLee,,\n")
+    lines = refused(cli, db_path, "import", "clients", path)
+    assert lines[0] == "line 3: name must not be empty"
+    assert lines[1].startswith("line 4: date of birth 2030-01-01 is in the future")
+    assert lines[2].startswith("line 5: kind 'tribe' is not one of individual")
+    assert lines[-1].startswith("Error: 3 invalid rows (lines 3, 4, 5); nothing was imported")
+    assert "--skip-invalid to import the 2 valid rows" in lines[-1]
+
+
+def test_skip_invalid_imports_the_rest_and_reports_the_lines(cli, jcli, tmp_path, db_path):
+    path = write(tmp_path / "clients.csv", "name,date_of_birth\nAlex,1990-04-02\nBad,1990-13-01\nSam,\n")
+    result = cli("import", "clients", path, "--skip-invalid", "--json")
+    assert result.exit_code == 0, result.stderr
+    data = result.json()
+    assert data["imported"] == 2 and data["skipped"] == 1
+    assert data["skipped_rows"][0]["line"] == 3 and "1990-13-01" in data["skipped_rows"][0]["error"]
+    assert "Skipped line 3:" in result.stderr
+    assert [c["name"] for c in jcli("client", "list")] == ["Alex", "Sam"]
+
+
+def test_dry_run_checks_but_writes_nothing(cli, tmp_path, db_path):
+    path = write(tmp_path / "clients.csv", "name\nAlex\nSam\n")
+    cli("db", "init")
+    before = snapshot(db_path)
+    result = cli("import", "clients", path, "--dry-run", "--json")
+    assert result.exit_code == 0 and result.json()["imported"] == 2 and result.json()["dry_run"] is True
+    assert snapshot(db_path) == before
+
+
+def test_importing_the_same_clients_twice_is_refused(cli, jcli, tmp_path, db_path):
+    path = write(tmp_path / "clients.csv", "name,date_of_birth\nAlex Morgan,1990-04-02\n")
+    jcli("import", "clients", path)
+    lines = refused(cli, db_path, "import", "clients", path)
+    assert "#1 has the same name, date of birth and referral date" in lines[-1]
+
+
+def test_units_with_members_by_name_or_id(jcli, cli, tmp_path, db_path):
+    path = write(tmp_path / "clients.csv",
+                 "id,name,kind,members\n10,Alex Morgan,,\n11,Sam Morgan,,\n12,The Morgans,couple,Alex Morgan; 11\n")
+    assert jcli("import", "clients", path)["imported"] == 3
+    couple = jcli("client", "show", "12")
+    assert couple["kind"] == "couple" and [m["id"] for m in couple["members"]] == [10, 11]
+    bad = write(tmp_path / "bad.csv", "name,kind,members\nFour,couple,10;11;12\n")
+    lines = refused(cli, db_path, "import", "clients", bad)
+    assert "member #12 is a couple" in lines[-1]
+
+
+def test_clients_ids_must_be_free(cli, jcli, tmp_path, db_path):
+    jcli("client", "add", "Alex Morgan")
+    path = write(tmp_path / "clients.csv", "id,name\n1,Sam\n")
+    lines = refused(cli, db_path, "import", "clients", path)
+    assert "id 1 is already used" in lines[-1]
+
+
+def test_every_imported_client_is_audited_without_names(jcli, tmp_path, db_path):
+    path = write(tmp_path / "clients.csv", "name\nAlex Morgan\nSam Morgan\n")
+    jcli("import", "clients", path)
+    audit = rows(db_path, "SELECT action, record_type, record_id, client_id, summary FROM audit ORDER BY id")
+    assert audit[:2] == [("import", "client", 1, 1, "client imported from a file"),
+                         ("import", "client", 2, 2, "client imported from a file")]
+    assert audit[-1][:2] == ("import", "client") and audit[-1][3] is None
+    assert not any("Morgan" in row[4] for row in audit)
+
+
+# -- sessions ------------------------------------------------------------------------
+
+@pytest.fixture
+def two_clients(jcli, tmp_path):
+    path = write(tmp_path / "clients.csv", "name\nAlex Morgan\nSam Morgan\n")
+    jcli("import", "clients", path)
+
+
+def test_sessions_times_stored_as_the_interactive_command_does(jcli, cli, tmp_path, db_path, two_clients):
+    jcli("session", "add", "Sam", "--at", "2026-06-01 09:00")
+    path = write(tmp_path / "sessions.csv",
+                 "Client,Starts At,Duration,Status,Mode\n"
+                 "Alex Morgan,2026-06-01 10:00,50,attended,video\n"
+                 "1,2026-12-01 10:00,,,\n")
+    result = jcli("import", "sessions", path)
+    assert result["imported"] == 2
+    stored = rows(db_path, "SELECT starts_at, starts_utc, ends_utc, local_date, duration_min, status, mode "
+                           "FROM sessions ORDER BY id")
+    # the first row was made by `session add`: the import must store times the same way
+    assert stored[0][:4] == ("2026-06-01T09:00:00+01:00", "2026-06-01T08:00:00+00:00",
+                             "2026-06-01T08:50:00+00:00", "2026-06-01")
+    assert stored[1] == ("2026-06-01T10:00:00+01:00", "2026-06-01T09:00:00+00:00",
+                         "2026-06-01T09:50:00+00:00", "2026-06-01", 50, "attended", "video")
+    assert stored[2] == ("2026-12-01T10:00:00+00:00", "2026-12-01T10:00:00+00:00",
+                         "2026-12-01T10:50:00+00:00", "2026-12-01", 50, "scheduled", "in-person")
+
+
+def test_attended_sessions_make_clients_active(jcli, tmp_path, two_clients):
+    path = write(tmp_path / "sessions.csv",
+                 "client,starts_at,status\n1,2026-10-06 10:00,attended\n1,2026-09-29 10:00,attended\n"
+                 "2,2026-10-06 11:00,dna\n")
+    jcli("import", "sessions", path)
+    alex, sam = jcli("client", "show", "1"), jcli("client", "show", "2")
+    assert (alex["status"], alex["first_attended_on"]) == ("active", "2026-09-29")
+    assert (sam["status"], sam["first_attended_on"]) == ("waiting", None)
+
+
+def test_separate_date_and_time_columns_and_status_words(jcli, tmp_path, db_path, two_clients):
+    path = write(tmp_path / "diary.csv",
+                 "Client,Date,Time,Outcome\nSam Morgan,2026-11-03,14:00,Did not attend\n"
+                 "Sam Morgan,2026-11-10,14:00,Late cancelled\n")
+    jcli("import", "sessions", path)
+    assert rows(db_path, "SELECT starts_at, status, cancelled_by FROM sessions ORDER BY id") == [
+        ("2026-11-03T14:00:00+00:00", "dna", None), ("2026-11-10T14:00:00+00:00", "late-cancelled", "client")]
+
+
+def test_bad_session_rows(cli, tmp_path, db_path, two_clients):
+    path = write(tmp_path / "sessions.csv",
+                 "client,starts_at,duration_min,status\n"
+                 "1,2026-11-03 14:00,50,attended\n"
+                 "9,2026-11-03 14:00,50,attended\n"
+                 "1,2026-11-03 14:00,700,attended\n"
+                 "1,2026-03-29 01:30,50,attended\n"
+                 "1,03/11/2026 14:00,50,attended\n"
+                 "1,2026-12-03 14:00,50,attended\n"
+                 "1,2026-11-04 14:00,50,maybe\n"
+                 "Morgan,2026-11-05 14:00,50,\n")
+    lines = refused(cli, db_path, "import", "sessions", path)
+    assert lines[0] == "line 3: no client with id 9"
+    assert lines[1] == "line 4: duration 700 is outside 5-600"
+    assert lines[2].startswith("line 5: start 2026-03-29 01:30 does not exist in Europe/London")
+    assert lines[3].startswith("line 6: start '03/11/2026' is not a date")
+    assert lines[4] == "line 7: a session on 2026-12-03 cannot be attended yet (today is 2026-11-27)"
+    assert lines[5].startswith("line 8: status 'maybe' is not one of scheduled")
+    assert lines[6].startswith("line 9: no client named 'Morgan'")
+    assert lines[-1].startswith("Error: 7 invalid rows (lines 3, 4, 5, 6, 7, 8, 9)")
+
+
+def test_sessions_are_audited_per_client_and_per_file(jcli, tmp_path, db_path, two_clients):
+    path = write(tmp_path / "sessions.csv", "client,starts_at\n1,2026-10-06 10:00\n1,2026-10-13 10:00\n"
+                                            "2,2026-10-13 11:00\n")
+    jcli("import", "sessions", path)
+    audit = rows(db_path, "SELECT client_id, summary FROM audit WHERE record_type = 'session' ORDER BY id")
+    assert audit == [(1, "2 sessions imported"), (2, "1 session imported"),
+                     (None, "3 session rows imported from a file")]
+
+
+def test_notes_come_in_with_their_sessions(jcli, tmp_path, two_clients):
+    path = write(tmp_path / "sessions.csv", 'client,starts_at,note\n1,2026-10-06 10:00,"Talked about work,\nand sleep"\n')
+    jcli("import", "sessions", path)
+    shown = jcli("session", "show", "1")
+    assert "and sleep" in json.dumps(shown)
+
+
+def test_round_trip_through_export(jcli, cli, tmp_path, two_clients):
+    path = write(tmp_path / "sessions.csv", "client,starts_at,status\n1,2026-06-01 10:00,attended\n"
+                                            "2,2026-12-01 10:00,scheduled\n")
+    jcli("import", "sessions", path)
+    out = tmp_path / "out"
+    assert cli("export", "all", "--output", out).exit_code == 0
+    fresh = tmp_path / "fresh.db"
+    assert cli("--db", fresh, "import", "clients", out / "clients.csv").exit_code == 0
+    result = cli("--db", fresh, "import", "sessions", out / "sessions.csv", "--json")
+    assert result.exit_code == 0, result.stderr
+    assert "ignored columns" in result.stderr
+    assert rows(fresh, "SELECT id, client_id, starts_at, starts_utc, status FROM sessions ORDER BY id") == rows(
+        tmp_path / "caseload.db", "SELECT id, client_id, starts_at, starts_utc, status FROM sessions ORDER BY id")
+    assert rows(fresh, "SELECT id, status, first_attended_on FROM clients ORDER BY id") == [
+        (1, "active", "2026-06-01"), (2, "waiting", None)]
+
+
+def test_jsonl_sessions(jcli, tmp_path, db_path, two_clients):
+    path = tmp_path / "sessions.jsonl"
+    path.write_text(json.dumps({"client": 1, "starts_at": "2026-10-06 10:00", "duration_min": 60}) + "\n\n"
+                    + json.dumps({"client_id": 2, "at": "2026-10-06T11:00", "status": "DNA"}) + "\n")
+    assert jcli("import", "sessions", path)["imported"] == 2
+    assert rows(db_path, "SELECT client_id, duration_min, status FROM sessions ORDER BY id") == [
+        (1, 60, "attended"), (2, 50, "dna")]
+
+
+def test_bad_jsonl_line_has_its_number(cli, tmp_path, db_path, two_clients):
+    path = tmp_path / "sessions.jsonl"
+    path.write_text(json.dumps({"client": 1, "starts_at": "2026-10-06 10:00"}) + "\n{not json\n")
+    lines = refused(cli, db_path, "import", "sessions", path)
+    assert lines == ["Error: line 2: is not valid JSON; nothing was imported (fix the row, or use --skip-invalid)"]
+
+
+def test_unreadable_files(cli, tmp_path, db_path):
+    assert "no file" in refused(cli, db_path, "import", "clients", tmp_path / "missing.csv")[-1]
+    latin = tmp_path / "latin.csv"
+    latin.write_bytes("name\nZo\xeb\n".encode("latin-1"))
+    assert "not UTF-8" in refused(cli, db_path, "import", "clients", latin)[-1]
+    empty = write(tmp_path / "empty.csv", "")
+    assert "is empty" in refused(cli, db_path, "import", "clients", empty)[-1]
+
+
+# -- measures ------------------------------------------------------------------------
+
+def test_measures_scored_by_the_instrument_rules(jcli, cli, tmp_path, db_path, two_clients):
+    path = write(tmp_path / "scores.csv",
+                 "client,instrument,date,items,score\n"
+                 '1,phq9,2026-10-06,"2,2,2,2,2,2,2,2,1",\n'
+                 "1,GAD-7,2026-10-06,,9\n")
+    assert jcli("import", "measures", path)["imported"] == 2
+    listed = rows(db_path, "SELECT instrument, taken_on, score, severity, caseness, risk FROM measures ORDER BY id")
+    assert listed == [("PHQ-9", "2026-10-06", 17, "moderately severe", 1, 1),
+                      ("GAD-7", "2026-10-06", 9, "mild", 1, None)]
+    bad = write(tmp_path / "bad.csv",
+                "client,instrument,taken_on,items,score\n"
+                '1,PHQ-9,2026-10-06,"1,2,3",\n'
+                "1,GAD-7,2026-10-06,,30\n"
+                "1,BDI,2026-10-06,,10\n"
+                "1,GAD-7,2026-12-06,,10\n")
+    lines = refused(cli, db_path, "import", "measures", bad)
+    assert lines[0] == "line 2: PHQ-9 has 9 items; 3 given"
+    assert lines[1].startswith("line 3: GAD-7 total 30 is out of range")
+    assert lines[2].startswith("line 4: unknown instrument 'BDI'")
+    assert lines[3].startswith("line 5: date 2026-12-06 is in the future")
