@@ -172,3 +172,56 @@ def test_cron_like_run_has_no_colour(db, db_path, tmp_path):
     assert run.returncode == 0 and run.stderr == ""
     assert "\x1b" not in run.stdout and "no_recent_session" in run.stdout
     assert all(line[:10].count("-") == 2 for line in run.stdout.splitlines())
+
+
+def _crontab_block():
+    text = (Path(__file__).resolve().parent.parent / "docs" / "cron.md").read_text()
+    start = text.index("```crontab\n") + len("```crontab\n")
+    return text[start:text.index("\n```", start)]
+
+
+@pytest.mark.skipif(not (BIN / "therapy").exists(), reason="the therapy script is not installed")
+def test_cron_doc_lines_run_as_documented(tmp_path, cli):
+    """Every line of the crontab in docs/cron.md, run as cron runs it (env -i, no terminal)."""
+    home = tmp_path / "home"
+    (home / ".local" / "bin").mkdir(parents=True)
+    (home / ".local" / "bin" / "therapy").symlink_to(BIN / "therapy")
+    (home / "therapy").mkdir()
+    variables, jobs = {}, []
+    for line in _crontab_block().replace("/home/jo", str(home)).splitlines():
+        if not line.strip() or line.lstrip().startswith("#"):
+            continue
+        name, sep, value = line.partition("=")
+        if sep and name.isidentifier() and " " not in name:
+            variables[name] = value
+            continue
+        fields = line.split(None, 5)
+        assert len(fields) == 6, line
+        jobs.append(fields[5])
+    assert set(variables) >= {"MAILTO", "PATH", "THERAPY_DB"} and len(jobs) == 2
+    remind_job, week_job = jobs
+    env = {k: v for k, v in variables.items() if k != "MAILTO"}
+    env["THERAPY_TODAY"] = "2026-11-27"        # the morning being tested
+
+    def run(command):
+        return subprocess.run(["env", "-i", *[f"{k}={v}" for k, v in env.items()], "/bin/sh", "-c", command],
+                              capture_output=True, text=True)
+
+    # An empty caseload: no output at all, so no mail.
+    quiet = run(remind_job)
+    assert (quiet.returncode, quiet.stdout, quiet.stderr) == (0, "", "")
+    # The demo practice: a plain-text mail.
+    os.remove(variables["THERAPY_DB"])
+    assert cli("demo", "--db", variables["THERAPY_DB"], "--json").exit_code == 0
+    mail = run(remind_job)
+    assert mail.returncode == 0 and mail.stderr == "" and "\x1b" not in mail.stdout
+    assert "session" in mail.stdout and "note_missing" in mail.stdout
+    # The weekly summary: silent, one CSV row per run, header once, 0600.
+    for _ in range(2):
+        weekly = run(week_job)
+        assert (weekly.returncode, weekly.stdout, weekly.stderr) == (0, "", "")
+    csv_path = Path(week_job.split("--append ")[1].strip())
+    lines = csv_path.read_text().splitlines()
+    assert len(lines) == 3 and lines[0].startswith("period_start,period_end,period,sessions_attended")
+    assert lines[1].startswith("2026-11-16,2026-11-22,2026-W47,") and lines[1] == lines[2]
+    assert oct(os.stat(csv_path).st_mode & 0o777) == "0o600"

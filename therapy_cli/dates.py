@@ -153,6 +153,22 @@ def week_label(day: date) -> str:
     return f"{year}-W{week:02d}"
 
 
+def parse_week_or_relative(text: str, today: date, what: str = "week") -> tuple[date, date]:
+    """`YYYY-Www`, or `this` / `last` (the ISO week containing today, or the one before)."""
+    value = (text or "").strip().lower()
+    if value in ("this", "last"):
+        return week_of(today - timedelta(days=7 if value == "last" else 0))
+    return parse_week(text, what)
+
+
+def parse_month_or_relative(text: str, today: date, what: str = "month") -> tuple[date, date]:
+    """`YYYY-MM`, or `this` / `last` (the calendar month containing today, or the one before)."""
+    value = (text or "").strip().lower()
+    if value in ("this", "last"):
+        return month_of(today.replace(day=1) - timedelta(days=1) if value == "last" else today)
+    return parse_month(text, what)
+
+
 def parse_month(text: str, what: str = "month") -> tuple[date, date]:
     """`YYYY-MM` → (first day, last day)."""
     match = _MONTH_RE.match((text or "").strip())

@@ -16,6 +16,9 @@ app = typer.Typer(help="Reports: week, month, period, outcomes, referrals, casel
 FromOpt = Annotated[Optional[str], typer.Option("--from", metavar="DATE", help="First day (inclusive).")]
 ToOpt = Annotated[Optional[str], typer.Option("--to", metavar="DATE", help="Last day (inclusive; default today).")]
 NoHeaderOpt = Annotated[bool, typer.Option("--no-header", help="CSV without the header line (for appending).")]
+AppendOpt = Annotated[Optional[str], typer.Option(
+    "--append", metavar="FILE.csv", help="Add the figures as one CSV row to FILE (header only when FILE is new; "
+                                         "mode 0600; nothing on stdout): a weekly summary from cron.")]
 
 _LABELS = [
     ("sessions attended", ("sessions", "attended")), ("sessions DNA", ("sessions", "dna")),
@@ -103,35 +106,64 @@ def _emit(data, fmt: str, no_header: bool = False, **kwargs) -> None:
     render.emit(data, fmt, **kwargs)
 
 
-def _period(report: dict, fmt: str, no_header: bool) -> None:
+def _period(report: dict, fmt: str, no_header: bool, append: str | None = None) -> None:
+    if append:
+        append_csv_row(append, period_csv_row(report))
+        return
     _emit(report, fmt, no_header, table=show_period, csv_rows=lambda r: [period_csv_row(r)])
+
+
+def append_csv_row(path: str, row: dict) -> None:
+    """Add one row to a CSV file, writing the header when the file is new or empty; columns follow the file's
+    header when it has one (new metrics or targets then need a new file)."""
+    import csv
+    import io
+    from pathlib import Path
+
+    from therapy_cli.files import write_private
+
+    target = Path(path).expanduser()
+    existing = target.read_text(encoding="utf-8") if target.is_file() else ""
+    buffer = io.StringIO()
+    if existing.strip():
+        header = next(csv.reader(io.StringIO(existing)))
+        buffer.write(existing if existing.endswith("\n") else existing + "\n")
+        writer = csv.DictWriter(buffer, fieldnames=header, extrasaction="ignore", lineterminator="\n")
+    else:
+        writer = csv.DictWriter(buffer, fieldnames=list(row), lineterminator="\n")
+        writer.writeheader()
+    writer.writerow({k: "" if v is None else v for k, v in row.items()})
+    write_private(target, buffer.getvalue())
 
 
 @app.command("week")
 def week(
     week: Annotated[Optional[str], typer.Option("--week", metavar="YYYY-Www",
-                                                help="ISO week, e.g. 2026-W47 (default: this week).")] = None,
-    no_header: NoHeaderOpt = False,
+                                                help="ISO week, e.g. 2026-W47, or this or last "
+                                                     "(default: this week).")] = None,
+    no_header: NoHeaderOpt = False, append: AppendOpt = None,
     fmt: FormatOpt = Format.table, as_json: JsonOpt = False, as_csv: CsvOpt = False,
 ) -> None:
     """The week's figures (Monday to Sunday) against the weekly targets.
 
     Example: therapy report week --week 2026-W47 --csv
+    Example: therapy report week --week last --append ~/therapy/weekly.csv
     """
     from therapy_cli import reports
-    from therapy_cli.dates import parse_week, week_of
+    from therapy_cli.dates import parse_week_or_relative
 
-    start, end = parse_week(week, "--week") if week else week_of(today())
+    start, end = parse_week_or_relative(week or "this", today(), "--week")
     with database() as db:
         report = reports.week_report(db, start, end)
-    _period(report, output_format(fmt, as_json, as_csv), no_header)
+    _period(report, output_format(fmt, as_json, as_csv), no_header, append)
 
 
 @app.command("month")
 def month(
     month: Annotated[Optional[str], typer.Option("--month", metavar="YYYY-MM",
-                                                 help="Calendar month, e.g. 2026-11 (default: this month).")] = None,
-    no_header: NoHeaderOpt = False,
+                                                 help="Calendar month, e.g. 2026-11, or this or last "
+                                                      "(default: this month).")] = None,
+    no_header: NoHeaderOpt = False, append: AppendOpt = None,
     fmt: FormatOpt = Format.table, as_json: JsonOpt = False, as_csv: CsvOpt = False,
 ) -> None:
     """The month's figures against the monthly targets.
@@ -139,19 +171,19 @@ def month(
     Example: therapy report month --month 2026-11 --json
     """
     from therapy_cli import reports
-    from therapy_cli.dates import month_of, parse_month
+    from therapy_cli.dates import parse_month_or_relative
 
-    start, end = parse_month(month, "--month") if month else month_of(today())
+    start, end = parse_month_or_relative(month or "this", today(), "--month")
     with database() as db:
         report = reports.month_report(db, start, end)
-    _period(report, output_format(fmt, as_json, as_csv), no_header)
+    _period(report, output_format(fmt, as_json, as_csv), no_header, append)
 
 
 @app.command("period")
 def period(
     start: Annotated[str, typer.Option("--from", metavar="DATE", help="First day (inclusive).")],
     end: Annotated[str, typer.Option("--to", metavar="DATE", help="Last day (inclusive).")],
-    no_header: NoHeaderOpt = False,
+    no_header: NoHeaderOpt = False, append: AppendOpt = None,
     fmt: FormatOpt = Format.table, as_json: JsonOpt = False, as_csv: CsvOpt = False,
 ) -> None:
     """Figures for any inclusive period (targets shown when it is exactly one ISO week or month).
@@ -162,7 +194,7 @@ def period(
 
     with database() as db:
         report = reports.custom_period_report(db, parse_date_option(start, "--from"), parse_date_option(end, "--to"))
-    _period(report, output_format(fmt, as_json, as_csv), no_header)
+    _period(report, output_format(fmt, as_json, as_csv), no_header, append)
 
 
 def _span(start: str | None, end: str | None):
