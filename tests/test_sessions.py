@@ -1,0 +1,476 @@
+"""Sessions: booking, recurrence across DST, double booking, attendance, notes, training, iCalendar."""
+
+import sqlite3
+from datetime import datetime
+
+import pytest
+
+from conftest import assert_refused
+
+
+@pytest.fixture
+def london(cli):
+    assert cli("config", "set", "timezone", "Europe/London").exit_code == 0
+
+
+@pytest.fixture
+def alex(london, jcli):
+    return jcli("client", "add", "Alex Morgan")
+
+
+@pytest.fixture
+def couple(london, jcli):
+    jcli("client", "add", "Ann Lee")
+    jcli("client", "add", "Ben Lee")
+    return jcli("client", "add", "The Lees", "--kind", "couple", "--member", "Ann Lee", "--member", "Ben Lee")
+
+
+# -- adding and default status ------------------------------------------------------
+
+def test_add_has_spec_keys_and_default_status_by_date(alex, jcli):
+    past = jcli("session", "add", "alex", "--at", "2026-11-03 14:00")
+    for key in ("id", "client_id", "starts_at", "duration_min", "status", "mode", "type", "absent"):
+        assert key in past
+    assert past["starts_at"] == "2026-11-03T14:00:00+00:00"
+    assert past["ends_at"] == "2026-11-03T14:50:00+00:00"
+    assert past["status"] == "attended" and past["duration_min"] == 50
+    assert past["type"] == "treatment" and past["mode"] == "in-person" and past["absent"] == []
+    today = jcli("session", "add", "alex", "--at", "today 18:00")
+    assert today["status"] == "scheduled" and today["starts_at"] == "2026-11-27T18:00:00+00:00"
+    later = jcli("session", "add", "alex", "--at", "2026-12-01T09:30", "--duration", "60", "--mode", "video",
+                 "--type", "review")
+    assert later["status"] == "scheduled" and later["duration_min"] == 60 and later["mode"] == "video"
+    summer = jcli("session", "add", "alex", "--at", "2026-07-01 10:00")
+    assert summer["starts_at"] == "2026-07-01T10:00:00+01:00"
+
+
+def test_relative_words_and_weekdays_use_today(alex, jcli):
+    # 2026-11-27 is a Friday: "monday" is the next Monday.
+    assert jcli("session", "add", "alex", "--at", "monday 10:00")["starts_at"] == "2026-11-30T10:00:00+00:00"
+    assert jcli("session", "add", "alex", "--at", "tomorrow 10:00")["starts_at"] == "2026-11-28T10:00:00+00:00"
+    assert jcli("session", "add", "alex", "--at", "yesterday 10:00")["status"] == "attended"
+    record = jcli("--today", "2026-06-01", "session", "add", "alex", "--at", "tomorrow 10:00")
+    assert record["starts_at"] == "2026-06-02T10:00:00+01:00"
+
+
+def test_default_duration_comes_from_the_setting(alex, cli, jcli):
+    cli("config", "set", "session.duration", "45")
+    assert jcli("session", "add", "alex", "--at", "2026-12-01 09:00")["duration_min"] == 45
+
+
+@pytest.mark.parametrize("args, match", [
+    (["--at", "2026-02-30 14:00"], "does not exist"),
+    (["--at", "2026-11-03 25:00"], "does not exist"),
+    (["--at", "2026-11-03 14:60"], "does not exist"),
+    (["--at", "2026-11-03"], "not a date and time"),
+    (["--at", "next week"], "not a date"),
+    (["--at", "03/11/2026 14:00"], "not a date"),
+    (["--at", "2027-03-28 01:30"], "clocks change"),
+    (["--at", "2026-11-03 14:00", "--duration", "0"], "5 to 600"),
+    (["--at", "2026-11-03 14:00", "--duration", "-10"], "5 to 600"),
+    (["--at", "2026-11-03 14:00", "--duration", "4"], "5 to 600"),
+    (["--at", "2026-11-03 14:00", "--duration", "601"], "5 to 600"),
+    (["--at", "2026-11-03 14:00", "--duration", "100000"], "5 to 600"),
+    (["--at", "2026-12-03 14:00", "--status", "attended"], "after today"),
+    (["--at", "2026-12-03 14:00", "--status", "dna"], "after today"),
+    (["--at", "2026-11-03 14:00", "--absent", "alex"], "individual"),
+])
+def test_bad_values_are_errors_and_change_nothing(alex, cli, db_path, args, match):
+    assert_refused(cli, db_path, "session", "add", "alex", *args, match=match)
+
+
+def test_parser_rejections_exit_2(alex, cli, db_path):
+    assert_refused(cli, db_path, "session", "add", "alex", "--at", "2026-11-03 14:00", "--status", "maybe", code=2)
+    assert_refused(cli, db_path, "session", "add", "alex", "--at", "2026-11-03 14:00", "--duration", "ten", code=2)
+    assert_refused(cli, db_path, "session", "add", "alex", code=2)
+    assert_refused(cli, db_path, "session", "show", "abc", code=2)
+
+
+def test_unknown_session_ids_and_clients(alex, cli, db_path):
+    for command in (["show", "99"], ["attend", "99"], ["dna", "99"], ["cancel", "99"],
+                    ["move", "99", "--to", "2026-12-01 10:00"], ["note", "99", "text"]):
+        assert_refused(cli, db_path, "session", *command, match="no session with id 99")
+    assert_refused(cli, db_path, "session", "add", "nobody", "--at", "2026-11-03 14:00", match="no client")
+
+
+# -- recurrence ------------------------------------------------------------------------
+
+def test_weekly_series_keeps_wall_clock_time_across_the_clocks_changing(alex, jcli):
+    series = jcli("session", "schedule", "alex", "--start", "2026-10-20 14:00", "--every", "week", "--count", "12")
+    assert len(series) == 12
+    assert all(s["status"] == "scheduled" for s in series)  # also the ones before today
+    assert series[0]["starts_at"] == "2026-10-20T14:00:00+01:00"   # BST
+    assert series[1]["starts_at"] == "2026-10-27T14:00:00+00:00"   # GMT, same wall clock
+    assert series[-1]["starts_at"] == "2027-01-05T14:00:00+00:00"
+    assert {datetime.fromisoformat(s["starts_at"]).strftime("%H:%M") for s in series} == {"14:00"}
+    assert len({s["series_id"] for s in series}) == 1
+    spring = jcli("session", "schedule", "alex", "--start", "2027-03-22 09:00", "--every", "fortnight",
+                  "--count", "2")
+    assert [s["starts_at"] for s in spring] == ["2027-03-22T09:00:00+00:00", "2027-04-05T09:00:00+01:00"]
+
+
+def test_series_domain_utc_instants_differ_by_an_hour(db):
+    from therapy_cli import dates, sessions
+
+    start = dates.parse_datetime("2026-10-20 14:00", db.tz, db.today)
+    meetings = sessions.series_starts(start, "week", count=2)
+    assert [dates.utc_iso(m) for m in meetings] == ["2026-10-20T13:00:00+00:00", "2026-10-27T14:00:00+00:00"]
+
+
+def test_rrule_with_byday_and_until_includes_the_whole_last_day(alex, jcli):
+    series = jcli("session", "schedule", "alex", "--start", "2026-11-30 18:00",
+                  "--every", "FREQ=WEEKLY;BYDAY=MO,TH", "--until", "2026-12-17", "--duration", "30")
+    assert [s["local_date"] for s in series] == [
+        "2026-11-30", "2026-12-03", "2026-12-07", "2026-12-10", "2026-12-14", "2026-12-17"]
+    assert all(s["duration_min"] == 30 for s in series)
+    monthly = jcli("session", "schedule", "alex", "--start", "2027-01-04 10:00", "--every", "RRULE:FREQ=MONTHLY",
+                   "--until", "2027-04-04")
+    assert [s["local_date"] for s in monthly] == ["2027-01-04", "2027-02-04", "2027-03-04", "2027-04-04"]
+
+
+@pytest.mark.parametrize("args, match", [
+    (["--every", "FREQ=WEEKLY;BYDAY=XX", "--count", "3"], "not a valid rrule"),
+    (["--every", "sometimes", "--count", "3"], "not week, fortnight, month"),
+    (["--every", "FREQ=HOURLY", "--count", "3"], "FREQ must be"),
+    (["--every", "FREQ=WEEKLY;INTERVAL=0", "--count", "3"], "INTERVAL"),
+    (["--every", "FREQ=WEEKLY;COUNT=3", "--count", "3"], "--count or --until"),
+    (["--every", "week"], "needs an end"),
+    (["--every", "week", "--count", "3", "--until", "2027-01-01"], "one of them"),
+    (["--every", "week", "--count", "0"], "1 to 520"),
+    (["--every", "week", "--count", "521"], "1 to 520"),
+    (["--every", "week", "--until", "2040-01-01"], "more than 520"),
+    (["--every", "week", "--until", "2026-11-01"], "before the start"),
+    (["--every", "week", "--until", "2026-02-30"], "does not exist"),
+    (["--every", "week", "--count", "3", "--duration", "0"], "5 to 600"),
+])
+def test_bad_series_are_errors(alex, cli, db_path, args, match):
+    assert_refused(cli, db_path, "session", "schedule", "alex", "--start", "2026-12-01 10:00", *args, match=match)
+
+
+def test_a_series_through_the_missing_hour_is_refused(alex, cli, db_path):
+    assert_refused(cli, db_path, "session", "schedule", "alex", "--start", "2027-03-21 01:30", "--every", "week",
+                   "--count", "3", match="2027-03-28")
+
+
+def test_daily_rule_that_never_matches_ends_quickly(alex, cli, db_path):
+    assert_refused(cli, db_path, "session", "schedule", "alex", "--start", "2026-12-01 10:00",
+                   "--every", "FREQ=DAILY;BYMONTH=2;BYMONTHDAY=30", "--count", "3", match="no meetings")
+
+
+# -- double booking ---------------------------------------------------------------------
+
+def test_overlaps_are_refused_naming_the_clash_and_change_nothing(alex, cli, jcli, db_path):
+    jcli("client", "add", "Sam Jones")
+    first = jcli("session", "add", "alex", "--at", "2026-12-01 10:00")
+    result = assert_refused(cli, db_path, "session", "add", "sam", "--at", "2026-12-01 10:30",
+                            match=f"session #{first['id']}")
+    assert "2026-12-01 10:00-10:50" in result.stderr and "Sam" not in result.stderr
+    assert_refused(cli, db_path, "session", "add", "sam", "--at", "2026-12-01 09:30", match="overlaps")
+    assert_refused(cli, db_path, "session", "add", "sam", "--at", "2026-12-01 09:00", "--duration", "180",
+                   match="overlaps")
+    assert_refused(cli, db_path, "session", "training", "Talk", "--at", "2026-12-01 10:49", "--duration", "30",
+                   "--audience", "GPs", "--participants", "5", match="overlaps")
+    # back-to-back either side is fine
+    assert jcli("session", "add", "sam", "--at", "2026-12-01 10:50")["status"] == "scheduled"
+    assert jcli("session", "add", "sam", "--at", "2026-12-01 09:10")["status"] == "scheduled"
+    # --allow-overlap overrides
+    assert jcli("session", "add", "sam", "--at", "2026-12-01 10:15", "--allow-overlap")["id"]
+
+
+def test_a_series_with_one_clash_is_refused_whole(alex, cli, jcli, db_path):
+    jcli("session", "add", "alex", "--at", "2026-12-15 14:30")
+    result = assert_refused(cli, db_path, "session", "schedule", "alex", "--start", "2026-12-01 14:00",
+                            "--every", "week", "--count", "6", match="1 of the 6 meetings clash")
+    assert "nothing was booked" in result.stderr
+    series = jcli("session", "schedule", "alex", "--start", "2026-12-01 14:00", "--every", "week", "--count", "6",
+                  "--allow-overlap")
+    assert len(series) == 6
+
+
+def test_cancelled_and_dna_sessions_do_not_block(alex, jcli):
+    first = jcli("session", "add", "alex", "--at", "2026-12-01 10:00")
+    jcli("session", "cancel", str(first["id"]))
+    assert jcli("session", "add", "alex", "--at", "2026-12-01 10:00")["status"] == "scheduled"
+
+
+def test_moving_into_a_clash_is_refused_and_uncancelling_checks_too(alex, cli, jcli, db_path):
+    a = jcli("session", "add", "alex", "--at", "2026-11-20 10:00", "--status", "dna")
+    b = jcli("session", "add", "alex", "--at", "2026-11-20 10:20")
+    assert_refused(cli, db_path, "session", "attend", str(a["id"]), match=f"session #{b['id']}")
+    c = jcli("session", "add", "alex", "--at", "2026-12-02 10:00")
+    assert_refused(cli, db_path, "session", "move", str(c["id"]), "--to", "2026-11-20 10:40", match="overlaps")
+    moved = jcli("session", "move", str(c["id"]), "--to", "2026-12-02 11:00")
+    assert moved["starts_at"] == "2026-12-02T11:00:00+00:00" and moved["duration_min"] == 50
+
+
+# -- attendance ------------------------------------------------------------------------------
+
+def test_status_transitions(alex, cli, jcli, db_path):
+    sid = str(jcli("session", "add", "alex", "--at", "2026-11-20 10:00", "--status", "scheduled")["id"])
+    assert jcli("session", "dna", sid)["status"] == "dna"
+    assert_refused(cli, db_path, "session", "dna", sid, match="already dna")
+    record = jcli("session", "cancel", sid, "--late")
+    assert record["status"] == "late-cancelled" and record["cancelled_by"] == "client"
+    record = jcli("session", "cancel", sid, "--by", "therapist")
+    assert record["status"] == "cancelled" and record["cancelled_by"] == "therapist"
+    assert_refused(cli, db_path, "session", "cancel", sid, "--by", "therapist", match="already cancelled")
+    record = jcli("session", "attend", sid)
+    assert record["status"] == "attended" and record["cancelled_by"] is None
+    assert_refused(cli, db_path, "session", "attend", sid, match="already attended")
+    future = str(jcli("session", "add", "alex", "--at", "2026-12-20 10:00")["id"])
+    assert_refused(cli, db_path, "session", "attend", future, match="after today")
+    assert_refused(cli, db_path, "session", "dna", future, match="after today")
+    assert jcli("session", "cancel", future)["status"] == "cancelled"
+    actions = [r["action"] for r in jcli("db", "audit") if r.get("record_type") == "session"]
+    assert actions.count("add") == 2 and "late-cancel" in actions and "attend" in actions
+
+
+def test_first_attended_session_makes_the_client_active(alex, jcli):
+    assert jcli("client", "show", "alex")["status"] == "waiting"
+    later = jcli("session", "add", "alex", "--at", "2026-11-20 10:00", "--status", "scheduled")
+    assert jcli("client", "show", "alex")["status"] == "waiting"
+    jcli("session", "attend", str(later["id"]))
+    client = jcli("client", "show", "alex")
+    assert client["status"] == "active" and client["first_attended_on"] == "2026-11-20"
+    jcli("session", "add", "alex", "--at", "2026-11-02 10:00")
+    assert jcli("client", "show", "alex")["first_attended_on"] == "2026-11-02"
+
+
+def test_undoing_the_only_attendance_puts_the_client_back_to_waiting(alex, jcli):
+    sid = str(jcli("session", "add", "alex", "--at", "2026-11-20 10:00")["id"])
+    assert jcli("client", "show", "alex")["status"] == "active"
+    jcli("session", "dna", sid)
+    client = jcli("client", "show", "alex")
+    assert client["status"] == "waiting" and client["first_attended_on"] is None
+
+
+def test_discharged_client_is_not_reactivated_and_cannot_be_booked(alex, cli, jcli, db_path):
+    jcli("client", "discharge", "alex", "--on", "2026-11-25")
+    result = cli("session", "add", "alex", "--at", "2026-11-24 10:00", "--json")
+    assert result.exit_code == 0 and "discharged" in result.stderr and result.stderr.startswith("Warning:")
+    assert jcli("client", "show", "alex")["status"] == "discharged"
+    assert_refused(cli, db_path, "session", "add", "alex", "--at", "2026-12-01 10:00", match="reopen")
+    assert_refused(cli, db_path, "session", "schedule", "alex", "--start", "2026-12-01 10:00", "--every", "week",
+                   "--count", "2", match="reopen")
+
+
+def test_unit_becomes_active_but_members_do_not(couple, jcli):
+    jcli("session", "add", "lees", "--at", "2026-11-20 10:00")
+    assert jcli("client", "show", "The Lees")["status"] == "active"
+    assert jcli("client", "show", "Ann Lee")["status"] == "waiting"
+
+
+def test_absent_members_of_a_couple(couple, cli, jcli, db_path):
+    record = jcli("session", "add", "lees", "--at", "2026-11-20 10:00", "--absent", "Ben")
+    ben = jcli("client", "show", "Ben Lee")["id"]
+    assert record["absent"] == [ben]
+    shown = jcli("session", "show", str(record["id"]))
+    assert shown["absent_names"] == ["Ben Lee"]
+    assert_refused(cli, db_path, "session", "add", "lees", "--at", "2026-11-21 10:00", "--absent", "Ben",
+                   "--absent", "Ann", match="every member")
+    jcli("client", "add", "Cat Other")
+    assert_refused(cli, db_path, "session", "add", "lees", "--at", "2026-11-21 10:00", "--absent", "Cat",
+                   match="not a member")
+    assert_refused(cli, db_path, "session", "add", "lees", "--at", "2026-11-21 10:00", "--absent", "Zed",
+                   match="no client")
+    sid = str(jcli("session", "add", "lees", "--at", "2026-11-22 10:00", "--status", "scheduled")["id"])
+    assert jcli("session", "attend", sid, "--absent", "Ann")["absent"] == [couple["members"][0]["id"]]
+    # correcting who was absent on an attended session
+    assert jcli("session", "attend", sid, "--absent", "Ben")["absent"] == [ben]
+    assert jcli("session", "dna", sid)["absent"] == []
+
+
+def test_absent_uses_members_as_of_the_session_date(london, cli, jcli, db_path):
+    jcli("client", "add", "Group G", "--kind", "group")
+    for name in ("Ann", "Bob", "Cy"):
+        jcli("client", "add", name)
+    jcli("client", "join", "Group G", "Ann", "--on", "2026-11-01")
+    jcli("client", "join", "Group G", "Bob", "--on", "2026-11-01")
+    jcli("client", "join", "Group G", "Cy", "--on", "2026-11-15")
+    assert_refused(cli, db_path, "session", "add", "Group G", "--at", "2026-11-10 18:00", "--absent", "Cy",
+                   match="not a member of #1 on 2026-11-10")
+    record = jcli("session", "add", "Group G", "--at", "2026-11-17 18:00", "--absent", "Cy")
+    assert len(record["absent"]) == 1
+
+
+# -- notes ----------------------------------------------------------------------------------------
+
+def test_notes_append_and_amend_with_history(alex, cli, jcli, db_path):
+    sid = str(jcli("session", "add", "alex", "--at", "2026-11-20 10:00", "--note", "First thoughts")["id"])
+    note = jcli("session", "note", sid, "Explored sleep")
+    assert note["id"] == 2 and note["session_id"] == int(sid) and note["text"] == "Explored sleep"
+    amended = jcli("session", "note", sid, "Explored sleep; agreed a diary", "--amend", "2", "--reason", "clarity")
+    assert amended["amends_note_id"] == 2 and amended["reason"] == "clarity"
+    again = jcli("session", "note", sid, "Explored sleep and diet", "--amend", str(amended["id"]),
+                 "--reason", "typo")
+    assert again["amends_note_id"] == 2  # always points at the original
+    shown = jcli("session", "show", sid)
+    assert shown["notes_count"] == 2
+    first, second = shown["notes"]
+    assert first["text"] == "First thoughts" and first["amended"] is False
+    assert second["id"] == 2 and second["text"] == "Explored sleep and diet" and second["amended"] is True
+    assert [h["text"] for h in second["history"]] == [
+        "Explored sleep", "Explored sleep; agreed a diary", "Explored sleep and diet"]
+    assert [h["reason"] for h in second["history"]] == [None, "clarity", "typo"]
+    assert all(h["created_at"] for h in second["history"])
+    table = cli("session", "show", sid)
+    assert "Explored sleep and diet" in table.stdout and "history" in table.stdout
+    # the audit never carries note text
+    for row in jcli("db", "audit"):
+        assert "sleep" not in str(row.get("summary", "")) and "First" not in str(row.get("summary", ""))
+
+
+def test_note_refusals(alex, cli, jcli, db_path):
+    sid = str(jcli("session", "add", "alex", "--at", "2026-11-20 10:00")["id"])
+    other = str(jcli("session", "add", "alex", "--at", "2026-11-21 10:00")["id"])
+    jcli("session", "note", sid, "A note")
+    assert_refused(cli, db_path, "session", "note", sid, "   ", match="empty")
+    assert_refused(cli, db_path, "session", "note", sid, "New", "--amend", "1", match="--reason")
+    assert_refused(cli, db_path, "session", "note", sid, "New", "--reason", "x", match="--amend")
+    assert_refused(cli, db_path, "session", "note", sid, "New", "--amend", "9", "--reason", "x", match="no note")
+    assert_refused(cli, db_path, "session", "note", other, "New", "--amend", "1", "--reason", "x",
+                   match="belongs to session")
+    assert_refused(cli, db_path, "session", "note", sid, "A note", "--amend", "1", "--reason", "x",
+                   match="same as the current")
+
+
+def test_the_database_refuses_to_update_or_delete_notes(db):
+    from therapy_cli import sessions
+
+    with db.transaction(write=True):
+        client = db.insert("clients", {"name": "X", "created_at": "2026-01-01T00:00:00+00:00"})
+        start = datetime.fromisoformat("2026-11-20T10:00:00+00:00").astimezone(db.tz)
+        record = sessions.add_session(db, str(client), start, note="Private text")
+    with pytest.raises(sqlite3.DatabaseError, match="append-only"):
+        db.execute("UPDATE notes SET text = 'changed'")
+    with pytest.raises(sqlite3.DatabaseError, match="append-only"):
+        db.execute("DELETE FROM notes")
+    assert db.scalar("SELECT text FROM notes WHERE session_id = ?", (record["id"],)) == "Private text"
+
+
+def test_notes_and_absences_appear_in_client_export(couple, cli, jcli):
+    sid = str(jcli("session", "add", "lees", "--at", "2026-11-20 10:00", "--absent", "Ben")["id"])
+    jcli("session", "note", sid, "Worked on listening")
+    jcli("session", "note", sid, "Worked on active listening", "--amend", "1", "--reason", "precision")
+    data = cli("client", "export", "The Lees").json()
+    assert [n["text"] for n in data["notes"]] == ["Worked on listening", "Worked on active listening"]
+    assert len(data["sessions"]) == 1 and len(data["absences"]) == 1
+    # a member's export includes the unit's sessions and notes too
+    assert len(cli("client", "export", "Ann Lee").json()["notes"]) == 2
+
+
+# -- listing --------------------------------------------------------------------------------------
+
+def test_list_filters_limit_and_csv(alex, cli, jcli):
+    jcli("client", "add", "Sam Jones")
+    jcli("session", "schedule", "alex", "--start", "2026-11-02 10:00", "--every", "week", "--count", "6")
+    jcli("session", "add", "sam", "--at", "2026-11-20 12:00")
+    jcli("session", "training", "Talk", "--at", "2026-11-25 12:00", "--duration", "60", "--audience", "GPs",
+         "--participants", "8")
+    everything = jcli("session", "list")
+    assert [s["starts_at"][:10] for s in everything] == sorted(s["starts_at"][:10] for s in everything)
+    assert len(everything) == 8
+    assert len(jcli("session", "list", "--client", "sam")) == 1
+    assert [s["local_date"] for s in jcli("session", "list", "--from", "2026-11-16", "--to", "2026-11-23")] == [
+        "2026-11-16", "2026-11-20", "2026-11-23"]
+    assert len(jcli("session", "list", "--client", "alex", "--limit", "2")) == 2
+    assert len(jcli("session", "list", "--status", "attended")) == 2  # sam and the training, both past
+    assert [s["kind"] for s in jcli("session", "list", "--training")] == ["training"]
+    csv = cli("session", "list", "--csv").stdout.splitlines()
+    assert csv[0].startswith("id,kind,client_id") and len(csv) == 9
+    table = cli("session", "list", "--client", "sam")
+    assert "Sam Jones" in table.stdout and "Fri 2026-11-20 12:00" in table.stdout
+
+
+def test_list_queries_use_the_indexes(db):
+    plans = {
+        "client": "SELECT id FROM sessions WHERE client_id = 1 AND starts_utc >= '2026' ORDER BY starts_utc",
+        "range": "SELECT id FROM sessions WHERE starts_utc >= '2026' AND starts_utc < '2027' ORDER BY starts_utc",
+        "clash": ("SELECT id FROM sessions WHERE starts_utc < '2026-11-01T11' AND starts_utc > '2026-11-01T00' "
+                  "AND ends_utc > '2026-11-01T10' AND status IN ('scheduled', 'attended')"),
+    }
+    for name, sql in plans.items():
+        detail = " ".join(r["detail"] for r in db.query("EXPLAIN QUERY PLAN " + sql))
+        assert "USING INDEX" in detail or "USING COVERING INDEX" in detail, (name, detail)
+
+
+# -- training groups -------------------------------------------------------------------------------
+
+def test_training_group_has_no_client(london, cli, jcli, db_path):
+    record = jcli("session", "training", "Working with trauma", "--at", "2026-11-12 13:00", "--duration", "90",
+                  "--audience", "GP trainees", "--participants", "12")
+    assert record["kind"] == "training" and record["client_id"] is None
+    assert record["title"] == "Working with trauma" and record["participants"] == 12
+    assert record["status"] == "attended" and record["duration_min"] == 90
+    assert_refused(cli, db_path, "session", "dna", str(record["id"]), match="training group")
+    assert_refused(cli, db_path, "session", "training", "T", "--at", "2026-12-12 13:00", "--duration", "90",
+                   "--audience", "GPs", "--participants", "0", match="participants")
+    assert_refused(cli, db_path, "session", "training", "T", "--at", "2026-12-12 13:00", "--duration", "0",
+                   "--audience", "GPs", "--participants", "3", match="5 to 600")
+    assert_refused(cli, db_path, "session", "training", "T", "--at", "2026-12-12 13:00", "--duration", "60",
+                   "--participants", "3", code=2)
+    assert jcli("session", "list", "--training")[0]["audience"] == "GP trainees"
+
+
+# -- iCalendar --------------------------------------------------------------------------------------
+
+def _events(path):
+    from icalendar import Calendar
+
+    cal = Calendar.from_ical(path.read_bytes())
+    return [c for c in cal.walk() if c.name == "VEVENT"], cal
+
+
+def test_ics_export_parses_with_times_uids_and_no_names(alex, cli, jcli, tmp_path):
+    jcli("session", "add", "alex", "--at", "2026-11-20 10:00")  # before today: not exported by default
+    series = jcli("session", "schedule", "alex", "--start", "2026-12-01 14:00", "--every", "week", "--count", "5")
+    out = tmp_path / "cal.ics"
+    info = jcli("session", "export", "--ics", out)
+    assert info["sessions"] == 5 and info["from"] == "2026-11-27"
+    assert out.stat().st_mode & 0o777 == 0o600
+    events, cal = _events(out)
+    assert len(events) == 5
+    assert any(c.name == "VTIMEZONE" and str(c["TZID"]) == "Europe/London" for c in cal.walk())
+    starts = [e.decoded("dtstart") for e in events]
+    assert starts[0] == datetime.fromisoformat(series[0]["starts_at"])
+    assert all(s.tzinfo.key == "Europe/London" and s.hour == 14 for s in starts)
+    assert [(e.decoded("dtend") - e.decoded("dtstart")).seconds for e in events] == [3000] * 5
+    text = out.read_text()
+    assert "Alex" not in text and "Morgan" not in text and "A.M." in text
+    uids = [str(e["uid"]) for e in events]
+    assert len(set(uids)) == 5
+    # re-exporting gives the same UIDs (calendars update rather than duplicate), with a newer SEQUENCE
+    jcli("session", "move", str(series[0]["id"]), "--to", "2026-12-01 15:00")
+    jcli("session", "export", "--ics", out)
+    events2, _ = _events(out)
+    assert [str(e["uid"]) for e in events2] == uids
+    assert events2[0].decoded("dtstart").hour == 15 and int(events2[0]["sequence"]) > int(events[0]["sequence"])
+    named = tmp_path / "named.ics"
+    jcli("session", "export", "--ics", named, "--with-names", "--from", "2026-11-01", "--to", "2026-11-30")
+    events3, _ = _events(named)
+    assert len(events3) == 1 and "Alex Morgan" in str(events3[0]["summary"])
+
+
+def test_ics_across_dst_and_cancelled_events(alex, jcli, tmp_path):
+    series = jcli("session", "schedule", "alex", "--start", "2027-03-16 14:00", "--every", "week", "--count", "3")
+    jcli("session", "cancel", str(series[1]["id"]), "--late")
+    out = tmp_path / "spring.ics"
+    jcli("session", "export", "--ics", out)
+    events, _ = _events(out)
+    assert [e.decoded("dtstart").utcoffset().total_seconds() for e in events] == [0, 0, 3600]
+    assert str(events[1]["status"]) == "CANCELLED"
+
+
+def test_ics_export_errors(london, cli, db_path, tmp_path):
+    assert_refused(cli, db_path, "session", "export", "--ics", tmp_path / "no" / "such" / "x.ics",
+                   match="does not exist")
+    assert_refused(cli, db_path, "session", "export", "--ics", tmp_path / "x.ics", "--from", "2026-12-01",
+                   "--to", "2026-11-01", match="before")
+    assert_refused(cli, db_path, "session", "export", code=2)
+
+
+def test_every_session_command_has_help_with_an_example(cli):
+    for command in ("add", "schedule", "list", "show", "attend", "dna", "cancel", "move", "note", "training",
+                    "export"):
+        result = cli("session", command, "--help")
+        assert result.exit_code == 0 and "Example:" in result.stdout, command
