@@ -249,3 +249,12 @@ def test_month_rows_count_attended_client_sessions(db):
     assert by_month["2026-10"]["client_sessions"] == 2
     assert by_month["2026-11"]["client_sessions"] == 0
     assert by_month["2026-09"]["client_sessions"] == 0
+
+
+def test_an_ambiguous_case_lists_initials_not_names(jcli, cli, db_path):
+    jcli("client", "add", "Alexandra Morganstern")
+    jcli("client", "add", "Samuel Morganstern")
+    result = assert_refused(cli, db_path, "supervise", "log", "--duration", "60", "--case", "morgan",
+                            match="matches 2 clients")
+    assert "#1 A.M." in result.stderr and "#2 S.M." in result.stderr
+    assert "Alexandra" not in result.stderr and "Samuel" not in result.stderr

@@ -82,7 +82,7 @@ def log_received(db: Database, on: date | None, duration_min: int, supervisor: s
     note = clean_text(note, "note", 4000)
     case_ids: list[int] = []
     for text in cases:
-        client = find_client(db, text)
+        client = _find_case(db, text)
         if client["id"] not in case_ids:
             case_ids.append(client["id"])
     supervision_id = db.insert("supervision", {
@@ -99,6 +99,19 @@ def log_received(db: Database, on: date | None, duration_min: int, supervisor: s
         db.audit("discuss", "supervision", supervision_id,
                  f"case taken to supervision on {day.isoformat()}", client_id)
     return supervision_record(db, supervision_id)
+
+
+def _find_case(db: Database, text: str) -> dict:
+    """A client by id or unique name fragment; an ambiguous fragment lists `#id initials`, not names."""
+    try:
+        return find_client(db, text)
+    except Ambiguous:
+        rows = db.query("SELECT id, name FROM clients WHERE instr(lower(name), lower(?)) > 0 ORDER BY id",
+                        (text.strip(),))
+        labels = ", ".join(case_label(r) for r in rows[:10])
+        more = f" and {len(rows) - 10} more" if len(rows) > 10 else ""
+        raise Ambiguous(f"--case {text.strip()!r} matches {len(rows)} clients: {labels}{more}; "
+                        "use the id or more of the name") from None
 
 
 def find_supervisee(db: Database, text: str) -> dict:
