@@ -258,3 +258,9 @@ def test_an_ambiguous_case_lists_initials_not_names(jcli, cli, db_path):
                             match="matches 2 clients")
     assert "#1 A.M." in result.stderr and "#2 S.M." in result.stderr
     assert "Alexandra" not in result.stderr and "Samuel" not in result.stderr
+
+
+def test_an_erased_client_cannot_be_taken_to_supervision(jcli, cli, db_path, db):
+    jcli("client", "add", "Alex Morgan")
+    db.execute("UPDATE clients SET name = 'erased #1', erased_on = '2026-11-01' WHERE id = 1")
+    assert_refused(cli, db_path, "supervise", "log", "--duration", "60", "--case", "1", match="erased")

@@ -104,7 +104,7 @@ def log_received(db: Database, on: date | None, duration_min: int, supervisor: s
 def _find_case(db: Database, text: str) -> dict:
     """A client by id or unique name fragment; an ambiguous fragment lists `#id initials`, not names."""
     try:
-        return find_client(db, text)
+        client = find_client(db, text)
     except Ambiguous:
         rows = db.query("SELECT id, name FROM clients WHERE instr(lower(name), lower(?)) > 0 ORDER BY id",
                         (text.strip(),))
@@ -112,6 +112,10 @@ def _find_case(db: Database, text: str) -> dict:
         more = f" and {len(rows) - 10} more" if len(rows) > 10 else ""
         raise Ambiguous(f"--case {text.strip()!r} matches {len(rows)} clients: {labels}{more}; "
                         "use the id or more of the name") from None
+    if client.get("erased_on"):
+        raise InvalidValue(f"client #{client['id']} was erased on {client['erased_on']}; "
+                           "nothing about them can be added")
+    return client
 
 
 def find_supervisee(db: Database, text: str) -> dict:
