@@ -298,3 +298,13 @@ def test_refused_command_leaves_file_unchanged_even_after_partial_work(cli, jcli
     before = snapshot(db_path)
     assert cli("measure", "add", "alex", "phq9", "--items", "1,1,1,1,1,1,1,1,9").exit_code == 1
     assert snapshot(db_path) == before
+
+
+@pytest.mark.parametrize("score,above", [(9, False), (10, True), (11, True), (8, False)])
+def test_chart_draws_each_score_on_its_side_of_the_cutoff(score, above):
+    from therapy_cli.charts import line_chart
+
+    lines = line_chart([(date(2026, 10, 1), score)], 0, 27, cutoff=10, unicode=False).splitlines()
+    cut = next(i for i, line in enumerate(lines) if line.lstrip().startswith("10 +"))
+    point = next(i for i, line in enumerate(lines) if "o" in line)
+    assert (point < cut) is above and point != cut

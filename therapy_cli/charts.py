@@ -18,6 +18,13 @@ def _fmt(value: float) -> str:
     return f"{value:g}"
 
 
+def _side(r: int, value: float, cutoff: float | None, cut_row: int | None, height: int) -> int:
+    """Keep a point off the cut-off line, on its true side: at or above the cut-off is drawn above it."""
+    if cut_row is None or r != cut_row:
+        return r
+    return max(0, r - 1) if value >= cutoff else min(height - 1, r + 1)
+
+
 def line_chart(points: list[tuple[date, float]], low: float, high: float, *, cutoff: float | None = None,
                cutoff_label: str | None = None, title: str | None = None, width: int = 60, height: int = 14,
                unicode: bool = True) -> str:
@@ -46,7 +53,7 @@ def line_chart(points: list[tuple[date, float]], low: float, high: float, *, cut
     cut_row = row(cutoff) if cutoff is not None else None
     if cut_row is not None:
         grid[cut_row] = [g["cutoff"]] * width
-    placed = [(column(d), row(v)) for d, v in points]
+    placed = [(column(d), _side(row(v), v, cutoff, cut_row, height)) for d, v in points]
     for (x0, y0), (x1, y1) in zip(placed, placed[1:]):
         steps = max(abs(x1 - x0), abs(y1 - y0))
         for i in range(1, steps):

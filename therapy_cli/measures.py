@@ -281,6 +281,10 @@ def chart_text(data: dict, width: int = 60, unicode: bool = True, who: str | Non
         direction = "higher is better" if s["higher_is_better"] else "lower is better"
         title = f"{name}{' for ' + who if who else ''} ({direction})"
         points = [(date.fromisoformat(p["taken_on"]), p["score"]) for p in s["points"]]
-        charts.append(line_chart(points, s["total_min"], s["total_max"], cutoff=cutoff, cutoff_label=label,
-                                 title=title, width=width, unicode=unicode))
+        text = line_chart(points, s["total_min"], s["total_max"], cutoff=cutoff, cutoff_label=label,
+                          title=title, width=width, unicode=unicode)
+        scores = [f"{p['score']:g}" for p in s["points"]]
+        if len(scores) > 12:
+            scores = scores[:3] + ["…" if unicode else "..."] + scores[-8:]
+        charts.append(text + "\n" + f"scores: {', '.join(scores)}")
     return "\n\n".join(charts)
