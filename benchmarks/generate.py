@@ -31,7 +31,7 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-DATA = HERE / "data"
+DATA = Path(os.environ.get("THERAPY_BENCH_DATA") or HERE / "data")   # the variable moves it (tests)
 VERSION = 3          # bump when the generated data changes shape
 SEED = 2026
 TODAY = date(2026, 11, 27)  # a Friday; THERAPY_TODAY for every command run on these files

@@ -16,6 +16,7 @@ import json
 import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
+from operator import itemgetter
 from pathlib import Path
 from typing import Callable, Iterator
 
@@ -182,8 +183,9 @@ class Source:
         if self.jsonl:
             yield from self._json_cells(columns, resolve)
             return
-        index = [self.header.index(c) if c in self.header else None for c in columns]
         width = len(self.header)
+        # Missing fields read the empty cell appended at position `width`.
+        pick = itemgetter(*[self.header.index(c) if c in self.header else width for c in columns])
         reader = self._reader
         last_line = reader.line_num
         while True:
@@ -197,12 +199,20 @@ class Source:
                 return
             line = last_line + 1
             last_line = reader.line_num
-            if not any(raw):
+            if len(raw) != width:
+                if not any(raw):
+                    continue
+                if len(raw) > width:
+                    if any(c.strip() for c in raw[width:]):
+                        yield line, f"has {len(raw)} fields but the header names {width}"
+                        continue
+                    del raw[width:]
+                else:
+                    raw.extend([""] * (width - len(raw)))
+            elif not any(raw):
                 continue
-            if len(raw) > width and any(c.strip() for c in raw[width:]):
-                yield line, f"has {len(raw)} fields but the header names {width}"
-                continue
-            yield line, [raw[i] if i is not None and i < len(raw) else "" for i in index]
+            raw.append("")
+            yield line, pick(raw)
 
     def _json_cells(self, columns: list[str], resolve) -> Iterator[tuple[int, list | str]]:
         rows = self._json_rows
@@ -319,6 +329,10 @@ class IdCounter:
         self.used: set[int] = set()
 
     def take(self, text: str) -> int:
+        if not text:
+            if not self.used:
+                self.next += 1
+                return self.next - 1
         if not text.strip():
             while self.next in self.used:
                 self.next += 1
@@ -552,6 +566,7 @@ class SessionsImport(TableImport):
         self.tz = db.tz
         self.default_duration = int(db.setting("session.duration"))
         self.max_participants = MAX_PARTICIPANTS
+        self.durations = {str(n): n for n in range(5, 601)}
         self.ids = IdCounter(db, "sessions")
         self.index = ClientIndex(db)
         self.times: dict[tuple[str, int], tuple[str, str, str, str]] = {}
@@ -603,17 +618,20 @@ class SessionsImport(TableImport):
             if not day.strip() or not clock.strip():
                 raise InvalidValue("start is empty; give the date and time as YYYY-MM-DD HH:MM")
             starts_at = f"{day.strip()} {clock.strip()}"
-        minutes = _integer(duration, "duration", 5, 600) if duration.strip() else self.default_duration
+        minutes = self.durations.get(duration) or (
+            _integer(duration, "duration", 5, 600) if duration.strip() else self.default_duration)
         starts, starts_utc, ends_utc, local_date = self._when(starts_at, minutes)
-        if status.strip():
-            status = SESSION_STATUSES.get(status.strip().lower()) or _choice(
+        if status:
+            status = SESSION_STATUSES.get(status) or SESSION_STATUSES.get(status.strip().lower()) or _choice(
                 status, {}, "status", ("scheduled", "attended", "dna", "cancelled", "late-cancelled"))
         else:
             status = "attended" if local_date < self.today_iso else "scheduled"
         if status in PAST_ONLY and local_date > self.today_iso:
             raise InvalidValue(f"a session on {local_date} cannot be {status} yet (today is {self.today_iso})")
-        mode = _choice(mode, SESSION_MODES, "mode", ("in-person", "video", "phone")) if mode.strip() else "in-person"
-        type_ = _choice(type_, SESSION_TYPES, "type", tuple(SESSION_TYPES)) if type_.strip() else "treatment"
+        mode = (SESSION_MODES.get(mode) or _choice(mode, SESSION_MODES, "mode", ("in-person", "video", "phone"))
+                if mode.strip() else "in-person")
+        type_ = (SESSION_TYPES.get(type_) or _choice(type_, SESSION_TYPES, "type", tuple(SESSION_TYPES))
+                 if type_.strip() else "treatment")
         by = None
         if cancelled_by.strip():
             by = _choice(cancelled_by, CANCELLED_BY, "cancelled by", tuple(CANCELLED_BY))
@@ -642,7 +660,7 @@ class SessionsImport(TableImport):
         note_text = note.strip()
         if len(note_text) > 20_000:
             raise InvalidValue("note must be at most 20000 characters")
-        sid = self.ids.take(id_) if id_ else self.ids.take("")
+        sid = self.ids.take(id_)
         self.pending.append((sid, kind, cid, starts, starts_utc, ends_utc, local_date, minutes, status, by,
                              mode, type_, title, audience, count, self.now))
         if note_text:
