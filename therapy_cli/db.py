@@ -61,6 +61,23 @@ def check_sqlite_file(path: Path) -> None:
         raise DatabaseError(f"{path} is not a SQLite database (a caseload file is expected)")
 
 
+def _maybe_encrypted(path: Path) -> bool:
+    """Whole pages without the plain header, and SQLCipher asked for or installed: try it as encrypted."""
+    try:
+        if not path.is_file() or path.stat().st_size % 512 or path.stat().st_size == 0:
+            return False
+        with open(path, "rb") as fh:
+            if fh.read(16) == SQLITE_HEADER:
+                return False
+    except OSError:
+        return False
+    if os.environ.get("THERAPY_KEY_COMMAND"):
+        return True
+    from importlib.util import find_spec
+
+    return find_spec("sqlcipher3") is not None
+
+
 def _dict_factory(cursor: sqlite3.Cursor, row: tuple) -> dict:
     return {col[0]: value for col, value in zip(cursor.description, row)}
 
@@ -206,6 +223,12 @@ def connect(path: Path, create: bool = True) -> sqlite3.Connection:
     """
     os.umask(0o077)
     if path.exists():
+        if _maybe_encrypted(path):
+            from therapy_cli import crypto  # only for such files: the plain path stays lean
+
+            conn = crypto.connect(path)
+            private_file(path)
+            return conn
         check_sqlite_file(path)
     elif not create:
         raise DatabaseError(f"no database at {path}")

@@ -36,7 +36,12 @@ def backup(db: Database, dest: str) -> dict:
             tmp.unlink()
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         os.close(fd)
-        copy = sqlite3.connect(tmp)
+        if type(db.conn).__module__.startswith("sqlcipher3"):
+            from therapy_cli.crypto import open_copy  # an encrypted file's backup is encrypted too
+
+            copy = open_copy(db.conn, tmp)
+        else:
+            copy = sqlite3.connect(tmp)
         with copy:
             db.conn.backup(copy)
         copy.execute("PRAGMA journal_mode = DELETE")

@@ -134,3 +134,39 @@ def retention(
         rows = rules.retention_list(db, include_all=all_)
     render.emit(rows, output_format(fmt, as_json, as_csv),
                 columns=["client_id", "name", "kind", "discharged_on", "date_of_birth", "retain_until", "rule"])
+
+
+def _convert(encrypt: bool, yes: bool, fmt, as_json: bool, as_csv: bool) -> None:
+    from therapy_cli import crypto, render
+    from therapy_cli.db import resolve_path
+
+    path = resolve_path(STATE.db)
+    crypto._dbapi()  # a clear error before asking anything when SQLCipher is missing
+    confirm(f"{'Encrypt' if encrypt else 'Decrypt'} {path} (a checked copy replaces it)?", yes)
+    result = crypto.convert(path, encrypt=encrypt)
+    render.emit(result, output_format(fmt, as_json, as_csv))
+
+
+@app.command("encrypt")
+def encrypt(yes: YesOpt = False,
+            fmt: FormatOpt = Format.table, as_json: JsonOpt = False, as_csv: CsvOpt = False) -> None:
+    """Encrypt the database with SQLCipher (pip install 'therapy-cli[encryption]').
+
+    The key comes from THERAPY_KEY_COMMAND (a command that prints it, such as a
+    password manager) or, on a terminal, a prompt; never from the command line.
+    A checked, encrypted copy replaces the file. Close other therapy commands
+    (and pause cron) first. Backups made afterwards are encrypted with the same key.
+
+    Example: THERAPY_KEY_COMMAND='pass show therapy' therapy db encrypt --yes
+    """
+    _convert(True, yes, fmt, as_json, as_csv)
+
+
+@app.command("decrypt")
+def decrypt(yes: YesOpt = False,
+            fmt: FormatOpt = Format.table, as_json: JsonOpt = False, as_csv: CsvOpt = False) -> None:
+    """Turn an encrypted database back into a plain SQLite file (a checked copy replaces it).
+
+    Example: THERAPY_KEY_COMMAND='pass show therapy' therapy db decrypt --yes
+    """
+    _convert(False, yes, fmt, as_json, as_csv)
