@@ -264,3 +264,28 @@ def test_an_erased_client_cannot_be_taken_to_supervision(jcli, cli, db_path, db)
     jcli("client", "add", "Alex Morgan")
     db.execute("UPDATE clients SET name = 'erased #1', erased_on = '2026-11-01' WHERE id = 1")
     assert_refused(cli, db_path, "supervise", "log", "--duration", "60", "--case", "1", match="erased")
+
+
+def test_credit_never_exceeds_the_time_and_falls_with_group_size():
+    from hypothesis import given, strategies as st
+
+    from therapy_cli.supervision import credited_hours
+
+    @given(st.integers(5, 600), st.integers(1, 99))
+    def check(duration, size):
+        credit = credited_hours(duration, size)
+        assert 0 < credit <= duration / 60
+        assert credited_hours(duration, size + 1) <= credit
+        if size >= 5:
+            assert credit * size == pytest.approx(duration / 60, abs=1e-5)
+
+    check()
+
+
+@pytest.mark.parametrize("duration, size", [(4, 1), (601, 1), (60, 0), (60, 101), (60.0, 1), (True, 1)])
+def test_credit_refuses_bad_values(duration, size):
+    from therapy_cli.errors import InvalidValue
+    from therapy_cli.supervision import credited_hours
+
+    with pytest.raises(InvalidValue):
+        credited_hours(duration, size)

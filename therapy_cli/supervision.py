@@ -43,7 +43,7 @@ def credited_hours(duration_min: int, group_size: int = 1) -> float:
         credited = hours / 2
     else:
         credited = hours / group_size
-    return round(credited, 6)
+    return credited
 
 
 def check_duration(duration_min) -> int:
@@ -209,7 +209,7 @@ def _records(db: Database, rows: list[dict]) -> list[dict]:
             "direction": row["direction"],
             "duration_min": row["duration_min"],
             "group_size": row["group_size"],
-            "credited_hours": row["credited_hours"],
+            "credited_hours": round(row["credited_hours"], 4),
             "supervisor": row["supervisor"],
             "supervisee_id": row["supervisee_id"],
             "supervisee": row["supervisee_name"],
