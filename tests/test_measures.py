@@ -308,3 +308,13 @@ def test_chart_draws_each_score_on_its_side_of_the_cutoff(score, above):
     cut = next(i for i, line in enumerate(lines) if line.lstrip().startswith("10 +"))
     point = next(i for i, line in enumerate(lines) if "o" in line)
     assert (point < cut) is above and point != cut
+
+
+def test_nothing_added_for_an_erased_client(cli, jcli, db_path):
+    jcli("client", "add", "Alex Morgan")
+    conn = sqlite3.connect(db_path)
+    with conn:
+        conn.execute("UPDATE clients SET erased_on = '2026-11-01' WHERE id = 1")
+    conn.close()
+    assert_refused(cli, db_path, "measure", "add", "1", "phq9", "--score", "5", match="erased")
+    assert_refused(cli, db_path, "plan", "set", "1", "--modality", "cbt", match="erased")

@@ -6,7 +6,7 @@ import json
 from datetime import date
 
 from therapy_cli.db import Database, utc_now
-from therapy_cli.errors import InvalidValue, NotFound
+from therapy_cli.errors import Conflict, InvalidValue, NotFound
 from therapy_cli.instruments import (
     NAMES, Instrument, check_items, check_total, get_instrument, is_caseness, reliable_direction, score_items,
     severity,
@@ -73,7 +73,9 @@ def add_measure(db: Database, client, instrument: str | Instrument, items=None, 
                 on: date | None = None, session_id: int | None = None) -> dict:
     """Record one questionnaire: items (checked, reversed items turned round) or a total (checked)."""
     client_id = client["id"] if isinstance(client, dict) else int(client)
-    db.get("clients", client_id, "client")
+    row = db.get("clients", client_id, "client")
+    if row["erased_on"]:
+        raise Conflict(f"client #{client_id} has been erased; no measures can be added")
     inst = instrument if isinstance(instrument, Instrument) else get_instrument(instrument)
     if (items is None) == (score is None):
         raise InvalidValue("give either --items (each item's score) or --score (the total), not both")

@@ -21,6 +21,15 @@ def _client_id(client) -> int:
     return client["id"] if isinstance(client, dict) else int(client)
 
 
+def _live_client(db: Database, client) -> int:
+    """The client's id, refusing an erased record (nothing new is written about an erased client)."""
+    client_id = _client_id(client)
+    row = db.get("clients", client_id, "client")
+    if row["erased_on"]:
+        raise Conflict(f"client #{client_id} has been erased; its plan cannot be changed")
+    return client_id
+
+
 # -- plans -------------------------------------------------------------------------
 
 def _plan_row(row: dict) -> dict:
@@ -86,8 +95,7 @@ def set_plan(db: Database, client, modality: str, approach: str | None = None, s
     version; an empty approach or problem clears it. An identical plan adds
     nothing and returns the current one.
     """
-    client_id = _client_id(client)
-    db.get("clients", client_id, "client")
+    client_id = _live_client(db, client)
     modality = (modality or "").strip().lower()
     if modality not in MODALITIES:
         raise InvalidValue(f"modality {modality!r} is not one of {', '.join(MODALITIES)}")
@@ -136,7 +144,7 @@ def set_plan(db: Database, client, modality: str, approach: str | None = None, s
 
 def review_plan(db: Database, client, note: str | None = None, on: date | None = None) -> dict:
     """Record a review of the current plan; the next is due review-every weeks later."""
-    client_id = _client_id(client)
+    client_id = _live_client(db, client)
     plan = _latest_row(db, client_id)
     if plan is None:
         raise NotFound(f"client #{client_id} has no treatment plan; set one with `therapy plan set`")
@@ -210,7 +218,7 @@ def _goal(db: Database, client_id: int, goal_id: int) -> dict:
 
 
 def add_goal(db: Database, client, text: str, on: date | None = None) -> dict:
-    client_id = _client_id(client)
+    client_id = _live_client(db, client)
     if _latest_row(db, client_id) is None:
         raise NotFound(f"client #{client_id} has no treatment plan; set one with `therapy plan set` first")
     text = clean_text(text, "goal", 500)
@@ -225,7 +233,7 @@ def add_goal(db: Database, client, text: str, on: date | None = None) -> dict:
 
 def rate_goal(db: Database, client, goal_id: int, score, on: date | None = None) -> dict:
     """Rate progress towards a goal, 0 (not at all) to 10 (fully achieved)."""
-    client_id = _client_id(client)
+    client_id = _live_client(db, client)
     goal = _goal(db, client_id, goal_id)
     if goal["closed_on"]:
         raise Conflict(f"goal #{goal_id} was closed on {goal['closed_on']}; closed goals are not rated")
@@ -246,7 +254,7 @@ def rate_goal(db: Database, client, goal_id: int, score, on: date | None = None)
 
 
 def close_goal(db: Database, client, goal_id: int, on: date | None = None) -> dict:
-    client_id = _client_id(client)
+    client_id = _live_client(db, client)
     goal = _goal(db, client_id, goal_id)
     if goal["closed_on"]:
         raise Conflict(f"goal #{goal_id} was already closed on {goal['closed_on']}")

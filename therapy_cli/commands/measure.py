@@ -63,7 +63,8 @@ def list_(
 
     with database() as db:
         rows = measures.list_measures(db, clients.find_client(db, client)["id"], instrument)
-    render.emit(rows, output_format(fmt, as_json, as_csv), columns=measures.MEASURE_COLUMNS)
+    render.emit(rows, output_format(fmt, as_json, as_csv), columns=measures.MEASURE_COLUMNS,
+                headers={"risk": "item 9"})
 
 
 @app.command("progress")
