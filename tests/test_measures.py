@@ -318,3 +318,22 @@ def test_nothing_added_for_an_erased_client(cli, jcli, db_path):
     conn.close()
     assert_refused(cli, db_path, "measure", "add", "1", "phq9", "--score", "5", match="erased")
     assert_refused(cli, db_path, "plan", "set", "1", "--modality", "cbt", match="erased")
+
+
+def test_judgements_are_consistent_for_any_scores():
+    from hypothesis import given, strategies as st
+
+    phq = st.none() | st.tuples(st.integers(0, 27), st.integers(0, 27))
+    gad = st.none() | st.tuples(st.integers(0, 21), st.integers(0, 21))
+
+    @given(phq, gad)
+    def check(p, g):
+        verdict = judge(p, g)
+        assert not (verdict["reliable_improvement"] and verdict["reliable_deterioration"])
+        assert verdict["reliable_recovery"] == (verdict["recovered"] and verdict["reliable_improvement"])
+        assert not verdict["recovered"] or verdict["at_caseness_start"]
+        unchanged = judge(p and (p[0], p[0]), g and (g[0], g[0]))  # one score each: nothing reliable
+        assert not unchanged["reliable_improvement"] and not unchanged["reliable_deterioration"]
+        assert not unchanged["recovered"]
+
+    check()
