@@ -22,7 +22,7 @@ class TherapyGroup(TyperGroup):
         try:
             return super().invoke(ctx)
         except TherapyError as exc:
-            print(f"Error: {exc}", file=sys.stderr)
+            print(f"Error: {_one_line(str(exc))}", file=sys.stderr)
             raise typer.Exit(exc.exit_code) from None
         except sqlite3.OperationalError as exc:
             if os.environ.get("THERAPY_DEBUG"):
@@ -36,6 +36,10 @@ class TherapyGroup(TyperGroup):
             raise typer.Exit(1) from None
         except (typer.Exit, typer.Abort, KeyboardInterrupt):
             raise
+        except OverflowError:
+            # an id or count beyond SQLite's 64-bit integers, or a date past year 9999
+            print("Error: a number or date given is out of range; nothing was changed", file=sys.stderr)
+            raise typer.Exit(1) from None
         except Exception as exc:
             if os.environ.get("THERAPY_DEBUG") or exc.__class__.__module__.startswith(("click", "typer")):
                 raise
@@ -111,6 +115,13 @@ def lazy_root():
         lazy[info.name] = info
     root.lazy = lazy
     return root
+
+
+def _one_line(text: str) -> str:
+    """An error is one line even when it echoes what the user typed: line breaks and controls escaped."""
+    if text.isprintable():
+        return text
+    return "".join(ch if ch.isprintable() or ch == "\t" else ascii(ch)[1:-1] for ch in text)
 
 
 app = typer.Typer(

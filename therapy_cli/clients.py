@@ -23,7 +23,7 @@ def match_one(db: Database, table: str, text: str, what: str) -> dict:
     value = (text or "").strip()
     if not value:
         raise InvalidValue(f"a {what} id or name is required")
-    if value.isdigit():
+    if value.isascii() and value.isdigit():
         row = db.one(f"SELECT * FROM {table} WHERE id = ?", (int(value),))
         if row is None:
             raise NotFound(f"no {what} with id {value}")
