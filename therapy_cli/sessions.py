@@ -121,21 +121,25 @@ def find_clashes(db: Database, starts_utc: str, ends_utc: str, exclude_id: int |
         (ends_utc, lower, starts_utc, exclude_id if exclude_id is not None else -1))
 
 
-def describe_slot(starts_at: str, duration_min: int) -> str:
+def describe_slot(starts_at: str, duration_min: int, tz=None) -> str:
+    """`2026-11-03 14:00-14:50`, in the practice zone when `tz` is given."""
     start = datetime.fromisoformat(starts_at)
+    if tz is not None:
+        start = start.astimezone(tz)
     end = start + timedelta(minutes=duration_min)
     return f"{start:%Y-%m-%d %H:%M}-{end:%H:%M}"
 
 
-def _clash_text(clash: dict) -> str:
+def _clash_text(clash: dict, tz=None) -> str:
     what = "training group" if clash["kind"] == "training" else "session"
-    return f"{what} #{clash['id']} at {describe_slot(clash['starts_at'], clash['duration_min'])} ({clash['status']})"
+    slot = describe_slot(clash["starts_at"], clash["duration_min"], tz)
+    return f"{what} #{clash['id']} at {slot} ({clash['status']})"
 
 
 def check_no_clash(db: Database, times: dict, exclude_id: int | None = None) -> None:
     clashes = find_clashes(db, times["starts_utc"], times["ends_utc"], exclude_id)
     if clashes:
-        listed = "; ".join(_clash_text(c) for c in clashes)
+        listed = "; ".join(_clash_text(c, db.tz) for c in clashes)
         raise Conflict(f"{describe_slot(times['starts_at'], times['duration_min'])} overlaps {listed}; "
                        "nothing was booked (use --allow-overlap to book it anyway)")
 
@@ -316,8 +320,8 @@ def add_session(db: Database, client, start: datetime, duration_min: int | None 
         check_no_clash(db, times)
     if status in ("cancelled", "late-cancelled"):
         fields.setdefault("cancelled_by", "client")
-    else:
-        fields.pop("cancelled_by", None)
+    elif "cancelled_by" in fields:
+        raise InvalidValue(f"--by says who cancelled; it goes with --status cancelled or late-cancelled, not {status}")
     session_id = db.insert("sessions", {"kind": "client", "client_id": client["id"], **times, **fields,
                                         "created_at": utc_now()})
     _set_absences(db, session_id, absent_ids)
@@ -443,7 +447,7 @@ def schedule_series(db: Database, client, start: datetime, every: str, count: in
             clashes = find_clashes(db, times["starts_utc"], times["ends_utc"])
             if clashes:
                 problems.append(f"{describe_slot(times['starts_at'], times['duration_min'])} overlaps "
-                                f"{_clash_text(clashes[0])}")
+                                f"{_clash_text(clashes[0], db.tz)}")
         for before, after in zip(all_times, all_times[1:]):
             if after["starts_utc"] < before["ends_utc"]:
                 problems.append(f"meetings at {before['starts_at']} and {after['starts_at']} overlap each other")
