@@ -25,36 +25,34 @@ def command_tree():
     root = typer.main.get_command(app)
     out = []
 
-    def walk(cmd, path):
+    def walk(cmd, path, chain):
+        chain = chain + [cmd]
+        _CHAINS[tuple(path)] = chain
         out.append((path, cmd))
         for name in sorted(getattr(cmd, "commands", {}) or {}):
-            walk(cmd.commands[name], path + [name])
+            walk(cmd.commands[name], path + [name], chain)
 
-    walk(root, ["therapy"])
+    walk(root, ["therapy"], [])
     return out
 
 
+_CHAINS: dict = {}
+
+
 def help_text(path, cmd) -> str:
+    """The command's --help, as `therapy ... --help` prints it at WIDTH columns."""
     from typer import _click as click
 
+    chain = _CHAINS.get(tuple(path))
+    if chain is None:
+        command_tree()
+        chain = _CHAINS[tuple(path)]
     ctx = None
-    for depth, name in enumerate(path):
-        command = cmd if depth == len(path) - 1 else _resolve(path[: depth + 1])
+    for name, command in zip(path, chain):
         settings = dict(command.context_settings or {})
         settings.update(terminal_width=WIDTH, max_content_width=WIDTH)
         ctx = click.Context(command, info_name=name, parent=ctx, **settings)
     return cmd.get_help(ctx)
-
-
-def _resolve(path):
-    import typer.main
-
-    from therapy_cli.cli import app
-
-    cmd = typer.main.get_command(app)
-    for name in path[1:]:
-        cmd = cmd.commands[name]
-    return cmd
 
 
 def reference() -> str:
