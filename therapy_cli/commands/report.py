@@ -231,13 +231,16 @@ def _show_outcomes(report: dict) -> None:
     render.write_table(rows, ["measure", "value"], title=f"Outcomes of clients discharged {p['start']} to {p['end']}")
     if report["by_modality"]:
         print()
-        mods = [{"modality": m, "finished": s["finished"], "at caseness": s["at_caseness"],
-                 "recovery": pct(s["recovery_rate"]), "reliable improvement": pct(s["reliable_improvement_rate"]),
-                 "reliable recovery": pct(s["reliable_recovery_rate"]),
-                 "deterioration": pct(s["reliable_deterioration_rate"]),
-                 "within 6 wk": pct(s["within_6_weeks_rate"]), "within 18 wk": pct(s["within_18_weeks_rate"])}
-                for m, s in report["by_modality"].items()]
-        render.write_table(mods, title="By modality")
+        names = list(report["by_modality"])
+        lines = [("finished", "finished", None), ("at caseness", "at_caseness", None),
+                 ("recovery", "recovery_rate", pct), ("reliable improvement", "reliable_improvement_rate", pct),
+                 ("reliable recovery", "reliable_recovery_rate", pct),
+                 ("reliable deterioration", "reliable_deterioration_rate", pct),
+                 ("within 6 weeks", "within_6_weeks_rate", pct), ("within 18 weeks", "within_18_weeks_rate", pct)]
+        mods = [{"measure": label, **{m: (show(report["by_modality"][m][key]) if show
+                                           else report["by_modality"][m][key]) for m in names}}
+                for label, key, show in lines]
+        render.write_table(mods, ["measure", *names], title="By modality")
 
 
 def _outcome_csv(report: dict) -> list[dict]:
@@ -328,14 +331,21 @@ def _show_caseload(rows: list[dict]) -> None:
         render.message("No waiting or active clients.")
         return
 
-    def short(value):
-        return value[:16].replace("T", " ") if value else None
+    def day(value):
+        return value[:10] if value else None
 
-    view = [{**r, "last_session": short(r["last_session"]), "next_session": short(r["next_session"])}
-            for r in _caseload_rows(rows)]
+    view = [{**r, "last_session": day(r["last_session"]), "next_session": day(r["next_session"]),
+             "latest_scores": ", ".join(f"{name} {_num(s['score'])}" for name, s in r["latest_scores"].items()),
+             "risk": "RISK" if r["risk"] else ""} for r in rows]
     render.write_table(view, ["client_id", "name", "status", "sessions_attended", "last_session", "next_session",
                               "latest_scores", "risk", "review_due"],
-                       title="Caseload", headers={"client_id": "id", "sessions_attended": "seen"})
+                       title="Caseload", headers={"client_id": "id", "sessions_attended": "seen",
+                                                  "last_session": "last", "next_session": "next",
+                                                  "latest_scores": "latest scores", "review_due": "review"})
+
+
+def _num(value):
+    return f"{value:g}" if isinstance(value, float) else str(value)
 
 
 @app.command("caseload")
