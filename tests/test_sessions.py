@@ -474,3 +474,29 @@ def test_every_session_command_has_help_with_an_example(cli):
                     "export"):
         result = cli("session", command, "--help")
         assert result.exit_code == 0 and "Example:" in result.stdout, command
+
+
+def test_note_from_standard_input_and_cancel_options(alex, cli, jcli, db_path):
+    sid = str(jcli("session", "add", "alex", "--at", "2026-11-20 10:00")["id"])
+    result = cli("session", "note", sid, "-", "--json", input="Line one\nLine two\n")
+    assert result.exit_code == 0 and result.json()["text"] == "Line one\nLine two"
+    record = jcli("session", "add", "alex", "--at", "2026-12-03 10:00", "--status", "cancelled", "--by", "therapist")
+    assert record["cancelled_by"] == "therapist"
+    assert_refused(cli, db_path, "session", "add", "alex", "--at", "2026-12-04 10:00", "--by", "client",
+                   match="--by")
+
+
+def test_move_keeps_rules(alex, cli, jcli, db_path):
+    attended = str(jcli("session", "add", "alex", "--at", "2026-11-20 10:00")["id"])
+    assert_refused(cli, db_path, "session", "move", attended, "--to", "2026-12-20 10:00", match="after today")
+    assert_refused(cli, db_path, "session", "move", attended, "--to", "2026-11-20 10:00", match="already at")
+    assert_refused(cli, db_path, "session", "move", attended, "--to", "2026-11-20 25:00", match="does not exist")
+    moved = jcli("session", "move", attended, "--to", "2026-11-18 09:00")
+    assert moved["status"] == "attended" and moved["local_date"] == "2026-11-18"
+    assert jcli("client", "show", "alex")["first_attended_on"] == "2026-11-18"
+
+
+def test_month_end_rules(alex, jcli):
+    series = jcli("session", "schedule", "alex", "--start", "2027-01-31 10:00", "--every", "FREQ=MONTHLY;BYMONTHDAY=-1",
+                  "--count", "3")
+    assert [s["local_date"] for s in series] == ["2027-01-31", "2027-02-28", "2027-03-31"]
