@@ -9,8 +9,7 @@ file of a million sessions.
 
 from __future__ import annotations
 
-from datetime import date, timedelta
-from statistics import median
+from datetime import date
 
 from therapy_cli.db import Database
 from therapy_cli.errors import InvalidValue
@@ -33,8 +32,6 @@ METRIC_PATHS = {
 
 # NHS Talking Therapies standards (waiting times: NHS England 2015; recovery: 50%).
 STANDARDS = {"within_6_weeks_rate": 0.75, "within_18_weeks_rate": 0.95, "recovery_rate": 0.50}
-CASENESS = {"PHQ-9": 10, "GAD-7": 8}
-RELIABLE_CHANGE = {"PHQ-9": 6, "GAD-7": 4}
 
 # A member of a couple, family or group that has started (active or finished) is in therapy
 # through that unit, not on the waiting list, even if never seen alone.
@@ -172,23 +169,10 @@ def custom_period_report(db: Database, start: date, end: date) -> dict:
 # -- outcomes -----------------------------------------------------------------
 
 def judge(phq: tuple | None, gad: tuple | None) -> dict:
-    """SPEC rules for one client's first and last PHQ-9 / GAD-7 scores."""
-    try:
-        from therapy_cli.measures import judge as shared_judge
-    except ImportError:
-        shared_judge = None
-    if shared_judge is not None:
-        return shared_judge(phq, gad)
-    pairs = {"PHQ-9": phq, "GAD-7": gad}
-    start_case = any(p is not None and p[0] >= CASENESS[n] for n, p in pairs.items())
-    end_case = any(p is not None and p[1] >= CASENESS[n] for n, p in pairs.items())
-    falls = [n for n, p in pairs.items() if p is not None and p[0] - p[1] >= RELIABLE_CHANGE[n]]
-    rises = [n for n, p in pairs.items() if p is not None and p[1] - p[0] >= RELIABLE_CHANGE[n]]
-    recovered = start_case and not end_case
-    improvement = bool(falls) and not rises
-    return {"recovered": recovered, "reliable_improvement": improvement,
-            "reliable_recovery": recovered and improvement,
-            "reliable_deterioration": bool(rises) and not falls, "at_caseness_start": start_case}
+    """SPEC rules for one client's first and last PHQ-9 / GAD-7 scores (measures.judge)."""
+    from therapy_cli.measures import judge as measures_judge
+
+    return measures_judge(phq, gad)
 
 
 def _first_last(db: Database, client_id: int, instrument: str, until: str | None) -> tuple | None:
@@ -198,6 +182,15 @@ def _first_last(db: Database, client_id: int, instrument: str, until: str | None
     if not rows:
         return None
     return (rows[0][0], rows[-1][0])
+
+
+def median(values: list):
+    """The middle value (the mean of the two middle ones); `statistics` costs import time on the report path."""
+    ordered = sorted(values)
+    middle = len(ordered) // 2
+    if len(ordered) % 2:
+        return ordered[middle]
+    return (ordered[middle - 1] + ordered[middle]) / 2
 
 
 def _rate(count: int, over: int):
@@ -332,54 +325,23 @@ def referrals_report(db: Database, start: date, end: date) -> dict:
 # -- caseload -----------------------------------------------------------------
 
 def latest_scores(db: Database, client_id: int) -> dict:
-    try:
-        from therapy_cli.measures import latest_scores as shared
-    except ImportError:
-        shared = None
-    if shared is not None:
-        return shared(db, client_id)
-    rows = db.query(
-        "SELECT instrument, score, severity, taken_on FROM measures m WHERE client_id = ? AND id = "
-        "(SELECT id FROM measures x WHERE x.client_id = m.client_id AND x.instrument = m.instrument "
-        " ORDER BY taken_on DESC, id DESC LIMIT 1) ORDER BY instrument", (client_id,))
-    return {r["instrument"]: {"score": _num(r["score"]), "severity": r["severity"], "taken_on": r["taken_on"]}
-            for r in rows}
+    from therapy_cli.measures import latest_scores as measures_latest
+
+    return measures_latest(db, client_id)
 
 
 def risk_flag(db: Database, client_id: int) -> dict | None:
-    """The latest PHQ-9 with item 9 (thoughts of self-harm) scored above 0, if that is the latest PHQ-9."""
-    try:
-        from therapy_cli.measures import risk_flag as shared
-    except ImportError:
-        shared = None
-    if shared is not None:
-        return shared(db, client_id)
-    row = db.one("SELECT taken_on, risk FROM measures WHERE client_id = ? AND instrument = 'PHQ-9' "
-                 "ORDER BY taken_on DESC, id DESC LIMIT 1", (client_id,))
-    if row and row["risk"]:
-        return {"instrument": "PHQ-9", "item": 9, "score": row["risk"], "taken_on": row["taken_on"]}
-    return None
+    """The PHQ-9 item 9 flag (measures.risk_flag)."""
+    from therapy_cli.measures import risk_flag as measures_risk
+
+    return measures_risk(db, client_id)
 
 
 def review_due(db: Database, client_id: int) -> date | None:
-    """Next plan review: the last review (else the first plan's start) + the current review interval."""
-    try:
-        from therapy_cli.plans import review_due as shared
-    except ImportError:
-        shared = None
-    if shared is not None:
-        return shared(db, client_id)
-    plan = db.one("SELECT review_every_weeks FROM plans WHERE client_id = ? ORDER BY version DESC LIMIT 1",
-                  (client_id,))
-    if plan is None or not plan["review_every_weeks"]:
-        return None
-    last = (db.scalar("SELECT max(reviewed_on) FROM plan_reviews WHERE client_id = ?", (client_id,))
-            or db.scalar("SELECT started_on FROM plans WHERE client_id = ? ORDER BY version LIMIT 1", (client_id,)))
-    return date.fromisoformat(last) + timedelta(weeks=plan["review_every_weeks"])
+    """Next plan review (plans.review_due): the last review, else the plan's start, + the interval."""
+    from therapy_cli.plans import review_due as plans_review_due
 
-
-def _num(value):
-    return int(value) if isinstance(value, float) and value.is_integer() else value
+    return plans_review_due(db, client_id)
 
 
 def caseload(db: Database) -> list[dict]:
