@@ -28,7 +28,7 @@ def _rows(path, sql):
 def test_demo_prints_the_week_and_builds_a_practice(demo_db):
     path, result = demo_db
     report = result.json()
-    assert report["period"] == {"start": "2026-11-23", "end": "2026-11-29", "week": "2026-W48"}
+    assert report["period"] == {"start": "2026-11-23", "end": "2026-11-29"}
     assert report["sessions"]["attended"] >= 8 and report["clients_seen"] > report["cases_seen"] - 1
     assert report["targets"] and {t["name"] for t in report["targets"]} >= {"clients_seen", "sessions_attended"}
     assert "Demo caseload written to" in result.stderr

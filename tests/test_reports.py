@@ -105,7 +105,7 @@ def build_week(db):
 
 
 EXPECTED_W47 = {
-    "period": {"start": "2026-11-16", "end": "2026-11-22", "week": "2026-W47"},
+    "period": {"start": "2026-11-16", "end": "2026-11-22"},
     "sessions": {"attended": 5, "dna": 1, "cancelled": 1, "late_cancelled": 1, "scheduled": 1},
     "clients_seen": 3,          # Ann, Dan (couple), Eve (individual; absent from the couple)
     "cases_seen": 4,            # Ann, the couple, the group, Eve
@@ -153,7 +153,10 @@ def test_month_and_period(db):
     month = reports.month_report(db, date(2026, 11, 1), date(2026, 11, 30))
     assert month["sessions"]["attended"] == 7          # the week's five, the Sunday before, the Monday after
     assert month["training_hours"] == 4.0
-    assert month["period"]["month"] == "2026-11"
+    assert month["period"] == {"start": "2026-11-01", "end": "2026-11-30"}         # exactly SPEC's keys
+    assert reports.period_label(date(2026, 11, 1), date(2026, 11, 30)) == "2026-11"
+    assert reports.period_label(date(2026, 11, 16), date(2026, 11, 22)) == "2026-W47"
+    assert reports.period_label(date(2026, 11, 16), date(2026, 11, 23)) == ""
     assert month["targets"] == [{"name": "sessions_attended", "target": 5, "actual": 7, "met": True}]
     # A custom period of exactly one calendar month takes the monthly targets; others none.
     assert reports.custom_period_report(db, date(2026, 11, 1), date(2026, 11, 30))["targets"] == month["targets"]
@@ -196,7 +199,7 @@ def test_cli_week_json_csv_and_table(cli, jcli, db_path):
                                                                    if k != "targets"}
     assert [t["met"] for t in report["targets"]] == [True, False]
     # Default: the week containing today (Friday 27 November → W48).
-    assert jcli("report", "week")["period"] == {"start": "2026-11-23", "end": "2026-11-29", "week": "2026-W48"}
+    assert jcli("report", "week")["period"] == {"start": "2026-11-23", "end": "2026-11-29"}
 
     result = cli("report", "week", "--week", "2026-W47", "--csv")
     header, row = result.stdout.strip().splitlines()

@@ -138,20 +138,24 @@ def targets(db: Database, period: str, report: dict) -> list[dict]:
 
 
 def week_report(db: Database, start: date, end: date) -> dict:
-    report = period_report(db, start, end, "week")
-    report["period"]["week"] = _week_label(start)
-    return report
+    """An ISO week against the weekly targets."""
+    return period_report(db, start, end, "week")
 
 
 def month_report(db: Database, start: date, end: date) -> dict:
-    report = period_report(db, start, end, "month")
-    report["period"]["month"] = start.strftime("%Y-%m")
-    return report
+    """A calendar month against the monthly targets."""
+    return period_report(db, start, end, "month")
 
 
-def _week_label(day: date) -> str:
-    year, week, _ = day.isocalendar()
-    return f"{year}-W{week:02d}"
+def period_label(start: date, end: date) -> str:
+    """`2026-W47` for an ISO week, `2026-11` for a calendar month, else ''."""
+    from therapy_cli.dates import month_of, week_label, week_of
+
+    if (start, end) == week_of(start):
+        return week_label(start)
+    if (start, end) == month_of(start):
+        return start.strftime("%Y-%m")
+    return ""
 
 
 def custom_period_report(db: Database, start: date, end: date) -> dict:

@@ -47,10 +47,18 @@ def bar(actual: float, target: float, width: int = 20, fancy: bool = False) -> s
     return f"{full * filled}{empty * (width - filled)} {percent:>3}%"
 
 
+def _label(report: dict) -> str:
+    from datetime import date
+
+    from therapy_cli.reports import period_label
+
+    p = report["period"]
+    return period_label(date.fromisoformat(p["start"]), date.fromisoformat(p["end"]))
+
+
 def _title(report: dict) -> str:
     p = report["period"]
-    name = p.get("week") or p.get("month") or "Period"
-    return f"{name}: {p['start']} to {p['end']}"
+    return f"{_label(report) or 'Period'}: {p['start']} to {p['end']}"
 
 
 def show_period(report: dict) -> None:
@@ -76,7 +84,7 @@ def show_period(report: dict) -> None:
 def period_csv_row(report: dict) -> dict:
     """One flat row per period (a line per week in a spreadsheet)."""
     row = {"period_start": report["period"]["start"], "period_end": report["period"]["end"],
-           "period": report["period"].get("week") or report["period"].get("month") or ""}
+           "period": _label(report)}
     for key, value in report.items():
         if key in ("period", "targets"):
             continue
