@@ -239,3 +239,14 @@ def test_bad_periods_refused(cli, db_path, args, match):
 
 def test_period_requires_both_ends(cli):
     assert cli("report", "period", "--from", "2026-11-01").exit_code == 2
+
+
+def test_period_queries_use_the_covering_index(db):
+    """The week report must stay an index range scan on a million sessions (issue 7/7)."""
+    from therapy_cli import reports
+
+    params = {"start": "2026-11-16", "end": "2026-11-22"}
+    for sql in (reports._SESSION_COUNTS, reports._PEOPLE_SEEN):
+        plan = " ".join(row[3] for row in db.execute("EXPLAIN QUERY PLAN " + sql, params).fetchall())
+        assert "USING COVERING INDEX sessions_period" in plan, plan
+        assert "SCAN s " not in plan + " " and "SCAN sessions" not in plan, plan
