@@ -183,3 +183,55 @@ def test_a_writer_held_past_the_busy_timeout_gets_one_clear_error(cli, db_path, 
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("Error:") and "busy" in lines[0], result.stderr
     assert "database is locked" not in result.stderr
+
+
+@pytest.mark.slow
+def test_a_reader_during_a_bulk_import_and_a_demo_sees_before_or_after(tmp_path):
+    """Long writes (a 3,000-row import, the demo rebuilding the file) never show a reader half of it."""
+    db = tmp_path / "bulk.db"
+    script = _therapy_script()
+    env = {**os.environ, "THERAPY_TODAY": "2026-11-27"}
+    subprocess.run([*script, "--db", str(db), "client", "add", "Bulk Person"], check=True, capture_output=True,
+                   env=env)
+    rows = ["client,starts_at,duration_min,status,note"]
+    rows += [f"Bulk Person,{2010 + i // 300}-{1 + (i % 300) // 25:02d}-{1 + i % 25:02d} 10:00,50,attended,"
+             f"note {i}" for i in range(3000)]
+    csv = tmp_path / "bulk.csv"
+    csv.write_text("\n".join(rows) + "\n")
+    importer = subprocess.Popen([*script, "--db", str(db), "import", "sessions", str(csv)],
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    seen = set()
+    while importer.poll() is None:
+        result = subprocess.run([*script, "--db", str(db), "db", "audit", "--json"], capture_output=True,
+                                text=True, env=env)
+        if result.returncode == 0:
+            conn = sqlite3.connect(db)
+            seen.add(conn.execute("SELECT count(*) FROM sessions").fetchone()[0])
+            conn.close()
+        else:
+            lines = result.stderr.strip().splitlines()
+            assert result.returncode == 1 and len(lines) == 1 and lines[0].startswith("Error:"), result.stderr
+    out, err = importer.communicate()
+    assert importer.returncode == 0, err
+    result = subprocess.run([*script, "--db", str(db), "session", "list", "--client", "Bulk Person", "--json"],
+                            capture_output=True, text=True, env=env)
+    assert len(json.loads(result.stdout)) == 3000
+    assert seen <= {0, 3000}
+
+    # the demo rebuilding the same file, while reports are read from it
+    demo = subprocess.Popen([*script, "--db", str(db), "demo", "--yes", "--json"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    answers = 0
+    while demo.poll() is None:
+        result = subprocess.run([*script, "--db", str(db), "report", "week", "--json"], capture_output=True,
+                                text=True, env=env)
+        if result.returncode == 0:
+            json.loads(result.stdout)
+            answers += 1
+        else:
+            lines = result.stderr.strip().splitlines()
+            assert result.returncode == 1 and len(lines) == 1 and lines[0].startswith("Error:"), result.stderr
+    out, err = demo.communicate()
+    assert demo.returncode == 0, err
+    check = subprocess.run([*script, "--db", str(db), "db", "check"], capture_output=True, text=True, env=env)
+    assert check.returncode == 0, check.stderr
