@@ -401,7 +401,7 @@ def test_training_group_has_no_client(london, cli, jcli, db_path):
                   "--audience", "GP trainees", "--participants", "12")
     assert record["kind"] == "training" and record["client_id"] is None
     assert record["title"] == "Working with trauma" and record["participants"] == 12
-    assert record["status"] == "attended" and record["duration_min"] == 90
+    assert record["status"] == "attended" and record["duration_min"] == 90 and record["type"] is None
     assert_refused(cli, db_path, "session", "dna", str(record["id"]), match="training group")
     assert_refused(cli, db_path, "session", "training", "T", "--at", "2026-12-12 13:00", "--duration", "90",
                    "--audience", "GPs", "--participants", "0", match="participants")

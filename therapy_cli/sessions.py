@@ -184,7 +184,7 @@ def _records(db: Database, rows: list[dict]) -> list[dict]:
             "status": row["status"],
             "cancelled_by": row["cancelled_by"],
             "mode": row["mode"],
-            "type": row["type"],
+            "type": row["type"] if row["kind"] == "client" else None,  # the column's default means nothing here
             "absent": absent.get(row["id"], []),
             "title": row["title"],
             "audience": row["audience"],
