@@ -500,3 +500,46 @@ def test_month_end_rules(alex, jcli):
     series = jcli("session", "schedule", "alex", "--start", "2027-01-31 10:00", "--every", "FREQ=MONTHLY;BYMONTHDAY=-1",
                   "--count", "3")
     assert [s["local_date"] for s in series] == ["2027-01-31", "2027-02-28", "2027-03-31"]
+
+
+def test_series_wall_clock_is_invariant_property():
+    """Any weekly or monthly series in London keeps its wall-clock time, whatever the clocks do."""
+    from datetime import date as day_type, time, timedelta
+    from zoneinfo import ZoneInfo
+
+    from hypothesis import given, settings, strategies as st
+
+    from therapy_cli import dates, sessions
+
+    tz = ZoneInfo("Europe/London")
+
+    @settings(max_examples=60, deadline=None)
+    @given(st.dates(min_value=day_type(2025, 1, 1), max_value=day_type(2032, 12, 31)),
+           st.integers(min_value=7, max_value=21), st.sampled_from([0, 15, 30, 45]),
+           st.sampled_from(["week", "fortnight", "month"]), st.integers(min_value=1, max_value=60))
+    def check(first, hour, minute, every, count):
+        start = dates.localize(datetime.combine(first, time(hour, minute)), tz)
+        meetings = sessions.series_starts(start, every, count=count)
+        assert len(meetings) == count
+        assert all((m.hour, m.minute) == (hour, minute) and m.tzinfo is tz for m in meetings)
+        gaps = {(b.date() - a.date()) for a, b in zip(meetings, meetings[1:])}
+        if every != "month":
+            assert gaps <= {timedelta(weeks=1 if every == "week" else 2)}
+
+    check()
+
+
+def test_domain_accepts_client_id_name_or_row(db):
+    from therapy_cli import clients, dates, sessions
+
+    client = clients.add_client(db, "Dana Smith")
+    at = lambda text: dates.parse_datetime(text, db.tz, db.today)
+    a = sessions.add_session(db, client["id"], at("2026-12-01 09:00"))
+    b = sessions.add_session(db, "dana", at("2026-12-01 10:00"))
+    c = sessions.add_session(db, db.get("clients", client["id"]), at("2026-12-01 11:00"))
+    assert {a["client_id"], b["client_id"], c["client_id"]} == {client["id"]}
+    assert [r["id"] for r in sessions.list_sessions(db, client["id"])] == [a["id"], b["id"], c["id"]]
+    assert sessions.validate_session_fields("50", "Attended", "video", "review") == {
+        "duration_min": 50, "status": "attended", "mode": "video", "type": "review"}
+    with pytest.raises(Exception, match="5 to 600"):
+        sessions.validate_session_fields(duration_min=0)

@@ -212,8 +212,17 @@ def get_session(db: Database, session_id: int) -> dict:
 
 # -- the client's status ----------------------------------------------------------
 
+def _client(db: Database, client) -> dict:
+    """A client from an id (int), an id or name fragment (str), or a client row (dict)."""
+    if isinstance(client, dict):
+        return client
+    if isinstance(client, int):
+        return db.get("clients", client, "client")
+    return find_client(db, client)
+
+
 def _bookable_client(db: Database, client_text_or_row, status: str) -> dict:
-    client = find_client(db, client_text_or_row) if isinstance(client_text_or_row, str) else client_text_or_row
+    client = _client(db, client_text_or_row)
     if client.get("erased_on"):
         raise Conflict(f"client #{client['id']} has been erased; no sessions can be added")
     if client["status"] == "discharged" and status == "scheduled":
@@ -568,7 +577,7 @@ def list_sessions(db: Database, client=None, start: date | None = None, end: dat
     sql = _RECORD_SQL + " WHERE 1 = 1"
     params: list = []
     if client is not None:
-        row = find_client(db, client) if isinstance(client, str) else client
+        row = _client(db, client)
         sql += " AND s.client_id = ?"
         params.append(row["id"])
     if start is not None and end is not None and end < start:
