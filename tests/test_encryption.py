@@ -225,3 +225,22 @@ def test_a_killed_encrypt_leaves_the_old_file_or_the_new_one(tmp_path):
         finally:
             conn.close()
     assert outcomes["plain"] + outcomes["encrypted"] == 10
+
+
+def test_an_encrypted_backup_restores_encrypted(keyed, jcli, db_path, tmp_path):
+    _encrypted(keyed, jcli)
+    backup = tmp_path / "backup.db"
+    assert keyed("db", "backup", backup).exit_code == 0
+    keyed("client", "add", "Added After The Backup")
+    result = keyed("db", "restore", backup, "--yes", "--json")
+    assert result.exit_code == 0, result.stderr
+    with open(db_path, "rb") as fh:
+        assert fh.read(16) != b"SQLite format 3\x00"
+    names = [c["name"] for c in keyed("client", "list", "--json").json()]
+    assert names == [CANARY]
+    assert CANARY.encode() not in _bytes(db_path)
+    # with the wrong key the backup is refused, one line, and nothing is replaced
+    before = _bytes(db_path)
+    result = _run(db_path, "db", "restore", backup, "--yes", key_command="echo wrong")
+    assert result.returncode == 1 and len(result.stderr.strip().splitlines()) == 1
+    assert _bytes(db_path) == before

@@ -65,12 +65,8 @@ def verify_caseload(path: Path) -> dict:
     """Check a file is an intact caseload database before it replaces anything."""
     if not path.is_file():
         raise InvalidValue(f"no file at {path}")
-    check_sqlite_file(path)
-    with open(path, "rb") as fh:
-        if fh.read(16) != SQLITE_HEADER:
-            raise DatabaseError(f"{path} is not a SQLite database")
     try:
-        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        conn, _ = _open_source(path)
         try:
             result = check(conn)
             names = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
@@ -100,10 +96,15 @@ def restore(source: Path, target: Path) -> dict:
     tmp = target.with_name(f".{target.name}.restoring")
     _remove(tmp)
     try:
-        src = sqlite3.connect(f"file:{source}?mode=ro", uri=True)
+        src, key = _open_source(source)
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         os.close(fd)
-        copy = sqlite3.connect(tmp)
+        if key:
+            from therapy_cli.crypto import open_with_key  # an encrypted backup is restored encrypted
+
+            copy = open_with_key(tmp, key)
+        else:
+            copy = sqlite3.connect(tmp)
         with copy:
             src.backup(copy)
         src.close()
@@ -141,6 +142,22 @@ def audit_rows(db: Database, client_id: int | None = None, since: date | None = 
         sql = f"SELECT * FROM ({sql} DESC LIMIT ?) ORDER BY id"
         params.append(limit)
     return db.query(sql, params)
+
+
+def _open_source(path: Path):
+    """A connection to a backup (read-only when plain), and its key when it is encrypted."""
+    from therapy_cli.db import _maybe_encrypted
+
+    if _maybe_encrypted(path):
+        from therapy_cli import crypto
+
+        key = crypto.get_key(path)
+        return crypto.open_with_key(path, key), key
+    check_sqlite_file(path)
+    with open(path, "rb") as fh:
+        if fh.read(16) != SQLITE_HEADER:
+            raise DatabaseError(f"{path} is not a SQLite database")
+    return sqlite3.connect(f"file:{path}?mode=ro", uri=True), None
 
 
 def _remove(path: Path) -> None:
