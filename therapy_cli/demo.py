@@ -1,6 +1,6 @@
 """A realistic sample caseload, built through the same domain functions the commands use.
 
-About thirty-five client records: individuals (finished, in therapy, waiting),
+About forty client records: individuals (finished, in therapy, waiting),
 two couples, a family and a therapy group; a year of weekly sessions up to today
 and booked a month ahead, with DNAs, cancellations and holiday breaks; plans,
 goals and reviews; PHQ-9, GAD-7 and CORE-10 trajectories (most improving, some
