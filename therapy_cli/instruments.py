@@ -46,6 +46,7 @@ class Instrument:
     reliable_change: float | None = None
     higher_is_better: bool = False
     decimals: int = 0
+    concern_below: float | None = None  # SRS: not caseness, but a total below it calls for a conversation
     source: str = ""
     notes: tuple[str, ...] = field(default_factory=tuple)
 
@@ -101,7 +102,7 @@ INSTRUMENTS: tuple[Instrument, ...] = (
         name="SRS", title="Session Rating Scale (alliance)",
         item_count=4, item_min=0, item_max=10, total_min=0, total_max=40,
         bands=((0, 35.9, "alliance concern"), (36, 40, "good alliance")),
-        higher_is_better=True, decimals=1,
+        higher_is_better=True, decimals=1, concern_below=36,
         source="Duncan, Miller, Sparks et al. 2003 (a total below 36 calls for a conversation about the alliance)",
         notes=("rates the session, not the client's distress: no caseness",),
     ),

@@ -264,7 +264,7 @@ def chart_data(db: Database, client_id: int, instrument: str | None = None) -> d
         out["series"][name] = {
             "total_min": inst.total_min, "total_max": inst.total_max,
             "cutoff": inst.caseness_cutoff, "caseness_below": inst.caseness_below,
-            "higher_is_better": inst.higher_is_better, "points": points,
+            "higher_is_better": inst.higher_is_better, "concern_below": inst.concern_below, "points": points,
         }
     return out
 
@@ -280,6 +280,9 @@ def chart_text(data: dict, width: int = 60, unicode: bool = True, who: str | Non
         if cutoff is not None:
             label = (f"caseness cut-off {cutoff:g} (below it is caseness)" if s["caseness_below"]
                      else f"caseness cut-off {cutoff:g} (at or above it is caseness)")
+        elif s.get("concern_below") is not None:
+            cutoff = s["concern_below"]
+            label = f"{cutoff:g}: a total below it calls for a conversation about the alliance"
         direction = "higher is better" if s["higher_is_better"] else "lower is better"
         title = f"{name}{' for ' + who if who else ''} ({direction})"
         points = [(date.fromisoformat(p["taken_on"]), p["score"]) for p in s["points"]]
