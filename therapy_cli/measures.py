@@ -77,8 +77,10 @@ def add_measure(db: Database, client, instrument: str | Instrument, items=None, 
     if row["erased_on"]:
         raise Conflict(f"client #{client_id} has been erased; no measures can be added")
     inst = instrument if isinstance(instrument, Instrument) else get_instrument(instrument)
-    if (items is None) == (score is None):
-        raise InvalidValue("give either --items (each item's score) or --score (the total), not both")
+    if items is None and score is None:
+        raise InvalidValue("give either --items (each item's score, in order) or --score (the total)")
+    if items is not None and score is not None:
+        raise InvalidValue("give either --items or --score, not both")
     if isinstance(items, str):
         items = parse_items(items)
     session = _check_session(db, client_id, session_id) if session_id is not None else None
