@@ -27,15 +27,12 @@ class TherapyGroup(TyperGroup):
         except sqlite3.OperationalError as exc:
             if os.environ.get("THERAPY_DEBUG"):
                 raise
-            text = str(exc)
-            if "locked" in text or "busy" in text:
-                print("Error: the database is busy (another therapy command holds it); try again", file=sys.stderr)
-            else:
-                print(f"Error: the database could not complete the request ({text}); nothing was changed",
-                      file=sys.stderr)
-            raise typer.Exit(1) from None
+            _operational(exc)
         except (typer.Exit, typer.Abort, KeyboardInterrupt):
             raise
+        except BrokenPipeError:
+            _quiet_broken_pipe()
+            raise typer.Exit(1) from None
         except OverflowError:
             # an id or count beyond SQLite's 64-bit integers, or a date past year 9999
             print("Error: a number or date given is out of range; nothing was changed", file=sys.stderr)
@@ -43,6 +40,8 @@ class TherapyGroup(TyperGroup):
         except Exception as exc:
             if os.environ.get("THERAPY_DEBUG") or exc.__class__.__module__.startswith(("click", "typer")):
                 raise
+            if exc.__class__.__name__ == "OperationalError" and exc.__class__.__module__.startswith("sqlcipher3"):
+                _operational(exc)  # an encrypted file's driver has its own exception classes
             # Never show locals or arguments: they may hold client data.
             print(f"Error: internal error ({exc.__class__.__name__}); nothing was changed. "
                   f"Please report it at {ISSUES_URL} (THERAPY_DEBUG=1 shows the details).", file=sys.stderr)
@@ -115,6 +114,16 @@ def lazy_root():
         lazy[info.name] = info
     root.lazy = lazy
     return root
+
+
+def _operational(exc: Exception) -> None:
+    text = str(exc)
+    if "locked" in text or "busy" in text:
+        print("Error: the database is busy (another therapy command holds it); try again", file=sys.stderr)
+    else:
+        print(f"Error: the database could not complete the request ({_one_line(text)}); nothing was changed",
+              file=sys.stderr)
+    raise typer.Exit(1) from None
 
 
 def _one_line(text: str) -> str:
@@ -230,5 +239,18 @@ _register()
 _tidy_help(app)
 
 
+def _quiet_broken_pipe() -> None:
+    """The reader went away (`therapy report ... | head`): stop quietly, as Unix tools do."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
+
+
 def main() -> None:
-    lazy_root()(prog_name="therapy")
+    try:
+        lazy_root()(prog_name="therapy")
+    except BrokenPipeError:
+        _quiet_broken_pipe()
+        sys.exit(1)
