@@ -244,3 +244,19 @@ def test_an_encrypted_backup_restores_encrypted(keyed, jcli, db_path, tmp_path):
     result = _run(db_path, "db", "restore", backup, "--yes", key_command="echo wrong")
     assert result.returncode == 1 and len(result.stderr.strip().splitlines()) == 1
     assert _bytes(db_path) == before
+
+
+def test_an_encrypted_file_held_by_another_writer_gives_one_busy_line(keyed, jcli, db_path, monkeypatch):
+    from therapy_cli import db as dbmod
+
+    _encrypted(keyed, jcli)
+    monkeypatch.setattr(dbmod, "BUSY_TIMEOUT_MS", 200)
+    blocker = crypto.open_with_key(db_path, KEY)
+    blocker.execute("BEGIN IMMEDIATE")
+    try:
+        result = keyed("client", "add", "Waiting Person")
+    finally:
+        blocker.execute("ROLLBACK")
+        blocker.close()
+    lines = result.stderr.strip().splitlines()
+    assert result.exit_code == 1 and len(lines) == 1 and "busy" in lines[0], result.stderr
