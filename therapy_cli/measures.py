@@ -51,7 +51,7 @@ def measure_record(row: dict) -> dict:
     }
 
 
-def _check_session(db: Database, client_id: int, session_id: int) -> dict:
+def check_session(db: Database, client_id: int, session_id: int) -> dict:
     """The session must exist and be the client's, or a session of a unit the client belonged to then."""
     session = db.one("SELECT id, kind, client_id, local_date FROM sessions WHERE id = ?", (session_id,))
     if session is None:
@@ -69,6 +69,9 @@ def _check_session(db: Database, client_id: int, session_id: int) -> dict:
                        "(nor of a couple, family or group the client belonged to that day)")
 
 
+_check_session = check_session  # the name the importer uses
+
+
 def add_measure(db: Database, client, instrument: str | Instrument, items=None, score=None,
                 on: date | None = None, session_id: int | None = None) -> dict:
     """Record one questionnaire: items (checked, reversed items turned round) or a total (checked)."""
@@ -83,7 +86,7 @@ def add_measure(db: Database, client, instrument: str | Instrument, items=None, 
         raise InvalidValue("give either --items or --score, not both")
     if isinstance(items, str):
         items = parse_items(items)
-    session = _check_session(db, client_id, session_id) if session_id is not None else None
+    session = check_session(db, client_id, session_id) if session_id is not None else None
     if on is None:
         on = date.fromisoformat(session["local_date"]) if session else db.today
     if on > db.today:
