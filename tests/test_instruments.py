@@ -149,3 +149,9 @@ def test_reversing_twice_is_identity(inst):
         assert inst.item_min <= reverse(inst, value) <= inst.item_max
 
     check()
+
+
+@pytest.mark.parametrize("bad", ["²", "٣", "1e1", "0x1", "", " "])
+def test_only_ascii_numbers_are_scores(bad):
+    with pytest.raises(InvalidValue, match="not a number"):
+        check_total(get_instrument("PHQ-9"), bad)

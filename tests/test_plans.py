@@ -172,3 +172,12 @@ def test_plan_show_table_is_readable(cli, jcli):
     jcli("plan", "goal", "add", "alex", "Back to work")
     out = cli("plan", "show", "alex", "--history").stdout
     assert "modality" in out and "Goals" in out and "Back to work" in out and "Versions" in out
+
+
+def test_goal_score_non_ascii_digits_refused(db):
+    client = _client(db)
+    plans.set_plan(db, client, "cbt")
+    goal = plans.add_goal(db, client, "Sleep through")
+    for bad in ("²", "٣", "1e1"):
+        with pytest.raises(InvalidValue, match="whole number"):
+            plans.rate_goal(db, client, goal["id"], bad)

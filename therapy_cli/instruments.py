@@ -125,7 +125,7 @@ def get_instrument(name: str) -> Instrument:
 def _number(inst: Instrument, value, what: str) -> float | int:
     """A value as entered (text or number), checked for form: whole, or one decimal for ORS/SRS."""
     text = str(value).strip()
-    if not re.fullmatch(r"-?\d+(\.\d+)?", text):
+    if not re.fullmatch(r"-?[0-9]+(\.[0-9]+)?", text):  # ASCII digits only
         raise InvalidValue(f"{inst.name} {what} {text!r} is not a number")
     if "." in text:
         whole, frac = text.split(".")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from datetime import date, timedelta
 
 from therapy_cli.clients import check_not_future, clean_text
@@ -238,7 +239,7 @@ def rate_goal(db: Database, client, goal_id: int, score, on: date | None = None)
     if goal["closed_on"]:
         raise Conflict(f"goal #{goal_id} was closed on {goal['closed_on']}; closed goals are not rated")
     text = str(score).strip()
-    if not text.lstrip("-").isdigit():
+    if not re.fullmatch(r"-?[0-9]+", text):  # ASCII only: '²'.isdigit() is True but int('²') fails
         raise InvalidValue(f"goal score {score!r} is not a whole number; use {GOAL_SCORE[0]}–{GOAL_SCORE[1]}")
     value = int(text)
     if not GOAL_SCORE[0] <= value <= GOAL_SCORE[1]:
