@@ -543,3 +543,11 @@ def test_domain_accepts_client_id_name_or_row(db):
         "duration_min": 50, "status": "attended", "mode": "video", "type": "review"}
     with pytest.raises(Exception, match="5 to 600"):
         sessions.validate_session_fields(duration_min=0)
+
+
+def test_unicode_digits_are_not_ids_or_intervals(couple, alex, cli, db_path):
+    # '²'.isdigit() is True but int('²') fails: these must be clean errors, not internal ones.
+    assert_refused(cli, db_path, "session", "add", "lees", "--at", "2026-11-21 10:00", "--absent", "²",
+                   match="no client")
+    assert_refused(cli, db_path, "session", "schedule", "alex", "--start", "2027-01-04 09:00", "--every",
+                   "FREQ=WEEKLY;INTERVAL=²", "--count", "3", match="INTERVAL")

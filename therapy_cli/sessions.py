@@ -281,7 +281,7 @@ def resolve_absent(db: Database, client: dict, texts: list[str] | None, day: dat
     ids: list[int] = []
     for text in texts:
         value = (text or "").strip()
-        if value.isdigit():
+        if value.isascii() and value.isdigit():
             matches = [m for m in members if m["id"] == int(value)]
         else:
             matches = [m for m in members if value and value.lower() in m["name"].lower()]
@@ -391,11 +391,11 @@ def _base_rule(every: str, naive_start: datetime):
         if parts.get("FREQ") not in RRULE_FREQS:
             raise InvalidValue(f"--every: FREQ must be one of {', '.join(RRULE_FREQS)}, not {parts.get('FREQ')!r}")
         interval = parts.get("INTERVAL", "1")
-        if not interval.isdigit() or not 1 <= int(interval) <= 520:
+        if not (interval.isascii() and interval.isdigit()) or not 1 <= int(interval) <= 520:
             raise InvalidValue(f"--every: INTERVAL must be 1 to 520, not {interval!r}")
     try:
         rule = rrulestr(rule_text, dtstart=naive_start)
-    except (ValueError, TypeError, KeyError, IndexError) as exc:
+    except (ValueError, TypeError, KeyError, IndexError, OverflowError) as exc:
         raise InvalidValue(f"--every {text!r} is not a valid RRULE ({exc}); use week, fortnight, month or "
                            "an RFC 5545 rule such as FREQ=WEEKLY;BYDAY=MO,TH") from None
     if rule.__class__.__name__ != "rrule":
