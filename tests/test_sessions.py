@@ -551,3 +551,14 @@ def test_unicode_digits_are_not_ids_or_intervals(couple, alex, cli, db_path):
                    match="no client")
     assert_refused(cli, db_path, "session", "schedule", "alex", "--start", "2027-01-04 09:00", "--every",
                    "FREQ=WEEKLY;INTERVAL=²", "--count", "3", match="INTERVAL")
+
+
+def test_cancel_the_rest_of_a_series(alex, cli, jcli, db_path):
+    series = jcli("session", "schedule", "alex", "--start", "2026-11-24 14:00", "--every", "week", "--count", "6")
+    jcli("session", "cancel", str(series[3]["id"]))  # already cancelled: stays as it is
+    done = jcli("session", "cancel", str(series[1]["id"]), "--series", "--late")
+    assert [r["id"] for r in done] == [series[1]["id"], series[2]["id"], series[4]["id"], series[5]["id"]]
+    assert [r["status"] for r in done] == ["late-cancelled", "cancelled", "cancelled", "cancelled"]
+    assert jcli("session", "show", str(series[0]["id"]))["status"] == "scheduled"
+    single = jcli("session", "add", "alex", "--at", "2026-12-30 10:00")
+    assert_refused(cli, db_path, "session", "cancel", str(single["id"]), "--series", match="not part of a series")

@@ -542,6 +542,21 @@ def cancel(db: Database, session_id: int, by: str = "client", late: bool = False
     return _set_status(db, session_id, "late-cancelled" if late else "cancelled", cancelled_by=by)
 
 
+def cancel_rest_of_series(db: Database, session_id: int, by: str = "client", late: bool = False) -> list[dict]:
+    """Cancel a meeting and every later scheduled meeting of its series (e.g. therapy ending early).
+
+    Only the first may be a late cancellation; the later ones are plain cancellations.
+    """
+    row = get_session(db, session_id)
+    if row["series_id"] is None:
+        raise InvalidValue(f"session #{session_id} is not part of a series; leave out --series")
+    first = cancel(db, session_id, by, late)
+    later = [r[0] for r in db.execute(
+        "SELECT id FROM sessions WHERE series_id = ? AND status = 'scheduled' AND starts_utc > ? "
+        "ORDER BY starts_utc", (row["series_id"], row["starts_utc"]))]
+    return [first] + [cancel(db, sid, by) for sid in later]
+
+
 def move(db: Database, session_id: int, new_start: datetime, allow_overlap: bool = False,
          warnings: list | None = None) -> dict:
     """Move a session to another time, keeping its length, status and notes."""

@@ -275,18 +275,27 @@ def cancel(
     session_id: IdArg,
     by: Annotated[By, typer.Option("--by", help="Who cancelled: client or therapist.")] = By.client,
     late: Annotated[bool, typer.Option("--late", help="A late cancellation (status late-cancelled).")] = False,
+    series: Annotated[bool, typer.Option(
+        "--series", help="Also cancel every later scheduled meeting of its series (JSON: a list).")] = False,
     fmt: FormatOpt = Format.table, as_json: JsonOpt = False, as_csv: CsvOpt = False,
 ) -> None:
     """Cancel a session (by the client unless --by therapist); --late for a late cancellation.
 
     Example: therapy session cancel 12 --late
     Example: therapy session cancel 13 --by therapist
+    Example: therapy session cancel 20 --series
     """
     from therapy_cli import sessions
 
     with database(write=True) as db:
-        record = sessions.cancel(db, session_id, by.value, late)
-    _show_one(record, output_format(fmt, as_json, as_csv))
+        if series:
+            records = sessions.cancel_rest_of_series(db, session_id, by.value, late)
+        else:
+            record = sessions.cancel(db, session_id, by.value, late)
+    if series:
+        _show_list(records, output_format(fmt, as_json, as_csv), title=f"{len(records)} sessions cancelled")
+    else:
+        _show_one(record, output_format(fmt, as_json, as_csv))
 
 
 @app.command("move")
