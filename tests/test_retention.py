@@ -141,6 +141,15 @@ def test_erase_removes_everything_but_a_stub_and_the_canary_leaves_the_file(cli,
     for table in ("sessions", "measures", "plans", "plan_reviews", "goals", "referrals_out"):
         assert conn.execute(f"SELECT count(*) FROM {table} WHERE client_id = ?", (cid,)).fetchone()[0] == 0
     assert conn.execute("SELECT count(*) FROM sessions WHERE client_id = ?", (keep,)).fetchone()[0] == 1
+    # no table but the audit and the stub itself still points at the client (a future table must be erased too)
+    for table in [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]:
+        if table in ("audit", "clients"):
+            continue
+        columns = [r[1] for r in conn.execute(f"PRAGMA table_info({table})")]
+        links = [r[3] for r in conn.execute(f"PRAGMA foreign_key_list({table})") if r[2] == "clients"]
+        for column in set(links) | {c for c in columns if c == "client_id"}:
+            assert conn.execute(f"SELECT count(*) FROM {table} WHERE {column} = ?", (cid,)).fetchone()[0] == 0, \
+                (table, column)
     # the append-only trigger is back, and the erasure is audited without the name
     names = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'")}
     assert {"notes_no_delete", "notes_no_update", "audit_no_delete"} <= names
