@@ -29,7 +29,7 @@ TRIGGERS = {"notes_no_update", "notes_no_delete", "audit_no_update", "audit_no_d
 
 
 def _script() -> list[str]:
-    found = shutil.which("therapy") or os.path.join(os.path.dirname(sys.executable), "therapy")
+    found = shutil.which("therapy", path=os.path.dirname(sys.executable)) or shutil.which("therapy") or ""
     return [found] if os.path.exists(found) else [sys.executable, "-m", "therapy_cli"]
 
 

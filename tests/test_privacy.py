@@ -18,7 +18,7 @@ import pytest
 
 
 def _script() -> list[str]:
-    found = shutil.which("therapy") or os.path.join(os.path.dirname(sys.executable), "therapy")
+    found = shutil.which("therapy", path=os.path.dirname(sys.executable)) or shutil.which("therapy") or ""
     return [found] if os.path.exists(found) else [sys.executable, "-m", "therapy_cli"]
 
 
