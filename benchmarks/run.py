@@ -10,8 +10,8 @@ median of its floor, their ratio, and the target from issue 7/7. Floors:
 - reports: the very SQL the command ran (captured with sqlite3's trace
   callback) run by the `sqlite3` command-line shell on the same file;
 - `client show`: `therapy remind` on an empty file;
-- import: a plain `executemany` of the same rows (as stored) in one
-  transaction, reading them from CSV, in a fresh Python process;
+- import: a plain `executemany` of the same rows, as stored (read from the
+  service file), in one transaction, in a fresh Python process;
 - memory: the peak resident set of `report month` (ru_maxrss of the child).
 
 Exit status 0 when every row meets its target, 1 otherwise (2: could not run).
@@ -61,20 +61,21 @@ finally:
     out.close()
 """
 
-# The import floor: the stored rows, read from CSV, written by one executemany in one transaction.
+# The import floor: the same rows, as stored (typed: integers, text, NULLs), read from the service
+# file and written by one executemany in one transaction, with the pragmas therapy uses.
 FLOOR_IMPORT = r"""
-import csv, sqlite3, sys
+import sqlite3, sys
+source = sqlite3.connect(f"file:{sys.argv[2]}?mode=ro", uri=True)
 conn = sqlite3.connect(sys.argv[1], isolation_level=None)
 conn.execute("PRAGMA journal_mode = WAL")
 conn.execute("PRAGMA synchronous = NORMAL")
 conn.execute("PRAGMA foreign_keys = ON")
-with open(sys.argv[2], newline="") as fh:
-    reader = csv.reader(fh)
-    header = next(reader)
-    sql = f"INSERT INTO sessions ({', '.join(header)}) VALUES ({', '.join('?' * len(header))})"
-    conn.execute("BEGIN IMMEDIATE")
-    conn.executemany(sql, ([v if v != "" else None for v in row] for row in reader))
-    conn.execute("COMMIT")
+cursor = source.execute("SELECT * FROM sessions ORDER BY id")
+columns = [c[0] for c in cursor.description]
+sql = f"INSERT INTO sessions ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})"
+conn.execute("BEGIN IMMEDIATE")
+conn.executemany(sql, cursor)
+conn.execute("COMMIT")
 conn.close()
 """
 
@@ -149,15 +150,17 @@ def capture_sql(db: Path, args: list[str], env: dict, target: Path) -> Path:
     return target
 
 
-def attempt(rows: list[Row], operation: str, floor_name: str, target: str, func, **limits) -> None:
+def attempt(rows: list[Row], operation: str, floor_name: str, target: str, func, unit: str = "ms",
+            **limits) -> None:
     """Measure one row; an operation that cannot run yet is reported as such, not hidden."""
     try:
         therapy_ms, floor_ms, note = func()
     except (RuntimeError, subprocess.CalledProcessError, OSError) as exc:
-        rows.append(Row(operation, None, floor_name, None, target, note=f"could not run: {exc}", **limits))
+        rows.append(Row(operation, None, floor_name, None, target, note=f"could not run: {exc}", unit=unit,
+                        **limits))
         print(f"  {operation}: could not run ({exc})", file=sys.stderr)
         return
-    row = Row(operation, therapy_ms, floor_name, floor_ms, target, note=note, **limits)
+    row = Row(operation, therapy_ms, floor_name, floor_ms, target, note=note, unit=unit, **limits)
     rows.append(row)
     ratio = f"{row.ratio:.2f}x" if row.ratio is not None else "-"
     print(f"  {operation}: {therapy_ms:.1f} {row.unit} vs {floor_ms or 0:.1f} -> {ratio} "
@@ -217,13 +220,10 @@ def run(size: str, runs: int, import_runs: int, output: Path | None) -> list[Row
 
         def import_sessions():
             target = work / "import.db"
-            prepared = work / "sessions-stored.csv"
-            subprocess.run([*therapy, "--db", str(service), "export", "sessions", "--output", str(prepared)],
-                           env=env, check=True, stderr=subprocess.DEVNULL)
             copy = lambda: generate.copy_database(base, target)  # noqa: E731
             ms = median_ms([*therapy, "--db", str(target), "import", "sessions", str(data / "sessions.csv")],
                            env, import_runs, prepare=copy, warm_up=False)
-            floor = median_ms([sys.executable, "-c", FLOOR_IMPORT, str(target), str(prepared)], env, import_runs,
+            floor = median_ms([sys.executable, "-c", FLOOR_IMPORT, str(target), str(service)], env, import_runs,
                               prepare=copy, warm_up=False)
             count = generate.SIZES[size]["sessions"]
             return ms, floor, f"{count:,} sessions"
@@ -238,8 +238,8 @@ def run(size: str, runs: int, import_runs: int, output: Path | None) -> list[Row
                 peaks.append(kib / 1024)
             return statistics.median(peaks), None, "peak RSS, MiB"
 
-        attempt(rows, f"peak memory of `report month` ({size} file)", "-", "<= 100 MiB", memory, max_ms=100)
-        rows[-1].unit = "MiB"
+        attempt(rows, f"peak memory of `report month` ({size} file)", "-", "<= 100 MiB", memory, unit="MiB",
+                max_ms=100)
     finally:
         shutil.rmtree(work, ignore_errors=True)
     table = markdown(rows, size, runs, import_runs)

@@ -25,6 +25,7 @@ from therapy_cli.errors import InvalidValue, TherapyError
 
 TABLES = ("clients", "sessions", "measures")
 BATCH = 5000
+IMPORT_CACHE_KIB = 65536
 MAX_KEPT_ERRORS = 1000
 JSONL_SUFFIXES = (".jsonl", ".ndjson", ".json")
 
@@ -794,6 +795,10 @@ def import_file(db: Database, table: str, path: str | Path, mapping: dict[str, s
         error_count = 0
         valid = 0
         first_id = last_id = None
+        # A bigger page cache while the indexes of a large table grow in random order
+        # (starts_utc, local_date): 2 MB by default, 64 MB here, given back afterwards.
+        cache = db.scalar("PRAGMA cache_size")
+        db.execute(f"PRAGMA cache_size = {min(int(cache), -IMPORT_CACHE_KIB) if cache < 0 else -IMPORT_CACHE_KIB}")
         db.execute("SAVEPOINT import_file")
         try:
             check = importer.row
@@ -835,6 +840,7 @@ def import_file(db: Database, table: str, path: str | Path, mapping: dict[str, s
         if dry_run:
             db.execute("ROLLBACK TO import_file")
         db.execute("RELEASE import_file")
+        db.execute(f"PRAGMA cache_size = {int(cache)}")
     finally:
         source.close()
     result.imported = valid
