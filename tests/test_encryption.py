@@ -260,3 +260,14 @@ def test_an_encrypted_file_held_by_another_writer_gives_one_busy_line(keyed, jcl
         blocker.close()
     lines = result.stderr.strip().splitlines()
     assert result.exit_code == 1 and len(lines) == 1 and "busy" in lines[0], result.stderr
+
+
+def test_a_plain_file_never_loads_sqlcipher(tmp_path):
+    """Start-up matters: SQLCipher is imported only for an encrypted file."""
+    code = ("import sys; from click.testing import CliRunner; import typer; from therapy_cli.cli import app; "
+            f"r = CliRunner().invoke(typer.main.get_command(app), ['--db', {str(tmp_path / 'plain.db')!r}, "
+            "'client', 'add', 'Plain Person']); "
+            "print(r.exit_code, 'sqlcipher3' in sys.modules, 'therapy_cli.crypto' in sys.modules)")
+    env = {k: v for k, v in os.environ.items() if k != "THERAPY_KEY_COMMAND"}
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
+    assert out.stdout.split() == ["0", "False", "False"], out.stderr
