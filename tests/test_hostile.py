@@ -245,6 +245,9 @@ WORST = [
     # unknown ids and names
     (["client", "show", "9999"], 1, "no client"),
     (["client", "show", "²"], 1, None),
+    (["session", "add", "Morgan couple", "--at", "2026-11-21 10:00", "--absent", "²"], 1, None),
+    (["session", "schedule", "Alex Morgan", "--start", "2027-01-04 09:00", "--every", "FREQ=WEEKLY;INTERVAL=²",
+      "--count", "3"], 1, None),
     (["client", "show", "٣"], None, None),
     (["session", "note", "9999", "text"], 1, None),
     (["session", "note", "1", "amended", "--amend", "9999", "--reason", "r"], 1, None),
@@ -279,20 +282,6 @@ WORST = [
 ]
 
 
-# Found by this file and reported; strict xfail: when the owner fixes one, its XPASS fails here
-# and the case moves up into WORST. ('²'.isdigit() is True, int('²') raises ValueError.)
-_ISDIGIT = "'²'.isdigit() then int(): internal error (ValueError); needs str.isascii() too"
-KNOWN_BUGS = [
-    pytest.param(["session", "add", "Morgan couple", "--at", "2026-11-21 10:00", "--absent", "²"], 1, None,
-                 marks=pytest.mark.xfail(strict=True, reason=f"sessions.resolve_absent: {_ISDIGIT}"),
-                 id="session add --absent ²"),
-    pytest.param(["session", "schedule", "Alex Morgan", "--start", "2027-01-04 09:00", "--every",
-                  "FREQ=WEEKLY;INTERVAL=²", "--count", "3"], 1, None,
-                 marks=pytest.mark.xfail(strict=True, reason=f"sessions rrule INTERVAL check: {_ISDIGIT}"),
-                 id="session schedule INTERVAL=²"),
-]
-
-
 @pytest.mark.parametrize("args, code, match", WORST, ids=[" ".join(a)[:60] for a, _, _ in WORST])
 def test_worst_cases(env, args, code, match, monkeypatch):
     """Each gives a clean answer; `code` None means success or refusal are both fine, but nothing else."""
@@ -306,10 +295,3 @@ def test_worst_cases(env, args, code, match, monkeypatch):
     # nothing ran a shell: no stray files appeared
     assert not os.path.exists(work / "cwd" / "pwned")
 
-
-@pytest.mark.parametrize("args, code, match", KNOWN_BUGS)
-def test_known_bugs(env, args, code, match, monkeypatch):
-    monkeypatch.delenv("THERAPY_KEY_COMMAND", raising=False)
-    work, base_path = env
-    result = run_checked(work, base_path, args)
-    assert result.exit_code == code, (args, result.stderr)
