@@ -14,6 +14,7 @@ median of its floor, their ratio, and the target from issue 7/7. Floors:
   service file), in one transaction, in a fresh Python process;
 - memory: the peak resident set of `report month` (ru_maxrss of the child).
 
+A command and its floor take turns run by run, so both see the same load.
 Exit status 0 when every row meets its target, 1 otherwise (2: could not run).
 """
 
@@ -126,22 +127,29 @@ def timed(cmd: list[str], env: dict, stdin=None) -> tuple[float, int, int]:
     return elapsed, proc.returncode, usage.ru_maxrss
 
 
-def median_ms(cmd: list[str], env: dict, runs: int, stdin_file: Path | None = None,
-              prepare=None, warm_up: bool = True) -> float:
-    """Median wall time of `runs` runs, after one warm-up run (page cache, .pyc files) unless told not to."""
-    times = []
-    for i in range(0 if warm_up else 1, runs + 1):
-        if prepare:
-            prepare()
-        fh = open(stdin_file, "rb") if stdin_file else None
-        try:
-            elapsed, _, _ = timed(cmd, env, fh)
-        finally:
-            if fh:
-                fh.close()
-        if i:
-            times.append(elapsed * 1000)
-    return statistics.median(times)
+def medians_ms(jobs: list[dict], env: dict, runs: int, warm_up: bool = True) -> list[float]:
+    """Median wall time of each job over `runs` rounds, the jobs taking turns within a round.
+
+    Taking turns means a command and its floor see the same machine: on a
+    shared machine the load moves, and timing one after the other would put
+    the movement into the ratio. One warm-up round (page cache, .pyc files)
+    is discarded unless told not to. A job is {"cmd": [...], optional
+    "stdin": path, optional "prepare": callable run before each timing}.
+    """
+    times: list[list[float]] = [[] for _ in jobs]
+    for round_ in range(0 if warm_up else 1, runs + 1):
+        for job, found in zip(jobs, times):
+            if job.get("prepare"):
+                job["prepare"]()
+            fh = open(job["stdin"], "rb") if job.get("stdin") else None
+            try:
+                elapsed, _, _ = timed(job["cmd"], env, fh)
+            finally:
+                if fh:
+                    fh.close()
+            if round_:
+                found.append(elapsed * 1000)
+    return [statistics.median(found) for found in times]
 
 
 def capture_sql(db: Path, args: list[str], env: dict, target: Path) -> Path:
@@ -178,28 +186,30 @@ def run(size: str, runs: int, import_runs: int, output: Path | None) -> list[Row
     try:
         empty = work / "empty.db"
         subprocess.run([*therapy, "--db", str(empty), "db", "init"], env=env, check=True, stdout=subprocess.DEVNULL)
-        startup_floor = median_ms([sys.executable, "-c", "import sqlite3"], env, runs)
-        remind_empty: dict = {}
+        floor_cmd = {"cmd": [sys.executable, "-c", "import sqlite3"]}
+        remind_cmd = {"cmd": [*therapy, "--db", str(empty), "remind"]}
+        startup: dict = {}
 
-        def help_():
-            return median_ms([*therapy, "--help"], env, runs), startup_floor, ""
+        def startup_times() -> dict:
+            if not startup:
+                floor, help_ms, remind_ms = medians_ms([floor_cmd, {"cmd": [*therapy, "--help"]}, remind_cmd],
+                                                       env, runs)
+                startup.update(floor=floor, help=help_ms, remind=remind_ms)
+            return startup
 
-        def remind():
-            remind_empty["ms"] = median_ms([*therapy, "--db", str(empty), "remind"], env, runs)
-            return remind_empty["ms"], startup_floor, ""
-
-        attempt(rows, "`therapy --help`", '`python -c "import sqlite3"`', "<= 5x", help_, max_ratio=5)
-        attempt(rows, "`therapy remind` (empty file)", '`python -c "import sqlite3"`', "<= 5x", remind,
-                max_ratio=5)
+        attempt(rows, "`therapy --help`", '`python -c "import sqlite3"`', "<= 5x",
+                lambda: (startup_times()["help"], startup_times()["floor"], ""), max_ratio=5)
+        attempt(rows, "`therapy remind` (empty file)", '`python -c "import sqlite3"`', "<= 5x",
+                lambda: (startup_times()["remind"], startup_times()["floor"], ""), max_ratio=5)
 
         def report(period: list[str]):
             def measure():
                 if not sqlite_shell:
                     raise RuntimeError("the sqlite3 command-line shell is not installed "
                                        "(apt-get install sqlite3); the SQL floor cannot be measured")
-                ms = median_ms([*therapy, "--db", str(service), "report", *period, "--json"], env, runs)
                 sql = capture_sql(service, ["report", *period, "--json"], env, work / "report.sql")
-                floor = median_ms([sqlite_shell, str(service)], env, runs, stdin_file=sql)
+                ms, floor = medians_ms([{"cmd": [*therapy, "--db", str(service), "report", *period, "--json"]},
+                                        {"cmd": [sqlite_shell, str(service)], "stdin": sql}], env, runs)
                 return ms, floor, f"{sum(1 for _ in open(sql))} statements"
             return measure
 
@@ -207,13 +217,12 @@ def run(size: str, runs: int, import_runs: int, output: Path | None) -> list[Row
                 report(["week"]), max_ratio=1.5, max_ms=250)
 
         def client_show():
-            if "ms" not in remind_empty:
-                raise RuntimeError("needs `therapy remind` on the empty file, which did not run")
             busiest = sqlite3.connect(service).execute(
                 "SELECT client_id FROM sessions WHERE client_id IS NOT NULL GROUP BY client_id "
                 "ORDER BY count(*) DESC LIMIT 1").fetchone()[0]
-            ms = median_ms([*therapy, "--db", str(service), "client", "show", str(busiest)], env, runs)
-            return ms, remind_empty["ms"], f"client #{busiest}, the most sessions"
+            ms, floor = medians_ms([{"cmd": [*therapy, "--db", str(service), "client", "show", str(busiest)]},
+                                    remind_cmd], env, runs)
+            return ms, floor, f"client #{busiest}, the most sessions"
 
         attempt(rows, f"`client show` ({size} file)", "`therapy remind` on an empty file", "<= 1.2x",
                 client_show, max_ratio=1.2)
@@ -221,10 +230,11 @@ def run(size: str, runs: int, import_runs: int, output: Path | None) -> list[Row
         def import_sessions():
             target = work / "import.db"
             copy = lambda: generate.copy_database(base, target)  # noqa: E731
-            ms = median_ms([*therapy, "--db", str(target), "import", "sessions", str(data / "sessions.csv")],
-                           env, import_runs, prepare=copy, warm_up=False)
-            floor = median_ms([sys.executable, "-c", FLOOR_IMPORT, str(target), str(service)], env, import_runs,
-                              prepare=copy, warm_up=False)
+            ms, floor = medians_ms(
+                [{"cmd": [*therapy, "--db", str(target), "import", "sessions", str(data / "sessions.csv")],
+                  "prepare": copy},
+                 {"cmd": [sys.executable, "-c", FLOOR_IMPORT, str(target), str(service)], "prepare": copy}],
+                env, import_runs, warm_up=False)
             count = generate.SIZES[size]["sessions"]
             return ms, floor, f"{count:,} sessions"
 
