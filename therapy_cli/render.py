@@ -112,25 +112,51 @@ def write_table(rows: list[dict], columns: list[str] | None = None, title: str |
         print("  ".join(value.ljust(w) for value, w in zip(row, widths)).rstrip())
 
 
+def _record_lines(record: dict, prefix: str = "") -> list[tuple[str, str]]:
+    """Field/value pairs for reading: nested records flattened, lists of records one per line."""
+    rows: list[tuple[str, str]] = []
+    for key, value in record.items():
+        name = f"{prefix}{key}".replace("_", " ")
+        if isinstance(value, dict):
+            rows += _record_lines(value, f"{prefix}{key}.")
+        elif isinstance(value, list) and value and all(isinstance(v, dict) for v in value):
+            rows.append((name, "\n".join(_one_line(v) for v in value)))
+        else:
+            rows.append((name, cell(value)))
+    return rows
+
+
+def _one_line(item: dict) -> str:
+    """`{"id": 1, "name": "Alex", "left_on": None}` → `#1 Alex`; other keys as `key value`."""
+    parts = []
+    if "id" in item and "name" in item:
+        parts.append(f"#{item['id']} {item['name']}")
+    parts += [f"{k.replace('_', ' ')} {cell(v)}" for k, v in item.items()
+              if v not in (None, "", []) and not ("name" in item and k in ("id", "name"))]
+    return ", ".join(parts)
+
+
 def write_record(record: dict, title: str | None = None) -> None:
     """One record as field / value lines."""
-    flat = flatten(record)
-    rows = [{"field": k.replace("_", " "), "value": cell(v)} for k, v in flat.items()]
+    rows = _record_lines(record)
     if fancy():
         from rich.table import Table
 
         table = Table(title=title, show_header=False)
         table.add_column("field", style="bold")
         table.add_column("value", overflow="fold")
-        for row in rows:
-            table.add_row(row["field"], row["value"])
+        for field, value in rows:
+            table.add_row(field, value)
         console().print(table)
         return
     if title:
         print(title)
-    width = max((len(r["field"]) for r in rows), default=0)
-    for row in rows:
-        print(f"{row['field'].ljust(width)}  {row['value']}".rstrip())
+    width = max((len(field) for field, _ in rows), default=0)
+    for field, value in rows:
+        lines = value.split("\n") or [""]
+        print(f"{field.ljust(width)}  {lines[0]}".rstrip())
+        for more in lines[1:]:
+            print(f"{'':{width}}  {more}".rstrip())
 
 
 def emit(data: Any, fmt: str, *, columns: list[str] | None = None, title: str | None = None,
