@@ -32,7 +32,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 DATA = Path(os.environ.get("THERAPY_BENCH_DATA") or HERE / "data")   # the variable moves it (tests)
-VERSION = 3          # bump when the generated data changes shape
+VERSION = 4          # bump when the generated data changes shape
 SEED = 2026
 TODAY = date(2026, 11, 27)  # a Friday; THERAPY_TODAY for every command run on these files
 ZONE = "Europe/London"
@@ -83,7 +83,9 @@ def write_csvs(out: Path, clients: int, sessions: int, measures: int, seed: int 
     rng = random.Random(seed)
     start_of_data = TODAY - timedelta(days=5 * 365)
     horizon = TODAY + timedelta(weeks=8)         # scheduled sessions reach at most 8 weeks ahead
-    lengths = _spread(sessions, [rng.randint(10, 90) for _ in range(clients)])
+    # 2% are still waiting (referred in the last four months, no session yet)
+    waiting = [rng.random() < 0.02 for _ in range(clients)]
+    lengths = _spread(sessions, [0 if w else rng.randint(10, 90) for w in waiting])
     individuals: list[int] = []
     past_attended: list[list[str]] = []
     out.mkdir(parents=True, exist_ok=True)
@@ -95,6 +97,14 @@ def write_csvs(out: Path, clients: int, sessions: int, measures: int, seed: int 
         sw.writerow(["client", "starts_at", "duration_min", "status", "mode", "type"])
         for cid in range(1, clients + 1):
             n = lengths[cid - 1]
+            if not n:
+                referred = TODAY - timedelta(days=rng.randint(0, 120))
+                dob = (date(1940, 1, 1) + timedelta(days=rng.randint(0, 365 * 65))).isoformat()
+                cw.writerow([cid, f"{rng.choice(FIRST)} {rng.choice(LAST)}", "individual", "waiting", dob,
+                             referred.isoformat(), rng.choice(SOURCES), "", ""])
+                individuals.append(cid)
+                past_attended.append([])
+                continue
             roll = rng.random()
             kind = "individual"
             members = ""
