@@ -37,6 +37,16 @@ class TherapyGroup(TyperGroup):
             # an id or count beyond SQLite's 64-bit integers, or a date past year 9999
             print("Error: a number or date given is out of range; nothing was changed", file=sys.stderr)
             raise typer.Exit(1) from None
+        except OSError as exc:
+            # a file given on the command line that cannot be used (name too long, permissions, a full disk)
+            if os.environ.get("THERAPY_DEBUG"):
+                raise
+            name = str(exc.filename) if exc.filename is not None else "a file"
+            if len(name) > 120:
+                name = f"{name[:60]}…{name[-40:]}"
+            print(f"Error: cannot use {_one_line(name)}: {exc.strerror or exc.__class__.__name__}; "
+                  "nothing was changed", file=sys.stderr)
+            raise typer.Exit(1) from None
         except Exception as exc:
             if os.environ.get("THERAPY_DEBUG") or exc.__class__.__module__.startswith(("click", "typer")):
                 raise
