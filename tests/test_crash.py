@@ -193,3 +193,40 @@ def test_sigkill_at_random_points_leaves_a_sound_file(workdir):
     assert kills >= MIN_KILLS, (kills, outcomes)
     # the kills landed both before and after commits: not only trivially early or late
     assert sum(o["before"] for o in outcomes.values()) > 0, outcomes
+
+
+def _limit_file_size(limit: int):
+    """In the child: files may not grow past `limit` bytes (EFBIG, as a full disk gives ENOSPC)."""
+    import resource
+
+    def apply():
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+        resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
+
+    return apply
+
+
+@pytest.mark.slow
+def test_a_full_disk_fails_cleanly_and_changes_nothing(workdir, tmp_path):
+    work, env = workdir
+    target = tmp_path / "full.db"
+    _copy(work / "base.db", target)
+    before = _counts(target)
+    for args in (["import", "sessions", str(work / "sessions.csv")],
+                 ["session", "schedule", "Schedule Person", "--start", "2026-12-01 10:00", "--every", "week",
+                  "--count", "520"],
+                 ["demo", "--yes"]):
+        result = subprocess.run([*_script(), "--db", str(target), *args], capture_output=True, text=True, env=env,
+                                preexec_fn=_limit_file_size(128 * 1024))  # the WAL cannot grow past it
+        lines = result.stderr.strip().splitlines()
+        assert result.returncode == 1, (args, result.returncode, result.stderr)
+        assert len(lines) == 1 and lines[0].startswith("Error: "), (args, result.stderr)
+        assert "Traceback" not in result.stderr and "internal error" not in result.stderr, result.stderr
+        assert _check(target) == [], args
+        assert _counts(target) == before, args
+    # with room again, the same file takes the write
+    done = subprocess.run([*_script(), "--db", str(target), "session", "schedule", "Schedule Person", "--start",
+                           "2026-12-01 10:00", "--every", "week", "--count", "10"], capture_output=True, text=True,
+                          env=env)
+    assert done.returncode == 0, done.stderr
+    assert _check(target) == []
