@@ -209,6 +209,8 @@ WORST = [
     (["report", "week", "--week", "2026-W54"], 1, None),
     (["report", "month", "--month", "2026-13"], 1, None),
     (["report", "period", "--from", "2026-12-01", "--to", "2026-11-01"], 1, None),
+    (["report", "outcomes", "--to", "0001-01-01"], 1, "outside the calendar"),
+    (["report", "referrals", "--to", "0001-01-01"], 1, None),
     (["remind", "--within", "99999999d"], 1, None),
     (["--today", "2026-02-30", "client", "list"], 2, None),
     # NaN, infinity and huge numbers
@@ -291,16 +293,6 @@ WORST = [
 ]
 
 
-# Found by this file and reported to their owners; strict: when one is fixed its XPASS fails here,
-# and the case moves up into WORST.
-KNOWN_BUGS = [
-    pytest.param(["report", "outcomes", "--to", "0001-01-01"], 1, None, id="report outcomes --to 0001-01-01",
-                 marks=pytest.mark.xfail(strict=True, reason="reports: year 0 is out of range (ValueError)")),
-    pytest.param(["report", "referrals", "--to", "0001-01-01"], 1, None, id="report referrals --to 0001-01-01",
-                 marks=pytest.mark.xfail(strict=True, reason="reports: year 0 is out of range (ValueError)")),
-]
-
-
 @pytest.mark.parametrize("args, code, match", WORST, ids=[" ".join(a)[:60] for a, _, _ in WORST])
 def test_worst_cases(env, args, code, match, monkeypatch):
     """Each gives a clean answer; `code` None means success or refusal are both fine, but nothing else."""
@@ -314,10 +306,3 @@ def test_worst_cases(env, args, code, match, monkeypatch):
     # nothing ran a shell: no stray files appeared
     assert not os.path.exists(work / "cwd" / "pwned")
 
-
-@pytest.mark.parametrize("args, code, match", KNOWN_BUGS)
-def test_known_bugs(env, args, code, match, monkeypatch):
-    monkeypatch.delenv("THERAPY_KEY_COMMAND", raising=False)
-    work, base_path = env
-    result = run_checked(work, base_path, args)
-    assert result.exit_code == code, (args, result.stderr)

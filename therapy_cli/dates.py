@@ -186,7 +186,10 @@ def month_of(day: date) -> tuple[date, date]:
 def add_months(day: date, months: int) -> date:
     from dateutil.relativedelta import relativedelta
 
-    return day + relativedelta(months=months)
+    try:
+        return day + relativedelta(months=months)
+    except (ValueError, OverflowError):
+        raise InvalidValue(f"{day.isoformat()} {months:+d} months falls outside the calendar (years 1 to 9999)") from None
 
 
 def local_day_bounds_utc(start: date, end: date, tz) -> tuple[str, str]:
