@@ -84,9 +84,11 @@ def _therapy(*args, eager=False):
 
 
 def test_lazy_root_shows_the_same_help_and_runs_commands(tmp_path):
-    for args in (["--help"], ["client", "--help"], ["import", "sessions", "--help"], ["export", "--help"]):
+    for args in (["--help"], ["client", "--help"], ["import", "sessions", "--help"], ["export", "--help"],
+                 ["plan", "goal", "--help"], ["plan", "goal"], ["clint"], ["client", "shw"]):
         lazy, eager = _therapy(*args), _therapy(*args, eager=True)
-        assert lazy.returncode == 0 and lazy.stdout == eager.stdout, args
+        assert (lazy.returncode, lazy.stdout, lazy.stderr) == (eager.returncode, eager.stdout, eager.stderr), args
+    assert "Did you mean 'show'?" in _therapy("client", "shw").stderr
     assert "import     Import clients, sessions or measures" in _therapy("--help").stdout
     db = tmp_path / "lazy.db"
     result = _therapy("--db", db, "client", "add", "Alex Morgan", "--json")
