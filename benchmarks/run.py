@@ -103,6 +103,15 @@ class Row:
         return self.therapy_ms / self.floor_ms
 
     @property
+    def met_text(self) -> str:
+        """`yes`/`**no**`, per criterion when a row has two (a ratio and a limit)."""
+        word = lambda ok: "yes" if ok else "**no**"  # noqa: E731
+        if self.max_ratio is not None and self.max_ms is not None:
+            ratio_ok = self.ratio is not None and self.ratio <= self.max_ratio
+            return f"ratio: {word(ratio_ok)}; {self.max_ms:g} {self.unit}: {word(self.therapy_ms <= self.max_ms)}"
+        return word(self.met)
+
+    @property
     def met(self) -> bool | None:
         if self.therapy_ms is None:
             return None
@@ -174,7 +183,8 @@ def attempt(rows: list[Row], operation: str, floor_name: str, target: str, func,
     row = Row(operation, therapy_ms, floor_name, floor_ms, target, note=note, unit=unit, **limits)
     rows.append(row)
     ratio = f"{row.ratio:.2f}x" if row.ratio is not None else "-"
-    print(f"  {operation}: {therapy_ms:.1f} {row.unit} vs {floor_ms or 0:.1f} -> {ratio} "
+    floor_text = f"{floor_ms:.1f}" if floor_ms else "-"
+    print(f"  {operation}: {therapy_ms:.1f} {row.unit} vs {floor_text} -> {ratio} "
           f"{'ok' if row.met else 'MISSED'}", file=sys.stderr, flush=True)
 
 
@@ -287,7 +297,7 @@ def markdown(rows: list[Row], size: str, runs: int, import_runs: int) -> str:
         if row.floor_ms and row.floor_ms >= 10_000:
             floor = f"{row.floor_ms / 1000:.2f} s"
         lines.append(f"| {row.operation} | {value} | {row.floor_name} | {floor} | {ratio} | {row.target} | "
-                     f"{'yes' if row.met else '**no**'} |")
+                     f"{row.met_text} |")
     return "\n".join(lines) + "\n"
 
 
