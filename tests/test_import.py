@@ -297,3 +297,14 @@ def test_measures_scored_by_the_instrument_rules(jcli, cli, tmp_path, db_path, t
     assert lines[1].startswith("line 3: GAD-7 total 30 is out of range")
     assert lines[2].startswith("line 4: unknown instrument 'BDI'")
     assert lines[3].startswith("line 5: date 2026-12-06 is in the future")
+
+
+def test_importing_the_same_sessions_twice_is_refused(jcli, cli, tmp_path, db_path, two_clients):
+    path = write(tmp_path / "sessions.csv", "client,starts_at\n1,2026-10-06 10:00\n2,2026-10-06 11:00\n")
+    jcli("import", "sessions", path)
+    lines = refused(cli, db_path, "import", "sessions", path)
+    assert lines[0] == "line 2: client #1 already has session #1 at 2026-10-06T10:00:00+01:00 (imported already?)"
+    assert lines[-1].startswith("Error: 2 invalid rows (lines 2, 3)")
+    # a different time for the same client is a different session
+    other = write(tmp_path / "more.csv", "client,starts_at\n1,2026-10-13 10:00\n")
+    assert jcli("import", "sessions", other)["imported"] == 1

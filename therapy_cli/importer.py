@@ -571,6 +571,9 @@ class SessionsImport(TableImport):
         self.ids = IdCounter(db, "sessions")
         self.index = ClientIndex(db)
         self.times: dict[tuple[str, int], tuple[str, str, str, str]] = {}
+        # Clients with sessions already: only their rows are looked up for a second import of the same file.
+        self.had_sessions = {r[0] for r in db.execute(
+            "SELECT DISTINCT client_id FROM sessions WHERE client_id IS NOT NULL")}
         self.notes: list[tuple] = []
         self.first_attended: dict[int, str] = {}
         self.today_iso = self.today.isoformat()
@@ -655,6 +658,11 @@ class SessionsImport(TableImport):
             cid = None
         else:
             cid = self.index.find(client)
+            if cid in self.had_sessions:
+                twin = self.db.execute("SELECT id FROM sessions WHERE client_id = ? AND starts_utc = ? LIMIT 1",
+                                       (cid, starts_utc)).fetchone()
+                if twin:
+                    raise InvalidValue(f"client #{cid} already has session #{twin[0]} at {starts} (imported already?)")
             if status == "scheduled" and self.index.by_id[cid][2] == "discharged":
                 raise InvalidValue(f"client #{cid} is discharged; a scheduled session needs the client reopened")
             title = audience = count = None
