@@ -42,9 +42,13 @@ class InvalidRows(TherapyError):
             text = f"line {line}: {reason}; nothing was imported (fix the row, or use --skip-invalid)"
         else:
             text = (f"{total} invalid rows ({_lines(errors, total)}); nothing was imported "
-                    + (f"(fix them, or use --skip-invalid to import the {valid} valid rows)" if valid
+                    + (f"(fix them, or use --skip-invalid to import the {plural(valid, 'valid row')})" if valid
                        else "(no row is valid)"))
         super().__init__(text)
+
+
+def plural(count: int, noun: str) -> str:
+    return f"{count} {noun}{'' if count == 1 else 's'}"
 
 
 def _lines(errors: list[tuple[int, str]], total: int, shown: int = 10) -> str:
@@ -410,7 +414,7 @@ class TableImport:
             "INSERT INTO audit (at, action, record_type, record_id, client_id, summary) VALUES (?, 'import', ?, NULL, ?, ?)",
             ((self.now, self.noun, cid, f"{n} {self.noun}{'s' if n != 1 else ''} imported")
              for cid, n in self.per_client.items()))
-        self.db.audit("import", self.noun, None, f"{imported} {self.noun} rows imported from a file")
+        self.db.audit("import", self.noun, None, f"{plural(imported, self.noun + ' row')} imported from a file")
 
 
 CLIENT_KINDS = {"individual": "individual", "couple": "couple", "family": "family", "group": "group"}
@@ -528,7 +532,7 @@ class ClientsImport(TableImport):
             "INSERT INTO audit (at, action, record_type, record_id, client_id, summary) "
             "VALUES (?, 'import', 'client', ?, ?, 'client imported from a file')",
             ((self.now, cid, cid) for cid in self.per_client))
-        self.db.audit("import", "client", None, f"{imported} client rows imported from a file")
+        self.db.audit("import", "client", None, f"{plural(imported, 'client row')} imported from a file")
 
 
 SESSION_STATUSES = {"scheduled": "scheduled", "booked": "scheduled", "attended": "attended", "dna": "dna",

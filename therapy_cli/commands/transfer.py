@@ -47,8 +47,9 @@ def _run(table: str, file: str, mapping: list[str] | None, skip_invalid: bool, d
     if result.ignored_columns:
         render.warn(f"ignored columns not used by a {table} import: {', '.join(result.ignored_columns)}")
     verb = "Checked (dry run, nothing written):" if dry_run else "Imported"
-    render.message(f"{verb} {result.imported} {table}"
-                   + (f"; skipped {result.skipped_count} invalid rows" if result.skipped_count else "") + ".")
+    render.message(f"{verb} {importer.plural(result.imported, table.rstrip('s'))}"
+                   + (f"; skipped {importer.plural(result.skipped_count, 'invalid row')}"
+                      if result.skipped_count else "") + ".")
     data = result.as_dict()
     brief = {k: v for k, v in data.items() if k != "skipped_rows"}
     render.emit(data, fmt, title=f"Import of {table}", table=lambda d: render.write_record(brief),
