@@ -308,3 +308,18 @@ def test_importing_the_same_sessions_twice_is_refused(jcli, cli, tmp_path, db_pa
     # a different time for the same client is a different session
     other = write(tmp_path / "more.csv", "client,starts_at\n1,2026-10-13 10:00\n")
     assert jcli("import", "sessions", other)["imported"] == 1
+
+
+def test_measures_linked_to_sessions(jcli, cli, tmp_path, db_path, two_clients):
+    jcli("client", "add", "The Morgans", "--kind", "couple", "--member", "1", "--member", "2")
+    sessions = write(tmp_path / "sessions.csv", "id,client,starts_at\n7,1,2026-10-06 10:00\n8,3,2026-10-07 10:00\n")
+    jcli("import", "sessions", sessions)
+    scores = write(tmp_path / "scores.csv", "client,instrument,session,score\n1,GAD-7,7,9\n2,GAD-7,8,5\n")
+    assert jcli("import", "measures", scores)["imported"] == 2
+    # no date given: the session's day; a member's score may hang on the couple's session
+    assert rows(db_path, "SELECT client_id, taken_on, session_id FROM measures ORDER BY id") == [
+        (1, "2026-10-06", 7), (2, "2026-10-07", 8)]
+    bad = write(tmp_path / "bad.csv", "client,instrument,session,score\n2,GAD-7,7,5\n1,GAD-7,99,5\n")
+    lines = refused(cli, db_path, "import", "measures", bad)
+    assert lines[0].startswith("line 2: session #7 is not a session of client #2")
+    assert lines[1] == "line 3: no session with id 99"

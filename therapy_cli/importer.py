@@ -735,7 +735,7 @@ class MeasuresImport(TableImport):
         if known is None:
             raise InvalidValue(f"no session with id {sid}")
         if known[0] != cid:
-            self.measures._check_session(self.db, cid, sid)
+            self.measures.check_session(self.db, cid, sid)
         return sid, known[1]
 
     def row(self, cells: list[str]) -> int:
