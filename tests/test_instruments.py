@@ -57,6 +57,14 @@ def test_reliable_change_thresholds(name, first, last, expected):
     assert reliable_direction(get_instrument(name), first, last) == expected
 
 
+def test_ors_reliable_change_of_exactly_five_tenths_is_reliable():
+    ors = get_instrument("ORS")  # 8.2 - 3.2 is 4.999999999999999 in floating point
+    for tenths in range(0, 351):
+        first = tenths / 10
+        assert reliable_direction(ors, first, round(first + 5, 1)) == "improved"
+        assert reliable_direction(ors, round(first + 5, 1), first) == "deteriorated"
+
+
 @pytest.mark.parametrize("text", ["PHQ-9", "phq9", "Phq-9", "PHQ9", "phq 9"])
 def test_names_are_case_insensitive_hyphen_optional(text):
     assert get_instrument(text).name == "PHQ-9"

@@ -199,7 +199,8 @@ def reliable_direction(inst: Instrument, first, last) -> str | None:
     """'improved', 'deteriorated' or 'unchanged' first against last; None without a published threshold."""
     if inst.reliable_change is None:
         return None
-    change = last - first
+    # Scores are whole numbers or tenths; rounding keeps 8.2 - 3.2 from falling just short of 5.
+    change = round(last - first, 6)
     better = change if inst.higher_is_better else -change
     if better >= inst.reliable_change:
         return "improved"
