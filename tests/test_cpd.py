@@ -97,6 +97,7 @@ def test_list_filters(jcli, cli, db_path):
     (("T", "--hours", "100.5", "--on", "2026-11-01"), "hours"),
     (("T", "--hours", "nan", "--on", "2026-11-01"), "hours"),
     (("T", "--hours", "inf", "--on", "2026-11-01"), "hours"),
+    (("T", "--hours", "0.00001", "--on", "2026-11-01"), "out of range"),  # was stored as 0: an internal error
     (("T", "--hours", "3", "--on", "2026-11-28"), "future"),
     (("T", "--hours", "3", "--on", "tomorrow"), "future"),
     (("T", "--hours", "3", "--on", "2026-02-29"), "does not exist"),

@@ -29,7 +29,9 @@ def check_hours(hours) -> float:
         value = float(hours)
     except (TypeError, ValueError):
         raise InvalidValue(f"hours {hours!r} is not a number; use 0 < H <= {MAX_HOURS}") from None
-    if not math.isfinite(value) or not 0 < value <= MAX_HOURS:
+    # Hours are kept to 4 decimals (under a second); check what will be stored, so a sliver
+    # such as 0.00001 is refused here rather than stored as 0.
+    if not math.isfinite(value) or not 0 < round(value, 4) <= MAX_HOURS:
         raise InvalidValue(f"hours {hours} is out of range; use more than 0 and at most {MAX_HOURS}")
     return round(value, 4)
 
