@@ -64,6 +64,12 @@ def test_bad_plans_refused(cli, db_path, jcli, args, code, match):
     assert_refused(cli, db_path, "plan", "set", "alex", *args, code=code, match=match)
 
 
+def test_modality_is_case_insensitive_on_the_command_line(jcli):
+    jcli("client", "add", "Alex Morgan")
+    assert jcli("plan", "set", "alex", "--modality", "CBT")["modality"] == "cbt"
+    assert jcli("plan", "set", "alex", "--modality", "Systemic")["modality"] == "systemic"
+
+
 def test_all_spec_modalities_accepted(db):
     client = _client(db)
     for modality in ("cbt", "psychodynamic", "psychoanalytic", "humanistic", "integrative", "systemic", "hypno",

@@ -62,7 +62,7 @@ def _emit_plan(plan: dict, fmt: str) -> None:
 @app.command("set")
 def set_(
     client: ClientArg,
-    modality: Annotated[Modality, typer.Option(help="cbt, psychodynamic, psychoanalytic, humanistic, integrative, "
+    modality: Annotated[Modality, typer.Option(case_sensitive=False, help="cbt, psychodynamic, psychoanalytic, humanistic, integrative, "
                                                     "systemic, hypno, constructivist or other.")],
     approach: Annotated[Optional[str], typer.Option(metavar="TEXT", help="The approach, e.g. 'Clark & Wells'.")] = None,
     sessions: Annotated[Optional[int], typer.Option(metavar="N", help="Number of sessions planned.")] = None,
