@@ -337,3 +337,19 @@ def test_judgements_are_consistent_for_any_scores():
         assert not unchanged["recovered"]
 
     check()
+
+
+def test_a_measure_cannot_be_linked_to_a_session_that_did_not_take_place(cli, jcli, db_path):
+    jcli("client", "add", "Alex Morgan")
+    jcli("client", "add", "Sam Morgan")
+    jcli("client", "add", "The Morgans", "--kind", "couple", "--member", "alex", "--member", "sam")
+    dna = jcli("session", "add", "alex", "--at", "2026-11-10 10:00", "--status", "dna")["id"]
+    cancelled = jcli("session", "add", "alex", "--at", "2026-11-11 10:00", "--status", "late-cancelled")["id"]
+    joint = jcli("session", "add", "The Morgans", "--at", "2026-11-12 10:00", "--absent", "sam")["id"]
+    assert_refused(cli, db_path, "measure", "add", "alex", "phq9", "--score", "12", "--session", str(dna),
+                   match="was a DNA")
+    assert_refused(cli, db_path, "measure", "add", "alex", "phq9", "--score", "12", "--session", str(cancelled),
+                   match="was late-cancelled")
+    assert_refused(cli, db_path, "measure", "add", "sam", "phq9", "--score", "12", "--session", str(joint),
+                   match="absent")
+    assert jcli("measure", "add", "alex", "phq9", "--score", "12", "--session", str(joint))["session_id"] == joint

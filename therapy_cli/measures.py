@@ -72,6 +72,18 @@ def check_session(db: Database, client_id: int, session_id: int) -> dict:
 _check_session = check_session  # the name the importer uses
 
 
+def _check_present(db: Database, client_id: int, session_id: int) -> None:
+    """A questionnaire completed at a session needs a session that took place with the client there."""
+    status = db.scalar("SELECT status FROM sessions WHERE id = ?", (session_id,))
+    if status in ("dna", "cancelled", "late-cancelled"):
+        what = "a DNA" if status == "dna" else status
+        raise Conflict(f"session #{session_id} was {what}; link the measure to a session that took place, "
+                       "or give --on without --session")
+    if db.one("SELECT 1 FROM session_absences WHERE session_id = ? AND client_id = ?", (session_id, client_id)):
+        raise Conflict(f"client #{client_id} was absent from session #{session_id}; link the measure to a "
+                       "session they came to, or give --on without --session")
+
+
 def add_measure(db: Database, client, instrument: str | Instrument, items=None, score=None,
                 on: date | None = None, session_id: int | None = None) -> dict:
     """Record one questionnaire: items (checked, reversed items turned round) or a total (checked)."""
@@ -87,6 +99,8 @@ def add_measure(db: Database, client, instrument: str | Instrument, items=None, 
     if isinstance(items, str):
         items = parse_items(items)
     session = check_session(db, client_id, session_id) if session_id is not None else None
+    if session is not None:
+        _check_present(db, client_id, session_id)
     if on is None:
         on = date.fromisoformat(session["local_date"]) if session else db.today
     if on > db.today:
