@@ -277,6 +277,8 @@ def test_chart_of_nothing_says_so(cli, jcli):
     jcli("client", "add", "Alex Morgan")
     result = cli("measure", "chart", "alex")
     assert result.exit_code == 0 and result.stdout == "" and "No measures" in result.stderr
+    assert not result.stderr.strip().endswith("..")
+    assert "No WSAS scores recorded" in cli("measure", "chart", "alex", "wsas").stderr
 
 
 def test_measures_appear_in_client_export(cli, jcli):

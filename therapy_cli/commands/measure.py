@@ -115,7 +115,8 @@ def chart(
 
     def table(result: dict) -> None:
         if not result["series"]:
-            render.message(f"No measures recorded for {label}.")
+            what = f"{measures.get_instrument(instrument).name} scores" if instrument else "measures"
+            render.message(f"No {what} recorded for {label}")  # the label ends 'A.M.': no second full stop
             return
         print(measures.chart_text(result, width=width, unicode=render.fancy(), who=label))
 
