@@ -502,6 +502,28 @@ def test_month_end_rules(alex, jcli):
     assert [s["local_date"] for s in series] == ["2027-01-31", "2027-02-28", "2027-03-31"]
 
 
+def test_every_month_from_the_31st_keeps_monthly_using_the_last_day_of_short_months(alex, jcli):
+    series = jcli("session", "schedule", "alex", "--start", "2027-01-31 16:00", "--every", "month", "--count", "4")
+    assert [s["local_date"] for s in series] == ["2027-01-31", "2027-02-28", "2027-03-31", "2027-04-30"]
+    assert all(s["starts_at"][11:16] == "16:00" for s in series)
+    series = jcli("session", "schedule", "alex", "--start", "2027-01-29 09:00", "--every", "month", "--count", "3")
+    assert [s["local_date"] for s in series] == ["2027-01-29", "2027-02-28", "2027-03-29"]
+
+
+def test_a_session_across_the_clocks_going_back_lasts_its_duration(alex, jcli, tmp_path):
+    from datetime import timedelta
+
+    s = jcli("session", "add", "alex", "--at", "2026-10-25 01:30", "--duration", "50")
+    start, end = datetime.fromisoformat(s["starts_at"]), datetime.fromisoformat(s["ends_at"])
+    assert end - start == timedelta(minutes=50) and s["ends_at"] == "2026-10-25T01:20:00+00:00"
+    # so 02:00 GMT, 90 minutes after the start, is free
+    jcli("session", "add", "alex", "--at", "2026-10-25 02:00")
+    out = tmp_path / "autumn.ics"
+    jcli("session", "export", "--ics", out, "--from", "2026-10-25", "--to", "2026-10-25")
+    events, _ = _events(out)
+    assert [e.decoded("dtend") - e.decoded("dtstart") for e in events] == [timedelta(minutes=50)] * 2
+
+
 def test_series_wall_clock_is_invariant_property():
     """Any weekly or monthly series in London keeps its wall-clock time, whatever the clocks do."""
     from datetime import date as day_type, time, timedelta

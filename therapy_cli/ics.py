@@ -60,6 +60,17 @@ def description(session: dict) -> str:
     return "; ".join(parts)
 
 
+def _unambiguous(moment: datetime) -> datetime:
+    """`moment` as is, or in UTC when its wall time happens twice (the hour the clocks go back).
+
+    A TZID time in that hour means its first occurrence (RFC 5545 3.3.5), which would
+    put the second one an hour early.
+    """
+    if moment.fold == 1 and moment.replace(fold=0).utcoffset() != moment.utcoffset():
+        return moment.astimezone(timezone.utc)
+    return moment
+
+
 def build_calendar(sessions: list[dict], tz, token: str, with_names: bool = False,
                    now: datetime | None = None) -> bytes:
     """One VEVENT per session, times in `tz` (TZID with its VTIMEZONE)."""
@@ -76,8 +87,10 @@ def build_calendar(sessions: list[dict], tz, token: str, with_names: bool = Fals
         event = Event()
         event.add("uid", session_uid(session["id"], token))
         event.add("dtstamp", stamp)
-        event.add("dtstart", start)
-        event.add("dtend", start + timedelta(minutes=session["duration_min"]))
+        # elapsed minutes, not wall-clock ones: a session across a DST change keeps its length
+        end = (start.astimezone(timezone.utc) + timedelta(minutes=session["duration_min"])).astimezone(tz)
+        event.add("dtstart", _unambiguous(start))
+        event.add("dtend", _unambiguous(end))
         event.add("summary", summary(session, with_names))
         event.add("description", description(session))
         event.add("sequence", session.get("revision", 0))

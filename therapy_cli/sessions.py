@@ -12,7 +12,7 @@ telling the practitioner that are not errors are appended to `warnings`.
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta, timezone
 from itertools import islice
 
 from therapy_cli import dates
@@ -85,11 +85,20 @@ def validate_session_fields(duration_min=None, status: str | None = None, mode: 
     return fields
 
 
+def _end(start: datetime, duration_min: int) -> datetime:
+    """The end in the start's zone after `duration_min` elapsed minutes.
+
+    Aware arithmetic in one zone is wall-clock arithmetic, so a session at 01:30 on
+    the night the clocks go back would otherwise end 110 minutes later; go via UTC.
+    """
+    return (start.astimezone(timezone.utc) + timedelta(minutes=duration_min)).astimezone(start.tzinfo)
+
+
 def session_times(start: datetime, duration_min: int) -> dict:
     """The stored time columns for an aware start and a duration."""
     if start.tzinfo is None:
         raise InvalidValue("a session start needs a time zone")
-    end = start + timedelta(minutes=duration_min)
+    end = _end(start, duration_min)
     return {"starts_at": dates.iso(start), "starts_utc": dates.utc_iso(start), "ends_utc": dates.utc_iso(end),
             "local_date": start.date().isoformat(), "duration_min": duration_min}
 
@@ -126,7 +135,7 @@ def describe_slot(starts_at: str, duration_min: int, tz=None) -> str:
     start = datetime.fromisoformat(starts_at)
     if tz is not None:
         start = start.astimezone(tz)
-    end = start + timedelta(minutes=duration_min)
+    end = _end(start, duration_min)
     return f"{start:%Y-%m-%d %H:%M}-{end:%H:%M}"
 
 
@@ -379,6 +388,11 @@ def _base_rule(every: str, naive_start: datetime):
     if text.lower() in EVERY:
         freq, interval = EVERY[text.lower()]
         rule_text = f"FREQ={freq};INTERVAL={interval}"
+        if freq == "MONTHLY" and naive_start.day > 28:
+            # "every month" from the 29th-31st: the same day, or the month's last day when
+            # it is shorter (RFC 5545 alone would skip February, April, June...)
+            days = ",".join(str(d) for d in range(28, naive_start.day + 1))
+            rule_text += f";BYMONTHDAY={days};BYSETPOS=-1"
     else:
         rule_text = text[6:] if text.upper().startswith("RRULE:") else text
         if "\n" in rule_text or "DTSTART" in rule_text.upper() or "FREQ=" not in rule_text.upper():
