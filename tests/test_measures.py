@@ -78,6 +78,7 @@ def test_ors_caseness_is_below_the_cutoff(db):
     (["bdi", "--score", "9"], "unknown instrument"),
     (["phq9", "--score", "9", "--on", "2026-12-01"], "future"),
     (["phq9", "--score", "9", "--on", "2026-02-30"], "does not exist"),
+    (["phq9", "--score", "9", "--on", "0001-01-01"], "before 1950"),
     (["phq9", "--score", "9", "--session", "99"], "no session with id 99"),
     (["phq9", "--items", ""], "empty"),
 ])

@@ -57,6 +57,7 @@ def test_empty_values_clear_on_a_revision(db):
     (["--modality", "cbt", "--review-every", "0"], 1, "--review-every"),
     (["--modality", "cbt", "--review-every", "500"], 1, "--review-every"),
     (["--modality", "cbt", "--on", "2026-12-25"], 1, "future"),
+    (["--modality", "cbt", "--on", "0001-01-01"], 1, "before 1950"),
     (["--modality", "cbt", "--problem", "x" * 501], 1, "at most 500"),
 ])
 def test_bad_plans_refused(cli, db_path, jcli, args, code, match):

@@ -12,6 +12,7 @@ from therapy_cli.instruments import (
     severity,
 )
 
+EARLIEST = date(1950, 1, 1)  # as for supervision and CPD: an earlier date is a typing slip
 RISK_ITEM = 9  # PHQ-9 item 9: thoughts that you would be better off dead, or of hurting yourself
 
 # NHS Talking Therapies: recovery and reliable change are judged on PHQ-9 and GAD-7.
@@ -105,6 +106,8 @@ def add_measure(db: Database, client, instrument: str | Instrument, items=None, 
         on = date.fromisoformat(session["local_date"]) if session else db.today
     if on > db.today:
         raise InvalidValue(f"date {on.isoformat()} is in the future (today is {db.today.isoformat()})")
+    if on < EARLIEST:
+        raise InvalidValue(f"date {on.isoformat()} is before {EARLIEST.year}; these questionnaires are more recent")
     if items is not None:
         values = check_items(inst, items)
         total = score_items(inst, values)

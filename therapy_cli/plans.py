@@ -6,7 +6,7 @@ import json
 import re
 from datetime import date, timedelta
 
-from therapy_cli.clients import check_not_future, clean_text
+from therapy_cli.clients import check_not_future as _check_not_future, clean_text
 from therapy_cli.db import Database, utc_now
 from therapy_cli.errors import Conflict, InvalidValue, NotFound
 
@@ -16,6 +16,14 @@ MAX_SESSIONS = 1000
 MAX_REVIEW_WEEKS = 104
 MAX_PROBLEMS = 20
 GOAL_SCORE = (0, 10)
+EARLIEST = date(1950, 1, 1)  # as for supervision and CPD: an earlier date is a typing slip
+
+
+def check_not_future(day: date, today: date, what: str) -> None:
+    """Not after today, and not before 1950."""
+    _check_not_future(day, today, what)
+    if day < EARLIEST:
+        raise InvalidValue(f"{what} {day.isoformat()} is before {EARLIEST.year}")
 
 
 def _client_id(client) -> int:
