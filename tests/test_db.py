@@ -27,6 +27,12 @@ def test_path_resolution_order(monkeypatch, tmp_path, cli):
     assert cli("--db", tmp_path / "flag.db", "db", "path").stdout.strip() == str(tmp_path / "flag.db")
 
 
+def test_db_path_takes_the_output_options_and_creates_nothing(tmp_path, jcli, cli):
+    assert jcli("--db", tmp_path / "p.db", "db", "path") == {"path": str(tmp_path / "p.db")}
+    assert cli("--db", tmp_path / "p.db", "db", "path", "--csv").stdout.splitlines() == ["path", str(tmp_path / "p.db")]
+    assert not (tmp_path / "p.db").exists()
+
+
 def test_new_file_and_directories_are_private(tmp_path, cli):
     target = tmp_path / "deep" / "er" / "caseload.db"
     assert cli("--db", target, "client", "add", "Alex").exit_code == 0
@@ -151,6 +157,16 @@ def test_check_clean_and_failing(cli, db_path, jcli):
     result = cli("db", "check", "--json")
     assert result.exit_code == 1
     assert result.stderr.startswith("Error: the database failed its check")
+
+
+def test_backup_of_a_file_with_foreign_key_problems_says_so(cli, jcli, db_path, tmp_path):
+    jcli("client", "add", "Alex")
+    conn = sqlite3.connect(db_path)
+    conn.execute("INSERT INTO memberships (unit_id, member_id) VALUES (1, 99)")
+    conn.commit()
+    conn.close()
+    result = assert_refused(cli, db_path, "db", "backup", tmp_path / "b.db", match="1 foreign-key problem")
+    assert "db check" in result.stderr and not (tmp_path / "b.db").exists()
 
 
 def test_check_without_a_database(cli, tmp_path):

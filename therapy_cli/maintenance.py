@@ -49,7 +49,10 @@ def backup(db: Database, dest: str) -> dict:
         tables = [r[0] for r in copy.execute("SELECT name FROM sqlite_master WHERE name = '_migrations'")]
         copy.close()
         if not result["ok"] or not tables:
-            raise CheckFailed(f"the backup copy failed its check ({result['integrity'][:3]}); nothing was written")
+            problems = "; ".join(result["integrity"][:3]) if result["integrity"] != ["ok"] else \
+                f"{len(result['foreign_key_problems'])} foreign-key problem(s)"
+            raise CheckFailed(f"the backup copy failed its check ({problems}; see `therapy db check`); "
+                              "nothing was written")
         private_file(tmp)
         os.replace(tmp, target)
     except OSError as exc:

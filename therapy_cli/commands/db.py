@@ -15,14 +15,17 @@ YesOpt = Annotated[bool, typer.Option("--yes", "-y", help="Do it without asking.
 
 
 @app.command("path")
-def path() -> None:
+def path(fmt: FormatOpt = Format.table, as_json: JsonOpt = False, as_csv: CsvOpt = False) -> None:
     """Print the database path in use (--db, then THERAPY_DB, then the user data dir).
 
     Example: therapy db path
     """
+    from therapy_cli import render
     from therapy_cli.db import resolve_path
 
-    print(resolve_path(STATE.db))
+    # the table view is the bare path, so `$(therapy db path)` works in scripts
+    render.emit({"path": str(resolve_path(STATE.db))}, output_format(fmt, as_json, as_csv),
+                table=lambda info: print(info["path"]))
 
 
 @app.command("init")
