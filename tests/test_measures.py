@@ -356,3 +356,17 @@ def test_a_measure_cannot_be_linked_to_a_session_that_did_not_take_place(cli, jc
     assert_refused(cli, db_path, "measure", "add", "sam", "phq9", "--score", "12", "--session", str(joint),
                    match="absent")
     assert jcli("measure", "add", "alex", "phq9", "--score", "12", "--session", str(joint))["session_id"] == joint
+
+
+def test_a_measure_entered_in_error_can_be_removed_and_the_removal_is_audited(cli, jcli, db_path):
+    jcli("client", "add", "Alex Morgan")
+    jcli("measure", "add", "alex", "phq9", "--score", "16", "--on", "2026-10-01")
+    typo = jcli("measure", "add", "alex", "phq9", "--score", "27", "--on", "2026-11-01")["id"]  # meant 7
+    assert jcli("measure", "progress", "alex")["reliable_deterioration"] is True
+    assert_refused(cli, db_path, "measure", "remove", str(typo), match="--yes")  # no terminal, no --yes
+    assert_refused(cli, db_path, "measure", "remove", "99", "--yes", match="no measure with id 99")
+    removed = cli("measure", "remove", str(typo), "--yes", "--json")
+    assert removed.exit_code == 0 and removed.json()["score"] == 27
+    assert [m["score"] for m in jcli("measure", "list", "alex")] == [16]
+    audit = jcli("db", "audit", "--client", "alex")
+    assert any(a["action"] == "remove" and a["record_type"] == "measure" and a["record_id"] == typo for a in audit)

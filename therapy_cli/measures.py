@@ -126,6 +126,19 @@ def add_measure(db: Database, client, instrument: str | Instrument, items=None, 
     return measure_record(db.get("measures", measure_id, "measure"))
 
 
+def get_measure(db: Database, measure_id: int) -> dict:
+    return measure_record(db.get("measures", measure_id, "measure"))
+
+
+def remove_measure(db: Database, measure_id: int) -> dict:
+    """Delete a measure entered in error (a wrong score would skew progress and recovery); audited."""
+    record = get_measure(db, measure_id)
+    db.execute("DELETE FROM measures WHERE id = ?", (measure_id,))
+    db.audit("remove", "measure", measure_id, f"{record['instrument']} of {record['taken_on']} removed",
+             record["client_id"])
+    return record
+
+
 def list_measures(db: Database, client_id: int, instrument: str | None = None) -> list[dict]:
     """The client's measures in the order taken (date, then order of entry)."""
     sql = "SELECT * FROM measures WHERE client_id = ?"

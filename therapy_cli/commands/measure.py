@@ -6,7 +6,9 @@ from typing import Annotated, Optional
 
 import typer
 
-from therapy_cli.commands._common import CsvOpt, Format, FormatOpt, JsonOpt, database, output_format, parse_date_option
+from therapy_cli.commands._common import (
+    CsvOpt, Format, FormatOpt, JsonOpt, confirm, database, output_format, parse_date_option,
+)
 
 app = typer.Typer(help="Outcome questionnaires: PHQ-9, GAD-7, CORE-10, WSAS, ORS, SRS.", no_args_is_help=True)
 
@@ -121,6 +123,28 @@ def chart(
         print(measures.chart_text(result, width=width, unicode=render.fancy(), who=label))
 
     render.emit(data, output_format(fmt, as_json, as_csv), table=table, csv_rows=rows)
+
+
+@app.command("remove")
+def remove(
+    measure_id: Annotated[int, typer.Argument(metavar="ID", help="The measure's id (see `therapy measure list`).")],
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")] = False,
+    fmt: FormatOpt = Format.table, as_json: JsonOpt = False, as_csv: CsvOpt = False,
+) -> None:
+    """Delete a measure entered in error (asks first; --yes to skip); the audit log keeps that it was removed.
+
+    Example: therapy measure remove 17 --yes
+    """
+    from therapy_cli import measures, render
+
+    with database() as db:
+        measures.get_measure(db, measure_id)
+    # Ask outside the write transaction: never hold the lock while a person decides.
+    confirm(f"Delete measure #{measure_id}?", yes)
+    with database(write=True) as db:
+        record = measures.remove_measure(db, measure_id)
+    render.message(f"Removed measure #{measure_id}")
+    render.emit(record, output_format(fmt, as_json, as_csv), title=f"{record['instrument']} #{record['id']}")
 
 
 @app.command("instruments")
