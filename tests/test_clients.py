@@ -140,3 +140,21 @@ def test_list_filters_and_csv(jcli, cli):
     result = cli("client", "list", "--csv")
     assert result.stdout.splitlines()[0].startswith("id,name,kind,status")
     assert len(result.stdout.splitlines()) == 3
+
+
+def test_list_has_the_spec_client_keys_members_included(jcli, cli):
+    jcli("client", "add", "Ann Lee")
+    jcli("client", "add", "Ben Lee")
+    jcli("client", "add", "The Lees", "--kind", "couple", "--member", "Ann", "--member", "Ben")
+    jcli("client", "leave", "The Lees", "Ben", "--on", "2026-11-01")
+    rows = {r["name"]: r for r in jcli("client", "list")}
+    for row in rows.values():
+        for key in ("id", "name", "kind", "status", "members", "date_of_birth", "referred_on",
+                    "referral_source", "discharged_on"):
+            assert key in row
+    assert rows["Ann Lee"]["members"] == []
+    assert rows["The Lees"]["members"] == jcli("client", "show", "The Lees")["members"]
+    # a table cell or CSV field names today's members
+    lines = cli("client", "list", "--csv").stdout.splitlines()
+    assert lines[0] == "id,name,kind,status,members,date_of_birth,referred_on,referral_source,discharged_on"
+    assert "The Lees,couple,waiting,#1 Ann Lee," in lines[3]

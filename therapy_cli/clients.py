@@ -206,7 +206,16 @@ def list_clients(db: Database, status: str | None = None, kind: str | None = Non
     if limit:
         sql += " LIMIT ?"
         params.append(limit)
-    return db.query(sql, params)
+    rows = db.query(sql, params)
+    # SPEC's client keys include `members` (as in client show), in one query for the whole list
+    members: dict[int, list[dict]] = {}
+    if any(r["kind"] in UNIT_KINDS for r in rows):
+        for m in db.query("SELECT m.unit_id, m.member_id AS id, c.name, m.joined_on, m.left_on FROM memberships m "
+                          "JOIN clients c ON c.id = m.member_id ORDER BY m.id"):
+            unit = m.pop("unit_id")
+            members.setdefault(unit, []).append(m)
+    return [{**{k: r[k] for k in ("id", "name", "kind", "status")}, "members": members.get(r["id"], []),
+             **{k: v for k, v in r.items() if k not in ("id", "name", "kind", "status")}} for r in rows]
 
 
 EDITABLE = ("name", "date_of_birth", "email", "phone", "referred_on", "referral_source", "referred_by")

@@ -8,7 +8,7 @@ from typing import Annotated, List, Optional
 import typer
 
 from therapy_cli.commands._common import (
-    CsvOpt, Format, FormatOpt, JsonOpt, confirm, database, output_format, parse_date_option,
+    CsvOpt, Format, FormatOpt, JsonOpt, confirm, database, output_format, parse_date_option, today,
 )
 
 app = typer.Typer(help="Clients: individuals, couples, families and groups.", no_args_is_help=True)
@@ -81,7 +81,13 @@ def list_(
 
     with database() as db:
         rows = clients.list_clients(db, status.value if status else None, kind.value if kind else None, limit)
-    render.emit(rows, output_format(fmt, as_json, as_csv))
+    shape = output_format(fmt, as_json, as_csv)
+    if shape != "json":  # today's members as `#1 Ann Lee; #2 Ben Lee` in a table cell or CSV field
+        day = today().isoformat()
+        rows = [{**r, "members": "; ".join(dict.fromkeys(
+            f"#{m['id']} {m['name']}" for m in r["members"]
+            if (m["joined_on"] or "") <= day and (m["left_on"] or "9999") >= day))} for r in rows]
+    render.emit(rows, shape)
 
 
 @app.command("show")
