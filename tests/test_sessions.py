@@ -142,6 +142,8 @@ def test_rrule_with_byday_and_until_includes_the_whole_last_day(alex, jcli):
     (["--every", "week", "--until", "2026-11-01"], "before the start"),
     (["--every", "week", "--until", "2026-02-30"], "does not exist"),
     (["--every", "week", "--count", "3", "--duration", "0"], "5 to 600"),
+    (["--every", "FREQ=WEEKLY;BYHOUR=10,11", "--count", "2"], "time of day"),
+    (["--every", "FREQ=DAILY;BYMINUTE=0,30", "--count", "2"], "time of day"),
 ])
 def test_bad_series_are_errors(alex, cli, db_path, args, match):
     assert_refused(cli, db_path, "session", "schedule", "alex", "--start", "2026-12-01 10:00", *args, match=match)

@@ -402,6 +402,11 @@ def _base_rule(every: str, naive_start: datetime):
                  for p in rule_text.split(";") if p.strip()}
         if "COUNT" in parts or "UNTIL" in parts:
             raise InvalidValue("give the end of the series with --count or --until, not inside the RRULE")
+        clock = [key for key in ("BYHOUR", "BYMINUTE", "BYSECOND") if key in parts]
+        if clock:
+            # every meeting is at --start's wall-clock time (SPEC); a rule that moves it is refused
+            raise InvalidValue(f"--every: {', '.join(clock)} would change the time of day; every meeting is at "
+                               "the time of --start (book other times as another series)")
         if parts.get("FREQ") not in RRULE_FREQS:
             raise InvalidValue(f"--every: FREQ must be one of {', '.join(RRULE_FREQS)}, not {parts.get('FREQ')!r}")
         interval = parts.get("INTERVAL", "1")
