@@ -203,6 +203,18 @@ def test_progress_table_says_it_in_words(cli, jcli):
     assert "recovered (but not reliably improved)" in out
 
 
+
+def test_progress_words_for_opposite_reliable_changes(cli, jcli):
+    jcli("client", "add", "Alex Morgan")
+    for day, phq, gad in [("2026-10-01", 9, 7), ("2026-11-01", 16, 3)]:  # PHQ-9 up 7, GAD-7 down 4
+        jcli("measure", "add", "alex", "phq9", "--score", phq, "--on", day)
+        jcli("measure", "add", "alex", "gad7", "--score", gad, "--on", day)
+    out = cli("measure", "progress", "alex").stdout
+    assert "below caseness at the start, at caseness at the end" in out and "at at" not in out
+    assert "reliable changes in opposite directions, so neither reliably improved nor deteriorated" in out
+    assert "no reliable change" not in out
+
+
 # -- PHQ-9 item 9 ----------------------------------------------------------------
 
 def test_item_9_flagged_until_a_later_phq9_has_it_at_zero(cli, jcli):

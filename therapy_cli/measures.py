@@ -264,7 +264,7 @@ def progress_in_words(result: dict) -> list[str]:
             text += f"; not a reliable change (needs {inst.reliable_change:g})"
         if row["caseness_start"] is not None:
             text += (f"; {'at' if row['caseness_start'] else 'below'} caseness at the start, "
-                     f"{'at' if row['caseness_end'] else 'below'} at the end")
+                     f"{'at caseness' if row['caseness_end'] else 'below it'} at the end")
         lines.append(text + ".")
     if not any(name in result["instruments"] for name in PAIRED):
         lines.append("No PHQ-9 or GAD-7 recorded: recovery (NHS Talking Therapies) cannot be judged.")
@@ -278,6 +278,11 @@ def progress_in_words(result: dict) -> list[str]:
         verdicts.append("reliably improved")
     if result["reliable_deterioration"]:
         verdicts.append("reliably deteriorated")
+    paired = [result["instruments"].get(name) or {} for name in PAIRED]
+    if (not result["reliable_improvement"] and not result["reliable_deterioration"]
+            and any(r.get("reliable_improvement") for r in paired)
+            and any(r.get("reliable_deterioration") for r in paired)):
+        verdicts.append("reliable changes in opposite directions, so neither reliably improved nor deteriorated")
     lines.append("Overall (NHS Talking Therapies): " + (", ".join(verdicts) if verdicts else
                                                           "no reliable change, not recovered") + ".")
     return lines
