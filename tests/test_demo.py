@@ -99,3 +99,27 @@ def test_rebuilds_a_demo_but_refuses_to_overwrite_other_data(tmp_path, cli, db_p
     assert snapshot(db_path) == before
     assert cli("demo", "--db", db_path, "--yes", "--json").exit_code == 0
     assert _rows(db_path, "SELECT count(*) FROM clients WHERE name = 'Real Client'")[0][0] == 0
+
+
+def test_the_week_shown_looks_like_a_practice_week(demo_db):
+    """The current week (Mon-Thu gone, Friday booked) has what a real week has, not what the dice gave."""
+    path, result = demo_db
+    report = result.json()
+    s = report["sessions"]
+    assert s["attended"] >= 8 and s["dna"] >= 1 and s["cancelled"] + s["late_cancelled"] >= 1
+    assert s["scheduled"] >= 3                                     # the rest of today is booked
+    assert report["supervision_hours"] > 0 and report["cpd_hours"] > 0 and report["new_referrals"] >= 1
+    assert report["training_hours"] > 0 and report["clients_seen"] > report["cases_seen"]
+    # A group meets whoever is absent: never a DNA or cancelled as a whole.
+    assert _rows(path, "SELECT count(*) FROM sessions s JOIN clients c ON c.id = s.client_id "
+                       "WHERE c.kind = 'group' AND s.status NOT IN ('attended', 'scheduled')")[0][0] == 0
+
+
+@pytest.mark.parametrize("today", ["2026-06-12", "2026-05-31", "2027-06-10", "2026-11-23", "2026-08-14"])
+def test_builds_on_any_day(tmp_path, cli, today):
+    # 2026-06-12: the client who came once was first booked in the August closure (an IndexError).
+    result = cli("--today", today, "demo", "--db", tmp_path / "d.db", "--json")
+    assert result.exit_code == 0, result.stderr
+    assert result.json()["period"]["start"] <= today
+    path = tmp_path / "d.db"
+    assert _rows(path, "SELECT count(*) FROM clients WHERE status = 'discharged'")[0][0] >= 5

@@ -82,6 +82,11 @@ class Builder:
         self.contacts: list[int] = []
         self.counts = {"clients": 0, "sessions": 0, "measures": 0}
         self.unnoted = 0
+        # This week's days before today, and what has happened on them so far: the week the demo
+        # prints should look like a real one (a DNA, a late cancellation), not depend on the dice.
+        self.week_start = self.today - timedelta(days=self.today.weekday())
+        self.week_missable = 0
+        self.week_statuses: set[str] = set()
 
     # -- records -------------------------------------------------------------
     def name(self) -> str:
@@ -102,8 +107,13 @@ class Builder:
 
         return localize(datetime.combine(day, time(hour, minute)), self.db.tz)
 
-    def session(self, client_id, day, hour, minutes=50, type_="treatment", absent=(), future_ok=True):
-        """A session on `day`: attended (mostly), DNA or cancelled in the past; scheduled from today on."""
+    def session(self, client_id, day, hour, minutes=50, type_="treatment", absent=(), future_ok=True,
+                may_miss=True, attend=False):
+        """A session on `day`: attended (mostly), DNA or cancelled in the past; scheduled from today on.
+
+        `attend`: always attended (a group meets whoever is absent; a session that must carry a measure).
+        `may_miss`: may be this week's DNA or late cancellation.
+        """
         from therapy_cli import sessions
 
         if day >= self.today:
@@ -112,8 +122,16 @@ class Builder:
             roll = self.rng.random()
             status = ("dna" if roll < 0.05 else "cancelled" if roll < 0.09 else "late-cancelled" if roll < 0.11
                       else "attended")
-            if type_ == "assessment":
+            if type_ == "assessment" or attend:
                 status = "attended"
+            elif self.week_start <= day and may_miss:
+                self.week_missable += 1
+                if self.week_missable == 2 and "dna" not in self.week_statuses:
+                    status = "dna"
+                elif (self.week_missable == 4
+                      and not self.week_statuses & {"cancelled", "late-cancelled"}):
+                    status = "late-cancelled"
+                self.week_statuses.add(status)
         note = None
         if status == "attended":
             # Two recent sessions are left without a note, so `remind` has something to show.
@@ -163,7 +181,10 @@ class Builder:
         attended = 0
         for index, day in enumerate(planned):
             type_ = "assessment" if index == 0 else ("review" if index % 6 == 0 else "treatment")
-            session_id, status = self.session(client_id, day, hour, minutes, type_)
+            # Only individuals miss on cue; the last sessions of the clients with the risk item and the
+            # missing measure are attended (they carry those).
+            session_id, status = self.session(client_id, day, hour, minutes, type_, may_miss=measured,
+                                              attend=(risk or skip_measure_last) and day == past[-1])
             if status != "attended" or not measured:
                 continue
             attended += 1
@@ -238,9 +259,12 @@ def build(db: Database, seed: int = 7) -> dict:
         referred = referral(44, 50)
         cid = b.client(referred_on=referred, source=source, contact=contact,
                        dob=date(today.year - rng.randint(22, 60), rng.randint(1, 12), rng.randint(1, 28)))
-        first = referred + timedelta(days=rng.randint(14, 70))
+        slot = b.slots.pop()
+        first = _on_or_after(referred + timedelta(days=rng.randint(14, 70)), slot[0])
+        while _holiday(first):  # a course starts when the practice is open (a one-session one would be empty)
+            first += timedelta(weeks=1)
         last = first + timedelta(weeks=sessions_count + (2 if sessions_count > 1 else 0))
-        past = b.episode(cid, first, min(last, today - timedelta(weeks=3)), modality, (phq, gad), b.slots.pop())
+        past = b.episode(cid, first, min(last, today - timedelta(weeks=3)), modality, (phq, gad), slot)
         clients.discharge(db, clients.find_client(db, str(cid)), on=past[-1] + timedelta(days=3),
                           reason="planned ending" if sessions_count > 1 else "did not return after assessment")
 
@@ -264,9 +288,11 @@ def build(db: Database, seed: int = 7) -> dict:
                               on=today - timedelta(weeks=3), reason="medication review")
 
     # Waiting list: one over six weeks, one with an assessment booked.
-    for n, weeks in enumerate((9, 3, 1)):
+    for n, weeks in enumerate((9, 3, 0)):
         source, contact = sources[(n + 1) % len(sources)]
-        cid = b.client(referred_on=today - timedelta(weeks=weeks, days=n), source=source, contact=contact)
+        # The newest referral arrived this week (early in it, or today on a Monday).
+        referred = today - timedelta(weeks=weeks, days=n) if weeks else max(b.week_start, today - timedelta(days=2))
+        cid = b.client(referred_on=referred, source=source, contact=contact)
         if n == 1:
             weekday, hour = b.slots.pop()
             b.session(cid, _on_or_after(today + timedelta(days=3), weekday), hour, type_="assessment")
@@ -313,7 +339,7 @@ def build(db: Database, seed: int = 7) -> dict:
         if not _holiday(day):
             members = [m["id"] for m in clients.members_of(db, group, day)]
             absent = [m for m in members if rng.random() < 0.12]
-            b.session(group, day, ghour, gmin, absent=absent[:len(members) - 1])
+            b.session(group, day, ghour, gmin, absent=absent[:len(members) - 1], attend=True)
         day += timedelta(weeks=1)
     for weeks in (20, 10):
         plans.review_plan(db, group, note="Group progress reviewed.", on=start + timedelta(weeks=weeks))
@@ -334,6 +360,13 @@ def build(db: Database, seed: int = 7) -> dict:
     month = date(today.year - 1, today.month, 1)
     while month <= today:
         day = month + timedelta(days=rng.randint(3, 12))
+        if (month.year, month.month) == (today.year, today.month):
+            # This month's supervision falls in this week when the week has begun (the week's report shows it).
+            this_week = max(b.week_start + timedelta(days=1), month)
+            if this_week >= today:
+                this_week = max(b.week_start, month)
+            if this_week < today:
+                day = this_week
         if day < today:
             supervision.log_received(db, day, 90 if day.month != today.month or day.year != today.year else 60,
                                      "Dr Ruth Adler", cases=[str(c) for c in rng.sample(case_ids, 2)])
@@ -351,4 +384,5 @@ def build(db: Database, seed: int = 7) -> dict:
                 rng.choice([1.0, 1.5, 2.0]), day, "reading")
     cpd.add(db, "Compassion-focused therapy: two-day course", 12, today - timedelta(weeks=20), "course")
     cpd.add(db, "BACP research conference", 6, today - timedelta(weeks=9), "conference")
+    cpd.add(db, "Journal club: measurement-based care", 1.5, max(b.week_start, today - timedelta(days=1)), "reading")
     return b.counts
