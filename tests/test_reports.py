@@ -232,6 +232,9 @@ def test_cli_month_and_period(jcli, db_path):
     (("report", "period", "--from", "2026-11-30", "--to", "2026-11-01"), "before"),
     (("report", "period", "--from", "2026-02-30", "--to", "2026-03-01"), "does not exist"),
     (("report", "outcomes", "--from", "2026-11-30", "--to", "2026-11-01"), "before"),
+    # An empty value (a script's unset variable) is not this week or this month.
+    (("report", "week", "--week", ""), "ISO week"),
+    (("report", "month", "--month", ""), "not a month"),
 ])
 def test_bad_periods_refused(cli, db_path, args, match):
     assert_refused(cli, db_path, *args, match=match)

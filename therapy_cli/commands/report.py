@@ -160,7 +160,7 @@ def week(
     from therapy_cli import reports
     from therapy_cli.dates import parse_week_or_relative
 
-    start, end = parse_week_or_relative(week or "this", today(), "--week")
+    start, end = parse_week_or_relative("this" if week is None else week, today(), "--week")
     with database() as db:
         report = reports.week_report(db, start, end)
     _period(report, output_format(fmt, as_json, as_csv), no_header, append)
@@ -181,7 +181,7 @@ def month(
     from therapy_cli import reports
     from therapy_cli.dates import parse_month_or_relative
 
-    start, end = parse_month_or_relative(month or "this", today(), "--month")
+    start, end = parse_month_or_relative("this" if month is None else month, today(), "--month")
     with database() as db:
         report = reports.month_report(db, start, end)
     _period(report, output_format(fmt, as_json, as_csv), no_header, append)
