@@ -80,6 +80,8 @@ def write_csv(rows: list[dict], columns: list[str] | None = None, out=None) -> N
             for key in row:
                 if key not in columns:
                     columns.append(key)
+    if not columns:
+        return  # nothing to show and no known columns: no output rather than a blank line
     writer = csv.DictWriter(out, fieldnames=columns, extrasaction="ignore", lineterminator="\n")
     writer.writeheader()
     for row in flat:
