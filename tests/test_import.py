@@ -94,6 +94,24 @@ def test_several_bad_rows_are_listed_then_one_error(cli, tmp_path, db_path):
     assert "--skip-invalid to import the 2 valid rows" in lines[-1]
 
 
+def test_dates_in_a_file_are_yyyy_mm_dd_only(cli, tmp_path, db_path, two_clients):
+    # A UK spreadsheet saves 14/03/1985; `today` or `friday` in a file would mean the day of the import.
+    path = write(tmp_path / "clients.csv", "Name,DOB,Referral Date\nAlex,14/03/1985,2026-10-01\n"
+                                            "Sam,1985-03-14,today\nJo,1985-03-14,friday\nKim,1985-3-14,\n")
+    lines = refused(cli, db_path, "import", "clients", path)
+    assert lines[0].startswith("line 2: date of birth '14/03/1985' is not YYYY-MM-DD (with slashes, day/month")
+    assert "format the column as yyyy-mm-dd" in lines[0]
+    assert lines[1:4] == ["line 3: referral date 'today' is not a date; use YYYY-MM-DD",
+                          "line 4: referral date 'friday' is not a date; use YYYY-MM-DD",
+                          "line 5: date of birth '1985-3-14' is not a date; use YYYY-MM-DD"]
+    path = write(tmp_path / "diary.csv", "client,date,time\n1,yesterday,10:00\n")
+    assert refused(cli, db_path, "import", "sessions", path)[0] == \
+        "Error: line 2: start 'yesterday' is not a date; use YYYY-MM-DD; nothing was imported " \
+        "(fix the row, or use --skip-invalid)"
+    path = write(tmp_path / "scores.csv", "client,instrument,date,score\n1,PHQ-9,today,12\n")
+    assert "date 'today' is not a date; use YYYY-MM-DD" in refused(cli, db_path, "import", "measures", path)[0]
+
+
 def test_skip_invalid_imports_the_rest_and_reports_the_lines(cli, jcli, tmp_path, db_path):
     path = write(tmp_path / "clients.csv", "name,date_of_birth\nAlex,1990-04-02\nBad,1990-13-01\nSam,\n")
     result = cli("import", "clients", path, "--skip-invalid", "--json")
@@ -210,7 +228,7 @@ def test_bad_session_rows(cli, tmp_path, db_path, two_clients):
     assert lines[0] == "line 3: no client with id 9"
     assert lines[1] == "line 4: duration 700 is outside 5-600"
     assert lines[2].startswith("line 5: start 2026-03-29 01:30 does not exist in Europe/London")
-    assert lines[3].startswith("line 6: start '03/11/2026' is not a date")
+    assert lines[3].startswith("line 6: start '03/11/2026' is not YYYY-MM-DD (with slashes")
     assert lines[4] == "line 7: a session on 2026-12-03 cannot be attended yet (today is 2026-11-27)"
     assert lines[5].startswith("line 8: status 'maybe' is not one of scheduled")
     assert lines[6].startswith("line 9: no client named 'Morgan'")

@@ -271,6 +271,25 @@ def _choice(value: str, choices: dict[str, str], what: str, allowed: tuple) -> s
     raise InvalidValue(f"{what} {value!r} is not one of {', '.join(allowed)}")
 
 
+_FILE_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_SLASHED_DATE = re.compile(r"^\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4}$")
+
+
+def file_date(text: str, today: date, what: str) -> date:
+    """A date in a file: YYYY-MM-DD only. The command line's `today` or `monday` would mean the day the
+    file happens to be imported, and 03/04/2026 is the 3rd of April or the 4th of March: both are refused."""
+    from therapy_cli.dates import parse_date
+
+    value = text.strip()
+    if not _FILE_DATE.match(value):
+        if _SLASHED_DATE.match(value):
+            raise InvalidValue(f"{what} {text!r} is not YYYY-MM-DD (with slashes, day/month and month/day "
+                               "cannot be told apart); in the spreadsheet, format the column as yyyy-mm-dd "
+                               "before saving")
+        raise InvalidValue(f"{what} {text!r} is not a date; use YYYY-MM-DD")
+    return parse_date(value, today, what)
+
+
 def _integer(value: str, what: str, low: int | None = None, high: int | None = None) -> int:
     text = value.strip()
     try:
@@ -453,9 +472,7 @@ class ClientsImport(TableImport):
     def _day(self, text: str, what: str, future_ok: bool = False) -> str | None:
         if not text.strip():
             return None
-        from therapy_cli.dates import parse_date
-
-        day = parse_date(text, self.today, what)
+        day = file_date(text, self.today, what)
         if not future_ok:
             self.clients.check_not_future(day, self.today, what)
         return day.isoformat()
@@ -472,9 +489,7 @@ class ClientsImport(TableImport):
         else:
             status = "discharged" if discharged else "waiting"
         if dob.strip():
-            from therapy_cli.dates import parse_date
-
-            birth = parse_date(dob, self.today, "date of birth")
+            birth = file_date(dob, self.today, "date of birth")
             c.check_birth(birth, self.today)
             dob = birth.isoformat()
         else:
@@ -610,6 +625,7 @@ class SessionsImport(TableImport):
                 except ValueError:
                     raise InvalidValue(f"start {text!r} is not a date and time; use YYYY-MM-DD HH:MM") from None
             else:
+                file_date(re.split(r"[T ]", text.strip(), maxsplit=1)[0], self.today, "start")
                 start = parse_datetime(text, self.tz, self.today, "start")
             utc = start.astimezone(timezone.utc).replace(microsecond=0)
             hit = (iso(start), utc.isoformat(), (utc + timedelta(minutes=minutes)).isoformat(),
@@ -744,9 +760,7 @@ class MeasuresImport(TableImport):
         inst = self.instruments.get_instrument(instrument)
         session_id, session_day = self._session(session, cid) if session.strip() else (None, None)
         if taken_on.strip():
-            from therapy_cli.dates import parse_date
-
-            taken = parse_date(taken_on, self.today, "date").isoformat()
+            taken = file_date(taken_on, self.today, "date").isoformat()
         elif session_day:
             taken = session_day
         else:
