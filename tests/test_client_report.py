@@ -69,6 +69,22 @@ def test_html_report_is_self_contained_with_an_svg_chart(treated, cli, tmp_path,
     assert "@media print" in text and "reliably recovered" in text
 
 
+def test_end_of_therapy_change_counts_scores_up_to_the_discharge(treated, db, cli, jcli, tmp_path):
+    """A follow-up score after the discharge is listed, not judged: the report agrees with `report outcomes`."""
+    from therapy_cli import measures
+
+    measures.add_measure(db, treated, "PHQ-9", score=22, on=date(2026, 11, 20))
+    db.conn.commit()
+    out = tmp_path / "alex.md"
+    assert cli("report", "client", "Alex", "--output", out).exit_code == 0
+    text = out.read_text()
+    assert "| 2026-11-20 | PHQ-9 | 22 | severe |" in text                      # still listed
+    assert "PHQ-9: 16 → 6" in text and "reliably recovered" in text
+    assert "1 score taken after therapy ended on 2026-10-15 is listed above but not counted" in text
+    outcomes = jcli("report", "outcomes", "--from", "2026-10-01", "--to", "2026-10-31")
+    assert outcomes["recovered"] == 1 and outcomes["reliable_recovery"] == 1
+
+
 def test_progress_report_without_measures(db, cli, tmp_path):
     from therapy_cli import clients
 

@@ -58,7 +58,15 @@ def gather(db: Database, client: dict) -> dict:
         goals.append({**goal, "first": ratings[0] if ratings else None, "last": ratings[-1] if ratings else None,
                       "ratings": len(ratings)})
     rows = measures.list_measures(db, cid)
-    progress = measures.progress(db, cid)
+    # An end-of-therapy report judges change as `report outcomes` does: over the scores up to the
+    # discharge; a later (follow-up) score is listed but not counted.
+    until = record["discharged_on"] if record["status"] == "discharged" else None
+    progress = _progress(db, cid, until)
+    after = sum(1 for m in rows if until and m["taken_on"] > until)
+    in_words = measures.progress_in_words(progress) if progress["instruments"] else []
+    if after:
+        in_words.append(f"{after} score{'s' if after > 1 else ''} taken after therapy ended on {until} "
+                        f"{'are' if after > 1 else 'is'} listed above but not counted in the change.")
     return {
         "client": record,
         "members": members_of(db, cid) if record["kind"] != "individual" else [],
@@ -74,8 +82,38 @@ def gather(db: Database, client: dict) -> dict:
         "goals": goals,
         "measures": rows,
         "progress": progress,
-        "in_words": measures.progress_in_words(progress) if rows else [],
+        "in_words": in_words,
     }
+
+
+def _progress(db: Database, client_id: int, until: str | None) -> dict:
+    """measures.progress over the scores taken on or before `until` (all of them when None)."""
+    from therapy_cli import measures
+    from therapy_cli.instruments import get_instrument, is_caseness, reliable_direction
+
+    if until is None:
+        return measures.progress(db, client_id)
+    instruments: dict[str, dict] = {}
+    pairs: dict[str, tuple] = {}
+    for name, points in measures.series(db, client_id).items():
+        points = [p for p in points if p["taken_on"] <= until]
+        if not points:
+            continue
+        inst = get_instrument(name)
+        first, last = points[0]["score"], points[-1]["score"]
+        direction = reliable_direction(inst, first, last)
+        change = round(last - first, 1)
+        instruments[name] = {
+            "first": first, "last": last, "change": int(change) if change == int(change) else change,
+            "reliable_improvement": None if direction is None else direction == "improved",
+            "reliable_deterioration": None if direction is None else direction == "deteriorated",
+            "caseness_start": is_caseness(inst, first), "caseness_end": is_caseness(inst, last),
+        }
+        pairs[name] = (first, last)
+    verdict = measures.judge(pairs.get("PHQ-9"), pairs.get("GAD-7"))
+    return {"client_id": client_id, "instruments": instruments,
+            **{k: verdict[k] for k in ("recovered", "reliable_improvement", "reliable_recovery",
+                                       "reliable_deterioration")}}
 
 
 def _series(data: dict) -> dict[str, list[tuple[date, float]]]:
