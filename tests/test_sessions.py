@@ -586,3 +586,14 @@ def test_cancel_the_rest_of_a_series(alex, cli, jcli, db_path):
     assert jcli("session", "show", str(series[0]["id"]))["status"] == "scheduled"
     single = jcli("session", "add", "alex", "--at", "2026-12-30 10:00")
     assert_refused(cli, db_path, "session", "cancel", str(single["id"]), "--series", match="not part of a series")
+
+
+def test_times_are_shown_in_the_timezone_setting_after_it_changes(alex, cli, jcli):
+    jcli("session", "add", "alex", "--at", "2026-11-20 10:00")
+    autumn = jcli("session", "add", "alex", "--at", "2026-10-20 14:00")  # BST
+    assert cli("config", "set", "timezone", "America/New_York").exit_code == 0
+    shown = jcli("session", "show", str(autumn["id"]))
+    assert shown["starts_at"] == "2026-10-20T09:00:00-04:00" and shown["ends_at"] == "2026-10-20T09:50:00-04:00"
+    assert [s["starts_at"] for s in jcli("session", "list")] == ["2026-10-20T09:00:00-04:00",
+                                                                  "2026-11-20T05:00:00-05:00"]
+    assert jcli("client", "show", "alex")["sessions"]["last"] == "2026-11-20T05:00:00-05:00"

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import json
-from datetime import date
+from datetime import date, datetime
 
+from therapy_cli import dates
 from therapy_cli.db import Database, utc_now
 from therapy_cli.errors import Ambiguous, Conflict, InvalidValue, NotFound
 
@@ -336,9 +337,12 @@ def client_detail(db: Database, client: dict) -> dict:
     counts = {r["status"]: r["n"] for r in db.query(
         "SELECT status, count(*) AS n FROM sessions WHERE client_id = ? GROUP BY status", (cid,))}
     now = db.today.isoformat()
-    last = db.scalar("SELECT max(starts_at) FROM sessions WHERE client_id = ? AND status = 'attended'", (cid,))
-    upcoming = db.scalar("SELECT min(starts_at) FROM sessions WHERE client_id = ? AND status = 'scheduled' "
+    # by the UTC instant (offsets differ across DST), shown in the practice zone
+    last = db.scalar("SELECT max(starts_utc) FROM sessions WHERE client_id = ? AND status = 'attended'", (cid,))
+    upcoming = db.scalar("SELECT min(starts_utc) FROM sessions WHERE client_id = ? AND status = 'scheduled' "
                          "AND local_date >= ?", (cid, now))
+    last, upcoming = (dates.iso(datetime.fromisoformat(t).astimezone(db.tz)) if t else None
+                      for t in (last, upcoming))
     record["sessions"] = {
         "attended": counts.get("attended", 0), "dna": counts.get("dna", 0),
         "cancelled": counts.get("cancelled", 0), "late_cancelled": counts.get("late-cancelled", 0),

@@ -180,13 +180,15 @@ def _records(db: Database, rows: list[dict]) -> list[dict]:
     tz = db.tz
     records = []
     for row in rows:
+        # shown in the practice zone, whatever zone the session was entered in
+        starts_at = datetime.fromisoformat(row["starts_utc"]).astimezone(tz)
         ends_at = datetime.fromisoformat(row["ends_utc"]).astimezone(tz)
         records.append({
             "id": row["id"],
             "kind": row["kind"],
             "client_id": row["client_id"],
             "client_name": row["client_name"],
-            "starts_at": row["starts_at"],
+            "starts_at": dates.iso(starts_at),
             "ends_at": dates.iso(ends_at),
             "local_date": row["local_date"],
             "duration_min": row["duration_min"],
