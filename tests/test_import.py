@@ -284,6 +284,23 @@ def test_bad_jsonl_line_has_its_number(cli, tmp_path, db_path, two_clients):
     assert lines == ["Error: line 2: is not valid JSON; nothing was imported (fix the row, or use --skip-invalid)"]
 
 
+def test_a_bad_first_json_line_or_a_json_array(cli, jcli, tmp_path, db_path):
+    # The first line used to become the header: "no 'name' column (columns: \x00error)".
+    path = tmp_path / "clients.jsonl"
+    path.write_text('oops\n{"name": "A B"}\n{"name": "C D"}\n')
+    lines = refused(cli, db_path, "import", "clients", path)
+    assert lines == ["Error: line 1: is not valid JSON; nothing was imported (fix the row, or use --skip-invalid)"]
+    assert jcli("import", "clients", path, "--skip-invalid")["imported"] == 2
+    for text in ('[{"name": "A B"}, {"name": "C D"}]\n', '[\n  {"name": "A B"}\n]\n'):
+        path = tmp_path / "clients.json"
+        path.write_text(text)
+        lines = refused(cli, db_path, "import", "clients", path)
+        assert lines == [f"Error: {path} holds a JSON array; give one JSON object per line (JSON lines)"]
+    path.write_text('oops\n"x"\n')
+    assert refused(cli, db_path, "import", "clients", path) == [
+        f"Error: line 1 of {path} is not valid JSON; one JSON object per line is expected"]
+
+
 def test_unreadable_files(cli, tmp_path, db_path):
     assert "no file" in refused(cli, db_path, "import", "clients", tmp_path / "missing.csv")[-1]
     latin = tmp_path / "latin.csv"

@@ -131,12 +131,21 @@ class Source:
         self.chars_read = 0
         self.header: list[str] = []
         self._first_json: tuple[int, dict] | None = None
+        self._bad_json: list[tuple[int, dict]] = []   # unreadable lines before the first object
         if self.jsonl:
             self._json_rows = self._iter_json()
             first = next(self._json_rows, None)
+            while first is not None and "\0error" in first[1]:
+                if first[1].get("\0array"):
+                    raise InvalidValue(f"{path} holds a JSON array; give one JSON object per line (JSON lines)")
+                self._bad_json.append(first)
+                first = next(self._json_rows, None)
             if first is not None:
                 self._first_json = first
                 self.header = list(first[1])
+            elif self._bad_json:
+                line, reason = self._bad_json[0][0], self._bad_json[0][1]["\0error"]
+                raise InvalidValue(f"line {line} of {path} {reason}; one JSON object per line is expected")
         else:
             self._reader = csv.reader(self._counted(), delimiter=self._sniff())
             try:
@@ -171,10 +180,10 @@ class Source:
             try:
                 obj = json.loads(line)
             except ValueError:
-                yield number, {"\0error": "is not valid JSON"}
+                yield number, {"\0error": "is not valid JSON", "\0array": line.strip() == "["}
                 continue
             if not isinstance(obj, dict):
-                yield number, {"\0error": "is not a JSON object"}
+                yield number, {"\0error": "is not a JSON object", "\0array": isinstance(obj, list)}
                 continue
             yield number, {normalise_header(k): _json_cell(v) for k, v in obj.items()}
 
@@ -224,6 +233,10 @@ class Source:
         if self._first_json is not None:
             first, self._first_json = self._first_json, None
             rows = _chain(first, rows)
+        if self._bad_json:
+            bad, self._bad_json = self._bad_json, []
+            for line, obj in bad:
+                yield line, obj["\0error"]
         known = {tuple(self.header): columns}
         for line, obj in rows:
             if "\0error" in obj:
