@@ -190,6 +190,15 @@ def test_backup_is_consistent_private_and_restorable(cli, jcli, tmp_path, db_pat
     assert mode(db_path) == 0o600
 
 
+def test_restore_onto_a_new_machine_creates_the_private_data_directory(cli, jcli, tmp_path):
+    jcli("client", "add", "Alex Morgan")
+    jcli("db", "backup", tmp_path / "b.db")
+    target = tmp_path / "new" / "home" / "caseload.db"
+    assert jcli("--db", target, "db", "restore", tmp_path / "b.db", "--yes")["ok"]
+    assert mode(target) == 0o600 and mode(target.parent) == 0o700 and mode(target.parent.parent) == 0o700
+    assert [c["name"] for c in jcli("--db", target, "client", "list")] == ["Alex Morgan"]
+
+
 def test_restore_refuses_without_yes_off_a_terminal(cli, jcli, tmp_path, db_path):
     jcli("client", "add", "Alex Morgan")
     jcli("db", "backup", tmp_path / "b.db")

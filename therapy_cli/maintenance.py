@@ -99,6 +99,8 @@ def restore(source: Path, target: Path) -> dict:
     tmp = target.with_name(f".{target.name}.restoring")
     _remove(tmp)
     try:
+        # restoring onto a new machine: the data directory may not exist yet (0700, as on first use)
+        target.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
         src, key = _open_source(source)
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         os.close(fd)
