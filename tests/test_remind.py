@@ -109,6 +109,16 @@ def test_every_kind_listed_when_due(db):
     assert "Cat Cole" in named[0]["message"]
 
 
+def test_waiting_long_without_a_referral_date_says_so(db):
+    from therapy_cli import reminders
+
+    add_client(db, "Nora Nodate", status="waiting")                    # record made 2026-01-01
+    add_client(db, "Rita Referred", status="waiting", referred_on="2026-09-01")
+    messages = [i["message"] for i in reminders.reminders(db, kinds=["waiting_long"])]
+    assert messages[0].endswith("has waited 47 weeks since the record was made on 2026-01-01 (no referral date)")
+    assert messages[1].endswith("has waited 12 weeks since referral on 2026-09-01")
+
+
 def test_within_widens_the_session_window(db):
     from therapy_cli import reminders
 

@@ -174,7 +174,7 @@ def waiting_long(c: _Ctx) -> list[dict]:
     from therapy_cli.reports import IN_STARTED_UNIT
 
     rows = c.db.query(
-        "SELECT c.id, coalesce(c.referred_on, substr(c.created_at, 1, 10)) AS since FROM clients c "
+        "SELECT c.id, c.referred_on, coalesce(c.referred_on, substr(c.created_at, 1, 10)) AS since FROM clients c "
         "WHERE c.status = 'waiting' AND c.erased_on IS NULL "
         "AND coalesce(c.referred_on, substr(c.created_at, 1, 10)) < ? AND " + IN_STARTED_UNIT +
         " ORDER BY since, c.id", (cutoff,))
@@ -183,7 +183,9 @@ def waiting_long(c: _Ctx) -> list[dict]:
         since = date.fromisoformat(r["since"])
         weeks = (c.today - since).days // 7
         out.append(_item("waiting_long", r["id"], since + timedelta(days=WAITING_LONG_DAYS),
-                         f"{c.who(r['id'])} has waited {weeks} weeks since referral on {r['since']}"))
+                         f"{c.who(r['id'])} has waited {weeks} weeks since "
+                         + (f"referral on {r['since']}" if r["referred_on"] else
+                            f"the record was made on {r['since']} (no referral date)")))
     return out
 
 
