@@ -96,6 +96,8 @@ def test_outcomes_on_worked_cases(db):
         "within_18_weeks_rate": 0.75,  # and B (84); not C (190)
     }
     assert {k: report[k] for k in expected} == expected
+    assert type(report["median_wait_days"]) is int          # a whole median is 56, not 56.0
+    assert reports.median([1, 2]) == 1.5 and reports.median([3, 1, 2]) == 2
     assert report["standards"]["within_6_weeks_rate"] == {"standard": 0.75, "met": False}
     assert report["standards"]["within_18_weeks_rate"] == {"standard": 0.95, "met": False}
     assert report["standards"]["recovery_rate"] == {"standard": 0.5, "met": True}

@@ -194,7 +194,8 @@ def median(values: list):
     middle = len(ordered) // 2
     if len(ordered) % 2:
         return ordered[middle]
-    return (ordered[middle - 1] + ordered[middle]) / 2
+    mean = (ordered[middle - 1] + ordered[middle]) / 2
+    return int(mean) if mean == int(mean) else mean   # 45, not 45.0, beside an odd count's 130
 
 
 def _rate(count: int, over: int):
