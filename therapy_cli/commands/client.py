@@ -82,11 +82,12 @@ def list_(
     with database() as db:
         rows = clients.list_clients(db, status.value if status else None, kind.value if kind else None, limit)
     shape = output_format(fmt, as_json, as_csv)
-    if shape != "json":  # today's members as `#1 Ann Lee; #2 Ben Lee` in a table cell or CSV field
+    if shape != "json":  # today's members: how many in a table (it stays narrow), `#1 Ann Lee; #2 Ben Lee` in CSV
         day = today().isoformat()
-        rows = [{**r, "members": "; ".join(dict.fromkeys(
-            f"#{m['id']} {m['name']}" for m in r["members"]
-            if (m["joined_on"] or "") <= day and (m["left_on"] or "9999") >= day))} for r in rows]
+        for r in rows:
+            now = list(dict.fromkeys(f"#{m['id']} {m['name']}" for m in r["members"]
+                                     if (m["joined_on"] or "") <= day and (m["left_on"] or "9999") >= day))
+            r["members"] = "; ".join(now) if shape == "csv" else (len(now) if r["kind"] != "individual" else None)
     render.emit(rows, shape)
 
 
