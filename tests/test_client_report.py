@@ -85,6 +85,21 @@ def test_end_of_therapy_change_counts_scores_up_to_the_discharge(treated, db, cl
     assert outcomes["recovered"] == 1 and outcomes["reliable_recovery"] == 1
 
 
+def test_a_groups_report_says_who_joined_and_left(db, cli, tmp_path):
+    from therapy_cli import clients
+
+    a = clients.add_client(db, "Ann Ash")["id"]
+    b = clients.add_client(db, "Bea Birch")["id"]
+    c = clients.add_client(db, "Cy Cole")["id"]
+    group = clients.add_client(db, "Monday group", "group", [str(a), str(b)])["id"]
+    clients.leave(db, str(group), str(b), on=date(2026, 10, 1))
+    clients.join(db, str(group), str(c), on=date(2026, 10, 8))
+    db.conn.commit()
+    out = tmp_path / "group.md"
+    assert cli("report", "client", "Monday group", "--output", out).exit_code == 0
+    assert "| Members | Ann Ash, Bea Birch (left 2026-10-01), Cy Cole (joined 2026-10-08) |" in out.read_text()
+
+
 def test_progress_report_without_measures(db, cli, tmp_path):
     from therapy_cli import clients
 

@@ -130,7 +130,7 @@ def _facts(data: dict) -> list[tuple[str, str]]:
     if c["date_of_birth"]:
         facts.append(("Date of birth", c["date_of_birth"]))
     if data["members"]:
-        facts.append(("Members", ", ".join(m["name"] for m in data["members"])))
+        facts.append(("Members", ", ".join(_member(m) for m in data["members"])))
     referral = c["referred_on"] or "not recorded"
     if c["referral_source"]:
         referral += f", {c['referral_source']}"
@@ -168,6 +168,12 @@ def _facts(data: dict) -> list[tuple[str, str]]:
     if a["by_mode"]:
         facts.append(("Held", ", ".join(f"{n} {mode}" for mode, n in sorted(a["by_mode"].items()))))
     return facts
+
+
+def _member(m: dict) -> str:
+    """`Name`, or `Name (joined 2026-10-01, left 2026-11-05)`: a group's membership changes."""
+    when = [f"{label} {m[key]}" for label, key in (("joined", "joined_on"), ("left", "left_on")) if m.get(key)]
+    return m["name"] + (f" ({', '.join(when)})" if when else "")
 
 
 def _goal_lines(data: dict) -> list[str]:
