@@ -158,3 +158,14 @@ def test_list_has_the_spec_client_keys_members_included(jcli, cli):
     lines = cli("client", "list", "--csv").stdout.splitlines()
     assert lines[0] == "id,name,kind,status,members,date_of_birth,referred_on,referral_source,discharged_on"
     assert "The Lees,couple,waiting,#1 Ann Lee," in lines[3]
+
+
+def test_free_text_fields_refuse_terminal_escapes(jcli, cli, db_path):
+    jcli("client", "add", "Alex Morgan")
+    jcli("contact", "add", "Dr Shah")
+    for args in (["client", "add", "Sam", "--referral-source", "GP\x1b[2J"],
+                 ["client", "refer", "alex", "--to", "shah", "--reason", "x\x1b[31m"],
+                 ["client", "discharge", "alex", "--reason", "done\x1b]0;title\x07"],
+                 ["contact", "add", "Dr Lee", "--org", "Clinic\x1b[1m"]):
+        assert_refused(cli, db_path, *args, match="control characters")
+    assert jcli("client", "discharge", "alex", "--reason", "planned ending\nafter 12 sessions")["status"] == "discharged"

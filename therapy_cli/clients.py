@@ -74,6 +74,9 @@ def clean_text(value: str | None, what: str, limit: int = 2000) -> str | None:
     value = value.strip()
     if len(value) > limit:
         raise InvalidValue(f"{what} must be at most {limit} characters")
+    # an escape sequence stored in a reason or source would redraw the practitioner's terminal when shown
+    if any(ord(ch) < 32 and ch not in "\n\t\r" for ch in value):
+        raise InvalidValue(f"{what} must not contain control characters")
     return value or None
 
 
