@@ -37,6 +37,7 @@ def test_values_are_validated(cli, db_path):
     assert_refused(cli, db_path, "config", "set", "--", "session.duration", "-5", match="between")
     assert_refused(cli, db_path, "config", "set", "colour", "blue", match="unknown setting")
     assert_refused(cli, db_path, "config", "get", "colour", match="unknown setting")
+    assert_refused(cli, db_path, "config", "set", "practitioner.name", "Dr\x1b[2J", match="control characters")
 
 
 def test_list_all_shows_every_target_key(jcli):

@@ -89,6 +89,8 @@ def validate(key: str, text: str) -> str:
     if setting.type == "text":
         if len(text) > 200:
             raise InvalidValue(f"{key} must be at most 200 characters")
+        if any(ord(ch) < 32 for ch in text):  # it is printed on reports and in the terminal
+            raise InvalidValue(f"{key} must not contain control characters")
         return text
     number: float
     try:
