@@ -43,3 +43,13 @@ def test_values_are_validated(cli, db_path):
 def test_list_all_shows_every_target_key(jcli):
     rows = jcli("config", "list", "--all")
     assert sum(r["key"].startswith("targets.week.") for r in rows) == 12
+
+
+def test_unsetting_a_key_that_is_not_set_changes_nothing(jcli, cli, db_path):
+    from conftest import snapshot
+
+    jcli("config", "set", "session.duration", "45")
+    jcli("config", "unset", "session.duration")
+    before = snapshot(db_path)
+    assert jcli("config", "unset", "session.duration")["is_set"] is False
+    assert snapshot(db_path) == before  # no second audit row

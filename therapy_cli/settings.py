@@ -160,8 +160,8 @@ def set_setting(db, key: str, value: str) -> dict:
 
 def unset_setting(db, key: str) -> dict:
     lookup(key)
-    db.execute("DELETE FROM settings WHERE key = ?", (key,))
-    db.audit("unset", "setting", None, key)
+    if db.execute("DELETE FROM settings WHERE key = ?", (key,)).rowcount:  # unsetting nothing changes nothing
+        db.audit("unset", "setting", None, key)
     db.forget_settings()
     return get_setting(db, key)
 
