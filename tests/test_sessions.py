@@ -468,6 +468,8 @@ def test_ics_export_errors(london, cli, db_path, tmp_path):
                    match="does not exist")
     assert_refused(cli, db_path, "session", "export", "--ics", tmp_path / "x.ics", "--from", "2026-12-01",
                    "--to", "2026-11-01", match="before")
+    assert_refused(cli, db_path, "session", "export", "--ics", tmp_path / "x.ics", "--to", "2026-11-01",
+                   match="give --from for past sessions")
     assert_refused(cli, db_path, "session", "export", code=2)
 
 

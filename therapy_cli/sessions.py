@@ -641,9 +641,11 @@ def list_sessions(db: Database, client=None, start: date | None = None, end: dat
 
 def calendar_sessions(db: Database, start: date | None = None, end: date | None = None) -> list[dict]:
     """Sessions for the calendar export: from `start` (default today) to `end` (inclusive, default open)."""
+    default_start = start is None
     start = start or db.today
     if end is not None and end < start:
-        raise InvalidValue(f"--to {end.isoformat()} is before --from {start.isoformat()}")
+        raise InvalidValue(f"--to {end.isoformat()} is before --from {start.isoformat()}"
+                           + (" (the default: today); give --from for past sessions" if default_start else ""))
     sql = _RECORD_SQL + " WHERE s.local_date >= ?"
     params: list = [start.isoformat()]
     if end is not None:
