@@ -217,6 +217,25 @@ def test_cli_week_json_csv_and_table(cli, jcli, db_path):
     assert "\x1b[" not in table.stdout
 
 
+def test_append_to_a_csv_a_spreadsheet_saved_again(cli, db_path, tmp_path):
+    """Excel's 'CSV UTF-8' adds a byte-order mark and CRLF: the next row still lands in its columns."""
+    _seed_file(db_path)
+    path = tmp_path / "weekly.csv"
+    assert cli("report", "week", "--week", "2026-W46", "--append", path).exit_code == 0
+    path.write_bytes(b"\xef\xbb\xbf" + path.read_bytes().replace(b"\n", b"\r\n"))
+    result = cli("report", "week", "--week", "2026-W47", "--append", path)
+    assert (result.exit_code, result.stdout, result.stderr) == (0, "", "")
+    data = path.read_bytes()
+    assert data.startswith(b"\xef\xbb\xbfperiod_start,") and data.count(b"\r\n") == 3 == data.count(b"\n")
+    import csv, io
+
+    rows = list(csv.DictReader(io.StringIO(data.decode("utf-8-sig"))))
+    assert [r["period_start"] for r in rows] == ["2026-11-09", "2026-11-16"]
+    assert rows[1]["clients_seen"] == "3"
+    path.write_bytes("period_start,period\r\n2026-11-09,caf\xe9\r\n".encode("cp1252"))
+    assert_refused(cli, db_path, "report", "week", "--append", path, match="not UTF-8")
+
+
 def test_cli_month_and_period(jcli, db_path):
     _seed_file(db_path)
     assert jcli("report", "month", "--month", "2026-11")["sessions"]["attended"] == 7

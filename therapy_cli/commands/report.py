@@ -130,18 +130,30 @@ def append_csv_row(path: str, row: dict) -> None:
 
     from therapy_cli.files import write_private
 
+    from therapy_cli.errors import InvalidValue
+
     target = Path(path).expanduser()
-    existing = target.read_text(encoding="utf-8") if target.is_file() else ""
+    raw = target.read_bytes() if target.is_file() else b""
+    try:
+        # A spreadsheet that saved the file again may have added a byte-order mark and CRLF line ends:
+        # the header is read without them, and the new row follows the file's line ends.
+        existing = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise InvalidValue(f"{path} is not UTF-8 text (saved again by a spreadsheet?); save it as 'CSV UTF-8' "
+                           "or append to a new file") from None
     buffer = io.StringIO()
     if existing.strip():
-        header = next(csv.reader(io.StringIO(existing)))
-        buffer.write(existing if existing.endswith("\n") else existing + "\n")
-        writer = csv.DictWriter(buffer, fieldnames=header, extrasaction="ignore", lineterminator="\n")
+        header = [name.strip() for name in next(csv.reader(io.StringIO(existing)))]
+        ending = "\r\n" if "\r\n" in existing else "\n"
+        if not existing.endswith(("\n", "\r")):
+            raw += ending.encode()
+        writer = csv.DictWriter(buffer, fieldnames=header, extrasaction="ignore", lineterminator=ending)
     else:
+        raw = b""
         writer = csv.DictWriter(buffer, fieldnames=list(row), lineterminator="\n")
         writer.writeheader()
     writer.writerow({k: "" if v is None else v for k, v in row.items()})
-    write_private(target, buffer.getvalue())
+    write_private(target, raw + buffer.getvalue().encode("utf-8"))
 
 
 @app.command("week")
