@@ -123,6 +123,8 @@ def test_export_holds_everything(jcli, cli, db_path):
     assert [a["action"] for a in data["audit"]] == ["add", "refer"]
     for key in ("sessions", "notes", "plans", "measures", "goals"):
         assert key in data
+    # a script's reflexive --json is accepted: the export is JSON anyway
+    assert jcli("client", "export", "alex")["client"]["id"] == data["client"]["id"]
 
 
 def test_export_to_file_is_private(jcli, cli, tmp_path):

@@ -224,6 +224,7 @@ def export(
     client: ClientArg,
     output: Annotated[Optional[str], typer.Option("--output", "-o", metavar="FILE",
                                                   help="Write to FILE (mode 0600) instead of stdout.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Accepted for scripts; the export is always JSON.")] = False,
 ) -> None:
     """Export everything held about a client as JSON (a subject access request).
 
