@@ -334,6 +334,23 @@ def test_measures_scored_by_the_instrument_rules(jcli, cli, tmp_path, db_path, t
     assert lines[3].startswith("line 5: date 2026-12-06 is in the future")
 
 
+def test_measures_round_trip_through_export(jcli, cli, tmp_path, db_path, two_clients):
+    """`therapy export measures` writes items and the total: the file imports as it is."""
+    jcli("measure", "add", "1", "PHQ-9", "--items", "2,2,2,2,2,2,2,2,1", "--on", "2026-10-06")
+    jcli("measure", "add", "1", "GAD-7", "--score", "9", "--on", "2026-10-06")
+    exported = tmp_path / "measures.csv"
+    assert cli("export", "measures", "-o", exported).exit_code == 0
+    new_db = tmp_path / "new.db"
+    assert cli("--db", new_db, "import", "clients", write(tmp_path / "c.csv", "name\nAlex Morgan\n")).exit_code == 0
+    result = jcli("--db", new_db, "import", "measures", exported)
+    assert result["imported"] == 2
+    assert rows(new_db, "SELECT instrument, score, items, risk FROM measures ORDER BY id") == [
+        ("PHQ-9", 17, "[2, 2, 2, 2, 2, 2, 2, 2, 1]", 1), ("GAD-7", 9, None, None)]
+    bad = write(tmp_path / "bad.csv", 'client,instrument,taken_on,items,score\n1,PHQ-9,2026-10-06,"2,2,2,2,2,2,2,2,1",16\n')
+    assert refused(cli, new_db, "--db", new_db, "import", "measures", bad)[0].startswith(
+        "Error: line 2: the total score 16 is not the items' total (17)")
+
+
 def test_importing_the_same_sessions_twice_is_refused(jcli, cli, tmp_path, db_path, two_clients):
     path = write(tmp_path / "sessions.csv", "client,starts_at\n1,2026-10-06 10:00\n2,2026-10-06 11:00\n")
     jcli("import", "sessions", path)

@@ -780,11 +780,13 @@ class MeasuresImport(TableImport):
             raise InvalidValue("the date taken is empty; give it as YYYY-MM-DD")
         if taken > self.today.isoformat():
             raise InvalidValue(f"date {taken} is in the future (today is {self.today.isoformat()})")
-        if items.strip() and score.strip():
-            raise InvalidValue("give either the items or the total score, not both")
         if items.strip():
             values = self.instruments.check_items(inst, self.measures.parse_items(items.strip("[]")))
             total = self.instruments.score_items(inst, values)
+            # Both, as `therapy export` writes them: the total must be the items' total.
+            if score.strip() and self.instruments.check_total(inst, score) != total:
+                raise InvalidValue(f"the total score {score.strip()} is not the items' total ({total:g}); "
+                                   "give the items, or the total alone")
         elif score.strip():
             values = None
             total = self.instruments.check_total(inst, score)
