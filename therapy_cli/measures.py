@@ -254,7 +254,7 @@ def progress_in_words(result: dict) -> list[str]:
             moved = "unchanged"
         else:
             better = (change > 0) == inst.higher_is_better
-            moved = f"{'fell' if change < 0 else 'rose'} {abs(change):g} points ({'better' if better else 'worse'})"
+            moved = f"{'fell' if change < 0 else 'rose'} {abs(change):g} point{'' if abs(change) == 1 else 's'} ({'better' if better else 'worse'})"
         text = f"{name}: {row['first']:g} → {row['last']:g}, {moved}"
         if row["reliable_improvement"]:
             text += "; a reliable improvement"
