@@ -171,3 +171,17 @@ def test_free_text_fields_refuse_terminal_escapes(jcli, cli, db_path):
                  ["contact", "add", "Dr Lee", "--org", "Clinic\x1b[1m"]):
         assert_refused(cli, db_path, *args, match="control characters")
     assert jcli("client", "discharge", "alex", "--reason", "planned ending\nafter 12 sessions")["status"] == "discharged"
+
+
+def test_name_fragments_fold_case_beyond_ascii(jcli, cli, db_path):
+    import unicodedata
+
+    jcli("client", "add", "Élodie Dubois")
+    jcli("client", "add", "Zoë Øster")
+    jcli("contact", "add", "Dr Şükrü Yıldız")
+    assert jcli("client", "show", "élodie")["name"] == "Élodie Dubois"
+    assert jcli("client", "show", "ZOË")["name"] == "Zoë Øster"
+    assert jcli("client", "show", "øster")["name"] == "Zoë Øster"
+    # as typed on a Mac (decomposed accents)
+    assert jcli("client", "show", unicodedata.normalize("NFD", "élodie"))["name"] == "Élodie Dubois"
+    assert jcli("client", "refer", "élodie", "--to", "ŞÜKRÜ")["contact_name"] == "Dr Şükrü Yıldız"

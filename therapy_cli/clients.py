@@ -19,6 +19,12 @@ CLIENT_COLUMNS = ["id", "name", "kind", "status", "referred_on", "discharged_on"
 
 # -- finding records ---------------------------------------------------------
 
+def _fold(text: str | None) -> str | None:
+    import unicodedata
+
+    return unicodedata.normalize("NFC", text).casefold() if text else text
+
+
 def match_one(db: Database, table: str, text: str, what: str) -> dict:
     """A record by id or by a case-insensitive fragment of its name matching exactly one."""
     value = (text or "").strip()
@@ -29,9 +35,11 @@ def match_one(db: Database, table: str, text: str, what: str) -> dict:
         if row is None:
             raise NotFound(f"no {what} with id {value}")
         return row
-    rows = db.query(f"SELECT * FROM {table} WHERE instr(lower(name), lower(?)) > 0 ORDER BY id", (value,))
+    # SQLite's lower() folds ASCII only: 'élodie' would miss 'Élodie'; fold in Python (NFC, casefold)
+    db.conn.create_function("therapy_fold", 1, _fold, deterministic=True)
+    rows = db.query(f"SELECT * FROM {table} WHERE instr(therapy_fold(name), ?) > 0 ORDER BY id", (_fold(value),))
     if len(rows) > 1:
-        exact = [r for r in rows if r["name"].lower() == value.lower()]
+        exact = [r for r in rows if _fold(r["name"]) == _fold(value)]
         if len(exact) == 1:
             return exact[0]
         listed = ", ".join(f"#{r['id']} {r['name']}" for r in rows[:10])
