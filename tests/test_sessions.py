@@ -599,3 +599,19 @@ def test_times_are_shown_in_the_timezone_setting_after_it_changes(alex, cli, jcl
     assert [s["starts_at"] for s in jcli("session", "list")] == ["2026-10-20T09:00:00-04:00",
                                                                   "2026-11-20T05:00:00-05:00"]
     assert jcli("client", "show", "alex")["sessions"]["last"] == "2026-11-20T05:00:00-05:00"
+
+
+def test_ics_timezone_definition_covers_sessions_after_2038(alex, jcli, tmp_path):
+    """Some calendar apps read the VTIMEZONE: it must hold the clock change before a summer session in 2041."""
+    jcli("session", "add", "alex", "--at", "2041-07-01 10:00")
+    out = tmp_path / "far.ics"
+    jcli("session", "export", "--ics", out)
+    _, cal = _events(out)
+    zone = next(c for c in cal.walk() if c.name == "VTIMEZONE")
+    summer_starts = []
+    for part in zone.walk("DAYLIGHT"):
+        summer_starts.append(part.decoded("dtstart"))
+        rdates = part.get("rdate", [])
+        for rdate in rdates if isinstance(rdates, list) else [rdates]:
+            summer_starts += [d.dt for d in rdate.dts]
+    assert max(summer_starts).year >= 2041

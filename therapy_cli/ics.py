@@ -102,5 +102,8 @@ def build_calendar(sessions: list[dict], tz, token: str, with_names: bool = Fals
             event.add("categories", [session["mode"]])
         cal.add_component(event)
     if sessions:
-        cal.add_missing_timezones()
+        # the VTIMEZONE must cover every event (the library's default stops at 2038)
+        days = [datetime.fromisoformat(s["starts_at"]).date() for s in sessions]
+        cal.add_missing_timezones(first_date=min(days) - timedelta(days=366),
+                                  last_date=max(days) + timedelta(days=366))
     return cal.to_ical()
