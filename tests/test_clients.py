@@ -185,3 +185,14 @@ def test_name_fragments_fold_case_beyond_ascii(jcli, cli, db_path):
     # as typed on a Mac (decomposed accents)
     assert jcli("client", "show", unicodedata.normalize("NFD", "élodie"))["name"] == "Élodie Dubois"
     assert jcli("client", "refer", "élodie", "--to", "ŞÜKRÜ")["contact_name"] == "Dr Şükrü Yıldız"
+
+
+def test_export_asks_before_replacing_a_file(jcli, cli, tmp_path):
+    jcli("client", "add", "Alex Morgan")
+    out = tmp_path / "sar.json"
+    out.write_text("keep me")
+    result = cli("client", "export", "alex", "--output", out)
+    assert result.exit_code == 1 and "--yes" in result.stderr
+    assert out.read_text() == "keep me"
+    assert cli("client", "export", "alex", "--output", out, "--yes").exit_code == 0
+    assert json.loads(out.read_text())["client"]["name"] == "Alex Morgan"

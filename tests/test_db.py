@@ -241,3 +241,14 @@ def test_today_option_and_env(cli, jcli, monkeypatch):
     assert jcli("client", "add", "Sam", "--referred-on", "yesterday")["referred_on"] == "2026-02-28"
     result = cli("--today", "2026-13-01", "client", "list")
     assert result.exit_code == 2 and "Traceback" not in result.stderr
+
+
+def test_backup_over_an_existing_file_needs_yes(cli, jcli, tmp_path, db_path):
+    jcli("client", "add", "Alex Morgan")
+    dest = tmp_path / "b.db"
+    dest.write_bytes(b"an older backup")
+    result = cli("db", "backup", dest)
+    assert result.exit_code == 1 and "--yes" in result.stderr
+    assert dest.read_bytes() == b"an older backup"
+    assert jcli("db", "backup", dest, "--yes")["ok"]
+    assert dest.read_bytes()[:16] == b"SQLite format 3\x00"

@@ -79,7 +79,7 @@ def test_backups_are_private_even_over_an_existing_readable_file(run, tmp_path):
     dest = tmp_path / "backup.db"
     dest.write_text("old")
     os.chmod(dest, 0o644)
-    run("db", "backup", dest)
+    run("db", "backup", dest, "--yes")
     assert _mode(dest) == 0o600
     folder = tmp_path / "backups"
     folder.mkdir(mode=0o755)
@@ -94,7 +94,7 @@ def test_backups_are_private_even_over_an_existing_readable_file(run, tmp_path):
 def test_exports_calendars_and_reports_are_private(run, tmp_path):
     _caseload(run)
     targets = {
-        "sar.json": ("client", "export", "Private Person", "--output"),
+        "sar.json": ("client", "export", "Private Person", "--yes", "--output"),
         "cal.ics": ("session", "export", "--from", "2026-11-01", "--ics"),
         "report.md": ("report", "client", "Private Person", "--yes", "--output"),
         "report.html": ("report", "client", "Private Person", "--yes", "--output"),

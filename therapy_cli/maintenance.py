@@ -21,11 +21,17 @@ def check(conn: sqlite3.Connection) -> dict:
     return {"ok": ok, "integrity": integrity, "foreign_key_problems": foreign}
 
 
-def backup(db: Database, dest: str) -> dict:
-    """A consistent online copy (SQLite backup API), mode 0600, verified."""
+def backup_target(db: Database, dest: str) -> Path:
+    """Where `db backup DEST` writes: DEST, or caseload-DATE.db inside DEST when it is a folder."""
     target = Path(dest).expanduser()
     if target.is_dir():
         target = target / f"caseload-{db.today.isoformat()}.db"
+    return target
+
+
+def backup(db: Database, dest: str) -> dict:
+    """A consistent online copy (SQLite backup API), mode 0600, verified."""
+    target = backup_target(db, dest)
     if target.resolve() == db.path.resolve():
         raise InvalidValue("the backup must go to another file than the database itself")
     if not target.parent.is_dir():

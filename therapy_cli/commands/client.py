@@ -225,11 +225,14 @@ def export(
     output: Annotated[Optional[str], typer.Option("--output", "-o", metavar="FILE",
                                                   help="Write to FILE (mode 0600) instead of stdout.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Accepted for scripts; the export is always JSON.")] = False,
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="Replace an existing FILE without asking.")] = False,
 ) -> None:
     """Export everything held about a client as JSON (a subject access request).
 
     Example: therapy client export morgan --output morgan-sar.json
     """
+    from pathlib import Path
+
     from therapy_cli import clients, render
 
     with database() as db:
@@ -237,6 +240,9 @@ def export(
     text = render.to_json(data) + "\n"
     if output:
         from therapy_cli.files import write_private
+
+        if Path(output).expanduser().is_file():
+            confirm(f"Replace the existing file {output}?", yes)
 
         write_private(output, text)
         render.message(f"Wrote {output}")

@@ -66,14 +66,20 @@ def check(fmt: FormatOpt = Format.table, as_json: JsonOpt = False, as_csv: CsvOp
 
 @app.command("backup")
 def backup(dest: Annotated[str, typer.Argument(metavar="DEST", help="Backup file (or a directory).")],
+           yes: YesOpt = False,
            fmt: FormatOpt = Format.table, as_json: JsonOpt = False, as_csv: CsvOpt = False) -> None:
     """Copy the database consistently while it may be in use; the copy is 0600 and verified.
+
+    Replacing an existing file asks first (--yes for scripts and cron).
 
     Example: therapy db backup ~/backups/caseload-$(date +%F).db
     """
     from therapy_cli import maintenance, render
 
     with database() as db:
+        target = maintenance.backup_target(db, dest)
+        if target.exists():
+            confirm(f"Replace the existing file {target} with a new backup?", yes)
         result = maintenance.backup(db, dest)
     render.emit(result, output_format(fmt, as_json, as_csv))
 
