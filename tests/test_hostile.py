@@ -178,7 +178,10 @@ def env(base, tmp_path_factory):
 
 
 @pytest.mark.slow
+# Random exploration on developers' machines; a fixed sequence in CI, so that a
+# submission's CI result does not depend on the luck of the draw.
 @settings(max_examples=int(os.environ.get("THERAPY_HOSTILE_EXAMPLES", "400")), deadline=None,
+          derandomize=bool(os.environ.get("CI")),
           suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(args=invocation())
 def test_generated_argument_lists(env, args, monkeypatch):
