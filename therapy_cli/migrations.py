@@ -304,10 +304,13 @@ def _has_table(conn: sqlite3.Connection, name: str) -> bool:
 def _applied(conn: sqlite3.Connection, path) -> list[str] | None:
     """Names already applied; None for a blank file. A foreign SQLite file is refused."""
     try:
-        if _has_table(conn, "_migrations"):
+        # One statement, one snapshot: another process may be creating the schema
+        # right now, and two separate reads could straddle its commit.
+        has_migrations, others = conn.execute(
+            "SELECT (SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = '_migrations'), "
+            "(SELECT count(*) FROM sqlite_master WHERE name NOT LIKE 'sqlite_%')").fetchone()
+        if has_migrations:
             return [r[0] for r in conn.execute("SELECT name FROM _migrations ORDER BY rowid")]
-        others = conn.execute(
-            "SELECT count(*) FROM sqlite_master WHERE name NOT LIKE 'sqlite_%'").fetchone()[0]
     except sqlite3.DatabaseError as exc:
         raise DatabaseError(f"{path} is not a usable caseload database ({exc})") from None
     if others:
