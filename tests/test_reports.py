@@ -272,3 +272,16 @@ def test_period_queries_use_the_covering_index(db):
         plan = " ".join(row[3] for row in db.execute("EXPLAIN QUERY PLAN " + sql, params).fetchall())
         assert "USING COVERING INDEX sessions_period" in plan, plan
         assert "SCAN s " not in plan + " " and "SCAN sessions" not in plan, plan
+
+
+
+def test_a_waiting_couple_is_one_case_on_the_waiting_list(jcli):
+    jcli("client", "add", "Alex Morgan")
+    jcli("client", "add", "Sam Morgan")
+    jcli("client", "add", "The Morgans", "--kind", "couple", "--member", "Alex", "--member", "Sam",
+         "--referred-on", "2026-11-02")
+    jcli("client", "add", "Jo Own Referral", "--referred-on", "2026-11-20")
+    assert jcli("report", "week")["waiting"] == 2
+    # a member referred in their own right is on the list in their own right too
+    jcli("client", "edit", "Alex", "--referred-on", "2026-11-03")
+    assert jcli("report", "week")["waiting"] == 3

@@ -34,9 +34,12 @@ METRIC_PATHS = {
 STANDARDS = {"within_6_weeks_rate": 0.75, "within_18_weeks_rate": 0.95, "recovery_rate": 0.50}
 
 # A member of a couple, family or group that has started (active or finished) is in therapy
-# through that unit, not on the waiting list, even if never seen alone.
+# through that unit, not on the waiting list, even if never seen alone. A member of a unit
+# that is itself waiting, with no referral of their own, waits through the unit: the couple
+# is one case on the list, not three.
 IN_STARTED_UNIT = ("NOT EXISTS (SELECT 1 FROM memberships m JOIN clients u ON u.id = m.unit_id "
-                   "WHERE m.member_id = c.id AND u.status IN ('active', 'discharged'))")
+                   "WHERE m.member_id = c.id AND (u.status IN ('active', 'discharged') "
+                   "OR (u.status = 'waiting' AND c.referred_on IS NULL)))")
 
 # Distinct people present at attended client sessions: individuals themselves,
 # members of a unit who belonged that day and were not recorded absent.
