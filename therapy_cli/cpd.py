@@ -13,6 +13,7 @@ from datetime import date, timedelta
 
 from therapy_cli.clients import check_not_future, clean_name, clean_text
 from therapy_cli.db import Database, utc_now
+from therapy_cli.dates import check_span
 from therapy_cli.errors import InvalidValue, NotFound
 
 KINDS = ("reading", "course", "conference", "research", "other")
@@ -71,8 +72,7 @@ def record(db: Database, cpd_id: int) -> dict:
 def list_cpd(db: Database, start: date | None = None, end: date | None = None,
              kind: str | None = None) -> list[dict]:
     """CPD records, oldest first, within the inclusive dates given."""
-    if start and end and start > end:
-        raise InvalidValue(f"--from {start.isoformat()} is after --to {end.isoformat()}")
+    check_span(start, end)
     if kind is not None and kind not in KINDS:
         raise InvalidValue(f"kind {kind!r} is not one of {', '.join(KINDS)}")
     sql = f"SELECT {', '.join(CPD_COLUMNS)} FROM cpd WHERE 1 = 1"

@@ -131,6 +131,13 @@ def from_iso(text: str) -> datetime:
     return datetime.fromisoformat(text)
 
 
+def check_span(start: date | None, end: date | None, hint: str = "") -> None:
+    """Refuse a `--from`/`--to` pair whose end comes before its start (either may be open)."""
+    if start is not None and end is not None and end < start:
+        raise InvalidValue(f"--to {end.isoformat()} is before --from {start.isoformat()}{hint}: "
+                           "the end must be on or after the start")
+
+
 def parse_week(text: str, what: str = "week") -> tuple[date, date]:
     """ISO week `YYYY-Www` → (Monday, Sunday)."""
     match = _WEEK_RE.match((text or "").strip())

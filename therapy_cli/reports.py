@@ -12,6 +12,7 @@ from __future__ import annotations
 from datetime import date
 
 from therapy_cli.db import Database
+from therapy_cli.dates import check_span
 from therapy_cli.errors import InvalidValue
 
 # Where each target metric's actual value lives in the period report.
@@ -270,8 +271,7 @@ def outcome_cases(db: Database, start: date, end: date) -> list[dict]:
 
 def outcomes_report(db: Database, start: date, end: date) -> dict:
     """SPEC `report outcomes`: over clients discharged in [start, end]."""
-    if end < start:
-        raise InvalidValue(f"--to {end.isoformat()} is before --from {start.isoformat()}")
+    check_span(start, end)
     cases = outcome_cases(db, start, end)
     report = {"period": {"start": start.isoformat(), "end": end.isoformat()}}
     report.update(_summarise(cases))
@@ -309,8 +309,7 @@ def _referral_groups(db: Database, start: date, end: date, key_sql: str) -> list
 
 def referrals_report(db: Database, start: date, end: date) -> dict:
     """Referrals in by source and by referring contact; referrals out by contact."""
-    if end < start:
-        raise InvalidValue(f"--to {end.isoformat()} is before --from {start.isoformat()}")
+    check_span(start, end)
     by_source = [{"source": key, **group} for key, group in
                  _referral_groups(db, start, end, "coalesce(nullif(trim(c.referral_source), ''), 'unknown')")]
     contacts = {r["id"]: r for r in db.query("SELECT id, name, role, org FROM contacts")}

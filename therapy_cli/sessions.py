@@ -616,8 +616,7 @@ def list_sessions(db: Database, client=None, start: date | None = None, end: dat
         row = _client(db, client)
         sql += " AND s.client_id = ?"
         params.append(row["id"])
-    if start is not None and end is not None and end < start:
-        raise InvalidValue(f"--to {end.isoformat()} is before --from {start.isoformat()}")
+    dates.check_span(start, end)
     if start is not None:
         sql += " AND s.starts_utc >= ?"
         params.append(dates.local_day_bounds_utc(start, start, db.tz)[0])
@@ -643,9 +642,7 @@ def calendar_sessions(db: Database, start: date | None = None, end: date | None 
     """Sessions for the calendar export: from `start` (default today) to `end` (inclusive, default open)."""
     default_start = start is None
     start = start or db.today
-    if end is not None and end < start:
-        raise InvalidValue(f"--to {end.isoformat()} is before --from {start.isoformat()}"
-                           + (" (the default: today); give --from for past sessions" if default_start else ""))
+    dates.check_span(start, end, " (the default: today); give --from for past sessions" if default_start else "")
     sql = _RECORD_SQL + " WHERE s.local_date >= ?"
     params: list = [start.isoformat()]
     if end is not None:

@@ -16,6 +16,7 @@ from datetime import date
 
 from therapy_cli.clients import case_label, check_not_future, clean_name, clean_text, find_client, match_one
 from therapy_cli.db import Database, utc_now
+from therapy_cli.dates import check_span
 from therapy_cli.errors import Ambiguous, InvalidValue, NotFound
 
 DIRECTIONS = ("received", "given")
@@ -235,8 +236,7 @@ def supervision_record(db: Database, supervision_id: int) -> dict:
 def list_supervision(db: Database, start: date | None = None, end: date | None = None,
                      direction: str | None = None, supervisee: str | None = None) -> list[dict]:
     """Supervision records, oldest first, within the inclusive dates given."""
-    if start and end and start > end:
-        raise InvalidValue(f"--from {start.isoformat()} is after --to {end.isoformat()}")
+    check_span(start, end)
     if direction is not None and direction not in DIRECTIONS:
         raise InvalidValue(f"direction {direction!r} is not one of {', '.join(DIRECTIONS)}")
     sql = f"{_SELECT} WHERE 1 = 1"
