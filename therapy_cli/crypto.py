@@ -39,15 +39,14 @@ def available() -> bool:
 
 def looks_encrypted(path: Path) -> bool:
     """A non-empty file of whole pages without the plain SQLite header: perhaps a SQLCipher file."""
+    from therapy_cli.db import encrypted_shape
+
     try:
-        size = path.stat().st_size
         with open(path, "rb") as fh:
             head = fh.read(16)
     except OSError:
         return False
-    from therapy_cli.db import SQLITE_HEADER
-
-    return size > 0 and size % 512 == 0 and head != SQLITE_HEADER
+    return encrypted_shape(path, head)
 
 
 def is_encrypted_connection(conn) -> bool:

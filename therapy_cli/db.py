@@ -46,30 +46,39 @@ def private_file(path: str | os.PathLike) -> None:
         pass
 
 
-def check_sqlite_file(path: Path) -> None:
-    """Refuse, without touching it, a file that is not a SQLite database."""
+def read_header(path: Path) -> bytes:
+    """The file's first 16 bytes (empty for an empty file); a directory or unreadable file is refused."""
     if path.is_dir():
         raise DatabaseError(f"{path} is a directory, not a database file")
     try:
         with open(path, "rb") as fh:
-            head = fh.read(16)
+            return fh.read(16)
     except PermissionError:
         raise DatabaseError(f"cannot read {path}: permission denied") from None
     except OSError as exc:
         raise DatabaseError(f"cannot read {path}: {exc.strerror}") from None
-    if head and head != SQLITE_HEADER:
+
+
+def check_sqlite_file(path: Path, head: bytes | None = None, allow_empty: bool = True) -> None:
+    """Refuse, without touching it, a file that is not a SQLite database (`head`: its header, if read)."""
+    head = read_header(path) if head is None else head
+    if (head or not allow_empty) and head != SQLITE_HEADER:
         raise DatabaseError(f"{path} is not a SQLite database (a caseload file is expected)")
 
 
-def _maybe_encrypted(path: Path) -> bool:
-    """Whole pages without the plain header, and SQLCipher asked for or installed: try it as encrypted."""
+def encrypted_shape(path: Path, head: bytes) -> bool:
+    """A non-empty file of whole pages without the plain SQLite header: perhaps a SQLCipher file."""
+    if not head or head == SQLITE_HEADER:
+        return False
     try:
-        if not path.is_file() or path.stat().st_size % 512 or path.stat().st_size == 0:
-            return False
-        with open(path, "rb") as fh:
-            if fh.read(16) == SQLITE_HEADER:
-                return False
+        return path.stat().st_size % 512 == 0
     except OSError:
+        return False
+
+
+def maybe_encrypted(path: Path, head: bytes) -> bool:
+    """The shape of an encrypted file, and SQLCipher asked for or installed: try it as encrypted."""
+    if not encrypted_shape(path, head):
         return False
     if os.environ.get("THERAPY_KEY_COMMAND"):
         return True
@@ -223,13 +232,14 @@ def connect(path: Path, create: bool = True) -> sqlite3.Connection:
     """
     os.umask(0o077)
     if path.exists():
-        if _maybe_encrypted(path):
+        head = read_header(path)
+        if maybe_encrypted(path, head):
             from therapy_cli import crypto  # only for such files: the plain path stays lean
 
             conn = crypto.connect(path)
             private_file(path)
             return conn
-        check_sqlite_file(path)
+        check_sqlite_file(path, head)
     elif not create:
         raise DatabaseError(f"no database at {path}")
     else:

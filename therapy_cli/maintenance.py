@@ -7,7 +7,7 @@ import sqlite3
 from datetime import date
 from pathlib import Path
 
-from therapy_cli.db import Database, SQLITE_HEADER, check_sqlite_file, private_file
+from therapy_cli.db import Database, check_sqlite_file, private_file
 from therapy_cli.errors import CheckFailed, DatabaseError, InvalidValue
 
 AUDIT_COLUMNS = ["id", "at", "action", "record_type", "record_id", "client_id", "summary"]
@@ -157,17 +157,15 @@ def audit_rows(db: Database, client_id: int | None = None, since: date | None = 
 
 def _open_source(path: Path):
     """A connection to a backup (read-only when plain), and its key when it is encrypted."""
-    from therapy_cli.db import _maybe_encrypted
+    from therapy_cli.db import maybe_encrypted, read_header
 
-    if _maybe_encrypted(path):
+    head = read_header(path)
+    if maybe_encrypted(path, head):
         from therapy_cli import crypto
 
         key = crypto.get_key(path)
         return crypto.open_with_key(path, key), key
-    check_sqlite_file(path)
-    with open(path, "rb") as fh:
-        if fh.read(16) != SQLITE_HEADER:
-            raise DatabaseError(f"{path} is not a SQLite database")
+    check_sqlite_file(path, head, allow_empty=False)
     return sqlite3.connect(f"file:{path}?mode=ro", uri=True), None
 
 
