@@ -108,24 +108,25 @@ def _convert(info):
     if isinstance(info, CommandInfo):
         return typer.main.get_command_from_info(info, pretty_exceptions_short=app.pretty_exceptions_short,
                                                 rich_markup_mode=app.rich_markup_mode)
+    def build():
+        return typer.main.get_group_from_info(info, pretty_exceptions_short=app.pretty_exceptions_short,
+                                              rich_markup_mode=app.rich_markup_mode,
+                                              suggest_commands=app.suggest_commands)
+
     sub = info.typer_instance
     lazy = all(g.name for g in sub.registered_groups)
     groups, commands = sub.registered_groups, sub.registered_commands
     if lazy:
         sub.registered_groups, sub.registered_commands = [], []
     try:
-        group = typer.main.get_group_from_info(info, pretty_exceptions_short=app.pretty_exceptions_short,
-                                               rich_markup_mode=app.rich_markup_mode,
-                                               suggest_commands=app.suggest_commands)
+        group = build()
     finally:
         sub.registered_groups, sub.registered_commands = groups, commands
     if lazy and type(group) is TyperGroup:
         group.__class__ = LazyGroup
         group.lazy = _lazy_entries(commands, groups)
     elif lazy:  # a custom group class: build it whole
-        return typer.main.get_group_from_info(info, pretty_exceptions_short=app.pretty_exceptions_short,
-                                              rich_markup_mode=app.rich_markup_mode,
-                                              suggest_commands=app.suggest_commands)
+        return build()
     return group
 
 
