@@ -46,7 +46,7 @@ END = "<!-- benchmark-table:end -->"
 # the floor of a report is exactly what the command asked SQLite to do.
 TRACE = r"""
 import sys
-import therapy_cli.db as d
+import therapy_cli.storage.db as d
 out = open(sys.argv[1], "w")
 original = d.connect
 def connect(*args, **kwargs):

@@ -11,7 +11,7 @@ import typer.testing
 from typer.testing import CliRunner
 
 from therapy_cli.cli import app
-from therapy_cli.db import open_database
+from therapy_cli.storage.db import open_database
 
 TODAY = "2026-11-27"  # a Friday
 

@@ -71,7 +71,7 @@ def test_installed_command_as_a_subprocess(tmp_path):
 
 
 def test_unexpected_errors_show_no_locals_or_data(cli, monkeypatch):
-    from therapy_cli import clients
+    from therapy_cli.practice import clients
 
     def boom(*args, **kwargs):
         secret = "Alexandra Canary"  # noqa: F841 - a local that must never be shown

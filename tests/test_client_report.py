@@ -14,7 +14,9 @@ from test_reports import add_session
 @pytest.fixture
 def treated(db):
     """A discharged client: referral by a GP, 8 sessions, PHQ-9 16 → 6, GAD-7 12 → 5, a plan and a goal."""
-    from therapy_cli import clients, measures, plans
+    from therapy_cli.practice import clients
+    from therapy_cli.clinical import measures
+    from therapy_cli.clinical import plans
 
     gp = db.insert("contacts", {"name": "Dr Patel", "role": "GP", "org": "High St Surgery",
                                 "created_at": "2026-01-01T00:00:00+00:00"})
@@ -71,7 +73,7 @@ def test_html_report_is_self_contained_with_an_svg_chart(treated, cli, tmp_path,
 
 def test_end_of_therapy_change_counts_scores_up_to_the_discharge(treated, db, cli, jcli, tmp_path):
     """A follow-up score after the discharge is listed, not judged: the report agrees with `report outcomes`."""
-    from therapy_cli import measures
+    from therapy_cli.clinical import measures
 
     measures.add_measure(db, treated, "PHQ-9", score=22, on=date(2026, 11, 20))
     db.conn.commit()
@@ -86,7 +88,7 @@ def test_end_of_therapy_change_counts_scores_up_to_the_discharge(treated, db, cl
 
 
 def test_a_groups_report_says_who_joined_and_left(db, cli, tmp_path):
-    from therapy_cli import clients
+    from therapy_cli.practice import clients
 
     a = clients.add_client(db, "Ann Ash")["id"]
     b = clients.add_client(db, "Bea Birch")["id"]
@@ -101,7 +103,7 @@ def test_a_groups_report_says_who_joined_and_left(db, cli, tmp_path):
 
 
 def test_progress_report_without_measures(db, cli, tmp_path):
-    from therapy_cli import clients
+    from therapy_cli.practice import clients
 
     cid = clients.add_client(db, "Sam Lee", referred_on=date(2026, 11, 1))["id"]
     add_session(db, cid, "2026-11-10 10:00")

@@ -76,7 +76,7 @@ def test_join_and_leave_bound_membership(jcli, cli, db_path):
 def test_members_on_a_date(db):
     from datetime import date
 
-    from therapy_cli import clients
+    from therapy_cli.practice import clients
 
     unit = clients.add_client(db, "Family F", "family")
     a = clients.add_client(db, "Ann F")

@@ -168,7 +168,7 @@ def test_many_processes_creating_the_file_at_once(tmp_path):
 
 def test_a_writer_held_past_the_busy_timeout_gets_one_clear_error(cli, db_path, monkeypatch):
     """When the lock never comes, the user sees one `Error:` line, not `database is locked`."""
-    from therapy_cli import db as dbmod
+    from therapy_cli.storage import db as dbmod
 
     cli("db", "init")
     monkeypatch.setattr(dbmod, "BUSY_TIMEOUT_MS", 200)

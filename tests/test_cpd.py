@@ -50,14 +50,14 @@ def test_year_and_five_year_sums_across_year_boundaries(jcli):
 
 
 def test_five_year_window_from_29_february(db):
-    from therapy_cli import cpd
+    from therapy_cli.practice import cpd
 
     assert cpd.five_year_start(date(2028, 2, 29)) == date(2023, 3, 1)
     assert cpd.five_year_start(date(2026, 1, 1)) == date(2021, 1, 2)
 
 
 def test_domain_sum_is_inclusive(db):
-    from therapy_cli import cpd
+    from therapy_cli.practice import cpd
 
     cpd.add(db, "A", 1.25, date(2026, 1, 1))
     cpd.add(db, "B", 2, date(2026, 1, 31), "reading")

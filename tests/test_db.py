@@ -8,8 +8,8 @@ from datetime import date
 import pytest
 
 from conftest import assert_refused, snapshot
-from therapy_cli import migrations
-from therapy_cli.db import open_database, resolve_path
+from therapy_cli.storage import migrations
+from therapy_cli.storage.db import open_database, resolve_path
 from therapy_cli.errors import DatabaseError
 
 

@@ -15,7 +15,7 @@ import pytest
 
 pytest.importorskip("sqlcipher3", reason="the encryption extra (sqlcipher3) is not installed")
 
-from therapy_cli import crypto  # noqa: E402
+from therapy_cli.storage import crypto  # noqa: E402
 
 CANARY = "Quillon Canarybright"
 KEY = "correct horse 'battery' staple"
@@ -247,7 +247,7 @@ def test_an_encrypted_backup_restores_encrypted(keyed, jcli, db_path, tmp_path):
 
 
 def test_an_encrypted_file_held_by_another_writer_gives_one_busy_line(keyed, jcli, db_path, monkeypatch):
-    from therapy_cli import db as dbmod
+    from therapy_cli.storage import db as dbmod
 
     _encrypted(keyed, jcli)
     monkeypatch.setattr(dbmod, "BUSY_TIMEOUT_MS", 200)
@@ -267,7 +267,7 @@ def test_a_plain_file_never_loads_sqlcipher(tmp_path):
     code = ("import sys; from click.testing import CliRunner; import typer; from therapy_cli.cli import app; "
             f"r = CliRunner().invoke(typer.main.get_command(app), ['--db', {str(tmp_path / 'plain.db')!r}, "
             "'client', 'add', 'Plain Person']); "
-            "print(r.exit_code, 'sqlcipher3' in sys.modules, 'therapy_cli.crypto' in sys.modules)")
+            "print(r.exit_code, 'sqlcipher3' in sys.modules, 'therapy_cli.storage.crypto' in sys.modules)")
     env = {k: v for k, v in os.environ.items() if k != "THERAPY_KEY_COMMAND"}
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
     assert out.stdout.split() == ["0", "False", "False"], out.stderr

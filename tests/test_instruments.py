@@ -4,7 +4,7 @@ import pytest
 from hypothesis import given, strategies as st
 
 from therapy_cli.errors import InvalidValue
-from therapy_cli.instruments import (
+from therapy_cli.clinical.instruments import (
     INSTRUMENTS, check_total, get_instrument, is_caseness, reliable_direction, reverse, score_items, severity,
 )
 

@@ -7,9 +7,10 @@ from datetime import date
 import pytest
 
 from conftest import assert_refused, snapshot
-from therapy_cli import clients, measures
+from therapy_cli.practice import clients
+from therapy_cli.clinical import measures
 from therapy_cli.errors import InvalidValue, NotFound
-from therapy_cli.measures import judge
+from therapy_cli.clinical.measures import judge
 
 PROGRESS_KEYS = {"first", "last", "change", "reliable_improvement", "reliable_deterioration", "caseness_start",
                  "caseness_end"}
@@ -317,7 +318,7 @@ def test_refused_command_leaves_file_unchanged_even_after_partial_work(cli, jcli
 
 @pytest.mark.parametrize("score,above", [(9, False), (10, True), (11, True), (8, False)])
 def test_chart_draws_each_score_on_its_side_of_the_cutoff(score, above):
-    from therapy_cli.charts import line_chart
+    from therapy_cli.reports.charts import line_chart
 
     lines = line_chart([(date(2026, 10, 1), score)], 0, 27, cutoff=10, unicode=False).splitlines()
     cut = next(i for i, line in enumerate(lines) if line.lstrip().startswith("10 +"))

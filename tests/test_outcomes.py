@@ -74,7 +74,7 @@ def build_cases(db):
 
 
 def test_outcomes_on_worked_cases(db):
-    from therapy_cli import reports
+    from therapy_cli.reports import service as reports
 
     build_cases(db)
     report = reports.outcomes_report(db, date(2026, 1, 1), date(2026, 11, 27))
@@ -109,7 +109,7 @@ def test_outcomes_on_worked_cases(db):
 
 
 def test_outcomes_nobody_discharged_rates_are_null(db):
-    from therapy_cli import reports
+    from therapy_cli.reports import service as reports
 
     build_cases(db)
     report = reports.outcomes_report(db, date(2026, 11, 1), date(2026, 11, 27))
@@ -120,7 +120,7 @@ def test_outcomes_nobody_discharged_rates_are_null(db):
 
 
 def test_outcomes_cli(jcli, cli, db_path):
-    from therapy_cli.db import open_database
+    from therapy_cli.storage.db import open_database
 
     database = open_database(db_path, today=date(2026, 11, 27))
     build_cases(database)
@@ -140,7 +140,7 @@ def test_outcomes_cli(jcli, cli, db_path):
 
 
 def test_referrals_by_source_and_contact(db, jcli, db_path):
-    from therapy_cli import reports
+    from therapy_cli.reports import service as reports
 
     gp = db.insert("contacts", {"name": "Dr Patel", "role": "GP", "org": "High St Surgery",
                                 "created_at": "2026-01-01T00:00:00+00:00"})

@@ -5,7 +5,8 @@ from datetime import date
 import pytest
 
 from conftest import assert_refused
-from therapy_cli import clients, plans
+from therapy_cli.practice import clients
+from therapy_cli.clinical import plans
 from therapy_cli.errors import Conflict, InvalidValue, NotFound
 
 

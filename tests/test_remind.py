@@ -71,7 +71,7 @@ def test_empty_caseload_is_silent(cli):
 
 
 def test_up_to_date_caseload_is_silent(db, cli):
-    from therapy_cli import reminders
+    from therapy_cli.reports import reminders
 
     up_to_date(db)
     assert reminders.reminders(db) == []
@@ -81,7 +81,7 @@ def test_up_to_date_caseload_is_silent(db, cli):
 
 
 def test_every_kind_listed_when_due(db):
-    from therapy_cli import reminders
+    from therapy_cli.reports import reminders
 
     ids = all_due(db)
     items = reminders.reminders(db)
@@ -110,7 +110,7 @@ def test_every_kind_listed_when_due(db):
 
 
 def test_waiting_long_without_a_referral_date_says_so(db):
-    from therapy_cli import reminders
+    from therapy_cli.reports import reminders
 
     add_client(db, "Nora Nodate", status="waiting")                    # record made 2026-01-01
     add_client(db, "Rita Referred", status="waiting", referred_on="2026-09-01")
@@ -120,7 +120,7 @@ def test_waiting_long_without_a_referral_date_says_so(db):
 
 
 def test_within_widens_the_session_window(db):
-    from therapy_cli import reminders
+    from therapy_cli.reports import reminders
 
     ann = add_client(db, "Ann")
     add_session(db, ann, "2026-11-26 10:00", status="scheduled")     # yesterday: not a coming session
@@ -132,7 +132,7 @@ def test_within_widens_the_session_window(db):
 
 
 def test_measures_every_n_sessions(db):
-    from therapy_cli import reminders
+    from therapy_cli.reports import reminders
 
     ann = add_client(db, "Ann")
     add_measure(db, ann, "PHQ-9", 12, "2026-11-06")
@@ -145,7 +145,7 @@ def test_measures_every_n_sessions(db):
 
 
 def test_practice_items_need_an_active_client(db):
-    from therapy_cli import reminders
+    from therapy_cli.reports import reminders
 
     add_client(db, "Wes", status="waiting", referred_on="2026-11-20")
     assert reminders.reminders(db) == []

@@ -122,7 +122,7 @@ EXPECTED_W47 = {
 
 
 def test_hand_built_week(db):
-    from therapy_cli import reports
+    from therapy_cli.reports import service as reports
 
     build_week(db)
     report = reports.week_report(db, date(2026, 11, 16), date(2026, 11, 22))
@@ -130,7 +130,7 @@ def test_hand_built_week(db):
 
 
 def test_targets_met_and_missed(db):
-    from therapy_cli import reports
+    from therapy_cli.reports import service as reports
 
     build_week(db)
     set_target(db, "targets.week.clients_seen", 3)
@@ -146,7 +146,7 @@ def test_targets_met_and_missed(db):
 
 
 def test_month_and_period(db):
-    from therapy_cli import reports
+    from therapy_cli.reports import service as reports
 
     build_week(db)
     set_target(db, "targets.month.sessions_attended", 5)
@@ -166,7 +166,7 @@ def test_month_and_period(db):
 
 
 def test_member_outside_membership_dates_not_counted(db):
-    from therapy_cli import reports
+    from therapy_cli.reports import service as reports
 
     ann = add_client(db, "Ann")
     ben = add_client(db, "Ben")
@@ -182,7 +182,7 @@ def test_member_outside_membership_dates_not_counted(db):
 
 
 def _seed_file(db_path):
-    from therapy_cli.db import open_database
+    from therapy_cli.storage.db import open_database
 
     database = open_database(db_path, today=date(2026, 11, 27))
     database.execute("INSERT INTO settings (key, value) VALUES ('timezone', 'Europe/London')")
@@ -265,7 +265,7 @@ def test_period_requires_both_ends(cli):
 
 def test_period_queries_use_the_covering_index(db):
     """The week report must stay an index range scan on a million sessions (issue 7/7)."""
-    from therapy_cli import reports
+    from therapy_cli.reports import service as reports
 
     params = {"start": "2026-11-16", "end": "2026-11-22"}
     for sql in (reports._SESSION_COUNTS, reports._PEOPLE_SEEN):

@@ -8,7 +8,7 @@ from datetime import date
 import pytest
 
 from conftest import assert_refused, snapshot
-from therapy_cli.retention import retain_until
+from therapy_cli.practice.retention import retain_until
 
 CANARY_NOTE = "CANARY-NOTE-7f3a9 spoke about the lighthouse"
 CANARY_NAME = "Zebulon Canarywood"
@@ -108,7 +108,7 @@ def test_retention_lists_only_clients_past_it(cli, jcli, db_path):
 def secure_delete_off(request, monkeypatch):
     """Also run where SQLite is built without SECURE_DELETE: erasure must switch it on itself."""
     if request.param == "secure_delete off":
-        from therapy_cli import db as dbmod
+        from therapy_cli.storage import db as dbmod
 
         real = dbmod.connect
 
@@ -204,7 +204,7 @@ def test_erase_rolls_back_whole_on_failure(cli, db_path, monkeypatch):
     cli("db", "init")
     cid = _client(db_path)
     before = snapshot(db_path)
-    from therapy_cli import retention
+    from therapy_cli.practice import retention
 
     real = retention._chunks
 

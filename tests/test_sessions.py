@@ -110,7 +110,8 @@ def test_weekly_series_keeps_wall_clock_time_across_the_clocks_changing(alex, jc
 
 
 def test_series_domain_utc_instants_differ_by_an_hour(db):
-    from therapy_cli import dates, sessions
+    from therapy_cli import dates
+    from therapy_cli.practice import sessions
 
     start = dates.parse_datetime("2026-10-20 14:00", db.tz, db.today)
     meetings = sessions.series_starts(start, "week", count=2)
@@ -337,7 +338,7 @@ def test_note_refusals(alex, cli, jcli, db_path):
 
 
 def test_the_database_refuses_to_update_or_delete_notes(db):
-    from therapy_cli import sessions
+    from therapy_cli.practice import sessions
 
     with db.transaction(write=True):
         client = db.insert("clients", {"name": "X", "created_at": "2026-01-01T00:00:00+00:00"})
@@ -535,7 +536,9 @@ def test_series_wall_clock_is_invariant_property():
 
     from hypothesis import given, settings, strategies as st
 
-    from therapy_cli import dates, sessions
+    from therapy_cli import dates
+
+    from therapy_cli.practice import sessions
 
     tz = ZoneInfo("Europe/London")
 
@@ -556,7 +559,9 @@ def test_series_wall_clock_is_invariant_property():
 
 
 def test_domain_accepts_client_id_name_or_row(db):
-    from therapy_cli import clients, dates, sessions
+    from therapy_cli import dates
+    from therapy_cli.practice import clients
+    from therapy_cli.practice import sessions
 
     client = clients.add_client(db, "Dana Smith")
     at = lambda text: dates.parse_datetime(text, db.tz, db.today)

@@ -15,7 +15,7 @@ from conftest import assert_refused
     (8, 120, 0.25),
 ])
 def test_bacp_group_rule(group_size, duration, expected):
-    from therapy_cli.supervision import credited_hours
+    from therapy_cli.practice.supervision import credited_hours
 
     assert credited_hours(duration, group_size) == pytest.approx(expected)
 
@@ -68,7 +68,7 @@ def test_year_counts_received_and_given_within_the_calendar_year(jcli):
 
 
 def test_domain_sums_are_inclusive(db):
-    from therapy_cli import supervision
+    from therapy_cli.practice import supervision
 
     supervision.log_received(db, date(2026, 11, 1), 60)
     supervision.log_received(db, date(2026, 11, 27), 30, group_size=6)
@@ -236,7 +236,8 @@ def test_every_command_has_help_with_an_example(cli):
 
 
 def test_month_rows_count_attended_client_sessions(db):
-    from therapy_cli import clients, supervision
+    from therapy_cli.practice import clients
+    from therapy_cli.practice import supervision
 
     client = clients.add_client(db, "Alex Morgan")
     for day, status in [("2026-10-06", "attended"), ("2026-10-13", "attended"), ("2026-10-20", "dna"),
@@ -269,7 +270,7 @@ def test_an_erased_client_cannot_be_taken_to_supervision(jcli, cli, db_path, db)
 def test_credit_never_exceeds_the_time_and_falls_with_group_size():
     from hypothesis import given, strategies as st
 
-    from therapy_cli.supervision import credited_hours
+    from therapy_cli.practice.supervision import credited_hours
 
     @given(st.integers(5, 600), st.integers(1, 99))
     def check(duration, size):
@@ -285,7 +286,7 @@ def test_credit_never_exceeds_the_time_and_falls_with_group_size():
 @pytest.mark.parametrize("duration, size", [(4, 1), (601, 1), (60, 0), (60, 101), (60.0, 1), (True, 1)])
 def test_credit_refuses_bad_values(duration, size):
     from therapy_cli.errors import InvalidValue
-    from therapy_cli.supervision import credited_hours
+    from therapy_cli.practice.supervision import credited_hours
 
     with pytest.raises(InvalidValue):
         credited_hours(duration, size)

@@ -14,7 +14,7 @@ from __future__ import annotations
 import random
 from datetime import date, datetime, time, timedelta
 
-from therapy_cli.db import Database
+from therapy_cli.storage.db import Database
 
 MARKER = ("demo", "caseload")  # the audit row that marks a file as a demo
 
@@ -94,7 +94,7 @@ class Builder:
 
     def client(self, kind="individual", members=(), referred_on=None, source=None, contact=None, dob=None,
                name=None):
-        from therapy_cli import clients
+        from therapy_cli.practice import clients
 
         record = clients.add_client(
             self.db, name or self.name(), kind, [str(m) for m in members], dob, None, None, referred_on,
@@ -114,7 +114,7 @@ class Builder:
         `attend`: always attended (a group meets whoever is absent; a session that must carry a measure).
         `may_miss`: may be this week's DNA or late cancellation.
         """
-        from therapy_cli import sessions
+        from therapy_cli.practice import sessions
 
         if day >= self.today:
             status = "scheduled"
@@ -148,7 +148,7 @@ class Builder:
         return record["id"], status
 
     def measure(self, client_id, instrument, score, day, session_id=None, items=None):
-        from therapy_cli import measures
+        from therapy_cli.clinical import measures
 
         if items is not None:
             measures.add_measure(self.db, client_id, instrument, items=items, on=day, session_id=session_id)
@@ -160,7 +160,7 @@ class Builder:
     def episode(self, client_id, first: date, last: date, modality: str, trajectory: tuple, slot,
                 every_weeks=1, minutes=50, risk=False, skip_measure_last=False, measured=True):
         """Weekly (or fortnightly) sessions from `first` to `last`; measures follow `trajectory`."""
-        from therapy_cli import plans
+        from therapy_cli.clinical import plans
 
         weekday, hour = slot
         day = _on_or_after(first, weekday)
@@ -229,7 +229,10 @@ def _items(total: int, count: int, item9: int = 0) -> list[int]:
 
 def build(db: Database, seed: int = 7) -> dict:
     """Fill an empty caseload file with the demo practice; returns counts."""
-    from therapy_cli import clients, contacts, cpd, supervision
+    from therapy_cli.practice import clients
+    from therapy_cli.practice import contacts
+    from therapy_cli.practice import cpd
+    from therapy_cli.practice import supervision
     from therapy_cli.settings import set_setting
 
     b = Builder(db, seed)
@@ -327,7 +330,7 @@ def build(db: Database, seed: int = 7) -> dict:
     group = b.client("group", members=group_members[:5], name="Tuesday anxiety group",
                      referred_on=today - timedelta(weeks=34), source="service")
     gday, ghour, gmin = GROUP_SLOT
-    from therapy_cli import plans
+    from therapy_cli.clinical import plans
 
     start = _on_or_after(today - timedelta(weeks=30), gday)
     plans.set_plan(db, group, "cbt", approach="group CBT for anxiety", sessions=30, review_every=10,
@@ -345,7 +348,7 @@ def build(db: Database, seed: int = 7) -> dict:
         plans.review_plan(db, group, note="Group progress reviewed.", on=start + timedelta(weeks=weeks))
 
     # Training groups for other professionals, about every six weeks, one this week.
-    from therapy_cli import sessions
+    from therapy_cli.practice import sessions
 
     tday, thour = TRAINING_SLOT
     this_week = _on_or_after(today - timedelta(days=today.weekday()), tday)

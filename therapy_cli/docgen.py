@@ -86,8 +86,8 @@ def settings_doc() -> str:
 
 
 def schema_doc() -> str:
-    from therapy_cli.db import open_database
-    from therapy_cli.migrations import MIGRATIONS
+    from therapy_cli.storage.db import open_database
+    from therapy_cli.storage.migrations import MIGRATIONS
 
     with tempfile.TemporaryDirectory() as tmp:
         db = open_database(Path(tmp) / "schema.db")

@@ -54,7 +54,7 @@ def parse_date_option(text: str | None, what: str):
 @contextmanager
 def database(write: bool = False) -> Iterator["Database"]:  # noqa: F821
     """The caseload for this command, as one transaction (write: BEGIN IMMEDIATE)."""
-    from therapy_cli.db import open_database, resolve_path
+    from therapy_cli.storage.db import open_database, resolve_path
 
     db = open_database(resolve_path(STATE.db), today=STATE.today)
     try:

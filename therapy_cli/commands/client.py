@@ -57,7 +57,7 @@ def add(
     Example: therapy client add 'Alex Morgan' --dob 1990-04-02 --referred-on today --referral-source GP
     Example: therapy client add 'Morgan couple' --kind couple --member 'Alex Morgan' --member 'Sam Morgan'
     """
-    from therapy_cli import clients
+    from therapy_cli.practice import clients
 
     with database(write=True) as db:
         record = clients.add_client(
@@ -77,7 +77,8 @@ def list_(
 
     Example: therapy client list --status active --json
     """
-    from therapy_cli import clients, render
+    from therapy_cli import render
+    from therapy_cli.practice import clients
 
     with database() as db:
         rows = clients.list_clients(db, status.value if status else None, kind.value if kind else None, limit)
@@ -98,7 +99,7 @@ def show(client: ClientArg, fmt: FormatOpt = Format.table, as_json: JsonOpt = Fa
 
     Example: therapy client show morgan
     """
-    from therapy_cli import clients
+    from therapy_cli.practice import clients
 
     with database() as db:
         record = clients.client_detail(db, clients.find_client(db, client))
@@ -121,7 +122,7 @@ def edit(
 
     Example: therapy client edit 3 --phone '07700 900123'
     """
-    from therapy_cli import clients
+    from therapy_cli.practice import clients
 
     with database(write=True) as db:
         record = clients.edit_client(
@@ -141,7 +142,8 @@ def discharge(
 
     Example: therapy client discharge morgan --on 2026-11-20 --reason 'planned ending'
     """
-    from therapy_cli import clients, render
+    from therapy_cli import render
+    from therapy_cli.practice import clients
 
     with database(write=True) as db:
         record = clients.discharge(db, clients.find_client(db, client), parse_date_option(on, "--on"), reason)
@@ -159,7 +161,7 @@ def reopen(client: ClientArg, fmt: FormatOpt = Format.table, as_json: JsonOpt = 
 
     Example: therapy client reopen 3
     """
-    from therapy_cli import clients
+    from therapy_cli.practice import clients
 
     with database(write=True) as db:
         record = clients.reopen(db, clients.find_client(db, client))
@@ -176,7 +178,7 @@ def join(
 
     Example: therapy client join 'Tuesday group' 'Jo Bloggs' --on 2026-11-03
     """
-    from therapy_cli import clients
+    from therapy_cli.practice import clients
 
     with database(write=True) as db:
         record = clients.join(db, unit, client, parse_date_option(on, "--on"))
@@ -193,7 +195,7 @@ def leave(
 
     Example: therapy client leave 'Tuesday group' 'Jo Bloggs' --on 2026-12-15
     """
-    from therapy_cli import clients
+    from therapy_cli.practice import clients
 
     with database(write=True) as db:
         record = clients.leave(db, unit, client, parse_date_option(on, "--on"))
@@ -212,7 +214,8 @@ def refer(
 
     Example: therapy client refer morgan --to 'Dr Shah' --reason 'medication review'
     """
-    from therapy_cli import clients, render
+    from therapy_cli import render
+    from therapy_cli.practice import clients
 
     with database(write=True) as db:
         record = clients.refer_out(db, clients.find_client(db, client), to, parse_date_option(on, "--on"), reason)
@@ -233,13 +236,15 @@ def export(
     """
     from pathlib import Path
 
-    from therapy_cli import clients, render
+    from therapy_cli import render
+
+    from therapy_cli.practice import clients
 
     with database() as db:
         data = clients.export_client(db, clients.find_client(db, client))
     text = render.to_json(data) + "\n"
     if output:
-        from therapy_cli.files import write_private
+        from therapy_cli.storage.files import write_private
 
         if Path(output).expanduser().is_file():
             confirm(f"Replace the existing file {output}?", yes)
@@ -269,8 +274,10 @@ def erase(
     Example: therapy client erase 12 --yes
     Example: therapy client erase 12 --yes --force --reason 'erasure request (UK GDPR art. 17)'
     """
-    from therapy_cli import clients, render, retention
-    from therapy_cli.db import resolve_path
+    from therapy_cli import render
+    from therapy_cli.practice import clients
+    from therapy_cli.practice import retention
+    from therapy_cli.storage.db import resolve_path
     from therapy_cli.commands._common import STATE
 
     with database() as db:

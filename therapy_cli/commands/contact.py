@@ -24,7 +24,8 @@ def add(
 
     Example: therapy contact add 'Dr Priya Shah' --role GP --org 'Hillside Surgery'
     """
-    from therapy_cli import contacts, render
+    from therapy_cli import render
+    from therapy_cli.practice import contacts
 
     with database(write=True) as db:
         record = contacts.add_contact(db, name, role, org, email, phone)
@@ -37,7 +38,8 @@ def list_(fmt: FormatOpt = Format.table, as_json: JsonOpt = False, as_csv: CsvOp
 
     Example: therapy contact list --csv
     """
-    from therapy_cli import contacts, render
+    from therapy_cli import render
+    from therapy_cli.practice import contacts
 
     with database() as db:
         rows = contacts.list_contacts(db)

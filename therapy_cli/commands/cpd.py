@@ -44,7 +44,7 @@ def add(
 
     Example: therapy cpd add 'Working with shame (workshop)' --hours 6 --on 2026-11-14 --kind course --note '...'
     """
-    from therapy_cli import cpd
+    from therapy_cli.practice import cpd
 
     with database(write=True) as db:
         record = cpd.add(db, title, hours, parse_date_option(on, "--on"), kind.value, note)
@@ -62,7 +62,8 @@ def list_(
 
     Example: therapy cpd list --from 2026-01-01 --csv > cpd-2026.csv
     """
-    from therapy_cli import cpd, render
+    from therapy_cli import render
+    from therapy_cli.practice import cpd
 
     with database() as db:
         rows = cpd.list_cpd(db, parse_date_option(from_, "--from"), parse_date_option(to, "--to"),
@@ -98,7 +99,8 @@ def status(fmt: FormatOpt = Format.table, as_json: JsonOpt = False, as_csv: CsvO
 
     Example: therapy cpd status --json
     """
-    from therapy_cli import cpd, render
+    from therapy_cli import render
+    from therapy_cli.practice import cpd
 
     with database() as db:
         data = cpd.status(db)
@@ -116,7 +118,8 @@ def remove(
 
     Example: therapy cpd remove 4 --yes
     """
-    from therapy_cli import cpd, render
+    from therapy_cli import render
+    from therapy_cli.practice import cpd
 
     with database() as db:
         cpd.record(db, cpd_id)

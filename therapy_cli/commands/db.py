@@ -21,7 +21,7 @@ def path(fmt: FormatOpt = Format.table, as_json: JsonOpt = False, as_csv: CsvOpt
     Example: therapy db path
     """
     from therapy_cli import render
-    from therapy_cli.db import resolve_path
+    from therapy_cli.storage.db import resolve_path
 
     # the table view is the bare path, so `$(therapy db path)` works in scripts
     render.emit({"path": str(resolve_path(STATE.db))}, output_format(fmt, as_json, as_csv),
@@ -48,8 +48,9 @@ def check(fmt: FormatOpt = Format.table, as_json: JsonOpt = False, as_csv: CsvOp
 
     Example: therapy db check && echo ok
     """
-    from therapy_cli import maintenance, render
-    from therapy_cli.db import connect, resolve_path
+    from therapy_cli import render
+    from therapy_cli.storage import maintenance
+    from therapy_cli.storage.db import connect, resolve_path
     from therapy_cli.errors import CheckFailed
 
     conn = connect(resolve_path(STATE.db), create=False)
@@ -74,7 +75,8 @@ def backup(dest: Annotated[str, typer.Argument(metavar="DEST", help="Backup file
 
     Example: therapy db backup ~/backups/caseload-$(date +%F).db
     """
-    from therapy_cli import maintenance, render
+    from therapy_cli import render
+    from therapy_cli.storage import maintenance
 
     with database() as db:
         target = maintenance.backup_target(db, dest)
@@ -94,8 +96,10 @@ def restore(src: Annotated[str, typer.Argument(metavar="SRC", help="A backup mad
     """
     from pathlib import Path
 
-    from therapy_cli import maintenance, render
-    from therapy_cli.db import resolve_path
+    from therapy_cli import render
+
+    from therapy_cli.storage import maintenance
+    from therapy_cli.storage.db import resolve_path
 
     source = Path(src).expanduser()
     maintenance.verify_caseload(source)
@@ -116,7 +120,9 @@ def audit(
 
     Example: therapy db audit --client morgan --since 2026-11-01
     """
-    from therapy_cli import clients, maintenance, render
+    from therapy_cli import render
+    from therapy_cli.practice import clients
+    from therapy_cli.storage import maintenance
 
     with database() as db:
         client_id = clients.find_client(db, client)["id"] if client else None
@@ -137,7 +143,7 @@ def retention(
     Example: therapy db retention --json
     """
     from therapy_cli import render
-    from therapy_cli import retention as rules
+    from therapy_cli.practice import retention as rules
 
     with database() as db:
         rows = rules.retention_list(db, include_all=all_)
@@ -146,8 +152,9 @@ def retention(
 
 
 def _convert(encrypt: bool, yes: bool, fmt, as_json: bool, as_csv: bool) -> None:
-    from therapy_cli import crypto, render
-    from therapy_cli.db import resolve_path
+    from therapy_cli import render
+    from therapy_cli.storage import crypto
+    from therapy_cli.storage.db import resolve_path
 
     path = resolve_path(STATE.db)
     crypto._dbapi()  # a clear error before asking anything when SQLCipher is missing

@@ -13,7 +13,7 @@ def demo_path(explicit: str | None):
     """--db of `demo`, else the global --db, else demo.db next to the default caseload (never THERAPY_DB)."""
     from pathlib import Path
 
-    from therapy_cli.db import default_path
+    from therapy_cli.storage.db import default_path
 
     chosen = explicit or STATE.db
     return Path(chosen).expanduser() if chosen else default_path().with_name("demo.db")
@@ -40,10 +40,12 @@ def demo(
     """
     import os
 
-    from therapy_cli import demo as demo_data, render, reports
+    from therapy_cli import demo as demo_data, render
+
+    from therapy_cli.reports import service as reports
     from therapy_cli.commands.report import period_csv_row, show_period
     from therapy_cli.dates import week_of
-    from therapy_cli.db import open_database
+    from therapy_cli.storage.db import open_database
 
     path = demo_path(db)
     if path.exists():

@@ -37,7 +37,9 @@ def add(
     Example: therapy measure add morgan phq9 --items 2,2,1,3,1,2,1,0,1 --session 12
     Example: therapy measure add 3 GAD-7 --score 11 --on 2026-11-20
     """
-    from therapy_cli import clients, measures, render
+    from therapy_cli import render
+    from therapy_cli.practice import clients
+    from therapy_cli.clinical import measures
 
     with database(write=True) as db:
         who = clients.find_client(db, client)
@@ -61,7 +63,9 @@ def list_(
 
     Example: therapy measure list morgan --instrument phq9
     """
-    from therapy_cli import clients, measures, render
+    from therapy_cli import render
+    from therapy_cli.practice import clients
+    from therapy_cli.clinical import measures
 
     with database() as db:
         rows = measures.list_measures(db, clients.find_client(db, client)["id"], instrument)
@@ -76,7 +80,9 @@ def progress(client: ClientArg, fmt: FormatOpt = Format.table, as_json: JsonOpt 
 
     Example: therapy measure progress morgan --json
     """
-    from therapy_cli import clients, measures, render
+    from therapy_cli import render
+    from therapy_cli.practice import clients
+    from therapy_cli.clinical import measures
 
     with database() as db:
         result = measures.progress(db, clients.find_client(db, client)["id"])
@@ -105,7 +111,9 @@ def chart(
 
     Example: therapy measure chart morgan phq9
     """
-    from therapy_cli import clients, measures, render
+    from therapy_cli import render
+    from therapy_cli.practice import clients
+    from therapy_cli.clinical import measures
 
     with database() as db:
         who = clients.find_client(db, client)
@@ -135,7 +143,8 @@ def remove(
 
     Example: therapy measure remove 17 --yes
     """
-    from therapy_cli import measures, render
+    from therapy_cli import render
+    from therapy_cli.clinical import measures
 
     with database() as db:
         measures.get_measure(db, measure_id)
@@ -153,7 +162,8 @@ def instruments(fmt: FormatOpt = Format.table, as_json: JsonOpt = False, as_csv:
 
     Example: therapy measure instruments --json
     """
-    from therapy_cli import instruments as known, render
+    from therapy_cli import render
+    from therapy_cli.clinical import instruments as known
 
     data = [known.describe(inst) for inst in known.INSTRUMENTS]
     render.emit(data, output_format(fmt, as_json, as_csv),

@@ -78,7 +78,9 @@ def set_(
 
     Example: therapy plan set morgan --modality cbt --sessions 12 --review-every 6 --problem 'low mood'
     """
-    from therapy_cli import clients, plans, render
+    from therapy_cli import render
+    from therapy_cli.practice import clients
+    from therapy_cli.clinical import plans
 
     with database(write=True) as db:
         who = clients.find_client(db, client)
@@ -100,7 +102,8 @@ def show(
 
     Example: therapy plan show morgan --history
     """
-    from therapy_cli import clients, plans
+    from therapy_cli.practice import clients
+    from therapy_cli.clinical import plans
 
     with database() as db:
         plan = plans.show_plan(db, clients.find_client(db, client)["id"], history)
@@ -118,7 +121,9 @@ def review(
 
     Example: therapy plan review morgan --note 'goals still fit; continue'
     """
-    from therapy_cli import clients, plans, render
+    from therapy_cli import render
+    from therapy_cli.practice import clients
+    from therapy_cli.clinical import plans
 
     with database(write=True) as db:
         record = plans.review_plan(db, clients.find_client(db, client), note, parse_date_option(on, "--on"))
@@ -142,7 +147,8 @@ def goal_add(
 
     Example: therapy plan goal add morgan 'Return to work three days a week'
     """
-    from therapy_cli import clients, plans
+    from therapy_cli.practice import clients
+    from therapy_cli.clinical import plans
 
     with database(write=True) as db:
         goal = plans.add_goal(db, clients.find_client(db, client), text, parse_date_option(on, "--on"))
@@ -160,7 +166,8 @@ def goal_rate(
 
     Example: therapy plan goal rate morgan 4 6
     """
-    from therapy_cli import clients, plans
+    from therapy_cli.practice import clients
+    from therapy_cli.clinical import plans
 
     with database(write=True) as db:
         goal = plans.rate_goal(db, clients.find_client(db, client), goal_id, score, parse_date_option(on, "--on"))
@@ -176,7 +183,8 @@ def goal_close(
 
     Example: therapy plan goal close morgan 4
     """
-    from therapy_cli import clients, plans
+    from therapy_cli.practice import clients
+    from therapy_cli.clinical import plans
 
     with database(write=True) as db:
         goal = plans.close_goal(db, clients.find_client(db, client), goal_id, parse_date_option(on, "--on"))

@@ -29,7 +29,7 @@ def remind(
     Example: therapy remind --within 3d
     Example: therapy remind --json
     """
-    from therapy_cli import reminders
+    from therapy_cli.reports import reminders
     from therapy_cli.dates import parse_days
     from therapy_cli.errors import InvalidValue
 

@@ -50,7 +50,7 @@ def bar(actual: float, target: float, width: int = 20, fancy: bool = False) -> s
 def _label(report: dict) -> str:
     from datetime import date
 
-    from therapy_cli.reports import period_label
+    from therapy_cli.reports.service import period_label
 
     p = report["period"]
     return period_label(date.fromisoformat(p["start"]), date.fromisoformat(p["end"]))
@@ -128,7 +128,7 @@ def append_csv_row(path: str, row: dict) -> None:
     import io
     from pathlib import Path
 
-    from therapy_cli.files import write_private
+    from therapy_cli.storage.files import write_private
 
     from therapy_cli.errors import InvalidValue
 
@@ -169,7 +169,7 @@ def week(
     Example: therapy report week --week 2026-W47 --csv
     Example: therapy report week --week last --append ~/therapy/weekly.csv
     """
-    from therapy_cli import reports
+    from therapy_cli.reports import service as reports
     from therapy_cli.dates import parse_week_or_relative
 
     start, end = parse_week_or_relative("this" if week is None else week, today(), "--week")
@@ -190,7 +190,7 @@ def month(
 
     Example: therapy report month --month 2026-11 --json
     """
-    from therapy_cli import reports
+    from therapy_cli.reports import service as reports
     from therapy_cli.dates import parse_month_or_relative
 
     start, end = parse_month_or_relative("this" if month is None else month, today(), "--month")
@@ -210,7 +210,7 @@ def period(
 
     Example: therapy report period --from 2026-09-01 --to 2026-11-30 --json
     """
-    from therapy_cli import reports
+    from therapy_cli.reports import service as reports
 
     with database() as db:
         report = reports.custom_period_report(db, parse_date_option(start, "--from"), parse_date_option(end, "--to"))
@@ -282,7 +282,7 @@ def outcomes(start: FromOpt = None, end: ToOpt = None, no_header: NoHeaderOpt = 
 
     Example: therapy report outcomes --from 2026-01-01 --to 2026-12-31 --json
     """
-    from therapy_cli import reports
+    from therapy_cli.reports import service as reports
 
     first, last = _span(start, end)
     with database() as db:
@@ -324,7 +324,7 @@ def referrals(start: FromOpt = None, end: ToOpt = None, no_header: NoHeaderOpt =
 
     Example: therapy report referrals --from 2026-01-01 --csv
     """
-    from therapy_cli import reports
+    from therapy_cli.reports import service as reports
 
     first, last = _span(start, end)
     with database() as db:
@@ -375,7 +375,7 @@ def caseload_(no_header: NoHeaderOpt = False,
 
     Example: therapy report caseload --json
     """
-    from therapy_cli import reports
+    from therapy_cli.reports import service as reports
 
     with database() as db:
         rows = reports.caseload(db)
@@ -397,7 +397,11 @@ def client_(
     """
     from pathlib import Path
 
-    from therapy_cli import client_report, clients, render
+    from therapy_cli import render
+
+    from therapy_cli.reports import client_report
+
+    from therapy_cli.practice import clients
     from therapy_cli.commands._common import confirm
 
     client_report.format_of(output)

@@ -75,7 +75,7 @@ def _row(record: dict) -> dict:
 
 def _show_list(records: list[dict], fmt: str, title: str | None = None) -> None:
     from therapy_cli import render
-    from therapy_cli.sessions import SESSION_COLUMNS
+    from therapy_cli.practice.sessions import SESSION_COLUMNS
 
     if fmt == "table":
         render.emit([_row(r) for r in records], fmt, columns=SESSION_COLUMNS, title=title,
@@ -129,7 +129,7 @@ def add(
     Example: therapy session add 'Alex Morgan' --at '2026-11-03 14:00' --note 'Assessment; PHQ-9 given'
     Example: therapy session add morgans --at 'tuesday 18:00' --duration 80
     """
-    from therapy_cli import sessions
+    from therapy_cli.practice import sessions
 
     warnings: list[str] = []
     with database(write=True) as db:
@@ -160,7 +160,7 @@ def schedule(
     Example: therapy session schedule 'Alex Morgan' --start '2026-10-20 14:00' --every week --count 12
     Example: therapy session schedule 3 --start 'monday 09:00' --every 'FREQ=WEEKLY;BYDAY=MO,TH' --until 2027-03-31
     """
-    from therapy_cli import sessions
+    from therapy_cli.practice import sessions
 
     warnings: list[str] = []
     with database(write=True) as db:
@@ -187,7 +187,7 @@ def list_(
     Example: therapy session list --from monday --to sunday
     Example: therapy session list --client morgan --status dna --json
     """
-    from therapy_cli import sessions
+    from therapy_cli.practice import sessions
 
     with database() as db:
         records = sessions.list_sessions(
@@ -230,7 +230,8 @@ def show(session_id: IdArg, fmt: FormatOpt = Format.table, as_json: JsonOpt = Fa
 
     Example: therapy session show 12
     """
-    from therapy_cli import render, sessions
+    from therapy_cli import render
+    from therapy_cli.practice import sessions
 
     with database() as db:
         record = sessions.session_detail(db, session_id)
@@ -247,7 +248,7 @@ def attend(session_id: IdArg, absent: AbsentOpt = None, allow_overlap: OverlapOp
     Example: therapy session attend 12
     Example: therapy session attend 14 --absent 'Sam Morgan'
     """
-    from therapy_cli import sessions
+    from therapy_cli.practice import sessions
 
     warnings: list[str] = []
     with database(write=True) as db:
@@ -263,7 +264,7 @@ def dna(session_id: IdArg, fmt: FormatOpt = Format.table, as_json: JsonOpt = Fal
 
     Example: therapy session dna 12
     """
-    from therapy_cli import sessions
+    from therapy_cli.practice import sessions
 
     with database(write=True) as db:
         record = sessions.dna(db, session_id)
@@ -285,7 +286,7 @@ def cancel(
     Example: therapy session cancel 13 --by therapist
     Example: therapy session cancel 20 --series
     """
-    from therapy_cli import sessions
+    from therapy_cli.practice import sessions
 
     with database(write=True) as db:
         if series:
@@ -309,7 +310,7 @@ def move(
 
     Example: therapy session move 12 --to '2026-12-01 10:00'
     """
-    from therapy_cli import sessions
+    from therapy_cli.practice import sessions
 
     warnings: list[str] = []
     with database(write=True) as db:
@@ -334,7 +335,9 @@ def note(
     """
     import sys
 
-    from therapy_cli import render, sessions
+    from therapy_cli import render
+
+    from therapy_cli.practice import sessions
 
     if text == "-":
         text = sys.stdin.read()
@@ -360,7 +363,7 @@ def training(
 
     Example: therapy session training 'Working with trauma' --at '2026-11-12 13:00' --duration 90 --audience 'GP trainees' --participants 12
     """
-    from therapy_cli import sessions
+    from therapy_cli.practice import sessions
 
     with database(write=True) as db:
         record = sessions.add_training(db, title, _parse_at(db, at, "--at"), duration, audience, participants,
@@ -381,9 +384,10 @@ def export(
 
     Example: therapy session export --ics ~/sessions.ics --from today --to 2027-03-31
     """
-    from therapy_cli import ics as ical
-    from therapy_cli import render, sessions
-    from therapy_cli.files import write_private
+    from therapy_cli.io import ics as ical
+    from therapy_cli import render
+    from therapy_cli.practice import sessions
+    from therapy_cli.storage.files import write_private
 
     with database() as db:
         start = parse_date_option(from_, "--from")

@@ -53,7 +53,7 @@ def log(
     Example: therapy supervise log --on 2026-11-20 --duration 90 --supervisor 'Dr Lee' --case morgan
     Example: therapy supervise log --on yesterday --duration 120 --group-size 4  # credited 1 hour
     """
-    from therapy_cli import supervision
+    from therapy_cli.practice import supervision
 
     with database(write=True) as db:
         record = supervision.log_received(db, parse_date_option(on, "--on"), duration, supervisor,
@@ -76,7 +76,8 @@ def give(
 
     Example: therapy supervise give 'Jo Patel' --on 2026-11-24 --duration 60
     """
-    from therapy_cli import render, supervision
+    from therapy_cli import render
+    from therapy_cli.practice import supervision
 
     with database(write=True) as db:
         record = supervision.log_given(db, name, parse_date_option(on, "--on"), duration, note, new)
@@ -97,7 +98,8 @@ def list_(
 
     Example: therapy supervise list --from 2026-01-01 --to 2026-12-31 --csv
     """
-    from therapy_cli import render, supervision
+    from therapy_cli import render
+    from therapy_cli.practice import supervision
 
     with database() as db:
         rows = supervision.list_supervision(db, parse_date_option(from_, "--from"), parse_date_option(to, "--to"),
@@ -107,7 +109,8 @@ def list_(
 
 
 def _status_table(data: dict) -> None:
-    from therapy_cli import render, supervision
+    from therapy_cli import render
+    from therapy_cli.practice import supervision
 
     month, year = data["month"], data["year"]
     render.write_record({
@@ -139,7 +142,8 @@ def status(
 
     Example: therapy supervise status --json
     """
-    from therapy_cli import render, supervision
+    from therapy_cli import render
+    from therapy_cli.practice import supervision
 
     with database() as db:
         data = supervision.status(db, months)
@@ -153,7 +157,8 @@ def supervisees(fmt: FormatOpt = Format.table, as_json: JsonOpt = False, as_csv:
 
     Example: therapy supervise supervisees --json
     """
-    from therapy_cli import render, supervision
+    from therapy_cli import render
+    from therapy_cli.practice import supervision
 
     with database() as db:
         rows = supervision.supervisees(db)
@@ -170,7 +175,8 @@ def remove(
 
     Example: therapy supervise remove 12 --yes
     """
-    from therapy_cli import render, supervision
+    from therapy_cli import render
+    from therapy_cli.practice import supervision
 
     with database() as db:
         supervision.supervision_record(db, supervision_id)

@@ -25,7 +25,8 @@ MAX_SHOWN = 50
 
 
 def _run(table: str, file: str, mapping: list[str] | None, skip_invalid: bool, dry_run: bool, fmt: str) -> None:
-    from therapy_cli import importer, render
+    from therapy_cli import render
+    from therapy_cli.io import importer
 
     pairs = importer.parse_mapping(mapping or [])
     try:
@@ -109,7 +110,8 @@ def export_command(
     Example: therapy export sessions --format jsonl --output sessions.jsonl
     Example: therapy export all --output ~/caseload-export/
     """
-    from therapy_cli import exporter, render
+    from therapy_cli import render
+    from therapy_cli.io import exporter
 
     with database() as db:
         written = exporter.export(db, table, file_format.value, output)

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from therapy_cli.clients import clean_email, clean_name, clean_phone, clean_text, match_one
-from therapy_cli.db import Database, utc_now
+from therapy_cli.practice.lookup import match_one
+
+from therapy_cli.validation import clean_email, clean_name, clean_phone, clean_text
+from therapy_cli.storage.db import Database, utc_now
 
 CONTACT_COLUMNS = ["id", "name", "role", "org", "email", "phone"]
 

@@ -7,7 +7,7 @@ import sqlite3
 from datetime import date
 from pathlib import Path
 
-from therapy_cli.db import Database, check_sqlite_file, private_file
+from therapy_cli.storage.db import Database, check_sqlite_file, private_file
 from therapy_cli.errors import CheckFailed, DatabaseError, InvalidValue
 
 AUDIT_COLUMNS = ["id", "at", "action", "record_type", "record_id", "client_id", "summary"]
@@ -43,7 +43,7 @@ def backup(db: Database, dest: str) -> dict:
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         os.close(fd)
         if type(db.conn).__module__.startswith("sqlcipher3"):
-            from therapy_cli.crypto import open_copy  # an encrypted file's backup is encrypted too
+            from therapy_cli.storage.crypto import open_copy  # an encrypted file's backup is encrypted too
 
             copy = open_copy(db.conn, tmp)
         else:
@@ -89,7 +89,7 @@ def verify_caseload(path: Path) -> dict:
         raise CheckFailed(f"{path} fails its integrity check; nothing was replaced")
     if "_migrations" not in names or "clients" not in names:
         raise DatabaseError(f"{path} is not a therapy caseload database; nothing was replaced")
-    from therapy_cli.migrations import MIGRATIONS
+    from therapy_cli.storage.migrations import MIGRATIONS
 
     known = {m.__name__ for m in MIGRATIONS}
     if any(name not in known for name in migrations):
@@ -111,7 +111,7 @@ def restore(source: Path, target: Path) -> dict:
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         os.close(fd)
         if key:
-            from therapy_cli.crypto import open_with_key  # an encrypted backup is restored encrypted
+            from therapy_cli.storage.crypto import open_with_key  # an encrypted backup is restored encrypted
 
             copy = open_with_key(tmp, key)
         else:
@@ -157,11 +157,11 @@ def audit_rows(db: Database, client_id: int | None = None, since: date | None = 
 
 def _open_source(path: Path):
     """A connection to a backup (read-only when plain), and its key when it is encrypted."""
-    from therapy_cli.db import maybe_encrypted, read_header
+    from therapy_cli.storage.db import maybe_encrypted, read_header
 
     head = read_header(path)
     if maybe_encrypted(path, head):
-        from therapy_cli import crypto
+        from therapy_cli.storage import crypto
 
         key = crypto.get_key(path)
         return crypto.open_with_key(path, key), key

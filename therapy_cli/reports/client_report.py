@@ -12,7 +12,7 @@ import json
 from datetime import date
 from pathlib import Path
 
-from therapy_cli.db import Database
+from therapy_cli.storage.db import Database
 from therapy_cli.errors import InvalidValue
 
 MODALITY_NAMES = {"cbt": "Cognitive behavioural therapy (CBT)", "psychodynamic": "Psychodynamic therapy",
@@ -34,8 +34,9 @@ def format_of(path: str) -> str:
 
 def gather(db: Database, client: dict) -> dict:
     """Everything the report says, as plain data."""
-    from therapy_cli import measures, plans
-    from therapy_cli.clients import client_record, members_of
+    from therapy_cli.clinical import measures
+    from therapy_cli.clinical import plans
+    from therapy_cli.practice.clients import client_record, members_of
 
     cid = client["id"]
     record = client_record(db, cid)
@@ -88,8 +89,8 @@ def gather(db: Database, client: dict) -> dict:
 
 def _progress(db: Database, client_id: int, until: str | None) -> dict:
     """measures.progress over the scores taken on or before `until` (all of them when None)."""
-    from therapy_cli import measures
-    from therapy_cli.instruments import get_instrument, is_caseness, reliable_direction
+    from therapy_cli.clinical import measures
+    from therapy_cli.clinical.instruments import get_instrument, is_caseness, reliable_direction
 
     if until is None:
         return measures.progress(db, client_id)
@@ -202,8 +203,8 @@ def _num(value) -> str:
 # -- Markdown -----------------------------------------------------------------
 
 def markdown(data: dict) -> str:
-    from therapy_cli import charts
-    from therapy_cli.instruments import get_instrument
+    from therapy_cli.reports import charts
+    from therapy_cli.clinical.instruments import get_instrument
 
     lines = [f"# {_title(data)}: {data['client']['name']}", ""]
     by = f" by {data['practitioner']}" if data["practitioner"] else ""
@@ -243,7 +244,7 @@ def _rules_note() -> str:
 
 def svg_chart(series: dict[str, list[tuple[date, float]]], width: int = 640, height: int = 280) -> str:
     """One SVG line chart, each instrument as a share of its maximum, with its caseness line dashed."""
-    from therapy_cli.instruments import get_instrument
+    from therapy_cli.clinical.instruments import get_instrument
 
     if not series:
         return ""
@@ -341,7 +342,7 @@ def html_page(data: dict) -> str:
 
 def write_report(db: Database, client: dict, output: str) -> dict:
     """Write the report to `output` (.md or .html), mode 0600; returns where and what."""
-    from therapy_cli.files import write_private
+    from therapy_cli.storage.files import write_private
 
     kind = format_of(output)
     data = gather(db, client)

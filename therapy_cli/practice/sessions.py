@@ -16,8 +16,9 @@ from datetime import date, datetime, time, timedelta, timezone
 from itertools import islice
 
 from therapy_cli import dates
-from therapy_cli.clients import UNIT_KINDS, clean_name, clean_text, find_client, members_of
-from therapy_cli.db import Database, utc_now
+from therapy_cli.practice.clients import UNIT_KINDS, find_client, members_of
+from therapy_cli.validation import clean_name, clean_text
+from therapy_cli.storage.db import Database, utc_now
 from therapy_cli.errors import Conflict, InvalidValue, NotFound
 
 STATUSES = ("scheduled", "attended", "dna", "cancelled", "late-cancelled")

@@ -20,7 +20,7 @@ from operator import itemgetter
 from pathlib import Path
 from typing import Callable, Iterator
 
-from therapy_cli.db import Database, utc_now
+from therapy_cli.storage.db import Database, utc_now
 from therapy_cli.errors import InvalidValue, TherapyError
 
 TABLES = ("clients", "sessions", "measures")
@@ -469,7 +469,7 @@ class ClientsImport(TableImport):
 
     def __init__(self, db: Database):
         super().__init__(db)
-        from therapy_cli import clients
+        from therapy_cli.practice import clients
 
         self.clients = clients
         self.ids = IdCounter(db, "clients")
@@ -681,7 +681,7 @@ class SessionsImport(TableImport):
                 raise InvalidValue("a training group has no client; leave the client empty")
             if status == "dna":
                 raise InvalidValue("a training group cannot be a DNA; use cancelled")
-            from therapy_cli.clients import clean_name, clean_text
+            from therapy_cli.validation import clean_name, clean_text
 
             title = clean_name(title, "title")
             audience = clean_text(audience or None, "audience", 200)
@@ -744,7 +744,8 @@ class MeasuresImport(TableImport):
 
     def __init__(self, db: Database):
         super().__init__(db)
-        from therapy_cli import instruments, measures
+        from therapy_cli.clinical import instruments
+        from therapy_cli.clinical import measures
 
         self.instruments = instruments
         self.measures = measures

@@ -234,7 +234,7 @@ def connect(path: Path, create: bool = True) -> sqlite3.Connection:
     if path.exists():
         head = read_header(path)
         if maybe_encrypted(path, head):
-            from therapy_cli import crypto  # only for such files: the plain path stays lean
+            from therapy_cli.storage import crypto  # only for such files: the plain path stays lean
 
             conn = crypto.connect(path)
             private_file(path)
@@ -271,7 +271,7 @@ def use_wal(conn: sqlite3.Connection, path: Path) -> None:
 
 def open_database(path: Path, today: date | None = None, create: bool = True) -> Database:
     """Open (creating if needed) and migrate the caseload file."""
-    from therapy_cli.migrations import migrate
+    from therapy_cli.storage.migrations import migrate
 
     conn = connect(path, create=create)
     db = Database(conn, path, today)

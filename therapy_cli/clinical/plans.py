@@ -6,8 +6,8 @@ import json
 import re
 from datetime import date, timedelta
 
-from therapy_cli.clients import check_not_future as _check_not_future, clean_text
-from therapy_cli.db import Database, utc_now
+from therapy_cli.validation import check_not_future as _check_not_future, clean_text
+from therapy_cli.storage.db import Database, utc_now
 from therapy_cli.errors import Conflict, InvalidValue, NotFound
 
 MODALITIES = ("cbt", "psychodynamic", "psychoanalytic", "humanistic", "integrative", "systemic", "hypno",

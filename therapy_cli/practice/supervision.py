@@ -14,8 +14,12 @@ from __future__ import annotations
 
 from datetime import date
 
-from therapy_cli.clients import case_label, check_not_future, clean_name, clean_text, find_client, match_one
-from therapy_cli.db import Database, utc_now
+from therapy_cli.practice.clients import case_label, find_client
+
+from therapy_cli.practice.lookup import match_one
+
+from therapy_cli.validation import check_not_future, clean_name, clean_text
+from therapy_cli.storage.db import Database, utc_now
 from therapy_cli.dates import check_span
 from therapy_cli.errors import Ambiguous, InvalidValue, NotFound
 

@@ -271,7 +271,7 @@ def migrate(db) -> list[str]:
                 "upgrade therapy to use it")
         if len(applied) == len(known):
             return []
-    from therapy_cli.db import use_wal
+    from therapy_cli.storage.db import use_wal
 
     use_wal(conn, db.path)  # before the first write, so even the schema goes through the WAL
     conn.execute("BEGIN IMMEDIATE")

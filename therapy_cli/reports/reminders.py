@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 
-from therapy_cli.db import Database
+from therapy_cli.storage.db import Database
 
 WAITING_LONG_DAYS = 42      # NHS Talking Therapies: 75% should start within 6 weeks
 NO_SESSION_DAYS = 28        # an active client not seen for four weeks
@@ -31,7 +31,7 @@ class _Ctx:
         if client_id is None:
             return ""
         if client_id not in self._labels:
-            from therapy_cli.clients import case_label
+            from therapy_cli.practice.clients import case_label
 
             row = self.db.one("SELECT id, name FROM clients WHERE id = ?", (client_id,))
             self._labels[client_id] = (f"#{row['id']} {row['name']}" if self.names else case_label(row))
@@ -91,7 +91,7 @@ def dna_follow_ups(c: _Ctx) -> list[dict]:
 
 
 def reviews_due(c: _Ctx) -> list[dict]:
-    from therapy_cli.reports import review_due
+    from therapy_cli.reports.service import review_due
 
     horizon = c.today + timedelta(days=c.within)
     out = []
@@ -171,7 +171,7 @@ def cpd_behind(c: _Ctx) -> list[dict]:
 
 def waiting_long(c: _Ctx) -> list[dict]:
     cutoff = (c.today - timedelta(days=WAITING_LONG_DAYS)).isoformat()
-    from therapy_cli.reports import IN_STARTED_UNIT
+    from therapy_cli.reports.service import IN_STARTED_UNIT
 
     rows = c.db.query(
         "SELECT c.id, c.referred_on, coalesce(c.referred_on, substr(c.created_at, 1, 10)) AS since FROM clients c "
@@ -206,7 +206,7 @@ def no_recent_session(c: _Ctx) -> list[dict]:
 
 
 def retention_due(c: _Ctx) -> list[dict]:
-    from therapy_cli.retention import past_retention
+    from therapy_cli.practice.retention import past_retention
 
     return [_item("retention_due", r["client_id"], r["retain_until"],
                   f"records of {c.who(r['client_id'])} (discharged {r['discharged_on']}) are past retention "

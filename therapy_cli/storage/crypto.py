@@ -39,7 +39,7 @@ def available() -> bool:
 
 def looks_encrypted(path: Path) -> bool:
     """A non-empty file of whole pages without the plain SQLite header: perhaps a SQLCipher file."""
-    from therapy_cli.db import encrypted_shape
+    from therapy_cli.storage.db import encrypted_shape
 
     try:
         with open(path, "rb") as fh:
@@ -106,7 +106,7 @@ def remember(path: Path, key: str) -> None:
 
 def open_with_key(path: Path | str, key: str, what: Path | None = None):
     """A SQLCipher connection to `path` with `key` ('' for a plain file), checked to decrypt."""
-    from therapy_cli.db import BUSY_TIMEOUT_MS
+    from therapy_cli.storage.db import BUSY_TIMEOUT_MS
 
     dbapi2 = _dbapi()
     try:
@@ -127,7 +127,7 @@ def open_with_key(path: Path | str, key: str, what: Path | None = None):
 
 def connect(path: Path):
     """Open an encrypted caseload with the tool's pragmas (called by db.connect)."""
-    from therapy_cli.db import BUSY_TIMEOUT_MS
+    from therapy_cli.storage.db import BUSY_TIMEOUT_MS
 
     key = get_key(path)
     conn = open_with_key(path, key)
@@ -172,8 +172,8 @@ def convert(path: Path, encrypt: bool) -> dict:
     The write lock is held throughout, so no command writes to the old file
     while the copy is made; other readers should be closed (see docs/privacy.md).
     """
-    from therapy_cli.db import private_file
-    from therapy_cli.maintenance import check
+    from therapy_cli.storage.db import private_file
+    from therapy_cli.storage.maintenance import check
 
     if not path.is_file():
         raise DatabaseError(f"no database at {path}")
@@ -183,7 +183,7 @@ def convert(path: Path, encrypt: bool) -> dict:
     if not encrypt and not encrypted_now:
         raise Conflict(f"{path} is not encrypted")
     if encrypt:
-        from therapy_cli.maintenance import verify_caseload
+        from therapy_cli.storage.maintenance import verify_caseload
 
         verify_caseload(path)
         key = get_key(path, confirm=True)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from therapy_cli.db import Database
+from therapy_cli.storage.db import Database
 from therapy_cli.dates import check_span
 from therapy_cli.errors import InvalidValue
 
@@ -178,7 +178,7 @@ def custom_period_report(db: Database, start: date, end: date) -> dict:
 
 def judge(phq: tuple | None, gad: tuple | None) -> dict:
     """SPEC rules for one client's first and last PHQ-9 / GAD-7 scores (measures.judge)."""
-    from therapy_cli.measures import judge as measures_judge
+    from therapy_cli.clinical.measures import judge as measures_judge
 
     return measures_judge(phq, gad)
 
@@ -332,21 +332,21 @@ def referrals_report(db: Database, start: date, end: date) -> dict:
 # -- caseload -----------------------------------------------------------------
 
 def latest_scores(db: Database, client_id: int) -> dict:
-    from therapy_cli.measures import latest_scores as measures_latest
+    from therapy_cli.clinical.measures import latest_scores as measures_latest
 
     return measures_latest(db, client_id)
 
 
 def risk_flag(db: Database, client_id: int) -> dict | None:
     """The PHQ-9 item 9 flag (measures.risk_flag)."""
-    from therapy_cli.measures import risk_flag as measures_risk
+    from therapy_cli.clinical.measures import risk_flag as measures_risk
 
     return measures_risk(db, client_id)
 
 
 def review_due(db: Database, client_id: int) -> date | None:
     """Next plan review (plans.review_due): the last review, else the plan's start, + the interval."""
-    from therapy_cli.plans import review_due as plans_review_due
+    from therapy_cli.clinical.plans import review_due as plans_review_due
 
     return plans_review_due(db, client_id)
 

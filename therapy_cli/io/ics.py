@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 from datetime import datetime, timedelta, timezone
 
-from therapy_cli.clients import initials
+from therapy_cli.practice.clients import initials
 
 PRODID = "-//therapy-cli//Sessions//EN"
 UID_DOMAIN = "therapy-cli"

@@ -16,7 +16,7 @@ import tempfile
 from pathlib import Path
 from typing import Callable, TextIO
 
-from therapy_cli.db import Database
+from therapy_cli.storage.db import Database
 from therapy_cli.errors import InvalidValue, TherapyError
 
 FORMATS = ("csv", "jsonl")

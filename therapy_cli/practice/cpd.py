@@ -11,8 +11,8 @@ from __future__ import annotations
 import math
 from datetime import date, timedelta
 
-from therapy_cli.clients import check_not_future, clean_name, clean_text
-from therapy_cli.db import Database, utc_now
+from therapy_cli.validation import check_not_future, clean_name, clean_text
+from therapy_cli.storage.db import Database, utc_now
 from therapy_cli.dates import check_span
 from therapy_cli.errors import InvalidValue, NotFound
 

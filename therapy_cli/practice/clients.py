@@ -6,49 +6,21 @@ import json
 from datetime import date, datetime
 
 from therapy_cli import dates
-from therapy_cli.db import Database, utc_now
-from therapy_cli.errors import Ambiguous, Conflict, InvalidValue, NotFound
+from therapy_cli.storage.db import Database, utc_now
+from therapy_cli.errors import Conflict, InvalidValue
+from therapy_cli.practice.lookup import match_one
+from therapy_cli.validation import (
+    check_birth, check_not_future, clean_email, clean_name, clean_phone, clean_text,
+)
 
 KINDS = ("individual", "couple", "family", "group")
 STATUSES = ("waiting", "active", "discharged")
 UNIT_KINDS = ("couple", "family", "group")
-MAX_NAME = 200
 
 CLIENT_COLUMNS = ["id", "name", "kind", "status", "referred_on", "discharged_on"]
 
 
 # -- finding records ---------------------------------------------------------
-
-def _fold(text: str | None) -> str | None:
-    import unicodedata
-
-    return unicodedata.normalize("NFC", text).casefold() if text else text
-
-
-def match_one(db: Database, table: str, text: str, what: str) -> dict:
-    """A record by id or by a case-insensitive fragment of its name matching exactly one."""
-    value = (text or "").strip()
-    if not value:
-        raise InvalidValue(f"a {what} id or name is required")
-    if value.isascii() and value.isdigit():
-        row = db.one(f"SELECT * FROM {table} WHERE id = ?", (int(value),))
-        if row is None:
-            raise NotFound(f"no {what} with id {value}")
-        return row
-    # SQLite's lower() folds ASCII only: 'élodie' would miss 'Élodie'; fold in Python (NFC, casefold)
-    db.conn.create_function("therapy_fold", 1, _fold, deterministic=True)
-    rows = db.query(f"SELECT * FROM {table} WHERE instr(therapy_fold(name), ?) > 0 ORDER BY id", (_fold(value),))
-    if len(rows) > 1:
-        exact = [r for r in rows if _fold(r["name"]) == _fold(value)]
-        if len(exact) == 1:
-            return exact[0]
-        listed = ", ".join(f"#{r['id']} {r['name']}" for r in rows[:10])
-        more = f" and {len(rows) - 10} more" if len(rows) > 10 else ""
-        raise Ambiguous(f"{value!r} matches {len(rows)} {what}s: {listed}{more}; use the id or more of the name")
-    if not rows:
-        raise NotFound(f"no {what} matches {value!r}; use the id or part of the name")
-    return rows[0]
-
 
 def find_client(db: Database, text: str) -> dict:
     return match_one(db, "clients", text, "client")
@@ -61,58 +33,6 @@ def initials(name: str) -> str:
 
 def case_label(client: dict) -> str:
     return f"#{client['id']} {initials(client['name'])}"
-
-
-# -- validation --------------------------------------------------------------
-
-def clean_name(name: str, what: str = "name") -> str:
-    value = " ".join((name or "").split())
-    if not value:
-        raise InvalidValue(f"{what} must not be empty")
-    if len(value) > MAX_NAME:
-        raise InvalidValue(f"{what} must be at most {MAX_NAME} characters")
-    if any(ord(ch) < 32 for ch in value):
-        raise InvalidValue(f"{what} must not contain control characters")
-    return value
-
-
-def clean_text(value: str | None, what: str, limit: int = 2000) -> str | None:
-    if value is None:
-        return None
-    value = value.strip()
-    if len(value) > limit:
-        raise InvalidValue(f"{what} must be at most {limit} characters")
-    # an escape sequence stored in a reason or source would redraw the practitioner's terminal when shown
-    if any(ord(ch) < 32 and ch not in "\n\t\r" for ch in value):
-        raise InvalidValue(f"{what} must not contain control characters")
-    return value or None
-
-
-def clean_email(value: str | None) -> str | None:
-    value = clean_text(value, "email", 254)
-    if value is not None and ("@" not in value or " " in value or value.startswith("@") or value.endswith("@")):
-        raise InvalidValue(f"email {value!r} is not an email address")
-    return value
-
-
-def clean_phone(value: str | None) -> str | None:
-    value = clean_text(value, "phone", 40)
-    if value is not None and not all(ch.isdigit() or ch in "+-() ." for ch in value):
-        raise InvalidValue(f"phone {value!r} may hold digits, spaces and + - ( ) . only")
-    return value
-
-
-def check_not_future(day: date | None, today: date, what: str) -> None:
-    if day is not None and day > today:
-        raise InvalidValue(f"{what} {day.isoformat()} is in the future (today is {today.isoformat()})")
-
-
-def check_birth(day: date | None, today: date) -> None:
-    if day is None:
-        return
-    check_not_future(day, today, "date of birth")
-    if day.year < 1900:
-        raise InvalidValue(f"date of birth {day.isoformat()} is before 1900")
 
 
 # -- records -----------------------------------------------------------------
@@ -172,7 +92,7 @@ def add_client(db: Database, name: str, kind: str = "individual", members: list[
         raise InvalidValue("a couple has at most two members")
     contact_id = None
     if referred_by:
-        from therapy_cli.contacts import find_contact
+        from therapy_cli.practice.contacts import find_contact
 
         contact_id = find_contact(db, referred_by)["id"]
     client_id = db.insert("clients", {
@@ -251,7 +171,7 @@ def edit_client(db: Database, client: dict, **changes) -> dict:
     if changes.get("referral_source") is not None:
         values["referral_source"] = clean_text(changes["referral_source"], "referral source", 200)
     if changes.get("referred_by") is not None:
-        from therapy_cli.contacts import find_contact
+        from therapy_cli.practice.contacts import find_contact
 
         values["referred_by"] = find_contact(db, changes["referred_by"])["id"]
     if not values:
@@ -323,7 +243,7 @@ def leave(db: Database, unit_text: str, member_text: str, on: date | None = None
 
 def refer_out(db: Database, client: dict, contact_text: str, on: date | None = None,
               reason: str | None = None) -> dict:
-    from therapy_cli.contacts import find_contact
+    from therapy_cli.practice.contacts import find_contact
 
     contact = find_contact(db, contact_text)
     day = on or db.today
@@ -438,7 +358,8 @@ def _iso(day: date | None) -> str | None:
 
 def _plan_and_measures_section(db: Database, record: dict) -> None:
     """`client show`: current plan, goals, review due, latest scores and the PHQ-9 risk flag (lazy imports)."""
-    from therapy_cli import measures, plans
+    from therapy_cli.clinical import measures
+    from therapy_cli.clinical import plans
 
     plans.detail_section(db, record)
     measures.detail_section(db, record)

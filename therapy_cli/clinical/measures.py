@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 from datetime import date
 
-from therapy_cli.db import Database, utc_now
+from therapy_cli.storage.db import Database, utc_now
 from therapy_cli.errors import Conflict, InvalidValue, NotFound
-from therapy_cli.instruments import (
+from therapy_cli.clinical.instruments import (
     NAMES, Instrument, check_items, check_total, get_instrument, is_caseness, reliable_direction, score_items,
     severity,
 )
@@ -311,7 +311,7 @@ def chart_data(db: Database, client_id: int, instrument: str | None = None) -> d
 
 def chart_text(data: dict, width: int = 60, unicode: bool = True, who: str | None = None) -> str:
     """Each instrument's chart, one under another."""
-    from therapy_cli.charts import line_chart
+    from therapy_cli.reports.charts import line_chart
 
     charts = []
     for name, s in data["series"].items():

@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
-from therapy_cli.db import Database
+from therapy_cli.storage.db import Database
 from therapy_cli.errors import Conflict, InvalidValue, Refused
 
 # The append-only triggers that erasure alone may lift (inside its transaction).
@@ -166,7 +166,7 @@ def _chunks(ids: list[int], size: int = 500):
 
 def scrub(path: Path) -> None:
     """Rebuild the file so erased text leaves it: VACUUM, then empty the WAL."""
-    from therapy_cli.db import connect
+    from therapy_cli.storage.db import connect
 
     conn = connect(path, create=False)
     try:

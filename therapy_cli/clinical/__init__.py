@@ -1,0 +1,1 @@
+"""The clinical record's rules: questionnaires, measures, treatment plans."""

@@ -1,0 +1,1 @@
+"""The practice's records: clients, contacts, sessions, supervision, CPD, retention."""

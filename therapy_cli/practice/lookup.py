@@ -1,0 +1,37 @@
+"""Finding a record by id or by a fragment of its name."""
+
+from __future__ import annotations
+
+from therapy_cli.errors import Ambiguous, InvalidValue, NotFound
+from therapy_cli.storage.db import Database
+
+
+def _fold(text: str | None) -> str | None:
+    import unicodedata
+
+    return unicodedata.normalize("NFC", text).casefold() if text else text
+
+
+def match_one(db: Database, table: str, text: str, what: str) -> dict:
+    """A record by id or by a case-insensitive fragment of its name matching exactly one."""
+    value = (text or "").strip()
+    if not value:
+        raise InvalidValue(f"a {what} id or name is required")
+    if value.isascii() and value.isdigit():
+        row = db.one(f"SELECT * FROM {table} WHERE id = ?", (int(value),))
+        if row is None:
+            raise NotFound(f"no {what} with id {value}")
+        return row
+    # SQLite's lower() folds ASCII only: 'élodie' would miss 'Élodie'; fold in Python (NFC, casefold)
+    db.conn.create_function("therapy_fold", 1, _fold, deterministic=True)
+    rows = db.query(f"SELECT * FROM {table} WHERE instr(therapy_fold(name), ?) > 0 ORDER BY id", (_fold(value),))
+    if len(rows) > 1:
+        exact = [r for r in rows if _fold(r["name"]) == _fold(value)]
+        if len(exact) == 1:
+            return exact[0]
+        listed = ", ".join(f"#{r['id']} {r['name']}" for r in rows[:10])
+        more = f" and {len(rows) - 10} more" if len(rows) > 10 else ""
+        raise Ambiguous(f"{value!r} matches {len(rows)} {what}s: {listed}{more}; use the id or more of the name")
+    if not rows:
+        raise NotFound(f"no {what} matches {value!r}; use the id or part of the name")
+    return rows[0]

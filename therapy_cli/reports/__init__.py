@@ -1,0 +1,1 @@
+"""What the record says back: service reports, reminders, client reports, charts."""

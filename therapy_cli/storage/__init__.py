@@ -1,0 +1,1 @@
+"""The file itself: opening, migrating, encrypting, checking, backing up, writing private files."""
