@@ -234,13 +234,39 @@ def build(size: str = "service", seed: int = SEED, force: bool = False, quiet: b
     return out
 
 
+def build_practice(size: str = "small", count: int = 10, quiet: bool = False) -> list[Path]:
+    """`count` practitioners' files for `practice report` (issue 9/10: 10 files of 100,000 sessions at
+    `small`): copies of the `size` build, each named by its own `practitioner.name`. The roll-up's cost does not
+    depend on the files differing, so copying (seconds) stands in for generating ten (minutes)."""
+    source = build(size, quiet=quiet) / "service.db"
+    out = DATA / f"practice-{size}"
+    out.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for number in range(1, count + 1):
+        target = out / f"practitioner-{number:02d}.db"
+        if not target.exists() or target.stat().st_mtime < source.stat().st_mtime:
+            copy_database(source, target)
+            conn = sqlite3.connect(target)
+            conn.execute("INSERT OR REPLACE INTO settings (key, value) VALUES ('practitioner.name', ?)",
+                         (f"Practitioner {number}",))
+            conn.commit()
+            conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            conn.close()
+        paths.append(target)
+    return paths
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--size", choices=sorted(SIZES), default="service")
     parser.add_argument("--seed", type=int, default=SEED)
     parser.add_argument("--force", action="store_true", help="rebuild even when a matching build exists")
+    parser.add_argument("--practice", type=int, metavar="N", default=0,
+                        help="also make N practitioners' files (copies of the build) for `practice report`")
     args = parser.parse_args(argv)
     print(build(args.size, args.seed, args.force))
+    for path in build_practice(args.size, args.practice) if args.practice else []:
+        print(path)
 
 
 if __name__ == "__main__":

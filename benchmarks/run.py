@@ -84,6 +84,18 @@ conn.close()
 """
 
 
+# The floor of a practice roll-up: one Python process running the SQL a single-file `report week`
+# ran (captured) against each practitioner's file in turn.
+FLOOR_SQL = r"""
+import sqlite3, sys
+script = open(sys.argv[1]).read()
+for path in sys.argv[2:]:
+    conn = sqlite3.connect(path, isolation_level=None)
+    conn.executescript(script)
+    conn.close()
+"""
+
+
 @dataclass
 class Row:
     operation: str
@@ -263,6 +275,21 @@ def run(size: str, runs: int, import_runs: int, output: Path | None) -> list[Row
 
         attempt(rows, f"peak memory of `report month` ({size} file)", "-", "<= 100 MiB", memory, unit="MiB",
                 max_ms=100)
+
+        practice_size = "small" if size == "service" else size
+        practice_sessions = generate.SIZES[practice_size]["sessions"]
+
+        def practice_week():
+            files = [str(p) for p in generate.build_practice(practice_size, 10, quiet=True)]
+            sql = capture_sql(Path(files[0]), ["report", "week", "--json"], env, work / "week.sql")
+            ms, floor = medians_ms([{"cmd": [*therapy, "practice", "report", "week", "--json",
+                                             *[arg for f in files for arg in ("--file", f)]]},
+                                    {"cmd": [sys.executable, "-c", FLOOR_SQL, str(sql), *files]}], env, runs)
+            return ms, floor, f"10 files of {practice_sessions:,} sessions"
+
+        attempt(rows, f"`practice report week` (10 x {practice_sessions:,} sessions)",
+                "each file's `report week` SQL, one Python process", "<= 1.5x and <= 1000 ms", practice_week,
+                max_ratio=1.5, max_ms=1000)
     finally:
         shutil.rmtree(work, ignore_errors=True)
     table = markdown(rows, size, runs, import_runs)

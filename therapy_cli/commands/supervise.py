@@ -186,3 +186,48 @@ def remove(
         record = supervision.remove(db, supervision_id)
     render.message(f"Removed supervision record #{supervision_id}")
     _show_record(record, output_format(fmt, as_json, as_csv))
+
+
+@app.command("pack")
+def pack(
+    clients: Annotated[List[str], typer.Argument(metavar="CLIENT...",
+                                                 help="Clients to bring to supervision (ids or unique parts of names).")],
+    output: Annotated[str, typer.Option("--output", "-o", metavar="FILE.md|FILE.html",
+                                        help="Where to write the pack; .md for Markdown, .html for HTML.")],
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="Replace FILE if it exists.")] = False,
+    fmt: FormatOpt = Format.table, as_json: JsonOpt = False, as_csv: CsvOpt = False,
+) -> None:
+    """Write pseudonymised case summaries to take to supervision: #id and initials, age band, kind, weeks in
+    therapy, attendance, plan modality and goals, scores by week of therapy, current risk level. No names,
+    dates of birth, dates or note text. The file is readable by you alone; writing it is audited.
+
+    Example: therapy supervise pack 1 2 --output supervision.md
+    """
+    from pathlib import Path
+
+    from therapy_cli import render
+    from therapy_cli.practice.clients import find_client
+    from therapy_cli.reports import supervision_pack
+    from therapy_cli.reports.client_report import format_of
+
+    format_of(output)
+    if Path(output).expanduser().exists():
+        confirm(f"{output} exists; replace it?", yes)
+    with database(write=True) as db:
+        found = []
+        for text in clients:
+            client = find_client(db, text)
+            if client.get("erased_on"):
+                from therapy_cli.errors import Refused
+
+                raise Refused(f"client #{client['id']} was erased; there is nothing to bring to supervision")
+            if client["id"] not in [c["id"] for c in found]:
+                found.append(client)
+        result = supervision_pack.write_pack(db, found, output)
+        for client in found:
+            db.audit("report", "client", client["id"], f"supervision pack written ({result['format']})", client["id"])
+    fmt_name = output_format(fmt, as_json, as_csv)
+    if fmt_name == "table":
+        render.message(f"Wrote {result['path']} ({', '.join(result['cases'])}); readable by you alone")
+    else:
+        render.emit(result, fmt_name)

@@ -244,3 +244,18 @@ def _remove(path: Path) -> None:
         path.unlink()
     except FileNotFoundError:
         pass
+
+
+def open_read_only(uri: str, key: str, what: Path):
+    """An encrypted caseload opened read-only through a `file:…?mode=ro` URI (practice roll-ups)."""
+    from therapy_cli.storage.db import BUSY_TIMEOUT_MS
+
+    dbapi2 = _dbapi()
+    try:
+        conn = dbapi2.connect(uri, uri=True, isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000)
+        conn.execute("PRAGMA cipher_log_level = NONE")
+        conn.execute(f"PRAGMA key = {_quote(key)}")
+        conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+    except dbapi2.Error:
+        raise DatabaseError(f"cannot open {what}: the key is wrong, or it is not a caseload file") from None
+    return conn

@@ -1,0 +1,235 @@
+"""A practice of several practitioners: roll-ups over read-only files, and the supervision pack."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import sqlite3
+import subprocess
+import sys
+import time
+
+import pytest
+
+WEEK = "2026-W48"   # 2026-11-23 .. 2026-11-29; today (conftest) is Friday 2026-11-27
+
+
+@pytest.fixture
+def practice(cli, tmp_path):
+    """Three practitioners' files built through the CLI: one with individuals, one with a group, one empty."""
+    folder = tmp_path / "service"
+    folder.mkdir()
+    a, b, c = folder / "ann.db", folder / "ben.db", folder / "cat.db"
+
+    def run(db, *args):
+        result = cli("--db", db, *args)
+        assert result.exit_code == 0, result.stderr
+        return result
+
+    run(a, "config", "set", "practitioner.name", "Ann Adams")
+    run(a, "config", "set", "targets.week.sessions_attended", "2")
+    run(a, "client", "add", "Zebedee Quinton-Smythe", "--dob", "1980-05-05", "--referred-on", "2026-10-01")
+    run(a, "client", "add", "Yolanda Pemberton-Ward", "--referred-on", "2026-11-24")
+    run(a, "session", "add", "Zebedee", "--at", "2026-11-23 10:00", "--type", "treatment")
+    run(a, "session", "add", "Zebedee", "--at", "2026-11-25 10:00", "--status", "dna")
+    run(a, "session", "add", "Zebedee", "--at", "2026-11-26 10:00")
+    run(a, "supervise", "log", "--on", "2026-11-24", "--duration", "60")
+
+    run(b, "client", "add", "Xanthe Oduya")
+    run(b, "client", "add", "Wilbur Fenwick-Hale")
+    run(b, "client", "add", "Vera Lindqvist")
+    run(b, "client", "add", "Thursday Group", "--kind", "group", "--member", "Xanthe", "--member", "Wilbur",
+        "--member", "Vera")
+    run(b, "session", "add", "Thursday", "--at", "2026-11-26 18:00", "--duration", "90", "--absent", "Vera")
+    run(b, "cpd", "add", "Group analysis seminar", "--hours", "3", "--on", "2026-11-25")
+
+    run(c, "db", "init")
+    return folder, [a, b, c]
+
+
+def _fingerprint(path):
+    stat = path.stat()
+    return hashlib.sha256(path.read_bytes()).hexdigest(), stat.st_mtime_ns, stat.st_mode
+
+
+def test_week_rollup_rows_and_total_equal_the_single_file_reports(cli, jcli, practice):
+    folder, files = practice
+    singles = [jcli("--db", f, "report", "week", "--week", WEEK) for f in files]
+    report = jcli("practice", "report", "week", "--dir", folder, "--week", WEEK)
+    assert report["period"] == {"start": "2026-11-23", "end": "2026-11-29"}
+    names = [p["name"] for p in report["practitioners"]]
+    assert names == ["Ann Adams", "ben", "cat"]          # the setting, else the file name
+    for row, single in zip(report["practitioners"], singles):
+        assert {k: v for k, v in row.items() if k not in ("name", "file")} == \
+            {k: v for k, v in single.items() if k != "period"}
+    total = report["total"]
+    for key in ("clients_seen", "cases_seen", "new_referrals", "discharges", "waiting"):
+        assert total[key] == sum(s[key] for s in singles), key
+    for key in ("attended", "dna", "cancelled", "late_cancelled", "scheduled"):
+        assert total["sessions"][key] == sum(s["sessions"][key] for s in singles), key
+    for key in ("clinical_hours", "supervision_hours", "cpd_hours", "training_hours"):
+        assert total[key] == pytest.approx(sum(s[key] for s in singles)), key
+    assert total["sessions"]["attended"] == 3 and total["sessions"]["dna"] == 1
+    assert total["clients_seen"] == 3        # Zebedee, and two group members present (Vera absent)
+    assert total["dna_rate"] == 0.25         # recomputed from the totals, not summed
+    assert total["practitioners"] == 3
+    # targets stay per practitioner: Ann's file sets one
+    assert report["practitioners"][0]["targets"] == [
+        {"name": "sessions_attended", "target": 2, "actual": 2, "met": True}]
+
+
+def test_no_client_level_field_leaves_any_file(cli, practice):
+    folder, files = practice
+    for command in (["week", "--week", WEEK], ["month", "--month", "2026-11"], ["outcomes"]):
+        for fmt in ("--json", "--csv", "--format=table"):
+            result = cli("practice", "report", *command, "--dir", folder, fmt)
+            assert result.exit_code == 0, result.stderr
+            for secret in ("Zebedee", "Quinton", "Yolanda", "Xanthe", "Wilbur", "Vera", "Thursday", "1980-05-05",
+                           "client_id", "#1 ", "Z.Q."):
+                assert secret not in result.stdout, (command, fmt, secret)
+
+
+def test_files_are_opened_read_only(cli, jcli, practice):
+    folder, files = practice
+    for f in files:                      # settle each file (WAL checkpointed) before fingerprinting
+        sqlite3.connect(f).execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
+    before = {f: _fingerprint(f) for f in files}
+    listing = sorted(os.listdir(folder))
+    time.sleep(0.01)
+    jcli("practice", "report", "week", "--dir", folder, "--week", WEEK)
+    jcli("practice", "report", "outcomes", "--file", files[0], "--file", files[1])
+    assert {f: _fingerprint(f) for f in files} == before
+    assert not [n for n in os.listdir(folder) if n not in listing and not n.endswith(("-wal", "-shm"))]
+
+
+def test_a_file_locked_by_a_writer_still_reads(cli, jcli, practice):
+    folder, files = practice
+    code = ("import sqlite3, sys, time\n"
+            "c = sqlite3.connect(sys.argv[1], isolation_level=None)\n"
+            "c.execute('BEGIN IMMEDIATE')\n"
+            "c.execute(\"INSERT INTO settings (key, value) VALUES ('x.held', '1')\")\n"
+            "print('locked', flush=True)\n"
+            "time.sleep(30)\n")
+    writer = subprocess.Popen([sys.executable, "-c", code, str(files[0])], stdout=subprocess.PIPE, text=True)
+    try:
+        assert writer.stdout.readline().strip() == "locked"
+        started = time.monotonic()
+        report = jcli("practice", "report", "week", "--dir", folder, "--week", WEEK)
+        assert time.monotonic() - started < 10
+        assert report["practitioners"][0]["sessions"]["attended"] == 2
+    finally:
+        writer.kill()
+        writer.wait()
+
+
+def test_refuses_a_newer_schema_a_foreign_file_and_nothing_named(cli, practice, tmp_path):
+    folder, files = practice
+    newer = tmp_path / "newer.db"
+    cli("--db", newer, "db", "init")
+    conn = sqlite3.connect(newer)
+    conn.execute("INSERT INTO _migrations (name, applied_at) VALUES ('m999_future', 'now')")
+    conn.commit()
+    conn.close()
+    foreign = tmp_path / "other.db"
+    sqlite3.connect(foreign).execute("CREATE TABLE t (x)").connection.commit()
+    text = tmp_path / "notes.db"
+    text.write_text("not a database at all, just some text that is long enough\n")
+    for bad, words in ((newer, "newer version"), (foreign, "not a therapy caseload"),
+                       (text, "not a SQLite database"), (tmp_path / "missing.db", "no caseload file")):
+        result = cli("practice", "report", "week", "--file", files[0], "--file", bad)
+        assert result.exit_code == 1, result.stderr
+        lines = result.stderr.strip().splitlines()
+        assert len(lines) == 1 and lines[0].startswith("Error: ") and str(bad) in lines[0] and words in lines[0]
+        assert result.stdout == ""
+    result = cli("practice", "report", "week")
+    assert result.exit_code == 1 and "--file" in result.stderr
+    empty = tmp_path / "empty-folder"
+    empty.mkdir()
+    result = cli("practice", "report", "week", "--dir", empty)
+    assert result.exit_code == 1 and "no *.db files" in result.stderr
+
+
+def test_a_file_named_twice_counts_once_and_csv_has_a_total_row(cli, practice):
+    folder, files = practice
+    result = cli("practice", "report", "week", "--file", files[0], "--file", files[0], "--dir", folder,
+                 "--week", WEEK, "--csv")
+    assert result.exit_code == 0, result.stderr
+    lines = result.stdout.strip().splitlines()
+    assert len(lines) == 1 + 3 + 1          # header, three practitioners, the total
+    assert lines[-1].split(",")[2] == "Total"
+
+
+def test_outcomes_total_pools_the_cases(cli, jcli, practice):
+    folder, files = practice
+    a = files[0]
+    for day in ("2026-10-05", "2026-10-12"):
+        assert cli("--db", a, "session", "add", "Zebedee", "--at", f"{day} 10:00").exit_code == 0
+    cli("--db", a, "measure", "add", "Zebedee", "phq9", "--score", "18", "--on", "2026-10-05")
+    cli("--db", a, "measure", "add", "Zebedee", "phq9", "--score", "6", "--on", "2026-11-26")
+    assert cli("--db", a, "client", "discharge", "Zebedee", "--on", "2026-11-27").exit_code == 0
+    report = jcli("practice", "report", "outcomes", "--dir", folder, "--from", "2026-11-01", "--to", "2026-11-30")
+    assert [p["discharged"] for p in report["practitioners"]] == [1, 0, 0]
+    total = report["total"]
+    assert total["discharged"] == 1 and total["finished"] == 1 and total["recovered"] == 1
+    assert total["recovery_rate"] == 1.0
+    assert total["median_wait_days"] == 4     # referred 2026-10-01, first seen 2026-10-05
+
+
+def test_practice_files_are_read_with_the_key_command_when_encrypted(cli, jcli, practice, monkeypatch, tmp_path):
+    pytest.importorskip("sqlcipher3")
+    folder, files = practice
+    key_file = tmp_path / "key"
+    key_file.write_text("correct horse battery staple\n")
+    monkeypatch.setenv("THERAPY_KEY_COMMAND", f"cat {key_file}")
+    assert cli("--db", files[1], "db", "encrypt", "--yes").exit_code == 0
+    report = jcli("practice", "report", "week", "--dir", folder, "--week", WEEK)
+    assert report["practitioners"][1]["sessions"]["attended"] == 1
+    from therapy_cli.storage import crypto
+
+    crypto._KEYS.clear()                   # keys are remembered for the process: forget them, as a new run would
+    monkeypatch.setenv("THERAPY_KEY_COMMAND", "echo wrong-key")
+    result = cli("practice", "report", "week", "--dir", folder, "--week", WEEK)
+    assert result.exit_code == 1 and str(files[1]) in result.stderr
+
+
+# -- the supervision pack ----------------------------------------------------------
+
+def test_supervision_pack_is_pseudonymised(cli, practice, tmp_path):
+    folder, files = practice
+    a = files[0]
+    cli("--db", a, "plan", "set", "Zebedee", "--modality", "cbt", "--sessions", "12")
+    cli("--db", a, "plan", "goal", "add", "Zebedee", "Sleep through the night")
+    cli("--db", a, "plan", "goal", "rate", "Zebedee", "1", "6")
+    cli("--db", a, "measure", "add", "Zebedee", "phq9", "--score", "17", "--on", "2026-11-23")
+    cli("--db", a, "measure", "add", "Zebedee", "phq9", "--score", "12", "--on", "2026-11-26")
+    cli("--db", a, "session", "note", "1", "Talked about Gertrude and the allotment")
+    for suffix in ("md", "html"):
+        out = tmp_path / f"pack.{suffix}"
+        result = cli("--db", a, "supervise", "pack", "Zebedee", "Yolanda", "--output", out)
+        assert result.exit_code == 0, result.stderr
+        assert oct(out.stat().st_mode & 0o777) == "0o600"
+        text = out.read_text()
+        for secret in ("Zebedee", "Quinton", "Yolanda", "Pemberton", "1980", "Gertrude", "allotment",
+                       "2026-11-23", "2026-11-26", "2026-10-01"):
+            assert secret not in text, (suffix, secret)
+        for shown in ("#1 Z.Q.", "#2 Y.P.", "45-54", "cbt", "Sleep through the night", "week 0: 17",
+                      "week 0: 12", "1 DNA"):
+            assert shown in text, (suffix, shown)
+    result = cli("--db", a, "supervise", "pack", "Zebedee", "--output", tmp_path / "pack.md", "--json")
+    assert result.exit_code == 1 and "--yes" in result.stderr        # no terminal: replacing needs --yes
+    data = json.loads(cli("--db", a, "supervise", "pack", "Zebedee", "--output", tmp_path / "pack.md", "--yes",
+                          "--json").stdout)
+    assert data["cases"] == ["#1 Z.Q."]
+
+
+def test_supervision_pack_refuses_bad_input_and_writes_nothing(cli, practice, tmp_path):
+    folder, files = practice
+    a = files[0]
+    for args, code in ((["Zebedee", "--output", tmp_path / "pack.txt"], 1),
+                       (["Nobody", "--output", tmp_path / "pack.md"], 1),
+                       (["--output", tmp_path / "pack.md"], 2)):
+        result = cli("--db", a, "supervise", "pack", *args)
+        assert result.exit_code == code, (args, result.stderr)
+        assert "Traceback" not in result.stderr
+    assert not list(tmp_path.glob("pack.*"))

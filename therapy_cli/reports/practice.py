@@ -1,0 +1,175 @@
+"""A practice of several practitioners: one row per practitioner's file, and a total.
+
+Each practitioner keeps their own file; a service lead rolls the figures up
+without merging them. Every file is opened read-only (SQLite `mode=ro`), and
+only aggregate figures leave it: the period report and the outcome summary
+hold counts, hours and rates, never a client's name, id or date of birth.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import date
+from pathlib import Path
+
+from therapy_cli.errors import DatabaseError, InvalidValue, NotFound
+from therapy_cli.storage.db import Database
+
+# Figures that are not summed into the total: rates are recomputed from the summed counts.
+_RATES = {"dna_rate"}
+
+
+def practice_files(files: list[str], directory: str | None) -> list[Path]:
+    """The files named, or every `*.db` in the directory, in a stable order; none twice."""
+    paths: list[Path] = [Path(f).expanduser() for f in files]
+    if directory is not None:
+        folder = Path(directory).expanduser()
+        if not folder.is_dir():
+            raise NotFound(f"no folder {folder}")
+        found = sorted(p for p in folder.glob("*.db") if p.is_file())
+        if not found:
+            raise NotFound(f"no *.db files in {folder}")
+        paths += found
+    if not paths:
+        raise InvalidValue("name the practitioners' files with --file PATH (repeatable) or --dir DIR")
+    unique: list[Path] = []
+    seen: set[str] = set()
+    for path in paths:
+        key = str(path.resolve())
+        if key not in seen:
+            seen.add(key)
+            unique.append(path)
+    return unique
+
+
+def open_read_only(path: Path, today: date | None = None) -> Database:
+    """A practitioner's file, read-only: nothing in it (bytes, mtime, mode) is changed by reading."""
+    from urllib.parse import quote
+
+    from therapy_cli.storage.db import BUSY_TIMEOUT_MS, check_sqlite_file, maybe_encrypted, read_header
+
+    if not path.is_file():
+        raise NotFound(f"no caseload file at {path}")
+    head = read_header(path)
+    uri = "file:" + quote(str(path.resolve())) + "?mode=ro"
+    if maybe_encrypted(path, head):
+        from therapy_cli.storage import crypto
+
+        conn = crypto.open_read_only(uri, crypto.get_key(path), path)
+    else:
+        check_sqlite_file(path, head, allow_empty=False)
+        try:
+            conn = sqlite3.connect(uri, uri=True, isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000)
+            conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        except sqlite3.Error as exc:
+            raise DatabaseError(f"cannot open {path}: {exc}") from None
+    try:
+        _check_schema(conn, path)
+    except BaseException:
+        conn.close()
+        raise
+    return Database(conn, path, today)
+
+
+def _check_schema(conn, path: Path) -> None:
+    """Ours and of this version: a newer or foreign file is one error naming it."""
+    from therapy_cli.storage.migrations import MIGRATIONS
+
+    try:
+        has = conn.execute("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = '_migrations'"
+                           ).fetchone()[0]
+        applied = [r[0] for r in conn.execute("SELECT name FROM _migrations ORDER BY rowid")] if has else None
+    except Exception as exc:  # sqlite3 or sqlcipher3 DatabaseError
+        raise DatabaseError(f"{path} is not a usable caseload database ({exc})") from None
+    if applied is None:
+        raise DatabaseError(f"{path} is not a therapy caseload")
+    known = [m.__name__ for m in MIGRATIONS]
+    newer = [name for name in applied if name not in known]
+    if newer:
+        raise DatabaseError(f"{path} was written by a newer version of therapy (schema {newer[-1]}); "
+                            "upgrade therapy to read it")
+    if len(applied) < len(known):
+        raise DatabaseError(f"{path} was written by an older version of therapy; its practitioner opens it "
+                            f"once with this version (e.g. therapy --db {path} db check), then it can be read")
+
+
+def practitioner_name(db: Database) -> str:
+    """The file's `practitioner.name` setting, else the file's name without `.db`."""
+    row = db.execute("SELECT value FROM settings WHERE key = 'practitioner.name'").fetchone()
+    name = (row[0] or "").strip() if row else ""
+    return name or db.path.stem
+
+
+def _each(paths: list[Path], today: date | None, figures) -> list[tuple[str, Path, object]]:
+    """Open each file read-only inside one read transaction and take its figures."""
+    out = []
+    for path in paths:
+        db = open_read_only(path, today)
+        try:
+            db.execute("BEGIN")
+            try:
+                out.append((practitioner_name(db), path, figures(db)))
+            finally:
+                db.execute("ROLLBACK")
+        finally:
+            db.conn.close()
+    return out
+
+
+def _add(total: dict, figures: dict) -> None:
+    for key, value in figures.items():
+        if key in _RATES or isinstance(value, bool) or value is None:
+            continue
+        if isinstance(value, dict):
+            _add(total.setdefault(key, {}), value)
+        elif isinstance(value, (int, float)):
+            total[key] = total.get(key, 0) + value
+
+
+def _round(total: dict) -> dict:
+    for key, value in total.items():
+        if isinstance(value, dict):
+            _round(value)
+        elif isinstance(value, float):
+            total[key] = round(value, 2)
+    return total
+
+
+def period_rollup(paths: list[Path], start: date, end: date, kind: str, today: date | None = None) -> dict:
+    """`practice report week|month`: each file's period report (with its own targets) and the total."""
+    from therapy_cli.reports.service import period_report
+
+    rows = _each(paths, today, lambda db: period_report(db, start, end, kind))
+    practitioners = []
+    total: dict = {}
+    for name, path, report in rows:
+        figures = {k: v for k, v in report.items() if k != "period"}
+        practitioners.append({"name": name, "file": str(path), **figures})
+        _add(total, {k: v for k, v in figures.items() if k != "targets"})
+    _round(total)
+    sessions = total.get("sessions", {})
+    attended, dna = sessions.get("attended", 0), sessions.get("dna", 0)
+    total["dna_rate"] = round(dna / (attended + dna), 4) if attended + dna else 0.0
+    total["practitioners"] = len(practitioners)
+    return {"period": {"start": start.isoformat(), "end": end.isoformat()},
+            "practitioners": practitioners, "total": total}
+
+
+def outcomes_rollup(paths: list[Path], start: date, end: date, today: date | None = None) -> dict:
+    """`practice report outcomes`: each file's outcome summary; the total is the same rules applied to
+    every file's discharged clients pooled (medians and rates are not sums)."""
+    from therapy_cli.reports import service
+
+    pooled: list[dict] = []
+
+    def figures(db: Database) -> dict:
+        cases = service.outcome_cases(db, start, end)
+        pooled.extend(cases)
+        return service._summarise(cases)
+
+    rows = _each(paths, today, figures)
+    practitioners = [{"name": name, "file": str(path), **summary} for name, path, summary in rows]
+    total = service._summarise(pooled)
+    total["practitioners"] = len(practitioners)
+    return {"period": {"start": start.isoformat(), "end": end.isoformat()},
+            "practitioners": practitioners, "total": total}
