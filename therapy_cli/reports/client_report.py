@@ -112,9 +112,11 @@ def _progress(db: Database, client_id: int, until: str | None) -> dict:
         }
         pairs[name] = (first, last)
     verdict = measures.judge(pairs.get("PHQ-9"), pairs.get("GAD-7"))
+    sessions = measures.treatment_sessions(db, client_id, until)
     return {"client_id": client_id, "instruments": instruments,
             **{k: verdict[k] for k in ("recovered", "reliable_improvement", "reliable_recovery",
-                                       "reliable_deterioration")}}
+                                       "reliable_deterioration")},
+            "finished_course": sessions >= measures.FINISHED_COURSE_SESSIONS}
 
 
 def _series(data: dict) -> dict[str, list[tuple[date, float]]]:
