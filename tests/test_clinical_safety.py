@@ -73,3 +73,86 @@ def test_client_report_does_not_call_one_session_a_recovery(cli, jcli, tmp_path)
     assert cli("report", "client", "alex", "--output", out).exit_code == 0
     text = out.read_text()
     assert "not yet a finished course" in text and "recovered" not in text
+
+
+# -- waits to first treatment (NHS Digital) ---------------------------------------
+
+def _after(day: str, days: int) -> str:
+    return date.fromordinal(date.fromisoformat(day).toordinal() + days).isoformat()
+
+
+def _case(db, name, referred, assessed_after, treated_after, discharged="2026-11-20", sessions=2):
+    cid = add_client(db, name, status="discharged", referred_on=referred, discharged_on=discharged,
+                     referral_source="GP")
+    if assessed_after is not None:
+        add_session(db, cid, f"{_after(referred, assessed_after)} 09:00", type_="assessment")
+    for week in range(sessions):
+        add_session(db, cid, f"{_after(referred, treated_after + 7 * week)} 10:00")
+    return cid
+
+
+def test_an_assessment_does_not_stop_the_clock(db):
+    from therapy_cli.reports import service as reports
+
+    # assessed at day 7, first treatment at day 56: NOT within 6 weeks
+    _case(db, "Late Treatment", "2026-03-02", 7, 56)
+    report = reports.outcomes_report(db, date(2026, 1, 1), date(2026, 11, 27))
+    assert report["finished"] == 1
+    assert report["median_wait_days"] == 56 and report["median_wait_to_assessment_days"] == 7
+    assert report["within_6_weeks_rate"] == 0.0 and report["within_18_weeks_rate"] == 1.0
+    referrals = reports.referrals_report(db, date(2026, 1, 1), date(2026, 11, 27))["by_source"]
+    assert referrals == [{"source": "GP", "referrals": 1, "started": 1, "median_wait_days": 56,
+                          "median_wait_to_assessment_days": 7}]
+
+
+def test_wait_boundaries_42_43_126_127_days(db):
+    from therapy_cli.reports import service as reports
+
+    for n, days in enumerate((42, 43, 126, 127)):
+        _case(db, f"Case {n}", "2026-01-05", 7, days)
+    report = reports.outcomes_report(db, date(2026, 1, 1), date(2026, 11, 27))
+    assert report["waits_known"] == 4
+    assert report["within_6_weeks_rate"] == 0.25      # 42 days is within 6 weeks; 43 is not
+    assert report["within_18_weeks_rate"] == 0.75     # 126 is within 18 weeks; 127 is not
+    assert report["median_wait_days"] == 84.5 and report["median_wait_to_assessment_days"] == 7
+
+
+def test_a_client_never_treated_has_no_wait_to_treatment(db):
+    from therapy_cli.reports import service as reports
+
+    cid = _case(db, "Assessed Only", "2026-03-02", 7, 20, sessions=0)
+    add_session(db, cid, "2026-03-30 10:00", type_="review")
+    report = reports.outcomes_report(db, date(2026, 1, 1), date(2026, 11, 27))
+    assert report["discharged"] == 1 and report["finished"] == 0 and report["median_wait_days"] is None
+
+
+def test_outcomes_table_and_csv_name_both_waits(cli, db_path):
+    from therapy_cli.storage.db import open_database
+
+    database = open_database(db_path, today=date(2026, 11, 27))
+    _case(database, "Late Treatment", "2026-03-02", 7, 56)
+    database.close()
+    table = cli("report", "outcomes", "--from", "2026-01-01").stdout
+    assert "median wait to first treatment (days)" in table and "median wait to first contact (days)" in table
+    header = cli("report", "outcomes", "--from", "2026-01-01", "--csv").stdout.splitlines()[0].split(",")
+    assert "median_wait_to_assessment_days" in header
+
+
+def test_remind_waiting_long_counts_a_client_seen_only_for_assessment(db):
+    from therapy_cli.reports import reminders
+
+    today = "2026-11-27"
+    assessed = add_client(db, "Ann Assessed", status="active", referred_on=_after(today, -60))
+    add_session(db, assessed, f"{_after(today, -53)} 10:00", type_="assessment")
+    treated = add_client(db, "Tom Treated", status="active", referred_on=_after(today, -60))
+    add_session(db, treated, f"{_after(today, -53)} 10:00", type_="assessment")
+    add_session(db, treated, f"{_after(today, -46)} 10:00")
+    at_42 = add_client(db, "Fay Fortytwo", status="active", referred_on=_after(today, -42))
+    add_session(db, at_42, f"{_after(today, -35)} 10:00", type_="assessment")
+    at_43 = add_client(db, "Guy Fortythree", status="waiting", referred_on=_after(today, -43))
+    items = reminders.reminders(db, kinds=["waiting_long"])
+    assert [i["client_id"] for i in items] == [assessed, at_43]
+    assert items[0]["message"] == (f"#{assessed} A.A. has waited for treatment 8 weeks since referral on "
+                                   f"{_after(today, -60)}; seen on {_after(today, -53)} but no treatment "
+                                   "session yet")
+    assert items[0]["due"] == _after(today, -60 + 42)

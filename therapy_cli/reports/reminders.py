@@ -170,22 +170,30 @@ def cpd_behind(c: _Ctx) -> list[dict]:
 
 
 def waiting_long(c: _Ctx) -> list[dict]:
+    """Waiting over 6 weeks for treatment: on the waiting list, or seen only for assessment so far
+    (NHS Digital: the wait runs to the first attended treatment appointment)."""
     cutoff = (c.today - timedelta(days=WAITING_LONG_DAYS)).isoformat()
-    from therapy_cli.reports.service import IN_STARTED_UNIT
+    from therapy_cli.reports.service import FIRST_SEEN_SQL, IN_STARTED_UNIT
 
     rows = c.db.query(
-        "SELECT c.id, c.referred_on, coalesce(c.referred_on, substr(c.created_at, 1, 10)) AS since FROM clients c "
-        "WHERE c.status = 'waiting' AND c.erased_on IS NULL "
-        "AND coalesce(c.referred_on, substr(c.created_at, 1, 10)) < ? AND " + IN_STARTED_UNIT +
-        " ORDER BY since, c.id", (cutoff,))
+        "SELECT c.id, c.referred_on, coalesce(c.referred_on, substr(c.created_at, 1, 10)) AS since, "
+        f"  CASE WHEN c.status = 'active' THEN {FIRST_SEEN_SQL} END AS assessed_on FROM clients c "
+        "WHERE c.erased_on IS NULL AND coalesce(c.referred_on, substr(c.created_at, 1, 10)) < ? "
+        "AND ((c.status = 'waiting' AND " + IN_STARTED_UNIT + ") "
+        "     OR (c.status = 'active' AND NOT EXISTS (SELECT 1 FROM sessions s WHERE s.client_id = c.id "
+        "         AND s.status = 'attended' AND s.type = 'treatment'))) "
+        "ORDER BY since, c.id", (cutoff,))
     out = []
     for r in rows:
         since = date.fromisoformat(r["since"])
         weeks = (c.today - since).days // 7
+        waited = "has waited" if r["assessed_on"] is None else "has waited for treatment"
         out.append(_item("waiting_long", r["id"], since + timedelta(days=WAITING_LONG_DAYS),
-                         f"{c.who(r['id'])} has waited {weeks} weeks since "
+                         f"{c.who(r['id'])} {waited} {weeks} weeks since "
                          + (f"referral on {r['since']}" if r["referred_on"] else
-                            f"the record was made on {r['since']} (no referral date)")))
+                            f"the record was made on {r['since']} (no referral date)")
+                         + (f"; seen on {r['assessed_on']} but no treatment session yet" if r["assessed_on"]
+                            else "")))
     return out
 
 
