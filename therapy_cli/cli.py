@@ -261,6 +261,9 @@ def _register() -> None:
 
     app.add_typer(transfer.import_app, name="import")
     app.command("export")(transfer.export_command)
+    from therapy_cli.commands import risk
+
+    app.add_typer(risk.app, name="risk")
 
 
 def _keep_examples(text: str | None) -> str | None:

@@ -347,7 +347,7 @@ def _caseload_rows(rows: list[dict]) -> list[dict]:
         scores = "; ".join(f"{name} {s['score']} {s.get('severity') or ''}".strip()
                            for name, s in row["latest_scores"].items())
         flat.append({**{k: v for k, v in row.items() if k not in ("latest_scores", "risk")},
-                     "latest_scores": scores, "risk": "RISK" if row["risk"] else ""})
+                     "latest_scores": scores, "risk": _risk_cell(row)})
     return flat
 
 
@@ -363,12 +363,18 @@ def _show_caseload(rows: list[dict]) -> None:
 
     view = [{**r, "last_session": day(r["last_session"]), "next_session": day(r["next_session"]),
              "latest_scores": ", ".join(f"{name} {_num(s['score'])}" for name, s in r["latest_scores"].items()),
-             "risk": "RISK" if r["risk"] else ""} for r in rows]
+             "risk": _risk_cell(r)} for r in rows]
     render.write_table(view, ["client_id", "name", "status", "sessions_attended", "last_session", "next_session",
                               "latest_scores", "risk", "review_due"],
                        title="Caseload", headers={"client_id": "id", "sessions_attended": "seen",
                                                   "last_session": "last", "next_session": "next",
                                                   "latest_scores": "latest scores", "review_due": "review"})
+
+
+def _risk_cell(row: dict) -> str:
+    """The current risk level, with RISK when a questionnaire risk item is set: `high`, `RISK`, `low RISK`."""
+    parts = [row["risk_level"] or ""] + (["RISK"] if row["risk"] else [])
+    return " ".join(p for p in parts if p)
 
 
 def _num(value):
@@ -378,7 +384,8 @@ def _num(value):
 @app.command("caseload")
 def caseload_(no_header: NoHeaderOpt = False,
               fmt: FormatOpt = Format.table, as_json: JsonOpt = False, as_csv: CsvOpt = False) -> None:
-    """Every waiting and active client: sessions so far, last and next, latest scores, risk, review due.
+    """Every waiting and active client: sessions so far, last and next, latest scores, risk level and
+    questionnaire flag, review due.
 
     Example: therapy report caseload --json
     """

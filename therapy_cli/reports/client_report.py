@@ -36,6 +36,7 @@ def gather(db: Database, client: dict) -> dict:
     """Everything the report says, as plain data."""
     from therapy_cli.clinical import measures
     from therapy_cli.clinical import plans
+    from therapy_cli.clinical import risk
     from therapy_cli.practice.clients import client_record, members_of
 
     cid = client["id"]
@@ -84,6 +85,7 @@ def gather(db: Database, client: dict) -> dict:
         "measures": rows,
         "progress": progress,
         "in_words": in_words,
+        "risk": risk.current(db, cid),
     }
 
 
@@ -168,9 +170,18 @@ def _facts(data: dict) -> list[tuple[str, str]]:
                                          ("late_cancelled", "cancelled late"), ("scheduled", "booked"))
                                         if a[k]]
     facts.append(("Sessions", ", ".join(parts)))
+    facts.append(("Current risk level", _risk_fact(data.get("risk"))))
     if a["by_mode"]:
         facts.append(("Held", ", ".join(f"{n} {mode}" for mode, n in sorted(a["by_mode"].items()))))
     return facts
+
+
+def _risk_fact(assessment: dict | None) -> str:
+    """`low (assessed 2026-11-20; review due 2026-12-18)`, or `not assessed`."""
+    if assessment is None:
+        return "not assessed"
+    review = f"; review due {assessment['review_due']}" if assessment["review_due"] else ""
+    return f"{assessment['level']} (assessed {assessment['assessed_on']}{review})"
 
 
 def _member(m: dict) -> str:

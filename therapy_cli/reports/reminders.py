@@ -16,7 +16,7 @@ WAITING_LONG_DAYS = 42      # NHS Talking Therapies: 75% should start within 6 w
 NO_SESSION_DAYS = 28        # an active client not seen for four weeks
 
 KINDS = ("session", "note_missing", "dna_follow_up", "review_due", "measure_due", "supervision_due",
-         "cpd_behind", "waiting_long", "no_recent_session", "retention_due")
+         "cpd_behind", "waiting_long", "no_recent_session", "retention_due", "risk_flag", "risk_review_due")
 
 
 class _Ctx:
@@ -222,6 +222,30 @@ def retention_due(c: _Ctx) -> list[dict]:
             for r in past_retention(c.db)]
 
 
+def risk_flags(c: _Ctx) -> list[dict]:
+    """A questionnaire risk item above 0 (PHQ-9 item 9, CORE-10 item 6) with no risk assessment since."""
+    from therapy_cli.clinical.risk import open_flags
+
+    return [_item("risk_flag", f["client_id"], f["flag"]["taken_on"],
+                  f"{f['flag']['instrument']} item {f['flag']['item']} scored {f['flag']['score']} for "
+                  f"{c.who(f['client_id'])} on {f['flag']['taken_on']} with no risk assessment since: "
+                  "assess risk (therapy risk assess)")
+            for f in open_flags(c.db)]
+
+
+def risk_reviews_due(c: _Ctx) -> list[dict]:
+    """The current risk assessment's review falls on or before today + N days."""
+    from therapy_cli.clinical.risk import reviews_due as risk_reviews
+
+    out = []
+    for a in risk_reviews(c.db, c.today + timedelta(days=c.within)):
+        late = "overdue since" if a["review_due"] < c.today.isoformat() else "due"
+        out.append(_item("risk_review_due", a["client_id"], a["review_due"],
+                         f"risk review for {c.who(a['client_id'])} (level {a['level']}, assessed "
+                         f"{a['assessed_on']}) {late} {a['review_due']}"))
+    return out
+
+
 RULES = (
     ("session", coming_sessions),
     ("note_missing", notes_missing),
@@ -233,6 +257,8 @@ RULES = (
     ("waiting_long", waiting_long),
     ("no_recent_session", no_recent_session),
     ("retention_due", retention_due),
+    ("risk_flag", risk_flags),
+    ("risk_review_due", risk_reviews_due),
 )
 
 

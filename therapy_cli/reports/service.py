@@ -370,6 +370,13 @@ def review_due(db: Database, client_id: int) -> date | None:
     return plans_review_due(db, client_id)
 
 
+def _risk_level(db: Database, client_id: int) -> str | None:
+    """The current risk level from the latest risk assessment (risk.current_level); None when never assessed."""
+    from therapy_cli.clinical.risk import current_level
+
+    return current_level(db, client_id)
+
+
 def caseload(db: Database) -> list[dict]:
     """Every waiting and active client with attendance, scores, risk and review due."""
     today = db.today.isoformat()
@@ -390,6 +397,7 @@ def caseload(db: Database) -> list[dict]:
                                     (row["client_id"],))
         row["latest_scores"] = latest_scores(db, row["client_id"])
         row["risk"] = risk_flag(db, row["client_id"])
+        row["risk_level"] = _risk_level(db, row["client_id"])
         due = review_due(db, row["client_id"])
         row["review_due"] = due.isoformat() if due else None
     return rows
