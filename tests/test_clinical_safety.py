@@ -156,3 +156,47 @@ def test_remind_waiting_long_counts_a_client_seen_only_for_assessment(db):
                                    f"{_after(today, -60)}; seen on {_after(today, -53)} but no treatment "
                                    "session yet")
     assert items[0]["due"] == _after(today, -60 + 42)
+
+
+# -- date of death and retention after it ------------------------------------------
+
+def test_died_on_discharges_and_retention_runs_from_the_death(jcli, cli):
+    jcli("client", "add", "Alex Morgan", "--dob", "1950-03-01", "--referred-on", "2014-01-10")
+    jcli("session", "add", "alex", "--at", "2014-02-03 10:00")
+    record = jcli("client", "edit", "alex", "--died-on", "2015-06-30")
+    assert record["died_on"] == "2015-06-30"
+    assert (record["status"], record["discharged_on"], record["discharge_reason"]) == (
+        "discharged", "2015-06-30", "died")
+    rows = jcli("db", "retention", "--all")
+    assert [(r["client_id"], r["retain_until"], r["rule"]) for r in rows] == [
+        (1, "2025-06-30", "10 years after death")]           # not 2035 (20 years after discharge)
+    assert [i["client_id"] for i in jcli("remind", "--kind", "retention_due")] == [1]
+    jcli("config", "set", "retention.after_death_years", "12")
+    assert jcli("db", "retention", "--all")[0]["retain_until"] == "2027-06-30"
+    assert jcli("remind", "--kind", "retention_due") == []
+
+
+def test_death_long_after_discharge_keeps_the_sooner_date(jcli):
+    jcli("client", "add", "Alex Morgan", "--referred-on", "2000-01-10")
+    jcli("client", "discharge", "alex", "--on", "2001-01-31")
+    record = jcli("client", "edit", "alex", "--died-on", "2020-05-05")
+    assert record["discharged_on"] == "2001-01-31" and record["discharge_reason"] is None
+    row = jcli("db", "retention", "--all")[0]
+    assert (row["retain_until"], row["rule"]) == ("2021-01-31", "20 years after discharge")
+
+
+@pytest.mark.parametrize("args, match", [
+    (["--died-on", "2026-11-28"], "future"),
+    (["--died-on", "1989-12-31"], "before the date of birth"),
+    (["--died-on", "2026-11-01"], "before the last attended session"),
+])
+def test_bad_dates_of_death_are_refused(cli, db_path, jcli, args, match):
+    jcli("client", "add", "Alex Morgan", "--dob", "1990-01-01")
+    jcli("session", "add", "alex", "--at", "2026-11-20 10:00")
+    assert_refused(cli, db_path, "client", "edit", "alex", *args, match=match)
+
+
+def test_a_unit_has_no_date_of_death(cli, db_path, jcli):
+    jcli("client", "add", "Ann Lee")
+    jcli("client", "add", "The Lees", "--kind", "couple", "--member", "Ann Lee")
+    assert_refused(cli, db_path, "client", "edit", "The Lees", "--died-on", "2026-11-01", match="each person")
