@@ -200,3 +200,14 @@ def test_a_unit_has_no_date_of_death(cli, db_path, jcli):
     jcli("client", "add", "Ann Lee")
     jcli("client", "add", "The Lees", "--kind", "couple", "--member", "Ann Lee")
     assert_refused(cli, db_path, "client", "edit", "The Lees", "--died-on", "2026-11-01", match="each person")
+
+
+def test_client_report_gives_the_wait_to_first_treatment(jcli, cli, tmp_path):
+    jcli("client", "add", "Alex Morgan", "--referred-on", "2026-09-01")
+    jcli("session", "add", "alex", "--at", "2026-09-08 10:00", "--type", "assessment")
+    jcli("session", "add", "alex", "--at", "2026-10-27 10:00")
+    out = tmp_path / "alex.md"
+    assert cli("report", "client", "alex", "--output", out).exit_code == 0
+    text = out.read_text()
+    assert "| Wait from referral to first session | 7 days |" in text
+    assert "| Wait from referral to first treatment session | 56 days |" in text

@@ -74,7 +74,7 @@ def list_(
     with database() as db:
         rows = measures.list_measures(db, clients.find_client(db, client)["id"], instrument)
     render.emit(rows, output_format(fmt, as_json, as_csv), columns=measures.MEASURE_COLUMNS,
-                headers={"risk": "item 9"})
+                headers={"risk": "risk item"})
 
 
 @app.command("progress")

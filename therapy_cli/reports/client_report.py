@@ -46,7 +46,8 @@ def gather(db: Database, client: dict) -> dict:
         referrer = db.one("SELECT name, role, org FROM contacts WHERE id = ?", (record["referred_by"],))
     counts = {r["status"]: r["n"] for r in db.query(
         "SELECT status, count(*) AS n FROM sessions WHERE client_id = ? AND kind = 'client' GROUP BY status", (cid,))}
-    span = db.one("SELECT min(local_date) AS first, max(local_date) AS last FROM sessions "
+    span = db.one("SELECT min(local_date) AS first, max(local_date) AS last, "
+                  "min(CASE WHEN type = 'treatment' THEN local_date END) AS first_treatment FROM sessions "
                   "WHERE client_id = ? AND status = 'attended'", (cid,))
     by_type = {r["type"]: r["n"] for r in db.query(
         "SELECT type, count(*) AS n FROM sessions WHERE client_id = ? AND status = 'attended' GROUP BY type", (cid,))}
@@ -79,6 +80,7 @@ def gather(db: Database, client: dict) -> dict:
         "attendance": {"attended": counts.get("attended", 0), "dna": counts.get("dna", 0),
                        "cancelled": counts.get("cancelled", 0), "late_cancelled": counts.get("late-cancelled", 0),
                        "scheduled": counts.get("scheduled", 0), "first": span["first"], "last": span["last"],
+                       "first_treatment": span["first_treatment"],
                        "by_type": by_type, "by_mode": modes},
         "plan": plan,
         "goals": goals,
@@ -151,6 +153,10 @@ def _facts(data: dict) -> list[tuple[str, str]]:
     if c["referred_on"] and a["first"]:
         wait = (date.fromisoformat(a["first"]) - date.fromisoformat(c["referred_on"])).days
         facts.append(("Wait from referral to first session", f"{wait} days"))
+    if c["referred_on"] and a.get("first_treatment") and a["first_treatment"] != a["first"]:
+        # NHS Digital's clock runs to the first attended treatment session; an assessment does not stop it
+        wait = (date.fromisoformat(a["first_treatment"]) - date.fromisoformat(c["referred_on"])).days
+        facts.append(("Wait from referral to first treatment session", f"{wait} days"))
     plan = data["plan"]
     if plan:
         text = MODALITY_NAMES.get(plan["modality"], plan["modality"])
