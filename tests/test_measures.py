@@ -176,7 +176,7 @@ def test_progress_json_is_exactly_spec(jcli):
     jcli("measure", "add", "alex", "core10", "--score", 20, "--on", "2026-09-01")
     result = jcli("measure", "progress", "alex")
     assert set(result) == {"client_id", "instruments", "recovered", "reliable_improvement",
-                           "reliable_recovery", "reliable_deterioration"}
+                           "reliable_recovery", "reliable_deterioration", "finished_course"}
     assert list(result["instruments"]) == ["PHQ-9", "GAD-7", "CORE-10"]
     for row in result["instruments"].values():
         assert set(row) == PROGRESS_KEYS
@@ -197,6 +197,8 @@ def test_first_and_last_follow_the_date_taken_not_the_order_entered(db):
 
 def test_progress_table_says_it_in_words(cli, jcli):
     jcli("client", "add", "Alex Morgan")
+    for day in ("2026-10-01", "2026-10-08"):  # a finished course: recovery may be named
+        jcli("session", "add", "alex", "--at", f"{day} 10:00")
     jcli("measure", "add", "alex", "phq9", "--score", 14, "--on", "2026-10-01")
     jcli("measure", "add", "alex", "phq9", "--score", 9, "--on", "2026-11-01")
     out = cli("measure", "progress", "alex").stdout

@@ -91,12 +91,14 @@ def test_outcomes_on_worked_cases(db):
         "reliable_recovery_rate": 0.5,       # 1 of 2 at caseness
         "reliable_deterioration_rate": 0.25,
         "waits_known": 4,
-        "median_wait_days": 56,     # waits 19, 28, 84, 190
-        "within_6_weeks_rate": 0.5,   # A (28), E (19)
+        # to the first attended treatment session (A's assessment at 28 days does not stop the clock)
+        "median_wait_days": 59.5,   # waits 19, 35, 84, 190
+        "within_6_weeks_rate": 0.5,   # A (35), E (19)
         "within_18_weeks_rate": 0.75,  # and B (84); not C (190)
+        "median_wait_to_assessment_days": 56,  # to first contact: 19, 28, 84, 190
     }
     assert {k: report[k] for k in expected} == expected
-    assert type(report["median_wait_days"]) is int          # a whole median is 56, not 56.0
+    assert type(report["median_wait_to_assessment_days"]) is int   # a whole median is 56, not 56.0
     assert reports.median([1, 2]) == 1.5 and reports.median([3, 1, 2]) == 2
     assert report["standards"]["within_6_weeks_rate"] == {"standard": 0.75, "met": False}
     assert report["standards"]["within_18_weeks_rate"] == {"standard": 0.95, "met": False}
@@ -162,13 +164,16 @@ def test_referrals_by_source_and_contact(db, jcli, db_path):
     report = reports.referrals_report(db, date(2026, 1, 1), date(2026, 11, 27))
     assert report["referrals_in"] == 5
     assert report["by_source"] == [
-        {"source": "GP", "referrals": 3, "started": 2, "median_wait_days": 27},
-        {"source": "self", "referrals": 1, "started": 1, "median_wait_days": 10},
-        {"source": "unknown", "referrals": 1, "started": 0, "median_wait_days": None},
+        {"source": "GP", "referrals": 3, "started": 2, "median_wait_days": 27,
+         "median_wait_to_assessment_days": 27},
+        {"source": "self", "referrals": 1, "started": 1, "median_wait_days": 10,
+         "median_wait_to_assessment_days": 10},
+        {"source": "unknown", "referrals": 1, "started": 0, "median_wait_days": None,
+         "median_wait_to_assessment_days": None},
     ]
     assert report["by_contact"] == [{"contact_id": gp, "name": "Dr Patel", "role": "GP",
                                      "org": "High St Surgery", "referrals": 3, "started": 2,
-                                     "median_wait_days": 27}]
+                                     "median_wait_days": 27, "median_wait_to_assessment_days": 27}]
     assert report["referrals_out"] == [{"contact_id": psych, "name": "Dr Jones", "role": "psychiatrist",
                                         "org": None, "referrals": 1}]
     db.conn.commit()

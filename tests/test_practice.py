@@ -204,6 +204,7 @@ def test_supervision_pack_is_pseudonymised(cli, practice, tmp_path):
     cli("--db", a, "measure", "add", "Zebedee", "phq9", "--score", "17", "--on", "2026-11-23")
     cli("--db", a, "measure", "add", "Zebedee", "phq9", "--score", "12", "--on", "2026-11-26")
     cli("--db", a, "session", "note", "1", "Talked about Gertrude and the allotment")
+    assert cli("--db", a, "risk", "assess", "Zebedee", "--level", "moderate", "--on", "2026-11-23").exit_code == 0
     for suffix in ("md", "html"):
         out = tmp_path / f"pack.{suffix}"
         result = cli("--db", a, "supervise", "pack", "Zebedee", "Yolanda", "--output", out)
@@ -214,7 +215,7 @@ def test_supervision_pack_is_pseudonymised(cli, practice, tmp_path):
                        "2026-11-23", "2026-11-26", "2026-10-01"):
             assert secret not in text, (suffix, secret)
         for shown in ("#1 Z.Q.", "#2 Y.P.", "45-54", "cbt", "Sleep through the night", "week 0: 17",
-                      "week 0: 12", "1 DNA"):
+                      "week 0: 12", "1 DNA", "| Risk | moderate" if suffix == "md" else "<td>moderate</td>"):
             assert shown in text, (suffix, shown)
     result = cli("--db", a, "supervise", "pack", "Zebedee", "--output", tmp_path / "pack.md", "--json")
     assert result.exit_code == 1 and "--yes" in result.stderr        # no terminal: replacing needs --yes

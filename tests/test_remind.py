@@ -54,10 +54,13 @@ def all_due(db):
     add_session(db, ann, "2026-11-28 10:00", status="scheduled")        # tomorrow
     _plan(db, ann, "2026-10-01", 4)                                     # review due 29 October
     _note(db, add_session(db, ben, "2026-11-18 11:00"))
-    add_measure(db, ben, "PHQ-9", 9, "2026-11-18")
+    add_measure(db, ben, "PHQ-9", 9, "2026-11-18", risk=1)             # item 9 = 1, never assessed
     add_session(db, ben, "2026-11-25 11:00", status="dna")
     _note(db, add_session(db, dan, "2026-10-01 12:00"))
     add_measure(db, dan, "GAD-7", 5, "2026-10-01")
+    db.insert("risk_assessments", {"client_id": dan, "assessed_on": "2026-10-01", "level": "low",
+                                   "review_in_days": 28, "review_due": "2026-10-29",
+                                   "created_at": "2026-10-01T00:00:00+00:00"})
     add_session(db, None, "2026-11-27 16:00", 120, status="scheduled", kind="training", title="Attachment")
     return {"ann": ann, "ben": ben, "cat": cat, "dan": dan, "eve": eve, "missing": missing}
 
@@ -102,6 +105,8 @@ def test_every_kind_listed_when_due(db):
     assert [(i["client_id"], i["due"]) for i in by_kind["waiting_long"]] == [(ids["cat"], "2026-10-13")]
     assert [(i["client_id"], i["due"]) for i in by_kind["no_recent_session"]] == [(ids["dan"], "2026-10-29")]
     assert [i["client_id"] for i in by_kind["retention_due"]] == [ids["eve"]]
+    assert [(i["client_id"], i["due"]) for i in by_kind["risk_flag"]] == [(ids["ben"], "2026-11-18")]
+    assert [(i["client_id"], i["due"]) for i in by_kind["risk_review_due"]] == [(ids["dan"], "2026-10-29")]
     # Names are initials unless asked for.
     text = " ".join(i["message"] for i in items)
     assert "Ann Archer" not in text and f"#{ids['ann']} A.A." in text

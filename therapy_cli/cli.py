@@ -264,6 +264,9 @@ def _register() -> None:
     from therapy_cli.commands import practice
 
     app.add_typer(practice.app, name="practice")
+    from therapy_cli.commands import risk
+
+    app.add_typer(risk.app, name="risk")
 
 
 def _keep_examples(text: str | None) -> str | None:

@@ -51,6 +51,9 @@ SETTINGS: dict[str, Setting] = {s.key: s for s in [
     Setting("retention.years", "int", 20,
             "Years after discharge that records are kept (NHS Records Management Code: 20 "
             "for mental-health records; children until at least their 25th/26th birthday)", 1, 200),
+    Setting("retention.after_death_years", "int", 10,
+            "Years after a client's death that records are kept, when that comes before the rule above "
+            "(NHS Records Management Code of Practice 2021: 10 for mental-health records)", 1, 200),
 ]}
 
 for _period in TARGET_PERIODS:

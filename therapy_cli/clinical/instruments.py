@@ -47,6 +47,8 @@ class Instrument:
     higher_is_better: bool = False
     decimals: int = 0
     concern_below: float | None = None  # SRS: not caseness, but a total below it calls for a conversation
+    risk_item: int | None = None  # the item (1-based) about self-harm or suicide: above 0 raises the risk flag
+    risk_wording: str = ""        # what that item asks, for the warning
     source: str = ""
     notes: tuple[str, ...] = field(default_factory=tuple)
 
@@ -62,6 +64,7 @@ INSTRUMENTS: tuple[Instrument, ...] = (
         bands=((0, 4, "minimal"), (5, 9, "mild"), (10, 14, "moderate"),
                (15, 19, "moderately severe"), (20, 27, "severe")),
         caseness_cutoff=10, reliable_change=6,
+        risk_item=9, risk_wording="thoughts of being better off dead or of self-harm",
         source="Kroenke, Spitzer & Williams 2001; NHS Talking Therapies Manual (caseness, reliable change)",
         notes=("item 9 asks about thoughts of being better off dead or of self-harm",),
     ),
@@ -79,8 +82,10 @@ INSTRUMENTS: tuple[Instrument, ...] = (
         bands=((0, 10, "healthy"), (11, 14, "mild"), (15, 19, "moderate"),
                (20, 24, "moderate-to-severe"), (25, 40, "severe")),
         caseness_cutoff=11, reliable_change=6,
+        risk_item=6, risk_wording="I made plans to end my life",
         source="Barkham et al. 2013",
-        notes=("items 2 and 3 are positively worded and reverse-scored",),
+        notes=("items 2 and 3 are positively worded and reverse-scored",
+               "item 6 asks about plans to end one's life"),
     ),
     Instrument(
         name="WSAS", title="Work and Social Adjustment Scale",
@@ -209,6 +214,13 @@ def reliable_direction(inst: Instrument, first, last) -> str | None:
     return "unchanged"
 
 
+def risk_score(inst: Instrument, values) -> int | None:
+    """The risk item's score from validated items; None without a risk item or without items (a total only)."""
+    if inst.risk_item is None or values is None:
+        return None
+    return values[inst.risk_item - 1]
+
+
 def describe(inst: Instrument) -> dict:
     """The instrument as data (for `measure instruments` and the docs)."""
     return {
@@ -220,5 +232,6 @@ def describe(inst: Instrument) -> dict:
         "caseness": (None if inst.caseness_cutoff is None else
                      f"{'<' if inst.caseness_below else '>='} {inst.caseness_cutoff:g}"),
         "reliable_change": inst.reliable_change, "higher_is_better": inst.higher_is_better,
+        "risk_item": inst.risk_item,
         "source": inst.source,
     }

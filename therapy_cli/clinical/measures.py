@@ -8,15 +8,19 @@ from datetime import date
 from therapy_cli.storage.db import Database, utc_now
 from therapy_cli.errors import Conflict, InvalidValue, NotFound
 from therapy_cli.clinical.instruments import (
-    NAMES, Instrument, check_items, check_total, get_instrument, is_caseness, reliable_direction, score_items,
-    severity,
+    INSTRUMENTS, NAMES, Instrument, check_items, check_total, get_instrument, is_caseness, reliable_direction,
+    risk_score, score_items, severity,
 )
 
 EARLIEST = date(1950, 1, 1)  # as for supervision and CPD: an earlier date is a typing slip
 RISK_ITEM = 9  # PHQ-9 item 9: thoughts that you would be better off dead, or of hurting yourself
+# Every questionnaire with a risk item (PHQ-9 item 9, CORE-10 item 6), as instruments.py declares them.
+RISK_INSTRUMENTS = tuple(inst.name for inst in INSTRUMENTS if inst.risk_item is not None)
 
 # NHS Talking Therapies: recovery and reliable change are judged on PHQ-9 and GAD-7.
 PAIRED = ("PHQ-9", "GAD-7")
+# ... and only for a finished course of treatment: at least two attended treatment sessions.
+FINISHED_COURSE_SESSIONS = 2
 
 MEASURE_COLUMNS = ["id", "taken_on", "instrument", "score", "severity", "caseness", "risk", "session_id"]
 
@@ -114,7 +118,7 @@ def add_measure(db: Database, client, instrument: str | Instrument, items=None, 
     else:
         values = None
         total = check_total(inst, score)
-    risk = values[RISK_ITEM - 1] if inst.name == "PHQ-9" and values is not None else None
+    risk = risk_score(inst, values)
     caseness = is_caseness(inst, total)
     measure_id = db.insert("measures", {
         "client_id": client_id, "instrument": inst.name, "taken_on": on.isoformat(), "score": total,
@@ -167,18 +171,30 @@ def latest_scores(db: Database, client_id: int) -> dict[str, dict]:
 
 
 def risk_flag(db: Database, client_id: int) -> dict | None:
-    """The PHQ-9 item 9 flag: set while the latest PHQ-9 entered with items has item 9 above 0.
+    """The questionnaire risk flag: set while the latest PHQ-9 (item 9) or CORE-10 (item 6) entered with
+    items has its risk item above 0; the latest such flag when both do.
 
-    A PHQ-9 entered as a total only says nothing about item 9, so it neither
-    raises nor clears the flag.
+    A questionnaire entered as a total only says nothing about its risk item, so it
+    neither raises nor clears the flag.
     """
-    row = db.one("SELECT id, taken_on, risk FROM measures WHERE client_id = ? AND instrument = 'PHQ-9' "
-                 "AND risk IS NOT NULL ORDER BY taken_on DESC, id DESC LIMIT 1", (client_id,))
-    if row is None or not row["risk"]:
+    flags = []
+    for name in RISK_INSTRUMENTS:
+        row = db.one("SELECT id, instrument, taken_on, risk FROM measures WHERE client_id = ? AND instrument = ? "
+                     "AND risk IS NOT NULL ORDER BY taken_on DESC, id DESC LIMIT 1", (client_id, name))
+        if row is not None and row["risk"]:
+            flags.append(row)
+    if not flags:
         return None
-    return {"instrument": "PHQ-9", "item": RISK_ITEM, "score": row["risk"], "taken_on": row["taken_on"],
+    row = max(flags, key=lambda r: (r["taken_on"], r["id"]))
+    return risk_item_flag(row)
+
+
+def risk_item_flag(row: dict) -> dict:
+    """A measures row whose risk item is above 0, as the flag shown on `client show` and the risk register."""
+    inst = get_instrument(row["instrument"])
+    return {"instrument": inst.name, "item": inst.risk_item, "score": row["risk"], "taken_on": row["taken_on"],
             "measure_id": row["id"],
-            "message": f"PHQ-9 item 9 scored {row['risk']} on {row['taken_on']}: review risk"}
+            "message": f"{inst.name} item {inst.risk_item} scored {row['risk']} on {row['taken_on']}: review risk"}
 
 
 # -- progress ------------------------------------------------------------------
@@ -234,6 +250,7 @@ def progress(db: Database, client_id: int) -> dict:
         }
         pairs[name] = (first, last)
     verdict = judge(pairs.get("PHQ-9"), pairs.get("GAD-7"))
+    sessions = treatment_sessions(db, client_id)
     return {
         "client_id": client_id,
         "instruments": instruments,
@@ -241,7 +258,14 @@ def progress(db: Database, client_id: int) -> dict:
         "reliable_improvement": verdict["reliable_improvement"],
         "reliable_recovery": verdict["reliable_recovery"],
         "reliable_deterioration": verdict["reliable_deterioration"],
+        "finished_course": sessions >= FINISHED_COURSE_SESSIONS,
     }
+
+
+def treatment_sessions(db: Database, client_id: int, until: str | None = None) -> int:
+    """Attended sessions of type `treatment` (up to `until`, a date, when given): the course so far."""
+    return db.scalar("SELECT count(*) FROM sessions WHERE client_id = ? AND status = 'attended' "
+                     "AND type = 'treatment' AND (? IS NULL OR local_date <= ?)", (client_id, until, until))
 
 
 def progress_in_words(result: dict) -> list[str]:
@@ -269,11 +293,13 @@ def progress_in_words(result: dict) -> list[str]:
     if not any(name in result["instruments"] for name in PAIRED):
         lines.append("No PHQ-9 or GAD-7 recorded: recovery (NHS Talking Therapies) cannot be judged.")
         return lines
+    # Recovery is judged on a finished course: before it, the words say how things stand so far.
+    finished = result.get("finished_course", True)
     verdicts = []
     if result["reliable_recovery"]:
-        verdicts.append("reliably recovered")
+        verdicts.append("reliably recovered" if finished else "below caseness now and reliably improved")
     elif result["recovered"]:
-        verdicts.append("recovered (but not reliably improved)")
+        verdicts.append("recovered (but not reliably improved)" if finished else "below caseness now")
     if result["reliable_improvement"] and not result["reliable_recovery"]:
         verdicts.append("reliably improved")
     if result["reliable_deterioration"]:
@@ -283,8 +309,14 @@ def progress_in_words(result: dict) -> list[str]:
             and any(r.get("reliable_improvement") for r in paired)
             and any(r.get("reliable_deterioration") for r in paired)):
         verdicts.append("reliable changes in opposite directions, so neither reliably improved nor deteriorated")
-    lines.append("Overall (NHS Talking Therapies): " + (", ".join(verdicts) if verdicts else
-                                                          "no reliable change, not recovered") + ".")
+    if finished:
+        lines.append("Overall (NHS Talking Therapies): " + (", ".join(verdicts) if verdicts else
+                                                              "no reliable change, not recovered") + ".")
+    else:
+        lines.append("Overall (NHS Talking Therapies), so far: "
+                     + (", ".join(verdicts) if verdicts else "no reliable change")
+                     + ", not yet a finished course (recovery is judged after "
+                     + f"{FINISHED_COURSE_SESSIONS} or more attended treatment sessions).")
     return lines
 
 

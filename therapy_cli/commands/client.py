@@ -116,6 +116,9 @@ def edit(
     referred_on: Annotated[Optional[str], typer.Option(metavar="DATE", help="Date the referral arrived.")] = None,
     referral_source: Annotated[Optional[str], typer.Option(metavar="TEXT", help="Where the referral came from.")] = None,
     referred_by: Annotated[Optional[str], typer.Option(metavar="CONTACT", help="The referring contact.")] = None,
+    died_on: Annotated[Optional[str], typer.Option(metavar="DATE", help=(
+        "Date of death (not in the future, not before birth): discharges the client if still in therapy; "
+        "records are then kept retention.after_death_years from it."))] = None,
     fmt: FormatOpt = Format.table, as_json: JsonOpt = False, as_csv: CsvOpt = False,
 ) -> None:
     """Change a client's details (only the options given).
@@ -128,7 +131,8 @@ def edit(
         record = clients.edit_client(
             db, clients.find_client(db, client), name=name, date_of_birth=parse_date_option(dob, "--dob"),
             email=email, phone=phone, referred_on=parse_date_option(referred_on, "--referred-on"),
-            referral_source=referral_source, referred_by=referred_by)
+            referral_source=referral_source, referred_by=referred_by,
+            died_on=parse_date_option(died_on, "--died-on"))
     _show(record, output_format(fmt, as_json, as_csv))
 
 

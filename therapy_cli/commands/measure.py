@@ -31,8 +31,9 @@ def add(
 ) -> None:
     """Record a questionnaire: the items (checked and scored) or a total (checked).
 
-    A PHQ-9 with item 9 above 0 is flagged on stderr and on `client show` until
-    a later PHQ-9 has item 9 at 0.
+    A PHQ-9 with item 9, or a CORE-10 with item 6, above 0 is flagged on stderr,
+    on `client show` and on the risk register (`therapy risk list`) until a risk
+    assessment dated on or after it (`therapy risk assess`).
 
     Example: therapy measure add morgan phq9 --items 2,2,1,3,1,2,1,0,1 --session 12
     Example: therapy measure add 3 GAD-7 --score 11 --on 2026-11-20
@@ -47,8 +48,11 @@ def add(
                                       on=parse_date_option(on, "--on"), session_id=session)
         label = clients.case_label(who)
     if record["risk"]:
-        render.warn(f"PHQ-9 item 9 (thoughts of being better off dead or of self-harm) scored {record['risk']} "
-                    f"for {label}: review risk")
+        from therapy_cli.clinical.instruments import get_instrument
+
+        inst = get_instrument(record["instrument"])
+        render.warn(f"{inst.name} item {inst.risk_item} ({inst.risk_wording}) scored {record['risk']} "
+                    f"for {label}: review risk (therapy risk assess)")
     render.emit(record, output_format(fmt, as_json, as_csv),
                 title=f"{record['instrument']} #{record['id']} for {label}")
 
@@ -70,7 +74,7 @@ def list_(
     with database() as db:
         rows = measures.list_measures(db, clients.find_client(db, client)["id"], instrument)
     render.emit(rows, output_format(fmt, as_json, as_csv), columns=measures.MEASURE_COLUMNS,
-                headers={"risk": "item 9"})
+                headers={"risk": "risk item"})
 
 
 @app.command("progress")

@@ -244,9 +244,10 @@ def _show_outcomes(report: dict) -> None:
         {"measure": "reliable improvement rate", "value": pct(report["reliable_improvement_rate"])},
         {"measure": "reliable recovery rate", "value": pct(report["reliable_recovery_rate"])},
         {"measure": "reliable deterioration rate", "value": pct(report["reliable_deterioration_rate"])},
-        {"measure": "median wait (days)", "value": report["median_wait_days"]},
-        {"measure": "seen within 6 weeks (standard 75%)", "value": pct(report["within_6_weeks_rate"])},
-        {"measure": "seen within 18 weeks (standard 95%)", "value": pct(report["within_18_weeks_rate"])},
+        {"measure": "median wait to first treatment (days)", "value": report["median_wait_days"]},
+        {"measure": "treated within 6 weeks (standard 75%)", "value": pct(report["within_6_weeks_rate"])},
+        {"measure": "treated within 18 weeks (standard 95%)", "value": pct(report["within_18_weeks_rate"])},
+        {"measure": "median wait to first contact (days)", "value": report["median_wait_to_assessment_days"]},
     ]
     render.write_table(rows, ["measure", "value"], title=f"Outcomes of clients discharged {p['start']} to {p['end']}")
     if report["by_modality"]:
@@ -292,13 +293,16 @@ def outcomes(start: FromOpt = None, end: ToOpt = None, no_header: NoHeaderOpt = 
 
 def _referral_rows(report: dict) -> list[dict]:
     rows = [{"direction": "in", "by": "source", "name": g["source"], "contact_id": None,
-             "referrals": g["referrals"], "started": g["started"], "median_wait_days": g["median_wait_days"]}
+             "referrals": g["referrals"], "started": g["started"], "median_wait_days": g["median_wait_days"],
+             "median_wait_to_assessment_days": g["median_wait_to_assessment_days"]}
             for g in report["by_source"]]
     rows += [{"direction": "in", "by": "contact", "name": g["name"], "contact_id": g["contact_id"],
-              "referrals": g["referrals"], "started": g["started"], "median_wait_days": g["median_wait_days"]}
+              "referrals": g["referrals"], "started": g["started"], "median_wait_days": g["median_wait_days"],
+             "median_wait_to_assessment_days": g["median_wait_to_assessment_days"]}
              for g in report["by_contact"]]
     rows += [{"direction": "out", "by": "contact", "name": g["name"], "contact_id": g["contact_id"],
-              "referrals": g["referrals"], "started": None, "median_wait_days": None}
+              "referrals": g["referrals"], "started": None, "median_wait_days": None,
+              "median_wait_to_assessment_days": None}
              for g in report["referrals_out"]]
     return rows
 
@@ -311,8 +315,11 @@ def _show_referrals(report: dict) -> None:
     if not rows:
         render.message(f"No referrals in or out from {p['start']} to {p['end']}.")
         return
-    render.write_table(rows, ["direction", "by", "name", "referrals", "started", "median_wait_days"],
-                       title=f"Referrals {p['start']} to {p['end']}", headers={"median_wait_days": "median wait (days)"})
+    render.write_table(rows, ["direction", "by", "name", "referrals", "started", "median_wait_days",
+                              "median_wait_to_assessment_days"],
+                       title=f"Referrals {p['start']} to {p['end']}",
+                       headers={"median_wait_days": "median wait to treatment (days)",
+                                "median_wait_to_assessment_days": "to first contact (days)"})
 
 
 @app.command("referrals")
@@ -331,7 +338,7 @@ def referrals(start: FromOpt = None, end: ToOpt = None, no_header: NoHeaderOpt =
         report = reports.referrals_report(db, first, last)
     _emit(report, output_format(fmt, as_json, as_csv), no_header, table=_show_referrals,
           csv_rows=_referral_rows, columns=["direction", "by", "name", "contact_id", "referrals", "started",
-                                            "median_wait_days"])
+                                            "median_wait_days", "median_wait_to_assessment_days"])
 
 
 def _caseload_rows(rows: list[dict]) -> list[dict]:
@@ -340,7 +347,7 @@ def _caseload_rows(rows: list[dict]) -> list[dict]:
         scores = "; ".join(f"{name} {s['score']} {s.get('severity') or ''}".strip()
                            for name, s in row["latest_scores"].items())
         flat.append({**{k: v for k, v in row.items() if k not in ("latest_scores", "risk")},
-                     "latest_scores": scores, "risk": "RISK" if row["risk"] else ""})
+                     "latest_scores": scores, "risk": _risk_cell(row)})
     return flat
 
 
@@ -356,12 +363,18 @@ def _show_caseload(rows: list[dict]) -> None:
 
     view = [{**r, "last_session": day(r["last_session"]), "next_session": day(r["next_session"]),
              "latest_scores": ", ".join(f"{name} {_num(s['score'])}" for name, s in r["latest_scores"].items()),
-             "risk": "RISK" if r["risk"] else ""} for r in rows]
+             "risk": _risk_cell(r)} for r in rows]
     render.write_table(view, ["client_id", "name", "status", "sessions_attended", "last_session", "next_session",
                               "latest_scores", "risk", "review_due"],
                        title="Caseload", headers={"client_id": "id", "sessions_attended": "seen",
                                                   "last_session": "last", "next_session": "next",
                                                   "latest_scores": "latest scores", "review_due": "review"})
+
+
+def _risk_cell(row: dict) -> str:
+    """The current risk level, with RISK when a questionnaire risk item is set: `high`, `RISK`, `low RISK`."""
+    parts = [row["risk_level"] or ""] + (["RISK"] if row["risk"] else [])
+    return " ".join(p for p in parts if p)
 
 
 def _num(value):
@@ -371,7 +384,8 @@ def _num(value):
 @app.command("caseload")
 def caseload_(no_header: NoHeaderOpt = False,
               fmt: FormatOpt = Format.table, as_json: JsonOpt = False, as_csv: CsvOpt = False) -> None:
-    """Every waiting and active client: sessions so far, last and next, latest scores, risk, review due.
+    """Every waiting and active client: sessions so far, last and next, latest scores, risk level and
+    questionnaire flag, review due.
 
     Example: therapy report caseload --json
     """

@@ -793,7 +793,7 @@ class MeasuresImport(TableImport):
             total = self.instruments.check_total(inst, score)
         else:
             raise InvalidValue("neither items nor a total score is given")
-        risk = values[self.measures.RISK_ITEM - 1] if inst.name == "PHQ-9" and values is not None else None
+        risk = self.instruments.risk_score(inst, values)
         caseness = self.instruments.is_caseness(inst, total)
         mid = self.ids.take(id_)
         self.pending.append((mid, cid, inst.name, taken, total, json.dumps(values) if values is not None else None,

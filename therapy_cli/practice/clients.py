@@ -71,6 +71,7 @@ def client_record(db: Database, client_id: int) -> dict:
         "first_attended_on": row["first_attended_on"],
         "discharged_on": row["discharged_on"],
         "discharge_reason": row["discharge_reason"],
+        "died_on": row["died_on"],
         "erased_on": row["erased_on"],
     }
 
@@ -174,11 +175,31 @@ def edit_client(db: Database, client: dict, **changes) -> dict:
         from therapy_cli.practice.contacts import find_contact
 
         values["referred_by"] = find_contact(db, changes["referred_by"])["id"]
+    if changes.get("died_on") is not None:
+        values["died_on"] = _check_death(db, client, changes["died_on"], values.get("date_of_birth"))
     if not values:
         raise InvalidValue("nothing to change; give at least one option (see --help)")
     db.update("clients", client["id"], values)
     db.audit("edit", "client", client["id"], "changed " + ", ".join(sorted(values)), client["id"])
+    if values.get("died_on") and client["status"] != "discharged":
+        # Therapy ends with a death; the retention clock (retention.after_death_years) starts from it.
+        discharge(db, db.get("clients", client["id"], "client"), date.fromisoformat(values["died_on"]), "died")
     return client_record(db, client["id"])
+
+
+def _check_death(db: Database, client: dict, day: date, new_dob: str | None) -> str:
+    """A date of death: an individual's, not in the future, not before birth nor before a session attended."""
+    if client["kind"] != "individual":
+        raise InvalidValue(f"#{client['id']} is a {client['kind']}; a date of death is recorded on each person")
+    check_not_future(day, db.today, "date of death")
+    dob = new_dob or client["date_of_birth"]
+    if dob and day.isoformat() < dob:
+        raise InvalidValue(f"date of death {day.isoformat()} is before the date of birth ({dob})")
+    last = db.scalar("SELECT max(local_date) FROM sessions WHERE client_id = ? AND status = 'attended'",
+                     (client["id"],))
+    if last and day.isoformat() < last:
+        raise InvalidValue(f"date of death {day.isoformat()} is before the last attended session ({last})")
+    return day.isoformat()
 
 
 def discharge(db: Database, client: dict, on: date | None = None, reason: str | None = None) -> dict:
@@ -327,6 +348,9 @@ def export_client(db: Database, client: dict) -> dict:
         "goals": goals,
         "goal_ratings": ratings,
         "measures": measures,
+        "risk_assessments": db.query("SELECT * FROM risk_assessments WHERE client_id = ? ORDER BY assessed_on, id",
+                                     (cid,)),
+        "safety_plans": db.query("SELECT * FROM safety_plans WHERE client_id = ? ORDER BY version", (cid,)),
         "referral_in": {"referred_on": record["referred_on"], "source": record["referral_source"],
                         "contact_id": record["referred_by"], "contact_name": record["referred_by_name"]},
         "referrals_out": db.query(
@@ -360,9 +384,11 @@ def _plan_and_measures_section(db: Database, record: dict) -> None:
     """`client show`: current plan, goals, review due, latest scores and the PHQ-9 risk flag (lazy imports)."""
     from therapy_cli.clinical import measures
     from therapy_cli.clinical import plans
+    from therapy_cli.clinical import risk
 
     plans.detail_section(db, record)
     measures.detail_section(db, record)
+    risk.detail_section(db, record)
 
 
 DETAIL_SECTIONS.append(_plan_and_measures_section)

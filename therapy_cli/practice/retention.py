@@ -4,10 +4,15 @@ The rule (NHS Records Management Code of Practice 2023, appendix II, "Mental
 health records"): keep for `retention.years` (default 20) after the end of
 treatment; for a child, never before their 25th birthday, or their 26th if
 they were 17 at the end of treatment, whichever of these dates is later.
+After a client's death (NHS Records Management Code of Practice 2021,
+appendix II, "Mental health records": 20 years, or 10 years after the
+patient's death if sooner): `retention.after_death_years` (default 10) from
+the date of death, when that comes first.
 """
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 
@@ -15,7 +20,7 @@ from therapy_cli.storage.db import Database
 from therapy_cli.errors import Conflict, InvalidValue, Refused
 
 # The append-only triggers that erasure alone may lift (inside its transaction).
-_TRIGGERS = ("notes_no_delete",)
+_TRIGGERS = ("notes_no_delete", "risk_assessments_no_delete", "safety_plans_no_delete")
 
 
 def _add_years(day: date, years: int) -> date:
@@ -29,7 +34,8 @@ def _age_on(dob: date, day: date) -> int:
     return day.year - dob.year - ((day.month, day.day) < (dob.month, dob.day))
 
 
-def retain_until(discharged_on: date, date_of_birth: date | None, years: int) -> tuple[date, str]:
+def retain_until(discharged_on: date, date_of_birth: date | None, years: int,
+                 died_on: date | None = None, after_death_years: int = 10) -> tuple[date, str]:
     """The first day the records may be destroyed, and the rule that set it."""
     end = _add_years(discharged_on, years)
     rule = f"{years} years after discharge"
@@ -38,19 +44,25 @@ def retain_until(discharged_on: date, date_of_birth: date | None, years: int) ->
         birthday = _add_years(date_of_birth, birthday_age)
         if birthday > end:
             end, rule = birthday, f"child at discharge: until the {birthday_age}th birthday"
+    if died_on is not None:
+        after_death = _add_years(died_on, after_death_years)
+        if after_death < end:
+            end, rule = after_death, f"{after_death_years} years after death"
     return end, rule
 
 
 def _status(db: Database, row: dict, years: int) -> dict:
     discharged = date.fromisoformat(row["discharged_on"])
     dob = date.fromisoformat(row["date_of_birth"]) if row["date_of_birth"] else None
-    until, rule = retain_until(discharged, dob, years)
+    died = date.fromisoformat(row["died_on"]) if row.get("died_on") else None
+    until, rule = retain_until(discharged, dob, years, died, db.setting("retention.after_death_years"))
     return {
         "client_id": row["id"],
         "name": row["name"],
         "kind": row["kind"],
         "discharged_on": row["discharged_on"],
         "date_of_birth": row["date_of_birth"],
+        "died_on": row.get("died_on"),
         "retain_until": until.isoformat(),
         "rule": rule,
         "past_retention": db.today >= until,
@@ -60,7 +72,7 @@ def _status(db: Database, row: dict, years: int) -> dict:
 def retention_list(db: Database, include_all: bool = False) -> list[dict]:
     """Discharged, not yet erased clients past retention (all discharged ones with include_all)."""
     years = db.setting("retention.years")
-    rows = db.query("SELECT id, name, kind, discharged_on, date_of_birth FROM clients "
+    rows = db.query("SELECT id, name, kind, discharged_on, date_of_birth, died_on FROM clients "
                     "WHERE status = 'discharged' AND discharged_on IS NOT NULL AND erased_on IS NULL "
                     "ORDER BY discharged_on, id")
     statuses = [_status(db, row, years) for row in rows]
@@ -130,17 +142,8 @@ def _delete_records(db: Database, cid: int) -> dict:
 
     for chunk in _chunks(session_ids):
         marks = ",".join("?" * len(chunk))
-        # Notes are append-only by trigger; this sanctioned path lifts the trigger for
-        # the duration of this transaction only (a crash rolls the DROP back too).
-        triggers = db.query(f"SELECT name, sql FROM sqlite_master WHERE type = 'trigger' "
-                            f"AND name IN ({','.join('?' * len(_TRIGGERS))})", _TRIGGERS)
-        for trigger in triggers:
-            db.execute(f"DROP TRIGGER {trigger['name']}")
-        try:
+        with _append_only_lifted(db):
             delete("notes", f"session_id IN ({marks})", chunk)
-        finally:
-            for trigger in triggers:
-                db.execute(trigger["sql"])
         db.execute(f"UPDATE measures SET session_id = NULL WHERE session_id IN ({marks}) AND client_id != ?",
                    (*chunk, cid))
         delete("session_absences", f"session_id IN ({marks})", chunk)
@@ -152,11 +155,29 @@ def _delete_records(db: Database, cid: int) -> dict:
     delete("goals", "client_id = ?", (cid,))
     delete("plan_reviews", "client_id = ?", (cid,))
     delete("plans", "client_id = ?", (cid,))
+    with _append_only_lifted(db):
+        delete("risk_assessments", "client_id = ?", (cid,))
+        delete("safety_plans", "client_id = ?", (cid,))
     delete("referrals_out", "client_id = ?", (cid,))
     delete("session_absences", "client_id = ?", (cid,))
     delete("supervision_cases", "client_id = ?", (cid,))
     delete("memberships", "unit_id = ? OR member_id = ?", (cid, cid))
     return {table: n for table, n in counts.items() if n}
+
+
+@contextmanager
+def _append_only_lifted(db: Database):
+    """Notes, risk assessments and safety plans are append-only by trigger; this sanctioned path lifts
+    the delete triggers for the duration of this transaction only (a crash rolls the DROP back too)."""
+    triggers = db.query(f"SELECT name, sql FROM sqlite_master WHERE type = 'trigger' "
+                        f"AND name IN ({','.join('?' * len(_TRIGGERS))})", _TRIGGERS)
+    for trigger in triggers:
+        db.execute(f"DROP TRIGGER {trigger['name']}")
+    try:
+        yield
+    finally:
+        for trigger in triggers:
+            db.execute(trigger["sql"])
 
 
 def _chunks(ids: list[int], size: int = 500):

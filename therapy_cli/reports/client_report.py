@@ -36,6 +36,7 @@ def gather(db: Database, client: dict) -> dict:
     """Everything the report says, as plain data."""
     from therapy_cli.clinical import measures
     from therapy_cli.clinical import plans
+    from therapy_cli.clinical import risk
     from therapy_cli.practice.clients import client_record, members_of
 
     cid = client["id"]
@@ -45,7 +46,8 @@ def gather(db: Database, client: dict) -> dict:
         referrer = db.one("SELECT name, role, org FROM contacts WHERE id = ?", (record["referred_by"],))
     counts = {r["status"]: r["n"] for r in db.query(
         "SELECT status, count(*) AS n FROM sessions WHERE client_id = ? AND kind = 'client' GROUP BY status", (cid,))}
-    span = db.one("SELECT min(local_date) AS first, max(local_date) AS last FROM sessions "
+    span = db.one("SELECT min(local_date) AS first, max(local_date) AS last, "
+                  "min(CASE WHEN type = 'treatment' THEN local_date END) AS first_treatment FROM sessions "
                   "WHERE client_id = ? AND status = 'attended'", (cid,))
     by_type = {r["type"]: r["n"] for r in db.query(
         "SELECT type, count(*) AS n FROM sessions WHERE client_id = ? AND status = 'attended' GROUP BY type", (cid,))}
@@ -78,12 +80,14 @@ def gather(db: Database, client: dict) -> dict:
         "attendance": {"attended": counts.get("attended", 0), "dna": counts.get("dna", 0),
                        "cancelled": counts.get("cancelled", 0), "late_cancelled": counts.get("late-cancelled", 0),
                        "scheduled": counts.get("scheduled", 0), "first": span["first"], "last": span["last"],
+                       "first_treatment": span["first_treatment"],
                        "by_type": by_type, "by_mode": modes},
         "plan": plan,
         "goals": goals,
         "measures": rows,
         "progress": progress,
         "in_words": in_words,
+        "risk": risk.current(db, cid),
     }
 
 
@@ -112,9 +116,11 @@ def _progress(db: Database, client_id: int, until: str | None) -> dict:
         }
         pairs[name] = (first, last)
     verdict = measures.judge(pairs.get("PHQ-9"), pairs.get("GAD-7"))
+    sessions = measures.treatment_sessions(db, client_id, until)
     return {"client_id": client_id, "instruments": instruments,
             **{k: verdict[k] for k in ("recovered", "reliable_improvement", "reliable_recovery",
-                                       "reliable_deterioration")}}
+                                       "reliable_deterioration")},
+            "finished_course": sessions >= measures.FINISHED_COURSE_SESSIONS}
 
 
 def _series(data: dict) -> dict[str, list[tuple[date, float]]]:
@@ -147,6 +153,10 @@ def _facts(data: dict) -> list[tuple[str, str]]:
     if c["referred_on"] and a["first"]:
         wait = (date.fromisoformat(a["first"]) - date.fromisoformat(c["referred_on"])).days
         facts.append(("Wait from referral to first session", f"{wait} days"))
+    if c["referred_on"] and a.get("first_treatment") and a["first_treatment"] != a["first"]:
+        # NHS Digital's clock runs to the first attended treatment session; an assessment does not stop it
+        wait = (date.fromisoformat(a["first_treatment"]) - date.fromisoformat(c["referred_on"])).days
+        facts.append(("Wait from referral to first treatment session", f"{wait} days"))
     plan = data["plan"]
     if plan:
         text = MODALITY_NAMES.get(plan["modality"], plan["modality"])
@@ -166,9 +176,18 @@ def _facts(data: dict) -> list[tuple[str, str]]:
                                          ("late_cancelled", "cancelled late"), ("scheduled", "booked"))
                                         if a[k]]
     facts.append(("Sessions", ", ".join(parts)))
+    facts.append(("Current risk level", _risk_fact(data.get("risk"))))
     if a["by_mode"]:
         facts.append(("Held", ", ".join(f"{n} {mode}" for mode, n in sorted(a["by_mode"].items()))))
     return facts
+
+
+def _risk_fact(assessment: dict | None) -> str:
+    """`low (assessed 2026-11-20; review due 2026-12-18)`, or `not assessed`."""
+    if assessment is None:
+        return "not assessed"
+    review = f"; review due {assessment['review_due']}" if assessment["review_due"] else ""
+    return f"{assessment['level']} (assessed {assessment['assessed_on']}{review})"
 
 
 def _member(m: dict) -> str:

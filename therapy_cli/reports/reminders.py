@@ -16,7 +16,7 @@ WAITING_LONG_DAYS = 42      # NHS Talking Therapies: 75% should start within 6 w
 NO_SESSION_DAYS = 28        # an active client not seen for four weeks
 
 KINDS = ("session", "note_missing", "dna_follow_up", "review_due", "measure_due", "supervision_due",
-         "cpd_behind", "waiting_long", "no_recent_session", "retention_due")
+         "cpd_behind", "waiting_long", "no_recent_session", "retention_due", "risk_flag", "risk_review_due")
 
 
 class _Ctx:
@@ -170,22 +170,30 @@ def cpd_behind(c: _Ctx) -> list[dict]:
 
 
 def waiting_long(c: _Ctx) -> list[dict]:
+    """Waiting over 6 weeks for treatment: on the waiting list, or seen only for assessment so far
+    (NHS Digital: the wait runs to the first attended treatment appointment)."""
     cutoff = (c.today - timedelta(days=WAITING_LONG_DAYS)).isoformat()
-    from therapy_cli.reports.service import IN_STARTED_UNIT
+    from therapy_cli.reports.service import FIRST_SEEN_SQL, IN_STARTED_UNIT
 
     rows = c.db.query(
-        "SELECT c.id, c.referred_on, coalesce(c.referred_on, substr(c.created_at, 1, 10)) AS since FROM clients c "
-        "WHERE c.status = 'waiting' AND c.erased_on IS NULL "
-        "AND coalesce(c.referred_on, substr(c.created_at, 1, 10)) < ? AND " + IN_STARTED_UNIT +
-        " ORDER BY since, c.id", (cutoff,))
+        "SELECT c.id, c.referred_on, coalesce(c.referred_on, substr(c.created_at, 1, 10)) AS since, "
+        f"  CASE WHEN c.status = 'active' THEN {FIRST_SEEN_SQL} END AS assessed_on FROM clients c "
+        "WHERE c.erased_on IS NULL AND coalesce(c.referred_on, substr(c.created_at, 1, 10)) < ? "
+        "AND ((c.status = 'waiting' AND " + IN_STARTED_UNIT + ") "
+        "     OR (c.status = 'active' AND NOT EXISTS (SELECT 1 FROM sessions s WHERE s.client_id = c.id "
+        "         AND s.status = 'attended' AND s.type = 'treatment'))) "
+        "ORDER BY since, c.id", (cutoff,))
     out = []
     for r in rows:
         since = date.fromisoformat(r["since"])
         weeks = (c.today - since).days // 7
+        waited = "has waited" if r["assessed_on"] is None else "has waited for treatment"
         out.append(_item("waiting_long", r["id"], since + timedelta(days=WAITING_LONG_DAYS),
-                         f"{c.who(r['id'])} has waited {weeks} weeks since "
+                         f"{c.who(r['id'])} {waited} {weeks} weeks since "
                          + (f"referral on {r['since']}" if r["referred_on"] else
-                            f"the record was made on {r['since']} (no referral date)")))
+                            f"the record was made on {r['since']} (no referral date)")
+                         + (f"; seen on {r['assessed_on']} but no treatment session yet" if r["assessed_on"]
+                            else "")))
     return out
 
 
@@ -214,6 +222,30 @@ def retention_due(c: _Ctx) -> list[dict]:
             for r in past_retention(c.db)]
 
 
+def risk_flags(c: _Ctx) -> list[dict]:
+    """A questionnaire risk item above 0 (PHQ-9 item 9, CORE-10 item 6) with no risk assessment since."""
+    from therapy_cli.clinical.risk import open_flags
+
+    return [_item("risk_flag", f["client_id"], f["flag"]["taken_on"],
+                  f"{f['flag']['instrument']} item {f['flag']['item']} scored {f['flag']['score']} for "
+                  f"{c.who(f['client_id'])} on {f['flag']['taken_on']} with no risk assessment since: "
+                  "assess risk (therapy risk assess)")
+            for f in open_flags(c.db)]
+
+
+def risk_reviews_due(c: _Ctx) -> list[dict]:
+    """The current risk assessment's review falls on or before today + N days."""
+    from therapy_cli.clinical.risk import reviews_due as risk_reviews
+
+    out = []
+    for a in risk_reviews(c.db, c.today + timedelta(days=c.within)):
+        late = "overdue since" if a["review_due"] < c.today.isoformat() else "due"
+        out.append(_item("risk_review_due", a["client_id"], a["review_due"],
+                         f"risk review for {c.who(a['client_id'])} (level {a['level']}, assessed "
+                         f"{a['assessed_on']}) {late} {a['review_due']}"))
+    return out
+
+
 RULES = (
     ("session", coming_sessions),
     ("note_missing", notes_missing),
@@ -225,6 +257,8 @@ RULES = (
     ("waiting_long", waiting_long),
     ("no_recent_session", no_recent_session),
     ("retention_due", retention_due),
+    ("risk_flag", risk_flags),
+    ("risk_review_due", risk_reviews_due),
 )
 
 

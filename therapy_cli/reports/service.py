@@ -32,6 +32,10 @@ METRIC_PATHS = {
 }
 
 # NHS Talking Therapies standards (waiting times: NHS England 2015; recovery: 50%).
+# Waits run from referral to the first attended *treatment* appointment (NHS Digital's
+# Talking Therapies definition): an assessment does not stop the clock.
+WITHIN_6_WEEKS_DAYS = 42
+WITHIN_18_WEEKS_DAYS = 126
 STANDARDS = {"within_6_weeks_rate": 0.75, "within_18_weeks_rate": 0.95, "recovery_rate": 0.50}
 
 # A member of a couple, family or group that has started (active or finished) is in therapy
@@ -219,6 +223,7 @@ def _summarise(cases: list[dict]) -> dict:
     improved = sum(1 for c in finished if c["reliable_improvement"])
     deteriorated = sum(1 for c in finished if c["reliable_deterioration"])
     waits = [c["wait_days"] for c in finished if c["wait_days"] is not None]
+    to_assessment = [c["assessment_wait_days"] for c in finished if c["assessment_wait_days"] is not None]
     return {
         "discharged": len(cases),
         "finished": len(finished),
@@ -233,9 +238,23 @@ def _summarise(cases: list[dict]) -> dict:
         "reliable_deterioration_rate": _rate(deteriorated, len(finished)),
         "waits_known": len(waits),
         "median_wait_days": median(waits) if waits else None,
-        "within_6_weeks_rate": _rate(sum(1 for w in waits if w <= 42), len(waits)),
-        "within_18_weeks_rate": _rate(sum(1 for w in waits if w <= 126), len(waits)),
+        "within_6_weeks_rate": _rate(sum(1 for w in waits if w <= WITHIN_6_WEEKS_DAYS), len(waits)),
+        "within_18_weeks_rate": _rate(sum(1 for w in waits if w <= WITHIN_18_WEEKS_DAYS), len(waits)),
+        "median_wait_to_assessment_days": median(to_assessment) if to_assessment else None,
     }
+
+
+# The first attended session of each kind that ends a wait: treatment (the NHS Digital clock), any (first contact).
+FIRST_TREATMENT_SQL = ("(SELECT min(local_date) FROM sessions s WHERE s.client_id = c.id AND s.status = 'attended' "
+                       "AND s.type = 'treatment')")
+FIRST_SEEN_SQL = "(SELECT min(local_date) FROM sessions s WHERE s.client_id = c.id AND s.status = 'attended')"
+
+
+def days_between(start: str | None, end: str | None) -> int | None:
+    """Whole days from one ISO date to another; None when either is unknown."""
+    if not start or not end:
+        return None
+    return (date.fromisoformat(end) - date.fromisoformat(start)).days
 
 
 def outcome_cases(db: Database, start: date, end: date) -> list[dict]:
@@ -244,7 +263,7 @@ def outcome_cases(db: Database, start: date, end: date) -> list[dict]:
         "SELECT c.id, c.kind, c.referred_on, c.discharged_on, "
         "  (SELECT count(*) FROM sessions s WHERE s.client_id = c.id AND s.status = 'attended' "
         "     AND s.type = 'treatment' AND s.local_date <= c.discharged_on) AS treatment_sessions, "
-        "  (SELECT min(local_date) FROM sessions s WHERE s.client_id = c.id AND s.status = 'attended') AS first_seen "
+        f"  {FIRST_SEEN_SQL} AS first_seen, {FIRST_TREATMENT_SQL} AS first_treatment "
         "FROM clients c WHERE c.discharged_on BETWEEN ? AND ? ORDER BY c.discharged_on, c.id",
         (start.isoformat(), end.isoformat()))
     cases = []
@@ -252,9 +271,6 @@ def outcome_cases(db: Database, start: date, end: date) -> list[dict]:
         phq = _first_last(db, row["id"], "PHQ-9", row["discharged_on"])
         gad = _first_last(db, row["id"], "GAD-7", row["discharged_on"])
         verdict = judge(phq, gad)
-        wait = None
-        if row["referred_on"] and row["first_seen"]:
-            wait = (date.fromisoformat(row["first_seen"]) - date.fromisoformat(row["referred_on"])).days
         cases.append({
             "client_id": row["id"], "modality": _modality(db, row["id"]),
             "discharged_on": row["discharged_on"], "treatment_sessions": row["treatment_sessions"],
@@ -264,7 +280,8 @@ def outcome_cases(db: Database, start: date, end: date) -> list[dict]:
             "reliable_improvement": bool(verdict["reliable_improvement"]),
             "reliable_recovery": bool(verdict["reliable_recovery"]),
             "reliable_deterioration": bool(verdict["reliable_deterioration"]),
-            "wait_days": wait,
+            "wait_days": days_between(row["referred_on"], row["first_treatment"]),
+            "assessment_wait_days": days_between(row["referred_on"], row["first_seen"]),
         })
     return cases
 
@@ -286,22 +303,24 @@ def outcomes_report(db: Database, start: date, end: date) -> dict:
 
 def _referral_groups(db: Database, start: date, end: date, key_sql: str) -> list[dict]:
     rows = db.query(
-        f"SELECT {key_sql} AS grp, c.referred_on, "
-        "  (SELECT min(local_date) FROM sessions s WHERE s.client_id = c.id AND s.status = 'attended') AS first_seen "
+        f"SELECT {key_sql} AS grp, c.referred_on, {FIRST_SEEN_SQL} AS first_seen, "
+        f"  {FIRST_TREATMENT_SQL} AS first_treatment "
         "FROM clients c LEFT JOIN contacts k ON k.id = c.referred_by "
         "WHERE c.referred_on BETWEEN ? AND ?", (start.isoformat(), end.isoformat()))
     groups: dict = {}
     for row in rows:
-        group = groups.setdefault(row["grp"], {"referrals": 0, "started": 0, "waits": []})
+        group = groups.setdefault(row["grp"], {"referrals": 0, "started": 0, "waits": [], "to_assessment": []})
         group["referrals"] += 1
         if row["first_seen"]:
             group["started"] += 1
-            group["waits"].append((date.fromisoformat(row["first_seen"])
-                                   - date.fromisoformat(row["referred_on"])).days)
+            group["to_assessment"].append(days_between(row["referred_on"], row["first_seen"]))
+        if row["first_treatment"]:
+            group["waits"].append(days_between(row["referred_on"], row["first_treatment"]))
     out = []
     for key, group in groups.items():
-        waits = group.pop("waits")
+        waits, to_assessment = group.pop("waits"), group.pop("to_assessment")
         group["median_wait_days"] = median(waits) if waits else None
+        group["median_wait_to_assessment_days"] = median(to_assessment) if to_assessment else None
         out.append((key, group))
     out.sort(key=lambda kv: (-kv[1]["referrals"], str(kv[0])))
     return out
@@ -351,6 +370,13 @@ def review_due(db: Database, client_id: int) -> date | None:
     return plans_review_due(db, client_id)
 
 
+def _risk_level(db: Database, client_id: int) -> str | None:
+    """The current risk level from the latest risk assessment (risk.current_level); None when never assessed."""
+    from therapy_cli.clinical.risk import current_level
+
+    return current_level(db, client_id)
+
+
 def caseload(db: Database) -> list[dict]:
     """Every waiting and active client with attendance, scores, risk and review due."""
     today = db.today.isoformat()
@@ -371,6 +397,7 @@ def caseload(db: Database) -> list[dict]:
                                     (row["client_id"],))
         row["latest_scores"] = latest_scores(db, row["client_id"])
         row["risk"] = risk_flag(db, row["client_id"])
+        row["risk_level"] = _risk_level(db, row["client_id"])
         due = review_due(db, row["client_id"])
         row["review_due"] = due.isoformat() if due else None
     return rows

@@ -27,19 +27,12 @@ def age_band(date_of_birth: str | None, today: date) -> str:
 
 
 def _risk_level(db: Database, client_id: int) -> str:
-    """The clinician's latest risk assessment, and a questionnaire flag still open."""
-    from therapy_cli.clinical.measures import risk_flag
+    """The clinician's latest risk assessment, and a questionnaire risk item not yet followed by one."""
+    from therapy_cli.clinical import risk
 
-    level = None
-    try:
-        from therapy_cli.clinical import risk
-    except ImportError:
-        risk = None
-    if risk is not None and hasattr(risk, "current_level"):
-        level = risk.current_level(db, client_id)
-    text = level or "not assessed"
-    if risk_flag(db, client_id):
-        text += " (questionnaire risk item scored)"
+    text = risk.current_level(db, client_id) or "not assessed"
+    if risk.questionnaire_flag(db, client_id):
+        text += " (questionnaire risk item scored since; assess)"
     return text
 
 

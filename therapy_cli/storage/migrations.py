@@ -255,7 +255,52 @@ def m001_initial(conn: sqlite3.Connection) -> None:
     run_script(conn, _APPEND_ONLY.format(table="audit") + _APPEND_ONLY.format(table="notes"))
 
 
-MIGRATIONS = [m001_initial]
+def m006_risk_register(conn: sqlite3.Connection) -> None:
+    """Risk assessments (append-only), safety plans (every version kept) and a client's date of death."""
+    run_script(conn,
+        """
+        -- a clinician's risk assessment: dated, never changed or removed (a new one supersedes it)
+        CREATE TABLE risk_assessments (
+            id INTEGER PRIMARY KEY,
+            client_id INTEGER NOT NULL REFERENCES clients (id),
+            assessed_on TEXT NOT NULL,
+            level TEXT NOT NULL CHECK (level IN ('none', 'low', 'moderate', 'high')),
+            note TEXT,
+            review_in_days INTEGER CHECK (review_in_days > 0),
+            review_due TEXT,                  -- assessed_on + review_in_days; NULL when no review is set
+            created_at TEXT NOT NULL
+        );
+        CREATE INDEX risk_assessments_client ON risk_assessments (client_id, assessed_on);
+
+        -- every `risk plan` adds a version; the current safety plan is the latest
+        CREATE TABLE safety_plans (
+            id INTEGER PRIMARY KEY,
+            client_id INTEGER NOT NULL REFERENCES clients (id),
+            version INTEGER NOT NULL,
+            warning_signs TEXT,
+            coping TEXT,
+            contacts TEXT,
+            crisis TEXT,
+            means_safety TEXT,
+            set_on TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            UNIQUE (client_id, version)
+        );
+
+        ALTER TABLE clients ADD COLUMN died_on TEXT;
+        """
+    )
+    # INSERT OR REPLACE deletes the old row without firing delete triggers: refuse a reused id too.
+    no_replace = """
+    CREATE TRIGGER {table}_no_replace BEFORE INSERT ON {table}
+    WHEN EXISTS (SELECT 1 FROM {table} WHERE id = NEW.id)
+    BEGIN SELECT RAISE(ABORT, '{table} are append-only'); END;
+    """
+    for table in ("risk_assessments", "safety_plans"):
+        run_script(conn, _APPEND_ONLY.format(table=table) + no_replace.format(table=table))
+
+
+MIGRATIONS = [m001_initial, m006_risk_register]
 
 
 def migrate(db) -> list[str]:

@@ -1,0 +1,170 @@
+"""The risk register: assessments (append-only), safety plans (versions kept), questionnaire flags, reminders."""
+
+import sqlite3
+
+import pytest
+
+from conftest import assert_refused, snapshot
+
+
+@pytest.fixture
+def alex(jcli):
+    return jcli("client", "add", "Alex Morgan", "--referred-on", "2026-10-01")
+
+
+def test_assess_records_a_dated_audited_assessment(jcli, alex):
+    record = jcli("risk", "assess", "alex", "--level", "moderate", "--review-in", "14", "--note", "no plan",
+                  "--on", "2026-11-20")
+    assert record == {"id": 1, "client_id": alex["id"], "level": "moderate", "assessed_on": "2026-11-20",
+                      "review_in_days": 14, "review_due": "2026-12-04", "note": "no plan"}
+    audit = jcli("db", "audit", "--client", "alex")
+    rows = [r for r in audit if r["record_type"] == "risk_assessment"]
+    assert len(rows) == 1 and "no plan" not in str(rows)          # the audit says what, not the note
+    assert jcli("client", "show", "alex")["risk_level"] == "moderate"
+
+
+@pytest.mark.parametrize("args, code, match", [
+    (["--level", "severe"], 2, None),                              # unknown level: a choice that cannot be read
+    (["--level", "low", "--review-in", "0"], 1, "--review-in"),
+    (["--level", "low", "--review-in", "-3"], 1, "--review-in"),
+    (["--level", "low", "--on", "2026-11-28"], 1, "future"),       # today is 2026-11-27
+    (["--level", "low", "--note", "bad\x1b[2J"], 1, "control"),
+])
+def test_bad_assessments_are_refused_and_nothing_written(cli, db_path, alex, args, code, match):
+    assert_refused(cli, db_path, "risk", "assess", "alex", *args, code=code, match=match)
+
+
+def test_assessments_are_append_only_in_the_database(jcli, db_path, alex):
+    jcli("risk", "assess", "alex", "--level", "high")
+    jcli("risk", "plan", "alex", "--crisis", "999")
+    conn = sqlite3.connect(db_path)
+    try:
+        for sql in ("UPDATE risk_assessments SET level = 'none'", "DELETE FROM risk_assessments",
+                    "INSERT OR REPLACE INTO risk_assessments (id, client_id, assessed_on, level, created_at) "
+                    "VALUES (1, 1, '2026-11-01', 'none', 'x')",
+                    "REPLACE INTO safety_plans (id, client_id, version, set_on, created_at) "
+                    "VALUES (1, 1, 1, '2026-11-01', 'x')",
+                    "UPDATE safety_plans SET crisis = ''", "DELETE FROM safety_plans"):
+            with pytest.raises(sqlite3.IntegrityError, match="append-only"):
+                conn.execute(sql)
+        assert conn.execute("SELECT level FROM risk_assessments").fetchall() == [("high",)]
+    finally:
+        conn.close()
+
+
+def test_safety_plan_versions_are_kept(jcli, cli, alex):
+    first = jcli("risk", "plan", "alex", "--warning-signs", "not sleeping", "--crisis", "NHS 111 option 2",
+                 "--on", "2026-11-01")
+    assert (first["version"], first["coping"]) == (1, None)
+    second = jcli("risk", "plan", "alex", "--coping", "walk the dog", "--crisis", "")
+    assert (second["version"], second["warning_signs"], second["coping"], second["crisis"]) == (
+        2, "not sleeping", "walk the dog", None)               # carried over, added, cleared
+    same = cli("risk", "plan", "alex", "--coping", "walk the dog", "--json")
+    assert same.exit_code == 0 and same.json()["version"] == 2 and "unchanged" in same.stderr
+    shown = jcli("risk", "show", "alex")
+    assert shown["safety_plan"]["version"] == 2 and shown["safety_plan_versions"] == 2
+    export = jcli("client", "export", "alex")
+    assert [p["version"] for p in export["safety_plans"]] == [1, 2]
+
+
+def test_a_plan_needs_a_part(cli, db_path, alex):
+    assert_refused(cli, db_path, "risk", "plan", "alex", match="at least one part")
+    assert_refused(cli, db_path, "risk", "plan", "alex", "--crisis", "", match="not empty")
+
+
+def _register_case(jcli):
+    for name in ("Ann High", "Ben Low", "Cat None", "Dan Moderate", "Eve Flagged", "Fay High", "Gus Gone"):
+        jcli("client", "add", name)
+    jcli("risk", "assess", "ann", "--level", "high", "--review-in", "7", "--on", "2026-11-20")
+    jcli("risk", "assess", "ben", "--level", "low", "--review-in", "28", "--on", "2026-11-01")
+    jcli("risk", "assess", "cat", "--level", "none")
+    jcli("risk", "assess", "dan", "--level", "moderate", "--review-in", "14", "--on", "2026-11-10")
+    jcli("measure", "add", "eve", "phq9", "--items", "1,1,1,1,1,1,1,1,2", "--on", "2026-11-25")
+    jcli("risk", "assess", "fay", "--level", "high", "--review-in", "3", "--on", "2026-11-23")
+    jcli("risk", "assess", "gus", "--level", "high")
+    jcli("client", "discharge", "gus")
+
+
+def test_the_register_runs_high_to_low_with_review_dates(jcli, cli):
+    _register_case(jcli)
+    register = jcli("risk", "list")
+    assert [(i["client_id"], i["level"], i["assessed_on"], i["review_due"]) for i in register] == [
+        (6, "high", "2026-11-23", "2026-11-26"),          # Fay: high, review due first
+        (1, "high", "2026-11-20", "2026-11-27"),          # Ann
+        (4, "moderate", "2026-11-10", "2026-11-24"),      # Dan
+        (2, "low", "2026-11-01", "2026-11-29"),           # Ben
+        (5, None, None, None),                            # Eve: never assessed, a PHQ-9 item 9 flag
+    ]                                                     # Cat (none) and Gus (discharged) are not listed
+    assert set(register[0]) >= {"client_id", "level", "assessed_on", "review_due", "flag"}
+    assert register[4]["flag"]["instrument"] == "PHQ-9" and register[4]["flag"]["taken_on"] == "2026-11-25"
+    csv = cli("risk", "list", "--csv").stdout.splitlines()
+    assert csv[0] == "client_id,name,status,level,assessed_on,review_due,flag"
+    assert csv[5].endswith("PHQ-9 item 9 = 2 on 2026-11-25")
+    # remind: one flag, and every review due by tomorrow
+    items = jcli("remind", "--kind", "risk_flag", "--kind", "risk_review_due")
+    assert [(i["kind"], i["client_id"], i["due"]) for i in items] == [
+        ("risk_flag", 5, "2026-11-25"),
+        ("risk_review_due", 4, "2026-11-24"), ("risk_review_due", 6, "2026-11-26"),
+        ("risk_review_due", 1, "2026-11-27")]
+    assert "overdue since 2026-11-24" in items[1]["message"] and "Dan" not in items[1]["message"]
+    # caseload shows the current level
+    caseload = {r["client_id"]: r for r in jcli("report", "caseload")}
+    assert caseload[1]["risk_level"] == "high" and caseload[5]["risk_level"] is None
+    assert caseload[5]["risk"]["item"] == 9
+
+
+def test_a_flag_stays_until_an_assessment_dated_on_or_after_it(jcli):
+    jcli("client", "add", "Alex Morgan")
+    jcli("risk", "assess", "alex", "--level", "low", "--on", "2026-11-01")
+    jcli("measure", "add", "alex", "core10", "--items", "2,2,2,2,2,3,2,2,2,2", "--on", "2026-11-10")
+    # a later questionnaire with the item at 0 does not answer the flag: only an assessment does
+    jcli("measure", "add", "alex", "core10", "--items", "2,2,2,2,2,0,2,2,2,2", "--on", "2026-11-12")
+    flag = jcli("risk", "list")[0]["flag"]
+    assert (flag["instrument"], flag["item"], flag["score"], flag["taken_on"]) == ("CORE-10", 6, 3, "2026-11-10")
+    assert [i["kind"] for i in jcli("remind", "--kind", "risk_flag")] == ["risk_flag"]
+    # an assessment dated before the flag does not clear it
+    jcli("risk", "assess", "alex", "--level", "low", "--on", "2026-11-09")
+    assert jcli("risk", "list")[0]["flag"]["taken_on"] == "2026-11-10"
+    # one dated the same day does
+    jcli("risk", "assess", "alex", "--level", "moderate", "--on", "2026-11-10", "--review-in", "30")
+    register = jcli("risk", "list")
+    assert [(i["level"], i["flag"]) for i in register] == [("moderate", None)]
+    assert jcli("remind", "--kind", "risk_flag") == []
+    assert jcli("risk", "show", "alex")["flag"] is None
+    # an assessment of none with no flag takes the client off the register
+    jcli("risk", "assess", "alex", "--level", "none")
+    assert jcli("risk", "list") == []
+
+
+def test_client_report_shows_the_current_level(jcli, cli, tmp_path):
+    jcli("client", "add", "Alex Morgan")
+    out = tmp_path / "alex.md"
+    assert cli("report", "client", "alex", "--output", out).exit_code == 0
+    assert "| Current risk level | not assessed |" in out.read_text()
+    jcli("risk", "assess", "alex", "--level", "low", "--review-in", "28")
+    assert cli("report", "client", "alex", "--output", out, "--yes").exit_code == 0
+    assert "| Current risk level | low (assessed 2026-11-27; review due 2026-12-25) |" in out.read_text()
+
+
+def test_erasing_a_client_removes_their_risk_records(jcli, cli, db_path):
+    jcli("client", "add", "Alex Morgan")
+    jcli("risk", "assess", "alex", "--level", "high", "--on", "2000-01-01")
+    jcli("risk", "plan", "alex", "--crisis", "999", "--on", "2000-01-01")
+    jcli("client", "discharge", "alex", "--on", "2000-01-02")
+    result = cli("client", "erase", "1", "--yes", "--json")
+    assert result.exit_code == 0, result.stderr
+    assert result.json()["removed"] == {"risk_assessments": 1, "safety_plans": 1}
+    conn = sqlite3.connect(db_path)
+    try:
+        assert conn.execute("SELECT count(*) FROM risk_assessments").fetchone() == (0,)
+        names = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'")}
+        assert {"risk_assessments_no_delete", "safety_plans_no_delete"} <= names     # put back
+    finally:
+        conn.close()
+
+
+def test_nothing_is_written_about_an_unknown_client(cli, db_path):
+    assert_refused(cli, db_path, "risk", "assess", "nobody", "--level", "low")
+    cli("db", "init")
+    before = snapshot(db_path)
+    assert cli("risk", "list").exit_code == 0 and snapshot(db_path) == before

@@ -1,0 +1,231 @@
+"""The risk register: clinicians' risk assessments (append-only), safety plans (every version kept) and the
+questionnaire risk flags (PHQ-9 item 9, CORE-10 item 6) that stay until an assessment dated on or after them.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from therapy_cli.errors import Conflict, InvalidValue
+from therapy_cli.storage.db import Database, utc_now
+from therapy_cli.validation import clean_text
+
+LEVELS = ("none", "low", "moderate", "high")
+RANK = {level: n for n, level in enumerate(LEVELS)}
+MAX_REVIEW_DAYS = 366
+# The parts of a safety plan (Stanley & Brown's Safety Planning Intervention, as NHS services use it).
+PLAN_FIELDS = ("warning_signs", "coping", "contacts", "crisis", "means_safety")
+PLAN_LABELS = {"warning_signs": "warning signs", "coping": "coping strategies", "contacts": "people and contacts",
+               "crisis": "crisis services", "means_safety": "making the environment safe"}
+ASSESSMENT_COLUMNS = ["id", "assessed_on", "level", "review_due", "note"]
+# Who is on the register: the clients in therapy or waiting for it (not discharged, erased or dead).
+_CURRENT_CLIENTS = "c.status IN ('active', 'waiting') AND c.erased_on IS NULL AND c.died_on IS NULL"
+REGISTER_COLUMNS = ["client_id", "name", "status", "level", "assessed_on", "review_due", "flag"]
+
+
+def _live_client(db: Database, client) -> dict:
+    """The client's row; nothing new is written about an erased client, nor after a recorded death."""
+    client_id = client["id"] if isinstance(client, dict) else int(client)
+    row = db.get("clients", client_id, "client")
+    if row["erased_on"]:
+        raise Conflict(f"client #{client_id} has been erased; nothing can be added to their record")
+    return row
+
+
+def _check_day(db: Database, row: dict, day: date, what: str) -> None:
+    from therapy_cli.clinical.plans import check_not_future
+
+    check_not_future(day, db.today, what)
+    if row.get("died_on") and day.isoformat() > row["died_on"]:
+        raise InvalidValue(f"{what} {day.isoformat()} is after the client's death ({row['died_on']})")
+
+
+# -- assessments -------------------------------------------------------------------
+
+def _assessment(row: dict) -> dict:
+    return {k: row[k] for k in ("id", "client_id", "level", "assessed_on", "review_in_days", "review_due", "note")}
+
+
+def assess(db: Database, client, level: str, note: str | None = None, review_in: int | None = None,
+           on: date | None = None) -> dict:
+    """Record a clinician's risk assessment: dated (not in the future), append-only, audited."""
+    row = _live_client(db, client)
+    level = (level or "").strip().lower()
+    if level not in LEVELS:
+        raise InvalidValue(f"risk level {level!r} is not one of {', '.join(LEVELS)}")
+    if review_in is not None and not 1 <= review_in <= MAX_REVIEW_DAYS:
+        raise InvalidValue(f"--review-in must be 1–{MAX_REVIEW_DAYS} days, not {review_in}")
+    day = on or db.today
+    _check_day(db, row, day, "assessment date")
+    assessment_id = db.insert("risk_assessments", {
+        "client_id": row["id"], "assessed_on": day.isoformat(), "level": level,
+        "note": clean_text(note, "note", 5000), "review_in_days": review_in,
+        "review_due": (day + timedelta(days=review_in)).isoformat() if review_in else None,
+        "created_at": utc_now()})
+    db.audit("assess", "risk_assessment", assessment_id, f"risk level {level} on {day.isoformat()}", row["id"])
+    return _assessment(db.get("risk_assessments", assessment_id, "risk assessment"))
+
+
+def assessments(db: Database, client_id: int) -> list[dict]:
+    """Every assessment, oldest first (date, then order of entry)."""
+    return [_assessment(r) for r in db.query(
+        "SELECT * FROM risk_assessments WHERE client_id = ? ORDER BY assessed_on, id", (client_id,))]
+
+
+def current(db: Database, client_id: int) -> dict | None:
+    """The latest assessment up to today (by date, then order of entry); None when never assessed."""
+    row = db.one("SELECT * FROM risk_assessments WHERE client_id = ? AND assessed_on <= ? "
+                 "ORDER BY assessed_on DESC, id DESC LIMIT 1", (client_id, db.today.isoformat()))
+    return _assessment(row) if row else None
+
+
+def current_level(db: Database, client_id: int) -> str | None:
+    assessment = current(db, client_id)
+    return assessment["level"] if assessment else None
+
+
+# -- the questionnaire flag ----------------------------------------------------------
+
+# The latest risk item above 0 not yet followed by an assessment dated on or after it.
+_FLAG_SQL = """
+SELECT m.id, m.instrument, m.taken_on, m.risk FROM measures m
+WHERE m.client_id = :client AND m.risk > 0 AND m.taken_on <= :today
+  AND m.taken_on > coalesce((SELECT max(a.assessed_on) FROM risk_assessments a
+                             WHERE a.client_id = m.client_id AND a.assessed_on <= :today), '')
+ORDER BY m.taken_on DESC, m.id DESC LIMIT 1
+"""
+
+
+def questionnaire_flag(db: Database, client_id: int) -> dict | None:
+    """The latest questionnaire risk item above 0 with no risk assessment dated on or after it, or None."""
+    from therapy_cli.clinical.measures import risk_item_flag
+
+    row = db.one(_FLAG_SQL, {"client": client_id, "today": db.today.isoformat()})
+    return risk_item_flag(row) if row else None
+
+
+# -- safety plans ------------------------------------------------------------------
+
+def _plan(row: dict) -> dict:
+    return {"id": row["id"], "client_id": row["client_id"], "version": row["version"],
+            **{k: row[k] for k in PLAN_FIELDS}, "set_on": row["set_on"]}
+
+
+def safety_plan(db: Database, client_id: int) -> dict | None:
+    row = db.one("SELECT * FROM safety_plans WHERE client_id = ? ORDER BY version DESC LIMIT 1", (client_id,))
+    return _plan(row) if row else None
+
+
+def safety_plan_history(db: Database, client_id: int) -> list[dict]:
+    return [_plan(r) for r in db.query("SELECT * FROM safety_plans WHERE client_id = ? ORDER BY version",
+                                       (client_id,))]
+
+
+def set_safety_plan(db: Database, client, on: date | None = None, **parts) -> tuple[dict, bool]:
+    """Set the safety plan, or revise it as a new version (the previous ones are kept).
+
+    Parts not given (None) carry over from the current version; '' clears one.
+    Returns (the current plan, whether a version was added): an identical plan adds nothing.
+    """
+    row = _live_client(db, client)
+    unknown = set(parts) - set(PLAN_FIELDS)
+    if unknown:
+        raise InvalidValue(f"unknown safety plan part {sorted(unknown)[0]!r}")
+    given = {k: v for k, v in parts.items() if v is not None}
+    previous = safety_plan(db, row["id"])
+    if not given:
+        raise InvalidValue("give at least one part of the plan: --warning-signs, --coping, --contacts, --crisis "
+                           "or --means-safety")
+    day = on or db.today
+    _check_day(db, row, day, "safety plan date")
+    if previous and day.isoformat() < previous["set_on"]:
+        raise InvalidValue(f"safety plan date {day.isoformat()} is before the current version's "
+                           f"({previous['set_on']})")
+    values = {k: (previous or {}).get(k) for k in PLAN_FIELDS}
+    for key, text in given.items():
+        values[key] = clean_text(text, PLAN_LABELS[key], 5000)
+    if previous and all(values[k] == previous[k] for k in PLAN_FIELDS):
+        return previous, False
+    if not any(values.values()):
+        raise InvalidValue("a safety plan needs at least one part that is not empty")
+    version = previous["version"] + 1 if previous else 1
+    plan_id = db.insert("safety_plans", {"client_id": row["id"], "version": version, **values,
+                                         "set_on": day.isoformat(), "created_at": utc_now()})
+    db.audit("set" if version == 1 else "revise", "safety_plan", plan_id, f"safety plan version {version}",
+             row["id"])
+    return safety_plan(db, row["id"]), True
+
+
+# -- what the commands show -----------------------------------------------------------
+
+def show(db: Database, client_id: int) -> dict:
+    """`risk show`: the current level, the questionnaire flag, every assessment and the safety plan."""
+    now = current(db, client_id)
+    return {
+        "client_id": client_id,
+        "level": now["level"] if now else None,
+        "assessed_on": now["assessed_on"] if now else None,
+        "review_due": now["review_due"] if now else None,
+        "flag": questionnaire_flag(db, client_id),
+        "assessments": assessments(db, client_id),
+        "safety_plan": safety_plan(db, client_id),
+        "safety_plan_versions": len(safety_plan_history(db, client_id)),
+    }
+
+
+def register(db: Database) -> list[dict]:
+    """Every active or waiting client with a level above none or an unassessed questionnaire flag.
+
+    Highest level first (high, moderate, low; then clients never assessed or last
+    assessed as none, whose flag is the reason they are listed); within a level, a
+    flag first, then the earliest review due, then by id.
+    """
+    today = db.today.isoformat()
+    rows = db.query(
+        "SELECT c.id AS client_id, c.name, c.status FROM clients c "
+        "WHERE " + _CURRENT_CLIENTS + " "
+        "AND (EXISTS (SELECT 1 FROM risk_assessments a WHERE a.client_id = c.id AND a.assessed_on <= :today) "
+        "     OR EXISTS (SELECT 1 FROM measures m WHERE m.client_id = c.id AND m.risk > 0)) "
+        "ORDER BY c.id", {"today": today})
+    items = []
+    for row in rows:
+        now = current(db, row["client_id"])
+        flag = questionnaire_flag(db, row["client_id"])
+        level = now["level"] if now else None
+        if (level in (None, "none")) and flag is None:
+            continue
+        items.append({"client_id": row["client_id"], "name": row["name"], "status": row["status"],
+                      "level": level, "assessed_on": now["assessed_on"] if now else None,
+                      "review_due": now["review_due"] if now else None, "flag": flag})
+    items.sort(key=lambda i: (-RANK.get(i["level"] or "none", 0), i["flag"] is None,
+                              i["review_due"] or "9999-12-31", i["client_id"]))
+    return items
+
+
+def open_flags(db: Database) -> list[dict]:
+    """Active or waiting clients' questionnaire flags with no assessment since: [{client_id, flag}], oldest first."""
+    out = []
+    for row in db.query("SELECT c.id FROM clients c WHERE " + _CURRENT_CLIENTS + " AND EXISTS "
+                        "(SELECT 1 FROM measures m WHERE m.client_id = c.id AND m.risk > 0) ORDER BY c.id"):
+        flag = questionnaire_flag(db, row["id"])
+        if flag:
+            out.append({"client_id": row["id"], "flag": flag})
+    return sorted(out, key=lambda f: (f["flag"]["taken_on"], f["client_id"]))
+
+
+def reviews_due(db: Database, horizon: date) -> list[dict]:
+    """Active or waiting clients whose current assessment's review falls on or before `horizon`."""
+    out = []
+    for row in db.query("SELECT DISTINCT a.client_id FROM risk_assessments a JOIN clients c ON c.id = a.client_id "
+                        "WHERE " + _CURRENT_CLIENTS + " AND a.review_due IS NOT NULL ORDER BY a.client_id"):
+        now = current(db, row["client_id"])
+        if now and now["review_due"] and now["review_due"] <= horizon.isoformat():
+            out.append(now)
+    return sorted(out, key=lambda a: (a["review_due"], a["client_id"]))
+
+
+def detail_section(db: Database, record: dict) -> None:
+    """The risk part of `client show`: the current level and when its review is due."""
+    now = current(db, record["id"])
+    record["risk_level"] = now["level"] if now else None
+    record["risk_review_due"] = now["review_due"] if now else None

@@ -1,0 +1,153 @@
+"""`therapy risk`: risk assessments, safety plans and the risk register."""
+
+from __future__ import annotations
+
+from enum import Enum
+from typing import Annotated, Optional
+
+import typer
+
+from therapy_cli.commands._common import CsvOpt, Format, FormatOpt, JsonOpt, database, output_format, parse_date_option
+
+app = typer.Typer(help="Risk: assessments (never changed), safety plans (every version kept) and the register.",
+                  no_args_is_help=True)
+
+
+class Level(str, Enum):
+    none = "none"
+    low = "low"
+    moderate = "moderate"
+    high = "high"
+
+
+ClientArg = Annotated[str, typer.Argument(metavar="CLIENT", help="Client id or a unique part of the name.")]
+OnOpt = Annotated[Optional[str], typer.Option("--on", metavar="DATE", help="Date (default: today).")]
+
+
+def _flag_text(flag: dict | None) -> str:
+    if not flag:
+        return ""
+    return f"{flag['instrument']} item {flag['item']} = {flag['score']} on {flag['taken_on']}"
+
+
+@app.command("assess")
+def assess(
+    client: ClientArg,
+    level: Annotated[Level, typer.Option(case_sensitive=False, help="none, low, moderate or high.")],
+    note: Annotated[Optional[str], typer.Option(metavar="TEXT", help="What the assessment found.")] = None,
+    review_in: Annotated[Optional[int], typer.Option(metavar="DAYS",
+                                                     help="Review the risk in DAYS days (1–366).")] = None,
+    on: OnOpt = None,
+    fmt: FormatOpt = Format.table, as_json: JsonOpt = False, as_csv: CsvOpt = False,
+) -> None:
+    """Record a risk assessment (dated, audited; never changed: a later one supersedes it).
+
+    It also answers every questionnaire risk flag dated on or before it.
+
+    Example: therapy risk assess morgan --level moderate --review-in 14 --note 'passive thoughts, no plan'
+    """
+    from therapy_cli import render
+    from therapy_cli.clinical import risk
+    from therapy_cli.practice import clients
+
+    with database(write=True) as db:
+        who = clients.find_client(db, client)
+        record = risk.assess(db, who, level.value, note, review_in, parse_date_option(on, "--on"))
+        label = clients.case_label(who)
+    render.emit(record, output_format(fmt, as_json, as_csv), title=f"Risk assessment #{record['id']} for {label}")
+
+
+@app.command("plan")
+def plan(
+    client: ClientArg,
+    warning_signs: Annotated[Optional[str], typer.Option(metavar="TEXT", help="Warning signs of a crisis.")] = None,
+    coping: Annotated[Optional[str], typer.Option(metavar="TEXT", help="What the client can do to cope.")] = None,
+    contacts: Annotated[Optional[str], typer.Option(metavar="TEXT",
+                                                    help="People and professionals to contact.")] = None,
+    crisis: Annotated[Optional[str], typer.Option(metavar="TEXT", help="Crisis services (e.g. 111 option 2, "
+                                                                       "Samaritans 116 123, 999).")] = None,
+    means_safety: Annotated[Optional[str], typer.Option(metavar="TEXT",
+                                                        help="Making the surroundings safe.")] = None,
+    on: OnOpt = None,
+    fmt: FormatOpt = Format.table, as_json: JsonOpt = False, as_csv: CsvOpt = False,
+) -> None:
+    """Set the safety plan; a change adds a new version and keeps the old ones.
+
+    Parts not given carry over from the current version ('' clears one).
+
+    Example: therapy risk plan morgan --warning-signs 'not sleeping, withdrawing' --crisis 'NHS 111 option 2'
+    """
+    from therapy_cli import render
+    from therapy_cli.clinical import risk
+    from therapy_cli.practice import clients
+
+    with database(write=True) as db:
+        who = clients.find_client(db, client)
+        record, added = risk.set_safety_plan(db, who, parse_date_option(on, "--on"), warning_signs=warning_signs,
+                                             coping=coping, contacts=contacts, crisis=crisis,
+                                             means_safety=means_safety)
+        label = clients.case_label(who)
+    if not added:
+        render.message(f"The safety plan is unchanged (version {record['version']}); nothing was added.")
+    render.emit(record, output_format(fmt, as_json, as_csv),
+                title=f"Safety plan for {label} (version {record['version']})")
+
+
+@app.command("show")
+def show(client: ClientArg, fmt: FormatOpt = Format.table, as_json: JsonOpt = False,
+         as_csv: CsvOpt = False) -> None:
+    """Show the current risk level, any questionnaire flag, every assessment and the safety plan.
+
+    Example: therapy risk show morgan
+    """
+    from therapy_cli import render
+    from therapy_cli.clinical import risk
+    from therapy_cli.practice import clients
+
+    with database() as db:
+        who = clients.find_client(db, client)
+        data = risk.show(db, who["id"])
+        label = clients.case_label(who)
+
+    def table(d: dict) -> None:
+        head = {"client": label, "level": d["level"] or "not assessed", "assessed_on": d["assessed_on"],
+                "review_due": d["review_due"], "flag": _flag_text(d["flag"]) or None}
+        render.write_record(head, title=f"Risk for {label}")
+        if d["assessments"]:
+            print()
+            render.write_table(d["assessments"], risk.ASSESSMENT_COLUMNS, title="Assessments")
+        if d["safety_plan"]:
+            print()
+            plan_view = {risk.PLAN_LABELS[k]: d["safety_plan"][k] for k in risk.PLAN_FIELDS}
+            render.write_record({"version": d["safety_plan"]["version"], "set_on": d["safety_plan"]["set_on"],
+                                 **plan_view}, title="Safety plan")
+
+    render.emit(data, output_format(fmt, as_json, as_csv), table=table,
+                csv_rows=lambda d: [{"client_id": d["client_id"], **a} for a in d["assessments"]])
+
+
+@app.command("list")
+def list_(fmt: FormatOpt = Format.table, as_json: JsonOpt = False, as_csv: CsvOpt = False) -> None:
+    """The risk register: every active or waiting client with a level above none or a questionnaire
+    risk item not yet followed by an assessment; highest level first.
+
+    Example: therapy risk list --json
+    """
+    from therapy_cli import render
+    from therapy_cli.clinical import risk
+
+    with database() as db:
+        items = risk.register(db)
+    shape = output_format(fmt, as_json, as_csv)
+    if shape == "json":
+        render.emit(items, shape)
+        return
+    rows = [{**i, "level": i["level"] or "not assessed", "flag": _flag_text(i["flag"])} for i in items]
+    if shape == "csv":
+        render.emit(rows, shape, columns=risk.REGISTER_COLUMNS)
+        return
+    if not rows:
+        render.message("No one on the risk register.")
+        return
+    render.write_table(rows, risk.REGISTER_COLUMNS, title="Risk register",
+                       headers={"client_id": "id", "flag": "questionnaire flag (not yet assessed)"})
