@@ -230,6 +230,8 @@ def test_sent_once_with_the_time_in_the_practice_zone_and_no_clinical_words(cli,
     assert len(inbox.messages) == 1 and jcli("remind", "clients") == []
     audit = jcli("db", "audit", "--client", str(alex))
     assert any(row["action"] == "remind" and "alex@" not in row["summary"] for row in audit)
+    export = jcli("client", "export", str(alex))               # a subject access request shows them
+    assert [(r["session_id"], r["to_address"]) for r in export["reminders_sent"]] == [(session, "alex@example.org")]
 
 
 def test_time_follows_the_timezone_setting(cli, jcli, smtp):
@@ -427,3 +429,57 @@ def test_sent_reminders_are_never_rewritten(db):
     with pytest.raises(sqlite3.IntegrityError):      # once per session, person and start
         db.insert("client_reminders", {"session_id": 1, "client_id": 1, "to_address": "a@example.org",
                                        "starts_utc": "2026-11-28T10:00:00+00:00", "sent_at": "y"})
+
+
+def test_a_server_without_starttls_is_refused_by_default(cli, jcli, smtp, db_path):
+    inbox = smtp()
+    cli("config", "unset", "smtp.starttls")
+    book(jcli, consenting(jcli))
+    assert_refused(cli, db_path, "remind", "clients", "--send", match="does not offer STARTTLS")
+    assert inbox.messages == []
+
+
+def _client_crontab_block() -> str:
+    text = (Path(__file__).resolve().parent.parent / "docs" / "cron.md").read_text()
+    start = text.index("```crontab\n", text.index("## Reminding clients")) + len("```crontab\n")
+    return text[start:text.index("\n```", start)]
+
+
+BIN = Path(shutil.which("therapy", path=os.path.dirname(os.sys.executable)) or "/nonexistent").parent
+
+
+@pytest.mark.skipif(not (BIN / "therapy").exists(), reason="the therapy script is not installed")
+def test_cron_line_for_clients_runs_as_documented(tmp_path, cli, jcli, smtp, monkeypatch):
+    """docs/cron.md's client-reminder crontab, run as cron runs it: sends once, then says nothing."""
+    home = tmp_path / "home"
+    (home / ".local" / "bin").mkdir(parents=True)
+    (home / ".local" / "bin" / "therapy").symlink_to(BIN / "therapy")
+    variables, jobs = {}, []
+    for line in _client_crontab_block().replace("/home/jo", str(home)).splitlines():
+        if not line.strip() or line.lstrip().startswith("#"):
+            continue
+        name, sep, value = line.partition("=")
+        if sep and name.isidentifier():
+            variables[name] = value
+            continue
+        jobs.append(line.split(None, 5)[5])
+    assert len(jobs) == 1 and "THERAPY_SMTP_PASSWORD_COMMAND" in variables
+    password_file = home / ".config" / "therapy" / "smtp-password"
+    password_file.parent.mkdir(parents=True)
+    password_file.write_text("pw\n")
+    monkeypatch.setenv("THERAPY_DB", variables["THERAPY_DB"])
+    Path(variables["THERAPY_DB"]).parent.mkdir(parents=True)
+    inbox = smtp(authenticator=_authenticator((b"jo", b"pw")), auth_require_tls=False)
+    jcli("config", "set", "smtp.user", "jo")
+    book(jcli, consenting(jcli))
+    env = {k: v for k, v in variables.items() if k != "MAILTO"}
+    env["THERAPY_TODAY"] = "2026-11-27"
+
+    def run():
+        return subprocess.run(["env", "-i", *[f"{k}={v}" for k, v in env.items()], "/bin/sh", "-c", jobs[0]],
+                              capture_output=True, text=True, timeout=120)
+
+    for _ in range(2):           # the second morning run finds nothing to send: no output, no mail
+        done = run()
+        assert (done.returncode, done.stdout, done.stderr) == (0, "", "")
+    assert inbox.to() == ["alex@example.org"] and inbox.logins == [b"jo"]

@@ -366,6 +366,7 @@ def export_client(db: Database, client: dict) -> dict:
         "supervision": db.query(
             "SELECT s.id, s.on_date, s.duration_min, s.group_size FROM supervision_cases sc "
             "JOIN supervision s ON s.id = sc.supervision_id WHERE sc.client_id = ? ORDER BY s.on_date", (cid,)),
+        "reminders_sent": db.query("SELECT * FROM client_reminders WHERE client_id = ? ORDER BY id", (cid,)),
         "audit": db.query("SELECT * FROM audit WHERE client_id = ? ORDER BY id", (cid,)),
     }
 
