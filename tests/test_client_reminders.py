@@ -483,3 +483,20 @@ def test_cron_line_for_clients_runs_as_documented(tmp_path, cli, jcli, smtp, mon
         done = run()
         assert (done.returncode, done.stdout, done.stderr) == (0, "", "")
     assert inbox.to() == ["alex@example.org"] and inbox.logins == [b"jo"]
+
+
+def test_an_address_held_from_before_the_stricter_check_is_never_mailed(cli, jcli, smtp, db_path):
+    inbox = smtp()
+    alex = consenting(jcli)
+    kim = consenting(jcli, "Kim Park", "kim@example.org")
+    book(jcli, alex)
+    book(jcli, kim, f"{TOMORROW} 11:00")
+    conn = sqlite3.connect(db_path)
+    conn.execute("UPDATE clients SET email = 'alex@example.org\nBcc: eve@example.org' WHERE id = ?", (alex,))
+    conn.commit()
+    conn.close()
+    assert [i["status"] for i in jcli("remind", "clients")] == ["invalid_address", "due"]
+    result = cli("remind", "clients", "--send", "--quiet")
+    assert result.exit_code == 1 and "client #1 (the address on file is not a valid" in result.stderr
+    assert inbox.to() == ["kim@example.org"] and [r[1] for r in sent_rows(db_path)] == [kim]
+    assert all("eve@" not in ",".join(e.rcpt_tos) for e in inbox.envelopes)

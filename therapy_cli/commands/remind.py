@@ -93,21 +93,22 @@ def clients(
     fmt_name = output_format(fmt, as_json, as_csv)
     with database() as db:
         due = cr.due(db)
-        if send and due:
+        sendable = [r for r in due if r.status == "due"]
+        if send and sendable:
             from therapy_cli.io import mail
 
             config = mail.smtp_config(db)
-            pending = [(r, mail.reminder_message(db, r, config)) for r in due]
+            pending = [(r, mail.reminder_message(db, r, config)) for r in sendable]
         labels = _labels(db, due) if fmt_name == "table" else {}
         tz = db.tz
-    if send and due:
+    done = due
+    if send and sendable:
         with mail.Mailer(config) as mailer:
             done = mail.send_reminders(lambda: database(write=True), mailer, pending)
-    else:
-        done = due
-    if not (send and quiet) or any(r.status == "failed" for r in done):
+        done += [r for r in due if r.status == "invalid_address"]
+    if not (send and quiet) or any(r.status != "sent" for r in done):
         _show(done, fmt_name, labels, tz)
-    failed = [r for r in done if r.status == "failed"]
+    failed = [r for r in done if r.status in ("failed", "invalid_address")] if send else []
     if failed:
         from therapy_cli.errors import TherapyError
 

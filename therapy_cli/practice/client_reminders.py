@@ -31,7 +31,7 @@ DEFAULT_TEMPLATE = (
     "{practitioner}"
 )
 MODE_WORDS = {"in-person": "in person", "video": "by video", "phone": "by phone"}
-STATUSES = ("due", "sent", "failed")
+STATUSES = ("due", "sent", "failed", "invalid_address")
 
 
 @dataclass
@@ -116,10 +116,23 @@ def due(db: Database, now: datetime | None = None) -> list[Reminder]:
         if (r["session_id"], r["client_id"]) in already or key in addresses:
             continue
         addresses.add(key)
-        out.append(Reminder(r["session_id"], r["client_id"], r["email"], r["starts_at"], "due", r["name"],
+        reminder = Reminder(r["session_id"], r["client_id"], r["email"], r["starts_at"], "due", r["name"],
                             r["starts_utc"], r["duration_min"], r["mode"],
-                            earlier.get((r["session_id"], r["client_id"]), 0)))
+                            earlier.get((r["session_id"], r["client_id"]), 0))
+        if not _valid(r["email"]):       # entered before addresses were checked as strictly: never mailed
+            reminder.status = "invalid_address"
+            reminder.error = "the address on file is not a valid email address; correct it with client edit"
+        out.append(reminder)
     return out
+
+
+def _valid(address: str) -> bool:
+    from therapy_cli.validation import clean_email
+
+    try:
+        return clean_email(address) == address
+    except InvalidValue:
+        return False
 
 
 def still_due(db: Database, reminder: Reminder) -> bool:
