@@ -500,3 +500,15 @@ def test_an_address_held_from_before_the_stricter_check_is_never_mailed(cli, jcl
     assert result.exit_code == 1 and "client #1 (the address on file is not a valid" in result.stderr
     assert inbox.to() == ["kim@example.org"] and [r[1] for r in sent_rows(db_path)] == [kim]
     assert all("eve@" not in ",".join(e.rcpt_tos) for e in inbox.envelopes)
+
+
+def test_a_shared_address_is_mailed_once_across_runs(cli, jcli, smtp, db_path):
+    inbox = smtp()
+    ann = consenting(jcli, "Ann Lee", "lees@example.org")
+    ben = consenting(jcli, "Ben Lee", "LEES@example.org")
+    couple = jcli("client", "add", "The Lees", "--kind", "couple", "--member", str(ann), "--member", str(ben))["id"]
+    book(jcli, couple)
+    assert cli("remind", "clients", "--send").exit_code == 0
+    assert cli("remind", "clients", "--send").stdout == ""
+    assert jcli("remind", "clients") == [] and inbox.to() == ["lees@example.org"]
+    assert "Dear Ann," in inbox.messages[0].get_body(("plain",)).get_content()

@@ -103,19 +103,21 @@ def due(db: Database, now: datetime | None = None) -> list[Reminder]:
     window = (utc_iso(start), utc_iso(end))
     earlier: dict[tuple[int, int], int] = {}      # reminders already sent per (session, person)
     already: set[tuple[int, int]] = set()         # ... of which one at the session's present start
-    for r in db.query("SELECT r.session_id, r.client_id, count(*) AS n, max(r.starts_utc = s.starts_utc) AS now "
+    sent_to: set[tuple[int, str]] = set()         # (session, address) reminded at its present start
+    for r in db.query("SELECT r.session_id, r.client_id, r.to_address, r.starts_utc = s.starts_utc AS current "
                       "FROM client_reminders r JOIN sessions s ON s.id = r.session_id "
-                      "WHERE s.starts_utc >= ? AND s.starts_utc < ? GROUP BY r.session_id, r.client_id", window):
-        earlier[(r["session_id"], r["client_id"])] = r["n"]
-        if r["now"]:
-            already.add((r["session_id"], r["client_id"]))
+                      "WHERE s.starts_utc >= ? AND s.starts_utc < ?", window):
+        person = (r["session_id"], r["client_id"])
+        earlier[person] = earlier.get(person, 0) + 1
+        if r["current"]:
+            already.add(person)
+            sent_to.add((r["session_id"], r["to_address"].lower()))
     out: list[Reminder] = []
-    addresses: set[tuple[int, str]] = set()
     for r in db.query(_DUE_SQL, window):
         key = (r["session_id"], r["email"].lower())
-        if (r["session_id"], r["client_id"]) in already or key in addresses:
+        if (r["session_id"], r["client_id"]) in already or key in sent_to:
             continue
-        addresses.add(key)
+        sent_to.add(key)           # members sharing an address: one message
         reminder = Reminder(r["session_id"], r["client_id"], r["email"], r["starts_at"], "due", r["name"],
                             r["starts_utc"], r["duration_min"], r["mode"],
                             earlier.get((r["session_id"], r["client_id"]), 0))
