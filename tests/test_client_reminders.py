@@ -10,6 +10,7 @@ import socket
 import sqlite3
 import ssl
 import subprocess
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -512,3 +513,41 @@ def test_a_shared_address_is_mailed_once_across_runs(cli, jcli, smtp, db_path):
     assert cli("remind", "clients", "--send").stdout == ""
     assert jcli("remind", "clients") == [] and inbox.to() == ["lees@example.org"]
     assert "Dear Ann," in inbox.messages[0].get_body(("plain",)).get_content()
+
+
+def test_implicit_tls_on_the_tls_port(cli, jcli, smtp, db_path, certificate, monkeypatch):
+    """Port 465 speaks TLS from the first byte: a real TLS server, on a free port standing in for 465."""
+    from therapy_cli.io import mail
+
+    cert, context = certificate
+    inbox = smtp(ssl_context=context)
+    monkeypatch.setattr(mail, "IMPLICIT_TLS_PORT", inbox.port)
+    monkeypatch.setenv("SSL_CERT_FILE", str(cert))
+    cli("config", "unset", "smtp.starttls")          # STARTTLS is not tried inside TLS
+    book(jcli, consenting(jcli))
+    result = cli("remind", "clients", "--send")
+    assert result.exit_code == 0, result.stderr
+    assert inbox.to() == ["alex@example.org"] and len(sent_rows(db_path)) == 1
+
+
+def test_a_reminder_sent_meanwhile_by_another_run_is_not_sent_again(jcli, smtp, db_path):
+    """Two cron runs at once: each reminder is checked inside its own write transaction before sending."""
+    from therapy_cli.io import mail
+    from therapy_cli.practice import client_reminders as cr
+    from therapy_cli.storage.db import open_database
+
+    inbox = smtp()
+    book(jcli, consenting(jcli))
+    db = open_database(db_path, today=date(2026, 11, 27))
+    try:
+        with db.transaction():
+            [reminder] = cr.due(db)
+            config = mail.smtp_config(db)
+            pending = [(reminder, mail.reminder_message(db, reminder, config))]
+        with db.transaction(write=True):          # the other run got there first
+            cr.record_sent(db, cr.due(db)[0])
+        with mail.Mailer(config) as mailer:
+            assert mail.send_reminders(lambda: db.transaction(write=True), mailer, pending) == []
+    finally:
+        db.close()
+    assert inbox.messages == [] and len(sent_rows(db_path)) == 1
