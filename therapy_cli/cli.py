@@ -247,9 +247,9 @@ def _register() -> None:
     from therapy_cli.commands import report
 
     app.add_typer(report.app, name="report")
-    from therapy_cli.commands.remind import remind
+    from therapy_cli.commands import remind
 
-    app.command("remind")(remind)
+    app.add_typer(remind.app, name="remind")
     from therapy_cli.commands.demo import demo
 
     app.command("demo")(demo)
@@ -286,6 +286,9 @@ def _keep_examples(text: str | None) -> str | None:
 
 
 def _tidy_help(typer_app: typer.Typer) -> None:
+    group = typer_app.registered_callback  # a group that is also a command (`remind`) has examples too
+    if group is not None and group.callback is not None:
+        group.callback.__doc__ = _keep_examples(group.callback.__doc__)
     for command in typer_app.registered_commands:
         if command.callback is not None:
             command.callback.__doc__ = _keep_examples(command.callback.__doc__)

@@ -74,7 +74,13 @@ def settings_doc() -> str:
     for key, setting in SETTINGS.items():
         if key.startswith("targets."):
             continue
-        default = "the system zone" if callable(setting.default) else setting.default
+        from therapy_cli.settings import default_of
+
+        default = "the system zone" if setting.type == "zone" else default_of(setting)
+        if isinstance(default, bool):
+            default = str(default).lower()
+        elif isinstance(default, str):
+            default = default.replace("\n", "\\n")
         lines.append(f"| `{key}` | {setting.type} | {default if default not in ('', None) else '(none)'} "
                      f"| {setting.description} |")
     lines += ["| `targets.week.METRIC` | number | (none) | A weekly target, shown with actual and met in `report week` |",

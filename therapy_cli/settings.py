@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Callable
 
 from therapy_cli.errors import InvalidValue
 
@@ -23,11 +23,12 @@ TARGET_PERIODS = ("week", "month")
 @dataclass(frozen=True)
 class Setting:
     key: str
-    type: str            # "int", "float", "zone", "text"
+    type: str            # "int", "float", "zone", "text", "bool", "template" (text with line breaks)
     default: Any
     description: str
     minimum: float | None = None
     maximum: float | None = None
+    check: Callable[[str], Any] | None = None   # a further check of the cleaned text (raises InvalidValue)
 
 
 def _system_zone_default() -> str:
@@ -48,6 +49,21 @@ SETTINGS: dict[str, Setting] = {s.key: s for s in [
     Setting("cpd.hours_per_year", "float", 20.0, "CPD hours targeted each calendar year", 0.01, 8784),
     Setting("cpd.hours_per_5_years", "float", 250.0,
             "CPD hours targeted over a rolling five years (UKCP: 250)", 0.01, 43920),
+    Setting("smtp.host", "text", "", "Mail server for reminders to clients (e.g. smtp.example.org)",
+            check=lambda v: _check_host(v)),
+    Setting("smtp.port", "int", 587, "Mail server port: 587 with STARTTLS; 465 is implicit TLS", 1, 65535),
+    Setting("smtp.user", "text", "", "Mail server login name; the password comes only from the command in "
+                                     "THERAPY_SMTP_PASSWORD_COMMAND"),
+    Setting("smtp.starttls", "bool", True, "Encrypt the connection with STARTTLS (ignored on port 465, "
+                                           "which is TLS from the start)"),
+    Setting("smtp.from", "text", "", "The sender address of reminders (default: smtp.user when it is an "
+                                     "address)", check=lambda v: _check_email(v)),
+    Setting("reminders.client_hours", "int", 48,
+            "Clients are reminded of sessions starting within this many hours", 1, 336),
+    Setting("reminders.template", "template", lambda: _client_reminders().DEFAULT_TEMPLATE,
+            "Text of a reminder to a client: placeholders {first_name}, {date}, {time}, {mode}, "
+            "{practitioner} (also {last_name}, {name}); no clinical content",
+            check=lambda v: _client_reminders().check_template(v)),
     Setting("retention.years", "int", 20,
             "Years after discharge that records are kept (NHS Records Management Code: 20 "
             "for mental-health records; children until at least their 25th/26th birthday)", 1, 200),
@@ -61,6 +77,28 @@ for _period in TARGET_PERIODS:
         _key = f"targets.{_period}.{_metric}"
         SETTINGS[_key] = Setting(_key, "float", None, f"Target per {_period}: {_metric.replace('_', ' ')}",
                                  None, 1e9)
+
+
+def _client_reminders():
+    from therapy_cli.practice import client_reminders
+
+    return client_reminders
+
+
+def _check_email(value: str) -> None:
+    from therapy_cli.validation import clean_email
+
+    if value:
+        clean_email(value)
+
+
+def _check_host(value: str) -> None:
+    if value and (any(ch in value for ch in " /@:") and not value.startswith("[")):
+        raise InvalidValue(f"smtp.host {value!r} is not a host name; give e.g. smtp.example.org "
+                           "(the port is smtp.port)")
+
+
+BOOLEANS = {"true": True, "yes": True, "on": True, "1": True, "false": False, "no": False, "off": False, "0": False}
 
 
 def lookup(key: str) -> Setting:
@@ -84,16 +122,21 @@ def validate(key: str, text: str) -> str:
     """Check a value given on the command line; return its stored text form."""
     setting = lookup(key)
     text = text.strip()
+    if setting.check is not None and setting.type in ("text", "template"):
+        _check_text(key, text, 2000 if setting.type == "template" else 200, setting.type == "template")
+        setting.check(text)
+        return text
+    if setting.type == "bool":
+        if text.lower() not in BOOLEANS:
+            raise InvalidValue(f"{key} must be true or false, not {text!r}")
+        return "true" if BOOLEANS[text.lower()] else "false"
     if setting.type == "zone":
         from therapy_cli.dates import get_zone
 
         get_zone(text)
         return text
-    if setting.type == "text":
-        if len(text) > 200:
-            raise InvalidValue(f"{key} must be at most 200 characters")
-        if any(ord(ch) < 32 for ch in text):  # it is printed on reports and in the terminal
-            raise InvalidValue(f"{key} must not contain control characters")
+    if setting.type in ("text", "template"):
+        _check_text(key, text, 2000 if setting.type == "template" else 200, setting.type == "template")
         return text
     number: float
     try:
@@ -110,6 +153,14 @@ def validate(key: str, text: str) -> str:
     return str(number)
 
 
+def _check_text(key: str, text: str, limit: int, lines: bool) -> None:
+    if len(text) > limit:
+        raise InvalidValue(f"{key} must be at most {limit} characters")
+    # it is printed on reports and in the terminal; a template may hold line breaks
+    if any(ord(ch) < 32 and not (lines and ch in "\n\t") for ch in text):
+        raise InvalidValue(f"{key} must not contain control characters")
+
+
 def typed_value(key: str, stored: str | None) -> Any:
     """The value in force: stored, else the default; in the setting's type."""
     setting = lookup(key)
@@ -119,6 +170,8 @@ def typed_value(key: str, stored: str | None) -> Any:
         return int(stored)
     if setting.type == "float":
         return float(stored)
+    if setting.type == "bool":
+        return stored == "true"
     return stored
 
 

@@ -21,6 +21,16 @@ class Kind(str, Enum):
     group = "group"
 
 
+class Reminders(str, Enum):
+    email = "email"
+    none = "none"
+
+
+RemindersOpt = Annotated[Optional[Reminders], typer.Option(
+    "--reminders", help="Appointment reminders by email (the client's consent, dated today) or none "
+                        "(default for a new client: none). See therapy remind clients.")]
+
+
 class Status(str, Enum):
     waiting = "waiting"
     active = "active"
@@ -50,6 +60,7 @@ def add(
     referral_source: Annotated[Optional[str], typer.Option(metavar="TEXT",
                                                            help="Where the referral came from (GP, self, ...).")] = None,
     referred_by: Annotated[Optional[str], typer.Option(metavar="CONTACT", help="The referring contact.")] = None,
+    reminders: RemindersOpt = None,
     fmt: FormatOpt = Format.table, as_json: JsonOpt = False, as_csv: CsvOpt = False,
 ) -> None:
     """Add a client; new clients are waiting until their first attended session.
@@ -62,7 +73,8 @@ def add(
     with database(write=True) as db:
         record = clients.add_client(
             db, name, kind.value, member or [], parse_date_option(dob, "--dob"), email, phone,
-            parse_date_option(referred_on, "--referred-on"), referral_source, referred_by)
+            parse_date_option(referred_on, "--referred-on"), referral_source, referred_by,
+            reminders=reminders.value if reminders else None)
     _show(record, output_format(fmt, as_json, as_csv))
 
 
@@ -119,11 +131,13 @@ def edit(
     died_on: Annotated[Optional[str], typer.Option(metavar="DATE", help=(
         "Date of death (not in the future, not before birth): discharges the client if still in therapy; "
         "records are then kept retention.after_death_years from it."))] = None,
+    reminders: RemindersOpt = None,
     fmt: FormatOpt = Format.table, as_json: JsonOpt = False, as_csv: CsvOpt = False,
 ) -> None:
     """Change a client's details (only the options given).
 
     Example: therapy client edit 3 --phone '07700 900123'
+    Example: therapy client edit 3 --email alex@example.org --reminders email
     """
     from therapy_cli.practice import clients
 
@@ -132,7 +146,8 @@ def edit(
             db, clients.find_client(db, client), name=name, date_of_birth=parse_date_option(dob, "--dob"),
             email=email, phone=phone, referred_on=parse_date_option(referred_on, "--referred-on"),
             referral_source=referral_source, referred_by=referred_by,
-            died_on=parse_date_option(died_on, "--died-on"))
+            died_on=parse_date_option(died_on, "--died-on"),
+            reminders=reminders.value if reminders else None)
     _show(record, output_format(fmt, as_json, as_csv))
 
 

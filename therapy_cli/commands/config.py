@@ -40,7 +40,8 @@ def get(key: KeyArg, fmt: FormatOpt = Format.table, as_json: JsonOpt = False, as
         row = settings.get_setting(db, key)
     fmt_name = output_format(fmt, as_json, as_csv)
     if fmt_name == "table":
-        print("" if row["value"] is None else row["value"])
+        value = row["value"]
+        print("" if value is None else str(value).lower() if isinstance(value, bool) else value)
     else:
         render.emit(row, fmt_name)
 

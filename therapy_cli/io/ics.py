@@ -107,3 +107,32 @@ def build_calendar(sessions: list[dict], tz, token: str, with_names: bool = Fals
         cal.add_missing_timezones(first_date=min(days) - timedelta(days=366),
                                   last_date=max(days) + timedelta(days=366))
     return cal.to_ical()
+
+
+def appointment_calendar(session_id: int, starts_at: str, duration_min: int, tz, token: str, title: str,
+                         sequence: int = 0, now: datetime | None = None) -> bytes:
+    """One appointment for the client's own calendar (a reminder's attachment): the title alone, no
+    client name, notes or clinical detail. Its UID differs from the practitioner's export of the same
+    session but stays the same when the session moves, so the moved event replaces the old one."""
+    from icalendar import Calendar, Event
+
+    stamp = (now or datetime.now(timezone.utc)).astimezone(timezone.utc).replace(microsecond=0)
+    start = datetime.fromisoformat(starts_at).astimezone(tz)
+    end = (start.astimezone(timezone.utc) + timedelta(minutes=duration_min)).astimezone(tz)
+    cal = Calendar()
+    cal.add("prodid", PRODID)
+    cal.add("version", "2.0")
+    cal.add("method", "PUBLISH")
+    event = Event()
+    event.add("uid", f"appointment-{session_id}-{token}@{UID_DOMAIN}")
+    event.add("dtstamp", stamp)
+    event.add("dtstart", _unambiguous(start))
+    event.add("dtend", _unambiguous(end))
+    event.add("summary", title)
+    event.add("sequence", sequence)
+    event.add("status", "CONFIRMED")
+    event.add("class", "PRIVATE")
+    cal.add_component(event)
+    cal.add_missing_timezones(first_date=start.date() - timedelta(days=366),
+                              last_date=start.date() + timedelta(days=366))
+    return cal.to_ical()

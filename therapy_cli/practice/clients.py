@@ -63,6 +63,8 @@ def client_record(db: Database, client_id: int) -> dict:
         "members": members,
         "date_of_birth": row["date_of_birth"],
         "email": row["email"],
+        "reminders": row["reminders"],
+        "reminders_consent_on": row["reminders_consent_on"],
         "phone": row["phone"],
         "referred_on": row["referred_on"],
         "referral_source": row["referral_source"],
@@ -79,7 +81,7 @@ def client_record(db: Database, client_id: int) -> dict:
 def add_client(db: Database, name: str, kind: str = "individual", members: list[str] = (),
                date_of_birth: date | None = None, email: str | None = None, phone: str | None = None,
                referred_on: date | None = None, referral_source: str | None = None,
-               referred_by: str | None = None) -> dict:
+               referred_by: str | None = None, reminders: str | None = None) -> dict:
     if kind not in KINDS:
         raise InvalidValue(f"kind {kind!r} is not one of {', '.join(KINDS)}")
     name = clean_name(name)
@@ -96,9 +98,11 @@ def add_client(db: Database, name: str, kind: str = "individual", members: list[
         from therapy_cli.practice.contacts import find_contact
 
         contact_id = find_contact(db, referred_by)["id"]
+    email = clean_email(email)
     client_id = db.insert("clients", {
         "name": name, "kind": kind, "status": "waiting",
-        "date_of_birth": _iso(date_of_birth), "email": clean_email(email), "phone": clean_phone(phone),
+        "date_of_birth": _iso(date_of_birth), "email": email, "phone": clean_phone(phone),
+        **reminder_consent(db, None, email, reminders, kind),
         "referred_on": _iso(referred_on), "referral_source": clean_text(referral_source, "referral source", 200),
         "referred_by": contact_id, "created_at": utc_now(),
     })
@@ -177,6 +181,9 @@ def edit_client(db: Database, client: dict, **changes) -> dict:
         values["referred_by"] = find_contact(db, changes["referred_by"])["id"]
     if changes.get("died_on") is not None:
         values["died_on"] = _check_death(db, client, changes["died_on"], values.get("date_of_birth"))
+    if changes.get("reminders") is not None or "email" in values:
+        values.update(reminder_consent(db, client, values.get("email", client["email"]), changes.get("reminders"),
+                                       client["kind"]))
     if not values:
         raise InvalidValue("nothing to change; give at least one option (see --help)")
     db.update("clients", client["id"], values)
@@ -200,6 +207,28 @@ def _check_death(db: Database, client: dict, day: date, new_dob: str | None) -> 
     if last and day.isoformat() < last:
         raise InvalidValue(f"date of death {day.isoformat()} is before the last attended session ({last})")
     return day.isoformat()
+def reminder_consent(db: Database, client: dict | None, email: str | None, reminders: str | None,
+                     kind: str = "individual") -> dict:
+    """The consent columns for `--reminders email|none` (None: unchanged), checked against the address.
+
+    Consent is dated the day it is given; withdrawing it clears the date (the audit keeps both).
+    """
+    from therapy_cli.practice.client_reminders import CHOICES
+
+    current = client["reminders"] if client else "none"
+    if reminders is not None and reminders not in CHOICES:
+        raise InvalidValue(f"--reminders {reminders!r} is not one of {', '.join(CHOICES)}")
+    choice = reminders or current
+    if choice == "email" and not email:
+        raise InvalidValue("reminders by email need an email address: give --email too"
+                           if reminders else "this client has consented to reminders by email; to remove the "
+                           "address, give --reminders none too")
+    if kind != "individual" and reminders == "email":
+        raise InvalidValue(f"a {kind}'s reminders go to its members: record each member's consent "
+                           "with client edit MEMBER --reminders email")
+    if choice == current and client is not None:
+        return {"reminders": choice} if reminders else {}
+    return {"reminders": choice, "reminders_consent_on": db.today.isoformat() if choice == "email" else None}
 
 
 def discharge(db: Database, client: dict, on: date | None = None, reason: str | None = None) -> dict:
@@ -359,6 +388,7 @@ def export_client(db: Database, client: dict) -> dict:
         "supervision": db.query(
             "SELECT s.id, s.on_date, s.duration_min, s.group_size FROM supervision_cases sc "
             "JOIN supervision s ON s.id = sc.supervision_id WHERE sc.client_id = ? ORDER BY s.on_date", (cid,)),
+        "reminders_sent": db.query("SELECT * FROM client_reminders WHERE client_id = ? ORDER BY id", (cid,)),
         "audit": db.query("SELECT * FROM audit WHERE client_id = ? ORDER BY id", (cid,)),
     }
 

@@ -147,6 +147,7 @@ def _delete_records(db: Database, cid: int) -> dict:
         db.execute(f"UPDATE measures SET session_id = NULL WHERE session_id IN ({marks}) AND client_id != ?",
                    (*chunk, cid))
         delete("session_absences", f"session_id IN ({marks})", chunk)
+    delete("client_reminders", "client_id = ?", (cid,))  # a member's reminders of a unit's sessions too
     delete("measures", "client_id = ?", (cid,))
     for chunk in _chunks(session_ids):
         delete("sessions", f"id IN ({','.join('?' * len(chunk))})", chunk)

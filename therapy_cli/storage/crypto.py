@@ -65,26 +65,34 @@ def _clean_key(key: str, source: str) -> str:
     return key
 
 
+def secret_from_command(env_name: str, what: str, consequence: str, error=DatabaseError) -> str:
+    """What the command in the environment variable `env_name` prints (a password manager, e.g.
+    `pass show therapy`), without its final line break. The secret never passes through argv,
+    a setting or a log; the command's stderr is captured and dropped, so a failing password
+    manager is one Error: line.
+    """
+    command = os.environ.get(env_name)
+    try:
+        done = subprocess.run(command, shell=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=300)
+    except (OSError, subprocess.SubprocessError) as exc:
+        raise error(f"{env_name} could not be run ({exc.__class__.__name__}); {consequence}") from None
+    if done.returncode != 0:
+        raise error(f"{env_name} failed (exit {done.returncode}); {consequence}")
+    try:
+        text = done.stdout.decode("utf-8")
+    except UnicodeDecodeError:
+        raise error(f"{env_name} printed a {what} that is not UTF-8 text; {consequence}") from None
+    return text.rstrip("\r\n")
+
+
 def get_key(path: Path, confirm: bool = False) -> str:
     """The key for `path`: remembered, then THERAPY_KEY_COMMAND, then a prompt on a terminal."""
     remembered = _KEYS.get(str(path.resolve()))
     if remembered is not None:
         return remembered
-    command = os.environ.get(ENV_KEY_COMMAND)
-    if command:
-        try:
-            # stderr is captured and dropped: a failing password manager is one Error: line
-            done = subprocess.run(command, shell=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                  timeout=300)
-        except (OSError, subprocess.SubprocessError) as exc:
-            raise DatabaseError(f"{ENV_KEY_COMMAND} could not be run ({exc.__class__.__name__})") from None
-        if done.returncode != 0:
-            raise DatabaseError(f"{ENV_KEY_COMMAND} failed (exit {done.returncode}); no key, nothing was opened")
-        try:
-            text = done.stdout.decode("utf-8")
-        except UnicodeDecodeError:
-            raise DatabaseError(f"{ENV_KEY_COMMAND} printed a key that is not UTF-8 text") from None
-        key = _clean_key(text.rstrip("\r\n"), ENV_KEY_COMMAND)
+    if os.environ.get(ENV_KEY_COMMAND):
+        key = _clean_key(secret_from_command(ENV_KEY_COMMAND, "key", "no key, nothing was opened"),
+                         ENV_KEY_COMMAND)
     elif sys.stdin.isatty():
         import getpass
 

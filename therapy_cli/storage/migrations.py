@@ -300,7 +300,37 @@ def m006_risk_register(conn: sqlite3.Connection) -> None:
         run_script(conn, _APPEND_ONLY.format(table=table) + no_replace.format(table=table))
 
 
-MIGRATIONS = [m001_initial, m006_risk_register]
+def m009_client_reminders(conn: sqlite3.Connection) -> None:
+    """Clients' consent to appointment reminders by email, and the reminders sent.
+
+    A sent reminder is never rewritten (triggers); it goes only with its session
+    (cascade) or when the client's records are erased.
+    """
+    run_script(conn, """
+        ALTER TABLE clients ADD COLUMN reminders TEXT NOT NULL DEFAULT 'none'
+            CHECK (reminders IN ('email', 'none'));
+        ALTER TABLE clients ADD COLUMN reminders_consent_on TEXT;  -- the day consent was given; NULL without
+
+        CREATE TABLE client_reminders (
+            id INTEGER PRIMARY KEY,
+            session_id INTEGER NOT NULL REFERENCES sessions (id) ON DELETE CASCADE,
+            client_id INTEGER NOT NULL REFERENCES clients (id),
+            starts_utc TEXT NOT NULL,         -- the session's start when reminded: a moved session is reminded again
+            to_address TEXT NOT NULL,
+            sent_at TEXT NOT NULL             -- UTC, ISO 8601
+        );
+        CREATE UNIQUE INDEX client_reminders_once ON client_reminders (session_id, client_id, starts_utc);
+        CREATE INDEX client_reminders_client ON client_reminders (client_id);
+        CREATE TRIGGER client_reminders_no_update BEFORE UPDATE ON client_reminders
+        BEGIN SELECT RAISE(ABORT, 'client_reminders are never rewritten'); END;
+        CREATE TRIGGER client_reminders_no_replace BEFORE INSERT ON client_reminders
+        WHEN EXISTS (SELECT 1 FROM client_reminders WHERE id = NEW.id)
+        BEGIN SELECT RAISE(ABORT, 'client_reminders are never rewritten'); END;
+        """)
+
+
+
+MIGRATIONS = [m001_initial, m006_risk_register, m009_client_reminders]
 
 
 def migrate(db) -> list[str]:

@@ -1,0 +1,176 @@
+"""Appointment reminders to clients by email: who is due one, what it says, what was sent.
+
+A reminder is due for a scheduled client session starting within
+`reminders.client_hours` of now, for each person who consented (`client edit
+--reminders email`) and has an address: the client of an individual session,
+or each member of a couple, family or group who belongs on the day and is not
+already marked absent (one message per address). Discharged and erased
+clients are not reminded. Each one sent is recorded with the session's start
+at the time, so it is never sent twice, and a moved session is reminded again
+at its new time.
+
+The message says only who the appointment is with, the date, the time and
+the mode: no clinical words, no surname unless the template asks for one.
+"""
+
+from __future__ import annotations
+
+import string
+from dataclasses import asdict, dataclass
+from datetime import datetime, time, timedelta, timezone
+
+from therapy_cli.errors import InvalidValue
+from therapy_cli.storage.db import Database, utc_now
+
+CHOICES = ("email", "none")
+PLACEHOLDERS = ("first_name", "date", "time", "mode", "practitioner", "last_name", "name")
+DEFAULT_TEMPLATE = (
+    "Dear {first_name},\n\n"
+    "This is a reminder of your appointment on {date} at {time} ({mode}).\n\n"
+    "If you cannot come, please let me know as soon as you can.\n\n"
+    "{practitioner}"
+)
+MODE_WORDS = {"in-person": "in person", "video": "by video", "phone": "by phone"}
+STATUSES = ("due", "sent", "failed", "invalid_address")
+
+
+@dataclass
+class Reminder:
+    """One message to one address about one session."""
+    session_id: int
+    client_id: int
+    to: str
+    starts_at: str
+    status: str
+    name: str
+    starts_utc: str
+    duration_min: int
+    mode: str
+    reminded_before: int = 0      # earlier reminders of this session (it moved since): the .ics SEQUENCE
+    error: str = ""               # why it was not sent
+
+    def item(self) -> dict:
+        """The JSON item SPEC names."""
+        return {k: v for k, v in asdict(self).items() if k in ("session_id", "client_id", "to", "starts_at", "status")}
+
+
+def check_template(text: str) -> str:
+    """Refuse placeholders other than PLACEHOLDERS (and stray braces): a typo would fail every morning."""
+    try:
+        fields = [field for _, field, spec, conv in string.Formatter().parse(text.replace("\\n", "\n"))
+                  if field is not None]
+    except ValueError:
+        raise InvalidValue("reminders.template has an unmatched { or }; write {{ or }} for a brace") from None
+    for field in fields:
+        if field not in PLACEHOLDERS:
+            shown = "{" + field + "}" if field else "{}"
+            raise InvalidValue(f"reminders.template: unknown placeholder {shown}; use "
+                               + ", ".join("{" + p + "}" for p in PLACEHOLDERS))
+    if not text.strip():
+        raise InvalidValue("reminders.template must not be empty")
+    return text
+
+
+def window_start(db: Database) -> datetime:
+    """Now; with --today/THERAPY_TODAY, the start of that day in the practice zone (reproducible runs)."""
+    if db._today is not None:
+        return datetime.combine(db._today, time(0), tzinfo=db.tz).astimezone(timezone.utc)
+    return datetime.now(timezone.utc)
+
+
+_DUE_SQL = """
+SELECT s.id AS session_id, s.starts_at, s.starts_utc, s.duration_min, s.mode,
+       c.id AS client_id, c.name, c.email
+FROM sessions s
+JOIN clients u ON u.id = s.client_id
+JOIN clients c ON (u.kind = 'individual' AND c.id = u.id)
+    OR c.id IN (SELECT m.member_id FROM memberships m WHERE m.unit_id = u.id
+                AND (m.joined_on IS NULL OR m.joined_on <= s.local_date)
+                AND (m.left_on IS NULL OR m.left_on >= s.local_date))
+WHERE s.kind = 'client' AND s.status = 'scheduled' AND s.starts_utc >= ? AND s.starts_utc < ?
+  AND c.reminders = 'email' AND c.email IS NOT NULL AND c.status != 'discharged' AND c.erased_on IS NULL
+  AND NOT EXISTS (SELECT 1 FROM session_absences a WHERE a.session_id = s.id AND a.client_id = c.id)
+ORDER BY s.starts_utc, s.id, c.id
+"""
+
+
+def due(db: Database, now: datetime | None = None) -> list[Reminder]:
+    """Reminders due and not yet sent, soonest first."""
+    from therapy_cli.dates import utc_iso
+
+    start = now or window_start(db)
+    end = start + timedelta(hours=db.setting("reminders.client_hours"))
+    window = (utc_iso(start), utc_iso(end))
+    earlier: dict[tuple[int, int], int] = {}      # reminders already sent per (session, person)
+    already: set[tuple[int, int]] = set()         # ... of which one at the session's present start
+    sent_to: set[tuple[int, str]] = set()         # (session, address) reminded at its present start
+    for r in db.query("SELECT r.session_id, r.client_id, r.to_address, r.starts_utc = s.starts_utc AS current "
+                      "FROM client_reminders r JOIN sessions s ON s.id = r.session_id "
+                      "WHERE s.starts_utc >= ? AND s.starts_utc < ?", window):
+        person = (r["session_id"], r["client_id"])
+        earlier[person] = earlier.get(person, 0) + 1
+        if r["current"]:
+            already.add(person)
+            sent_to.add((r["session_id"], r["to_address"].lower()))
+    out: list[Reminder] = []
+    for r in db.query(_DUE_SQL, window):
+        key = (r["session_id"], r["email"].lower())
+        if (r["session_id"], r["client_id"]) in already or key in sent_to:
+            continue
+        sent_to.add(key)           # members sharing an address: one message
+        reminder = Reminder(r["session_id"], r["client_id"], r["email"], r["starts_at"], "due", r["name"],
+                            r["starts_utc"], r["duration_min"], r["mode"],
+                            earlier.get((r["session_id"], r["client_id"]), 0))
+        if not _valid(r["email"]):       # entered before addresses were checked as strictly: never mailed
+            reminder.status = "invalid_address"
+            reminder.error = "the address on file is not a valid email address; correct it with client edit"
+        out.append(reminder)
+    return out
+
+
+def _valid(address: str) -> bool:
+    from therapy_cli.validation import clean_email
+
+    try:
+        return clean_email(address) == address
+    except InvalidValue:
+        return False
+
+
+def still_due(db: Database, reminder: Reminder) -> bool:
+    """Inside the sending transaction: not sent meanwhile by another run, and the session unchanged."""
+    return db.scalar(
+        "SELECT 1 FROM sessions s WHERE s.id = ? AND s.status = 'scheduled' AND s.starts_utc = ? "
+        "AND NOT EXISTS (SELECT 1 FROM client_reminders r WHERE r.session_id = s.id AND r.client_id = ? "
+        "AND r.starts_utc = s.starts_utc)",
+        (reminder.session_id, reminder.starts_utc, reminder.client_id)) is not None
+
+
+def record_sent(db: Database, reminder: Reminder) -> None:
+    db.insert("client_reminders", {"session_id": reminder.session_id, "client_id": reminder.client_id,
+                                   "starts_utc": reminder.starts_utc, "to_address": reminder.to,
+                                   "sent_at": utc_now()})
+    db.audit("remind", "session", reminder.session_id, "appointment reminder emailed", reminder.client_id)
+    reminder.status = "sent"
+
+
+def compose(db: Database, reminder: Reminder) -> tuple[str, str]:
+    """(subject, plain-text body) from the template: date and time in the practice zone."""
+    start = datetime.fromisoformat(reminder.starts_at).astimezone(db.tz)
+    parts = reminder.name.split()
+    practitioner = db.setting("practitioner.name")
+    values = {
+        "first_name": parts[0] if parts else "",
+        "last_name": parts[-1] if len(parts) > 1 else "",
+        "name": reminder.name,
+        "date": f"{start:%A} {start.day} {start:%B %Y}",
+        "time": f"{start:%H:%M}",
+        "mode": MODE_WORDS.get(reminder.mode, reminder.mode),
+        "practitioner": practitioner,
+    }
+    template = db.setting("reminders.template").replace("\\n", "\n")
+    body = template.format(**values).strip() + "\n"
+    if practitioner and "{practitioner}" not in template:
+        body += f"\n{practitioner}\n"
+    subject = f"Appointment reminder: {values['date']} at {values['time']}"
+    return subject, body
