@@ -28,6 +28,7 @@ class Setting:
     description: str
     minimum: float | None = None
     maximum: float | None = None
+    choices: tuple[str, ...] = ()  # a "text" setting limited to these values
 
 
 def _system_zone_default() -> str:
@@ -51,6 +52,9 @@ SETTINGS: dict[str, Setting] = {s.key: s for s in [
     Setting("retention.years", "int", 20,
             "Years after discharge that records are kept (NHS Records Management Code: 20 "
             "for mental-health records; children until at least their 25th/26th birthday)", 1, 200),
+    Setting("notes.template", "text", "none",
+            "Template the editor opens a new note with: soap, dap, birp or none",
+            choices=("soap", "dap", "birp", "none")),
 ]}
 
 for _period in TARGET_PERIODS:
@@ -86,6 +90,8 @@ def validate(key: str, text: str) -> str:
 
         get_zone(text)
         return text
+    if setting.choices and text not in setting.choices:
+        raise InvalidValue(f"{key} must be one of {', '.join(setting.choices)}, not {text!r}")
     if setting.type == "text":
         if len(text) > 200:
             raise InvalidValue(f"{key} must be at most 200 characters")

@@ -1,0 +1,101 @@
+"""Notes as practitioners write them: structured templates, and full-text search of what they say now.
+
+The search index (`notes_fts`, SQLite FTS5, created by migration m008) holds one
+row per note with its current text; triggers keep it in step as notes are added,
+amended and erased. Plain `sqlite3` on the search path: see docs/design.md.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from therapy_cli import dates
+from therapy_cli.errors import InvalidValue
+from therapy_cli.storage.db import Database
+
+# The structures practitioners write notes in; the editor opens prefilled with one.
+TEMPLATES: dict[str, str] = {
+    "none": "",
+    "soap": "Subjective:\n\nObjective:\n\nAssessment:\n\nPlan:\n",
+    "dap": "Data:\n\nAssessment:\n\nPlan:\n",
+    "birp": "Behaviour:\n\nIntervention:\n\nResponse:\n\nPlan:\n",
+}
+TEMPLATE_NAMES = tuple(TEMPLATES)
+
+# How a match is marked in a snippet, and how many tokens a snippet shows.
+MARK_START, MARK_END, ELLIPSIS, SNIPPET_TOKENS = "**", "**", "…", 16
+MAX_QUERY = 500
+
+
+def template_text(db: Database, name: str | None = None) -> str:
+    """The template named (default: the `notes.template` setting) as the editor's starting text."""
+    name = name or db.setting("notes.template") or "none"
+    if name not in TEMPLATES:
+        raise InvalidValue(f"unknown note template {name!r}; choose one of {', '.join(TEMPLATE_NAMES)}")
+    return TEMPLATES[name]
+
+
+def starting_text(db: Database, session_id: int, amend: int | None = None, reason: str | None = None,
+                  template: str | None = None) -> str:
+    """What the editor opens with: the note's current text to amend it, else the template.
+
+    Checks everything `add_note` would refuse before the practitioner writes a word.
+    """
+    from therapy_cli.practice.sessions import check_amendment, current_note_text, get_session
+
+    get_session(db, session_id)
+    original_id, _ = check_amendment(db, session_id, amend, reason)
+    if original_id is None:
+        return template_text(db, template)
+    if template is not None:
+        raise InvalidValue("--template is for a new note; an amendment opens with the note's current text")
+    return current_note_text(db, original_id) + "\n"
+
+
+def search(db: Database, query: str, client=None, start: date | None = None, end: date | None = None,
+           limit: int = 50) -> list[dict]:
+    """Notes whose current text matches an FTS5 query, best match (bm25) first."""
+    query = (query or "").strip()
+    if not query:
+        raise InvalidValue("the search query must not be empty")
+    if len(query) > MAX_QUERY:
+        raise InvalidValue(f"the search query must be at most {MAX_QUERY} characters")
+    if limit < 1:
+        raise InvalidValue(f"--limit must be at least 1, not {limit}")
+    dates.check_span(start, end)
+    where, params = ["notes_fts MATCH ?"], [query]
+    if client is not None:
+        from therapy_cli.practice.sessions import _client
+
+        where.append("s.client_id = ?")
+        params.append(_client(db, client)["id"])
+    if start is not None:
+        where.append("s.starts_utc >= ?")
+        params.append(dates.local_day_bounds_utc(start, start, db.tz)[0])
+    if end is not None:
+        where.append("s.starts_utc < ?")
+        params.append(dates.local_day_bounds_utc(end, end, db.tz)[1])
+    sql = (f"SELECT f.rowid AS note_id, n.session_id, s.client_id, s.starts_utc, "
+           f"snippet(notes_fts, 0, ?, ?, ?, {SNIPPET_TOKENS}) AS snippet "
+           "FROM notes_fts f JOIN notes n ON n.id = f.rowid JOIN sessions s ON s.id = n.session_id "
+           f"WHERE {' AND '.join(where)} ORDER BY f.rank, n.id LIMIT ?")
+    try:
+        rows = db.query(sql, [MARK_START, MARK_END, ELLIPSIS, *params, limit])
+    except Exception as exc:  # sqlite3 or sqlcipher3: a query FTS5 cannot parse
+        if "fts5" not in str(exc) and "no such column" not in str(exc) and "unterminated" not in str(exc):
+            raise
+        raise InvalidValue(f"cannot search for {query!r}: {exc}; put words in double quotes to search "
+                           "for them as written") from None
+    tz = db.tz
+    return [{"session_id": r["session_id"], "client_id": r["client_id"], "note_id": r["note_id"],
+             "starts_at": dates.iso(datetime.fromisoformat(r["starts_utc"]).astimezone(tz)),
+             "snippet": " ".join(r["snippet"].split())} for r in rows]
+
+
+def purge_index(db: Database) -> None:
+    """Merge the search index into one segment so deleted notes' words leave it.
+
+    FTS5 records a deletion as a tombstone beside the old entry until segments are
+    merged; erasure must not leave a client's words behind in the index.
+    """
+    db.execute("INSERT INTO notes_fts (notes_fts) VALUES ('optimize')")
