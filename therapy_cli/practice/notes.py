@@ -7,6 +7,7 @@ amended and erased. Plain `sqlite3` on the search path: see docs/design.md.
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 
 from therapy_cli import dates
@@ -63,7 +64,7 @@ def search(db: Database, query: str, client=None, start: date | None = None, end
     if limit < 1:
         raise InvalidValue(f"--limit must be at least 1, not {limit}")
     dates.check_span(start, end)
-    where, params = ["notes_fts MATCH ?"], [query]
+    where, params = ["notes_fts MATCH ?"], [_quote_plain_words(query)]
     if client is not None:
         from therapy_cli.practice.sessions import _client
 
@@ -82,7 +83,7 @@ def search(db: Database, query: str, client=None, start: date | None = None, end
     try:
         rows = db.query(sql, [MARK_START, MARK_END, ELLIPSIS, *params, limit])
     except Exception as exc:  # sqlite3 or sqlcipher3: a query FTS5 cannot parse
-        if "fts5" not in str(exc) and "no such column" not in str(exc) and "unterminated" not in str(exc):
+        if not any(sign in str(exc) for sign in _QUERY_ERRORS):
             raise
         raise InvalidValue(f"cannot search for {query!r}: {exc}; put words in double quotes to search "
                            "for them as written") from None
@@ -90,6 +91,23 @@ def search(db: Database, query: str, client=None, start: date | None = None, end
     return [{"session_id": r["session_id"], "client_id": r["client_id"], "note_id": r["note_id"],
              "starts_at": dates.iso(datetime.fromisoformat(r["starts_utc"]).astimezone(tz)),
              "snippet": " ".join(r["snippet"].split())} for r in rows]
+
+
+# What SQLite says about a MATCH expression it cannot parse.
+_QUERY_ERRORS = ("fts5", "no such column", "unterminated", "unknown special query", "syntax error")
+_BAREWORD = re.compile(r"[\w\x80-\U0010ffff]+\*?")
+_SYNTAX = re.compile(r'["():^]')
+
+
+def _quote_plain_words(query: str) -> str:
+    """Quote words FTS5 would misread as syntax (`self-harm`, `mother's`) as phrases; keep real syntax."""
+    words = []
+    for word in query.split():
+        if word in ("AND", "OR", "NOT") or _BAREWORD.fullmatch(word) or _SYNTAX.search(word):
+            words.append(word)
+        else:
+            words.append(f'"{word}"')
+    return " ".join(words)
 
 
 def purge_index(db: Database) -> None:
