@@ -71,10 +71,12 @@ def editor(tmp_path):
     return command
 
 
-def run_on_terminal(args, env: dict, interrupt_when=None, timeout: float = 30) -> tuple[int, str]:
+def run_on_terminal(args, env: dict, interrupt_when=None, timeout: float = 30,
+                    interrupt=None) -> tuple[int, str]:
     """Run the installed `therapy` with a pseudo-terminal as its controlling terminal.
 
-    `interrupt_when()` → True: type Ctrl-C at the terminal (SIGINT to its foreground group).
+    `interrupt_when()` → True: type Ctrl-C at the terminal (SIGINT to its foreground group),
+    or, with `interrupt=SIG`, send that signal to `therapy` alone.
     """
     full_env = {**os.environ, **env}
     for key in [k for k, v in env.items() if v is None]:
@@ -89,7 +91,10 @@ def run_on_terminal(args, env: dict, interrupt_when=None, timeout: float = 30) -
     try:
         while time.monotonic() < deadline:
             if interrupt_when is not None and not sent and interrupt_when():
-                os.write(fd, b"\x03")
+                if interrupt is None:
+                    os.write(fd, b"\x03")
+                else:
+                    os.kill(pid, interrupt)
                 sent = True
             ready, _, _ = select.select([fd], [], [], 0.05)
             if ready:
@@ -181,6 +186,15 @@ def test_ctrl_c_while_the_editor_is_open_writes_nothing_and_removes_the_file(ses
     assert code == 130, out
     assert "Error: the editor was interrupted; the note was not written" in out
     assert "Traceback" not in out and "KeyboardInterrupt" not in out
+    assert _notes(db_path) == [] and _leftovers(db_path) == []
+
+
+def test_a_terminated_command_removes_the_file_and_stops_the_editor(session, editor, db_path):
+    ready = Path(str(editor.log) + ".ready")
+    code, out = run_on_terminal(["session", "note", session], {"EDITOR": editor("hang"), "VISUAL": None},
+                                interrupt_when=ready.exists, interrupt=signal.SIGTERM, timeout=20)
+    assert code == 130, out
+    assert "stopped (hang-up or TERM) while the note was open; nothing was written" in out
     assert _notes(db_path) == [] and _leftovers(db_path) == []
 
 

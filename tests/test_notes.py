@@ -150,6 +150,11 @@ def test_notes_template_setting(cli, jcli, db_path):
     assert jcli("config", "set", "notes.template", "soap")["value"] == "soap"
     assert_refused(cli, db_path, "config", "set", "notes.template", "narrative", match="one of soap, dap, birp")
     assert set(TEMPLATES) == {"soap", "dap", "birp", "none"}
+    # the three places that name the templates agree
+    from therapy_cli.commands.session import Template
+    from therapy_cli.settings import SETTINGS
+
+    assert set(SETTINGS["notes.template"].choices) == {t.value for t in Template} == set(TEMPLATES)
     assert TEMPLATES["dap"].splitlines()[0] == "Data:"
 
 

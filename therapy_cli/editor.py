@@ -83,7 +83,7 @@ def edit(initial: str, directory: Path, what: str = "note") -> str | None:
         try:
             code = _run([*argv, str(path)])
         except _HungUp:
-            raise Interrupted(f"the terminal went away while the {what} was open; nothing was written") from None
+            raise Interrupted(f"stopped (hang-up or TERM) while the {what} was open; nothing was written") from None
         if code in (-signal.SIGINT, 128 + signal.SIGINT):
             raise Interrupted(f"the editor was interrupted; the {what} was not written")
         if code != 0:
