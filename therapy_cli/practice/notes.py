@@ -76,21 +76,41 @@ def search(db: Database, query: str, client=None, start: date | None = None, end
     if end is not None:
         where.append("s.starts_utc < ?")
         params.append(dates.local_day_bounds_utc(end, end, db.tz)[1])
-    sql = (f"SELECT f.rowid AS note_id, n.session_id, s.client_id, s.starts_utc, "
-           f"snippet(notes_fts, 0, ?, ?, ?, {SNIPPET_TOKENS}) AS snippet "
-           "FROM notes_fts f JOIN notes n ON n.id = f.rowid JOIN sessions s ON s.id = n.session_id "
-           f"WHERE {' AND '.join(where)} ORDER BY f.rank, n.id LIMIT ?")
+    # Rank first, on the index alone where no filter needs the sessions; then snippets and
+    # sessions for the few notes shown (snippet() in the ranking query would run for every match).
+    if len(where) == 1:
+        sql = "SELECT rowid FROM notes_fts WHERE notes_fts MATCH ? ORDER BY rank, rowid LIMIT ?"
+    else:
+        sql = ("SELECT f.rowid FROM notes_fts f JOIN notes n ON n.id = f.rowid JOIN sessions s "
+               f"ON s.id = n.session_id WHERE {' AND '.join(where)} ORDER BY f.rank, f.rowid LIMIT ?")
+    from therapy_cli.practice.sessions import _chunks
+
+    ids = [r[0] for r in _fts(db, query, sql, [*params, limit])]
+    snippets: dict[int, str] = {}
+    found: dict[int, dict] = {}
+    for chunk in _chunks(ids):
+        marks = ",".join("?" * len(chunk))
+        snippets.update(_fts(db, query, f"SELECT rowid, snippet(notes_fts, 0, ?, ?, ?, {SNIPPET_TOKENS}) "
+                                        f"FROM notes_fts WHERE notes_fts MATCH ? AND rowid IN ({marks})",
+                             [MARK_START, MARK_END, ELLIPSIS, params[0], *chunk]))
+        found.update((r["id"], r) for r in db.query(
+            "SELECT n.id, n.session_id, s.client_id, s.starts_utc FROM notes n "
+            f"JOIN sessions s ON s.id = n.session_id WHERE n.id IN ({marks})", chunk))
+    tz = db.tz
+    return [{"session_id": found[i]["session_id"], "client_id": found[i]["client_id"], "note_id": i,
+             "starts_at": dates.iso(datetime.fromisoformat(found[i]["starts_utc"]).astimezone(tz)),
+             "snippet": " ".join(snippets[i].split())} for i in ids]
+
+
+def _fts(db: Database, query: str, sql: str, params: list) -> list[tuple]:
+    """Run a MATCH query; a query FTS5 cannot parse is the practitioner's to fix, not an internal error."""
     try:
-        rows = db.query(sql, [MARK_START, MARK_END, ELLIPSIS, *params, limit])
-    except Exception as exc:  # sqlite3 or sqlcipher3: a query FTS5 cannot parse
+        return db.execute(sql, params).fetchall()
+    except Exception as exc:  # sqlite3 or sqlcipher3
         if not any(sign in str(exc) for sign in _QUERY_ERRORS):
             raise
         raise InvalidValue(f"cannot search for {query!r}: {exc}; put words in double quotes to search "
                            "for them as written") from None
-    tz = db.tz
-    return [{"session_id": r["session_id"], "client_id": r["client_id"], "note_id": r["note_id"],
-             "starts_at": dates.iso(datetime.fromisoformat(r["starts_utc"]).astimezone(tz)),
-             "snippet": " ".join(r["snippet"].split())} for r in rows]
 
 
 # What SQLite says about a MATCH expression it cannot parse.
