@@ -7,7 +7,6 @@ amended and erased. Plain `sqlite3` on the search path: see docs/design.md.
 
 from __future__ import annotations
 
-import re
 from datetime import date, datetime
 
 from therapy_cli import dates
@@ -115,15 +114,20 @@ def _fts(db: Database, query: str, sql: str, params: list) -> list[tuple]:
 
 # What SQLite says about a MATCH expression it cannot parse.
 _QUERY_ERRORS = ("fts5", "no such column", "unterminated", "unknown special query", "syntax error")
-_BAREWORD = re.compile(r"[\w\x80-\U0010ffff]+\*?")
-_SYNTAX = re.compile(r'["():^]')
+_SYNTAX = set('"():^')
+
+
+def _bareword(word: str) -> bool:
+    """A word FTS5 reads as itself: letters, digits, _ and any non-ASCII character, maybe a final *."""
+    stem = word[:-1] if word.endswith("*") else word
+    return bool(stem) and all(ch.isalnum() or ch == "_" or ord(ch) >= 0x80 for ch in stem)
 
 
 def _quote_plain_words(query: str) -> str:
     """Quote words FTS5 would misread as syntax (`self-harm`, `mother's`) as phrases; keep real syntax."""
     words = []
     for word in query.split():
-        if word in ("AND", "OR", "NOT") or _BAREWORD.fullmatch(word) or _SYNTAX.search(word):
+        if word in ("AND", "OR", "NOT") or _bareword(word) or _SYNTAX.intersection(word):
             words.append(word)
         else:
             words.append(f'"{word}"')
