@@ -178,3 +178,17 @@ def test_search_works_on_an_encrypted_file(monkeypatch, cli, jcli, db_path):
         assert result.exit_code == 1 and result.stderr.startswith("Error: cannot search for")
     finally:
         crypto._KEYS.clear()
+
+
+def test_on_a_terminal_matches_are_bold_and_the_notes_own_brackets_stay_text(monkeypatch):
+    from therapy_cli import render
+    from therapy_cli.commands.note import _on_terminal
+
+    snippet = "Client said [bold] things about her **mother** and **mother**'s house"
+    assert _on_terminal(snippet) == snippet  # not a terminal: as in JSON
+    monkeypatch.setattr(render, "fancy", lambda: True)
+    from rich.text import Text
+
+    shown = Text.from_markup(_on_terminal(snippet))
+    assert shown.plain == "Client said [bold] things about her mother and mother's house"
+    assert [shown.plain[span.start:span.end] for span in shown.spans] == ["mother", "mother"]

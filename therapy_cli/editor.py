@@ -51,10 +51,12 @@ def _run(argv: list[str]) -> int:
         raise Refused(f"cannot run the editor {argv[0]!r}: not found; set $VISUAL or $EDITOR") from None
     except PermissionError:
         raise Refused(f"cannot run the editor {argv[0]!r}: permission denied") from None
-    previous = {signal.SIGINT: signal.signal(signal.SIGINT, signal.SIG_IGN),
-                signal.SIGQUIT: signal.signal(signal.SIGQUIT, signal.SIG_IGN),
-                signal.SIGHUP: signal.signal(signal.SIGHUP, _hang_up),
-                signal.SIGTERM: signal.signal(signal.SIGTERM, _hang_up)}
+    previous = {}
+    for name, handler in (("SIGINT", signal.SIG_IGN), ("SIGQUIT", signal.SIG_IGN),
+                          ("SIGHUP", _hang_up), ("SIGTERM", _hang_up)):
+        if hasattr(signal, name):  # SIGQUIT and SIGHUP are POSIX only
+            signum = getattr(signal, name)
+            previous[signum] = signal.signal(signum, handler)
     try:
         return process.wait()
     except BaseException:

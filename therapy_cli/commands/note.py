@@ -44,6 +44,18 @@ def search(
     if out == "table":
         found = [{"session": f"#{r['session_id']}", "when": r["starts_at"][:16].replace("T", " "),
                   "client": f"#{r['client_id']}" if r["client_id"] is not None else "",
-                  "note": f"#{r['note_id']}", "snippet": r["snippet"]} for r in found]
+                  "note": f"#{r['note_id']}", "snippet": _on_terminal(r["snippet"])} for r in found]
     render.emit(found, out, columns=["session_id", "client_id", "note_id", "starts_at", "snippet"]
                 if out == "csv" else None)
+
+
+def _on_terminal(snippet: str) -> str:
+    """On a terminal Rich draws the table: the note's own brackets stay text, the matches go bold."""
+    from therapy_cli import render
+
+    if not render.fancy():
+        return snippet
+    from rich.markup import escape
+
+    parts = escape(snippet).split("**")
+    return "".join(part if i % 2 == 0 else f"[bold]{part}[/bold]" for i, part in enumerate(parts))
