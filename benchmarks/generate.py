@@ -2,6 +2,7 @@
 
     python benchmarks/generate.py                  # 20,000 clients, 1,000,000 sessions, 200,000 measures
     python benchmarks/generate.py --size tiny      # a few hundred rows, for the smoke test
+    python benchmarks/generate.py --notes          # also notes.db: a note on every attended session
 
 Writes clients.csv, sessions.csv and measures.csv (what another practice
 system's export might look like), then builds two caseload files with the
@@ -254,6 +255,63 @@ def build_practice(size: str = "small", count: int = 10, quiet: bool = False) ->
             conn.close()
         paths.append(target)
     return paths
+# Notes for the search benchmark: everyday clinical words, and one rare word in a handful of notes.
+NOTE_WORDS = (
+    "mood low sleep poor improved anxiety panic worry rumination avoidance exposure hierarchy homework diary "
+    "thought record behavioural activation values goals relapse prevention formulation trigger safety plan "
+    "reviewed agreed explored discussed noticed reported described practised breathing grounding mindfulness "
+    "partner mother father sister brother work stress manager colleague school friends family conflict "
+    "grief loss anger shame guilt self-criticism compassion boundaries assertiveness routine exercise walking "
+    "appetite energy motivation concentration medication GP referral risk assessed no current intent plan "
+    "protective factors session ending next week continue the with and of to about her his their client "
+    "therapist reflected validated challenged summarised weekend holiday evening morning night early late"
+).split()
+RARE_WORD = "lighthouse"
+RARE_NOTES = 20
+NOTES_VERSION = 1
+
+
+def build_notes(size: str = "service", seed: int = SEED, force: bool = False, quiet: bool = False) -> Path:
+    """The service file with a note on every attended session (notes.db beside it); return its path.
+
+    The notes go in with plain SQL, so the search index is built by the same
+    triggers that keep it in step when `therapy session note` writes one.
+    """
+    out = build(size, seed, force, quiet)
+    target = out / "notes.db"
+    manifest_path = out / "manifest.json"
+    manifest = json.loads(manifest_path.read_text())
+    if target.exists() and manifest.get("notes_version") == NOTES_VERSION and not force:
+        return target
+    say = (lambda text: None) if quiet else (lambda text: print(text, file=sys.stderr, flush=True))
+    started = time.perf_counter()
+    copy_database(out / "service.db", target)
+    rng = random.Random(seed + 1)
+    conn = sqlite3.connect(target, isolation_level=None)
+    try:
+        conn.execute("PRAGMA journal_mode = WAL")
+        conn.execute("PRAGMA cache_size = -65536")
+        sessions = conn.execute("SELECT id, starts_utc FROM sessions WHERE status = 'attended' ORDER BY id").fetchall()
+        rare = set(rng.sample(range(len(sessions)), min(RARE_NOTES, len(sessions))))
+
+        def notes():
+            for i, (sid, starts_utc) in enumerate(sessions):
+                words = rng.choices(NOTE_WORDS, k=rng.randint(25, 45))
+                if i in rare:
+                    words[rng.randrange(len(words))] = RARE_WORD
+                yield sid, " ".join(words).capitalize() + ".", starts_utc
+
+        conn.execute("BEGIN IMMEDIATE")
+        conn.executemany("INSERT INTO notes (session_id, text, created_at) VALUES (?, ?, ?)", notes())
+        conn.execute("COMMIT")
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    finally:
+        conn.close()
+    manifest.update(notes_version=NOTES_VERSION, notes=len(sessions), rare_word=RARE_WORD,
+                    rare_notes=len(rare), notes_seconds=round(time.perf_counter() - started, 2))
+    manifest_path.write_text(json.dumps(manifest, indent=2) + "\n")
+    say(f"  {len(sessions):,} notes written and indexed in {manifest['notes_seconds']:.1f} s")
+    return target
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -263,8 +321,10 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--force", action="store_true", help="rebuild even when a matching build exists")
     parser.add_argument("--practice", type=int, metavar="N", default=0,
                         help="also make N practitioners' files (copies of the build) for `practice report`")
+    parser.add_argument("--notes", action="store_true",
+                        help="also write notes.db: a note on every attended session (the search benchmark)")
     args = parser.parse_args(argv)
-    print(build(args.size, args.seed, args.force))
+    print(build_notes(args.size, args.seed, args.force) if args.notes else build(args.size, args.seed, args.force))
     for path in build_practice(args.size, args.practice) if args.practice else []:
         print(path)
 

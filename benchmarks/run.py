@@ -10,6 +10,8 @@ median of its floor, their ratio, and the target from issue 7/7. Floors:
 - reports: the very SQL the command ran (captured with sqlite3's trace
   callback) run by the `sqlite3` command-line shell on the same file;
 - `client show`: `therapy remind` on an empty file;
+- `note search` for a rare word: `client show` on the same file (with a note
+  on every attended session);
 - import: a plain `executemany` of the same rows, as stored (read from the
   service file), in one transaction, in a fresh Python process;
 - memory: the peak resident set of `report month` (ru_maxrss of the child).
@@ -251,6 +253,22 @@ def run(size: str, runs: int, import_runs: int, output: Path | None) -> list[Row
 
         attempt(rows, f"`client show` ({size} file)", "`therapy remind` on an empty file", "<= 1.2x",
                 client_show, max_ratio=1.2)
+
+        def note_search():
+            notes_db = generate.build_notes(size)
+            conn = sqlite3.connect(notes_db)
+            busiest = conn.execute(
+                "SELECT client_id FROM sessions WHERE client_id IS NOT NULL GROUP BY client_id "
+                "ORDER BY count(*) DESC LIMIT 1").fetchone()[0]
+            notes = conn.execute("SELECT count(*) FROM notes").fetchone()[0]
+            conn.close()
+            ms, floor = medians_ms([{"cmd": [*therapy, "--db", str(notes_db), "note", "search", generate.RARE_WORD]},
+                                    {"cmd": [*therapy, "--db", str(notes_db), "client", "show", str(busiest)]}],
+                                   env, runs)
+            return ms, floor, f"'{generate.RARE_WORD}' in {generate.RARE_NOTES} of {notes:,} notes"
+
+        attempt(rows, f"`note search` ({size} file, a note on every attended session)",
+                "`client show` on the same file", "<= 1.5x", note_search, max_ratio=1.5)
 
         def import_sessions():
             target = work / "import.db"

@@ -100,9 +100,16 @@ def snapshot(path) -> dict:
     try:
         tables = [r[0] for r in conn.execute(
             "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name")]
-        return {t: conn.execute(f"SELECT * FROM {t} ORDER BY rowid").fetchall() for t in tables}
+        return {t: _rows(conn, t) for t in tables}
     finally:
         conn.close()
+
+
+def _rows(conn, table: str) -> list:
+    try:
+        return conn.execute(f"SELECT * FROM {table} ORDER BY rowid").fetchall()
+    except sqlite3.OperationalError:  # WITHOUT ROWID (the note search index's shadow tables)
+        return sorted(conn.execute(f"SELECT * FROM {table}").fetchall(), key=repr)
 
 
 def assert_refused(cli, db_path, *args, code=1, match=None):

@@ -51,6 +51,22 @@ def test_generator_is_seeded_and_goes_through_import(bench, tmp_path):
     assert (out / "service.db").stat().st_mtime_ns == stamp
 
 
+def test_generator_writes_an_indexed_note_on_every_attended_session(bench):
+    generate, _ = bench
+    path = generate.build_notes("tiny", quiet=True)
+    import sqlite3
+
+    conn = sqlite3.connect(path)
+    attended, notes, indexed, rare = conn.execute(
+        "SELECT (SELECT count(*) FROM sessions WHERE status = 'attended'), (SELECT count(*) FROM notes), "
+        "(SELECT count(*) FROM notes_fts), (SELECT count(*) FROM notes_fts WHERE notes_fts MATCH ?)",
+        (generate.RARE_WORD,)).fetchone()
+    conn.close()
+    assert attended == notes == indexed > 1000
+    assert rare == generate.RARE_NOTES
+    assert generate.build_notes("tiny", quiet=True) == path  # reused
+
+
 def test_runner_measures_every_target_row_and_writes_the_table(bench, tmp_path, capsys):
     _, run = bench
     doc = tmp_path / "performance.md"
@@ -59,12 +75,13 @@ def test_runner_measures_every_target_row_and_writes_the_table(bench, tmp_path, 
     operations = [row.operation for row in rows]
     assert operations[0] == "`therapy --help`" and "remind" in operations[1]
     assert "report week" in operations[2] and "client show" in operations[3]
-    assert "import of 5,000 sessions" == operations[4] and "report month" in operations[5]
+    assert "note search" in operations[4] and "lighthouse" in rows[4].note
+    assert "import of 5,000 sessions" == operations[5] and "report month" in operations[6]
     assert any(op.startswith("`practice report week` (10 x 5,000") for op in operations)
     for row in rows:
         assert row.therapy_ms is not None, row.note
         assert row.therapy_ms > 0
-    assert all(row.ratio is not None for row in rows[:5])
+    assert all(row.ratio is not None for row in rows[:6])
     text = doc.read_text()
     assert "Prose kept by hand." in text and "More prose." in text and "old table" not in text
     table = text.split(run.BEGIN)[1].split(run.END)[0]

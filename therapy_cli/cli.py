@@ -240,6 +240,9 @@ def _register() -> None:
     from therapy_cli.commands import session
 
     app.add_typer(session.app, name="session")
+    from therapy_cli.commands import note
+
+    app.add_typer(note.app, name="note")
     from therapy_cli.commands import cpd, supervise
 
     app.add_typer(supervise.app, name="supervise")

@@ -29,6 +29,7 @@ class Setting:
     minimum: float | None = None
     maximum: float | None = None
     check: Callable[[str], Any] | None = None   # a further check of the cleaned text (raises InvalidValue)
+    choices: tuple[str, ...] = ()  # a "text" setting limited to these values
 
 
 def _system_zone_default() -> str:
@@ -70,6 +71,9 @@ SETTINGS: dict[str, Setting] = {s.key: s for s in [
     Setting("retention.after_death_years", "int", 10,
             "Years after a client's death that records are kept, when that comes before the rule above "
             "(NHS Records Management Code of Practice 2021: 10 for mental-health records)", 1, 200),
+    Setting("notes.template", "text", "none",
+            "Template the editor opens a new note with: soap, dap, birp or none",
+            choices=("soap", "dap", "birp", "none")),
 ]}
 
 for _period in TARGET_PERIODS:
@@ -135,6 +139,8 @@ def validate(key: str, text: str) -> str:
 
         get_zone(text)
         return text
+    if setting.choices and text not in setting.choices:
+        raise InvalidValue(f"{key} must be one of {', '.join(setting.choices)}, not {text!r}")
     if setting.type in ("text", "template"):
         _check_text(key, text, 2000 if setting.type == "template" else 200, setting.type == "template")
         return text

@@ -319,16 +319,31 @@ def move(
     _show_one(record, output_format(fmt, as_json, as_csv))
 
 
+class Template(str, Enum):
+    soap = "soap"
+    dap = "dap"
+    birp = "birp"
+    none = "none"
+
+
 @app.command("note")
 def note(
     session_id: IdArg,
-    text: Annotated[str, typer.Argument(metavar="TEXT", help="The note ('-' reads it from standard input).")],
+    text: Annotated[Optional[str], typer.Argument(
+        metavar="[TEXT]", help="The note ('-' reads it from standard input; none: your editor on a terminal, "
+                               "else standard input).")] = None,
     amend: Annotated[Optional[int], typer.Option("--amend", metavar="NOTE_ID",
                                                  help="Amend this note (the original stays on record).")] = None,
     reason: Annotated[Optional[str], typer.Option("--reason", metavar="TEXT", help="Why it is amended.")] = None,
+    template: Annotated[Optional[Template], typer.Option(
+        "--template", help="Open the editor with this structure (default: setting notes.template).")] = None,
     fmt: FormatOpt = Format.table, as_json: JsonOpt = False, as_csv: CsvOpt = False,
 ) -> None:
     """Append a note to a session; notes are never overwritten or deleted, only amended.
+
+    With no TEXT on a terminal, your editor ($VISUAL, else $EDITOR) opens on a private
+    file, prefilled with the template (or, with --amend, the current text); leaving it
+    empty or unchanged cancels. Nothing lands in your shell history.
 
     Example: therapy session note 12 'Explored sleep; agreed a diary'
     Example: therapy session note 12 'Explored sleep; agreed a sleep diary' --amend 4 --reason 'clarified'
@@ -339,11 +354,33 @@ def note(
 
     from therapy_cli.practice import sessions
 
-    if text == "-":
+    if text is None and sys.stdin.isatty():
+        text = _write_in_editor(session_id, amend, reason, template.value if template else None)
+    elif template is not None:
+        from therapy_cli.errors import InvalidValue
+
+        raise InvalidValue("--template opens your editor with that structure; give no TEXT, on a terminal")
+    elif text is None or text == "-":
         text = sys.stdin.read()
     with database(write=True) as db:
         record = sessions.add_note(db, session_id, text, amend, reason)
     render.emit(record, output_format(fmt, as_json, as_csv), title=f"Note #{record['id']}")
+
+
+def _write_in_editor(session_id: int, amend: int | None, reason: str | None, template: str | None) -> str:
+    """The note as written in the editor; checks first, and holds no lock while the editor is open."""
+    from therapy_cli.commands._common import STATE
+    from therapy_cli.editor import edit
+    from therapy_cli.errors import Refused
+    from therapy_cli.practice.notes import starting_text
+    from therapy_cli.storage.db import resolve_path
+
+    with database() as db:
+        initial = starting_text(db, session_id, amend, reason, template)
+    text = edit(initial, resolve_path(STATE.db).parent)
+    if text is None:
+        raise Refused("the note was left empty or unchanged; nothing was written")
+    return text
 
 
 @app.command("training")

@@ -23,10 +23,13 @@ FORMATS = ("csv", "jsonl")
 FETCH = 5000
 # Internal bookkeeping, not caseload data.
 HIDDEN = ("_migrations",)
+# Derived from the notes and rebuilt by triggers: the search index and its shadow tables.
+DERIVED = ("notes_fts",)
 
 
 def exportable(db: Database) -> list[str]:
-    return [t for t in db.tables() if t not in HIDDEN]
+    return [t for t in db.tables()
+            if t not in HIDDEN and not any(t == d or t.startswith(f"{d}_") for d in DERIVED)]
 
 
 def _columns(db: Database, table: str) -> list[str]:

@@ -112,6 +112,10 @@ def erase_client(db: Database, client: dict, force: bool = False, reason: str | 
     # amendments refer to the notes they amend: check the foreign keys at commit, not row by row
     db.execute("PRAGMA defer_foreign_keys = ON")
     counts = _delete_records(db, cid)
+    if counts.get("notes"):
+        from therapy_cli.practice.notes import purge_index
+
+        purge_index(db)
     db.update("clients", cid, {
         "name": f"erased #{cid}", "date_of_birth": None, "email": None, "phone": None,
         "referral_source": None, "referred_by": None, "discharge_reason": None,

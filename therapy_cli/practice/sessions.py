@@ -697,28 +697,38 @@ def note_record(db: Database, note_id: int) -> dict:
             "created_at": _local_time(db, row["created_at"])}
 
 
+def current_note_text(db: Database, original_id: int) -> str:
+    """The text of a note as it stands: its latest amendment, or the note itself."""
+    return db.scalar("SELECT text FROM notes WHERE id = ? OR amends_note_id = ? ORDER BY id DESC LIMIT 1",
+                     (original_id, original_id))
+
+
+def check_amendment(db: Database, session_id: int, amend: int | None,
+                    reason: str | None) -> tuple[int | None, str | None]:
+    """For `--amend NOTE_ID --reason TEXT`: the original note's id and the cleaned reason (None, None without)."""
+    if amend is None:
+        if reason is not None:
+            raise InvalidValue("--reason goes with --amend NOTE_ID")
+        return None, None
+    target = db.one("SELECT * FROM notes WHERE id = ?", (amend,))
+    if target is None:
+        raise NotFound(f"no note with id {amend}")
+    if target["session_id"] != session_id:
+        raise InvalidValue(f"note #{amend} belongs to session #{target['session_id']}, not #{session_id}")
+    reason = clean_text(reason, "reason", 500)
+    if not reason:
+        raise InvalidValue("an amendment needs --reason TEXT saying why the note is changed")
+    return target["amends_note_id"] or target["id"], reason
+
+
 def add_note(db: Database, session_id: int, text: str, amend: int | None = None,
              reason: str | None = None) -> dict:
     """Append a note, or an amendment of one (`amend` = a note id, with a reason). Nothing is overwritten."""
     session = get_session(db, session_id)
     text = _clean_note(text)
-    original_id = None
-    if amend is None:
-        if reason is not None:
-            raise InvalidValue("--reason goes with --amend NOTE_ID")
-    else:
-        target = db.one("SELECT * FROM notes WHERE id = ?", (amend,))
-        if target is None:
-            raise NotFound(f"no note with id {amend}")
-        if target["session_id"] != session_id:
-            raise InvalidValue(f"note #{amend} belongs to session #{target['session_id']}, not #{session_id}")
-        reason = clean_text(reason, "reason", 500)
-        if not reason:
-            raise InvalidValue("an amendment needs --reason TEXT saying why the note is changed")
-        original_id = target["amends_note_id"] or target["id"]
-        current = db.scalar("SELECT text FROM notes WHERE id = ? OR amends_note_id = ? ORDER BY id DESC LIMIT 1",
-                            (original_id, original_id))
-        if current == text:
+    original_id, reason = check_amendment(db, session_id, amend, reason)
+    if original_id is not None:
+        if current_note_text(db, original_id) == text:
             raise Conflict(f"the amendment is the same as the current text of note #{original_id}")
     note_id = db.insert("notes", {"session_id": session_id, "text": text, "amends_note_id": original_id,
                                   "reason": reason, "created_at": utc_now()})

@@ -330,7 +330,35 @@ def m009_client_reminders(conn: sqlite3.Connection) -> None:
 
 
 
-MIGRATIONS = [m001_initial, m006_risk_register, m009_client_reminders]
+def m008_notes_search(conn: sqlite3.Connection) -> None:
+    """Full-text search over the current text of notes (FTS5), kept in step by triggers.
+
+    One row per note (rowid = the original note's id) holding its current text: an
+    amendment replaces the text of the note it amends; deleting a note (erasure)
+    removes its row. The index keeps its own copy of the text so that `snippet()`
+    shows the current wording, not the first draft.
+    """
+    run_script(conn, """
+        CREATE VIRTUAL TABLE notes_fts USING fts5 (text, tokenize = 'unicode61 remove_diacritics 2');
+
+        CREATE TRIGGER notes_fts_add AFTER INSERT ON notes WHEN NEW.amends_note_id IS NULL
+        BEGIN INSERT INTO notes_fts (rowid, text) VALUES (NEW.id, NEW.text); END;
+
+        CREATE TRIGGER notes_fts_amend AFTER INSERT ON notes WHEN NEW.amends_note_id IS NOT NULL
+        BEGIN UPDATE notes_fts SET text = NEW.text WHERE rowid = NEW.amends_note_id; END;
+
+        CREATE TRIGGER notes_fts_forget AFTER DELETE ON notes WHEN OLD.amends_note_id IS NULL
+        BEGIN DELETE FROM notes_fts WHERE rowid = OLD.id; END;
+
+        -- the notes already written: each note's latest version, in one pass
+        INSERT INTO notes_fts (rowid, text)
+        SELECT coalesce(amends_note_id, id), text FROM notes
+        WHERE id IN (SELECT max(id) FROM notes GROUP BY coalesce(amends_note_id, id));
+        """)
+
+
+
+MIGRATIONS = [m001_initial, m006_risk_register, m008_notes_search, m009_client_reminders]
 
 
 def migrate(db) -> list[str]:

@@ -1,0 +1,243 @@
+"""`session note ID` with no text on a terminal: the practitioner's editor, under a real pseudo-terminal."""
+
+from __future__ import annotations
+
+import json
+import os
+import pty
+import select
+import shlex
+import shutil
+import signal
+import sqlite3
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from therapy_cli.practice.notes import TEMPLATES
+
+# A stand-in for vim: records what it was given, then saves, empties, leaves, fails or hangs.
+FAKE_EDITOR = r'''
+import json, os, sys, time
+mode, log, path = sys.argv[1], sys.argv[2], sys.argv[-1]
+with open(path, encoding="utf-8") as fh:
+    before = fh.read()
+record = {"path": path, "mode": oct(os.stat(path).st_mode & 0o777), "before": before, "argv": sys.argv[1:-1],
+          "tty": os.isatty(0)}
+with open(log, "w") as fh:
+    json.dump(record, fh)
+if mode == "save":
+    with open(path, "w", encoding="utf-8") as fh:
+        fh.write(sys.argv[3])
+elif mode == "append":
+    with open(path, "a", encoding="utf-8") as fh:
+        fh.write(sys.argv[3])
+elif mode == "empty":
+    open(path, "w").close()
+elif mode == "fail":
+    with open(path, "w", encoding="utf-8") as fh:
+        fh.write("half a note")
+    sys.exit(3)
+elif mode == "hang":  # until Ctrl-C, which kills it as it would kill most programs
+    import signal
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+    with open(path, "w", encoding="utf-8") as fh:
+        fh.write("a note being written")
+    with open(log + ".ready", "w") as fh:
+        fh.write("ready")
+    time.sleep(30)
+'''
+
+
+def _therapy() -> str:
+    found = shutil.which("therapy", path=os.path.dirname(sys.executable)) or shutil.which("therapy")
+    assert found, "the therapy entry point is not installed"
+    return found
+
+
+@pytest.fixture
+def editor(tmp_path):
+    """EDITOR for a mode: a command line of several words, as $EDITOR often is (`code --wait`)."""
+    script = tmp_path / "fake editor.py"
+    script.write_text(FAKE_EDITOR)
+    log = tmp_path / "editor.json"
+
+    def command(mode: str, *args: str) -> str:
+        return shlex.join([sys.executable, str(script), mode, str(log), *args])
+
+    command.log = log
+    return command
+
+
+def run_on_terminal(args, env: dict, interrupt_when=None, timeout: float = 30,
+                    interrupt=None) -> tuple[int, str]:
+    """Run the installed `therapy` with a pseudo-terminal as its controlling terminal.
+
+    `interrupt_when()` → True: type Ctrl-C at the terminal (SIGINT to its foreground group),
+    or, with `interrupt=SIG`, send that signal to `therapy` alone.
+    """
+    full_env = {**os.environ, **env}
+    for key in [k for k, v in env.items() if v is None]:
+        full_env.pop(key)
+    pid, fd = pty.fork()
+    if pid == 0:  # the child: exec at once
+        try:
+            os.execve(_therapy(), [_therapy(), *map(str, args)], full_env)
+        finally:
+            os._exit(127)
+    output, sent, deadline = b"", False, time.monotonic() + timeout
+    try:
+        while time.monotonic() < deadline:
+            if interrupt_when is not None and not sent and interrupt_when():
+                if interrupt is None:
+                    os.write(fd, b"\x03")
+                else:
+                    os.kill(pid, interrupt)
+                sent = True
+            ready, _, _ = select.select([fd], [], [], 0.05)
+            if ready:
+                try:
+                    chunk = os.read(fd, 4096)
+                except OSError:  # EIO: the terminal's other side closed, the command has ended
+                    break
+                if not chunk:
+                    break
+                output += chunk
+        else:
+            os.kill(pid, signal.SIGKILL)
+            pytest.fail(f"therapy did not finish within {timeout} s: {output!r}")
+        _, status = os.waitpid(pid, 0)
+    finally:
+        os.close(fd)
+    return os.waitstatus_to_exitcode(status), output.decode("utf-8", "replace").replace("\r\n", "\n")
+
+
+@pytest.fixture
+def session(jcli):
+    cid = jcli("client", "add", "Alex Morgan")["id"]
+    return jcli("session", "add", str(cid), "--at", "2026-11-20 10:00")["id"]
+
+
+def _notes(db_path) -> list[tuple]:
+    conn = sqlite3.connect(db_path)
+    try:
+        return conn.execute("SELECT id, session_id, text, amends_note_id FROM notes ORDER BY id").fetchall()
+    finally:
+        conn.close()
+
+
+def _leftovers(db_path: Path) -> list[str]:
+    return [p.name for p in db_path.parent.iterdir() if p.name.startswith(".therapy-")]
+
+
+def test_a_note_written_in_the_editor_is_saved_and_the_private_file_removed(session, editor, db_path):
+    code, out = run_on_terminal(["session", "note", session, "--json"],
+                                {"EDITOR": editor("save", "Talked about her mother.\nAgreed a diary."),
+                                 "VISUAL": None})
+    assert code == 0, out
+    log = json.loads(editor.log.read_text())
+    assert log["tty"] is True
+    assert Path(log["path"]).parent == db_path.parent          # beside the database, not /tmp
+    assert log["mode"] == "0o600"
+    assert log["before"] == ""                                  # no template by default
+    assert not Path(log["path"]).exists() and _leftovers(db_path) == []
+    assert _notes(db_path) == [(1, session, "Talked about her mother.\nAgreed a diary.", None)]
+    assert '"text": "Talked about her mother.\\nAgreed a diary."' in out
+
+
+def test_visual_wins_over_editor_and_the_template_prefills(session, editor, db_path, cli):
+    cli("config", "set", "notes.template", "birp")
+    code, out = run_on_terminal(["session", "note", session],
+                                {"VISUAL": editor("append", "Client engaged well."), "EDITOR": "false"})
+    assert code == 0, out
+    assert json.loads(editor.log.read_text())["before"] == TEMPLATES["birp"]
+    assert _notes(db_path)[0][2] == (TEMPLATES["birp"] + "Client engaged well.").strip()
+    # --template overrides the setting for one note
+    code, out = run_on_terminal(["session", "note", session, "--template", "soap"],
+                                {"VISUAL": editor("append", "S: tired"), "EDITOR": None})
+    assert code == 0, out
+    assert json.loads(editor.log.read_text())["before"] == TEMPLATES["soap"]
+    assert _notes(db_path)[1][2].startswith("Subjective:")
+
+
+@pytest.mark.parametrize("mode", ["empty", "unchanged"])
+def test_an_empty_or_unchanged_file_cancels_and_writes_nothing(session, editor, db_path, mode):
+    args = ["session", "note", session] + (["--template", "dap"] if mode == "unchanged" else [])
+    code, out = run_on_terminal(args, {"EDITOR": editor("empty" if mode == "empty" else "leave"), "VISUAL": None})
+    assert code == 1
+    assert "Error: the note was left empty or unchanged; nothing was written" in out
+    assert "Traceback" not in out
+    assert _notes(db_path) == [] and _leftovers(db_path) == []
+
+
+def test_an_editor_that_fails_writes_nothing(session, editor, db_path):
+    code, out = run_on_terminal(["session", "note", session], {"EDITOR": editor("fail"), "VISUAL": None})
+    assert code == 1
+    assert "exited with status 3; the note was not written" in out
+    assert _notes(db_path) == [] and _leftovers(db_path) == []
+
+
+def test_ctrl_c_while_the_editor_is_open_writes_nothing_and_removes_the_file(session, editor, db_path):
+    ready = Path(str(editor.log) + ".ready")
+    code, out = run_on_terminal(["session", "note", session], {"EDITOR": editor("hang"), "VISUAL": None},
+                                interrupt_when=ready.exists)
+    assert code == 130, out
+    assert "Error: the editor was interrupted; the note was not written" in out
+    assert "Traceback" not in out and "KeyboardInterrupt" not in out
+    assert _notes(db_path) == [] and _leftovers(db_path) == []
+
+
+def test_a_terminated_command_removes_the_file_and_stops_the_editor(session, editor, db_path):
+    ready = Path(str(editor.log) + ".ready")
+    code, out = run_on_terminal(["session", "note", session], {"EDITOR": editor("hang"), "VISUAL": None},
+                                interrupt_when=ready.exists, interrupt=signal.SIGTERM, timeout=20)
+    assert code == 130, out
+    assert "stopped (hang-up or TERM) while the note was open; nothing was written" in out
+    assert _notes(db_path) == [] and _leftovers(db_path) == []
+
+
+def test_amending_in_the_editor_starts_from_the_current_text(session, editor, db_path, jcli):
+    first = jcli("session", "note", str(session), "First draft")["id"]
+    jcli("session", "note", str(session), "Second draft", "--amend", str(first), "--reason", "typo")
+    code, out = run_on_terminal(["session", "note", session, "--amend", first, "--reason", "clarified"],
+                                {"EDITOR": editor("append", " and more"), "VISUAL": None})
+    assert code == 0, out
+    assert json.loads(editor.log.read_text())["before"] == "Second draft\n"
+    assert _notes(db_path)[-1][2:] == ("Second draft\n and more", first)
+    # an amendment left unchanged cancels too
+    code, out = run_on_terminal(["session", "note", session, "--amend", first, "--reason", "again"],
+                                {"EDITOR": editor("leave"), "VISUAL": None})
+    assert code == 1 and "left empty or unchanged" in out
+    assert len(_notes(db_path)) == 3
+
+
+def test_what_would_be_refused_is_refused_before_the_editor_opens(session, editor, db_path, jcli):
+    first = jcli("session", "note", str(session), "First")["id"]
+    for args, message in [
+        (["session", "note", 999], "no session with id 999"),
+        (["session", "note", session, "--amend", first], "needs --reason"),
+        (["session", "note", session, "--amend", first, "--reason", "x", "--template", "soap"],
+         "--template is for a new note"),
+    ]:
+        code, out = run_on_terminal(args, {"EDITOR": editor("save", "never"), "VISUAL": None})
+        assert code == 1 and f"{message}" in out, out
+        assert not editor.log.exists()
+    assert len(_notes(db_path)) == 1
+
+
+def test_a_missing_editor_is_one_error_line(session, db_path):
+    code, out = run_on_terminal(["session", "note", session], {"EDITOR": "no-such-editor-xyz --wait",
+                                                               "VISUAL": None})
+    assert code == 1
+    assert out.strip() == "Error: cannot run the editor 'no-such-editor-xyz': not found; set $VISUAL or $EDITOR"
+    assert _leftovers(db_path) == []
+
+
+def test_without_a_terminal_no_text_reads_standard_input(cli, jcli, session):
+    result = cli("session", "note", str(session), "--json", input="Typed into a pipe\n")
+    assert result.exit_code == 0, result.stderr
+    assert result.json()["text"] == "Typed into a pipe"
+    result = cli("session", "note", str(session), "Given", "--template", "soap")
+    assert result.exit_code == 1 and "--template opens your editor" in result.stderr

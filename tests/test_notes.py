@@ -1,0 +1,194 @@
+"""Notes found again: `note search` over the current text (FTS5), templates, and erasure of the index."""
+
+from __future__ import annotations
+
+import sqlite3
+
+import pytest
+
+from conftest import assert_refused
+from therapy_cli.practice.notes import TEMPLATES
+
+
+@pytest.fixture
+def caseload(jcli):
+    """Two clients, four sessions, notes written to be told apart by the search."""
+    alex = jcli("client", "add", "Alex Morgan")["id"]
+    sam = jcli("client", "add", "Sam Okafor")["id"]
+    ids = {}
+    for key, client, at, note in [
+        ("a1", alex, "2026-10-05 10:00", "Talked about her mother at length. Mother mother mother; sleep poor."),
+        ("a2", alex, "2026-11-02 10:00", "Work stress; the mother came up once near the end of the hour, "
+                                         "alongside many other topics we covered in detail today."),
+        ("s1", sam, "2026-10-20 15:00", "Panic on the train; breathing practice. Mentioned his mother."),
+        ("s2", sam, "2026-11-10 15:00", "Lighthouse dream; café visit went well."),
+    ]:
+        sid = jcli("session", "add", str(client), "--at", at)["id"]
+        ids[key] = (sid, jcli("session", "note", str(sid), note)["id"])
+    return {"alex": alex, "sam": sam, **ids}
+
+
+def test_best_match_first_with_the_keys_the_spec_names(jcli, caseload):
+    found = jcli("note", "search", "mother")
+    assert [f["note_id"] for f in found][0] == caseload["a1"][1]  # four mentions in a short note
+    assert {f["note_id"] for f in found} == {caseload["a1"][1], caseload["a2"][1], caseload["s1"][1]}
+    assert found[-1]["note_id"] == caseload["a2"][1]               # one mention in a long note
+    first = found[0]
+    assert list(first) == ["session_id", "client_id", "note_id", "starts_at", "snippet"]
+    assert first["session_id"] == caseload["a1"][0] and first["client_id"] == caseload["alex"]
+    assert first["starts_at"] == "2026-10-05T10:00:00+01:00"
+    assert "**mother**" in first["snippet"]
+
+
+def test_filters_by_client_and_dates(jcli, caseload):
+    assert [f["note_id"] for f in jcli("note", "search", "mother", "--client", "okafor")] == [caseload["s1"][1]]
+    found = jcli("note", "search", "mother", "--from", "2026-10-06", "--to", "2026-11-02")
+    assert {f["note_id"] for f in found} == {caseload["a2"][1], caseload["s1"][1]}
+    assert jcli("note", "search", "mother", "--client", "alex", "--from", "2026-11-03") == []
+    assert [f["note_id"] for f in jcli("note", "search", "mother", "--limit", "1")] == [caseload["a1"][1]]
+
+
+def test_query_syntax_phrases_prefixes_and_accents(jcli, caseload):
+    assert [f["note_id"] for f in jcli("note", "search", '"breathing practice"')] == [caseload["s1"][1]]
+    assert [f["note_id"] for f in jcli("note", "search", "lightho*")] == [caseload["s2"][1]]
+    assert [f["note_id"] for f in jcli("note", "search", "cafe")] == [caseload["s2"][1]]
+    assert [f["note_id"] for f in jcli("note", "search", "MOTHER NOT sleep", "--client", "alex")] \
+        == [caseload["a2"][1]]
+    # words FTS5 would read as syntax are searched for as written
+    assert [f["note_id"] for f in jcli("note", "search", "work-stress")] == [caseload["a2"][1]]
+    assert [f["note_id"] for f in jcli("note", "search", "train; his")] == [caseload["s1"][1]]
+
+
+def test_an_amendment_replaces_the_searchable_text(jcli, caseload):
+    sid, nid = caseload["s2"]
+    amendment = jcli("session", "note", str(sid), "Sailing dream; the visit went well.",
+                     "--amend", str(nid), "--reason", "misheard")
+    assert jcli("note", "search", "lighthouse") == []
+    found = jcli("note", "search", "sailing")
+    # found under the note it amends, with the amended wording in the snippet
+    assert [(f["note_id"], f["session_id"]) for f in found] == [(nid, sid)]
+    assert "**Sailing**" in found[0]["snippet"]
+    # amending the amendment keeps one row per note
+    jcli("session", "note", str(sid), "Harbour dream.", "--amend", str(amendment["id"]), "--reason", "again")
+    assert jcli("note", "search", "sailing") == []
+    assert [f["note_id"] for f in jcli("note", "search", "harbour")] == [nid]
+
+
+def test_a_table_and_csv_too(cli, caseload):
+    result = cli("note", "search", "panic")
+    assert result.exit_code == 0 and "**Panic**" in result.stdout and f"#{caseload['s1'][0]}" in result.stdout
+    result = cli("note", "search", "panic", "--csv")
+    assert result.stdout.splitlines()[0] == "session_id,client_id,note_id,starts_at,snippet"
+    result = cli("note", "search", "nothing like this")
+    assert result.exit_code == 0 and result.stdout.strip() == ""
+
+
+@pytest.mark.parametrize("query", ['"unterminated', "mother AND", "nosuchcolumn:mother", "(", "NEAR(", "OR mother"])
+def test_query_syntax_errors_are_one_error_line(cli, db_path, caseload, query):
+    assert_refused(cli, db_path, "note", "search", query, match="cannot search for")
+
+
+def test_bad_filters_are_refused(cli, db_path, caseload):
+    assert_refused(cli, db_path, "note", "search", "mother", "--client", "nobody", match="no client")
+    assert_refused(cli, db_path, "note", "search", "mother", "--from", "2026-11-02", "--to", "2026-10-01")
+    assert_refused(cli, db_path, "note", "search", "   ", match="must not be empty")
+
+
+def _index_bytes(db_path) -> bytes:
+    """Every byte the search index holds: its virtual table and each shadow table."""
+    conn = sqlite3.connect(db_path)
+    try:
+        data = b""
+        names = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table' "
+                                            "AND name LIKE 'notes_fts%'")]
+        assert {"notes_fts", "notes_fts_data", "notes_fts_content"} <= set(names)
+        for name in names:
+            for row in conn.execute(f"SELECT * FROM {name}"):
+                for value in row:
+                    data += value if isinstance(value, bytes) else str(value).encode()
+        return data
+    finally:
+        conn.close()
+
+
+def test_erasing_a_client_removes_their_words_from_the_index(cli, jcli, db_path):
+    gone = jcli("client", "add", "Zebulon Canarywood")["id"]
+    kept = jcli("client", "add", "Kept Client")["id"]
+    sid = jcli("session", "add", str(gone), "--at", "2026-11-02 10:00", "--note", "quokkacanary first words")["id"]
+    note = jcli("session", "note", str(sid), "zanzibarcanary second note")["id"]
+    jcli("session", "note", str(sid), "marzipancanary amended", "--amend", str(note), "--reason", "typo")
+    jcli("session", "add", str(kept), "--at", "2026-11-03 10:00", "--note", "keepsake words")
+    for word in ("quokkacanary", "marzipancanary"):
+        assert word.encode() in _index_bytes(db_path)
+    jcli("client", "discharge", str(gone), "--on", "2026-11-20")
+    jcli("client", "erase", str(gone), "--yes", "--force", "--reason", "erasure request")
+    index = _index_bytes(db_path)
+    for word in ("quokkacanary", "zanzibarcanary", "marzipancanary"):
+        assert jcli("note", "search", word) == []
+        assert word.encode() not in index, word
+        # a prefix of the word (FTS5 stores terms prefix-compressed) is gone too
+        assert word[:6].encode() not in index, word
+    assert b"keepsake" in index
+    assert [f["client_id"] for f in jcli("note", "search", "keepsake")] == [kept]
+
+
+def test_the_index_is_built_for_notes_written_before_it_existed(jcli, db_path, caseload):
+    """A file from before m008: the migration indexes each note's current text."""
+    sid, nid = caseload["s2"]
+    jcli("session", "note", str(sid), "Sailing dream.", "--amend", str(nid), "--reason", "misheard")
+    conn = sqlite3.connect(db_path)
+    conn.executescript("DROP TABLE notes_fts; DROP TRIGGER notes_fts_add; DROP TRIGGER notes_fts_amend; "
+                       "DROP TRIGGER notes_fts_forget; DELETE FROM _migrations WHERE name = 'm008_notes_search';")
+    conn.close()
+    assert [f["note_id"] for f in jcli("note", "search", "sailing")] == [nid]
+    assert jcli("note", "search", "lighthouse") == []
+    assert len(jcli("note", "search", "mother")) == 3
+
+
+def test_notes_template_setting(cli, jcli, db_path):
+    assert jcli("config", "get", "notes.template")["value"] == "none"
+    assert jcli("config", "set", "notes.template", "soap")["value"] == "soap"
+    assert_refused(cli, db_path, "config", "set", "notes.template", "narrative", match="one of soap, dap, birp")
+    assert set(TEMPLATES) == {"soap", "dap", "birp", "none"}
+    # the three places that name the templates agree
+    from therapy_cli.commands.session import Template
+    from therapy_cli.settings import SETTINGS
+
+    assert set(SETTINGS["notes.template"].choices) == {t.value for t in Template} == set(TEMPLATES)
+    assert TEMPLATES["dap"].splitlines()[0] == "Data:"
+
+
+def test_search_works_on_an_encrypted_file(monkeypatch, cli, jcli, db_path):
+    pytest.importorskip("sqlcipher3")
+    from therapy_cli.storage import crypto
+
+    cid = jcli("client", "add", "Quillon Canarybright")["id"]
+    jcli("session", "add", str(cid), "--at", "2026-11-02 10:00", "--note", "Spoke of the lighthouse keeper")
+    monkeypatch.setenv("THERAPY_KEY_COMMAND", "printf '%s\\n' 'a long enough key'")
+    crypto._KEYS.clear()
+    try:
+        assert cli("db", "encrypt", "--yes").exit_code == 0
+        crypto._KEYS.clear()
+        sid = jcli("session", "add", str(cid), "--at", "2026-11-09 10:00", "--note", "lighthouse again")["id"]
+        crypto._KEYS.clear()
+        found = jcli("note", "search", "lighthouse")
+        assert len(found) == 2 and sid in {f["session_id"] for f in found}
+        crypto._KEYS.clear()
+        result = cli("note", "search", '"unterminated')
+        assert result.exit_code == 1 and result.stderr.startswith("Error: cannot search for")
+    finally:
+        crypto._KEYS.clear()
+
+
+def test_on_a_terminal_matches_are_bold_and_the_notes_own_brackets_stay_text(monkeypatch):
+    from therapy_cli import render
+    from therapy_cli.commands.note import _on_terminal
+
+    snippet = "Client said [bold] things about her **mother** and **mother**'s house"
+    assert _on_terminal(snippet) == snippet  # not a terminal: as in JSON
+    monkeypatch.setattr(render, "fancy", lambda: True)
+    from rich.text import Text
+
+    shown = Text.from_markup(_on_terminal(snippet))
+    assert shown.plain == "Client said [bold] things about her mother and mother's house"
+    assert [shown.plain[span.start:span.end] for span in shown.spans] == ["mother", "mother"]

@@ -1,0 +1,61 @@
+"""`therapy note`: find notes again by what they say."""
+
+from __future__ import annotations
+
+from typing import Annotated, Optional
+
+import typer
+
+from therapy_cli.commands._common import (
+    CsvOpt, Format, FormatOpt, JsonOpt, database, output_format, parse_date_option,
+)
+
+app = typer.Typer(help="Notes: search what your notes say (write them with `therapy session note`).",
+                  no_args_is_help=True)
+
+
+@app.command("search")
+def search(
+    query: Annotated[str, typer.Argument(metavar="QUERY", help=(
+        "Words to find (all of them); \"a phrase\", OR, NOT, prefix* and NEAR(a b) as in SQLite FTS5."))],
+    client: Annotated[Optional[str], typer.Option("--client", metavar="CLIENT",
+                                                  help="Only this client's sessions.")] = None,
+    from_: Annotated[Optional[str], typer.Option("--from", metavar="DATE",
+                                                 help="Sessions from this date (inclusive).")] = None,
+    to: Annotated[Optional[str], typer.Option("--to", metavar="DATE", help="Sessions to this date (inclusive).")] = None,
+    limit: Annotated[int, typer.Option("--limit", metavar="N", min=1, help="Show at most N notes.")] = 50,
+    fmt: FormatOpt = Format.table, as_json: JsonOpt = False, as_csv: CsvOpt = False,
+) -> None:
+    """Search the current text of notes, best match first, with the matching words marked **like this**.
+
+    An amended note is found by its amended text only. Words match whole
+    (case and accents ignored); end a word with * to match its beginning.
+
+    Example: therapy note search sleep
+    Example: therapy note search 'mother OR father' --client morgan --from 2026-01-01 --json
+    """
+    from therapy_cli import render
+    from therapy_cli.practice import notes
+
+    with database() as db:
+        found = notes.search(db, query, client, parse_date_option(from_, "--from"), parse_date_option(to, "--to"),
+                             limit)
+    out = output_format(fmt, as_json, as_csv)
+    if out == "table":
+        found = [{"session": f"#{r['session_id']}", "when": r["starts_at"][:16].replace("T", " "),
+                  "client": f"#{r['client_id']}" if r["client_id"] is not None else "",
+                  "note": f"#{r['note_id']}", "snippet": _on_terminal(r["snippet"])} for r in found]
+    render.emit(found, out, columns=["session_id", "client_id", "note_id", "starts_at", "snippet"]
+                if out == "csv" else None)
+
+
+def _on_terminal(snippet: str) -> str:
+    """On a terminal Rich draws the table: the note's own brackets stay text, the matches go bold."""
+    from therapy_cli import render
+
+    if not render.fancy():
+        return snippet
+    from rich.markup import escape
+
+    parts = escape(snippet).split("**")
+    return "".join(part if i % 2 == 0 else f"[bold]{part}[/bold]" for i, part in enumerate(parts))
