@@ -1,0 +1,228 @@
+"""Mutation testing of the rule modules: does each rule's own test file notice when the rule changes?
+
+    python tests/mutate.py therapy_cli/clinical/instruments.py tests/test_instruments.py
+    python tests/mutate.py --all            # every rule module against its test files (slow: minutes each)
+
+One mutation at a time, anywhere in the module — module-level tables included (mutmut 3 skips
+those, and the questionnaires are tables): comparison flips (`<` ↔ `<=`, `>` ↔ `>=`, `==` ↔ `!=`),
+numeric constants ±1, `and` ↔ `or`, a dropped `not`, `+` ↔ `-`, `*` ↔ `/`, and the same inside SQL
+strings (`<=` ↔ `<`, `>=` ↔ `>`, `AND` ↔ `OR`). Each mutant is written over the module, its test
+files run in a fresh process (`pytest -x -q`), and the original is put back whatever happens. A mutant
+is killed when the tests fail (or time out). Survivors are listed with their line, to be pinned by a
+test or judged equivalent (same behaviour, e.g. a bound that can never be reached).
+
+Not run by CI (minutes per module on two cores): docs/testing.md records the latest scores.
+"""
+
+from __future__ import annotations
+
+import argparse
+import ast
+import os
+import re
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+# The rule modules and the test files that pin them.
+RULES = {
+    "therapy_cli/clinical/instruments.py": ["tests/test_instruments.py"],
+    "therapy_cli/clinical/measures.py": ["tests/test_measures.py", "tests/test_instruments.py"],
+    "therapy_cli/reports/service.py": ["tests/test_reports.py", "tests/test_outcomes.py", "tests/test_boundaries.py"],
+    "therapy_cli/reports/reminders.py": ["tests/test_remind.py", "tests/test_boundaries.py"],
+    "therapy_cli/practice/supervision.py": ["tests/test_supervision.py", "tests/test_boundaries.py"],
+    "therapy_cli/practice/cpd.py": ["tests/test_cpd.py", "tests/test_boundaries.py"],
+    "therapy_cli/clinical/risk.py": ["tests/test_risk.py"],
+    "therapy_cli/practice/fees.py": ["tests/test_fees.py"],
+}
+
+_COMPARE_SWAP = {ast.Lt: ast.LtE, ast.LtE: ast.Lt, ast.Gt: ast.GtE, ast.GtE: ast.Gt, ast.Eq: ast.NotEq,
+                 ast.NotEq: ast.Eq}
+_BINOP_SWAP = {ast.Add: ast.Sub, ast.Sub: ast.Add, ast.Mult: ast.Div, ast.Div: ast.Mult}
+_SQL_SWAPS = [(r"(?<=\s)<=(?=\s)", "<"), (r"(?<=\s)>=(?=\s)", ">"), (r"(?<=\s)<(?=\s)", "<="),
+              (r"(?<=\s)>(?=\s)", ">="), (r"\bAND\b", "OR")]
+_SQL_WORDS = re.compile(r"\b(SELECT|WHERE|FROM|UPDATE|INSERT)\b")
+
+
+@dataclass
+class Mutant:
+    line: int
+    col: int
+    description: str
+    source: str
+
+
+def _docstring_nodes(tree: ast.AST) -> set[int]:
+    ids = set()
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.Module, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) and node.body:
+            first = node.body[0]
+            if isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant):
+                ids.add(id(first.value))
+    return ids
+
+
+def _segment_replace(source: str, node: ast.AST, text: str) -> str:
+    lines = source.splitlines(keepends=True)
+    start = sum(len(line) for line in lines[:node.lineno - 1]) + _byte_col(lines[node.lineno - 1], node.col_offset)
+    end = sum(len(line) for line in lines[:node.end_lineno - 1]) + _byte_col(lines[node.end_lineno - 1],
+                                                                              node.end_col_offset)
+    return source[:start] + text + source[end:]
+
+
+def _byte_col(line: str, col: int) -> int:
+    """ast offsets are UTF-8 byte offsets; the source is text."""
+    return len(line.encode("utf-8")[:col].decode("utf-8", errors="ignore"))
+
+
+def mutants(source: str) -> list[Mutant]:
+    tree = ast.parse(source)
+    skip = _docstring_nodes(tree)
+    found: list[Mutant] = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Compare):
+            for index, op in enumerate(node.ops):
+                swap = _COMPARE_SWAP.get(type(op))
+                if swap:
+                    new = ast.Compare(left=node.left, ops=list(node.ops), comparators=node.comparators)
+                    new.ops[index] = swap()
+                    found.append(Mutant(node.lineno, node.col_offset, f"{type(op).__name__} -> {swap.__name__}",
+                                        _segment_replace(source, node, ast.unparse(new))))
+        elif isinstance(node, ast.BoolOp):
+            other = ast.Or() if isinstance(node.op, ast.And) else ast.And()
+            new = ast.BoolOp(op=other, values=node.values)
+            found.append(Mutant(node.lineno, node.col_offset, f"{type(node.op).__name__} -> {type(other).__name__}",
+                                _segment_replace(source, node, f"({ast.unparse(new)})")))
+        elif isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.Not):
+            found.append(Mutant(node.lineno, node.col_offset, "drop not",
+                                _segment_replace(source, node, f"({ast.unparse(node.operand)})")))
+        elif isinstance(node, ast.BinOp) and type(node.op) in _BINOP_SWAP:
+            if isinstance(node.left, ast.Constant) and isinstance(node.left.value, str):
+                continue  # string concatenation or formatting, not arithmetic
+            swap = _BINOP_SWAP[type(node.op)]
+            new = ast.BinOp(left=node.left, op=swap(), right=node.right)
+            found.append(Mutant(node.lineno, node.col_offset, f"{type(node.op).__name__} -> {swap.__name__}",
+                                _segment_replace(source, node, f"({ast.unparse(new)})")))
+        elif isinstance(node, ast.Constant) and id(node) not in skip:
+            value = node.value
+            if isinstance(value, bool) or value is None:
+                continue
+            if isinstance(value, (int, float)):
+                for delta in (1, -1):
+                    found.append(Mutant(node.lineno, node.col_offset, f"{value!r} -> {value + delta!r}",
+                                        _segment_replace(source, node, repr(value + delta))))
+            elif isinstance(value, str) and _SQL_WORDS.search(value):
+                for pattern, replacement in _SQL_SWAPS:
+                    for match in re.finditer(pattern, value):
+                        text = value[:match.start()] + replacement + value[match.end():]
+                        found.append(Mutant(node.lineno, node.col_offset,
+                                            f"SQL {match.group(0)!r} -> {replacement!r}",
+                                            _segment_replace(source, node, repr(text))))
+    found.sort(key=lambda m: (m.line, m.col, m.description))
+    unique, seen = [], set()
+    for mutant in found:
+        if mutant.source != source and mutant.source not in seen:
+            try:
+                compile(mutant.source, "<mutant>", "exec")
+            except SyntaxError:
+                continue
+            seen.add(mutant.source)
+            unique.append(mutant)
+    return unique
+
+
+def run_tests(work: Path, tests: list[str], timeout: float) -> bool:
+    """True when the tests pass (the mutant survived). They run in `work`, a copy of the checkout whose
+    package comes first on the path, so the working tree itself is never touched."""
+    env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1", "PYTHONPATH": str(work)}
+    try:
+        done = subprocess.run([sys.executable, "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider", *tests],
+                              cwd=work, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                              timeout=timeout)
+    except subprocess.TimeoutExpired:
+        return False
+    return done.returncode == 0
+
+
+def _copy_checkout() -> Path:
+    import shutil
+    import tempfile
+
+    work = Path(tempfile.mkdtemp(prefix="therapy-mutate-"))
+    for name in ("therapy_cli", "tests", "benchmarks", "docs"):
+        shutil.copytree(ROOT / name, work / name, ignore=shutil.ignore_patterns("__pycache__", "data"))
+    for name in ("pyproject.toml", "README.md"):
+        shutil.copy(ROOT / name, work / name)
+    return work
+
+
+def mutate_module(module: str, tests: list[str], limit: int | None = None, timeout: float = 300) -> dict:
+    import shutil
+
+    original = (ROOT / module).read_text()
+    tests = [t for t in tests if (ROOT / t).exists()]
+    if not tests:
+        return {"module": module, "mutants": 0, "killed": 0, "survivors": [], "note": "no test files"}
+    work = _copy_checkout()
+    try:
+        started = time.monotonic()
+        if not run_tests(work, tests, timeout):
+            return {"module": module, "mutants": 0, "killed": 0, "survivors": [], "note": "tests fail unmutated"}
+        baseline = time.monotonic() - started
+        found = mutants(original)[:limit] if limit else mutants(original)
+        survivors = []
+        killed = 0
+        for number, mutant in enumerate(found, 1):
+            (work / module).write_text(mutant.source)
+            if run_tests(work, tests, max(timeout, baseline * 5)):
+                survivors.append(f"{module}:{mutant.line}: {mutant.description}")
+            else:
+                killed += 1
+            print(f"\r{module}: {number}/{len(found)} mutants, {killed} killed", end="", file=sys.stderr, flush=True)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    print(file=sys.stderr)
+    return {"module": module, "mutants": len(found), "killed": killed, "survivors": survivors}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("module", nargs="?", help="a module path, e.g. therapy_cli/clinical/instruments.py")
+    parser.add_argument("tests", nargs="*", help="its test files (default: from the table in this script)")
+    parser.add_argument("--all", action="store_true", help="every rule module in the table")
+    parser.add_argument("--limit", type=int, help="at most N mutants per module (a quick look)")
+    parser.add_argument("--list", action="store_true", help="list the mutants without running anything")
+    args = parser.parse_args(argv)
+    if args.all:
+        jobs = list(RULES.items())
+    elif args.module:
+        jobs = [(args.module, args.tests or RULES.get(args.module, []))]
+    else:
+        parser.error("name a module, or --all")
+    if args.list:
+        for module, _ in jobs:
+            if not (ROOT / module).exists():
+                continue
+            for mutant in mutants((ROOT / module).read_text()):
+                print(f"{module}:{mutant.line}: {mutant.description}")
+        return 0
+    worst = 1.0
+    for module, tests in jobs:
+        if not (ROOT / module).exists():
+            continue
+        result = mutate_module(module, tests, args.limit)
+        score = result["killed"] / result["mutants"] if result["mutants"] else 0.0
+        worst = min(worst, score)
+        print(f"{module}: {result['killed']}/{result['mutants']} killed ({100 * score:.0f}%)"
+              + (f" - {result['note']}" if result.get("note") else ""))
+        for line in result["survivors"]:
+            print(f"  survived: {line}")
+    return 0 if worst >= 0.9 else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
