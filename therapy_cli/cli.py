@@ -191,7 +191,7 @@ app = typer.Typer(
     help="A private, scriptable caseload tool for psychotherapists and counsellors.\n\n"
          "Example: therapy client add 'Alex Morgan' --referred-on today",
     no_args_is_help=True,
-    add_completion=False,
+    add_completion=True,
     rich_markup_mode=None,
     pretty_exceptions_enable=False,
     pretty_exceptions_show_locals=False,
@@ -214,11 +214,17 @@ def root(
         help="Compute every relative date from this day (reproducible reports and cron runs).")] = None,
     version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
                                           help="Show the version and exit.")] = False,
+    no_pager: Annotated[bool, typer.Option(
+        "--no-pager", help="Print long tables straight to the terminal (default: through PAGER, "
+                           "else less -FRX, when taller than the screen; never when piped).")] = False,
 ) -> None:
     """A private, scriptable caseload tool for psychotherapists and counsellors."""
     from datetime import date
 
     os.umask(0o077)
+    from therapy_cli import render
+
+    render.use_pager = not no_pager
     STATE.db = db
     STATE.today = None
     if today:

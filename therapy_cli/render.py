@@ -10,21 +10,75 @@ import csv
 import json
 import os
 import sys
+from contextlib import contextmanager
 from typing import Any, Callable, Iterable
 
 FORMATS = ("table", "json", "csv")
 
+# Long tables on a terminal go through a pager (`PAGER`, default `less -FRX`); `--no-pager` turns it off.
+use_pager = True
+DEFAULT_PAGER = "less -FRX"
+_paging: dict | None = None     # while a table is collected for the pager: how the terminal looked
+
 
 def fancy() -> bool:
     """Colour and box drawing only on a terminal, and never under NO_COLOR."""
+    if _paging is not None:
+        return _paging["fancy"]
     return sys.stdout.isatty() and "NO_COLOR" not in os.environ and os.environ.get("TERM") != "dumb"
 
 
 def console(stderr: bool = False):
     from rich.console import Console
 
+    if _paging is not None and not stderr:
+        return Console(file=sys.stdout, force_terminal=_paging["fancy"], width=_paging["width"],
+                       no_color="NO_COLOR" in os.environ, highlight=False, soft_wrap=False)
     return Console(stderr=stderr, no_color="NO_COLOR" in os.environ, highlight=False,
                    soft_wrap=False)
+
+
+@contextmanager
+def paged():
+    """Collect what a table view prints; on a terminal, show it through the pager when it is taller than the
+    screen. Never when stdout is not a terminal (piped, redirected), with `--no-pager`, or with PAGER=''."""
+    global _paging
+    pager = os.environ.get("PAGER", DEFAULT_PAGER)
+    if not use_pager or _paging is not None or not sys.stdout.isatty() or not pager.strip() \
+            or os.environ.get("TERM") == "dumb":
+        yield
+        return
+    import io
+    import shutil
+
+    size = shutil.get_terminal_size()
+    real = sys.stdout
+    buffer = io.StringIO()
+    _paging = {"fancy": fancy(), "width": size.columns}
+    sys.stdout = buffer
+    try:
+        yield
+    finally:
+        sys.stdout = real
+        _paging = None
+    text = buffer.getvalue()
+    if text.count("\n") < size.lines - 1 or not _run_pager(pager, text):
+        real.write(text)
+        real.flush()
+
+
+def _run_pager(pager: str, text: str) -> bool:
+    """Show `text` through the pager; False when the pager cannot be started (then it is printed)."""
+    import shlex
+    import subprocess
+
+    env = dict(os.environ)
+    env.setdefault("LESS", "FRX")
+    try:
+        subprocess.run(shlex.split(pager), input=text, text=True, env=env, check=False)
+    except (OSError, ValueError):
+        return False
+    return True
 
 
 def message(text: str) -> None:
@@ -176,15 +230,16 @@ def emit(data: Any, fmt: str, *, columns: list[str] | None = None, title: str | 
         rows = list(csv_rows(data)) if csv_rows else (data if isinstance(data, list) else [data])
         write_csv(rows, columns if isinstance(data, list) else None)
         return
-    if table is not None:
-        table(data)
-    elif isinstance(data, list):
-        if not data:
-            message("Nothing to show.")
-            return
-        write_table(data, columns, title, headers)
-    else:
-        write_record(data, title)
+    if isinstance(data, list) and not data and table is None:
+        message("Nothing to show.")
+        return
+    with paged():
+        if table is not None:
+            table(data)
+        elif isinstance(data, list):
+            write_table(data, columns, title, headers)
+        else:
+            write_record(data, title)
 
 
 def progress_bar(description: str, total: float):
