@@ -154,7 +154,7 @@ def _imported_modules() -> set[str]:
     return names
 
 
-IMPORT_NAMES = {"python-dateutil": "dateutil", "sqlite-utils": "sqlite_utils"}
+IMPORT_NAMES = {"python-dateutil": "dateutil"}
 
 
 def test_every_declared_dependency_is_used_and_bounded():
