@@ -25,7 +25,8 @@ import pytest
 KILLS_PER_SCENARIO = 11   # five scenarios: 55 kills
 MAX_ROUNDS_PER_SCENARIO = 40
 MIN_KILLS = 50
-TRIGGERS = {"notes_no_update", "notes_no_delete", "audit_no_update", "audit_no_delete"}
+TRIGGERS = {"notes_no_update", "notes_no_delete", "audit_no_update", "audit_no_delete",
+            "notes_no_replace", "audit_no_replace"}
 
 
 def _script() -> list[str]:

@@ -47,14 +47,13 @@ def demo(
     from therapy_cli.dates import week_of
     from therapy_cli.storage.db import open_database
 
-    path = demo_path(db)
+    from therapy_cli.storage.files import check_target, remove, temp_path
+
+    path = check_target(demo_path(db))
     if path.exists():
         _check_replaceable(path, yes, confirm)
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    tmp = path.with_name(f".{path.name}.building")
-    for leftover in (tmp, tmp.with_name(tmp.name + "-wal"), tmp.with_name(tmp.name + "-shm")):
-        if leftover.exists():
-            leftover.unlink()
+    tmp = temp_path(path)
     try:
         database = open_database(tmp, today=STATE.today or today())
         try:
@@ -69,9 +68,7 @@ def demo(
                 stale.unlink()
         os.replace(tmp, path)
     except BaseException:
-        for leftover in (tmp, tmp.with_name(tmp.name + "-wal"), tmp.with_name(tmp.name + "-shm")):
-            if leftover.exists():
-                leftover.unlink()
+        remove(tmp, with_journals=True)
         raise
     for suffix in ("-wal", "-shm"):
         stale = tmp.with_name(tmp.name + suffix)

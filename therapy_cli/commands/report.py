@@ -404,7 +404,10 @@ def client_(
     from therapy_cli.practice import clients
     from therapy_cli.commands._common import confirm
 
+    from therapy_cli.storage.files import check_target
+
     client_report.format_of(output)
+    check_target(output)
     if Path(output).expanduser().exists():
         confirm(f"{output} exists; replace it?", yes)
     with database(write=True) as db:

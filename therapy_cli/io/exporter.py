@@ -12,7 +12,6 @@ import csv
 import json
 import os
 import sys
-import tempfile
 from pathlib import Path
 from typing import Callable, TextIO
 
@@ -22,7 +21,7 @@ from therapy_cli.errors import InvalidValue, TherapyError
 FORMATS = ("csv", "jsonl")
 FETCH = 5000
 # Internal bookkeeping, not caseload data.
-HIDDEN = ("_migrations",)
+HIDDEN = ("_migrations", "_scrub_pending")
 
 
 def exportable(db: Database) -> list[str]:
@@ -64,16 +63,12 @@ def write_rows(db: Database, table: str, fmt: str, out: TextIO,
 
 
 def _private_stream(target: Path):
-    directory = target.parent if str(target.parent) else Path(".")
-    if not directory.is_dir():
-        raise TherapyError(f"cannot write {target}: the directory {directory} does not exist")
+    from therapy_cli.storage.files import check_target, shown, temp_file
+
     if target.is_dir():
-        raise TherapyError(f"{target} is a directory; give a file name (or export all to a directory)")
-    try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=directory)
-    except OSError as exc:
-        raise TherapyError(f"cannot write {target}: {exc.strerror}") from None
-    os.fchmod(fd, 0o600)
+        raise TherapyError(f"{shown(target)} is a directory; give a file name (or export all to a directory)")
+    check_target(target)
+    fd, tmp = temp_file(target)
     return os.fdopen(fd, "w", encoding="utf-8", newline=""), tmp
 
 
@@ -89,6 +84,9 @@ def export_table(db: Database, table: str, fmt: str, target: Path | None,
             rows = write_rows(db, table, fmt, fh, progress)
             fh.flush()
             os.fsync(fh.fileno())
+        from therapy_cli.storage.files import check_target
+
+        check_target(target)
         os.replace(tmp, target)
     except BaseException:
         try:

@@ -191,16 +191,15 @@ def convert(path: Path, encrypt: bool) -> dict:
     else:
         key = get_key(path)
         source_key, target_key = key, ""
-    tmp = path.with_name(f".{path.name}.{'encrypting' if encrypt else 'decrypting'}")
-    _remove(tmp)
+    from therapy_cli.storage.files import temp_path
+
+    tmp = temp_path(path, f"{path.name}.{'encrypting' if encrypt else 'decrypting'}")
     lock = open_with_key(path, source_key)
     try:
         lock.execute("BEGIN IMMEDIATE")
         expected = _counts(lock)
         reader = open_with_key(path, source_key)
         try:
-            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-            os.close(fd)
             reader.execute("ATTACH DATABASE ? AS converted KEY ?", (str(tmp), target_key))
             reader.execute("SELECT sqlcipher_export('converted')")
             reader.execute("DETACH DATABASE converted")
@@ -221,7 +220,8 @@ def convert(path: Path, encrypt: bool) -> dict:
         for suffix in ("-wal", "-shm"):
             _remove(Path(f"{path}{suffix}"))
     except BaseException:
-        _remove(tmp)
+        for suffix in ("", "-wal", "-shm", "-journal"):
+            _remove(Path(f"{tmp}{suffix}"))
         raise
     finally:
         try:

@@ -50,6 +50,9 @@ def read_header(path: Path) -> bytes:
     """The file's first 16 bytes (empty for an empty file); a directory or unreadable file is refused."""
     if path.is_dir():
         raise DatabaseError(f"{path} is a directory, not a database file")
+    if path.exists() and not path.is_file():
+        # a FIFO would block the open below for ever; a device is never a caseload
+        raise DatabaseError(f"{path} is not a regular file (a device, FIFO or socket), not a database file")
     try:
         with open(path, "rb") as fh:
             return fh.read(16)
@@ -101,6 +104,7 @@ class Database:
         self._settings_cache: dict[str, Any] | None = None
         self._tz = None
         self.in_write = False
+        self.scrub_pending = False
 
     # -- plain SQL helpers -------------------------------------------------
     def execute(self, sql: str, params: Any = ()) -> sqlite3.Cursor:
