@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import json
 import os
+import re
 import sys
 from typing import Any, Callable, Iterable
 
@@ -71,6 +72,33 @@ def cell(value: Any) -> str:
     return str(value)
 
 
+class CsvStyle:
+    """How CSV is written for this command: `--raw` (no neutralising) and `--bom` (set by the CLI)."""
+
+    raw = False
+    bom = False
+
+
+CSV = CsvStyle()
+# A spreadsheet runs a cell beginning with these as a formula (OWASP "CSV injection").
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?")
+
+
+def spreadsheet_safe(value: Any) -> Any:
+    """A text cell a spreadsheet would run as a formula gets a leading `'`; numbers (also as text) stay."""
+    if isinstance(value, str) and value.startswith(FORMULA_START) and not _NUMBER.fullmatch(value):
+        return "'" + value
+    return value
+
+
+def csv_cell(value: Any, raw: bool | None = None) -> Any:
+    """A value as written to CSV: None is empty; text neutralised unless raw."""
+    if value is None:
+        return ""
+    return value if (CSV.raw if raw is None else raw) else spreadsheet_safe(value)
+
+
 def write_csv(rows: list[dict], columns: list[str] | None = None, out=None) -> None:
     out = out or sys.stdout
     flat = [flatten(r) for r in rows]
@@ -82,10 +110,12 @@ def write_csv(rows: list[dict], columns: list[str] | None = None, out=None) -> N
                     columns.append(key)
     if not columns:
         return  # nothing to show and no known columns: no output rather than a blank line
+    if CSV.bom and out is sys.stdout:
+        out.write("\ufeff")
     writer = csv.DictWriter(out, fieldnames=columns, extrasaction="ignore", lineterminator="\n")
     writer.writeheader()
     for row in flat:
-        writer.writerow({k: ("" if row.get(k) is None else row.get(k)) for k in columns})
+        writer.writerow({k: csv_cell(row.get(k)) for k in columns})
 
 
 def write_table(rows: list[dict], columns: list[str] | None = None, title: str | None = None,

@@ -152,7 +152,11 @@ def append_csv_row(path: str, row: dict) -> None:
         raw = b""
         writer = csv.DictWriter(buffer, fieldnames=list(row), lineterminator="\n")
         writer.writeheader()
-    writer.writerow({k: "" if v is None else v for k, v in row.items()})
+    from therapy_cli.render import CSV, csv_cell
+
+    writer.writerow({k: csv_cell(v) for k, v in row.items()})
+    if not raw and CSV.bom:
+        raw = "\ufeff".encode("utf-8")
     write_private(target, raw + buffer.getvalue().encode("utf-8"))
 
 
