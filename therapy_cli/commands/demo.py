@@ -62,11 +62,18 @@ def demo(
             database.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         finally:
             database.close()
-        for suffix in ("-wal", "-shm"):
-            stale = path.with_name(path.name + suffix)
-            if stale.exists():
-                stale.unlink()
-        os.replace(tmp, path)
+        from therapy_cli.storage import guard
+        from therapy_cli.storage.db import BUSY_TIMEOUT_MS
+
+        held = guard.exclusive(path, BUSY_TIMEOUT_MS / 1000)  # no command has the old file open meanwhile
+        try:
+            for suffix in ("-wal", "-shm"):
+                stale = path.with_name(path.name + suffix)
+                if stale.exists():
+                    stale.unlink()
+            os.replace(tmp, path)
+        finally:
+            guard.release(held)
     except BaseException:
         remove(tmp, with_journals=True)
         raise

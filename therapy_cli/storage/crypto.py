@@ -172,11 +172,23 @@ def convert(path: Path, encrypt: bool) -> dict:
     The write lock is held throughout, so no command writes to the old file
     while the copy is made; other readers should be closed (see docs/privacy.md).
     """
-    from therapy_cli.storage.db import private_file
-    from therapy_cli.storage.maintenance import check
+    from therapy_cli.storage import guard
+    from therapy_cli.storage.db import BUSY_TIMEOUT_MS
 
     if not path.is_file():
         raise DatabaseError(f"no database at {path}")
+    # held across the swap: a command waiting to open the file opens the new one afterwards
+    held = guard.exclusive(path, BUSY_TIMEOUT_MS / 1000)
+    try:
+        return _convert_held(path, encrypt)
+    finally:
+        guard.release(held)
+
+
+def _convert_held(path: Path, encrypt: bool) -> dict:
+    from therapy_cli.storage.db import private_file
+    from therapy_cli.storage.maintenance import check
+
     encrypted_now = looks_encrypted(path)
     if encrypt and encrypted_now:
         raise Conflict(f"{path} is already encrypted")

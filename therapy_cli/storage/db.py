@@ -105,6 +105,7 @@ class Database:
         self._tz = None
         self.in_write = False
         self.scrub_pending = False
+        self.guard: int | None = None   # the shared lock that keeps the file from being swapped (guard.py)
 
     # -- plain SQL helpers -------------------------------------------------
     def execute(self, sql: str, params: Any = ()) -> sqlite3.Cursor:
@@ -209,6 +210,11 @@ class Database:
         self.conn.close()
         for suffix in ("", "-wal", "-shm"):
             private_file(f"{self.path}{suffix}")
+        if self.guard is not None:
+            from therapy_cli.storage import guard
+
+            guard.release(self.guard)
+            self.guard = None
 
 
 def _explain(exc: sqlite3.Error, path: Path) -> str:
@@ -275,15 +281,27 @@ def use_wal(conn: sqlite3.Connection, path: Path) -> None:
 
 def open_database(path: Path, today: date | None = None, create: bool = True) -> Database:
     """Open (creating if needed) and migrate the caseload file."""
+    from therapy_cli.storage import guard
     from therapy_cli.storage.migrations import migrate
 
-    conn = connect(path, create=create)
+    if path.exists() and path.is_file():
+        # before SQLite opens it: a restore or encryption cannot swap the file under this command
+        held = guard.shared(path, BUSY_TIMEOUT_MS / 1000)
+    else:
+        held = None
+    try:
+        conn = connect(path, create=create)
+    except BaseException:
+        guard.release(held)
+        raise
     db = Database(conn, path, today)
+    db.guard = held
     try:
         migrate(db)
         use_wal(conn, path)
     except BaseException:
         conn.close()
+        guard.release(held)
         raise
     for suffix in ("-wal", "-shm"):
         private_file(f"{path}{suffix}")

@@ -114,8 +114,23 @@ def verify_caseload(path: Path) -> dict:
 
 
 def restore(source: Path, target: Path) -> dict:
-    """Replace the database with a verified copy of `source`, atomically."""
+    """Replace the database with a verified copy of `source`, atomically.
+
+    The exclusive guard on the old file is held from before the copy until after the swap: a command that
+    starts meanwhile waits, then writes to the restored file.
+    """
+    from therapy_cli.storage import guard
+    from therapy_cli.storage.db import BUSY_TIMEOUT_MS
+
     verify_caseload(source)
+    held = guard.exclusive(target, BUSY_TIMEOUT_MS / 1000) if target.is_file() else None
+    try:
+        return _restore_held(source, target)
+    finally:
+        guard.release(held)
+
+
+def _restore_held(source: Path, target: Path) -> dict:
     if target.exists() and source.resolve() == target.resolve():
         raise InvalidValue("the source is the database itself")
     from therapy_cli.storage.files import check_target, temp_path
