@@ -118,3 +118,15 @@ def test_spreadsheet_safe_cell_rules():
     for value in ("-15", "+44", "-1.5", "1e-3", 3, -4.5, None, "plain", "", "O'Brien"):
         assert spreadsheet_safe(value) == value
     assert spreadsheet_safe("+44 20 7946 0000") == "'+44 20 7946 0000"
+
+
+def test_an_exported_clients_csv_imports_back_with_the_guard_removed(cli, jcli, tmp_path, monkeypatch):
+    jcli("client", "add", "+Plus Person")
+    jcli("client", "add", "O'Brien Person")
+    out = tmp_path / "clients.csv"
+    assert cli("export", "clients", "--output", out).exit_code == 0
+    assert "'+Plus Person" in out.read_text()
+    monkeypatch.setenv("THERAPY_DB", str(tmp_path / "other.db"))
+    result = cli("import", "clients", out)
+    assert result.exit_code == 0, result.stderr
+    assert [c["name"] for c in jcli("client", "list")] == ["+Plus Person", "O'Brien Person"]

@@ -80,6 +80,13 @@ class TherapyGroup(LazyGroup):
             # an id or count beyond SQLite's 64-bit integers, or a date past year 9999
             print("Error: a number or date given is out of range; nothing was changed", file=sys.stderr)
             raise typer.Exit(1) from None
+        except UnicodeError:
+            # invalid bytes in an argument (a lone surrogate once decoded) cannot be stored or shown as text
+            if os.environ.get("THERAPY_DEBUG"):
+                raise
+            print("Error: a value given is not valid UTF-8 text (invalid bytes, or a lone surrogate); "
+                  "nothing was changed", file=sys.stderr)
+            raise typer.Exit(1) from None
         except OSError as exc:
             # a file given on the command line that cannot be used (name too long, permissions, a full disk)
             if os.environ.get("THERAPY_DEBUG"):

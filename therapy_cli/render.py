@@ -58,6 +58,15 @@ def flatten(record: dict, prefix: str = "") -> dict:
     return flat
 
 
+def _visible(text: str) -> str:
+    """Control characters (but line breaks and tabs) and lone surrogates shown escaped: a file name or a
+    legacy value never redraws the terminal."""
+    if text.isprintable():
+        return text
+    return "".join(ascii(ch)[1:-1] if (ord(ch) < 32 and ch not in "\n\t") or 0x7F <= ord(ch) <= 0x9F
+                   or 0xD800 <= ord(ch) <= 0xDFFF else ch for ch in text)
+
+
 def cell(value: Any) -> str:
     if value is None:
         return ""
@@ -69,7 +78,7 @@ def cell(value: Any) -> str:
         return ", ".join(cell(v) for v in value)
     if isinstance(value, dict):
         return ", ".join(f"{k}={cell(v)}" for k, v in value.items())
-    return str(value)
+    return _visible(str(value))
 
 
 class CsvStyle:

@@ -89,8 +89,9 @@ def validate(key: str, text: str) -> str:
     if setting.type == "text":
         if len(text) > 200:
             raise InvalidValue(f"{key} must be at most 200 characters")
-        if any(ord(ch) < 32 for ch in text):  # it is printed on reports and in the terminal
-            raise InvalidValue(f"{key} must not contain control characters")
+        from therapy_cli.validation import check_characters
+
+        check_characters(text, key)  # it is printed on reports and in the terminal
         return text
     number: float
     try:

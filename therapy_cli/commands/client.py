@@ -250,7 +250,9 @@ def export(
             confirm(f"Replace the existing file {output}?", yes)
 
         write_private(output, text)
-        render.message(f"Wrote {output}")
+        from therapy_cli.storage.files import shown
+
+        render.message(f"Wrote {shown(output)}")
     else:
         print(text, end="")
 

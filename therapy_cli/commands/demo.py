@@ -81,9 +81,11 @@ def demo(
         stale = tmp.with_name(tmp.name + suffix)
         if stale.exists():
             stale.unlink()
-    render.message(f"Demo caseload written to {path}: {counts['clients']} clients, {counts['sessions']} sessions, "
+    from therapy_cli.storage.files import shown
+
+    render.message(f"Demo caseload written to {shown(path)}: {counts['clients']} clients, {counts['sessions']} sessions, "
                    f"{counts['measures']} measures.")
-    render.message(f"Explore it with: therapy --db {path} report caseload   (or: export THERAPY_DB={path})")
+    render.message(f"Explore it with: therapy --db {shown(path)} report caseload   (or: export THERAPY_DB={shown(path)})")
     database = open_database(path, today=STATE.today or today())
     try:
         with database.transaction():
@@ -105,7 +107,9 @@ def _check_replaceable(path, yes: bool, ask) -> None:
         raise Refused(f"{path} is a directory; give a file name for the demo")
     is_demo = False
     try:
-        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        from therapy_cli.storage.db import readonly_uri
+
+        conn = sqlite3.connect(readonly_uri(path), uri=True)
         try:
             is_demo = conn.execute("SELECT 1 FROM audit WHERE action = 'demo' AND record_type = 'caseload' "
                                    "LIMIT 1").fetchone() is not None

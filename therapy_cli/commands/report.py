@@ -420,6 +420,8 @@ def client_(
         db.audit("report", "client", client["id"], f"client report written ({result['format']})", client["id"])
     fmt_name = output_format(fmt, as_json, as_csv)
     if fmt_name == "table":
-        render.message(f"Wrote {result['path']} ({result['format']}, {result['bytes']} bytes, readable by you alone).")
+        from therapy_cli.storage.files import shown
+
+        render.message(f"Wrote {shown(result['path'])} ({result['format']}, {result['bytes']} bytes, readable by you alone).")
     else:
         render.emit(result, fmt_name)

@@ -120,5 +120,7 @@ def export_command(
         written = exporter.export(db, table, file_format.value, output, raw=raw, bom=bom)
     if output:
         for item in written:
-            render.message(f"Wrote {item['rows']} {item['table']} rows to {item['file']}")
+            from therapy_cli.storage.files import shown
+
+            render.message(f"Wrote {item['rows']} {item['table']} rows to {shown(item['file'])}")
     sys.stdout.flush()

@@ -90,6 +90,13 @@ def maybe_encrypted(path: Path, head: bytes) -> bool:
     return find_spec("sqlcipher3") is not None
 
 
+def readonly_uri(path: str | os.PathLike) -> str:
+    """A `file:` URI opening `path` read-only; `?`, `#` and `%` in the name are quoted, not taken as URI syntax."""
+    from urllib.parse import quote
+
+    return f"file:{quote(os.fspath(path), safe='/')}?mode=ro"
+
+
 def _dict_factory(cursor: sqlite3.Cursor, row: tuple) -> dict:
     return {col[0]: value for col, value in zip(cursor.description, row)}
 

@@ -197,7 +197,9 @@ def _open_source(path: Path):
         key = crypto.get_key(path)
         return crypto.open_with_key(path, key), key
     check_sqlite_file(path, head, allow_empty=False)
-    return sqlite3.connect(f"file:{path}?mode=ro", uri=True), None
+    from therapy_cli.storage.db import readonly_uri
+
+    return sqlite3.connect(readonly_uri(path), uri=True), None
 
 
 def _remove(path: Path) -> None:
