@@ -148,3 +148,28 @@ def test_writers_racing_encrypt_decrypt_and_restore_lose_no_reported_write(tmp_p
     check = _run(db_path, "db", "check")
     assert check.returncode == 0, check.stderr
     print(f"writes: {len(finished)}, saved: {sum(1 for w in finished if w[3] == 0)}")
+
+
+def test_a_restore_waits_for_a_command_holding_the_file_and_then_says_busy(cli, jcli, db_path, tmp_path,
+                                                                          monkeypatch):
+    from therapy_cli.storage import db as storage_db
+    from therapy_cli.storage.db import open_database
+
+    jcli("client", "add", "Held Person")
+    backup = tmp_path / "backup.db"
+    assert cli("db", "backup", backup).exit_code == 0
+    jcli("client", "add", "Added Later")
+    monkeypatch.setattr(storage_db, "BUSY_TIMEOUT_MS", 300)
+    holder = open_database(db_path)   # another command with the file open
+    try:
+        started = time.monotonic()
+        result = cli("db", "restore", backup, "--yes")
+        assert time.monotonic() - started >= 0.3
+    finally:
+        holder.close()
+    assert result.exit_code == 1
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("Error: ") and "busy" in lines[0], result.stderr
+    assert len(jcli("client", "list")) == 2     # nothing was replaced
+    assert cli("db", "restore", backup, "--yes").exit_code == 0
+    assert len(jcli("client", "list")) == 1

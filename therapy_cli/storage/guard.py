@@ -45,7 +45,9 @@ def _hold(path: Path, mode: int, wait: float) -> int | None:
                 try:
                     fcntl.flock(fd, mode | fcntl.LOCK_NB)
                     break
-                except BlockingIOError:
+                except OSError as exc:
+                    if not isinstance(exc, BlockingIOError):
+                        return fd  # no flock on this file system (ENOLCK): SQLite's own locking only
                     if time.monotonic() >= deadline:
                         raise DatabaseError(f"the database {path} is busy (another therapy command holds it; "
                                             "a restore, encryption or demo waits for it to finish); try again")
