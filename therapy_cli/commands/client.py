@@ -244,14 +244,12 @@ def export(
         data = clients.export_client(db, clients.find_client(db, client))
     text = render.to_json(data) + "\n"
     if output:
-        from therapy_cli.storage.files import check_target, write_private
+        from therapy_cli.storage.files import check_target, shown, write_private
 
         if check_target(output).is_file():
             confirm(f"Replace the existing file {output}?", yes)
 
         write_private(output, text)
-        from therapy_cli.storage.files import shown
-
         render.message(f"Wrote {shown(output)}")
     else:
         print(text, end="")

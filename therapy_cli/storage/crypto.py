@@ -169,8 +169,9 @@ def _counts(conn) -> dict:
 def convert(path: Path, encrypt: bool) -> dict:
     """Encrypt (or decrypt) the caseload: a checked copy, then an atomic replace.
 
-    The write lock is held throughout, so no command writes to the old file
-    while the copy is made; other readers should be closed (see docs/privacy.md).
+    The exclusive guard (storage/guard.py) is held from before the copy until after
+    the swap, so no therapy command has the old file open meanwhile and one that
+    waited opens the new file; other SQLite programs should be closed (docs/privacy.md).
     """
     from therapy_cli.storage import guard
     from therapy_cli.storage.db import BUSY_TIMEOUT_MS
@@ -232,8 +233,9 @@ def _convert_held(path: Path, encrypt: bool) -> dict:
         for suffix in ("-wal", "-shm"):
             _remove(Path(f"{path}{suffix}"))
     except BaseException:
-        for suffix in ("", "-wal", "-shm", "-journal"):
-            _remove(Path(f"{tmp}{suffix}"))
+        from therapy_cli.storage.files import remove
+
+        remove(tmp, with_journals=True)
         raise
     finally:
         try:
