@@ -120,3 +120,9 @@ def test_import_from_a_pipe_and_process_substitution(tmp_path):
     assert done.returncode == 0, done.stderr
     names = json.loads(_run(["--db", db, "client", "list", "--json"]).stdout)
     assert {c["name"] for c in names} == {"Piped Person", "Substituted Person"}
+
+
+def test_a_demo_file_name_with_an_escape_sequence_is_echoed_escaped(cli, tmp_path):
+    result = cli("demo", "--db", tmp_path / "demo\x1b]0;owned\x07.db", "--json")
+    assert result.exit_code == 0, result.stderr
+    assert "\x1b" not in result.stderr and "\x07" not in result.stderr and "\\x1b]0;owned" in result.stderr

@@ -29,12 +29,12 @@ def console(stderr: bool = False):
 
 
 def message(text: str) -> None:
-    """A message for the person (stderr), never mixed with data."""
-    print(text, file=sys.stderr)
+    """A message for the person (stderr), never mixed with data; control characters shown escaped."""
+    print(_visible(text), file=sys.stderr)
 
 
 def warn(text: str) -> None:
-    print(f"Warning: {text}", file=sys.stderr)
+    print(f"Warning: {_visible(text)}", file=sys.stderr)
 
 
 def to_json(data: Any) -> str:
