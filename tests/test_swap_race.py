@@ -126,7 +126,7 @@ def test_writers_racing_encrypt_decrypt_and_restore_lose_no_reported_write(tmp_p
         assert result.returncode == 0, result.stderr
         probe.stop.set()
         probe.join()
-        time.sleep(2.0)
+        time.sleep(3.0)
     finally:
         for writer in writers:
             writer.stop.set()

@@ -13,13 +13,14 @@ SCRUB_WAIT_SECONDS = 5.0      # `client erase` and `db check`
 NEXT_WRITE_WAIT_SECONDS = 0.5  # any other write: a short try, never a long stall
 
 
-def scrub(conn, wait: float = SCRUB_WAIT_SECONDS) -> bool:
-    """VACUUM with secure_delete and checkpoint the WAL to nothing; False when a reader kept it busy."""
+def scrub(conn, wait: float | None = None) -> bool:
+    """VACUUM with secure_delete and checkpoint the WAL to nothing; False when a reader kept it busy
+    for `wait` seconds (default SCRUB_WAIT_SECONDS)."""
     from therapy_cli.storage.db import BUSY_TIMEOUT_MS
 
     conn.execute("PRAGMA secure_delete = ON")
     conn.execute("VACUUM")
-    deadline = time.monotonic() + wait
+    deadline = time.monotonic() + (SCRUB_WAIT_SECONDS if wait is None else wait)
     conn.execute("PRAGMA busy_timeout = 100")  # the bound is ours, not SQLite's 30 s
     try:
         while True:
@@ -44,12 +45,12 @@ def pending(db) -> bool:
     return db.scalar("SELECT count(*) FROM _scrub_pending") > 0
 
 
-def finish_pending(db, wait: float = SCRUB_WAIT_SECONDS, force: bool = False) -> bool:
-    """Scrub when an erasure is owed one (or `force`); True when nothing is left pending.
+def finish_pending(db, wait: float | None = None) -> bool:
+    """Scrub when an erasure is owed one; True when nothing is left pending.
 
     Outside any transaction. The marker goes only after the scrub has emptied the WAL.
     """
-    if not force and not pending(db):
+    if not pending(db):
         return True
     if not scrub(db.conn, wait):
         return False
