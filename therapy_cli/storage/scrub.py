@@ -41,20 +41,17 @@ def record_pending(db, client_id: int | None) -> None:
     db.execute("INSERT INTO _scrub_pending (client_id, erased_at) VALUES (?, ?)", (client_id, utc_now()))
 
 
-def pending(db) -> bool:
-    return db.scalar("SELECT count(*) FROM _scrub_pending") > 0
-
-
 def finish_pending(db, wait: float | None = None) -> bool:
     """Scrub when an erasure is owed one; True when nothing is left pending.
 
     Outside any transaction. The marker goes only after the scrub has emptied the WAL.
     """
-    if not pending(db):
+    owed = db.scalar("SELECT max(id) FROM _scrub_pending")
+    if owed is None:
         return True
     if not scrub(db.conn, wait):
         return False
-    db.execute("DELETE FROM _scrub_pending")
+    db.execute("DELETE FROM _scrub_pending WHERE id <= ?", (owed,))  # an erasure recorded meanwhile stays owed
     db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     return True
 
