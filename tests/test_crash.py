@@ -25,7 +25,8 @@ import pytest
 KILLS_PER_SCENARIO = 11   # five scenarios: 55 kills
 MAX_ROUNDS_PER_SCENARIO = 40
 MIN_KILLS = 50
-TRIGGERS = {"notes_no_update", "notes_no_delete", "audit_no_update", "audit_no_delete"}
+TRIGGERS = {"notes_no_update", "notes_no_delete", "audit_no_update", "audit_no_delete",
+            "notes_no_replace", "audit_no_replace"}
 
 
 def _script() -> list[str]:
@@ -38,7 +39,10 @@ def _counts(path) -> dict:
     try:
         tables = [r[0] for r in conn.execute(
             "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name")]
-        counts = {t: conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in tables}
+        # an erasure killed after its commit but before its scrub leaves the scrub owed (_scrub_pending):
+        # bookkeeping that the next write or `db check` clears, not a half-done change
+        counts = {t: conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in tables
+                  if t != "_scrub_pending"}
         # the erasure's visible effect is on the client row itself, not on a count
         counts["erased clients"] = conn.execute("SELECT count(*) FROM clients WHERE erased_on IS NOT NULL").fetchone()[0]
         return counts

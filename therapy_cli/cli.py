@@ -8,7 +8,7 @@ import sys
 from typing import Annotated, Optional
 
 import typer
-from typer.core import TyperGroup
+from typer.core import TyperCommand, TyperGroup
 
 from therapy_cli import ISSUES_URL, __version__
 from therapy_cli.commands._common import STATE
@@ -80,6 +80,13 @@ class TherapyGroup(LazyGroup):
             # an id or count beyond SQLite's 64-bit integers, or a date past year 9999
             print("Error: a number or date given is out of range; nothing was changed", file=sys.stderr)
             raise typer.Exit(1) from None
+        except UnicodeError:
+            # invalid bytes in an argument (a lone surrogate once decoded) cannot be stored or shown as text
+            if os.environ.get("THERAPY_DEBUG"):
+                raise
+            print("Error: a value given is not valid UTF-8 text (invalid bytes, or a lone surrogate); "
+                  "nothing was changed", file=sys.stderr)
+            raise typer.Exit(1) from None
         except OSError as exc:
             # a file given on the command line that cannot be used (name too long, permissions, a full disk)
             if os.environ.get("THERAPY_DEBUG"):
@@ -99,6 +106,37 @@ class TherapyGroup(LazyGroup):
             print(f"Error: internal error ({exc.__class__.__name__}); nothing was changed. "
                   f"Please report it at {ISSUES_URL} (THERAPY_DEBUG=1 shows the details).", file=sys.stderr)
             raise typer.Exit(1) from None
+
+
+def _csv_style(name: str):
+    def set_style(ctx, param, value):
+        from therapy_cli import render
+
+        setattr(render.CSV, name, bool(value))
+        return value
+
+    return set_style
+
+
+def csv_options() -> list:
+    """`--raw` and `--bom`, for every command that writes CSV (they set render.CSV for this run)."""
+    from typer.core import TyperOption
+
+    return [
+        TyperOption(param_decls=["--raw"], is_flag=True, default=False, expose_value=False,
+                    callback=_csv_style("raw"),
+                    help="CSV for scripts: leave text beginning = + - @ as it is (by default such a cell gets "
+                         "a leading ' so a spreadsheet does not run it as a formula)."),
+        TyperOption(param_decls=["--bom"], is_flag=True, default=False, expose_value=False,
+                    callback=_csv_style("bom"), help="Begin CSV with a UTF-8 byte-order mark (for Excel)."),
+    ]
+
+
+class CsvCommand(TyperCommand):
+    """A command with --csv: gains --raw and --bom without each command declaring them."""
+
+    def __init__(self, *args, params=None, **kwargs):
+        super().__init__(*args, params=[*(params or []), *csv_options()], **kwargs)
 
 
 def _convert(info):
@@ -301,6 +339,8 @@ def _tidy_help(typer_app: typer.Typer) -> None:
     for command in typer_app.registered_commands:
         if command.callback is not None:
             command.callback.__doc__ = _keep_examples(command.callback.__doc__)
+            if command.cls in (None, TyperCommand) and "as_csv" in command.callback.__code__.co_varnames:
+                command.cls = CsvCommand
     for group in typer_app.registered_groups:
         _tidy_help(group.typer_instance)
 

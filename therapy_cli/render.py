@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import json
 import os
+import re
 import sys
 from contextlib import contextmanager
 from typing import Any, Callable, Iterable
@@ -82,12 +83,12 @@ def _run_pager(pager: str, text: str) -> bool:
 
 
 def message(text: str) -> None:
-    """A message for the person (stderr), never mixed with data."""
-    print(text, file=sys.stderr)
+    """A message for the person (stderr), never mixed with data; control characters shown escaped."""
+    print(_visible(text), file=sys.stderr)
 
 
 def warn(text: str) -> None:
-    print(f"Warning: {text}", file=sys.stderr)
+    print(f"Warning: {_visible(text)}", file=sys.stderr)
 
 
 def to_json(data: Any) -> str:
@@ -111,6 +112,15 @@ def flatten(record: dict, prefix: str = "") -> dict:
     return flat
 
 
+def _visible(text: str) -> str:
+    """Control characters (but line breaks and tabs) and lone surrogates shown escaped: a file name or a
+    legacy value never redraws the terminal."""
+    if text.isprintable():
+        return text
+    return "".join(ascii(ch)[1:-1] if (ord(ch) < 32 and ch not in "\n\t") or 0x7F <= ord(ch) <= 0x9F
+                   or 0xD800 <= ord(ch) <= 0xDFFF else ch for ch in text)
+
+
 def cell(value: Any) -> str:
     if value is None:
         return ""
@@ -122,7 +132,34 @@ def cell(value: Any) -> str:
         return ", ".join(cell(v) for v in value)
     if isinstance(value, dict):
         return ", ".join(f"{k}={cell(v)}" for k, v in value.items())
-    return str(value)
+    return _visible(str(value))
+
+
+class CsvStyle:
+    """How CSV is written for this command: `--raw` (no neutralising) and `--bom` (set by the CLI)."""
+
+    raw = False
+    bom = False
+
+
+CSV = CsvStyle()
+# A spreadsheet runs a cell beginning with these as a formula (OWASP "CSV injection").
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?")
+
+
+def spreadsheet_safe(value: Any) -> Any:
+    """A text cell a spreadsheet would run as a formula gets a leading `'`; numbers (also as text) stay."""
+    if isinstance(value, str) and value.startswith(FORMULA_START) and not _NUMBER.fullmatch(value):
+        return "'" + value
+    return value
+
+
+def csv_cell(value: Any, raw: bool | None = None) -> Any:
+    """A value as written to CSV: None is empty; text neutralised unless raw."""
+    if value is None:
+        return ""
+    return value if (CSV.raw if raw is None else raw) else spreadsheet_safe(value)
 
 
 def write_csv(rows: list[dict], columns: list[str] | None = None, out=None) -> None:
@@ -136,10 +173,12 @@ def write_csv(rows: list[dict], columns: list[str] | None = None, out=None) -> N
                     columns.append(key)
     if not columns:
         return  # nothing to show and no known columns: no output rather than a blank line
+    if CSV.bom and out is sys.stdout:
+        out.write("\ufeff")
     writer = csv.DictWriter(out, fieldnames=columns, extrasaction="ignore", lineterminator="\n")
     writer.writeheader()
     for row in flat:
-        writer.writerow({k: ("" if row.get(k) is None else row.get(k)) for k in columns})
+        writer.writerow({k: csv_cell(row.get(k)) for k in columns})
 
 
 def write_table(rows: list[dict], columns: list[str] | None = None, title: str | None = None,

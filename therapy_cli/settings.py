@@ -162,9 +162,10 @@ def validate(key: str, text: str) -> str:
 def _check_text(key: str, text: str, limit: int, lines: bool) -> None:
     if len(text) > limit:
         raise InvalidValue(f"{key} must be at most {limit} characters")
+    from therapy_cli.validation import check_characters
+
     # it is printed on reports and in the terminal; a template may hold line breaks
-    if any(ord(ch) < 32 and not (lines and ch in "\n\t") for ch in text):
-        raise InvalidValue(f"{key} must not contain control characters")
+    check_characters(text, key, "\n\t" if lines else "")
 
 
 def typed_value(key: str, stored: str | None) -> Any:

@@ -10,14 +10,27 @@ from therapy_cli.errors import InvalidValue
 MAX_NAME = 200
 
 
+def check_characters(value: str, what: str, allowed: str = "") -> None:
+    """Refuse C0 controls (but `allowed`), DEL, C1 controls (U+0080–U+009F) and lone surrogates.
+
+    A control stored in a name or note would redraw the practitioner's terminal when shown (CSI is
+    U+009B as well as ESC [); a lone surrogate (invalid bytes on the command line) is not text at all.
+    """
+    for ch in value:
+        code = ord(ch)
+        if code < 32 and ch not in allowed or 0x7F <= code <= 0x9F:
+            raise InvalidValue(f"{what} must not contain control characters (found U+{code:04X})")
+        if 0xD800 <= code <= 0xDFFF:
+            raise InvalidValue(f"{what} is not valid UTF-8 text (invalid bytes or a lone surrogate)")
+
+
 def clean_name(name: str, what: str = "name") -> str:
     value = " ".join((name or "").split())
     if not value:
         raise InvalidValue(f"{what} must not be empty")
     if len(value) > MAX_NAME:
         raise InvalidValue(f"{what} must be at most {MAX_NAME} characters")
-    if any(ord(ch) < 32 for ch in value):
-        raise InvalidValue(f"{what} must not contain control characters")
+    check_characters(value, what)
     return value
 
 
@@ -28,8 +41,7 @@ def clean_text(value: str | None, what: str, limit: int = 2000) -> str | None:
     if len(value) > limit:
         raise InvalidValue(f"{what} must be at most {limit} characters")
     # an escape sequence stored in a reason or source would redraw the practitioner's terminal when shown
-    if any(ord(ch) < 32 and ch not in "\n\t\r" for ch in value):
-        raise InvalidValue(f"{what} must not contain control characters")
+    check_characters(value, what, "\n\t\r")
     return value or None
 
 

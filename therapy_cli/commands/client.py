@@ -263,13 +263,13 @@ def export(
         data = clients.export_client(db, clients.find_client(db, client))
     text = render.to_json(data) + "\n"
     if output:
-        from therapy_cli.storage.files import write_private
+        from therapy_cli.storage.files import check_target, shown, write_private
 
-        if Path(output).expanduser().is_file():
+        if check_target(output).is_file():
             confirm(f"Replace the existing file {output}?", yes)
 
         write_private(output, text)
-        render.message(f"Wrote {output}")
+        render.message(f"Wrote {shown(output)}")
     else:
         print(text, end="")
 
@@ -302,7 +302,14 @@ def erase(
     with database() as db:
         found = clients.find_client(db, client)
     confirm(f"Erase the records of client #{found['id']}? This cannot be undone", yes)
+    from therapy_cli.storage import scrub
+    from therapy_cli.storage.files import sweep_stale
+
+    path = resolve_path(STATE.db)
     with database(write=True) as db:
         result = retention.erase_client(db, clients.find_client(db, str(found["id"])), force, reason)
-    retention.scrub(resolve_path(STATE.db))
+        scrub.record_pending(db, result["id"])
+    sweep_stale(path.parent)  # a killed backup or export may have left a copy holding the records
+    if db.scrub_pending:
+        scrub.finish_or_refuse(path, STATE.today, f"client #{result['id']}'s erasure is recorded")
     render.emit(result, output_format(fmt, as_json, as_csv), title=f"Client #{result['id']} erased")

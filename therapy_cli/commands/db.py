@@ -53,12 +53,23 @@ def check(fmt: FormatOpt = Format.table, as_json: JsonOpt = False, as_csv: CsvOp
     from therapy_cli.storage.db import connect, resolve_path
     from therapy_cli.errors import CheckFailed
 
-    conn = connect(resolve_path(STATE.db), create=False)
+    path = resolve_path(STATE.db)
+    conn = connect(path, create=False)
     try:
         result = maintenance.check(conn)
     finally:
         conn.close()
+    result.update(missing_triggers=[], scrub_pending=False)
+    if result["ok"]:
+        result.update(maintenance.protections_and_scrub(path, STATE.today))
+        result["ok"] = not result["missing_triggers"] and not result["scrub_pending"]
     render.emit(result, output_format(fmt, as_json, as_csv))
+    if result["missing_triggers"]:
+        raise CheckFailed(f"the append-only trigger(s) {', '.join(result['missing_triggers'])} are missing: "
+                          "notes or the audit could be rewritten; restore a backup or recreate them")
+    if result["scrub_pending"]:
+        raise CheckFailed("an erasure's scrub is still pending: another program is reading the file; "
+                          "close it and run `therapy db check` again")
     if not result["ok"]:
         raise CheckFailed("the database failed its check: "
                           f"{len(result['foreign_key_problems'])} foreign-key problem(s), "
@@ -79,7 +90,9 @@ def backup(dest: Annotated[str, typer.Argument(metavar="DEST", help="Backup file
     from therapy_cli.storage import maintenance
 
     with database() as db:
-        target = maintenance.backup_target(db, dest)
+        from therapy_cli.storage.files import check_target
+
+        target = check_target(maintenance.backup_target(db, dest))
         if target.exists():
             confirm(f"Replace the existing file {target} with a new backup?", yes)
         result = maintenance.backup(db, dest)

@@ -47,14 +47,13 @@ def demo(
     from therapy_cli.dates import week_of
     from therapy_cli.storage.db import open_database
 
-    path = demo_path(db)
+    from therapy_cli.storage.files import check_target, remove, temp_path
+
+    path = check_target(demo_path(db))
     if path.exists():
         _check_replaceable(path, yes, confirm)
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    tmp = path.with_name(f".{path.name}.building")
-    for leftover in (tmp, tmp.with_name(tmp.name + "-wal"), tmp.with_name(tmp.name + "-shm")):
-        if leftover.exists():
-            leftover.unlink()
+    tmp = temp_path(path)
     try:
         database = open_database(tmp, today=STATE.today or today())
         try:
@@ -63,23 +62,30 @@ def demo(
             database.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         finally:
             database.close()
-        for suffix in ("-wal", "-shm"):
-            stale = path.with_name(path.name + suffix)
-            if stale.exists():
-                stale.unlink()
-        os.replace(tmp, path)
+        from therapy_cli.storage import guard
+        from therapy_cli.storage.db import BUSY_TIMEOUT_MS
+
+        held = guard.exclusive(path, BUSY_TIMEOUT_MS / 1000)  # no command has the old file open meanwhile
+        try:
+            for suffix in ("-wal", "-shm"):
+                stale = path.with_name(path.name + suffix)
+                if stale.exists():
+                    stale.unlink()
+            os.replace(tmp, path)
+        finally:
+            guard.release(held)
     except BaseException:
-        for leftover in (tmp, tmp.with_name(tmp.name + "-wal"), tmp.with_name(tmp.name + "-shm")):
-            if leftover.exists():
-                leftover.unlink()
+        remove(tmp, with_journals=True)
         raise
     for suffix in ("-wal", "-shm"):
         stale = tmp.with_name(tmp.name + suffix)
         if stale.exists():
             stale.unlink()
-    render.message(f"Demo caseload written to {path}: {counts['clients']} clients, {counts['sessions']} sessions, "
+    from therapy_cli.storage.files import shown
+
+    render.message(f"Demo caseload written to {shown(path)}: {counts['clients']} clients, {counts['sessions']} sessions, "
                    f"{counts['measures']} measures.")
-    render.message(f"Explore it with: therapy --db {path} report caseload   (or: export THERAPY_DB={path})")
+    render.message(f"Explore it with: therapy --db {shown(path)} report caseload   (or: export THERAPY_DB={shown(path)})")
     database = open_database(path, today=STATE.today or today())
     try:
         with database.transaction():
@@ -101,7 +107,9 @@ def _check_replaceable(path, yes: bool, ask) -> None:
         raise Refused(f"{path} is a directory; give a file name for the demo")
     is_demo = False
     try:
-        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        from therapy_cli.storage.db import readonly_uri
+
+        conn = sqlite3.connect(readonly_uri(path), uri=True)
         try:
             is_demo = conn.execute("SELECT 1 FROM audit WHERE action = 'demo' AND record_type = 'caseload' "
                                    "LIMIT 1").fetchone() is not None

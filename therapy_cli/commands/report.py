@@ -152,7 +152,11 @@ def append_csv_row(path: str, row: dict) -> None:
         raw = b""
         writer = csv.DictWriter(buffer, fieldnames=list(row), lineterminator="\n")
         writer.writeheader()
-    writer.writerow({k: "" if v is None else v for k, v in row.items()})
+    from therapy_cli.render import CSV, csv_cell
+
+    writer.writerow({k: csv_cell(v) for k, v in row.items()})
+    if not raw and CSV.bom:
+        raw = "\ufeff".encode("utf-8")
     write_private(target, raw + buffer.getvalue().encode("utf-8"))
 
 
@@ -418,7 +422,10 @@ def client_(
     from therapy_cli.practice import clients
     from therapy_cli.commands._common import confirm
 
+    from therapy_cli.storage.files import check_target
+
     client_report.format_of(output)
+    check_target(output)
     if Path(output).expanduser().exists():
         confirm(f"{output} exists; replace it?", yes)
     with database(write=True) as db:
@@ -427,6 +434,8 @@ def client_(
         db.audit("report", "client", client["id"], f"client report written ({result['format']})", client["id"])
     fmt_name = output_format(fmt, as_json, as_csv)
     if fmt_name == "table":
-        render.message(f"Wrote {result['path']} ({result['format']}, {result['bytes']} bytes, readable by you alone).")
+        from therapy_cli.storage.files import shown
+
+        render.message(f"Wrote {shown(result['path'])} ({result['format']}, {result['bytes']} bytes, readable by you alone).")
     else:
         render.emit(result, fmt_name)

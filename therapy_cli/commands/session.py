@@ -432,7 +432,9 @@ def export(
         content = ical.build_calendar(records, db.tz, ical.calendar_token(db), with_names)
         start = start or db.today
     path = write_private(ics, content)
-    render.message(f"Wrote {len(records)} session(s) to {path}")
+    from therapy_cli.storage.files import shown
+
+    render.message(f"Wrote {len(records)} session(s) to {shown(path)}")
     render.emit({"file": str(path), "sessions": len(records), "from": start.isoformat(),
                  "to": to and parse_date_option(to, "--to").isoformat(), "with_names": with_names},
                 output_format(fmt, as_json, as_csv))

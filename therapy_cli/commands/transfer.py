@@ -104,6 +104,9 @@ def export_command(
     output: Annotated[Optional[str], typer.Option(
         "--output", "-o", metavar="FILE|DIR",
         help="File to write (default: stdout); for all, a directory (one TABLE.csv per table).")] = None,
+    raw: Annotated[bool, typer.Option("--raw", help="CSV for scripts: leave text beginning = + - @ as it is "
+                                                     "(by default it gets a leading ' for spreadsheets).")] = False,
+    bom: Annotated[bool, typer.Option("--bom", help="Begin CSV with a UTF-8 byte-order mark (for Excel).")] = False,
 ) -> None:
     """Export a table, or every table, to CSV or JSON lines (files mode 0600).
 
@@ -114,8 +117,10 @@ def export_command(
     from therapy_cli.io import exporter
 
     with database() as db:
-        written = exporter.export(db, table, file_format.value, output)
+        written = exporter.export(db, table, file_format.value, output, raw=raw, bom=bom)
     if output:
         for item in written:
-            render.message(f"Wrote {item['rows']} {item['table']} rows to {item['file']}")
+            from therapy_cli.storage.files import shown
+
+            render.message(f"Wrote {item['rows']} {item['table']} rows to {shown(item['file'])}")
     sys.stdout.flush()

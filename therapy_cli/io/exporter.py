@@ -12,7 +12,6 @@ import csv
 import json
 import os
 import sys
-import tempfile
 from pathlib import Path
 from typing import Callable, TextIO
 
@@ -22,7 +21,7 @@ from therapy_cli.errors import InvalidValue, TherapyError
 FORMATS = ("csv", "jsonl")
 FETCH = 5000
 # Internal bookkeeping, not caseload data.
-HIDDEN = ("_migrations",)
+HIDDEN = ("_migrations", "_scrub_pending")
 # Derived from the notes and rebuilt by triggers: the search index and its shadow tables.
 DERIVED = ("notes_fts",)
 
@@ -37,18 +36,27 @@ def _columns(db: Database, table: str) -> list[str]:
 
 
 def write_rows(db: Database, table: str, fmt: str, out: TextIO,
-               progress: Callable[[int], None] | None = None) -> int:
-    """Stream `table` to `out` as CSV (header row first) or JSON lines; return the row count."""
+               progress: Callable[[int], None] | None = None, raw: bool = False) -> int:
+    """Stream `table` to `out` as CSV (header row first) or JSON lines; return the row count.
+
+    CSV text cells that a spreadsheet would run as a formula get a leading `'` unless `raw`.
+    """
+    from therapy_cli.render import FORMULA_START, spreadsheet_safe
+
     columns = _columns(db, table)
     cursor = db.execute(f"SELECT * FROM {table} ORDER BY rowid")
     count = 0
     if fmt == "csv":
         writer = csv.writer(out, lineterminator="\n")
         writer.writerow(columns)
+        risky = frozenset(FORMULA_START)
         while True:
             rows = cursor.fetchmany(FETCH)
             if not rows:
                 break
+            if not raw:
+                rows = [row if not any(v.__class__ is str and v[:1] in risky for v in row)
+                        else tuple(spreadsheet_safe(v) for v in row) for row in rows]
             writer.writerows(rows)
             count += len(rows)
             if progress:
@@ -67,31 +75,35 @@ def write_rows(db: Database, table: str, fmt: str, out: TextIO,
 
 
 def _private_stream(target: Path):
-    directory = target.parent if str(target.parent) else Path(".")
-    if not directory.is_dir():
-        raise TherapyError(f"cannot write {target}: the directory {directory} does not exist")
+    from therapy_cli.storage.files import check_target, shown, temp_file
+
     if target.is_dir():
-        raise TherapyError(f"{target} is a directory; give a file name (or export all to a directory)")
-    try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=directory)
-    except OSError as exc:
-        raise TherapyError(f"cannot write {target}: {exc.strerror}") from None
-    os.fchmod(fd, 0o600)
+        raise TherapyError(f"{shown(target)} is a directory; give a file name (or export all to a directory)")
+    check_target(target)
+    fd, tmp = temp_file(target)
     return os.fdopen(fd, "w", encoding="utf-8", newline=""), tmp
 
 
 def export_table(db: Database, table: str, fmt: str, target: Path | None,
-                 progress: Callable[[int], None] | None = None) -> dict:
-    """One table to a file (or to stdout when `target` is None)."""
+                 progress: Callable[[int], None] | None = None, raw: bool = False, bom: bool = False) -> dict:
+    """One table to a file (or to stdout when `target` is None); `raw`, `bom`: see write_rows, CSV only."""
+    bom = bom and fmt == "csv"
     if target is None:
-        rows = write_rows(db, table, fmt, sys.stdout, progress)
+        if bom:
+            sys.stdout.write("\ufeff")
+        rows = write_rows(db, table, fmt, sys.stdout, progress, raw)
         return {"table": table, "rows": rows, "file": None}
     fh, tmp = _private_stream(target)
     try:
         with fh:
-            rows = write_rows(db, table, fmt, fh, progress)
+            if bom:
+                fh.write("\ufeff")
+            rows = write_rows(db, table, fmt, fh, progress, raw)
             fh.flush()
             os.fsync(fh.fileno())
+        from therapy_cli.storage.files import check_target
+
+        check_target(target)
         os.replace(tmp, target)
     except BaseException:
         try:
@@ -103,7 +115,7 @@ def export_table(db: Database, table: str, fmt: str, target: Path | None,
 
 
 def export(db: Database, what: str, fmt: str, output: str | None,
-           progress: Callable[[str, int], None] | None = None) -> list[dict]:
+           progress: Callable[[str, int], None] | None = None, raw: bool = False, bom: bool = False) -> list[dict]:
     """`what` is a table name or 'all' (then `output` is a directory, created 0700 when missing)."""
     if fmt not in FORMATS:
         raise InvalidValue(f"format {fmt!r} is not one of {', '.join(FORMATS)}")
@@ -116,7 +128,7 @@ def export(db: Database, what: str, fmt: str, output: str | None,
         target = Path(output).expanduser() if output else None
         if target is not None and target.is_dir():
             target = target / f"{name}.{fmt}"
-        return [export_table(db, name, fmt, target, step(name))]
+        return [export_table(db, name, fmt, target, step(name), raw, bom)]
     if not output:
         raise InvalidValue("export all writes one file per table: give --output DIRECTORY")
     directory = Path(output).expanduser()
@@ -126,4 +138,4 @@ def export(db: Database, what: str, fmt: str, output: str | None,
         directory.mkdir(parents=True, exist_ok=True, mode=0o700)
     except OSError as exc:
         raise TherapyError(f"cannot create {directory}: {exc.strerror}") from None
-    return [export_table(db, table, fmt, directory / f"{table}.{fmt}", step(table)) for table in tables]
+    return [export_table(db, table, fmt, directory / f"{table}.{fmt}", step(table), raw, bom) for table in tables]

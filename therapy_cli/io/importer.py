@@ -106,6 +106,12 @@ def _open_text(path: Path):
         raise InvalidValue(f"{path} is a directory; give a .csv or .jsonl file")
     try:
         fh = open(path, encoding="utf-8-sig", newline="")
+        if not fh.seekable():
+            # a pipe (`/dev/stdin`, `<(...)`): read once, then sniff and parse from memory
+            import io
+
+            with fh:
+                return io.StringIO(fh.read(), newline="")
         fh.read(65536)
         fh.seek(0)
     except UnicodeDecodeError:
@@ -113,6 +119,22 @@ def _open_text(path: Path):
     except OSError as exc:
         raise InvalidValue(f"cannot read {path}: {exc.strerror}") from None
     return fh
+
+
+def _unguard(cell: str) -> str:
+    """Undo the `'` that `export` (CSV for spreadsheets) puts before a cell beginning = + - @ tab or CR."""
+    from therapy_cli.render import FORMULA_START
+
+    return cell[1:] if cell[:1] == "'" and cell[1:2] in FORMULA_START else cell
+
+
+def _valid_text(obj) -> bool:
+    """Every string in a parsed JSON object can be stored as UTF-8 (no lone surrogate)."""
+    try:
+        json.dumps(obj, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _delimiter(header_line: str) -> str:
@@ -185,6 +207,10 @@ class Source:
             if not isinstance(obj, dict):
                 yield number, {"\0error": "is not a JSON object", "\0array": isinstance(obj, list)}
                 continue
+            if ("\\ud" in line or "\\uD" in line) and not _valid_text(obj):
+                yield number, {"\0error": "holds a lone surrogate (a \\uD800–\\uDFFF escape alone), "
+                                          "which is not valid text", "\0array": False}
+                continue
             yield number, {normalise_header(k): _json_cell(v) for k, v in obj.items()}
 
     def rows(self, columns: list[str], resolve: Callable[[list[str]], list[str]] | None = None
@@ -226,6 +252,8 @@ class Source:
             elif not any(raw):
                 continue
             raw.append("")
+            if "\0'" in "\0".join(raw):
+                raw = [_unguard(c) for c in raw]
             yield line, pick(raw)
 
     def _json_cells(self, columns: list[str], resolve) -> Iterator[tuple[int, list | str]]:

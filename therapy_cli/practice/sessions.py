@@ -17,7 +17,7 @@ from itertools import islice
 
 from therapy_cli import dates
 from therapy_cli.practice.clients import UNIT_KINDS, find_client, members_of
-from therapy_cli.validation import clean_name, clean_text
+from therapy_cli.validation import check_characters, clean_name, clean_text
 from therapy_cli.storage.db import Database, utc_now
 from therapy_cli.errors import Conflict, InvalidValue, NotFound
 
@@ -676,8 +676,7 @@ def _clean_note(text: str, what: str = "note") -> str:
         raise InvalidValue(f"{what} must not be empty")
     if len(value) > MAX_NOTE:
         raise InvalidValue(f"{what} must be at most {MAX_NOTE} characters")
-    if any(ord(ch) < 32 and ch not in "\n\t\r" for ch in value):
-        raise InvalidValue(f"{what} must not contain control characters")
+    check_characters(value, what, "\n\t\r")
     return value
 
 

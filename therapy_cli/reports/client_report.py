@@ -221,19 +221,27 @@ def _num(value) -> str:
 
 # -- Markdown -----------------------------------------------------------------
 
+def _md(text) -> str:
+    """Free text inside Markdown: raw HTML shown as text, line breaks kept from breaking the line."""
+    import html
+    import re
+
+    return re.sub(r"\s*(\r\n|\r|\n|\u2028|\u2029)\s*", " ", html.escape(str(text), quote=False))
+
+
 def markdown(data: dict) -> str:
     from therapy_cli.reports import charts
     from therapy_cli.clinical.instruments import get_instrument
 
-    lines = [f"# {_title(data)}: {data['client']['name']}", ""]
-    by = f" by {data['practitioner']}" if data["practitioner"] else ""
+    lines = [f"# {_title(data)}: {_md(data['client']['name'])}", ""]
+    by = f" by {_md(data['practitioner'])}" if data["practitioner"] else ""
     lines += [f"Written {data['today']}{by}. Confidential: for the referrer and the client's care.", ""]
     lines += ["| | |", "| --- | --- |"]
-    lines += [f"| {k} | {v.replace('|', '/')} |" for k, v in _facts(data)]
+    lines += [f"| {k} | {_md(v).replace('|', '/')} |" for k, v in _facts(data)]
     lines.append("")
     goals = _goal_lines(data)
     if goals:
-        lines += ["## Goals", ""] + [f"- {g}" for g in goals] + [""]
+        lines += ["## Goals", ""] + [f"- {_md(g)}" for g in goals] + [""]
     lines += ["## Outcome measures", ""]
     if not data["measures"]:
         lines += ["No questionnaires were recorded.", ""]
@@ -248,7 +256,7 @@ def markdown(data: dict) -> str:
                                                cutoff_label="caseness threshold" if inst.caseness_cutoff else None,
                                                title=f"{name} ({'higher is better' if inst.higher_is_better else 'lower is better'})",
                                                width=50, height=10), "```", ""]
-        lines += ["## Change", ""] + [f"- {w}" for w in data["in_words"]] + [""]
+        lines += ["## Change", ""] + [f"- {_md(w)}" for w in data["in_words"]] + [""]
         lines += [_rules_note(), ""]
     return "\n".join(lines)
 

@@ -177,14 +177,27 @@ def _counts(conn) -> dict:
 def convert(path: Path, encrypt: bool) -> dict:
     """Encrypt (or decrypt) the caseload: a checked copy, then an atomic replace.
 
-    The write lock is held throughout, so no command writes to the old file
-    while the copy is made; other readers should be closed (see docs/privacy.md).
+    The exclusive guard (storage/guard.py) is held from before the copy until after
+    the swap, so no therapy command has the old file open meanwhile and one that
+    waited opens the new file; other SQLite programs should be closed (docs/privacy.md).
     """
-    from therapy_cli.storage.db import private_file
-    from therapy_cli.storage.maintenance import check
+    from therapy_cli.storage import guard
+    from therapy_cli.storage.db import BUSY_TIMEOUT_MS
 
     if not path.is_file():
         raise DatabaseError(f"no database at {path}")
+    # held across the swap: a command waiting to open the file opens the new one afterwards
+    held = guard.exclusive(path, BUSY_TIMEOUT_MS / 1000)
+    try:
+        return _convert_held(path, encrypt)
+    finally:
+        guard.release(held)
+
+
+def _convert_held(path: Path, encrypt: bool) -> dict:
+    from therapy_cli.storage.db import private_file
+    from therapy_cli.storage.maintenance import check
+
     encrypted_now = looks_encrypted(path)
     if encrypt and encrypted_now:
         raise Conflict(f"{path} is already encrypted")
@@ -199,16 +212,15 @@ def convert(path: Path, encrypt: bool) -> dict:
     else:
         key = get_key(path)
         source_key, target_key = key, ""
-    tmp = path.with_name(f".{path.name}.{'encrypting' if encrypt else 'decrypting'}")
-    _remove(tmp)
+    from therapy_cli.storage.files import temp_path
+
+    tmp = temp_path(path, f"{path.name}.{'encrypting' if encrypt else 'decrypting'}")
     lock = open_with_key(path, source_key)
     try:
         lock.execute("BEGIN IMMEDIATE")
         expected = _counts(lock)
         reader = open_with_key(path, source_key)
         try:
-            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-            os.close(fd)
             reader.execute("ATTACH DATABASE ? AS converted KEY ?", (str(tmp), target_key))
             reader.execute("SELECT sqlcipher_export('converted')")
             reader.execute("DETACH DATABASE converted")
@@ -229,7 +241,9 @@ def convert(path: Path, encrypt: bool) -> dict:
         for suffix in ("-wal", "-shm"):
             _remove(Path(f"{path}{suffix}"))
     except BaseException:
-        _remove(tmp)
+        from therapy_cli.storage.files import remove
+
+        remove(tmp, with_journals=True)
         raise
     finally:
         try:

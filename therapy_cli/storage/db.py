@@ -50,6 +50,9 @@ def read_header(path: Path) -> bytes:
     """The file's first 16 bytes (empty for an empty file); a directory or unreadable file is refused."""
     if path.is_dir():
         raise DatabaseError(f"{path} is a directory, not a database file")
+    if path.exists() and not path.is_file():
+        # a FIFO would block the open below for ever; a device is never a caseload
+        raise DatabaseError(f"{path} is not a regular file (a device, FIFO or socket), not a database file")
     try:
         with open(path, "rb") as fh:
             return fh.read(16)
@@ -87,6 +90,13 @@ def maybe_encrypted(path: Path, head: bytes) -> bool:
     return find_spec("sqlcipher3") is not None
 
 
+def readonly_uri(path: str | os.PathLike) -> str:
+    """A `file:` URI opening `path` read-only; `?`, `#` and `%` in the name are quoted, not taken as URI syntax."""
+    from urllib.parse import quote
+
+    return f"file:{quote(os.fspath(path), safe='/')}?mode=ro"
+
+
 def _dict_factory(cursor: sqlite3.Cursor, row: tuple) -> dict:
     return {col[0]: value for col, value in zip(cursor.description, row)}
 
@@ -101,6 +111,8 @@ class Database:
         self._settings_cache: dict[str, Any] | None = None
         self._tz = None
         self.in_write = False
+        self.scrub_pending = False
+        self.guard: int | None = None   # the shared lock that keeps the file from being swapped (guard.py)
 
     # -- plain SQL helpers -------------------------------------------------
     def execute(self, sql: str, params: Any = ()) -> sqlite3.Cursor:
@@ -205,6 +217,11 @@ class Database:
         self.conn.close()
         for suffix in ("", "-wal", "-shm"):
             private_file(f"{self.path}{suffix}")
+        if self.guard is not None:
+            from therapy_cli.storage import guard
+
+            guard.release(self.guard)
+            self.guard = None
 
 
 def _explain(exc: sqlite3.Error, path: Path) -> str:
@@ -271,15 +288,27 @@ def use_wal(conn: sqlite3.Connection, path: Path) -> None:
 
 def open_database(path: Path, today: date | None = None, create: bool = True) -> Database:
     """Open (creating if needed) and migrate the caseload file."""
+    from therapy_cli.storage import guard
     from therapy_cli.storage.migrations import migrate
 
-    conn = connect(path, create=create)
+    if path.exists() and path.is_file():
+        # before SQLite opens it: a restore or encryption cannot swap the file under this command
+        held = guard.shared(path, BUSY_TIMEOUT_MS / 1000)
+    else:
+        held = None
+    try:
+        conn = connect(path, create=create)
+    except BaseException:
+        guard.release(held)
+        raise
     db = Database(conn, path, today)
+    db.guard = held
     try:
         migrate(db)
         use_wal(conn, path)
     except BaseException:
         conn.close()
+        guard.release(held)
         raise
     for suffix in ("-wal", "-shm"):
         private_file(f"{path}{suffix}")

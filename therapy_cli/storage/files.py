@@ -1,38 +1,141 @@
-"""Writing files the owner alone can read, atomically."""
+"""Writing files the owner alone can read, atomically, and never over a device.
+
+Every file the tool writes goes first to a temporary file named
+`.therapy-tmp-PID-XXXXXXXX-NAME` in the target's directory (mode 0600), then
+replaces the target in one rename. A run that is killed leaves such a file
+behind; the next writer into the same directory (and `client erase`) removes
+every one whose process is gone.
+"""
 
 from __future__ import annotations
 
 import os
+import stat
 import tempfile
 from pathlib import Path
 
 from therapy_cli.errors import TherapyError
 
+TMP_PREFIX = ".therapy-tmp-"
+
+
+def shown(path: str | os.PathLike) -> str:
+    """A file name fit for a one-line message: control characters and odd bytes escaped."""
+    text = os.fsdecode(path) if isinstance(path, bytes) else str(path)
+    if text.isprintable():
+        return text
+    return "".join(ch if ch.isprintable() else ascii(ch)[1:-1] for ch in text)
+
+
+def check_target(path: str | os.PathLike, what: str = "write") -> Path:
+    """Refuse an existing target that is not a regular file (a directory, device, FIFO or socket).
+
+    A symlink to a regular file is allowed (the link is replaced by the new file, as before).
+    """
+    target = Path(path).expanduser()
+    try:
+        info = os.stat(target)
+    except FileNotFoundError:
+        return target
+    except OSError as exc:
+        raise TherapyError(f"cannot {what} {shown(target)}: {exc.strerror}") from None
+    if stat.S_ISDIR(info.st_mode):
+        raise TherapyError(f"{shown(target)} is a directory; give a file name")
+    if not stat.S_ISREG(info.st_mode):
+        kind = ("a character device" if stat.S_ISCHR(info.st_mode) else "a block device" if stat.S_ISBLK(info.st_mode)
+                else "a FIFO (named pipe)" if stat.S_ISFIFO(info.st_mode) else "a socket"
+                if stat.S_ISSOCK(info.st_mode) else "not a regular file")
+        raise TherapyError(f"{shown(target)} is {kind}; give the name of a regular file (nothing was written)")
+    return target
+
+
+def _directory(target: Path) -> Path:
+    directory = target.parent if str(target.parent) else Path(".")
+    if not directory.is_dir():
+        raise TherapyError(f"cannot write {shown(target)}: the directory {shown(directory)} does not exist")
+    return directory
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def sweep_stale(directory: str | os.PathLike) -> list[str]:
+    """Remove the temporary files (and their -wal/-shm/-journal) that killed runs left in `directory`.
+
+    Only files whose process is gone: a temporary file of a command still running is kept.
+    """
+    removed = []
+    try:
+        names = os.listdir(directory)
+    except OSError:
+        return removed
+    for name in names:
+        if not name.startswith(TMP_PREFIX):
+            continue
+        pid = name[len(TMP_PREFIX):].split("-", 1)[0]
+        # a file of this process or of a command still running is left to its writer
+        if not pid.isdigit() or int(pid) == os.getpid() or _alive(int(pid)):
+            continue
+        try:
+            os.unlink(os.path.join(directory, name))
+            removed.append(name)
+        except OSError:
+            pass
+    return removed
+
+
+def temp_file(target: Path, tag: str = "") -> tuple[int, Path]:
+    """A new private (0600) temporary file beside `target`: (open fd, path). Stale ones are swept first."""
+    directory = _directory(target)
+    sweep_stale(directory)
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f"{TMP_PREFIX}{os.getpid()}-", suffix=f"-{tag or target.name}",
+                                   dir=directory)
+    except OSError as exc:
+        raise TherapyError(f"cannot write {shown(target)}: {exc.strerror}") from None
+    os.fchmod(fd, 0o600)
+    return fd, Path(tmp)
+
+
+def temp_path(target: Path, tag: str = "") -> Path:
+    """The name of a new private temporary file beside `target` (created empty, 0600), for SQLite to fill."""
+    fd, tmp = temp_file(target, tag)
+    os.close(fd)
+    return tmp
+
+
+def remove(path: str | os.PathLike, with_journals: bool = False) -> None:
+    """Delete a file if it is there (and SQLite's -wal, -shm and -journal beside it)."""
+    for suffix in ("", "-wal", "-shm", "-journal") if with_journals else ("",):
+        try:
+            os.unlink(f"{os.fspath(path)}{suffix}")
+        except FileNotFoundError:
+            pass
+
 
 def write_private(path: str | os.PathLike, content: str | bytes) -> Path:
     """Write `content` to `path` (mode 0600) through a temporary file and an atomic rename."""
-    target = Path(path).expanduser()
-    if target.is_dir():
-        raise TherapyError(f"{target} is a directory; give a file name")
-    directory = target.parent if str(target.parent) else Path(".")
-    if not directory.is_dir():
-        raise TherapyError(f"cannot write {target}: the directory {directory} does not exist")
+    target = check_target(path)
     data = content.encode("utf-8") if isinstance(content, str) else content
-    try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=directory)
-    except OSError as exc:
-        raise TherapyError(f"cannot write {target}: {exc.strerror}") from None
+    fd, tmp = temp_file(target)
     try:
         with os.fdopen(fd, "wb") as fh:
-            os.fchmod(fh.fileno(), 0o600)
             fh.write(data)
             fh.flush()
             os.fsync(fh.fileno())
+        check_target(target)  # a device put there meanwhile is still not replaced
         os.replace(tmp, target)
     except OSError as exc:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise TherapyError(f"cannot write {target}: {exc.strerror}") from None
+        remove(tmp)
+        raise TherapyError(f"cannot write {shown(target)}: {exc.strerror}") from None
+    except BaseException:
+        remove(tmp)
+        raise
     return target

@@ -21,6 +21,22 @@ def check(conn: sqlite3.Connection) -> dict:
     return {"ok": ok, "integrity": integrity, "foreign_key_problems": foreign}
 
 
+def protections_and_scrub(path: Path, today: date | None = None) -> dict:
+    """For `db check` on a sound file: the append-only triggers missing, and whether an erasure's scrub
+    is still owed after trying to finish it."""
+    from therapy_cli.storage import scrub
+    from therapy_cli.storage.db import open_database
+    from therapy_cli.storage.migrations import missing_protections
+
+    db = open_database(path, today=today, create=False)
+    try:
+        missing = missing_protections(db.conn)
+        pending = not scrub.finish_pending(db)
+    finally:
+        db.close()
+    return {"missing_triggers": missing, "scrub_pending": pending}
+
+
 def backup_target(db: Database, dest: str) -> Path:
     """Where `db backup DEST` writes: DEST, or caseload-DATE.db inside DEST when it is a folder."""
     target = Path(dest).expanduser()
@@ -36,12 +52,11 @@ def backup(db: Database, dest: str) -> dict:
         raise InvalidValue("the backup must go to another file than the database itself")
     if not target.parent.is_dir():
         raise InvalidValue(f"cannot write {target}: the directory {target.parent} does not exist")
-    tmp = target.with_name(f".{target.name}.partial")
+    from therapy_cli.storage.files import check_target, temp_path
+
+    check_target(target)
+    tmp = temp_path(target)
     try:
-        if tmp.exists():
-            tmp.unlink()
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        os.close(fd)
         if type(db.conn).__module__.startswith("sqlcipher3"):
             from therapy_cli.storage.crypto import open_copy  # an encrypted file's backup is encrypted too
 
@@ -60,6 +75,7 @@ def backup(db: Database, dest: str) -> dict:
             raise CheckFailed(f"the backup copy failed its check ({problems}; see `therapy db check`); "
                               "nothing was written")
         private_file(tmp)
+        check_target(target)
         os.replace(tmp, target)
     except OSError as exc:
         _remove(tmp)
@@ -98,18 +114,33 @@ def verify_caseload(path: Path) -> dict:
 
 
 def restore(source: Path, target: Path) -> dict:
-    """Replace the database with a verified copy of `source`, atomically."""
+    """Replace the database with a verified copy of `source`, atomically.
+
+    The exclusive guard on the old file is held from before the copy until after the swap: a command that
+    starts meanwhile waits, then writes to the restored file.
+    """
+    from therapy_cli.storage import guard
+    from therapy_cli.storage.db import BUSY_TIMEOUT_MS
+
     verify_caseload(source)
+    held = guard.exclusive(target, BUSY_TIMEOUT_MS / 1000) if target.is_file() else None
+    try:
+        return _restore_held(source, target)
+    finally:
+        guard.release(held)
+
+
+def _restore_held(source: Path, target: Path) -> dict:
     if target.exists() and source.resolve() == target.resolve():
         raise InvalidValue("the source is the database itself")
-    tmp = target.with_name(f".{target.name}.restoring")
-    _remove(tmp)
+    from therapy_cli.storage.files import check_target, temp_path
+
+    check_target(target, "restore into")
+    # restoring onto a new machine: the data directory may not exist yet (0700, as on first use)
+    target.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    tmp = temp_path(target)
     try:
-        # restoring onto a new machine: the data directory may not exist yet (0700, as on first use)
-        target.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
         src, key = _open_source(source)
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        os.close(fd)
         if key:
             from therapy_cli.storage.crypto import open_with_key  # an encrypted backup is restored encrypted
 
@@ -166,11 +197,12 @@ def _open_source(path: Path):
         key = crypto.get_key(path)
         return crypto.open_with_key(path, key), key
     check_sqlite_file(path, head, allow_empty=False)
-    return sqlite3.connect(f"file:{path}?mode=ro", uri=True), None
+    from therapy_cli.storage.db import readonly_uri
+
+    return sqlite3.connect(readonly_uri(path), uri=True), None
 
 
 def _remove(path: Path) -> None:
-    try:
-        path.unlink()
-    except FileNotFoundError:
-        pass
+    from therapy_cli.storage.files import remove
+
+    remove(path, with_journals=True)

@@ -21,6 +21,39 @@ BEGIN SELECT RAISE(ABORT, '{table} are append-only'); END;
 """
 
 
+# Every append-only table and the triggers that protect it; `db check` verifies each exists.
+# Branches adding an append-only table (risk assessments, issued invoices) create its
+# triggers with `append_only_sql(table)` in their migration and register it here.
+APPEND_ONLY: dict[str, tuple[str, ...]] = {
+    "audit": ("audit_no_update", "audit_no_delete", "audit_no_replace"),
+    "notes": ("notes_no_update", "notes_no_delete", "notes_no_replace"),
+    "risk_assessments": ("risk_assessments_no_update", "risk_assessments_no_delete", "risk_assessments_no_replace"),
+    "safety_plans": ("safety_plans_no_update", "safety_plans_no_delete", "safety_plans_no_replace"),
+    # a sent reminder goes with its session or an erasure, but is never rewritten
+    "client_reminders": ("client_reminders_no_update", "client_reminders_no_replace"),
+}
+
+# `INSERT OR REPLACE` / `REPLACE INTO` deletes the old row without firing DELETE
+# triggers (recursive_triggers is off): refuse any insert that names an existing id.
+_NO_REPLACE = """
+CREATE TRIGGER {table}_no_replace BEFORE INSERT ON {table}
+WHEN EXISTS (SELECT 1 FROM {table} WHERE id = NEW.id)
+BEGIN SELECT RAISE(ABORT, '{table} are append-only'); END;
+"""
+
+
+def append_only_sql(table: str) -> str:
+    """The triggers that make `table` append-only: no update, no delete, no replace of an existing id."""
+    return _APPEND_ONLY.format(table=table) + _NO_REPLACE.format(table=table)
+
+
+def missing_protections(conn) -> list[str]:
+    """The protecting triggers of APPEND_ONLY that the file lacks (tables it does not hold are skipped)."""
+    present = {r[0]: r[1] for r in conn.execute("SELECT name, type FROM sqlite_master")}
+    return [name for table, names in APPEND_ONLY.items() if present.get(table) == "table"
+            for name in names if present.get(name) != "trigger"]
+
+
 def run_script(conn: sqlite3.Connection, script: str) -> None:
     """Run several statements inside the current transaction.
 
@@ -358,7 +391,21 @@ def m008_notes_search(conn: sqlite3.Connection) -> None:
 
 
 
-MIGRATIONS = [m001_initial, m006_risk_register, m008_notes_search, m009_client_reminders]
+def m003_no_replace(conn: sqlite3.Connection) -> None:
+    """Close REPLACE on the append-only tables; remember an erasure whose scrub could not finish."""
+    run_script(conn, _NO_REPLACE.format(table="audit") + _NO_REPLACE.format(table="notes"))
+    run_script(conn, """
+        -- an erased client whose text may still be in the file or its WAL (a reader held it)
+        CREATE TABLE _scrub_pending (
+            id INTEGER PRIMARY KEY,
+            client_id INTEGER,
+            erased_at TEXT NOT NULL
+        );
+        """)
+
+
+
+MIGRATIONS = [m001_initial, m003_no_replace, m006_risk_register, m008_notes_search, m009_client_reminders]
 
 
 def migrate(db) -> list[str]:

@@ -1,0 +1,128 @@
+"""Hostile input at the edges: DEL and C1 controls, odd file names, HTML in reports, invalid text, pipes."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+
+import pytest
+
+from conftest import assert_refused
+
+
+def _script() -> list[str]:
+    found = shutil.which("therapy", path=os.path.dirname(sys.executable)) or ""
+    return [found] if os.path.exists(found) else [sys.executable, "-m", "therapy_cli"]
+
+
+def _run(args, **kwargs):
+    return subprocess.run([*_script(), *args], capture_output=True, env={**os.environ}, **kwargs)
+
+
+def _setup(jcli):
+    jcli("config", "set", "timezone", "Europe/London")
+    jcli("client", "add", "Alex Morgan")
+    return jcli("session", "add", "Alex", "--at", "2026-11-20 10:00")["id"]
+
+
+CONTROLS = ["\x7f", "\x80", "\x9b", "\x9f", "\x9b31m"]
+
+
+@pytest.mark.parametrize("control", CONTROLS)
+def test_del_and_c1_controls_are_refused_like_c0(cli, jcli, db_path, control):
+    sid = _setup(jcli)
+    assert_refused(cli, db_path, "client", "add", f"Evil{control}Name", match="control characters")
+    assert_refused(cli, db_path, "client", "add", "Fine Name", "--referral-source", f"GP{control}",
+                   match="control characters")
+    assert_refused(cli, db_path, "session", "note", sid, f"text{control}more", match="control characters")
+    assert_refused(cli, db_path, "config", "set", "practitioner.name", f"Dr{control}X")
+
+
+def test_ordinary_accents_and_line_breaks_in_notes_still_pass(jcli):
+    sid = _setup(jcli)
+    assert jcli("client", "add", "Zoë Ñúñez-Ødegård")["name"] == "Zoë Ñúñez-Ødegård"
+    assert "\n" in jcli("session", "note", sid, "first line\nsecond line")["text"]
+
+
+def test_a_file_name_with_an_escape_sequence_is_echoed_escaped(cli, jcli, tmp_path):
+    _setup(jcli)
+    name = tmp_path / "sar\x1b[2J\x9b31m.json"
+    result = cli("client", "export", "1", "--output", name)
+    assert result.exit_code == 0, result.stderr
+    assert name.exists()
+    assert "\x1b" not in result.stderr and "\x9b" not in result.stderr
+    assert "\\x1b[2J" in result.stderr
+    result = cli("session", "export", "--ics", tmp_path / "cal\x1b.ics", "--from", "2026-01-01")
+    assert result.exit_code == 0 and "\x1b" not in result.stderr
+    result = cli("client", "export", "1", "--output", tmp_path / "no-such-dir\x1b" / "x.json")
+    assert result.exit_code == 1 and "\x1b" not in result.stderr
+
+
+def test_markdown_report_shows_raw_html_and_line_breaks_as_text(cli, jcli, tmp_path):
+    jcli("config", "set", "timezone", "Europe/London")
+    jcli("client", "add", "<script>alert(1)</script> Morgan", "--referred-on", "2026-01-01",
+         "--referral-source", "GP <img src=x onerror=alert(2)>\nsecond line | with a bar")
+    out = tmp_path / "report.md"
+    result = cli("report", "client", "1", "--output", out)
+    assert result.exit_code == 0, result.stderr
+    text = out.read_text()
+    assert "<script>" not in text and "<img" not in text
+    assert "&lt;script&gt;alert(1)&lt;/script&gt; Morgan" in text
+    row = [line for line in text.splitlines() if "onerror" in line]
+    assert len(row) == 1 and row[0].startswith("|") and row[0].endswith("|") and "second line" in row[0]
+
+
+def test_invalid_bytes_in_argv_are_one_clear_error(tmp_path):
+    env_db = str(tmp_path / "argv.db")
+    for args in ([b"client", b"add", b"Bad \xff\xfe Name"], [b"client", b"list", b"--status", b"\xff"]):
+        done = subprocess.run([*(a.encode() for a in _script()), b"--db", env_db.encode(), *args],
+                              capture_output=True)
+        assert done.returncode in (1, 2), done
+        err = done.stderr.decode("utf-8", "replace")
+        assert "Traceback" not in err and "internal error" not in err, err
+        assert "Error" in err
+    done = subprocess.run([*(a.encode() for a in _script()), b"--db", env_db.encode(), b"client", b"add",
+                           b"Bad \xff Name"], capture_output=True)
+    assert done.returncode == 1
+    assert done.stderr.decode().startswith("Error: name is not valid UTF-8 text"), done.stderr
+
+
+def test_a_lone_surrogate_in_a_jsonl_import_is_a_clear_error(cli, jcli, db_path, tmp_path):
+    _setup(jcli)
+    path = tmp_path / "clients.jsonl"
+    path.write_text('{"name": "Fine Person"}\n{"name": "Bad \\ud800 Person"}\n', encoding="utf-8")
+    result = assert_refused(cli, db_path, "import", "clients", path)
+    assert "line 2" in result.stderr and "lone surrogate" in result.stderr
+
+
+@pytest.mark.parametrize("name", ["bk?x.db", "bk#1.db", "bk%20.db", "bk?mode=rw#x.db"])
+def test_restore_from_a_file_name_with_uri_characters(cli, jcli, tmp_path, name):
+    _setup(jcli)
+    backup = tmp_path / name
+    assert cli("db", "backup", backup).exit_code == 0
+    jcli("client", "add", "Added After Backup")
+    result = cli("db", "restore", backup, "--yes")
+    assert result.exit_code == 0, result.stderr
+    assert [c["name"] for c in jcli("client", "list")] == ["Alex Morgan"]
+
+
+def test_import_from_a_pipe_and_process_substitution(tmp_path):
+    db = str(tmp_path / "pipe.db")
+    csv_text = b"name,referred_on\nPiped Person,2026-11-01\n"
+    done = _run(["--db", db, "import", "clients", "/dev/stdin", "--json"], input=csv_text)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["imported"] == 1
+    done = subprocess.run(["bash", "-c", f"{' '.join(_script())} --db {db} import clients "
+                                         "<(printf 'name\\nSubstituted Person\\n') --json"], capture_output=True)
+    assert done.returncode == 0, done.stderr
+    names = json.loads(_run(["--db", db, "client", "list", "--json"]).stdout)
+    assert {c["name"] for c in names} == {"Piped Person", "Substituted Person"}
+
+
+def test_a_demo_file_name_with_an_escape_sequence_is_echoed_escaped(cli, tmp_path):
+    result = cli("demo", "--db", tmp_path / "demo\x1b]0;owned\x07.db", "--json")
+    assert result.exit_code == 0, result.stderr
+    assert "\x1b" not in result.stderr and "\x07" not in result.stderr and "\\x1b]0;owned" in result.stderr
