@@ -16,14 +16,18 @@ METRICS = (
     "sessions_attended", "sessions_dna", "sessions_cancelled", "sessions_late_cancelled",
     "clients_seen", "cases_seen", "clinical_hours", "new_referrals", "discharges",
     "supervision_hours", "cpd_hours", "training_hours",
+    "sessions_cancelled_by_client", "sessions_cancelled_by_therapist", "supervision_given_hours",
+    "training_participants", "dna_rate",
 )
-TARGET_PERIODS = ("week", "month")
+TARGET_PERIODS = ("week", "month", "quarter")
+# `targets.week.dna_rate.max 0.1`: met when the actual is at most the target (plain keys: at least).
+TARGET_DIRECTIONS = ("min", "max")
 
 
 @dataclass(frozen=True)
 class Setting:
     key: str
-    type: str            # "int", "float", "zone", "text"
+    type: str            # "int", "float", "zone", "text", "bool"
     default: Any
     description: str
     minimum: float | None = None
@@ -51,6 +55,11 @@ SETTINGS: dict[str, Setting] = {s.key: s for s in [
     Setting("retention.years", "int", 20,
             "Years after discharge that records are kept (NHS Records Management Code: 20 "
             "for mental-health records; children until at least their 25th/26th birthday)", 1, 200),
+    Setting("remind.note_missing_days", "int", 14,
+            "remind asks for notes of attended sessions of the last N days; older ones are one summary line",
+            1, 3660),
+    Setting("cpd.count_supervision", "bool", False,
+            "Count supervision received as CPD hours (UKCP does) in cpd status, reports and remind"),
 ]}
 
 for _period in TARGET_PERIODS:
@@ -58,6 +67,8 @@ for _period in TARGET_PERIODS:
         _key = f"targets.{_period}.{_metric}"
         SETTINGS[_key] = Setting(_key, "float", None, f"Target per {_period}: {_metric.replace('_', ' ')}",
                                  None, 1e9)
+        SETTINGS[f"{_key}.max"] = Setting(f"{_key}.max", "float", None,
+                                          f"Most per {_period}: {_metric.replace('_', ' ')}", None, 1e9)
 
 
 def lookup(key: str) -> Setting:
@@ -66,11 +77,12 @@ def lookup(key: str) -> Setting:
     except KeyError:
         if key.startswith("targets."):
             raise InvalidValue(
-                f"unknown setting {key!r}; targets are targets.week.METRIC or targets.month.METRIC "
-                f"with METRIC one of {', '.join(METRICS)}") from None
+                f"unknown setting {key!r}; targets are targets.PERIOD.METRIC (at least) or "
+                f"targets.PERIOD.METRIC.max (at most), PERIOD one of {', '.join(TARGET_PERIODS)}, "
+                f"METRIC one of {', '.join(METRICS)}") from None
         raise InvalidValue(
             f"unknown setting {key!r}; known keys: {', '.join(k for k in SETTINGS if not k.startswith('targets.'))}, "
-            "targets.week.METRIC, targets.month.METRIC") from None
+            "targets.week.METRIC, targets.month.METRIC, targets.quarter.METRIC (.max: at most)") from None
 
 
 def default_of(setting: Setting) -> Any:
@@ -92,6 +104,11 @@ def validate(key: str, text: str) -> str:
         if any(ord(ch) < 32 for ch in text):  # it is printed on reports and in the terminal
             raise InvalidValue(f"{key} must not contain control characters")
         return text
+    if setting.type == "bool":
+        word = text.lower()
+        if word not in BOOL_WORDS:
+            raise InvalidValue(f"{key} must be true or false (yes/no, on/off, 1/0), not {text!r}")
+        return "true" if BOOL_WORDS[word] else "false"
     number: float
     try:
         number = int(text) if setting.type == "int" else float(text)
@@ -107,6 +124,10 @@ def validate(key: str, text: str) -> str:
     return str(number)
 
 
+BOOL_WORDS = {"true": True, "yes": True, "on": True, "1": True, "false": False, "no": False, "off": False,
+              "0": False}
+
+
 def typed_value(key: str, stored: str | None) -> Any:
     """The value in force: stored, else the default; in the setting's type."""
     setting = lookup(key)
@@ -116,6 +137,8 @@ def typed_value(key: str, stored: str | None) -> Any:
         return int(stored)
     if setting.type == "float":
         return float(stored)
+    if setting.type == "bool":
+        return stored == "true"
     return stored
 
 
@@ -167,7 +190,7 @@ def unset_setting(db, key: str) -> dict:
 
 
 def targets(db, period: str) -> dict[str, float]:
-    """The targets set for `week` or `month`: {metric: target}."""
+    """The targets set for `week`, `month` or `quarter`: {metric: target}, `metric.max` for the at-most ones."""
     prefix = f"targets.{period}."
     return {r["key"][len(prefix):]: float(r["value"])
             for r in db.query("SELECT key, value FROM settings WHERE key LIKE ?", (prefix + "%",))}

@@ -10,7 +10,7 @@ from therapy_cli.commands._common import (
     CsvOpt, Format, FormatOpt, JsonOpt, database, output_format, parse_date_option, today,
 )
 
-app = typer.Typer(help="Reports: week, month, period, outcomes, referrals, caseload, client documents.",
+app = typer.Typer(help="Reports: week, month, quarter, period, outcomes, referrals, caseload, client documents.",
                   no_args_is_help=True)
 
 FromOpt = Annotated[Optional[str], typer.Option("--from", metavar="DATE", help="First day (inclusive).")]
@@ -18,16 +18,21 @@ ToOpt = Annotated[Optional[str], typer.Option("--to", metavar="DATE", help="Last
 NoHeaderOpt = Annotated[bool, typer.Option("--no-header", help="CSV without the header line (for appending).")]
 AppendOpt = Annotated[Optional[str], typer.Option(
     "--append", metavar="FILE.csv", help="Add the figures as one CSV row to FILE (header only when FILE is new; "
-                                         "mode 0600; nothing on stdout): a weekly summary from cron.")]
+                                         "mode 0600; nothing on stdout): a weekly summary from cron. A row "
+                                         "for the same period is replaced, so a retried cron run writes "
+                                         "the period once.")]
 
 _LABELS = [
     ("sessions attended", ("sessions", "attended")), ("sessions DNA", ("sessions", "dna")),
     ("sessions cancelled", ("sessions", "cancelled")), ("sessions late-cancelled", ("sessions", "late_cancelled")),
-    ("sessions scheduled", ("sessions", "scheduled")), ("clients seen", ("clients_seen",)),
+    ("sessions scheduled", ("sessions", "scheduled")),
+    ("cancelled by the client", ("sessions", "cancelled_by_client")),
+    ("cancelled by you", ("sessions", "cancelled_by_therapist")), ("clients seen", ("clients_seen",)),
     ("cases seen", ("cases_seen",)), ("clinical hours", ("clinical_hours",)), ("DNA rate", ("dna_rate",)),
     ("new referrals", ("new_referrals",)), ("discharges", ("discharges",)), ("waiting now", ("waiting",)),
-    ("supervision hours", ("supervision_hours",)), ("CPD hours", ("cpd_hours",)),
-    ("training hours", ("training_hours",)),
+    ("supervision hours", ("supervision_hours",)), ("supervision given hours", ("supervision_given_hours",)),
+    ("CPD hours", ("cpd_hours",)), ("training hours", ("training_hours",)),
+    ("training participants", ("training_participants",)),
 ]
 
 
@@ -74,9 +79,10 @@ def show_period(report: dict) -> None:
     render.write_table(rows, ["measure", "value"], title=_title(report))
     if report["targets"]:
         fancy = render.fancy()
-        targets = [{"target": t["name"].replace("_", " "), "actual": t["actual"], "goal": t["target"],
-                    "met": "met" if t["met"] else "missed",
-                    "progress": bar(t["actual"], t["target"], fancy=fancy)} for t in report["targets"]]
+        targets = [{"target": t["name"].replace("_", " ") + (" (at most)" if t["direction"] == "max" else ""),
+                    "actual": t["actual"], "goal": t["target"], "met": "met" if t["met"] else "missed",
+                    "progress": bar(t["actual"], t["target"], fancy=fancy) if t["direction"] == "min" else ""}
+                   for t in report["targets"]]
         print()
         render.write_table(targets, ["target", "actual", "goal", "met", "progress"], title="Targets")
 
@@ -94,8 +100,9 @@ def period_csv_row(report: dict) -> dict:
         else:
             row[key] = value
     for target in report["targets"]:
-        row[f"target_{target['name']}"] = target["target"]
-        row[f"met_{target['name']}"] = "yes" if target["met"] else "no"
+        name = target["name"] + ("_max" if target["direction"] == "max" else "")
+        row[f"target_{name}"] = target["target"]
+        row[f"met_{name}"] = "yes" if target["met"] else "no"
     return row
 
 
@@ -123,7 +130,8 @@ def _period(report: dict, fmt: str, no_header: bool, append: str | None = None) 
 
 def append_csv_row(path: str, row: dict) -> None:
     """Add one row to a CSV file, writing the header when the file is new or empty; columns follow the file's
-    header when it has one (new metrics or targets then need a new file)."""
+    header when it has one (new metrics or targets then need a new file). A row of the same period
+    (`period_start` and `period_end`) is replaced where it stands: a cron retry leaves one row per period."""
     import csv
     import io
     from pathlib import Path
@@ -147,6 +155,7 @@ def append_csv_row(path: str, row: dict) -> None:
         ending = "\r\n" if "\r\n" in existing else "\n"
         if not existing.endswith(("\n", "\r")):
             raw += ending.encode()
+        raw = _without_period(raw, existing, header, row)
         writer = csv.DictWriter(buffer, fieldnames=header, extrasaction="ignore", lineterminator=ending)
     else:
         raw = b""
@@ -154,6 +163,40 @@ def append_csv_row(path: str, row: dict) -> None:
         writer.writeheader()
     writer.writerow({k: "" if v is None else v for k, v in row.items()})
     write_private(target, raw + buffer.getvalue().encode("utf-8"))
+
+
+def _without_period(raw: bytes, text: str, header: list[str], row: dict) -> bytes:
+    """`raw` without the records of the row's period (kept byte for byte otherwise: BOM, line ends, quoting)."""
+    import csv
+    import io
+
+    if "period_start" not in header or "period_end" not in header:
+        return raw
+    first, last = header.index("period_start"), header.index("period_end")
+    wanted = (str(row.get("period_start")), str(row.get("period_end")))
+    bom = raw[:len(raw) - len(text.encode("utf-8"))] if raw.startswith(b"\xef\xbb\xbf") else b""
+    # Split the text into whole records (a quoted cell may hold a line break), keeping each record's own text.
+    source = io.StringIO(text, newline="")
+    lines = source.readlines()
+    kept, record, dropped = [], "", False
+    for line in lines:
+        record += line
+        try:
+            cells = next(csv.reader(io.StringIO(record)))
+        except (csv.Error, StopIteration):
+            cells = []
+        if record.count('"') % 2:   # inside a quoted cell: the record goes on
+            continue
+        if len(kept) and len(cells) > max(first, last) and (cells[first].strip(), cells[last].strip()) == wanted:
+            dropped = True
+        else:
+            kept.append(record)
+        record = ""
+    if record:
+        kept.append(record)
+    if not dropped:
+        return raw
+    return bom + "".join(kept).encode("utf-8")
 
 
 @app.command("week")
@@ -199,6 +242,27 @@ def month(
     _period(report, output_format(fmt, as_json, as_csv), no_header, append)
 
 
+@app.command("quarter")
+def quarter(
+    quarter: Annotated[Optional[str], typer.Option("--quarter", metavar="YYYY-Qn",
+                                                   help="Calendar quarter, e.g. 2026-Q4 (October to December), "
+                                                        "or this or last (default: this quarter).")] = None,
+    no_header: NoHeaderOpt = False, append: AppendOpt = None,
+    fmt: FormatOpt = Format.table, as_json: JsonOpt = False, as_csv: CsvOpt = False,
+) -> None:
+    """The quarter's figures against the quarterly targets (targets.quarter.METRIC).
+
+    Example: therapy report quarter --quarter last --json
+    """
+    from therapy_cli.reports import service as reports
+    from therapy_cli.dates import parse_quarter_or_relative
+
+    start, end = parse_quarter_or_relative("this" if quarter is None else quarter, today(), "--quarter")
+    with database() as db:
+        report = reports.quarter_report(db, start, end)
+    _period(report, output_format(fmt, as_json, as_csv), no_header, append)
+
+
 @app.command("period")
 def period(
     start: Annotated[str, typer.Option("--from", metavar="DATE", help="First day (inclusive).")],
@@ -206,7 +270,7 @@ def period(
     no_header: NoHeaderOpt = False, append: AppendOpt = None,
     fmt: FormatOpt = Format.table, as_json: JsonOpt = False, as_csv: CsvOpt = False,
 ) -> None:
-    """Figures for any inclusive period (targets shown when it is exactly one ISO week or month).
+    """Figures for any inclusive period (targets shown when it is exactly one ISO week, month or quarter).
 
     Example: therapy report period --from 2026-09-01 --to 2026-11-30 --json
     """
