@@ -118,9 +118,12 @@ def validate(key: str, text: str) -> str:
     if isinstance(number, float) and not math.isfinite(number):
         raise InvalidValue(f"{key} must be a finite number")
     low, high = setting.minimum, setting.maximum
-    if number <= 0 or (low is not None and number < low) or (high is not None and number > high):
-        raise InvalidValue(f"{key} must be a positive number up to {_num(high)}, not {text}"
-                           if not low else f"{key} must be between {_num(low)} and {_num(high)}, not {text}")
+    at_most = key.endswith(".max")  # an at-most target of 0 (no DNAs at all) is a real target
+    if (number < 0 or (number == 0 and not at_most) or (low is not None and number < low)
+            or (high is not None and number > high)):
+        raise InvalidValue(f"{key} must be {'0 or more' if at_most else 'a positive number'} up to {_num(high)}, "
+                           f"not {text}" if not low else
+                           f"{key} must be between {_num(low)} and {_num(high)}, not {text}")
     return str(number)
 
 

@@ -18,6 +18,7 @@ app = typer.Typer(help="Supervision received and given, against the monthly requ
 class Direction(str, Enum):
     received = "received"
     given = "given"
+    booked = "booked"
 
 
 OnOpt = Annotated[Optional[str], typer.Option("--on", metavar="DATE",
@@ -63,38 +64,68 @@ def log(
 
 @app.command("give")
 def give(
-    name: Annotated[str, typer.Argument(metavar="NAME",
-                                        help="The supervisee: id, name or unique part of it; new names are added.")],
+    names: Annotated[List[str], typer.Argument(
+        metavar="NAME...", help="The supervisee(s): id, name or unique part of it; new names are added. "
+                                "Several names: one group meeting.")],
     duration: DurationOpt,
     on: OnOpt = None,
+    group_size: Annotated[Optional[int], typer.Option(
+        "--group-size", metavar="N", help="Supervisees in the group (default: the number named); the "
+                                          "meeting's time counts once in the hours given.")] = None,
     note: NoteOpt = None,
     new: Annotated[bool, typer.Option("--new", help="Add NAME as a new supervisee even if it matches part "
                                                     "of an existing one's name.")] = False,
     fmt: FormatOpt = Format.table, as_json: JsonOpt = False, as_csv: CsvOpt = False,
 ) -> None:
-    """Log supervision you gave; the supervisee is kept as a record of their own.
+    """Log supervision you gave, to one supervisee or to a group in one meeting; each supervisee is kept
+    as a record of their own.
 
     Example: therapy supervise give 'Jo Patel' --on 2026-11-24 --duration 60
+    Example: therapy supervise give 'Jo Patel' 'Sam Green' 'Ali Khan' --group-size 3 --on 2026-11-25 --duration 90
     """
     from therapy_cli import render
     from therapy_cli.practice import supervision
 
+    fmt_name = output_format(fmt, as_json, as_csv)
     with database(write=True) as db:
-        record = supervision.log_given(db, name, parse_date_option(on, "--on"), duration, note, new)
-    if record["new_supervisee"]:
-        render.message(f"New supervisee #{record['supervisee_id']} {record['supervisee']}")
-    _show_record(record, output_format(fmt, as_json, as_csv))
+        record = supervision.log_given(db, names, parse_date_option(on, "--on"), duration, note, new, group_size)
+    for person in record["new_supervisees"]:
+        render.message(f"New supervisee #{person['id']} {person['name']}")
+    _show_record(record, fmt_name)
+
+
+@app.command("book")
+def book(
+    on: Annotated[str, typer.Option("--on", metavar="DATE", help="The day booked (today or later).")],
+    duration: DurationOpt,
+    supervisor: Annotated[Optional[str], typer.Option(metavar="NAME", help="Your supervisor.")] = None,
+    group_size: Annotated[int, typer.Option(
+        "--group-size", metavar="N", help="Supervisees in the group, you included (credited as 'log').")] = 1,
+    note: NoteOpt = None,
+    fmt: FormatOpt = Format.table, as_json: JsonOpt = False, as_csv: CsvOpt = False,
+) -> None:
+    """Book supervision ahead: it counts towards its month (remind's supervision_due) until its day has
+    passed; log it with 'supervise log' once it has taken place. Listed by 'supervise list'.
+
+    Example: therapy supervise book --on 2027-01-15 --duration 90 --supervisor 'Dr Lee'
+    """
+    from therapy_cli.practice import supervision
+
+    fmt_name = output_format(fmt, as_json, as_csv)
+    with database(write=True) as db:
+        record = supervision.book(db, parse_date_option(on, "--on"), duration, supervisor, group_size, note)
+    _show_record(record, fmt_name)
 
 
 @app.command("list")
 def list_(
     from_: FromOpt = None, to: ToOpt = None,
-    direction: Annotated[Optional[Direction], typer.Option(help="received or given.")] = None,
+    direction: Annotated[Optional[Direction], typer.Option(help="received, given or booked.")] = None,
     supervisee: Annotated[Optional[str], typer.Option(metavar="NAME", help="Only supervision given to this "
                                                                              "supervisee.")] = None,
     fmt: FormatOpt = Format.table, as_json: JsonOpt = False, as_csv: CsvOpt = False,
 ) -> None:
-    """List supervision received and given, oldest first, with credited hours and cases (as #id initials).
+    """List supervision received, given and booked, oldest first, with credited hours and cases (as #id initials).
 
     Example: therapy supervise list --from 2026-01-01 --to 2026-12-31 --csv
     """

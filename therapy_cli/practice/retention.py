@@ -60,9 +60,12 @@ def _status(db: Database, row: dict, years: int) -> dict:
 def retention_list(db: Database, include_all: bool = False) -> list[dict]:
     """Discharged, not yet erased clients past retention (all discharged ones with include_all)."""
     years = db.setting("retention.years")
-    rows = db.query("SELECT id, name, kind, discharged_on, date_of_birth FROM clients "
+    # Only a client discharged `years` or more ago can be past retention (the child rule only lengthens
+    # it): SQL leaves the rest out, so remind stays quick on a file of thousands of past clients.
+    latest = "9999-12-31" if include_all else _add_years(db.today, -years).isoformat()
+    rows = db.query("SELECT id, name, kind, discharged_on, date_of_birth FROM clients INDEXED BY clients_discharged "
                     "WHERE status = 'discharged' AND discharged_on IS NOT NULL AND erased_on IS NULL "
-                    "ORDER BY discharged_on, id")
+                    "AND discharged_on <= ? ORDER BY discharged_on, id", (latest,))
     statuses = [_status(db, row, years) for row in rows]
     if include_all:
         return statuses

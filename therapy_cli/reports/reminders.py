@@ -15,8 +15,10 @@ from therapy_cli.storage.db import Database
 WAITING_LONG_DAYS = 42      # NHS Talking Therapies: 75% should start within 6 weeks
 NO_SESSION_DAYS = 28        # an active client not seen for four weeks
 
+SUPERVISION_WINDOW_DAYS = 10  # supervision_due only in the month's last 10 days, when still short
+
 KINDS = ("session", "note_missing", "dna_follow_up", "review_due", "measure_due", "supervision_due",
-         "cpd_behind", "waiting_long", "no_recent_session", "retention_due")
+         "cpd_behind", "waiting_long", "no_recent_session", "retention_due", "attendance_missing")
 
 
 class _Ctx:
@@ -27,9 +29,15 @@ class _Ctx:
         self.names = names
         self._labels: dict[int, str] = {}
 
-    def who(self, client_id: int | None) -> str:
+    def who(self, client_id: int | None, name: str | None = None) -> str:
+        """`#3 A.M.` (or `#3 Alex Morgan` with --names); `name` saves a query when the rule selected it."""
         if client_id is None:
             return ""
+        if name is not None and client_id not in self._labels:
+            from therapy_cli.practice.clients import case_label
+
+            self._labels[client_id] = f"#{client_id} {name}" if self.names else case_label(
+                {"id": client_id, "name": name})
         if client_id not in self._labels:
             from therapy_cli.practice.clients import case_label
 
@@ -40,6 +48,11 @@ class _Ctx:
     def clock(self, starts_at: str) -> str:
         return datetime.fromisoformat(starts_at).astimezone(self.db.tz).strftime("%H:%M")
 
+    @property
+    def recent_since(self) -> date:
+        """The first day whose sessions are reminded one by one (remind.note_missing_days back, today included)."""
+        return self.today - timedelta(days=int(self.db.setting("remind.note_missing_days")) - 1)
+
 
 def _item(kind: str, client_id: int | None, due, message: str) -> dict:
     return {"kind": kind, "client_id": client_id, "due": due if isinstance(due, str) else due.isoformat(),
@@ -49,8 +62,9 @@ def _item(kind: str, client_id: int | None, due, message: str) -> dict:
 def coming_sessions(c: _Ctx) -> list[dict]:
     last = c.today + timedelta(days=c.within)
     rows = c.db.query(
-        "SELECT id, kind, client_id, starts_at, local_date, duration_min, mode, title FROM sessions "
-        "WHERE local_date BETWEEN ? AND ? AND status = 'scheduled' ORDER BY starts_utc",
+        "SELECT s.id, s.kind, s.client_id, s.starts_at, s.local_date, s.duration_min, s.mode, s.title, "
+        "k.name AS client_name FROM sessions s LEFT JOIN clients k ON k.id = s.client_id "
+        "WHERE s.local_date BETWEEN ? AND ? AND s.status = 'scheduled' ORDER BY s.starts_utc",
         (c.today.isoformat(), last.isoformat()))
     out = []
     for r in rows:
@@ -58,7 +72,7 @@ def coming_sessions(c: _Ctx) -> list[dict]:
         when = "today" if day == c.today else ("tomorrow" if day == c.today + timedelta(days=1)
                                                else day.strftime("%a %d %b"))
         what = (f"training group {r['title']!r}" if r["kind"] == "training"
-                else f"session with {c.who(r['client_id'])}")
+                else f"session with {c.who(r['client_id'], r['client_name'])}")
         out.append(_item("session", r["client_id"], r["local_date"],
                          f"{when} {c.clock(r['starts_at'])} {what} ({r['duration_min']} min, {r['mode']}; "
                          f"session {r['id']})"))
@@ -66,27 +80,70 @@ def coming_sessions(c: _Ctx) -> list[dict]:
 
 
 def notes_missing(c: _Ctx) -> list[dict]:
+    """Attended sessions of the last `remind.note_missing_days` with no note, one by one; older ones as one
+    summary item (client_id null). Sessions imported from another system keep their notes there."""
+    since = c.recent_since.isoformat()
     rows = c.db.query(
-        "SELECT s.id, s.client_id, s.starts_at, s.local_date FROM sessions s "
-        "WHERE s.status = 'attended' AND s.kind = 'client' AND s.local_date <= ? "
+        "SELECT s.id, s.client_id, s.starts_at, s.local_date, k.name AS client_name FROM sessions s "
+        "LEFT JOIN clients k ON k.id = s.client_id "
+        "WHERE s.status = 'attended' AND s.kind = 'client' AND s.imported = 0 AND s.local_date BETWEEN ? AND ? "
         "AND NOT EXISTS (SELECT 1 FROM notes n WHERE n.session_id = s.id) ORDER BY s.starts_utc",
-        (c.today.isoformat(),))
-    return [_item("note_missing", r["client_id"], r["local_date"],
-                  f"no note for session {r['id']} with {c.who(r['client_id'])} on {r['local_date']} "
-                  f"{c.clock(r['starts_at'])}") for r in rows]
+        (since, c.today.isoformat()))
+    items = [_item("note_missing", r["client_id"], r["local_date"],
+                   f"no note for session {r['id']} with {c.who(r['client_id'], r['client_name'])} on "
+                   f"{r['local_date']} {c.clock(r['starts_at'])}") for r in rows]
+    older, oldest = c.db.execute(
+        "SELECT count(*), min(s.local_date) FROM sessions s "
+        "WHERE s.status = 'attended' AND s.kind = 'client' AND s.imported = 0 AND s.local_date < ? "
+        "AND NOT EXISTS (SELECT 1 FROM notes n WHERE n.session_id = s.id)", (since,)).fetchone()
+    if older:
+        before = (c.recent_since - timedelta(days=1)).isoformat()
+        items.insert(0, _item("note_missing", None, oldest,
+                              f"{older} older attended session{'s' if older != 1 else ''} ({oldest} to {before}) "
+                              f"with no note; 'therapy session list --no-note --to {before}' lists them"))
+    return items
+
+
+def attendance_missing(c: _Ctx) -> list[dict]:
+    """Past sessions still `scheduled` (attendance never recorded), once per session; those before
+    `remind.note_missing_days` as one summary item."""
+    since = c.recent_since.isoformat()
+    rows = c.db.query(
+        "SELECT s.id, s.kind, s.client_id, s.starts_at, s.local_date, s.title, k.name AS client_name "
+        "FROM sessions s INDEXED BY sessions_scheduled LEFT JOIN clients k ON k.id = s.client_id "
+        "WHERE s.status = 'scheduled' AND s.local_date BETWEEN ? AND ? ORDER BY s.starts_utc",
+        (since, (c.today - timedelta(days=1)).isoformat()))
+    items = []
+    for r in rows:
+        what = (f"training group {r['title']!r}" if r["kind"] == "training"
+                else f"session {r['id']} with {c.who(r['client_id'], r['client_name'])}")
+        items.append(_item("attendance_missing", r["client_id"], r["local_date"],
+                           f"{what} on {r['local_date']} {c.clock(r['starts_at'])} is still scheduled: "
+                           f"record it (therapy session attend|dna|cancel {r['id']})"))
+    # the partial index holds only sessions still scheduled: the count never walks the attended past
+    older, oldest = c.db.execute("SELECT count(*), min(local_date) FROM sessions INDEXED BY sessions_scheduled "
+                                 "WHERE status = 'scheduled' AND local_date < ?", (since,)).fetchone()
+    if older:
+        before = (c.recent_since - timedelta(days=1)).isoformat()
+        items.insert(0, _item("attendance_missing", None, oldest,
+                              f"{older} older session{'s' if older != 1 else ''} ({oldest} to {before}) still "
+                              f"scheduled; 'therapy session list --status scheduled --from {oldest} --to {before}' "
+                              "lists them"))
+    return items
 
 
 def dna_follow_ups(c: _Ctx) -> list[dict]:
-    # The latest DNA of each current client with nothing attended or booked after it.
+    # The latest DNA of each current client with nothing attended or booked after it (index seeks per client).
     rows = c.db.query(
-        "SELECT s.id, s.client_id, s.local_date FROM sessions s JOIN clients c ON c.id = s.client_id "
-        "WHERE s.status = 'dna' AND s.local_date <= ? AND c.status != 'discharged' AND c.erased_on IS NULL "
-        "AND NOT EXISTS (SELECT 1 FROM sessions t WHERE t.client_id = s.client_id AND t.starts_utc > s.starts_utc "
-        "                AND t.status IN ('scheduled', 'attended')) "
-        "AND s.starts_utc = (SELECT max(u.starts_utc) FROM sessions u WHERE u.client_id = s.client_id "
-        "                    AND u.status = 'dna') ORDER BY s.starts_utc", (c.today.isoformat(),))
+        "SELECT c.id AS client_id, c.name, d.local_date FROM clients c "
+        "JOIN sessions d ON d.id = (SELECT u.id FROM sessions u WHERE u.client_id = c.id AND u.status = 'dna' "
+        "                           ORDER BY u.starts_utc DESC LIMIT 1) "
+        "WHERE c.status IN ('waiting', 'active') AND c.erased_on IS NULL AND d.local_date <= ? "
+        "AND NOT EXISTS (SELECT 1 FROM sessions t WHERE t.client_id = c.id AND t.status IN ('scheduled', 'attended') "
+        "                AND t.starts_utc > d.starts_utc) "
+        "ORDER BY d.starts_utc", (c.today.isoformat(),))
     return [_item("dna_follow_up", r["client_id"], r["local_date"],
-                  f"{c.who(r['client_id'])} did not attend on {r['local_date']} and has nothing booked")
+                  f"{c.who(r['client_id'], r['name'])} did not attend on {r['local_date']} and has nothing booked")
             for r in rows]
 
 
@@ -109,11 +166,11 @@ def measures_due(c: _Ctx) -> list[dict]:
     """Active individual clients with no measure since the Nth-last attended session (N = measures.every)."""
     every = int(c.db.setting("measures.every"))
     rows = c.db.query(
-        "SELECT c.id AS client_id, "
+        "SELECT c.id AS client_id, c.name, "
         "  (SELECT local_date FROM sessions s WHERE s.client_id = c.id AND s.status = 'attended' "
         "     AND s.local_date <= :today ORDER BY s.starts_utc DESC LIMIT 1 OFFSET :back) AS since, "
-        "  (SELECT max(local_date) FROM sessions s WHERE s.client_id = c.id AND s.status = 'attended' "
-        "     AND s.local_date <= :today) AS last_seen, "
+        "  (SELECT local_date FROM sessions s WHERE s.client_id = c.id AND s.status = 'attended' "
+        "     AND s.local_date <= :today ORDER BY s.starts_utc DESC LIMIT 1) AS last_seen, "
         "  (SELECT max(taken_on) FROM measures m WHERE m.client_id = c.id) AS last_measure "
         "FROM clients c WHERE c.status = 'active' AND c.kind = 'individual' AND c.erased_on IS NULL ORDER BY c.id",
         {"today": c.today.isoformat(), "back": every - 1})
@@ -123,12 +180,12 @@ def measures_due(c: _Ctx) -> list[dict]:
             continue
         since = r["since"]
         if since is None:  # fewer than N sessions so far: since the first
-            since = c.db.scalar("SELECT min(local_date) FROM sessions WHERE client_id = ? AND status = 'attended'",
-                                (r["client_id"],))
+            since = c.db.scalar("SELECT local_date FROM sessions WHERE client_id = ? AND status = 'attended' "
+                                "ORDER BY starts_utc LIMIT 1", (r["client_id"],))
         if r["last_measure"] is None or r["last_measure"] < since:
             span = "the last attended session" if every == 1 else f"the last {every} attended sessions"
             out.append(_item("measure_due", r["client_id"], r["last_seen"],
-                             f"no outcome measure for {c.who(r['client_id'])} in {span} "
+                             f"no outcome measure for {c.who(r['client_id'], r['name'])} in {span} "
                              f"(last: {r['last_measure'] or 'never'})"))
     return out
 
@@ -138,35 +195,42 @@ def _has_active_client(c: _Ctx) -> bool:
 
 
 def supervision_due(c: _Ctx) -> list[dict]:
+    """In the month's last 10 days, when supervision received plus booked (from today on) falls short."""
     from therapy_cli.dates import month_of
+    from therapy_cli.practice.supervision import booked_hours
 
-    if not _has_active_client(c):
-        return []
     start, end = month_of(c.today)
+    if (end - c.today).days >= SUPERVISION_WINDOW_DAYS or not _has_active_client(c):
+        return []
     required = float(c.db.setting("supervision.hours_per_month"))
     received = c.db.scalar("SELECT total(credited_hours) FROM supervision WHERE direction = 'received' "
                            "AND on_date BETWEEN ? AND ?", (start.isoformat(), end.isoformat()))
-    if received + 1e-9 >= required:
+    booked = booked_hours(c.db, c.today, end)
+    if received + booked + 1e-9 >= required:
         return []
+    short = required - received - booked
     return [_item("supervision_due", None, end,
-                  f"supervision this month: {received:g} of {required:g} hours received "
-                  f"({required - received:g} to go by {end.isoformat()})")]
+                  f"supervision this month: {received:.2f} hours received and {booked:.2f} booked of "
+                  f"{required:g} required ({short:.2f} to go by {end.isoformat()}; "
+                  "therapy supervise book --on DATE --duration MIN)")]
 
 
 def cpd_behind(c: _Ctx) -> list[dict]:
-    """Behind the year's pace: fewer hours than the target's share of the days gone, today included."""
+    """Behind the year's pace by more than a month's share of the target (pace: the target's share of the
+    days gone, today included), so January and a quiet fortnight stay silent."""
+    from therapy_cli.reports.service import cpd_hours_exact
+
     if not _has_active_client(c):
         return []
     start, end = date(c.today.year, 1, 1), date(c.today.year, 12, 31)
     target = float(c.db.setting("cpd.hours_per_year"))
     pace = target * ((c.today - start).days + 1) / ((end - start).days + 1)
-    hours = c.db.scalar("SELECT total(hours) FROM cpd WHERE on_date BETWEEN ? AND ?",
-                        (start.isoformat(), c.today.isoformat()))
-    if hours + 1e-9 >= pace:
+    hours = cpd_hours_exact(c.db, start.isoformat(), c.today.isoformat())
+    if hours + target / 12 + 1e-9 >= pace:
         return []
     return [_item("cpd_behind", None, c.today,
-                  f"CPD {c.today.year}: {hours:g} hours logged, {pace:.1f} expected by now "
-                  f"(target {target:g} for the year)")]
+                  f"CPD {c.today.year}: {hours:.2f} hours logged, {pace:.2f} expected by now "
+                  f"(target {target:g} for the year; more than a month behind)")]
 
 
 def waiting_long(c: _Ctx) -> list[dict]:
@@ -174,7 +238,8 @@ def waiting_long(c: _Ctx) -> list[dict]:
     from therapy_cli.reports.service import IN_STARTED_UNIT
 
     rows = c.db.query(
-        "SELECT c.id, c.referred_on, coalesce(c.referred_on, substr(c.created_at, 1, 10)) AS since FROM clients c "
+        "SELECT c.id, c.name, c.referred_on, coalesce(c.referred_on, substr(c.created_at, 1, 10)) AS since "
+        "FROM clients c "
         "WHERE c.status = 'waiting' AND c.erased_on IS NULL "
         "AND coalesce(c.referred_on, substr(c.created_at, 1, 10)) < ? AND " + IN_STARTED_UNIT +
         " ORDER BY since, c.id", (cutoff,))
@@ -183,7 +248,7 @@ def waiting_long(c: _Ctx) -> list[dict]:
         since = date.fromisoformat(r["since"])
         weeks = (c.today - since).days // 7
         out.append(_item("waiting_long", r["id"], since + timedelta(days=WAITING_LONG_DAYS),
-                         f"{c.who(r['id'])} has waited {weeks} weeks since "
+                         f"{c.who(r['id'], r['name'])} has waited {weeks} weeks since "
                          + (f"referral on {r['since']}" if r["referred_on"] else
                             f"the record was made on {r['since']} (no referral date)")))
     return out
@@ -192,15 +257,15 @@ def waiting_long(c: _Ctx) -> list[dict]:
 def no_recent_session(c: _Ctx) -> list[dict]:
     cutoff = (c.today - timedelta(days=NO_SESSION_DAYS)).isoformat()
     rows = c.db.query(
-        "SELECT c.id, (SELECT max(local_date) FROM sessions s WHERE s.client_id = c.id "
-        "              AND s.status = 'attended' AND s.local_date <= ?) AS last_seen "
+        "SELECT c.id, c.name, (SELECT local_date FROM sessions s WHERE s.client_id = c.id "
+        "              AND s.status = 'attended' AND s.local_date <= ? ORDER BY s.starts_utc DESC LIMIT 1) AS last_seen "
         "FROM clients c WHERE c.status = 'active' AND c.erased_on IS NULL ORDER BY c.id", (c.today.isoformat(),))
     out = []
     for r in rows:
         if r["last_seen"] is not None and r["last_seen"] < cutoff:
             last = date.fromisoformat(r["last_seen"])
             out.append(_item("no_recent_session", r["id"], last + timedelta(days=NO_SESSION_DAYS),
-                             f"{c.who(r['id'])} has not been seen since {r['last_seen']} "
+                             f"{c.who(r['id'], r['name'])} has not been seen since {r['last_seen']} "
                              f"({(c.today - last).days // 7} weeks)"))
     return out
 
@@ -209,13 +274,14 @@ def retention_due(c: _Ctx) -> list[dict]:
     from therapy_cli.practice.retention import past_retention
 
     return [_item("retention_due", r["client_id"], r["retain_until"],
-                  f"records of {c.who(r['client_id'])} (discharged {r['discharged_on']}) are past retention "
+                  f"records of {c.who(r['client_id'], r.get('name'))} (discharged {r['discharged_on']}) are past retention "
                   f"since {r['retain_until']} ({r['rule']}); review and erase")
             for r in past_retention(c.db)]
 
 
 RULES = (
     ("session", coming_sessions),
+    ("attendance_missing", attendance_missing),
     ("note_missing", notes_missing),
     ("dna_follow_up", dna_follow_ups),
     ("review_due", reviews_due),

@@ -271,6 +271,7 @@ def m004_service_reminders(conn: sqlite3.Connection) -> None:
         CREATE INDEX sessions_unnoted ON sessions (local_date)
             WHERE status = 'attended' AND kind = 'client' AND imported = 0;
         CREATE INDEX sessions_client_status ON sessions (client_id, status, starts_utc);
+        CREATE INDEX clients_discharged ON clients (discharged_on);
 
         CREATE TABLE supervision_given_to (
             supervision_id INTEGER NOT NULL REFERENCES supervision (id),
