@@ -155,48 +155,48 @@ def append_csv_row(path: str, row: dict) -> None:
         ending = "\r\n" if "\r\n" in existing else "\n"
         if not existing.endswith(("\n", "\r")):
             raw += ending.encode()
-        raw = _without_period(raw, existing, header, row)
+            existing += ending
         writer = csv.DictWriter(buffer, fieldnames=header, extrasaction="ignore", lineterminator=ending)
     else:
-        raw = b""
+        raw, header = b"", []
         writer = csv.DictWriter(buffer, fieldnames=list(row), lineterminator="\n")
         writer.writeheader()
     writer.writerow({k: "" if v is None else v for k, v in row.items()})
-    write_private(target, raw + buffer.getvalue().encode("utf-8"))
+    replaced = _replace_period(raw, existing, header, row, buffer.getvalue()) if header else None
+    write_private(target, replaced if replaced is not None else raw + buffer.getvalue().encode("utf-8"))
 
 
-def _without_period(raw: bytes, text: str, header: list[str], row: dict) -> bytes:
-    """`raw` without the records of the row's period (kept byte for byte otherwise: BOM, line ends, quoting)."""
+def _replace_period(raw: bytes, text: str, header: list[str], row: dict, new: str) -> bytes | None:
+    """`raw` with the record of the row's period replaced by `new` where it stands (every other byte kept:
+    BOM, line ends, quoting); None when the file holds no row of that period."""
     import csv
     import io
 
     if "period_start" not in header or "period_end" not in header:
-        return raw
+        return None
     first, last = header.index("period_start"), header.index("period_end")
     wanted = (str(row.get("period_start")), str(row.get("period_end")))
-    bom = raw[:len(raw) - len(text.encode("utf-8"))] if raw.startswith(b"\xef\xbb\xbf") else b""
-    # Split the text into whole records (a quoted cell may hold a line break), keeping each record's own text.
-    source = io.StringIO(text, newline="")
-    lines = source.readlines()
-    kept, record, dropped = [], "", False
-    for line in lines:
+    records, record = [], ""
+    for line in io.StringIO(text, newline="").readlines():   # whole records: a quoted cell may hold a line break
         record += line
-        try:
-            cells = next(csv.reader(io.StringIO(record)))
-        except (csv.Error, StopIteration):
-            cells = []
-        if record.count('"') % 2:   # inside a quoted cell: the record goes on
-            continue
-        if len(kept) and len(cells) > max(first, last) and (cells[first].strip(), cells[last].strip()) == wanted:
-            dropped = True
-        else:
-            kept.append(record)
-        record = ""
+        if record.count('"') % 2 == 0:
+            records.append(record)
+            record = ""
     if record:
-        kept.append(record)
-    if not dropped:
-        return raw
-    return bom + "".join(kept).encode("utf-8")
+        records.append(record)
+    out, found = [], False
+    for number, record in enumerate(records):
+        cells = next(csv.reader(io.StringIO(record)), [])
+        if number and len(cells) > max(first, last) and (cells[first].strip(), cells[last].strip()) == wanted:
+            if not found:
+                out.append(new)
+            found = True
+        else:
+            out.append(record)
+    if not found:
+        return None
+    bom = b"\xef\xbb\xbf" if raw.startswith(b"\xef\xbb\xbf") else b""
+    return bom + "".join(out).encode("utf-8")
 
 
 @app.command("week")
@@ -449,8 +449,9 @@ def caseload_(no_header: NoHeaderOpt = False,
 @app.command("client")
 def client_(
     client: Annotated[str, typer.Argument(metavar="CLIENT", help="Client id or a unique part of the name.")],
-    output: Annotated[str, typer.Option("--output", "-o", metavar="FILE.md|FILE.html",
-                                        help="Where to write the report; .md for Markdown, .html for HTML.")],
+    output: Annotated[Optional[str], typer.Option(
+        "--output", "-o", metavar="FILE.md|FILE.html",
+        help="Where to write the report; .md for Markdown, .html for HTML (default: Markdown on stdout).")] = None,
     yes: Annotated[bool, typer.Option("--yes", "-y", help="Replace FILE if it exists.")] = False,
     fmt: FormatOpt = Format.table, as_json: JsonOpt = False, as_csv: CsvOpt = False,
 ) -> None:
@@ -458,7 +459,9 @@ def client_(
     with an inline chart (prints well). The file is readable by you alone; writing it is audited.
 
     Example: therapy report client 'Alex Morgan' --output alex-morgan.html
+    Example: therapy report client 'Aisha Carter'
     """
+    import sys
     from pathlib import Path
 
     from therapy_cli import render
@@ -468,6 +471,17 @@ def client_(
     from therapy_cli.practice import clients
     from therapy_cli.commands._common import confirm
 
+    fmt_name = output_format(fmt, as_json, as_csv)
+    if output is None:
+        with database(write=True) as db:
+            client = clients.find_client(db, client)
+            text = client_report.markdown_report(db, client)
+            db.audit("report", "client", client["id"], "client report shown (markdown)", client["id"])
+        if fmt_name == "table":
+            sys.stdout.write(text)
+        else:
+            render.emit({"client_id": client["id"], "format": "markdown", "text": text}, fmt_name)
+        return
     client_report.format_of(output)
     if Path(output).expanduser().exists():
         confirm(f"{output} exists; replace it?", yes)
@@ -475,7 +489,6 @@ def client_(
         client = clients.find_client(db, client)
         result = client_report.write_report(db, client, output)
         db.audit("report", "client", client["id"], f"client report written ({result['format']})", client["id"])
-    fmt_name = output_format(fmt, as_json, as_csv)
     if fmt_name == "table":
         render.message(f"Wrote {result['path']} ({result['format']}, {result['bytes']} bytes, readable by you alone).")
     else:
