@@ -121,8 +121,14 @@ def test_supervision_due_only_in_the_months_last_ten_days_and_booked_time_counts
     assert jcli("--today", "2026-11-28", "supervise", "status")["month"]["booked_hours"] == 0
 
 
-def test_booking_in_the_past_is_refused(cli, db_path):
+def test_booking_in_the_past_is_refused_and_a_booking_can_be_cancelled(cli, jcli, db_path):
     assert_refused(cli, db_path, "supervise", "book", "--on", "2026-11-01", "--duration", "60", match="past")
+    booking = jcli("supervise", "book", "--on", "2026-11-30", "--duration", "90")
+    assert jcli("supervise", "status")["month"]["booked_hours"] == 1.5
+    assert_refused(cli, db_path, "supervise", "remove", "99", "--booked", "--yes", match="no booked supervision")
+    assert cli("supervise", "remove", booking["id"], "--booked", "--yes").exit_code == 0
+    assert jcli("supervise", "status")["month"]["booked_hours"] == 0
+    assert jcli("supervise", "list") == []
 
 
 # -- cpd_behind and cpd.count_supervision --------------------------------------

@@ -200,20 +200,24 @@ def supervisees(fmt: FormatOpt = Format.table, as_json: JsonOpt = False, as_csv:
 def remove(
     supervision_id: Annotated[int, typer.Argument(metavar="ID", help="The supervision record's id.")],
     yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")] = False,
+    booked: Annotated[bool, typer.Option("--booked", help="ID is a booking (supervise book) to cancel.")] = False,
     fmt: FormatOpt = Format.table, as_json: JsonOpt = False, as_csv: CsvOpt = False,
 ) -> None:
-    """Delete a supervision record entered in error (asks first; --yes to skip).
+    """Delete a supervision record entered in error, or a booking that will not happen (--booked);
+    asks first (--yes to skip).
 
     Example: therapy supervise remove 12 --yes
     """
     from therapy_cli import render
     from therapy_cli.practice import supervision
 
+    fmt_name = output_format(fmt, as_json, as_csv)
+    what = "booked supervision" if booked else "supervision record"
     with database() as db:
-        supervision.supervision_record(db, supervision_id)
+        (supervision.booking_record if booked else supervision.supervision_record)(db, supervision_id)
     # Ask outside the write transaction: never hold the lock while a person decides.
-    confirm(f"Delete supervision record #{supervision_id}?", yes)
+    confirm(f"Delete {what} #{supervision_id}?", yes)
     with database(write=True) as db:
-        record = supervision.remove(db, supervision_id)
-    render.message(f"Removed supervision record #{supervision_id}")
-    _show_record(record, output_format(fmt, as_json, as_csv))
+        record = (supervision.unbook if booked else supervision.remove)(db, supervision_id)
+    render.message(f"Removed {what} #{supervision_id}")
+    _show_record(record, fmt_name)

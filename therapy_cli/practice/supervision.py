@@ -214,6 +214,14 @@ def book(db: Database, on: date, duration_min: int, supervisor: str | None = Non
     return booking_record(db, booking_id)
 
 
+def unbook(db: Database, booking_id: int) -> dict:
+    """Cancel a booking (it will not take place): it no longer counts towards its month."""
+    record = booking_record(db, booking_id)
+    db.execute("DELETE FROM supervision_booked WHERE id = ?", (booking_id,))
+    db.audit("remove", "supervision_booked", booking_id, f"booked supervision on {record['on_date']} cancelled")
+    return record
+
+
 def booked_hours(db: Database, start: date, end: date) -> float:
     """Credited hours booked on days in [start, end] with no supervision received logged that day yet
     (once logged, the day counts as received, not twice)."""
