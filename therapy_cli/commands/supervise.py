@@ -147,7 +147,8 @@ def _status_table(data: dict) -> None:
     render.write_record({
         "this month": f"{month['month']}: {render.cell(month['received_hours'])} of "
                       f"{render.cell(month['required_hours'])} hours "
-                      + ("(met)" if month["met"] else f"({render.cell(month['remaining_hours'])} to go)"),
+                      + ("(met)" if month["met"] else f"({render.cell(month['remaining_hours'])} to go)")
+                      + (f"; {render.cell(month['booked_hours'])} booked" if month.get("booked_hours") else ""),
         f"received in {year['year']}": f"{render.cell(year['received_hours'])} hours",
         f"given in {year['year']}": f"{render.cell(year['given_hours'])} hours",
     }, title=f"Supervision as of {data['as_of']}")
