@@ -133,15 +133,18 @@ def attendance_missing(c: _Ctx) -> list[dict]:
 
 
 def dna_follow_ups(c: _Ctx) -> list[dict]:
-    # The latest DNA of each current client with nothing attended or booked after it (index seeks per client).
+    # The latest DNA of each current client with nothing attended or booked after it: a few seeks per
+    # client in the covering index (client_id, status, starts_utc, local_date), no session row read.
     rows = c.db.query(
-        "SELECT c.id AS client_id, c.name, d.local_date FROM clients c "
-        "JOIN sessions d ON d.id = (SELECT u.id FROM sessions u WHERE u.client_id = c.id AND u.status = 'dna' "
-        "                           ORDER BY u.starts_utc DESC LIMIT 1) "
-        "WHERE c.status IN ('waiting', 'active') AND c.erased_on IS NULL AND d.local_date <= ? "
-        "AND NOT EXISTS (SELECT 1 FROM sessions t WHERE t.client_id = c.id AND t.status IN ('scheduled', 'attended') "
-        "                AND t.starts_utc > d.starts_utc) "
-        "ORDER BY d.starts_utc", (c.today.isoformat(),))
+        "SELECT t.client_id, t.name, (SELECT u.local_date FROM sessions u WHERE u.client_id = t.client_id "
+        "                             AND u.status = 'dna' AND u.starts_utc = t.dna_utc) AS local_date "
+        "FROM (SELECT c.id AS client_id, c.name, "
+        "        (SELECT u.starts_utc FROM sessions u WHERE u.client_id = c.id AND u.status = 'dna' "
+        "         AND u.local_date <= :today ORDER BY u.starts_utc DESC LIMIT 1) AS dna_utc "
+        "      FROM clients c WHERE c.status IN ('waiting', 'active') AND c.erased_on IS NULL) t "
+        "WHERE t.dna_utc IS NOT NULL AND NOT EXISTS (SELECT 1 FROM sessions s WHERE s.client_id = t.client_id "
+        "      AND s.status IN ('scheduled', 'attended') AND s.starts_utc > t.dna_utc) "
+        "ORDER BY t.dna_utc", {"today": c.today.isoformat()})
     return [_item("dna_follow_up", r["client_id"], r["local_date"],
                   f"{c.who(r['client_id'], r['name'])} did not attend on {r['local_date']} and has nothing booked")
             for r in rows]
@@ -165,20 +168,22 @@ def reviews_due(c: _Ctx) -> list[dict]:
 def measures_due(c: _Ctx) -> list[dict]:
     """Active individual clients with no measure since the Nth-last attended session (N = measures.every)."""
     every = int(c.db.setting("measures.every"))
+    # the Nth-last attended session; with N = 1 (the default) that is the last one, read once
+    back = ("  (SELECT local_date FROM sessions s WHERE s.client_id = c.id AND s.status = 'attended' "
+            "     AND s.local_date <= :today ORDER BY s.starts_utc DESC LIMIT 1 OFFSET :back) AS since, "
+            if every > 1 else "")
     rows = c.db.query(
-        "SELECT c.id AS client_id, c.name, "
-        "  (SELECT local_date FROM sessions s WHERE s.client_id = c.id AND s.status = 'attended' "
-        "     AND s.local_date <= :today ORDER BY s.starts_utc DESC LIMIT 1 OFFSET :back) AS since, "
+        "SELECT c.id AS client_id, c.name, " + back +
         "  (SELECT local_date FROM sessions s WHERE s.client_id = c.id AND s.status = 'attended' "
         "     AND s.local_date <= :today ORDER BY s.starts_utc DESC LIMIT 1) AS last_seen, "
         "  (SELECT max(taken_on) FROM measures m WHERE m.client_id = c.id) AS last_measure "
         "FROM clients c WHERE c.status = 'active' AND c.kind = 'individual' AND c.erased_on IS NULL ORDER BY c.id",
-        {"today": c.today.isoformat(), "back": every - 1})
+        {"today": c.today.isoformat(), "back": every - 1} if every > 1 else {"today": c.today.isoformat()})
     out = []
     for r in rows:
         if r["last_seen"] is None:
             continue
-        since = r["since"]
+        since = r["since"] if every > 1 else r["last_seen"]
         if since is None:  # fewer than N sessions so far: since the first
             since = c.db.scalar("SELECT local_date FROM sessions WHERE client_id = ? AND status = 'attended' "
                                 "ORDER BY starts_utc LIMIT 1", (r["client_id"],))

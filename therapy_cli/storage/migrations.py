@@ -259,9 +259,9 @@ def m004_service_reminders(conn: sqlite3.Connection) -> None:
     """Reminders that stay bounded on a service-size file; booked and group supervision.
 
     `imported`: sessions brought in from another system (no notes are asked of them).
-    The partial indexes keep `remind` to the few rows it reports: past sessions still
-    `scheduled`, attended sessions of this practice (notes due), each client's latest
-    session of a status. `supervision_given_to` names every supervisee of a meeting
+    The indexes keep `remind` to the few rows it reports: past sessions still
+    `scheduled` and attended sessions of this practice (notes due), partial; each
+    client's latest session of a status, covering (no table row is read for it). `supervision_given_to` names every supervisee of a meeting
     given (one row of `supervision`, its time counted once); `supervision_booked` holds
     supervision booked ahead, which counts towards the month until its day has passed.
     """
@@ -270,7 +270,7 @@ def m004_service_reminders(conn: sqlite3.Connection) -> None:
         CREATE INDEX sessions_scheduled ON sessions (local_date) WHERE status = 'scheduled';
         CREATE INDEX sessions_unnoted ON sessions (local_date)
             WHERE status = 'attended' AND kind = 'client' AND imported = 0;
-        CREATE INDEX sessions_client_status ON sessions (client_id, status, starts_utc);
+        CREATE INDEX sessions_client_status ON sessions (client_id, status, starts_utc, local_date);
         CREATE INDEX clients_discharged ON clients (discharged_on);
 
         CREATE TABLE supervision_given_to (
