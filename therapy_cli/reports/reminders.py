@@ -28,22 +28,31 @@ class _Ctx:
         self.within = within
         self.names = names
         self._labels: dict[int, str] = {}
+        self._last_seen: dict[int, tuple] | None = None
+
+    def last_seen(self) -> dict[int, tuple]:
+        """{client_id: (name, kind, last attended date or None)} for active clients, read once for the rules
+        that need it (measure_due, no_recent_session): one seek each in the covering index."""
+        if self._last_seen is None:
+            self._last_seen = {r[0]: (r[1], r[2], r[3]) for r in self.db.execute(
+                "SELECT c.id, c.name, c.kind, (SELECT local_date FROM sessions s WHERE s.client_id = c.id "
+                "  AND s.status = 'attended' AND s.local_date <= ? ORDER BY s.starts_utc DESC LIMIT 1) "
+                "FROM clients c WHERE c.status = 'active' AND c.erased_on IS NULL ORDER BY c.id",
+                (self.today.isoformat(),))}
+        return self._last_seen
 
     def who(self, client_id: int | None, name: str | None = None) -> str:
         """`#3 A.M.` (or `#3 Alex Morgan` with --names); `name` saves a query when the rule selected it."""
         if client_id is None:
             return ""
-        if name is not None and client_id not in self._labels:
-            from therapy_cli.practice.clients import case_label
+        label = self._labels.get(client_id)
+        if label is None:
+            from therapy_cli.practice.clients import initials
 
-            self._labels[client_id] = f"#{client_id} {name}" if self.names else case_label(
-                {"id": client_id, "name": name})
-        if client_id not in self._labels:
-            from therapy_cli.practice.clients import case_label
-
-            row = self.db.one("SELECT id, name FROM clients WHERE id = ?", (client_id,))
-            self._labels[client_id] = (f"#{row['id']} {row['name']}" if self.names else case_label(row))
-        return self._labels[client_id]
+            if name is None:
+                name = self.db.scalar("SELECT name FROM clients WHERE id = ?", (client_id,))
+            label = self._labels[client_id] = f"#{client_id} {name if self.names else initials(name)}"
+        return label
 
     def clock(self, starts_at: str) -> str:
         return datetime.fromisoformat(starts_at).astimezone(self.db.tz).strftime("%H:%M")
@@ -168,30 +177,28 @@ def reviews_due(c: _Ctx) -> list[dict]:
 def measures_due(c: _Ctx) -> list[dict]:
     """Active individual clients with no measure since the Nth-last attended session (N = measures.every)."""
     every = int(c.db.setting("measures.every"))
-    # the Nth-last attended session; with N = 1 (the default) that is the last one, read once
-    back = ("  (SELECT local_date FROM sessions s WHERE s.client_id = c.id AND s.status = 'attended' "
-            "     AND s.local_date <= :today ORDER BY s.starts_utc DESC LIMIT 1 OFFSET :back) AS since, "
-            if every > 1 else "")
-    rows = c.db.query(
-        "SELECT c.id AS client_id, c.name, " + back +
-        "  (SELECT local_date FROM sessions s WHERE s.client_id = c.id AND s.status = 'attended' "
-        "     AND s.local_date <= :today ORDER BY s.starts_utc DESC LIMIT 1) AS last_seen, "
-        "  (SELECT max(taken_on) FROM measures m WHERE m.client_id = c.id) AS last_measure "
+    seen = c.last_seen()
+    # the Nth-last attended session, when N > 1; with N = 1 (the default) it is the last one, read already
+    back = ("(SELECT local_date FROM sessions s WHERE s.client_id = c.id AND s.status = 'attended' "
+            " AND s.local_date <= :today ORDER BY s.starts_utc DESC LIMIT 1 OFFSET :back)" if every > 1 else "NULL")
+    rows = c.db.execute(
+        f"SELECT c.id, {back}, (SELECT max(taken_on) FROM measures m WHERE m.client_id = c.id) "
         "FROM clients c WHERE c.status = 'active' AND c.kind = 'individual' AND c.erased_on IS NULL ORDER BY c.id",
-        {"today": c.today.isoformat(), "back": every - 1} if every > 1 else {"today": c.today.isoformat()})
+        {"today": c.today.isoformat(), "back": every - 1}).fetchall()
+    span = "the last attended session" if every == 1 else f"the last {every} attended sessions"
     out = []
-    for r in rows:
-        if r["last_seen"] is None:
+    for client_id, since, last_measure in rows:
+        name, _, last_seen = seen.get(client_id, (None, None, None))
+        if last_seen is None:
             continue
-        since = r["since"] if every > 1 else r["last_seen"]
+        since = since if every > 1 else last_seen
         if since is None:  # fewer than N sessions so far: since the first
             since = c.db.scalar("SELECT local_date FROM sessions WHERE client_id = ? AND status = 'attended' "
-                                "ORDER BY starts_utc LIMIT 1", (r["client_id"],))
-        if r["last_measure"] is None or r["last_measure"] < since:
-            span = "the last attended session" if every == 1 else f"the last {every} attended sessions"
-            out.append(_item("measure_due", r["client_id"], r["last_seen"],
-                             f"no outcome measure for {c.who(r['client_id'], r['name'])} in {span} "
-                             f"(last: {r['last_measure'] or 'never'})"))
+                                "ORDER BY starts_utc LIMIT 1", (client_id,))
+        if last_measure is None or last_measure < since:
+            out.append(_item("measure_due", client_id, last_seen,
+                             f"no outcome measure for {c.who(client_id, name)} in {span} "
+                             f"(last: {last_measure or 'never'})"))
     return out
 
 
@@ -261,16 +268,12 @@ def waiting_long(c: _Ctx) -> list[dict]:
 
 def no_recent_session(c: _Ctx) -> list[dict]:
     cutoff = (c.today - timedelta(days=NO_SESSION_DAYS)).isoformat()
-    rows = c.db.query(
-        "SELECT c.id, c.name, (SELECT local_date FROM sessions s WHERE s.client_id = c.id "
-        "              AND s.status = 'attended' AND s.local_date <= ? ORDER BY s.starts_utc DESC LIMIT 1) AS last_seen "
-        "FROM clients c WHERE c.status = 'active' AND c.erased_on IS NULL ORDER BY c.id", (c.today.isoformat(),))
     out = []
-    for r in rows:
-        if r["last_seen"] is not None and r["last_seen"] < cutoff:
-            last = date.fromisoformat(r["last_seen"])
-            out.append(_item("no_recent_session", r["id"], last + timedelta(days=NO_SESSION_DAYS),
-                             f"{c.who(r['id'], r['name'])} has not been seen since {r['last_seen']} "
+    for client_id, (name, _, last_seen) in c.last_seen().items():
+        if last_seen is not None and last_seen < cutoff:
+            last = date.fromisoformat(last_seen)
+            out.append(_item("no_recent_session", client_id, last + timedelta(days=NO_SESSION_DAYS),
+                             f"{c.who(client_id, name)} has not been seen since {last_seen} "
                              f"({(c.today - last).days // 7} weeks)"))
     return out
 
