@@ -160,17 +160,13 @@ def dna_follow_ups(c: _Ctx) -> list[dict]:
 
 
 def reviews_due(c: _Ctx) -> list[dict]:
-    from therapy_cli.reports.service import review_due
+    from therapy_cli.clinical.plans import reviews_due_by
 
-    horizon = c.today + timedelta(days=c.within)
     out = []
-    for r in c.db.query("SELECT DISTINCT p.client_id FROM plans p JOIN clients c ON c.id = p.client_id "
-                        "WHERE c.status = 'active' AND c.erased_on IS NULL ORDER BY p.client_id"):
-        due = review_due(c.db, r["client_id"])
-        if due is not None and due <= horizon:
-            late = "overdue since" if due < c.today else "due"
-            out.append(_item("review_due", r["client_id"], due,
-                             f"plan review for {c.who(r['client_id'])} {late} {due.isoformat()}"))
+    for client_id, name, due in reviews_due_by(c.db, c.today + timedelta(days=c.within)):
+        late = "overdue since" if due < c.today else "due"
+        out.append(_item("review_due", client_id, due, f"plan review for {c.who(client_id, name)} {late} "
+                                                       f"{due.isoformat()}"))
     return out
 
 
