@@ -33,7 +33,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 DATA = Path(os.environ.get("THERAPY_BENCH_DATA") or HERE / "data")   # the variable moves it (tests)
-VERSION = 4          # bump when the generated data changes shape
+VERSION = 5          # bump when the generated data changes shape
 SEED = 2026
 TODAY = date(2026, 11, 27)  # a Friday; THERAPY_TODAY for every command run on these files
 ZONE = "Europe/London"

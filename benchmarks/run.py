@@ -14,7 +14,8 @@ median of its floor, their ratio, and the target from issue 7/7. Floors:
   on every attended session);
 - import: a plain `executemany` of the same rows, as stored (read from the
   service file), in one transaction, in a fresh Python process;
-- memory: the peak resident set of `report month` (ru_maxrss of the child).
+- memory: the peak resident set of `report month` (ru_maxrss of the child);
+- `remind` on the service file: `therapy remind` on an empty file (<= 1.3x), and its peak memory.
 
 A command and its floor take turns run by run, so both see the same load.
 Exit status 0 when every row meets its target, 1 otherwise (2: could not run).
@@ -308,6 +309,22 @@ def run(size: str, runs: int, import_runs: int, output: Path | None) -> list[Row
         attempt(rows, f"`practice report week` (10 x {practice_sessions:,} sessions)",
                 "each file's `report week` SQL, one Python process", "<= 1.5x and <= 1000 ms", practice_week,
                 max_ratio=1.5, max_ms=1000)
+        def remind_service():
+            ms, floor = medians_ms([{"cmd": [*therapy, "--db", str(service), "remind"]}, remind_cmd], env, runs)
+            lines = subprocess.run([*therapy, "--db", str(service), "remind"], env=env, check=True,
+                                   capture_output=True, text=True).stdout.count("\n")
+            return ms, floor, f"{lines:,} lines"
+
+        attempt(rows, f"`therapy remind` ({size} file)", "`therapy remind` on an empty file", "<= 1.3x",
+                remind_service, max_ratio=1.3)
+
+        def remind_memory():
+            peaks = [timed([*therapy, "--db", str(service), "remind"], env)[2] / 1024
+                     for _ in range(max(1, min(runs, 3)))]
+            return statistics.median(peaks), None, "peak RSS, MiB"
+
+        attempt(rows, f"peak memory of `remind` ({size} file)", "-", "<= 50 MiB", remind_memory, unit="MiB",
+                max_ms=50)
     finally:
         shutil.rmtree(work, ignore_errors=True)
     table = markdown(rows, size, runs, import_runs)

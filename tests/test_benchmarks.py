@@ -78,10 +78,11 @@ def test_runner_measures_every_target_row_and_writes_the_table(bench, tmp_path, 
     assert "note search" in operations[4] and "lighthouse" in rows[4].note
     assert "import of 5,000 sessions" == operations[5] and "report month" in operations[6]
     assert any(op.startswith("`practice report week` (10 x 5,000") for op in operations)
+    assert "`therapy remind` (tiny file)" in operations and "peak memory of `remind` (tiny file)" in operations
     for row in rows:
         assert row.therapy_ms is not None, row.note
         assert row.therapy_ms > 0
-    assert all(row.ratio is not None for row in rows[:6])
+    assert all(row.ratio is not None for row in rows if row.unit == "ms")
     text = doc.read_text()
     assert "Prose kept by hand." in text and "More prose." in text and "old table" not in text
     table = text.split(run.BEGIN)[1].split(run.END)[0]

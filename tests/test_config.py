@@ -42,7 +42,10 @@ def test_values_are_validated(cli, db_path):
 
 def test_list_all_shows_every_target_key(jcli):
     rows = jcli("config", "list", "--all")
-    assert sum(r["key"].startswith("targets.week.") for r in rows) == 12
+    from therapy_cli.settings import METRICS
+
+    # each metric at least (targets.week.M) and at most (targets.week.M.max); SPEC v2 added metrics and .max
+    assert sum(r["key"].startswith("targets.week.") for r in rows) == 2 * len(METRICS) == 34
 
 
 def test_unsetting_a_key_that_is_not_set_changes_nothing(jcli, cli, db_path):

@@ -76,7 +76,7 @@ def test_week_rollup_rows_and_total_equal_the_single_file_reports(cli, jcli, pra
     assert total["practitioners"] == 3
     # targets stay per practitioner: Ann's file sets one
     assert report["practitioners"][0]["targets"] == [
-        {"name": "sessions_attended", "target": 2, "actual": 2, "met": True}]
+        {"name": "sessions_attended", "target": 2, "actual": 2, "met": True, "direction": "min"}]
 
 
 def test_no_client_level_field_leaves_any_file(cli, practice):

@@ -62,7 +62,8 @@ def all_due(db):
                                    "review_in_days": 28, "review_due": "2026-10-29",
                                    "created_at": "2026-10-01T00:00:00+00:00"})
     add_session(db, None, "2026-11-27 16:00", 120, status="scheduled", kind="training", title="Attachment")
-    return {"ann": ann, "ben": ben, "cat": cat, "dan": dan, "eve": eve, "missing": missing}
+    unmarked = add_session(db, dan, "2026-11-26 12:00", status="scheduled")   # yesterday, never recorded
+    return {"ann": ann, "ben": ben, "cat": cat, "dan": dan, "eve": eve, "missing": missing, "unmarked": unmarked}
 
 
 def test_empty_caseload_is_silent(cli):
@@ -107,6 +108,8 @@ def test_every_kind_listed_when_due(db):
     assert [i["client_id"] for i in by_kind["retention_due"]] == [ids["eve"]]
     assert [(i["client_id"], i["due"]) for i in by_kind["risk_flag"]] == [(ids["ben"], "2026-11-18")]
     assert [(i["client_id"], i["due"]) for i in by_kind["risk_review_due"]] == [(ids["dan"], "2026-10-29")]
+    assert [(i["client_id"], i["due"]) for i in by_kind["attendance_missing"]] == [(ids["dan"], "2026-11-26")]
+    assert f"session {ids['unmarked']}" in by_kind["attendance_missing"][0]["message"]
     # Names are initials unless asked for.
     text = " ".join(i["message"] for i in items)
     assert "Ann Archer" not in text and f"#{ids['ann']} A.A." in text
@@ -231,12 +234,12 @@ def test_cron_doc_lines_run_as_documented(tmp_path, cli):
     mail = run(remind_job)
     assert mail.returncode == 0 and mail.stderr == "" and "\x1b" not in mail.stdout
     assert "session" in mail.stdout and "note_missing" in mail.stdout
-    # The weekly summary: silent, one CSV row per run, header once, 0600.
+    # The weekly summary: silent, header once, 0600; run twice (a cron retry), the week is written once.
     for _ in range(2):
         weekly = run(week_job)
         assert (weekly.returncode, weekly.stdout, weekly.stderr) == (0, "", "")
     csv_path = Path(week_job.split("--append ")[1].strip())
     lines = csv_path.read_text().splitlines()
-    assert len(lines) == 3 and lines[0].startswith("period_start,period_end,period,sessions_attended")
-    assert lines[1].startswith("2026-11-16,2026-11-22,2026-W47,") and lines[1] == lines[2]
+    assert len(lines) == 2 and lines[0].startswith("period_start,period_end,period,sessions_attended")
+    assert lines[1].startswith("2026-11-16,2026-11-22,2026-W47,")
     assert oct(os.stat(csv_path).st_mode & 0o777) == "0o600"

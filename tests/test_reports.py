@@ -106,7 +106,8 @@ def build_week(db):
 
 EXPECTED_W47 = {
     "period": {"start": "2026-11-16", "end": "2026-11-22"},
-    "sessions": {"attended": 5, "dna": 1, "cancelled": 1, "late_cancelled": 1, "scheduled": 1},
+    "sessions": {"attended": 5, "dna": 1, "cancelled": 1, "late_cancelled": 1, "scheduled": 1,
+                 "cancelled_by_client": 2, "cancelled_by_therapist": 0},   # no `by` recorded: the client's
     "clients_seen": 3,          # Ann, Dan (couple), Eve (individual; absent from the couple)
     "cases_seen": 4,            # Ann, the couple, the group, Eve
     "clinical_hours": 6.0,      # 50 + 50 + 90 + 120 + 50 minutes
@@ -115,8 +116,10 @@ EXPECTED_W47 = {
     "discharges": 1,            # Ben (20th); Gil is the 23rd
     "waiting": 1,               # Cat; Fay is waiting but in therapy through the group she joined
     "supervision_hours": 2.5,   # 1.5 + 1.0; given time not counted
+    "supervision_given_hours": 1.0,
     "cpd_hours": 3.0,
     "training_hours": 3.0,
+    "training_participants": 0,  # the training group has no participants recorded
     "targets": [],
 }
 
@@ -139,9 +142,9 @@ def test_targets_met_and_missed(db):
     set_target(db, "targets.month.clients_seen", 100)      # not a weekly target
     report = reports.week_report(db, date(2026, 11, 16), date(2026, 11, 22))
     assert report["targets"] == [
-        {"name": "clients_seen", "target": 3, "actual": 3, "met": True},
-        {"name": "clinical_hours", "target": 8, "actual": 6.0, "met": False},
-        {"name": "supervision_hours", "target": 1.5, "actual": 2.5, "met": True},
+        {"name": "clients_seen", "target": 3, "actual": 3, "met": True, "direction": "min"},
+        {"name": "clinical_hours", "target": 8, "actual": 6.0, "met": False, "direction": "min"},
+        {"name": "supervision_hours", "target": 1.5, "actual": 2.5, "met": True, "direction": "min"},
     ]
 
 
@@ -157,7 +160,8 @@ def test_month_and_period(db):
     assert reports.period_label(date(2026, 11, 1), date(2026, 11, 30)) == "2026-11"
     assert reports.period_label(date(2026, 11, 16), date(2026, 11, 22)) == "2026-W47"
     assert reports.period_label(date(2026, 11, 16), date(2026, 11, 23)) == ""
-    assert month["targets"] == [{"name": "sessions_attended", "target": 5, "actual": 7, "met": True}]
+    assert month["targets"] == [{"name": "sessions_attended", "target": 5, "actual": 7, "met": True,
+                                  "direction": "min"}]
     # A custom period of exactly one calendar month takes the monthly targets; others none.
     assert reports.custom_period_report(db, date(2026, 11, 1), date(2026, 11, 30))["targets"] == month["targets"]
     span = reports.custom_period_report(db, date(2026, 11, 15), date(2026, 11, 23))

@@ -190,6 +190,27 @@ def month_of(day: date) -> tuple[date, date]:
     return first, following - timedelta(days=1)
 
 
+def quarter_of(day: date) -> tuple[date, date]:
+    """The calendar quarter (Jan-Mar, Apr-Jun, Jul-Sep, Oct-Dec) containing `day`."""
+    first = date(day.year, 3 * ((day.month - 1) // 3) + 1, 1)
+    return first, month_of(date(first.year, first.month + 2, 1))[1]
+
+
+def quarter_label(day: date) -> str:
+    return f"{day.year}-Q{(day.month - 1) // 3 + 1}"
+
+
+def parse_quarter_or_relative(text: str, today: date, what: str = "--quarter") -> tuple[date, date]:
+    """`YYYY-Qn`, or `this` / `last` (the calendar quarter containing today, or the one before)."""
+    value = (text or "").strip().lower()
+    if value in ("this", "last"):
+        return quarter_of(quarter_of(today)[0] - timedelta(days=1) if value == "last" else today)
+    match = re.match(r"^(\d{4})-q([1-4])$", value)
+    if not match or int(match[1]) < 1:
+        raise InvalidValue(f"{what} {text!r} is not a quarter; use YYYY-Qn (n 1-4, e.g. 2026-Q4), this or last")
+    return quarter_of(date(int(match[1]), 3 * int(match[2]) - 2, 1))
+
+
 def add_months(day: date, months: int) -> date:
     from dateutil.relativedelta import relativedelta
 

@@ -84,7 +84,10 @@ def settings_doc() -> str:
         lines.append(f"| `{key}` | {setting.type} | {default if default not in ('', None) else '(none)'} "
                      f"| {setting.description} |")
     lines += ["| `targets.week.METRIC` | number | (none) | A weekly target, shown with actual and met in `report week` |",
-              "| `targets.month.METRIC` | number | (none) | A monthly target, shown in `report month` |", "",
+              "| `targets.month.METRIC` | number | (none) | A monthly target, shown in `report month` |",
+              "| `targets.quarter.METRIC` | number | (none) | A quarterly target, shown in `report quarter` |",
+              "| `targets.PERIOD.METRIC.max` | number | (none) | A target at most: met when the actual is at most "
+              "it (0 allowed) |", "",
               "METRIC is one of: " + ", ".join(f"`{m}`" for m in METRICS) + ".", "",
               "Numbers must be positive and within the ranges the tool states when they are not;",
               "`timezone` must be an IANA zone name (e.g. `Europe/London`).", ""]

@@ -16,8 +16,12 @@ METRICS = (
     "sessions_attended", "sessions_dna", "sessions_cancelled", "sessions_late_cancelled",
     "clients_seen", "cases_seen", "clinical_hours", "new_referrals", "discharges",
     "supervision_hours", "cpd_hours", "training_hours",
+    "sessions_cancelled_by_client", "sessions_cancelled_by_therapist", "supervision_given_hours",
+    "training_participants", "dna_rate",
 )
-TARGET_PERIODS = ("week", "month")
+TARGET_PERIODS = ("week", "month", "quarter")
+# `targets.week.dna_rate.max 0.1`: met when the actual is at most the target (plain keys: at least).
+TARGET_DIRECTIONS = ("min", "max")
 
 
 @dataclass(frozen=True)
@@ -74,6 +78,11 @@ SETTINGS: dict[str, Setting] = {s.key: s for s in [
     Setting("notes.template", "text", "none",
             "Template the editor opens a new note with: soap, dap, birp or none",
             choices=("soap", "dap", "birp", "none")),
+    Setting("remind.note_missing_days", "int", 14,
+            "remind asks for notes of attended sessions of the last N days; older ones are one summary line",
+            1, 3660),
+    Setting("cpd.count_supervision", "bool", False,
+            "Count supervision received as CPD hours (UKCP does) in cpd status, reports and remind"),
 ]}
 
 for _period in TARGET_PERIODS:
@@ -81,6 +90,8 @@ for _period in TARGET_PERIODS:
         _key = f"targets.{_period}.{_metric}"
         SETTINGS[_key] = Setting(_key, "float", None, f"Target per {_period}: {_metric.replace('_', ' ')}",
                                  None, 1e9)
+        SETTINGS[f"{_key}.max"] = Setting(f"{_key}.max", "float", None,
+                                          f"Most per {_period}: {_metric.replace('_', ' ')}", None, 1e9)
 
 
 def _client_reminders():
@@ -102,7 +113,8 @@ def _check_host(value: str) -> None:
                            "(the port is smtp.port)")
 
 
-BOOLEANS = {"true": True, "yes": True, "on": True, "1": True, "false": False, "no": False, "off": False, "0": False}
+BOOL_WORDS = {"true": True, "yes": True, "on": True, "1": True, "false": False, "no": False, "off": False,
+              "0": False}
 
 
 def lookup(key: str) -> Setting:
@@ -111,11 +123,12 @@ def lookup(key: str) -> Setting:
     except KeyError:
         if key.startswith("targets."):
             raise InvalidValue(
-                f"unknown setting {key!r}; targets are targets.week.METRIC or targets.month.METRIC "
-                f"with METRIC one of {', '.join(METRICS)}") from None
+                f"unknown setting {key!r}; targets are targets.PERIOD.METRIC (at least) or "
+                f"targets.PERIOD.METRIC.max (at most), PERIOD one of {', '.join(TARGET_PERIODS)}, "
+                f"METRIC one of {', '.join(METRICS)}") from None
         raise InvalidValue(
             f"unknown setting {key!r}; known keys: {', '.join(k for k in SETTINGS if not k.startswith('targets.'))}, "
-            "targets.week.METRIC, targets.month.METRIC") from None
+            "targets.week.METRIC, targets.month.METRIC, targets.quarter.METRIC (.max: at most)") from None
 
 
 def default_of(setting: Setting) -> Any:
@@ -130,10 +143,6 @@ def validate(key: str, text: str) -> str:
         _check_text(key, text, 2000 if setting.type == "template" else 200, setting.type == "template")
         setting.check(text)
         return text
-    if setting.type == "bool":
-        if text.lower() not in BOOLEANS:
-            raise InvalidValue(f"{key} must be true or false, not {text!r}")
-        return "true" if BOOLEANS[text.lower()] else "false"
     if setting.type == "zone":
         from therapy_cli.dates import get_zone
 
@@ -144,6 +153,11 @@ def validate(key: str, text: str) -> str:
     if setting.type in ("text", "template"):
         _check_text(key, text, 2000 if setting.type == "template" else 200, setting.type == "template")
         return text
+    if setting.type == "bool":
+        word = text.lower()
+        if word not in BOOL_WORDS:
+            raise InvalidValue(f"{key} must be true or false (yes/no, on/off, 1/0), not {text!r}")
+        return "true" if BOOL_WORDS[word] else "false"
     number: float
     try:
         number = int(text) if setting.type == "int" else float(text)
@@ -153,9 +167,12 @@ def validate(key: str, text: str) -> str:
     if isinstance(number, float) and not math.isfinite(number):
         raise InvalidValue(f"{key} must be a finite number")
     low, high = setting.minimum, setting.maximum
-    if number <= 0 or (low is not None and number < low) or (high is not None and number > high):
-        raise InvalidValue(f"{key} must be a positive number up to {_num(high)}, not {text}"
-                           if not low else f"{key} must be between {_num(low)} and {_num(high)}, not {text}")
+    at_most = key.endswith(".max")  # an at-most target of 0 (no DNAs at all) is a real target
+    if (number < 0 or (number == 0 and not at_most) or (low is not None and number < low)
+            or (high is not None and number > high)):
+        raise InvalidValue(f"{key} must be {'0 or more' if at_most else 'a positive number'} up to {_num(high)}, "
+                           f"not {text}" if not low else
+                           f"{key} must be between {_num(low)} and {_num(high)}, not {text}")
     return str(number)
 
 
@@ -230,7 +247,7 @@ def unset_setting(db, key: str) -> dict:
 
 
 def targets(db, period: str) -> dict[str, float]:
-    """The targets set for `week` or `month`: {metric: target}."""
+    """The targets set for `week`, `month` or `quarter`: {metric: target}, `metric.max` for the at-most ones."""
     prefix = f"targets.{period}."
     return {r["key"][len(prefix):]: float(r["value"])
             for r in db.query("SELECT key, value FROM settings WHERE key LIKE ?", (prefix + "%",))}

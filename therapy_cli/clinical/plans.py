@@ -80,19 +80,35 @@ def plan_history(db: Database, client_id: int) -> list[dict]:
                                            (client_id,))]
 
 
+# Per client `c`: the current review interval, and the last review or, before any, the plan's start.
+_REVIEW_CLOCK = (
+    "(SELECT p.review_every_weeks FROM plans p WHERE p.client_id = c.id ORDER BY p.version DESC LIMIT 1), "
+    "coalesce((SELECT max(r.reviewed_on) FROM plan_reviews r WHERE r.client_id = c.id), "
+    "         (SELECT p.started_on FROM plans p WHERE p.client_id = c.id ORDER BY p.version LIMIT 1))")
+
+
+def _due(every: int | None, since: str | None) -> date | None:
+    return date.fromisoformat(since) + timedelta(weeks=every) if every and since else None
+
+
 def review_due(db: Database, client_id: int) -> date | None:
     """Last review (or, before any review, the plan's start) + the current review interval.
 
     None when there is no plan or the plan sets no review interval. Revising the
     plan does not restart the clock; a review does.
     """
-    row = _latest_row(db, client_id)
-    if row is None or not row["review_every_weeks"]:
-        return None
-    last = db.scalar("SELECT max(reviewed_on) FROM plan_reviews WHERE client_id = ?", (client_id,))
-    if last is None:
-        last = db.scalar("SELECT started_on FROM plans WHERE client_id = ? ORDER BY version LIMIT 1", (client_id,))
-    return date.fromisoformat(last) + timedelta(weeks=row["review_every_weeks"])
+    row = db.execute(f"SELECT {_REVIEW_CLOCK} FROM clients c WHERE c.id = ?", (client_id,)).fetchone()
+    return _due(*row) if row else None
+
+
+def reviews_due_by(db: Database, horizon: date) -> list[tuple[int, str, date]]:
+    """(client_id, name, due) of active clients whose plan review falls on or before `horizon`, in one
+    statement (for remind: no query per client)."""
+    rows = db.execute(
+        f"SELECT c.id, c.name, {_REVIEW_CLOCK} FROM clients c WHERE c.status = 'active' AND c.erased_on IS NULL "
+        "AND EXISTS (SELECT 1 FROM plans p WHERE p.client_id = c.id) ORDER BY c.id").fetchall()
+    found = [(cid, name, _due(every, since)) for cid, name, every, since in rows]
+    return [(cid, name, due) for cid, name, due in found if due is not None and due <= horizon]
 
 
 def set_plan(db: Database, client, modality: str, approach: str | None = None, sessions: int | None = None,

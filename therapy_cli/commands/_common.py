@@ -29,12 +29,22 @@ class Format(str, Enum):
     csv = "csv"
 
 
+def _one_shorthand(ctx: typer.Context, param, value: bool) -> bool:
+    """`--json --csv` together is a usage error (exit 2), found while parsing: before anything is written."""
+    other = "as_csv" if param.name == "as_json" else "as_json"
+    if value and ctx.params.get(other):
+        raise typer.BadParameter("--json and --csv cannot be used together; choose one (or --format)")
+    return value
+
+
 FormatOpt = Annotated[Format, typer.Option("--format", "-f", help="Output format: table, json or csv.")]
-JsonOpt = Annotated[bool, typer.Option("--json", help="Shorthand for --format json.")]
-CsvOpt = Annotated[bool, typer.Option("--csv", help="Shorthand for --format csv.")]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Shorthand for --format json.", callback=_one_shorthand)]
+CsvOpt = Annotated[bool, typer.Option("--csv", help="Shorthand for --format csv.", callback=_one_shorthand)]
 
 
 def output_format(fmt: Format, as_json: bool = False, as_csv: bool = False) -> str:
+    if as_json and as_csv:
+        raise typer.BadParameter("--json and --csv cannot be used together; choose one (or --format)")
     if as_json:
         return "json"
     if as_csv:

@@ -94,13 +94,17 @@ def progress(client: ClientArg, fmt: FormatOpt = Format.table, as_json: JsonOpt 
     def rows(data: dict) -> list[dict]:
         return [{"instrument": name, **row} for name, row in data["instruments"].items()]
 
+    def csv_rows(data: dict) -> list[dict]:
+        # yes/no, as the reports' CSV says it (a spreadsheet reads True/False as text anyway)
+        return [{k: render.cell(v) if isinstance(v, bool) else v for k, v in row.items()} for row in rows(data)]
+
     def table(data: dict) -> None:
         if data["instruments"]:
             render.write_table(rows(data), title=f"Progress, client #{data['client_id']}")
         for line in measures.progress_in_words(data):
             print(line)
 
-    render.emit(result, output_format(fmt, as_json, as_csv), table=table, csv_rows=rows)
+    render.emit(result, output_format(fmt, as_json, as_csv), table=table, csv_rows=csv_rows)
 
 
 @app.command("chart")

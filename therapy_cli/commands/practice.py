@@ -55,8 +55,9 @@ def _csv_rows(report: dict) -> list[dict]:
         for key, value in row.items():
             if key == "targets":
                 for target in value:
-                    flat[f"target_{target['name']}"] = target["target"]
-                    flat[f"met_{target['name']}"] = "yes" if target["met"] else "no"
+                    name = target["name"] + ("_max" if target.get("direction") == "max" else "")
+                    flat[f"target_{name}"] = target["target"]
+                    flat[f"met_{name}"] = "yes" if target["met"] else "no"
             elif isinstance(value, dict):
                 flat.update({f"{key}_{sub}": inner for sub, inner in value.items()})
             else:
@@ -74,7 +75,8 @@ def _show(report: dict, columns, title: str) -> None:
     missed = [(p["name"], t) for p in report["practitioners"] for t in p.get("targets", []) if not t["met"]]
     if missed:
         print()
-        render.write_table([{"practitioner": name, "target": t["name"].replace("_", " "), "actual": t["actual"],
+        render.write_table([{"practitioner": name, "target": t["name"].replace("_", " ")
+                             + (" (at most)" if t.get("direction") == "max" else ""), "actual": t["actual"],
                              "goal": t["target"]} for name, t in missed],
                            ["practitioner", "target", "actual", "goal"], title="Targets missed")
 

@@ -10,7 +10,7 @@ from therapy_cli.commands._common import (
     CsvOpt, Format, FormatOpt, JsonOpt, database, output_format, parse_date_option, today,
 )
 
-app = typer.Typer(help="Reports: week, month, period, outcomes, referrals, caseload, client documents.",
+app = typer.Typer(help="Reports: week, month, quarter, period, outcomes, referrals, caseload, client documents.",
                   no_args_is_help=True)
 
 FromOpt = Annotated[Optional[str], typer.Option("--from", metavar="DATE", help="First day (inclusive).")]
@@ -18,16 +18,21 @@ ToOpt = Annotated[Optional[str], typer.Option("--to", metavar="DATE", help="Last
 NoHeaderOpt = Annotated[bool, typer.Option("--no-header", help="CSV without the header line (for appending).")]
 AppendOpt = Annotated[Optional[str], typer.Option(
     "--append", metavar="FILE.csv", help="Add the figures as one CSV row to FILE (header only when FILE is new; "
-                                         "mode 0600; nothing on stdout): a weekly summary from cron.")]
+                                         "mode 0600; nothing on stdout): a weekly summary from cron. A row "
+                                         "for the same period is replaced, so a retried cron run writes "
+                                         "the period once.")]
 
 _LABELS = [
     ("sessions attended", ("sessions", "attended")), ("sessions DNA", ("sessions", "dna")),
     ("sessions cancelled", ("sessions", "cancelled")), ("sessions late-cancelled", ("sessions", "late_cancelled")),
-    ("sessions scheduled", ("sessions", "scheduled")), ("clients seen", ("clients_seen",)),
+    ("sessions scheduled", ("sessions", "scheduled")),
+    ("cancelled by the client", ("sessions", "cancelled_by_client")),
+    ("cancelled by you", ("sessions", "cancelled_by_therapist")), ("clients seen", ("clients_seen",)),
     ("cases seen", ("cases_seen",)), ("clinical hours", ("clinical_hours",)), ("DNA rate", ("dna_rate",)),
     ("new referrals", ("new_referrals",)), ("discharges", ("discharges",)), ("waiting now", ("waiting",)),
-    ("supervision hours", ("supervision_hours",)), ("CPD hours", ("cpd_hours",)),
-    ("training hours", ("training_hours",)),
+    ("supervision hours", ("supervision_hours",)), ("supervision given hours", ("supervision_given_hours",)),
+    ("CPD hours", ("cpd_hours",)), ("training hours", ("training_hours",)),
+    ("training participants", ("training_participants",)),
 ]
 
 
@@ -74,9 +79,10 @@ def show_period(report: dict) -> None:
     render.write_table(rows, ["measure", "value"], title=_title(report))
     if report["targets"]:
         fancy = render.fancy()
-        targets = [{"target": t["name"].replace("_", " "), "actual": t["actual"], "goal": t["target"],
-                    "met": "met" if t["met"] else "missed",
-                    "progress": bar(t["actual"], t["target"], fancy=fancy)} for t in report["targets"]]
+        targets = [{"target": t["name"].replace("_", " ") + (" (at most)" if t["direction"] == "max" else ""),
+                    "actual": t["actual"], "goal": t["target"], "met": "met" if t["met"] else "missed",
+                    "progress": bar(t["actual"], t["target"], fancy=fancy) if t["direction"] == "min" else ""}
+                   for t in report["targets"]]
         print()
         render.write_table(targets, ["target", "actual", "goal", "met", "progress"], title="Targets")
 
@@ -94,8 +100,9 @@ def period_csv_row(report: dict) -> dict:
         else:
             row[key] = value
     for target in report["targets"]:
-        row[f"target_{target['name']}"] = target["target"]
-        row[f"met_{target['name']}"] = "yes" if target["met"] else "no"
+        name = target["name"] + ("_max" if target["direction"] == "max" else "")
+        row[f"target_{name}"] = target["target"]
+        row[f"met_{name}"] = "yes" if target["met"] else "no"
     return row
 
 
@@ -123,7 +130,8 @@ def _period(report: dict, fmt: str, no_header: bool, append: str | None = None) 
 
 def append_csv_row(path: str, row: dict) -> None:
     """Add one row to a CSV file, writing the header when the file is new or empty; columns follow the file's
-    header when it has one (new metrics or targets then need a new file)."""
+    header when it has one (new metrics or targets then need a new file). A row of the same period
+    (`period_start` and `period_end`) is replaced where it stands: a cron retry leaves one row per period."""
     import csv
     import io
     from pathlib import Path
@@ -147,9 +155,10 @@ def append_csv_row(path: str, row: dict) -> None:
         ending = "\r\n" if "\r\n" in existing else "\n"
         if not existing.endswith(("\n", "\r")):
             raw += ending.encode()
+            existing += ending
         writer = csv.DictWriter(buffer, fieldnames=header, extrasaction="ignore", lineterminator=ending)
     else:
-        raw = b""
+        raw, header = b"", []
         writer = csv.DictWriter(buffer, fieldnames=list(row), lineterminator="\n")
         writer.writeheader()
     from therapy_cli.render import CSV, csv_cell
@@ -157,7 +166,41 @@ def append_csv_row(path: str, row: dict) -> None:
     writer.writerow({k: csv_cell(v) for k, v in row.items()})
     if not raw and CSV.bom:
         raw = "\ufeff".encode("utf-8")
-    write_private(target, raw + buffer.getvalue().encode("utf-8"))
+    replaced = _replace_period(raw, existing, header, row, buffer.getvalue()) if header else None
+    write_private(target, replaced if replaced is not None else raw + buffer.getvalue().encode("utf-8"))
+
+
+def _replace_period(raw: bytes, text: str, header: list[str], row: dict, new: str) -> bytes | None:
+    """`raw` with the record of the row's period replaced by `new` where it stands (every other byte kept:
+    BOM, line ends, quoting); None when the file holds no row of that period."""
+    import csv
+    import io
+
+    if "period_start" not in header or "period_end" not in header:
+        return None
+    first, last = header.index("period_start"), header.index("period_end")
+    wanted = (str(row.get("period_start")), str(row.get("period_end")))
+    records, record = [], ""
+    for line in io.StringIO(text, newline="").readlines():   # whole records: a quoted cell may hold a line break
+        record += line
+        if record.count('"') % 2 == 0:
+            records.append(record)
+            record = ""
+    if record:
+        records.append(record)
+    out, found = [], False
+    for number, record in enumerate(records):
+        cells = next(csv.reader(io.StringIO(record)), [])
+        if number and len(cells) > max(first, last) and (cells[first].strip(), cells[last].strip()) == wanted:
+            if not found:
+                out.append(new)
+            found = True
+        else:
+            out.append(record)
+    if not found:
+        return None
+    bom = b"\xef\xbb\xbf" if raw.startswith(b"\xef\xbb\xbf") else b""
+    return bom + "".join(out).encode("utf-8")
 
 
 @app.command("week")
@@ -203,6 +246,27 @@ def month(
     _period(report, output_format(fmt, as_json, as_csv), no_header, append)
 
 
+@app.command("quarter")
+def quarter(
+    quarter: Annotated[Optional[str], typer.Option("--quarter", metavar="YYYY-Qn",
+                                                   help="Calendar quarter, e.g. 2026-Q4 (October to December), "
+                                                        "or this or last (default: this quarter).")] = None,
+    no_header: NoHeaderOpt = False, append: AppendOpt = None,
+    fmt: FormatOpt = Format.table, as_json: JsonOpt = False, as_csv: CsvOpt = False,
+) -> None:
+    """The quarter's figures against the quarterly targets (targets.quarter.METRIC).
+
+    Example: therapy report quarter --quarter last --json
+    """
+    from therapy_cli.reports import service as reports
+    from therapy_cli.dates import parse_quarter_or_relative
+
+    start, end = parse_quarter_or_relative("this" if quarter is None else quarter, today(), "--quarter")
+    with database() as db:
+        report = reports.quarter_report(db, start, end)
+    _period(report, output_format(fmt, as_json, as_csv), no_header, append)
+
+
 @app.command("period")
 def period(
     start: Annotated[str, typer.Option("--from", metavar="DATE", help="First day (inclusive).")],
@@ -210,7 +274,7 @@ def period(
     no_header: NoHeaderOpt = False, append: AppendOpt = None,
     fmt: FormatOpt = Format.table, as_json: JsonOpt = False, as_csv: CsvOpt = False,
 ) -> None:
-    """Figures for any inclusive period (targets shown when it is exactly one ISO week or month).
+    """Figures for any inclusive period (targets shown when it is exactly one ISO week, month or quarter).
 
     Example: therapy report period --from 2026-09-01 --to 2026-11-30 --json
     """
@@ -403,8 +467,9 @@ def caseload_(no_header: NoHeaderOpt = False,
 @app.command("client")
 def client_(
     client: Annotated[str, typer.Argument(metavar="CLIENT", help="Client id or a unique part of the name.")],
-    output: Annotated[str, typer.Option("--output", "-o", metavar="FILE.md|FILE.html",
-                                        help="Where to write the report; .md for Markdown, .html for HTML.")],
+    output: Annotated[Optional[str], typer.Option(
+        "--output", "-o", metavar="FILE.md|FILE.html",
+        help="Where to write the report; .md for Markdown, .html for HTML (default: Markdown on stdout).")] = None,
     yes: Annotated[bool, typer.Option("--yes", "-y", help="Replace FILE if it exists.")] = False,
     fmt: FormatOpt = Format.table, as_json: JsonOpt = False, as_csv: CsvOpt = False,
 ) -> None:
@@ -412,7 +477,9 @@ def client_(
     with an inline chart (prints well). The file is readable by you alone; writing it is audited.
 
     Example: therapy report client 'Alex Morgan' --output alex-morgan.html
+    Example: therapy report client 'Aisha Carter'
     """
+    import sys
     from pathlib import Path
 
     from therapy_cli import render
@@ -424,6 +491,17 @@ def client_(
 
     from therapy_cli.storage.files import check_target
 
+    fmt_name = output_format(fmt, as_json, as_csv)
+    if output is None:
+        with database(write=True) as db:
+            client = clients.find_client(db, client)
+            text = client_report.markdown_report(db, client)
+            db.audit("report", "client", client["id"], "client report shown (markdown)", client["id"])
+        if fmt_name == "table":
+            sys.stdout.write(text)
+        else:
+            render.emit({"client_id": client["id"], "format": "markdown", "text": text}, fmt_name)
+        return
     client_report.format_of(output)
     check_target(output)
     if Path(output).expanduser().exists():
@@ -432,7 +510,6 @@ def client_(
         client = clients.find_client(db, client)
         result = client_report.write_report(db, client, output)
         db.audit("report", "client", client["id"], f"client report written ({result['format']})", client["id"])
-    fmt_name = output_format(fmt, as_json, as_csv)
     if fmt_name == "table":
         from therapy_cli.storage.files import shown
 

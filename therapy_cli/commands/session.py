@@ -180,19 +180,22 @@ def list_(
     training: Annotated[bool, typer.Option("--training", help="Only training groups.")] = False,
     limit: Annotated[Optional[int], typer.Option("--limit", metavar="N", min=1,
                                                  help="Show at most N sessions (the earliest).")] = None,
+    no_note: Annotated[bool, typer.Option("--no-note", help="Only attended sessions with no note (sessions "
+                                                            "imported from another system left out).")] = False,
     fmt: FormatOpt = Format.table, as_json: JsonOpt = False, as_csv: CsvOpt = False,
 ) -> None:
     """List sessions in time order.
 
     Example: therapy session list --from monday --to sunday
     Example: therapy session list --client morgan --status dna --json
+    Example: therapy session list --no-note --from 2026-01-01
     """
     from therapy_cli.practice import sessions
 
     with database() as db:
         records = sessions.list_sessions(
             db, client, parse_date_option(from_, "--from"), parse_date_option(to, "--to"),
-            status.value if status else None, limit, "training" if training else None)
+            status.value if status else None, limit, "training" if training else None, no_note)
     _show_list(records, output_format(fmt, as_json, as_csv))
 
 

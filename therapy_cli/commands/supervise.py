@@ -18,6 +18,7 @@ app = typer.Typer(help="Supervision received and given, against the monthly requ
 class Direction(str, Enum):
     received = "received"
     given = "given"
+    booked = "booked"
 
 
 OnOpt = Annotated[Optional[str], typer.Option("--on", metavar="DATE",
@@ -63,38 +64,68 @@ def log(
 
 @app.command("give")
 def give(
-    name: Annotated[str, typer.Argument(metavar="NAME",
-                                        help="The supervisee: id, name or unique part of it; new names are added.")],
+    names: Annotated[List[str], typer.Argument(
+        metavar="NAME...", help="The supervisee(s): id, name or unique part of it; new names are added. "
+                                "Several names: one group meeting.")],
     duration: DurationOpt,
     on: OnOpt = None,
+    group_size: Annotated[Optional[int], typer.Option(
+        "--group-size", metavar="N", help="Supervisees in the group (default: the number named); the "
+                                          "meeting's time counts once in the hours given.")] = None,
     note: NoteOpt = None,
     new: Annotated[bool, typer.Option("--new", help="Add NAME as a new supervisee even if it matches part "
                                                     "of an existing one's name.")] = False,
     fmt: FormatOpt = Format.table, as_json: JsonOpt = False, as_csv: CsvOpt = False,
 ) -> None:
-    """Log supervision you gave; the supervisee is kept as a record of their own.
+    """Log supervision you gave, to one supervisee or to a group in one meeting; each supervisee is kept
+    as a record of their own.
 
     Example: therapy supervise give 'Jo Patel' --on 2026-11-24 --duration 60
+    Example: therapy supervise give 'Jo Patel' 'Sam Green' 'Ali Khan' --group-size 3 --on 2026-11-25 --duration 90
     """
     from therapy_cli import render
     from therapy_cli.practice import supervision
 
+    fmt_name = output_format(fmt, as_json, as_csv)
     with database(write=True) as db:
-        record = supervision.log_given(db, name, parse_date_option(on, "--on"), duration, note, new)
-    if record["new_supervisee"]:
-        render.message(f"New supervisee #{record['supervisee_id']} {record['supervisee']}")
-    _show_record(record, output_format(fmt, as_json, as_csv))
+        record = supervision.log_given(db, names, parse_date_option(on, "--on"), duration, note, new, group_size)
+    for person in record["new_supervisees"]:
+        render.message(f"New supervisee #{person['id']} {person['name']}")
+    _show_record(record, fmt_name)
+
+
+@app.command("book")
+def book(
+    on: Annotated[str, typer.Option("--on", metavar="DATE", help="The day booked (today or later).")],
+    duration: DurationOpt,
+    supervisor: Annotated[Optional[str], typer.Option(metavar="NAME", help="Your supervisor.")] = None,
+    group_size: Annotated[int, typer.Option(
+        "--group-size", metavar="N", help="Supervisees in the group, you included (credited as 'log').")] = 1,
+    note: NoteOpt = None,
+    fmt: FormatOpt = Format.table, as_json: JsonOpt = False, as_csv: CsvOpt = False,
+) -> None:
+    """Book supervision ahead: it counts towards its month (remind's supervision_due) until its day has
+    passed; log it with 'supervise log' once it has taken place. Listed by 'supervise list'.
+
+    Example: therapy supervise book --on 2027-01-15 --duration 90 --supervisor 'Dr Lee'
+    """
+    from therapy_cli.practice import supervision
+
+    fmt_name = output_format(fmt, as_json, as_csv)
+    with database(write=True) as db:
+        record = supervision.book(db, parse_date_option(on, "--on"), duration, supervisor, group_size, note)
+    _show_record(record, fmt_name)
 
 
 @app.command("list")
 def list_(
     from_: FromOpt = None, to: ToOpt = None,
-    direction: Annotated[Optional[Direction], typer.Option(help="received or given.")] = None,
+    direction: Annotated[Optional[Direction], typer.Option(help="received, given or booked.")] = None,
     supervisee: Annotated[Optional[str], typer.Option(metavar="NAME", help="Only supervision given to this "
                                                                              "supervisee.")] = None,
     fmt: FormatOpt = Format.table, as_json: JsonOpt = False, as_csv: CsvOpt = False,
 ) -> None:
-    """List supervision received and given, oldest first, with credited hours and cases (as #id initials).
+    """List supervision received, given and booked, oldest first, with credited hours and cases (as #id initials).
 
     Example: therapy supervise list --from 2026-01-01 --to 2026-12-31 --csv
     """
@@ -116,7 +147,8 @@ def _status_table(data: dict) -> None:
     render.write_record({
         "this month": f"{month['month']}: {render.cell(month['received_hours'])} of "
                       f"{render.cell(month['required_hours'])} hours "
-                      + ("(met)" if month["met"] else f"({render.cell(month['remaining_hours'])} to go)"),
+                      + ("(met)" if month["met"] else f"({render.cell(month['remaining_hours'])} to go)")
+                      + (f"; {render.cell(month['booked_hours'])} booked" if month.get("booked_hours") else ""),
         f"received in {year['year']}": f"{render.cell(year['received_hours'])} hours",
         f"given in {year['year']}": f"{render.cell(year['given_hours'])} hours",
     }, title=f"Supervision as of {data['as_of']}")
@@ -169,23 +201,27 @@ def supervisees(fmt: FormatOpt = Format.table, as_json: JsonOpt = False, as_csv:
 def remove(
     supervision_id: Annotated[int, typer.Argument(metavar="ID", help="The supervision record's id.")],
     yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")] = False,
+    booked: Annotated[bool, typer.Option("--booked", help="ID is a booking (supervise book) to cancel.")] = False,
     fmt: FormatOpt = Format.table, as_json: JsonOpt = False, as_csv: CsvOpt = False,
 ) -> None:
-    """Delete a supervision record entered in error (asks first; --yes to skip).
+    """Delete a supervision record entered in error, or a booking that will not happen (--booked);
+    asks first (--yes to skip).
 
     Example: therapy supervise remove 12 --yes
     """
     from therapy_cli import render
     from therapy_cli.practice import supervision
 
+    fmt_name = output_format(fmt, as_json, as_csv)
+    what = "booked supervision" if booked else "supervision record"
     with database() as db:
-        supervision.supervision_record(db, supervision_id)
+        (supervision.booking_record if booked else supervision.supervision_record)(db, supervision_id)
     # Ask outside the write transaction: never hold the lock while a person decides.
-    confirm(f"Delete supervision record #{supervision_id}?", yes)
+    confirm(f"Delete {what} #{supervision_id}?", yes)
     with database(write=True) as db:
-        record = supervision.remove(db, supervision_id)
-    render.message(f"Removed supervision record #{supervision_id}")
-    _show_record(record, output_format(fmt, as_json, as_csv))
+        record = (supervision.unbook if booked else supervision.remove)(db, supervision_id)
+    render.message(f"Removed {what} #{supervision_id}")
+    _show_record(record, fmt_name)
 
 
 @app.command("pack")

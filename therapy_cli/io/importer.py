@@ -638,8 +638,8 @@ class SessionsImport(TableImport):
         self.first_attended: dict[int, str] = {}
         self.today_iso = self.today.isoformat()
         self.sql = ("INSERT INTO sessions (id, kind, client_id, starts_at, starts_utc, ends_utc, local_date, "
-                    "duration_min, status, cancelled_by, mode, type, title, audience, participants, created_at) "
-                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+                    "duration_min, status, cancelled_by, mode, type, title, audience, participants, created_at, "
+                    "imported) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1)")
 
     def check_missing(self, missing: list[str], header: list[str]) -> list[str]:
         if missing == ["starts_at"] and "date" in header and "time" in header:

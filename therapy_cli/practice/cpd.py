@@ -89,11 +89,17 @@ def list_cpd(db: Database, start: date | None = None, end: date | None = None,
     return db.query(sql + " ORDER BY on_date, id", params)
 
 
+def exact_hours(db: Database, start: date, end: date) -> float:
+    """CPD hours between two dates (inclusive), with supervision received when `cpd.count_supervision`
+    is on (UKCP counts it as CPD), unrounded: targets are judged on this."""
+    from therapy_cli.reports.service import cpd_hours_exact
+
+    return cpd_hours_exact(db, start.isoformat(), end.isoformat())
+
+
 def cpd_hours(db: Database, start: date, end: date) -> float:
-    """CPD hours between two dates (inclusive)."""
-    total = db.scalar("SELECT total(hours) FROM cpd WHERE on_date BETWEEN ? AND ?",
-                      (start.isoformat(), end.isoformat()))
-    return round(total or 0.0, 4)
+    """CPD hours between two dates (inclusive), as shown (2 places, as every report shows hours)."""
+    return round(exact_hours(db, start, end), 2)
 
 
 def five_year_start(today: date) -> date:
@@ -115,32 +121,37 @@ def status(db: Database) -> dict:
     year_start = date(today.year, 1, 1)
     year_end = date(today.year, 12, 31)
     target = float(db.setting("cpd.hours_per_year"))
-    hours = cpd_hours(db, year_start, today)
+    exact = exact_hours(db, year_start, today)
+    hours = round(exact, 2)
     # Pace: the share of the year's target due by today, counting today as done.
     elapsed = (today - year_start).days + 1
     length = (year_end - year_start).days + 1
     pace = round(target * elapsed / length, 2)
     five_start = five_year_start(today)
     five_target = float(db.setting("cpd.hours_per_5_years"))
-    five_hours = cpd_hours(db, five_start, today)
+    five_exact = exact_hours(db, five_start, today)
     by_kind = {kind: 0.0 for kind in KINDS}
     for row in db.query("SELECT kind, total(hours) AS hours FROM cpd WHERE on_date BETWEEN ? AND ? "
                         "GROUP BY kind", (year_start.isoformat(), today.isoformat())):
-        by_kind[row["kind"]] = round(row["hours"], 4)
+        by_kind[row["kind"]] = round(row["hours"], 2)
+    if db.setting("cpd.count_supervision"):
+        from therapy_cli.practice.supervision import received_hours
+
+        by_kind["supervision"] = received_hours(db, year_start, today)
     return {
         "year": today.year,
         "hours": hours,
         "target_hours": target,
-        "met": _met(hours, target),
-        "remaining_hours": round(max(0.0, target - hours), 4),
+        "met": _met(exact, target),
+        "remaining_hours": round(max(0.0, target - exact), 2),
         "pace_hours": pace,
-        "on_pace": _met(hours, pace),
+        "on_pace": _met(exact, pace),
         "by_kind": by_kind,
         "five_year_start": five_start.isoformat(),
         "five_year_end": today.isoformat(),
-        "five_year_hours": five_hours,
+        "five_year_hours": round(five_exact, 2),
         "five_year_target_hours": five_target,
-        "five_year_met": _met(five_hours, five_target),
+        "five_year_met": _met(five_exact, five_target),
         "years": years(db),
     }
 
@@ -151,8 +162,8 @@ def years(db: Database, count: int = 5) -> list[dict]:
     target = float(db.setting("cpd.hours_per_year"))
     out = []
     for year in range(today.year - count + 1, today.year + 1):
-        hours = cpd_hours(db, date(year, 1, 1), date(year, 12, 31))
-        out.append({"year": year, "hours": hours, "target_hours": target, "met": _met(hours, target),
+        hours = exact_hours(db, date(year, 1, 1), date(year, 12, 31))
+        out.append({"year": year, "hours": round(hours, 2), "target_hours": target, "met": _met(hours, target),
                     "complete": year < today.year})
     return out
 

@@ -609,8 +609,12 @@ def move(db: Database, session_id: int, new_start: datetime, allow_overlap: bool
 # -- listing --------------------------------------------------------------------------------------
 
 def list_sessions(db: Database, client=None, start: date | None = None, end: date | None = None,
-                  status: str | None = None, limit: int | None = None, kind: str | None = None) -> list[dict]:
-    """Sessions in time order, filtered in SQL (indexed on client_id+starts_utc and starts_utc)."""
+                  status: str | None = None, limit: int | None = None, kind: str | None = None,
+                  no_note: bool = False) -> list[dict]:
+    """Sessions in time order, filtered in SQL (indexed on client_id+starts_utc and starts_utc).
+
+    `no_note`: attended client sessions of this practice with no note (what remind's note_missing counts;
+    sessions imported from another system keep their notes there)."""
     sql = _RECORD_SQL + " WHERE 1 = 1"
     params: list = []
     if client is not None:
@@ -630,6 +634,11 @@ def list_sessions(db: Database, client=None, start: date | None = None, end: dat
     if kind is not None:
         sql += " AND s.kind = ?"
         params.append(_one_of(kind, ("client", "training"), "kind"))
+    if no_note:
+        if status not in (None, "attended"):
+            raise InvalidValue(f"--no-note lists attended sessions; it cannot be combined with --status {status}")
+        sql += (" AND s.status = 'attended' AND s.kind = 'client' AND s.imported = 0 "
+                "AND NOT EXISTS (SELECT 1 FROM notes n WHERE n.session_id = s.id)")
     sql += " ORDER BY s.starts_utc, s.id"
     if limit is not None:
         if limit < 1:

@@ -156,22 +156,93 @@ def supervisee_for(db: Database, name: str, new: bool = False) -> tuple[dict, bo
     return db.get("supervisees", supervisee_id, "supervisee"), True
 
 
-def log_given(db: Database, name: str, on: date | None, duration_min: int, note: str | None = None,
-              new: bool = False) -> dict:
-    """Record supervision given to a supervisee (created on first use)."""
+def log_given(db: Database, name: str | list[str], on: date | None, duration_min: int, note: str | None = None,
+              new: bool = False, group_size: int | None = None) -> dict:
+    """Record supervision given: to one supervisee, or one group meeting with several (`name` a list).
+
+    A meeting is one record whatever the number present: `given_hours` counts its time once.
+    Supervisees are created on first use. `group_size` (default: the number named) may be larger
+    than the names given (supervisees you do not keep a record of), never smaller.
+    """
+    names = [name] if isinstance(name, str) else list(name)
+    if not names:
+        raise InvalidValue("name at least one supervisee")
     day = _check_day(db, on, "supervision date")
-    credit = credited_hours(duration_min, 1)
+    size = check_group_size(group_size if group_size is not None else len(names))
+    credit = credited_hours(duration_min, 1)   # the supervisor's time, counted once
     note = clean_text(note, "note", 4000)
-    supervisee, created = supervisee_for(db, name, new)
+    people: list[dict] = []
+    created: list[dict] = []
+    for text in names:
+        supervisee, is_new = supervisee_for(db, text, new)
+        if any(p["id"] == supervisee["id"] for p in people):
+            raise InvalidValue(f"supervisee #{supervisee['id']} {supervisee['name']} is named twice")
+        people.append(supervisee)
+        if is_new:
+            created.append(supervisee)
+    if size < len(people):
+        raise InvalidValue(f"--group-size {size} is smaller than the {len(people)} supervisees named")
     supervision_id = db.insert("supervision", {
         "direction": "given", "on_date": day.isoformat(), "duration_min": duration_min,
-        "supervisor": None, "supervisee_id": supervisee["id"], "group_size": 1,
+        "supervisor": None, "supervisee_id": people[0]["id"], "group_size": size,
         "credited_hours": credit, "note": note, "created_at": utc_now()})
+    for person in people:
+        db.insert("supervision_given_to", {"supervision_id": supervision_id, "supervisee_id": person["id"]})
+    who = ", ".join(f"#{p['id']}" for p in people)
     db.audit("add", "supervision", supervision_id,
-             f"supervision given on {day.isoformat()} to supervisee #{supervisee['id']}: {duration_min} min")
+             f"supervision given on {day.isoformat()} to supervisee{'s' if len(people) > 1 else ''} {who}: "
+             f"{duration_min} min" + (f", group of {size}" if size > 1 else ""))
     record = supervision_record(db, supervision_id)
-    record["new_supervisee"] = created
+    record["new_supervisee"] = bool(created)
+    record["new_supervisees"] = [{"id": p["id"], "name": p["name"]} for p in created]
     return record
+
+
+def book(db: Database, on: date, duration_min: int, supervisor: str | None = None, group_size: int = 1,
+         note: str | None = None) -> dict:
+    """Book supervision ahead (today or later): it counts towards its month until its day has passed."""
+    if on < db.today:
+        raise InvalidValue(f"--on {on.isoformat()} is in the past; log supervision received with 'supervise log'")
+    credit = credited_hours(duration_min, group_size)
+    supervisor = clean_name(supervisor, "supervisor") if supervisor is not None else None
+    note = clean_text(note, "note", 4000)
+    booking_id = db.insert("supervision_booked", {
+        "on_date": on.isoformat(), "duration_min": duration_min, "supervisor": supervisor,
+        "group_size": group_size, "credited_hours": credit, "note": note, "created_at": utc_now()})
+    db.audit("add", "supervision_booked", booking_id,
+             f"supervision booked for {on.isoformat()}: {duration_min} min")
+    return booking_record(db, booking_id)
+
+
+def unbook(db: Database, booking_id: int) -> dict:
+    """Cancel a booking (it will not take place): it no longer counts towards its month."""
+    record = booking_record(db, booking_id)
+    db.execute("DELETE FROM supervision_booked WHERE id = ?", (booking_id,))
+    db.audit("remove", "supervision_booked", booking_id, f"booked supervision on {record['on_date']} cancelled")
+    return record
+
+
+def booked_hours(db: Database, start: date, end: date) -> float:
+    """Credited hours booked on days in [start, end] with no supervision received logged that day yet
+    (once logged, the day counts as received, not twice)."""
+    return float(db.scalar(
+        "SELECT total(b.credited_hours) FROM supervision_booked b WHERE b.on_date BETWEEN ? AND ? "
+        "AND NOT EXISTS (SELECT 1 FROM supervision s WHERE s.direction = 'received' AND s.on_date = b.on_date)",
+        (start.isoformat(), end.isoformat())))
+
+
+def _booking(row: dict) -> dict:
+    return {"id": row["id"], "on_date": row["on_date"], "direction": "booked", "duration_min": row["duration_min"],
+            "group_size": row["group_size"], "credited_hours": round(row["credited_hours"], 2),
+            "supervisor": row["supervisor"], "supervisee_id": None, "supervisee": None,
+            "supervisees": [], "with": row["supervisor"], "cases": [], "case_ids": [], "note": row["note"]}
+
+
+def booking_record(db: Database, booking_id: int) -> dict:
+    row = db.one("SELECT * FROM supervision_booked WHERE id = ?", (booking_id,))
+    if row is None:
+        raise NotFound(f"no booked supervision with id {booking_id}")
+    return _booking(row)
 
 
 def remove(db: Database, supervision_id: int) -> dict:
@@ -180,6 +251,7 @@ def remove(db: Database, supervision_id: int) -> dict:
     case_ids = [r["client_id"] for r in db.query(
         "SELECT client_id FROM supervision_cases WHERE supervision_id = ?", (supervision_id,))]
     db.execute("DELETE FROM supervision_cases WHERE supervision_id = ?", (supervision_id,))
+    db.execute("DELETE FROM supervision_given_to WHERE supervision_id = ?", (supervision_id,))
     db.execute("DELETE FROM supervision WHERE id = ?", (supervision_id,))
     db.audit("remove", "supervision", supervision_id,
              f"supervision {record['direction']} on {record['on_date']} removed")
@@ -191,34 +263,47 @@ def remove(db: Database, supervision_id: int) -> dict:
 
 # -- reading -------------------------------------------------------------------
 
-def _cases(db: Database, supervision_ids: list[int]) -> dict[int, list[dict]]:
+def _linked(db: Database, supervision_ids: list[int], select: str, order: str, shape) -> dict[int, list[dict]]:
+    """Rows linked to each supervision record (`select` ends `WHERE <link>.supervision_id`), in batches."""
     found: dict[int, list[dict]] = {i: [] for i in supervision_ids}
     for start in range(0, len(supervision_ids), 500):
         chunk = supervision_ids[start:start + 500]
-        for row in db.query(
-                "SELECT sc.supervision_id, c.id, c.name FROM supervision_cases sc "
-                f"JOIN clients c ON c.id = sc.client_id WHERE sc.supervision_id IN ({','.join('?' * len(chunk))}) "
-                "ORDER BY c.id", chunk):
-            found[row["supervision_id"]].append({"client_id": row["id"], "label": case_label(row)})
+        for row in db.query(f"{select} IN ({','.join('?' * len(chunk))}) ORDER BY {order}", chunk):
+            found[row["supervision_id"]].append(shape(row))
     return found
+
+
+def _cases(db: Database, supervision_ids: list[int]) -> dict[int, list[dict]]:
+    return _linked(db, supervision_ids, "SELECT sc.supervision_id, c.id, c.name FROM supervision_cases sc "
+                   "JOIN clients c ON c.id = sc.client_id WHERE sc.supervision_id", "c.id",
+                   lambda row: {"client_id": row["id"], "label": case_label(row)})
+
+
+def _given_to(db: Database, supervision_ids: list[int]) -> dict[int, list[dict]]:
+    return _linked(db, supervision_ids, "SELECT g.supervision_id, p.id, p.name FROM supervision_given_to g "
+                   "JOIN supervisees p ON p.id = g.supervisee_id WHERE g.supervision_id",
+                   "p.name COLLATE NOCASE, p.id", lambda row: {"id": row["id"], "name": row["name"]})
 
 
 def _records(db: Database, rows: list[dict]) -> list[dict]:
     cases = _cases(db, [r["id"] for r in rows])
+    given_to = _given_to(db, [r["id"] for r in rows if r["direction"] == "given"])
     out = []
     for row in rows:
         given = row["direction"] == "given"
+        people = given_to.get(row["id"]) or []
         out.append({
             "id": row["id"],
             "on_date": row["on_date"],
             "direction": row["direction"],
             "duration_min": row["duration_min"],
             "group_size": row["group_size"],
-            "credited_hours": round(row["credited_hours"], 4),
+            "credited_hours": round(row["credited_hours"], 2),
             "supervisor": row["supervisor"],
             "supervisee_id": row["supervisee_id"],
             "supervisee": row["supervisee_name"],
-            "with": row["supervisee_name"] if given else row["supervisor"],
+            "supervisees": people,
+            "with": (", ".join(p["name"] for p in people) or row["supervisee_name"]) if given else row["supervisor"],
             "cases": [c["label"] for c in cases[row["id"]]],
             "case_ids": [c["client_id"] for c in cases[row["id"]]],
             "note": row["note"],
@@ -241,8 +326,8 @@ def list_supervision(db: Database, start: date | None = None, end: date | None =
                      direction: str | None = None, supervisee: str | None = None) -> list[dict]:
     """Supervision records, oldest first, within the inclusive dates given."""
     check_span(start, end)
-    if direction is not None and direction not in DIRECTIONS:
-        raise InvalidValue(f"direction {direction!r} is not one of {', '.join(DIRECTIONS)}")
+    if direction is not None and direction not in (*DIRECTIONS, "booked"):
+        raise InvalidValue(f"direction {direction!r} is not one of {', '.join(DIRECTIONS)}, booked")
     sql = f"{_SELECT} WHERE 1 = 1"
     params: list = []
     if start:
@@ -255,15 +340,24 @@ def list_supervision(db: Database, start: date | None = None, end: date | None =
         sql += " AND s.direction = ?"
         params.append(direction)
     if supervisee:
-        sql += " AND s.supervisee_id = ?"
+        sql += " AND s.id IN (SELECT supervision_id FROM supervision_given_to WHERE supervisee_id = ?)"
         params.append(find_supervisee(db, supervisee)["id"])
-    return _records(db, db.query(sql + " ORDER BY s.on_date, s.id", params))
+    records = [] if direction == "booked" else _records(db, db.query(sql + " ORDER BY s.on_date, s.id", params))
+    if direction in (None, "booked") and not supervisee:
+        booked = db.query("SELECT * FROM supervision_booked WHERE on_date BETWEEN ? AND ? ORDER BY on_date, id",
+                          ((start or EARLIEST).isoformat(), (end or date(9999, 12, 31)).isoformat()))
+        records = sorted(records + [_booking(r) for r in booked], key=lambda r: r["on_date"])
+    return records
+
+
+def _exact_hours(db: Database, direction: str, start: date, end: date) -> float:
+    return float(db.scalar("SELECT total(credited_hours) FROM supervision WHERE direction = ? "
+                           "AND on_date BETWEEN ? AND ?", (direction, start.isoformat(), end.isoformat())) or 0.0)
 
 
 def _hours(db: Database, direction: str, start: date, end: date) -> float:
-    total = db.scalar("SELECT total(credited_hours) FROM supervision WHERE direction = ? "
-                      "AND on_date BETWEEN ? AND ?", (direction, start.isoformat(), end.isoformat()))
-    return round(total or 0.0, 4)
+    """As every report shows hours: 2 places (a requirement is judged on the exact value)."""
+    return round(_exact_hours(db, direction, start, end), 2)
 
 
 def received_hours(db: Database, start: date, end: date) -> float:
@@ -289,13 +383,13 @@ def month_row(db: Database, first: date) -> dict:
     from therapy_cli.dates import month_of
 
     start, end = month_of(first)
-    received = received_hours(db, start, end)
+    received = _exact_hours(db, "received", start, end)
     required = required_hours(db)
     return {
         "month": start.strftime("%Y-%m"),
         "start": start.isoformat(),
         "end": end.isoformat(),
-        "received_hours": received,
+        "received_hours": round(received, 2),
         "required_hours": required,
         "met": received + EPSILON >= required,
         "complete": end < db.today,
@@ -321,7 +415,9 @@ def status(db: Database, count: int = 12) -> dict:
     current = table[-1]
     year_start = date(today.year, 1, 1)
     month = {k: current[k] for k in ("month", "start", "end", "received_hours", "required_hours", "met")}
-    month["remaining_hours"] = round(max(0.0, current["required_hours"] - current["received_hours"]), 4)
+    exact = _exact_hours(db, "received", date.fromisoformat(current["start"]), date.fromisoformat(current["end"]))
+    month["remaining_hours"] = 0.0 if current["met"] else round(max(0.0, current["required_hours"] - exact), 2)
+    month["booked_hours"] = round(booked_hours(db, today, date.fromisoformat(current["end"])), 2)
     previous = table[:-1]
     return {
         "as_of": today.isoformat(),
@@ -343,8 +439,9 @@ def supervisees(db: Database) -> list[dict]:
     """Supervisees with the supervision given to each: sessions, hours, this year's hours, dates."""
     year_start = date(db.today.year, 1, 1).isoformat()
     return db.query(
-        "SELECT p.id, p.name, count(s.id) AS sessions, round(total(s.credited_hours), 4) AS hours_given, "
-        "round(total(CASE WHEN s.on_date >= ? THEN s.credited_hours END), 4) AS hours_this_year, "
+        "SELECT p.id, p.name, count(s.id) AS sessions, round(total(s.credited_hours), 2) AS hours_given, "
+        "round(total(CASE WHEN s.on_date >= ? THEN s.credited_hours END), 2) AS hours_this_year, "
         "min(s.on_date) AS first_on, max(s.on_date) AS last_on "
-        "FROM supervisees p LEFT JOIN supervision s ON s.supervisee_id = p.id AND s.direction = 'given' "
+        "FROM supervisees p LEFT JOIN supervision_given_to g ON g.supervisee_id = p.id "
+        "LEFT JOIN supervision s ON s.id = g.supervision_id AND s.direction = 'given' "
         "GROUP BY p.id ORDER BY p.name COLLATE NOCASE, p.id", (year_start,))

@@ -229,13 +229,18 @@ def _md(text) -> str:
     return re.sub(r"\s*(\r\n|\r|\n|\u2028|\u2029)\s*", " ", html.escape(str(text), quote=False))
 
 
+def _stop(text: str) -> str:
+    """A full stop after `text`, unless it ends with one already (`Jo Smith, UKCP reg.`)."""
+    return "" if text.endswith(".") else "."
+
+
 def markdown(data: dict) -> str:
     from therapy_cli.reports import charts
     from therapy_cli.clinical.instruments import get_instrument
 
     lines = [f"# {_title(data)}: {_md(data['client']['name'])}", ""]
     by = f" by {_md(data['practitioner'])}" if data["practitioner"] else ""
-    lines += [f"Written {data['today']}{by}. Confidential: for the referrer and the client's care.", ""]
+    lines += [f"Written {data['today']}{by}{_stop(by)} Confidential: for the referrer and the client's care.", ""]
     lines += ["| | |", "| --- | --- |"]
     lines += [f"| {k} | {_md(v).replace('|', '/')} |" for k, v in _facts(data)]
     lines.append("")
@@ -345,7 +350,8 @@ def html_page(data: dict) -> str:
     out = ["<!DOCTYPE html>", '<html lang="en-GB"><head><meta charset="utf-8">',
            f"<title>{e(title)}</title>", f"<style>{_CSS}</style></head><body>",
            f"<h1>{e(title)}</h1>",
-           f'<p class="meta">Written {e(data["today"])}{by}. Confidential: for the referrer and the client\'s care.</p>',
+           f'<p class="meta">Written {e(data["today"])}{by}{_stop(by)} Confidential: for the referrer and the '
+           'client\'s care.</p>',
            '<table class="facts">']
     out += [f"<tr><th>{e(k)}</th><td>{e(v)}</td></tr>" for k, v in _facts(data)]
     out.append("</table>")
@@ -365,6 +371,11 @@ def html_page(data: dict) -> str:
         out.append(f'<p class="rules">{e(_rules_note())}</p>')
     out.append("</body></html>")
     return "\n".join(out) + "\n"
+
+
+def markdown_report(db: Database, client: dict) -> str:
+    """The report as Markdown text (for stdout, when no file is asked for)."""
+    return markdown(gather(db, client))
 
 
 def write_report(db: Database, client: dict, output: str) -> dict:

@@ -15,8 +15,11 @@ from therapy_cli.storage.db import Database
 WAITING_LONG_DAYS = 42      # NHS Talking Therapies: 75% should start within 6 weeks
 NO_SESSION_DAYS = 28        # an active client not seen for four weeks
 
+SUPERVISION_WINDOW_DAYS = 10  # supervision_due only in the month's last 10 days, when still short
+
 KINDS = ("session", "note_missing", "dna_follow_up", "review_due", "measure_due", "supervision_due",
-         "cpd_behind", "waiting_long", "no_recent_session", "retention_due", "risk_flag", "risk_review_due")
+         "cpd_behind", "waiting_long", "no_recent_session", "retention_due", "attendance_missing",
+         "risk_flag", "risk_review_due")
 
 
 class _Ctx:
@@ -26,19 +29,39 @@ class _Ctx:
         self.within = within
         self.names = names
         self._labels: dict[int, str] = {}
+        self._last_seen: dict[int, tuple] | None = None
 
-    def who(self, client_id: int | None) -> str:
+    def last_seen(self) -> dict[int, tuple]:
+        """{client_id: (name, kind, last attended date or None)} for active clients, read once for the rules
+        that need it (measure_due, no_recent_session): one seek each in the covering index."""
+        if self._last_seen is None:
+            self._last_seen = {r[0]: (r[1], r[2], r[3]) for r in self.db.execute(
+                "SELECT c.id, c.name, c.kind, (SELECT local_date FROM sessions s WHERE s.client_id = c.id "
+                "  AND s.status = 'attended' AND s.local_date <= ? ORDER BY s.starts_utc DESC LIMIT 1) "
+                "FROM clients c WHERE c.status = 'active' AND c.erased_on IS NULL ORDER BY c.id",
+                (self.today.isoformat(),))}
+        return self._last_seen
+
+    def who(self, client_id: int | None, name: str | None = None) -> str:
+        """`#3 A.M.` (or `#3 Alex Morgan` with --names); `name` saves a query when the rule selected it."""
         if client_id is None:
             return ""
-        if client_id not in self._labels:
-            from therapy_cli.practice.clients import case_label
+        label = self._labels.get(client_id)
+        if label is None:
+            from therapy_cli.practice.clients import initials
 
-            row = self.db.one("SELECT id, name FROM clients WHERE id = ?", (client_id,))
-            self._labels[client_id] = (f"#{row['id']} {row['name']}" if self.names else case_label(row))
-        return self._labels[client_id]
+            if name is None:
+                name = self.db.scalar("SELECT name FROM clients WHERE id = ?", (client_id,))
+            label = self._labels[client_id] = f"#{client_id} {name if self.names else initials(name)}"
+        return label
 
     def clock(self, starts_at: str) -> str:
         return datetime.fromisoformat(starts_at).astimezone(self.db.tz).strftime("%H:%M")
+
+    @property
+    def recent_since(self) -> date:
+        """The first day whose sessions are reminded one by one (remind.note_missing_days back, today included)."""
+        return self.today - timedelta(days=int(self.db.setting("remind.note_missing_days")) - 1)
 
 
 def _item(kind: str, client_id: int | None, due, message: str) -> dict:
@@ -49,8 +72,9 @@ def _item(kind: str, client_id: int | None, due, message: str) -> dict:
 def coming_sessions(c: _Ctx) -> list[dict]:
     last = c.today + timedelta(days=c.within)
     rows = c.db.query(
-        "SELECT id, kind, client_id, starts_at, local_date, duration_min, mode, title FROM sessions "
-        "WHERE local_date BETWEEN ? AND ? AND status = 'scheduled' ORDER BY starts_utc",
+        "SELECT s.id, s.kind, s.client_id, s.starts_at, s.local_date, s.duration_min, s.mode, s.title, "
+        "k.name AS client_name FROM sessions s LEFT JOIN clients k ON k.id = s.client_id "
+        "WHERE s.local_date BETWEEN ? AND ? AND s.status = 'scheduled' ORDER BY s.starts_utc",
         (c.today.isoformat(), last.isoformat()))
     out = []
     for r in rows:
@@ -58,7 +82,7 @@ def coming_sessions(c: _Ctx) -> list[dict]:
         when = "today" if day == c.today else ("tomorrow" if day == c.today + timedelta(days=1)
                                                else day.strftime("%a %d %b"))
         what = (f"training group {r['title']!r}" if r["kind"] == "training"
-                else f"session with {c.who(r['client_id'])}")
+                else f"session with {c.who(r['client_id'], r['client_name'])}")
         out.append(_item("session", r["client_id"], r["local_date"],
                          f"{when} {c.clock(r['starts_at'])} {what} ({r['duration_min']} min, {r['mode']}; "
                          f"session {r['id']})"))
@@ -66,70 +90,112 @@ def coming_sessions(c: _Ctx) -> list[dict]:
 
 
 def notes_missing(c: _Ctx) -> list[dict]:
+    """Attended sessions of the last `remind.note_missing_days` with no note, one by one; older ones as one
+    summary item (client_id null). Sessions imported from another system keep their notes there."""
+    since = c.recent_since.isoformat()
     rows = c.db.query(
-        "SELECT s.id, s.client_id, s.starts_at, s.local_date FROM sessions s "
-        "WHERE s.status = 'attended' AND s.kind = 'client' AND s.local_date <= ? "
+        "SELECT s.id, s.client_id, s.starts_at, s.local_date, k.name AS client_name FROM sessions s "
+        "LEFT JOIN clients k ON k.id = s.client_id "
+        "WHERE s.status = 'attended' AND s.kind = 'client' AND s.imported = 0 AND s.local_date BETWEEN ? AND ? "
         "AND NOT EXISTS (SELECT 1 FROM notes n WHERE n.session_id = s.id) ORDER BY s.starts_utc",
-        (c.today.isoformat(),))
-    return [_item("note_missing", r["client_id"], r["local_date"],
-                  f"no note for session {r['id']} with {c.who(r['client_id'])} on {r['local_date']} "
-                  f"{c.clock(r['starts_at'])}") for r in rows]
+        (since, c.today.isoformat()))
+    items = [_item("note_missing", r["client_id"], r["local_date"],
+                   f"no note for session {r['id']} with {c.who(r['client_id'], r['client_name'])} on "
+                   f"{r['local_date']} {c.clock(r['starts_at'])}") for r in rows]
+    older, oldest = c.db.execute(
+        "SELECT count(*), min(s.local_date) FROM sessions s "
+        "WHERE s.status = 'attended' AND s.kind = 'client' AND s.imported = 0 AND s.local_date < ? "
+        "AND NOT EXISTS (SELECT 1 FROM notes n WHERE n.session_id = s.id)", (since,)).fetchone()
+    if older:
+        before = (c.recent_since - timedelta(days=1)).isoformat()
+        items.insert(0, _item("note_missing", None, oldest,
+                              f"{older} older attended session{'s' if older != 1 else ''} ({oldest} to {before}) "
+                              f"with no note; 'therapy session list --no-note --to {before}' lists them"))
+    return items
+
+
+def attendance_missing(c: _Ctx) -> list[dict]:
+    """Past sessions still `scheduled` (attendance never recorded), once per session; those before
+    `remind.note_missing_days` as one summary item."""
+    since = c.recent_since.isoformat()
+    rows = c.db.query(
+        "SELECT s.id, s.kind, s.client_id, s.starts_at, s.local_date, s.title, k.name AS client_name "
+        "FROM sessions s INDEXED BY sessions_scheduled LEFT JOIN clients k ON k.id = s.client_id "
+        "WHERE s.status = 'scheduled' AND s.local_date BETWEEN ? AND ? ORDER BY s.starts_utc",
+        (since, (c.today - timedelta(days=1)).isoformat()))
+    items = []
+    for r in rows:
+        what = (f"training group {r['title']!r}" if r["kind"] == "training"
+                else f"session {r['id']} with {c.who(r['client_id'], r['client_name'])}")
+        items.append(_item("attendance_missing", r["client_id"], r["local_date"],
+                           f"{what} on {r['local_date']} {c.clock(r['starts_at'])} is still scheduled: "
+                           f"record it (therapy session attend|dna|cancel {r['id']})"))
+    # the partial index holds only sessions still scheduled: the count never walks the attended past
+    older, oldest = c.db.execute("SELECT count(*), min(local_date) FROM sessions INDEXED BY sessions_scheduled "
+                                 "WHERE status = 'scheduled' AND local_date < ?", (since,)).fetchone()
+    if older:
+        before = (c.recent_since - timedelta(days=1)).isoformat()
+        items.insert(0, _item("attendance_missing", None, oldest,
+                              f"{older} older session{'s' if older != 1 else ''} ({oldest} to {before}) still "
+                              f"scheduled; 'therapy session list --status scheduled --from {oldest} --to {before}' "
+                              "lists them"))
+    return items
 
 
 def dna_follow_ups(c: _Ctx) -> list[dict]:
-    # The latest DNA of each current client with nothing attended or booked after it.
+    # The latest DNA of each current client with nothing attended or booked after it: a few seeks per
+    # client in the covering index (client_id, status, starts_utc, local_date), no session row read.
     rows = c.db.query(
-        "SELECT s.id, s.client_id, s.local_date FROM sessions s JOIN clients c ON c.id = s.client_id "
-        "WHERE s.status = 'dna' AND s.local_date <= ? AND c.status != 'discharged' AND c.erased_on IS NULL "
-        "AND NOT EXISTS (SELECT 1 FROM sessions t WHERE t.client_id = s.client_id AND t.starts_utc > s.starts_utc "
-        "                AND t.status IN ('scheduled', 'attended')) "
-        "AND s.starts_utc = (SELECT max(u.starts_utc) FROM sessions u WHERE u.client_id = s.client_id "
-        "                    AND u.status = 'dna') ORDER BY s.starts_utc", (c.today.isoformat(),))
+        "SELECT t.client_id, t.name, (SELECT u.local_date FROM sessions u WHERE u.client_id = t.client_id "
+        "                             AND u.status = 'dna' AND u.starts_utc = t.dna_utc) AS local_date "
+        "FROM (SELECT c.id AS client_id, c.name, "
+        "        (SELECT u.starts_utc FROM sessions u WHERE u.client_id = c.id AND u.status = 'dna' "
+        "         AND u.local_date <= :today ORDER BY u.starts_utc DESC LIMIT 1) AS dna_utc "
+        "      FROM clients c WHERE c.status IN ('waiting', 'active') AND c.erased_on IS NULL) t "
+        "WHERE t.dna_utc IS NOT NULL AND NOT EXISTS (SELECT 1 FROM sessions s WHERE s.client_id = t.client_id "
+        "      AND s.status IN ('scheduled', 'attended') AND s.starts_utc > t.dna_utc) "
+        "ORDER BY t.dna_utc", {"today": c.today.isoformat()})
     return [_item("dna_follow_up", r["client_id"], r["local_date"],
-                  f"{c.who(r['client_id'])} did not attend on {r['local_date']} and has nothing booked")
+                  f"{c.who(r['client_id'], r['name'])} did not attend on {r['local_date']} and has nothing booked")
             for r in rows]
 
 
 def reviews_due(c: _Ctx) -> list[dict]:
-    from therapy_cli.reports.service import review_due
+    from therapy_cli.clinical.plans import reviews_due_by
 
-    horizon = c.today + timedelta(days=c.within)
     out = []
-    for r in c.db.query("SELECT DISTINCT p.client_id FROM plans p JOIN clients c ON c.id = p.client_id "
-                        "WHERE c.status = 'active' AND c.erased_on IS NULL ORDER BY p.client_id"):
-        due = review_due(c.db, r["client_id"])
-        if due is not None and due <= horizon:
-            late = "overdue since" if due < c.today else "due"
-            out.append(_item("review_due", r["client_id"], due,
-                             f"plan review for {c.who(r['client_id'])} {late} {due.isoformat()}"))
+    for client_id, name, due in reviews_due_by(c.db, c.today + timedelta(days=c.within)):
+        late = "overdue since" if due < c.today else "due"
+        out.append(_item("review_due", client_id, due, f"plan review for {c.who(client_id, name)} {late} "
+                                                       f"{due.isoformat()}"))
     return out
 
 
 def measures_due(c: _Ctx) -> list[dict]:
     """Active individual clients with no measure since the Nth-last attended session (N = measures.every)."""
     every = int(c.db.setting("measures.every"))
-    rows = c.db.query(
-        "SELECT c.id AS client_id, "
-        "  (SELECT local_date FROM sessions s WHERE s.client_id = c.id AND s.status = 'attended' "
-        "     AND s.local_date <= :today ORDER BY s.starts_utc DESC LIMIT 1 OFFSET :back) AS since, "
-        "  (SELECT max(local_date) FROM sessions s WHERE s.client_id = c.id AND s.status = 'attended' "
-        "     AND s.local_date <= :today) AS last_seen, "
-        "  (SELECT max(taken_on) FROM measures m WHERE m.client_id = c.id) AS last_measure "
+    seen = c.last_seen()
+    # the Nth-last attended session, when N > 1; with N = 1 (the default) it is the last one, read already
+    back = ("(SELECT local_date FROM sessions s WHERE s.client_id = c.id AND s.status = 'attended' "
+            " AND s.local_date <= :today ORDER BY s.starts_utc DESC LIMIT 1 OFFSET :back)" if every > 1 else "NULL")
+    rows = c.db.execute(
+        f"SELECT c.id, {back}, (SELECT max(taken_on) FROM measures m WHERE m.client_id = c.id) "
         "FROM clients c WHERE c.status = 'active' AND c.kind = 'individual' AND c.erased_on IS NULL ORDER BY c.id",
-        {"today": c.today.isoformat(), "back": every - 1})
+        {"today": c.today.isoformat(), "back": every - 1}).fetchall()
+    span = "the last attended session" if every == 1 else f"the last {every} attended sessions"
     out = []
-    for r in rows:
-        if r["last_seen"] is None:
+    for client_id, since, last_measure in rows:
+        name, _, last_seen = seen.get(client_id, (None, None, None))
+        if last_seen is None:
             continue
-        since = r["since"]
+        since = since if every > 1 else last_seen
         if since is None:  # fewer than N sessions so far: since the first
-            since = c.db.scalar("SELECT min(local_date) FROM sessions WHERE client_id = ? AND status = 'attended'",
-                                (r["client_id"],))
-        if r["last_measure"] is None or r["last_measure"] < since:
-            span = "the last attended session" if every == 1 else f"the last {every} attended sessions"
-            out.append(_item("measure_due", r["client_id"], r["last_seen"],
-                             f"no outcome measure for {c.who(r['client_id'])} in {span} "
-                             f"(last: {r['last_measure'] or 'never'})"))
+            since = c.db.scalar("SELECT local_date FROM sessions WHERE client_id = ? AND status = 'attended' "
+                                "ORDER BY starts_utc LIMIT 1", (client_id,))
+        if last_measure is None or last_measure < since:
+            out.append(_item("measure_due", client_id, last_seen,
+                             f"no outcome measure for {c.who(client_id, name)} in {span} "
+                             f"(last: {last_measure or 'never'})"))
     return out
 
 
@@ -138,35 +204,42 @@ def _has_active_client(c: _Ctx) -> bool:
 
 
 def supervision_due(c: _Ctx) -> list[dict]:
+    """In the month's last 10 days, when supervision received plus booked (from today on) falls short."""
     from therapy_cli.dates import month_of
+    from therapy_cli.practice.supervision import booked_hours
 
-    if not _has_active_client(c):
-        return []
     start, end = month_of(c.today)
+    if (end - c.today).days >= SUPERVISION_WINDOW_DAYS or not _has_active_client(c):
+        return []
     required = float(c.db.setting("supervision.hours_per_month"))
     received = c.db.scalar("SELECT total(credited_hours) FROM supervision WHERE direction = 'received' "
                            "AND on_date BETWEEN ? AND ?", (start.isoformat(), end.isoformat()))
-    if received + 1e-9 >= required:
+    booked = booked_hours(c.db, c.today, end)
+    if received + booked + 1e-9 >= required:
         return []
+    short = required - received - booked
     return [_item("supervision_due", None, end,
-                  f"supervision this month: {received:g} of {required:g} hours received "
-                  f"({required - received:g} to go by {end.isoformat()})")]
+                  f"supervision this month: {received:.2f} hours received and {booked:.2f} booked of "
+                  f"{required:g} required ({short:.2f} to go by {end.isoformat()}; "
+                  "therapy supervise book --on DATE --duration MIN)")]
 
 
 def cpd_behind(c: _Ctx) -> list[dict]:
-    """Behind the year's pace: fewer hours than the target's share of the days gone, today included."""
+    """Behind the year's pace by more than a month's share of the target (pace: the target's share of the
+    days gone, today included), so January and a quiet fortnight stay silent."""
+    from therapy_cli.reports.service import cpd_hours_exact
+
     if not _has_active_client(c):
         return []
     start, end = date(c.today.year, 1, 1), date(c.today.year, 12, 31)
     target = float(c.db.setting("cpd.hours_per_year"))
     pace = target * ((c.today - start).days + 1) / ((end - start).days + 1)
-    hours = c.db.scalar("SELECT total(hours) FROM cpd WHERE on_date BETWEEN ? AND ?",
-                        (start.isoformat(), c.today.isoformat()))
-    if hours + 1e-9 >= pace:
+    hours = cpd_hours_exact(c.db, start.isoformat(), c.today.isoformat())
+    if hours + target / 12 + 1e-9 >= pace:
         return []
     return [_item("cpd_behind", None, c.today,
-                  f"CPD {c.today.year}: {hours:g} hours logged, {pace:.1f} expected by now "
-                  f"(target {target:g} for the year)")]
+                  f"CPD {c.today.year}: {hours:.2f} hours logged, {pace:.2f} expected by now "
+                  f"(target {target:g} for the year; more than a month behind)")]
 
 
 def waiting_long(c: _Ctx) -> list[dict]:
@@ -176,7 +249,7 @@ def waiting_long(c: _Ctx) -> list[dict]:
     from therapy_cli.reports.service import FIRST_SEEN_SQL, IN_STARTED_UNIT
 
     rows = c.db.query(
-        "SELECT c.id, c.referred_on, coalesce(c.referred_on, substr(c.created_at, 1, 10)) AS since, "
+        "SELECT c.id, c.name, c.referred_on, coalesce(c.referred_on, substr(c.created_at, 1, 10)) AS since, "
         f"  CASE WHEN c.status = 'active' THEN {FIRST_SEEN_SQL} END AS assessed_on FROM clients c "
         "WHERE c.erased_on IS NULL AND coalesce(c.referred_on, substr(c.created_at, 1, 10)) < ? "
         "AND ((c.status = 'waiting' AND " + IN_STARTED_UNIT + ") "
@@ -189,7 +262,7 @@ def waiting_long(c: _Ctx) -> list[dict]:
         weeks = (c.today - since).days // 7
         waited = "has waited" if r["assessed_on"] is None else "has waited for treatment"
         out.append(_item("waiting_long", r["id"], since + timedelta(days=WAITING_LONG_DAYS),
-                         f"{c.who(r['id'])} {waited} {weeks} weeks since "
+                         f"{c.who(r['id'], r['name'])} {waited} {weeks} weeks since "
                          + (f"referral on {r['since']}" if r["referred_on"] else
                             f"the record was made on {r['since']} (no referral date)")
                          + (f"; seen on {r['assessed_on']} but no treatment session yet" if r["assessed_on"]
@@ -199,16 +272,12 @@ def waiting_long(c: _Ctx) -> list[dict]:
 
 def no_recent_session(c: _Ctx) -> list[dict]:
     cutoff = (c.today - timedelta(days=NO_SESSION_DAYS)).isoformat()
-    rows = c.db.query(
-        "SELECT c.id, (SELECT max(local_date) FROM sessions s WHERE s.client_id = c.id "
-        "              AND s.status = 'attended' AND s.local_date <= ?) AS last_seen "
-        "FROM clients c WHERE c.status = 'active' AND c.erased_on IS NULL ORDER BY c.id", (c.today.isoformat(),))
     out = []
-    for r in rows:
-        if r["last_seen"] is not None and r["last_seen"] < cutoff:
-            last = date.fromisoformat(r["last_seen"])
-            out.append(_item("no_recent_session", r["id"], last + timedelta(days=NO_SESSION_DAYS),
-                             f"{c.who(r['id'])} has not been seen since {r['last_seen']} "
+    for client_id, (name, _, last_seen) in c.last_seen().items():
+        if last_seen is not None and last_seen < cutoff:
+            last = date.fromisoformat(last_seen)
+            out.append(_item("no_recent_session", client_id, last + timedelta(days=NO_SESSION_DAYS),
+                             f"{c.who(client_id, name)} has not been seen since {last_seen} "
                              f"({(c.today - last).days // 7} weeks)"))
     return out
 
@@ -217,7 +286,7 @@ def retention_due(c: _Ctx) -> list[dict]:
     from therapy_cli.practice.retention import past_retention
 
     return [_item("retention_due", r["client_id"], r["retain_until"],
-                  f"records of {c.who(r['client_id'])} (discharged {r['discharged_on']}) are past retention "
+                  f"records of {c.who(r['client_id'], r.get('name'))} (discharged {r['discharged_on']}) are past retention "
                   f"since {r['retain_until']} ({r['rule']}); review and erase")
             for r in past_retention(c.db)]
 
@@ -248,6 +317,7 @@ def risk_reviews_due(c: _Ctx) -> list[dict]:
 
 RULES = (
     ("session", coming_sessions),
+    ("attendance_missing", attendance_missing),
     ("note_missing", notes_missing),
     ("dna_follow_up", dna_follow_ups),
     ("review_due", reviews_due),

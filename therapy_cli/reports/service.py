@@ -29,6 +29,11 @@ METRIC_PATHS = {
     "supervision_hours": ("supervision_hours",),
     "cpd_hours": ("cpd_hours",),
     "training_hours": ("training_hours",),
+    "sessions_cancelled_by_client": ("sessions", "cancelled_by_client"),
+    "sessions_cancelled_by_therapist": ("sessions", "cancelled_by_therapist"),
+    "supervision_given_hours": ("supervision_given_hours",),
+    "training_participants": ("training_participants",),
+    "dna_rate": ("dna_rate",),
 }
 
 # NHS Talking Therapies standards (waiting times: NHS England 2015; recovery: 50%).
@@ -70,14 +75,42 @@ FROM sessions WHERE local_date BETWEEN :start AND :end GROUP BY status, kind
 """
 
 
-def _hours(value) -> float:
-    return round(float(value or 0) / 60.0, 2)
+# Who cancelled: the client unless recorded otherwise (late cancellations are the client's).
+_CANCELLED_BY = """
+SELECT coalesce(cancelled_by, 'client') AS who, count(*) FROM sessions
+WHERE local_date BETWEEN :start AND :end AND status IN ('cancelled', 'late-cancelled') AND kind = 'client'
+GROUP BY who
+"""
+
+
+def shown_hours(value) -> float:
+    """Hours as every report and status shows them: 2 places (targets are judged on the exact value)."""
+    return round(float(value or 0), 2)
+
+
+def shown_rate(value) -> float:
+    """Rates as every report shows them: 4 places."""
+    return round(float(value or 0), 4)
+
+
+def _supervision_hours(db: Database, direction: str, p: dict) -> float:
+    return float(db.scalar("SELECT total(credited_hours) FROM supervision "
+                           "WHERE direction = ? AND on_date BETWEEN ? AND ?", (direction, p["start"], p["end"])))
+
+
+def cpd_hours_exact(db: Database, start: str, end: str) -> float:
+    """CPD hours logged in [start, end], plus supervision received when `cpd.count_supervision` is on."""
+    hours = float(db.scalar("SELECT total(hours) FROM cpd WHERE on_date BETWEEN ? AND ?", (start, end)))
+    if db.setting("cpd.count_supervision"):
+        hours += _supervision_hours(db, "received", {"start": start, "end": end})
+    return hours
 
 
 def period_report(db: Database, start: date, end: date, targets_for: str | None = None) -> dict:
     """The SPEC `report` JSON for the inclusive period [start, end].
 
-    `targets_for` is 'week' or 'month' (which settings the targets come from), or None.
+    `targets_for` is 'week', 'month' or 'quarter' (which settings the targets come from), or None.
+    Shown values are rounded (hours 2 places, rates 4); targets are judged on the exact values.
     """
     if end < start:
         raise InvalidValue(f"the period ends ({end.isoformat()}) before it starts ({start.isoformat()})")
@@ -97,29 +130,40 @@ def period_report(db: Database, start: date, end: date, targets_for: str | None 
             cases_seen = cases
     clients_seen = db.scalar(_PEOPLE_SEEN, p)
     attended, dna = counts["attended"], counts["dna"]
+    by = dict(db.execute(_CANCELLED_BY, p).fetchall())
+    counts["cancelled_by_client"] = by.get("client", 0)
+    counts["cancelled_by_therapist"] = by.get("therapist", 0)
+    exact = {
+        "clinical_hours": clinical_min / 60, "training_hours": training_min / 60,
+        "dna_rate": dna / (attended + dna) if attended + dna else 0.0,
+        "supervision_hours": _supervision_hours(db, "received", p),
+        "supervision_given_hours": _supervision_hours(db, "given", p),
+        "cpd_hours": cpd_hours_exact(db, p["start"], p["end"]),
+    }
     report = {
         "period": p,
         "sessions": counts,
         "clients_seen": clients_seen,
         "cases_seen": cases_seen,
-        "clinical_hours": _hours(clinical_min),
-        "dna_rate": round(dna / (attended + dna), 4) if attended + dna else 0.0,
+        "clinical_hours": shown_hours(exact["clinical_hours"]),
+        "dna_rate": shown_rate(exact["dna_rate"]),
         "new_referrals": db.scalar(
             "SELECT count(*) FROM clients WHERE referred_on BETWEEN :start AND :end", p),
         "discharges": db.scalar(
             "SELECT count(*) FROM clients WHERE discharged_on BETWEEN :start AND :end", p),
         "waiting": db.scalar("SELECT count(*) FROM clients c WHERE c.status = 'waiting' AND c.erased_on IS NULL "
                              "AND " + IN_STARTED_UNIT),
-        "supervision_hours": round(float(db.scalar(
-            "SELECT coalesce(sum(credited_hours), 0) FROM supervision "
-            "WHERE direction = 'received' AND on_date BETWEEN :start AND :end", p)), 2),
-        "cpd_hours": round(float(db.scalar(
-            "SELECT coalesce(sum(hours), 0) FROM cpd WHERE on_date BETWEEN :start AND :end", p)), 2),
-        "training_hours": _hours(training_min),
+        "supervision_hours": shown_hours(exact["supervision_hours"]),
+        "supervision_given_hours": shown_hours(exact["supervision_given_hours"]),
+        "cpd_hours": shown_hours(exact["cpd_hours"]),
+        "training_hours": shown_hours(exact["training_hours"]),
+        "training_participants": int(db.scalar(
+            "SELECT total(participants) FROM sessions WHERE local_date BETWEEN :start AND :end "
+            "AND status = 'attended' AND kind = 'training'", p)),
         "targets": [],
     }
     if targets_for:
-        report["targets"] = targets(db, targets_for, report)
+        report["targets"] = targets(db, targets_for, report, exact)
     return report
 
 
@@ -130,18 +174,28 @@ def metric_value(report: dict, metric: str):
     return value
 
 
-def targets(db: Database, period: str, report: dict) -> list[dict]:
-    """`[{name, target, actual, met}]` for every target set for the period kind, in METRICS order."""
+def targets(db: Database, period: str, report: dict, exact: dict | None = None) -> list[dict]:
+    """`[{name, target, actual, met, direction}]` for every target set for the period kind, in METRICS order.
+
+    `targets.P.METRIC` is met when the actual is at least the target (`direction` min);
+    `targets.P.METRIC.max` when it is at most the target (max). `exact` holds the unrounded
+    values of the rounded figures: a target is judged on those.
+    """
     from therapy_cli import settings
 
     wanted = settings.targets(db, period)
+    exact = exact or {}
     rows = []
     for metric in settings.METRICS:
-        if metric in wanted:
-            target = wanted[metric]
+        for direction, key in (("min", metric), ("max", f"{metric}.max")):
+            if key not in wanted:
+                continue
+            target = wanted[key]
             actual = metric_value(report, metric)
+            judged = exact.get(metric, actual)
             rows.append({"name": metric, "target": int(target) if float(target).is_integer() else target,
-                         "actual": actual, "met": actual >= target})
+                         "actual": actual, "met": judged <= target if direction == "max" else judged >= target,
+                         "direction": direction})
     return rows
 
 
@@ -155,26 +209,35 @@ def month_report(db: Database, start: date, end: date) -> dict:
     return period_report(db, start, end, "month")
 
 
+def quarter_report(db: Database, start: date, end: date) -> dict:
+    """A calendar quarter against the quarterly targets."""
+    return period_report(db, start, end, "quarter")
+
+
 def period_label(start: date, end: date) -> str:
-    """`2026-W47` for an ISO week, `2026-11` for a calendar month, else ''."""
-    from therapy_cli.dates import month_of, week_label, week_of
+    """`2026-W47` for an ISO week, `2026-11` for a calendar month, `2026-Q4` for a quarter, else ''."""
+    from therapy_cli.dates import month_of, quarter_label, quarter_of, week_label, week_of
 
     if (start, end) == week_of(start):
         return week_label(start)
     if (start, end) == month_of(start):
         return start.strftime("%Y-%m")
+    if (start, end) == quarter_of(start):
+        return quarter_label(start)
     return ""
 
 
 def custom_period_report(db: Database, start: date, end: date) -> dict:
-    """`report period`: targets only when the period is exactly one ISO week or calendar month."""
-    from therapy_cli.dates import month_of, week_of
+    """`report period`: targets only when the period is exactly one ISO week, calendar month or quarter."""
+    from therapy_cli.dates import month_of, quarter_of, week_of
 
     kind = None
     if (start, end) == week_of(start):
         kind = "week"
     elif (start, end) == month_of(start):
         kind = "month"
+    elif (start, end) == quarter_of(start):
+        kind = "quarter"
     return period_report(db, start, end, kind)
 
 

@@ -405,7 +405,50 @@ def m003_no_replace(conn: sqlite3.Connection) -> None:
 
 
 
-MIGRATIONS = [m001_initial, m003_no_replace, m006_risk_register, m008_notes_search, m009_client_reminders]
+def m004_service_reminders(conn: sqlite3.Connection) -> None:
+    """Reminders that stay bounded on a service-size file; booked and group supervision.
+
+    `imported`: sessions brought in from another system (no notes are asked of them).
+    The indexes keep `remind` to the few rows it reports: past sessions still
+    `scheduled` and attended sessions of this practice (notes due), partial; each
+    client's latest session of a status, covering (no table row is read for it). `supervision_given_to` names every supervisee of a meeting
+    given (one row of `supervision`, its time counted once); `supervision_booked` holds
+    supervision booked ahead, which counts towards the month until its day has passed.
+    """
+    run_script(conn, """
+        ALTER TABLE sessions ADD COLUMN imported INTEGER NOT NULL DEFAULT 0;
+        CREATE INDEX sessions_scheduled ON sessions (local_date) WHERE status = 'scheduled';
+        CREATE INDEX sessions_unnoted ON sessions (local_date)
+            WHERE status = 'attended' AND kind = 'client' AND imported = 0;
+        CREATE INDEX sessions_client_status ON sessions (client_id, status, starts_utc, local_date);
+        CREATE INDEX clients_discharged ON clients (discharged_on);
+
+        CREATE TABLE supervision_given_to (
+            supervision_id INTEGER NOT NULL REFERENCES supervision (id),
+            supervisee_id INTEGER NOT NULL REFERENCES supervisees (id),
+            PRIMARY KEY (supervision_id, supervisee_id)
+        );
+        CREATE INDEX supervision_given_to_supervisee ON supervision_given_to (supervisee_id);
+        INSERT INTO supervision_given_to (supervision_id, supervisee_id)
+            SELECT id, supervisee_id FROM supervision WHERE direction = 'given' AND supervisee_id IS NOT NULL;
+
+        CREATE TABLE supervision_booked (
+            id INTEGER PRIMARY KEY,
+            on_date TEXT NOT NULL,
+            duration_min INTEGER NOT NULL CHECK (duration_min BETWEEN 5 AND 600),
+            supervisor TEXT,
+            group_size INTEGER NOT NULL DEFAULT 1 CHECK (group_size >= 1),
+            credited_hours REAL NOT NULL,
+            note TEXT,
+            created_at TEXT NOT NULL
+        );
+        CREATE INDEX supervision_booked_date ON supervision_booked (on_date);
+        """)
+
+
+
+MIGRATIONS = [m001_initial, m003_no_replace, m004_service_reminders, m006_risk_register, m008_notes_search,
+              m009_client_reminders]
 
 
 def migrate(db) -> list[str]:
