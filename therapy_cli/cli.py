@@ -261,6 +261,10 @@ def _register() -> None:
 
     app.add_typer(transfer.import_app, name="import")
     app.command("export")(transfer.export_command)
+    from therapy_cli.commands import invoice
+
+    app.add_typer(invoice.app, name="invoice")
+    app.add_typer(invoice.payment_app, name="payment")
 
 
 def _keep_examples(text: str | None) -> str | None:

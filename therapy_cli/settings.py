@@ -23,11 +23,12 @@ TARGET_PERIODS = ("week", "month")
 @dataclass(frozen=True)
 class Setting:
     key: str
-    type: str            # "int", "float", "zone", "text"
+    type: str            # "int", "float", "zone", "text", "money", "choice", "currency"
     default: Any
     description: str
     minimum: float | None = None
     maximum: float | None = None
+    choices: tuple = ()
 
 
 def _system_zone_default() -> str:
@@ -51,6 +52,17 @@ SETTINGS: dict[str, Setting] = {s.key: s for s in [
     Setting("retention.years", "int", 20,
             "Years after discharge that records are kept (NHS Records Management Code: 20 "
             "for mental-health records; children until at least their 25th/26th birthday)", 1, 200),
+    Setting("fees.currency", "currency", "GBP", "Currency of fees, invoices and payments (ISO 4217 code)"),
+    Setting("fees.default", "money", None, "Fee per session, e.g. 80 or 80.50 (unset: nothing is charged)"),
+    Setting("fees.dna", "choice", "full", "What a missed session (DNA) is charged: full, half or none",
+            choices=("full", "half", "none")),
+    Setting("fees.late_cancel", "choice", "full", "What a late cancellation by the client is charged: "
+            "full, half or none", choices=("full", "half", "none")),
+    Setting("fees.terms_days", "int", 30, "Days after issue that an invoice is due", 1, 365),
+    Setting("practitioner.address", "text", "", "Your postal address, printed on invoices (use ; between lines)"),
+    Setting("practitioner.registration", "text", "",
+            "Your professional registration, printed on invoices (e.g. BACP 012345)"),
+    Setting("practitioner.bank", "text", "", "Bank details for payment, printed on invoices"),
 ]}
 
 for _period in TARGET_PERIODS:
@@ -92,6 +104,8 @@ def validate(key: str, text: str) -> str:
         if any(ord(ch) < 32 for ch in text):  # it is printed on reports and in the terminal
             raise InvalidValue(f"{key} must not contain control characters")
         return text
+    if setting.type in ("money", "choice", "currency"):
+        return _validate_fee_value(setting, text)
     number: float
     try:
         number = int(text) if setting.type == "int" else float(text)
@@ -117,6 +131,20 @@ def typed_value(key: str, stored: str | None) -> Any:
     if setting.type == "float":
         return float(stored)
     return stored
+
+
+def _validate_fee_value(setting: Setting, text: str) -> str:
+    if setting.type == "money":
+        from therapy_cli.practice.fees import decimal_text, parse_money
+
+        return decimal_text(parse_money(text, setting.key))
+    if setting.type == "currency":
+        if len(text) != 3 or not text.isascii() or not text.isalpha():
+            raise InvalidValue(f"{setting.key} must be a three-letter currency code such as GBP, not {text!r}")
+        return text.upper()
+    if text.lower() not in setting.choices:
+        raise InvalidValue(f"{setting.key} must be one of {', '.join(setting.choices)}, not {text!r}")
+    return text.lower()
 
 
 def _num(value: float | None) -> str:

@@ -50,6 +50,11 @@ def add(
     referral_source: Annotated[Optional[str], typer.Option(metavar="TEXT",
                                                            help="Where the referral came from (GP, self, ...).")] = None,
     referred_by: Annotated[Optional[str], typer.Option(metavar="CONTACT", help="The referring contact.")] = None,
+    fee: Annotated[Optional[str], typer.Option(
+        "--fee", metavar="AMOUNT", help="Fee per session for this client, e.g. 80 or 80.50 (0 = not charged; "
+                                        "default: fees.default).")] = None,
+    payer: Annotated[Optional[str], typer.Option(
+        "--payer", metavar="NAME", help="Insurer, EAP or employer invoiced instead of the client ('' = none).")] = None,
     fmt: FormatOpt = Format.table, as_json: JsonOpt = False, as_csv: CsvOpt = False,
 ) -> None:
     """Add a client; new clients are waiting until their first attended session.
@@ -63,6 +68,7 @@ def add(
         record = clients.add_client(
             db, name, kind.value, member or [], parse_date_option(dob, "--dob"), email, phone,
             parse_date_option(referred_on, "--referred-on"), referral_source, referred_by)
+        _set_fees(db, record, fee, payer)
     _show(record, output_format(fmt, as_json, as_csv))
 
 
@@ -116,20 +122,43 @@ def edit(
     referred_on: Annotated[Optional[str], typer.Option(metavar="DATE", help="Date the referral arrived.")] = None,
     referral_source: Annotated[Optional[str], typer.Option(metavar="TEXT", help="Where the referral came from.")] = None,
     referred_by: Annotated[Optional[str], typer.Option(metavar="CONTACT", help="The referring contact.")] = None,
+    fee: Annotated[Optional[str], typer.Option(
+        "--fee", metavar="AMOUNT", help="Fee per session for this client, e.g. 80 or 80.50 (0 = not charged; "
+                                        "default: fees.default).")] = None,
+    payer: Annotated[Optional[str], typer.Option(
+        "--payer", metavar="NAME", help="Insurer, EAP or employer invoiced instead of the client ('' = none).")] = None,
     fmt: FormatOpt = Format.table, as_json: JsonOpt = False, as_csv: CsvOpt = False,
 ) -> None:
     """Change a client's details (only the options given).
 
     Example: therapy client edit 3 --phone '07700 900123'
+    Example: therapy client edit 3 --fee 85 --payer 'Bupa (policy 12345)'
     """
     from therapy_cli.practice import clients
 
     with database(write=True) as db:
-        record = clients.edit_client(
-            db, clients.find_client(db, client), name=name, date_of_birth=parse_date_option(dob, "--dob"),
-            email=email, phone=phone, referred_on=parse_date_option(referred_on, "--referred-on"),
-            referral_source=referral_source, referred_by=referred_by)
+        found = clients.find_client(db, client)
+        others = (name, dob, email, phone, referred_on, referral_source, referred_by)
+        if fee is None and payer is None or any(v is not None for v in others):
+            record = clients.edit_client(
+                db, found, name=name, date_of_birth=parse_date_option(dob, "--dob"),
+                email=email, phone=phone, referred_on=parse_date_option(referred_on, "--referred-on"),
+                referral_source=referral_source, referred_by=referred_by)
+        else:
+            record = clients.client_record(db, found["id"])
+        _set_fees(db, record, fee, payer)
     _show(record, output_format(fmt, as_json, as_csv))
+
+
+def _set_fees(db, record: dict, fee: str | None, payer: str | None) -> None:
+    """--fee / --payer: the client's own fee and payer, shown with the record once set."""
+    if fee is None and payer is None:
+        return
+    from therapy_cli.commands.invoice import money_option
+    from therapy_cli.practice import fees
+
+    money_option(fee, "--fee")
+    record.update(fees.set_terms(db, record, fee, payer))
 
 
 @app.command("discharge")

@@ -366,3 +366,12 @@ def _plan_and_measures_section(db: Database, record: dict) -> None:
 
 
 DETAIL_SECTIONS.append(_plan_and_measures_section)
+
+
+def _fees_section(db: Database, record: dict) -> None:
+    from therapy_cli.practice.fees import fees_section
+
+    fees_section(db, record)
+
+
+DETAIL_SECTIONS.append(_fees_section)

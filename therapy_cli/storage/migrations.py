@@ -255,7 +255,85 @@ def m001_initial(conn: sqlite3.Connection) -> None:
     run_script(conn, _APPEND_ONLY.format(table="audit") + _APPEND_ONLY.format(table="notes"))
 
 
-MIGRATIONS = [m001_initial]
+# An issued invoice, its lines and its void are facts, as notes are: never edited or deleted.
+# A REPLACE deletes without firing delete triggers, so an existing id aborts the insert too.
+_NO_REPLACE = """
+CREATE TRIGGER {table}_no_replace BEFORE INSERT ON {table}
+WHEN EXISTS (SELECT 1 FROM {table} WHERE id = NEW.id)
+BEGIN SELECT RAISE(ABORT, '{table} are append-only'); END;
+"""
+
+
+def m007_fees_and_invoices(conn: sqlite3.Connection) -> None:
+    run_script(conn,
+        """
+        ALTER TABLE clients ADD COLUMN fee_minor INTEGER CHECK (fee_minor >= 0);  -- NULL = fees.default
+        ALTER TABLE clients ADD COLUMN payer TEXT;       -- insurer, EAP or employer invoiced instead
+
+        CREATE TABLE invoices (
+            id INTEGER PRIMARY KEY,
+            number TEXT NOT NULL UNIQUE,     -- INV-YYYY-NNNN, never reused
+            year INTEGER NOT NULL,
+            seq INTEGER NOT NULL CHECK (seq >= 1),
+            client_id INTEGER NOT NULL REFERENCES clients (id),
+            payer TEXT,
+            issued_on TEXT NOT NULL,
+            due_on TEXT NOT NULL,
+            period_start TEXT NOT NULL,
+            period_end TEXT NOT NULL,
+            currency TEXT NOT NULL,
+            total_minor INTEGER NOT NULL CHECK (total_minor > 0),
+            created_at TEXT NOT NULL,
+            UNIQUE (year, seq)
+        );
+        CREATE INDEX invoices_client ON invoices (client_id, issued_on);
+        CREATE INDEX invoices_issued ON invoices (issued_on, total_minor);
+
+        -- no foreign key to sessions: an invoice is a financial record kept after a client's erasure
+        CREATE TABLE invoice_lines (
+            id INTEGER PRIMARY KEY,
+            invoice_id INTEGER NOT NULL REFERENCES invoices (id),
+            session_id INTEGER NOT NULL,
+            session_date TEXT NOT NULL,
+            status TEXT NOT NULL,            -- attended, dna, late-cancelled
+            charge TEXT NOT NULL CHECK (charge IN ('full', 'half')),
+            fee_minor INTEGER NOT NULL CHECK (fee_minor > 0),
+            amount_minor INTEGER NOT NULL CHECK (amount_minor > 0)
+        );
+        CREATE INDEX invoice_lines_invoice ON invoice_lines (invoice_id);
+        CREATE INDEX invoice_lines_session ON invoice_lines (session_id, invoice_id);
+
+        CREATE TABLE invoice_voids (
+            id INTEGER PRIMARY KEY,
+            invoice_id INTEGER NOT NULL UNIQUE REFERENCES invoices (id),
+            voided_on TEXT NOT NULL,
+            reason TEXT NOT NULL,
+            created_at TEXT NOT NULL
+        );
+
+        CREATE TABLE payments (
+            id INTEGER PRIMARY KEY,
+            invoice_id INTEGER NOT NULL REFERENCES invoices (id),
+            paid_on TEXT NOT NULL,
+            amount_minor INTEGER NOT NULL CHECK (amount_minor > 0),
+            method TEXT,
+            created_at TEXT NOT NULL
+        );
+        CREATE INDEX payments_invoice ON payments (invoice_id, amount_minor);
+        CREATE INDEX payments_paid ON payments (paid_on, amount_minor);
+
+        -- a session is on one live (not voided) invoice at most
+        CREATE TRIGGER invoice_lines_one_live BEFORE INSERT ON invoice_lines
+        WHEN EXISTS (SELECT 1 FROM invoice_lines l WHERE l.session_id = NEW.session_id
+                     AND NOT EXISTS (SELECT 1 FROM invoice_voids v WHERE v.invoice_id = l.invoice_id))
+        BEGIN SELECT RAISE(ABORT, 'session is already on a live invoice'); END;
+        """
+    )
+    for table in ("invoices", "invoice_lines", "invoice_voids", "payments"):
+        run_script(conn, _APPEND_ONLY.format(table=table) + _NO_REPLACE.format(table=table))
+
+
+MIGRATIONS = [m001_initial, m007_fees_and_invoices]
 
 
 def migrate(db) -> list[str]:
