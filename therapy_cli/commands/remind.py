@@ -16,13 +16,14 @@ def remind(
     kind: Annotated[Optional[List[str]], typer.Option(
         "--kind", metavar="KIND", help="Only these kinds (repeatable): session, note_missing, dna_follow_up, "
                                        "review_due, measure_due, supervision_due, cpd_behind, waiting_long, "
-                                       "no_recent_session, retention_due.")] = None,
+                                       "no_recent_session, retention_due, invoice_overdue.")] = None,
     names: Annotated[bool, typer.Option("--names", help="Full client names (default: id and initials, "
                                                         "e.g. #3 A.M., safer in mail).")] = False,
     fmt: FormatOpt = Format.table, as_json: JsonOpt = False, as_csv: CsvOpt = False,
 ) -> None:
     """List what needs attention: coming sessions, missing notes, DNAs to follow up, reviews and measures
-    due, supervision and CPD behind, long waits, clients not seen for 4 weeks, records past retention.
+    due, supervision and CPD behind, long waits, clients not seen for 4 weeks, records past retention,
+    invoices unpaid past their terms.
 
     Nothing due: no output at all and exit 0, so cron sends no mail (JSON: []).
 

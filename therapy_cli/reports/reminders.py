@@ -16,7 +16,7 @@ WAITING_LONG_DAYS = 42      # NHS Talking Therapies: 75% should start within 6 w
 NO_SESSION_DAYS = 28        # an active client not seen for four weeks
 
 KINDS = ("session", "note_missing", "dna_follow_up", "review_due", "measure_due", "supervision_due",
-         "cpd_behind", "waiting_long", "no_recent_session", "retention_due")
+         "cpd_behind", "waiting_long", "no_recent_session", "retention_due", "invoice_overdue")
 
 
 class _Ctx:
@@ -214,6 +214,19 @@ def retention_due(c: _Ctx) -> list[dict]:
             for r in past_retention(c.db)]
 
 
+def invoices_overdue(c: _Ctx) -> list[dict]:
+    # No invoices, no query beyond an empty index probe: practitioners who never bill see nothing.
+    if c.db.scalar("SELECT 1 FROM invoices LIMIT 1") is None:
+        return []
+    from therapy_cli.practice.fees import money
+    from therapy_cli.practice.invoices import overdue
+
+    return [_item("invoice_overdue", r["client_id"], r["due_on"],
+                  f"{r['number']} for {c.who(r['client_id'])}: {money(r['due_minor'], r['currency'])} unpaid, "
+                  f"due {r['due_on']} ({(c.today - date.fromisoformat(r['due_on'])).days} days overdue)")
+            for r in overdue(c.db)]
+
+
 RULES = (
     ("session", coming_sessions),
     ("note_missing", notes_missing),
@@ -225,6 +238,7 @@ RULES = (
     ("waiting_long", waiting_long),
     ("no_recent_session", no_recent_session),
     ("retention_due", retention_due),
+    ("invoice_overdue", invoices_overdue),
 )
 
 
