@@ -57,19 +57,20 @@ def test_runner_measures_every_target_row_and_writes_the_table(bench, tmp_path, 
     doc.write_text(f"# Performance\n\nProse kept by hand.\n\n{run.BEGIN}\nold table\n{run.END}\n\nMore prose.\n")
     rows = run.run("tiny", runs=1, import_runs=1, output=doc)
     operations = [row.operation for row in rows]
-    assert len(rows) == 6
+    assert len(rows) == 8
     assert operations[0] == "`therapy --help`" and "remind" in operations[1]
     assert "report week" in operations[2] and "client show" in operations[3]
     assert "import of 5,000 sessions" == operations[4] and "report month" in operations[5]
+    assert "invoice create" in operations[6] and "report income" in operations[7]
     for row in rows:
         assert row.therapy_ms is not None, row.note
         assert row.therapy_ms > 0
-    assert all(row.ratio is not None for row in rows[:5])
+    assert all(row.ratio is not None for row in rows[:5] + rows[6:])
     text = doc.read_text()
     assert "Prose kept by hand." in text and "More prose." in text and "old table" not in text
     table_lines = [line for line in text.splitlines() if line.startswith("| `") or line.startswith("| import")
                    or line.startswith("| peak")]
-    assert len(table_lines) == 6
+    assert len(table_lines) == 8
     assert all(re.search(r"\d+\.\d\dx|MiB", line) for line in table_lines)
 
 
