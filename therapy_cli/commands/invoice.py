@@ -200,5 +200,8 @@ def payment_add(
                                       parse_date_option(on, "--on"), method)
     from therapy_cli.practice.fees import money
 
-    record = {**record, "due": money(record["due_minor"], record["currency"])}
-    render.emit(record, output_format(fmt, as_json, as_csv), title=f"Payment #{record['id']}")
+    shape = output_format(fmt, as_json, as_csv)
+    if shape != "json":  # amounts as money; JSON keeps minor units
+        record = {**{k: v for k, v in record.items() if not k.endswith("_minor")},
+                  "due": money(record["due_minor"], record["currency"])}
+    render.emit(record, shape, title=f"Payment #{record['id']}")

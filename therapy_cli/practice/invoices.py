@@ -177,10 +177,10 @@ def invoice_record(db: Database, invoice_id: int, with_name: bool = False) -> di
 
 
 def _describe(line: dict, currency: str) -> str:
-    what = {"attended": "Session", "dna": "Missed session (did not attend)",
+    what = {"attended": "Session", "dna": "Missed session (DNA)",
             "late-cancelled": "Late cancellation"}.get(line["status"], line["status"])
     if line["charge"] == "half":
-        what += f" (half of {fees.money(line['fee_minor'], currency)})"
+        what += f", half of {fees.money(line['fee_minor'], currency)}"
     return what
 
 

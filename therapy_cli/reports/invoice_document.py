@@ -49,8 +49,9 @@ def markdown(data: dict) -> str:
     out = [f"# Invoice {data['number']}", ""]
     if data["status"] == "void":
         out += [f"**VOID** since {data['voided_on']}: {data['void_reason']}", ""]
-    out += [line + "  " for line in [p["name"], *_address(p["address"]), p["registration"]] if line]
-    out += ["", "**To:** " + "; ".join(_billed(data)), "",
+    sender = [line + "  " for line in [p["name"], *_address(p["address"]), p["registration"]] if line]
+    out += [*sender, ""] if sender else []
+    out += ["**To:** " + "; ".join(_billed(data)), "",
             f"Issued {data['issued_on']} · due {data['due_on']} · sessions from {data['period']['start']} "
             f"to {data['period']['end']}", "",
             "| Date | Description | Amount |", "| --- | --- | ---: |"]
