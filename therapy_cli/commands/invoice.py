@@ -79,7 +79,7 @@ def create(
     DNAs and late cancellations by the client as fees.dna and fees.late_cancel say (full, half, none).
     A couple, family or group is invoiced as the unit. Nothing chargeable: exit 1, nothing written.
 
-    Example: therapy invoice create 'Priya Shah' --month 2026-10
+    Example: therapy invoice create family --month last
     """
     from therapy_cli.dates import parse_month_or_relative
     from therapy_cli.errors import InvalidValue
@@ -131,7 +131,8 @@ def show(
 ) -> None:
     """Show an invoice: lines by date, total, paid, due; with --output, write it as HTML or Markdown.
 
-    Example: therapy invoice show INV-2026-0001 --output INV-2026-0001.html
+    Example: therapy invoice show 1
+    Example: therapy invoice show 1 --output invoice-1.html
     """
     from therapy_cli import render
     from therapy_cli.practice import invoices
@@ -169,7 +170,7 @@ def void(
     """Cancel an invoice: a void record is added (the invoice itself never changes), its number stays
     taken, and its sessions can go on a new invoice.
 
-    Example: therapy invoice void INV-2026-0001 --reason 'wrong fee'
+    Example: therapy invoice void 3 --reason 'wrong fee'
     """
     from therapy_cli.practice import invoices
 
@@ -189,7 +190,7 @@ def payment_add(
 ) -> None:
     """Record a payment against an invoice; more than is due is refused.
 
-    Example: therapy payment add INV-2026-0001 80 --method 'bank transfer'
+    Example: therapy payment add 2 50 --method 'bank transfer'
     """
     from therapy_cli import render
     from therapy_cli.practice import invoices
