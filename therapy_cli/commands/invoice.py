@@ -93,8 +93,8 @@ def create(
     with database(write=True) as db:
         start, end = (parse_month_or_relative(month, db.today, "--month") if month is not None
                       else (from_day, to_day))
-        record = invoices.create(db, clients.find_client(db, client), start, end, parse_date_option(on, "--on"))
-        record["client_name"] = db.scalar("SELECT name FROM clients WHERE id = ?", (record["client_id"],))
+        issued = invoices.create(db, clients.find_client(db, client), start, end, parse_date_option(on, "--on"))
+        record = invoices.invoice_record(db, issued["id"], with_name=True)
     _show_invoice(record, output_format(fmt, as_json, as_csv))
 
 

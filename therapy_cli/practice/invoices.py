@@ -171,8 +171,7 @@ def invoice_record(db: Database, invoice_id: int, with_name: bool = False) -> di
         "payments": payments,
     }
     if with_name:
-        client = db.one("SELECT name, email, phone FROM clients WHERE id = ?", (row["client_id"],))
-        record["client_name"] = client["name"]
+        record["client_name"] = db.scalar("SELECT name FROM clients WHERE id = ?", (row["client_id"],))
     return record
 
 
