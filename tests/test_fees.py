@@ -141,6 +141,7 @@ def test_numbers_are_sequential_and_never_reused_after_a_void(cli, jcli, october
 
 def test_issued_invoices_cannot_change_by_raw_sql(cli, db_path, october):
     cli("invoice", "create", "priya", "--month", "2026-10")
+    assert cli("payment", "add", "1", "10").exit_code == 0
     cli("invoice", "void", "1", "--reason", "test")
     conn = sqlite3.connect(db_path)
     statements = [
@@ -153,6 +154,8 @@ def test_issued_invoices_cannot_change_by_raw_sql(cli, db_path, october):
         "INSERT OR REPLACE INTO invoices SELECT * FROM invoices WHERE id = 1",
         "REPLACE INTO invoice_lines SELECT * FROM invoice_lines LIMIT 1",
         "INSERT OR REPLACE INTO invoice_voids SELECT * FROM invoice_voids",
+        "UPDATE payments SET amount_minor = 1",
+        "DELETE FROM payments",
     ]
     before = snapshot(db_path)
     for sql in statements:
