@@ -341,8 +341,9 @@ def bill_months(db: Path, skip_client: int) -> tuple[int, int]:
         "  date(m || '-01', '+1 month', '+30 days'), m || '-01', date(m || '-01', '+1 month', '-1 day'), 'GBP', "
         "  n * 8000, '2026-01-01T00:00:00+00:00' FROM numbered", (skip_client,))
     conn.execute(
-        "INSERT INTO payments (invoice_id, paid_on, amount_minor, method, created_at) "
-        "SELECT id, date(issued_on, '+14 days'), total_minor, 'bank transfer', '2026-01-01T00:00:00+00:00' "
+        "INSERT INTO payments (invoice_id, invoice_issued_on, paid_on, amount_minor, settles, method, created_at) "
+        "SELECT id, issued_on, date(issued_on, '+14 days'), total_minor, 1, 'bank transfer', "
+        "'2026-01-01T00:00:00+00:00' "
         "FROM invoices WHERE id % 10 != 0 AND date(issued_on, '+14 days') <= ?", (generate.TODAY.isoformat(),))
     conn.execute("COMMIT")
     counts = conn.execute("SELECT (SELECT count(*) FROM invoices), (SELECT count(*) FROM payments)").fetchone()

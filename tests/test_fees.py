@@ -318,3 +318,21 @@ def test_aged_debt_buckets(cli, jcli):
     aged = jcli("report", "income", "--from", "2026-01-01", "--to", "2026-11-27")["aged"]
     assert aged == {"0_30": {"invoices": 2, "amount_minor": 2000}, "31_60": {"invoices": 2, "amount_minor": 2000},
                     "61_90": {"invoices": 2, "amount_minor": 2000}, "over_90": {"invoices": 1, "amount_minor": 600}}
+    jcli("payment", "add", "INV-2026-0002", "10")   # 90 days: settled
+    jcli("invoice", "void", "INV-2026-0003", "--reason", "test")   # 61 days, unpaid: owed nothing now
+    jcli("payment", "add", "INV-2026-0004", "2.50")  # 60 days, part-paid ...
+    jcli("invoice", "void", "INV-2026-0004", "--reason", "test")   # ... then void
+    report = jcli("report", "income", "--from", "2026-01-01", "--to", "2026-11-27")
+    assert report["aged"] == {"0_30": {"invoices": 2, "amount_minor": 2000},
+                              "31_60": {"invoices": 1, "amount_minor": 1000},
+                              "61_90": {"invoices": 0, "amount_minor": 0},
+                              "over_90": {"invoices": 1, "amount_minor": 600}}
+    assert report["outstanding_minor"] == 3600
+    assert report["invoiced_minor"] == 5 * 1000 and report["received_minor"] == 400 + 1000
+    # as at 28 October: today's payments had not come, the voids count already, the newest was not issued
+    earlier = jcli("report", "income", "--from", "2026-01-01", "--to", "2026-10-28")
+    assert earlier["as_at"] == "2026-10-28"
+    assert earlier["aged"] == {"0_30": {"invoices": 2, "amount_minor": 2000},
+                               "31_60": {"invoices": 1, "amount_minor": 1000},
+                               "61_90": {"invoices": 1, "amount_minor": 1000},
+                               "over_90": {"invoices": 0, "amount_minor": 0}}

@@ -63,8 +63,8 @@ def all_due(db):
                                      "issued_on": "2026-10-01", "due_on": "2026-10-31", "period_start": "2026-09-01",
                                      "period_end": "2026-09-30", "currency": "GBP", "total_minor": 8000,
                                      "created_at": "2026-10-01T00:00:00+00:00"})
-    db.insert("payments", {"invoice_id": invoice, "paid_on": "2026-10-10", "amount_minor": 3000,
-                           "created_at": "2026-10-10T00:00:00+00:00"})
+    db.insert("payments", {"invoice_id": invoice, "invoice_issued_on": "2026-10-01", "paid_on": "2026-10-10",
+                           "amount_minor": 3000, "created_at": "2026-10-10T00:00:00+00:00"})
     return {"ann": ann, "ben": ben, "cat": cat, "dan": dan, "eve": eve, "missing": missing}
 
 

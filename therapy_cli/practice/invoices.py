@@ -20,7 +20,6 @@ from therapy_cli.validation import check_not_future, clean_text
 
 INVOICE_COLUMNS = ["id", "number", "client_id", "payer", "issued_on", "due_on", "total", "paid", "due", "status"]
 _NUMBER_RE = re.compile(r"^INV-(\d{4})-(\d{4,})$", re.IGNORECASE)
-_LIVE = "NOT EXISTS (SELECT 1 FROM invoice_voids v WHERE v.invoice_id = {0}.id)"
 
 
 def find_invoice(db: Database, text: str) -> dict:
@@ -131,8 +130,9 @@ def add_payment(db: Database, invoice: dict, amount_minor: int, on: date | None 
     if day.isoformat() < record["issued_on"]:
         raise InvalidValue(f"payment date {day.isoformat()} is before {record['number']} was issued "
                            f"({record['issued_on']})")
-    payment_id = db.insert("payments", {"invoice_id": invoice["id"], "paid_on": day.isoformat(),
-                                        "amount_minor": amount_minor,
+    payment_id = db.insert("payments", {"invoice_id": invoice["id"], "invoice_issued_on": record["issued_on"],
+                                        "paid_on": day.isoformat(), "amount_minor": amount_minor,
+                                        "settles": int(amount_minor == record["due_minor"]),
                                         "method": clean_text(method, "--method", 100), "created_at": utc_now()})
     db.audit("add", "payment", payment_id, f"{record['number']}: {fees.decimal_text(amount_minor)}",
              invoice["client_id"])
@@ -211,6 +211,5 @@ def overdue(db: Database) -> list[dict]:
     return db.query(
         "SELECT i.id, i.number, i.client_id, i.due_on, i.currency, i.total_minor - "
         "coalesce((SELECT sum(p.amount_minor) FROM payments p WHERE p.invoice_id = i.id), 0) AS due_minor "
-        f"FROM invoices i WHERE i.due_on < ? AND {_LIVE.format('i')} AND i.total_minor > "
-        "coalesce((SELECT sum(p.amount_minor) FROM payments p WHERE p.invoice_id = i.id), 0) "
+        "FROM open_invoices o CROSS JOIN invoices i ON i.id = o.invoice_id WHERE i.due_on < ? "
         "ORDER BY i.due_on, i.id", (db.today.isoformat(),))

@@ -8,14 +8,13 @@ are what was unpaid at the span's end (or today, if sooner), by days since issue
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import date, timedelta
 
 from therapy_cli.errors import InvalidValue
 from therapy_cli.storage.db import Database
 
 AGE_BUCKETS = (("0_30", 0, 30), ("31_60", 31, 60), ("61_90", 61, 90), ("over_90", 91, None))
 _TAX_YEAR_RE = re.compile(r"^(\d{4})/(\d{2})$")
-_LIVE = "NOT EXISTS (SELECT 1 FROM invoice_voids v WHERE v.invoice_id = i.id)"
 
 
 def tax_year_of(day: date) -> tuple[date, date]:
@@ -44,27 +43,33 @@ def label(start: date, end: date) -> str:
 
 
 def income(db: Database, start: date, end: date) -> dict:
-    """The figures, amounts in minor units of `fees.currency`."""
+    """The figures, amounts in minor units of `fees.currency`.
+
+    Every figure is a sum over a covering index, with the (few) void invoices and
+    their payments subtracted afterwards: no lookup per invoice (the cost grows with the rows
+    in range, never with sessions).
+    """
     lo, hi = start.isoformat(), end.isoformat()
     as_at = min(end, db.today)
-    months: dict[str, dict] = {m: _month(m) for m in _months(start, end)}
-    for r in db.query(f"SELECT substr(i.issued_on, 1, 7) AS month, sum(i.total_minor) AS total, count(*) AS n "
-                      f"FROM invoices i WHERE i.issued_on BETWEEN ? AND ? AND {_LIVE} GROUP BY month", (lo, hi)):
-        months.setdefault(r["month"], _month(r["month"]))["invoiced_minor"] = r["total"]
-        months[r["month"]]["invoices"] = r["n"]
-    for r in db.query(f"SELECT substr(p.paid_on, 1, 7) AS month, sum(p.amount_minor) AS total FROM payments p "
-                      f"JOIN invoices i ON i.id = p.invoice_id WHERE p.paid_on BETWEEN ? AND ? AND {_LIVE} "
-                      f"GROUP BY month", (lo, hi)):
-        months.setdefault(r["month"], _month(r["month"]))["received_minor"] = r["total"]
-    aged = {name: {"invoices": 0, "amount_minor": 0} for name, _, _ in AGE_BUCKETS}
-    for r in db.query(
-            f"SELECT i.issued_on, i.total_minor - coalesce((SELECT sum(p.amount_minor) FROM payments p "
-            f"WHERE p.invoice_id = i.id AND p.paid_on <= ?), 0) AS unpaid FROM invoices i "
-            f"WHERE i.issued_on <= ? AND {_LIVE} AND unpaid > 0", (as_at.isoformat(), as_at.isoformat())):
-        bucket = aged[_bucket((as_at - date.fromisoformat(r["issued_on"])).days)]
-        bucket["invoices"] += 1
-        bucket["amount_minor"] += r["unpaid"]
+    months: dict[str, dict] = {}
+    for month, first, last in _months(start, end):
+        # a range sum per month over a covering index: cheaper than GROUP BY substr(...) and its temp b-tree
+        total, count = db.conn.execute(
+            "SELECT coalesce(sum(total_minor), 0), count(*) FROM invoices WHERE issued_on BETWEEN ? AND ?",
+            (first, last)).fetchone()
+        received = db.conn.execute("SELECT coalesce(sum(amount_minor), 0) FROM payments WHERE paid_on BETWEEN ? AND ?",
+                                   (first, last)).fetchone()[0]
+        months[month] = {"month": month, "invoices": count, "invoiced_minor": total, "received_minor": received}
+    # void invoices, and payments against them, count nowhere
+    for r in db.query("SELECT substr(i.issued_on, 1, 7) AS month, i.total_minor FROM invoice_voids v "
+                      "CROSS JOIN invoices i ON i.id = v.invoice_id WHERE i.issued_on BETWEEN ? AND ?", (lo, hi)):
+        months[r["month"]]["invoiced_minor"] -= r["total_minor"]
+        months[r["month"]]["invoices"] -= 1
+    for r in db.query("SELECT substr(p.paid_on, 1, 7) AS month, p.amount_minor FROM invoice_voids v "
+                      "CROSS JOIN payments p ON p.invoice_id = v.invoice_id WHERE p.paid_on BETWEEN ? AND ?", (lo, hi)):
+        months[r["month"]]["received_minor"] -= r["amount_minor"]
     by_month = [months[m] for m in sorted(months)]
+    aged = _aged(db, as_at)
     return {
         "period": {"start": lo, "end": hi},
         "label": label(start, end),
@@ -78,21 +83,46 @@ def income(db: Database, start: date, end: date) -> dict:
     }
 
 
-def _months(start: date, end: date) -> list[str]:
-    """Every YYYY-MM the span touches (at most 1200: a century of months is plenty)."""
-    out, year, month = [], start.year, start.month
-    while (year, month) <= (end.year, end.month) and len(out) < 1200:
-        out.append(f"{year:04d}-{month:02d}")
-        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
-    return out
+def _aged(db: Database, as_at: date) -> dict:
+    """Unpaid on `as_at` by days since issue (void invoices count nowhere).
 
-
-def _month(month: str) -> dict:
-    return {"month": month, "invoices": 0, "invoiced_minor": 0, "received_minor": 0}
-
-
-def _bucket(days: int) -> str:
+    The invoices open that day are those open now (`open_invoices`, kept by triggers:
+    summed per bucket over its index, less part-payments made by then) and those
+    settled by a payment after that day. Fully paid history is never read.
+    """
+    day = as_at.isoformat()
+    aged, ranges = {}, {}
     for name, low, high in AGE_BUCKETS:
-        if days >= low and (high is None or days <= high):
-            return name
-    return AGE_BUCKETS[0][0]  # issued after the as-at day cannot happen; keep the young bucket
+        first = "0000-01-01" if high is None else (as_at - timedelta(days=high)).isoformat()
+        ranges[name] = (first, (as_at - timedelta(days=low)).isoformat())
+        total, count = db.conn.execute("SELECT coalesce(sum(total_minor), 0), count(*) FROM open_invoices "
+                                       "WHERE issued_on BETWEEN ? AND ?", ranges[name]).fetchone()
+        aged[name] = {"invoices": count, "amount_minor": total}
+
+    def bucket(issued_on: str) -> dict:
+        return aged[next(n for n, (lo, hi) in ranges.items() if lo <= issued_on <= hi)]
+
+    for issued_on, amount in db.conn.execute(
+            "SELECT p.invoice_issued_on, p.amount_minor FROM payments p WHERE p.settles = 0 AND p.paid_on <= ? "
+            "AND p.invoice_issued_on <= ? AND EXISTS (SELECT 1 FROM open_invoices o WHERE o.invoice_id = p.invoice_id)",
+            (day, day)):
+        bucket(issued_on)["amount_minor"] -= amount
+    for issued_on, unpaid in db.conn.execute(
+            "SELECT i.issued_on, i.total_minor - coalesce((SELECT sum(p.amount_minor) FROM payments p "
+            "WHERE p.invoice_id = i.id AND p.paid_on <= ?), 0) FROM payments s CROSS JOIN invoices i "
+            "ON i.id = s.invoice_id WHERE s.settles = 1 AND s.paid_on > ? AND s.invoice_issued_on <= ? "
+            "AND NOT EXISTS (SELECT 1 FROM invoice_voids v WHERE v.invoice_id = i.id)", (day, day, day)):
+        found = bucket(issued_on)
+        found["invoices"] += 1
+        found["amount_minor"] += unpaid
+    return aged
+
+
+def _months(start: date, end: date) -> list[tuple[str, str, str]]:
+    """(YYYY-MM, first day, last day) of every month the span touches, clipped to the span (at most 1200)."""
+    out, day = [], start
+    while day <= end and len(out) < 1200:
+        following = (day.replace(day=1) + timedelta(days=32)).replace(day=1)
+        out.append((day.strftime("%Y-%m"), day.isoformat(), min(end, following - timedelta(days=1)).isoformat()))
+        day = following
+    return out

@@ -311,16 +311,39 @@ def m007_fees_and_invoices(conn: sqlite3.Connection) -> None:
             created_at TEXT NOT NULL
         );
 
+        -- invoice_issued_on and settles copy facts that never change (an invoice is immutable), so
+        -- income and aged debt are sums over covering indexes, not a lookup per invoice
         CREATE TABLE payments (
             id INTEGER PRIMARY KEY,
             invoice_id INTEGER NOT NULL REFERENCES invoices (id),
+            invoice_issued_on TEXT NOT NULL,
             paid_on TEXT NOT NULL,
             amount_minor INTEGER NOT NULL CHECK (amount_minor > 0),
+            settles INTEGER NOT NULL DEFAULT 0 CHECK (settles IN (0, 1)),  -- 1: this payment cleared the invoice
             method TEXT,
             created_at TEXT NOT NULL
         );
         CREATE INDEX payments_invoice ON payments (invoice_id, amount_minor);
         CREATE INDEX payments_paid ON payments (paid_on, amount_minor);
+
+        -- derived, not a record: live invoices not yet settled, kept by the triggers below, so that
+        -- aged debt reads the few open invoices instead of every invoice ever issued
+        CREATE TABLE open_invoices (
+            invoice_id INTEGER PRIMARY KEY REFERENCES invoices (id),
+            issued_on TEXT NOT NULL,
+            total_minor INTEGER NOT NULL
+        );
+        CREATE INDEX open_invoices_issued ON open_invoices (issued_on, total_minor);
+        CREATE INDEX payments_settling ON payments (paid_on) WHERE settles = 1;
+        CREATE INDEX payments_partial ON payments (paid_on, invoice_issued_on, amount_minor, invoice_id)
+            WHERE settles = 0;
+        CREATE TRIGGER invoices_open AFTER INSERT ON invoices
+        BEGIN INSERT INTO open_invoices (invoice_id, issued_on, total_minor)
+              VALUES (NEW.id, NEW.issued_on, NEW.total_minor); END;
+        CREATE TRIGGER payments_settle AFTER INSERT ON payments WHEN NEW.settles = 1
+        BEGIN DELETE FROM open_invoices WHERE invoice_id = NEW.invoice_id; END;
+        CREATE TRIGGER invoice_voids_close AFTER INSERT ON invoice_voids
+        BEGIN DELETE FROM open_invoices WHERE invoice_id = NEW.invoice_id; END;
 
         -- a session is on one live (not voided) invoice at most
         CREATE TRIGGER invoice_lines_one_live BEFORE INSERT ON invoice_lines
