@@ -220,12 +220,15 @@ def test_client_fee_and_payer(cli, jcli):
     _session(cli, "sam", "2026-11-02 10:00")
     inv = jcli("invoice", "create", "sam", "--month", "2026-11")
     assert inv["payer"] == "AXA Health" and inv["client_name"] == "Sam Cole"
+    exported = jcli("client", "export", "sam")["invoices"]
+    assert [i["number"] for i in exported] == [inv["number"]] and exported[0]["lines"]
 
 
 def test_practitioners_without_fees_see_no_change(cli, jcli):
     _client(cli, "Nia Nhs")
     _session(cli, "nia", "2026-10-05 10:00")
     assert "fees" not in jcli("client", "show", "nia")
+    assert "invoices" not in jcli("client", "export", "nia")
     assert not [i for i in jcli("--today", "2027-06-01", "remind") if i["kind"] == "invoice_overdue"]
     assert jcli("invoice", "list") == []
 

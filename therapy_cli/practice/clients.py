@@ -314,7 +314,7 @@ def export_client(db: Database, client: dict) -> dict:
     measures = db.query("SELECT * FROM measures WHERE client_id = ? ORDER BY taken_on, id", (cid,))
     for measure in measures:
         measure["items"] = json.loads(measure["items"]) if measure["items"] else None
-    return {
+    export = {
         "exported_at": utc_now(),
         "client": record,
         "memberships": db.query("SELECT * FROM memberships WHERE unit_id = ? OR member_id = ? ORDER BY id",
@@ -337,6 +337,12 @@ def export_client(db: Database, client: dict) -> dict:
             "JOIN supervision s ON s.id = sc.supervision_id WHERE sc.client_id = ? ORDER BY s.on_date", (cid,)),
         "audit": db.query("SELECT * FROM audit WHERE client_id = ? ORDER BY id", (cid,)),
     }
+    from therapy_cli.practice.invoices import invoices_of
+
+    billed = invoices_of(db, [cid, *unit_ids])
+    if billed:  # only where fees are in use: an NHS-only file exports as before
+        export["invoices"] = billed
+    return export
 
 
 def _rows_for(db: Database, table: str, column: str, ids: list[int], order: str | None = None) -> list[dict]:

@@ -175,6 +175,13 @@ def invoice_record(db: Database, invoice_id: int, with_name: bool = False) -> di
     return record
 
 
+def invoices_of(db: Database, client_ids: list[int]) -> list[dict]:
+    """Every invoice of these clients (void ones too), with lines and payments: `client export`."""
+    ids = db.query(f"SELECT id FROM invoices WHERE client_id IN ({','.join('?' * len(client_ids))}) ORDER BY id",
+                   client_ids)
+    return [invoice_record(db, r["id"]) for r in ids]
+
+
 def _describe(line: dict, currency: str) -> str:
     what = {"attended": "Session", "dna": "Missed session (DNA)",
             "late-cancelled": "Late cancellation"}.get(line["status"], line["status"])
