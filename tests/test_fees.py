@@ -339,3 +339,14 @@ def test_aged_debt_buckets(cli, jcli):
                                "31_60": {"invoices": 1, "amount_minor": 1000},
                                "61_90": {"invoices": 1, "amount_minor": 1000},
                                "over_90": {"invoices": 0, "amount_minor": 0}}
+
+
+def test_fee_settings_are_validated(cli, jcli, db_path):
+    for key, value in [("fees.currency", "gb"), ("fees.currency", "£££"), ("fees.dna", "some"),
+                       ("fees.late_cancel", "double"), ("fees.default", "80.505"), ("fees.default", "abc"),
+                       ("fees.terms_days", "0")]:
+        assert_refused(cli, db_path, "config", "set", key, value)
+    assert_refused(cli, db_path, "client", "add", "X", "--payer", "Bupa\x1b[2J", match="control characters")
+    assert jcli("config", "set", "fees.default", "£80.5")["value"] == "80.50"
+    assert jcli("config", "set", "fees.currency", "eur")["value"] == "EUR"
+    assert jcli("config", "set", "fees.dna", "HALF")["value"] == "half"
