@@ -44,6 +44,15 @@ def _totals(data: dict) -> list[tuple[str, str]]:
             ("Due", money(data["due_minor"], cur))]
 
 
+def _closing(data: dict, bank: str) -> str:
+    if data["status"] == "void":
+        return "This invoice is void: nothing is due."
+    if not data["due_minor"]:
+        return "Paid in full: thank you."
+    where = f" to: {bank}" if bank else ""
+    return f"Please pay {money(data['due_minor'], data['currency'])} by {data['due_on']}{where}, quoting {data['number']}."
+
+
 def markdown(data: dict) -> str:
     p, cur = data["practitioner"], data["currency"]
     out = [f"# Invoice {data['number']}", ""]
@@ -58,8 +67,7 @@ def markdown(data: dict) -> str:
     out += [f"| {ln['session_date']} | {ln['description']} | {money(ln['amount_minor'], cur)} |"
             for ln in data["lines"]]
     out += [f"| | **{label}** | **{value}** |" for label, value in _totals(data)]
-    if p["bank"]:
-        out += ["", f"Please pay by {data['due_on']} to: {p['bank']}, quoting {data['number']}."]
+    out += ["", _closing(data, p["bank"])]
     return "\n".join(out) + "\n"
 
 
@@ -82,8 +90,7 @@ def html_page(data: dict) -> str:
     out += [f'<tr class="totals"><td></td><td>{e(label)}</td><td class="amount">{e(value)}</td></tr>'
             for label, value in _totals(data)]
     out.append("</table>")
-    if p["bank"]:
-        out.append(f"<p>Please pay by {e(data['due_on'])} to: {e(p['bank'])}, quoting {e(data['number'])}.</p>")
+    out.append(f"<p>{e(_closing(data, p['bank']))}</p>")
     out.append("</body></html>")
     return "\n".join(out) + "\n"
 
