@@ -350,3 +350,17 @@ def test_fee_settings_are_validated(cli, jcli, db_path):
     assert jcli("config", "set", "fees.default", "£80.5")["value"] == "80.50"
     assert jcli("config", "set", "fees.currency", "eur")["value"] == "EUR"
     assert jcli("config", "set", "fees.dna", "HALF")["value"] == "half"
+
+
+def test_bill_every_client_for_a_month_at_once(cli, jcli, db_path, october):
+    _client(cli, "Nia Nhs", "--fee", "0")                     # not charged
+    _session(cli, "nia", "2026-10-06 11:00")
+    _client(cli, "Sam Cole", "--fee", "95", "--payer", "AXA")
+    _session(cli, "sam", "2026-10-07 11:00")
+    made = jcli("invoice", "create", "--all", "--month", "2026-10")
+    assert [(i["number"], i["client_id"], i["total_minor"]) for i in made] == [
+        ("INV-2026-0001", october["client"], 40000), ("INV-2026-0002", 3, 9500)]
+    assert_refused(cli, db_path, "invoice", "create", "--all", "--month", "2026-10", match="nothing to invoice")
+    assert_refused(cli, db_path, "invoice", "create", "sam", "--all", "--month", "2026-10", match="--all")
+    table = cli("invoice", "create", "--all", "--month", "2026-09")
+    assert table.exit_code == 1

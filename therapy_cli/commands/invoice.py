@@ -67,7 +67,10 @@ def _show_invoice(record: dict, fmt: str) -> None:
 
 @app.command("create")
 def create(
-    client: Annotated[str, typer.Argument(metavar="CLIENT", help="Client id or a unique part of the name.")],
+    client: Annotated[Optional[str], typer.Argument(metavar="[CLIENT]",
+                                                    help="Client id or a unique part of the name.")] = None,
+    all_clients: Annotated[bool, typer.Option("--all", help="Every client with a fee and a chargeable session "
+                                                            "in the span, one invoice each (JSON: a list).")] = False,
     month: Annotated[Optional[str], typer.Option("--month", metavar="YYYY-MM",
                                                  help="Bill this calendar month (this, last, or YYYY-MM).")] = None,
     from_: Annotated[Optional[str], typer.Option("--from", metavar="DATE", help="First day (with --to).")] = None,
@@ -80,6 +83,7 @@ def create(
     A couple, family or group is invoiced as the unit. Nothing chargeable: exit 1, nothing written.
 
     Example: therapy invoice create family --month last
+    Example: therapy invoice create --all --month last
     """
     from therapy_cli.dates import parse_month_or_relative
     from therapy_cli.errors import InvalidValue
@@ -90,12 +94,30 @@ def create(
         raise InvalidValue("give either --month or --from and --to, not both")
     if month is None and not (from_day and to_day):
         raise InvalidValue("say which sessions to bill: --month YYYY-MM, or --from DATE --to DATE")
+    if (client is None) == (not all_clients):
+        raise InvalidValue("name one CLIENT, or give --all for every client with something to invoice")
     with database(write=True) as db:
         start, end = (parse_month_or_relative(month, db.today, "--month") if month is not None
                       else (from_day, to_day))
-        issued = invoices.create(db, clients.find_client(db, client), start, end, parse_date_option(on, "--on"))
-        record = invoices.invoice_record(db, issued["id"], with_name=True)
-    _show_invoice(record, output_format(fmt, as_json, as_csv))
+        issued_on = parse_date_option(on, "--on")
+        if all_clients:
+            records = [invoices.invoice_record(db, r["id"], with_name=True)
+                       for r in invoices.create_all(db, start, end, issued_on)]
+        else:
+            issued = invoices.create(db, clients.find_client(db, client), start, end, issued_on)
+            records = [invoices.invoice_record(db, issued["id"], with_name=True)]
+    shape = output_format(fmt, as_json, as_csv)
+    if not all_clients:
+        _show_invoice(records[0], shape)
+        return
+    from therapy_cli import render
+
+    if shape == "json":
+        render.emit(records, shape)
+        return
+    rows = [{**_with_amounts(r), "client": f"#{r['client_id']} {r['client_name']}", "lines": len(r["lines"])}
+            for r in records]
+    render.emit(rows, shape, columns=["id", "number", "client", "payer", "issued_on", "due_on", "lines", "total"])
 
 
 @app.command("list")

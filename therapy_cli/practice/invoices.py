@@ -99,6 +99,22 @@ def create(db: Database, client: dict, start: date, end: date, issued_on: date |
     return invoice_record(db, invoice_id)
 
 
+def create_all(db: Database, start: date, end: date, issued_on: date | None = None) -> list[dict]:
+    """`invoice create --all`: one invoice per client with a chargeable session in the span."""
+    dates.check_span(start, end)
+    statuses = fees.chargeable_statuses(db)
+    candidates = db.query(
+        f"SELECT DISTINCT c.* FROM sessions s JOIN clients c ON c.id = s.client_id "
+        f"WHERE s.local_date BETWEEN ? AND ? AND s.kind = 'client' AND s.status IN ({','.join('?' * len(statuses))}) "
+        f"AND c.erased_on IS NULL ORDER BY c.id", (start.isoformat(), end.isoformat(), *statuses))
+    issued = [create(db, client, start, end, issued_on) for client in candidates
+              if chargeable(db, client, start, end)]
+    if not issued:
+        raise Conflict(f"nothing to invoice from {start.isoformat()} to {end.isoformat()}: no client with a fee "
+                       "has a chargeable session that is not already on a live invoice")
+    return issued
+
+
 def void(db: Database, invoice: dict, reason: str) -> dict:
     """Cancel an invoice: a void record; its sessions can go on a new invoice."""
     reason = clean_text(reason, "--reason", 500)
