@@ -141,8 +141,9 @@ def add_payment(db: Database, invoice: dict, amount_minor: int, on: date | None 
     if amount_minor <= 0:
         raise InvalidValue("a payment must be more than 0")
     if amount_minor > record["due_minor"]:
-        raise Conflict(f"{fees.money(amount_minor, currency)} is more than the {fees.money(record['due_minor'], currency)} "
-                       f"due on {record['number']}; over-payment is refused")
+        raise Conflict(f"{fees.money(amount_minor, currency)} is more than the "
+                       f"{fees.money(record['due_minor'], currency)} due on {record['number']}; "
+                       "over-payment is refused")
     if day.isoformat() < record["issued_on"]:
         raise InvalidValue(f"payment date {day.isoformat()} is before {record['number']} was issued "
                            f"({record['issued_on']})")

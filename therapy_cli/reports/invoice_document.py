@@ -50,7 +50,8 @@ def _closing(data: dict, bank: str) -> str:
     if not data["due_minor"]:
         return "Paid in full: thank you."
     where = f" to: {bank}" if bank else ""
-    return f"Please pay {money(data['due_minor'], data['currency'])} by {data['due_on']}{where}, quoting {data['number']}."
+    due = money(data["due_minor"], data["currency"])
+    return f"Please pay {due} by {data['due_on']}{where}, quoting {data['number']}."
 
 
 def markdown(data: dict) -> str:
