@@ -62,6 +62,12 @@ def all_due(db):
                                    "review_in_days": 28, "review_due": "2026-10-29",
                                    "created_at": "2026-10-01T00:00:00+00:00"})
     add_session(db, None, "2026-11-27 16:00", 120, status="scheduled", kind="training", title="Attachment")
+    invoice = db.insert("invoices", {"number": "INV-2026-0001", "year": 2026, "seq": 1, "client_id": ben,
+                                     "issued_on": "2026-10-01", "due_on": "2026-10-31", "period_start": "2026-09-01",
+                                     "period_end": "2026-09-30", "currency": "GBP", "total_minor": 8000,
+                                     "created_at": "2026-10-01T00:00:00+00:00"})
+    db.insert("payments", {"invoice_id": invoice, "invoice_issued_on": "2026-10-01", "paid_on": "2026-10-10",
+                           "amount_minor": 3000, "created_at": "2026-10-10T00:00:00+00:00"})
     unmarked = add_session(db, dan, "2026-11-26 12:00", status="scheduled")   # yesterday, never recorded
     return {"ann": ann, "ben": ben, "cat": cat, "dan": dan, "eve": eve, "missing": missing, "unmarked": unmarked}
 
@@ -99,6 +105,8 @@ def test_every_kind_listed_when_due(db):
     assert [i["client_id"] for i in by_kind["note_missing"]] == [ids["ann"]]
     assert f"session {ids['missing']}" in by_kind["note_missing"][0]["message"]
     assert [(i["client_id"], i["due"]) for i in by_kind["dna_follow_up"]] == [(ids["ben"], "2026-11-25")]
+    assert [(i["client_id"], i["due"]) for i in by_kind["invoice_overdue"]] == [(ids["ben"], "2026-10-31")]
+    assert "£50.00 unpaid" in by_kind["invoice_overdue"][0]["message"]
     assert [(i["client_id"], i["due"]) for i in by_kind["review_due"]] == [(ids["ann"], "2026-10-29")]
     assert [i["client_id"] for i in by_kind["measure_due"]] == [ids["ann"]]
     assert [(i["client_id"], i["due"]) for i in by_kind["supervision_due"]] == [(None, "2026-11-30")]

@@ -314,6 +314,10 @@ def _register() -> None:
     from therapy_cli.commands import risk
 
     app.add_typer(risk.app, name="risk")
+    from therapy_cli.commands import invoice
+
+    app.add_typer(invoice.app, name="invoice")
+    app.add_typer(invoice.payment_app, name="payment")
 
 
 def _keep_examples(text: str | None) -> str | None:

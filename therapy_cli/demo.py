@@ -388,4 +388,40 @@ def build(db: Database, seed: int = 7) -> dict:
     cpd.add(db, "Compassion-focused therapy: two-day course", 12, today - timedelta(weeks=20), "course")
     cpd.add(db, "BACP research conference", 6, today - timedelta(weeks=9), "conference")
     cpd.add(db, "Journal club: measurement-based care", 1.5, max(b.week_start, today - timedelta(days=1)), "reading")
+    _private_work(db, today)
     return b.counts
+
+
+def _private_work(db: Database, today: date) -> None:
+    """Some work is private: the family, the current couple and an EAP client pay fees. Their months
+    before last are invoiced (the older paid, the newer not yet); last month is left to bill."""
+    from therapy_cli import dates
+    from therapy_cli.errors import Conflict
+    from therapy_cli.practice import fees, invoices
+    from therapy_cli.settings import set_setting
+
+    for key, value in [("practitioner.address", "12 Mill Lane; York YO1 7AB"),
+                       ("practitioner.registration", "BACP 000000 (demonstration)"),
+                       ("practitioner.bank", "Dr J Demo, sort code 00-00-00, account 00000000")]:
+        set_setting(db, key, value)
+    payers = [("family", "90", None), ("couple", "95", None), ("individual", "70", "Acme Employee Assistance")]
+    billed = []
+    for kind, fee, payer in payers:
+        row = db.one("SELECT * FROM clients WHERE kind = ? AND status = 'active' "
+                     "AND (? != 'individual' OR referral_source = 'EAP') ORDER BY id LIMIT 1", (kind, kind))
+        if row:
+            fees.set_terms(db, row, fee, payer)
+            billed.append(row)
+    this_month = today.replace(day=1)
+    for client in billed:
+        for months_back in (3, 2):
+            start = dates.add_months(this_month, -months_back)
+            end = dates.add_months(this_month, -months_back + 1) - timedelta(days=1)
+            issued = end + timedelta(days=1)
+            try:
+                invoice = invoices.create(db, client, start, end, issued_on=issued)
+            except Conflict:  # a month with no session (the August closure)
+                continue
+            if months_back == 3:
+                invoices.add_payment(db, invoice, invoice["total_minor"], issued + timedelta(days=9),
+                                     "bank transfer")

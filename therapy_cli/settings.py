@@ -27,13 +27,14 @@ TARGET_DIRECTIONS = ("min", "max")
 @dataclass(frozen=True)
 class Setting:
     key: str
-    type: str            # "int", "float", "zone", "text", "bool", "template" (text with line breaks)
+    type: str            # "int", "float", "zone", "text", "bool", "template" (text with line breaks),
+                         # "money", "choice", "currency"
     default: Any
     description: str
     minimum: float | None = None
     maximum: float | None = None
     check: Callable[[str], Any] | None = None   # a further check of the cleaned text (raises InvalidValue)
-    choices: tuple[str, ...] = ()  # a "text" setting limited to these values
+    choices: tuple[str, ...] = ()  # a "text" or "choice" setting limited to these values
 
 
 def _system_zone_default() -> str:
@@ -83,6 +84,17 @@ SETTINGS: dict[str, Setting] = {s.key: s for s in [
             1, 3660),
     Setting("cpd.count_supervision", "bool", False,
             "Count supervision received as CPD hours (UKCP does) in cpd status, reports and remind"),
+    Setting("fees.currency", "currency", "GBP", "Currency of fees, invoices and payments (ISO 4217 code)"),
+    Setting("fees.default", "money", None, "Fee per session, e.g. 80 or 80.50 (unset: nothing is charged)"),
+    Setting("fees.dna", "choice", "full", "What a missed session (DNA) is charged: full, half or none",
+            choices=("full", "half", "none")),
+    Setting("fees.late_cancel", "choice", "full", "What a late cancellation by the client is charged: "
+            "full, half or none", choices=("full", "half", "none")),
+    Setting("fees.terms_days", "int", 30, "Days after issue that an invoice is due", 1, 365),
+    Setting("practitioner.address", "text", "", "Your postal address, printed on invoices (use ; between lines)"),
+    Setting("practitioner.registration", "text", "",
+            "Your professional registration, printed on invoices (e.g. BACP 012345)"),
+    Setting("practitioner.bank", "text", "", "Bank details for payment, printed on invoices"),
 ]}
 
 for _period in TARGET_PERIODS:
@@ -148,7 +160,7 @@ def validate(key: str, text: str) -> str:
 
         get_zone(text)
         return text
-    if setting.choices and text not in setting.choices:
+    if setting.choices and setting.type != "choice" and text not in setting.choices:
         raise InvalidValue(f"{key} must be one of {', '.join(setting.choices)}, not {text!r}")
     if setting.type in ("text", "template"):
         _check_text(key, text, 2000 if setting.type == "template" else 200, setting.type == "template")
@@ -158,6 +170,8 @@ def validate(key: str, text: str) -> str:
         if word not in BOOL_WORDS:
             raise InvalidValue(f"{key} must be true or false (yes/no, on/off, 1/0), not {text!r}")
         return "true" if BOOL_WORDS[word] else "false"
+    if setting.type in ("money", "choice", "currency"):
+        return _validate_fee_value(setting, text)
     number: float
     try:
         number = int(text) if setting.type == "int" else float(text)
@@ -197,6 +211,20 @@ def typed_value(key: str, stored: str | None) -> Any:
     if setting.type == "bool":
         return stored == "true"
     return stored
+
+
+def _validate_fee_value(setting: Setting, text: str) -> str:
+    if setting.type == "money":
+        from therapy_cli.practice.fees import decimal_text, parse_money
+
+        return decimal_text(parse_money(text, setting.key))
+    if setting.type == "currency":
+        if len(text) != 3 or not text.isascii() or not text.isalpha():
+            raise InvalidValue(f"{setting.key} must be a three-letter currency code such as GBP, not {text!r}")
+        return text.upper()
+    if text.lower() not in setting.choices:
+        raise InvalidValue(f"{setting.key} must be one of {', '.join(setting.choices)}, not {text!r}")
+    return text.lower()
 
 
 def _num(value: float | None) -> str:

@@ -61,6 +61,11 @@ def add(
                                                            help="Where the referral came from (GP, self, ...).")] = None,
     referred_by: Annotated[Optional[str], typer.Option(metavar="CONTACT", help="The referring contact.")] = None,
     reminders: RemindersOpt = None,
+    fee: Annotated[Optional[str], typer.Option(
+        "--fee", metavar="AMOUNT", help="Fee per session for this client, e.g. 80 or 80.50 (0 = not charged; "
+                                        "default: fees.default).")] = None,
+    payer: Annotated[Optional[str], typer.Option(
+        "--payer", metavar="NAME", help="Insurer, EAP or employer invoiced instead of the client ('' = none).")] = None,
     fmt: FormatOpt = Format.table, as_json: JsonOpt = False, as_csv: CsvOpt = False,
 ) -> None:
     """Add a client; new clients are waiting until their first attended session.
@@ -75,6 +80,7 @@ def add(
             db, name, kind.value, member or [], parse_date_option(dob, "--dob"), email, phone,
             parse_date_option(referred_on, "--referred-on"), referral_source, referred_by,
             reminders=reminders.value if reminders else None)
+        _set_fees(db, record, fee, payer)
     _show(record, output_format(fmt, as_json, as_csv))
 
 
@@ -132,23 +138,46 @@ def edit(
         "Date of death (not in the future, not before birth): discharges the client if still in therapy; "
         "records are then kept retention.after_death_years from it."))] = None,
     reminders: RemindersOpt = None,
+    fee: Annotated[Optional[str], typer.Option(
+        "--fee", metavar="AMOUNT", help="Fee per session for this client, e.g. 80 or 80.50 (0 = not charged; "
+                                        "default: fees.default).")] = None,
+    payer: Annotated[Optional[str], typer.Option(
+        "--payer", metavar="NAME", help="Insurer, EAP or employer invoiced instead of the client ('' = none).")] = None,
     fmt: FormatOpt = Format.table, as_json: JsonOpt = False, as_csv: CsvOpt = False,
 ) -> None:
     """Change a client's details (only the options given).
 
     Example: therapy client edit 3 --phone '07700 900123'
     Example: therapy client edit 3 --email alex@example.org --reminders email
+    Example: therapy client edit 3 --fee 85 --payer 'Bupa (policy 12345)'
     """
     from therapy_cli.practice import clients
 
     with database(write=True) as db:
-        record = clients.edit_client(
-            db, clients.find_client(db, client), name=name, date_of_birth=parse_date_option(dob, "--dob"),
-            email=email, phone=phone, referred_on=parse_date_option(referred_on, "--referred-on"),
-            referral_source=referral_source, referred_by=referred_by,
-            died_on=parse_date_option(died_on, "--died-on"),
-            reminders=reminders.value if reminders else None)
+        found = clients.find_client(db, client)
+        others = (name, dob, email, phone, referred_on, referral_source, referred_by, died_on, reminders)
+        if fee is None and payer is None or any(v is not None for v in others):
+            record = clients.edit_client(
+                db, found, name=name, date_of_birth=parse_date_option(dob, "--dob"),
+                email=email, phone=phone, referred_on=parse_date_option(referred_on, "--referred-on"),
+                referral_source=referral_source, referred_by=referred_by,
+                died_on=parse_date_option(died_on, "--died-on"),
+                reminders=reminders.value if reminders else None)
+        else:
+            record = clients.client_record(db, found["id"])
+        _set_fees(db, record, fee, payer)
     _show(record, output_format(fmt, as_json, as_csv))
+
+
+def _set_fees(db, record: dict, fee: str | None, payer: str | None) -> None:
+    """--fee / --payer: the client's own fee and payer, shown with the record once set."""
+    if fee is None and payer is None:
+        return
+    from therapy_cli.commands.invoice import money_option
+    from therapy_cli.practice import fees
+
+    money_option(fee, "--fee")
+    record.update(fees.set_terms(db, record, fee, payer))
 
 
 @app.command("discharge")

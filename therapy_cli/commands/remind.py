@@ -23,7 +23,7 @@ def remind(
         "--kind", metavar="KIND", help="Only these kinds (repeatable): session, note_missing, dna_follow_up, "
                                        "review_due, measure_due, supervision_due, cpd_behind, waiting_long, "
                                        "no_recent_session, retention_due, attendance_missing, risk_flag, "
-                                       "risk_review_due.")] = None,
+                                       "risk_review_due, invoice_overdue.")] = None,
     names: Annotated[bool, typer.Option("--names", help="Full client names (default: id and initials, "
                                                         "e.g. #3 A.M., safer in mail).")] = False,
     fmt: FormatOpt = Format.table, as_json: JsonOpt = False, as_csv: CsvOpt = False,
@@ -31,7 +31,7 @@ def remind(
     """List what needs attention: coming sessions, past sessions never marked, recent notes missing, DNAs
     to follow up, reviews and measures due, supervision short late in the month, CPD a month behind,
     long waits, clients not seen for 4 weeks, records past retention, questionnaire risk items with no
-    risk assessment since, and risk reviews due.
+    risk assessment since, risk reviews due, and invoices unpaid past their terms.
 
     Nothing due: no output at all and exit 0, so cron sends no mail (JSON: []).
 

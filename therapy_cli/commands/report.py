@@ -516,3 +516,72 @@ def client_(
         render.message(f"Wrote {shown(result['path'])} ({result['format']}, {result['bytes']} bytes, readable by you alone).")
     else:
         render.emit(result, fmt_name)
+
+
+def _income_csv(report: dict) -> list[dict]:
+    """A row per month and a total row, amounts as decimals (e.g. 80.00) for a spreadsheet."""
+    from therapy_cli.practice.fees import decimal_text
+
+    rows = [{"month": m["month"], "invoices": m["invoices"], "invoiced": decimal_text(m["invoiced_minor"]),
+             "received": decimal_text(m["received_minor"]), "currency": report["currency"]}
+            for m in report["by_month"]]
+    rows.append({"month": "total", "invoices": sum(m["invoices"] for m in report["by_month"]),
+                 "invoiced": decimal_text(report["invoiced_minor"]), "received": decimal_text(report["received_minor"]),
+                 "currency": report["currency"]})
+    return rows
+
+
+def _show_income(report: dict) -> None:
+    from therapy_cli import render
+    from therapy_cli.practice.fees import money
+
+    cur = report["currency"]
+    p = report["period"]
+    render.write_record({
+        "period": f"{report['label']} ({p['start']} to {p['end']})",
+        "invoiced": money(report["invoiced_minor"], cur), "received": money(report["received_minor"], cur),
+        f"outstanding on {report['as_at']}": money(report["outstanding_minor"], cur),
+    }, title="Income")
+    print()
+    render.write_table([{"month": m["month"], "invoices": m["invoices"], "invoiced": money(m["invoiced_minor"], cur),
+                         "received": money(m["received_minor"], cur)} for m in report["by_month"]],
+                       ["month", "invoices", "invoiced", "received"], title="By month")
+    print()
+    render.write_table([{"days since issue": name.replace("_", "-").replace("over-", "over "),
+                         "invoices": b["invoices"], "unpaid": money(b["amount_minor"], cur)}
+                        for name, b in report["aged"].items()],
+                       ["days since issue", "invoices", "unpaid"], title=f"Aged debt on {report['as_at']}")
+
+
+@app.command("income")
+def income_(
+    tax_year: Annotated[Optional[str], typer.Option(
+        "--tax-year", metavar="YYYY/YY", help="A UK tax year, 6 April to 5 April (this, last or e.g. 2026/27; "
+                                              "default: the one holding today).")] = None,
+    from_: FromOpt = None, to: ToOpt = None, no_header: NoHeaderOpt = False,
+    fmt: FormatOpt = Format.table, as_json: JsonOpt = False, as_csv: CsvOpt = False,
+) -> None:
+    """Income: invoiced (by issue date), received (by payment date), outstanding and aged debt
+    (0-30, 31-60, 61-90, over 90 days since issue), by month. Void invoices count nowhere.
+    JSON amounts are minor units (*_minor) with currency; CSV is a row per month and a total.
+
+    Example: therapy report income --tax-year 2026/27 --csv > income-2026-27.csv
+    """
+    from therapy_cli.errors import InvalidValue
+    from therapy_cli.reports import income
+
+    from_day, to_day = parse_date_option(from_, "--from"), parse_date_option(to, "--to")
+    if tax_year is not None and (from_day or to_day):
+        raise InvalidValue("give either --tax-year or --from and --to, not both")
+    with database() as db:
+        if from_day or to_day:
+            if from_day is None:
+                raise InvalidValue("--to needs --from (or use --tax-year)")
+            start, end = from_day, to_day or db.today
+            from therapy_cli.dates import check_span
+
+            check_span(start, end)
+        else:
+            start, end = income.parse_tax_year(tax_year or "this", db.today)
+        report = income.income(db, start, end)
+    _emit(report, output_format(fmt, as_json, as_csv), no_header, table=_show_income, csv_rows=_income_csv)

@@ -364,7 +364,7 @@ def export_client(db: Database, client: dict) -> dict:
     measures = db.query("SELECT * FROM measures WHERE client_id = ? ORDER BY taken_on, id", (cid,))
     for measure in measures:
         measure["items"] = json.loads(measure["items"]) if measure["items"] else None
-    return {
+    export = {
         "exported_at": utc_now(),
         "client": record,
         "memberships": db.query("SELECT * FROM memberships WHERE unit_id = ? OR member_id = ? ORDER BY id",
@@ -391,6 +391,12 @@ def export_client(db: Database, client: dict) -> dict:
         "reminders_sent": db.query("SELECT * FROM client_reminders WHERE client_id = ? ORDER BY id", (cid,)),
         "audit": db.query("SELECT * FROM audit WHERE client_id = ? ORDER BY id", (cid,)),
     }
+    from therapy_cli.practice.invoices import invoices_of
+
+    billed = invoices_of(db, [cid, *unit_ids])
+    if billed:  # only where fees are in use: an NHS-only file exports as before
+        export["invoices"] = billed
+    return export
 
 
 def _rows_for(db: Database, table: str, column: str, ids: list[int], order: str | None = None) -> list[dict]:
@@ -422,3 +428,12 @@ def _plan_and_measures_section(db: Database, record: dict) -> None:
 
 
 DETAIL_SECTIONS.append(_plan_and_measures_section)
+
+
+def _fees_section(db: Database, record: dict) -> None:
+    from therapy_cli.practice.fees import fees_section
+
+    fees_section(db, record)
+
+
+DETAIL_SECTIONS.append(_fees_section)

@@ -19,7 +19,7 @@ SUPERVISION_WINDOW_DAYS = 10  # supervision_due only in the month's last 10 days
 
 KINDS = ("session", "note_missing", "dna_follow_up", "review_due", "measure_due", "supervision_due",
          "cpd_behind", "waiting_long", "no_recent_session", "retention_due", "attendance_missing",
-         "risk_flag", "risk_review_due")
+         "risk_flag", "risk_review_due", "invoice_overdue")
 
 
 class _Ctx:
@@ -313,6 +313,17 @@ def risk_reviews_due(c: _Ctx) -> list[dict]:
                          f"risk review for {c.who(a['client_id'])} (level {a['level']}, assessed "
                          f"{a['assessed_on']}) {late} {a['review_due']}"))
     return out
+def invoices_overdue(c: _Ctx) -> list[dict]:
+    # No invoices, no query beyond an empty index probe: practitioners who never bill see nothing.
+    if c.db.scalar("SELECT 1 FROM invoices LIMIT 1") is None:
+        return []
+    from therapy_cli.practice.fees import money
+    from therapy_cli.practice.invoices import overdue
+
+    return [_item("invoice_overdue", r["client_id"], r["due_on"],
+                  f"{r['number']} for {c.who(r['client_id'])}: {money(r['due_minor'], r['currency'])} unpaid, "
+                  f"due {r['due_on']} ({(c.today - date.fromisoformat(r['due_on'])).days} days overdue)")
+            for r in overdue(c.db)]
 
 
 RULES = (
@@ -329,6 +340,7 @@ RULES = (
     ("retention_due", retention_due),
     ("risk_flag", risk_flags),
     ("risk_review_due", risk_reviews_due),
+    ("invoice_overdue", invoices_overdue),
 )
 
 

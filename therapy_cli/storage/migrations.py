@@ -31,6 +31,8 @@ APPEND_ONLY: dict[str, tuple[str, ...]] = {
     "safety_plans": ("safety_plans_no_update", "safety_plans_no_delete", "safety_plans_no_replace"),
     # a sent reminder goes with its session or an erasure, but is never rewritten
     "client_reminders": ("client_reminders_no_update", "client_reminders_no_replace"),
+    **{table: (f"{table}_no_update", f"{table}_no_delete", f"{table}_no_replace")
+       for table in ("invoices", "invoice_lines", "invoice_voids", "payments")},
 }
 
 # `INSERT OR REPLACE` / `REPLACE INTO` deletes the old row without firing DELETE
@@ -447,8 +449,102 @@ def m004_service_reminders(conn: sqlite3.Connection) -> None:
 
 
 
-MIGRATIONS = [m001_initial, m003_no_replace, m004_service_reminders, m006_risk_register, m008_notes_search,
-              m009_client_reminders]
+
+def m007_fees_and_invoices(conn: sqlite3.Connection) -> None:
+    run_script(conn,
+        """
+        ALTER TABLE clients ADD COLUMN fee_minor INTEGER CHECK (fee_minor >= 0);  -- NULL = fees.default
+        ALTER TABLE clients ADD COLUMN payer TEXT;       -- insurer, EAP or employer invoiced instead
+
+        CREATE TABLE invoices (
+            id INTEGER PRIMARY KEY,
+            number TEXT NOT NULL UNIQUE,     -- INV-YYYY-NNNN, never reused
+            year INTEGER NOT NULL,
+            seq INTEGER NOT NULL CHECK (seq >= 1),
+            client_id INTEGER NOT NULL REFERENCES clients (id),
+            payer TEXT,
+            issued_on TEXT NOT NULL,
+            due_on TEXT NOT NULL,
+            period_start TEXT NOT NULL,
+            period_end TEXT NOT NULL,
+            currency TEXT NOT NULL,
+            total_minor INTEGER NOT NULL CHECK (total_minor > 0),
+            created_at TEXT NOT NULL,
+            UNIQUE (year, seq)
+        );
+        CREATE INDEX invoices_client ON invoices (client_id, issued_on);
+        CREATE INDEX invoices_issued ON invoices (issued_on, total_minor);
+
+        -- no foreign key to sessions: an invoice is a financial record kept after a client's erasure
+        CREATE TABLE invoice_lines (
+            id INTEGER PRIMARY KEY,
+            invoice_id INTEGER NOT NULL REFERENCES invoices (id),
+            session_id INTEGER NOT NULL,
+            session_date TEXT NOT NULL,
+            status TEXT NOT NULL,            -- attended, dna, late-cancelled
+            charge TEXT NOT NULL CHECK (charge IN ('full', 'half')),
+            fee_minor INTEGER NOT NULL CHECK (fee_minor > 0),
+            amount_minor INTEGER NOT NULL CHECK (amount_minor > 0)
+        );
+        CREATE INDEX invoice_lines_invoice ON invoice_lines (invoice_id);
+        CREATE INDEX invoice_lines_session ON invoice_lines (session_id, invoice_id);
+
+        CREATE TABLE invoice_voids (
+            id INTEGER PRIMARY KEY,
+            invoice_id INTEGER NOT NULL UNIQUE REFERENCES invoices (id),
+            voided_on TEXT NOT NULL,
+            reason TEXT NOT NULL,
+            created_at TEXT NOT NULL
+        );
+
+        -- invoice_issued_on and settles copy facts that never change (an invoice is immutable), so
+        -- income and aged debt are sums over covering indexes, not a lookup per invoice
+        CREATE TABLE payments (
+            id INTEGER PRIMARY KEY,
+            invoice_id INTEGER NOT NULL REFERENCES invoices (id),
+            invoice_issued_on TEXT NOT NULL,
+            paid_on TEXT NOT NULL,
+            amount_minor INTEGER NOT NULL CHECK (amount_minor > 0),
+            settles INTEGER NOT NULL DEFAULT 0 CHECK (settles IN (0, 1)),  -- 1: this payment cleared the invoice
+            method TEXT,
+            created_at TEXT NOT NULL
+        );
+        CREATE INDEX payments_invoice ON payments (invoice_id, amount_minor);
+        CREATE INDEX payments_paid ON payments (paid_on, amount_minor);
+
+        -- derived, not a record: live invoices not yet settled, kept by the triggers below, so that
+        -- aged debt reads the few open invoices instead of every invoice ever issued
+        CREATE TABLE open_invoices (
+            invoice_id INTEGER PRIMARY KEY REFERENCES invoices (id),
+            issued_on TEXT NOT NULL,
+            total_minor INTEGER NOT NULL
+        );
+        CREATE INDEX open_invoices_issued ON open_invoices (issued_on, total_minor);
+        CREATE INDEX payments_settling ON payments (paid_on) WHERE settles = 1;
+        CREATE INDEX payments_partial ON payments (paid_on, invoice_issued_on, amount_minor, invoice_id)
+            WHERE settles = 0;
+        CREATE TRIGGER invoices_open AFTER INSERT ON invoices
+        BEGIN INSERT INTO open_invoices (invoice_id, issued_on, total_minor)
+              VALUES (NEW.id, NEW.issued_on, NEW.total_minor); END;
+        CREATE TRIGGER payments_settle AFTER INSERT ON payments WHEN NEW.settles = 1
+        BEGIN DELETE FROM open_invoices WHERE invoice_id = NEW.invoice_id; END;
+        CREATE TRIGGER invoice_voids_close AFTER INSERT ON invoice_voids
+        BEGIN DELETE FROM open_invoices WHERE invoice_id = NEW.invoice_id; END;
+
+        -- a session is on one live (not voided) invoice at most
+        CREATE TRIGGER invoice_lines_one_live BEFORE INSERT ON invoice_lines
+        WHEN EXISTS (SELECT 1 FROM invoice_lines l WHERE l.session_id = NEW.session_id
+                     AND NOT EXISTS (SELECT 1 FROM invoice_voids v WHERE v.invoice_id = l.invoice_id))
+        BEGIN SELECT RAISE(ABORT, 'session is already on a live invoice'); END;
+        """
+    )
+    # An issued invoice, its lines, its void and a payment are facts, as notes are: never edited or deleted.
+    for table in ("invoices", "invoice_lines", "invoice_voids", "payments"):
+        run_script(conn, append_only_sql(table))
+
+
+MIGRATIONS = [m001_initial, m003_no_replace, m004_service_reminders, m006_risk_register, m007_fees_and_invoices,
+              m008_notes_search, m009_client_reminders]
 
 
 def migrate(db) -> list[str]:

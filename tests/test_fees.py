@@ -1,0 +1,366 @@
+"""Fees, invoices and payments: money in pence, the policy, immutable invoices, income by UK tax year."""
+
+import os
+import sqlite3
+from datetime import date, timedelta
+
+import pytest
+
+from conftest import assert_refused, snapshot
+from therapy_cli.errors import InvalidValue
+from therapy_cli.practice.fees import charge_for, half, money, parse_money
+from therapy_cli.reports.income import parse_tax_year, tax_year_of
+
+
+def _client(cli, name="Priya Shah", *extra):
+    result = cli("client", "add", name, *extra, "--json")
+    assert result.exit_code == 0, result.stderr
+    return result.json()["id"]
+
+
+def _session(cli, client, at, *extra):
+    result = cli("session", "add", client, "--at", at, *extra, "--json")
+    assert result.exit_code == 0, result.stderr
+    return result.json()["id"]
+
+
+@pytest.fixture
+def october(cli):
+    """Priya at £80: three attended sessions, a DNA, a late cancellation by her and one by the therapist."""
+    assert cli("config", "set", "fees.default", "80").exit_code == 0
+    pid = _client(cli)
+    ids = {"attended": [_session(cli, pid, f"2026-10-{d:02d} 10:00") for d in (5, 12, 26)],
+           "dna": _session(cli, pid, "2026-10-19 10:00", "--status", "dna")}
+    late = _session(cli, pid, "2026-10-29 10:00", "--status", "scheduled")
+    assert cli("session", "cancel", late, "--late").exit_code == 0
+    ours = _session(cli, pid, "2026-10-30 10:00", "--status", "scheduled")
+    assert cli("session", "cancel", ours, "--late", "--by", "therapist").exit_code == 0
+    ids.update(late=late, therapist_late=ours, client=pid)
+    return ids
+
+
+# -- money -------------------------------------------------------------------
+
+@pytest.mark.parametrize("text, minor", [("80", 8000), ("80.50", 8050), ("80.5", 8050), ("£80", 8000),
+                                         (" £ 80.05 ", 8005), ("GBP 80", 8000), ("1,200", 120000), ("0", 0)])
+def test_amount_forms_accepted(text, minor):
+    assert parse_money(text) == minor
+
+
+@pytest.mark.parametrize("text", ["80.505", "-5", "abc", "", "80.", ".5", "1e3", "80,5.0.0", "£-5", "nan"])
+def test_amount_forms_refused(text):
+    with pytest.raises(InvalidValue):
+        parse_money(text)
+
+
+def test_money_is_shown_with_the_currency():
+    assert money(8005) == "£80.05"
+    assert money(123456789, "EUR") == "€1,234,567.89"
+    assert money(50, "CHF") == "0.50 CHF"
+
+
+def test_policy_arithmetic_full_half_none():
+    assert half(8000) == 4000 and half(8005) == 4003 and half(1) == 1  # halves of a penny round up
+    assert charge_for("attended", 8000, "none", "none") == ("full", 8000)
+    assert charge_for("dna", 8005, "half", "full") == ("half", 4003)
+    assert charge_for("dna", 8000, "none", "full") is None
+    assert charge_for("late-cancelled", 8000, "full", "half") == ("half", 4000)
+    assert charge_for("late-cancelled", 8000, "full", "none") is None
+    assert charge_for("cancelled", 8000, "full", "full") is None
+    assert charge_for("attended", 0, "full", "full") is None
+
+
+# -- invoice create ----------------------------------------------------------
+
+def test_month_invoice_follows_the_policy(cli, jcli, october):
+    inv = jcli("invoice", "create", "priya", "--month", "2026-10")
+    assert inv["number"] == "INV-2026-0001" and inv["currency"] == "GBP"
+    by_session = {ln["session_id"]: ln for ln in inv["lines"]}
+    assert set(by_session) == {*october["attended"], october["dna"], october["late"]}  # not the therapist's
+    assert by_session[october["dna"]]["amount_minor"] == 8000
+    assert inv["total_minor"] == 5 * 8000 and inv["due_minor"] == 40000 and inv["status"] == "unpaid"
+    assert inv["issued_on"] == "2026-11-27" and inv["due_on"] == "2026-12-27"
+    assert [ln["session_date"] for ln in inv["lines"]] == sorted(ln["session_date"] for ln in inv["lines"])
+
+
+def test_half_and_none_policies(cli, jcli, october):
+    cli("config", "set", "fees.dna", "half")
+    cli("config", "set", "fees.late_cancel", "none")
+    cli("client", "edit", "priya", "--fee", "80.05")
+    inv = jcli("invoice", "create", "priya", "--from", "2026-10-01", "--to", "2026-10-31")
+    amounts = {ln["session_id"]: (ln["charge"], ln["amount_minor"]) for ln in inv["lines"]}
+    assert amounts[october["dna"]] == ("half", 4003)
+    assert october["late"] not in amounts
+    assert inv["total_minor"] == 3 * 8005 + 4003
+
+
+def test_nothing_chargeable_is_refused_and_writes_nothing(cli, db_path, october):
+    assert_refused(cli, db_path, "invoice", "create", "priya", "--month", "2026-09", match="nothing to invoice")
+    assert cli("invoice", "create", "priya", "--month", "2026-10").exit_code == 0
+    assert_refused(cli, db_path, "invoice", "create", "priya", "--month", "2026-10", match="already on a live")
+    cli("client", "edit", "priya", "--fee", "0")                           # 0 = not charged
+    cli("session", "add", "priya", "--at", "2026-11-02 10:00")
+    assert_refused(cli, db_path, "invoice", "create", "priya", "--month", "2026-11", match="no fee")
+    assert_refused(cli, db_path, "invoice", "create", "priya", code=1, match="--month")
+
+
+def test_without_any_fee_nothing_is_charged(cli, db_path):
+    _client(cli, "Nia Nhs")
+    cli("session", "add", "nia", "--at", "2026-10-05 10:00")
+    assert_refused(cli, db_path, "invoice", "create", "nia", "--month", "2026-10", match="no fee")
+
+
+def test_a_couple_is_invoiced_as_the_unit(cli, jcli):
+    a, b = _client(cli, "Ann Lee", "--fee", "70"), _client(cli, "Ben Lee")
+    couple = jcli("client", "add", "Lee couple", "--kind", "couple", "--member", a, "--member", b, "--fee", "110")
+    _session(cli, couple["id"], "2026-10-07 18:00")
+    inv = jcli("invoice", "create", couple["id"], "--month", "2026-10")
+    assert inv["client_id"] == couple["id"] and inv["total_minor"] == 11000
+    assert cli("invoice", "create", a, "--month", "2026-10").exit_code == 1   # Ann had no session of her own
+
+
+# -- numbers, voids, immutability --------------------------------------------
+
+def test_numbers_are_sequential_and_never_reused_after_a_void(cli, jcli, october):
+    first = jcli("invoice", "create", "priya", "--from", "2026-10-01", "--to", "2026-10-15")
+    second = jcli("invoice", "create", "priya", "--from", "2026-10-16", "--to", "2026-10-31")
+    voided = jcli("invoice", "void", second["number"], "--reason", "wrong dates")
+    assert voided["status"] == "void" and voided["due_minor"] == 0
+    third = jcli("invoice", "create", "priya", "--from", "2026-10-16", "--to", "2026-10-31")  # sessions freed
+    assert [first["number"], second["number"], third["number"]] == [
+        "INV-2026-0001", "INV-2026-0002", "INV-2026-0003"]
+    assert {ln["session_id"] for ln in third["lines"]} == {ln["session_id"] for ln in second["lines"]}
+    assert cli("invoice", "void", second["id"], "--reason", "again").exit_code == 1
+    cli("--today", "2027-01-04", "session", "add", "priya", "--at", "2026-12-01 10:00")
+    new_year = jcli("--today", "2027-01-04", "invoice", "create", "priya", "--month", "2026-12")
+    assert new_year["number"] == "INV-2027-0001"
+    listed = jcli("invoice", "list")
+    assert [r["number"] for r in listed][:2] == ["INV-2027-0001", "INV-2026-0003"]
+    assert {r["status"] for r in listed} == {"unpaid", "void"}
+
+
+def test_issued_invoices_cannot_change_by_raw_sql(cli, db_path, october):
+    cli("invoice", "create", "priya", "--month", "2026-10")
+    assert cli("payment", "add", "1", "10").exit_code == 0
+    cli("invoice", "void", "1", "--reason", "test")
+    conn = sqlite3.connect(db_path)
+    statements = [
+        "UPDATE invoices SET total_minor = 1",
+        "DELETE FROM invoices",
+        "UPDATE invoice_lines SET amount_minor = 1",
+        "DELETE FROM invoice_lines",
+        "DELETE FROM invoice_voids",
+        "UPDATE invoice_voids SET reason = 'x'",
+        "INSERT OR REPLACE INTO invoices SELECT * FROM invoices WHERE id = 1",
+        "REPLACE INTO invoice_lines SELECT * FROM invoice_lines LIMIT 1",
+        "INSERT OR REPLACE INTO invoice_voids SELECT * FROM invoice_voids",
+        "UPDATE payments SET amount_minor = 1",
+        "DELETE FROM payments",
+    ]
+    before = snapshot(db_path)
+    for sql in statements:
+        with pytest.raises(sqlite3.DatabaseError, match="append-only"):
+            conn.execute(sql)
+    conn.close()
+    assert snapshot(db_path) == before
+
+
+def test_a_session_is_on_one_live_invoice_at_most_in_the_database_itself(cli, db_path, october):
+    cli("invoice", "create", "priya", "--month", "2026-10")
+    conn = sqlite3.connect(db_path)
+    with pytest.raises(sqlite3.IntegrityError, match="live invoice"):
+        conn.execute("INSERT INTO invoice_lines (invoice_id, session_id, session_date, status, charge, fee_minor, "
+                      "amount_minor) VALUES (1, ?, '2026-10-05', 'attended', 'full', 8000, 8000)",
+                      (october["attended"][0],))
+    conn.close()
+
+
+# -- payments ----------------------------------------------------------------
+
+def test_payments_and_over_payment_refused(cli, jcli, db_path, october):
+    inv = jcli("invoice", "create", "priya", "--month", "2026-10")
+    assert inv["total_minor"] == 40000
+    paid = jcli("payment", "add", inv["number"], "£150.50", "--on", "2026-11-27", "--method", "card")
+    assert paid["amount_minor"] == 15050 and paid["status"] == "part-paid" and paid["due_minor"] == 24950
+    assert_refused(cli, db_path, "payment", "add", "1", "249.51", match="over-payment")
+    assert_refused(cli, db_path, "payment", "add", "1", "0", match="more than 0")
+    assert_refused(cli, db_path, "payment", "add", "1", "10", "--on", "2026-11-28", match="future")
+    assert_refused(cli, db_path, "payment", "add", "INV-2026-0099", "10", match="no invoice")
+    assert jcli("payment", "add", "1", "249.50")["status"] == "paid"
+    assert jcli("invoice", "list", "--unpaid") == []
+    assert_refused(cli, db_path, "payment", "add", "1", "0.01", match="over-payment")
+    shown = jcli("invoice", "show", "1")
+    assert shown["paid_minor"] == 40000 and [p["method"] for p in shown["payments"]] == ["card", None]
+
+
+@pytest.mark.parametrize("amount", ["80.505", "-5", "abc"])
+def test_wrong_form_amounts_exit_2_and_write_nothing(cli, db_path, october, amount):
+    cli("invoice", "create", "priya", "--month", "2026-10")
+    assert_refused(cli, db_path, "payment", "add", "1", amount, code=2)
+    assert_refused(cli, db_path, "payment", "add", "1", "--", amount, code=2)
+    assert_refused(cli, db_path, "client", "edit", "priya", "--fee", amount, code=2)
+    assert_refused(cli, db_path, "client", "add", "New Person", "--fee", amount, code=2)
+
+
+def test_payment_against_a_void_invoice_is_refused(cli, db_path, october):
+    cli("invoice", "create", "priya", "--month", "2026-10")
+    cli("invoice", "void", "1", "--reason", "wrong fee")
+    assert_refused(cli, db_path, "payment", "add", "1", "10", match="void")
+
+
+# -- client fee and payer ------------------------------------------------------
+
+def test_client_fee_and_payer(cli, jcli):
+    record = jcli("client", "add", "Sam Cole", "--fee", "£95", "--payer", "Bupa")
+    assert record["fee_minor"] == 9500 and record["payer"] == "Bupa"
+    assert jcli("client", "edit", "sam", "--payer", "")["payer"] is None
+    shown = jcli("client", "show", "sam")
+    assert shown["fees"]["fee_minor"] == 9500 and shown["fees"]["own_fee"] is True
+    jcli("client", "edit", "sam", "--payer", "AXA Health", "--phone", "07700 900123")
+    _session(cli, "sam", "2026-11-02 10:00")
+    inv = jcli("invoice", "create", "sam", "--month", "2026-11")
+    assert inv["payer"] == "AXA Health" and inv["client_name"] == "Sam Cole"
+    exported = jcli("client", "export", "sam")["invoices"]
+    assert [i["number"] for i in exported] == [inv["number"]] and exported[0]["lines"]
+
+
+def test_practitioners_without_fees_see_no_change(cli, jcli):
+    _client(cli, "Nia Nhs")
+    _session(cli, "nia", "2026-10-05 10:00")
+    assert "fees" not in jcli("client", "show", "nia")
+    assert "invoices" not in jcli("client", "export", "nia")
+    assert not [i for i in jcli("--today", "2027-06-01", "remind") if i["kind"] == "invoice_overdue"]
+    assert jcli("invoice", "list") == []
+
+
+# -- the printable invoice -------------------------------------------------------
+
+@pytest.mark.parametrize("name", ["inv.html", "inv.md"])
+def test_invoice_document_is_private_and_self_contained(cli, jcli, tmp_path, october, name):
+    for key, value in [("practitioner.name", "Dr Jo Bloggs"), ("practitioner.address", "1 High St; Leeds LS1 1AA"),
+                       ("practitioner.registration", "BACP 012345"), ("practitioner.bank", "Sort 00-00-00 Acc 1234")]:
+        cli("config", "set", key, value)
+    jcli("invoice", "create", "priya", "--month", "2026-10")
+    cli("payment", "add", "1", "100")
+    out = tmp_path / name
+    result = jcli("invoice", "show", "INV-2026-0001", "--output", out)
+    assert result["path"] == str(out)
+    assert os.stat(out).st_mode & 0o777 == 0o600
+    text = out.read_text()
+    for expected in ("INV-2026-0001", "Priya Shah", "Dr Jo Bloggs", "Leeds LS1 1AA", "BACP 012345",
+                     "Sort 00-00-00", "£400.00", "£100.00", "£300.00", "2026-10-05"):
+        assert expected in text, expected
+    assert "http" not in text.replace('lang="en-GB"', "")
+    assert cli("invoice", "show", "1", "--output", tmp_path / "inv.pdf").exit_code == 1
+
+
+def test_invoice_lists_and_reports_do_not_carry_the_name(cli, jcli, october):
+    jcli("invoice", "create", "priya", "--month", "2026-10")
+    assert "Priya" not in cli("invoice", "list", "--json").stdout
+    assert "Priya" not in cli("report", "income", "--json").stdout
+    assert "Priya" not in cli("--today", "2027-02-01", "remind", "--json").stdout
+
+
+# -- overdue and income --------------------------------------------------------------
+
+def test_remind_invoice_overdue(cli, jcli, october):
+    jcli("invoice", "create", "priya", "--month", "2026-10")
+    assert not [i for i in jcli("--today", "2026-12-27", "remind") if i["kind"] == "invoice_overdue"]
+    items = [i for i in jcli("--today", "2026-12-28", "remind", "--kind", "invoice_overdue")]
+    assert items == [{"kind": "invoice_overdue", "client_id": october["client"], "due": "2026-12-27",
+                      "message": "INV-2026-0001 for #1 P.S.: £400.00 unpaid, due 2026-12-27 (1 days overdue)"}]
+    jcli("--today", "2026-12-28", "payment", "add", "1", "400")
+    assert jcli("--today", "2026-12-28", "remind", "--kind", "invoice_overdue") == []
+
+
+def test_tax_years_run_6_april_to_5_april():
+    assert tax_year_of(date(2027, 4, 5)) == (date(2026, 4, 6), date(2027, 4, 5))
+    assert tax_year_of(date(2027, 4, 6)) == (date(2027, 4, 6), date(2028, 4, 5))
+    assert parse_tax_year("2026/27", date(2020, 1, 1)) == (date(2026, 4, 6), date(2027, 4, 5))
+    assert parse_tax_year("1999/00", date(2020, 1, 1)) == (date(1999, 4, 6), date(2000, 4, 5))
+    assert parse_tax_year("last", date(2026, 11, 27)) == (date(2025, 4, 6), date(2026, 4, 5))
+    for bad in ("2026/28", "2026-27", "2026", "26/27"):
+        with pytest.raises(InvalidValue):
+            parse_tax_year(bad, date(2026, 11, 27))
+
+
+def test_income_tax_year_boundaries(cli, jcli):
+    cli("config", "set", "fees.default", "60")
+    _client(cli)
+    for day in ("2027-03-30", "2027-03-31"):
+        assert cli("--today", "2027-04-05", "session", "add", "priya", "--at", f"{day} 10:00").exit_code == 0
+    a = jcli("--today", "2027-04-05", "invoice", "create", "priya", "--from", "2027-03-30", "--to", "2027-03-30")
+    b = jcli("--today", "2027-04-06", "invoice", "create", "priya", "--from", "2027-03-31", "--to", "2027-03-31")
+    jcli("--today", "2027-04-05", "payment", "add", a["id"], "20")
+    jcli("--today", "2027-04-06", "payment", "add", a["id"], "40")
+    jcli("--today", "2027-04-06", "payment", "add", b["id"], "60")
+    old = jcli("--today", "2027-06-01", "report", "income", "--tax-year", "2026/27")
+    new = jcli("--today", "2027-06-01", "report", "income")          # default: the tax year holding today
+    assert old["period"] == {"start": "2026-04-06", "end": "2027-04-05"} and old["currency"] == "GBP"
+    assert (old["invoiced_minor"], old["received_minor"], old["outstanding_minor"]) == (6000, 2000, 4000)
+    assert new["period"] == {"start": "2027-04-06", "end": "2028-04-05"}
+    assert (new["invoiced_minor"], new["received_minor"], new["outstanding_minor"]) == (6000, 10000, 0)
+    assert [m["month"] for m in old["by_month"]][0] == "2026-04" and len(old["by_month"]) == 13
+    assert {m["month"]: m["received_minor"] for m in new["by_month"]}["2027-04"] == 10000
+    csv_text = cli("--today", "2027-06-01", "report", "income", "--tax-year", "2026/27", "--csv").stdout
+    assert csv_text.splitlines()[0] == "month,invoices,invoiced,received,currency"
+    assert csv_text.splitlines()[-1] == "total,1,60.00,20.00,GBP"
+
+
+def test_aged_debt_buckets(cli, jcli):
+    cli("config", "set", "fees.default", "10")
+    _client(cli)
+    # issued 0, 30, 31, 60, 61, 90, 91 days before 2026-11-27
+    ages = [91, 90, 61, 60, 31, 30, 0]
+    for n, age in enumerate(ages):
+        day = date(2026, 11, 27) - timedelta(days=age)
+        _session(cli, "priya", f"{day.isoformat()} 0{n}:00", "--status", "attended")
+        jcli("--today", day.isoformat(), "invoice", "create", "priya", "--from", day.isoformat(),
+             "--to", day.isoformat())
+    jcli("payment", "add", "INV-2026-0001", "4")     # the 91-day one, part-paid: £6 still due
+    aged = jcli("report", "income", "--from", "2026-01-01", "--to", "2026-11-27")["aged"]
+    assert aged == {"0_30": {"invoices": 2, "amount_minor": 2000}, "31_60": {"invoices": 2, "amount_minor": 2000},
+                    "61_90": {"invoices": 2, "amount_minor": 2000}, "over_90": {"invoices": 1, "amount_minor": 600}}
+    jcli("payment", "add", "INV-2026-0002", "10")   # 90 days: settled
+    jcli("invoice", "void", "INV-2026-0003", "--reason", "test")   # 61 days, unpaid: owed nothing now
+    jcli("payment", "add", "INV-2026-0004", "2.50")  # 60 days, part-paid ...
+    jcli("invoice", "void", "INV-2026-0004", "--reason", "test")   # ... then void
+    report = jcli("report", "income", "--from", "2026-01-01", "--to", "2026-11-27")
+    assert report["aged"] == {"0_30": {"invoices": 2, "amount_minor": 2000},
+                              "31_60": {"invoices": 1, "amount_minor": 1000},
+                              "61_90": {"invoices": 0, "amount_minor": 0},
+                              "over_90": {"invoices": 1, "amount_minor": 600}}
+    assert report["outstanding_minor"] == 3600
+    assert report["invoiced_minor"] == 5 * 1000 and report["received_minor"] == 400 + 1000
+    # as at 28 October: today's payments had not come, the voids count already, the newest was not issued
+    earlier = jcli("report", "income", "--from", "2026-01-01", "--to", "2026-10-28")
+    assert earlier["as_at"] == "2026-10-28"
+    assert earlier["aged"] == {"0_30": {"invoices": 2, "amount_minor": 2000},
+                               "31_60": {"invoices": 1, "amount_minor": 1000},
+                               "61_90": {"invoices": 1, "amount_minor": 1000},
+                               "over_90": {"invoices": 0, "amount_minor": 0}}
+
+
+def test_fee_settings_are_validated(cli, jcli, db_path):
+    for key, value in [("fees.currency", "gb"), ("fees.currency", "£££"), ("fees.dna", "some"),
+                       ("fees.late_cancel", "double"), ("fees.default", "80.505"), ("fees.default", "abc"),
+                       ("fees.terms_days", "0")]:
+        assert_refused(cli, db_path, "config", "set", key, value)
+    assert_refused(cli, db_path, "client", "add", "X", "--payer", "Bupa\x1b[2J", match="control characters")
+    assert jcli("config", "set", "fees.default", "£80.5")["value"] == "80.50"
+    assert jcli("config", "set", "fees.currency", "eur")["value"] == "EUR"
+    assert jcli("config", "set", "fees.dna", "HALF")["value"] == "half"
+
+
+def test_bill_every_client_for_a_month_at_once(cli, jcli, db_path, october):
+    _client(cli, "Nia Nhs", "--fee", "0")                     # not charged
+    _session(cli, "nia", "2026-10-06 11:00")
+    _client(cli, "Sam Cole", "--fee", "95", "--payer", "AXA")
+    _session(cli, "sam", "2026-10-07 11:00")
+    made = jcli("invoice", "create", "--all", "--month", "2026-10")
+    assert [(i["number"], i["client_id"], i["total_minor"]) for i in made] == [
+        ("INV-2026-0001", october["client"], 40000), ("INV-2026-0002", 3, 9500)]
+    assert_refused(cli, db_path, "invoice", "create", "--all", "--month", "2026-10", match="nothing to invoice")
+    assert_refused(cli, db_path, "invoice", "create", "sam", "--all", "--month", "2026-10", match="--all")
+    table = cli("invoice", "create", "--all", "--month", "2026-09")
+    assert table.exit_code == 1

@@ -1,0 +1,239 @@
+"""Invoices and payments: issued once, never edited; a void is a record of its own.
+
+An invoice gathers every chargeable session of one client (a couple, family or
+group is invoiced as the unit) in a span that is on no live invoice yet.
+Numbers are `INV-YYYY-NNNN` by year of issue, sequential and never reused:
+invoice rows are never deleted (database triggers), so the highest number
+stays taken even when its invoice is void.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, timedelta
+
+from therapy_cli import dates
+from therapy_cli.errors import Conflict, InvalidValue, NotFound
+from therapy_cli.practice import fees
+from therapy_cli.storage.db import Database, utc_now
+from therapy_cli.validation import check_not_future, clean_text
+
+INVOICE_COLUMNS = ["id", "number", "client_id", "payer", "issued_on", "due_on", "total", "paid", "due", "status"]
+_NUMBER_RE = re.compile(r"^INV-(\d{4})-(\d{4,})$", re.IGNORECASE)
+
+
+def find_invoice(db: Database, text: str) -> dict:
+    """An invoice by id or by number (INV-2026-0001)."""
+    value = (text or "").strip()
+    if value.isascii() and value.isdigit():
+        row = db.one("SELECT * FROM invoices WHERE id = ?", (int(value),))
+    elif _NUMBER_RE.match(value):
+        row = db.one("SELECT * FROM invoices WHERE number = ?", (value.upper(),))
+    else:
+        raise InvalidValue(f"invoice {text!r} is neither an id nor a number such as INV-2026-0001")
+    if row is None:
+        raise NotFound(f"no invoice {value}")
+    return row
+
+
+def chargeable(db: Database, client: dict, start: date, end: date) -> list[dict]:
+    """The lines an invoice for this client and span would hold: sessions not on a live invoice."""
+    fee = fees.fee_for_client(db, client)
+    if not fee:
+        return []
+    dna, late = db.setting("fees.dna"), db.setting("fees.late_cancel")
+    statuses = fees.chargeable_statuses(db)
+    lo, hi = dates.local_day_bounds_utc(start, end, db.tz)
+    rows = db.query(
+        f"SELECT s.id, s.local_date, s.starts_at, s.status, s.duration_min, s.type FROM sessions s "
+        f"WHERE s.client_id = ? AND s.starts_utc >= ? AND s.starts_utc < ? AND s.kind = 'client' "
+        f"AND s.status IN ({','.join('?' * len(statuses))}) "
+        f"AND (s.status != 'late-cancelled' OR coalesce(s.cancelled_by, 'client') = 'client') "
+        f"AND NOT EXISTS (SELECT 1 FROM invoice_lines l WHERE l.session_id = s.id "
+        f"AND NOT EXISTS (SELECT 1 FROM invoice_voids v WHERE v.invoice_id = l.invoice_id)) ORDER BY s.starts_utc",
+        (client["id"], lo, hi, *statuses))
+    lines = []
+    for r in rows:
+        charge = fees.charge_for(r["status"], fee, dna, late)
+        if charge:
+            lines.append({"session_id": r["id"], "session_date": r["local_date"], "status": r["status"],
+                          "charge": charge[0], "fee_minor": fee, "amount_minor": charge[1]})
+    return lines
+
+
+def _next_number(db: Database, year: int) -> tuple[int, str]:
+    # void invoices keep their rows, so their numbers stay taken; past 9999 a number grows a digit
+    seq = (db.scalar("SELECT max(seq) FROM invoices WHERE year = ?", (year,)) or 0) + 1
+    return seq, f"INV-{year:04d}-{seq:04d}"
+
+
+def create(db: Database, client: dict, start: date, end: date, issued_on: date | None = None) -> dict:
+    """Issue one invoice for every chargeable session of `client` from `start` to `end` (inclusive)."""
+    dates.check_span(start, end)
+    issued = issued_on or db.today
+    check_not_future(issued, db.today, "issue date")
+    if client.get("erased_on"):
+        raise Conflict(f"client #{client['id']} was erased; nothing can be invoiced")
+    lines = chargeable(db, client, start, end)
+    if not lines:
+        fee = fees.fee_for_client(db, client)
+        why = ("no fee is set for this client (client edit --fee, or config set fees.default)" if not fee
+               else "no chargeable session in the span that is not already on a live invoice")
+        raise Conflict(f"nothing to invoice for client #{client['id']} from {start.isoformat()} "
+                       f"to {end.isoformat()}: {why}")
+    seq, number = _next_number(db, issued.year)
+    invoice_id = db.insert("invoices", {
+        "number": number, "year": issued.year, "seq": seq, "client_id": client["id"],
+        "payer": fees.terms(db, client["id"])["payer"], "issued_on": issued.isoformat(),
+        "due_on": (issued + timedelta(days=db.setting("fees.terms_days"))).isoformat(),
+        "period_start": start.isoformat(), "period_end": end.isoformat(),
+        "currency": db.setting("fees.currency"), "total_minor": sum(line["amount_minor"] for line in lines),
+        "created_at": utc_now(),
+    })
+    db.executemany(
+        "INSERT INTO invoice_lines (invoice_id, session_id, session_date, status, charge, fee_minor, amount_minor) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?)",
+        [(invoice_id, ln["session_id"], ln["session_date"], ln["status"], ln["charge"], ln["fee_minor"],
+          ln["amount_minor"]) for ln in lines])
+    db.audit("add", "invoice", invoice_id, f"{number}: {len(lines)} sessions", client["id"])
+    return invoice_record(db, invoice_id)
+
+
+def create_all(db: Database, start: date, end: date, issued_on: date | None = None) -> list[dict]:
+    """`invoice create --all`: one invoice per client with a chargeable session in the span."""
+    dates.check_span(start, end)
+    statuses = fees.chargeable_statuses(db)
+    candidates = db.query(
+        f"SELECT DISTINCT c.* FROM sessions s JOIN clients c ON c.id = s.client_id "
+        f"WHERE s.local_date BETWEEN ? AND ? AND s.kind = 'client' AND s.status IN ({','.join('?' * len(statuses))}) "
+        f"AND c.erased_on IS NULL ORDER BY c.id", (start.isoformat(), end.isoformat(), *statuses))
+    issued = [create(db, client, start, end, issued_on) for client in candidates
+              if chargeable(db, client, start, end)]
+    if not issued:
+        raise Conflict(f"nothing to invoice from {start.isoformat()} to {end.isoformat()}: no client with a fee "
+                       "has a chargeable session that is not already on a live invoice")
+    return issued
+
+
+def void(db: Database, invoice: dict, reason: str) -> dict:
+    """Cancel an invoice: a void record; its sessions can go on a new invoice."""
+    reason = clean_text(reason, "--reason", 500)
+    if not reason:
+        raise InvalidValue("--reason TEXT is required: say why the invoice is void")
+    voided = db.one("SELECT voided_on FROM invoice_voids WHERE invoice_id = ?", (invoice["id"],))
+    if voided:
+        raise Conflict(f"{invoice['number']} was already void on {voided['voided_on']}")
+    db.insert("invoice_voids", {"invoice_id": invoice["id"], "voided_on": db.today.isoformat(),
+                                "reason": reason, "created_at": utc_now()})
+    db.audit("void", "invoice", invoice["id"], f"{invoice['number']} void", invoice["client_id"])
+    return invoice_record(db, invoice["id"])
+
+
+def add_payment(db: Database, invoice: dict, amount_minor: int, on: date | None = None,
+                method: str | None = None) -> dict:
+    """Record money received against an invoice; more than is due is refused."""
+    day = on or db.today
+    check_not_future(day, db.today, "payment date")
+    record = invoice_record(db, invoice["id"])
+    currency = record["currency"]
+    if record["status"] == "void":
+        raise Conflict(f"{record['number']} is void; record the payment against the invoice that replaced it")
+    if amount_minor <= 0:
+        raise InvalidValue("a payment must be more than 0")
+    if amount_minor > record["due_minor"]:
+        raise Conflict(f"{fees.money(amount_minor, currency)} is more than the "
+                       f"{fees.money(record['due_minor'], currency)} due on {record['number']}; "
+                       "over-payment is refused")
+    if day.isoformat() < record["issued_on"]:
+        raise InvalidValue(f"payment date {day.isoformat()} is before {record['number']} was issued "
+                           f"({record['issued_on']})")
+    payment_id = db.insert("payments", {"invoice_id": invoice["id"], "invoice_issued_on": record["issued_on"],
+                                        "paid_on": day.isoformat(), "amount_minor": amount_minor,
+                                        "settles": int(amount_minor == record["due_minor"]),
+                                        "method": clean_text(method, "--method", 100), "created_at": utc_now()})
+    db.audit("add", "payment", payment_id, f"{record['number']}: {fees.decimal_text(amount_minor)}",
+             invoice["client_id"])
+    record = invoice_record(db, invoice["id"])
+    return {"id": payment_id, "invoice_id": invoice["id"], "number": record["number"], "paid_on": day.isoformat(),
+            "amount_minor": amount_minor, "method": method, "currency": currency,
+            "amount": fees.money(amount_minor, currency), "due_minor": record["due_minor"],
+            "status": record["status"]}
+
+
+def _status(total: int, paid: int, voided: bool) -> str:
+    if voided:
+        return "void"
+    return "paid" if paid >= total else ("part-paid" if paid else "unpaid")
+
+
+def invoice_record(db: Database, invoice_id: int, with_name: bool = False) -> dict:
+    """An invoice with its lines, payments, what is paid and due (`with_name`: the client's name and address)."""
+    row = db.get("invoices", invoice_id, "invoice")
+    voided = db.one("SELECT voided_on, reason FROM invoice_voids WHERE invoice_id = ?", (invoice_id,))
+    lines = db.query("SELECT session_id, session_date, status, charge, fee_minor, amount_minor FROM invoice_lines "
+                     "WHERE invoice_id = ? ORDER BY session_date, id", (invoice_id,))
+    payments = db.query("SELECT id, paid_on, amount_minor, method FROM payments WHERE invoice_id = ? "
+                        "ORDER BY paid_on, id", (invoice_id,))
+    paid = sum(p["amount_minor"] for p in payments)
+    cur = row["currency"]
+    record = {
+        "id": row["id"], "number": row["number"], "client_id": row["client_id"], "payer": row["payer"],
+        "issued_on": row["issued_on"], "due_on": row["due_on"],
+        "period": {"start": row["period_start"], "end": row["period_end"]},
+        "currency": cur, "total_minor": row["total_minor"], "paid_minor": paid,
+        "due_minor": 0 if voided else row["total_minor"] - paid,
+        "status": _status(row["total_minor"], paid, bool(voided)),
+        "voided_on": voided["voided_on"] if voided else None, "void_reason": voided["reason"] if voided else None,
+        "lines": [{**ln, "description": _describe(ln, cur)} for ln in lines],
+        "payments": payments,
+    }
+    if with_name:
+        record["client_name"] = db.scalar("SELECT name FROM clients WHERE id = ?", (row["client_id"],))
+    return record
+
+
+def invoices_of(db: Database, client_ids: list[int]) -> list[dict]:
+    """Every invoice of these clients (void ones too), with lines and payments: `client export`."""
+    ids = db.query(f"SELECT id FROM invoices WHERE client_id IN ({','.join('?' * len(client_ids))}) ORDER BY id",
+                   client_ids)
+    return [invoice_record(db, r["id"]) for r in ids]
+
+
+def _describe(line: dict, currency: str) -> str:
+    what = {"attended": "Session", "dna": "Missed session (DNA)",
+            "late-cancelled": "Late cancellation"}.get(line["status"], line["status"])
+    if line["charge"] == "half":
+        what += f", half of {fees.money(line['fee_minor'], currency)}"
+    return what
+
+
+def list_invoices(db: Database, client: dict | None = None, unpaid: bool = False) -> list[dict]:
+    """Invoices newest first, with paid and due; `unpaid`: live ones with something due."""
+    sql = ("SELECT i.id, i.number, i.client_id, i.payer, i.issued_on, i.due_on, i.currency, i.total_minor, "
+           "coalesce((SELECT sum(p.amount_minor) FROM payments p WHERE p.invoice_id = i.id), 0) AS paid_minor, "
+           "EXISTS (SELECT 1 FROM invoice_voids v WHERE v.invoice_id = i.id) AS voided FROM invoices i")
+    where, params = [], []
+    if client is not None:
+        where.append("i.client_id = ?")
+        params.append(client["id"])
+    if where:
+        sql += " WHERE " + " AND ".join(where)
+    out = []
+    for r in db.query(sql + " ORDER BY i.issued_on DESC, i.id DESC", params):
+        voided = bool(r.pop("voided"))
+        r["due_minor"] = 0 if voided else r["total_minor"] - r["paid_minor"]
+        r["status"] = _status(r["total_minor"], r["paid_minor"], voided)
+        r["overdue"] = r["due_minor"] > 0 and r["due_on"] < db.today.isoformat()
+        if unpaid and not r["due_minor"]:
+            continue
+        out.append(r)
+    return out
+
+
+def overdue(db: Database) -> list[dict]:
+    """Live invoices past their due date with something unpaid: `remind invoice_overdue`."""
+    return db.query(
+        "SELECT i.id, i.number, i.client_id, i.due_on, i.currency, i.total_minor - "
+        "coalesce((SELECT sum(p.amount_minor) FROM payments p WHERE p.invoice_id = i.id), 0) AS due_minor "
+        "FROM open_invoices o CROSS JOIN invoices i ON i.id = o.invoice_id WHERE i.due_on < ? "
+        "ORDER BY i.due_on, i.id", (db.today.isoformat(),))
