@@ -92,6 +92,23 @@ def import_measures(file: FileArg, map_: MapOpt = None, skip_invalid: SkipOpt = 
     _run("measures", file, map_, skip_invalid, dry_run, output_format(fmt, as_json, as_csv))
 
 
+@import_app.command("all")
+def import_all(directory: Annotated[str, typer.Argument(metavar="DIR", help="A directory `therapy export all` wrote.")],
+               fmt: FormatOpt = Format.table, as_json: JsonOpt = False, as_csv: CsvOpt = False) -> None:
+    """Restore every record from an `export all` directory into an empty file, ids kept (one transaction).
+
+    Example: therapy --db moved.db import all ~/caseload-export/
+    """
+    from therapy_cli import render
+    from therapy_cli.io import restore
+
+    with database(write=True) as db:
+        loaded = restore.restore(db, directory)
+    render.message(f"Restored {sum(item['rows'] for item in loaded)} rows of {len(loaded)} tables.")
+    render.emit(loaded, output_format(fmt, as_json, as_csv), columns=["table", "rows", "file"],
+                title="Import of an export")
+
+
 class FileFormat(str, Enum):
     csv = "csv"
     jsonl = "jsonl"

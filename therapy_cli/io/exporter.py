@@ -21,12 +21,13 @@ from therapy_cli.errors import InvalidValue, TherapyError
 
 FORMATS = ("csv", "jsonl")
 FETCH = 5000
-# Internal bookkeeping, not caseload data.
-HIDDEN = ("_migrations",)
 
 
 def exportable(db: Database) -> list[str]:
-    return [t for t in db.tables() if t not in HIDDEN]
+    """Every table of records (not the file's bookkeeping nor full-text indexes): see io/restore.py."""
+    from therapy_cli.io.restore import data_tables
+
+    return data_tables(db)
 
 
 def _columns(db: Database, table: str) -> list[str]:
@@ -123,4 +124,10 @@ def export(db: Database, what: str, fmt: str, output: str | None,
         directory.mkdir(parents=True, exist_ok=True, mode=0o700)
     except OSError as exc:
         raise TherapyError(f"cannot create {directory}: {exc.strerror}") from None
-    return [export_table(db, table, fmt, directory / f"{table}.{fmt}", step(table)) for table in tables]
+    written = [export_table(db, table, fmt, directory / f"{table}.{fmt}", step(table)) for table in tables]
+    from therapy_cli.io.restore import MANIFEST, manifest
+    from therapy_cli.storage.files import write_private
+
+    counts = {item["table"]: item["rows"] for item in written}
+    write_private(directory / MANIFEST, json.dumps(manifest(db, counts, fmt), indent=2) + "\n")
+    return written
