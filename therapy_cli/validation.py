@@ -7,6 +7,7 @@ from datetime import date
 from therapy_cli.errors import InvalidValue
 
 MAX_NAME = 200
+MAX_NOTE = 20_000
 
 
 def clean_name(name: str, what: str = "name") -> str:
@@ -30,6 +31,18 @@ def clean_text(value: str | None, what: str, limit: int = 2000) -> str | None:
     if any(ord(ch) < 32 and ch not in "\n\t\r" for ch in value):
         raise InvalidValue(f"{what} must not contain control characters")
     return value or None
+
+
+def clean_note(text: str | None, what: str = "note", limit: int = MAX_NOTE) -> str:
+    """A note's text: not empty, at most `limit` characters, no control characters but line breaks and tabs."""
+    value = (text or "").strip()
+    if not value:
+        raise InvalidValue(f"{what} must not be empty")
+    if len(value) > limit:
+        raise InvalidValue(f"{what} must be at most {limit} characters")
+    if any(ord(ch) < 32 and ch not in "\n\t\r" for ch in value):
+        raise InvalidValue(f"{what} must not contain control characters")
+    return value
 
 
 def clean_email(value: str | None) -> str | None:

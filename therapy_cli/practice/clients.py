@@ -13,9 +13,7 @@ from therapy_cli.validation import (
     check_birth, check_not_future, clean_email, clean_name, clean_phone, clean_text,
 )
 
-KINDS = ("individual", "couple", "family", "group")
-STATUSES = ("waiting", "active", "discharged")
-UNIT_KINDS = ("couple", "family", "group")
+from therapy_cli.vocab import CLIENT_KINDS as KINDS, CLIENT_STATUSES as STATUSES, UNIT_KINDS  # noqa: E402
 
 CLIENT_COLUMNS = ["id", "name", "kind", "status", "referred_on", "discharged_on"]
 
