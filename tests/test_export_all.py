@@ -5,7 +5,7 @@ import sqlite3
 
 import pytest
 
-from conftest import assert_refused, snapshot
+from conftest import TODAY, assert_refused, invoke, snapshot
 
 REPORTS = [("report", "week"), ("report", "month"), ("report", "quarter"), ("report", "outcomes"),
            ("report", "referrals"), ("report", "caseload"), ("client", "list"), ("contact", "list"),
@@ -16,16 +16,11 @@ REPORTS = [("report", "week"), ("report", "month"), ("report", "quarter"), ("rep
 @pytest.fixture(scope="module")
 def demo_file(tmp_path_factory):
     """The demo caseload with one client erased (its stub must stay a stub)."""
-    from typer.testing import CliRunner
-
-    from therapy_cli.cli import app
-
     path = tmp_path_factory.mktemp("demo") / "demo.db"
-    runner = CliRunner()
-    env = {"THERAPY_TODAY": "2026-11-27", "TZ": "Europe/London"}
-    assert runner.invoke(app, ["demo", "--db", str(path)], env=env).exit_code == 0
-    erased = runner.invoke(app, ["--db", str(path), "client", "erase", "2", "--yes", "--force",
-                                 "--reason", "erasure request"], env=env)
+    env = {"THERAPY_TODAY": TODAY, "TZ": "Europe/London"}
+    assert invoke("demo", "--db", path, env=env).exit_code == 0
+    erased = invoke("--db", path, "client", "erase", "2", "--yes", "--force", "--reason", "erasure request",
+                    env=env)
     assert erased.exit_code == 0, erased.stderr
     return path
 
