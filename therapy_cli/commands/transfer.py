@@ -9,6 +9,7 @@ from typing import Annotated, List, Optional
 import typer
 
 from therapy_cli.commands._common import CsvOpt, Format, FormatOpt, JsonOpt, database, output_format
+from therapy_cli.lazy import PairOptionCommand
 
 import_app = typer.Typer(
     help="Import clients, sessions or measures from a CSV or JSON-lines file (one transaction; "
@@ -20,7 +21,7 @@ FileArg = Annotated[str, typer.Argument(
 MapOpt = Annotated[Optional[List[str]], typer.Option(
     "--map", metavar="FIELD=COLUMN",
     help="Read FIELD from the file's COLUMN, e.g. --map name='Client Name' (repeatable, once per field).")]
-ValueOpt = Annotated[Optional[List[str]], typer.Option(
+ValueOpt = Annotated[Optional[List[str]], typer.Option(   # two values a use: see lazy.PairOptionCommand
     "--value", metavar="FIELD 'FROM'=TO",
     help="Read the word FROM in FIELD as TO, e.g. --value status 'Seen'=attended (repeatable).")]
 DatesOpt = Annotated[Optional[str], typer.Option(
@@ -33,7 +34,7 @@ MAX_SHOWN = 50
 
 
 def _run(table: str, file: str, mapping: list[str] | None, skip_invalid: bool, dry_run: bool, fmt: str,
-         values: list[str] | None = None, dates: str | None = None, status_default: str | None = None,
+         values: list[tuple[str, str]] | None = None, dates: str | None = None, status_default: str | None = None,
          allow_overlap: bool = False) -> None:
     from therapy_cli import render
     from therapy_cli.io import importer
@@ -83,7 +84,7 @@ def _run(table: str, file: str, mapping: list[str] | None, skip_invalid: bool, d
                 csv_rows=lambda d: [brief])
 
 
-@import_app.command("clients")
+@import_app.command("clients", cls=PairOptionCommand)
 def import_clients(file: FileArg, map_: MapOpt = None, value: ValueOpt = None, dates: DatesOpt = None,
                    skip_invalid: SkipOpt = False, dry_run: DryOpt = False,
                    fmt: FormatOpt = Format.table, as_json: JsonOpt = False, as_csv: CsvOpt = False) -> None:
@@ -96,7 +97,7 @@ def import_clients(file: FileArg, map_: MapOpt = None, value: ValueOpt = None, d
     _run("clients", file, map_, skip_invalid, dry_run, output_format(fmt, as_json, as_csv), value, dates)
 
 
-@import_app.command("sessions")
+@import_app.command("sessions", cls=PairOptionCommand)
 def import_sessions(
     file: FileArg, map_: MapOpt = None, value: ValueOpt = None, dates: DatesOpt = None,
     status_default: Annotated[Optional[str], typer.Option(
@@ -121,7 +122,7 @@ def import_sessions(
          status_default, allow_overlap)
 
 
-@import_app.command("measures")
+@import_app.command("measures", cls=PairOptionCommand)
 def import_measures(file: FileArg, map_: MapOpt = None, value: ValueOpt = None, dates: DatesOpt = None,
                     skip_invalid: SkipOpt = False, dry_run: DryOpt = False,
                     fmt: FormatOpt = Format.table, as_json: JsonOpt = False, as_csv: CsvOpt = False) -> None:

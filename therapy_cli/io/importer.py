@@ -90,16 +90,19 @@ def importer_for(table: str):
     return loaders[table]
 
 
-def parse_values(pairs: list[str]) -> dict[str, dict[str, str]]:
-    """`--value COLUMN 'FROM'=TO` options → {field: {from (case-folded): to}}."""
+def parse_values(pairs: list[tuple[str, str]]) -> dict[str, dict[str, str]]:
+    """`--value FIELD 'FROM'=TO` options → {field: {from (case-folded, spacing aside): to}}."""
     values: dict[str, dict[str, str]] = {}
-    for pair in pairs or []:
-        name, _, rest = pair.strip().partition(" ")
-        source, sep, target = rest.rpartition("=")
-        source = source.strip().strip("'\"")
-        if not sep or not name or not source or not target.strip():
-            raise InvalidValue(f"--value {pair!r} is not FIELD 'FROM'=TO, e.g. --value status 'No Show'=dna")
-        values.setdefault(normalise_header(name), {})[" ".join(source.split()).casefold()] = target.strip()
+    for name, pair in pairs or []:
+        source, sep, target = pair.rpartition("=")
+        source = source.strip().strip("'\"").strip()
+        if not sep or not name.strip() or not source or not target.strip():
+            raise InvalidValue(f"--value {name} {pair!r} is not FIELD 'FROM'=TO, e.g. --value status 'No Show'=dna")
+        word = " ".join(source.split()).casefold()
+        field_values = values.setdefault(normalise_header(name), {})
+        if word in field_values:
+            raise InvalidValue(f"--value {name} {source!r}=... is given twice; give each word once")
+        field_values[word] = target.strip()
     return values
 
 

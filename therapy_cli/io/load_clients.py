@@ -41,7 +41,9 @@ class ClientsImport(TableImport):
                "source": "referral_source", "referral": "referral_source", "discharge_date": "discharged_on",
                "discharged": "discharged_on", "mobile": "phone", "telephone": "phone", "email_address": "email",
                "client_id": "id", "first": "first_name", "given_name": "first_name", "forename": "first_name",
-               "last": "last_name", "surname": "last_name", "family_name": "last_name"}
+               "last": "last_name", "surname": "last_name", "family_name": "last_name",
+               "mobile_phone": "phone", "phone_number": "phone", "patient_first_name": "first_name",
+               "patient_last_name": "last_name", "date_of_birth_dob": "date_of_birth"}
 
     def __init__(self, db: Database, options=None):
         super().__init__(db, options)

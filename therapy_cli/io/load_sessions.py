@@ -101,6 +101,7 @@ class SessionsImport(TableImport):
                "attendance": "status", "appointment_status": "status", "session_type": "type", "notes": "note",
                "delivery": "mode", "first": "first_name", "given_name": "first_name", "forename": "first_name",
                "last": "last_name", "surname": "last_name", "family_name": "last_name",
+               "patient_first_name": "first_name", "patient_last_name": "last_name",
                "patient_arrived": "arrived", "did_not_arrive": "did_not_attend", "no_show": "did_not_attend",
                "dna": "did_not_attend", "cancelled_at": "cancelled", "canceled_at": "cancelled",
                "canceled": "cancelled"}
@@ -212,11 +213,14 @@ class SessionsImport(TableImport):
             return "cancelled", None
         if r.did_not_attend.strip() and flag(r.did_not_attend, "did not attend"):
             return "dna", None
-        if r.arrived.strip():
-            return ("attended" if flag(r.arrived, "arrived") else
-                    "dna" if day < self.today else "scheduled"), None
-        if r.did_not_attend.strip():   # false: not a DNA, so it took place, or is to come
+        arrived = flag(r.arrived, "arrived") if r.arrived.strip() else None
+        if arrived:
+            return "attended", None
+        if r.did_not_attend.strip():
+            # not a DNA (arrival is often left unticked): it took place, or is to come
             return rules.default_status(day, self.today), None
+        if arrived is False:
+            return ("dna" if day < self.today else "scheduled"), None
         default = self.status_default
         if default is None:   # an empty cell: as `session add` without --status
             return rules.default_status(day, self.today), None
