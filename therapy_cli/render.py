@@ -174,7 +174,7 @@ def emit(data: Any, fmt: str, *, columns: list[str] | None = None, title: str | 
         return
     if fmt == "csv":
         rows = list(csv_rows(data)) if csv_rows else (data if isinstance(data, list) else [data])
-        write_csv(rows, columns if isinstance(data, list) else None)
+        write_csv(rows, columns if isinstance(data, list) or csv_rows else None)
         return
     if table is not None:
         table(data)

@@ -12,6 +12,9 @@ from therapy_cli.commands._common import (
 )
 
 app = typer.Typer(help="Clients: individuals, couples, families and groups.", no_args_is_help=True)
+# The header of `client list --csv` when no client matches (rows name their own columns otherwise).
+EMPTY_CSV = ["id", "name", "kind", "status", "members", "date_of_birth", "referred_on", "referral_source",
+             "discharged_on"]
 
 
 class Kind(str, Enum):
@@ -89,7 +92,7 @@ def list_(
             now = list(dict.fromkeys(f"#{m['id']} {m['name']}" for m in r["members"]
                                      if (m["joined_on"] or "") <= day and (m["left_on"] or "9999") >= day))
             r["members"] = "; ".join(now) if shape == "csv" else (len(now) if r["kind"] != "individual" else None)
-    render.emit(rows, shape)
+    render.emit(rows, shape, columns=None if rows else EMPTY_CSV)   # an empty CSV still has its header
 
 
 @app.command("show")

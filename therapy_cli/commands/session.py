@@ -81,7 +81,12 @@ def _show_list(records: list[dict], fmt: str, title: str | None = None) -> None:
         render.emit([_row(r) for r in records], fmt, columns=SESSION_COLUMNS, title=title,
                     headers={"duration_min": "min", "notes_count": "notes"})
     else:
-        render.emit(records, fmt)
+        render.emit(records, fmt, columns=None if records else EMPTY_CSV)   # an empty CSV still has its header
+
+
+# The header of a session list in CSV when it is empty (rows name their own columns otherwise).
+EMPTY_CSV = ["id", "kind", "client_id", "client_name", "starts_at", "ends_at", "local_date", "duration_min", "status",
+             "cancelled_by", "mode", "type", "absent", "title", "audience", "participants", "series_id", "notes_count"]
 
 
 def _show_one(record: dict, fmt: str) -> None:
