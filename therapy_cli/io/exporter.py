@@ -10,9 +10,7 @@ from __future__ import annotations
 
 import csv
 import json
-import os
 import sys
-import tempfile
 from pathlib import Path
 from typing import Callable, TextIO
 
@@ -64,39 +62,18 @@ def write_rows(db: Database, table: str, fmt: str, out: TextIO,
     return count
 
 
-def _private_stream(target: Path):
-    directory = target.parent if str(target.parent) else Path(".")
-    if not directory.is_dir():
-        raise TherapyError(f"cannot write {target}: the directory {directory} does not exist")
-    if target.is_dir():
-        raise TherapyError(f"{target} is a directory; give a file name (or export all to a directory)")
-    try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=directory)
-    except OSError as exc:
-        raise TherapyError(f"cannot write {target}: {exc.strerror}") from None
-    os.fchmod(fd, 0o600)
-    return os.fdopen(fd, "w", encoding="utf-8", newline=""), tmp
-
-
 def export_table(db: Database, table: str, fmt: str, target: Path | None,
                  progress: Callable[[int], None] | None = None) -> dict:
     """One table to a file (or to stdout when `target` is None)."""
     if target is None:
         rows = write_rows(db, table, fmt, sys.stdout, progress)
         return {"table": table, "rows": rows, "file": None}
-    fh, tmp = _private_stream(target)
-    try:
-        with fh:
-            rows = write_rows(db, table, fmt, fh, progress)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, target)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
+    from therapy_cli.storage.files import private_stream
+
+    if target.is_dir():
+        raise TherapyError(f"{target} is a directory; give a file name (or export all to a directory)")
+    with private_stream(target) as fh:
+        rows = write_rows(db, table, fmt, fh, progress)
     return {"table": table, "rows": rows, "file": str(target)}
 
 

@@ -16,6 +16,7 @@ import sys
 from pathlib import Path
 
 from therapy_cli.errors import CheckFailed, Conflict, DatabaseError, Refused
+from therapy_cli.storage.files import remove as _remove, replacing
 
 ENV_KEY_COMMAND = "THERAPY_KEY_COMMAND"
 _KEYS: dict[str, str] = {}        # resolved path -> key, for this process only
@@ -191,38 +192,30 @@ def convert(path: Path, encrypt: bool) -> dict:
     else:
         key = get_key(path)
         source_key, target_key = key, ""
-    tmp = path.with_name(f".{path.name}.{'encrypting' if encrypt else 'decrypting'}")
-    _remove(tmp)
     lock = open_with_key(path, source_key)
     try:
         lock.execute("BEGIN IMMEDIATE")
         expected = _counts(lock)
-        reader = open_with_key(path, source_key)
-        try:
-            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-            os.close(fd)
-            reader.execute("ATTACH DATABASE ? AS converted KEY ?", (str(tmp), target_key))
-            reader.execute("SELECT sqlcipher_export('converted')")
-            reader.execute("DETACH DATABASE converted")
-        finally:
-            reader.close()
-        copy = open_with_key(tmp, target_key, what=f"the {'encrypted' if encrypt else 'decrypted'} copy")
-        try:
-            result = check(copy)
-            counts = _counts(copy)
-            copy.execute("PRAGMA journal_mode = WAL")
-        finally:
-            copy.close()
-        if not result["ok"] or counts != expected:
-            raise CheckFailed("the converted copy failed its check; nothing was replaced")
-        private_file(tmp)
-        os.replace(tmp, path)
+        with replacing(path, "encrypting" if encrypt else "decrypting") as tmp:
+            reader = open_with_key(path, source_key)
+            try:
+                reader.execute("ATTACH DATABASE ? AS converted KEY ?", (str(tmp), target_key))
+                reader.execute("SELECT sqlcipher_export('converted')")
+                reader.execute("DETACH DATABASE converted")
+            finally:
+                reader.close()
+            copy = open_with_key(tmp, target_key, what=f"the {'encrypted' if encrypt else 'decrypted'} copy")
+            try:
+                result = check(copy)
+                counts = _counts(copy)
+                copy.execute("PRAGMA journal_mode = WAL")
+            finally:
+                copy.close()
+            if not result["ok"] or counts != expected:
+                raise CheckFailed("the converted copy failed its check; nothing was replaced")
         # the old WAL must never be replayed onto the new file
         for suffix in ("-wal", "-shm"):
             _remove(Path(f"{path}{suffix}"))
-    except BaseException:
-        _remove(tmp)
-        raise
     finally:
         try:
             lock.close()
@@ -237,10 +230,3 @@ def convert(path: Path, encrypt: bool) -> dict:
         _KEYS.pop(str(path.resolve()), None)
     return {"path": str(path), "encrypted": encrypt, "tables": len(expected),
             "rows": sum(expected.values()), "ok": True}
-
-
-def _remove(path: Path) -> None:
-    try:
-        path.unlink()
-    except FileNotFoundError:
-        pass

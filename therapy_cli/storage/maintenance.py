@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import os
 import sqlite3
 from datetime import date
 from pathlib import Path
 
-from therapy_cli.storage.db import Database, check_sqlite_file, private_file
+from therapy_cli.storage.db import Database, check_sqlite_file
+from therapy_cli.storage.files import remove as _remove, replacing
 from therapy_cli.errors import CheckFailed, DatabaseError, InvalidValue
 
 AUDIT_COLUMNS = ["id", "at", "action", "record_type", "record_id", "client_id", "summary"]
@@ -36,37 +36,27 @@ def backup(db: Database, dest: str) -> dict:
         raise InvalidValue("the backup must go to another file than the database itself")
     if not target.parent.is_dir():
         raise InvalidValue(f"cannot write {target}: the directory {target.parent} does not exist")
-    tmp = target.with_name(f".{target.name}.partial")
     try:
-        if tmp.exists():
-            tmp.unlink()
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        os.close(fd)
-        if type(db.conn).__module__.startswith("sqlcipher3"):
-            from therapy_cli.storage.crypto import open_copy  # an encrypted file's backup is encrypted too
+        with replacing(target, "partial") as tmp:
+            if type(db.conn).__module__.startswith("sqlcipher3"):
+                from therapy_cli.storage.crypto import open_copy  # an encrypted file's backup is encrypted too
 
-            copy = open_copy(db.conn, tmp)
-        else:
-            copy = sqlite3.connect(tmp)
-        with copy:
-            db.conn.backup(copy)
-        copy.execute("PRAGMA journal_mode = DELETE")
-        result = check(copy)
-        tables = [r[0] for r in copy.execute("SELECT name FROM sqlite_master WHERE name = '_migrations'")]
-        copy.close()
-        if not result["ok"] or not tables:
-            problems = "; ".join(result["integrity"][:3]) if result["integrity"] != ["ok"] else \
-                f"{len(result['foreign_key_problems'])} foreign-key problem(s)"
-            raise CheckFailed(f"the backup copy failed its check ({problems}; see `therapy db check`); "
-                              "nothing was written")
-        private_file(tmp)
-        os.replace(tmp, target)
+                copy = open_copy(db.conn, tmp)
+            else:
+                copy = sqlite3.connect(tmp)
+            with copy:
+                db.conn.backup(copy)
+            copy.execute("PRAGMA journal_mode = DELETE")
+            result = check(copy)
+            tables = [r[0] for r in copy.execute("SELECT name FROM sqlite_master WHERE name = '_migrations'")]
+            copy.close()
+            if not result["ok"] or not tables:
+                problems = "; ".join(result["integrity"][:3]) if result["integrity"] != ["ok"] else \
+                    f"{len(result['foreign_key_problems'])} foreign-key problem(s)"
+                raise CheckFailed(f"the backup copy failed its check ({problems}; see `therapy db check`); "
+                                  "nothing was written")
     except OSError as exc:
-        _remove(tmp)
         raise DatabaseError(f"cannot write the backup {target}: {exc.strerror}") from None
-    except BaseException:
-        _remove(tmp)
-        raise
     return {"path": str(target), "bytes": target.stat().st_size, "ok": True}
 
 
@@ -102,39 +92,30 @@ def restore(source: Path, target: Path) -> dict:
     verify_caseload(source)
     if target.exists() and source.resolve() == target.resolve():
         raise InvalidValue("the source is the database itself")
-    tmp = target.with_name(f".{target.name}.restoring")
-    _remove(tmp)
     try:
         # restoring onto a new machine: the data directory may not exist yet (0700, as on first use)
         target.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        src, key = _open_source(source)
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        os.close(fd)
-        if key:
-            from therapy_cli.storage.crypto import open_with_key  # an encrypted backup is restored encrypted
+        with replacing(target, "restoring") as tmp:
+            src, key = _open_source(source)
+            if key:
+                from therapy_cli.storage.crypto import open_with_key  # an encrypted backup is restored encrypted
 
-            copy = open_with_key(tmp, key)
-        else:
-            copy = sqlite3.connect(tmp)
-        with copy:
-            src.backup(copy)
-        src.close()
-        copy.execute("PRAGMA journal_mode = WAL")
-        if not check(copy)["ok"]:
+                copy = open_with_key(tmp, key)
+            else:
+                copy = sqlite3.connect(tmp)
+            with copy:
+                src.backup(copy)
+            src.close()
+            copy.execute("PRAGMA journal_mode = WAL")
+            if not check(copy)["ok"]:
+                copy.close()
+                raise CheckFailed("the restored copy failed its check; nothing was replaced")
             copy.close()
-            raise CheckFailed("the restored copy failed its check; nothing was replaced")
-        copy.close()
-        # Remove the old WAL so it cannot be replayed onto the restored file.
-        for suffix in ("-wal", "-shm"):
-            _remove(Path(f"{target}{suffix}"))
-        os.replace(tmp, target)
-        private_file(target)
+            # Remove the old WAL so it cannot be replayed onto the restored file.
+            for suffix in ("-wal", "-shm"):
+                _remove(Path(f"{target}{suffix}"))
     except OSError as exc:
-        _remove(tmp)
         raise DatabaseError(f"cannot restore into {target}: {exc.strerror}") from None
-    except BaseException:
-        _remove(tmp)
-        raise
     return {"path": str(target), "restored_from": str(source), "ok": True}
 
 
@@ -168,9 +149,3 @@ def _open_source(path: Path):
     check_sqlite_file(path, head, allow_empty=False)
     return sqlite3.connect(f"file:{path}?mode=ro", uri=True), None
 
-
-def _remove(path: Path) -> None:
-    try:
-        path.unlink()
-    except FileNotFoundError:
-        pass
