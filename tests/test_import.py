@@ -147,7 +147,7 @@ def test_units_with_members_by_name_or_id(jcli, cli, tmp_path, db_path):
     assert couple["kind"] == "couple" and [m["id"] for m in couple["members"]] == [10, 11]
     bad = write(tmp_path / "bad.csv", "name,kind,members\nFour,couple,10;11;12\n")
     lines = refused(cli, db_path, "import", "clients", bad)
-    assert "member #12 is a couple" in lines[-1]
+    assert "#12 is a couple; members must be individual clients" in lines[-1]   # as `client add` says it
 
 
 def test_clients_ids_must_be_free(cli, jcli, tmp_path, db_path):

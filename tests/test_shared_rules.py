@@ -18,6 +18,12 @@ def caseload(jcli):
     jcli("client", "leave", "3", "2", "--on", "2026-10-01")
     jcli("session", "add", "1", "--at", "2026-11-03 14:00")
     jcli("session", "add", "3", "--at", "2026-11-04 10:00")
+    jcli("client", "add", "Kit Lowe")
+    jcli("session", "add", "4", "--at", "2026-10-05 10:00")
+    jcli("client", "discharge", "4", "--on", "2026-10-06")
+    jcli("client", "add", "Pat Doe")
+    jcli("client", "discharge", "5")
+    jcli("client", "erase", "5", "--yes", "--force", "--reason", "erasure request")
 
 
 # (what, command args, table, CSV file content)
@@ -64,6 +70,30 @@ CASES = [
     ("a questionnaire before 1950",
      ["measure", "add", "1", "PHQ-9", "--score", "5", "--on", "1940-01-01"],
      "measures", "client,instrument,taken_on,score\n1,PHQ-9,1940-01-01,5\n"),
+    ("a scheduled session for a discharged client",
+     ["session", "add", "4", "--at", "2026-12-07 10:00"],
+     "sessions", "client,starts_at,status\n4,2026-12-07 10:00,scheduled\n"),
+    ("a session for an erased client",
+     ["session", "add", "5", "--at", "2026-11-05 10:00", "--status", "attended"],
+     "sessions", "client,starts_at,status\n5,2026-11-05 10:00,attended\n"),
+    ("a questionnaire for an erased client",
+     ["measure", "add", "5", "PHQ-9", "--score", "5"],
+     "measures", "client,instrument,taken_on,score\n5,PHQ-9,2026-11-05,5\n"),
+    ("an erased client as a member",
+     ["client", "add", "The Does", "--kind", "couple", "--member", "1", "--member", "5"],
+     "clients", "name,kind,members\nThe Does,couple,1;5\n"),
+    ("a couple as a member",
+     ["client", "add", "The Four", "--kind", "family", "--member", "1", "--member", "3"],
+     "clients", "name,kind,members\nThe Four,family,1;3\n"),
+    ("a member named twice",
+     ["client", "add", "The Twins", "--kind", "family", "--member", "1", "--member", "1"],
+     "clients", "name,kind,members\nThe Twins,family,1;1\n"),
+    ("three in a couple",
+     ["client", "add", "Three", "--kind", "couple", "--member", "1", "--member", "2", "--member", "4"],
+     "clients", "name,kind,members\nThree,couple,1;2;4\n"),
+    ("members of an individual",
+     ["client", "add", "Solo", "--member", "1"],
+     "clients", "name,members\nSolo,1\n"),
     ("a member's score on a session after they left the unit",
      ["measure", "add", "2", "GAD-7", "--score", "5", "--session", "2"],
      "measures", "client,instrument,score,session\n2,GAD-7,5,2\n"),
@@ -112,7 +142,7 @@ def test_overlaps_within_the_file_are_refused_unless_allowed(cli, jcli, caseload
     result = cli("import", "sessions", path)
     assert result.exit_code == 1
     lines = result.stderr.strip().splitlines()
-    assert lines[0] == ("Error: line 3: 2026-11-10 09:30-10:20 overlaps session #3 at 2026-11-10 09:00-09:50 "
+    assert lines[0] == ("Error: line 3: 2026-11-10 09:30-10:20 overlaps session #4 at 2026-11-10 09:00-09:50 "
                         "(attended); nothing was booked (use --allow-overlap to book it anyway); nothing was "
                         "imported (fix the row, or use --skip-invalid)")
     # back to back is no clash, a cancelled session holds no time, and a file of several diaries may overlap

@@ -73,6 +73,12 @@ def check_session(db: Database, client_id: int, session_id: int) -> dict:
 _check_session = check_session  # the name the importer uses
 
 
+def check_measurable(client: dict) -> None:
+    """An erased client takes no questionnaires (`measure add`, import)."""
+    if client.get("erased_on"):
+        raise Conflict(f"client #{client['id']} has been erased; no measures can be added")
+
+
 def check_taken_on(on: date, today: date) -> None:
     """The date a questionnaire was taken: not in the future, not before EARLIEST (for `measure add` and import)."""
     if on > today:
@@ -109,9 +115,7 @@ def add_measure(db: Database, client, instrument: str | Instrument, items=None, 
                 on: date | None = None, session_id: int | None = None) -> dict:
     """Record one questionnaire: items (checked, reversed items turned round) or a total (checked)."""
     client_id = client["id"] if isinstance(client, dict) else int(client)
-    row = db.get("clients", client_id, "client")
-    if row["erased_on"]:
-        raise Conflict(f"client #{client_id} has been erased; no measures can be added")
+    check_measurable(db.get("clients", client_id, "client"))
     inst = instrument if isinstance(instrument, Instrument) else get_instrument(instrument)
     if items is None and score is None:
         raise InvalidValue("give either --items (each item's score, in order) or --score (the total)")

@@ -115,20 +115,9 @@ class ClientsImport(TableImport):
 
     def _members(self, text: str, kind: str) -> list[int]:
         names = [p for p in re.split(r"[;|]", text) if p.strip()]
-        if not names:
-            return []
-        if kind == "individual":
-            raise InvalidValue("an individual client has no members; set kind to couple, family or group")
-        ids = []
-        for part in names:
-            mid = self.index.find(part, "member")
-            if self.index.by_id[mid][0] != "individual":
-                raise InvalidValue(f"member #{mid} is a {self.index.by_id[mid][0]}; members must be individual clients")
-            if mid in ids:
-                raise InvalidValue(f"member #{mid} is named twice")
-            ids.append(mid)
-        if kind == "couple" and len(ids) > 2:
-            raise InvalidValue("a couple has at most two members")
+        self.clients.check_unit_members(kind, [], named=len(names))
+        ids = [self.index.find(part, "member") for part in names]
+        self.clients.check_unit_members(kind, [self.index.record(mid) for mid in ids])
         return ids
 
     def flush(self) -> None:

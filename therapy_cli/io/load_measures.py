@@ -61,6 +61,7 @@ class MeasuresImport(TableImport):
         r = MeasureRow(*cells)
         m, inst_rules = self.measures, self.instruments
         cid = self.index.find(r.client)
+        m.check_measurable(self.index.record(cid))
         inst = inst_rules.get_instrument(self.value("instrument", r.instrument))
         session_id, session_day = self._session(r.session, cid) if r.session.strip() else (None, None)
         if r.taken_on.strip():

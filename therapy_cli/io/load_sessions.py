@@ -287,8 +287,7 @@ class SessionsImport(TableImport):
                 if twin:
                     raise InvalidValue(f"client #{cid} already has session #{twin[0]} at {times['starts_at']} "
                                        "(imported already?)")
-            if status == "scheduled" and self.index.by_id[cid][2] == "discharged":
-                raise InvalidValue(f"client #{cid} is discharged; a scheduled session needs the client reopened")
+            rules.check_bookable(self.index.record(cid), status)
             title = audience = count = None
         note_text = clean_note(r.note) if r.note.strip() else None
         sid = self.ids.take(r.id)

@@ -134,9 +134,12 @@ class ClientIndex:
                 raise InvalidValue(f"{len(ids)} clients are named {value!r} "
                                    f"(#{', #'.join(map(str, ids[:5]))}); use the id")
             cid = ids[0]
-        if self.by_id[cid][1]:
-            raise InvalidValue(f"client #{cid} was erased")
         return cid
+
+    def record(self, cid: int) -> dict:
+        """What the domain's checks read of a client: id, kind, erased_on, status."""
+        kind, erased, status = self.by_id[cid]
+        return {"id": cid, "kind": kind, "erased_on": erased, "status": status}
 
 
 class IdCounter:

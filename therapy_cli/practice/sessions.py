@@ -234,12 +234,17 @@ def _client(db: Database, client) -> dict:
 
 def _bookable_client(db: Database, client_text_or_row, status: str) -> dict:
     client = _client(db, client_text_or_row)
+    check_bookable(client, status)
+    return client
+
+
+def check_bookable(client: dict, status: str) -> None:
+    """An erased client takes no sessions, a discharged one no scheduled sessions (`session add`, import)."""
     if client.get("erased_on"):
         raise Conflict(f"client #{client['id']} has been erased; no sessions can be added")
     if client["status"] == "discharged" and status == "scheduled":
         raise Conflict(f"client #{client['id']} is discharged; reopen them first "
                        f"(therapy client reopen {client['id']}) to book sessions")
-    return client
 
 
 def mark_attended(db: Database, client_id: int | None, day: date | str, warnings: list | None = None) -> None:
