@@ -379,3 +379,19 @@ def test_measures_linked_to_sessions(jcli, cli, tmp_path, db_path, two_clients):
     lines = refused(cli, db_path, "import", "measures", bad)
     assert lines[0].startswith("line 2: session #7 is not a session of client #2")
     assert lines[1] == "line 3: no session with id 99"
+
+
+def test_an_erased_stub_does_not_come_back_as_a_client(cli, jcli, tmp_path, db_path):
+    jcli("client", "add", "Alex Morgan")
+    jcli("client", "discharge", "1")
+    jcli("client", "erase", "1", "--yes", "--force", "--reason", "erasure request")
+    jcli("client", "add", "Sam Morgan")
+    out = tmp_path / "out"
+    assert cli("export", "all", "--output", out).exit_code == 0
+    fresh = tmp_path / "fresh.db"
+    result = cli("--db", fresh, "import", "clients", out / "clients.csv")
+    assert result.exit_code == 1
+    assert "line 2: the row is the stub of a client erased on" in result.stderr
+    assert "import all DIR" in result.stderr
+    assert cli("--db", fresh, "import", "all", out).exit_code == 0
+    assert cli("--db", fresh, "client", "show", "1", "--json").json()["name"] != "Alex Morgan"

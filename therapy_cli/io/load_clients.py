@@ -28,6 +28,7 @@ class ClientRow:
     members: str
     first_name: str
     last_name: str
+    erased_on: str
 
 
 class ClientsImport(TableImport):
@@ -74,6 +75,9 @@ class ClientsImport(TableImport):
     def row(self, cells: list[str]) -> int:
         r = ClientRow(*cells)
         c = self.clients
+        if r.erased_on.strip():
+            raise InvalidValue(f"the row is the stub of a client erased on {r.erased_on.strip()}, not a client; "
+                               "`therapy import all DIR` restores an export with its stubs as stubs")
         name = r.name if r.name.strip() else f"{r.first_name.strip()} {r.last_name.strip()}"
         name = c.clean_name(name)
         kind = self.value("kind", r.kind)
