@@ -56,6 +56,13 @@ SESSION_KIND_WORDS = _words(SESSION_KINDS)
 CANCELLED_BY_WORDS = _words(CANCELLED_BY, clinician="therapist", practitioner="therapist")
 
 
+def choices(name: str, values: tuple) -> type:
+    """A str Enum of `values` for a Typer option's choices (member names: the values with `-` as `_`)."""
+    from enum import Enum
+
+    return Enum(name, {value.replace("-", "_"): value for value in values}, type=str, module=__name__)
+
+
 def choose(value: str, allowed: tuple, what: str, words: dict[str, str] | None = None) -> str:
     """`value` as one of `allowed` (case and spacing aside, or through another system's `words`)."""
     key = " ".join((value or "").split()).lower()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from enum import Enum
 from typing import Annotated, List, Optional
 
 import typer
@@ -10,24 +9,17 @@ import typer
 from therapy_cli.commands._common import (
     CsvOpt, Format, FormatOpt, JsonOpt, confirm, database, output_format, parse_date_option, today,
 )
+from therapy_cli.vocab import CLIENT_KINDS, CLIENT_STATUSES, choices
 
 app = typer.Typer(help="Clients: individuals, couples, families and groups.", no_args_is_help=True)
+
 # The header of `client list --csv` when no client matches (rows name their own columns otherwise).
 EMPTY_CSV = ["id", "name", "kind", "status", "members", "date_of_birth", "referred_on", "referral_source",
              "discharged_on"]
 
 
-class Kind(str, Enum):
-    individual = "individual"
-    couple = "couple"
-    family = "family"
-    group = "group"
-
-
-class Status(str, Enum):
-    waiting = "waiting"
-    active = "active"
-    discharged = "discharged"
+Kind = choices("Kind", CLIENT_KINDS)
+Status = choices("Status", CLIENT_STATUSES)
 
 
 ClientArg = Annotated[str, typer.Argument(metavar="CLIENT", help="Client id or a unique part of the name.")]

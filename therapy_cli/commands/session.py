@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from enum import Enum
 from typing import Annotated, List, Optional
 
 import typer
@@ -10,34 +9,16 @@ import typer
 from therapy_cli.commands._common import (
     CsvOpt, Format, FormatOpt, JsonOpt, database, output_format, parse_date_option,
 )
+from therapy_cli.vocab import CANCELLED_BY, SESSION_MODES, SESSION_STATUSES, SESSION_TYPES, choices
 
 app = typer.Typer(help="Sessions: book, record attendance, write notes, export a calendar.",
                   no_args_is_help=True)
 
 
-class Status(str, Enum):
-    scheduled = "scheduled"
-    attended = "attended"
-    dna = "dna"
-    cancelled = "cancelled"
-    late_cancelled = "late-cancelled"
-
-
-class Mode(str, Enum):
-    in_person = "in-person"
-    video = "video"
-    phone = "phone"
-
-
-class SessionType(str, Enum):
-    assessment = "assessment"
-    treatment = "treatment"
-    review = "review"
-
-
-class By(str, Enum):
-    client = "client"
-    therapist = "therapist"
+Status = choices("Status", SESSION_STATUSES)
+Mode = choices("Mode", SESSION_MODES)
+SessionType = choices("SessionType", SESSION_TYPES)
+By = choices("By", CANCELLED_BY)
 
 
 ClientArg = Annotated[str, typer.Argument(metavar="CLIENT", help="Client id or a unique part of the name.")]
