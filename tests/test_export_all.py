@@ -105,3 +105,41 @@ def test_export_all_leaves_out_the_files_bookkeeping(cli, jcli, tmp_path):
     names = {p.name for p in out.iterdir()}
     assert "manifest.json" in names and "_migrations.csv" not in names
     assert not any(n.startswith("sqlite_") for n in names)
+
+
+def test_a_table_added_by_a_later_migration_travels_too(cli, jcli, db_path, tmp_path):
+    """Generic over the schema: a new table (with a foreign key, an append-only trigger, no rowid) needs no code."""
+    jcli("client", "add", "Alex Morgan")
+    conn = sqlite3.connect(db_path)
+    conn.executescript("""
+        CREATE TABLE risk_assessments (id INTEGER PRIMARY KEY, client_id INTEGER NOT NULL REFERENCES clients(id),
+                                       level TEXT NOT NULL, note TEXT);
+        CREATE TRIGGER risk_assessments_no_update BEFORE UPDATE ON risk_assessments
+        BEGIN SELECT RAISE(ABORT, 'append-only'); END;
+        CREATE TABLE tags (client_id INTEGER NOT NULL REFERENCES clients(id), tag TEXT NOT NULL,
+                           PRIMARY KEY (client_id, tag)) WITHOUT ROWID;
+        INSERT INTO risk_assessments VALUES (1, 1, 'low', 'reviewed'), (2, 1, 'none', NULL);
+        INSERT INTO tags VALUES (1, 'evening');
+    """)
+    conn.close()
+    export = tmp_path / "export"
+    assert cli("export", "all", "--output", export, "--format", "jsonl").exit_code == 0
+    moved = tmp_path / "moved.db"
+    conn = sqlite3.connect(moved)
+    conn.close()
+    assert cli("--db", moved, "db", "init").exit_code == 0
+    conn = sqlite3.connect(moved)
+    conn.executescript("""
+        CREATE TABLE risk_assessments (id INTEGER PRIMARY KEY, client_id INTEGER NOT NULL REFERENCES clients(id),
+                                       level TEXT NOT NULL, note TEXT);
+        CREATE TABLE tags (client_id INTEGER NOT NULL REFERENCES clients(id), tag TEXT NOT NULL,
+                           PRIMARY KEY (client_id, tag)) WITHOUT ROWID;
+    """)
+    conn.close()
+    result = cli("--db", moved, "import", "all", export, "--json")
+    assert result.exit_code == 0, result.stderr
+    conn = sqlite3.connect(moved)
+    assert conn.execute("SELECT * FROM risk_assessments ORDER BY id").fetchall() == [
+        (1, 1, "low", "reviewed"), (2, 1, "none", None)]
+    assert conn.execute("SELECT * FROM tags").fetchall() == [(1, "evening")]
+    conn.close()

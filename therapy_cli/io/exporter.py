@@ -32,11 +32,20 @@ def _columns(db: Database, table: str) -> list[str]:
     return [r[1] for r in db.execute(f"PRAGMA table_info({table})")]
 
 
+def _order(db: Database, table: str) -> str:
+    """Rows in the order they were written: rowid, or the primary key of a WITHOUT ROWID table."""
+    sql = db.scalar("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?", (table,)) or ""
+    if "WITHOUT ROWID" not in sql.upper():
+        return "rowid"
+    keys = sorted((r[5], r[1]) for r in db.execute(f"PRAGMA table_info({table})") if r[5])
+    return ", ".join(f'"{name}"' for _, name in keys) or "1"
+
+
 def write_rows(db: Database, table: str, fmt: str, out: TextIO,
                progress: Callable[[int], None] | None = None) -> int:
     """Stream `table` to `out` as CSV (header row first) or JSON lines; return the row count."""
     columns = _columns(db, table)
-    cursor = db.execute(f"SELECT * FROM {table} ORDER BY rowid")
+    cursor = db.execute(f"SELECT * FROM {table} ORDER BY {_order(db, table)}")
     count = 0
     if fmt == "csv":
         writer = csv.writer(out, lineterminator="\n")
