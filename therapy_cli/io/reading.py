@@ -59,7 +59,10 @@ NOT_UTF8 = "is not UTF-8 text; in the spreadsheet use Save As → 'CSV UTF-8'"
 
 def _open_text(path: Path):
     if str(path) == STDIN:
-        return io.TextIOWrapper(sys.stdin.buffer, encoding="utf-8-sig", newline="")
+        buffer = getattr(sys.stdin, "buffer", None)
+        if buffer is None:   # already text (an embedding program's stdin)
+            return sys.stdin
+        return io.TextIOWrapper(buffer, encoding="utf-8-sig", newline="")
     if not path.exists():
         raise InvalidValue(f"no file {path}")
     if path.is_dir():
@@ -233,7 +236,10 @@ class Source:
             yield line, [obj.get(c, "") for c in cols]
 
     def close(self) -> None:
-        self.fh.close()
+        if self.stdin and self.fh is not sys.stdin:
+            self.fh.detach()   # leave standard input itself open
+        elif not self.stdin:
+            self.fh.close()
 
 
 def _json_cell(value) -> str:
