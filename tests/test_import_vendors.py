@@ -106,7 +106,8 @@ def test_map_and_value_mistakes_are_refused(cli, jcli, db_path, tmp_path):
 
 @pytest.mark.parametrize("start, end, minutes", [
     ("2026-11-02 2:00 PM", "2:50 PM", 50), ("2026-11-02 9:00 am", "10:00 am", 60),
-    ("2026-11-02 12:30 PM", "2026-11-02 13:15", 45), ("2026-11-02 12:00 am", "00:30", 30)])
+    ("2026-11-02 12:30 PM", "2026-11-02 13:15", 45), ("2026-11-02 12:00 am", "00:30", 30),
+    ("2026-11-02 11:30 PM", "12:20 AM", 50)])
 def test_twelve_hour_times_and_end_times(jcli, tmp_path, start, end, minutes):
     jcli("client", "add", "Alex Morgan")
     path = tmp_path / "diary.csv"

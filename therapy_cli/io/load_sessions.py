@@ -197,6 +197,8 @@ class SessionsImport(TableImport):
             if _TIME_ONLY.match(end_text):
                 end = datetime.combine(start.date(), clock(end_text, "end"))
                 minutes = int((end - start.replace(tzinfo=None)).total_seconds() // 60)
+                if minutes < 0 and end.time() < time(6):
+                    minutes += 24 * 60   # 11:30 PM to 12:20 AM: past midnight
             else:
                 end = self._start(end_text)
                 minutes = int((end - start).total_seconds() // 60)
