@@ -38,45 +38,38 @@ def demo(
     Example: therapy demo
     Example: therapy demo --db /tmp/practice.db && therapy --db /tmp/practice.db report caseload
     """
-    import os
-
     from therapy_cli import demo as demo_data, render
 
     from therapy_cli.reports import service as reports
     from therapy_cli.commands.report import period_csv_row, show_period
     from therapy_cli.dates import week_of
     from therapy_cli.storage.db import open_database
+    from therapy_cli.storage.files import remove, replacing
 
     path = demo_path(db)
     if path.exists():
         _check_replaceable(path, yes, confirm)
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    tmp = path.with_name(f".{path.name}.building")
-    for leftover in (tmp, tmp.with_name(tmp.name + "-wal"), tmp.with_name(tmp.name + "-shm")):
-        if leftover.exists():
-            leftover.unlink()
+    def sidecars(base):
+        return [base.with_name(base.name + suffix) for suffix in ("-wal", "-shm")]
+
+    building = path.with_name(f".{path.name}.building")
+    for leftover in sidecars(building):
+        remove(leftover)
     try:
-        database = open_database(tmp, today=STATE.today or today())
-        try:
-            with database.transaction(write=True):
-                counts = demo_data.build(database, seed)
-            database.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-        finally:
-            database.close()
-        for suffix in ("-wal", "-shm"):
-            stale = path.with_name(path.name + suffix)
-            if stale.exists():
-                stale.unlink()
-        os.replace(tmp, path)
-    except BaseException:
-        for leftover in (tmp, tmp.with_name(tmp.name + "-wal"), tmp.with_name(tmp.name + "-shm")):
-            if leftover.exists():
-                leftover.unlink()
-        raise
-    for suffix in ("-wal", "-shm"):
-        stale = tmp.with_name(tmp.name + suffix)
-        if stale.exists():
-            stale.unlink()
+        with replacing(path, "building") as tmp:
+            database = open_database(tmp, today=STATE.today or today())
+            try:
+                with database.transaction(write=True):
+                    counts = demo_data.build(database, seed)
+                database.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            finally:
+                database.close()
+            for stale in sidecars(path):
+                remove(stale)
+    finally:
+        for leftover in sidecars(building):
+            remove(leftover)
     render.message(f"Demo caseload written to {path}: {counts['clients']} clients, {counts['sessions']} sessions, "
                    f"{counts['measures']} measures.")
     render.message(f"Explore it with: therapy --db {path} report caseload   (or: export THERAPY_DB={path})")
