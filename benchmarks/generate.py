@@ -224,7 +224,9 @@ def build(size: str = "service", seed: int = SEED, force: bool = False, quiet: b
     say(f"  therapy import clients: {took['clients']:.1f} s")
     copy_database(base, service)
     for table in ("sessions", "measures"):
-        took[table] = run_therapy(service, "import", table, str(out / f"{table}.csv"))
+        # the service file holds several practitioners' diaries: their sessions overlap
+        extra = ["--allow-overlap"] if table == "sessions" else []
+        took[table] = run_therapy(service, "import", table, str(out / f"{table}.csv"), *extra)
         say(f"  therapy import {table}: {took[table]:.1f} s")
     conn = sqlite3.connect(service)
     conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")

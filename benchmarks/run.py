@@ -277,7 +277,8 @@ def run(size: str, runs: int, import_runs: int, output: Path | None) -> list[Row
             target = work / "import.db"
             copy = lambda: generate.copy_database(base, target)  # noqa: E731
             ms, floor = medians_ms(
-                [{"cmd": [*therapy, "--db", str(target), "import", "sessions", str(data / "sessions.csv")],
+                [{"cmd": [*therapy, "--db", str(target), "import", "sessions", str(data / "sessions.csv"),
+                          "--allow-overlap"],
                   "prepare": copy},
                  {"cmd": [sys.executable, "-c", FLOOR_IMPORT, str(target), str(service)], "prepare": copy}],
                 env, import_runs, warm_up=False)

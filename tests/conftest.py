@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import sys
 from datetime import date
 
 import pytest
-import typer.testing
 from typer.testing import CliRunner
 
-from therapy_cli.cli import app
+from therapy_cli.cli import lazy_root
 from therapy_cli.storage.db import open_database
 
 TODAY = "2026-11-27"  # a Friday
@@ -42,45 +42,49 @@ def db(db_path):
 
 
 class Result:
-    def __init__(self, result):
-        self.exit_code = result.exit_code
-        self.stdout = result.stdout
-        self.stderr = result.stderr
-        self.exception = result.exception
+    def __init__(self, exit_code: int, stdout: str, stderr: str):
+        self.exit_code = exit_code
+        self.stdout = stdout
+        self.stderr = stderr
 
     def json(self):
         return json.loads(self.stdout)
 
 
-_TREE = None
+_ROOT = None
 
 
-def _cached_command(typer_app):
-    """Typer rebuilds the whole click tree on every invoke (~0.15 s); build it once per run."""
-    global _TREE
-    if typer_app is not app:
-        return _build_command(typer_app)
-    if _TREE is None:
-        _TREE = _build_command(app)
-    return _TREE
+def entry_point():
+    """The click group the console script runs (`therapy_cli.cli:main` → `lazy_root()`), built once per run:
+    its commands are converted on first use and kept, as in one process of the real program."""
+    global _ROOT
+    if _ROOT is None:
+        _ROOT = lazy_root()
+    return _ROOT
 
 
-_build_command = typer.testing._get_command
-typer.testing._get_command = _cached_command
+def invoke(*args, input=None, env=None) -> Result:
+    """Run `therapy ARGS` in-process through the console entry point; stdin, stdout and stderr captured."""
+    runner = CliRunner()
+    with runner.isolation(input=input, env=env) as (out, err, _):
+        code = 0
+        try:
+            entry_point().main(args=[str(a) for a in args], prog_name="therapy")
+        except SystemExit as exc:
+            code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+            if not isinstance(exc.code, (int, type(None))):
+                sys.stdout.write(f"{exc.code}\n")
+        finally:
+            sys.stdout.flush()
+            sys.stderr.flush()
+        stdout, stderr = out.getvalue(), err.getvalue()
+    return Result(code, stdout.decode("utf-8", "replace"), stderr.decode("utf-8", "replace"))
 
 
 @pytest.fixture
 def cli():
     """Run the CLI in-process: cli('client', 'add', 'X') → Result(exit_code, stdout, stderr)."""
-    runner = CliRunner()
-
-    def run(*args, input=None):
-        result = runner.invoke(app, [str(a) for a in args], input=input)
-        if result.exception and not isinstance(result.exception, SystemExit):
-            raise result.exception
-        return Result(result)
-
-    return run
+    return invoke
 
 
 @pytest.fixture

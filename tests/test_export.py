@@ -4,6 +4,8 @@ import csv
 import json
 import stat
 
+import pytest
+
 from conftest import assert_refused
 
 
@@ -68,3 +70,23 @@ def test_export_streams_large_tables(cli, db_path, tmp_path):
     target = tmp_path / "cpd.csv"
     assert cli("export", "cpd", "-o", target).exit_code == 0
     assert len(target.read_text().splitlines()) == 12_346
+
+
+@pytest.mark.parametrize("args, header", [
+    (["client", "list"], "id,name,kind,status,members,"),
+    (["contact", "list"], "id,name,role,org,email,phone,"),
+    (["session", "list"], "id,kind,client_id,client_name,starts_at,"),
+    (["report", "caseload"], "client_id,name,kind,status,"),
+    (["report", "referrals"], "direction,by,name,contact_id,referrals,started,median_wait_days"),
+    (["measure", "list", "1"], "id,taken_on,instrument,score,"),
+    (["supervise", "list"], "id,on_date,direction,"),
+    (["cpd", "list"], "id,on_date,title,kind,hours,note"),
+])
+def test_an_empty_csv_result_still_prints_its_header(cli, jcli, args, header):
+    cli("db", "init")
+    if args[0] == "measure":
+        jcli("client", "add", "Alex Morgan")
+    result = cli(*args, "--csv")
+    assert result.exit_code == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert len(lines) == 1 and lines[0].startswith(header), result.stdout

@@ -104,7 +104,7 @@ def test_dates_in_a_file_are_yyyy_mm_dd_only(cli, tmp_path, db_path, two_clients
     assert lines[1:4] == ["line 3: referral date 'today' is not a date; use YYYY-MM-DD",
                           "line 4: referral date 'friday' is not a date; use YYYY-MM-DD",
                           "line 5: date of birth '1985-3-14' is not a date; use YYYY-MM-DD"]
-    path = write(tmp_path / "diary.csv", "client,date,time\n1,yesterday,10:00\n")
+    path = write(tmp_path / "diary.csv", "client,date,time,status\n1,yesterday,10:00,attended\n")
     assert refused(cli, db_path, "import", "sessions", path)[0] == \
         "Error: line 2: start 'yesterday' is not a date; use YYYY-MM-DD; nothing was imported " \
         "(fix the row, or use --skip-invalid)"
@@ -147,7 +147,7 @@ def test_units_with_members_by_name_or_id(jcli, cli, tmp_path, db_path):
     assert couple["kind"] == "couple" and [m["id"] for m in couple["members"]] == [10, 11]
     bad = write(tmp_path / "bad.csv", "name,kind,members\nFour,couple,10;11;12\n")
     lines = refused(cli, db_path, "import", "clients", bad)
-    assert "member #12 is a couple" in lines[-1]
+    assert "#12 is a couple; members must be individual clients" in lines[-1]   # as `client add` says it
 
 
 def test_clients_ids_must_be_free(cli, jcli, tmp_path, db_path):
@@ -226,10 +226,11 @@ def test_bad_session_rows(cli, tmp_path, db_path, two_clients):
                  "Morgan,2026-11-05 14:00,50,\n")
     lines = refused(cli, db_path, "import", "sessions", path)
     assert lines[0] == "line 3: no client with id 9"
-    assert lines[1] == "line 4: duration 700 is outside 5-600"
+    assert lines[1] == "line 4: duration must be 5 to 600 minutes, not 700"   # as `session add` says it
     assert lines[2].startswith("line 5: start 2026-03-29 01:30 does not exist in Europe/London")
     assert lines[3].startswith("line 6: start '03/11/2026' is not YYYY-MM-DD (with slashes")
-    assert lines[4] == "line 7: a session on 2026-12-03 cannot be attended yet (today is 2026-11-27)"
+    assert lines[4] == ("line 7: the session is on 2026-12-03, after today (2026-11-27); "
+                        "it can be marked attended from that day on")
     assert lines[5].startswith("line 8: status 'maybe' is not one of scheduled")
     assert lines[6].startswith("line 9: no client named 'Morgan'")
     assert lines[-1].startswith("Error: 7 invalid rows (lines 3, 4, 5, 6, 7, 8, 9)")
@@ -238,7 +239,7 @@ def test_bad_session_rows(cli, tmp_path, db_path, two_clients):
 def test_sessions_are_audited_per_client_and_per_file(jcli, tmp_path, db_path, two_clients):
     path = write(tmp_path / "sessions.csv", "client,starts_at\n1,2026-10-06 10:00\n1,2026-10-13 10:00\n"
                                             "2,2026-10-13 11:00\n")
-    jcli("import", "sessions", path)
+    jcli("import", "sessions", path, "--status-default", "by-date")
     audit = rows(db_path, "SELECT client_id, summary FROM audit WHERE record_type = 'session' ORDER BY id")
     assert audit == [(1, "2 sessions imported"), (2, "1 session imported"),
                      (None, "3 session rows imported from a file")]
@@ -246,7 +247,7 @@ def test_sessions_are_audited_per_client_and_per_file(jcli, tmp_path, db_path, t
 
 def test_notes_come_in_with_their_sessions(jcli, tmp_path, two_clients):
     path = write(tmp_path / "sessions.csv", 'client,starts_at,note\n1,2026-10-06 10:00,"Talked about work,\nand sleep"\n')
-    jcli("import", "sessions", path)
+    jcli("import", "sessions", path, "--status-default", "attended")
     shown = jcli("session", "show", "1")
     assert "and sleep" in json.dumps(shown)
 
@@ -272,14 +273,15 @@ def test_jsonl_sessions(jcli, tmp_path, db_path, two_clients):
     path = tmp_path / "sessions.jsonl"
     path.write_text(json.dumps({"client": 1, "starts_at": "2026-10-06 10:00", "duration_min": 60}) + "\n\n"
                     + json.dumps({"client_id": 2, "at": "2026-10-06T11:00", "status": "DNA"}) + "\n")
-    assert jcli("import", "sessions", path)["imported"] == 2
+    assert jcli("import", "sessions", path, "--status-default", "by-date")["imported"] == 2
     assert rows(db_path, "SELECT client_id, duration_min, status FROM sessions ORDER BY id") == [
         (1, 60, "attended"), (2, 50, "dna")]
 
 
 def test_bad_jsonl_line_has_its_number(cli, tmp_path, db_path, two_clients):
     path = tmp_path / "sessions.jsonl"
-    path.write_text(json.dumps({"client": 1, "starts_at": "2026-10-06 10:00"}) + "\n{not json\n")
+    path.write_text(json.dumps({"client": 1, "starts_at": "2026-10-06 10:00", "status": "attended"})
+                    + "\n{not json\n")
     lines = refused(cli, db_path, "import", "sessions", path)
     assert lines == ["Error: line 2: is not valid JSON; nothing was imported (fix the row, or use --skip-invalid)"]
 
@@ -352,19 +354,21 @@ def test_measures_round_trip_through_export(jcli, cli, tmp_path, db_path, two_cl
 
 
 def test_importing_the_same_sessions_twice_is_refused(jcli, cli, tmp_path, db_path, two_clients):
-    path = write(tmp_path / "sessions.csv", "client,starts_at\n1,2026-10-06 10:00\n2,2026-10-06 11:00\n")
+    path = write(tmp_path / "sessions.csv", "client,starts_at,status\n1,2026-10-06 10:00,attended\n"
+                                            "2,2026-10-06 11:00,attended\n")
     jcli("import", "sessions", path)
     lines = refused(cli, db_path, "import", "sessions", path)
     assert lines[0] == "line 2: client #1 already has session #1 at 2026-10-06T10:00:00+01:00 (imported already?)"
     assert lines[-1].startswith("Error: 2 invalid rows (lines 2, 3)")
     # a different time for the same client is a different session
-    other = write(tmp_path / "more.csv", "client,starts_at\n1,2026-10-13 10:00\n")
+    other = write(tmp_path / "more.csv", "client,starts_at,status\n1,2026-10-13 10:00,attended\n")
     assert jcli("import", "sessions", other)["imported"] == 1
 
 
 def test_measures_linked_to_sessions(jcli, cli, tmp_path, db_path, two_clients):
     jcli("client", "add", "The Morgans", "--kind", "couple", "--member", "1", "--member", "2")
-    sessions = write(tmp_path / "sessions.csv", "id,client,starts_at\n7,1,2026-10-06 10:00\n8,3,2026-10-07 10:00\n")
+    sessions = write(tmp_path / "sessions.csv", "id,client,starts_at,status\n7,1,2026-10-06 10:00,attended\n"
+                                                "8,3,2026-10-07 10:00,attended\n")
     jcli("import", "sessions", sessions)
     scores = write(tmp_path / "scores.csv", "client,instrument,session,score\n1,GAD-7,7,9\n2,GAD-7,8,5\n")
     assert jcli("import", "measures", scores)["imported"] == 2
@@ -375,3 +379,19 @@ def test_measures_linked_to_sessions(jcli, cli, tmp_path, db_path, two_clients):
     lines = refused(cli, db_path, "import", "measures", bad)
     assert lines[0].startswith("line 2: session #7 is not a session of client #2")
     assert lines[1] == "line 3: no session with id 99"
+
+
+def test_an_erased_stub_does_not_come_back_as_a_client(cli, jcli, tmp_path, db_path):
+    jcli("client", "add", "Alex Morgan")
+    jcli("client", "discharge", "1")
+    jcli("client", "erase", "1", "--yes", "--force", "--reason", "erasure request")
+    jcli("client", "add", "Sam Morgan")
+    out = tmp_path / "out"
+    assert cli("export", "all", "--output", out).exit_code == 0
+    fresh = tmp_path / "fresh.db"
+    result = cli("--db", fresh, "import", "clients", out / "clients.csv")
+    assert result.exit_code == 1
+    assert "line 2: the row is the stub of a client erased on" in result.stderr
+    assert "import all DIR" in result.stderr
+    assert cli("--db", fresh, "import", "all", out).exit_code == 0
+    assert cli("--db", fresh, "client", "show", "1", "--json").json()["name"] != "Alex Morgan"

@@ -8,54 +8,12 @@ import sys
 from typing import Annotated, Optional
 
 import typer
-from typer.core import TyperCommand, TyperGroup
+from typer.core import TyperCommand
 
 from therapy_cli import ISSUES_URL, __version__
+from therapy_cli.lazy import LazyGroup, build_lazy_root
 from therapy_cli.commands._common import STATE
 from therapy_cli.errors import TherapyError
-
-
-class LazyGroup(TyperGroup):
-    """A group whose sub-commands become click commands only when used.
-
-    Start-up time: Typer otherwise builds every option of every command on every
-    run (~2 ms each, through typing.get_type_hints). `main()` uses this for the
-    root and each group; tests and docgen walk the full tree through `app`.
-    """
-
-    lazy: dict = {}
-
-    def list_commands(self, ctx):
-        return [*self.commands, *(name for name in self.lazy if name not in self.commands)]
-
-    def get_command(self, ctx, cmd_name):
-        if cmd_name not in self.commands and cmd_name in self.lazy:
-            self.commands[cmd_name] = _convert(self.lazy[cmd_name])
-        return self.commands.get(cmd_name)
-
-    def resolve_command(self, ctx, args):
-        """As TyperGroup's, suggesting from every command, built or not."""
-        from difflib import get_close_matches
-
-        from typer._click.exceptions import UsageError
-
-        try:
-            return self._click_resolve_command(ctx, args)
-        except UsageError as exc:
-            matches = get_close_matches(args[0], self.list_commands(ctx)) if self.suggest_commands and args else []
-            if matches:
-                exc.message = f"{exc.message.rstrip('.')}. Did you mean {', '.join(repr(m) for m in matches)}?"
-            raise
-
-    def format_commands(self, ctx, formatter):
-        if not self.lazy:
-            return super().format_commands(ctx, formatter)
-        rows = [(name, self.commands.get(name) or _stand_in(name, self.lazy[name])) for name in self.list_commands(ctx)]
-        rows = [(name, cmd) for name, cmd in rows if not cmd.hidden]
-        if rows:
-            limit = formatter.width - 6 - max(len(name) for name, _ in rows)
-            with formatter.section("Commands"):
-                formatter.write_dl([(name, cmd.get_short_help_str(limit)) for name, cmd in rows])
 
 
 class TherapyGroup(LazyGroup):
@@ -137,73 +95,6 @@ class CsvCommand(TyperCommand):
 
     def __init__(self, *args, params=None, **kwargs):
         super().__init__(*args, params=[*(params or []), *csv_options()], **kwargs)
-
-
-def _convert(info):
-    """One registered group or command as its click command (what Typer builds for the full tree)."""
-    from typer.models import CommandInfo
-
-    if isinstance(info, CommandInfo):
-        return typer.main.get_command_from_info(info, pretty_exceptions_short=app.pretty_exceptions_short,
-                                                rich_markup_mode=app.rich_markup_mode)
-    def build():
-        return typer.main.get_group_from_info(info, pretty_exceptions_short=app.pretty_exceptions_short,
-                                              rich_markup_mode=app.rich_markup_mode,
-                                              suggest_commands=app.suggest_commands)
-
-    sub = info.typer_instance
-    lazy = all(g.name for g in sub.registered_groups)
-    groups, commands = sub.registered_groups, sub.registered_commands
-    if lazy:
-        sub.registered_groups, sub.registered_commands = [], []
-    try:
-        group = build()
-    finally:
-        sub.registered_groups, sub.registered_commands = groups, commands
-    if lazy and type(group) is TyperGroup:
-        group.__class__ = LazyGroup
-        group.lazy = _lazy_entries(commands, groups)
-    elif lazy:  # a custom group class: build it whole
-        return build()
-    return group
-
-
-def _lazy_entries(commands, groups) -> dict:
-    """Registered commands then groups, by name: the order Typer lists them in."""
-    lazy = {}
-    for info in commands:
-        lazy[info.name or typer.main.get_command_name(info.callback.__name__)] = info
-    for info in groups:
-        lazy[info.name] = info
-    return lazy
-
-
-def _stand_in(name: str, info):
-    """A click command carrying only the help of a registered one: enough to list it in --help."""
-    import inspect
-
-    from typer.core import TyperCommand
-    from typer.models import CommandInfo
-
-    if isinstance(info, CommandInfo):
-        text = inspect.getdoc(info.callback) if info.help is None else inspect.cleandoc(info.help)
-        return TyperCommand(name, help=text, short_help=info.short_help, hidden=info.hidden,
-                              deprecated=info.deprecated)
-    solved = typer.main.solve_typer_info_defaults(info)
-    return TyperCommand(name, help=solved.help, short_help=solved.short_help, hidden=solved.hidden,
-                          deprecated=solved.deprecated)
-
-
-def lazy_root():
-    """The root click group with its sub-commands converted on first use (see TherapyGroup.lazy)."""
-    groups, commands = app.registered_groups, app.registered_commands
-    app.registered_groups, app.registered_commands = [], []
-    try:
-        root = typer.main.get_command(app)
-    finally:
-        app.registered_groups, app.registered_commands = groups, commands
-    root.lazy = _lazy_entries(commands, groups)
-    return root
 
 
 def _operational(exc: Exception) -> None:
@@ -360,6 +251,11 @@ def _quiet_broken_pipe() -> None:
         os.dup2(devnull, sys.stdout.fileno())
     except (OSError, ValueError):
         pass
+
+
+def lazy_root():
+    """The root click group with its sub-commands converted on first use: what the console script runs."""
+    return build_lazy_root(app)
 
 
 def main() -> None:

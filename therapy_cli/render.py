@@ -144,7 +144,8 @@ class CsvStyle:
 
 CSV = CsvStyle()
 # A spreadsheet runs a cell beginning with these as a formula (OWASP "CSV injection").
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+# A leading ' is guarded too (doubled), so that every import can take exactly one ' off again.
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "'")
 _NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?")
 
 
@@ -267,7 +268,7 @@ def emit(data: Any, fmt: str, *, columns: list[str] | None = None, title: str | 
         return
     if fmt == "csv":
         rows = list(csv_rows(data)) if csv_rows else (data if isinstance(data, list) else [data])
-        write_csv(rows, columns if isinstance(data, list) else None)
+        write_csv(rows, columns if isinstance(data, list) or csv_rows else None)
         return
     if isinstance(data, list) and not data and table is None:
         message("Nothing to show.")

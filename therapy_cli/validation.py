@@ -8,6 +8,7 @@ from datetime import date
 from therapy_cli.errors import InvalidValue
 
 MAX_NAME = 200
+MAX_NOTE = 20_000
 
 
 def check_characters(value: str, what: str, allowed: str = "") -> None:
@@ -51,6 +52,17 @@ def clean_text(value: str | None, what: str, limit: int = 2000) -> str | None:
 _EMAIL = re.compile(
     r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*"
     r"@(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?")
+
+
+def clean_note(text: str | None, what: str = "note", limit: int = MAX_NOTE) -> str:
+    """A note's text: not empty, at most `limit` characters, no control characters but line breaks and tabs."""
+    value = (text or "").strip()
+    if not value:
+        raise InvalidValue(f"{what} must not be empty")
+    if len(value) > limit:
+        raise InvalidValue(f"{what} must be at most {limit} characters")
+    check_characters(value, what, "\n\t\r")
+    return value
 
 
 def clean_email(value: str | None) -> str | None:

@@ -77,7 +77,30 @@ def check_session(db: Database, client_id: int, session_id: int) -> dict:
 _check_session = check_session  # the name the importer uses
 
 
-def _check_present(db: Database, client_id: int, session_id: int) -> None:
+def check_measurable(client: dict) -> None:
+    """An erased client takes no questionnaires (`measure add`, import)."""
+    if client.get("erased_on"):
+        raise Conflict(f"client #{client['id']} has been erased; no measures can be added")
+
+
+def check_taken_on(on: date, today: date) -> None:
+    """The date a questionnaire was taken: not in the future, not before EARLIEST (for `measure add` and import)."""
+    if on > today:
+        raise InvalidValue(f"date {on.isoformat()} is in the future (today is {today.isoformat()})")
+    if on < EARLIEST:
+        raise InvalidValue(f"date {on.isoformat()} is before {EARLIEST.year}; these questionnaires are more recent")
+
+
+def scored(inst: Instrument, values: list | None, total) -> dict:
+    """The stored columns of a questionnaire from its checked items (None: a total alone) and total."""
+    risk = risk_score(inst, values)   # PHQ-9 item 9, CORE-10 item 6 (the instruments' data)
+    caseness = is_caseness(inst, total)
+    return {"score": total, "items": json.dumps(values) if values is not None else None,
+            "severity": severity(inst, total), "caseness": None if caseness is None else int(caseness),
+            "risk": risk}
+
+
+def check_present(db: Database, client_id: int, session_id: int) -> None:
     """A questionnaire completed at a session needs a session that took place with the client there."""
     status = db.scalar("SELECT status FROM sessions WHERE id = ?", (session_id,))
     if status in ("dna", "cancelled", "late-cancelled"):
@@ -89,13 +112,14 @@ def _check_present(db: Database, client_id: int, session_id: int) -> None:
                        "session they came to, or give --on without --session")
 
 
+_check_present = check_present  # its name before the importer shared it
+
+
 def add_measure(db: Database, client, instrument: str | Instrument, items=None, score=None,
                 on: date | None = None, session_id: int | None = None) -> dict:
     """Record one questionnaire: items (checked, reversed items turned round) or a total (checked)."""
     client_id = client["id"] if isinstance(client, dict) else int(client)
-    row = db.get("clients", client_id, "client")
-    if row["erased_on"]:
-        raise Conflict(f"client #{client_id} has been erased; no measures can be added")
+    check_measurable(db.get("clients", client_id, "client"))
     inst = instrument if isinstance(instrument, Instrument) else get_instrument(instrument)
     if items is None and score is None:
         raise InvalidValue("give either --items (each item's score, in order) or --score (the total)")
@@ -105,26 +129,19 @@ def add_measure(db: Database, client, instrument: str | Instrument, items=None, 
         items = parse_items(items)
     session = check_session(db, client_id, session_id) if session_id is not None else None
     if session is not None:
-        _check_present(db, client_id, session_id)
+        check_present(db, client_id, session_id)
     if on is None:
         on = date.fromisoformat(session["local_date"]) if session else db.today
-    if on > db.today:
-        raise InvalidValue(f"date {on.isoformat()} is in the future (today is {db.today.isoformat()})")
-    if on < EARLIEST:
-        raise InvalidValue(f"date {on.isoformat()} is before {EARLIEST.year}; these questionnaires are more recent")
+    check_taken_on(on, db.today)
     if items is not None:
         values = check_items(inst, items)
         total = score_items(inst, values)
     else:
         values = None
         total = check_total(inst, score)
-    risk = risk_score(inst, values)
-    caseness = is_caseness(inst, total)
     measure_id = db.insert("measures", {
-        "client_id": client_id, "instrument": inst.name, "taken_on": on.isoformat(), "score": total,
-        "items": json.dumps(values) if values is not None else None, "severity": severity(inst, total),
-        "caseness": None if caseness is None else int(caseness), "risk": risk, "session_id": session_id,
-        "created_at": utc_now(),
+        "client_id": client_id, "instrument": inst.name, "taken_on": on.isoformat(), **scored(inst, values, total),
+        "session_id": session_id, "created_at": utc_now(),
     })
     db.audit("add", "measure", measure_id, f"{inst.name} entered for {on.isoformat()}", client_id)
     return measure_record(db.get("measures", measure_id, "measure"))

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from enum import Enum
 from typing import Annotated, List, Optional
 
 import typer
@@ -10,20 +9,16 @@ import typer
 from therapy_cli.commands._common import (
     CsvOpt, Format, FormatOpt, JsonOpt, confirm, database, output_format, parse_date_option, today,
 )
+from therapy_cli.vocab import CLIENT_KINDS, CLIENT_STATUSES, choices
 
 app = typer.Typer(help="Clients: individuals, couples, families and groups.", no_args_is_help=True)
 
-
-class Kind(str, Enum):
-    individual = "individual"
-    couple = "couple"
-    family = "family"
-    group = "group"
+# The header of `client list --csv` when no client matches (rows name their own columns otherwise).
+EMPTY_CSV = ["id", "name", "kind", "status", "members", "date_of_birth", "referred_on", "referral_source",
+             "discharged_on"]
 
 
-class Reminders(str, Enum):
-    email = "email"
-    none = "none"
+Reminders = choices("Reminders", ("email", "none"))
 
 
 RemindersOpt = Annotated[Optional[Reminders], typer.Option(
@@ -31,10 +26,8 @@ RemindersOpt = Annotated[Optional[Reminders], typer.Option(
                         "(default for a new client: none). See therapy remind clients.")]
 
 
-class Status(str, Enum):
-    waiting = "waiting"
-    active = "active"
-    discharged = "discharged"
+Kind = choices("Kind", CLIENT_KINDS)
+Status = choices("Status", CLIENT_STATUSES)
 
 
 ClientArg = Annotated[str, typer.Argument(metavar="CLIENT", help="Client id or a unique part of the name.")]
@@ -107,7 +100,7 @@ def list_(
             now = list(dict.fromkeys(f"#{m['id']} {m['name']}" for m in r["members"]
                                      if (m["joined_on"] or "") <= day and (m["left_on"] or "9999") >= day))
             r["members"] = "; ".join(now) if shape == "csv" else (len(now) if r["kind"] != "individual" else None)
-    render.emit(rows, shape)
+    render.emit(rows, shape, columns=None if rows else EMPTY_CSV)   # an empty CSV still has its header
 
 
 @app.command("show")
@@ -282,7 +275,6 @@ def export(
 
     Example: therapy client export morgan --output morgan-sar.json
     """
-    from pathlib import Path
 
     from therapy_cli import render
 

@@ -43,4 +43,6 @@ def list_(fmt: FormatOpt = Format.table, as_json: JsonOpt = False, as_csv: CsvOp
 
     with database() as db:
         rows = contacts.list_contacts(db)
-    render.emit(rows, output_format(fmt, as_json, as_csv))
+    # an empty CSV still has its header
+    render.emit(rows, output_format(fmt, as_json, as_csv), columns=None if rows else [
+        "id", "name", "role", "org", "email", "phone", "referrals_in", "referrals_out"])

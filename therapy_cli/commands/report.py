@@ -461,7 +461,10 @@ def caseload_(no_header: NoHeaderOpt = False,
 
     with database() as db:
         rows = reports.caseload(db)
-    _emit(rows, output_format(fmt, as_json, as_csv), no_header, table=_show_caseload, csv_rows=_caseload_rows)
+    _emit(rows, output_format(fmt, as_json, as_csv), no_header, table=_show_caseload, csv_rows=_caseload_rows,
+          columns=None if rows else [   # an empty CSV still has its header
+              "client_id", "name", "kind", "status", "referred_on", "sessions_attended", "sessions_dna",
+              "last_session", "next_session", "waiting_days", "modality", "review_due", "latest_scores", "risk"])
 
 
 @app.command("client")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from enum import Enum
 from typing import Annotated, List, Optional
 
 import typer
@@ -10,34 +9,16 @@ import typer
 from therapy_cli.commands._common import (
     CsvOpt, Format, FormatOpt, JsonOpt, database, output_format, parse_date_option,
 )
+from therapy_cli.vocab import CANCELLED_BY, SESSION_MODES, SESSION_STATUSES, SESSION_TYPES, choices
 
 app = typer.Typer(help="Sessions: book, record attendance, write notes, export a calendar.",
                   no_args_is_help=True)
 
 
-class Status(str, Enum):
-    scheduled = "scheduled"
-    attended = "attended"
-    dna = "dna"
-    cancelled = "cancelled"
-    late_cancelled = "late-cancelled"
-
-
-class Mode(str, Enum):
-    in_person = "in-person"
-    video = "video"
-    phone = "phone"
-
-
-class SessionType(str, Enum):
-    assessment = "assessment"
-    treatment = "treatment"
-    review = "review"
-
-
-class By(str, Enum):
-    client = "client"
-    therapist = "therapist"
+Status = choices("Status", SESSION_STATUSES)
+Mode = choices("Mode", SESSION_MODES)
+SessionType = choices("SessionType", SESSION_TYPES)
+By = choices("By", CANCELLED_BY)
 
 
 ClientArg = Annotated[str, typer.Argument(metavar="CLIENT", help="Client id or a unique part of the name.")]
@@ -81,7 +62,12 @@ def _show_list(records: list[dict], fmt: str, title: str | None = None) -> None:
         render.emit([_row(r) for r in records], fmt, columns=SESSION_COLUMNS, title=title,
                     headers={"duration_min": "min", "notes_count": "notes"})
     else:
-        render.emit(records, fmt)
+        render.emit(records, fmt, columns=None if records else EMPTY_CSV)   # an empty CSV still has its header
+
+
+# The header of a session list in CSV when it is empty (rows name their own columns otherwise).
+EMPTY_CSV = ["id", "kind", "client_id", "client_name", "starts_at", "ends_at", "local_date", "duration_min", "status",
+             "cancelled_by", "mode", "type", "absent", "title", "audience", "participants", "series_id", "notes_count"]
 
 
 def _show_one(record: dict, fmt: str) -> None:
@@ -322,11 +308,7 @@ def move(
     _show_one(record, output_format(fmt, as_json, as_csv))
 
 
-class Template(str, Enum):
-    soap = "soap"
-    dap = "dap"
-    birp = "birp"
-    none = "none"
+Template = choices("Template", ("soap", "dap", "birp", "none"))
 
 
 @app.command("note")

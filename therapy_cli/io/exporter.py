@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import csv
 import json
-import os
 import sys
 from pathlib import Path
 from typing import Callable, TextIO
@@ -20,19 +19,26 @@ from therapy_cli.errors import InvalidValue, TherapyError
 
 FORMATS = ("csv", "jsonl")
 FETCH = 5000
-# Internal bookkeeping, not caseload data.
-HIDDEN = ("_migrations", "_scrub_pending")
-# Derived from the notes and rebuilt by triggers: the search index and its shadow tables.
-DERIVED = ("notes_fts",)
 
 
 def exportable(db: Database) -> list[str]:
-    return [t for t in db.tables()
-            if t not in HIDDEN and not any(t == d or t.startswith(f"{d}_") for d in DERIVED)]
+    """Every table of records (not the file's bookkeeping nor full-text indexes): see io/restore.py."""
+    from therapy_cli.io.restore import data_tables
+
+    return data_tables(db)
 
 
 def _columns(db: Database, table: str) -> list[str]:
     return [r[1] for r in db.execute(f"PRAGMA table_info({table})")]
+
+
+def _order(db: Database, table: str) -> str:
+    """Rows in the order they were written: rowid, or the primary key of a WITHOUT ROWID table."""
+    sql = db.scalar("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?", (table,)) or ""
+    if "WITHOUT ROWID" not in sql.upper():
+        return "rowid"
+    keys = sorted((r[5], r[1]) for r in db.execute(f"PRAGMA table_info({table})") if r[5])
+    return ", ".join(f'"{name}"' for _, name in keys) or "1"
 
 
 def write_rows(db: Database, table: str, fmt: str, out: TextIO,
@@ -44,7 +50,7 @@ def write_rows(db: Database, table: str, fmt: str, out: TextIO,
     from therapy_cli.render import FORMULA_START, spreadsheet_safe
 
     columns = _columns(db, table)
-    cursor = db.execute(f"SELECT * FROM {table} ORDER BY rowid")
+    cursor = db.execute(f"SELECT * FROM {table} ORDER BY {_order(db, table)}")
     count = 0
     if fmt == "csv":
         writer = csv.writer(out, lineterminator="\n")
@@ -74,16 +80,6 @@ def write_rows(db: Database, table: str, fmt: str, out: TextIO,
     return count
 
 
-def _private_stream(target: Path):
-    from therapy_cli.storage.files import check_target, shown, temp_file
-
-    if target.is_dir():
-        raise TherapyError(f"{shown(target)} is a directory; give a file name (or export all to a directory)")
-    check_target(target)
-    fd, tmp = temp_file(target)
-    return os.fdopen(fd, "w", encoding="utf-8", newline=""), tmp
-
-
 def export_table(db: Database, table: str, fmt: str, target: Path | None,
                  progress: Callable[[int], None] | None = None, raw: bool = False, bom: bool = False) -> dict:
     """One table to a file (or to stdout when `target` is None); `raw`, `bom`: see write_rows, CSV only."""
@@ -93,24 +89,14 @@ def export_table(db: Database, table: str, fmt: str, target: Path | None,
             sys.stdout.write("\ufeff")
         rows = write_rows(db, table, fmt, sys.stdout, progress, raw)
         return {"table": table, "rows": rows, "file": None}
-    fh, tmp = _private_stream(target)
-    try:
-        with fh:
-            if bom:
-                fh.write("\ufeff")
-            rows = write_rows(db, table, fmt, fh, progress, raw)
-            fh.flush()
-            os.fsync(fh.fileno())
-        from therapy_cli.storage.files import check_target
+    from therapy_cli.storage.files import private_stream, shown
 
-        check_target(target)
-        os.replace(tmp, target)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
+    if target.is_dir():
+        raise TherapyError(f"{shown(target)} is a directory; give a file name (or export all to a directory)")
+    with private_stream(target) as fh:
+        if bom:
+            fh.write("\ufeff")
+        rows = write_rows(db, table, fmt, fh, progress, raw)
     return {"table": table, "rows": rows, "file": str(target)}
 
 
@@ -138,4 +124,10 @@ def export(db: Database, what: str, fmt: str, output: str | None,
         directory.mkdir(parents=True, exist_ok=True, mode=0o700)
     except OSError as exc:
         raise TherapyError(f"cannot create {directory}: {exc.strerror}") from None
-    return [export_table(db, table, fmt, directory / f"{table}.{fmt}", step(table), raw, bom) for table in tables]
+    written = [export_table(db, table, fmt, directory / f"{table}.{fmt}", step(table), raw, bom) for table in tables]
+    from therapy_cli.io.restore import MANIFEST, manifest
+    from therapy_cli.storage.files import write_private
+
+    counts = {item["table"]: item["rows"] for item in written}
+    write_private(directory / MANIFEST, json.dumps(manifest(db, counts, fmt, guarded=not raw), indent=2) + "\n")
+    return written

@@ -13,9 +13,7 @@ from therapy_cli.validation import (
     check_birth, check_not_future, clean_email, clean_name, clean_phone, clean_text,
 )
 
-KINDS = ("individual", "couple", "family", "group")
-STATUSES = ("waiting", "active", "discharged")
-UNIT_KINDS = ("couple", "family", "group")
+from therapy_cli.vocab import CLIENT_KINDS as KINDS, CLIENT_STATUSES as STATUSES, UNIT_KINDS  # noqa: E402
 
 CLIENT_COLUMNS = ["id", "name", "kind", "status", "referred_on", "discharged_on"]
 
@@ -87,12 +85,9 @@ def add_client(db: Database, name: str, kind: str = "individual", members: list[
     name = clean_name(name)
     check_birth(date_of_birth, db.today)
     check_not_future(referred_on, db.today, "referral date")
-    if members and kind == "individual":
-        raise InvalidValue("an individual client has no members; use --kind couple, family or group")
+    check_unit_members(kind, [], named=len(members))
     member_rows = [find_client(db, m) for m in members]
-    _check_members(member_rows)
-    if kind == "couple" and len(member_rows) > 2:
-        raise InvalidValue("a couple has at most two members")
+    check_unit_members(kind, member_rows)
     contact_id = None
     if referred_by:
         from therapy_cli.practice.contacts import find_contact
@@ -112,11 +107,24 @@ def add_client(db: Database, name: str, kind: str = "individual", members: list[
     return client_record(db, client_id)
 
 
+def check_unit_members(kind: str, rows: list[dict], named: int | None = None) -> None:
+    """The members a new unit starts with (`client add --member`, import): individual clients, each once,
+    at most two for a couple, none for an individual. `named`: how many were given (rows may be fewer)."""
+    if kind == "individual" and (rows or named):
+        raise InvalidValue("an individual client has no members; make it a couple, family or group "
+                           "(--kind, or the kind column)")
+    _check_members(rows)
+    if kind == "couple" and len(rows) > 2:
+        raise InvalidValue("a couple has at most two members")
+
+
 def _check_members(rows: list[dict], unit_id: int | None = None) -> None:
     seen = set()
     for row in rows:
         if row["kind"] != "individual":
             raise InvalidValue(f"#{row['id']} is a {row['kind']}; members must be individual clients")
+        if row.get("erased_on"):
+            raise Conflict(f"#{row['id']} has been erased; an erased client cannot be a member")
         if row["id"] == unit_id:
             raise InvalidValue("a unit cannot be a member of itself")
         if row["id"] in seen:

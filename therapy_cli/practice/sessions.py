@@ -17,14 +17,13 @@ from itertools import islice
 
 from therapy_cli import dates
 from therapy_cli.practice.clients import UNIT_KINDS, find_client, members_of
-from therapy_cli.validation import check_characters, clean_name, clean_text
+from therapy_cli.validation import clean_name, clean_note, clean_text
 from therapy_cli.storage.db import Database, utc_now
 from therapy_cli.errors import Conflict, InvalidValue, NotFound
 
-STATUSES = ("scheduled", "attended", "dna", "cancelled", "late-cancelled")
-MODES = ("in-person", "video", "phone")
-TYPES = ("assessment", "treatment", "review")
-CANCELLED_BY = ("client", "therapist")
+from therapy_cli.vocab import CANCELLED_BY, PAST_ONLY, choose
+from therapy_cli.vocab import SESSION_MODES as MODES, SESSION_STATUSES as STATUSES, SESSION_TYPES as TYPES
+
 # Statuses that occupy the practitioner's time: a new booking may not overlap them.
 BLOCKING = ("scheduled", "attended")
 MIN_DURATION, MAX_DURATION = 5, 600
@@ -59,13 +58,6 @@ def check_duration(minutes, what: str = "duration") -> int:
     return minutes
 
 
-def _one_of(value: str, allowed: tuple, what: str) -> str:
-    text = (value or "").strip().lower()
-    if text not in allowed:
-        raise InvalidValue(f"{what} {value!r} is not one of {', '.join(allowed)}")
-    return text
-
-
 def validate_session_fields(duration_min=None, status: str | None = None, mode: str | None = None,
                             type: str | None = None, cancelled_by: str | None = None) -> dict:
     """Check the plain fields of a session; return them cleaned (only those given).
@@ -76,13 +68,13 @@ def validate_session_fields(duration_min=None, status: str | None = None, mode: 
     if duration_min is not None:
         fields["duration_min"] = check_duration(duration_min)
     if status is not None:
-        fields["status"] = _one_of(status, STATUSES, "status")
+        fields["status"] = choose(status, STATUSES, "status")
     if mode is not None:
-        fields["mode"] = _one_of(mode, MODES, "mode")
+        fields["mode"] = choose(mode, MODES, "mode")
     if type is not None:
-        fields["type"] = _one_of(type, TYPES, "type")
+        fields["type"] = choose(type, TYPES, "type")
     if cancelled_by is not None:
-        fields["cancelled_by"] = _one_of(cancelled_by, CANCELLED_BY, "cancelled by")
+        fields["cancelled_by"] = choose(cancelled_by, CANCELLED_BY, "cancelled by")
     return fields
 
 
@@ -109,10 +101,13 @@ def default_status(day: date, today: date) -> str:
     return "attended" if day < today else "scheduled"
 
 
-def _check_status_date(status: str, day: date, today: date, what: str = "the session") -> None:
-    if status in ("attended", "dna") and day > today:
+def check_status_date(status: str, day: date, today: date, what: str = "the session") -> None:
+    if status in PAST_ONLY and day > today:
         raise InvalidValue(f"{what} is on {day.isoformat()}, after today ({today.isoformat()}); "
                            f"it can be marked {status} from that day on")
+
+
+_check_status_date = check_status_date  # its name before the importer shared it
 
 
 # -- double booking -------------------------------------------------------------
@@ -147,9 +142,13 @@ def _clash_text(clash: dict, tz=None) -> str:
 
 
 def check_no_clash(db: Database, times: dict, exclude_id: int | None = None) -> None:
-    clashes = find_clashes(db, times["starts_utc"], times["ends_utc"], exclude_id)
+    refuse_clashes(times, find_clashes(db, times["starts_utc"], times["ends_utc"], exclude_id), db.tz)
+
+
+def refuse_clashes(times: dict, clashes: list[dict], tz=None) -> None:
+    """The one refusal of a double booking, for `session add`/`move`/`schedule` and import alike."""
     if clashes:
-        listed = "; ".join(_clash_text(c, db.tz) for c in clashes)
+        listed = "; ".join(_clash_text(c, tz) for c in clashes)
         raise Conflict(f"{describe_slot(times['starts_at'], times['duration_min'])} overlaps {listed}; "
                        "nothing was booked (use --allow-overlap to book it anyway)")
 
@@ -235,12 +234,17 @@ def _client(db: Database, client) -> dict:
 
 def _bookable_client(db: Database, client_text_or_row, status: str) -> dict:
     client = _client(db, client_text_or_row)
+    check_bookable(client, status)
+    return client
+
+
+def check_bookable(client: dict, status: str) -> None:
+    """An erased client takes no sessions, a discharged one no scheduled sessions (`session add`, import)."""
     if client.get("erased_on"):
         raise Conflict(f"client #{client['id']} has been erased; no sessions can be added")
     if client["status"] == "discharged" and status == "scheduled":
         raise Conflict(f"client #{client['id']} is discharged; reopen them first "
                        f"(therapy client reopen {client['id']}) to book sessions")
-    return client
 
 
 def mark_attended(db: Database, client_id: int | None, day: date | str, warnings: list | None = None) -> None:
@@ -331,7 +335,7 @@ def add_session(db: Database, client, start: datetime, duration_min: int | None 
         duration_min if duration_min is not None else db.setting("session.duration"),
         status or default_status(day, db.today), mode, type, cancelled_by)
     status = fields["status"]
-    _check_status_date(status, day, db.today)
+    check_status_date(status, day, db.today)
     client = _bookable_client(db, client, status)
     if absent and status != "attended":
         raise InvalidValue("--absent names members who missed an attended session; the status is " + status)
@@ -362,7 +366,7 @@ def add_training(db: Database, title: str, start: datetime, duration_min, audien
     fields = validate_session_fields(duration_min, status or default_status(day, db.today), mode)
     if fields["status"] == "dna":
         raise InvalidValue("a training group cannot be a DNA; use cancelled")
-    _check_status_date(fields["status"], day, db.today)
+    check_status_date(fields["status"], day, db.today)
     title = clean_name(title, "title")
     audience = clean_text(audience, "audience", 200)
     if not audience:
@@ -515,7 +519,7 @@ def _set_status(db: Database, session_id: int, status: str, *, cancelled_by: str
             raise InvalidValue(f"{what} is a training group; it cannot be a DNA (cancel it instead)")
         if absent:
             raise InvalidValue(f"{what} is a training group; --absent applies to couples, families and groups")
-    _check_status_date(status, day, db.today, what)
+    check_status_date(status, day, db.today, what)
     absent_ids: list[int] | None = None
     if status == "attended" and row["client_id"] is not None:
         client = db.get("clients", row["client_id"], "client")
@@ -560,7 +564,7 @@ def dna(db: Database, session_id: int) -> dict:
 
 def cancel(db: Database, session_id: int, by: str = "client", late: bool = False) -> dict:
     """Cancelled by the client or the therapist; `late` for a late cancellation."""
-    by = _one_of(by, CANCELLED_BY, "--by")
+    by = choose(by, CANCELLED_BY, "--by")
     return _set_status(db, session_id, "late-cancelled" if late else "cancelled", cancelled_by=by)
 
 
@@ -587,7 +591,7 @@ def move(db: Database, session_id: int, new_start: datetime, allow_overlap: bool
     if times["starts_utc"] == row["starts_utc"]:
         raise Conflict(f"session #{session_id} is already at {describe_slot(row['starts_at'], row['duration_min'])}")
     day = new_start.date()
-    _check_status_date(row["status"], day, db.today, f"session #{session_id} (moved)")
+    check_status_date(row["status"], day, db.today, f"session #{session_id} (moved)")
     if row["status"] in BLOCKING and not allow_overlap:
         check_no_clash(db, times, exclude_id=session_id)
     absent_ids = [r[0] for r in db.execute("SELECT client_id FROM session_absences WHERE session_id = ?",
@@ -630,10 +634,10 @@ def list_sessions(db: Database, client=None, start: date | None = None, end: dat
         params.append(dates.local_day_bounds_utc(end, end, db.tz)[1])
     if status is not None:
         sql += " AND s.status = ?"
-        params.append(_one_of(status, STATUSES, "status"))
+        params.append(choose(status, STATUSES, "status"))
     if kind is not None:
         sql += " AND s.kind = ?"
-        params.append(_one_of(kind, ("client", "training"), "kind"))
+        params.append(choose(kind, ("client", "training"), "kind"))
     if no_note:
         if status not in (None, "attended"):
             raise InvalidValue(f"--no-note lists attended sessions; it cannot be combined with --status {status}")
@@ -679,14 +683,7 @@ def calendar_sessions(db: Database, start: date | None = None, end: date | None 
 
 # -- notes: append-only ----------------------------------------------------------------------------
 
-def _clean_note(text: str, what: str = "note") -> str:
-    value = (text or "").strip()
-    if not value:
-        raise InvalidValue(f"{what} must not be empty")
-    if len(value) > MAX_NOTE:
-        raise InvalidValue(f"{what} must be at most {MAX_NOTE} characters")
-    check_characters(value, what, "\n\t\r")
-    return value
+_clean_note = clean_note  # its name before the importer shared it
 
 
 def _local_time(db: Database, utc_text: str | None) -> str | None:
@@ -733,7 +730,7 @@ def add_note(db: Database, session_id: int, text: str, amend: int | None = None,
              reason: str | None = None) -> dict:
     """Append a note, or an amendment of one (`amend` = a note id, with a reason). Nothing is overwritten."""
     session = get_session(db, session_id)
-    text = _clean_note(text)
+    text = clean_note(text)
     original_id, reason = check_amendment(db, session_id, amend, reason)
     if original_id is not None:
         if current_note_text(db, original_id) == text:

@@ -1,9 +1,13 @@
-"""Writing files the owner alone can read, atomically, and never over a device.
+"""Writing files the owner alone can read, atomically, and never over a device: the one way this
+program writes a file.
 
 Every file the tool writes goes first to a temporary file named
 `.therapy-tmp-PID-XXXXXXXX-NAME` in the target's directory (mode 0600), then
-replaces the target in one rename. A run that is killed leaves such a file
-behind; the next writer into the same directory (and `client erase`) removes
+replaces the target in one rename, so an interrupted write never leaves half a
+file (or a readable one) under the target's name: `write_private` for content in
+memory, `private_stream` for rows streamed out (exports), `temp_path` for a file
+SQLite fills (backups, restores, encryption). A run that is killed leaves such a
+file behind; the next writer into the same directory (and `client erase`) removes
 every one whose process is gone.
 """
 
@@ -12,7 +16,9 @@ from __future__ import annotations
 import os
 import stat
 import tempfile
+from contextlib import contextmanager
 from pathlib import Path
+from typing import IO, Iterator
 
 from therapy_cli.errors import TherapyError
 
@@ -120,14 +126,14 @@ def remove(path: str | os.PathLike, with_journals: bool = False) -> None:
             pass
 
 
-def write_private(path: str | os.PathLike, content: str | bytes) -> Path:
-    """Write `content` to `path` (mode 0600) through a temporary file and an atomic rename."""
+@contextmanager
+def private_stream(path: str | os.PathLike, binary: bool = False) -> Iterator[IO]:
+    """A handle on a private temporary file that becomes `path` when the block ends without an error."""
     target = check_target(path)
-    data = content.encode("utf-8") if isinstance(content, str) else content
     fd, tmp = temp_file(target)
     try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
+        with (os.fdopen(fd, "wb") if binary else os.fdopen(fd, "w", encoding="utf-8", newline="")) as fh:
+            yield fh
             fh.flush()
             os.fsync(fh.fileno())
         check_target(target)  # a device put there meanwhile is still not replaced
@@ -138,4 +144,11 @@ def write_private(path: str | os.PathLike, content: str | bytes) -> Path:
     except BaseException:
         remove(tmp)
         raise
+
+
+def write_private(path: str | os.PathLike, content: str | bytes) -> Path:
+    """Write `content` to `path` (mode 0600) through a temporary file and an atomic rename."""
+    target = Path(path).expanduser()
+    with private_stream(target, binary=True) as fh:
+        fh.write(content.encode("utf-8") if isinstance(content, str) else content)
     return target

@@ -1,0 +1,162 @@
+"""`export all` → `import all`: a practitioner can leave with the export and come back without losing a record."""
+
+import json
+import sqlite3
+
+import pytest
+
+from conftest import TODAY, assert_refused, invoke, snapshot
+
+REPORTS = [("report", "week"), ("report", "month"), ("report", "quarter"), ("report", "outcomes"),
+           ("report", "referrals"), ("report", "caseload"), ("client", "list"), ("contact", "list"),
+           ("supervise", "list"), ("supervise", "status"), ("cpd", "list"), ("cpd", "status"), ("remind",),
+           ("session", "list", "--from", "2025-01-01", "--to", "2027-12-31")]
+
+
+@pytest.fixture(scope="module")
+def demo_file(tmp_path_factory):
+    """The demo caseload with one client erased (its stub must stay a stub)."""
+    path = tmp_path_factory.mktemp("demo") / "demo.db"
+    env = {"THERAPY_TODAY": TODAY, "TZ": "Europe/London"}
+    assert invoke("demo", "--db", path, env=env).exit_code == 0
+    erased = invoke("--db", path, "client", "erase", "2", "--yes", "--force", "--reason", "erasure request",
+                    env=env)
+    assert erased.exit_code == 0, erased.stderr
+    return path
+
+
+def _outputs(cli, path) -> dict:
+    out = {}
+    for args in REPORTS:
+        result = cli("--db", path, *args, "--json")
+        if result.exit_code == 2:   # a command another version of the file does not have
+            continue
+        assert result.exit_code == 0, (args, result.stderr)
+        out[args] = result.stdout
+    conn = sqlite3.connect(path)
+    clients = [r[0] for r in conn.execute("SELECT id FROM clients ORDER BY id")]
+    sessions = [r[0] for r in conn.execute("SELECT id FROM sessions ORDER BY id")]
+    conn.close()
+    for cid in clients:
+        for args in (("client", "show", cid), ("measure", "list", cid), ("measure", "progress", cid),
+                     ("plan", "show", cid)):
+            result = cli("--db", path, *args, "--json")
+            out[args] = (result.exit_code, result.stdout, result.stderr)
+    for sid in sessions[::7]:
+        result = cli("--db", path, "session", "show", sid, "--json")
+        out[("session", "show", sid)] = (result.exit_code, result.stdout)
+    return out
+
+
+@pytest.mark.parametrize("fmt", ["csv", "jsonl"])
+def test_export_all_then_import_all_gives_back_every_record(cli, demo_file, tmp_path, fmt):
+    export = tmp_path / "export"
+    result = cli("--db", demo_file, "export", "all", "--format", fmt, "--output", export)
+    assert result.exit_code == 0, result.stderr
+    manifest = json.loads((export / "manifest.json").read_text())
+    assert manifest["tables"]["memberships"] > 0 and manifest["migrations"][0] == "m001_initial"
+
+    moved = tmp_path / "moved.db"
+    result = cli("--db", moved, "import", "all", export, "--json")
+    assert result.exit_code == 0, result.stderr
+    loaded = {item["table"]: item["rows"] for item in result.json()}
+    assert loaded == manifest["tables"]
+
+    assert _outputs(cli, moved) == _outputs(cli, demo_file)
+    before, after = snapshot(demo_file), snapshot(moved)
+    after.pop("_migrations"), before.pop("_migrations")
+    for table in [t for t in before if t.startswith("notes_fts")]:   # the index's own pages: rebuilt, not copied
+        before.pop(table), after.pop(table)
+    audit = after.pop("audit")
+    assert audit[:-1] == before.pop("audit")   # and one row saying the restore happened
+    assert "restored from an export" in audit[-1][-1]
+    assert after == before
+    stub = cli("--db", moved, "client", "show", "2", "--json").json()
+    assert stub["name"] == before["clients"][1][1] and stub.get("erased_on")
+    assert cli("--db", moved, "db", "check").exit_code == 0
+
+
+def test_import_all_refuses_a_file_that_holds_records(cli, jcli, db_path, demo_file, tmp_path):
+    export = tmp_path / "export"
+    assert cli("--db", demo_file, "export", "all", "--output", export).exit_code == 0
+    jcli("client", "add", "Already Here")
+    assert_refused(cli, db_path, "import", "all", export, match="restores into an empty file")
+
+
+def test_import_all_refuses_what_it_cannot_restore(cli, db_path, demo_file, tmp_path):
+    export = tmp_path / "export"
+    assert cli("--db", demo_file, "export", "all", "--output", export).exit_code == 0
+    assert_refused(cli, db_path, "import", "all", tmp_path / "nowhere", match="not a directory")
+    (export / "invoices_of_the_future.csv").write_text("id\n1\n")
+    assert_refused(cli, db_path, "import", "all", export, match="is not a table of this file")
+    (export / "invoices_of_the_future.csv").unlink()
+    # a session whose client is missing: the file would not hold together
+    lines = (export / "clients.csv").read_text().splitlines()
+    (export / "clients.csv").write_text("\n".join(lines[:-3]) + "\n")
+    assert_refused(cli, db_path, "import", "all", export, match="clients.csv holds")
+    manifest = json.loads((export / "manifest.json").read_text())
+    manifest["migrations"].append("m999_from_the_future")
+    (export / "manifest.json").write_text(json.dumps(manifest))
+    assert_refused(cli, db_path, "import", "all", export, match="newer version")
+
+
+def test_export_all_leaves_out_the_files_bookkeeping(cli, jcli, tmp_path):
+    jcli("client", "add", "Alex Morgan")
+    out = tmp_path / "export"
+    assert cli("export", "all", "--output", out).exit_code == 0
+    names = {p.name for p in out.iterdir()}
+    assert "manifest.json" in names and "_migrations.csv" not in names
+    assert not any(n.startswith("sqlite_") for n in names)
+
+
+def test_a_table_added_by_a_later_migration_travels_too(cli, jcli, db_path, tmp_path):
+    """Generic over the schema: a new table (with a foreign key, an append-only trigger, no rowid) needs no code."""
+    jcli("client", "add", "Alex Morgan")
+    conn = sqlite3.connect(db_path)
+    conn.executescript("""
+        CREATE TABLE later_records (id INTEGER PRIMARY KEY, client_id INTEGER NOT NULL REFERENCES clients(id),
+                                       level TEXT NOT NULL, note TEXT);
+        CREATE TRIGGER later_records_no_update BEFORE UPDATE ON later_records
+        BEGIN SELECT RAISE(ABORT, 'append-only'); END;
+        CREATE TABLE tags (client_id INTEGER NOT NULL REFERENCES clients(id), tag TEXT NOT NULL,
+                           PRIMARY KEY (client_id, tag)) WITHOUT ROWID;
+        INSERT INTO later_records VALUES (1, 1, 'low', 'reviewed'), (2, 1, 'none', NULL);
+        INSERT INTO tags VALUES (1, 'evening');
+    """)
+    conn.close()
+    export = tmp_path / "export"
+    assert cli("export", "all", "--output", export, "--format", "jsonl").exit_code == 0
+    moved = tmp_path / "moved.db"
+    conn = sqlite3.connect(moved)
+    conn.close()
+    assert cli("--db", moved, "db", "init").exit_code == 0
+    conn = sqlite3.connect(moved)
+    conn.executescript("""
+        CREATE TABLE later_records (id INTEGER PRIMARY KEY, client_id INTEGER NOT NULL REFERENCES clients(id),
+                                       level TEXT NOT NULL, note TEXT);
+        CREATE TABLE tags (client_id INTEGER NOT NULL REFERENCES clients(id), tag TEXT NOT NULL,
+                           PRIMARY KEY (client_id, tag)) WITHOUT ROWID;
+    """)
+    conn.close()
+    result = cli("--db", moved, "import", "all", export, "--json")
+    assert result.exit_code == 0, result.stderr
+    conn = sqlite3.connect(moved)
+    assert conn.execute("SELECT * FROM later_records ORDER BY id").fetchall() == [
+        (1, 1, "low", "reviewed"), (2, 1, "none", None)]
+    assert conn.execute("SELECT * FROM tags").fetchall() == [(1, "evening")]
+    conn.close()
+
+
+def test_spreadsheet_guarded_csv_comes_back_exactly(cli, jcli, tmp_path):
+    """`export all` CSV guards formula-like text for spreadsheets; `import all` takes exactly that guard off."""
+    names = ['=HYPERLINK("http://evil.example/","x") Smith', "'Tis Jones", "''Quoted Twice", "+Plus Person"]
+    for name in names:
+        jcli("client", "add", name)
+    export = tmp_path / "export"
+    assert cli("export", "all", "--output", export).exit_code == 0
+    text = (export / "clients.csv").read_text()
+    assert "'=HYPERLINK" in text and "''Tis Jones" in text and "'+Plus" in text
+    moved = tmp_path / "moved.db"
+    assert cli("--db", moved, "import", "all", export).exit_code == 0, "import all refused"
+    back = [c["name"] for c in jcli("--db", moved, "client", "list")]
+    assert sorted(back) == sorted(names)
