@@ -158,7 +158,7 @@ def test_list_has_the_spec_client_keys_members_included(jcli, cli):
     assert rows["The Lees"]["members"] == jcli("client", "show", "The Lees")["members"]
     # a table cell or CSV field names today's members
     lines = cli("client", "list", "--csv").stdout.splitlines()
-    assert lines[0] == "id,name,kind,status,members,date_of_birth,referred_on,referral_source,discharged_on"
+    assert lines[0] == "id,name,kind,status,members,via_unit,date_of_birth,referred_on,referral_source,discharged_on"
     assert "The Lees,couple,waiting,#1 Ann Lee," in lines[3]
 
 

@@ -257,10 +257,14 @@ def test_discharged_client_is_not_reactivated_and_cannot_be_booked(alex, cli, jc
                    "--count", "2", match="reopen")
 
 
-def test_unit_becomes_active_but_members_do_not(couple, jcli):
+def test_unit_becomes_active_and_its_members_follow_it(couple, jcli):
+    # SPEC v2 "Members of units": a member with no case of their own takes the unit's state
     jcli("session", "add", "lees", "--at", "2026-11-20 10:00")
-    assert jcli("client", "show", "The Lees")["status"] == "active"
-    assert jcli("client", "show", "Ann Lee")["status"] == "waiting"
+    unit = jcli("client", "show", "The Lees")
+    assert unit["status"] == "active" and unit["via_unit"] is None
+    ann = jcli("client", "show", "Ann Lee")
+    assert (ann["status"], ann["via_unit"]) == ("active", unit["id"])
+    assert ann["sessions"]["attended"] == ann["sessions"]["attended_in_units"] == 1
 
 
 def test_absent_members_of_a_couple(couple, cli, jcli, db_path):

@@ -55,11 +55,15 @@ def client_record(db: Database, client_id: int) -> dict:
     if row["referred_by"] is not None:
         referrer = db.scalar("SELECT name FROM contacts WHERE id = ?", (row["referred_by"],))
     members = members_of(db, client_id) if row["kind"] in UNIT_KINDS else []
+    from therapy_cli.practice.state import state_of
+
+    state = state_of(db, client_id) or {}
     return {
         "id": row["id"],
         "name": row["name"],
         "kind": row["kind"],
-        "status": row["status"],
+        "status": state.get("status") or row["status"],
+        "via_unit": state.get("via_unit"),
         "members": members,
         "date_of_birth": row["date_of_birth"],
         "email": row["email"],
@@ -68,8 +72,8 @@ def client_record(db: Database, client_id: int) -> dict:
         "referral_source": row["referral_source"],
         "referred_by": row["referred_by"],
         "referred_by_name": referrer,
-        "first_attended_on": row["first_attended_on"],
-        "discharged_on": row["discharged_on"],
+        "first_attended_on": state.get("first_attended_on", row["first_attended_on"]),
+        "discharged_on": state.get("discharged_on", row["discharged_on"]) if state.get("status") else row["discharged_on"],
         "discharge_reason": row["discharge_reason"],
         "erased_on": row["erased_on"],
     }
@@ -125,16 +129,23 @@ def list_clients(db: Database, status: str | None = None, kind: str | None = Non
         raise InvalidValue(f"status {status!r} is not one of {', '.join(STATUSES)}")
     if kind and kind not in KINDS:
         raise InvalidValue(f"kind {kind!r} is not one of {', '.join(KINDS)}")
-    sql = ("SELECT id, name, kind, status, date_of_birth, referred_on, referral_source, discharged_on "
-           "FROM clients WHERE erased_on IS NULL")
+    from therapy_cli.practice.state import state_ctes
+
+    # the status as at today, members following their unit (practice/state.py); `--status waiting`
+    # is the waiting list that every report counts
+    sql = (f"WITH {state_ctes(db.today)} "
+           "SELECT c.id, c.name, c.kind, cs.status, cs.via_unit, c.date_of_birth, c.referred_on, c.referral_source, "
+           "cs.discharged_on FROM clients c JOIN client_state cs ON cs.id = c.id WHERE cs.status IS NOT NULL")
     params: list = []
-    if status:
-        sql += " AND status = ?"
+    if status == "waiting":
+        sql += " AND c.id IN (SELECT id FROM waiting_list)"
+    elif status:
+        sql += " AND cs.status = ?"
         params.append(status)
     if kind:
-        sql += " AND kind = ?"
+        sql += " AND c.kind = ?"
         params.append(kind)
-    sql += " ORDER BY name COLLATE NOCASE, id"
+    sql += " ORDER BY c.name COLLATE NOCASE, c.id"
     if limit:
         sql += " LIMIT ?"
         params.append(limit)
@@ -265,19 +276,24 @@ def client_detail(db: Database, client: dict) -> dict:
     """What `client show` shows: the record, attendance, plan, scores, referrals, supervision dates."""
     record = client_record(db, client["id"])
     cid = client["id"]
-    counts = {r["status"]: r["n"] for r in db.query(
-        "SELECT status, count(*) AS n FROM sessions WHERE client_id = ? GROUP BY status", (cid,))}
+    from therapy_cli.practice.state import state_ctes
+
+    # every session the person was at: their own and, as a member, their units' (practice/state.py)
     now = db.today.isoformat()
+    row = db.one(
+        f"WITH {state_ctes(db.today)} SELECT "
+        "sum(status = 'attended') AS attended, sum(status = 'dna') AS dna, sum(status = 'cancelled') AS cancelled, "
+        "sum(status = 'late-cancelled') AS late_cancelled, sum(status = 'scheduled') AS scheduled, "
+        "sum(status = 'attended' AND via_unit IS NOT NULL) AS attended_in_units, "
+        "max(CASE WHEN status = 'attended' THEN starts_utc END) AS last, "
+        "min(CASE WHEN status = 'scheduled' AND local_date >= ? THEN starts_utc END) AS next "
+        "FROM presence WHERE person_id = ?", (now, cid))
     # by the UTC instant (offsets differ across DST), shown in the practice zone
-    last = db.scalar("SELECT max(starts_utc) FROM sessions WHERE client_id = ? AND status = 'attended'", (cid,))
-    upcoming = db.scalar("SELECT min(starts_utc) FROM sessions WHERE client_id = ? AND status = 'scheduled' "
-                         "AND local_date >= ?", (cid, now))
     last, upcoming = (dates.iso(datetime.fromisoformat(t).astimezone(db.tz)) if t else None
-                      for t in (last, upcoming))
+                      for t in (row["last"], row["next"]))
     record["sessions"] = {
-        "attended": counts.get("attended", 0), "dna": counts.get("dna", 0),
-        "cancelled": counts.get("cancelled", 0), "late_cancelled": counts.get("late-cancelled", 0),
-        "scheduled": counts.get("scheduled", 0), "last": last, "next": upcoming,
+        **{k: row[k] or 0 for k in ("attended", "dna", "cancelled", "late_cancelled", "scheduled")},
+        "attended_in_units": row["attended_in_units"] or 0, "last": last, "next": upcoming,
     }
     record["units"] = units_of(db, cid)
     record["referrals_out"] = db.query(

@@ -134,7 +134,10 @@ def measures_due(c: _Ctx) -> list[dict]:
 
 
 def _has_active_client(c: _Ctx) -> bool:
-    return c.db.scalar("SELECT 1 FROM clients WHERE status = 'active' AND erased_on IS NULL LIMIT 1") is not None
+    from therapy_cli.practice.state import state_ctes
+
+    return c.db.scalar(f"WITH {state_ctes(c.today)} SELECT 1 FROM client_state WHERE status = 'active' "
+                       "LIMIT 1") is not None
 
 
 def supervision_due(c: _Ctx) -> list[dict]:
@@ -171,13 +174,14 @@ def cpd_behind(c: _Ctx) -> list[dict]:
 
 def waiting_long(c: _Ctx) -> list[dict]:
     cutoff = (c.today - timedelta(days=WAITING_LONG_DAYS)).isoformat()
-    from therapy_cli.reports.service import IN_STARTED_UNIT
+    from therapy_cli.practice.state import state_ctes
 
+    # the waiting list every report counts, as at today (practice/state.py)
     rows = c.db.query(
+        f"WITH {state_ctes(c.today)} "
         "SELECT c.id, c.referred_on, coalesce(c.referred_on, substr(c.created_at, 1, 10)) AS since FROM clients c "
-        "WHERE c.status = 'waiting' AND c.erased_on IS NULL "
-        "AND coalesce(c.referred_on, substr(c.created_at, 1, 10)) < ? AND " + IN_STARTED_UNIT +
-        " ORDER BY since, c.id", (cutoff,))
+        "WHERE c.id IN (SELECT id FROM waiting_list) "
+        "AND coalesce(c.referred_on, substr(c.created_at, 1, 10)) < ? ORDER BY since, c.id", (cutoff,))
     out = []
     for r in rows:
         since = date.fromisoformat(r["since"])
@@ -191,10 +195,14 @@ def waiting_long(c: _Ctx) -> list[dict]:
 
 def no_recent_session(c: _Ctx) -> list[dict]:
     cutoff = (c.today - timedelta(days=NO_SESSION_DAYS)).isoformat()
+    from therapy_cli.practice.state import state_ctes
+
+    # seen: at a session of their own or of a couple, family or group they belong to (practice/state.py)
     rows = c.db.query(
-        "SELECT c.id, (SELECT max(local_date) FROM sessions s WHERE s.client_id = c.id "
-        "              AND s.status = 'attended' AND s.local_date <= ?) AS last_seen "
-        "FROM clients c WHERE c.status = 'active' AND c.erased_on IS NULL ORDER BY c.id", (c.today.isoformat(),))
+        f"WITH {state_ctes(c.today)} "
+        "SELECT cs.id, (SELECT max(local_date) FROM presence s WHERE s.person_id = cs.id "
+        "               AND s.status = 'attended' AND s.local_date <= ?) AS last_seen "
+        "FROM client_state cs WHERE cs.status = 'active' ORDER BY cs.id", (c.today.isoformat(),))
     out = []
     for r in rows:
         if r["last_seen"] is not None and r["last_seen"] < cutoff:
