@@ -242,7 +242,7 @@ def test_first_attended_session_makes_the_client_active(alex, jcli):
 def test_undoing_the_only_attendance_puts_the_client_back_to_waiting(alex, jcli):
     sid = str(jcli("session", "add", "alex", "--at", "2026-11-20 10:00")["id"])
     assert jcli("client", "show", "alex")["status"] == "active"
-    jcli("session", "dna", sid)
+    jcli("session", "dna", sid, "--reason", "marked attended by mistake", "--yes")  # SPEC v2: a correction
     client = jcli("client", "show", "alex")
     assert client["status"] == "waiting" and client["first_attended_on"] is None
 
@@ -284,7 +284,7 @@ def test_absent_members_of_a_couple(couple, cli, jcli, db_path):
     assert jcli("session", "attend", sid, "--absent", "Ann")["absent"] == [couple["members"][0]["id"]]
     # correcting who was absent on an attended session
     assert jcli("session", "attend", sid, "--absent", "Ben")["absent"] == [ben]
-    assert jcli("session", "dna", sid)["absent"] == []
+    assert jcli("session", "dna", sid, "--reason", "wrong session", "--yes")["absent"] == []
 
 
 def test_absent_uses_members_as_of_the_session_date(london, cli, jcli, db_path):

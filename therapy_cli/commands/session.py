@@ -8,7 +8,7 @@ from typing import Annotated, List, Optional
 import typer
 
 from therapy_cli.commands._common import (
-    CsvOpt, Format, FormatOpt, JsonOpt, database, output_format, parse_date_option,
+    CsvOpt, Format, FormatOpt, JsonOpt, confirm, database, output_format, parse_date_option,
 )
 
 app = typer.Typer(help="Sessions: book, record attendance, write notes, export a calendar.",
@@ -49,6 +49,9 @@ TypeOpt = Annotated[SessionType, typer.Option("--type", help="assessment, treatm
 AbsentOpt = Annotated[Optional[List[str]], typer.Option(
     "--absent", metavar="CLIENT", help="A member of the couple, family or group who did not come (repeatable).")]
 OverlapOpt = Annotated[bool, typer.Option("--allow-overlap", help="Book even if it overlaps another session.")]
+ReasonOpt = Annotated[Optional[str], typer.Option(
+    "--reason", metavar="TEXT", help="Why an attended session is corrected (required for a correction).")]
+YesOpt = Annotated[bool, typer.Option("--yes", "-y", help="Confirm a correction without asking.")]
 FromOpt = Annotated[Optional[str], typer.Option("--from", metavar="DATE", help="From this date (inclusive).")]
 ToOpt = Annotated[Optional[str], typer.Option("--to", metavar="DATE", help="To this date (inclusive).")]
 
@@ -257,17 +260,35 @@ def attend(session_id: IdArg, absent: AbsentOpt = None, allow_overlap: OverlapOp
     _show_one(record, output_format(fmt, as_json, as_csv))
 
 
+def _confirm_correction(db, session_id: int, status: str, reason: str | None, yes: bool) -> None:
+    """An attended session changed to anything else is a correction: a reason, then ask (or --yes)."""
+    from therapy_cli.practice.corrections import check_correction
+    from therapy_cli.practice.sessions import get_session
+
+    row = get_session(db, session_id)
+    if row["kind"] == "training" and status == "dna":
+        return  # refused by the domain, in its words
+    if check_correction(db, row, status, reason):
+        confirm(f"Session #{session_id} was attended; record it as {status} instead?", yes)
+
+
 @app.command("dna")
-def dna(session_id: IdArg, fmt: FormatOpt = Format.table, as_json: JsonOpt = False,
-        as_csv: CsvOpt = False) -> None:
+def dna(session_id: IdArg, reason: ReasonOpt = None, yes: YesOpt = False,
+        fmt: FormatOpt = Format.table, as_json: JsonOpt = False, as_csv: CsvOpt = False) -> None:
     """Mark a session DNA: did not attend, without notice.
+
+    An attended session marked DNA is a correction: it needs --reason and --yes, is audited, and keeps
+    its notes and measures.
 
     Example: therapy session dna 12
     """
     from therapy_cli.practice import sessions
 
+    warnings: list[str] = []
     with database(write=True) as db:
-        record = sessions.dna(db, session_id)
+        _confirm_correction(db, session_id, "dna", reason, yes)
+        record = sessions.dna(db, session_id, reason, warnings)
+    _warn_all(warnings)
     _show_one(record, output_format(fmt, as_json, as_csv))
 
 
@@ -278,9 +299,13 @@ def cancel(
     late: Annotated[bool, typer.Option("--late", help="A late cancellation (status late-cancelled).")] = False,
     series: Annotated[bool, typer.Option(
         "--series", help="Also cancel every later scheduled meeting of its series (JSON: a list).")] = False,
+    reason: ReasonOpt = None, yes: YesOpt = False,
     fmt: FormatOpt = Format.table, as_json: JsonOpt = False, as_csv: CsvOpt = False,
 ) -> None:
     """Cancel a session (by the client unless --by therapist); --late for a late cancellation.
+
+    An attended session cancelled is a correction: it needs --reason and --yes, is audited, and keeps
+    its notes and measures.
 
     Example: therapy session cancel 12 --late
     Example: therapy session cancel 13 --by therapist
@@ -288,15 +313,53 @@ def cancel(
     """
     from therapy_cli.practice import sessions
 
+    warnings: list[str] = []
     with database(write=True) as db:
+        _confirm_correction(db, session_id, "late-cancelled" if late else "cancelled", reason, yes)
         if series:
             records = sessions.cancel_rest_of_series(db, session_id, by.value, late)
         else:
-            record = sessions.cancel(db, session_id, by.value, late)
+            record = sessions.cancel(db, session_id, by.value, late, reason, warnings)
+    _warn_all(warnings)
     if series:
         _show_list(records, output_format(fmt, as_json, as_csv), title=f"{len(records)} sessions cancelled")
     else:
         _show_one(record, output_format(fmt, as_json, as_csv))
+
+
+@app.command("unattend")
+def unattend(session_id: IdArg, reason: ReasonOpt = None, yes: YesOpt = False,
+             fmt: FormatOpt = Format.table, as_json: JsonOpt = False, as_csv: CsvOpt = False) -> None:
+    """Put a session back to scheduled: attendance recorded by mistake.
+
+    Of an attended session this is a correction: it needs --reason and --yes, is audited, and keeps
+    its notes and measures.
+
+    Example: therapy session unattend 1 --reason 'marked the wrong session' --yes
+    """
+    from therapy_cli.practice import sessions
+
+    warnings: list[str] = []
+    with database(write=True) as db:
+        _confirm_correction(db, session_id, "scheduled", reason, yes)
+        record = sessions.unattend(db, session_id, reason, warnings)
+    _warn_all(warnings)
+    _show_one(record, output_format(fmt, as_json, as_csv))
+
+
+@app.command("remove")
+def remove(session_id: IdArg, reason: ReasonOpt = None, yes: YesOpt = False,
+           fmt: FormatOpt = Format.table, as_json: JsonOpt = False, as_csv: CsvOpt = False) -> None:
+    """Delete a session booked in error (never attended, no notes, no measures); audited.
+
+    Example: therapy session remove 3 --reason 'booked in error' --yes
+    """
+    from therapy_cli.practice.corrections import remove_session
+
+    with database(write=True) as db:
+        confirm(f"Delete session #{session_id}?", yes)
+        record = remove_session(db, session_id, reason)
+    _show_one(record, output_format(fmt, as_json, as_csv))
 
 
 @app.command("move")

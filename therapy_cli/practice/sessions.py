@@ -506,7 +506,9 @@ def schedule_series(db: Database, client, start: datetime, every: str, count: in
 
 def _set_status(db: Database, session_id: int, status: str, *, cancelled_by: str | None = None,
                 absent: list[str] | None = None, allow_overlap: bool = False,
-                warnings: list | None = None) -> dict:
+                warnings: list | None = None, reason: str | None = None) -> dict:
+    from therapy_cli.practice.corrections import check_correction, kept_message
+
     row = get_session(db, session_id)
     day = date.fromisoformat(row["local_date"])
     what = f"session #{session_id}"
@@ -527,14 +529,21 @@ def _set_status(db: Database, session_id: int, status: str, *, cancelled_by: str
         raise Conflict(f"{what} is already {status}" + (f" (by the {cancelled_by})" if cancelled_by else ""))
     if status in BLOCKING and row["status"] not in BLOCKING and not allow_overlap:
         check_no_clash(db, row, exclude_id=session_id)
+    fix = check_correction(db, row, status, reason)
     db.update("sessions", session_id, {"status": status, "cancelled_by": cancelled_by})
     if status == "attended":
         if absent or row["status"] != "attended":
             _set_absences(db, session_id, absent_ids or [])
     else:
         _set_absences(db, session_id, [])
-    action = {"attended": "attend", "dna": "dna", "cancelled": "cancel", "late-cancelled": "late-cancel"}[status]
+    action = {"attended": "attend", "dna": "dna", "cancelled": "cancel", "late-cancelled": "late-cancel",
+              "scheduled": "unattend"}[status]
     summary = f"{row['status']} -> {status}"
+    if fix:
+        action = "correct"
+        summary += f" (correction: {fix['reason']}; notes and measures kept)"
+        if warnings is not None:
+            warnings.append(kept_message(session_id, fix))
     if cancelled_by:
         summary += f" (by {cancelled_by})"
     if absent_ids:
@@ -544,7 +553,10 @@ def _set_status(db: Database, session_id: int, status: str, *, cancelled_by: str
         mark_attended(db, row["client_id"], day, warnings)
     elif row["status"] == "attended" and status != "attended":
         unmark_attended(db, row["client_id"], row["local_date"])
-    return session_record(db, session_id)
+    record = session_record(db, session_id)
+    if fix:
+        record["kept"] = {"notes": fix["notes"], "measures": fix["measures"]}
+    return record
 
 
 def attend(db: Database, session_id: int, absent: list[str] | None = None, allow_overlap: bool = False,
@@ -553,15 +565,22 @@ def attend(db: Database, session_id: int, absent: list[str] | None = None, allow
     return _set_status(db, session_id, "attended", absent=absent, allow_overlap=allow_overlap, warnings=warnings)
 
 
-def dna(db: Database, session_id: int) -> dict:
-    """Did not attend (no notice)."""
-    return _set_status(db, session_id, "dna")
+def dna(db: Database, session_id: int, reason: str | None = None, warnings: list | None = None) -> dict:
+    """Did not attend (no notice); of an attended session, a correction needing `reason`."""
+    return _set_status(db, session_id, "dna", reason=reason, warnings=warnings)
 
 
-def cancel(db: Database, session_id: int, by: str = "client", late: bool = False) -> dict:
+def cancel(db: Database, session_id: int, by: str = "client", late: bool = False, reason: str | None = None,
+           warnings: list | None = None) -> dict:
     """Cancelled by the client or the therapist; `late` for a late cancellation."""
     by = _one_of(by, CANCELLED_BY, "--by")
-    return _set_status(db, session_id, "late-cancelled" if late else "cancelled", cancelled_by=by)
+    return _set_status(db, session_id, "late-cancelled" if late else "cancelled", cancelled_by=by,
+                       reason=reason, warnings=warnings)
+
+
+def unattend(db: Database, session_id: int, reason: str | None = None, warnings: list | None = None) -> dict:
+    """Back to scheduled: attendance recorded by mistake (a correction when it was attended)."""
+    return _set_status(db, session_id, "scheduled", reason=reason, warnings=warnings)
 
 
 def cancel_rest_of_series(db: Database, session_id: int, by: str = "client", late: bool = False) -> list[dict]:
