@@ -50,9 +50,14 @@ def add(
     referral_source: Annotated[Optional[str], typer.Option(metavar="TEXT",
                                                            help="Where the referral came from (GP, self, ...).")] = None,
     referred_by: Annotated[Optional[str], typer.Option(metavar="CONTACT", help="The referring contact.")] = None,
+    allow_duplicate: Annotated[bool, typer.Option(
+        "--allow-duplicate", help="Add a different person with the name (and date of birth) of a client held.")] = False,
     fmt: FormatOpt = Format.table, as_json: JsonOpt = False, as_csv: CsvOpt = False,
 ) -> None:
     """Add a client; new clients are waiting until their first attended session.
+
+    A name already held with the same date of birth (or both without one) is refused unless
+    --allow-duplicate.
 
     Example: therapy client add 'Alex Morgan' --dob 1990-04-02 --referred-on today --referral-source GP
     Example: therapy client add 'Morgan couple' --kind couple --member 'Alex Morgan' --member 'Sam Morgan'
@@ -62,7 +67,7 @@ def add(
     with database(write=True) as db:
         record = clients.add_client(
             db, name, kind.value, member or [], parse_date_option(dob, "--dob"), email, phone,
-            parse_date_option(referred_on, "--referred-on"), referral_source, referred_by)
+            parse_date_option(referred_on, "--referred-on"), referral_source, referred_by, allow_duplicate)
     _show(record, output_format(fmt, as_json, as_csv))
 
 
@@ -115,7 +120,8 @@ def edit(
     phone: Annotated[Optional[str], typer.Option(help="Phone number.")] = None,
     referred_on: Annotated[Optional[str], typer.Option(metavar="DATE", help="Date the referral arrived.")] = None,
     referral_source: Annotated[Optional[str], typer.Option(metavar="TEXT", help="Where the referral came from.")] = None,
-    referred_by: Annotated[Optional[str], typer.Option(metavar="CONTACT", help="The referring contact.")] = None,
+    referred_by: Annotated[Optional[str], typer.Option(
+        metavar="CONTACT", help="The referring contact ('' clears it).")] = None,
     fmt: FormatOpt = Format.table, as_json: JsonOpt = False, as_csv: CsvOpt = False,
 ) -> None:
     """Change a client's details (only the options given).

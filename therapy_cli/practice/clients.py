@@ -82,11 +82,13 @@ def client_record(db: Database, client_id: int) -> dict:
 def add_client(db: Database, name: str, kind: str = "individual", members: list[str] = (),
                date_of_birth: date | None = None, email: str | None = None, phone: str | None = None,
                referred_on: date | None = None, referral_source: str | None = None,
-               referred_by: str | None = None) -> dict:
+               referred_by: str | None = None, allow_duplicate: bool = False) -> dict:
     if kind not in KINDS:
         raise InvalidValue(f"kind {kind!r} is not one of {', '.join(KINDS)}")
     name = clean_name(name)
     check_birth(date_of_birth, db.today)
+    if not allow_duplicate:
+        _check_unique(db, name, date_of_birth)
     check_not_future(referred_on, db.today, "referral date")
     if members and kind == "individual":
         raise InvalidValue("an individual client has no members; use --kind couple, family or group")
@@ -109,6 +111,18 @@ def add_client(db: Database, name: str, kind: str = "individual", members: list[
         db.insert("memberships", {"unit_id": client_id, "member_id": member["id"]})
     db.audit("add", "client", client_id, f"{kind} client added", client_id)
     return client_record(db, client_id)
+
+
+def _check_unique(db: Database, name: str, date_of_birth: date | None) -> None:
+    """The same name with the same date of birth (or both without one) is most likely the same person."""
+    from therapy_cli.practice.lookup import same_name
+
+    born = _iso(date_of_birth)
+    for row in same_name(db, "clients", name):
+        if row["date_of_birth"] == born and not row["erased_on"]:
+            raise Conflict(f"client #{row['id']} {row['name']} ({'born ' + born if born else 'no date of birth'}, "
+                           f"{row['status']}) is already recorded; use that record, or add --allow-duplicate "
+                           "for a different person")
 
 
 def _check_members(rows: list[dict], unit_id: int | None = None) -> None:
@@ -184,7 +198,9 @@ def edit_client(db: Database, client: dict, **changes) -> dict:
     if changes.get("referred_by") is not None:
         from therapy_cli.practice.contacts import find_contact
 
-        values["referred_by"] = find_contact(db, changes["referred_by"])["id"]
+        # '' clears the referrer (a contact named in error)
+        values["referred_by"] = (find_contact(db, changes["referred_by"])["id"]
+                                 if changes["referred_by"].strip() else None)
     if not values:
         raise InvalidValue("nothing to change; give at least one option (see --help)")
     db.update("clients", client["id"], values)

@@ -111,9 +111,12 @@ def _find_case(db: Database, text: str) -> dict:
     try:
         client = find_client(db, text)
     except Ambiguous:
-        rows = db.query("SELECT id, name FROM clients WHERE instr(lower(name), lower(?)) > 0 ORDER BY id",
+        from therapy_cli.practice.lookup import tell_apart
+
+        rows = db.query("SELECT * FROM clients WHERE instr(lower(name), lower(?)) > 0 ORDER BY id",
                         (text.strip(),))
-        labels = ", ".join(case_label(r) for r in rows[:10])
+        # initials, never names, but enough to choose: year of birth (or kind) and status
+        labels = "; ".join(tell_apart(db, "clients", rows[:10], label=case_label, year_only=True))
         more = f" and {len(rows) - 10} more" if len(rows) > 10 else ""
         raise Ambiguous(f"--case {text.strip()!r} matches {len(rows)} clients: {labels}{more}; "
                         "use the id or more of the name") from None
