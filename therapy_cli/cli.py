@@ -221,6 +221,11 @@ def root(
     os.umask(0o077)
     STATE.db = db
     STATE.today = None
+    STATE.date_order = None
+    from therapy_cli import dates
+    from therapy_cli.commands._common import date_order
+
+    dates.order_source = date_order
     if today:
         from therapy_cli.dates import parse_date
 

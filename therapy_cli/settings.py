@@ -28,6 +28,7 @@ class Setting:
     description: str
     minimum: float | None = None
     maximum: float | None = None
+    choices: tuple[str, ...] | None = None   # a text setting that takes one of these words
 
 
 def _system_zone_default() -> str:
@@ -40,6 +41,9 @@ SETTINGS: dict[str, Setting] = {s.key: s for s in [
     Setting("timezone", "zone", _system_zone_default,
             "IANA time zone in which datetimes are entered and shown (default: the system zone)"),
     Setting("practitioner.name", "text", "", "Your name, as it appears on client reports"),
+    Setting("date.order", "text", "",
+            "How dates with slashes are read: dmy (23/10/2026) or mdy (10/23/2026); unset, they are refused "
+            "and only YYYY-MM-DD is read", choices=("dmy", "mdy")),
     Setting("session.duration", "int", 50, "Default session length in minutes", 5, 600),
     Setting("measures.every", "int", 1,
             "A measure is due when none was taken in the last N attended sessions", 1, 100),
@@ -86,6 +90,10 @@ def validate(key: str, text: str) -> str:
 
         get_zone(text)
         return text
+    if setting.choices and text.lower() not in setting.choices:
+        raise InvalidValue(f"{key} must be one of {', '.join(setting.choices)}, not {text!r}")
+    if setting.choices:
+        return text.lower()
     if setting.type == "text":
         if len(text) > 200:
             raise InvalidValue(f"{key} must be at most 200 characters")
