@@ -375,16 +375,18 @@ def test_list_filters_limit_and_csv(alex, cli, jcli):
     jcli("session", "add", "sam", "--at", "2026-11-20 12:00")
     jcli("session", "training", "Talk", "--at", "2026-11-25 12:00", "--duration", "60", "--audience", "GPs",
          "--participants", "8")
-    everything = jcli("session", "list")
+    everything = jcli("session", "list", "--from", "2026-11-01")
     assert [s["starts_at"][:10] for s in everything] == sorted(s["starts_at"][:10] for s in everything)
     assert len(everything) == 8
+    # SPEC v2: without a span the list runs from today (2026-11-27) on
+    assert [s["local_date"] for s in jcli("session", "list")] == ["2026-11-30", "2026-12-07"]
     assert len(jcli("session", "list", "--client", "sam")) == 1
     assert [s["local_date"] for s in jcli("session", "list", "--from", "2026-11-16", "--to", "2026-11-23")] == [
         "2026-11-16", "2026-11-20", "2026-11-23"]
     assert len(jcli("session", "list", "--client", "alex", "--limit", "2")) == 2
     assert len(jcli("session", "list", "--status", "attended")) == 2  # sam and the training, both past
-    assert [s["kind"] for s in jcli("session", "list", "--training")] == ["training"]
-    csv = cli("session", "list", "--csv").stdout.splitlines()
+    assert [s["kind"] for s in jcli("session", "list", "--training", "--month", "this")] == ["training"]
+    csv = cli("session", "list", "--from", "2026-11-01", "--csv").stdout.splitlines()
     assert csv[0].startswith("id,kind,client_id") and len(csv) == 9
     table = cli("session", "list", "--client", "sam")
     assert "Sam Jones" in table.stdout and "Fri 2026-11-20 12:00" in table.stdout
@@ -417,7 +419,7 @@ def test_training_group_has_no_client(london, cli, jcli, db_path):
                    "--audience", "GPs", "--participants", "3", match="5 to 600")
     assert_refused(cli, db_path, "session", "training", "T", "--at", "2026-12-12 13:00", "--duration", "60",
                    "--participants", "3", code=2)
-    assert jcli("session", "list", "--training")[0]["audience"] == "GP trainees"
+    assert jcli("session", "list", "--training", "--month", "this")[0]["audience"] == "GP trainees"
 
 
 # -- iCalendar --------------------------------------------------------------------------------------
@@ -606,7 +608,7 @@ def test_times_are_shown_in_the_timezone_setting_after_it_changes(alex, cli, jcl
     assert cli("config", "set", "timezone", "America/New_York").exit_code == 0
     shown = jcli("session", "show", str(autumn["id"]))
     assert shown["starts_at"] == "2026-10-20T09:00:00-04:00" and shown["ends_at"] == "2026-10-20T09:50:00-04:00"
-    assert [s["starts_at"] for s in jcli("session", "list")] == ["2026-10-20T09:00:00-04:00",
+    assert [s["starts_at"] for s in jcli("session", "list", "--client", "alex")] == ["2026-10-20T09:00:00-04:00",
                                                                   "2026-11-20T05:00:00-05:00"]
     assert jcli("client", "show", "alex")["sessions"]["last"] == "2026-11-20T05:00:00-05:00"
 

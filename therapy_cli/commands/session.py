@@ -8,7 +8,7 @@ from typing import Annotated, List, Optional
 import typer
 
 from therapy_cli.commands._common import (
-    CsvOpt, Format, FormatOpt, JsonOpt, confirm, database, output_format, parse_date_option,
+    CsvOpt, Format, FormatOpt, JsonOpt, confirm, database, output_format, parse_date_option, today,
 )
 
 app = typer.Typer(help="Sessions: book, record attendance, write notes, export a calendar.",
@@ -183,20 +183,41 @@ def list_(
     training: Annotated[bool, typer.Option("--training", help="Only training groups.")] = False,
     limit: Annotated[Optional[int], typer.Option("--limit", metavar="N", min=1,
                                                  help="Show at most N sessions (the earliest).")] = None,
+    week: Annotated[Optional[str], typer.Option(
+        "--week", metavar="WEEK", help="An ISO week: this, last, next or YYYY-Www.")] = None,
+    month: Annotated[Optional[str], typer.Option(
+        "--month", metavar="MONTH", help="A calendar month: this, last, next or YYYY-MM.")] = None,
     fmt: FormatOpt = Format.table, as_json: JsonOpt = False, as_csv: CsvOpt = False,
 ) -> None:
-    """List sessions in time order.
+    """List sessions in time order: from today on, unless a span, --client or --status says otherwise.
 
-    Example: therapy session list --from monday --to sunday
-    Example: therapy session list --client morgan --status dna --json
+    Example: therapy session list --week this
+    Example: therapy session list --month last --status attended --csv
+    Example: therapy session list --client Rahman --status dna --json
     """
     from therapy_cli.practice import sessions
 
+    start, end = _span(from_, to, week, month)
+    if start is None and end is None and client is None and status is None:
+        start = today()  # the diary ahead; a client's or a status's history is listed whole
     with database() as db:
         records = sessions.list_sessions(
-            db, client, parse_date_option(from_, "--from"), parse_date_option(to, "--to"),
-            status.value if status else None, limit, "training" if training else None)
+            db, client, start, end, status.value if status else None, limit, "training" if training else None)
     _show_list(records, output_format(fmt, as_json, as_csv))
+
+
+def _span(from_: str | None, to: str | None, week: str | None, month: str | None):
+    """(start, end) from --from/--to, --week or --month (one kind of span at a time)."""
+    from therapy_cli.dates import parse_month_or_relative, parse_week_or_relative
+    from therapy_cli.errors import WrongForm
+
+    if sum(x is not None for x in (week, month, from_ or to)) > 1:
+        raise WrongForm("give one span: --week, --month, or --from/--to")
+    if week is not None:
+        return parse_week_or_relative(week, today(), "--week")
+    if month is not None:
+        return parse_month_or_relative(month, today(), "--month")
+    return parse_date_option(from_, "--from"), parse_date_option(to, "--to")
 
 
 def _show_detail(record: dict) -> None:
@@ -436,7 +457,8 @@ def training(
 
 @app.command("export")
 def export(
-    ics: Annotated[str, typer.Option("--ics", metavar="FILE", help="The .ics file to write (mode 0600).")],
+    ics: Annotated[str, typer.Option("--ics", metavar="FILE",
+                                     help="The .ics file to write (mode 0600); - for standard output.")],
     from_: Annotated[Optional[str], typer.Option("--from", metavar="DATE", help="From (default: today).")] = None,
     to: ToOpt = None,
     with_names: Annotated[bool, typer.Option("--with-names",
@@ -446,6 +468,7 @@ def export(
     """Export sessions as an iCalendar file; importing it again updates the same events.
 
     Example: therapy session export --ics ~/sessions.ics --from today --to 2027-03-31
+    Example: therapy session export --ics - --from monday
     """
     from therapy_cli.io import ics as ical
     from therapy_cli import render
@@ -457,6 +480,14 @@ def export(
         records = sessions.calendar_sessions(db, start, parse_date_option(to, "--to"))
         content = ical.build_calendar(records, db.tz, ical.calendar_token(db), with_names)
         start = start or db.today
+    if ics == "-":  # the calendar itself on stdout (to pipe on); the summary goes to stderr
+        import sys
+
+        sys.stdout.flush()
+        sys.stdout.buffer.write(content if isinstance(content, bytes) else content.encode("utf-8"))
+        sys.stdout.buffer.flush()
+        render.message(f"Wrote {len(records)} session(s) to standard output")
+        return
     path = write_private(ics, content)
     render.message(f"Wrote {len(records)} session(s) to {path}")
     render.emit({"file": str(path), "sessions": len(records), "from": start.isoformat(),

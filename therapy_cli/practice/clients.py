@@ -215,6 +215,11 @@ def discharge(db: Database, client: dict, on: date | None = None, reason: str | 
     check_not_future(day, db.today, "discharge date")
     if client["referred_on"] and day.isoformat() < client["referred_on"]:
         raise InvalidValue(f"discharge date {day.isoformat()} is before the referral ({client['referred_on']})")
+    last = db.scalar("SELECT max(local_date) FROM sessions WHERE client_id = ? AND status = 'attended'",
+                     (client["id"],))
+    if last and day.isoformat() < last:
+        raise InvalidValue(f"discharge date {day.isoformat()} is before the last attended session ({last}); "
+                           f"discharge on or after {last}, or correct that session first")
     db.update("clients", client["id"], {"status": "discharged", "discharged_on": day.isoformat(),
                                         "discharge_reason": clean_text(reason, "reason", 500)})
     db.audit("discharge", "client", client["id"], f"discharged on {day.isoformat()}", client["id"])

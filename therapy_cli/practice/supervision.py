@@ -292,7 +292,8 @@ def month_row(db: Database, first: date) -> dict:
     from therapy_cli.dates import month_of
 
     start, end = month_of(first)
-    received = received_hours(db, start, end)
+    upto = min(end, db.today)  # as at today: supervision logged for a later day is not yet received
+    received = received_hours(db, start, upto)
     required = required_hours(db)
     return {
         "month": start.strftime("%Y-%m"),
@@ -306,7 +307,7 @@ def month_row(db: Database, first: date) -> dict:
         # the count shows which unmet months had clients at all.
         "client_sessions": db.scalar(
             "SELECT count(*) FROM sessions WHERE kind = 'client' AND status = 'attended' "
-            "AND local_date BETWEEN ? AND ?", (start.isoformat(), end.isoformat())),
+            "AND local_date BETWEEN ? AND ?", (start.isoformat(), upto.isoformat())),
     }
 
 

@@ -148,7 +148,7 @@ def supervision_due(c: _Ctx) -> list[dict]:
     start, end = month_of(c.today)
     required = float(c.db.setting("supervision.hours_per_month"))
     received = c.db.scalar("SELECT total(credited_hours) FROM supervision WHERE direction = 'received' "
-                           "AND on_date BETWEEN ? AND ?", (start.isoformat(), end.isoformat()))
+                           "AND on_date BETWEEN ? AND ?", (start.isoformat(), c.today.isoformat()))  # as at today
     if received + 1e-9 >= required:
         return []
     return [_item("supervision_due", None, end,
