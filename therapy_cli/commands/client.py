@@ -60,7 +60,7 @@ def add(
     --allow-duplicate.
 
     Example: therapy client add 'Alex Morgan' --dob 1990-04-02 --referred-on today --referral-source GP
-    Example: therapy client add 'Morgan couple' --kind couple --member 'Alex Morgan' --member 'Sam Morgan'
+    Example: therapy client add 'Morgan and Shah' --kind couple --member 'Ian Morgan' --member 'Omar Shah'
     """
     from therapy_cli.practice import clients
 
@@ -182,7 +182,7 @@ def join(
 ) -> None:
     """Add a member to a couple, family or group from a date.
 
-    Example: therapy client join 'Tuesday group' 'Jo Bloggs' --on 2026-11-03
+    Example: therapy client join 'Tuesday anxiety group' 'Ben Walsh' --on 2026-11-03
     """
     from therapy_cli.practice import clients
 
@@ -199,7 +199,7 @@ def leave(
 ) -> None:
     """Record that a member left a couple, family or group (a member through that day).
 
-    Example: therapy client leave 'Tuesday group' 'Jo Bloggs' --on 2026-12-15
+    Example: therapy client leave 'Tuesday anxiety group' 'Zoe Mensah' --on 2026-11-25
     """
     from therapy_cli.practice import clients
 
@@ -218,7 +218,7 @@ def refer(
 ) -> None:
     """Record a referral out to a professional contact.
 
-    Example: therapy client refer morgan --to 'Dr Shah' --reason 'medication review'
+    Example: therapy client refer morgan --to Okafor --reason 'medication review'
     """
     from therapy_cli import render
     from therapy_cli.practice import clients
@@ -277,8 +277,7 @@ def erase(
     it happened. Before the retention date it is refused unless --force --reason.
     Backups made earlier still hold the records: see docs/privacy.md.
 
-    Example: therapy client erase 12 --yes
-    Example: therapy client erase 12 --yes --force --reason 'erasure request (UK GDPR art. 17)'
+    Example: therapy client erase 1 --yes --force --reason 'erasure request (UK GDPR art. 17)'
     """
     from therapy_cli import render
     from therapy_cli.practice import clients

@@ -34,7 +34,7 @@ def add(
     A PHQ-9 with item 9 above 0 is flagged on stderr and on `client show` until
     a later PHQ-9 has item 9 at 0.
 
-    Example: therapy measure add morgan phq9 --items 2,2,1,3,1,2,1,0,1 --session 12
+    Example: therapy measure add morgan phq9 --items 2,2,1,3,1,2,1,0,1 --session 161
     Example: therapy measure add 3 GAD-7 --score 11 --on 2026-11-20
     """
     from therapy_cli import render

@@ -393,7 +393,7 @@ def client_(
     """Write an end-of-therapy or progress report for a referrer: Markdown, or one self-contained HTML page
     with an inline chart (prints well). The file is readable by you alone; writing it is audited.
 
-    Example: therapy report client 'Alex Morgan' --output alex-morgan.html
+    Example: therapy report client 'Ian Morgan' --output ian-morgan.html
     """
     from pathlib import Path
 

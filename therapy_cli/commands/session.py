@@ -129,8 +129,8 @@ def add(
 ) -> None:
     """Record or book one session.
 
-    Example: therapy session add 'Alex Morgan' --at '2026-11-03 14:00' --note 'Assessment; PHQ-9 given'
-    Example: therapy session add morgans --at 'tuesday 18:00' --duration 80
+    Example: therapy session add 'Ben Walsh' --at '2026-11-26 08:00' --note 'Assessment; PHQ-9 given'
+    Example: therapy session add hughes --at 'saturday 10:00' --duration 80
     """
     from therapy_cli.practice import sessions
 
@@ -160,8 +160,8 @@ def schedule(
 ) -> None:
     """Book a recurring series, all scheduled, at the same wall-clock time across clock changes.
 
-    Example: therapy session schedule 'Alex Morgan' --start '2026-10-20 14:00' --every week --count 12
-    Example: therapy session schedule 3 --start 'monday 09:00' --every 'FREQ=WEEKLY;BYDAY=MO,TH' --until 2027-03-31
+    Example: therapy session schedule 'Ben Walsh' --start '2026-12-07 08:00' --every week --count 12
+    Example: therapy session schedule 23 --start 'monday 07:00' --every 'FREQ=WEEKLY;BYDAY=MO,TH' --until 2027-03-31
     """
     from therapy_cli.practice import sessions
 
@@ -193,7 +193,7 @@ def list_(
 
     Example: therapy session list --week this
     Example: therapy session list --month last --status attended --csv
-    Example: therapy session list --client Rahman --status dna --json
+    Example: therapy session list --client 'Omar Shah' --status dna --json
     """
     from therapy_cli.practice import sessions
 
@@ -269,8 +269,8 @@ def attend(session_id: IdArg, absent: AbsentOpt = None, allow_overlap: OverlapOp
            fmt: FormatOpt = Format.table, as_json: JsonOpt = False, as_csv: CsvOpt = False) -> None:
     """Mark a session attended (the client becomes active at the first).
 
-    Example: therapy session attend 12
-    Example: therapy session attend 14 --absent 'Sam Morgan'
+    Example: therapy session attend 315
+    Example: therapy session attend 449 --absent 'Luke Okoro'
     """
     from therapy_cli.practice import sessions
 
@@ -301,7 +301,7 @@ def dna(session_id: IdArg, reason: ReasonOpt = None, yes: YesOpt = False,
     An attended session marked DNA is a correction: it needs --reason and --yes, is audited, and keeps
     its notes and measures.
 
-    Example: therapy session dna 12
+    Example: therapy session dna 179
     """
     from therapy_cli.practice import sessions
 
@@ -328,9 +328,9 @@ def cancel(
     An attended session cancelled is a correction: it needs --reason and --yes, is audited, and keeps
     its notes and measures.
 
-    Example: therapy session cancel 12 --late
-    Example: therapy session cancel 13 --by therapist
-    Example: therapy session cancel 20 --series
+    Example: therapy session cancel 162 --late
+    Example: therapy session cancel 295 --by therapist
+    Example: therapy session schedule 'Ben Walsh' --start '2026-12-07 08:00' --every week --count 4 && therapy session cancel 462 --series
     """
     from therapy_cli.practice import sessions
 
@@ -373,7 +373,7 @@ def remove(session_id: IdArg, reason: ReasonOpt = None, yes: YesOpt = False,
            fmt: FormatOpt = Format.table, as_json: JsonOpt = False, as_csv: CsvOpt = False) -> None:
     """Delete a session booked in error (never attended, no notes, no measures); audited.
 
-    Example: therapy session remove 3 --reason 'booked in error' --yes
+    Example: therapy session remove 361 --reason 'booked in error' --yes
     """
     from therapy_cli.practice.corrections import remove_session
 
@@ -392,7 +392,7 @@ def move(
 ) -> None:
     """Move a session to a new time, keeping its length, status and notes.
 
-    Example: therapy session move 12 --to '2026-12-01 10:00'
+    Example: therapy session move 295 --to '2026-12-01 07:00'
     """
     from therapy_cli.practice import sessions
 
@@ -415,7 +415,7 @@ def note(
     """Append a note to a session; notes are never overwritten or deleted, only amended.
 
     Example: therapy session note 12 'Explored sleep; agreed a diary'
-    Example: therapy session note 12 'Explored sleep; agreed a sleep diary' --amend 4 --reason 'clarified'
+    Example: therapy session note 4 'Explored sleep; agreed a sleep diary' --amend 4 --reason 'clarified'
     """
     import sys
 
@@ -445,7 +445,7 @@ def training(
 ) -> None:
     """Record a training group for other professionals (training hours, never clinical hours).
 
-    Example: therapy session training 'Working with trauma' --at '2026-11-12 13:00' --duration 90 --audience 'GP trainees' --participants 12
+    Example: therapy session training 'Working with trauma' --at '2026-11-12 07:00' --duration 90 --audience 'GP trainees' --participants 12
     """
     from therapy_cli.practice import sessions
 
