@@ -95,8 +95,11 @@ def reviews_due(c: _Ctx) -> list[dict]:
 
     horizon = c.today + timedelta(days=c.within)
     out = []
-    for r in c.db.query("SELECT DISTINCT p.client_id FROM plans p JOIN clients c ON c.id = p.client_id "
-                        "WHERE c.status = 'active' AND c.erased_on IS NULL ORDER BY p.client_id"):
+    from therapy_cli.practice.state import state_ctes
+
+    # active as at today (practice/state.py), so a replay of an earlier morning sees that morning's caseload
+    for r in c.db.query(f"WITH {state_ctes(c.today)} SELECT DISTINCT p.client_id FROM plans p "
+                        "JOIN client_state cs ON cs.id = p.client_id WHERE cs.status = 'active' ORDER BY p.client_id"):
         due = review_due(c.db, r["client_id"])
         if due is not None and due <= horizon:
             late = "overdue since" if due < c.today else "due"
