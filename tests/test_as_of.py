@@ -68,3 +68,35 @@ def test_discharge_before_the_last_attended_session_is_refused(jcli, cli, db_pat
     jcli("session", "add", "Alex", "--at", "2026-11-20 10:00")
     assert_refused(cli, db_path, "client", "discharge", "Alex", "--on", "2026-11-19", match="last attended")
     assert jcli("client", "discharge", "Alex", "--on", "2026-11-20")["status"] == "discharged"
+
+
+def test_through_the_installed_console_script(tmp_path):
+    """The lazy root the console script runs takes --db/--today after the subcommand and refuses alike."""
+    import json
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    import pytest
+
+    script = Path(sys.executable).parent / "therapy"
+    if not script.exists():
+        pytest.skip("the therapy script is not installed")
+    db = tmp_path / "script.db"
+    env = {**os.environ, "THERAPY_DB": str(tmp_path / "unused.db")}
+    env.pop("THERAPY_TODAY", None)
+
+    def run(*args):
+        return subprocess.run([str(script), *args], capture_output=True, text=True, env=env)
+
+    assert run("client", "add", "Alex Morgan", "--db", str(db), "--today", "2026-11-27").returncode == 0
+    added = run("session", "add", "Alex", "--at", "2026-11-20 10:00", "--db", str(db), "--today", "2026-11-27")
+    assert added.returncode == 0, added.stderr
+    week = run("report", "week", "--json", "--today", "2026-11-20", "--db", str(db))
+    assert json.loads(week.stdout)["sessions"]["attended"] == 1
+    refused = run("session", "dna", "1", "--db", str(db), "--today", "2026-11-27")
+    assert refused.returncode == 1 and refused.stderr.startswith("Error:") and "--reason" in refused.stderr
+    wrong = run("client", "add", "X", "--dob", "30/02/1990", "--db", str(db), "--today", "2026-11-27")
+    assert wrong.returncode == 2 and "date.order" in wrong.stderr and "Traceback" not in wrong.stderr
+    assert not (tmp_path / "unused.db").exists()
