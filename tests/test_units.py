@@ -118,3 +118,9 @@ def test_an_erased_stub_is_not_a_discharge(jcli, cli, db_path):
     assert cli("client", "erase", "Eli", "--force", "--reason", "asked to be forgotten", "--yes").exit_code == 0
     assert jcli("report", "week")["discharges"] == 0
     assert jcli("report", "outcomes", "--from", "2026-11-01", "--to", "2026-11-30")["discharged"] == 0
+
+
+def test_a_member_is_not_discharged_before_the_last_group_session_they_were_at(group, cli, jcli, db_path):
+    assert_refused(cli, db_path, "client", "discharge", "Nia", "--on", "2026-10-30", match="last attended")
+    record = jcli("client", "discharge", "Nia", "--on", "2026-11-03")
+    assert (record["status"], record["via_unit"]) == ("discharged", None)

@@ -338,7 +338,7 @@ def cancel(
     with database(write=True) as db:
         _confirm_correction(db, session_id, "late-cancelled" if late else "cancelled", reason, yes)
         if series:
-            records = sessions.cancel_rest_of_series(db, session_id, by.value, late)
+            records = sessions.cancel_rest_of_series(db, session_id, by.value, late, reason, warnings)
         else:
             record = sessions.cancel(db, session_id, by.value, late, reason, warnings)
     _warn_all(warnings)

@@ -215,8 +215,11 @@ def discharge(db: Database, client: dict, on: date | None = None, reason: str | 
     check_not_future(day, db.today, "discharge date")
     if client["referred_on"] and day.isoformat() < client["referred_on"]:
         raise InvalidValue(f"discharge date {day.isoformat()} is before the referral ({client['referred_on']})")
-    last = db.scalar("SELECT max(local_date) FROM sessions WHERE client_id = ? AND status = 'attended'",
-                     (client["id"],))
+    from therapy_cli.practice.state import state_ctes
+
+    # their own sessions and, for a member, the unit sessions they were at
+    last = db.scalar(f"WITH {state_ctes(db.today)} SELECT max(local_date) FROM presence "
+                     "WHERE person_id = ? AND status = 'attended'", (client["id"],))
     if last and day.isoformat() < last:
         raise InvalidValue(f"discharge date {day.isoformat()} is before the last attended session ({last}); "
                            f"discharge on or after {last}, or correct that session first")

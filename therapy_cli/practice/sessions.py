@@ -583,7 +583,8 @@ def unattend(db: Database, session_id: int, reason: str | None = None, warnings:
     return _set_status(db, session_id, "scheduled", reason=reason, warnings=warnings)
 
 
-def cancel_rest_of_series(db: Database, session_id: int, by: str = "client", late: bool = False) -> list[dict]:
+def cancel_rest_of_series(db: Database, session_id: int, by: str = "client", late: bool = False,
+                          reason: str | None = None, warnings: list | None = None) -> list[dict]:
     """Cancel a meeting and every later scheduled meeting of its series (e.g. therapy ending early).
 
     Only the first may be a late cancellation; the later ones are plain cancellations.
@@ -591,7 +592,7 @@ def cancel_rest_of_series(db: Database, session_id: int, by: str = "client", lat
     row = get_session(db, session_id)
     if row["series_id"] is None:
         raise InvalidValue(f"session #{session_id} is not part of a series; leave out --series")
-    first = cancel(db, session_id, by, late)
+    first = cancel(db, session_id, by, late, reason, warnings)
     later = [r[0] for r in db.execute(
         "SELECT id FROM sessions WHERE series_id = ? AND status = 'scheduled' AND starts_utc > ? "
         "ORDER BY starts_utc", (row["series_id"], row["starts_utc"]))]

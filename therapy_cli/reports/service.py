@@ -243,7 +243,7 @@ def outcome_cases(db: Database, start: date, end: date) -> list[dict]:
     # sessions counted are every one the person was at (practice/state.py)
     rows = db.query(
         f"WITH {state_ctes(db.today)} "
-        "SELECT c.id, c.kind, c.referred_on, cs.discharged_on, "
+        "SELECT c.id, c.kind, c.referred_on, cs.discharged_on, cs.via_unit, "
         "  (SELECT count(*) FROM presence s WHERE s.person_id = c.id AND s.status = 'attended' "
         "     AND s.type = 'treatment' AND s.local_date <= cs.discharged_on) AS treatment_sessions, "
         "  (SELECT min(local_date) FROM presence s WHERE s.person_id = c.id AND s.status = 'attended') AS first_seen "
@@ -259,7 +259,10 @@ def outcome_cases(db: Database, start: date, end: date) -> list[dict]:
         if row["referred_on"] and row["first_seen"]:
             wait = (date.fromisoformat(row["first_seen"]) - date.fromisoformat(row["referred_on"])).days
         cases.append({
-            "client_id": row["id"], "modality": _modality(db, row["id"]),
+            "client_id": row["id"],
+            # a group's completer without a plan of their own had the group's
+            "modality": (_modality(db, row["id"]) if row["via_unit"] is None or db.scalar(
+                "SELECT 1 FROM plans WHERE client_id = ?", (row["id"],)) else _modality(db, row["via_unit"])),
             "discharged_on": row["discharged_on"], "treatment_sessions": row["treatment_sessions"],
             "finished": row["treatment_sessions"] >= 2,
             "at_caseness_start": bool(verdict.get("at_caseness_start")),
