@@ -78,9 +78,12 @@ def notes_missing(c: _Ctx) -> list[dict]:
 
 def dna_follow_ups(c: _Ctx) -> list[dict]:
     # The latest DNA of each current client with nothing attended or booked after it.
+    from therapy_cli.practice.state import state_ctes
+
     rows = c.db.query(
-        "SELECT s.id, s.client_id, s.local_date FROM sessions s JOIN clients c ON c.id = s.client_id "
-        "WHERE s.status = 'dna' AND s.local_date <= ? AND c.status != 'discharged' AND c.erased_on IS NULL "
+        f"WITH {state_ctes(c.today)} "   # current as at today (practice/state.py)
+        "SELECT s.id, s.client_id, s.local_date FROM sessions s JOIN client_state c ON c.id = s.client_id "
+        "WHERE s.status = 'dna' AND s.local_date <= ? AND c.status IN ('waiting', 'active') "
         "AND NOT EXISTS (SELECT 1 FROM sessions t WHERE t.client_id = s.client_id AND t.starts_utc > s.starts_utc "
         "                AND t.status IN ('scheduled', 'attended')) "
         "AND s.starts_utc = (SELECT max(u.starts_utc) FROM sessions u WHERE u.client_id = s.client_id "
