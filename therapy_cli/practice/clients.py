@@ -215,11 +215,11 @@ def discharge(db: Database, client: dict, on: date | None = None, reason: str | 
     check_not_future(day, db.today, "discharge date")
     if client["referred_on"] and day.isoformat() < client["referred_on"]:
         raise InvalidValue(f"discharge date {day.isoformat()} is before the referral ({client['referred_on']})")
-    from therapy_cli.practice.state import state_ctes
+    from therapy_cli.practice.state import presence_of
 
     # their own sessions and, for a member, the unit sessions they were at
-    last = db.scalar(f"WITH {state_ctes(db.today)} SELECT max(local_date) FROM presence "
-                     "WHERE person_id = ? AND status = 'attended'", (client["id"],))
+    last = db.scalar(f"SELECT max(local_date) FROM {presence_of(':person')} WHERE status = 'attended'",
+                     {"person": client["id"]})
     if last and day.isoformat() < last:
         raise InvalidValue(f"discharge date {day.isoformat()} is before the last attended session ({last}); "
                            f"discharge on or after {last}, or correct that session first")
@@ -300,18 +300,18 @@ def client_detail(db: Database, client: dict) -> dict:
     """What `client show` shows: the record, attendance, plan, scores, referrals, supervision dates."""
     record = client_record(db, client["id"])
     cid = client["id"]
-    from therapy_cli.practice.state import state_ctes
+    from therapy_cli.practice.state import presence_of
 
     # every session the person was at: their own and, as a member, their units' (practice/state.py)
     now = db.today.isoformat()
     row = db.one(
-        f"WITH {state_ctes(db.today)} SELECT "
+        "SELECT "
         "sum(status = 'attended') AS attended, sum(status = 'dna') AS dna, sum(status = 'cancelled') AS cancelled, "
         "sum(status = 'late-cancelled') AS late_cancelled, sum(status = 'scheduled') AS scheduled, "
         "sum(status = 'attended' AND via_unit IS NOT NULL) AS attended_in_units, "
         "max(CASE WHEN status = 'attended' THEN starts_utc END) AS last, "
-        "min(CASE WHEN status = 'scheduled' AND local_date >= ? THEN starts_utc END) AS next "
-        "FROM presence WHERE person_id = ?", (now, cid))
+        "min(CASE WHEN status = 'scheduled' AND local_date >= :now THEN starts_utc END) AS next "
+        f"FROM {presence_of(':person')}", {"now": now, "person": cid})
     # by the UTC instant (offsets differ across DST), shown in the practice zone
     last, upcoming = (dates.iso(datetime.fromisoformat(t).astimezone(db.tz)) if t else None
                       for t in (row["last"], row["next"]))

@@ -5,12 +5,14 @@ belongs to a couple, family or group is also in therapy through it, and reports
 replayed `--today` in the past must see the state of that day. `state_ctes(day)`
 gives both as common table expressions to put after `WITH`:
 
-- `presence(person_id, session_id, local_date, starts_utc, starts_at, status, type, via_unit)`:
-  every client session a person was at: their own (via_unit NULL), and their
-  unit's sessions on days they belonged, unless recorded absent.
 - `client_state(id, kind, referred_on, status, via_unit, first_attended_on, discharged_on)`
   as at `day`. `status` is NULL for a client not yet referred that day.
 - `waiting_list(id)`: the cases waiting to start, counted once each.
+
+`presence_of(person)` gives every client session a person was at, as rows
+`(person_id, session_id, local_date, starts_utc, starts_at, status, type, via_unit)`:
+their own (via_unit NULL), and their units' sessions on days they belonged,
+unless recorded absent.
 
 The rules, for a person on `day`:
 1. discharged on or before the day in their own right → `discharged`;
@@ -35,29 +37,21 @@ from therapy_cli.storage.db import Database
 _BELONGS = ("(m.joined_on IS NULL OR m.joined_on <= {on}) AND (m.left_on IS NULL OR m.left_on >= {on})")
 
 _CTES = """
-presence AS (
-    SELECT s.client_id AS person_id, s.id AS session_id, s.local_date, s.starts_utc, s.starts_at,
-           s.status, s.type, NULL AS via_unit
-    FROM sessions s WHERE s.kind = 'client' AND s.client_id IS NOT NULL
-    UNION
-    SELECT m.member_id, s.id, s.local_date, s.starts_utc, s.starts_at, s.status, s.type, m.unit_id
-    FROM memberships m JOIN sessions s ON s.client_id = m.unit_id AND s.kind = 'client'
-    WHERE BELONGS_AT_SESSION
-      AND NOT EXISTS (SELECT 1 FROM session_absences a WHERE a.session_id = s.id AND a.client_id = m.member_id)
-),
 _unit_seen AS (
     SELECT m.member_id, m.unit_id, min(s.local_date) AS first_on
-    FROM memberships m JOIN sessions s ON s.client_id = m.unit_id AND s.kind = 'client'
-    WHERE s.status = 'attended' AND s.local_date <= :state_day AND BELONGS_AT_SESSION
+    FROM memberships m CROSS JOIN sessions s ON s.client_id = m.unit_id AND s.kind = 'client'
+    WHERE s.status = 'attended' AND s.local_date <= :state_day AND BELONGS_AT_SESSION AND ONLY_MEMBERS
       AND NOT EXISTS (SELECT 1 FROM session_absences a WHERE a.session_id = s.id AND a.client_id = m.member_id)
     GROUP BY m.member_id, m.unit_id
 ),
 _seen AS (
-    SELECT c.*, coalesce(
-        (SELECT min(s.local_date) FROM sessions s WHERE s.client_id = c.id AND s.status = 'attended'
-           AND s.local_date <= :state_day),
-        CASE WHEN c.first_attended_on <= :state_day THEN c.first_attended_on END) AS seen_on
-    FROM clients c WHERE c.erased_on IS NULL
+    -- first_attended_on is kept as the earliest attended day (so a later one means none by then);
+    -- the sessions are read only where it is missing (rows written by hand or by older versions)
+    SELECT c.*, CASE WHEN c.first_attended_on IS NOT NULL
+                     THEN CASE WHEN c.first_attended_on <= :state_day THEN c.first_attended_on END
+                     ELSE (SELECT min(s.local_date) FROM sessions s WHERE s.client_id = c.id
+                             AND s.status = 'attended' AND s.local_date <= :state_day) END AS seen_on
+    FROM clients c WHERE c.erased_on IS NULL AND ONLY_CLIENTS
 ),
 _own AS (
     SELECT c.id, c.kind, c.referred_on,
@@ -77,7 +71,7 @@ _through AS (
              ELSE u.discharged_on END AS ended_on
     FROM memberships m JOIN _own u ON u.id = m.unit_id
     LEFT JOIN _unit_seen seen ON seen.member_id = m.member_id AND seen.unit_id = m.unit_id
-    WHERE (m.joined_on IS NULL OR m.joined_on <= :state_day) AND u.status IS NOT NULL
+    WHERE (m.joined_on IS NULL OR m.joined_on <= :state_day) AND u.status IS NOT NULL AND ONLY_MEMBERS
 ),
 _best AS (
     SELECT member_id,
@@ -124,18 +118,50 @@ waiting_list AS (
 """
 
 
-def state_ctes(day: date) -> str:
-    """The common table expressions above, as at `day` (a date, so the literal is safe to inline)."""
+_PRESENCE_OF = """(
+    SELECT s.client_id AS person_id, s.id AS session_id, s.local_date, s.starts_utc, s.starts_at,
+           s.status, s.type, NULL AS via_unit
+    FROM sessions s WHERE s.client_id = {person} AND s.kind = 'client'
+    UNION ALL
+    SELECT m.member_id, s.id, s.local_date, s.starts_utc, s.starts_at, s.status, s.type, m.unit_id
+    FROM memberships m CROSS JOIN sessions s ON s.client_id = m.unit_id AND s.kind = 'client'
+    WHERE m.member_id = {person} AND {belongs}
+      AND NOT EXISTS (SELECT 1 FROM session_absences a WHERE a.session_id = s.id AND a.client_id = m.member_id)
+)"""
+
+
+def presence_of(person: str) -> str:
+    """`presence` for one person, as a FROM-clause subquery: `person` is a column (`c.id`) or `?`.
+
+    The same rows as the `presence` CTE, with the person named inside each branch so that a
+    correlated lookup (one row of a caseload) reads that person's sessions by index, not all.
+    """
+    return _PRESENCE_OF.format(person=person, belongs=_BELONGS.format(on="s.local_date"))
+
+
+def state_ctes(day: date, only: list[int] | None = None) -> str:
+    """The common table expressions above, as at `day` (a date, so the literal is safe to inline).
+
+    `only` (client ids) computes `client_state` for those clients alone, and the units they belong
+    to, instead of the whole file (one `client show` on a service's file); `waiting_list` is then
+    not meaningful.
+    """
     literal = f"'{date.fromisoformat(day.isoformat()).isoformat()}'"
+    members, clients = "1", "1"
+    if only is not None:
+        listed = ",".join(str(int(i)) for i in only) or "NULL"
+        members = f"m.member_id IN ({listed})"
+        clients = (f"(c.id IN ({listed}) OR c.id IN (SELECT unit_id FROM memberships WHERE member_id IN ({listed})))")
     return (_CTES.replace("BELONGS_AT_SESSION", _BELONGS.format(on="s.local_date"))
             .replace("BELONGS_TODAY", _BELONGS.format(on=":state_day"))
+            .replace("ONLY_MEMBERS", members).replace("ONLY_CLIENTS", clients)
             .replace(":state_day", literal))
 
 
 def states(db: Database, day: date | None = None, ids: list[int] | None = None) -> dict[int, dict]:
-    """`{client_id: {status, via_unit, first_attended_on, discharged_on, waiting_list}}` as at `day` (today)."""
-    sql = (f"WITH {state_ctes(day or db.today)} SELECT cs.id, cs.status, cs.via_unit, cs.first_attended_on, "
-           "cs.discharged_on, cs.id IN (SELECT id FROM waiting_list) AS on_waiting_list FROM client_state cs")
+    """`{client_id: {status, via_unit, first_attended_on, discharged_on}}` as at `day` (today)."""
+    sql = (f"WITH {state_ctes(day or db.today, ids)} SELECT cs.id, cs.status, cs.via_unit, "
+           "cs.first_attended_on, cs.discharged_on FROM client_state cs")
     params: list = []
     if ids is not None:
         sql += f" WHERE cs.id IN ({','.join('?' * len(ids))})"

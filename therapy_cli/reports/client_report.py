@@ -44,11 +44,11 @@ def gather(db: Database, client: dict) -> dict:
     if record["referred_by"]:
         referrer = db.one("SELECT name, role, org FROM contacts WHERE id = ?", (record["referred_by"],))
     # every session the person was at, their own and their units' (practice/state.py)
-    from therapy_cli.practice.state import state_ctes
+    from therapy_cli.practice.state import presence_of
 
-    at = (f"WITH {state_ctes(db.today)} SELECT p.status, p.type, p.local_date, s.mode FROM presence p "
-          "JOIN sessions s ON s.id = p.session_id WHERE p.person_id = ?")
-    sessions = db.query(at, (cid,))
+    at = (f"SELECT p.status, p.type, p.local_date, s.mode FROM {presence_of('?')} p "
+          "JOIN sessions s ON s.id = p.session_id")
+    sessions = db.query(at, (cid, cid))
     attended = [r for r in sessions if r["status"] == "attended"]
     counts: dict[str, int] = {}
     by_type: dict[str, int] = {}

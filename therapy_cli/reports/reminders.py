@@ -201,13 +201,13 @@ def waiting_long(c: _Ctx) -> list[dict]:
 
 def no_recent_session(c: _Ctx) -> list[dict]:
     cutoff = (c.today - timedelta(days=NO_SESSION_DAYS)).isoformat()
-    from therapy_cli.practice.state import state_ctes
+    from therapy_cli.practice.state import presence_of, state_ctes
 
     # seen: at a session of their own or of a couple, family or group they belong to (practice/state.py)
     rows = c.db.query(
         f"WITH {state_ctes(c.today)} "
-        "SELECT cs.id, (SELECT max(local_date) FROM presence s WHERE s.person_id = cs.id "
-        "               AND s.status = 'attended' AND s.local_date <= ?) AS last_seen "
+        f"SELECT cs.id, (SELECT max(local_date) FROM {presence_of('cs.id')} s "
+        "               WHERE s.status = 'attended' AND s.local_date <= ?) AS last_seen "
         "FROM client_state cs WHERE cs.status = 'active' ORDER BY cs.id", (c.today.isoformat(),))
     out = []
     for r in rows:

@@ -14,7 +14,7 @@ from datetime import date
 from therapy_cli.storage.db import Database
 from therapy_cli.dates import check_span
 from therapy_cli.errors import InvalidValue
-from therapy_cli.practice.state import state_ctes
+from therapy_cli.practice.state import presence_of, state_ctes
 
 # Where each target metric's actual value lives in the period report.
 METRIC_PATHS = {
@@ -244,9 +244,9 @@ def outcome_cases(db: Database, start: date, end: date) -> list[dict]:
     rows = db.query(
         f"WITH {state_ctes(db.today)} "
         "SELECT c.id, c.kind, c.referred_on, cs.discharged_on, cs.via_unit, "
-        "  (SELECT count(*) FROM presence s WHERE s.person_id = c.id AND s.status = 'attended' "
+        f"  (SELECT count(*) FROM {presence_of('c.id')} s WHERE s.status = 'attended' "
         "     AND s.type = 'treatment' AND s.local_date <= cs.discharged_on) AS treatment_sessions, "
-        "  (SELECT min(local_date) FROM presence s WHERE s.person_id = c.id AND s.status = 'attended') AS first_seen "
+        f"  (SELECT min(local_date) FROM {presence_of('c.id')} s WHERE s.status = 'attended') AS first_seen "
         "FROM clients c JOIN client_state cs ON cs.id = c.id "
         "WHERE cs.status = 'discharged' AND cs.discharged_on BETWEEN ? AND ? ORDER BY cs.discharged_on, c.id",
         (start.isoformat(), end.isoformat()))
@@ -365,13 +365,13 @@ def caseload(db: Database) -> list[dict]:
     rows = db.query(
         f"WITH {state_ctes(db.today)} "
         "SELECT c.id AS client_id, c.name, c.kind, cs.status, cs.via_unit, c.referred_on, "
-        "  (SELECT count(*) FROM presence s WHERE s.person_id = c.id AND s.status = 'attended' "
+        f"  (SELECT count(*) FROM {presence_of('c.id')} s WHERE s.status = 'attended' "
         "     AND s.local_date <= ?1) AS sessions_attended, "
-        "  (SELECT count(*) FROM presence s WHERE s.person_id = c.id AND s.status = 'dna' "
+        f"  (SELECT count(*) FROM {presence_of('c.id')} s WHERE s.status = 'dna' "
         "     AND s.local_date <= ?1) AS sessions_dna, "
-        "  (SELECT starts_at FROM presence s WHERE s.person_id = c.id AND s.status = 'attended' "
+        f"  (SELECT starts_at FROM {presence_of('c.id')} s WHERE s.status = 'attended' "
         "     AND s.local_date <= ?1 ORDER BY starts_utc DESC LIMIT 1) AS last_session, "
-        "  (SELECT starts_at FROM presence s WHERE s.person_id = c.id AND s.status = 'scheduled' "
+        f"  (SELECT starts_at FROM {presence_of('c.id')} s WHERE s.status = 'scheduled' "
         "     AND s.local_date >= ?1 ORDER BY starts_utc LIMIT 1) AS next_session "
         "FROM clients c JOIN client_state cs ON cs.id = c.id "
         "WHERE cs.status = 'active' OR c.id IN (SELECT id FROM waiting_list) "
