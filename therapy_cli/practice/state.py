@@ -38,11 +38,19 @@ _BELONGS = ("(m.joined_on IS NULL OR m.joined_on <= {on}) AND (m.left_on IS NULL
 
 _CTES = """
 _unit_seen AS (
-    SELECT m.member_id, m.unit_id, min(s.local_date) AS first_on
-    FROM memberships m CROSS JOIN sessions s ON s.client_id = m.unit_id AND s.kind = 'client'
-    WHERE s.status = 'attended' AND s.local_date <= :state_day AND BELONGS_AT_SESSION AND ONLY_MEMBERS
-      AND NOT EXISTS (SELECT 1 FROM session_absences a WHERE a.session_id = s.id AND a.client_id = m.member_id)
-    GROUP BY m.member_id, m.unit_id
+    -- each membership's first unit session attended, read in time order from the unit's index
+    -- (from the day before joining: starts_utc is UTC) and stopping at the first found
+    SELECT member_id, unit_id, min(first_on) AS first_on FROM (
+        SELECT m.member_id, m.unit_id, (
+            SELECT s.local_date FROM sessions s
+            WHERE s.client_id = m.unit_id AND s.starts_utc >= coalesce(date(m.joined_on, '-1 day'), '')
+              AND s.kind = 'client' AND s.status = 'attended' AND s.local_date <= :state_day
+              AND BELONGS_AT_SESSION
+              AND NOT EXISTS (SELECT 1 FROM session_absences a WHERE a.session_id = s.id
+                              AND a.client_id = m.member_id)
+            ORDER BY s.starts_utc LIMIT 1) AS first_on
+        FROM memberships m WHERE ONLY_MEMBERS)
+    WHERE first_on IS NOT NULL GROUP BY member_id, unit_id
 ),
 _seen AS (
     -- first_attended_on is kept as the earliest attended day (so a later one means none by then);
@@ -53,7 +61,7 @@ _seen AS (
                              AND s.status = 'attended' AND s.local_date <= :state_day) END AS seen_on
     FROM clients c WHERE c.erased_on IS NULL AND ONLY_CLIENTS
 ),
-_own AS (
+_own AS MATERIALIZED (
     SELECT c.id, c.kind, c.referred_on,
         CASE WHEN c.status = 'discharged' AND coalesce(c.discharged_on, '') <= :state_day THEN 'discharged'
              WHEN c.seen_on IS NOT NULL OR (c.status = 'active' AND c.first_attended_on IS NULL) THEN 'active'
@@ -73,7 +81,7 @@ _through AS (
     LEFT JOIN _unit_seen seen ON seen.member_id = m.member_id AND seen.unit_id = m.unit_id
     WHERE (m.joined_on IS NULL OR m.joined_on <= :state_day) AND u.status IS NOT NULL AND ONLY_MEMBERS
 ),
-_best AS (
+_best AS MATERIALIZED (
     SELECT member_id,
         max(CASE WHEN status = 'active' THEN unit_id END) AS active_unit,
         max(CASE WHEN status IN ('discharged', 'left') AND first_on IS NOT NULL THEN unit_id END) AS ended_unit,
@@ -83,7 +91,7 @@ _best AS (
         min(first_on) AS first_on
     FROM _through GROUP BY member_id
 ),
-client_state AS (
+client_state AS MATERIALIZED (
     SELECT o.id, o.kind, o.referred_on,
         CASE WHEN o.status IN ('discharged', 'active') THEN o.status
              WHEN b.active_unit IS NOT NULL THEN 'active'
