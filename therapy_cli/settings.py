@@ -104,8 +104,10 @@ def validate(key: str, text: str) -> str:
     try:
         number = int(text) if setting.type == "int" else float(text)
     except ValueError:
+        from therapy_cli.errors import WrongForm
+
         kind = "a whole number" if setting.type == "int" else "a number"
-        raise InvalidValue(f"{key} must be {kind}, not {text!r}") from None
+        raise WrongForm(f"{key} must be {kind}, not {text!r}") from None
     if isinstance(number, float) and not math.isfinite(number):
         raise InvalidValue(f"{key} must be a finite number")
     low, high = setting.minimum, setting.maximum

@@ -19,7 +19,7 @@ from therapy_cli import dates
 from therapy_cli.practice.clients import UNIT_KINDS, find_client, members_of
 from therapy_cli.validation import clean_name, clean_text
 from therapy_cli.storage.db import Database, utc_now
-from therapy_cli.errors import Conflict, InvalidValue, NotFound
+from therapy_cli.errors import Conflict, InvalidValue, NotFound, WrongForm
 
 STATUSES = ("scheduled", "attended", "dna", "cancelled", "late-cancelled")
 MODES = ("in-person", "video", "phone")
@@ -418,7 +418,7 @@ def _base_rule(every: str, naive_start: datetime):
     try:
         rule = rrulestr(rule_text, dtstart=naive_start)
     except (ValueError, TypeError, KeyError, IndexError, OverflowError) as exc:
-        raise InvalidValue(f"--every {text!r} is not a valid RRULE ({exc}); use week, fortnight, month or "
+        raise WrongForm(f"--every {text!r} is not a valid RRULE ({exc}); use week, fortnight, month or "
                            "an RFC 5545 rule such as FREQ=WEEKLY;BYDAY=MO,TH") from None
     if rule.__class__.__name__ != "rrule":
         raise InvalidValue(f"--every {text!r}: give one RRULE only")
