@@ -206,12 +206,14 @@ def no_recent_session(c: _Ctx) -> list[dict]:
     # seen: at a session of their own or of a couple, family or group they belong to (practice/state.py)
     rows = c.db.query(
         f"WITH {state_ctes(c.today)} "
-        f"SELECT cs.id, (SELECT max(local_date) FROM {presence_of('cs.id')} s "
+        f"SELECT cs.id, cs.via_unit, (SELECT max(local_date) FROM {presence_of('cs.id')} s "
         "               WHERE s.status = 'attended' AND s.local_date <= ?) AS last_seen "
         "FROM client_state cs WHERE cs.status = 'active' ORDER BY cs.id", (c.today.isoformat(),))
+    unseen = {r["id"] for r in rows if r["last_seen"] is not None and r["last_seen"] < cutoff}
     out = []
     for r in rows:
-        if r["last_seen"] is not None and r["last_seen"] < cutoff:
+        # a unit that has not met stands for the members in therapy through it: one item, not six
+        if r["id"] in unseen and r["via_unit"] not in unseen:
             last = date.fromisoformat(r["last_seen"])
             out.append(_item("no_recent_session", r["id"], last + timedelta(days=NO_SESSION_DAYS),
                              f"{c.who(r['id'])} has not been seen since {r['last_seen']} "
