@@ -65,12 +65,13 @@ def test_a_member_attending_the_group_is_not_reminded_as_unseen(group, jcli, cli
     assert not [i for i in items if i["kind"] == "no_recent_session"]
 
 
-def test_group_completers_are_outcomes_and_referrals_started(group, jcli):
+def test_group_completers_are_outcomes_and_referrals_started(group, jcli, cli, db_path):
     jcli("client", "discharge", "Tuesday", "--on", "2026-11-20")
     for name in ("Nia", "Raj", "Sue"):
         shown = jcli("client", "show", name)
         assert (shown["status"], shown["via_unit"], shown["discharged_on"]) == (
             "discharged", group["Tuesday group"], "2026-11-20")
+    assert_refused(cli, db_path, "client", "reopen", "Nia", match="through #")
     outcomes = jcli("report", "outcomes", "--from", "2026-11-01", "--to", "2026-11-30")
     assert outcomes["discharged"] == 4 and outcomes["finished"] == 4
     assert jcli("report", "week", "--week", "2026-W47")["discharges"] == 1   # the group's own discharge

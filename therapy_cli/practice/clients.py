@@ -231,6 +231,12 @@ def discharge(db: Database, client: dict, on: date | None = None, reason: str | 
 
 def reopen(db: Database, client: dict) -> dict:
     if client["status"] != "discharged":
+        from therapy_cli.practice.state import state_of
+
+        state = state_of(db, client["id"]) or {}
+        if state.get("via_unit") and state.get("status") == "discharged":
+            raise Conflict(f"client #{client['id']} finished through #{state['via_unit']}; reopen that unit, "
+                           "or record a session of their own (they become active at it)")
         raise Conflict(f"client #{client['id']} is {client['status']}, not discharged")
     status = "active" if client["first_attended_on"] else "waiting"
     db.update("clients", client["id"], {"status": status, "discharged_on": None, "discharge_reason": None})
