@@ -100,3 +100,14 @@ def test_through_the_installed_console_script(tmp_path):
     wrong = run("client", "add", "X", "--dob", "30/02/1990", "--db", str(db), "--today", "2026-11-27")
     assert wrong.returncode == 2 and "date.order" in wrong.stderr and "Traceback" not in wrong.stderr
     assert not (tmp_path / "unused.db").exists()
+
+
+def test_attendance_never_recorded_is_reminded_once_per_session(jcli):
+    jcli("client", "add", "Alex Morgan")
+    past = jcli("session", "add", "Alex", "--at", "2026-11-20 10:00", "--status", "scheduled")["id"]
+    jcli("session", "add", "Alex", "--at", "2026-11-27 18:00", "--status", "scheduled")   # today: not yet
+    items = [i for i in jcli("remind", "--kind", "attendance_missing") if i["kind"] == "attendance_missing"]
+    assert [(i["client_id"], i["due"]) for i in items] == [(1, "2026-11-20")]
+    assert f"session {past}" in items[0]["message"]
+    jcli("session", "attend", past)
+    assert jcli("remind", "--kind", "attendance_missing") == []

@@ -59,6 +59,7 @@ def all_due(db):
     add_session(db, ben, "2026-11-25 11:00", status="dna")
     _note(db, add_session(db, dan, "2026-10-01 12:00"))
     add_measure(db, dan, "GAD-7", 5, "2026-10-01")
+    add_session(db, dan, "2026-11-02 12:00", status="scheduled")        # attendance never recorded (SPEC v2)
     add_session(db, None, "2026-11-27 16:00", 120, status="scheduled", kind="training", title="Attachment")
     return {"ann": ann, "ben": ben, "cat": cat, "dan": dan, "eve": eve, "missing": missing}
 

@@ -16,7 +16,7 @@ WAITING_LONG_DAYS = 42      # NHS Talking Therapies: 75% should start within 6 w
 NO_SESSION_DAYS = 28        # an active client not seen for four weeks
 
 KINDS = ("session", "note_missing", "dna_follow_up", "review_due", "measure_due", "supervision_due",
-         "cpd_behind", "waiting_long", "no_recent_session", "retention_due")
+         "cpd_behind", "waiting_long", "no_recent_session", "retention_due", "attendance_missing")
 
 
 class _Ctx:
@@ -63,6 +63,18 @@ def coming_sessions(c: _Ctx) -> list[dict]:
                          f"{when} {c.clock(r['starts_at'])} {what} ({r['duration_min']} min, {r['mode']}; "
                          f"session {r['id']})"))
     return out
+
+
+def attendance_missing(c: _Ctx) -> list[dict]:
+    """A session before today still `scheduled`: attendance was never recorded (one item per session)."""
+    rows = c.db.query(
+        "SELECT id, kind, client_id, starts_at, local_date, title FROM sessions "
+        "WHERE status = 'scheduled' AND local_date < ? ORDER BY starts_utc", (c.today.isoformat(),))
+    return [_item("attendance_missing", r["client_id"], r["local_date"],
+                  f"attendance not recorded for session {r['id']} "
+                  + (f"(training group {r['title']!r})" if r["kind"] == "training" else f"with {c.who(r['client_id'])}")
+                  + f" on {r['local_date']} {c.clock(r['starts_at'])}: attend, dna or cancel it")
+            for r in rows]
 
 
 def notes_missing(c: _Ctx) -> list[dict]:
@@ -241,6 +253,7 @@ RULES = (
     ("waiting_long", waiting_long),
     ("no_recent_session", no_recent_session),
     ("retention_due", retention_due),
+    ("attendance_missing", attendance_missing),
 )
 
 
