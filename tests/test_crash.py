@@ -115,7 +115,7 @@ def workdir(tmp_path_factory):
                      "VALUES (?, 'add', 'session', ?, ?)", (now, sid, cid))
     conn.commit()
     conn.close()
-    run("client", "discharge", "Erase Person", "--on", "2005-01-01")
+    run("client", "discharge", "Erase Person", "--on", "2006-03-01")  # after the last bulk session (SPEC v2)
     subprocess.run([sys.executable, "-c",
                     f"import sqlite3; c = sqlite3.connect({str(base)!r}); c.execute('PRAGMA wal_checkpoint(TRUNCATE)')"],
                    check=True)

@@ -20,10 +20,12 @@ WEEK = ("report", "week", "--week", "2026-W47")
 
 def test_cancellations_are_split_by_who_cancelled(cli, jcli):
     cli("client", "add", "Ann Archer")
-    ids = [jcli("session", "add", "ann", "--at", f"2026-11-{d} 10:00")["id"] for d in (16, 17, 18, 19)]
+    ids = [jcli("session", "add", "ann", "--at", f"2026-11-{d} 10:00", "--status", "scheduled")["id"]
+           for d in (16, 17, 18, 19)]
     assert cli("session", "cancel", ids[0], "--by", "therapist").exit_code == 0
     assert cli("session", "cancel", ids[1], "--by", "client", "--late").exit_code == 0
     assert cli("session", "cancel", ids[2]).exit_code == 0                 # the client's, by default
+    assert cli("session", "attend", ids[3]).exit_code == 0
     sessions = jcli(*WEEK)["sessions"]
     assert (sessions["cancelled"], sessions["late_cancelled"]) == (2, 1)
     assert (sessions["cancelled_by_client"], sessions["cancelled_by_therapist"]) == (2, 1)

@@ -6,6 +6,7 @@ from datetime import datetime
 import pytest
 
 from conftest import assert_refused
+from wrong_form import refused
 
 
 @pytest.fixture
@@ -64,7 +65,7 @@ def test_default_duration_comes_from_the_setting(alex, cli, jcli):
     (["--at", "2026-11-03 14:60"], "does not exist"),
     (["--at", "2026-11-03"], "not a date and time"),
     (["--at", "next week"], "not a date"),
-    (["--at", "03/11/2026 14:00"], "not a date"),
+    (["--at", "03/11/2026 14:00"], "date.order"),
     (["--at", "2027-03-28 01:30"], "clocks change"),
     (["--at", "2026-11-03 14:00", "--duration", "0"], "5 to 600"),
     (["--at", "2026-11-03 14:00", "--duration", "-10"], "5 to 600"),
@@ -76,7 +77,7 @@ def test_default_duration_comes_from_the_setting(alex, cli, jcli):
     (["--at", "2026-11-03 14:00", "--absent", "alex"], "individual"),
 ])
 def test_bad_values_are_errors_and_change_nothing(alex, cli, db_path, args, match):
-    assert_refused(cli, db_path, "session", "add", "alex", *args, match=match)
+    refused(cli, db_path, "session", "add", "alex", *args, match=match)
 
 
 def test_parser_rejections_exit_2(alex, cli, db_path):
@@ -147,7 +148,7 @@ def test_rrule_with_byday_and_until_includes_the_whole_last_day(alex, jcli):
     (["--every", "FREQ=DAILY;BYMINUTE=0,30", "--count", "2"], "time of day"),
 ])
 def test_bad_series_are_errors(alex, cli, db_path, args, match):
-    assert_refused(cli, db_path, "session", "schedule", "alex", "--start", "2026-12-01 10:00", *args, match=match)
+    refused(cli, db_path, "session", "schedule", "alex", "--start", "2026-12-01 10:00", *args, match=match)
 
 
 def test_a_series_through_the_missing_hour_is_refused(alex, cli, db_path):
@@ -242,7 +243,7 @@ def test_first_attended_session_makes_the_client_active(alex, jcli):
 def test_undoing_the_only_attendance_puts_the_client_back_to_waiting(alex, jcli):
     sid = str(jcli("session", "add", "alex", "--at", "2026-11-20 10:00")["id"])
     assert jcli("client", "show", "alex")["status"] == "active"
-    jcli("session", "dna", sid)
+    jcli("session", "dna", sid, "--reason", "marked attended by mistake", "--yes")  # SPEC v2: a correction
     client = jcli("client", "show", "alex")
     assert client["status"] == "waiting" and client["first_attended_on"] is None
 
@@ -257,10 +258,14 @@ def test_discharged_client_is_not_reactivated_and_cannot_be_booked(alex, cli, jc
                    "--count", "2", match="reopen")
 
 
-def test_unit_becomes_active_but_members_do_not(couple, jcli):
+def test_unit_becomes_active_and_its_members_follow_it(couple, jcli):
+    # SPEC v2 "Members of units": a member with no case of their own takes the unit's state
     jcli("session", "add", "lees", "--at", "2026-11-20 10:00")
-    assert jcli("client", "show", "The Lees")["status"] == "active"
-    assert jcli("client", "show", "Ann Lee")["status"] == "waiting"
+    unit = jcli("client", "show", "The Lees")
+    assert unit["status"] == "active" and unit["via_unit"] is None
+    ann = jcli("client", "show", "Ann Lee")
+    assert (ann["status"], ann["via_unit"]) == ("active", unit["id"])
+    assert ann["sessions"]["attended"] == ann["sessions"]["attended_in_units"] == 1
 
 
 def test_absent_members_of_a_couple(couple, cli, jcli, db_path):
@@ -280,7 +285,7 @@ def test_absent_members_of_a_couple(couple, cli, jcli, db_path):
     assert jcli("session", "attend", sid, "--absent", "Ann")["absent"] == [couple["members"][0]["id"]]
     # correcting who was absent on an attended session
     assert jcli("session", "attend", sid, "--absent", "Ben")["absent"] == [ben]
-    assert jcli("session", "dna", sid)["absent"] == []
+    assert jcli("session", "dna", sid, "--reason", "wrong session", "--yes")["absent"] == []
 
 
 def test_absent_uses_members_as_of_the_session_date(london, cli, jcli, db_path):
@@ -370,16 +375,18 @@ def test_list_filters_limit_and_csv(alex, cli, jcli):
     jcli("session", "add", "sam", "--at", "2026-11-20 12:00")
     jcli("session", "training", "Talk", "--at", "2026-11-25 12:00", "--duration", "60", "--audience", "GPs",
          "--participants", "8")
-    everything = jcli("session", "list")
+    everything = jcli("session", "list", "--from", "2026-11-01")
     assert [s["starts_at"][:10] for s in everything] == sorted(s["starts_at"][:10] for s in everything)
     assert len(everything) == 8
+    # SPEC v2: without a span the list runs from today (2026-11-27) on
+    assert [s["local_date"] for s in jcli("session", "list")] == ["2026-11-30", "2026-12-07"]
     assert len(jcli("session", "list", "--client", "sam")) == 1
     assert [s["local_date"] for s in jcli("session", "list", "--from", "2026-11-16", "--to", "2026-11-23")] == [
         "2026-11-16", "2026-11-20", "2026-11-23"]
     assert len(jcli("session", "list", "--client", "alex", "--limit", "2")) == 2
     assert len(jcli("session", "list", "--status", "attended")) == 2  # sam and the training, both past
-    assert [s["kind"] for s in jcli("session", "list", "--training")] == ["training"]
-    csv = cli("session", "list", "--csv").stdout.splitlines()
+    assert [s["kind"] for s in jcli("session", "list", "--training", "--month", "this")] == ["training"]
+    csv = cli("session", "list", "--from", "2026-11-01", "--csv").stdout.splitlines()
     assert csv[0].startswith("id,kind,client_id") and len(csv) == 9
     table = cli("session", "list", "--client", "sam")
     assert "Sam Jones" in table.stdout and "Fri 2026-11-20 12:00" in table.stdout
@@ -412,7 +419,7 @@ def test_training_group_has_no_client(london, cli, jcli, db_path):
                    "--audience", "GPs", "--participants", "3", match="5 to 600")
     assert_refused(cli, db_path, "session", "training", "T", "--at", "2026-12-12 13:00", "--duration", "60",
                    "--participants", "3", code=2)
-    assert jcli("session", "list", "--training")[0]["audience"] == "GP trainees"
+    assert jcli("session", "list", "--training", "--month", "this")[0]["audience"] == "GP trainees"
 
 
 # -- iCalendar --------------------------------------------------------------------------------------
@@ -495,7 +502,7 @@ def test_move_keeps_rules(alex, cli, jcli, db_path):
     attended = str(jcli("session", "add", "alex", "--at", "2026-11-20 10:00")["id"])
     assert_refused(cli, db_path, "session", "move", attended, "--to", "2026-12-20 10:00", match="after today")
     assert_refused(cli, db_path, "session", "move", attended, "--to", "2026-11-20 10:00", match="already at")
-    assert_refused(cli, db_path, "session", "move", attended, "--to", "2026-11-20 25:00", match="does not exist")
+    refused(cli, db_path, "session", "move", attended, "--to", "2026-11-20 25:00", match="does not exist")
     moved = jcli("session", "move", attended, "--to", "2026-11-18 09:00")
     assert moved["status"] == "attended" and moved["local_date"] == "2026-11-18"
     assert jcli("client", "show", "alex")["first_attended_on"] == "2026-11-18"
@@ -601,7 +608,7 @@ def test_times_are_shown_in_the_timezone_setting_after_it_changes(alex, cli, jcl
     assert cli("config", "set", "timezone", "America/New_York").exit_code == 0
     shown = jcli("session", "show", str(autumn["id"]))
     assert shown["starts_at"] == "2026-10-20T09:00:00-04:00" and shown["ends_at"] == "2026-10-20T09:50:00-04:00"
-    assert [s["starts_at"] for s in jcli("session", "list")] == ["2026-10-20T09:00:00-04:00",
+    assert [s["starts_at"] for s in jcli("session", "list", "--client", "alex")] == ["2026-10-20T09:00:00-04:00",
                                                                   "2026-11-20T05:00:00-05:00"]
     assert jcli("client", "show", "alex")["sessions"]["last"] == "2026-11-20T05:00:00-05:00"
 

@@ -5,6 +5,7 @@ from datetime import date
 import pytest
 
 from conftest import assert_refused
+from wrong_form import refused
 
 
 @pytest.mark.parametrize("group_size, duration, expected", [
@@ -171,14 +172,14 @@ def test_list_filters_by_dates_and_direction(jcli, cli, db_path):
     (("--duration", "60", "--group-size", "0"), "group size"),
     (("--duration", "60", "--on", "2026-11-28"), "future"),
     (("--duration", "60", "--on", "2026-02-30"), "does not exist"),
-    (("--duration", "60", "--on", "20/11/2026"), "not a date"),
+    (("--duration", "60", "--on", "20/11/2026"), "date.order"),
     (("--duration", "60", "--case", "nobody"), "no client"),
     (("--duration", "60", "--case", "Morgan", "--case", "nobody"), "no client"),
     (("--duration", "60", "--supervisor", "  "), "empty"),
 ])
 def test_bad_received_supervision_is_refused_and_nothing_written(cli, jcli, db_path, args, match):
     jcli("client", "add", "Alex Morgan")
-    assert_refused(cli, db_path, "supervise", "log", *args, match=match)
+    refused(cli, db_path, "supervise", "log", *args, match=match)
 
 
 @pytest.mark.parametrize("args, code", [
@@ -197,7 +198,7 @@ def test_malformed_options_are_usage_errors(cli, db_path, args, code):
     (("Jo", "--duration", "60", "--on", "2026-13-01"), "does not exist"),
 ])
 def test_bad_given_supervision_is_refused_and_no_supervisee_created(cli, db_path, args, match):
-    assert_refused(cli, db_path, "supervise", "give", *args, match=match)
+    refused(cli, db_path, "supervise", "give", *args, match=match)
 
 
 def test_on_defaults_to_today(jcli):

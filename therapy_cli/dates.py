@@ -10,13 +10,19 @@ import re
 from datetime import date, datetime, time, timedelta, timezone
 from pathlib import Path
 
-from therapy_cli.errors import InvalidValue
+from therapy_cli.errors import InvalidValue, WrongForm
 
-DATE_FORMS = "YYYY-MM-DD, today, tomorrow, yesterday or a weekday name"
+DATE_FORMS = ("YYYY-MM-DD, today, tomorrow, yesterday or a weekday name "
+              "(DD/MM/YYYY or MM/DD/YYYY once the setting date.order says which)")
 DATETIME_FORMS = "'YYYY-MM-DD HH:MM' (or with T, or seconds), or 'today|tomorrow|WEEKDAY HH:MM'"
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 
 _DATE_RE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
+_SLASHED_RE = re.compile(r"^(\d{1,2})/(\d{1,2})(?:/(\d{4}))?$")
+
+# Where parse_date learns the setting date.order (dmy, mdy, or None when unset); the command
+# layer points it at the open caseload, so this module never opens the database itself.
+order_source = None
 _TIME_RE = re.compile(r"^(\d{1,2}):(\d{2})(?::(\d{2}))?$")
 _WEEK_RE = re.compile(r"^(\d{4})-W(\d{2})$", re.IGNORECASE)
 _MONTH_RE = re.compile(r"^(\d{4})-(\d{2})$")
@@ -75,22 +81,45 @@ def parse_date(text: str, today: date, what: str = "date") -> date:
     if value in WEEKDAYS:
         ahead = (WEEKDAYS.index(value) - today.weekday()) % 7 or 7
         return today + timedelta(days=ahead)
+    slashed = _SLASHED_RE.match(value)
+    if slashed:
+        return _slashed_date(slashed, text, today, what)
     match = _DATE_RE.match(value)
     if not match:
-        raise InvalidValue(f"{what} {text!r} is not a date; use {DATE_FORMS}")
+        raise WrongForm(f"{what} {text!r} is not a date; use {DATE_FORMS}")
     try:
         return date(int(match[1]), int(match[2]), int(match[3]))
     except ValueError:
-        raise InvalidValue(f"{what} {text!r} does not exist; use a real date as YYYY-MM-DD") from None
+        raise WrongForm(f"{what} {text!r} does not exist; use a real date as YYYY-MM-DD") from None
+
+
+def _slashed_date(match, text: str, today: date, what: str) -> date:
+    """`23/10/2026` or `23/10` (this year), read in the order the setting date.order names."""
+    order = order_source() if order_source else None
+    if order not in DATE_ORDERS:
+        raise WrongForm(f"{what} {text!r}: a date with slashes is read day-first or month-first as the "
+                        "setting date.order says, and it is not set; use YYYY-MM-DD, or run "
+                        "`therapy config set date.order dmy` (or mdy)")
+    first, second = int(match[1]), int(match[2])
+    day, month = (first, second) if order == "dmy" else (second, first)
+    year = int(match[3]) if match[3] else today.year
+    try:
+        return date(year, month, day)
+    except ValueError:
+        raise WrongForm(f"{what} {text!r} does not exist (read as {order}: day {day}, month {month}); "
+                        "use a real date") from None
+
+
+DATE_ORDERS = ("dmy", "mdy")
 
 
 def parse_time(text: str, what: str = "time") -> time:
     match = _TIME_RE.match(text.strip())
     if not match:
-        raise InvalidValue(f"{what} {text!r} is not a time; use HH:MM")
+        raise WrongForm(f"{what} {text!r} is not a time; use HH:MM")
     hour, minute, second = int(match[1]), int(match[2]), int(match[3] or 0)
     if hour > 23 or minute > 59 or second > 59:
-        raise InvalidValue(f"{what} {text!r} does not exist; hours 00-23, minutes 00-59")
+        raise WrongForm(f"{what} {text!r} does not exist; hours 00-23, minutes 00-59")
     return time(hour, minute, second)
 
 
@@ -103,7 +132,7 @@ def parse_datetime(text: str, tz, today: date, what: str = "datetime") -> dateti
     value = (text or "").strip()
     parts = re.split(r"[T ]", value, maxsplit=1) if value else []
     if len(parts) != 2 or not parts[1].strip():
-        raise InvalidValue(f"{what} {text!r} is not a date and time; use {DATETIME_FORMS}")
+        raise WrongForm(f"{what} {text!r} is not a date and time; use {DATETIME_FORMS}")
     day = parse_date(parts[0], today, what)
     clock = parse_time(parts[1], what)
     return localize(datetime.combine(day, clock), tz, what=what, text=text)
@@ -142,11 +171,11 @@ def parse_week(text: str, what: str = "week") -> tuple[date, date]:
     """ISO week `YYYY-Www` → (Monday, Sunday)."""
     match = _WEEK_RE.match((text or "").strip())
     if not match:
-        raise InvalidValue(f"{what} {text!r} is not an ISO week; use YYYY-Www, e.g. 2026-W47")
+        raise WrongForm(f"{what} {text!r} is not an ISO week; use YYYY-Www, e.g. 2026-W47")
     try:
         monday = date.fromisocalendar(int(match[1]), int(match[2]), 1)
     except ValueError:
-        raise InvalidValue(f"{what} {text!r} does not exist") from None
+        raise WrongForm(f"{what} {text!r} does not exist") from None
     return monday, monday + timedelta(days=6)
 
 
@@ -161,16 +190,18 @@ def week_label(day: date) -> str:
 
 
 def parse_week_or_relative(text: str, today: date, what: str = "week") -> tuple[date, date]:
-    """`YYYY-Www`, or `this` / `last` (the ISO week containing today, or the one before)."""
+    """`YYYY-Www`, or `this` / `last` / `next` (the ISO week containing today, the one before or after)."""
     value = (text or "").strip().lower()
-    if value in ("this", "last"):
-        return week_of(today - timedelta(days=7 if value == "last" else 0))
+    if value in ("this", "last", "next"):
+        return week_of(today + timedelta(days={"last": -7, "this": 0, "next": 7}[value]))
     return parse_week(text, what)
 
 
 def parse_month_or_relative(text: str, today: date, what: str = "month") -> tuple[date, date]:
-    """`YYYY-MM`, or `this` / `last` (the calendar month containing today, or the one before)."""
+    """`YYYY-MM`, or `this` / `last` / `next` (the calendar month containing today, the one before or after)."""
     value = (text or "").strip().lower()
+    if value == "next":
+        return month_of(month_of(today)[1] + timedelta(days=1))
     if value in ("this", "last"):
         return month_of(today.replace(day=1) - timedelta(days=1) if value == "last" else today)
     return parse_month(text, what)
@@ -180,7 +211,7 @@ def parse_month(text: str, what: str = "month") -> tuple[date, date]:
     """`YYYY-MM` → (first day, last day)."""
     match = _MONTH_RE.match((text or "").strip())
     if not match or not 1 <= int(match[2]) <= 12 or int(match[1]) < 1:
-        raise InvalidValue(f"{what} {text!r} is not a month; use YYYY-MM, e.g. 2026-11")
+        raise WrongForm(f"{what} {text!r} is not a month; use YYYY-MM, e.g. 2026-11")
     return month_of(date(int(match[1]), int(match[2]), 1))
 
 
@@ -229,9 +260,9 @@ def local_day_bounds_utc(start: date, end: date, tz) -> tuple[str, str]:
 
 def parse_days(text: str, what: str = "--within") -> int:
     """`3d`, `3` or `2w` → days."""
-    match = re.fullmatch(r"\s*(\d{1,4})\s*([dw]?)\s*", text or "", re.IGNORECASE)
+    match = re.fullmatch(r"\s*(\d{1,12})\s*([dw]?)\s*", text or "", re.IGNORECASE)
     if not match:
-        raise InvalidValue(f"{what} {text!r} is not a span; use Nd (days) or Nw (weeks), e.g. 3d")
+        raise WrongForm(f"{what} {text!r} is not a span; use Nd (days) or Nw (weeks), e.g. 3d")
     days = int(match[1]) * (7 if match[2].lower() == "w" else 1)
     if days > 3660:
         raise InvalidValue(f"{what} must be at most 3660 days")

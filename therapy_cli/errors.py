@@ -11,6 +11,12 @@ class InvalidValue(TherapyError):
     """A value out of range or of the wrong form, found after parsing."""
 
 
+class WrongForm(InvalidValue):
+    """A value that cannot be read at all (a date, a week, a span): a usage error, exit 2 (SPEC)."""
+
+    exit_code = 2
+
+
 class NotFound(TherapyError):
     """No record matches."""
 

@@ -47,6 +47,9 @@ SETTINGS: dict[str, Setting] = {s.key: s for s in [
     Setting("timezone", "zone", _system_zone_default,
             "IANA time zone in which datetimes are entered and shown (default: the system zone)"),
     Setting("practitioner.name", "text", "", "Your name, as it appears on client reports"),
+    Setting("date.order", "text", "",
+            "How dates with slashes are read: dmy (23/10/2026) or mdy (10/23/2026); unset, they are refused "
+            "and only YYYY-MM-DD is read", choices=("dmy", "mdy")),
     Setting("session.duration", "int", 50, "Default session length in minutes", 5, 600),
     Setting("measures.every", "int", 1,
             "A measure is due when none was taken in the last N attended sessions", 1, 100),
@@ -160,8 +163,10 @@ def validate(key: str, text: str) -> str:
 
         get_zone(text)
         return text
-    if setting.choices and setting.type != "choice" and text not in setting.choices:
-        raise InvalidValue(f"{key} must be one of {', '.join(setting.choices)}, not {text!r}")
+    if setting.choices and setting.type != "choice":
+        if text.lower() not in setting.choices:
+            raise InvalidValue(f"{key} must be one of {', '.join(setting.choices)}, not {text!r}")
+        return text.lower()
     if setting.type in ("text", "template"):
         _check_text(key, text, 2000 if setting.type == "template" else 200, setting.type == "template")
         return text
@@ -176,8 +181,10 @@ def validate(key: str, text: str) -> str:
     try:
         number = int(text) if setting.type == "int" else float(text)
     except ValueError:
+        from therapy_cli.errors import WrongForm
+
         kind = "a whole number" if setting.type == "int" else "a number"
-        raise InvalidValue(f"{key} must be {kind}, not {text!r}") from None
+        raise WrongForm(f"{key} must be {kind}, not {text!r}") from None
     if isinstance(number, float) and not math.isfinite(number):
         raise InvalidValue(f"{key} must be a finite number")
     low, high = setting.minimum, setting.maximum

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from therapy_cli.errors import InvalidValue
+from therapy_cli.errors import InvalidValue, WrongForm
 
 
 def normalise(name: str) -> str:
@@ -131,7 +131,7 @@ def _number(inst: Instrument, value, what: str) -> float | int:
     """A value as entered (text or number), checked for form: whole, or one decimal for ORS/SRS."""
     text = str(value).strip()
     if not re.fullmatch(r"-?[0-9]+(\.[0-9]+)?", text):  # ASCII digits only
-        raise InvalidValue(f"{inst.name} {what} {text!r} is not a number")
+        raise WrongForm(f"{inst.name} {what} {text!r} is not a number")
     if "." in text:
         whole, frac = text.split(".")
         if inst.decimals == 0 and frac.strip("0"):

@@ -18,6 +18,7 @@ from therapy_cli.errors import Refused
 class State:
     db: str | None = None
     today: date | None = None
+    date_order: str | None = None   # the setting date.order, read once a slashed date needs it
 
 
 STATE = State()
@@ -77,6 +78,19 @@ def database(write: bool = False) -> Iterator["Database"]:  # noqa: F821
             db.scrub_pending = not scrub.finish_pending(db, wait=scrub.NEXT_WRITE_WAIT_SECONDS)
     finally:
         db.close()
+
+
+def date_order() -> str | None:
+    """The setting date.order (dmy, mdy or None), read from the caseload the first time it is needed."""
+    if STATE.date_order is None:
+        from therapy_cli.storage.db import open_database, resolve_path
+
+        db = open_database(resolve_path(STATE.db), today=STATE.today)
+        try:
+            STATE.date_order = db.setting("date.order") or ""
+        finally:
+            db.close()
+    return STATE.date_order or None
 
 
 def today() -> date:

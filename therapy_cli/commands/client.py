@@ -59,19 +59,24 @@ def add(
                                         "default: fees.default).")] = None,
     payer: Annotated[Optional[str], typer.Option(
         "--payer", metavar="NAME", help="Insurer, EAP or employer invoiced instead of the client ('' = none).")] = None,
+    allow_duplicate: Annotated[bool, typer.Option(
+        "--allow-duplicate", help="Add a different person with the name (and date of birth) of a client held.")] = False,
     fmt: FormatOpt = Format.table, as_json: JsonOpt = False, as_csv: CsvOpt = False,
 ) -> None:
     """Add a client; new clients are waiting until their first attended session.
 
+    A name already held with the same date of birth (or both without one) is refused unless
+    --allow-duplicate.
+
     Example: therapy client add 'Alex Morgan' --dob 1990-04-02 --referred-on today --referral-source GP
-    Example: therapy client add 'Morgan couple' --kind couple --member 'Alex Morgan' --member 'Sam Morgan'
+    Example: therapy client add 'Morgan and Shah' --kind couple --member 'Ian Morgan' --member 'Omar Shah'
     """
     from therapy_cli.practice import clients
 
     with database(write=True) as db:
         record = clients.add_client(
             db, name, kind.value, member or [], parse_date_option(dob, "--dob"), email, phone,
-            parse_date_option(referred_on, "--referred-on"), referral_source, referred_by,
+            parse_date_option(referred_on, "--referred-on"), referral_source, referred_by, allow_duplicate,
             reminders=reminders.value if reminders else None)
         _set_fees(db, record, fee, payer)
     _show(record, output_format(fmt, as_json, as_csv))
@@ -126,7 +131,8 @@ def edit(
     phone: Annotated[Optional[str], typer.Option(help="Phone number.")] = None,
     referred_on: Annotated[Optional[str], typer.Option(metavar="DATE", help="Date the referral arrived.")] = None,
     referral_source: Annotated[Optional[str], typer.Option(metavar="TEXT", help="Where the referral came from.")] = None,
-    referred_by: Annotated[Optional[str], typer.Option(metavar="CONTACT", help="The referring contact.")] = None,
+    referred_by: Annotated[Optional[str], typer.Option(
+        metavar="CONTACT", help="The referring contact ('' clears it).")] = None,
     died_on: Annotated[Optional[str], typer.Option(metavar="DATE", help=(
         "Date of death (not in the future, not before birth): discharges the client if still in therapy; "
         "records are then kept retention.after_death_years from it."))] = None,
@@ -217,7 +223,7 @@ def join(
 ) -> None:
     """Add a member to a couple, family or group from a date.
 
-    Example: therapy client join 'Tuesday group' 'Jo Bloggs' --on 2026-11-03
+    Example: therapy client join 'Tuesday anxiety group' 'Ben Walsh' --on 2026-11-03
     """
     from therapy_cli.practice import clients
 
@@ -234,7 +240,7 @@ def leave(
 ) -> None:
     """Record that a member left a couple, family or group (a member through that day).
 
-    Example: therapy client leave 'Tuesday group' 'Jo Bloggs' --on 2026-12-15
+    Example: therapy client leave 'Tuesday anxiety group' 'Zoe Mensah' --on 2026-11-25
     """
     from therapy_cli.practice import clients
 
@@ -253,7 +259,7 @@ def refer(
 ) -> None:
     """Record a referral out to a professional contact.
 
-    Example: therapy client refer morgan --to 'Dr Shah' --reason 'medication review'
+    Example: therapy client refer morgan --to Okafor --reason 'medication review'
     """
     from therapy_cli import render
     from therapy_cli.practice import clients
@@ -311,8 +317,7 @@ def erase(
     it happened. Before the retention date it is refused unless --force --reason.
     Backups made earlier still hold the records: see docs/privacy.md.
 
-    Example: therapy client erase 12 --yes
-    Example: therapy client erase 12 --yes --force --reason 'erasure request (UK GDPR art. 17)'
+    Example: therapy client erase 1 --yes --force --reason 'erasure request (UK GDPR art. 17)'
     """
     from therapy_cli import render
     from therapy_cli.practice import clients

@@ -35,7 +35,7 @@ def add(
     on `client show` and on the risk register (`therapy risk list`) until a risk
     assessment dated on or after it (`therapy risk assess`).
 
-    Example: therapy measure add morgan phq9 --items 2,2,1,3,1,2,1,0,1 --session 12
+    Example: therapy measure add morgan phq9 --items 2,2,1,3,1,2,1,0,1 --session 161
     Example: therapy measure add 3 GAD-7 --score 11 --on 2026-11-20
     """
     from therapy_cli import render

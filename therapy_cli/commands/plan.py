@@ -164,7 +164,7 @@ def goal_rate(
 ) -> None:
     """Rate progress towards a goal, 0–10.
 
-    Example: therapy plan goal rate morgan 4 6
+    Example: therapy plan goal rate morgan 15 6
     """
     from therapy_cli.practice import clients
     from therapy_cli.clinical import plans
@@ -181,7 +181,7 @@ def goal_close(
 ) -> None:
     """Close a goal (achieved or set aside); it stays on the record.
 
-    Example: therapy plan goal close morgan 4
+    Example: therapy plan goal close morgan 16
     """
     from therapy_cli.practice import clients
     from therapy_cli.clinical import plans

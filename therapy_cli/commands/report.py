@@ -479,8 +479,8 @@ def client_(
     """Write an end-of-therapy or progress report for a referrer: Markdown, or one self-contained HTML page
     with an inline chart (prints well). The file is readable by you alone; writing it is audited.
 
-    Example: therapy report client 'Alex Morgan' --output alex-morgan.html
-    Example: therapy report client 'Aisha Carter'
+    Example: therapy report client 'Ian Morgan' --output ian-morgan.html
+    Example: therapy report client 'Ian Morgan'
     """
     import sys
     from pathlib import Path

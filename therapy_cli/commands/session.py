@@ -7,7 +7,7 @@ from typing import Annotated, List, Optional
 import typer
 
 from therapy_cli.commands._common import (
-    CsvOpt, Format, FormatOpt, JsonOpt, database, output_format, parse_date_option,
+    CsvOpt, Format, FormatOpt, JsonOpt, confirm, database, output_format, parse_date_option, today,
 )
 from therapy_cli.vocab import CANCELLED_BY, SESSION_MODES, SESSION_STATUSES, SESSION_TYPES, choices
 
@@ -30,6 +30,9 @@ TypeOpt = Annotated[SessionType, typer.Option("--type", help="assessment, treatm
 AbsentOpt = Annotated[Optional[List[str]], typer.Option(
     "--absent", metavar="CLIENT", help="A member of the couple, family or group who did not come (repeatable).")]
 OverlapOpt = Annotated[bool, typer.Option("--allow-overlap", help="Book even if it overlaps another session.")]
+ReasonOpt = Annotated[Optional[str], typer.Option(
+    "--reason", metavar="TEXT", help="Why an attended session is corrected (required for a correction).")]
+YesOpt = Annotated[bool, typer.Option("--yes", "-y", help="Confirm a correction without asking.")]
 FromOpt = Annotated[Optional[str], typer.Option("--from", metavar="DATE", help="From this date (inclusive).")]
 ToOpt = Annotated[Optional[str], typer.Option("--to", metavar="DATE", help="To this date (inclusive).")]
 
@@ -112,8 +115,8 @@ def add(
 ) -> None:
     """Record or book one session.
 
-    Example: therapy session add 'Alex Morgan' --at '2026-11-03 14:00' --note 'Assessment; PHQ-9 given'
-    Example: therapy session add morgans --at 'tuesday 18:00' --duration 80
+    Example: therapy session add 'Ben Walsh' --at '2026-11-26 08:00' --note 'Assessment; PHQ-9 given'
+    Example: therapy session add hughes --at 'saturday 10:00' --duration 80
     """
     from therapy_cli.practice import sessions
 
@@ -143,8 +146,8 @@ def schedule(
 ) -> None:
     """Book a recurring series, all scheduled, at the same wall-clock time across clock changes.
 
-    Example: therapy session schedule 'Alex Morgan' --start '2026-10-20 14:00' --every week --count 12
-    Example: therapy session schedule 3 --start 'monday 09:00' --every 'FREQ=WEEKLY;BYDAY=MO,TH' --until 2027-03-31
+    Example: therapy session schedule 'Ben Walsh' --start '2026-12-07 08:00' --every week --count 12
+    Example: therapy session schedule 23 --start 'monday 07:00' --every 'FREQ=WEEKLY;BYDAY=MO,TH' --until 2027-03-31
     """
     from therapy_cli.practice import sessions
 
@@ -168,21 +171,43 @@ def list_(
                                                  help="Show at most N sessions (the earliest).")] = None,
     no_note: Annotated[bool, typer.Option("--no-note", help="Only attended sessions with no note (sessions "
                                                             "imported from another system left out).")] = False,
+    week: Annotated[Optional[str], typer.Option(
+        "--week", metavar="WEEK", help="An ISO week: this, last, next or YYYY-Www.")] = None,
+    month: Annotated[Optional[str], typer.Option(
+        "--month", metavar="MONTH", help="A calendar month: this, last, next or YYYY-MM.")] = None,
     fmt: FormatOpt = Format.table, as_json: JsonOpt = False, as_csv: CsvOpt = False,
 ) -> None:
-    """List sessions in time order.
+    """List sessions in time order: from today on, unless a span, --client, --status or --no-note says otherwise.
 
-    Example: therapy session list --from monday --to sunday
-    Example: therapy session list --client morgan --status dna --json
+    Example: therapy session list --week this
+    Example: therapy session list --month last --status attended --csv
+    Example: therapy session list --client 'Omar Shah' --status dna --json
     Example: therapy session list --no-note --from 2026-01-01
     """
     from therapy_cli.practice import sessions
 
+    start, end = _span(from_, to, week, month)
+    if start is None and end is None and client is None and status is None and not no_note:
+        start = today()  # the diary ahead; a client's, a status's or the unwritten notes' history is listed whole
     with database() as db:
         records = sessions.list_sessions(
-            db, client, parse_date_option(from_, "--from"), parse_date_option(to, "--to"),
-            status.value if status else None, limit, "training" if training else None, no_note)
+            db, client, start, end, status.value if status else None, limit, "training" if training else None,
+            no_note)
     _show_list(records, output_format(fmt, as_json, as_csv))
+
+
+def _span(from_: str | None, to: str | None, week: str | None, month: str | None):
+    """(start, end) from --from/--to, --week or --month (one kind of span at a time)."""
+    from therapy_cli.dates import parse_month_or_relative, parse_week_or_relative
+    from therapy_cli.errors import WrongForm
+
+    if sum(x is not None for x in (week, month, from_ or to)) > 1:
+        raise WrongForm("give one span: --week, --month, or --from/--to")
+    if week is not None:
+        return parse_week_or_relative(week, today(), "--week")
+    if month is not None:
+        return parse_month_or_relative(month, today(), "--month")
+    return parse_date_option(from_, "--from"), parse_date_option(to, "--to")
 
 
 def _show_detail(record: dict) -> None:
@@ -234,8 +259,8 @@ def attend(session_id: IdArg, absent: AbsentOpt = None, allow_overlap: OverlapOp
            fmt: FormatOpt = Format.table, as_json: JsonOpt = False, as_csv: CsvOpt = False) -> None:
     """Mark a session attended (the client becomes active at the first).
 
-    Example: therapy session attend 12
-    Example: therapy session attend 14 --absent 'Sam Morgan'
+    Example: therapy session attend 315
+    Example: therapy session attend 449 --absent 'Luke Okoro'
     """
     from therapy_cli.practice import sessions
 
@@ -246,17 +271,35 @@ def attend(session_id: IdArg, absent: AbsentOpt = None, allow_overlap: OverlapOp
     _show_one(record, output_format(fmt, as_json, as_csv))
 
 
+def _confirm_correction(db, session_id: int, status: str, reason: str | None, yes: bool) -> None:
+    """An attended session changed to anything else is a correction: a reason, then ask (or --yes)."""
+    from therapy_cli.practice.corrections import check_correction
+    from therapy_cli.practice.sessions import get_session
+
+    row = get_session(db, session_id)
+    if row["kind"] == "training" and status == "dna":
+        return  # refused by the domain, in its words
+    if check_correction(db, row, status, reason):
+        confirm(f"Session #{session_id} was attended; record it as {status} instead?", yes)
+
+
 @app.command("dna")
-def dna(session_id: IdArg, fmt: FormatOpt = Format.table, as_json: JsonOpt = False,
-        as_csv: CsvOpt = False) -> None:
+def dna(session_id: IdArg, reason: ReasonOpt = None, yes: YesOpt = False,
+        fmt: FormatOpt = Format.table, as_json: JsonOpt = False, as_csv: CsvOpt = False) -> None:
     """Mark a session DNA: did not attend, without notice.
 
-    Example: therapy session dna 12
+    An attended session marked DNA is a correction: it needs --reason and --yes, is audited, and keeps
+    its notes and measures.
+
+    Example: therapy session dna 179
     """
     from therapy_cli.practice import sessions
 
+    warnings: list[str] = []
     with database(write=True) as db:
-        record = sessions.dna(db, session_id)
+        _confirm_correction(db, session_id, "dna", reason, yes)
+        record = sessions.dna(db, session_id, reason, warnings)
+    _warn_all(warnings)
     _show_one(record, output_format(fmt, as_json, as_csv))
 
 
@@ -267,25 +310,67 @@ def cancel(
     late: Annotated[bool, typer.Option("--late", help="A late cancellation (status late-cancelled).")] = False,
     series: Annotated[bool, typer.Option(
         "--series", help="Also cancel every later scheduled meeting of its series (JSON: a list).")] = False,
+    reason: ReasonOpt = None, yes: YesOpt = False,
     fmt: FormatOpt = Format.table, as_json: JsonOpt = False, as_csv: CsvOpt = False,
 ) -> None:
     """Cancel a session (by the client unless --by therapist); --late for a late cancellation.
 
-    Example: therapy session cancel 12 --late
-    Example: therapy session cancel 13 --by therapist
-    Example: therapy session cancel 20 --series
+    An attended session cancelled is a correction: it needs --reason and --yes, is audited, and keeps
+    its notes and measures.
+
+    Example: therapy session cancel 162 --late
+    Example: therapy session cancel 295 --by therapist
+    Example: therapy session schedule 'Ben Walsh' --start '2026-12-07 08:00' --every week --count 4 && therapy session cancel 462 --series
     """
     from therapy_cli.practice import sessions
 
+    warnings: list[str] = []
     with database(write=True) as db:
+        _confirm_correction(db, session_id, "late-cancelled" if late else "cancelled", reason, yes)
         if series:
-            records = sessions.cancel_rest_of_series(db, session_id, by.value, late)
+            records = sessions.cancel_rest_of_series(db, session_id, by.value, late, reason, warnings)
         else:
-            record = sessions.cancel(db, session_id, by.value, late)
+            record = sessions.cancel(db, session_id, by.value, late, reason, warnings)
+    _warn_all(warnings)
     if series:
         _show_list(records, output_format(fmt, as_json, as_csv), title=f"{len(records)} sessions cancelled")
     else:
         _show_one(record, output_format(fmt, as_json, as_csv))
+
+
+@app.command("unattend")
+def unattend(session_id: IdArg, reason: ReasonOpt = None, yes: YesOpt = False,
+             fmt: FormatOpt = Format.table, as_json: JsonOpt = False, as_csv: CsvOpt = False) -> None:
+    """Put a session back to scheduled: attendance recorded by mistake.
+
+    Of an attended session this is a correction: it needs --reason and --yes, is audited, and keeps
+    its notes and measures.
+
+    Example: therapy session unattend 1 --reason 'marked the wrong session' --yes
+    """
+    from therapy_cli.practice import sessions
+
+    warnings: list[str] = []
+    with database(write=True) as db:
+        _confirm_correction(db, session_id, "scheduled", reason, yes)
+        record = sessions.unattend(db, session_id, reason, warnings)
+    _warn_all(warnings)
+    _show_one(record, output_format(fmt, as_json, as_csv))
+
+
+@app.command("remove")
+def remove(session_id: IdArg, reason: ReasonOpt = None, yes: YesOpt = False,
+           fmt: FormatOpt = Format.table, as_json: JsonOpt = False, as_csv: CsvOpt = False) -> None:
+    """Delete a session booked in error (never attended, no notes, no measures); audited.
+
+    Example: therapy session remove 361 --reason 'booked in error' --yes
+    """
+    from therapy_cli.practice.corrections import remove_session
+
+    with database(write=True) as db:
+        confirm(f"Delete session #{session_id}?", yes)
+        record = remove_session(db, session_id, reason)
+    _show_one(record, output_format(fmt, as_json, as_csv))
 
 
 @app.command("move")
@@ -297,7 +382,7 @@ def move(
 ) -> None:
     """Move a session to a new time, keeping its length, status and notes.
 
-    Example: therapy session move 12 --to '2026-12-01 10:00'
+    Example: therapy session move 295 --to '2026-12-01 07:00'
     """
     from therapy_cli.practice import sessions
 
@@ -331,7 +416,7 @@ def note(
     empty or unchanged cancels. Nothing lands in your shell history.
 
     Example: therapy session note 12 'Explored sleep; agreed a diary'
-    Example: therapy session note 12 'Explored sleep; agreed a sleep diary' --amend 4 --reason 'clarified'
+    Example: therapy session note 4 'Explored sleep; agreed a sleep diary' --amend 4 --reason 'clarified'
     """
     import sys
 
@@ -383,7 +468,7 @@ def training(
 ) -> None:
     """Record a training group for other professionals (training hours, never clinical hours).
 
-    Example: therapy session training 'Working with trauma' --at '2026-11-12 13:00' --duration 90 --audience 'GP trainees' --participants 12
+    Example: therapy session training 'Working with trauma' --at '2026-11-12 07:00' --duration 90 --audience 'GP trainees' --participants 12
     """
     from therapy_cli.practice import sessions
 
@@ -395,7 +480,8 @@ def training(
 
 @app.command("export")
 def export(
-    ics: Annotated[str, typer.Option("--ics", metavar="FILE", help="The .ics file to write (mode 0600).")],
+    ics: Annotated[str, typer.Option("--ics", metavar="FILE",
+                                     help="The .ics file to write (mode 0600); - for standard output.")],
     from_: Annotated[Optional[str], typer.Option("--from", metavar="DATE", help="From (default: today).")] = None,
     to: ToOpt = None,
     with_names: Annotated[bool, typer.Option("--with-names",
@@ -405,6 +491,7 @@ def export(
     """Export sessions as an iCalendar file; importing it again updates the same events.
 
     Example: therapy session export --ics ~/sessions.ics --from today --to 2027-03-31
+    Example: therapy session export --ics - --from monday
     """
     from therapy_cli.io import ics as ical
     from therapy_cli import render
@@ -416,6 +503,14 @@ def export(
         records = sessions.calendar_sessions(db, start, parse_date_option(to, "--to"))
         content = ical.build_calendar(records, db.tz, ical.calendar_token(db), with_names)
         start = start or db.today
+    if ics == "-":  # the calendar itself on stdout (to pipe on); the summary goes to stderr
+        import sys
+
+        sys.stdout.flush()
+        sys.stdout.buffer.write(content if isinstance(content, bytes) else content.encode("utf-8"))
+        sys.stdout.buffer.flush()
+        render.message(f"Wrote {len(records)} session(s) to standard output")
+        return
     path = write_private(ics, content)
     from therapy_cli.storage.files import shown
 

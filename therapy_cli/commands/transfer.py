@@ -139,7 +139,7 @@ def import_all(directory: Annotated[str, typer.Argument(metavar="DIR", help="A d
                fmt: FormatOpt = Format.table, as_json: JsonOpt = False, as_csv: CsvOpt = False) -> None:
     """Restore every record from an `export all` directory into an empty file, ids kept (one transaction).
 
-    Example: therapy --db moved.db import all ~/caseload-export/
+    Example: therapy export all --output ~/caseload-export/ && therapy --db moved.db import all ~/caseload-export/
     """
     from therapy_cli import render
     from therapy_cli.io import restore

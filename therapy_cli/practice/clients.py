@@ -53,11 +53,15 @@ def client_record(db: Database, client_id: int) -> dict:
     if row["referred_by"] is not None:
         referrer = db.scalar("SELECT name FROM contacts WHERE id = ?", (row["referred_by"],))
     members = members_of(db, client_id) if row["kind"] in UNIT_KINDS else []
+    from therapy_cli.practice.state import state_of
+
+    state = state_of(db, client_id) or {}
     return {
         "id": row["id"],
         "name": row["name"],
         "kind": row["kind"],
-        "status": row["status"],
+        "status": state.get("status") or row["status"],
+        "via_unit": state.get("via_unit"),
         "members": members,
         "date_of_birth": row["date_of_birth"],
         "email": row["email"],
@@ -68,8 +72,8 @@ def client_record(db: Database, client_id: int) -> dict:
         "referral_source": row["referral_source"],
         "referred_by": row["referred_by"],
         "referred_by_name": referrer,
-        "first_attended_on": row["first_attended_on"],
-        "discharged_on": row["discharged_on"],
+        "first_attended_on": state.get("first_attended_on", row["first_attended_on"]),
+        "discharged_on": state.get("discharged_on", row["discharged_on"]) if state.get("status") else row["discharged_on"],
         "discharge_reason": row["discharge_reason"],
         "died_on": row["died_on"],
         "erased_on": row["erased_on"],
@@ -79,11 +83,13 @@ def client_record(db: Database, client_id: int) -> dict:
 def add_client(db: Database, name: str, kind: str = "individual", members: list[str] = (),
                date_of_birth: date | None = None, email: str | None = None, phone: str | None = None,
                referred_on: date | None = None, referral_source: str | None = None,
-               referred_by: str | None = None, reminders: str | None = None) -> dict:
+               referred_by: str | None = None, allow_duplicate: bool = False, reminders: str | None = None) -> dict:
     if kind not in KINDS:
         raise InvalidValue(f"kind {kind!r} is not one of {', '.join(KINDS)}")
     name = clean_name(name)
     check_birth(date_of_birth, db.today)
+    if not allow_duplicate:
+        _check_unique(db, name, date_of_birth)
     check_not_future(referred_on, db.today, "referral date")
     check_unit_members(kind, [], named=len(members))
     member_rows = [find_client(db, m) for m in members]
@@ -118,6 +124,18 @@ def check_unit_members(kind: str, rows: list[dict], named: int | None = None) ->
         raise InvalidValue("a couple has at most two members")
 
 
+def _check_unique(db: Database, name: str, date_of_birth: date | None) -> None:
+    """The same name with the same date of birth (or both without one) is most likely the same person."""
+    from therapy_cli.practice.lookup import same_name
+
+    born = _iso(date_of_birth)
+    for row in same_name(db, "clients", name):
+        if row["date_of_birth"] == born and not row["erased_on"]:
+            raise Conflict(f"client #{row['id']} {row['name']} ({'born ' + born if born else 'no date of birth'}, "
+                           f"{row['status']}) is already recorded; use that record, or add --allow-duplicate "
+                           "for a different person")
+
+
 def _check_members(rows: list[dict], unit_id: int | None = None) -> None:
     seen = set()
     for row in rows:
@@ -138,16 +156,23 @@ def list_clients(db: Database, status: str | None = None, kind: str | None = Non
         raise InvalidValue(f"status {status!r} is not one of {', '.join(STATUSES)}")
     if kind and kind not in KINDS:
         raise InvalidValue(f"kind {kind!r} is not one of {', '.join(KINDS)}")
-    sql = ("SELECT id, name, kind, status, date_of_birth, referred_on, referral_source, discharged_on "
-           "FROM clients WHERE erased_on IS NULL")
+    from therapy_cli.practice.state import state_ctes
+
+    # the status as at today, members following their unit (practice/state.py); `--status waiting`
+    # is the waiting list that every report counts
+    sql = (f"WITH {state_ctes(db.today)} "
+           "SELECT c.id, c.name, c.kind, cs.status, cs.via_unit, c.date_of_birth, c.referred_on, c.referral_source, "
+           "cs.discharged_on FROM clients c JOIN client_state cs ON cs.id = c.id WHERE cs.status IS NOT NULL")
     params: list = []
-    if status:
-        sql += " AND status = ?"
+    if status == "waiting":
+        sql += " AND c.id IN (SELECT id FROM waiting_list)"
+    elif status:
+        sql += " AND cs.status = ?"
         params.append(status)
     if kind:
-        sql += " AND kind = ?"
+        sql += " AND c.kind = ?"
         params.append(kind)
-    sql += " ORDER BY name COLLATE NOCASE, id"
+    sql += " ORDER BY c.name COLLATE NOCASE, c.id"
     if limit:
         sql += " LIMIT ?"
         params.append(limit)
@@ -186,7 +211,9 @@ def edit_client(db: Database, client: dict, **changes) -> dict:
     if changes.get("referred_by") is not None:
         from therapy_cli.practice.contacts import find_contact
 
-        values["referred_by"] = find_contact(db, changes["referred_by"])["id"]
+        # '' clears the referrer (a contact named in error)
+        values["referred_by"] = (find_contact(db, changes["referred_by"])["id"]
+                                 if changes["referred_by"].strip() else None)
     if changes.get("died_on") is not None:
         values["died_on"] = _check_death(db, client, changes["died_on"], values.get("date_of_birth"))
     if changes.get("reminders") is not None or "email" in values:
@@ -246,6 +273,14 @@ def discharge(db: Database, client: dict, on: date | None = None, reason: str | 
     check_not_future(day, db.today, "discharge date")
     if client["referred_on"] and day.isoformat() < client["referred_on"]:
         raise InvalidValue(f"discharge date {day.isoformat()} is before the referral ({client['referred_on']})")
+    from therapy_cli.practice.state import presence_of
+
+    # their own sessions and, for a member, the unit sessions they were at
+    last = db.scalar(f"SELECT max(local_date) FROM {presence_of(':person')} WHERE status = 'attended'",
+                     {"person": client["id"]})
+    if last and day.isoformat() < last:
+        raise InvalidValue(f"discharge date {day.isoformat()} is before the last attended session ({last}); "
+                           f"discharge on or after {last}, or correct that session first")
     db.update("clients", client["id"], {"status": "discharged", "discharged_on": day.isoformat(),
                                         "discharge_reason": clean_text(reason, "reason", 500)})
     db.audit("discharge", "client", client["id"], f"discharged on {day.isoformat()}", client["id"])
@@ -254,6 +289,12 @@ def discharge(db: Database, client: dict, on: date | None = None, reason: str | 
 
 def reopen(db: Database, client: dict) -> dict:
     if client["status"] != "discharged":
+        from therapy_cli.practice.state import state_of
+
+        state = state_of(db, client["id"]) or {}
+        if state.get("via_unit") and state.get("status") == "discharged":
+            raise Conflict(f"client #{client['id']} finished through #{state['via_unit']}; reopen that unit, "
+                           "or record a session of their own (they become active at it)")
         raise Conflict(f"client #{client['id']} is {client['status']}, not discharged")
     status = "active" if client["first_attended_on"] else "waiting"
     db.update("clients", client["id"], {"status": status, "discharged_on": None, "discharge_reason": None})
@@ -323,19 +364,24 @@ def client_detail(db: Database, client: dict) -> dict:
     """What `client show` shows: the record, attendance, plan, scores, referrals, supervision dates."""
     record = client_record(db, client["id"])
     cid = client["id"]
-    counts = {r["status"]: r["n"] for r in db.query(
-        "SELECT status, count(*) AS n FROM sessions WHERE client_id = ? GROUP BY status", (cid,))}
+    from therapy_cli.practice.state import presence_of
+
+    # every session the person was at: their own and, as a member, their units' (practice/state.py)
     now = db.today.isoformat()
+    row = db.one(
+        "SELECT "
+        "sum(status = 'attended') AS attended, sum(status = 'dna') AS dna, sum(status = 'cancelled') AS cancelled, "
+        "sum(status = 'late-cancelled') AS late_cancelled, sum(status = 'scheduled') AS scheduled, "
+        "sum(status = 'attended' AND via_unit IS NOT NULL) AS attended_in_units, "
+        "max(CASE WHEN status = 'attended' THEN starts_utc END) AS last, "
+        "min(CASE WHEN status = 'scheduled' AND local_date >= :now THEN starts_utc END) AS next "
+        f"FROM {presence_of(':person')}", {"now": now, "person": cid})
     # by the UTC instant (offsets differ across DST), shown in the practice zone
-    last = db.scalar("SELECT max(starts_utc) FROM sessions WHERE client_id = ? AND status = 'attended'", (cid,))
-    upcoming = db.scalar("SELECT min(starts_utc) FROM sessions WHERE client_id = ? AND status = 'scheduled' "
-                         "AND local_date >= ?", (cid, now))
     last, upcoming = (dates.iso(datetime.fromisoformat(t).astimezone(db.tz)) if t else None
-                      for t in (last, upcoming))
+                      for t in (row["last"], row["next"]))
     record["sessions"] = {
-        "attended": counts.get("attended", 0), "dna": counts.get("dna", 0),
-        "cancelled": counts.get("cancelled", 0), "late_cancelled": counts.get("late-cancelled", 0),
-        "scheduled": counts.get("scheduled", 0), "last": last, "next": upcoming,
+        **{k: row[k] or 0 for k in ("attended", "dna", "cancelled", "late_cancelled", "scheduled")},
+        "attended_in_units": row["attended_in_units"] or 0, "last": last, "next": upcoming,
     }
     record["units"] = units_of(db, cid)
     record["referrals_out"] = db.query(

@@ -29,9 +29,38 @@ def match_one(db: Database, table: str, text: str, what: str) -> dict:
         exact = [r for r in rows if _fold(r["name"]) == _fold(value)]
         if len(exact) == 1:
             return exact[0]
-        listed = ", ".join(f"#{r['id']} {r['name']}" for r in rows[:10])
+        listed = "; ".join(tell_apart(db, table, rows[:10]))
         more = f" and {len(rows) - 10} more" if len(rows) > 10 else ""
         raise Ambiguous(f"{value!r} matches {len(rows)} {what}s: {listed}{more}; use the id or more of the name")
     if not rows:
         raise NotFound(f"no {what} matches {value!r}; use the id or part of the name")
     return rows[0]
+
+
+def tell_apart(db: Database, table: str, rows: list[dict], label=None, year_only: bool = False) -> list[str]:
+    """`#2 Dana Hill (born 1980-02-01, active)`, `#3 Dr Helen Okafor (GP, Hillside Surgery)`.
+
+    `label` names a client another way (supervision: `#2 D.H.`); `year_only` shows only the year of birth.
+    """
+    if table == "contacts":
+        return [f"#{r['id']} {r['name']} ({', '.join(x for x in (r['role'], r['org']) if x) or 'no role recorded'})"
+                for r in rows]
+    if table != "clients":
+        return [f"#{r['id']} {r['name']}" for r in rows]
+    from therapy_cli.practice.state import states
+
+    now = states(db, ids=[r["id"] for r in rows])
+    out = []
+    for r in rows:
+        status = (now.get(r["id"]) or {}).get("status") or r["status"]
+        dob = r["date_of_birth"][:4] if year_only and r["date_of_birth"] else r["date_of_birth"]
+        born = f"born {dob}" if dob else (
+            r["kind"] if r["kind"] != "individual" else "no date of birth")
+        out.append(f"{label(r) if label else '#' + str(r['id']) + ' ' + r['name']} ({born}, {status})")
+    return out
+
+
+def same_name(db: Database, table: str, name: str) -> list[dict]:
+    """Records whose whole name is `name`, ignoring case (Unicode-aware)."""
+    db.conn.create_function("therapy_fold", 1, _fold, deterministic=True)
+    return db.query(f"SELECT * FROM {table} WHERE therapy_fold(name) = ? ORDER BY id", (_fold(name.strip()),))

@@ -19,7 +19,7 @@ from therapy_cli import dates
 from therapy_cli.practice.clients import UNIT_KINDS, find_client, members_of
 from therapy_cli.validation import clean_name, clean_note, clean_text
 from therapy_cli.storage.db import Database, utc_now
-from therapy_cli.errors import Conflict, InvalidValue, NotFound
+from therapy_cli.errors import Conflict, InvalidValue, NotFound, WrongForm
 
 from therapy_cli.vocab import CANCELLED_BY, PAST_ONLY, choose
 from therapy_cli.vocab import SESSION_MODES as MODES, SESSION_STATUSES as STATUSES, SESSION_TYPES as TYPES
@@ -422,7 +422,7 @@ def _base_rule(every: str, naive_start: datetime):
     try:
         rule = rrulestr(rule_text, dtstart=naive_start)
     except (ValueError, TypeError, KeyError, IndexError, OverflowError) as exc:
-        raise InvalidValue(f"--every {text!r} is not a valid RRULE ({exc}); use week, fortnight, month or "
+        raise WrongForm(f"--every {text!r} is not a valid RRULE ({exc}); use week, fortnight, month or "
                            "an RFC 5545 rule such as FREQ=WEEKLY;BYDAY=MO,TH") from None
     if rule.__class__.__name__ != "rrule":
         raise InvalidValue(f"--every {text!r}: give one RRULE only")
@@ -510,7 +510,9 @@ def schedule_series(db: Database, client, start: datetime, every: str, count: in
 
 def _set_status(db: Database, session_id: int, status: str, *, cancelled_by: str | None = None,
                 absent: list[str] | None = None, allow_overlap: bool = False,
-                warnings: list | None = None) -> dict:
+                warnings: list | None = None, reason: str | None = None) -> dict:
+    from therapy_cli.practice.corrections import check_correction, kept_message
+
     row = get_session(db, session_id)
     day = date.fromisoformat(row["local_date"])
     what = f"session #{session_id}"
@@ -531,14 +533,21 @@ def _set_status(db: Database, session_id: int, status: str, *, cancelled_by: str
         raise Conflict(f"{what} is already {status}" + (f" (by the {cancelled_by})" if cancelled_by else ""))
     if status in BLOCKING and row["status"] not in BLOCKING and not allow_overlap:
         check_no_clash(db, row, exclude_id=session_id)
+    fix = check_correction(db, row, status, reason)
     db.update("sessions", session_id, {"status": status, "cancelled_by": cancelled_by})
     if status == "attended":
         if absent or row["status"] != "attended":
             _set_absences(db, session_id, absent_ids or [])
     else:
         _set_absences(db, session_id, [])
-    action = {"attended": "attend", "dna": "dna", "cancelled": "cancel", "late-cancelled": "late-cancel"}[status]
+    action = {"attended": "attend", "dna": "dna", "cancelled": "cancel", "late-cancelled": "late-cancel",
+              "scheduled": "unattend"}[status]
     summary = f"{row['status']} -> {status}"
+    if fix:
+        action = "correct"
+        summary += f" (correction: {fix['reason']}; notes and measures kept)"
+        if warnings is not None:
+            warnings.append(kept_message(session_id, fix))
     if cancelled_by:
         summary += f" (by {cancelled_by})"
     if absent_ids:
@@ -548,7 +557,10 @@ def _set_status(db: Database, session_id: int, status: str, *, cancelled_by: str
         mark_attended(db, row["client_id"], day, warnings)
     elif row["status"] == "attended" and status != "attended":
         unmark_attended(db, row["client_id"], row["local_date"])
-    return session_record(db, session_id)
+    record = session_record(db, session_id)
+    if fix:
+        record["kept"] = {"notes": fix["notes"], "measures": fix["measures"]}
+    return record
 
 
 def attend(db: Database, session_id: int, absent: list[str] | None = None, allow_overlap: bool = False,
@@ -557,18 +569,26 @@ def attend(db: Database, session_id: int, absent: list[str] | None = None, allow
     return _set_status(db, session_id, "attended", absent=absent, allow_overlap=allow_overlap, warnings=warnings)
 
 
-def dna(db: Database, session_id: int) -> dict:
-    """Did not attend (no notice)."""
-    return _set_status(db, session_id, "dna")
+def dna(db: Database, session_id: int, reason: str | None = None, warnings: list | None = None) -> dict:
+    """Did not attend (no notice); of an attended session, a correction needing `reason`."""
+    return _set_status(db, session_id, "dna", reason=reason, warnings=warnings)
 
 
-def cancel(db: Database, session_id: int, by: str = "client", late: bool = False) -> dict:
+def cancel(db: Database, session_id: int, by: str = "client", late: bool = False, reason: str | None = None,
+           warnings: list | None = None) -> dict:
     """Cancelled by the client or the therapist; `late` for a late cancellation."""
     by = choose(by, CANCELLED_BY, "--by")
-    return _set_status(db, session_id, "late-cancelled" if late else "cancelled", cancelled_by=by)
+    return _set_status(db, session_id, "late-cancelled" if late else "cancelled", cancelled_by=by,
+                       reason=reason, warnings=warnings)
 
 
-def cancel_rest_of_series(db: Database, session_id: int, by: str = "client", late: bool = False) -> list[dict]:
+def unattend(db: Database, session_id: int, reason: str | None = None, warnings: list | None = None) -> dict:
+    """Back to scheduled: attendance recorded by mistake (a correction when it was attended)."""
+    return _set_status(db, session_id, "scheduled", reason=reason, warnings=warnings)
+
+
+def cancel_rest_of_series(db: Database, session_id: int, by: str = "client", late: bool = False,
+                          reason: str | None = None, warnings: list | None = None) -> list[dict]:
     """Cancel a meeting and every later scheduled meeting of its series (e.g. therapy ending early).
 
     Only the first may be a late cancellation; the later ones are plain cancellations.
@@ -576,7 +596,7 @@ def cancel_rest_of_series(db: Database, session_id: int, by: str = "client", lat
     row = get_session(db, session_id)
     if row["series_id"] is None:
         raise InvalidValue(f"session #{session_id} is not part of a series; leave out --series")
-    first = cancel(db, session_id, by, late)
+    first = cancel(db, session_id, by, late, reason, warnings)
     later = [r[0] for r in db.execute(
         "SELECT id FROM sessions WHERE series_id = ? AND status = 'scheduled' AND starts_utc > ? "
         "ORDER BY starts_utc", (row["series_id"], row["starts_utc"]))]

@@ -111,9 +111,12 @@ def _find_case(db: Database, text: str) -> dict:
     try:
         client = find_client(db, text)
     except Ambiguous:
-        rows = db.query("SELECT id, name FROM clients WHERE instr(lower(name), lower(?)) > 0 ORDER BY id",
+        from therapy_cli.practice.lookup import tell_apart
+
+        rows = db.query("SELECT * FROM clients WHERE instr(lower(name), lower(?)) > 0 ORDER BY id",
                         (text.strip(),))
-        labels = ", ".join(case_label(r) for r in rows[:10])
+        # initials, never names, but enough to choose: year of birth (or kind) and status
+        labels = "; ".join(tell_apart(db, "clients", rows[:10], label=case_label, year_only=True))
         more = f" and {len(rows) - 10} more" if len(rows) > 10 else ""
         raise Ambiguous(f"--case {text.strip()!r} matches {len(rows)} clients: {labels}{more}; "
                         "use the id or more of the name") from None
@@ -383,7 +386,8 @@ def month_row(db: Database, first: date) -> dict:
     from therapy_cli.dates import month_of
 
     start, end = month_of(first)
-    received = _exact_hours(db, "received", start, end)
+    upto = min(end, db.today)  # as at today: supervision logged for a later day is not yet received
+    received = _exact_hours(db, "received", start, upto)
     required = required_hours(db)
     return {
         "month": start.strftime("%Y-%m"),
@@ -397,7 +401,7 @@ def month_row(db: Database, first: date) -> dict:
         # the count shows which unmet months had clients at all.
         "client_sessions": db.scalar(
             "SELECT count(*) FROM sessions WHERE kind = 'client' AND status = 'attended' "
-            "AND local_date BETWEEN ? AND ?", (start.isoformat(), end.isoformat())),
+            "AND local_date BETWEEN ? AND ?", (start.isoformat(), upto.isoformat())),
     }
 
 

@@ -44,15 +44,25 @@ def gather(db: Database, client: dict) -> dict:
     referrer = None
     if record["referred_by"]:
         referrer = db.one("SELECT name, role, org FROM contacts WHERE id = ?", (record["referred_by"],))
-    counts = {r["status"]: r["n"] for r in db.query(
-        "SELECT status, count(*) AS n FROM sessions WHERE client_id = ? AND kind = 'client' GROUP BY status", (cid,))}
-    span = db.one("SELECT min(local_date) AS first, max(local_date) AS last, "
-                  "min(CASE WHEN type = 'treatment' THEN local_date END) AS first_treatment FROM sessions "
-                  "WHERE client_id = ? AND status = 'attended'", (cid,))
-    by_type = {r["type"]: r["n"] for r in db.query(
-        "SELECT type, count(*) AS n FROM sessions WHERE client_id = ? AND status = 'attended' GROUP BY type", (cid,))}
-    modes = {r["mode"]: r["n"] for r in db.query(
-        "SELECT mode, count(*) AS n FROM sessions WHERE client_id = ? AND status = 'attended' GROUP BY mode", (cid,))}
+    # every session the person was at, their own and their units' (practice/state.py)
+    from therapy_cli.practice.state import presence_of
+
+    at = (f"SELECT p.status, p.type, p.local_date, s.mode FROM {presence_of('?')} p "
+          "JOIN sessions s ON s.id = p.session_id")
+    sessions = db.query(at, (cid, cid))
+    attended = [r for r in sessions if r["status"] == "attended"]
+    counts: dict[str, int] = {}
+    by_type: dict[str, int] = {}
+    modes: dict[str, int] = {}
+    for r in sessions:
+        counts[r["status"]] = counts.get(r["status"], 0) + 1
+    for r in attended:
+        by_type[r["type"]] = by_type.get(r["type"], 0) + 1
+        modes[r["mode"]] = modes.get(r["mode"], 0) + 1
+    days = sorted(r["local_date"] for r in attended)
+    treatments = sorted(r["local_date"] for r in attended if r["type"] == "treatment")
+    span = {"first": days[0] if days else None, "last": days[-1] if days else None,
+            "first_treatment": treatments[0] if treatments else None}
     plan = plans.current_plan(db, cid)
     goals = []
     for goal in db.query("SELECT id, text, created_on, closed_on FROM goals WHERE client_id = ? ORDER BY id", (cid,)):
@@ -66,13 +76,19 @@ def gather(db: Database, client: dict) -> dict:
     until = record["discharged_on"] if record["status"] == "discharged" else None
     progress = _progress(db, cid, until)
     after = sum(1 for m in rows if until and m["taken_on"] > until)
-    in_words = measures.progress_in_words(progress) if progress["instruments"] else []
+    counted = {name: sum(1 for m in rows if m["instrument"] == name and (not until or m["taken_on"] <= until))
+               for name in progress["instruments"]}
+    in_words = _in_words(progress, counted) if progress["instruments"] else []
+    members = members_of(db, cid) if record["kind"] != "individual" else []
+    member_rows = _members_scores(db, cid, members, until)
+    in_words += _members_in_words(member_rows)
+    rows = rows + member_rows
     if after:
         in_words.append(f"{after} score{'s' if after > 1 else ''} taken after therapy ended on {until} "
                         f"{'are' if after > 1 else 'is'} listed above but not counted in the change.")
     return {
         "client": record,
-        "members": members_of(db, cid) if record["kind"] != "individual" else [],
+        "members": members,
         "referrer": referrer,
         "practitioner": db.setting("practitioner.name") or "",
         "today": db.today.isoformat(),
@@ -89,6 +105,59 @@ def gather(db: Database, client: dict) -> dict:
         "in_words": in_words,
         "risk": risk.current(db, cid),
     }
+
+
+def _in_words(progress: dict, counted: dict[str, int]) -> list[str]:
+    """measures.progress_in_words, except that one score is never described as a change."""
+    from therapy_cli.clinical import measures
+
+    single = {name for name, n in counted.items() if n == 1}
+    several = {k: v for k, v in progress["instruments"].items() if k not in single}
+    lines = [f"{name}: a single score ({_num(progress['instruments'][name]['first'])}); "
+             "change needs at least two." for name in progress["instruments"] if name in single]
+    if several:
+        lines = measures.progress_in_words({**progress, "instruments": several}) + lines
+        if not any(name in several for name in measures.PAIRED) and any(name in single for name in measures.PAIRED):
+            lines = [line for line in lines if not line.startswith("No PHQ-9 or GAD-7")]
+            lines.append("Overall: not yet judged (a single PHQ-9 or GAD-7 score so far).")
+    elif any(name in single for name in measures.PAIRED):
+        lines.append("Overall: not yet judged (a single PHQ-9 or GAD-7 score so far).")
+    return lines
+
+
+def _members_scores(db: Database, unit_id: int, members: list[dict], until: str | None) -> list[dict]:
+    """Members' own questionnaires taken at the unit's sessions, each marked with the member's name."""
+    from therapy_cli.clinical.measures import measure_record
+
+    if not members:
+        return []
+    names = {m["id"]: m["name"] for m in members}
+    rows = db.query(
+        f"SELECT m.* FROM measures m JOIN sessions s ON s.id = m.session_id WHERE s.client_id = ? "
+        f"AND m.client_id IN ({','.join('?' * len(names))}) AND (? IS NULL OR m.taken_on <= ?) "
+        "ORDER BY m.client_id, m.taken_on, m.id", [unit_id, *names, until, until])
+    return [{**measure_record(r), "member": names[r["client_id"]]} for r in rows]
+
+
+def _members_in_words(rows: list[dict]) -> list[str]:
+    """`Ann Lee, PHQ-9: 14 → 8, fell 6 points.` per member and instrument; one score is not a change."""
+    from therapy_cli.clinical.instruments import get_instrument, reliable_direction
+
+    series: dict[tuple, list[float]] = {}
+    for row in rows:
+        series.setdefault((row["member"], row["instrument"]), []).append(row["score"])
+    lines = []
+    for (member, name), scores in series.items():
+        if len(scores) == 1:
+            lines.append(f"{member}, {name}: a single score ({_num(scores[0])}); change needs at least two.")
+            continue
+        first, last = scores[0], scores[-1]
+        direction = reliable_direction(get_instrument(name), first, last)
+        moved = "unchanged" if last == first else f"{'fell' if last < first else 'rose'} {_num(abs(last - first))} points"
+        reliable = {"improved": "; a reliable improvement", "deteriorated": "; a reliable deterioration"}.get(
+            direction or "", "")
+        lines.append(f"{member}, {name}: {_num(first)} → {_num(last)}, {moved}{reliable}.")
+    return lines
 
 
 def _progress(db: Database, client_id: int, until: str | None) -> dict:
@@ -123,10 +192,14 @@ def _progress(db: Database, client_id: int, until: str | None) -> dict:
             "finished_course": sessions >= measures.FINISHED_COURSE_SESSIONS}
 
 
+def _measure_label(row: dict) -> str:
+    return f"{row['instrument']} ({row['member']})" if row.get("member") else row["instrument"]
+
+
 def _series(data: dict) -> dict[str, list[tuple[date, float]]]:
     series: dict[str, list[tuple[date, float]]] = {}
     for row in data["measures"]:
-        if row["instrument"] in CHARTED:
+        if row["instrument"] in CHARTED and not row.get("member"):
             series.setdefault(row["instrument"], []).append((date.fromisoformat(row["taken_on"]), row["score"]))
     return series
 
@@ -252,7 +325,7 @@ def markdown(data: dict) -> str:
         lines += ["No questionnaires were recorded.", ""]
     else:
         lines += ["| Date | Measure | Score | Severity |", "| --- | --- | --- | --- |"]
-        lines += [f"| {m['taken_on']} | {m['instrument']} | {_num(m['score'])} | {m['severity'] or ''} |"
+        lines += [f"| {m['taken_on']} | {_measure_label(m)} | {_num(m['score'])} | {m['severity'] or ''} |"
                   for m in data["measures"]]
         lines.append("")
         for name, points in _series(data).items():
@@ -364,7 +437,7 @@ def html_page(data: dict) -> str:
     else:
         out.append(svg_chart(_series(data)))
         out += ["<table><tr><th>Date</th><th>Measure</th><th>Score</th><th>Severity</th></tr>"]
-        out += [f"<tr><td>{e(m['taken_on'])}</td><td>{e(m['instrument'])}</td><td>{e(_num(m['score']))}</td>"
+        out += [f"<tr><td>{e(m['taken_on'])}</td><td>{e(_measure_label(m))}</td><td>{e(_num(m['score']))}</td>"
                 f"<td>{e(m['severity'] or '')}</td></tr>" for m in data["measures"]]
         out.append("</table>")
         out += ["<h2>Change</h2>", "<ul>"] + [f"<li>{e(w)}</li>" for w in data["in_words"]] + ["</ul>"]

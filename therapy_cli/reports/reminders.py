@@ -30,6 +30,7 @@ class _Ctx:
         self.names = names
         self._labels: dict[int, str] = {}
         self._last_seen: dict[int, tuple] | None = None
+        self._state_sql: str | None = None
 
     def last_seen(self) -> dict[int, tuple]:
         """{client_id: (name, kind, last attended date or None)} for active clients, read once for the rules
@@ -57,6 +58,20 @@ class _Ctx:
 
     def clock(self, starts_at: str) -> str:
         return datetime.fromisoformat(starts_at).astimezone(self.db.tz).strftime("%H:%M")
+
+    def state_ctes(self) -> str:
+        """practice/state.py's CTEs as at today, over the clients not discharged before today (and their
+        units): a file's past clients, however many, add nothing to remind's work."""
+        if self._state_sql is None:
+            from therapy_cli.practice.state import state_ctes
+
+            current = [r[0] for r in self.db.execute(   # both halves read an index (status, discharged_on)
+                "SELECT id FROM clients WHERE status IN ('waiting', 'active') AND erased_on IS NULL "
+                "UNION SELECT id FROM clients WHERE discharged_on >= ? AND erased_on IS NULL "
+                "UNION SELECT id FROM clients WHERE status = 'discharged' AND discharged_on IS NULL "
+                "AND erased_on IS NULL", (self.today.isoformat(),))]
+            self._state_sql = state_ctes(self.today, current)
+        return self._state_sql
 
     @property
     def recent_since(self) -> date:
@@ -143,31 +158,39 @@ def attendance_missing(c: _Ctx) -> list[dict]:
 
 
 def dna_follow_ups(c: _Ctx) -> list[dict]:
-    # The latest DNA of each current client with nothing attended or booked after it: a few seeks per
-    # client in the covering index (client_id, status, starts_utc, local_date), no session row read.
+    # The latest DNA of each client current as at today (practice/state.py) with nothing attended or booked
+    # after it: a few seeks per client in the covering index (client_id, status, starts_utc, local_date).
+
     rows = c.db.query(
-        "SELECT t.client_id, t.name, (SELECT u.local_date FROM sessions u WHERE u.client_id = t.client_id "
-        "                             AND u.status = 'dna' AND u.starts_utc = t.dna_utc) AS local_date "
-        "FROM (SELECT c.id AS client_id, c.name, "
-        "        (SELECT u.starts_utc FROM sessions u WHERE u.client_id = c.id AND u.status = 'dna' "
+        f"WITH {c.state_ctes()} "
+        "SELECT t.client_id, (SELECT u.local_date FROM sessions u WHERE u.client_id = t.client_id "
+        "                     AND u.status = 'dna' AND u.starts_utc = t.dna_utc) AS local_date "
+        "FROM (SELECT cs.id AS client_id, "
+        "        (SELECT u.starts_utc FROM sessions u WHERE u.client_id = cs.id AND u.status = 'dna' "
         "         AND u.local_date <= :today ORDER BY u.starts_utc DESC LIMIT 1) AS dna_utc "
-        "      FROM clients c WHERE c.status IN ('waiting', 'active') AND c.erased_on IS NULL) t "
+        "      FROM client_state cs WHERE cs.status IN ('waiting', 'active')) t "
         "WHERE t.dna_utc IS NOT NULL AND NOT EXISTS (SELECT 1 FROM sessions s WHERE s.client_id = t.client_id "
         "      AND s.status IN ('scheduled', 'attended') AND s.starts_utc > t.dna_utc) "
         "ORDER BY t.dna_utc", {"today": c.today.isoformat()})
     return [_item("dna_follow_up", r["client_id"], r["local_date"],
-                  f"{c.who(r['client_id'], r['name'])} did not attend on {r['local_date']} and has nothing booked")
+                  f"{c.who(r['client_id'])} did not attend on {r['local_date']} and has nothing booked")
             for r in rows]
 
 
 def reviews_due(c: _Ctx) -> list[dict]:
-    from therapy_cli.clinical.plans import reviews_due_by
+    from therapy_cli.clinical.plans import review_due
 
     out = []
-    for client_id, name, due in reviews_due_by(c.db, c.today + timedelta(days=c.within)):
-        late = "overdue since" if due < c.today else "due"
-        out.append(_item("review_due", client_id, due, f"plan review for {c.who(client_id, name)} {late} "
-                                                       f"{due.isoformat()}"))
+    horizon = c.today + timedelta(days=c.within)
+
+    # active as at today (practice/state.py), so a replay of an earlier morning sees that morning's caseload
+    for r in c.db.query(f"WITH {c.state_ctes()} SELECT DISTINCT p.client_id FROM plans p "
+                        "JOIN client_state cs ON cs.id = p.client_id WHERE cs.status = 'active' ORDER BY p.client_id"):
+        due = review_due(c.db, r["client_id"])
+        if due is not None and due <= horizon:
+            late = "overdue since" if due < c.today else "due"
+            out.append(_item("review_due", r["client_id"], due,
+                             f"plan review for {c.who(r['client_id'])} {late} {due.isoformat()}"))
     return out
 
 
@@ -200,7 +223,9 @@ def measures_due(c: _Ctx) -> list[dict]:
 
 
 def _has_active_client(c: _Ctx) -> bool:
-    return c.db.scalar("SELECT 1 FROM clients WHERE status = 'active' AND erased_on IS NULL LIMIT 1") is not None
+
+    return c.db.scalar(f"WITH {c.state_ctes()} SELECT 1 FROM client_state WHERE status = 'active' "
+                       "LIMIT 1") is not None
 
 
 def supervision_due(c: _Ctx) -> list[dict]:
@@ -213,7 +238,7 @@ def supervision_due(c: _Ctx) -> list[dict]:
         return []
     required = float(c.db.setting("supervision.hours_per_month"))
     received = c.db.scalar("SELECT total(credited_hours) FROM supervision WHERE direction = 'received' "
-                           "AND on_date BETWEEN ? AND ?", (start.isoformat(), end.isoformat()))
+                           "AND on_date BETWEEN ? AND ?", (start.isoformat(), c.today.isoformat()))  # as at today
     booked = booked_hours(c.db, c.today, end)
     if received + booked + 1e-9 >= required:
         return []
@@ -246,16 +271,21 @@ def waiting_long(c: _Ctx) -> list[dict]:
     """Waiting over 6 weeks for treatment: on the waiting list, or seen only for assessment so far
     (NHS Digital: the wait runs to the first attended treatment appointment)."""
     cutoff = (c.today - timedelta(days=WAITING_LONG_DAYS)).isoformat()
-    from therapy_cli.reports.service import FIRST_SEEN_SQL, IN_STARTED_UNIT
+    from therapy_cli.reports.service import FIRST_SEEN_SQL
 
+    # the waiting list every report counts, as at today (practice/state.py)
     rows = c.db.query(
+        f"WITH {c.state_ctes()} "
         "SELECT c.id, c.name, c.referred_on, coalesce(c.referred_on, substr(c.created_at, 1, 10)) AS since, "
-        f"  CASE WHEN c.status = 'active' THEN {FIRST_SEEN_SQL} END AS assessed_on FROM clients c "
-        "WHERE c.erased_on IS NULL AND coalesce(c.referred_on, substr(c.created_at, 1, 10)) < ? "
-        "AND ((c.status = 'waiting' AND " + IN_STARTED_UNIT + ") "
-        "     OR (c.status = 'active' AND NOT EXISTS (SELECT 1 FROM sessions s WHERE s.client_id = c.id "
-        "         AND s.status = 'attended' AND s.type = 'treatment'))) "
-        "ORDER BY since, c.id", (cutoff,))
+        f"  CASE WHEN cs.status = 'active' THEN {FIRST_SEEN_SQL} END AS assessed_on "
+        "FROM clients c JOIN client_state cs ON cs.id = c.id "
+        "WHERE coalesce(c.referred_on, substr(c.created_at, 1, 10)) < ? "
+        "AND (c.id IN (SELECT id FROM waiting_list) "
+        # seen, but only for assessment or review so far: still waiting for treatment (NHS Digital)
+        "     OR (cs.status = 'active' AND cs.via_unit IS NULL AND NOT EXISTS (SELECT 1 FROM sessions s "
+        "         WHERE s.client_id = c.id AND s.status = 'attended' AND s.type = 'treatment' "
+        "         AND s.local_date <= ?))) "
+        "ORDER BY since, c.id", (cutoff, c.today.isoformat()))
     out = []
     for r in rows:
         since = date.fromisoformat(r["since"])
@@ -272,12 +302,22 @@ def waiting_long(c: _Ctx) -> list[dict]:
 
 def no_recent_session(c: _Ctx) -> list[dict]:
     cutoff = (c.today - timedelta(days=NO_SESSION_DAYS)).isoformat()
+    from therapy_cli.practice.state import presence_of
+
+    # seen: at a session of their own or of a couple, family or group they belong to (practice/state.py)
+    rows = c.db.query(
+        f"WITH {c.state_ctes()} "
+        f"SELECT cs.id, cs.via_unit, (SELECT max(local_date) FROM {presence_of('cs.id')} s "
+        "               WHERE s.status = 'attended' AND s.local_date <= ?) AS last_seen "
+        "FROM client_state cs WHERE cs.status = 'active' ORDER BY cs.id", (c.today.isoformat(),))
+    unseen = {r["id"] for r in rows if r["last_seen"] is not None and r["last_seen"] < cutoff}
     out = []
-    for client_id, (name, _, last_seen) in c.last_seen().items():
-        if last_seen is not None and last_seen < cutoff:
-            last = date.fromisoformat(last_seen)
-            out.append(_item("no_recent_session", client_id, last + timedelta(days=NO_SESSION_DAYS),
-                             f"{c.who(client_id, name)} has not been seen since {last_seen} "
+    for r in rows:
+        # a unit that has not met stands for the members in therapy through it: one item, not six
+        if r["id"] in unseen and r["via_unit"] not in unseen:
+            last = date.fromisoformat(r["last_seen"])
+            out.append(_item("no_recent_session", r["id"], last + timedelta(days=NO_SESSION_DAYS),
+                             f"{c.who(r['id'])} has not been seen since {r['last_seen']} "
                              f"({(c.today - last).days // 7} weeks)"))
     return out
 
@@ -313,6 +353,8 @@ def risk_reviews_due(c: _Ctx) -> list[dict]:
                          f"risk review for {c.who(a['client_id'])} (level {a['level']}, assessed "
                          f"{a['assessed_on']}) {late} {a['review_due']}"))
     return out
+
+
 def invoices_overdue(c: _Ctx) -> list[dict]:
     # No invoices, no query beyond an empty index probe: practitioners who never bill see nothing.
     if c.db.scalar("SELECT 1 FROM invoices LIMIT 1") is None:

@@ -14,6 +14,7 @@ from datetime import date
 from therapy_cli.storage.db import Database
 from therapy_cli.dates import check_span
 from therapy_cli.errors import InvalidValue
+from therapy_cli.practice.state import presence_of, state_ctes
 
 # Where each target metric's actual value lives in the period report.
 METRIC_PATHS = {
@@ -43,10 +44,8 @@ WITHIN_6_WEEKS_DAYS = 42
 WITHIN_18_WEEKS_DAYS = 126
 STANDARDS = {"within_6_weeks_rate": 0.75, "within_18_weeks_rate": 0.95, "recovery_rate": 0.50}
 
-# A member of a couple, family or group that has started (active or finished) is in therapy
-# through that unit, not on the waiting list, even if never seen alone. A member of a unit
-# that is itself waiting, with no referral of their own, waits through the unit: the couple
-# is one case on the list, not three.
+# Kept for callers written before practice/state.py, which now defines the waiting list
+# (`waiting_list`) and each member's state through their units for every report.
 IN_STARTED_UNIT = ("NOT EXISTS (SELECT 1 FROM memberships m JOIN clients u ON u.id = m.unit_id "
                    "WHERE m.member_id = c.id AND (u.status IN ('active', 'discharged') "
                    "OR (u.status = 'waiting' AND c.referred_on IS NULL)))")
@@ -149,10 +148,10 @@ def period_report(db: Database, start: date, end: date, targets_for: str | None 
         "dna_rate": shown_rate(exact["dna_rate"]),
         "new_referrals": db.scalar(
             "SELECT count(*) FROM clients WHERE referred_on BETWEEN :start AND :end", p),
+        # an erased client's stub keeps its dates but is no longer a discharge to report
         "discharges": db.scalar(
-            "SELECT count(*) FROM clients WHERE discharged_on BETWEEN :start AND :end", p),
-        "waiting": db.scalar("SELECT count(*) FROM clients c WHERE c.status = 'waiting' AND c.erased_on IS NULL "
-                             "AND " + IN_STARTED_UNIT),
+            "SELECT count(*) FROM clients WHERE discharged_on BETWEEN :start AND :end AND erased_on IS NULL", p),
+        "waiting": db.scalar(f"WITH {state_ctes(db.today)} SELECT count(*) FROM waiting_list"),
         "supervision_hours": shown_hours(exact["supervision_hours"]),
         "supervision_given_hours": shown_hours(exact["supervision_given_hours"]),
         "cpd_hours": shown_hours(exact["cpd_hours"]),
@@ -322,12 +321,19 @@ def days_between(start: str | None, end: str | None) -> int | None:
 
 def outcome_cases(db: Database, start: date, end: date) -> list[dict]:
     """One row per client discharged in the period, with what the outcome rules found."""
+    # discharged in their own right or through their unit (a group's completers), never an erased stub;
+    # sessions counted are every one the person was at (practice/state.py)
     rows = db.query(
-        "SELECT c.id, c.kind, c.referred_on, c.discharged_on, "
-        "  (SELECT count(*) FROM sessions s WHERE s.client_id = c.id AND s.status = 'attended' "
-        "     AND s.type = 'treatment' AND s.local_date <= c.discharged_on) AS treatment_sessions, "
-        f"  {FIRST_SEEN_SQL} AS first_seen, {FIRST_TREATMENT_SQL} AS first_treatment "
-        "FROM clients c WHERE c.discharged_on BETWEEN ? AND ? ORDER BY c.discharged_on, c.id",
+        f"WITH {state_ctes(db.today)} "
+        "SELECT c.id, c.kind, c.referred_on, cs.discharged_on, cs.via_unit, "
+        f"  (SELECT count(*) FROM {presence_of('c.id')} s WHERE s.status = 'attended' "
+        "     AND s.type = 'treatment' AND s.local_date <= cs.discharged_on) AS treatment_sessions, "
+        f"  (SELECT min(local_date) FROM {presence_of('c.id')} s WHERE s.status = 'attended') AS first_seen, "
+        # NHS Digital: the wait runs to the first attended treatment session (an assessment does not stop it)
+        f"  (SELECT min(local_date) FROM {presence_of('c.id')} s WHERE s.status = 'attended' "
+        "     AND s.type = 'treatment') AS first_treatment "
+        "FROM clients c JOIN client_state cs ON cs.id = c.id "
+        "WHERE cs.status = 'discharged' AND cs.discharged_on BETWEEN ? AND ? ORDER BY cs.discharged_on, c.id",
         (start.isoformat(), end.isoformat()))
     cases = []
     for row in rows:
@@ -335,7 +341,10 @@ def outcome_cases(db: Database, start: date, end: date) -> list[dict]:
         gad = _first_last(db, row["id"], "GAD-7", row["discharged_on"])
         verdict = judge(phq, gad)
         cases.append({
-            "client_id": row["id"], "modality": _modality(db, row["id"]),
+            "client_id": row["id"],
+            # a group's completer without a plan of their own had the group's
+            "modality": (_modality(db, row["id"]) if row["via_unit"] is None or db.scalar(
+                "SELECT 1 FROM plans WHERE client_id = ?", (row["id"],)) else _modality(db, row["via_unit"])),
             "discharged_on": row["discharged_on"], "treatment_sessions": row["treatment_sessions"],
             "finished": row["treatment_sessions"] >= 2,
             "at_caseness_start": bool(verdict.get("at_caseness_start")),
@@ -365,10 +374,12 @@ def outcomes_report(db: Database, start: date, end: date) -> dict:
 # -- referrals ----------------------------------------------------------------
 
 def _referral_groups(db: Database, start: date, end: date, key_sql: str) -> list[dict]:
+    # started: a first attended session of their own or through a unit (practice/state.py)
     rows = db.query(
-        f"SELECT {key_sql} AS grp, c.referred_on, {FIRST_SEEN_SQL} AS first_seen, "
-        f"  {FIRST_TREATMENT_SQL} AS first_treatment "
-        "FROM clients c LEFT JOIN contacts k ON k.id = c.referred_by "
+        f"WITH {state_ctes(db.today)} SELECT {key_sql} AS grp, c.referred_on, cs.first_attended_on AS first_seen, "
+        f"  (SELECT min(local_date) FROM {presence_of('c.id')} s WHERE s.status = 'attended' "
+        "     AND s.type = 'treatment') AS first_treatment "
+        "FROM clients c LEFT JOIN client_state cs ON cs.id = c.id LEFT JOIN contacts k ON k.id = c.referred_by "
         "WHERE c.referred_on BETWEEN ? AND ?", (start.isoformat(), end.isoformat()))
     groups: dict = {}
     for row in rows:
@@ -443,16 +454,22 @@ def _risk_level(db: Database, client_id: int) -> str | None:
 def caseload(db: Database) -> list[dict]:
     """Every waiting and active client with attendance, scores, risk and review due."""
     today = db.today.isoformat()
+    # active as at today (members through their units) and the waiting list: the counts every report
+    # shares (practice/state.py); sessions are every one the person was at
     rows = db.query(
-        "SELECT c.id AS client_id, c.name, c.kind, c.status, c.referred_on, "
-        "  (SELECT count(*) FROM sessions s WHERE s.client_id = c.id AND s.status = 'attended') AS sessions_attended, "
-        "  (SELECT count(*) FROM sessions s WHERE s.client_id = c.id AND s.status = 'dna') AS sessions_dna, "
-        "  (SELECT max(starts_at) FROM sessions s WHERE s.client_id = c.id AND s.status = 'attended') AS last_session, "
-        "  (SELECT starts_at FROM sessions s WHERE s.client_id = c.id AND s.status = 'scheduled' "
-        "     AND s.local_date >= ? ORDER BY starts_utc LIMIT 1) AS next_session "
-        "FROM clients c WHERE (c.status = 'active' OR (c.status = 'waiting' AND " + IN_STARTED_UNIT + ")) "
-        "AND c.erased_on IS NULL "
-        "ORDER BY c.status, c.name COLLATE NOCASE, c.id", (today,))
+        f"WITH {state_ctes(db.today)} "
+        "SELECT c.id AS client_id, c.name, c.kind, cs.status, cs.via_unit, c.referred_on, "
+        f"  (SELECT count(*) FROM {presence_of('c.id')} s WHERE s.status = 'attended' "
+        "     AND s.local_date <= ?1) AS sessions_attended, "
+        f"  (SELECT count(*) FROM {presence_of('c.id')} s WHERE s.status = 'dna' "
+        "     AND s.local_date <= ?1) AS sessions_dna, "
+        f"  (SELECT starts_at FROM {presence_of('c.id')} s WHERE s.status = 'attended' "
+        "     AND s.local_date <= ?1 ORDER BY starts_utc DESC LIMIT 1) AS last_session, "
+        f"  (SELECT starts_at FROM {presence_of('c.id')} s WHERE s.status = 'scheduled' "
+        "     AND s.local_date >= ?1 ORDER BY starts_utc LIMIT 1) AS next_session "
+        "FROM clients c JOIN client_state cs ON cs.id = c.id "
+        "WHERE cs.status = 'active' OR c.id IN (SELECT id FROM waiting_list) "
+        "ORDER BY cs.status, c.name COLLATE NOCASE, c.id", (today,))
     for row in rows:
         row["waiting_days"] = ((db.today - date.fromisoformat(row["referred_on"])).days
                                if row["status"] == "waiting" and row["referred_on"] else None)

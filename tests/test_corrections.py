@@ -1,0 +1,67 @@
+"""Correcting attendance and removing bookings made in error: said, audited, nothing clinical lost."""
+
+from __future__ import annotations
+
+import pytest
+
+from conftest import assert_refused
+
+
+@pytest.fixture
+def seen(cli, jcli):
+    """Alex, with one attended session carrying a note and a PHQ-9."""
+    assert cli("config", "set", "timezone", "Europe/London").exit_code == 0
+    jcli("client", "add", "Alex Morgan")
+    sid = jcli("session", "add", "Alex", "--at", "2026-11-20 10:00", "--note", "Talked about work.")["id"]
+    jcli("measure", "add", "Alex", "PHQ-9", "--score", "12", "--session", sid, "--on", "2026-11-20")
+    return str(sid)
+
+
+@pytest.mark.parametrize("command", [["dna"], ["cancel"], ["cancel", "--late"], ["unattend"]])
+def test_changing_an_attended_session_needs_a_reason_and_confirmation(seen, cli, db_path, command):
+    assert_refused(cli, db_path, "session", *command, seen, match="--reason")
+    assert_refused(cli, db_path, "session", *command, seen, "--reason", "wrong session", match="--yes")
+    assert_refused(cli, db_path, "session", *command, seen, "--reason", "   ", "--yes", match="--reason")
+
+
+def test_a_correction_keeps_notes_and_measures_and_says_so(seen, cli, jcli):
+    result = cli("session", "cancel", seen, "--reason", "entered on the wrong day", "--yes", "--json")
+    assert result.exit_code == 0, result.stderr
+    record = result.json()
+    assert record["status"] == "cancelled" and record["kept"] == {"notes": 1, "measures": 1}
+    assert "keeps its 1 note and 1 measure" in result.stderr
+    shown = jcli("session", "show", seen)
+    assert shown["notes_count"] == 1
+    assert len(jcli("measure", "list", "Alex")) == 1
+    audit = [r for r in jcli("db", "audit") if r["record_type"] == "session" and r["action"] == "correct"]
+    assert len(audit) == 1 and "entered on the wrong day" in audit[0]["summary"]
+    assert jcli("client", "show", "Alex")["status"] == "waiting"
+    assert jcli("report", "week")["sessions"]["attended"] == 0
+
+
+def test_unattend_puts_it_back_to_scheduled(seen, jcli):
+    record = jcli("session", "unattend", seen, "--reason", "not yet held", "--yes")
+    assert record["status"] == "scheduled"
+
+
+def test_a_scheduled_session_changes_without_ceremony(seen, jcli):
+    later = str(jcli("session", "add", "Alex", "--at", "2026-11-26 10:00", "--status", "scheduled")["id"])
+    assert jcli("session", "dna", later)["status"] == "dna"
+
+
+def test_remove_a_booking_made_in_error(seen, cli, jcli, db_path):
+    wrong = str(jcli("session", "add", "Alex", "--at", "2026-12-03 10:00")["id"])
+    assert_refused(cli, db_path, "session", "remove", wrong, "--reason", "booked in error", match="--yes")
+    assert_refused(cli, db_path, "session", "remove", wrong, "--yes", match="--reason")
+    removed = jcli("session", "remove", wrong, "--reason", "booked in error", "--yes")
+    assert removed["id"] == int(wrong) and removed["removed"] is True
+    assert [s["id"] for s in jcli("session", "list", "--client", "Alex", "--from", "2026-11-01")] == [int(seen)]
+    audit = [r for r in jcli("db", "audit") if r["action"] == "remove"]
+    assert audit and audit[0]["record_id"] == int(wrong) and "booked in error" in audit[0]["summary"]
+    assert_refused(cli, db_path, "session", "remove", wrong, "--reason", "again", "--yes", match="no session")
+
+
+def test_remove_refuses_anything_clinical(seen, cli, jcli, db_path):
+    assert_refused(cli, db_path, "session", "remove", seen, "--reason", "x", "--yes", match="attended")
+    jcli("session", "dna", seen, "--reason", "wrong", "--yes")
+    assert_refused(cli, db_path, "session", "remove", seen, "--reason", "x", "--yes", match="note")

@@ -1,0 +1,133 @@
+"""Members of couples, families and groups: one state per person, the same in every view and count."""
+
+from __future__ import annotations
+
+import pytest
+
+from conftest import assert_refused
+
+
+@pytest.fixture
+def group(cli, jcli):
+    """A weekly group of three members referred through the group, three sessions attended."""
+    assert cli("config", "set", "timezone", "Europe/London").exit_code == 0
+    for name in ("Nia Owen", "Raj Patel", "Sue Quinn"):
+        jcli("client", "add", name)
+    jcli("client", "add", "Tuesday group", "--kind", "group", "--referred-on", "2026-10-01",
+         "--member", "Nia", "--member", "Raj", "--member", "Sue")
+    for day in ("2026-10-20", "2026-10-27", "2026-11-03"):
+        jcli("session", "add", "Tuesday", "--at", f"{day} 18:00", "--duration", "90")
+    return {c["name"]: c["id"] for c in jcli("client", "list")}
+
+
+def test_a_member_attending_the_group_is_active_through_it(group, jcli):
+    nia = jcli("client", "show", "Nia")
+    assert (nia["status"], nia["via_unit"]) == ("active", group["Tuesday group"])
+    assert nia["sessions"]["attended"] == nia["sessions"]["attended_in_units"] == 3
+    assert nia["first_attended_on"] == "2026-10-20"
+    unit = jcli("client", "show", "Tuesday")
+    assert (unit["status"], unit["via_unit"]) == ("active", None)
+    listed = {c["name"]: c for c in jcli("client", "list", "--status", "active")}
+    assert set(listed) == {"Nia Owen", "Raj Patel", "Sue Quinn", "Tuesday group"}
+    assert jcli("client", "list", "--status", "waiting") == []
+    caseload = jcli("report", "caseload")
+    assert {r["name"]: r["status"] for r in caseload} == {n: "active" for n in listed}
+    assert {r["name"]: r["sessions_attended"] for r in caseload}["Raj Patel"] == 3
+    assert jcli("report", "week")["waiting"] == 0
+
+
+def test_absent_members_are_not_present_and_the_first_session_follows(group, jcli, cli, tmp_path):
+    jcli("session", "add", "Tuesday", "--at", "2026-11-10 18:00", "--duration", "90", "--absent", "Sue")
+    sue = jcli("client", "show", "Sue")["sessions"]
+    nia = jcli("client", "show", "Nia")["sessions"]
+    assert (sue["attended"], nia["attended"]) == (3, 4)
+    out = tmp_path / "nia.md"
+    assert cli("report", "client", "Nia", "--output", out).exit_code == 0
+    text = out.read_text()
+    assert "| First session | 2026-10-20 |" in text and "none yet" not in text
+    assert "4 attended" in text
+
+
+def test_a_member_attending_the_group_is_not_reminded_as_unseen(group, jcli, cli):
+    # 2026-11-03 was the last group session: by 2026-12-10 the group is unseen for five weeks,
+    # one item that stands for its members
+    items = jcli("--today", "2026-12-10", "remind", "--within", "0")
+    unseen = {i["client_id"] for i in items if i["kind"] == "no_recent_session"}
+    assert unseen == {group["Tuesday group"]}
+    # a member who stopped coming while the group met is named on their own
+    jcli("--today", "2026-12-10", "session", "add", "Tuesday", "--at", "2026-12-01 18:00", "--duration", "90",
+         "--absent", "Raj")
+    items = jcli("--today", "2026-12-10", "remind", "--within", "0")
+    assert {i["client_id"] for i in items if i["kind"] == "no_recent_session"} == {group["Raj Patel"]}
+    # ...but a member at a group session last week was seen
+    jcli("--today", "2026-12-10", "session", "add", "Tuesday", "--at", "2026-12-08 18:00", "--duration", "90")
+    items = jcli("--today", "2026-12-10", "remind", "--within", "0")
+    assert not [i for i in items if i["kind"] == "no_recent_session"]
+
+
+def test_group_completers_are_outcomes_and_referrals_started(group, jcli, cli, db_path):
+    jcli("client", "discharge", "Tuesday", "--on", "2026-11-20")
+    for name in ("Nia", "Raj", "Sue"):
+        shown = jcli("client", "show", name)
+        assert (shown["status"], shown["via_unit"], shown["discharged_on"]) == (
+            "discharged", group["Tuesday group"], "2026-11-20")
+    assert_refused(cli, db_path, "client", "reopen", "Nia", match="through #")
+    outcomes = jcli("report", "outcomes", "--from", "2026-11-01", "--to", "2026-11-30")
+    assert outcomes["discharged"] == 4 and outcomes["finished"] == 4
+    assert jcli("report", "week", "--week", "2026-W47")["discharges"] == 1   # the group's own discharge
+    referrals = jcli("report", "referrals", "--from", "2026-10-01", "--to", "2026-10-31")
+    assert referrals["referrals_in"] == 1 and referrals["by_source"][0]["started"] == 1
+
+
+def test_waiting_counts_agree_and_a_waiting_group_is_not_counted_on_top_of_its_members(jcli):
+    for name in ("Ann One", "Bea Two"):
+        jcli("client", "add", name, "--referred-on", "2026-11-02")
+    jcli("client", "add", "Friday group", "--kind", "group", "--member", "Ann", "--member", "Bea")
+    jcli("client", "add", "Cal Three")
+    jcli("client", "add", "Dee Four")
+    jcli("client", "add", "The Threes", "--kind", "couple", "--member", "Cal", "--member", "Dee",
+         "--referred-on", "2026-11-05")
+    waiting = {c["name"] for c in jcli("client", "list", "--status", "waiting")}
+    assert waiting == {"Ann One", "Bea Two", "The Threes"}
+    assert len(waiting) == jcli("report", "week")["waiting"]
+    assert {r["name"] for r in jcli("report", "caseload") if r["status"] == "waiting"} == waiting
+    cal = jcli("client", "show", "Cal")
+    assert (cal["status"], cal["via_unit"]) == ("waiting", jcli("client", "show", "Threes")["id"])
+
+
+def test_report_client_of_a_couple_includes_members_scores_at_couple_sessions(cli, jcli, tmp_path):
+    jcli("client", "add", "Ann Lee")
+    jcli("client", "add", "Ben Lee")
+    jcli("client", "add", "The Lees", "--kind", "couple", "--member", "Ann", "--member", "Ben")
+    first = jcli("session", "add", "Lees", "--at", "2026-10-01 10:00")["id"]
+    last = jcli("session", "add", "Lees", "--at", "2026-11-05 10:00")["id"]
+    jcli("measure", "add", "Ann", "PHQ-9", "--score", "16", "--session", first, "--on", "2026-10-01")
+    jcli("measure", "add", "Ann", "PHQ-9", "--score", "8", "--session", last, "--on", "2026-11-05")
+    jcli("measure", "add", "Ben", "PHQ-9", "--score", "12", "--session", last, "--on", "2026-11-05")
+    jcli("measure", "add", "Lees", "CORE-10", "--score", "20", "--on", "2026-11-05")
+    out = tmp_path / "lees.md"
+    assert cli("report", "client", "Lees", "--output", out).exit_code == 0
+    text = out.read_text()
+    assert "PHQ-9 (Ann Lee)" in text and "PHQ-9 (Ben Lee)" in text
+    assert "Ann Lee, PHQ-9: 16 → 8, fell 8 points; a reliable improvement." in text
+    assert "Ben Lee, PHQ-9: a single score (12); change needs at least two." in text
+    # the couple's own single CORE-10 is not described as a change either
+    assert "CORE-10: a single score (20)" in text and "20 → 20" not in text
+
+
+def test_an_erased_stub_is_not_a_discharge(jcli, cli, db_path):
+    jcli("client", "add", "Eli Gone", "--referred-on", "2026-01-05")
+    jcli("session", "add", "Eli", "--at", "2026-01-10 10:00")
+    jcli("session", "add", "Eli", "--at", "2026-01-17 10:00")
+    jcli("client", "discharge", "Eli", "--on", "2026-11-24")
+    assert jcli("report", "week")["discharges"] == 1
+    assert jcli("report", "outcomes", "--from", "2026-11-01", "--to", "2026-11-30")["discharged"] == 1
+    assert cli("client", "erase", "Eli", "--force", "--reason", "asked to be forgotten", "--yes").exit_code == 0
+    assert jcli("report", "week")["discharges"] == 0
+    assert jcli("report", "outcomes", "--from", "2026-11-01", "--to", "2026-11-30")["discharged"] == 0
+
+
+def test_a_member_is_not_discharged_before_the_last_group_session_they_were_at(group, cli, jcli, db_path):
+    assert_refused(cli, db_path, "client", "discharge", "Nia", "--on", "2026-10-30", match="last attended")
+    record = jcli("client", "discharge", "Nia", "--on", "2026-11-03")
+    assert (record["status"], record["via_unit"]) == ("discharged", None)

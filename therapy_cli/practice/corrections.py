@@ -1,0 +1,71 @@
+"""Correcting the record: an attended session marked otherwise, a booking made in error.
+
+Clinical time must not vanish from reports without a word: turning an attended
+session into a DNA, a cancellation or a booking again is a correction that says
+why, is audited, and keeps the session's notes and measures (they stay attached
+to it). Only a session that never carried anything clinical may be removed.
+"""
+
+from __future__ import annotations
+
+from therapy_cli.errors import Conflict, InvalidValue
+from therapy_cli.storage.db import Database
+from therapy_cli.validation import clean_text
+
+
+def is_correction(row: dict, status: str) -> bool:
+    """Changing an attended session to anything else."""
+    return row["status"] == "attended" and status != "attended"
+
+
+def _kept(db: Database, session_id: int) -> dict:
+    return {"notes": db.scalar("SELECT count(*) FROM notes WHERE session_id = ? AND amends_note_id IS NULL",
+                               (session_id,)),
+            "measures": db.scalar("SELECT count(*) FROM measures WHERE session_id = ?", (session_id,))}
+
+
+def check_correction(db: Database, row: dict, status: str, reason: str | None) -> dict | None:
+    """None when `status` is no correction; else `{reason, notes, measures}` (what the session keeps).
+
+    A correction without a reason is refused before anything changes.
+    """
+    if not is_correction(row, status):
+        return None
+    text = clean_text(reason, "reason", 500)
+    if not text:
+        raise InvalidValue(f"session #{row['id']} was attended; changing it to {status} is a correction: "
+                           "say why with --reason TEXT and confirm with --yes")
+    return {"reason": text, **_kept(db, row["id"])}
+
+
+def kept_message(session_id: int, fix: dict) -> str:
+    """`session #7 keeps its 1 note and 2 measures`: said whenever a correction is made."""
+    def count(n: int, word: str) -> str:
+        return f"{n} {word}{'' if n == 1 else 's'}"
+
+    return (f"session #{session_id} was attended; corrected ({fix['reason']}). It keeps its "
+            f"{count(fix['notes'], 'note')} and {count(fix['measures'], 'measure')}.")
+
+
+def remove_session(db: Database, session_id: int, reason: str | None) -> dict:
+    """Delete a session booked in error: never attended, no notes, no measures. Audited."""
+    from therapy_cli.practice.sessions import get_session, session_record
+
+    row = get_session(db, session_id)
+    text = clean_text(reason, "reason", 500)
+    if not text:
+        raise InvalidValue("say why the session is removed with --reason TEXT (e.g. 'booked in error')")
+    kept = _kept(db, session_id)
+    if row["status"] == "attended":
+        raise Conflict(f"session #{session_id} was attended; it cannot be removed (correct it with "
+                       f"`therapy session dna|cancel|unattend {session_id} --reason TEXT --yes`)")
+    if kept["notes"] or kept["measures"] or db.scalar(
+            "SELECT count(*) FROM notes WHERE session_id = ?", (session_id,)):
+        raise Conflict(f"session #{session_id} has {kept['notes']} note(s) and {kept['measures']} measure(s); "
+                       "only a session booked in error with nothing recorded can be removed")
+    record = session_record(db, session_id)
+    db.execute("DELETE FROM session_absences WHERE session_id = ?", (session_id,))
+    db.execute("DELETE FROM sessions WHERE id = ?", (session_id,))
+    db.audit("remove", "session", session_id, f"{row['status']} session at {row['starts_at']} removed: {text}",
+             row["client_id"])
+    return {**record, "removed": True, "reason": text}

@@ -1,0 +1,181 @@
+"""Where each person stands on a given day: the one definition every view and count uses.
+
+A client's stored `status` says where their own record stands today. A person who
+belongs to a couple, family or group is also in therapy through it, and reports
+replayed `--today` in the past must see the state of that day. `state_ctes(day)`
+gives both as common table expressions to put after `WITH`:
+
+- `client_state(id, kind, referred_on, status, via_unit, first_attended_on, discharged_on)`
+  as at `day`. `status` is NULL for a client not yet referred that day.
+- `waiting_list(id)`: the cases waiting to start, counted once each.
+
+`presence_of(person)` gives every client session a person was at, as rows
+`(person_id, session_id, local_date, starts_utc, starts_at, status, type, via_unit)`:
+their own (via_unit NULL), and their units' sessions on days they belonged,
+unless recorded absent.
+
+The rules, for a person on `day`:
+1. discharged on or before the day in their own right → `discharged`;
+2. an own attended session by then → `active`;
+3. a current member of a unit active that day → `active` through it;
+4. attended through a unit since discharged (or left) → `discharged` through it;
+5. with a referral or session of their own → `waiting` (from the referral date);
+6. otherwise the state of their unit (`waiting`), else `waiting` on their own.
+`via_unit` names the unit whenever the state came from it.
+
+The waiting list holds each waiting client once, except a member waiting through a
+unit (the unit stands for them) and a unit whose every current member is waiting in
+their own right (the members stand for it).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from therapy_cli.storage.db import Database
+
+_BELONGS = ("(m.joined_on IS NULL OR m.joined_on <= {on}) AND (m.left_on IS NULL OR m.left_on >= {on})")
+
+_CTES = """
+_unit_seen AS (
+    -- each membership's first unit session attended, read in time order from the unit's index
+    -- (from the day before joining: starts_utc is UTC) and stopping at the first found
+    SELECT member_id, unit_id, min(first_on) AS first_on FROM (
+        SELECT m.member_id, m.unit_id, (
+            SELECT s.local_date FROM sessions s
+            WHERE s.client_id = m.unit_id AND s.starts_utc >= coalesce(date(m.joined_on, '-1 day'), '')
+              AND s.kind = 'client' AND s.status = 'attended' AND s.local_date <= :state_day
+              AND BELONGS_AT_SESSION
+              AND NOT EXISTS (SELECT 1 FROM session_absences a WHERE a.session_id = s.id
+                              AND a.client_id = m.member_id)
+            ORDER BY s.starts_utc LIMIT 1) AS first_on
+        FROM memberships m WHERE ONLY_MEMBERS)
+    WHERE first_on IS NOT NULL GROUP BY member_id, unit_id
+),
+_seen AS (
+    -- first_attended_on is kept as the earliest attended day (so a later one means none by then);
+    -- the sessions are read only where it is missing (rows written by hand or by older versions)
+    SELECT c.*, CASE WHEN c.first_attended_on IS NOT NULL
+                     THEN CASE WHEN c.first_attended_on <= :state_day THEN c.first_attended_on END
+                     ELSE (SELECT min(s.local_date) FROM sessions s WHERE s.client_id = c.id
+                             AND s.status = 'attended' AND s.local_date <= :state_day) END AS seen_on
+    FROM clients c WHERE c.erased_on IS NULL AND ONLY_CLIENTS
+),
+_own AS MATERIALIZED (
+    SELECT c.id, c.kind, c.referred_on,
+        CASE WHEN c.status = 'discharged' AND coalesce(c.discharged_on, '') <= :state_day THEN 'discharged'
+             WHEN c.seen_on IS NOT NULL OR (c.status = 'active' AND c.first_attended_on IS NULL) THEN 'active'
+             WHEN c.referred_on IS NULL OR c.referred_on <= :state_day THEN 'waiting' END AS status,
+        c.seen_on AS first_on,
+        CASE WHEN c.status = 'discharged' AND coalesce(c.discharged_on, '') <= :state_day
+             THEN c.discharged_on END AS discharged_on,
+        (c.referred_on IS NOT NULL OR EXISTS (SELECT 1 FROM sessions s WHERE s.client_id = c.id)) AS own_case
+    FROM _seen c
+),
+_through AS (
+    SELECT m.member_id, m.unit_id, u.status AS unit_status, seen.first_on,
+        CASE WHEN m.left_on IS NOT NULL AND m.left_on < :state_day THEN 'left' ELSE u.status END AS status,
+        CASE WHEN m.left_on IS NOT NULL AND m.left_on < :state_day THEN m.left_on
+             ELSE u.discharged_on END AS ended_on
+    FROM memberships m JOIN _own u ON u.id = m.unit_id
+    LEFT JOIN _unit_seen seen ON seen.member_id = m.member_id AND seen.unit_id = m.unit_id
+    WHERE (m.joined_on IS NULL OR m.joined_on <= :state_day) AND u.status IS NOT NULL AND ONLY_MEMBERS
+),
+_best AS MATERIALIZED (
+    SELECT member_id,
+        max(CASE WHEN status = 'active' THEN unit_id END) AS active_unit,
+        max(CASE WHEN status IN ('discharged', 'left') AND first_on IS NOT NULL THEN unit_id END) AS ended_unit,
+        max(CASE WHEN status IN ('discharged', 'left') AND first_on IS NOT NULL THEN ended_on END) AS ended_on,
+        max(CASE WHEN status = 'waiting' THEN unit_id END) AS waiting_unit,
+        max(CASE WHEN status IN ('discharged', 'left') THEN unit_id END) AS any_ended_unit,
+        min(first_on) AS first_on
+    FROM _through GROUP BY member_id
+),
+client_state AS MATERIALIZED (
+    SELECT o.id, o.kind, o.referred_on,
+        CASE WHEN o.status IN ('discharged', 'active') THEN o.status
+             WHEN b.active_unit IS NOT NULL THEN 'active'
+             WHEN b.ended_unit IS NOT NULL THEN 'discharged'
+             WHEN o.own_case THEN o.status
+             WHEN b.waiting_unit IS NOT NULL THEN 'waiting'
+             WHEN b.any_ended_unit IS NOT NULL THEN 'discharged'
+             ELSE o.status END AS status,
+        CASE WHEN o.status IN ('discharged', 'active') THEN NULL
+             WHEN b.active_unit IS NOT NULL THEN b.active_unit
+             WHEN b.ended_unit IS NOT NULL THEN b.ended_unit
+             WHEN o.own_case THEN NULL
+             ELSE coalesce(b.waiting_unit, b.any_ended_unit) END AS via_unit,
+        CASE WHEN o.first_on IS NULL THEN b.first_on WHEN b.first_on IS NULL THEN o.first_on
+             ELSE min(o.first_on, b.first_on) END AS first_attended_on,
+        CASE WHEN o.status = 'discharged' THEN o.discharged_on
+             WHEN o.status = 'active' OR b.active_unit IS NOT NULL THEN NULL
+             WHEN b.ended_unit IS NOT NULL THEN b.ended_on
+             WHEN NOT o.own_case AND b.waiting_unit IS NULL AND b.any_ended_unit IS NOT NULL
+             THEN (SELECT max(ended_on) FROM _through t WHERE t.member_id = o.id) END AS discharged_on
+    FROM _own o LEFT JOIN _best b ON b.member_id = o.id
+),
+waiting_list AS (
+    SELECT cs.id FROM client_state cs
+    WHERE cs.status = 'waiting' AND cs.via_unit IS NULL
+      AND NOT (cs.kind != 'individual'
+               AND EXISTS (SELECT 1 FROM memberships m WHERE m.unit_id = cs.id AND BELONGS_TODAY)
+               AND NOT EXISTS (SELECT 1 FROM memberships m JOIN client_state ms ON ms.id = m.member_id
+                               WHERE m.unit_id = cs.id AND BELONGS_TODAY
+                                 AND NOT (ms.status = 'waiting' AND ms.via_unit IS NULL)))
+)
+"""
+
+
+_PRESENCE_OF = """(
+    SELECT s.client_id AS person_id, s.id AS session_id, s.local_date, s.starts_utc, s.starts_at,
+           s.status, s.type, NULL AS via_unit
+    FROM sessions s WHERE s.client_id = {person} AND s.kind = 'client'
+    UNION ALL
+    SELECT m.member_id, s.id, s.local_date, s.starts_utc, s.starts_at, s.status, s.type, m.unit_id
+    FROM memberships m CROSS JOIN sessions s ON s.client_id = m.unit_id AND s.kind = 'client'
+    WHERE m.member_id = {person} AND {belongs}
+      AND NOT EXISTS (SELECT 1 FROM session_absences a WHERE a.session_id = s.id AND a.client_id = m.member_id)
+)"""
+
+
+def presence_of(person: str) -> str:
+    """`presence` for one person, as a FROM-clause subquery: `person` is a column (`c.id`) or `?`.
+
+    The same rows as the `presence` CTE, with the person named inside each branch so that a
+    correlated lookup (one row of a caseload) reads that person's sessions by index, not all.
+    """
+    return _PRESENCE_OF.format(person=person, belongs=_BELONGS.format(on="s.local_date"))
+
+
+def state_ctes(day: date, only: list[int] | None = None) -> str:
+    """The common table expressions above, as at `day` (a date, so the literal is safe to inline).
+
+    `only` (client ids) computes `client_state` for those clients alone, and the units they belong
+    to, instead of the whole file (one `client show` on a service's file); `waiting_list` is then
+    not meaningful.
+    """
+    literal = f"'{date.fromisoformat(day.isoformat()).isoformat()}'"
+    members, clients = "1", "1"
+    if only is not None:
+        listed = ",".join(str(int(i)) for i in only) or "NULL"
+        members = f"m.member_id IN ({listed})"
+        clients = (f"(c.id IN ({listed}) OR c.id IN (SELECT unit_id FROM memberships WHERE member_id IN ({listed})))")
+    return (_CTES.replace("BELONGS_AT_SESSION", _BELONGS.format(on="s.local_date"))
+            .replace("BELONGS_TODAY", _BELONGS.format(on=":state_day"))
+            .replace("ONLY_MEMBERS", members).replace("ONLY_CLIENTS", clients)
+            .replace(":state_day", literal))
+
+
+def states(db: Database, day: date | None = None, ids: list[int] | None = None) -> dict[int, dict]:
+    """`{client_id: {status, via_unit, first_attended_on, discharged_on}}` as at `day` (today)."""
+    sql = (f"WITH {state_ctes(day or db.today, ids)} SELECT cs.id, cs.status, cs.via_unit, "
+           "cs.first_attended_on, cs.discharged_on FROM client_state cs")
+    params: list = []
+    if ids is not None:
+        sql += f" WHERE cs.id IN ({','.join('?' * len(ids))})"
+        params = list(ids)
+    return {r.pop("id"): r for r in db.query(sql, params)}
+
+
+def state_of(db: Database, client_id: int, day: date | None = None) -> dict | None:
+    return states(db, day, [client_id]).get(client_id)
