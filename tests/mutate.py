@@ -20,7 +20,7 @@ import argparse
 import ast
 import os
 import re
-import subprocess
+import signal
 import sys
 import time
 from dataclasses import dataclass
@@ -30,7 +30,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 # The rule modules and the test files that pin them.
 RULES = {
-    "therapy_cli/clinical/instruments.py": ["tests/test_instruments.py"],
+    "therapy_cli/clinical/instruments.py": ["tests/test_instruments.py", "tests/test_rules_instruments.py"],
     "therapy_cli/clinical/measures.py": ["tests/test_measures.py", "tests/test_instruments.py"],
     "therapy_cli/reports/service.py": ["tests/test_reports.py", "tests/test_outcomes.py", "tests/test_boundaries.py"],
     "therapy_cli/reports/reminders.py": ["tests/test_remind.py", "tests/test_boundaries.py"],
@@ -38,6 +38,20 @@ RULES = {
     "therapy_cli/practice/cpd.py": ["tests/test_cpd.py", "tests/test_boundaries.py"],
     "therapy_cli/clinical/risk.py": ["tests/test_risk.py"],
     "therapy_cli/practice/fees.py": ["tests/test_fees.py"],
+}
+
+# Mutants judged equivalent (no input can tell them from the original), with the reason. Keyed by the
+# module, the stripped source line and the mutation, so an edit elsewhere in the file does not unpin
+# them; they are not run, and the score is killed / (mutants - equivalent). docs/testing.md lists them.
+EQUIVALENT: dict[str, list[tuple[str, str, str]]] = {
+    "therapy_cli/clinical/instruments.py": [
+        ("return inst.item_max + inst.item_min - value", "Add -> Sub",
+         "every instrument's items start at 0, so max + min and max - min are the same"),
+        ("change = round(last - first, 6)", "6 -> 5",
+         "scores are whole numbers or tenths: rounding their difference to 5 or 7 places gives the same"),
+        ("change = round(last - first, 6)", "6 -> 7",
+         "scores are whole numbers or tenths: rounding their difference to 5 or 7 places gives the same"),
+    ],
 }
 
 _COMPARE_SWAP = {ast.Lt: ast.LtE, ast.LtE: ast.Lt, ast.Gt: ast.GtE, ast.GtE: ast.Gt, ast.Eq: ast.NotEq,
@@ -137,15 +151,29 @@ def mutants(source: str) -> list[Mutant]:
 
 def run_tests(work: Path, tests: list[str], timeout: float) -> bool:
     """True when the tests pass (the mutant survived). They run in `work`, a copy of the checkout whose
-    package comes first on the path, so the working tree itself is never touched."""
-    env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1", "PYTHONPATH": str(work)}
-    try:
-        done = subprocess.run([sys.executable, "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider", *tests],
-                              cwd=work, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                              timeout=timeout)
-    except subprocess.TimeoutExpired:
-        return False
-    return done.returncode == 0
+    package comes first on the path, so the working tree itself is never touched.
+
+    Each run is a forked child of this process, which has already imported pytest, typer, rich and
+    hypothesis (never therapy_cli): the child imports the package afresh from `work`, mutant included,
+    without paying the interpreter and third-party start-up again."""
+    pid = os.fork()
+    if pid == 0:  # the child: run pytest, exit with its status, never return
+        code = 3
+        try:
+            os.chdir(work)
+            sys.path.insert(0, str(work))
+            sys.dont_write_bytecode = True  # the mutated module never gets a .pyc (see _copy_checkout)
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, 1)
+            os.dup2(devnull, 2)
+            signal.alarm(max(1, int(timeout)))  # a mutant that loops forever is killed
+            import pytest
+
+            code = int(pytest.main(["-x", "-q", "-p", "no:cacheprovider", *tests]))
+        finally:
+            os._exit(code)
+    _, status = os.waitpid(pid, 0)
+    return os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0
 
 
 def _copy_checkout() -> Path:
@@ -157,36 +185,85 @@ def _copy_checkout() -> Path:
         shutil.copytree(ROOT / name, work / name, ignore=shutil.ignore_patterns("__pycache__", "data"))
     for name in ("pyproject.toml", "README.md"):
         shutil.copy(ROOT / name, work / name)
+    # Compile the copy once, so each run compiles only the mutated module (whose .pyc is removed:
+    # a mutant of the same size written in the same second could otherwise reuse a stale one).
+    import compileall
+
+    compileall.compile_dir(work / "therapy_cli", quiet=1)
     return work
 
 
-def mutate_module(module: str, tests: list[str], limit: int | None = None, timeout: float = 300) -> dict:
+def _drop_bytecode(work: Path, module: str) -> None:
+    path = work / module
+    for pyc in (path.parent / "__pycache__").glob(f"{path.stem}.*.pyc"):
+        pyc.unlink()
+
+
+def _preload() -> None:
+    """Import the heavy third-party modules once, in the parent, for every forked run to share."""
+    import importlib
+
+    for name in ("pytest", "typer", "typer.testing", "click", "rich", "rich.console", "rich.table",
+                 "hypothesis"):
+        try:
+            importlib.import_module(name)
+        except ImportError:
+            pass
+    assert not any(m == "therapy_cli" or m.startswith("therapy_cli.") for m in sys.modules), \
+        "the parent must not import the package under test"
+
+
+def _equivalent(module: str, source_lines: list[str], mutant: Mutant) -> str | None:
+    """The recorded reason when this mutant was judged equivalent, else None."""
+    text = source_lines[mutant.line - 1].strip()
+    for line, description, reason in EQUIVALENT.get(module, ()):
+        if line == text and description == mutant.description:
+            return reason
+    return None
+
+
+def mutate_module(module: str, tests: list[str], limit: int | None = None, timeout: float = 300,
+                  lines_only: set[int] | None = None) -> dict:
     import shutil
 
     original = (ROOT / module).read_text()
+    lines = original.splitlines()
     tests = [t for t in tests if (ROOT / t).exists()]
+    result = {"module": module, "mutants": 0, "killed": 0, "equivalent": [], "survivors": []}
     if not tests:
-        return {"module": module, "mutants": 0, "killed": 0, "survivors": [], "note": "no test files"}
+        return {**result, "note": "no test files"}
+    _preload()
     work = _copy_checkout()
     try:
         started = time.monotonic()
         if not run_tests(work, tests, timeout):
-            return {"module": module, "mutants": 0, "killed": 0, "survivors": [], "note": "tests fail unmutated"}
+            return {**result, "note": "tests fail unmutated"}
         baseline = time.monotonic() - started
-        found = mutants(original)[:limit] if limit else mutants(original)
-        survivors = []
+        # The canary: a module that cannot be imported must fail the tests, or the copy is not what runs.
+        (work / module).write_text("raise ImportError('mutation canary')\n" + original)
+        _drop_bytecode(work, module)
+        if run_tests(work, tests, timeout):
+            return {**result, "note": "the tests pass without the module: they do not exercise this copy"}
+        found = [m for m in mutants(original) if not lines_only or m.line in lines_only]
+        found = found[:limit] if limit else found
         killed = 0
         for number, mutant in enumerate(found, 1):
-            (work / module).write_text(mutant.source)
-            if run_tests(work, tests, max(timeout, baseline * 5)):
-                survivors.append(f"{module}:{mutant.line}: {mutant.description}")
+            reason = _equivalent(module, lines, mutant)
+            if reason:
+                result["equivalent"].append(f"{module}:{mutant.line}: {mutant.description} ({reason})")
             else:
-                killed += 1
-            print(f"\r{module}: {number}/{len(found)} mutants, {killed} killed", end="", file=sys.stderr, flush=True)
+                (work / module).write_text(mutant.source)
+                _drop_bytecode(work, module)
+                if run_tests(work, tests, max(timeout, baseline * 5)):
+                    result["survivors"].append(f"{module}:{mutant.line}: {mutant.description}")
+                else:
+                    killed += 1
+            print(f"\r{module}: {number}/{len(found)} mutants, {killed} killed, "
+                  f"{len(result['equivalent'])} equivalent", end="", file=sys.stderr, flush=True)
     finally:
         shutil.rmtree(work, ignore_errors=True)
     print(file=sys.stderr)
-    return {"module": module, "mutants": len(found), "killed": killed, "survivors": survivors}
+    return {**result, "mutants": len(found), "killed": killed}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -196,6 +273,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--all", action="store_true", help="every rule module in the table")
     parser.add_argument("--limit", type=int, help="at most N mutants per module (a quick look)")
     parser.add_argument("--list", action="store_true", help="list the mutants without running anything")
+    parser.add_argument("--line", type=int, action="append",
+                        help="only the mutants on this line (repeatable): re-check survivors after adding a test")
+    parser.add_argument("--verbose", action="store_true", help="also list the mutants judged equivalent, and why")
     args = parser.parse_args(argv)
     if args.all:
         jobs = list(RULES.items())
@@ -214,13 +294,18 @@ def main(argv: list[str] | None = None) -> int:
     for module, tests in jobs:
         if not (ROOT / module).exists():
             continue
-        result = mutate_module(module, tests, args.limit)
-        score = result["killed"] / result["mutants"] if result["mutants"] else 0.0
+        result = mutate_module(module, tests, args.limit, lines_only=set(args.line or ()))
+        judged = result["mutants"] - len(result["equivalent"])
+        score = result["killed"] / judged if judged else 0.0
         worst = min(worst, score)
-        print(f"{module}: {result['killed']}/{result['mutants']} killed ({100 * score:.0f}%)"
-              + (f" - {result['note']}" if result.get("note") else ""))
+        print(f"{module}: {result['mutants']} mutants, {result['killed']} killed, "
+              f"{len(result['equivalent'])} judged equivalent, score {result['killed']}/{judged} "
+              f"({100 * score:.1f}%)" + (f" - {result['note']}" if result.get("note") else ""), flush=True)
         for line in result["survivors"]:
             print(f"  survived: {line}")
+        if args.verbose:
+            for line in result["equivalent"]:
+                print(f"  equivalent: {line}")
     return 0 if worst >= 0.9 else 1
 
 
