@@ -29,14 +29,16 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 
 # The rule modules and the test files that pin them.
-RULES = {
-    "therapy_cli/clinical/instruments.py": ["tests/test_instruments.py", "tests/test_rules_instruments.py"],
-    "therapy_cli/clinical/measures.py": ["tests/test_measures.py", "tests/test_instruments.py"],
-    "therapy_cli/reports/service.py": ["tests/test_reports.py", "tests/test_outcomes.py", "tests/test_boundaries.py"],
-    "therapy_cli/reports/reminders.py": ["tests/test_remind.py", "tests/test_boundaries.py"],
-    "therapy_cli/practice/supervision.py": ["tests/test_supervision.py", "tests/test_boundaries.py"],
-    "therapy_cli/practice/cpd.py": ["tests/test_cpd.py", "tests/test_boundaries.py"],
-    "therapy_cli/clinical/risk.py": ["tests/test_risk.py"],
+RULES = {  # the focused rules files first: with -x, a killed mutant stops at the first failure
+    "therapy_cli/clinical/instruments.py": ["tests/test_rules_instruments.py", "tests/test_instruments.py"],
+    "therapy_cli/clinical/measures.py": ["tests/test_rules_measures.py", "tests/test_measures.py",
+                                         "tests/test_instruments.py"],
+    "therapy_cli/reports/service.py": ["tests/test_boundaries.py", "tests/test_reports.py", "tests/test_outcomes.py"],
+    "therapy_cli/reports/reminders.py": ["tests/test_boundaries.py", "tests/test_remind.py"],
+    "therapy_cli/practice/supervision.py": ["tests/test_rules_supervision.py", "tests/test_boundaries.py",
+                                            "tests/test_supervision.py"],
+    "therapy_cli/practice/cpd.py": ["tests/test_rules_cpd.py", "tests/test_boundaries.py", "tests/test_cpd.py"],
+    "therapy_cli/clinical/risk.py": ["tests/test_rules_risk.py", "tests/test_risk.py"],
     "therapy_cli/practice/fees.py": ["tests/test_fees.py"],
 }
 

@@ -1,0 +1,66 @@
+"""CPD rules pinned at their edges (mutation testing of therapy_cli/practice/cpd.py).
+
+Hours more than 0 and at most 100, kept to four decimals; dates from 1950 to today; a target met exactly;
+the rolling five years. Today (conftest) is Friday 2026-11-27.
+"""
+
+from datetime import date
+
+import pytest
+
+from therapy_cli.errors import InvalidValue
+from therapy_cli.practice import cpd
+
+
+def test_hours_from_a_ten_thousandth_to_100_and_no_others():
+    assert cpd.check_hours("100") == 100
+    assert cpd.check_hours("0.0001") == 0.0001
+    assert cpd.check_hours("0.00005") == 0.0001          # what is stored: four decimals
+    for wrong in ("100.0001", "0", "0.00004", "-1", "nan", "inf"):
+        with pytest.raises(InvalidValue, match="out of range"):
+            cpd.check_hours(wrong)
+
+
+def test_the_earliest_date_is_1_january_1950_and_the_latest_today(db):
+    assert cpd.add(db, "Old course", 1, date(1950, 1, 1))["on_date"] == "1950-01-01"
+    assert cpd.add(db, "Today's reading", 1, db.today)["on_date"] == "2026-11-27"
+    with pytest.raises(InvalidValue, match="before 1950"):
+        cpd.add(db, "Older course", 1, date(1949, 12, 31))
+    with pytest.raises(InvalidValue):
+        cpd.add(db, "Tomorrow", 1, date(2026, 11, 28))
+
+
+def test_the_year_target_is_met_exactly_and_not_a_ten_thousandth_short(db):
+    target = cpd.status(db)["target_hours"]
+    cpd.add(db, "Most of it", target - 0.0001, date(2026, 3, 1))
+    status = cpd.status(db)
+    assert status["met"] is False and status["remaining_hours"] == 0.0001
+    cpd.add(db, "The rest", 0.0001, date(2026, 3, 2))
+    status = cpd.status(db)
+    assert status["met"] is True and status["remaining_hours"] == 0
+
+
+def test_the_five_year_target_is_met_exactly(db):
+    five = cpd.status(db)["five_year_target_hours"]
+    for n in range(int(five // 100)):
+        cpd.add(db, f"Block {n}", 100, date(2022 + n, 6, 1))
+    cpd.add(db, "The last of it", five - 100 * int(five // 100) - 0.0001, date(2026, 6, 2))
+    assert cpd.status(db)["five_year_met"] is False
+    cpd.add(db, "The rest", 0.0001, date(2026, 6, 3))
+    assert cpd.status(db)["five_year_met"] is True
+
+
+@pytest.mark.parametrize("today, start", [
+    (date(2026, 11, 27), date(2021, 11, 28)), (date(2028, 2, 29), date(2023, 3, 1)),
+    (date(2024, 3, 1), date(2019, 3, 2)), (date(2026, 12, 31), date(2022, 1, 1)),
+])
+def test_the_rolling_five_years_start_the_day_after_today_five_years_back(today, start):
+    assert cpd.five_year_start(today) == start
+
+
+def test_status_shows_the_last_five_calendar_years(db):
+    assert [y["year"] for y in cpd.years(db)] == [2022, 2023, 2024, 2025, 2026]
+    assert [y["year"] for y in cpd.years(db, 1)] == [2026]
+    cpd.add(db, "New Year's Day", 3, date(2022, 1, 1))
+    cpd.add(db, "New Year's Eve", 4, date(2022, 12, 31))
+    assert cpd.years(db)[0]["hours"] == 7
