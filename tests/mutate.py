@@ -77,6 +77,22 @@ EQUIVALENT: dict[str, list[tuple[str, str, str]]] = {
         ("def chart_text(data: dict, width: int = 60, unicode: bool = True, who: str | None = None) -> str:",
          "60 -> 61", "the default width is never used: the one caller, `measure chart`, always passes --width"),
     ],
+    "therapy_cli/clinical/risk.py": [
+        ('items.sort(key=lambda i: (-RANK.get(i["level"] or "none", 0), i["flag"] is None,', "0 -> 1",
+         "the default is never used: `level or \"none\"` is always a key of RANK"),
+        ('items.sort(key=lambda i: (-RANK.get(i["level"] or "none", 0), i["flag"] is None,', "0 -> -1",
+         "the default is never used: `level or \"none\"` is always a key of RANK"),
+        ('"WHERE " + _CURRENT_CLIENTS + " "', "SQL '>' -> '>=' in 'AND m.risk > 0)) ORDER'",
+         "register(): the query only gathers candidates: each one's current level and open flag are worked out again in Python, and a client with neither is dropped, so widening the candidates changes nothing"),
+        ('"WHERE " + _CURRENT_CLIENTS + " "', "SQL 'AND' -> 'OR' in '= c.id AND a.assessed_on <='",
+         "register(): the query only gathers candidates: each one's current level and open flag are worked out again in Python, and a client with neither is dropped, so widening the candidates changes nothing"),
+        ('"WHERE " + _CURRENT_CLIENTS + " "', "SQL 'AND' -> 'OR' in '= c.id AND m.risk >'",
+         "register(): the query only gathers candidates: each one's current level and open flag are worked out again in Python, and a client with neither is dropped, so widening the candidates changes nothing"),
+        ('for row in db.query("SELECT c.id FROM clients c WHERE " + _CURRENT_CLIENTS + " AND EXISTS "',
+         "SQL '>' -> '>=' in 'AND m.risk > 0) ORDER'", "open_flags(): the query only gathers candidates: each one's current level and open flag are worked out again in Python, and a client with neither is dropped, so widening the candidates changes nothing"),
+        ('for row in db.query("SELECT c.id FROM clients c WHERE " + _CURRENT_CLIENTS + " AND EXISTS "',
+         "SQL 'AND' -> 'OR' in '= c.id AND m.risk >'", "open_flags(): the query only gathers candidates: each one's current level and open flag are worked out again in Python, and a client with neither is dropped, so widening the candidates changes nothing"),
+    ],
 }
 
 _COMPARE_SWAP = {ast.Lt: ast.LtE, ast.LtE: ast.Lt, ast.Gt: ast.GtE, ast.GtE: ast.Gt, ast.Eq: ast.NotEq,
@@ -116,6 +132,13 @@ def _segment_replace(source: str, node: ast.AST, text: str) -> str:
 def _byte_col(line: str, col: int) -> int:
     """ast offsets are UTF-8 byte offsets; the source is text."""
     return len(line.encode("utf-8")[:col].decode("utf-8", errors="ignore"))
+
+
+def _context(sql: str, match: re.Match) -> str:
+    """The words around a mutated SQL operator, to tell apart several in one string."""
+    before = " ".join(sql[:match.start()].split()[-2:])
+    after = " ".join(sql[match.end():].split()[:2])
+    return f"{before} {match.group(0)} {after}"
 
 
 def mutants(source: str) -> list[Mutant]:
@@ -159,7 +182,7 @@ def mutants(source: str) -> list[Mutant]:
                     for match in re.finditer(pattern, value):
                         text = value[:match.start()] + replacement + value[match.end():]
                         found.append(Mutant(node.lineno, node.col_offset,
-                                            f"SQL {match.group(0)!r} -> {replacement!r}",
+                                            f"SQL {match.group(0)!r} -> {replacement!r} in {_context(value, match)!r}",
                                             _segment_replace(source, node, repr(text))))
     found.sort(key=lambda m: (m.line, m.col, m.description))
     unique, seen = [], set()
