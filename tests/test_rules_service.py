@@ -1,0 +1,48 @@
+"""NHS Talking Therapies outcome rules pinned at their edges (mutation testing of therapy_cli/reports/service.py).
+
+The waiting-time standards count a wait of exactly 6 weeks (42 days) or 18 weeks (126 days) as within
+them; a treatment session on the discharge day counts towards a finished course. Today (conftest) is
+Friday 2026-11-27.
+"""
+
+from datetime import date, timedelta
+
+TODAY = date(2026, 11, 27)
+
+
+def day(offset: int) -> str:
+    return (TODAY + timedelta(days=offset)).isoformat()
+
+
+def _finished_case(cli, name, referred, wait, scores=(16, 4)):
+    """Referred on `referred` (an offset from today), first treatment `wait` days later, a second a week
+    on, PHQ-9 first and last, discharged a week after that."""
+    assert cli("client", "add", name, "--referred-on", day(referred)).exit_code == 0
+    first = referred + wait
+    for offset in (first, first + 7):
+        assert cli("session", "add", name, "--at", f"{day(offset)} 10:00", "--type", "treatment",
+                   "--allow-overlap").exit_code == 0
+    cli("measure", "add", name, "phq9", "--score", str(scores[0]), "--on", day(first))
+    cli("measure", "add", name, "phq9", "--score", str(scores[1]), "--on", day(first + 7))
+    assert cli("client", "discharge", name, "--on", day(first + 14)).exit_code == 0
+
+
+def test_a_wait_of_exactly_6_or_18_weeks_is_within_the_standard(cli, jcli):
+    for name, wait in (("Wait Fortytwo", 42), ("Wait Fortythree", 43), ("Wait Onetwentysix", 126),
+                       ("Wait Onetwentyseven", 127)):
+        _finished_case(cli, name, -200, wait)
+    report = jcli("report", "outcomes", "--from", day(-200), "--to", day(0))
+    assert report["finished"] == 4 and report["waits_known"] == 4
+    assert report["within_6_weeks_rate"] == 0.25       # 42 only
+    assert report["within_18_weeks_rate"] == 0.75      # 42, 43 and 126; not 127
+
+
+def test_a_treatment_session_on_the_discharge_day_finishes_the_course(cli, jcli):
+    cli("client", "add", "Last Day", "--referred-on", day(-60))
+    for offset in (-40, -30):
+        assert cli("session", "add", "Last Day", "--at", f"{day(offset)} 10:00", "--type", "treatment").exit_code == 0
+    cli("measure", "add", "Last Day", "phq9", "--score", "16", "--on", day(-40))
+    cli("measure", "add", "Last Day", "phq9", "--score", "4", "--on", day(-30))
+    assert cli("client", "discharge", "Last Day", "--on", day(-30)).exit_code == 0
+    report = jcli("report", "outcomes", "--from", day(-60), "--to", day(0))
+    assert report["discharged"] == 1 and report["finished"] == 1 and report["recovered"] == 1
