@@ -306,6 +306,7 @@ def mutate_module(module: str, tests: list[str], limit: int | None = None, timeo
                 _drop_bytecode(work, module)
                 if run_tests(work, tests, max(timeout, baseline * 5)):
                     result["survivors"].append(f"{module}:{mutant.line}: {mutant.description}")
+                    print(f"\r  survived: {result['survivors'][-1]}", file=sys.stderr, flush=True)
                 else:
                     killed += 1
             print(f"\r{module}: {number}/{len(found)} mutants, {killed} killed, "

@@ -98,3 +98,37 @@ def test_cases_are_found_for_every_record_across_the_chunks_of_500(db):
     records = {r["id"]: r for r in supervision.list_supervision(db)}
     assert [n for n, i in enumerate(ids) if records[i]["case_ids"]] == [0, 499, 500, 501]
     assert all(records[ids[n]]["case_ids"] == [client["id"]] for n in (0, 499, 500, 501))
+
+
+@pytest.mark.parametrize("value", [90.5, "90", True])
+def test_durations_and_group_sizes_are_whole_numbers(value):
+    with pytest.raises(InvalidValue, match="whole number"):
+        supervision.credited_hours(value)
+    with pytest.raises(InvalidValue, match="whole number"):
+        supervision.credited_hours(60, value)
+
+
+def test_the_audit_says_individual_or_the_group_size(db):
+    supervision.log_received(db, date(2026, 11, 2), 60)
+    supervision.log_received(db, date(2026, 11, 3), 60, group_size=2)
+    summaries = [r["summary"] for r in db.query("SELECT summary FROM audit WHERE record_type = 'supervision' "
+                                                 "ORDER BY id")]
+    assert "60 min, individual, 0 case(s)" in summaries[0] and "60 min, group of 2, 0 case(s)" in summaries[1]
+
+
+def test_an_ambiguous_case_lists_ten_and_counts_the_rest(db):
+    from therapy_cli.errors import Ambiguous
+    from therapy_cli.practice import clients
+
+    def message():
+        with pytest.raises(Ambiguous) as raised:
+            supervision.log_received(db, date(2026, 11, 2), 60, cases=["smith"])
+        return str(raised.value)
+
+    for n in range(10):
+        clients.add_client(db, f"Pat Smith{'x' * n}")
+    assert "matches 10 clients" in message() and message().count("P.S.") == 10 and "more" not in message()
+    clients.add_client(db, "Pat Smithy Eleven")
+    assert message().count("P.S.") == 10 and "#11" not in message() and "and 1 more" in message()
+    clients.add_client(db, "Pat Smithy Twelve")
+    assert "matches 12 clients" in message() and "and 2 more" in message()
