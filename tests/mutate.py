@@ -95,6 +95,20 @@ EQUIVALENT: dict[str, list[tuple[str, str, str]]] = {
         ('for row in db.query("SELECT c.id FROM clients c WHERE " + _CURRENT_CLIENTS + " AND EXISTS "',
          "SQL 'AND' -> 'OR' in '= c.id AND m.risk >'", "open_flags(): the query only gathers candidates: each one's current level and open flag are worked out again in Python, and a client with neither is dropped, so widening the candidates changes nothing"),
     ],
+    "therapy_cli/practice/supervision.py": [
+        ("return _records(db, [row])[0]", "0 -> -1", "a list of one record: its first is its last"),
+        ('"met": received + EPSILON >= required,', "GtE -> Gt",
+         "with the 1e-9 allowance added, >= and > differ only when received is exactly 1e-9 short of the "
+         "requirement, which no sum of minutes credited can be"),
+        ("def months(db: Database, count: int = 12) -> list[dict]:", "12 -> 11",
+         "the default is never used: status() always passes its count"),
+        ("def months(db: Database, count: int = 12) -> list[dict]:", "12 -> 13",
+         "the default is never used: status() always passes its count"),
+        ("def status(db: Database, count: int = 12) -> dict:", "12 -> 11",
+         "the default is never used: the one caller, `supervise status`, always passes --months (12 there)"),
+        ("def status(db: Database, count: int = 12) -> dict:", "12 -> 13",
+         "the default is never used: the one caller, `supervise status`, always passes --months (12 there)"),
+    ],
 }
 
 _COMPARE_SWAP = {ast.Lt: ast.LtE, ast.LtE: ast.Lt, ast.Gt: ast.GtE, ast.GtE: ast.Gt, ast.Eq: ast.NotEq,

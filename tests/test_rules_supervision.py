@@ -88,7 +88,7 @@ def test_cases_are_found_for_every_record_across_the_chunks_of_500(db):
     from therapy_cli.practice import clients
 
     client = clients.add_client(db, "Chunk Client")
-    rows = [(f"2026-0{1 + n % 9}-01", "received", 60, 1, 1.0, "2026-11-01T00:00:00+00:00") for n in range(502)]
+    rows = [("2026-03-01", "received", 60, 1, 1.0, "2026-11-01T00:00:00+00:00") for n in range(502)]
     db.conn.executemany("INSERT INTO supervision (on_date, direction, duration_min, group_size, credited_hours, "
                         "created_at) VALUES (?, ?, ?, ?, ?, ?)", rows)
     ids = [r["id"] for r in db.query("SELECT id FROM supervision ORDER BY id")]
@@ -132,3 +132,49 @@ def test_an_ambiguous_case_lists_ten_and_counts_the_rest(db):
     assert message().count("P.S.") == 10 and "#11" not in message() and "and 1 more" in message()
     clients.add_client(db, "Pat Smithy Twelve")
     assert "matches 12 clients" in message() and "and 2 more" in message()
+
+
+def test_notes_up_to_4000_characters(db):
+    assert len(supervision.log_received(db, date(2026, 11, 2), 60, note="n" * 4000)["note"]) == 4000
+    assert len(supervision.log_given(db, "Jo Patel", date(2026, 11, 2), 60, note="n" * 4000)["note"]) == 4000
+    with pytest.raises(InvalidValue):
+        supervision.log_received(db, date(2026, 11, 2), 60, note="n" * 4001)
+    with pytest.raises(InvalidValue):
+        supervision.log_given(db, "Jo Patel", date(2026, 11, 2), 60, note="n" * 4001)
+
+
+def test_an_ambiguous_case_counts_only_the_names_that_match(db):
+    from therapy_cli.errors import Ambiguous
+    from therapy_cli.practice import clients
+
+    for name in ("Ann Lee", "Ben Lee", "Cal Moss"):
+        clients.add_client(db, name)
+    with pytest.raises(Ambiguous, match="matches 2 clients: #1 A.L., #2 B.L.;"):
+        supervision.log_received(db, date(2026, 11, 2), 60, cases=["lee"])
+
+
+def test_given_supervision_is_individual_and_with_the_supervisee(db):
+    given = supervision.log_given(db, "Jo Patel", date(2026, 11, 2), 60)
+    assert given["group_size"] == 1 and given["credited_hours"] == 1 and given["with"] == "Jo Patel"
+    received = supervision.log_received(db, date(2026, 11, 2), 60, supervisor="Dr Rivers")
+    assert received["with"] == "Dr Rivers"
+
+
+def test_credit_and_sums_are_kept_to_four_decimals(db):
+    record = supervision.log_received(db, date(2026, 11, 2), 60, group_size=6)
+    assert record["credited_hours"] == 0.1667
+    assert supervision.received_hours(db, date(2026, 11, 1), date(2026, 11, 30)) == 0.1667
+    assert supervision.status(db, 12)["month"]["remaining_hours"] == round(supervision.required_hours(db) - 1 / 6, 4)
+
+
+def test_more_than_the_requirement_leaves_nothing_remaining(db):
+    supervision.log_received(db, date(2026, 11, 2), 600)
+    month = supervision.status(db, 12)["month"]
+    assert month["met"] is True and month["remaining_hours"] == 0
+
+
+def test_months_met_and_unmet_count_the_months_before_this_one(db):
+    supervision.log_received(db, date(2026, 10, 2), 600)     # October met; this month (November) not yet
+    status = supervision.status(db, 3)
+    assert [m["month"] for m in status["months"]] == ["2026-09", "2026-10", "2026-11"]
+    assert status["months_met"] == 1 and status["months_unmet"] == ["2026-09"]
