@@ -109,6 +109,13 @@ EQUIVALENT: dict[str, list[tuple[str, str, str]]] = {
         ("def status(db: Database, count: int = 12) -> dict:", "12 -> 13",
          "the default is never used: the one caller, `supervise status`, always passes --months (12 there)"),
     ],
+    "therapy_cli/practice/cpd.py": [
+        ("return round(total or 0.0, 4)", "4 -> 5", "every stored CPD record has at most four decimals (check_hours rounds them), so a sum of them rounded to 4 or to 5 places is the same number"),
+        ('by_kind[row["kind"]] = round(row["hours"], 4)', "4 -> 5", "every stored CPD record has at most four decimals (check_hours rounds them), so a sum of them rounded to 4 or to 5 places is the same number"),
+        ("return hours + EPSILON >= target", "GtE -> Gt",
+         "with the 1e-9 allowance added, >= and > differ only when the hours are exactly 1e-9 short of the "
+         "target, which sums of four-decimal hours against a target cannot be"),
+    ],
 }
 
 _COMPARE_SWAP = {ast.Lt: ast.LtE, ast.LtE: ast.Lt, ast.Gt: ast.GtE, ast.GtE: ast.Gt, ast.Eq: ast.NotEq,

@@ -64,3 +64,24 @@ def test_status_shows_the_last_five_calendar_years(db):
     cpd.add(db, "New Year's Day", 3, date(2022, 1, 1))
     cpd.add(db, "New Year's Eve", 4, date(2022, 12, 31))
     assert cpd.years(db)[0]["hours"] == 7
+
+
+def test_notes_up_to_4000_characters(db):
+    assert len(cpd.add(db, "Long note", 1, date(2026, 3, 1), note="n" * 4000)["note"]) == 4000
+    with pytest.raises(InvalidValue):
+        cpd.add(db, "Longer note", 1, date(2026, 3, 1), note="n" * 4001)
+
+
+def test_hours_by_kind_start_at_zero_and_keep_four_decimals(db):
+    cpd.add(db, "A paragraph", 0.0001, date(2026, 3, 1), "reading")
+    assert cpd.status(db)["by_kind"] == {"reading": 0.0001, "course": 0, "conference": 0, "research": 0,
+                                         "other": 0}
+
+
+def test_remaining_hours_are_never_below_zero_and_kept_to_four_decimals(cli, jcli):
+    jcli("cpd", "add", "A lot", "--hours", "30", "--on", "2026-03-01")
+    assert jcli("cpd", "status")["remaining_hours"] == 0
+    assert cli("config", "set", "cpd.hours_per_year", "30.00004").exit_code == 0
+    assert jcli("cpd", "status")["remaining_hours"] == 0          # 0.00004 short, kept to four decimals
+    assert cli("config", "set", "cpd.hours_per_year", "30.00016").exit_code == 0
+    assert jcli("cpd", "status")["remaining_hours"] == 0.0002
