@@ -47,6 +47,7 @@ RULES = {  # the focused rules files first: with -x, a killed mutant stops at th
 # Mutants judged equivalent (no input can tell them from the original), with the reason. Keyed by the
 # module, the stripped source line and the mutation, so an edit elsewhere in the file does not unpin
 # them; they are not run, and the score is killed / (mutants - equivalent). docs/testing.md lists them.
+# A fourth element, the column, picks one of two identical mutations on the same line.
 EQUIVALENT: dict[str, list[tuple[str, str, str]]] = {
     "therapy_cli/clinical/instruments.py": [
         ("return inst.item_max + inst.item_min - value", "Add -> Sub",
@@ -97,6 +98,8 @@ EQUIVALENT: dict[str, list[tuple[str, str, str]]] = {
     ],
     "therapy_cli/practice/supervision.py": [
         ("return _records(db, [row])[0]", "0 -> -1", "a list of one record: its first is its last"),
+        ("return date(index // 12, index % 12 + 1, 1)", "1 -> 2",
+         "the day only names the month: month_row() takes the month containing it (month_of)", 45),
         ('"met": received + EPSILON >= required,', "GtE -> Gt",
          "with the 1e-9 allowance added, >= and > differ only when received is exactly 1e-9 short of the "
          "requirement, which no sum of minutes credited can be"),
@@ -287,8 +290,8 @@ def _preload() -> None:
 def _equivalent(module: str, source_lines: list[str], mutant: Mutant) -> str | None:
     """The recorded reason when this mutant was judged equivalent, else None."""
     text = source_lines[mutant.line - 1].strip()
-    for line, description, reason in EQUIVALENT.get(module, ()):
-        if line == text and description == mutant.description:
+    for line, description, reason, *col in EQUIVALENT.get(module, ()):
+        if line == text and description == mutant.description and (not col or col[0] == mutant.col):
             return reason
     return None
 

@@ -178,3 +178,11 @@ def test_months_met_and_unmet_count_the_months_before_this_one(db):
     status = supervision.status(db, 3)
     assert [m["month"] for m in status["months"]] == ["2026-09", "2026-10", "2026-11"]
     assert status["months_met"] == 1 and status["months_unmet"] == ["2026-09"]
+
+
+def test_remaining_hours_are_kept_to_four_decimals(cli, jcli):
+    jcli("supervise", "log", "--on", "2026-11-02", "--duration", "90")
+    assert cli("config", "set", "supervision.hours_per_month", "1.50004").exit_code == 0
+    assert jcli("supervise", "status")["month"]["remaining_hours"] == 0     # 0.00004 short: 0 to four places
+    assert cli("config", "set", "supervision.hours_per_month", "1.50016").exit_code == 0
+    assert jcli("supervise", "status")["month"]["remaining_hours"] == 0.0002
