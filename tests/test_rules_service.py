@@ -46,3 +46,19 @@ def test_a_treatment_session_on_the_discharge_day_finishes_the_course(cli, jcli)
     assert cli("client", "discharge", "Last Day", "--on", day(-30)).exit_code == 0
     report = jcli("report", "outcomes", "--from", day(-60), "--to", day(0))
     assert report["discharged"] == 1 and report["finished"] == 1 and report["recovered"] == 1
+
+
+def test_hours_in_a_period_report_are_rounded_to_two_places(cli, jcli):
+    cli("client", "add", "Fifty Minutes")
+    assert cli("session", "add", "Fifty", "--at", f"{day(-3)} 10:00", "--duration", "50").exit_code == 0
+    jcli("supervise", "log", "--on", day(-3), "--duration", "50")
+    jcli("cpd", "add", "Reading", "--hours", "1.234", "--on", day(-3))
+    report = jcli("report", "period", "--from", day(-6), "--to", day(0))
+    assert report["clinical_hours"] == 0.83 and report["supervision_hours"] == 0.83 and report["cpd_hours"] == 1.23
+
+
+def test_one_attended_and_one_dna_is_a_dna_rate_of_a_half(cli, jcli):
+    cli("client", "add", "Half Rate")
+    cli("session", "add", "Half", "--at", f"{day(-3)} 10:00", "--status", "attended")
+    cli("session", "add", "Half", "--at", f"{day(-2)} 10:00", "--status", "dna")
+    assert jcli("report", "period", "--from", day(-6), "--to", day(0))["dna_rate"] == 0.5
