@@ -62,3 +62,16 @@ def test_one_attended_and_one_dna_is_a_dna_rate_of_a_half(cli, jcli):
     cli("session", "add", "Half", "--at", f"{day(-3)} 10:00", "--status", "attended")
     cli("session", "add", "Half", "--at", f"{day(-2)} 10:00", "--status", "dna")
     assert jcli("report", "period", "--from", day(-6), "--to", day(0))["dna_rate"] == 0.5
+
+
+def test_a_wait_needs_both_a_referral_date_and_a_first_treatment(cli, jcli):
+    cli("client", "add", "No Referral Date")                     # no --referred-on: the wait is unknown
+    for offset in (-40, -33):
+        cli("session", "add", "No Referral", "--at", f"{day(offset)} 10:00", "--type", "treatment")
+    cli("client", "discharge", "No Referral", "--on", day(-30))
+    cli("client", "add", "Never Treated", "--referred-on", day(-90))   # referred, discharged before treatment
+    cli("session", "add", "Never Treated", "--at", f"{day(-60)} 10:00", "--type", "assessment")
+    cli("client", "discharge", "Never Treated", "--on", day(-30))
+    report = jcli("report", "outcomes", "--from", day(-60), "--to", day(0))
+    assert report["discharged"] == 2 and report["finished"] == 1 and report["waits_known"] == 0
+    assert report["within_6_weeks_rate"] is None
