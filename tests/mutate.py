@@ -39,10 +39,6 @@ RULES = {  # the focused rules files first: with -x, a killed mutant stops at th
                                          "tests/test_remind.py"],
     "therapy_cli/practice/supervision.py": ["tests/test_rules_supervision.py", "tests/test_boundaries.py",
                                             "tests/test_supervision.py"],
-    "therapy_cli/reports/service.py": [
-        ("return (rows[0][0], rows[-1][0])", "0 -> -1", "the query selects one column: row[0] is row[-1]", 20),
-        ("return (rows[0][0], rows[-1][0])", "0 -> -1", "the query selects one column: row[0] is row[-1]", 33),
-    ],
     "therapy_cli/practice/cpd.py": ["tests/test_rules_cpd.py", "tests/test_boundaries.py", "tests/test_cpd.py"],
     "therapy_cli/clinical/risk.py": ["tests/test_rules_risk.py", "tests/test_risk.py"],
     "therapy_cli/practice/fees.py": ["tests/test_fees.py"],
@@ -119,6 +115,10 @@ EQUIVALENT: dict[str, list[tuple]] = {
          "the default is never used: the one caller, `supervise status`, always passes --months (12 there)"),
         ("def status(db: Database, count: int = 12) -> dict:", "12 -> 13",
          "the default is never used: the one caller, `supervise status`, always passes --months (12 there)"),
+    ],
+    "therapy_cli/reports/service.py": [
+        ("return (rows[0][0], rows[-1][0])", "0 -> -1", "the query selects one column: row[0] is row[-1]", 20),
+        ("return (rows[0][0], rows[-1][0])", "0 -> -1", "the query selects one column: row[0] is row[-1]", 33),
     ],
     "therapy_cli/practice/cpd.py": [
         ("return round(total or 0.0, 4)", "4 -> 5", _FOUR_DECIMALS),
