@@ -75,3 +75,33 @@ def test_a_wait_needs_both_a_referral_date_and_a_first_treatment(cli, jcli):
     report = jcli("report", "outcomes", "--from", day(-60), "--to", day(0))
     assert report["discharged"] == 2 and report["finished"] == 1 and report["waits_known"] == 0
     assert report["within_6_weeks_rate"] is None
+
+
+# -- the caseload --------------------------------------------------------------------------------
+
+def test_the_caseload_counts_each_clients_own_sessions_and_the_next_from_today(cli, jcli):
+    cli("client", "add", "Amy Active", "--referred-on", day(-60))
+    cli("client", "add", "Bob Busy", "--referred-on", day(-60))
+    for name, offset, status in (("Amy", -20, "attended"), ("Amy", -13, "attended"), ("Amy", -6, "dna"),
+                                 ("Bob", -19, "attended"), ("Bob", -12, "attended"), ("Bob", -5, "attended"),
+                                 ("Bob", -4, "dna"), ("Bob", -3, "dna")):
+        assert cli("session", "add", name, "--at", f"{day(offset)} 10:00", "--status", status).exit_code == 0
+    for name, when in (("Amy", f"{day(0)} 16:00"), ("Amy", f"{day(3)} 09:00"), ("Bob", f"{day(1)} 09:00")):
+        assert cli("session", "add", name, "--at", when, "--status", "scheduled").exit_code == 0
+    rows = {r["name"]: r for r in jcli("report", "caseload")}
+    amy, bob = rows["Amy Active"], rows["Bob Busy"]
+    assert (amy["sessions_attended"], amy["sessions_dna"], bob["sessions_attended"], bob["sessions_dna"]) == (2, 1, 3, 2)
+    assert amy["last_session"].startswith(day(-13)) and bob["last_session"].startswith(day(-5))
+    assert amy["next_session"].startswith(f"{day(0)}T16:00") and bob["next_session"].startswith(day(1))
+    assert amy["waiting_days"] is None and amy["status"] == "active"
+
+
+def test_the_caseload_lists_waiting_clients_with_their_wait_and_not_discharged_ones(cli, jcli):
+    cli("client", "add", "Wendy Waiting", "--referred-on", day(-10))
+    cli("client", "add", "Walt Undated")
+    cli("client", "add", "Dora Done", "--referred-on", day(-90))
+    cli("session", "add", "Dora", "--at", f"{day(-60)} 10:00", "--status", "attended")
+    assert cli("client", "discharge", "Dora", "--on", day(-30)).exit_code == 0
+    rows = {r["name"]: r for r in jcli("report", "caseload")}
+    assert set(rows) == {"Wendy Waiting", "Walt Undated"}
+    assert rows["Wendy Waiting"]["waiting_days"] == 10 and rows["Walt Undated"]["waiting_days"] is None
