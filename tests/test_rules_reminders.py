@@ -52,3 +52,97 @@ def test_coming_sessions_say_today_tomorrow_or_the_day(cli, jcli):
     items = jcli("remind", "--kind", "session", "--within", "3d")
     assert [(i["due"], i["message"].split(" session with")[0]) for i in items] == [
         ("2026-11-27", "today 15:00"), ("2026-11-28", "tomorrow 09:00"), ("2026-11-29", "Sun 29 Nov 11:00")]
+
+
+# -- client reminders on the domain: notes, DNAs, plan reviews, measures ---------------------------
+
+def _due(db, kind, within=1):
+    from therapy_cli.reports import reminders
+
+    return [(i["client_id"], i["due"]) for i in reminders.reminders(db, within, kinds=[kind])]
+
+
+def _note(db, session_id):
+    db.insert("notes", {"session_id": session_id, "text": "seen", "created_at": "2026-01-01T00:00:00+00:00"})
+
+
+def _plan(db, client_id, started_on, every):
+    db.insert("plans", {"client_id": client_id, "version": 1, "modality": "cbt", "problems": "[]",
+                        "started_on": started_on, "review_every_weeks": every,
+                        "created_at": "2026-01-01T00:00:00+00:00"})
+
+
+def test_a_session_attended_today_without_a_note_needs_one(db):
+    from test_reports import add_client, add_session
+
+    ann = add_client(db, "Ann Today")
+    add_session(db, ann, "2026-11-27 09:00")
+    _note(db, add_session(db, ann, "2026-11-26 09:00"))
+    assert _due(db, "note_missing") == [(ann, "2026-11-27")]
+
+
+def test_a_dna_needs_following_up_until_something_is_booked_after_it(db):
+    from test_reports import add_client, add_session
+
+    ann = add_client(db, "Ann Missed")                  # missed today, nothing since: listed
+    add_session(db, ann, "2026-11-20 09:00", status="dna")
+    add_session(db, ann, "2026-11-27 09:00", status="dna")
+    ben = add_client(db, "Ben Rebooked")                # missed, then came: not listed
+    add_session(db, ben, "2026-11-20 09:00", status="dna")
+    add_session(db, ben, "2026-11-25 09:00")
+    dee = add_client(db, "Dee Discharged", status="discharged", referred_on="2026-01-01", discharged_on="2026-11-26")
+    add_session(db, dee, "2026-11-25 09:00", status="dna")
+    eve = add_client(db, "Eve Attending")
+    add_session(db, eve, "2026-11-26 09:00")
+    add_session(db, ben, "2026-11-10 09:00", status="dna")
+    assert _due(db, "dna_follow_up") == [(ann, "2026-11-27")]
+
+
+def test_a_plan_review_due_today_is_due_and_one_on_the_horizon_is_listed(db):
+    from test_reports import add_client
+
+    ann = add_client(db, "Ann Review")
+    _plan(db, ann, "2026-10-30", 4)                     # due 2026-11-27, today
+    ben = add_client(db, "Ben Review")
+    _plan(db, ben, "2026-11-01", 4)                     # due 2026-11-29
+    wes = add_client(db, "Wes Waiting", status="waiting", referred_on="2026-10-01")
+    _plan(db, wes, "2026-10-01", 4)                     # overdue, but not in therapy
+    from therapy_cli.reports import reminders
+
+    items = reminders.reminders(db, 2, kinds=["review_due"])
+    assert [(i["client_id"], i["due"]) for i in items] == [(ann, "2026-11-27"), (ben, "2026-11-29")]
+    assert items[0]["message"].endswith(" due 2026-11-27") and "overdue" not in items[0]["message"]
+    assert _due(db, "review_due", 1) == [(ann, "2026-11-27")]
+
+
+def test_a_measure_is_due_after_an_attended_session_without_one(db):
+    from test_reports import add_client, add_measure, add_session
+
+    ann = add_client(db, "Ann Never Measured")          # seen today, never measured: due
+    add_session(db, ann, "2026-11-27 09:00")
+    ben = add_client(db, "Ben Measured")                # measured at his last session: not due
+    add_session(db, ben, "2026-11-20 09:00")
+    add_measure(db, ben, "PHQ-9", 8, "2026-11-20")
+    cat = add_client(db, "Cat Tomorrow")                # only attended after today: nothing to measure yet
+    add_session(db, cat, "2026-11-28 09:00")
+    wes = add_client(db, "Wes Waiting", status="waiting")
+    add_session(db, wes, "2026-11-20 09:00")
+    pair = add_client(db, "The Pair", kind="couple")
+    add_session(db, pair, "2026-11-20 09:00")
+    from therapy_cli.reports import reminders
+
+    items = reminders.reminders(db, kinds=["measure_due"])
+    assert [(i["client_id"], i["due"]) for i in items] == [(ann, "2026-11-27")]
+    assert "in the last attended session (last: never)" in items[0]["message"]
+    db.execute("INSERT INTO settings (key, value) VALUES ('measures.every', '2')")
+    db.forget_settings()
+    items = reminders.reminders(db, kinds=["measure_due"])
+    assert [i["client_id"] for i in items] == [ann] and "in the last 2 attended sessions" in items[0]["message"]
+
+
+def test_supervision_given_does_not_count_as_received(db):
+    from test_reports import add_client, add_session, add_supervision
+
+    add_session(db, add_client(db, "Ann Active"), "2026-11-20 09:00")
+    add_supervision(db, "2026-11-10", 600, direction="given")
+    assert _due(db, "supervision_due") == [(None, "2026-11-30")]
