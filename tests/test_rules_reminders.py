@@ -6,6 +6,8 @@ only in a month's last 10 days, CPD behind only by more than a month's share). T
 2026-11-27.
 """
 
+from datetime import date
+
 
 def _active_client(cli):
     cli("client", "add", "Active Client")
@@ -146,3 +148,46 @@ def test_supervision_given_does_not_count_as_received(db):
     add_session(db, add_client(db, "Ann Active"), "2026-11-20 09:00")
     add_supervision(db, "2026-11-10", 600, direction="given")
     assert _due(db, "supervision_due") == [(None, "2026-11-30")]
+
+
+def test_waiting_long_runs_until_an_attended_treatment_session(db):
+    from test_reports import add_client, add_session
+
+    ann = add_client(db, "Ann Assessed", referred_on="2026-10-01")     # assessed only: still waiting
+    add_session(db, ann, "2026-10-20 09:00", type_="assessment")
+    ben = add_client(db, "Ben Missed", referred_on="2026-10-01")       # missed his first treatment
+    add_session(db, ben, "2026-11-02 09:00", status="dna")
+    cal = add_client(db, "Cal Treated", referred_on="2026-10-01")      # treated: no longer waiting
+    add_session(db, cal, "2026-11-03 09:00")
+    assert [cid for cid, _ in _due(db, "waiting_long")] == [ann, ben]
+
+
+def test_no_recent_session_counts_today_and_only_active_clients(db):
+    from test_reports import add_client, add_session
+    from therapy_cli.reports import reminders
+
+    ann = add_client(db, "Ann Seen Today")
+    add_session(db, ann, "2026-10-16 09:00")
+    add_session(db, ann, "2026-11-27 09:00")
+    ben = add_client(db, "Ben Six Weeks")
+    add_session(db, ben, "2026-10-16 09:00")                           # 42 days ago
+    wes = add_client(db, "Wes Waiting", status="waiting")
+    add_session(db, wes, "2026-10-16 09:00")
+    items = reminders.reminders(db, 1, kinds=["no_recent_session"])
+    assert [(i["client_id"], i["due"]) for i in items] == [(ben, "2026-11-13")]
+    assert items[0]["message"].endswith("has not been seen since 2026-10-16 (6 weeks)")
+
+
+def test_a_risk_review_due_today_is_due_and_one_beyond_the_window_is_not(db):
+    from test_reports import add_client
+    from therapy_cli.clinical import risk
+    from therapy_cli.reports import reminders
+
+    ann = add_client(db, "Ann Risk")
+    risk.assess(db, ann, "low", review_in=3, on=date(2026, 11, 24))   # due today
+    ben = add_client(db, "Ben Risk")
+    risk.assess(db, ben, "low", review_in=2)                           # due 2026-11-29
+    items = reminders.reminders(db, 1, kinds=["risk_review_due"])
+    assert [(i["client_id"], i["due"]) for i in items] == [(ann, "2026-11-27")]
+    assert items[0]["message"].endswith(" due 2026-11-27") and "overdue" not in items[0]["message"]
+    assert _due(db, "risk_review_due", 2) == [(ann, "2026-11-27"), (ben, "2026-11-29")]
