@@ -97,7 +97,9 @@ def test_a_dna_needs_following_up_until_something_is_booked_after_it(db):
     eve = add_client(db, "Eve Attending")
     add_session(db, eve, "2026-11-26 09:00")
     add_session(db, ben, "2026-11-10 09:00", status="dna")
-    assert _due(db, "dna_follow_up") == [(ann, "2026-11-27")]
+    fay = add_client(db, "Fay Earlier")                 # her own latest DNA counts, not anyone's
+    add_session(db, fay, "2026-11-23 09:00", status="dna")
+    assert _due(db, "dna_follow_up") == [(fay, "2026-11-23"), (ann, "2026-11-27")]
 
 
 def test_a_plan_review_due_today_is_due_and_one_on_the_horizon_is_listed(db):
@@ -131,15 +133,24 @@ def test_a_measure_is_due_after_an_attended_session_without_one(db):
     add_session(db, wes, "2026-11-20 09:00")
     pair = add_client(db, "The Pair", kind="couple")
     add_session(db, pair, "2026-11-20 09:00")
+    dan = add_client(db, "Dan Seen Again Today")        # measured last time, seen again today without one
+    add_session(db, dan, "2026-11-20 10:00")
+    add_measure(db, dan, "PHQ-9", 8, "2026-11-20")
+    add_session(db, dan, "2026-11-27 10:00")
+    eli = add_client(db, "Eli One Session")             # measured before his only session
+    add_measure(db, eli, "PHQ-9", 8, "2026-11-21")
+    add_session(db, eli, "2026-11-24 10:00")
     from therapy_cli.reports import reminders
 
     items = reminders.reminders(db, kinds=["measure_due"])
-    assert [(i["client_id"], i["due"]) for i in items] == [(ann, "2026-11-27")]
+    assert [(i["client_id"], i["due"]) for i in items] == [(ann, "2026-11-27"), (dan, "2026-11-27"),
+                                                           (eli, "2026-11-24")]
     assert "in the last attended session (last: never)" in items[0]["message"]
     db.execute("INSERT INTO settings (key, value) VALUES ('measures.every', '2')")
     db.forget_settings()
     items = reminders.reminders(db, kinds=["measure_due"])
-    assert [i["client_id"] for i in items] == [ann] and "in the last 2 attended sessions" in items[0]["message"]
+    assert [i["client_id"] for i in items] == [ann, eli]      # fewer than 2 sessions: since the first
+    assert "in the last 2 attended sessions" in items[0]["message"]
 
 
 def test_supervision_given_does_not_count_as_received(db):
