@@ -85,3 +85,17 @@ def test_remaining_hours_are_never_below_zero_and_kept_to_four_decimals(cli, jcl
     assert jcli("cpd", "status")["remaining_hours"] == 0          # 0.00004 short, kept to four decimals
     assert cli("config", "set", "cpd.hours_per_year", "30.00016").exit_code == 0
     assert jcli("cpd", "status")["remaining_hours"] == 0.0002
+
+
+def test_each_past_year_is_judged_against_the_yearly_target(db):
+    cpd.add(db, "A full year", 20, date(2025, 6, 1))
+    assert [(y["year"], y["target_hours"], y["met"], y["complete"]) for y in cpd.years(db, 2)] == [
+        (2025, 20, True, True), (2026, 20, False, False)]
+
+
+def test_adding_and_removing_are_audited_against_the_record(db):
+    record = cpd.add(db, "Audited", 2, date(2026, 3, 1))
+    cpd.remove(db, record["id"])
+    rows = db.query("SELECT action, record_id, summary FROM audit WHERE record_type = 'cpd' ORDER BY id")
+    assert [(r["action"], r["record_id"]) for r in rows] == [("add", record["id"]), ("remove", record["id"])]
+    assert rows[0]["summary"] == "CPD on 2026-03-01: 2 h, other" and rows[1]["summary"] == "CPD on 2026-03-01 removed"
