@@ -1,15 +1,19 @@
 """Mutation testing of the rule modules: does each rule's own test file notice when the rule changes?
 
-    python tests/mutate.py therapy_cli/clinical/instruments.py tests/test_instruments.py
     python tests/mutate.py --all            # every rule module against its test files (slow: minutes each)
+    python tests/mutate.py therapy_cli/clinical/instruments.py        # one module, its tests from RULES
+    python tests/mutate.py therapy_cli/practice/cpd.py --line 130     # only the mutants on one line
+    python tests/mutate.py --all --list | --verbose                   # list the mutants | show equivalents
 
 One mutation at a time, anywhere in the module — module-level tables included (mutmut 3 skips
 those, and the questionnaires are tables): comparison flips (`<` ↔ `<=`, `>` ↔ `>=`, `==` ↔ `!=`),
 numeric constants ±1, `and` ↔ `or`, a dropped `not`, `+` ↔ `-`, `*` ↔ `/`, and the same inside SQL
-strings (`<=` ↔ `<`, `>=` ↔ `>`, `AND` ↔ `OR`). Each mutant is written over the module, its test
-files run in a fresh process (`pytest -x -q`), and the original is put back whatever happens. A mutant
-is killed when the tests fail (or time out). Survivors are listed with their line, to be pinned by a
-test or judged equivalent (same behaviour, e.g. a bound that can never be reached).
+strings (`<=` ↔ `<`, `>=` ↔ `>`, `AND` ↔ `OR`). Docstrings and non-SQL strings are not mutated. Each
+mutant is written over the module in a copy of the checkout and its test files run (`pytest -x -q`) in a
+child forked from this process; the working tree is never touched. A mutant is killed when the tests
+fail (or time out). Survivors are listed with their line, to be pinned by a test or judged equivalent
+(same behaviour, e.g. a bound that can never be reached) in EQUIVALENT, with the reason; the score is
+killed / (mutants - equivalent), and the exit status is 1 below 90%.
 
 Not run by CI (minutes per module on two cores): docs/testing.md records the latest scores.
 """
