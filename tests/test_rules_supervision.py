@@ -12,6 +12,12 @@ from therapy_cli.errors import InvalidValue
 from therapy_cli.practice import supervision
 
 
+def shown(exact: float) -> set[float]:
+    """Hours as shown: to four places on this branch, to two once SPEC's "shown values round alike everywhere
+    (hours to 2 places)" lands. Either is right; any other rounding is not."""
+    return {round(exact, 4), round(exact, 2)}
+
+
 @pytest.mark.parametrize("group_size, expected", [(1, 1.0), (2, 0.5), (3, 0.5), (4, 0.5), (5, 0.2), (6, 1 / 6)])
 def test_credit_at_each_edge_of_the_group_rule(group_size, expected):
     assert supervision.credited_hours(60, group_size) == pytest.approx(expected)
@@ -45,7 +51,7 @@ def test_a_month_is_met_exactly_at_the_requirement_and_not_a_minute_short(db):
     required = supervision.required_hours(db)
     supervision.log_received(db, date(2026, 11, 2), int(required * 60) - 1)
     month = supervision.status(db)["month"]
-    assert month["met"] is False and month["remaining_hours"] == pytest.approx(1 / 60, abs=1e-4)
+    assert month["met"] is False and month["remaining_hours"] in shown(required - (int(required * 60) - 1) / 60)
     supervision.log_received(db, date(2026, 11, 3), 5, group_size=5)   # credited 1/60 h: exactly the requirement
     month = supervision.status(db)["month"]
     assert month["met"] is True and month["remaining_hours"] == 0
@@ -160,11 +166,11 @@ def test_given_supervision_is_individual_and_with_the_supervisee(db):
     assert received["with"] == "Dr Rivers"
 
 
-def test_credit_and_sums_are_kept_to_four_decimals(db):
+def test_credit_and_sums_are_rounded_as_shown(db):
     record = supervision.log_received(db, date(2026, 11, 2), 60, group_size=6)
-    assert record["credited_hours"] == 0.1667
-    assert supervision.received_hours(db, date(2026, 11, 1), date(2026, 11, 30)) == 0.1667
-    assert supervision.status(db, 12)["month"]["remaining_hours"] == round(supervision.required_hours(db) - 1 / 6, 4)
+    assert record["credited_hours"] in shown(1 / 6)
+    assert supervision.received_hours(db, date(2026, 11, 1), date(2026, 11, 30)) in shown(1 / 6)
+    assert supervision.status(db, 12)["month"]["remaining_hours"] in shown(supervision.required_hours(db) - 1 / 6)
 
 
 def test_more_than_the_requirement_leaves_nothing_remaining(db):
@@ -180,9 +186,7 @@ def test_months_met_and_unmet_count_the_months_before_this_one(db):
     assert status["months_met"] == 1 and status["months_unmet"] == ["2026-09"]
 
 
-def test_remaining_hours_are_kept_to_four_decimals(cli, jcli):
+def test_remaining_hours_are_rounded_as_shown(cli, jcli):
     jcli("supervise", "log", "--on", "2026-11-02", "--duration", "90")
-    assert cli("config", "set", "supervision.hours_per_month", "1.50004").exit_code == 0
-    assert jcli("supervise", "status")["month"]["remaining_hours"] == 0     # 0.00004 short: 0 to four places
-    assert cli("config", "set", "supervision.hours_per_month", "1.50016").exit_code == 0
-    assert jcli("supervise", "status")["month"]["remaining_hours"] == 0.0002
+    assert cli("config", "set", "supervision.hours_per_month", "1.62345").exit_code == 0
+    assert jcli("supervise", "status")["month"]["remaining_hours"] in shown(1.62345 - 1.5)
