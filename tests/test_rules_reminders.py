@@ -6,7 +6,17 @@ only in a month's last 10 days, CPD behind only by more than a month's share). T
 2026-11-27.
 """
 
+import re
 from datetime import date
+
+import pytest
+
+
+def _figure(message: str, pattern: str) -> float:
+    """A number in a reminder's words (shown to 1 or 2 places: either will do)."""
+    found = re.search(pattern, message)
+    assert found, message
+    return float(found.group(1))
 
 
 def _active_client(cli):
@@ -26,6 +36,7 @@ def test_supervision_is_due_a_minute_short_and_not_when_met_exactly(cli, jcli):
     jcli("supervise", "log", "--on", "2026-11-03", "--duration", "89")
     (item,) = _kinds(cli, "supervision_due")
     assert item["due"] == "2026-11-30" and item["client_id"] is None
+    assert _figure(item["message"], r"\(([0-9.]+) to go by") == pytest.approx(1 / 60, abs=0.006)
     jcli("supervise", "log", "--on", "2026-11-04", "--duration", "5", "--group-size", "5")   # 1/60 h
     assert _kinds(cli, "supervision_due") == []
 
@@ -45,6 +56,14 @@ def test_cpd_is_not_behind_exactly_at_the_pace_and_is_behind_with_nothing_logged
     assert _kinds(cli, "cpd_behind", "--today", "2026-01-01") == []
     (item,) = _kinds(cli, "cpd_behind", "--today", "2026-12-31")
     assert item["client_id"] is None and item["due"] == "2026-12-31"
+
+
+def test_the_pace_is_the_targets_share_of_the_days_gone_today_included(cli, jcli):
+    # 1 July 2026 is day 182 of 365: with 365 hours a year, 182 are due; nothing logged is behind either way
+    _active_client(cli)
+    cli("config", "set", "cpd.hours_per_year", "365")
+    (item,) = _kinds(cli, "cpd_behind", "--today", "2026-07-01")
+    assert _figure(item["message"], r"([0-9.]+) expected by now") == pytest.approx(182, abs=0.01)
 
 
 def test_coming_sessions_say_today_tomorrow_or_the_day(cli, jcli):
