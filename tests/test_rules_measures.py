@@ -1,0 +1,187 @@
+"""Outcome-measure rules pinned at their edges (mutation testing of therapy_cli/clinical/measures.py).
+
+Today (conftest) is Friday 2026-11-27.
+"""
+
+from datetime import date, timedelta
+
+import pytest
+
+from therapy_cli.clinical import measures
+from therapy_cli.errors import InvalidValue
+from therapy_cli.practice import clients
+
+
+def test_the_earliest_date_taken_is_1_january_1950(db):
+    client = clients.add_client(db, "Early Date")
+    assert measures.add_measure(db, client, "phq9", score="5", on=date(1950, 1, 1))["taken_on"] == "1950-01-01"
+    with pytest.raises(InvalidValue, match="before 1950"):
+        measures.add_measure(db, client, "phq9", score="5", on=date(1949, 12, 31))
+
+
+def test_today_is_taken_and_tomorrow_is_not(db):
+    client = clients.add_client(db, "Today Date")
+    assert measures.add_measure(db, client, "phq9", score="5", on=db.today)["taken_on"] == "2026-11-27"
+    with pytest.raises(InvalidValue, match="in the future"):
+        measures.add_measure(db, client, "phq9", score="5", on=db.today + timedelta(days=1))
+
+
+def _chart_scores(cli, jcli, count):
+    jcli("client", "add", f"Chart {count}")
+    for n in range(count):
+        jcli("measure", "add", f"chart {count}", "phq9", "--score", n, "--on", (date(2026, 1, 1) + timedelta(days=n)).isoformat())
+    out = cli("measure", "chart", f"chart {count}", "phq9").stdout
+    return next(line for line in out.splitlines() if line.startswith("scores: "))
+
+
+def test_a_chart_lists_twelve_scores_in_full_and_elides_the_middle_of_thirteen(cli, jcli):
+    assert _chart_scores(cli, jcli, 12) == "scores: " + ", ".join(str(n) for n in range(12))
+    # piped output is plain: the elision is '...'; the first three and the last eight are kept
+    assert _chart_scores(cli, jcli, 13) == "scores: 0, 1, 2, ..., " + ", ".join(str(n) for n in range(5, 13))
+
+
+# -- linking a questionnaire to a couple's or group's session --------------------------------------
+
+def _session(db_path, client_id, day):
+    import sqlite3
+
+    conn = sqlite3.connect(db_path)
+    with conn:
+        cur = conn.execute(
+            "INSERT INTO sessions (client_id, starts_at, starts_utc, ends_utc, local_date, duration_min, status, "
+            "created_at) VALUES (?, ?, ?, ?, ?, 50, 'attended', '2026-11-20T00:00:00+00:00')",
+            (client_id, f"{day}T10:00:00+00:00", f"{day}T10:00:00+00:00", f"{day}T10:50:00+00:00", day))
+    conn.close()
+    return cur.lastrowid
+
+
+def test_a_group_session_counts_from_the_day_a_member_joins_to_the_day_they_leave(db, db_path):
+    member = clients.add_client(db, "Gail Member")
+    group = clients.add_client(db, "Tuesday Group", "group")
+    clients.join(db, "Tuesday Group", "Gail", date(2026, 11, 10))
+    clients.leave(db, "Tuesday Group", "Gail", date(2026, 11, 17))
+    for day in ("2026-11-10", "2026-11-17"):
+        session = _session(db_path, group["id"], day)
+        assert measures.add_measure(db, member, "phq9", score="5", session_id=session)["taken_on"] == day
+    for day in ("2026-11-09", "2026-11-18"):
+        session = _session(db_path, group["id"], day)
+        with pytest.raises(InvalidValue, match="is not a session of client"):
+            measures.add_measure(db, member, "phq9", score="5", session_id=session)
+
+
+# -- the risk flag --------------------------------------------------------------------------------
+
+PHQ9_ITEM9 = "0,0,0,0,0,0,0,0,{}"
+CORE10_ITEM6 = "1,1,1,1,1,{},1,1,1,1"
+
+
+def test_one_clients_flag_is_not_anothers(db):
+    flagged = clients.add_client(db, "Flag Raised")
+    other = clients.add_client(db, "Flag Clear")
+    measures.add_measure(db, flagged, "phq9", items=PHQ9_ITEM9.format(2), on=date(2026, 11, 1))
+    assert measures.risk_flag(db, flagged["id"])["score"] == 2
+    assert measures.risk_flag(db, other["id"]) is None
+    measures.add_measure(db, other, "phq9", items=PHQ9_ITEM9.format(0), on=date(2026, 11, 2))
+    assert measures.risk_flag(db, other["id"]) is None
+
+
+def test_a_later_phq9_at_zero_does_not_clear_a_core10_flag(db):
+    client = clients.add_client(db, "Two Questionnaires")
+    measures.add_measure(db, client, "core10", items=CORE10_ITEM6.format(3), on=date(2026, 11, 1))
+    measures.add_measure(db, client, "phq9", items=PHQ9_ITEM9.format(0), on=date(2026, 11, 5))
+    measures.add_measure(db, client, "phq9", score="20", on=date(2026, 11, 6))   # a total only: no risk item
+    flag = measures.risk_flag(db, client["id"])
+    assert (flag["instrument"], flag["item"], flag["score"], flag["taken_on"]) == ("CORE-10", 6, 3, "2026-11-01")
+
+
+# -- the order of instruments and the change ------------------------------------------------------
+
+def test_instruments_are_listed_in_the_table_order_whatever_was_taken_first(db):
+    client = clients.add_client(db, "Order Client")
+    measures.add_measure(db, client, "gad7", score="10", on=date(2026, 11, 1))
+    measures.add_measure(db, client, "phq9", score="12", on=date(2026, 11, 2))
+    assert list(measures.series(db, client["id"])) == ["PHQ-9", "GAD-7"]
+    assert list(measures.progress(db, client["id"])["instruments"]) == ["PHQ-9", "GAD-7"]
+
+
+def test_the_change_is_whole_for_whole_scores_and_in_tenths_for_ors(db):
+    client = clients.add_client(db, "Change Client")
+    measures.add_measure(db, client, "phq9", score="15", on=date(2026, 11, 1))
+    measures.add_measure(db, client, "phq9", score="9", on=date(2026, 11, 2))
+    measures.add_measure(db, client, "ors", score="19.5", on=date(2026, 11, 1))
+    measures.add_measure(db, client, "ors", score="25", on=date(2026, 11, 2))
+    result = measures.progress(db, client["id"])["instruments"]
+    assert result["PHQ-9"]["change"] == -6 and isinstance(result["PHQ-9"]["change"], int)
+    assert result["ORS"]["change"] == 5.5 and result["ORS"]["reliable_improvement"] is True
+
+
+# -- a finished course: two attended treatment sessions -------------------------------------------
+
+def _session_of(cli, name, day, *args):
+    assert cli("session", "add", name, "--at", f"{day} 10:00", "--allow-overlap", *args).exit_code == 0
+
+
+def test_a_finished_course_is_two_attended_treatment_sessions(cli, jcli):
+    jcli("client", "add", "Course Client")
+    _session_of(cli, "Course", "2026-10-01", "--type", "treatment")
+    _session_of(cli, "Course", "2026-10-08", "--type", "treatment", "--status", "dna")
+    _session_of(cli, "Course", "2026-10-09", "--type", "assessment")
+    jcli("measure", "add", "Course", "phq9", "--score", "16", "--on", "2026-10-01")
+    jcli("measure", "add", "Course", "phq9", "--score", "4", "--on", "2026-10-15")
+    assert jcli("measure", "progress", "Course")["finished_course"] is False
+    text = cli("measure", "progress", "Course").stdout
+    assert ("so far: below caseness now and reliably improved, not yet a finished course "
+            "(recovery is judged after 2 or more attended treatment sessions).") in text
+    _session_of(cli, "Course", "2026-10-15", "--type", "treatment")
+    assert jcli("measure", "progress", "Course")["finished_course"] is True
+    assert "Overall (NHS Talking Therapies): reliably recovered." in cli("measure", "progress", "Course").stdout
+
+
+def test_treatment_sessions_up_to_a_date_include_that_date(cli, jcli, db):
+    client = jcli("client", "add", "Until Client")
+    for day in ("2026-10-01", "2026-10-08"):
+        _session_of(cli, "Until", day, "--type", "treatment")
+    assert measures.treatment_sessions(db, client["id"], "2026-10-08") == 2
+    assert measures.treatment_sessions(db, client["id"], "2026-10-07") == 1
+    assert measures.treatment_sessions(db, client["id"]) == 2
+
+
+# -- progress in words ----------------------------------------------------------------------------
+
+def _words(db, name, pairs, finished=True):
+    client = clients.add_client(db, name)
+    for instrument, first, last in pairs:
+        measures.add_measure(db, client, instrument, score=str(first), on=date(2026, 10, 1))
+        measures.add_measure(db, client, instrument, score=str(last), on=date(2026, 11, 1))
+    result = measures.progress(db, client["id"])
+    result["finished_course"] = finished
+    return measures.progress_in_words(result)
+
+
+@pytest.mark.parametrize("instrument, first, last, line", [
+    ("phq9", 15, 15, "PHQ-9: 15 → 15, unchanged; at caseness at the start, at caseness at the end."),
+    ("phq9", 15, 14, "PHQ-9: 15 → 14, fell 1 point (better); not a reliable change (needs 6); "
+                     "at caseness at the start, at caseness at the end."),
+    ("phq9", 10, 11, "PHQ-9: 10 → 11, rose 1 point (worse); not a reliable change (needs 6); "
+                     "at caseness at the start, at caseness at the end."),
+    ("phq9", 7, 9, "PHQ-9: 7 → 9, rose 2 points (worse); not a reliable change (needs 6); "
+                   "below caseness at the start, below it at the end."),
+    ("ors", 30, 29.5, "ORS: 30 → 29.5, fell 0.5 points (worse); not a reliable change (needs 5); "
+                      "below caseness at the start, below it at the end."),
+    ("ors", 20, 20.5, "ORS: 20 → 20.5, rose 0.5 points (better); not a reliable change (needs 5); "
+                      "at caseness at the start, at caseness at the end."),
+    ("wsas", 20, 10, "WSAS: 20 → 10, fell 10 points (better)."),
+])
+def test_each_change_in_words(db, instrument, first, last, line):
+    assert _words(db, f"Words {instrument} {first} {last}", [(instrument, first, last)])[0] == line
+
+
+@pytest.mark.parametrize("pairs, overall", [
+    ([("phq9", 16, 4)], "Overall (NHS Talking Therapies): reliably recovered."),
+    ([("phq9", 20, 12)], "Overall (NHS Talking Therapies): reliably improved."),
+    ([("phq9", 12, 9)], "Overall (NHS Talking Therapies): recovered (but not reliably improved)."),
+    ([("phq9", 12, 18)], "Overall (NHS Talking Therapies): reliably deteriorated."),
+    ([("phq9", 12, 12)], "Overall (NHS Talking Therapies): no reliable change, not recovered."),
+])
+def test_the_overall_verdict_in_words(db, pairs, overall):
+    assert _words(db, f"Overall {pairs}", pairs)[-1] == overall

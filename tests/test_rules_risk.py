@@ -1,0 +1,100 @@
+"""Risk-register rules pinned at their edges (mutation testing of therapy_cli/clinical/risk.py).
+
+Reviews 1 to 366 days ahead; nothing dated after a death; the questionnaire flag and the register as of a
+given day (`--today`), the day itself included; a review due on the horizon is due. Today (conftest) is
+Friday 2026-11-27.
+"""
+
+from datetime import date
+
+import pytest
+
+from therapy_cli.clinical import measures, risk
+from therapy_cli.errors import InvalidValue
+from therapy_cli.practice import clients
+
+PHQ9_ITEM9_AT_2 = "0,0,0,0,0,0,0,0,2"
+
+
+def test_a_review_from_1_to_366_days_ahead(db):
+    client = clients.add_client(db, "Review Client")
+    assert risk.assess(db, client, "low", review_in=1)["review_due"] == "2026-11-28"
+    assert risk.assess(db, client, "low", review_in=366)["review_due"] == "2027-11-28"
+    for wrong in (0, 367):
+        with pytest.raises(InvalidValue, match="--review-in must be 1–366 days"):
+            risk.assess(db, client, "low", review_in=wrong)
+
+
+def test_an_assessment_on_the_day_of_death_is_kept_and_the_day_after_is_not(jcli, cli, db):
+    jcli("client", "add", "Late Client")
+    jcli("client", "edit", "Late", "--died-on", "2026-11-20")
+    client = clients.find_client(db, "Late")
+    assert risk.assess(db, client, "high", on=date(2026, 11, 20))["assessed_on"] == "2026-11-20"
+    with pytest.raises(InvalidValue, match="after the client's death"):
+        risk.assess(db, client, "high", on=date(2026, 11, 21))
+
+
+def test_notes_and_plan_parts_up_to_5000_characters(db):
+    client = clients.add_client(db, "Long Note")
+    assert len(risk.assess(db, client, "low", note="n" * 5000)["note"]) == 5000
+    with pytest.raises(InvalidValue):
+        risk.assess(db, client, "low", note="n" * 5001)
+    plan, added = risk.set_safety_plan(db, client, crisis="c" * 5000)
+    assert added and len(plan["crisis"]) == 5000
+    with pytest.raises(InvalidValue):
+        risk.set_safety_plan(db, client, crisis="c" * 5001)
+
+
+def test_an_unknown_plan_part_is_named_first_in_order(db):
+    client = clients.add_client(db, "Plan Parts")
+    with pytest.raises(InvalidValue, match="unknown safety plan part 'alpha'"):
+        risk.set_safety_plan(db, client, beta="x", alpha="y")
+
+
+def test_the_first_plan_is_set_and_later_ones_are_revisions_in_the_audit(jcli):
+    jcli("client", "add", "Audit Plan")
+    jcli("risk", "plan", "Audit", "--crisis", "999")
+    jcli("risk", "plan", "Audit", "--coping", "walk")
+    jcli("risk", "plan", "Audit", "--contacts", "sister")
+    actions = [r["action"] for r in jcli("db", "audit", "--client", "Audit") if r["record_type"] == "safety_plan"]
+    assert actions == ["set", "revise", "revise"]
+
+
+def _flag_day(cli, day):
+    result = cli("--today", day, "risk", "list", "--json")
+    assert result.exit_code == 0, result.stderr
+    return [(i["level"], i["flag"] and i["flag"]["taken_on"]) for i in result.json()]
+
+
+def test_the_flag_as_of_a_day_counts_that_days_questionnaire_and_assessment(jcli, cli):
+    jcli("client", "add", "Flag Day")
+    jcli("measure", "add", "Flag", "phq9", "--items", PHQ9_ITEM9_AT_2, "--on", "2026-11-10")
+    jcli("risk", "assess", "Flag", "--level", "moderate", "--on", "2026-11-20")
+    assert _flag_day(cli, "2026-11-09") == []                         # the questionnaire is not yet taken
+    assert _flag_day(cli, "2026-11-10") == [(None, "2026-11-10")]     # taken today: flagged today
+    assert _flag_day(cli, "2026-11-19") == [(None, "2026-11-10")]     # the later assessment does not count yet
+    assert _flag_day(cli, "2026-11-20") == [("moderate", None)]       # assessed today: answered today
+
+
+def test_a_client_assessed_today_is_on_the_register_today(jcli):
+    jcli("client", "add", "Today Assessed")
+    jcli("risk", "assess", "Today", "--level", "high")
+    assert [(i["level"], i["assessed_on"]) for i in jcli("risk", "list")] == [("high", "2026-11-27")]
+
+
+def test_a_discharged_clients_flag_is_not_open(jcli, db):
+    jcli("client", "add", "Still Here", "--referred-on", "2026-10-01")
+    jcli("client", "add", "Gone Away", "--referred-on", "2026-10-01")
+    for name in ("Still", "Gone"):
+        jcli("measure", "add", name, "phq9", "--items", PHQ9_ITEM9_AT_2, "--on", "2026-11-10")
+    jcli("client", "discharge", "Gone", "--on", "2026-11-20")
+    still = clients.find_client(db, "Still")
+    assert [f["client_id"] for f in risk.open_flags(db)] == [still["id"]]
+    assert [i["client_id"] for i in jcli("remind", "--kind", "risk_flag")] == [still["id"]]
+
+
+def test_a_review_due_on_the_horizon_is_due(db):
+    client = clients.add_client(db, "Horizon Client")
+    risk.assess(db, client, "low", review_in=3)                       # due 2026-11-30
+    assert [a["review_due"] for a in risk.reviews_due(db, date(2026, 11, 30))] == ["2026-11-30"]
+    assert risk.reviews_due(db, date(2026, 11, 29)) == []

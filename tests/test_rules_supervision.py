@@ -1,0 +1,192 @@
+"""Supervision rules pinned at their edges (mutation testing of therapy_cli/practice/supervision.py).
+
+BACP's credit for group supervision, the accepted durations and group sizes, the monthly requirement met
+exactly, which months are complete. Today (conftest) is Friday 2026-11-27.
+"""
+
+from datetime import date
+
+import pytest
+
+from therapy_cli.errors import InvalidValue
+from therapy_cli.practice import supervision
+
+
+def shown(exact: float) -> set[float]:
+    """Hours as shown: to four places on this branch, to two once SPEC's "shown values round alike everywhere
+    (hours to 2 places)" lands. Either is right; any other rounding is not."""
+    return {round(exact, 4), round(exact, 2)}
+
+
+@pytest.mark.parametrize("group_size, expected", [(1, 1.0), (2, 0.5), (3, 0.5), (4, 0.5), (5, 0.2), (6, 1 / 6)])
+def test_credit_at_each_edge_of_the_group_rule(group_size, expected):
+    assert supervision.credited_hours(60, group_size) == pytest.approx(expected)
+
+
+def test_durations_of_5_to_600_minutes_and_no_others():
+    assert supervision.credited_hours(5) == pytest.approx(5 / 60)
+    assert supervision.credited_hours(600) == pytest.approx(10)
+    for wrong in (4, 601):
+        with pytest.raises(InvalidValue, match="out of range"):
+            supervision.credited_hours(wrong)
+
+
+def test_groups_of_1_to_100_and_no_others():
+    assert supervision.credited_hours(600, 100) == pytest.approx(0.1)
+    for wrong in (0, 101):
+        with pytest.raises(InvalidValue, match="out of range"):
+            supervision.credited_hours(60, wrong)
+
+
+def test_the_earliest_date_is_1_january_1950_and_the_latest_today(db):
+    assert supervision.log_received(db, date(1950, 1, 1), 60)["on_date"] == "1950-01-01"
+    assert supervision.log_received(db, db.today, 60)["on_date"] == "2026-11-27"
+    with pytest.raises(InvalidValue, match="before 1950"):
+        supervision.log_received(db, date(1949, 12, 31), 60)
+    with pytest.raises(InvalidValue):
+        supervision.log_received(db, date(2026, 11, 28), 60)
+
+
+def test_a_month_is_met_exactly_at_the_requirement_and_not_a_minute_short(db):
+    required = supervision.required_hours(db)
+    supervision.log_received(db, date(2026, 11, 2), int(required * 60) - 1)
+    month = supervision.status(db)["month"]
+    assert month["met"] is False and month["remaining_hours"] in shown(required - (int(required * 60) - 1) / 60)
+    supervision.log_received(db, date(2026, 11, 3), 5, group_size=5)   # credited 1/60 h: exactly the requirement
+    month = supervision.status(db)["month"]
+    assert month["met"] is True and month["remaining_hours"] == 0
+
+
+def test_a_month_is_complete_only_after_its_last_day(db_path, monkeypatch):
+    from therapy_cli.storage.db import open_database
+
+    database = open_database(db_path, today=date(2026, 11, 30))
+    try:
+        table = supervision.months(database, 2)
+        assert [(m["month"], m["complete"]) for m in table] == [("2026-10", True), ("2026-11", False)]
+    finally:
+        database.close()
+
+
+def test_between_1_and_240_months_are_shown(db):
+    assert len(supervision.months(db, 1)) == 1
+    table = supervision.months(db, 240)
+    assert len(table) == 240 and table[0]["month"] == "2006-12" and table[-1]["month"] == "2026-11"
+    for wrong in (0, 241):
+        with pytest.raises(InvalidValue, match="out of range"):
+            supervision.months(db, wrong)
+
+
+def test_month_table_crosses_the_year_back_to_january_and_december(db):
+    months = [m["month"] for m in supervision.months(db, 12)]
+    assert months[0] == "2025-12" and months[1] == "2026-01" and months[-1] == "2026-11"
+
+
+def test_hours_given_this_year_start_on_1_january(db):
+    supervision.log_given(db, "Jo Patel", date(2025, 12, 31), 60)
+    supervision.log_given(db, "Jo Patel", date(2026, 1, 1), 30)
+    (row,) = supervision.supervisees(db)
+    assert row["sessions"] == 2 and row["hours_given"] == pytest.approx(1.5)
+    assert row["hours_this_year"] == pytest.approx(0.5)
+
+
+def test_cases_are_found_for_every_record_across_the_chunks_of_500(db):
+    from therapy_cli.practice import clients
+
+    client = clients.add_client(db, "Chunk Client")
+    rows = [("2026-03-01", "received", 60, 1, 1.0, "2026-11-01T00:00:00+00:00") for n in range(502)]
+    db.conn.executemany("INSERT INTO supervision (on_date, direction, duration_min, group_size, credited_hours, "
+                        "created_at) VALUES (?, ?, ?, ?, ?, ?)", rows)
+    ids = [r["id"] for r in db.query("SELECT id FROM supervision ORDER BY id")]
+    for index in (0, 499, 500, 501):
+        db.conn.execute("INSERT INTO supervision_cases (supervision_id, client_id) VALUES (?, ?)",
+                        (ids[index], client["id"]))
+    records = {r["id"]: r for r in supervision.list_supervision(db)}
+    assert [n for n, i in enumerate(ids) if records[i]["case_ids"]] == [0, 499, 500, 501]
+    assert all(records[ids[n]]["case_ids"] == [client["id"]] for n in (0, 499, 500, 501))
+
+
+@pytest.mark.parametrize("value", [90.5, "90", True])
+def test_durations_and_group_sizes_are_whole_numbers(value):
+    with pytest.raises(InvalidValue, match="whole number"):
+        supervision.credited_hours(value)
+    with pytest.raises(InvalidValue, match="whole number"):
+        supervision.credited_hours(60, value)
+
+
+def test_the_audit_says_individual_or_the_group_size(db):
+    supervision.log_received(db, date(2026, 11, 2), 60)
+    supervision.log_received(db, date(2026, 11, 3), 60, group_size=2)
+    summaries = [r["summary"] for r in db.query("SELECT summary FROM audit WHERE record_type = 'supervision' "
+                                                 "ORDER BY id")]
+    assert "60 min, individual, 0 case(s)" in summaries[0] and "60 min, group of 2, 0 case(s)" in summaries[1]
+
+
+def test_an_ambiguous_case_lists_ten_and_counts_the_rest(db):
+    from therapy_cli.errors import Ambiguous
+    from therapy_cli.practice import clients
+
+    def message():
+        with pytest.raises(Ambiguous) as raised:
+            supervision.log_received(db, date(2026, 11, 2), 60, cases=["smith"])
+        return str(raised.value)
+
+    for n in range(10):
+        clients.add_client(db, f"Pat Smith{'x' * n}")
+    assert "matches 10 clients" in message() and message().count("P.S.") == 10 and " more;" not in message()
+    clients.add_client(db, "Pat Smithy Eleven")
+    assert message().count("P.S.") == 10 and "#11" not in message() and "and 1 more" in message()
+    clients.add_client(db, "Pat Smithy Twelve")
+    assert "matches 12 clients" in message() and "and 2 more" in message()
+
+
+def test_notes_up_to_4000_characters(db):
+    assert len(supervision.log_received(db, date(2026, 11, 2), 60, note="n" * 4000)["note"]) == 4000
+    assert len(supervision.log_given(db, "Jo Patel", date(2026, 11, 2), 60, note="n" * 4000)["note"]) == 4000
+    with pytest.raises(InvalidValue):
+        supervision.log_received(db, date(2026, 11, 2), 60, note="n" * 4001)
+    with pytest.raises(InvalidValue):
+        supervision.log_given(db, "Jo Patel", date(2026, 11, 2), 60, note="n" * 4001)
+
+
+def test_an_ambiguous_case_counts_only_the_names_that_match(db):
+    from therapy_cli.errors import Ambiguous
+    from therapy_cli.practice import clients
+
+    for name in ("Ann Lee", "Ben Lee", "Cal Moss"):
+        clients.add_client(db, name)
+    with pytest.raises(Ambiguous, match="matches 2 clients: #1 A.L., #2 B.L.;"):
+        supervision.log_received(db, date(2026, 11, 2), 60, cases=["lee"])
+
+
+def test_given_supervision_is_individual_and_with_the_supervisee(db):
+    given = supervision.log_given(db, "Jo Patel", date(2026, 11, 2), 60)
+    assert given["group_size"] == 1 and given["credited_hours"] == 1 and given["with"] == "Jo Patel"
+    received = supervision.log_received(db, date(2026, 11, 2), 60, supervisor="Dr Rivers")
+    assert received["with"] == "Dr Rivers"
+
+
+def test_credit_and_sums_are_rounded_as_shown(db):
+    record = supervision.log_received(db, date(2026, 11, 2), 60, group_size=6)
+    assert record["credited_hours"] in shown(1 / 6)
+    assert supervision.received_hours(db, date(2026, 11, 1), date(2026, 11, 30)) in shown(1 / 6)
+    assert supervision.status(db, 12)["month"]["remaining_hours"] in shown(supervision.required_hours(db) - 1 / 6)
+
+
+def test_more_than_the_requirement_leaves_nothing_remaining(db):
+    supervision.log_received(db, date(2026, 11, 2), 600)
+    month = supervision.status(db, 12)["month"]
+    assert month["met"] is True and month["remaining_hours"] == 0
+
+
+def test_months_met_and_unmet_count_the_months_before_this_one(db):
+    supervision.log_received(db, date(2026, 10, 2), 600)     # October met; this month (November) not yet
+    status = supervision.status(db, 3)
+    assert [m["month"] for m in status["months"]] == ["2026-09", "2026-10", "2026-11"]
+    assert status["months_met"] == 1 and status["months_unmet"] == ["2026-09"]
+
+
+def test_remaining_hours_are_rounded_as_shown(cli, jcli):
+    jcli("supervise", "log", "--on", "2026-11-02", "--duration", "90")
+    assert cli("config", "set", "supervision.hours_per_month", "1.62345").exit_code == 0
+    assert jcli("supervise", "status")["month"]["remaining_hours"] in shown(1.62345 - 1.5)
