@@ -21,7 +21,7 @@ def _figure(message: str, pattern: str) -> float:
 
 def _active_client(cli):
     cli("client", "add", "Active Client")
-    assert cli("session", "add", "Active", "--at", "2026-11-02 10:00").exit_code == 0
+    assert cli("session", "add", "Active", "--at", "2025-12-01 10:00").exit_code == 0   # active all 2026
 
 
 def _kinds(cli, kind, *before):
@@ -202,7 +202,7 @@ def test_no_recent_session_counts_today_and_only_active_clients(db):
     ben = add_client(db, "Ben Six Weeks")
     add_session(db, ben, "2026-10-16 09:00")                           # 42 days ago
     wes = add_client(db, "Wes Waiting", status="waiting")
-    add_session(db, wes, "2026-10-16 09:00")
+    add_session(db, wes, "2026-12-01 09:00", status="scheduled")      # booked, never seen: waiting
     items = reminders.reminders(db, 1, kinds=["no_recent_session"])
     assert [(i["client_id"], i["due"]) for i in items] == [(ben, "2026-11-13")]
     assert items[0]["message"].endswith("has not been seen since 2026-10-16 (6 weeks)")
