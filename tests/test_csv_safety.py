@@ -82,7 +82,7 @@ def test_export_is_neutralised_to_stdout_and_to_a_file_unless_raw(hostile, cli, 
     assert cli("export", table, "--output", out, "--raw").exit_code == 0
     _assert_raw(out.read_bytes().decode())
     # JSON lines are for programs: never altered
-    assert "'=HYPERLINK" not in cli("export", table, "--format", "jsonl").stdout
+    assert "'=HYPERLINK" not in cli("export", table, "--file-format", "jsonl").stdout
 
 
 def test_export_all_is_neutralised(hostile, cli, tmp_path):

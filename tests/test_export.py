@@ -26,7 +26,7 @@ def test_export_one_table_to_stdout_as_csv(jcli, cli):
 def test_export_jsonl_to_a_private_file(jcli, cli, tmp_path):
     jcli("client", "add", "Alex Morgan")
     target = tmp_path / "clients.jsonl"
-    result = cli("export", "clients", "--format", "jsonl", "--output", target)
+    result = cli("export", "clients", "--file-format", "jsonl", "--output", target)
     assert result.exit_code == 0, result.stderr
     assert "Wrote 1 clients rows" in result.stderr and result.stdout == ""
     lines = [json.loads(line) for line in target.read_text().splitlines()]
@@ -53,7 +53,7 @@ def test_export_refusals(cli, db_path, tmp_path):
     assert_refused(cli, db_path, "export", "all", match="give --output DIRECTORY")
     (tmp_path / "file.txt").write_text("x")
     assert_refused(cli, db_path, "export", "all", "--output", tmp_path / "file.txt", match="is a file")
-    assert_refused(cli, db_path, "export", "clients", "--format", "xml", code=2)
+    assert_refused(cli, db_path, "export", "clients", "--file-format", "xml", code=2)
     assert_refused(cli, db_path, "export", "clients", "--output", tmp_path / "no" / "dir" / "x.csv",
                    match="does not exist")
 
@@ -90,3 +90,14 @@ def test_an_empty_csv_result_still_prints_its_header(cli, jcli, args, header):
     assert result.exit_code == 0, result.stderr
     lines = result.stdout.splitlines()
     assert len(lines) == 1 and lines[0].startswith(header), result.stdout
+
+
+def test_export_format_has_its_own_name_and_the_old_one_still_works(cli, tmp_path):
+    """`--format` means table|json|csv everywhere else: export's file format is `--file-format`."""
+    cli("client", "add", "Alex Morgan")
+    new = cli("export", "clients", "--file-format", "jsonl")
+    assert new.exit_code == 0 and new.stdout.startswith("{") and new.stderr == ""
+    old = cli("export", "clients", "--format", "jsonl")
+    assert old.exit_code == 0 and old.stdout == new.stdout
+    assert old.stderr.startswith("Warning: export --format is now --file-format")
+    assert "--file-format" in cli("export", "--help").stdout and "-f, --format" not in cli("export", "--help").stdout

@@ -51,7 +51,7 @@ def _outputs(cli, path) -> dict:
 @pytest.mark.parametrize("fmt", ["csv", "jsonl"])
 def test_export_all_then_import_all_gives_back_every_record(cli, demo_file, tmp_path, fmt):
     export = tmp_path / "export"
-    result = cli("--db", demo_file, "export", "all", "--format", fmt, "--output", export)
+    result = cli("--db", demo_file, "export", "all", "--file-format", fmt, "--output", export)
     assert result.exit_code == 0, result.stderr
     manifest = json.loads((export / "manifest.json").read_text())
     assert manifest["tables"]["memberships"] > 0 and manifest["migrations"][0] == "m001_initial"
@@ -125,7 +125,7 @@ def test_a_table_added_by_a_later_migration_travels_too(cli, jcli, db_path, tmp_
     """)
     conn.close()
     export = tmp_path / "export"
-    assert cli("export", "all", "--output", export, "--format", "jsonl").exit_code == 0
+    assert cli("export", "all", "--output", export, "--file-format", "jsonl").exit_code == 0
     moved = tmp_path / "moved.db"
     conn = sqlite3.connect(moved)
     conn.close()

@@ -99,7 +99,7 @@ def test_exports_calendars_and_reports_are_private(run, tmp_path):
         "report.md": ("report", "client", "Private Person", "--yes", "--output"),
         "report.html": ("report", "client", "Private Person", "--yes", "--output"),
         "sessions.csv": ("export", "sessions", "--output"),
-        "notes.jsonl": ("export", "notes", "--format", "jsonl", "--output"),
+        "notes.jsonl": ("export", "notes", "--file-format", "jsonl", "--output"),
     }
     for name, args in targets.items():
         path = tmp_path / name

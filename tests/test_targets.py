@@ -38,7 +38,7 @@ def _writers(tmp_target: str) -> list[list[str]]:
         ["report", "client", "1", "--output", tmp_target + ".md"],
         ["report", "week", "--append", tmp_target],
         ["export", "clients", "--output", tmp_target],
-        ["export", "notes", "--output", tmp_target, "--format", "jsonl"],
+        ["export", "notes", "--output", tmp_target, "--file-format", "jsonl"],
         ["db", "backup", tmp_target, "--yes"],
         ["demo", "--db", tmp_target, "--yes"],
     ]

@@ -159,7 +159,11 @@ class FileFormat(str, Enum):
 def export_command(
     table: Annotated[str, typer.Argument(metavar="TABLE|all",
                                          help="A table (clients, sessions, measures, notes, audit, ...) or all.")],
-    file_format: Annotated[FileFormat, typer.Option("--format", "-f", help="csv or jsonl.")] = FileFormat.csv,
+    file_format: Annotated[FileFormat, typer.Option(
+        "--file-format", "-F", help="The files' format: csv or jsonl (every other --format is table|json|csv, so "
+                                    "this one has its own name).")] = FileFormat.csv,
+    legacy_format: Annotated[Optional[FileFormat], typer.Option(
+        "--format", "-f", hidden=True, help="Old name of --file-format (still accepted, with a warning).")] = None,
     output: Annotated[Optional[str], typer.Option(
         "--output", "-o", metavar="FILE|DIR",
         help="File to write (default: stdout); for all, a directory (one TABLE.csv per table).")] = None,
@@ -169,11 +173,15 @@ def export_command(
 ) -> None:
     """Export a table, or every table, to CSV or JSON lines (files mode 0600).
 
-    Example: therapy export sessions --format jsonl --output sessions.jsonl
+    Example: therapy export sessions --file-format jsonl --output sessions.jsonl
     Example: therapy export all --output ~/caseload-export/
     """
     from therapy_cli import render
     from therapy_cli.io import exporter
+
+    if legacy_format is not None:
+        render.warn("export --format is now --file-format (csv or jsonl); --format still works for now")
+        file_format = legacy_format
 
     with database() as db:
         written = exporter.export(db, table, file_format.value, output, raw=raw, bom=bom)
