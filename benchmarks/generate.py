@@ -65,6 +65,9 @@ def command_env() -> dict:
     env = dict(os.environ)
     env.update({"THERAPY_TODAY": TODAY.isoformat(), "TZ": ZONE, "NO_COLOR": "1"})
     env.pop("THERAPY_DB", None)
+    # measured as users run it: with bytecode caching (PYTHONDONTWRITEBYTECODE recompiles every module
+    # on every run and doubles start-up)
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
     return env
 
 
