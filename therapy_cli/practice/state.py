@@ -119,9 +119,10 @@ waiting_list AS (
     WHERE cs.status = 'waiting' AND cs.via_unit IS NULL
       AND NOT (cs.kind != 'individual'
                AND EXISTS (SELECT 1 FROM memberships m WHERE m.unit_id = cs.id AND BELONGS_TODAY)
-               AND NOT EXISTS (SELECT 1 FROM memberships m JOIN client_state ms ON ms.id = m.member_id
+               AND NOT EXISTS (SELECT 1 FROM memberships m LEFT JOIN client_state ms ON ms.id = m.member_id
                                WHERE m.unit_id = cs.id AND BELONGS_TODAY
-                                 AND NOT (ms.status = 'waiting' AND ms.via_unit IS NULL)))
+                                 -- a member left out of a restricted computation (`only`) is no waiting one
+                                 AND NOT (coalesce(ms.status, '') = 'waiting' AND ms.via_unit IS NULL)))
 )
 """
 
@@ -151,8 +152,8 @@ def state_ctes(day: date, only: list[int] | None = None) -> str:
     """The common table expressions above, as at `day` (a date, so the literal is safe to inline).
 
     `only` (client ids) computes `client_state` for those clients alone, and the units they belong
-    to, instead of the whole file (one `client show` on a service's file); `waiting_list` is then
-    not meaningful.
+    to, instead of the whole file (one `client show` on a service's file). `waiting_list` is right when
+    `only` holds everyone who could be waiting that day (`current_ids`).
     """
     literal = f"'{date.fromisoformat(day.isoformat()).isoformat()}'"
     members, clients = "1", "1"
@@ -164,6 +165,26 @@ def state_ctes(day: date, only: list[int] | None = None) -> str:
             .replace("BELONGS_TODAY", _BELONGS.format(on=":state_day"))
             .replace("ONLY_MEMBERS", members).replace("ONLY_CLIENTS", clients)
             .replace(":state_day", literal))
+
+
+def current_ids(db: Database, day: date) -> list[int]:
+    """Clients who can be waiting or active on `day`: not discharged before it, not erased. A file's past
+    clients (most of a service's file) are left out of the state computation that way; each half of the
+    query reads an index (status, discharged_on)."""
+    return [r[0] for r in db.execute(
+        "SELECT id FROM clients WHERE status IN ('waiting', 'active') AND erased_on IS NULL "
+        "UNION SELECT id FROM clients WHERE discharged_on >= ? AND erased_on IS NULL "
+        "UNION SELECT id FROM clients WHERE status = 'discharged' AND discharged_on IS NULL AND erased_on IS NULL",
+        (day.isoformat(),))]
+
+
+def discharged_ids(db: Database, start: date, end: date) -> list[int]:
+    """Clients discharged in [start, end] in their own right, and the members of units discharged then."""
+    span = (start.isoformat(), end.isoformat())
+    return [r[0] for r in db.execute(
+        "SELECT id FROM clients WHERE discharged_on BETWEEN ? AND ? AND erased_on IS NULL "
+        "UNION SELECT m.member_id FROM memberships m JOIN clients u ON u.id = m.unit_id "
+        "WHERE u.discharged_on BETWEEN ? AND ?", span + span)]
 
 
 def states(db: Database, day: date | None = None, ids: list[int] | None = None) -> dict[int, dict]:

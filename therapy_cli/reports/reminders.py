@@ -63,14 +63,9 @@ class _Ctx:
         """practice/state.py's CTEs as at today, over the clients not discharged before today (and their
         units): a file's past clients, however many, add nothing to remind's work."""
         if self._state_sql is None:
-            from therapy_cli.practice.state import state_ctes
+            from therapy_cli.practice.state import current_ids, state_ctes
 
-            current = [r[0] for r in self.db.execute(   # both halves read an index (status, discharged_on)
-                "SELECT id FROM clients WHERE status IN ('waiting', 'active') AND erased_on IS NULL "
-                "UNION SELECT id FROM clients WHERE discharged_on >= ? AND erased_on IS NULL "
-                "UNION SELECT id FROM clients WHERE status = 'discharged' AND discharged_on IS NULL "
-                "AND erased_on IS NULL", (self.today.isoformat(),))]
-            self._state_sql = state_ctes(self.today, current)
+            self._state_sql = state_ctes(self.today, current_ids(self.db, self.today))
         return self._state_sql
 
     @property

@@ -14,7 +14,7 @@ from datetime import date
 from therapy_cli.storage.db import Database
 from therapy_cli.dates import check_span
 from therapy_cli.errors import InvalidValue
-from therapy_cli.practice.state import presence_of, state_ctes
+from therapy_cli.practice.state import current_ids, discharged_ids, presence_of, state_ctes
 
 # Where each target metric's actual value lives in the period report.
 METRIC_PATHS = {
@@ -151,7 +151,8 @@ def period_report(db: Database, start: date, end: date, targets_for: str | None 
         # an erased client's stub keeps its dates but is no longer a discharge to report
         "discharges": db.scalar(
             "SELECT count(*) FROM clients WHERE discharged_on BETWEEN :start AND :end AND erased_on IS NULL", p),
-        "waiting": db.scalar(f"WITH {state_ctes(db.today)} SELECT count(*) FROM waiting_list"),
+        "waiting": db.scalar(f"WITH {state_ctes(db.today, current_ids(db, db.today))} "
+                             "SELECT count(*) FROM waiting_list"),
         "supervision_hours": shown_hours(exact["supervision_hours"]),
         "supervision_given_hours": shown_hours(exact["supervision_given_hours"]),
         "cpd_hours": shown_hours(exact["cpd_hours"]),
@@ -324,7 +325,7 @@ def outcome_cases(db: Database, start: date, end: date) -> list[dict]:
     # discharged in their own right or through their unit (a group's completers), never an erased stub;
     # sessions counted are every one the person was at (practice/state.py)
     rows = db.query(
-        f"WITH {state_ctes(db.today)} "
+        f"WITH {state_ctes(db.today, discharged_ids(db, start, end))} "
         "SELECT c.id, c.kind, c.referred_on, cs.discharged_on, cs.via_unit, "
         f"  (SELECT count(*) FROM {presence_of('c.id')} s WHERE s.status = 'attended' "
         "     AND s.type = 'treatment' AND s.local_date <= cs.discharged_on) AS treatment_sessions, "
@@ -335,16 +336,35 @@ def outcome_cases(db: Database, start: date, end: date) -> list[dict]:
         "FROM clients c JOIN client_state cs ON cs.id = c.id "
         "WHERE cs.status = 'discharged' AND cs.discharged_on BETWEEN ? AND ? ORDER BY cs.discharged_on, c.id",
         (start.isoformat(), end.isoformat()))
+    # every case's PHQ-9/GAD-7 scores and current modality in two statements, not four per case
+    ids = sorted({r["id"] for r in rows} | {r["via_unit"] for r in rows if r["via_unit"]})
+    scores: dict[tuple, list] = {}
+    modalities: dict[int, str] = {}
+    for chunk in (ids[i:i + 900] for i in range(0, len(ids), 900)):
+        marks = ",".join("?" * len(chunk))
+        for client_id, instrument, score, taken_on in db.execute(
+                f"SELECT client_id, instrument, score, taken_on FROM measures WHERE client_id IN ({marks}) "
+                "AND instrument IN ('PHQ-9', 'GAD-7') ORDER BY client_id, instrument, taken_on, id", chunk):
+            scores.setdefault((client_id, instrument), []).append((taken_on, score))
+        for client_id, modality in db.execute(
+                f"SELECT client_id, modality FROM plans p WHERE client_id IN ({marks}) "
+                "AND version = (SELECT max(version) FROM plans q WHERE q.client_id = p.client_id)", chunk):
+            modalities[client_id] = modality
+
+    def first_last(client_id: int, instrument: str, until: str | None) -> tuple | None:
+        taken = [s for on, s in scores.get((client_id, instrument), []) if until is None or on <= until]
+        return (taken[0], taken[-1]) if taken else None
+
     cases = []
     for row in rows:
-        phq = _first_last(db, row["id"], "PHQ-9", row["discharged_on"])
-        gad = _first_last(db, row["id"], "GAD-7", row["discharged_on"])
+        phq = first_last(row["id"], "PHQ-9", row["discharged_on"])
+        gad = first_last(row["id"], "GAD-7", row["discharged_on"])
         verdict = judge(phq, gad)
         cases.append({
             "client_id": row["id"],
             # a group's completer without a plan of their own had the group's
-            "modality": (_modality(db, row["id"]) if row["via_unit"] is None or db.scalar(
-                "SELECT 1 FROM plans WHERE client_id = ?", (row["id"],)) else _modality(db, row["via_unit"])),
+            "modality": modalities.get(row["id"]) or (modalities.get(row["via_unit"]) if row["via_unit"] else None)
+                        or "none",
             "discharged_on": row["discharged_on"], "treatment_sessions": row["treatment_sessions"],
             "finished": row["treatment_sessions"] >= 2,
             "at_caseness_start": bool(verdict.get("at_caseness_start")),
@@ -457,7 +477,7 @@ def caseload(db: Database) -> list[dict]:
     # active as at today (members through their units) and the waiting list: the counts every report
     # shares (practice/state.py); sessions are every one the person was at
     rows = db.query(
-        f"WITH {state_ctes(db.today)} "
+        f"WITH {state_ctes(db.today, current_ids(db, db.today))} "
         "SELECT c.id AS client_id, c.name, c.kind, cs.status, cs.via_unit, c.referred_on, "
         f"  (SELECT count(*) FROM {presence_of('c.id')} s WHERE s.status = 'attended' "
         "     AND s.local_date <= ?1) AS sessions_attended, "
