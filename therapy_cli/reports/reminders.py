@@ -65,7 +65,14 @@ class _Ctx:
         if self._state_sql is None:
             from therapy_cli.practice.state import current_ids, state_ctes
 
-            self._state_sql = state_ctes(self.today, current_ids(self.db, self.today))
+            ctes = state_ctes(self.today, current_ids(self.db, self.today))
+            # computed once a run into two small temporary tables (the file itself is not written): every
+            # rule below reads `client_state` and `waiting_list` from them instead of computing them again
+            self.db.execute("PRAGMA temp_store = MEMORY")   # nothing of the caseload in a temporary file
+            for table in ("client_state", "waiting_list"):
+                self.db.execute(f"DROP TABLE IF EXISTS temp.{table}")
+                self.db.execute(f"CREATE TEMP TABLE {table} AS WITH {ctes} SELECT * FROM {table}")
+            self._state_sql = "_state_once AS (SELECT 1)"
         return self._state_sql
 
     @property
