@@ -240,6 +240,7 @@ def test_invoice_document_is_private_and_self_contained(cli, jcli, tmp_path, oct
     for key, value in [("practitioner.name", "Dr Jo Bloggs"), ("practitioner.address", "1 High St; Leeds LS1 1AA"),
                        ("practitioner.registration", "BACP 012345"), ("practitioner.bank", "Sort 00-00-00 Acc 1234")]:
         cli("config", "set", key, value)
+    assert cli("client", "edit", "priya", "--address", "7 Park Row; Bradford BD1 2AB").exit_code == 0
     jcli("invoice", "create", "priya", "--month", "2026-10")
     cli("payment", "add", "1", "100")
     out = tmp_path / name
@@ -247,7 +248,8 @@ def test_invoice_document_is_private_and_self_contained(cli, jcli, tmp_path, oct
     assert result["path"] == str(out)
     assert os.stat(out).st_mode & 0o777 == 0o600
     text = out.read_text()
-    for expected in ("INV-2026-0001", "Priya Shah", "Dr Jo Bloggs", "Leeds LS1 1AA", "BACP 012345",
+    for expected in ("INV-2026-0001", "Priya Shah", "7 Park Row", "Bradford BD1 2AB", "Dr Jo Bloggs",
+                     "Leeds LS1 1AA", "BACP 012345",
                      "Sort 00-00-00", "£400.00", "£100.00", "£300.00", "2026-10-05"):
         assert expected in text, expected
     assert "http" not in text.replace('lang="en-GB"', "")
@@ -364,3 +366,17 @@ def test_bill_every_client_for_a_month_at_once(cli, jcli, db_path, october):
     assert_refused(cli, db_path, "invoice", "create", "sam", "--all", "--month", "2026-10", match="--all")
     table = cli("invoice", "create", "--all", "--month", "2026-09")
     assert table.exit_code == 1
+
+
+def test_a_malformed_tax_year_is_a_usage_error(cli, db_path):
+    from conftest import assert_refused
+
+    result = assert_refused(cli, db_path, "report", "income", "--tax-year", "2026-27", code=2)
+    assert "--tax-year" in result.stderr and "YYYY/YY" in result.stderr
+
+
+def test_client_address_is_kept_shown_and_cleared(cli, jcli):
+    added = jcli("client", "add", "Ada Lane", "--address", "3 Mill Lane; York YO1 7AA")
+    assert added["address"] == "3 Mill Lane; York YO1 7AA"
+    assert jcli("client", "edit", "ada", "--address", "")["address"] is None
+    assert cli("client", "edit", "ada", "--address", "bad\x1b[2Jaddress").exit_code == 1

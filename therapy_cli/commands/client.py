@@ -49,6 +49,8 @@ def add(
     dob: Annotated[Optional[str], typer.Option(metavar="DATE", help="Date of birth.")] = None,
     email: Annotated[Optional[str], typer.Option(help="Email address.")] = None,
     phone: Annotated[Optional[str], typer.Option(help="Phone number.")] = None,
+    address: Annotated[Optional[str], typer.Option(
+        metavar="TEXT", help="Postal address, lines separated by ';' (printed on invoices; '' clears it).")] = None,
     referred_on: Annotated[Optional[str], typer.Option(metavar="DATE", help="Date the referral arrived.")] = None,
     referral_source: Annotated[Optional[str], typer.Option(metavar="TEXT",
                                                            help="Where the referral came from (GP, self, ...).")] = None,
@@ -77,7 +79,7 @@ def add(
         record = clients.add_client(
             db, name, kind.value, member or [], parse_date_option(dob, "--dob"), email, phone,
             parse_date_option(referred_on, "--referred-on"), referral_source, referred_by, allow_duplicate,
-            reminders=reminders.value if reminders else None)
+            reminders=reminders.value if reminders else None, address=address)
         _set_fees(db, record, fee, payer)
     _show(record, output_format(fmt, as_json, as_csv))
 
@@ -129,6 +131,8 @@ def edit(
     dob: Annotated[Optional[str], typer.Option(metavar="DATE", help="Date of birth.")] = None,
     email: Annotated[Optional[str], typer.Option(help="Email address.")] = None,
     phone: Annotated[Optional[str], typer.Option(help="Phone number.")] = None,
+    address: Annotated[Optional[str], typer.Option(
+        metavar="TEXT", help="Postal address, lines separated by ';' (printed on invoices; '' clears it).")] = None,
     referred_on: Annotated[Optional[str], typer.Option(metavar="DATE", help="Date the referral arrived.")] = None,
     referral_source: Annotated[Optional[str], typer.Option(metavar="TEXT", help="Where the referral came from.")] = None,
     referred_by: Annotated[Optional[str], typer.Option(
@@ -154,11 +158,12 @@ def edit(
 
     with database(write=True) as db:
         found = clients.find_client(db, client)
-        others = (name, dob, email, phone, referred_on, referral_source, referred_by, died_on, reminders)
+        others = (name, dob, email, phone, address, referred_on, referral_source, referred_by, died_on, reminders)
         if fee is None and payer is None or any(v is not None for v in others):
             record = clients.edit_client(
                 db, found, name=name, date_of_birth=parse_date_option(dob, "--dob"),
-                email=email, phone=phone, referred_on=parse_date_option(referred_on, "--referred-on"),
+                email=email, phone=phone, address=address,
+                referred_on=parse_date_option(referred_on, "--referred-on"),
                 referral_source=referral_source, referred_by=referred_by,
                 died_on=parse_date_option(died_on, "--died-on"),
                 reminders=reminders.value if reminders else None)

@@ -68,6 +68,7 @@ def client_record(db: Database, client_id: int) -> dict:
         "reminders": row["reminders"],
         "reminders_consent_on": row["reminders_consent_on"],
         "phone": row["phone"],
+        "address": row["address"],
         "referred_on": row["referred_on"],
         "referral_source": row["referral_source"],
         "referred_by": row["referred_by"],
@@ -83,7 +84,8 @@ def client_record(db: Database, client_id: int) -> dict:
 def add_client(db: Database, name: str, kind: str = "individual", members: list[str] = (),
                date_of_birth: date | None = None, email: str | None = None, phone: str | None = None,
                referred_on: date | None = None, referral_source: str | None = None,
-               referred_by: str | None = None, allow_duplicate: bool = False, reminders: str | None = None) -> dict:
+               referred_by: str | None = None, allow_duplicate: bool = False, reminders: str | None = None,
+               address: str | None = None) -> dict:
     if kind not in KINDS:
         raise InvalidValue(f"kind {kind!r} is not one of {', '.join(KINDS)}")
     name = clean_name(name)
@@ -103,6 +105,7 @@ def add_client(db: Database, name: str, kind: str = "individual", members: list[
     client_id = db.insert("clients", {
         "name": name, "kind": kind, "status": "waiting",
         "date_of_birth": _iso(date_of_birth), "email": email, "phone": clean_phone(phone),
+        "address": clean_text(address, "address", 300),
         **reminder_consent(db, None, email, reminders, kind),
         "referred_on": _iso(referred_on), "referral_source": clean_text(referral_source, "referral source", 200),
         "referred_by": contact_id, "created_at": utc_now(),
@@ -188,7 +191,7 @@ def list_clients(db: Database, status: str | None = None, kind: str | None = Non
              **{k: v for k, v in r.items() if k not in ("id", "name", "kind", "status")}} for r in rows]
 
 
-EDITABLE = ("name", "date_of_birth", "email", "phone", "referred_on", "referral_source", "referred_by")
+EDITABLE = ("name", "date_of_birth", "email", "phone", "address", "referred_on", "referral_source", "referred_by")
 
 
 def edit_client(db: Database, client: dict, **changes) -> dict:
@@ -203,6 +206,8 @@ def edit_client(db: Database, client: dict, **changes) -> dict:
         values["email"] = clean_email(changes["email"])
     if changes.get("phone") is not None:
         values["phone"] = clean_phone(changes["phone"])
+    if changes.get("address") is not None:   # '' clears it
+        values["address"] = clean_text(changes["address"], "address", 300)
     if changes.get("referred_on") is not None:
         check_not_future(changes["referred_on"], db.today, "referral date")
         values["referred_on"] = changes["referred_on"].isoformat()

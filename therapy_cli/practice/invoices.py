@@ -188,7 +188,8 @@ def invoice_record(db: Database, invoice_id: int, with_name: bool = False) -> di
         "payments": payments,
     }
     if with_name:
-        record["client_name"] = db.scalar("SELECT name FROM clients WHERE id = ?", (row["client_id"],))
+        record["client_name"], record["client_address"] = db.execute(
+            "SELECT name, address FROM clients WHERE id = ?", (row["client_id"],)).fetchone()
     return record
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from datetime import date, timedelta
 
-from therapy_cli.errors import InvalidValue
+from therapy_cli.errors import InvalidValue, WrongForm
 from therapy_cli.storage.db import Database
 
 AGE_BUCKETS = (("0_30", 0, 30), ("31_60", 31, 60), ("61_90", 61, 90), ("over_90", 91, None))
@@ -31,7 +31,7 @@ def parse_tax_year(text: str, today: date) -> tuple[date, date]:
         return tax_year_of(date(start.year - 1, 4, 6)) if value == "last" else tax_year_of(start)
     match = _TAX_YEAR_RE.match(value)
     if not match or (int(match[1]) + 1) % 100 != int(match[2]) or int(match[1]) < 1:
-        raise InvalidValue(f"--tax-year {text!r} is not a tax year; use YYYY/YY, e.g. 2026/27 "
+        raise WrongForm(f"--tax-year {text!r} is not a tax year; use YYYY/YY, e.g. 2026/27 "
                            "(6 April 2026 to 5 April 2027), or this or last")
     return tax_year_of(date(int(match[1]), 4, 6))
 

@@ -29,13 +29,13 @@ def gather(db: Database, invoice: dict) -> dict:
 
 
 def _address(text: str) -> list[str]:
-    return [part.strip() for part in (text or "").split(";") if part.strip()]
+    return [part.strip() for part in (text or "").replace("\n", ";").split(";") if part.strip()]
 
 
 def _billed(data: dict) -> list[str]:
     if data["payer"]:
         return [data["payer"], f"for sessions with {data['client_name']}"]
-    return [data["client_name"]]
+    return [data["client_name"], *_address(data.get("client_address") or "")]
 
 
 def _totals(data: dict) -> list[tuple[str, str]]:

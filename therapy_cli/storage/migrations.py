@@ -543,8 +543,13 @@ def m007_fees_and_invoices(conn: sqlite3.Connection) -> None:
         run_script(conn, append_only_sql(table))
 
 
+def m010_client_address(conn: sqlite3.Connection) -> None:
+    """A client's postal address: printed on their invoices (`client add|edit --address`)."""
+    run_script(conn, "ALTER TABLE clients ADD COLUMN address TEXT;")
+
+
 MIGRATIONS = [m001_initial, m003_no_replace, m004_service_reminders, m006_risk_register, m007_fees_and_invoices,
-              m008_notes_search, m009_client_reminders]
+              m008_notes_search, m009_client_reminders, m010_client_address]
 
 
 def migrate(db) -> list[str]:
