@@ -327,15 +327,19 @@ def outcome_cases(db: Database, start: date, end: date) -> list[dict]:
     rows = db.query(
         f"WITH {state_ctes(db.today, discharged_ids(db, start, end))} "
         "SELECT c.id, c.kind, c.referred_on, cs.discharged_on, cs.via_unit, "
-        f"  (SELECT count(*) FROM {presence_of('c.id')} s WHERE s.status = 'attended' "
-        "     AND s.type = 'treatment' AND s.local_date <= cs.discharged_on) AS treatment_sessions, "
-        f"  (SELECT min(local_date) FROM {presence_of('c.id')} s WHERE s.status = 'attended') AS first_seen, "
-        # NHS Digital: the wait runs to the first attended treatment session (an assessment does not stop it)
-        f"  (SELECT min(local_date) FROM {presence_of('c.id')} s WHERE s.status = 'attended' "
-        "     AND s.type = 'treatment') AS first_treatment "
+        # one pass over the sessions the person attended (their own and their units'), three answers:
+        # treatment sessions by discharge, first attended, and first attended treatment session (NHS
+        # Digital: the wait runs to the first attended treatment session; an assessment does not stop it)
+        "  (SELECT json_array(coalesce(sum(s.type = 'treatment' AND s.local_date <= cs.discharged_on), 0), "
+        "                     min(s.local_date), min(CASE WHEN s.type = 'treatment' THEN s.local_date END)) "
+        f"   FROM {presence_of('c.id')} s WHERE s.status = 'attended') AS attended "
         "FROM clients c JOIN client_state cs ON cs.id = c.id "
         "WHERE cs.status = 'discharged' AND cs.discharged_on BETWEEN ? AND ? ORDER BY cs.discharged_on, c.id",
         (start.isoformat(), end.isoformat()))
+    import json
+
+    for row in rows:
+        row["treatment_sessions"], row["first_seen"], row["first_treatment"] = json.loads(row.pop("attended"))
     # every case's PHQ-9/GAD-7 scores and current modality in two statements, not four per case
     ids = sorted({r["id"] for r in rows} | {r["via_unit"] for r in rows if r["via_unit"]})
     scores: dict[tuple, list] = {}
@@ -479,17 +483,23 @@ def caseload(db: Database) -> list[dict]:
     rows = db.query(
         f"WITH {state_ctes(db.today, current_ids(db, db.today))} "
         "SELECT c.id AS client_id, c.name, c.kind, cs.status, cs.via_unit, c.referred_on, "
-        f"  (SELECT count(*) FROM {presence_of('c.id')} s WHERE s.status = 'attended' "
-        "     AND s.local_date <= ?1) AS sessions_attended, "
-        f"  (SELECT count(*) FROM {presence_of('c.id')} s WHERE s.status = 'dna' "
-        "     AND s.local_date <= ?1) AS sessions_dna, "
-        f"  (SELECT starts_at FROM {presence_of('c.id')} s WHERE s.status = 'attended' "
-        "     AND s.local_date <= ?1 ORDER BY starts_utc DESC LIMIT 1) AS last_session, "
+        # one pass over the sessions attended or missed by then: both counts and the last attended
+        # (SQLite takes a bare column from the row of the one max() aggregate)
+        "  (SELECT json_array(coalesce(sum(s.status = 'attended'), 0), coalesce(sum(s.status = 'dna'), 0), "
+        "                     s.starts_at, max(CASE WHEN s.status = 'attended' THEN s.starts_utc END)) "
+        f"   FROM {presence_of('c.id')} s WHERE s.status IN ('attended', 'dna') AND s.local_date <= ?1) AS seen, "
         f"  (SELECT starts_at FROM {presence_of('c.id')} s WHERE s.status = 'scheduled' "
         "     AND s.local_date >= ?1 ORDER BY starts_utc LIMIT 1) AS next_session "
         "FROM clients c JOIN client_state cs ON cs.id = c.id "
         "WHERE cs.status = 'active' OR c.id IN (SELECT id FROM waiting_list) "
         "ORDER BY cs.status, c.name COLLATE NOCASE, c.id", (today,))
+    import json
+
+    for index, row in enumerate(rows):
+        attended, dna, last_at, last_utc = json.loads(row.pop("seen"))
+        next_session = row.pop("next_session")
+        rows[index] = row = {**row, "sessions_attended": attended, "sessions_dna": dna,
+                             "last_session": last_at if last_utc else None, "next_session": next_session}
     for row in rows:
         row["waiting_days"] = ((db.today - date.fromisoformat(row["referred_on"])).days
                                if row["status"] == "waiting" and row["referred_on"] else None)
