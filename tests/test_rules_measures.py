@@ -10,6 +10,7 @@ import pytest
 from therapy_cli.clinical import measures
 from therapy_cli.errors import InvalidValue
 from therapy_cli.practice import clients
+from test_measures import _session  # the raw-SQL attended session the measure tests use
 
 
 def test_the_earliest_date_taken_is_1_january_1950(db):
@@ -41,19 +42,6 @@ def test_a_chart_lists_twelve_scores_in_full_and_elides_the_middle_of_thirteen(c
 
 
 # -- linking a questionnaire to a couple's or group's session --------------------------------------
-
-def _session(db_path, client_id, day):
-    import sqlite3
-
-    conn = sqlite3.connect(db_path)
-    with conn:
-        cur = conn.execute(
-            "INSERT INTO sessions (client_id, starts_at, starts_utc, ends_utc, local_date, duration_min, status, "
-            "created_at) VALUES (?, ?, ?, ?, ?, 50, 'attended', '2026-11-20T00:00:00+00:00')",
-            (client_id, f"{day}T10:00:00+00:00", f"{day}T10:00:00+00:00", f"{day}T10:50:00+00:00", day))
-    conn.close()
-    return cur.lastrowid
-
 
 def test_a_group_session_counts_from_the_day_a_member_joins_to_the_day_they_leave(db, db_path):
     member = clients.add_client(db, "Gail Member")

@@ -11,6 +11,8 @@ from datetime import date
 
 import pytest
 
+from test_remind import _note, _plan  # the remind tests' own row helpers
+
 
 def _figure(message: str, pattern: str) -> float:
     """A number in a reminder's words (shown to 1 or 2 places: either will do)."""
@@ -81,16 +83,6 @@ def _due(db, kind, within=1):
     from therapy_cli.reports import reminders
 
     return [(i["client_id"], i["due"]) for i in reminders.reminders(db, within, kinds=[kind])]
-
-
-def _note(db, session_id):
-    db.insert("notes", {"session_id": session_id, "text": "seen", "created_at": "2026-01-01T00:00:00+00:00"})
-
-
-def _plan(db, client_id, started_on, every):
-    db.insert("plans", {"client_id": client_id, "version": 1, "modality": "cbt", "problems": "[]",
-                        "started_on": started_on, "review_every_weeks": every,
-                        "created_at": "2026-01-01T00:00:00+00:00"})
 
 
 def test_a_session_attended_today_without_a_note_needs_one(db):
