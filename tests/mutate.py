@@ -66,10 +66,6 @@ EQUIVALENT: dict[str, list[tuple]] = {
          "scores are whole numbers or tenths: rounding their difference to 5 or 7 places gives the same"),
     ],
     "therapy_cli/clinical/measures.py": [
-        ("RISK_ITEM = 9  # PHQ-9 item 9: thoughts that you would be better off dead, or of hurting yourself",
-         "9 -> 10", "a dead constant: nothing reads RISK_ITEM (the risk items live in instruments.py)"),
-        ("RISK_ITEM = 9  # PHQ-9 item 9: thoughts that you would be better off dead, or of hurting yourself",
-         "9 -> 8", "a dead constant: nothing reads RISK_ITEM (the risk items live in instruments.py)"),
         ("value = round(float(value), 1)", "1 -> 2",
          "stored scores are whole or in tenths already: rounding them to 2 places changes nothing"),
         ("change = round(last - first, 1)", "1 -> 2",

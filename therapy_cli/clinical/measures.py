@@ -13,7 +13,6 @@ from therapy_cli.clinical.instruments import (
 )
 
 EARLIEST = date(1950, 1, 1)  # as for supervision and CPD: an earlier date is a typing slip
-RISK_ITEM = 9  # PHQ-9 item 9: thoughts that you would be better off dead, or of hurting yourself
 # Every questionnaire with a risk item (PHQ-9 item 9, CORE-10 item 6), as instruments.py declares them.
 RISK_INSTRUMENTS = tuple(inst.name for inst in INSTRUMENTS if inst.risk_item is not None)
 

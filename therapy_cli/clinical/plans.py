@@ -101,16 +101,6 @@ def review_due(db: Database, client_id: int) -> date | None:
     return _due(*row) if row else None
 
 
-def reviews_due_by(db: Database, horizon: date) -> list[tuple[int, str, date]]:
-    """(client_id, name, due) of active clients whose plan review falls on or before `horizon`, in one
-    statement (for remind: no query per client)."""
-    rows = db.execute(
-        f"SELECT c.id, c.name, {_REVIEW_CLOCK} FROM clients c WHERE c.status = 'active' AND c.erased_on IS NULL "
-        "AND EXISTS (SELECT 1 FROM plans p WHERE p.client_id = c.id) ORDER BY c.id").fetchall()
-    found = [(cid, name, _due(every, since)) for cid, name, every, since in rows]
-    return [(cid, name, due) for cid, name, due in found if due is not None and due <= horizon]
-
-
 def set_plan(db: Database, client, modality: str, approach: str | None = None, sessions: int | None = None,
              review_every: int | None = None, problems: list[str] | None = None,
              on: date | None = None) -> dict:

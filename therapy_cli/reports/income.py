@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from datetime import date, timedelta
 
-from therapy_cli.errors import InvalidValue, WrongForm
+from therapy_cli.errors import WrongForm
 from therapy_cli.storage.db import Database
 
 AGE_BUCKETS = (("0_30", 0, 30), ("31_60", 31, 60), ("61_90", 61, 90), ("over_90", 91, None))

@@ -44,12 +44,6 @@ WITHIN_6_WEEKS_DAYS = 42
 WITHIN_18_WEEKS_DAYS = 126
 STANDARDS = {"within_6_weeks_rate": 0.75, "within_18_weeks_rate": 0.95, "recovery_rate": 0.50}
 
-# Kept for callers written before practice/state.py, which now defines the waiting list
-# (`waiting_list`) and each member's state through their units for every report.
-IN_STARTED_UNIT = ("NOT EXISTS (SELECT 1 FROM memberships m JOIN clients u ON u.id = m.unit_id "
-                   "WHERE m.member_id = c.id AND (u.status IN ('active', 'discharged') "
-                   "OR (u.status = 'waiting' AND c.referred_on IS NULL)))")
-
 # Distinct people present at attended client sessions: individuals themselves,
 # members of a unit who belonged that day and were not recorded absent.
 _PEOPLE_SEEN = """
@@ -250,15 +244,6 @@ def judge(phq: tuple | None, gad: tuple | None) -> dict:
     return measures_judge(phq, gad)
 
 
-def _first_last(db: Database, client_id: int, instrument: str, until: str | None) -> tuple | None:
-    rows = db.execute(
-        "SELECT score FROM measures WHERE client_id = ? AND instrument = ? AND (? IS NULL OR taken_on <= ?) "
-        "ORDER BY taken_on, id", (client_id, instrument, until, until)).fetchall()
-    if not rows:
-        return None
-    return (rows[0][0], rows[-1][0])
-
-
 def median(values: list):
     """The middle value (the mean of the two middle ones); `statistics` costs import time on the report path."""
     ordered = sorted(values)
@@ -271,11 +256,6 @@ def median(values: list):
 
 def _rate(count: int, over: int):
     return round(count / over, 4) if over else None
-
-
-def _modality(db: Database, client_id: int) -> str:
-    return db.scalar("SELECT modality FROM plans WHERE client_id = ? ORDER BY version DESC LIMIT 1",
-                     (client_id,)) or "none"
 
 
 def _summarise(cases: list[dict]) -> dict:

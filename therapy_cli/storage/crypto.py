@@ -212,7 +212,7 @@ def _convert_held(path: Path, encrypt: bool) -> dict:
     else:
         key = get_key(path)
         source_key, target_key = key, ""
-    from therapy_cli.storage.files import temp_path
+    from therapy_cli.storage.files import remove, temp_path
 
     tmp = temp_path(path, f"{path.name}.{'encrypting' if encrypt else 'decrypting'}")
     lock = open_with_key(path, source_key)
@@ -239,10 +239,8 @@ def _convert_held(path: Path, encrypt: bool) -> dict:
         os.replace(tmp, path)
         # the old WAL must never be replayed onto the new file
         for suffix in ("-wal", "-shm"):
-            _remove(Path(f"{path}{suffix}"))
+            remove(f"{path}{suffix}")
     except BaseException:
-        from therapy_cli.storage.files import remove
-
         remove(tmp, with_journals=True)
         raise
     finally:
@@ -251,7 +249,7 @@ def _convert_held(path: Path, encrypt: bool) -> dict:
         except Exception:
             pass
     for suffix in ("-wal", "-shm"):
-        _remove(Path(f"{path}{suffix}"))
+        remove(f"{path}{suffix}")
     private_file(path)
     if encrypt:
         remember(path, key)
@@ -260,12 +258,6 @@ def _convert_held(path: Path, encrypt: bool) -> dict:
     return {"path": str(path), "encrypted": encrypt, "tables": len(expected),
             "rows": sum(expected.values()), "ok": True}
 
-
-def _remove(path: Path) -> None:
-    try:
-        path.unlink()
-    except FileNotFoundError:
-        pass
 
 
 def open_read_only(uri: str, key: str, what: Path):

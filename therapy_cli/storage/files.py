@@ -146,6 +146,28 @@ def private_stream(path: str | os.PathLike, binary: bool = False) -> Iterator[IO
         raise
 
 
+@contextmanager
+def replacing(target: Path, failure: str, what: str = "write") -> Iterator[Path]:
+    """A private temporary file beside `target` for SQLite to fill (backups, restores): it replaces `target`
+    (still 0600, never over a device) when the block ends without an error, and is removed with its
+    journals otherwise. An OSError on the way is a DatabaseError: `failure: reason`."""
+    from therapy_cli.errors import DatabaseError
+
+    check_target(target, what)
+    tmp = temp_path(target)
+    try:
+        yield tmp
+        os.chmod(tmp, 0o600)
+        check_target(target, what)  # a device put there meanwhile is still not replaced
+        os.replace(tmp, target)
+    except OSError as exc:
+        remove(tmp, with_journals=True)
+        raise DatabaseError(f"{failure}: {exc.strerror}") from None
+    except BaseException:
+        remove(tmp, with_journals=True)
+        raise
+
+
 def write_private(path: str | os.PathLike, content: str | bytes) -> Path:
     """Write `content` to `path` (mode 0600) through a temporary file and an atomic rename."""
     target = Path(path).expanduser()

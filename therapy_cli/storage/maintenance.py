@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import os
 import sqlite3
 from datetime import date
 from pathlib import Path
 
-from therapy_cli.storage.db import Database, check_sqlite_file, private_file
+from therapy_cli.storage.db import Database, check_sqlite_file
 from therapy_cli.errors import CheckFailed, DatabaseError, InvalidValue
 
 AUDIT_COLUMNS = ["id", "at", "action", "record_type", "record_id", "client_id", "summary"]
@@ -52,11 +51,9 @@ def backup(db: Database, dest: str) -> dict:
         raise InvalidValue("the backup must go to another file than the database itself")
     if not target.parent.is_dir():
         raise InvalidValue(f"cannot write {target}: the directory {target.parent} does not exist")
-    from therapy_cli.storage.files import check_target, temp_path
+    from therapy_cli.storage.files import replacing
 
-    check_target(target)
-    tmp = temp_path(target)
-    try:
+    with replacing(target, f"cannot write the backup {target}") as tmp:
         if type(db.conn).__module__.startswith("sqlcipher3"):
             from therapy_cli.storage.crypto import open_copy  # an encrypted file's backup is encrypted too
 
@@ -74,15 +71,6 @@ def backup(db: Database, dest: str) -> dict:
                 f"{len(result['foreign_key_problems'])} foreign-key problem(s)"
             raise CheckFailed(f"the backup copy failed its check ({problems}; see `therapy db check`); "
                               "nothing was written")
-        private_file(tmp)
-        check_target(target)
-        os.replace(tmp, target)
-    except OSError as exc:
-        _remove(tmp)
-        raise DatabaseError(f"cannot write the backup {target}: {exc.strerror}") from None
-    except BaseException:
-        _remove(tmp)
-        raise
     return {"path": str(target), "bytes": target.stat().st_size, "ok": True}
 
 
@@ -133,13 +121,11 @@ def restore(source: Path, target: Path) -> dict:
 def _restore_held(source: Path, target: Path) -> dict:
     if target.exists() and source.resolve() == target.resolve():
         raise InvalidValue("the source is the database itself")
-    from therapy_cli.storage.files import check_target, temp_path
+    from therapy_cli.storage.files import remove, replacing
 
-    check_target(target, "restore into")
     # restoring onto a new machine: the data directory may not exist yet (0700, as on first use)
     target.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    tmp = temp_path(target)
-    try:
+    with replacing(target, f"cannot restore into {target}", "restore into") as tmp:
         src, key = _open_source(source)
         if key:
             from therapy_cli.storage.crypto import open_with_key  # an encrypted backup is restored encrypted
@@ -157,15 +143,7 @@ def _restore_held(source: Path, target: Path) -> dict:
         copy.close()
         # Remove the old WAL so it cannot be replayed onto the restored file.
         for suffix in ("-wal", "-shm"):
-            _remove(Path(f"{target}{suffix}"))
-        os.replace(tmp, target)
-        private_file(target)
-    except OSError as exc:
-        _remove(tmp)
-        raise DatabaseError(f"cannot restore into {target}: {exc.strerror}") from None
-    except BaseException:
-        _remove(tmp)
-        raise
+            remove(f"{target}{suffix}")
     return {"path": str(target), "restored_from": str(source), "ok": True}
 
 
@@ -201,8 +179,3 @@ def _open_source(path: Path):
 
     return sqlite3.connect(readonly_uri(path), uri=True), None
 
-
-def _remove(path: Path) -> None:
-    from therapy_cli.storage.files import remove
-
-    remove(path, with_journals=True)
