@@ -2,65 +2,18 @@
 
 from __future__ import annotations
 
-import os
-import sqlite3
 import sys
 from typing import Annotated, Optional
 
 import typer
 from typer.core import TyperCommand
 
-from therapy_cli import ISSUES_URL, __version__
+from therapy_cli import __version__
+from therapy_cli.argv import hoist_global_options
 from therapy_cli.lazy import LazyGroup, build_lazy_root
 from therapy_cli.commands._common import STATE
 from therapy_cli.errors import TherapyError
-
-
-# Root options that may also be written after the subcommand (`therapy report week --today 2026-11-01`).
-GLOBAL_VALUE_OPTIONS = ("--db", "--today")
-GLOBAL_FLAGS = ("--no-pager",)
-
-
-def hoist_global_options(args: list[str]) -> list[str]:
-    """Move `--db X` / `--today X` (or `--db=X`) found after the subcommand to the front.
-
-    Scanning stops at `--`; a value that follows an option needing one is never taken for an option.
-    """
-    args = list(args)
-    front: list[str] = []
-    rest: list[str] = []
-    seen_command = False
-    i = 0
-    while i < len(args):
-        arg = args[i]
-        if arg == "--":
-            rest += args[i:]
-            break
-        name = arg.split("=", 1)[0]
-        if seen_command and arg in GLOBAL_FLAGS:
-            front.append(arg)
-            i += 1
-            continue
-        if seen_command and name in GLOBAL_VALUE_OPTIONS:
-            if "=" in arg:
-                front.append(arg)
-            elif i + 1 < len(args):
-                front += [arg, args[i + 1]]
-                i += 1
-            else:
-                rest.append(arg)  # no value: let the parser say so
-            i += 1
-            continue
-        if not seen_command:
-            if name in GLOBAL_VALUE_OPTIONS and "=" not in arg:
-                rest += args[i:i + 2]
-                i += 2
-                continue
-            if not arg.startswith("-"):
-                seen_command = True
-        rest.append(arg)
-        i += 1
-    return front + rest
+from therapy_cli.failures import explain, quiet_broken_pipe
 
 
 class TherapyGroup(LazyGroup):
@@ -74,48 +27,13 @@ class TherapyGroup(LazyGroup):
     def invoke(self, ctx):
         try:
             return super().invoke(ctx)
-        except TherapyError as exc:
-            print(f"Error: {_one_line(str(exc))}", file=sys.stderr)
-            raise typer.Exit(exc.exit_code) from None
-        except sqlite3.OperationalError as exc:
-            if os.environ.get("THERAPY_DEBUG"):
-                raise
-            _operational(exc)
         except (typer.Exit, typer.Abort, KeyboardInterrupt):
             raise
-        except BrokenPipeError:
-            _quiet_broken_pipe()
-            raise typer.Exit(1) from None
-        except OverflowError:
-            # an id or count beyond SQLite's 64-bit integers, or a date past year 9999
-            print("Error: a number or date given is out of range; nothing was changed", file=sys.stderr)
-            raise typer.Exit(1) from None
-        except UnicodeError:
-            # invalid bytes in an argument (a lone surrogate once decoded) cannot be stored or shown as text
-            if os.environ.get("THERAPY_DEBUG"):
-                raise
-            print("Error: a value given is not valid UTF-8 text (invalid bytes, or a lone surrogate); "
-                  "nothing was changed", file=sys.stderr)
-            raise typer.Exit(1) from None
-        except OSError as exc:
-            # a file given on the command line that cannot be used (name too long, permissions, a full disk)
-            if os.environ.get("THERAPY_DEBUG"):
-                raise
-            name = str(exc.filename) if exc.filename is not None else "a file"
-            if len(name) > 120:
-                name = f"{name[:60]}…{name[-40:]}"
-            print(f"Error: cannot use {_one_line(name)}: {exc.strerror or exc.__class__.__name__}; "
-                  "nothing was changed", file=sys.stderr)
-            raise typer.Exit(1) from None
         except Exception as exc:
-            if os.environ.get("THERAPY_DEBUG") or exc.__class__.__module__.startswith(("click", "typer")):
+            code = explain(exc)
+            if code is None:
                 raise
-            if exc.__class__.__name__ == "OperationalError" and exc.__class__.__module__.startswith("sqlcipher3"):
-                _operational(exc)  # an encrypted file's driver has its own exception classes
-            # Never show locals or arguments: they may hold client data.
-            print(f"Error: internal error ({exc.__class__.__name__}); nothing was changed. "
-                  f"Please report it at {ISSUES_URL} (THERAPY_DEBUG=1 shows the details).", file=sys.stderr)
-            raise typer.Exit(1) from None
+            raise typer.Exit(code) from None
 
 
 def _csv_style(name: str):
@@ -147,23 +65,6 @@ class CsvCommand(TyperCommand):
 
     def __init__(self, *args, params=None, **kwargs):
         super().__init__(*args, params=[*(params or []), *csv_options()], **kwargs)
-
-
-def _operational(exc: Exception) -> None:
-    text = str(exc)
-    if "locked" in text or "busy" in text:
-        print("Error: the database is busy (another therapy command holds it); try again", file=sys.stderr)
-    else:
-        print(f"Error: the database could not complete the request ({_one_line(text)}); nothing was changed",
-              file=sys.stderr)
-    raise typer.Exit(1) from None
-
-
-def _one_line(text: str) -> str:
-    """An error is one line even when it echoes what the user typed: line breaks and controls escaped."""
-    if text.isprintable():
-        return text
-    return "".join(ch if ch.isprintable() or ch == "\t" else ascii(ch)[1:-1] for ch in text)
 
 
 app = typer.Typer(
@@ -202,17 +103,9 @@ def root(
     """A private, scriptable caseload tool for psychotherapists and counsellors."""
     from datetime import date
 
-    os.umask(0o077)
-    from therapy_cli import render
+    from therapy_cli.runtime import begin
 
-    render.use_pager = not no_pager
-    STATE.db = db
-    STATE.today = None
-    STATE.date_order = None
-    from therapy_cli import dates
-    from therapy_cli.commands._common import date_order
-
-    dates.order_source = date_order
+    begin(db, no_pager)
     if today:
         from therapy_cli.dates import parse_date
 
@@ -301,15 +194,6 @@ _register()
 _tidy_help(app)
 
 
-def _quiet_broken_pipe() -> None:
-    """The reader went away (`therapy report ... | head`): stop quietly, as Unix tools do."""
-    try:
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
-    except (OSError, ValueError):
-        pass
-
-
 def lazy_root():
     """The root click group with its sub-commands converted on first use: what the console script runs."""
     return build_lazy_root(app)
@@ -319,5 +203,5 @@ def main() -> None:
     try:
         lazy_root()(prog_name="therapy")
     except BrokenPipeError:
-        _quiet_broken_pipe()
+        quiet_broken_pipe()
         sys.exit(1)

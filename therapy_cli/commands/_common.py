@@ -1,27 +1,16 @@
-"""What every command shares: the open database, output options, confirmation."""
+"""What every command shares: the output options and confirmation, with the run's state and open database
+from `therapy_cli.runtime` (which the fast path uses too)."""
 
 from __future__ import annotations
 
 import sys
-from contextlib import contextmanager
-from dataclasses import dataclass
-from datetime import date
 from enum import Enum
-from typing import Annotated, Iterator
+from typing import Annotated
 
 import typer
 
 from therapy_cli.errors import Refused
-
-
-@dataclass
-class State:
-    db: str | None = None
-    today: date | None = None
-    date_order: str | None = None   # the setting date.order, read once a slashed date needs it
-
-
-STATE = State()
+from therapy_cli.runtime import STATE, State, database, date_order, parse_date_option, today  # noqa: F401
 
 
 class Format(str, Enum):
@@ -51,50 +40,6 @@ def output_format(fmt: Format, as_json: bool = False, as_csv: bool = False) -> s
     if as_csv:
         return "csv"
     return fmt.value
-
-
-def parse_date_option(text: str | None, what: str):
-    """A DATE option (YYYY-MM-DD, today, tomorrow, yesterday, weekday), None when not given."""
-    if text is None:
-        return None
-    from therapy_cli.dates import parse_date
-
-    return parse_date(text, today(), what)
-
-
-@contextmanager
-def database(write: bool = False) -> Iterator["Database"]:  # noqa: F821
-    """The caseload for this command, as one transaction (write: BEGIN IMMEDIATE)."""
-    from therapy_cli.storage.db import open_database, resolve_path
-
-    db = open_database(resolve_path(STATE.db), today=STATE.today)
-    try:
-        with db.transaction(write=write):
-            yield db
-        if write:
-            from therapy_cli.storage import scrub
-
-            # an erasure whose scrub a reader held up is finished by the next write
-            db.scrub_pending = not scrub.finish_pending(db, wait=scrub.NEXT_WRITE_WAIT_SECONDS)
-    finally:
-        db.close()
-
-
-def date_order() -> str | None:
-    """The setting date.order (dmy, mdy or None), read from the caseload the first time it is needed."""
-    if STATE.date_order is None:
-        from therapy_cli.storage.db import open_database, resolve_path
-
-        db = open_database(resolve_path(STATE.db), today=STATE.today)
-        try:
-            STATE.date_order = db.setting("date.order") or ""
-        finally:
-            db.close()
-    return STATE.date_order or None
-
-
-def today() -> date:
-    return STATE.today or date.today()
 
 
 def confirm(question: str, yes: bool) -> None:

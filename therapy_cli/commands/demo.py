@@ -43,7 +43,7 @@ def demo(
     from therapy_cli import demo as demo_data, render
 
     from therapy_cli.reports import service as reports
-    from therapy_cli.commands.report import period_csv_row, show_period
+    from therapy_cli.commands.daily import period_csv_row, show_period
     from therapy_cli.dates import week_of
     from therapy_cli.storage.db import open_database
 

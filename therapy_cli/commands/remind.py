@@ -41,32 +41,9 @@ def remind(
     """
     if ctx.invoked_subcommand is not None:
         return
-    from therapy_cli.reports import reminders
-    from therapy_cli.dates import parse_days
-    from therapy_cli.errors import InvalidValue
+    from therapy_cli.commands.daily import remind_command
 
-    days = parse_days(within, "--within")
-    for name in kind or []:
-        if name not in reminders.KINDS:
-            raise InvalidValue(f"--kind {name!r} is not one of {', '.join(reminders.KINDS)}")
-    with database() as db:
-        items = reminders.reminders(db, days, names, kind)
-    fmt_name = output_format(fmt, as_json, as_csv)
-    if fmt_name == "json":
-        from therapy_cli import render
-
-        render.emit(items, "json")
-        return
-    if not items:
-        return
-    if fmt_name == "csv":
-        from therapy_cli import render
-
-        render.emit(items, "csv", columns=["kind", "client_id", "due", "message"])
-        return
-    width = max(len(item["kind"]) for item in items)
-    for item in items:
-        print(f"{item['due']}  {item['kind'].ljust(width)}  {item['message']}")
+    remind_command(within, kind, names, output_format(fmt, as_json, as_csv))
 
 
 @app.command("clients")

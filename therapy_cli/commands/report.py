@@ -9,6 +9,8 @@ import typer
 from therapy_cli.commands._common import (
     CsvOpt, Format, FormatOpt, JsonOpt, database, output_format, parse_date_option, today,
 )
+# The period reports' bodies and views are typer-free, shared with the fast path (therapy_cli/fast.py).
+from therapy_cli.commands.daily import _emit, _period, period_command
 
 app = typer.Typer(help="Reports: week, month, quarter, period, outcomes, referrals, caseload, client documents.",
                   no_args_is_help=True)
@@ -21,187 +23,6 @@ AppendOpt = Annotated[Optional[str], typer.Option(
                                          "mode 0600; nothing on stdout): a weekly summary from cron. A row "
                                          "for the same period is replaced, so a retried cron run writes "
                                          "the period once.")]
-
-_LABELS = [
-    ("sessions attended", ("sessions", "attended")), ("sessions DNA", ("sessions", "dna")),
-    ("sessions cancelled", ("sessions", "cancelled")), ("sessions late-cancelled", ("sessions", "late_cancelled")),
-    ("sessions scheduled", ("sessions", "scheduled")),
-    ("cancelled by the client", ("sessions", "cancelled_by_client")),
-    ("cancelled by you", ("sessions", "cancelled_by_therapist")), ("clients seen", ("clients_seen",)),
-    ("cases seen", ("cases_seen",)), ("clinical hours", ("clinical_hours",)), ("DNA rate", ("dna_rate",)),
-    ("new referrals", ("new_referrals",)), ("discharges", ("discharges",)), ("waiting now", ("waiting",)),
-    ("supervision hours", ("supervision_hours",)), ("supervision given hours", ("supervision_given_hours",)),
-    ("CPD hours", ("cpd_hours",)), ("training hours", ("training_hours",)),
-    ("training participants", ("training_participants",)),
-]
-
-
-def _pick(report: dict, path: tuple):
-    value = report
-    for key in path:
-        value = value[key]
-    return value
-
-
-def bar(actual: float, target: float, width: int = 20, fancy: bool = False) -> str:
-    """A text progress bar: `#####.....  50%` (blocks on a terminal)."""
-    share = 0.0 if target <= 0 else min(actual / target, 1.0)
-    filled = round(share * width)
-    full, empty = ("█", "░") if fancy else ("#", ".")
-    percent = 100 if target <= 0 else round(100 * actual / target)
-    return f"{full * filled}{empty * (width - filled)} {percent:>3}%"
-
-
-def _label(report: dict) -> str:
-    from datetime import date
-
-    from therapy_cli.reports.service import period_label
-
-    p = report["period"]
-    return period_label(date.fromisoformat(p["start"]), date.fromisoformat(p["end"]))
-
-
-def _title(report: dict) -> str:
-    p = report["period"]
-    return f"{_label(report) or 'Period'}: {p['start']} to {p['end']}"
-
-
-def show_period(report: dict) -> None:
-    """The table view: the figures, then each target with a progress bar."""
-    from therapy_cli import render
-
-    rows = []
-    for label, path in _LABELS:
-        value = _pick(report, path)
-        if path == ("dna_rate",):
-            value = f"{round(100 * value)}%"
-        rows.append({"measure": label, "value": value})
-    render.write_table(rows, ["measure", "value"], title=_title(report))
-    if report["targets"]:
-        fancy = render.fancy()
-        targets = [{"target": t["name"].replace("_", " ") + (" (at most)" if t["direction"] == "max" else ""),
-                    "actual": t["actual"], "goal": t["target"], "met": "met" if t["met"] else "missed",
-                    "progress": bar(t["actual"], t["target"], fancy=fancy) if t["direction"] == "min" else ""}
-                   for t in report["targets"]]
-        print()
-        render.write_table(targets, ["target", "actual", "goal", "met", "progress"], title="Targets")
-
-
-def period_csv_row(report: dict) -> dict:
-    """One flat row per period (a line per week in a spreadsheet)."""
-    row = {"period_start": report["period"]["start"], "period_end": report["period"]["end"],
-           "period": _label(report)}
-    for key, value in report.items():
-        if key in ("period", "targets"):
-            continue
-        if isinstance(value, dict):
-            for sub, inner in value.items():
-                row[f"{key}_{sub}"] = inner
-        else:
-            row[key] = value
-    for target in report["targets"]:
-        name = target["name"] + ("_max" if target["direction"] == "max" else "")
-        row[f"target_{name}"] = target["target"]
-        row[f"met_{name}"] = "yes" if target["met"] else "no"
-    return row
-
-
-def _emit(data, fmt: str, no_header: bool = False, **kwargs) -> None:
-    from therapy_cli import render
-
-    if fmt == "csv" and no_header:
-        import io
-        import sys
-
-        buffer = io.StringIO()
-        rows = list(kwargs["csv_rows"](data)) if kwargs.get("csv_rows") else (data if isinstance(data, list) else [data])
-        render.write_csv(rows, kwargs.get("columns"), out=buffer)
-        sys.stdout.write(buffer.getvalue().split("\n", 1)[1])
-        return
-    render.emit(data, fmt, **kwargs)
-
-
-def _period(report: dict, fmt: str, no_header: bool, append: str | None = None) -> None:
-    if append:
-        append_csv_row(append, period_csv_row(report))
-        return
-    _emit(report, fmt, no_header, table=show_period, csv_rows=lambda r: [period_csv_row(r)])
-
-
-def append_csv_row(path: str, row: dict) -> None:
-    """Add one row to a CSV file, writing the header when the file is new or empty; columns follow the file's
-    header when it has one (new metrics or targets then need a new file). A row of the same period
-    (`period_start` and `period_end`) is replaced where it stands: a cron retry leaves one row per period."""
-    import csv
-    import io
-    from pathlib import Path
-
-    from therapy_cli.storage.files import write_private
-
-    from therapy_cli.errors import InvalidValue
-
-    target = Path(path).expanduser()
-    raw = target.read_bytes() if target.is_file() else b""
-    try:
-        # A spreadsheet that saved the file again may have added a byte-order mark and CRLF line ends:
-        # the header is read without them, and the new row follows the file's line ends.
-        existing = raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise InvalidValue(f"{path} is not UTF-8 text (saved again by a spreadsheet?); save it as 'CSV UTF-8' "
-                           "or append to a new file") from None
-    buffer = io.StringIO()
-    if existing.strip():
-        header = [name.strip() for name in next(csv.reader(io.StringIO(existing)))]
-        ending = "\r\n" if "\r\n" in existing else "\n"
-        if not existing.endswith(("\n", "\r")):
-            raw += ending.encode()
-            existing += ending
-        writer = csv.DictWriter(buffer, fieldnames=header, extrasaction="ignore", lineterminator=ending)
-    else:
-        raw, header = b"", []
-        writer = csv.DictWriter(buffer, fieldnames=list(row), lineterminator="\n")
-        writer.writeheader()
-    from therapy_cli.render import CSV, csv_cell
-
-    writer.writerow({k: csv_cell(v) for k, v in row.items()})
-    if not raw and CSV.bom:
-        raw = "\ufeff".encode("utf-8")
-    replaced = _replace_period(raw, existing, header, row, buffer.getvalue()) if header else None
-    write_private(target, replaced if replaced is not None else raw + buffer.getvalue().encode("utf-8"))
-
-
-def _replace_period(raw: bytes, text: str, header: list[str], row: dict, new: str) -> bytes | None:
-    """`raw` with the record of the row's period replaced by `new` where it stands (every other byte kept:
-    BOM, line ends, quoting); None when the file holds no row of that period."""
-    import csv
-    import io
-
-    if "period_start" not in header or "period_end" not in header:
-        return None
-    first, last = header.index("period_start"), header.index("period_end")
-    wanted = (str(row.get("period_start")), str(row.get("period_end")))
-    records, record = [], ""
-    for line in io.StringIO(text, newline="").readlines():   # whole records: a quoted cell may hold a line break
-        record += line
-        if record.count('"') % 2 == 0:
-            records.append(record)
-            record = ""
-    if record:
-        records.append(record)
-    out, found = [], False
-    for number, record in enumerate(records):
-        cells = next(csv.reader(io.StringIO(record)), [])
-        if number and len(cells) > max(first, last) and (cells[first].strip(), cells[last].strip()) == wanted:
-            if not found:
-                out.append(new)
-            found = True
-        else:
-            out.append(record)
-    if not found:
-        return None
-    bom = b"\xef\xbb\xbf" if raw.startswith(b"\xef\xbb\xbf") else b""
-    return bom + "".join(out).encode("utf-8")
-
 
 @app.command("week")
 def week(
@@ -216,13 +37,7 @@ def week(
     Example: therapy report week --week 2026-W47 --csv
     Example: therapy report week --week last --append ~/therapy/weekly.csv
     """
-    from therapy_cli.reports import service as reports
-    from therapy_cli.dates import parse_week_or_relative
-
-    start, end = parse_week_or_relative("this" if week is None else week, today(), "--week")
-    with database() as db:
-        report = reports.week_report(db, start, end)
-    _period(report, output_format(fmt, as_json, as_csv), no_header, append)
+    period_command("week", week, output_format(fmt, as_json, as_csv), no_header, append)
 
 
 @app.command("month")
@@ -237,13 +52,7 @@ def month(
 
     Example: therapy report month --month 2026-11 --json
     """
-    from therapy_cli.reports import service as reports
-    from therapy_cli.dates import parse_month_or_relative
-
-    start, end = parse_month_or_relative("this" if month is None else month, today(), "--month")
-    with database() as db:
-        report = reports.month_report(db, start, end)
-    _period(report, output_format(fmt, as_json, as_csv), no_header, append)
+    period_command("month", month, output_format(fmt, as_json, as_csv), no_header, append)
 
 
 @app.command("quarter")
@@ -258,13 +67,7 @@ def quarter(
 
     Example: therapy report quarter --quarter last --json
     """
-    from therapy_cli.reports import service as reports
-    from therapy_cli.dates import parse_quarter_or_relative
-
-    start, end = parse_quarter_or_relative("this" if quarter is None else quarter, today(), "--quarter")
-    with database() as db:
-        report = reports.quarter_report(db, start, end)
-    _period(report, output_format(fmt, as_json, as_csv), no_header, append)
+    period_command("quarter", quarter, output_format(fmt, as_json, as_csv), no_header, append)
 
 
 @app.command("period")

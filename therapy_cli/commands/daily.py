@@ -1,0 +1,353 @@
+"""The bodies of the commands cron and scripts run every day: `remind`, `report week|month|quarter` and
+`practice report week|month|outcomes`, with the views they print.
+
+No click or Typer here: the Typer commands call these after click has parsed the arguments, and the fast
+path (`therapy_cli/fast.py`) calls them after parsing the plain forms of those command lines itself,
+so a cron job does not pay for importing the whole command tree. One body, two parsers: they cannot drift.
+"""
+
+from __future__ import annotations
+
+from therapy_cli.runtime import database, parse_date_option, today
+
+
+def remind_command(within: str, kinds: list[str] | None, names: bool, fmt: str) -> None:
+    """`therapy remind`: silent when nothing is due (cron sends no mail); JSON `[]`."""
+    from therapy_cli.dates import parse_days
+    from therapy_cli.errors import InvalidValue
+    from therapy_cli.reports import reminders
+
+    days = parse_days(within, "--within")
+    for name in kinds or []:
+        if name not in reminders.KINDS:
+            raise InvalidValue(f"--kind {name!r} is not one of {', '.join(reminders.KINDS)}")
+    with database() as db:
+        items = reminders.reminders(db, days, names, kinds)
+    if fmt == "json":
+        from therapy_cli import render
+
+        render.emit(items, "json")
+        return
+    if not items:
+        return
+    if fmt == "csv":
+        from therapy_cli import render
+
+        render.emit(items, "csv", columns=["kind", "client_id", "due", "message"])
+        return
+    width = max(len(item["kind"]) for item in items)
+    for item in items:
+        print(f"{item['due']}  {item['kind'].ljust(width)}  {item['message']}")
+
+
+def period_command(which: str, value: str | None, fmt: str, no_header: bool = False,
+                   append: str | None = None) -> None:
+    """`report week|month|quarter`: VALUE is the --week/--month/--quarter text (None: this one)."""
+    from therapy_cli import dates
+    from therapy_cli.reports import service as reports
+
+    parse = {"week": dates.parse_week_or_relative, "month": dates.parse_month_or_relative,
+             "quarter": dates.parse_quarter_or_relative}[which]
+    start, end = parse("this" if value is None else value, today(), f"--{which}")
+    make = {"week": reports.week_report, "month": reports.month_report, "quarter": reports.quarter_report}[which]
+    with database() as db:
+        report = make(db, start, end)
+    _period(report, fmt, no_header, append)
+
+
+def practice_period_command(which: str, files: list[str] | None, directory: str | None, value: str | None,
+                            fmt: str) -> None:
+    """`practice report week|month`."""
+    from therapy_cli import dates
+    from therapy_cli.reports.practice import period_rollup
+
+    parse = {"week": dates.parse_week_or_relative, "month": dates.parse_month_or_relative}[which]
+    start, end = parse("this" if value is None else value, today(), f"--{which}")
+    report = period_rollup(_paths(files, directory), start, end, which, today())
+    _practice_emit(report, fmt, _COLUMNS, f"Practice {which}")
+
+
+def practice_outcomes_command(files: list[str] | None, directory: str | None, start: str | None,
+                              end: str | None, fmt: str) -> None:
+    """`practice report outcomes`: default period the twelve months up to today."""
+    from datetime import timedelta
+
+    from therapy_cli.dates import add_months, check_span
+    from therapy_cli.reports.practice import outcomes_rollup
+
+    last = parse_date_option(end, "--to") or today()
+    first = parse_date_option(start, "--from") or (add_months(last, -12) + timedelta(days=1))
+    check_span(first, last)
+    report = outcomes_rollup(_paths(files, directory), first, last, today())
+    _practice_emit(report, fmt, _OUTCOME_COLUMNS, "Practice outcomes")
+
+
+# --- the period view (report week|month|quarter|period) ---
+
+_LABELS = [
+    ("sessions attended", ("sessions", "attended")), ("sessions DNA", ("sessions", "dna")),
+    ("sessions cancelled", ("sessions", "cancelled")), ("sessions late-cancelled", ("sessions", "late_cancelled")),
+    ("sessions scheduled", ("sessions", "scheduled")),
+    ("cancelled by the client", ("sessions", "cancelled_by_client")),
+    ("cancelled by you", ("sessions", "cancelled_by_therapist")), ("clients seen", ("clients_seen",)),
+    ("cases seen", ("cases_seen",)), ("clinical hours", ("clinical_hours",)), ("DNA rate", ("dna_rate",)),
+    ("new referrals", ("new_referrals",)), ("discharges", ("discharges",)), ("waiting now", ("waiting",)),
+    ("supervision hours", ("supervision_hours",)), ("supervision given hours", ("supervision_given_hours",)),
+    ("CPD hours", ("cpd_hours",)), ("training hours", ("training_hours",)),
+    ("training participants", ("training_participants",)),
+]
+
+
+def _pick(report: dict, path: tuple):
+    value = report
+    for key in path:
+        value = value[key]
+    return value
+
+
+def bar(actual: float, target: float, width: int = 20, fancy: bool = False) -> str:
+    """A text progress bar: `#####.....  50%` (blocks on a terminal)."""
+    share = 0.0 if target <= 0 else min(actual / target, 1.0)
+    filled = round(share * width)
+    full, empty = ("█", "░") if fancy else ("#", ".")
+    percent = 100 if target <= 0 else round(100 * actual / target)
+    return f"{full * filled}{empty * (width - filled)} {percent:>3}%"
+
+
+def _label(report: dict) -> str:
+    from datetime import date
+
+    from therapy_cli.reports.service import period_label
+
+    p = report["period"]
+    return period_label(date.fromisoformat(p["start"]), date.fromisoformat(p["end"]))
+
+
+def _title(report: dict) -> str:
+    p = report["period"]
+    return f"{_label(report) or 'Period'}: {p['start']} to {p['end']}"
+
+
+def show_period(report: dict) -> None:
+    """The table view: the figures, then each target with a progress bar."""
+    from therapy_cli import render
+
+    rows = []
+    for label, path in _LABELS:
+        value = _pick(report, path)
+        if path == ("dna_rate",):
+            value = f"{round(100 * value)}%"
+        rows.append({"measure": label, "value": value})
+    render.write_table(rows, ["measure", "value"], title=_title(report))
+    if report["targets"]:
+        fancy = render.fancy()
+        targets = [{"target": t["name"].replace("_", " ") + (" (at most)" if t["direction"] == "max" else ""),
+                    "actual": t["actual"], "goal": t["target"], "met": "met" if t["met"] else "missed",
+                    "progress": bar(t["actual"], t["target"], fancy=fancy) if t["direction"] == "min" else ""}
+                   for t in report["targets"]]
+        print()
+        render.write_table(targets, ["target", "actual", "goal", "met", "progress"], title="Targets")
+
+
+def period_csv_row(report: dict) -> dict:
+    """One flat row per period (a line per week in a spreadsheet)."""
+    row = {"period_start": report["period"]["start"], "period_end": report["period"]["end"],
+           "period": _label(report)}
+    for key, value in report.items():
+        if key in ("period", "targets"):
+            continue
+        if isinstance(value, dict):
+            for sub, inner in value.items():
+                row[f"{key}_{sub}"] = inner
+        else:
+            row[key] = value
+    for target in report["targets"]:
+        name = target["name"] + ("_max" if target["direction"] == "max" else "")
+        row[f"target_{name}"] = target["target"]
+        row[f"met_{name}"] = "yes" if target["met"] else "no"
+    return row
+
+
+def _emit(data, fmt: str, no_header: bool = False, **kwargs) -> None:
+    from therapy_cli import render
+
+    if fmt == "csv" and no_header:
+        import io
+        import sys
+
+        buffer = io.StringIO()
+        rows = list(kwargs["csv_rows"](data)) if kwargs.get("csv_rows") else (data if isinstance(data, list) else [data])
+        render.write_csv(rows, kwargs.get("columns"), out=buffer)
+        sys.stdout.write(buffer.getvalue().split("\n", 1)[1])
+        return
+    render.emit(data, fmt, **kwargs)
+
+
+def _period(report: dict, fmt: str, no_header: bool, append: str | None = None) -> None:
+    if append:
+        append_csv_row(append, period_csv_row(report))
+        return
+    _emit(report, fmt, no_header, table=show_period, csv_rows=lambda r: [period_csv_row(r)])
+
+
+def append_csv_row(path: str, row: dict) -> None:
+    """Add one row to a CSV file, writing the header when the file is new or empty; columns follow the file's
+    header when it has one (new metrics or targets then need a new file). A row of the same period
+    (`period_start` and `period_end`) is replaced where it stands: a cron retry leaves one row per period."""
+    import csv
+    import io
+    from pathlib import Path
+
+    from therapy_cli.storage.files import write_private
+
+    from therapy_cli.errors import InvalidValue
+
+    target = Path(path).expanduser()
+    raw = target.read_bytes() if target.is_file() else b""
+    try:
+        # A spreadsheet that saved the file again may have added a byte-order mark and CRLF line ends:
+        # the header is read without them, and the new row follows the file's line ends.
+        existing = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise InvalidValue(f"{path} is not UTF-8 text (saved again by a spreadsheet?); save it as 'CSV UTF-8' "
+                           "or append to a new file") from None
+    buffer = io.StringIO()
+    if existing.strip():
+        header = [name.strip() for name in next(csv.reader(io.StringIO(existing)))]
+        ending = "\r\n" if "\r\n" in existing else "\n"
+        if not existing.endswith(("\n", "\r")):
+            raw += ending.encode()
+            existing += ending
+        writer = csv.DictWriter(buffer, fieldnames=header, extrasaction="ignore", lineterminator=ending)
+    else:
+        raw, header = b"", []
+        writer = csv.DictWriter(buffer, fieldnames=list(row), lineterminator="\n")
+        writer.writeheader()
+    from therapy_cli.render import CSV, csv_cell
+
+    writer.writerow({k: csv_cell(v) for k, v in row.items()})
+    if not raw and CSV.bom:
+        raw = "\ufeff".encode("utf-8")
+    replaced = _replace_period(raw, existing, header, row, buffer.getvalue()) if header else None
+    write_private(target, replaced if replaced is not None else raw + buffer.getvalue().encode("utf-8"))
+
+
+def _replace_period(raw: bytes, text: str, header: list[str], row: dict, new: str) -> bytes | None:
+    """`raw` with the record of the row's period replaced by `new` where it stands (every other byte kept:
+    BOM, line ends, quoting); None when the file holds no row of that period."""
+    import csv
+    import io
+
+    if "period_start" not in header or "period_end" not in header:
+        return None
+    first, last = header.index("period_start"), header.index("period_end")
+    wanted = (str(row.get("period_start")), str(row.get("period_end")))
+    records, record = [], ""
+    for line in io.StringIO(text, newline="").readlines():   # whole records: a quoted cell may hold a line break
+        record += line
+        if record.count('"') % 2 == 0:
+            records.append(record)
+            record = ""
+    if record:
+        records.append(record)
+    out, found = [], False
+    for number, record in enumerate(records):
+        cells = next(csv.reader(io.StringIO(record)), [])
+        if number and len(cells) > max(first, last) and (cells[first].strip(), cells[last].strip()) == wanted:
+            if not found:
+                out.append(new)
+            found = True
+        else:
+            out.append(record)
+    if not found:
+        return None
+    bom = b"\xef\xbb\xbf" if raw.startswith(b"\xef\xbb\xbf") else b""
+    return bom + "".join(out).encode("utf-8")
+
+
+# --- the practice roll-up view ---
+
+_COLUMNS = [("practitioner", ("name",)), ("attended", ("sessions", "attended")), ("DNA", ("sessions", "dna")),
+            ("cancelled", ("sessions", "cancelled")), ("late", ("sessions", "late_cancelled")),
+            ("clients seen", ("clients_seen",)), ("cases seen", ("cases_seen",)),
+            ("clinical hours", ("clinical_hours",)), ("DNA rate", ("dna_rate",)),
+            ("new referrals", ("new_referrals",)), ("discharges", ("discharges",)), ("waiting", ("waiting",))]
+
+
+def _pick_practice(row: dict, path: tuple):
+    value = row
+    for key in path:
+        value = value.get(key) if isinstance(value, dict) else None
+    return value
+
+
+def _cell(row: dict, path: tuple):
+    value = _pick_practice(row, path)
+    if path[-1].endswith("rate") and isinstance(value, (int, float)):
+        return f"{round(100 * value)}%"
+    return value
+
+
+def _practice_rows(report: dict, columns) -> list[dict]:
+    rows = [{label: _cell(p, path) for label, path in columns} for p in report["practitioners"]]
+    rows.append({label: ("Total" if path == ("name",) else _cell(report["total"], path)) for label, path in columns})
+    return rows
+
+
+def _csv_rows(report: dict) -> list[dict]:
+    """One flat row per practitioner, then the total (targets per practitioner as target_/met_ columns)."""
+    p = report["period"]
+    out = []
+    for row in [*report["practitioners"], {"name": "Total", "file": "", **report["total"]}]:
+        flat = {"period_start": p["start"], "period_end": p["end"]}
+        for key, value in row.items():
+            if key == "targets":
+                for target in value:
+                    name = target["name"] + ("_max" if target.get("direction") == "max" else "")
+                    flat[f"target_{name}"] = target["target"]
+                    flat[f"met_{name}"] = "yes" if target["met"] else "no"
+            elif isinstance(value, dict):
+                flat.update({f"{key}_{sub}": inner for sub, inner in value.items()})
+            else:
+                flat[key] = value
+        out.append(flat)
+    return out
+
+
+def _show_practice(report: dict, columns, title: str) -> None:
+    from therapy_cli import render
+
+    p = report["period"]
+    render.write_table(_practice_rows(report, columns), [label for label, _ in columns],
+                       title=f"{title}: {p['start']} to {p['end']}")
+    missed = [(p["name"], t) for p in report["practitioners"] for t in p.get("targets", []) if not t["met"]]
+    if missed:
+        print()
+        render.write_table([{"practitioner": name, "target": t["name"].replace("_", " ")
+                             + (" (at most)" if t.get("direction") == "max" else ""), "actual": t["actual"],
+                             "goal": t["target"]} for name, t in missed],
+                           ["practitioner", "target", "actual", "goal"], title="Targets missed")
+
+
+def _practice_emit(report: dict, fmt: str, columns, title: str) -> None:
+    from therapy_cli import render
+
+    if fmt == "table":
+        _show_practice(report, columns, title)
+    else:
+        render.emit(report, fmt, csv_rows=_csv_rows)
+
+
+def _paths(files, directory):
+    from therapy_cli.reports.practice import practice_files
+
+    return practice_files(files or [], directory)
+
+
+_OUTCOME_COLUMNS = [("practitioner", ("name",)), ("discharged", ("discharged",)), ("finished", ("finished",)),
+                    ("at caseness", ("at_caseness",)), ("recovered", ("recovered",)),
+                    ("recovery rate", ("recovery_rate",)),
+                    ("reliable improvement", ("reliable_improvement_rate",)),
+                    ("reliable recovery", ("reliable_recovery_rate",)),
+                    ("median wait", ("median_wait_days",)), ("within 6 weeks", ("within_6_weeks_rate",)),
+                    ("within 18 weeks", ("within_18_weeks_rate",))]

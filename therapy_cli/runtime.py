@@ -1,0 +1,80 @@
+"""What a run shares, without click or Typer: the global options' state, the open database, today.
+
+The commands (through `commands._common`) and the fast path of the daily commands (`fast.py`) both
+use this module, so that `therapy remind` and `therapy report week` behave the same whichever parsed
+their arguments.
+"""
+
+from __future__ import annotations
+
+import os
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import date
+from typing import Iterator
+
+
+@dataclass
+class State:
+    db: str | None = None
+    today: date | None = None
+    date_order: str | None = None   # the setting date.order, read once a slashed date needs it
+
+
+STATE = State()
+
+
+def begin(db: str | None, no_pager: bool) -> None:
+    """What the root options set before any command runs (`--today` is parsed by the caller)."""
+    os.umask(0o077)
+    from therapy_cli import dates, render
+
+    render.use_pager = not no_pager
+    STATE.db = db
+    STATE.today = None
+    STATE.date_order = None
+    dates.order_source = date_order
+
+
+@contextmanager
+def database(write: bool = False) -> Iterator["Database"]:  # noqa: F821
+    """The caseload for this command, as one transaction (write: BEGIN IMMEDIATE)."""
+    from therapy_cli.storage.db import open_database, resolve_path
+
+    db = open_database(resolve_path(STATE.db), today=STATE.today)
+    try:
+        with db.transaction(write=write):
+            yield db
+        if write:
+            from therapy_cli.storage import scrub
+
+            # an erasure whose scrub a reader held up is finished by the next write
+            db.scrub_pending = not scrub.finish_pending(db, wait=scrub.NEXT_WRITE_WAIT_SECONDS)
+    finally:
+        db.close()
+
+
+def date_order() -> str | None:
+    """The setting date.order (dmy, mdy or None), read from the caseload the first time it is needed."""
+    if STATE.date_order is None:
+        from therapy_cli.storage.db import open_database, resolve_path
+
+        db = open_database(resolve_path(STATE.db), today=STATE.today)
+        try:
+            STATE.date_order = db.setting("date.order") or ""
+        finally:
+            db.close()
+    return STATE.date_order or None
+
+
+def today() -> date:
+    return STATE.today or date.today()
+
+
+def parse_date_option(text: str | None, what: str):
+    """A DATE option (YYYY-MM-DD, today, tomorrow, yesterday, weekday), None when not given."""
+    if text is None:
+        return None
+    from therapy_cli.dates import parse_date
+
+    return parse_date(text, today(), what)
