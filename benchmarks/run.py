@@ -58,7 +58,7 @@ def connect(*args, **kwargs):
     return conn
 d.connect = connect
 sys.argv = ["therapy", *sys.argv[2:]]
-from therapy_cli.cli import main
+from therapy_cli.fast import main
 try:
     main()
 finally:

@@ -1,3 +1,3 @@
-from therapy_cli.cli import main
+from therapy_cli.fast import main
 
 main()

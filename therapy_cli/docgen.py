@@ -1,6 +1,7 @@
 """Generate the docs that must never drift: command reference, settings, schema.
 
-    python -m therapy_cli.docgen          # rewrite docs/reference.md, settings.md, schema.md
+    python -m therapy_cli.docgen          # rewrite docs/reference.md, settings.md, schema.md and
+                                          # therapy_cli/_root_help.py (what the fast path prints for --help)
     python -m therapy_cli.docgen --check  # exit 1 when any of them is stale
 
 tests/test_docs.py runs the check.
@@ -117,24 +118,47 @@ def schema_doc() -> str:
     return "\n".join(lines)
 
 
-GENERATED = {"reference.md": reference, "settings.md": settings_doc, "schema.md": schema_doc}
+def root_help() -> str:
+    """therapy_cli/_root_help.py: `therapy --help` as click prints it at 80 columns or more, which the fast
+    path (fast.py) prints without importing click."""
+    from typer import _click as click
+
+    from therapy_cli.cli import lazy_root
+
+    root = lazy_root()
+    settings = dict(root.context_settings or {})
+    settings.update(terminal_width=78)   # what click's formatter uses when the terminal is 80 columns or wider
+    with click.Context(root, info_name="therapy", **settings) as ctx:
+        text = root.get_help(ctx) + "\n"
+    return ('"""`therapy --help`, written by `python -m therapy_cli.docgen` from the live command tree; do not\n'
+            'edit by hand (tests/test_docs.py fails when it is stale)."""\n\n'
+            f"TEXT = {text!r}\n")
+
+
+PACKAGE = Path(__file__).resolve().parent
+GENERATED = {"reference.md": reference, "settings.md": settings_doc, "schema.md": schema_doc,
+             PACKAGE / "_root_help.py": root_help}
+
+
+def _target(name) -> Path:
+    return name if isinstance(name, Path) else DOCS / name
 
 
 def stale() -> list[str]:
-    return [name for name, make in GENERATED.items()
-            if not (DOCS / name).exists() or (DOCS / name).read_text() != make()]
+    return [str(name) for name, make in GENERATED.items()
+            if not _target(name).exists() or _target(name).read_text() != make()]
 
 
 def main(argv: list[str]) -> int:
     if "--check" in argv:
         names = stale()
         for name in names:
-            print(f"docs/{name} is stale: run python -m therapy_cli.docgen", file=sys.stderr)
+            print(f"{name} is stale: run python -m therapy_cli.docgen", file=sys.stderr)
         return 1 if names else 0
     DOCS.mkdir(exist_ok=True)
     for name, make in GENERATED.items():
-        (DOCS / name).write_text(make())
-        print(f"wrote docs/{name}", file=sys.stderr)
+        _target(name).write_text(make())
+        print(f"wrote {_target(name)}", file=sys.stderr)
     return 0
 
 
