@@ -64,6 +64,22 @@ def _cases(f: dict) -> list[list]:
         ["practice", "report", "outcomes", "--file", demo, "--to", "2026-01-01", "--from", "2026-06-01"],
         ["practice", "report", "week"], ["practice", "report", "week", "--file", f["tmp"] / "missing.db"],
         ["practice", "report", "week", "--file", f["text"]],
+        ["--db", demo, "report", "outcomes"], ["--db", demo, "report", "outcomes", "--from", "2026-01-01", "--csv"],
+        ["--db", demo, "report", "outcomes", "--from", "2026-06-01", "--to", "2026-01-01"],
+        ["--db", demo, "report", "caseload", "--json"], ["--db", demo, "report", "caseload"],
+        ["--db", demo, "report", "caseload", "--csv", "--no-header"],
+        ["--db", demo, "report", "income"], ["--db", demo, "report", "income", "--tax-year", "2025/26", "--json"],
+        ["--db", demo, "report", "income", "--tax-year", "2025-26"],
+        ["--db", demo, "report", "income", "--to", "2026-06-01"],
+        ["--db", demo, "client", "show", "1"], ["--db", demo, "client", "show", "--json", "mensah"],
+        ["--db", demo, "client", "show", "nobody"], ["--db", demo, "client", "show", "a"],
+        ["--db", demo, "client", "show", "999999999999999999999999"],
+        ["--db", demo, "note", "search", "sleep"], ["--db", demo, "note", "search", "sleep", "--limit", "2", "--csv"],
+        ["--db", demo, "note", "search", "sleep OR mood", "--client", "1", "--from", "2026-01-01", "--json"],
+        ["--db", demo, "note", "search", "sleep AND"], ["--db", demo, "note", "search", "zzzz"],
+        ["--db", demo, "invoice", "create", "1"], ["--db", demo, "invoice", "create", "--all", "1", "--month", "last"],
+        ["--db", demo, "invoice", "create", "1", "--month", "last", "--from", "2026-01-01"],
+        ["--db", demo, "invoice", "create", "--month", "last"],
     ]
 
 
@@ -95,12 +111,16 @@ def test_a_cron_append_writes_the_same_file_both_ways(files):
 
 def test_everything_else_goes_to_click(files):
     demo = str(files["demo"])
-    for args in ([], ["--version"], ["client", "list"], ["remind", "clients"], ["report", "outcomes"],
+    for args in ([], ["--version"], ["client", "list"], ["remind", "clients"], ["report", "referrals"],
                  ["report", "week", "--json", "--csv"], ["report", "week", "--format", "xml"],
                  ["report", "week", "--week"], ["report", "week", "--week", "-1"], ["report", "week", "--help"],
                  ["report", "week", "-h"], ["report", "week", "-fjson"], ["report", "week", "--", "x"],
                  ["report", "week", "extra"], ["remind", "--unknown"], ["--db", demo, "--help"],
-                 ["--db"], ["remind", "--names=yes"], ["practice", "report", "week", "--file"]):
+                 ["--db"], ["remind", "--names=yes"], ["practice", "report", "week", "--file"],
+                 ["client", "show"], ["client", "show", "1", "2"], ["client", "show", "-1"], ["client", "show", ""],
+                 ["note", "search", "x", "--limit", "0"], ["note", "search", "x", "--limit", "many"],
+                 ["note", "search", "x", "--limit", "-3"], ["invoice", "create", "a", "b"],
+                 ["note", "search", "--client", "1"], ["invoice", "create", "-", "--month", "last"]):
         assert fast.plan(args) is None, args
     # and click says what is wrong, as before
     result = _run(FAST, ["--db", demo, "report", "week", "--json", "--csv"])
@@ -158,9 +178,40 @@ def test_the_fast_path_knows_every_option_of_its_commands():
             command = command.get_command(ctx, name)
             ctx = click.Context(command, info_name=name, parent=ctx)
         declared = {"values": set(), "lists": set(), "flags": set()}
+        arguments = [param for param in command.params if not isinstance(param, Option)]
+        assert [a.name for a in arguments] == list(spec.args), path
+        assert sum(a.required for a in arguments) == spec.required, path
+        for param in command.params:   # text and flags pass as they are; a number is checked as click does
+            kind = getattr(param.type, "name", "")
+            if param.name == "fmt":
+                assert kind == "choice", path
+            elif param.name in spec.ints:
+                assert kind == "int range" and param.type.min == 1 and param.type.max is None, path
+            else:
+                assert kind in ("str", "boolean"), (path, param.name, kind)
         for param in command.params:
             if not isinstance(param, Option) or param.name == "help":
                 continue
             kind = "flags" if param.is_flag else "lists" if param.multiple else "values"
             declared[kind].update(param.opts + param.secondary_opts)
         assert declared == {"values": set(spec.values), "lists": set(spec.lists), "flags": set(spec.flags)}, path
+
+
+def test_invoice_create_writes_the_same_invoices_both_ways(files):
+    import sqlite3
+
+    written = []
+    for how, name in ((FAST, "fast-invoices.db"), (CLICK, "click-invoices.db")):
+        copy = files["tmp"] / name
+        shutil.copy(files["demo"], copy)
+        first = _run(how, ["--db", copy, "invoice", "create", "--all", "--month", "last"])
+        again = _run(how, ["--db", copy, "invoice", "create", "--all", "--month", "last", "--json"])
+        one = _run(how, ["--db", copy, "invoice", "create", "3", "--from", "2026-01-01", "--to", "2026-11-27"])
+        conn = sqlite3.connect(copy)
+        rows = conn.execute("SELECT number, client_id, issued_on, total_minor FROM invoices ORDER BY id").fetchall()
+        conn.close()
+        written.append(([(r.returncode, r.stdout, r.stderr) for r in (first, again, one)], rows))
+    assert written[0] == written[1]
+    (first, again, _), rows = written[0]
+    assert first[0] == 0 and "INV-2026-" in first[1] and len(rows) > 3
+    assert again[0] == 1 and again[2].startswith("Error:")   # nothing left to bill: exit 1, nothing written

@@ -182,7 +182,7 @@ def test_search_works_on_an_encrypted_file(monkeypatch, cli, jcli, db_path):
 
 def test_on_a_terminal_matches_are_bold_and_the_notes_own_brackets_stay_text(monkeypatch):
     from therapy_cli import render
-    from therapy_cli.commands.note import _on_terminal
+    from therapy_cli.commands.daily import _on_terminal
 
     snippet = "Client said [bold] things about her **mother** and **mother**'s house"
     assert _on_terminal(snippet) == snippet  # not a terminal: as in JSON

@@ -1,29 +1,28 @@
-"""The fast path: the command lines cron and scripts run every day, parsed without click or Typer.
+"""The fast path: the command lines run every day, parsed without click or Typer.
 
 Importing Typer and its click costs ~40 ms, half of `therapy`'s start-up, before any work is done
-(docs/performance.md has the `-X importtime` table). For the plain forms of a few daily command lines —
+(docs/performance.md has the `-X importtime` table). For the plain forms of the daily command lines —
 
     therapy --help | -h
-    therapy [ROOT OPTIONS] remind [--within Nd] [--kind KIND]... [--names] [FORMAT]
-    therapy [ROOT OPTIONS] report week|month|quarter [--week|--month|--quarter V] [--append F]
-                                                     [--no-header] [FORMAT] [--raw] [--bom]
-    therapy [ROOT OPTIONS] practice report week|month [--week|--month V] [--file P]... [--dir D] [FORMAT] [--raw] [--bom]
-    therapy [ROOT OPTIONS] practice report outcomes [--from D] [--to D] [--file P]... [--dir D] [FORMAT] [--raw] [--bom]
+    therapy remind                                  therapy report week|month|quarter|outcomes|caseload|income
+    therapy practice report week|month|outcomes     therapy client show CLIENT
+    therapy note search QUERY                       therapy invoice create [CLIENT]
 
-(ROOT OPTIONS: --db, --today, --no-pager, before or after the command; FORMAT: --format/-f, --json, --csv) —
-this module reads the arguments itself and calls the same bodies the Typer commands call
-(`commands/daily.py`), with the same error translation (`failures.py`). Anything else — another command,
-an option it does not know, a value that looks like an option, `--json` with `--csv`, a bad `--format`
-or `--today`, `--` — is handed to click untouched, so every usage error and every help text still
-comes from click. tests/test_fast.py runs each form both ways and compares stdout, stderr, exit code
-and files written.
+with the options each declares (`SPECS`), the root options --db, --today and --no-pager before or after
+the command, and FORMAT (--format/-f, --json, --csv) — this module reads the arguments itself and calls
+the same bodies the Typer commands call (`commands/daily.py`), with the same error translation
+(`failures.py`). Anything else — another command, an option it does not know, `--help` after a command,
+a value that looks like an option, `--json` with `--csv`, a bad `--format`, `--limit` or `--today`,
+`--` — is handed to click untouched, so every usage error and every help text still comes from click.
+tests/test_fast.py runs each form both ways and compares stdout, stderr, exit code and files written, and
+checks that SPECS names exactly the options click declares for each command.
 """
 
 from __future__ import annotations
 
 import os
 import sys
-from typing import Callable
+from collections.abc import Callable
 
 from therapy_cli.argv import hoist_global_options
 
@@ -31,26 +30,40 @@ FORMATS = ("table", "json", "csv")
 
 
 class Spec:
-    """The options one command takes: VALUES (last one wins), LISTS (repeatable), FLAGS."""
+    """The options one command takes: VALUES (last one wins), LISTS (repeatable), FLAGS, INTS (a value that
+    must be a whole number >= 1), and ARGS positional arguments of which the first REQUIRED must be given."""
 
-    def __init__(self, values: dict, lists: dict | None = None, flags: dict | None = None, csv_style: bool = True):
+    def __init__(self, values: dict, lists: dict | None = None, flags: dict | None = None, csv_style: bool = True,
+                 args: tuple[str, ...] = (), required: int | None = None, ints: tuple[str, ...] = ()):
         self.values = {"--format": "fmt", "-f": "fmt", **values}
         self.lists = lists or {}
         self.flags = {"--json": "as_json", "--csv": "as_csv", **(flags or {})}
         if csv_style:
             self.flags.update({"--raw": "raw", "--bom": "bom"})
+        self.args = args
+        self.required = len(args) if required is None else required
+        self.ints = ints
 
 
 _PERIOD = {"--append": "append"}
 _PRACTICE = {"--dir": "directory"}
+_NO_HEADER = {"--no-header": "no_header"}
+_SPAN = {"--from": "start", "--to": "end"}
 SPECS: dict[tuple[str, ...], Spec] = {
     ("remind",): Spec({"--within": "within"}, {"--kind": "kinds"}, {"--names": "names"}, csv_style=False),
-    ("report", "week"): Spec({"--week": "value", **_PERIOD}, flags={"--no-header": "no_header"}),
-    ("report", "month"): Spec({"--month": "value", **_PERIOD}, flags={"--no-header": "no_header"}),
-    ("report", "quarter"): Spec({"--quarter": "value", **_PERIOD}, flags={"--no-header": "no_header"}),
+    ("report", "week"): Spec({"--week": "value", **_PERIOD}, flags=_NO_HEADER),
+    ("report", "month"): Spec({"--month": "value", **_PERIOD}, flags=_NO_HEADER),
+    ("report", "quarter"): Spec({"--quarter": "value", **_PERIOD}, flags=_NO_HEADER),
+    ("report", "outcomes"): Spec(_SPAN, flags=_NO_HEADER),
+    ("report", "caseload"): Spec({}, flags=_NO_HEADER),
+    ("report", "income"): Spec({"--tax-year": "tax_year", **_SPAN}, flags=_NO_HEADER),
     ("practice", "report", "week"): Spec({"--week": "value", **_PRACTICE}, {"--file": "files"}),
     ("practice", "report", "month"): Spec({"--month": "value", **_PRACTICE}, {"--file": "files"}),
-    ("practice", "report", "outcomes"): Spec({"--from": "start", "--to": "end", **_PRACTICE}, {"--file": "files"}),
+    ("practice", "report", "outcomes"): Spec({**_SPAN, **_PRACTICE}, {"--file": "files"}),
+    ("client", "show"): Spec({}, args=("client",)),
+    ("note", "search"): Spec({"--client": "client", **_SPAN, "--limit": "limit"}, args=("query",), ints=("limit",)),
+    ("invoice", "create"): Spec({"--month": "month", **_SPAN, "--on": "on"}, flags={"--all": "all_clients"},
+                                args=("client",), required=0),
 }
 
 
@@ -69,8 +82,20 @@ def plan(argv: list[str]) -> Callable[[], None] | None:
     else:
         return None
     given: dict = {"fmt": "table", "as_json": False, "as_csv": False}
-    if _options(args, i + len(path), spec.values, spec.lists, spec.flags, given, to_end=True) is None:
+    words: list[str] = []
+    if _options(args, i + len(path), spec.values, spec.lists, spec.flags, given, words) is None:
         return None
+    if not spec.required <= len(words) <= len(spec.args):
+        return None
+    given.update(zip(spec.args, words))
+    for name in spec.ints:
+        if name in given:
+            try:
+                given[name] = int(given[name])
+            except ValueError:
+                return None
+            if given[name] < 1:
+                return None
     if given["as_json"] and given["as_csv"] or given["fmt"] not in FORMATS:
         return None
     fmt = "json" if given.pop("as_json") else "csv" if given.pop("as_csv") else given.pop("fmt")
@@ -80,15 +105,22 @@ def plan(argv: list[str]) -> Callable[[], None] | None:
 
 
 def _options(args: list[str], i: int, values: dict, lists: dict, flags: dict, into: dict,
-             to_end: bool = False) -> int | None:
-    """Read options from args[i:] into INTO; the index of the first word that is not one (None: not a
-    plain form). TO_END: every remaining word must be an option."""
+             words: list[str] | None = None) -> int | None:
+    """Read options from args[i:] into INTO; the words that are not options go to WORDS (a command's
+    positional arguments) or, when WORDS is None, end the options (the root's, before the command).
+    Returns the index where reading stopped; None: not a plain form."""
     while i < len(args):
         arg = args[i]
         if not arg.startswith("-") or arg == "-":
-            return None if to_end else i
+            if words is None:
+                return i
+            if arg == "-" or arg == "":
+                return None
+            words.append(arg)
+            i += 1
+            continue
         name, eq, inline = arg.partition("=") if arg.startswith("--") else (arg, "", "")
-        if (name in values or name in lists) and not (eq and not arg.startswith("--")):
+        if name in values or name in lists:
             if eq:
                 value = inline
             elif i + 1 < len(args) and not args[i + 1].startswith("-"):
@@ -132,15 +164,28 @@ def _run(root: dict, path: tuple[str, ...], fmt: str, given: dict) -> None:
 def _dispatch(path: tuple[str, ...], fmt: str, given: dict) -> None:
     from therapy_cli.commands import daily
 
+    get = given.get
     if path == ("remind",):
-        daily.remind_command(given.get("within", "1d"), given.get("kinds"), given.get("names", False), fmt)
-    elif path[0] == "report":
-        daily.period_command(path[1], given.get("value"), fmt, given.get("no_header", False), given.get("append"))
-    elif path[2] == "outcomes":
-        daily.practice_outcomes_command(given.get("files"), given.get("directory"), given.get("start"),
-                                        given.get("end"), fmt)
+        daily.remind_command(get("within", "1d"), get("kinds"), get("names", False), fmt)
+    elif path[0] == "report" and path[1] in ("week", "month", "quarter"):
+        daily.period_command(path[1], get("value"), fmt, get("no_header", False), get("append"))
+    elif path == ("report", "outcomes"):
+        daily.outcomes_command(get("start"), get("end"), fmt, get("no_header", False))
+    elif path == ("report", "caseload"):
+        daily.caseload_command(fmt, get("no_header", False))
+    elif path == ("report", "income"):
+        daily.income_command(get("tax_year"), get("start"), get("end"), fmt, get("no_header", False))
+    elif path == ("practice", "report", "outcomes"):
+        daily.practice_outcomes_command(get("files"), get("directory"), get("start"), get("end"), fmt)
+    elif path[0] == "practice":
+        daily.practice_period_command(path[2], get("files"), get("directory"), get("value"), fmt)
+    elif path == ("client", "show"):
+        daily.client_show_command(given["client"], fmt)
+    elif path == ("note", "search"):
+        daily.note_search_command(given["query"], get("client"), get("start"), get("end"), get("limit", 50), fmt)
     else:
-        daily.practice_period_command(path[2], given.get("files"), given.get("directory"), given.get("value"), fmt)
+        daily.invoice_create_command(get("client"), get("all_clients", False), get("month"), get("start"),
+                                     get("end"), get("on"), fmt)
 
 
 class _ClickShouldSay(Exception):

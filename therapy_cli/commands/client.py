@@ -117,11 +117,9 @@ def show(client: ClientArg, fmt: FormatOpt = Format.table, as_json: JsonOpt = Fa
 
     Example: therapy client show morgan
     """
-    from therapy_cli.practice import clients
+    from therapy_cli.commands.daily import client_show_command   # typer-free: the fast path runs it too
 
-    with database() as db:
-        record = clients.client_detail(db, clients.find_client(db, client))
-    _show(record, output_format(fmt, as_json, as_csv))
+    client_show_command(client, output_format(fmt, as_json, as_csv))
 
 
 @app.command("edit")

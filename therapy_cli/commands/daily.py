@@ -1,5 +1,6 @@
-"""The bodies of the commands cron and scripts run every day: `remind`, `report week|month|quarter` and
-`practice report week|month|outcomes`, with the views they print.
+"""The bodies of the commands run every day, by cron, scripts and the practitioner: `remind`, `report
+week|month|quarter|outcomes|caseload|income`, `practice report week|month|outcomes`, `client show`,
+`note search` and `invoice create`, with the views they print.
 
 No click or Typer here: the Typer commands call these after click has parsed the arguments, and the fast
 path (`therapy_cli/fast.py`) calls them after parsing the plain forms of those command lines itself,
@@ -80,6 +81,116 @@ def practice_outcomes_command(files: list[str] | None, directory: str | None, st
     check_span(first, last)
     report = outcomes_rollup(_paths(files, directory), first, last, today())
     _practice_emit(report, fmt, _OUTCOME_COLUMNS, "Practice outcomes")
+
+
+def outcomes_command(start: str | None, end: str | None, fmt: str, no_header: bool = False) -> None:
+    """`report outcomes`: default period the twelve months up to today."""
+    from therapy_cli.reports import service as reports
+
+    first, last = _span(start, end)
+    with database() as db:
+        report = reports.outcomes_report(db, first, last)
+    _emit(report, fmt, no_header, table=_show_outcomes, csv_rows=_outcome_csv)
+
+
+def caseload_command(fmt: str, no_header: bool = False) -> None:
+    """`report caseload`."""
+    from therapy_cli.reports import service as reports
+
+    with database() as db:
+        rows = reports.caseload(db)
+    _emit(rows, fmt, no_header, table=_show_caseload, csv_rows=_caseload_rows,
+          columns=None if rows else [   # an empty CSV still has its header
+              "client_id", "name", "kind", "status", "referred_on", "sessions_attended", "sessions_dna",
+              "last_session", "next_session", "waiting_days", "modality", "review_due", "latest_scores", "risk"])
+
+
+def income_command(tax_year: str | None, from_: str | None, to: str | None, fmt: str, no_header: bool = False) -> None:
+    """`report income`: a UK tax year by default."""
+    from therapy_cli.errors import InvalidValue
+    from therapy_cli.reports import income
+
+    from_day, to_day = parse_date_option(from_, "--from"), parse_date_option(to, "--to")
+    if tax_year is not None and (from_day or to_day):
+        raise InvalidValue("give either --tax-year or --from and --to, not both")
+    with database() as db:
+        if from_day or to_day:
+            if from_day is None:
+                raise InvalidValue("--to needs --from (or use --tax-year)")
+            start, end = from_day, to_day or db.today
+            from therapy_cli.dates import check_span
+
+            check_span(start, end)
+        else:
+            start, end = income.parse_tax_year(tax_year or "this", db.today)
+        report = income.income(db, start, end)
+    _emit(report, fmt, no_header, table=_show_income, csv_rows=_income_csv)
+
+
+def client_show_command(client: str, fmt: str) -> None:
+    """`client show CLIENT`."""
+    from therapy_cli import render
+    from therapy_cli.practice import clients
+
+    with database() as db:
+        record = clients.client_detail(db, clients.find_client(db, client))
+    render.emit(record, fmt, title=f"Client #{record['id']} {record['name']}")
+
+
+def note_search_command(query: str, client: str | None, from_: str | None, to: str | None, limit: int,
+                        fmt: str) -> None:
+    """`note search QUERY`: best match first."""
+    from therapy_cli import render
+    from therapy_cli.practice import notes
+
+    with database() as db:
+        found = notes.search(db, query, client, parse_date_option(from_, "--from"), parse_date_option(to, "--to"),
+                             limit)
+    out = fmt
+    if out == "table":
+        found = [{"session": f"#{r['session_id']}", "when": r["starts_at"][:16].replace("T", " "),
+                  "client": f"#{r['client_id']}" if r["client_id"] is not None else "",
+                  "note": f"#{r['note_id']}", "snippet": _on_terminal(r["snippet"])} for r in found]
+    render.emit(found, out, columns=["session_id", "client_id", "note_id", "starts_at", "snippet"]
+                if out == "csv" else None)
+
+
+def invoice_create_command(client: str | None, all_clients: bool, month: str | None, from_: str | None,
+                           to: str | None, on: str | None, fmt: str) -> None:
+    """`invoice create [CLIENT] | --all`, for a month or --from/--to."""
+    from therapy_cli.dates import parse_month_or_relative
+    from therapy_cli.errors import InvalidValue
+    from therapy_cli.practice import clients, invoices
+
+    from_day, to_day = parse_date_option(from_, "--from"), parse_date_option(to, "--to")
+    if month is not None and (from_day or to_day):
+        raise InvalidValue("give either --month or --from and --to, not both")
+    if month is None and not (from_day and to_day):
+        raise InvalidValue("say which sessions to bill: --month YYYY-MM, or --from DATE --to DATE")
+    if (client is None) == (not all_clients):
+        raise InvalidValue("name one CLIENT, or give --all for every client with something to invoice")
+    with database(write=True) as db:
+        start, end = (parse_month_or_relative(month, db.today, "--month") if month is not None
+                      else (from_day, to_day))
+        issued_on = parse_date_option(on, "--on")
+        if all_clients:
+            records = [invoices.invoice_record(db, r["id"], with_name=True)
+                       for r in invoices.create_all(db, start, end, issued_on)]
+        else:
+            issued = invoices.create(db, clients.find_client(db, client), start, end, issued_on)
+            records = [invoices.invoice_record(db, issued["id"], with_name=True)]
+    shape = fmt
+    if not all_clients:
+        _show_invoice(records[0], shape)
+        return
+    from therapy_cli import render
+
+    if shape == "json":
+        render.emit(records, shape)
+        return
+    rows = [{**_with_amounts(r), "client": f"#{r['client_id']} {r['client_name']}", "lines": len(r["lines"])}
+            for r in records]
+    render.emit(rows, shape, columns=["id", "number", "client", "payer", "issued_on", "due_on", "lines", "total"])
 
 
 # --- the period view (report week|month|quarter|period) ---
@@ -351,3 +462,187 @@ _OUTCOME_COLUMNS = [("practitioner", ("name",)), ("discharged", ("discharged",))
                     ("reliable recovery", ("reliable_recovery_rate",)),
                     ("median wait", ("median_wait_days",)), ("within 6 weeks", ("within_6_weeks_rate",)),
                     ("within 18 weeks", ("within_18_weeks_rate",))]
+
+
+# --- the other report views (outcomes, caseload, income) ---
+
+def _span(start: str | None, end: str | None):
+    """Default: the twelve months up to and including today."""
+    from datetime import timedelta
+
+    from therapy_cli.dates import add_months
+
+    last = parse_date_option(end, "--to") or today()
+    first = parse_date_option(start, "--from") or (add_months(last, -12) + timedelta(days=1))
+    return first, last
+
+
+def _show_outcomes(report: dict) -> None:
+    from therapy_cli import render
+
+    def pct(value):
+        return "n/a" if value is None else f"{round(100 * value)}%"
+
+    p = report["period"]
+    rows = [
+        {"measure": "discharged", "value": report["discharged"]},
+        {"measure": "finished (2+ treatment sessions)", "value": report["finished"]},
+        {"measure": "at caseness at the start", "value": report["at_caseness"]},
+        {"measure": "recovered", "value": report["recovered"]},
+        {"measure": "recovery rate (standard 50%)", "value": pct(report["recovery_rate"])},
+        {"measure": "reliable improvement rate", "value": pct(report["reliable_improvement_rate"])},
+        {"measure": "reliable recovery rate", "value": pct(report["reliable_recovery_rate"])},
+        {"measure": "reliable deterioration rate", "value": pct(report["reliable_deterioration_rate"])},
+        {"measure": "median wait to first treatment (days)", "value": report["median_wait_days"]},
+        {"measure": "treated within 6 weeks (standard 75%)", "value": pct(report["within_6_weeks_rate"])},
+        {"measure": "treated within 18 weeks (standard 95%)", "value": pct(report["within_18_weeks_rate"])},
+        {"measure": "median wait to first contact (days)", "value": report["median_wait_to_assessment_days"]},
+    ]
+    render.write_table(rows, ["measure", "value"], title=f"Outcomes of clients discharged {p['start']} to {p['end']}")
+    if report["by_modality"]:
+        print()
+        names = list(report["by_modality"])
+        lines = [("finished", "finished", None), ("at caseness", "at_caseness", None),
+                 ("recovery", "recovery_rate", pct), ("reliable improvement", "reliable_improvement_rate", pct),
+                 ("reliable recovery", "reliable_recovery_rate", pct),
+                 ("reliable deterioration", "reliable_deterioration_rate", pct),
+                 ("within 6 weeks", "within_6_weeks_rate", pct), ("within 18 weeks", "within_18_weeks_rate", pct)]
+        mods = [{"measure": label, **{m: (show(report["by_modality"][m][key]) if show
+                                           else report["by_modality"][m][key]) for m in names}}
+                for label, key, show in lines]
+        render.write_table(mods, ["measure", *names], title="By modality")
+
+
+def _outcome_csv(report: dict) -> list[dict]:
+    keys = [k for k in report if k not in ("period", "standards", "by_modality")]
+    rows = [{"modality": "all", "period_start": report["period"]["start"], "period_end": report["period"]["end"],
+             **{k: report[k] for k in keys}}]
+    for modality, summary in report["by_modality"].items():
+        rows.append({"modality": modality, "period_start": report["period"]["start"],
+                     "period_end": report["period"]["end"], **summary})
+    return rows
+
+
+def _caseload_rows(rows: list[dict]) -> list[dict]:
+    flat = []
+    for row in rows:
+        scores = "; ".join(f"{name} {s['score']} {s.get('severity') or ''}".strip()
+                           for name, s in row["latest_scores"].items())
+        flat.append({**{k: v for k, v in row.items() if k not in ("latest_scores", "risk")},
+                     "latest_scores": scores, "risk": _risk_cell(row)})
+    return flat
+
+
+def _show_caseload(rows: list[dict]) -> None:
+    from therapy_cli import render
+
+    if not rows:
+        render.message("No waiting or active clients.")
+        return
+
+    def day(value):
+        return value[:10] if value else None
+
+    view = [{**r, "last_session": day(r["last_session"]), "next_session": day(r["next_session"]),
+             "latest_scores": ", ".join(f"{name} {_num(s['score'])}" for name, s in r["latest_scores"].items()),
+             "risk": _risk_cell(r)} for r in rows]
+    render.write_table(view, ["client_id", "name", "status", "sessions_attended", "last_session", "next_session",
+                              "latest_scores", "risk", "review_due"],
+                       title="Caseload", headers={"client_id": "id", "sessions_attended": "seen",
+                                                  "last_session": "last", "next_session": "next",
+                                                  "latest_scores": "latest scores", "review_due": "review"})
+
+
+def _risk_cell(row: dict) -> str:
+    """The current risk level, with RISK when a questionnaire risk item is set: `high`, `RISK`, `low RISK`."""
+    parts = [row["risk_level"] or ""] + (["RISK"] if row["risk"] else [])
+    return " ".join(p for p in parts if p)
+
+
+def _num(value):
+    return f"{value:g}" if isinstance(value, float) else str(value)
+
+
+def _income_csv(report: dict) -> list[dict]:
+    """A row per month and a total row, amounts as decimals (e.g. 80.00) for a spreadsheet."""
+    from therapy_cli.practice.fees import decimal_text
+
+    rows = [{"month": m["month"], "invoices": m["invoices"], "invoiced": decimal_text(m["invoiced_minor"]),
+             "received": decimal_text(m["received_minor"]), "currency": report["currency"]}
+            for m in report["by_month"]]
+    rows.append({"month": "total", "invoices": sum(m["invoices"] for m in report["by_month"]),
+                 "invoiced": decimal_text(report["invoiced_minor"]), "received": decimal_text(report["received_minor"]),
+                 "currency": report["currency"]})
+    return rows
+
+
+def _show_income(report: dict) -> None:
+    from therapy_cli import render
+    from therapy_cli.practice.fees import money
+
+    cur = report["currency"]
+    p = report["period"]
+    render.write_record({
+        "period": f"{report['label']} ({p['start']} to {p['end']})",
+        "invoiced": money(report["invoiced_minor"], cur), "received": money(report["received_minor"], cur),
+        f"outstanding on {report['as_at']}": money(report["outstanding_minor"], cur),
+    }, title="Income")
+    print()
+    render.write_table([{"month": m["month"], "invoices": m["invoices"], "invoiced": money(m["invoiced_minor"], cur),
+                         "received": money(m["received_minor"], cur)} for m in report["by_month"]],
+                       ["month", "invoices", "invoiced", "received"], title="By month")
+    print()
+    render.write_table([{"days since issue": name.replace("_", "-").replace("over-", "over "),
+                         "invoices": b["invoices"], "unpaid": money(b["amount_minor"], cur)}
+                        for name, b in report["aged"].items()],
+                       ["days since issue", "invoices", "unpaid"], title=f"Aged debt on {report['as_at']}")
+
+
+# --- notes and invoices ---
+
+def _on_terminal(snippet: str) -> str:
+    """On a terminal Rich draws the table: the note's own brackets stay text, the matches go bold."""
+    from therapy_cli import render
+
+    if not render.fancy():
+        return snippet
+    from rich.markup import escape
+
+    parts = escape(snippet).split("**")
+    return "".join(part if i % 2 == 0 else f"[bold]{part}[/bold]" for i, part in enumerate(parts))
+
+
+def _with_amounts(record: dict) -> dict:
+    """Table and CSV views: amounts as money beside the minor units JSON keeps."""
+    from therapy_cli.practice.fees import money
+
+    cur = record["currency"]
+    return {**record, **{key[:-6]: money(record[key], cur) for key in ("total_minor", "paid_minor", "due_minor")
+                         if key in record}}
+
+
+def _show_invoice(record: dict, fmt: str) -> None:
+    from therapy_cli import render
+    from therapy_cli.practice.fees import money
+
+    if fmt == "json":
+        render.emit(record, fmt)
+        return
+    cur = record["currency"]
+    lines = [{"date": ln["session_date"], "session": ln["session_id"], "description": ln["description"],
+              "amount": money(ln["amount_minor"], cur)} for ln in record["lines"]]
+    if fmt == "csv":
+        render.emit(lines, fmt, columns=["date", "session", "description", "amount"])
+        return
+    head = {k: v for k, v in _with_amounts(record).items()
+            if k not in ("lines", "payments", "total_minor", "paid_minor", "due_minor", "currency")
+            and v is not None}
+    if "client_name" in head:
+        head = {"client": f"#{record['client_id']} {head.pop('client_name')}", **head}
+    render.write_record(head, title=f"Invoice {record['number']}")
+    print()
+    render.write_table(lines, ["date", "session", "description", "amount"], title="Lines")
+    if record["payments"]:
+        print()
+        render.write_table([{**p, "amount": money(p["amount_minor"], cur)} for p in record["payments"]],
+                           ["id", "paid_on", "amount", "method"], title="Payments")

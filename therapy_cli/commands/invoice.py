@@ -9,6 +9,8 @@ import typer
 from therapy_cli.commands._common import (
     CsvOpt, Format, FormatOpt, JsonOpt, confirm, database, output_format, parse_date_option,
 )
+# `invoice create` runs on the fast path too (therapy_cli/fast.py): its body and the invoice views are typer-free
+from therapy_cli.commands.daily import _show_invoice, _with_amounts, invoice_create_command
 
 app = typer.Typer(help="Invoices: bill a client's chargeable sessions; void; list; print.", no_args_is_help=True)
 payment_app = typer.Typer(help="Payments received against invoices.", no_args_is_help=True)
@@ -27,42 +29,6 @@ def money_option(text: str | None, hint: str) -> int | None:
         return parse_money(text, hint)
     except InvalidValue as exc:
         raise typer.BadParameter(str(exc), param_hint=hint) from None
-
-
-def _with_amounts(record: dict) -> dict:
-    """Table and CSV views: amounts as money beside the minor units JSON keeps."""
-    from therapy_cli.practice.fees import money
-
-    cur = record["currency"]
-    return {**record, **{key[:-6]: money(record[key], cur) for key in ("total_minor", "paid_minor", "due_minor")
-                         if key in record}}
-
-
-def _show_invoice(record: dict, fmt: str) -> None:
-    from therapy_cli import render
-    from therapy_cli.practice.fees import money
-
-    if fmt == "json":
-        render.emit(record, fmt)
-        return
-    cur = record["currency"]
-    lines = [{"date": ln["session_date"], "session": ln["session_id"], "description": ln["description"],
-              "amount": money(ln["amount_minor"], cur)} for ln in record["lines"]]
-    if fmt == "csv":
-        render.emit(lines, fmt, columns=["date", "session", "description", "amount"])
-        return
-    head = {k: v for k, v in _with_amounts(record).items()
-            if k not in ("lines", "payments", "total_minor", "paid_minor", "due_minor", "currency")
-            and v is not None}
-    if "client_name" in head:
-        head = {"client": f"#{record['client_id']} {head.pop('client_name')}", **head}
-    render.write_record(head, title=f"Invoice {record['number']}")
-    print()
-    render.write_table(lines, ["date", "session", "description", "amount"], title="Lines")
-    if record["payments"]:
-        print()
-        render.write_table([{**p, "amount": money(p["amount_minor"], cur)} for p in record["payments"]],
-                           ["id", "paid_on", "amount", "method"], title="Payments")
 
 
 @app.command("create")
@@ -85,39 +51,7 @@ def create(
     Example: therapy invoice create family --month last
     Example: therapy invoice create --all --month last
     """
-    from therapy_cli.dates import parse_month_or_relative
-    from therapy_cli.errors import InvalidValue
-    from therapy_cli.practice import clients, invoices
-
-    from_day, to_day = parse_date_option(from_, "--from"), parse_date_option(to, "--to")
-    if month is not None and (from_day or to_day):
-        raise InvalidValue("give either --month or --from and --to, not both")
-    if month is None and not (from_day and to_day):
-        raise InvalidValue("say which sessions to bill: --month YYYY-MM, or --from DATE --to DATE")
-    if (client is None) == (not all_clients):
-        raise InvalidValue("name one CLIENT, or give --all for every client with something to invoice")
-    with database(write=True) as db:
-        start, end = (parse_month_or_relative(month, db.today, "--month") if month is not None
-                      else (from_day, to_day))
-        issued_on = parse_date_option(on, "--on")
-        if all_clients:
-            records = [invoices.invoice_record(db, r["id"], with_name=True)
-                       for r in invoices.create_all(db, start, end, issued_on)]
-        else:
-            issued = invoices.create(db, clients.find_client(db, client), start, end, issued_on)
-            records = [invoices.invoice_record(db, issued["id"], with_name=True)]
-    shape = output_format(fmt, as_json, as_csv)
-    if not all_clients:
-        _show_invoice(records[0], shape)
-        return
-    from therapy_cli import render
-
-    if shape == "json":
-        render.emit(records, shape)
-        return
-    rows = [{**_with_amounts(r), "client": f"#{r['client_id']} {r['client_name']}", "lines": len(r["lines"])}
-            for r in records]
-    render.emit(rows, shape, columns=["id", "number", "client", "payer", "issued_on", "due_on", "lines", "total"])
+    invoice_create_command(client, all_clients, month, from_, to, on, output_format(fmt, as_json, as_csv))
 
 
 @app.command("list")

@@ -6,9 +6,8 @@ from typing import Annotated, Optional
 
 import typer
 
-from therapy_cli.commands._common import (
-    CsvOpt, Format, FormatOpt, JsonOpt, database, output_format, parse_date_option,
-)
+from therapy_cli.commands._common import CsvOpt, Format, FormatOpt, JsonOpt, output_format
+from therapy_cli.commands.daily import note_search_command   # typer-free: the fast path runs it too
 
 app = typer.Typer(help="Notes: search what your notes say (write them with `therapy session note`).",
                   no_args_is_help=True)
@@ -34,28 +33,4 @@ def search(
     Example: therapy note search sleep
     Example: therapy note search 'mother OR father' --client morgan --from 2026-01-01 --json
     """
-    from therapy_cli import render
-    from therapy_cli.practice import notes
-
-    with database() as db:
-        found = notes.search(db, query, client, parse_date_option(from_, "--from"), parse_date_option(to, "--to"),
-                             limit)
-    out = output_format(fmt, as_json, as_csv)
-    if out == "table":
-        found = [{"session": f"#{r['session_id']}", "when": r["starts_at"][:16].replace("T", " "),
-                  "client": f"#{r['client_id']}" if r["client_id"] is not None else "",
-                  "note": f"#{r['note_id']}", "snippet": _on_terminal(r["snippet"])} for r in found]
-    render.emit(found, out, columns=["session_id", "client_id", "note_id", "starts_at", "snippet"]
-                if out == "csv" else None)
-
-
-def _on_terminal(snippet: str) -> str:
-    """On a terminal Rich draws the table: the note's own brackets stay text, the matches go bold."""
-    from therapy_cli import render
-
-    if not render.fancy():
-        return snippet
-    from rich.markup import escape
-
-    parts = escape(snippet).split("**")
-    return "".join(part if i % 2 == 0 else f"[bold]{part}[/bold]" for i, part in enumerate(parts))
+    note_search_command(query, client, from_, to, limit, output_format(fmt, as_json, as_csv))

@@ -6,11 +6,11 @@ from typing import Annotated, Optional
 
 import typer
 
-from therapy_cli.commands._common import (
-    CsvOpt, Format, FormatOpt, JsonOpt, database, output_format, parse_date_option, today,
+from therapy_cli.commands._common import CsvOpt, Format, FormatOpt, JsonOpt, database, output_format, parse_date_option
+# The daily reports' bodies and views are typer-free, shared with the fast path (therapy_cli/fast.py).
+from therapy_cli.commands.daily import (
+    _emit, _period, _span, caseload_command, income_command, outcomes_command, period_command,
 )
-# The period reports' bodies and views are typer-free, shared with the fast path (therapy_cli/fast.py).
-from therapy_cli.commands.daily import _emit, _period, period_command
 
 app = typer.Typer(help="Reports: week, month, quarter, period, outcomes, referrals, caseload, client documents.",
                   no_args_is_help=True)
@@ -88,63 +88,6 @@ def period(
     _period(report, output_format(fmt, as_json, as_csv), no_header, append)
 
 
-def _span(start: str | None, end: str | None):
-    """Default: the twelve months up to and including today."""
-    from datetime import timedelta
-
-    from therapy_cli.dates import add_months
-
-    last = parse_date_option(end, "--to") or today()
-    first = parse_date_option(start, "--from") or (add_months(last, -12) + timedelta(days=1))
-    return first, last
-
-
-def _show_outcomes(report: dict) -> None:
-    from therapy_cli import render
-
-    def pct(value):
-        return "n/a" if value is None else f"{round(100 * value)}%"
-
-    p = report["period"]
-    rows = [
-        {"measure": "discharged", "value": report["discharged"]},
-        {"measure": "finished (2+ treatment sessions)", "value": report["finished"]},
-        {"measure": "at caseness at the start", "value": report["at_caseness"]},
-        {"measure": "recovered", "value": report["recovered"]},
-        {"measure": "recovery rate (standard 50%)", "value": pct(report["recovery_rate"])},
-        {"measure": "reliable improvement rate", "value": pct(report["reliable_improvement_rate"])},
-        {"measure": "reliable recovery rate", "value": pct(report["reliable_recovery_rate"])},
-        {"measure": "reliable deterioration rate", "value": pct(report["reliable_deterioration_rate"])},
-        {"measure": "median wait to first treatment (days)", "value": report["median_wait_days"]},
-        {"measure": "treated within 6 weeks (standard 75%)", "value": pct(report["within_6_weeks_rate"])},
-        {"measure": "treated within 18 weeks (standard 95%)", "value": pct(report["within_18_weeks_rate"])},
-        {"measure": "median wait to first contact (days)", "value": report["median_wait_to_assessment_days"]},
-    ]
-    render.write_table(rows, ["measure", "value"], title=f"Outcomes of clients discharged {p['start']} to {p['end']}")
-    if report["by_modality"]:
-        print()
-        names = list(report["by_modality"])
-        lines = [("finished", "finished", None), ("at caseness", "at_caseness", None),
-                 ("recovery", "recovery_rate", pct), ("reliable improvement", "reliable_improvement_rate", pct),
-                 ("reliable recovery", "reliable_recovery_rate", pct),
-                 ("reliable deterioration", "reliable_deterioration_rate", pct),
-                 ("within 6 weeks", "within_6_weeks_rate", pct), ("within 18 weeks", "within_18_weeks_rate", pct)]
-        mods = [{"measure": label, **{m: (show(report["by_modality"][m][key]) if show
-                                           else report["by_modality"][m][key]) for m in names}}
-                for label, key, show in lines]
-        render.write_table(mods, ["measure", *names], title="By modality")
-
-
-def _outcome_csv(report: dict) -> list[dict]:
-    keys = [k for k in report if k not in ("period", "standards", "by_modality")]
-    rows = [{"modality": "all", "period_start": report["period"]["start"], "period_end": report["period"]["end"],
-             **{k: report[k] for k in keys}}]
-    for modality, summary in report["by_modality"].items():
-        rows.append({"modality": modality, "period_start": report["period"]["start"],
-                     "period_end": report["period"]["end"], **summary})
-    return rows
-
-
 @app.command("outcomes")
 def outcomes(start: FromOpt = None, end: ToOpt = None, no_header: NoHeaderOpt = False,
              fmt: FormatOpt = Format.table, as_json: JsonOpt = False, as_csv: CsvOpt = False) -> None:
@@ -154,13 +97,7 @@ def outcomes(start: FromOpt = None, end: ToOpt = None, no_header: NoHeaderOpt = 
 
     Example: therapy report outcomes --from 2026-01-01 --to 2026-12-31 --json
     """
-    from therapy_cli.reports import service as reports
-
-    first, last = _span(start, end)
-    with database() as db:
-        report = reports.outcomes_report(db, first, last)
-    _emit(report, output_format(fmt, as_json, as_csv), no_header, table=_show_outcomes, csv_rows=_outcome_csv)
-
+    outcomes_command(start, end, output_format(fmt, as_json, as_csv), no_header)
 
 def _referral_rows(report: dict) -> list[dict]:
     rows = [{"direction": "in", "by": "source", "name": g["source"], "contact_id": None,
@@ -212,46 +149,6 @@ def referrals(start: FromOpt = None, end: ToOpt = None, no_header: NoHeaderOpt =
                                             "median_wait_days", "median_wait_to_assessment_days"])
 
 
-def _caseload_rows(rows: list[dict]) -> list[dict]:
-    flat = []
-    for row in rows:
-        scores = "; ".join(f"{name} {s['score']} {s.get('severity') or ''}".strip()
-                           for name, s in row["latest_scores"].items())
-        flat.append({**{k: v for k, v in row.items() if k not in ("latest_scores", "risk")},
-                     "latest_scores": scores, "risk": _risk_cell(row)})
-    return flat
-
-
-def _show_caseload(rows: list[dict]) -> None:
-    from therapy_cli import render
-
-    if not rows:
-        render.message("No waiting or active clients.")
-        return
-
-    def day(value):
-        return value[:10] if value else None
-
-    view = [{**r, "last_session": day(r["last_session"]), "next_session": day(r["next_session"]),
-             "latest_scores": ", ".join(f"{name} {_num(s['score'])}" for name, s in r["latest_scores"].items()),
-             "risk": _risk_cell(r)} for r in rows]
-    render.write_table(view, ["client_id", "name", "status", "sessions_attended", "last_session", "next_session",
-                              "latest_scores", "risk", "review_due"],
-                       title="Caseload", headers={"client_id": "id", "sessions_attended": "seen",
-                                                  "last_session": "last", "next_session": "next",
-                                                  "latest_scores": "latest scores", "review_due": "review"})
-
-
-def _risk_cell(row: dict) -> str:
-    """The current risk level, with RISK when a questionnaire risk item is set: `high`, `RISK`, `low RISK`."""
-    parts = [row["risk_level"] or ""] + (["RISK"] if row["risk"] else [])
-    return " ".join(p for p in parts if p)
-
-
-def _num(value):
-    return f"{value:g}" if isinstance(value, float) else str(value)
-
-
 @app.command("caseload")
 def caseload_(no_header: NoHeaderOpt = False,
               fmt: FormatOpt = Format.table, as_json: JsonOpt = False, as_csv: CsvOpt = False) -> None:
@@ -260,15 +157,7 @@ def caseload_(no_header: NoHeaderOpt = False,
 
     Example: therapy report caseload --json
     """
-    from therapy_cli.reports import service as reports
-
-    with database() as db:
-        rows = reports.caseload(db)
-    _emit(rows, output_format(fmt, as_json, as_csv), no_header, table=_show_caseload, csv_rows=_caseload_rows,
-          columns=None if rows else [   # an empty CSV still has its header
-              "client_id", "name", "kind", "status", "referred_on", "sessions_attended", "sessions_dna",
-              "last_session", "next_session", "waiting_days", "modality", "review_due", "latest_scores", "risk"])
-
+    caseload_command(output_format(fmt, as_json, as_csv), no_header)
 
 @app.command("client")
 def client_(
@@ -324,41 +213,6 @@ def client_(
         render.emit(result, fmt_name)
 
 
-def _income_csv(report: dict) -> list[dict]:
-    """A row per month and a total row, amounts as decimals (e.g. 80.00) for a spreadsheet."""
-    from therapy_cli.practice.fees import decimal_text
-
-    rows = [{"month": m["month"], "invoices": m["invoices"], "invoiced": decimal_text(m["invoiced_minor"]),
-             "received": decimal_text(m["received_minor"]), "currency": report["currency"]}
-            for m in report["by_month"]]
-    rows.append({"month": "total", "invoices": sum(m["invoices"] for m in report["by_month"]),
-                 "invoiced": decimal_text(report["invoiced_minor"]), "received": decimal_text(report["received_minor"]),
-                 "currency": report["currency"]})
-    return rows
-
-
-def _show_income(report: dict) -> None:
-    from therapy_cli import render
-    from therapy_cli.practice.fees import money
-
-    cur = report["currency"]
-    p = report["period"]
-    render.write_record({
-        "period": f"{report['label']} ({p['start']} to {p['end']})",
-        "invoiced": money(report["invoiced_minor"], cur), "received": money(report["received_minor"], cur),
-        f"outstanding on {report['as_at']}": money(report["outstanding_minor"], cur),
-    }, title="Income")
-    print()
-    render.write_table([{"month": m["month"], "invoices": m["invoices"], "invoiced": money(m["invoiced_minor"], cur),
-                         "received": money(m["received_minor"], cur)} for m in report["by_month"]],
-                       ["month", "invoices", "invoiced", "received"], title="By month")
-    print()
-    render.write_table([{"days since issue": name.replace("_", "-").replace("over-", "over "),
-                         "invoices": b["invoices"], "unpaid": money(b["amount_minor"], cur)}
-                        for name, b in report["aged"].items()],
-                       ["days since issue", "invoices", "unpaid"], title=f"Aged debt on {report['as_at']}")
-
-
 @app.command("income")
 def income_(
     tax_year: Annotated[Optional[str], typer.Option(
@@ -373,21 +227,4 @@ def income_(
 
     Example: therapy report income --tax-year 2026/27 --csv > income-2026-27.csv
     """
-    from therapy_cli.errors import InvalidValue
-    from therapy_cli.reports import income
-
-    from_day, to_day = parse_date_option(from_, "--from"), parse_date_option(to, "--to")
-    if tax_year is not None and (from_day or to_day):
-        raise InvalidValue("give either --tax-year or --from and --to, not both")
-    with database() as db:
-        if from_day or to_day:
-            if from_day is None:
-                raise InvalidValue("--to needs --from (or use --tax-year)")
-            start, end = from_day, to_day or db.today
-            from therapy_cli.dates import check_span
-
-            check_span(start, end)
-        else:
-            start, end = income.parse_tax_year(tax_year or "this", db.today)
-        report = income.income(db, start, end)
-    _emit(report, output_format(fmt, as_json, as_csv), no_header, table=_show_income, csv_rows=_income_csv)
+    income_command(tax_year, from_, to, output_format(fmt, as_json, as_csv), no_header)
