@@ -9,7 +9,7 @@ hidden in an `if`.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from collections import namedtuple
 
 from therapy_cli.errors import InvalidValue, WrongForm
 
@@ -19,9 +19,15 @@ def normalise(name: str) -> str:
     return re.sub(r"[\s\-_]", "", (name or "").lower())
 
 
-@dataclass(frozen=True)
-class Instrument:
-    """One questionnaire.
+_FIELDS = ("name", "title", "item_count", "item_min", "item_max", "total_min", "total_max", "bands",
+           "reversed_items", "caseness_cutoff", "caseness_below", "reliable_change", "higher_is_better",
+           "decimals", "concern_below", "risk_item", "risk_wording", "source", "notes")
+_DEFAULTS = ((), None, False, None, False, 0, None, None, "", "", ())
+
+
+class Instrument(namedtuple("Instrument", _FIELDS, defaults=_DEFAULTS)):
+    """One questionnaire (immutable; a named tuple rather than a dataclass, whose `inspect` import costs
+    every command that scores a questionnaire ~5 ms of start-up).
 
     `bands` are (low, high, label), both ends included, covering the whole
     total range in order. `caseness_cutoff`: a total at or above it is
@@ -29,28 +35,13 @@ class Instrument:
     `reliable_change`: the smallest change, in either direction, that counts
     as reliable (None where none is published). `decimals`: ORS and SRS are
     marks on a 10 cm line, read to the millimetre (one decimal); the others
-    take whole numbers only.
+    take whole numbers only. `concern_below` (SRS): not caseness, but a total
+    below it calls for a conversation. `risk_item`: the item (1-based) about
+    self-harm or suicide, above 0 raising the risk flag; `risk_wording`: what it
+    asks, for the warning. `source` and `notes`: where the numbers come from.
     """
 
-    name: str
-    title: str
-    item_count: int
-    item_min: int
-    item_max: int
-    total_min: int
-    total_max: int
-    bands: tuple[tuple[float, float, str], ...]
-    reversed_items: tuple[int, ...] = ()
-    caseness_cutoff: float | None = None
-    caseness_below: bool = False
-    reliable_change: float | None = None
-    higher_is_better: bool = False
-    decimals: int = 0
-    concern_below: float | None = None  # SRS: not caseness, but a total below it calls for a conversation
-    risk_item: int | None = None  # the item (1-based) about self-harm or suicide: above 0 raises the risk flag
-    risk_wording: str = ""        # what that item asks, for the warning
-    source: str = ""
-    notes: tuple[str, ...] = field(default_factory=tuple)
+    __slots__ = ()
 
     @property
     def key(self) -> str:
