@@ -93,6 +93,8 @@ def test_the_fast_path_prints_and_exits_as_click_does(files):
     for args in _cases(files):
         quick, slow = _run(FAST, args), _run(CLICK, args)
         assert (quick.returncode, quick.stdout, quick.stderr) == (slow.returncode, slow.stdout, slow.stderr), args
+        assert "internal error" not in quick.stderr and "Traceback" not in quick.stderr, (args, quick.stderr)
+        assert quick.returncode == 0 or quick.stderr.count("\n") <= 4, args   # an error is told, not dumped
     # the cases include successes with output, errors of the command and errors click reports
     outcomes = {(_run(FAST, a).returncode) for a in _cases(files)[2:6]}
     assert outcomes == {0}

@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from therapy_cli.errors import Conflict, InvalidValue
-from therapy_cli.storage.db import Database, utc_now
+from therapy_cli.storage.db import Database, id_chunks, utc_now
 from therapy_cli.validation import clean_text
 
 LEVELS = ("none", "low", "moderate", "high")
@@ -80,8 +80,18 @@ def current(db: Database, client_id: int) -> dict | None:
 
 
 def current_level(db: Database, client_id: int) -> str | None:
-    assessment = current(db, client_id)
-    return assessment["level"] if assessment else None
+    return current_levels_of(db, [client_id])[client_id]
+
+
+def current_levels_of(db: Database, client_ids: list[int]) -> dict[int, str | None]:
+    """`current_level` of many clients (the level of `current`), in one statement per few hundred."""
+    levels: dict[int, str | None] = {client_id: None for client_id in client_ids}
+    for chunk, marks in id_chunks(list(levels)):
+        for client_id, level in db.execute(
+                f"SELECT client_id, level FROM risk_assessments WHERE client_id IN ({marks}) AND assessed_on <= ? "
+                "ORDER BY client_id, assessed_on, id", [*chunk, db.today.isoformat()]):
+            levels[client_id] = level   # the last one read is the current one
+    return levels
 
 
 # -- the questionnaire flag ----------------------------------------------------------

@@ -11,7 +11,7 @@ from datetime import date, datetime
 
 from therapy_cli import dates
 from therapy_cli.errors import InvalidValue
-from therapy_cli.storage.db import Database
+from therapy_cli.storage.db import Database, id_chunks
 
 # The structures practitioners write notes in; the editor opens prefilled with one.
 TEMPLATES: dict[str, str] = {
@@ -82,13 +82,10 @@ def search(db: Database, query: str, client=None, start: date | None = None, end
     else:
         sql = ("SELECT f.rowid FROM notes_fts f JOIN notes n ON n.id = f.rowid JOIN sessions s "
                f"ON s.id = n.session_id WHERE {' AND '.join(where)} ORDER BY f.rank, f.rowid LIMIT ?")
-    from therapy_cli.practice.sessions import _chunks
-
     ids = [r[0] for r in _fts(db, query, sql, [*params, limit])]
     snippets: dict[int, str] = {}
     found: dict[int, dict] = {}
-    for chunk in _chunks(ids):
-        marks = ",".join("?" * len(chunk))
+    for chunk, marks in id_chunks(ids):
         snippets.update(_fts(db, query, f"SELECT rowid, snippet(notes_fts, 0, ?, ?, ?, {SNIPPET_TOKENS}) "
                                         f"FROM notes_fts WHERE notes_fts MATCH ? AND rowid IN ({marks})",
                              [MARK_START, MARK_END, ELLIPSIS, params[0], *chunk]))

@@ -18,7 +18,7 @@ from itertools import islice
 from therapy_cli import dates
 from therapy_cli.practice.clients import UNIT_KINDS, find_client, members_of
 from therapy_cli.validation import clean_name, clean_note, clean_text
-from therapy_cli.storage.db import Database, utc_now
+from therapy_cli.storage.db import Database, id_chunks, utc_now
 from therapy_cli.errors import Conflict, InvalidValue, NotFound, WrongForm
 
 from therapy_cli.vocab import CANCELLED_BY, PAST_ONLY, choose
@@ -159,18 +159,12 @@ _RECORD_SQL = ("SELECT s.*, c.name AS client_name, c.kind AS client_kind FROM se
                "LEFT JOIN clients c ON c.id = s.client_id")
 
 
-def _chunks(ids: list[int], size: int = 500):
-    for start in range(0, len(ids), size):
-        yield ids[start:start + size]
-
-
 def _records(db: Database, rows: list[dict]) -> list[dict]:
     """Session rows (with client_name) → SPEC records, absences and note counts fetched in batches."""
     ids = [r["id"] for r in rows]
     absent: dict[int, list[int]] = {}
     notes: dict[int, int] = {}
-    for chunk in _chunks(ids):
-        marks = ",".join("?" * len(chunk))
+    for chunk, marks in id_chunks(ids):
         for row in db.execute(f"SELECT session_id, client_id FROM session_absences WHERE session_id IN ({marks}) "
                               "ORDER BY client_id", chunk):
             absent.setdefault(row[0], []).append(row[1])
@@ -687,10 +681,10 @@ def calendar_sessions(db: Database, start: date | None = None, end: date | None 
     # through the indexed client_id column.
     revisions: dict[int, int] = {}
     client_ids = sorted({r["client_id"] for r in rows if r["client_id"] is not None})
-    for chunk in _chunks(client_ids):
+    for chunk, marks in id_chunks(client_ids):
         for sid, n in db.execute(
                 f"SELECT record_id, count(*) FROM audit WHERE record_type = 'session' AND client_id IN "
-                f"({','.join('?' * len(chunk))}) GROUP BY record_id", chunk):
+                f"({marks}) GROUP BY record_id", chunk):
             revisions[sid] = n
     if any(r["client_id"] is None for r in rows):
         for sid, n in db.execute("SELECT record_id, count(*) FROM audit WHERE record_type = 'session' "

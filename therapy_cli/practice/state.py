@@ -127,16 +127,15 @@ waiting_list AS (
 """
 
 
-_PRESENCE_OF = """(
-    SELECT s.client_id AS person_id, s.id AS session_id, s.local_date, s.starts_utc, s.starts_at,
+_OWN_SESSIONS = """SELECT s.client_id AS person_id, s.id AS session_id, s.local_date, s.starts_utc, s.starts_at,
            s.status, s.type, NULL AS via_unit
-    FROM sessions s WHERE s.client_id = {person} AND s.kind = 'client'
-    UNION ALL
-    SELECT m.member_id, s.id, s.local_date, s.starts_utc, s.starts_at, s.status, s.type, m.unit_id
+    FROM sessions s WHERE s.client_id = {person} AND s.kind = 'client'"""
+
+_THROUGH_UNITS = """SELECT m.member_id AS person_id, s.id AS session_id, s.local_date, s.starts_utc, s.starts_at,
+           s.status, s.type, m.unit_id AS via_unit
     FROM memberships m CROSS JOIN sessions s ON s.client_id = m.unit_id AND s.kind = 'client'
-    WHERE m.member_id = {person} AND {belongs}
-      AND NOT EXISTS (SELECT 1 FROM session_absences a WHERE a.session_id = s.id AND a.client_id = m.member_id)
-)"""
+    WHERE m.member_id {match} AND {belongs}
+      AND NOT EXISTS (SELECT 1 FROM session_absences a WHERE a.session_id = s.id AND a.client_id = m.member_id)"""
 
 
 def presence_of(person: str) -> str:
@@ -145,7 +144,14 @@ def presence_of(person: str) -> str:
     The same rows as the `presence` CTE, with the person named inside each branch so that a
     correlated lookup (one row of a caseload) reads that person's sessions by index, not all.
     """
-    return _PRESENCE_OF.format(person=person, belongs=_BELONGS.format(on="s.local_date"))
+    return f"(\n    {_OWN_SESSIONS.format(person=person)}\n    UNION ALL\n    {through_units('= ' + person)}\n)"
+
+
+def through_units(match: str) -> str:
+    """The second half of `presence_of`: the sessions of couples, families and groups that members
+    `m.member_id {match}` (`= c.id`, `IN (?,?)`) were at, as a SELECT with the same columns. A caseload
+    reads a person's own sessions by one GROUP BY over the index and adds these."""
+    return _THROUGH_UNITS.format(match=match, belongs=_BELONGS.format(on="s.local_date"))
 
 
 def state_ctes(day: date, only: list[int] | None = None) -> str:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from therapy_cli.storage.db import Database
+from therapy_cli.storage.db import Database, id_chunks
 from therapy_cli.dates import check_span
 from therapy_cli.errors import InvalidValue
 from therapy_cli.practice.state import current_ids, discharged_ids, presence_of, state_ctes
@@ -323,17 +323,14 @@ def outcome_cases(db: Database, start: date, end: date) -> list[dict]:
     # every case's PHQ-9/GAD-7 scores and current modality in two statements, not four per case
     ids = sorted({r["id"] for r in rows} | {r["via_unit"] for r in rows if r["via_unit"]})
     scores: dict[tuple, list] = {}
-    modalities: dict[int, str] = {}
-    for chunk in (ids[i:i + 900] for i in range(0, len(ids), 900)):
-        marks = ",".join("?" * len(chunk))
+    for chunk, marks in id_chunks(ids):
         for client_id, instrument, score, taken_on in db.execute(
                 f"SELECT client_id, instrument, score, taken_on FROM measures WHERE client_id IN ({marks}) "
                 "AND instrument IN ('PHQ-9', 'GAD-7') ORDER BY client_id, instrument, taken_on, id", chunk):
             scores.setdefault((client_id, instrument), []).append((taken_on, score))
-        for client_id, modality in db.execute(
-                f"SELECT client_id, modality FROM plans p WHERE client_id IN ({marks}) "
-                "AND version = (SELECT max(version) FROM plans q WHERE q.client_id = p.client_id)", chunk):
-            modalities[client_id] = modality
+    from therapy_cli.clinical.plans import modalities_of
+
+    modalities = modalities_of(db, ids)
 
     def first_last(client_id: int, instrument: str, until: str | None) -> tuple | None:
         taken = [s for on, s in scores.get((client_id, instrument), []) if until is None or on <= until]
@@ -428,31 +425,33 @@ def referrals_report(db: Database, start: date, end: date) -> dict:
 
 # -- caseload -----------------------------------------------------------------
 
-def latest_scores(db: Database, client_id: int) -> dict:
-    from therapy_cli.clinical.measures import latest_scores as measures_latest
+def _attendance(db: Database, ids: list[int], until: str) -> dict[int, tuple]:
+    """{person: (attended, DNA, starts_at of the last attended, its starts_utc)} over every session each
+    was at by `until` (practice/state.py's presence): their own read by one GROUP BY over the covering
+    index per few hundred people, their couples', families' and groups' added."""
+    from therapy_cli.practice.state import through_units
 
-    return measures_latest(db, client_id)
+    seen: dict[int, tuple] = {}
 
+    def add(person: int, attended: int, dna: int, starts_at: str | None, starts_utc: str | None) -> None:
+        had = seen.get(person, (0, 0, None, None))
+        last = (starts_at, starts_utc) if starts_utc and (had[3] is None or starts_utc > had[3]) else had[2:]
+        seen[person] = (had[0] + attended, had[1] + dna, *last)
 
-def risk_flag(db: Database, client_id: int) -> dict | None:
-    """The PHQ-9 item 9 flag (measures.risk_flag)."""
-    from therapy_cli.clinical.measures import risk_flag as measures_risk
-
-    return measures_risk(db, client_id)
-
-
-def review_due(db: Database, client_id: int) -> date | None:
-    """Next plan review (plans.review_due): the last review, else the plan's start, + the interval."""
-    from therapy_cli.clinical.plans import review_due as plans_review_due
-
-    return plans_review_due(db, client_id)
-
-
-def _risk_level(db: Database, client_id: int) -> str | None:
-    """The current risk level from the latest risk assessment (risk.current_level); None when never assessed."""
-    from therapy_cli.clinical.risk import current_level
-
-    return current_level(db, client_id)
+    # SQLite takes the bare starts_at from the row of the one max() aggregate: the last attended session
+    for chunk, marks in id_chunks(ids):
+        for row in db.execute(
+                "SELECT client_id, sum(status = 'attended'), sum(status = 'dna'), starts_at, "
+                "  max(CASE WHEN status = 'attended' THEN starts_utc END) FROM sessions "
+                f"WHERE client_id IN ({marks}) AND status IN ('attended', 'dna') AND kind = 'client' "
+                "AND local_date <= ? GROUP BY client_id", [*chunk, until]):
+            add(*row)
+        for row in db.execute(
+                "SELECT s.person_id, sum(s.status = 'attended'), sum(s.status = 'dna'), s.starts_at, "
+                f"  max(CASE WHEN s.status = 'attended' THEN s.starts_utc END) FROM ({through_units(f'IN ({marks})')}) s "
+                "WHERE s.status IN ('attended', 'dna') AND s.local_date <= ? GROUP BY s.person_id", [*chunk, until]):
+            add(*row)
+    return seen
 
 
 def caseload(db: Database) -> list[dict]:
@@ -463,31 +462,33 @@ def caseload(db: Database) -> list[dict]:
     rows = db.query(
         f"WITH {state_ctes(db.today, current_ids(db, db.today))} "
         "SELECT c.id AS client_id, c.name, c.kind, cs.status, cs.via_unit, c.referred_on, "
-        # one pass over the sessions attended or missed by then: both counts and the last attended
-        # (SQLite takes a bare column from the row of the one max() aggregate)
-        "  (SELECT json_array(coalesce(sum(s.status = 'attended'), 0), coalesce(sum(s.status = 'dna'), 0), "
-        "                     s.starts_at, max(CASE WHEN s.status = 'attended' THEN s.starts_utc END)) "
-        f"   FROM {presence_of('c.id')} s WHERE s.status IN ('attended', 'dna') AND s.local_date <= ?1) AS seen, "
         f"  (SELECT starts_at FROM {presence_of('c.id')} s WHERE s.status = 'scheduled' "
         "     AND s.local_date >= ?1 ORDER BY starts_utc LIMIT 1) AS next_session "
         "FROM clients c JOIN client_state cs ON cs.id = c.id "
         "WHERE cs.status = 'active' OR c.id IN (SELECT id FROM waiting_list) "
         "ORDER BY cs.status, c.name COLLATE NOCASE, c.id", (today,))
-    import json
-
+    seen = _attendance(db, [row["client_id"] for row in rows], today)
     for index, row in enumerate(rows):
-        attended, dna, last_at, last_utc = json.loads(row.pop("seen"))
+        attended, dna, last_at, _ = seen.get(row["client_id"], (0, 0, None, None))
         next_session = row.pop("next_session")
-        rows[index] = row = {**row, "sessions_attended": attended, "sessions_dna": dna,
-                             "last_session": last_at if last_utc else None, "next_session": next_session}
+        rows[index] = {**row, "sessions_attended": attended, "sessions_dna": dna, "last_session": last_at,
+                       "next_session": next_session}
+    # each client's plan, scores, flags and review clock: one read per few hundred clients, not five each
+    from therapy_cli.clinical.measures import latest_scores_of, risk_flags_of
+    from therapy_cli.clinical.plans import modalities_of, review_dues_of
+    from therapy_cli.clinical.risk import current_levels_of
+
+    ids = [row["client_id"] for row in rows]
+    modalities, scores, flags = modalities_of(db, ids), latest_scores_of(db, ids), risk_flags_of(db, ids)
+    levels, dues = current_levels_of(db, ids), review_dues_of(db, ids)
     for row in rows:
+        client_id = row["client_id"]
         row["waiting_days"] = ((db.today - date.fromisoformat(row["referred_on"])).days
                                if row["status"] == "waiting" and row["referred_on"] else None)
-        row["modality"] = db.scalar("SELECT modality FROM plans WHERE client_id = ? ORDER BY version DESC LIMIT 1",
-                                    (row["client_id"],))
-        row["latest_scores"] = latest_scores(db, row["client_id"])
-        row["risk"] = risk_flag(db, row["client_id"])
-        row["risk_level"] = _risk_level(db, row["client_id"])
-        due = review_due(db, row["client_id"])
+        row["modality"] = modalities.get(client_id)
+        row["latest_scores"] = scores[client_id]
+        row["risk"] = flags[client_id]
+        row["risk_level"] = levels[client_id]
+        due = dues.get(client_id)
         row["review_due"] = due.isoformat() if due else None
     return rows

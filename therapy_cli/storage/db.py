@@ -97,6 +97,13 @@ def readonly_uri(path: str | os.PathLike) -> str:
     return f"file:{quote(os.fspath(path), safe='/')}?mode=ro"
 
 
+def id_chunks(ids: list[int], size: int = 500) -> Iterator[tuple[list[int], str]]:
+    """IDS in slices small enough for one `IN (...)` (SQLite's variable limit), each with its `?,?,...`."""
+    for start in range(0, len(ids), size):
+        chunk = ids[start:start + size]
+        yield chunk, ",".join("?" * len(chunk))
+
+
 def _dict_factory(cursor: sqlite3.Cursor, row: tuple) -> dict:
     return {col[0]: value for col, value in zip(cursor.description, row)}
 
