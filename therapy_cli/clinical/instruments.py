@@ -105,12 +105,13 @@ INSTRUMENTS: tuple[Instrument, ...] = (
 )
 
 _BY_KEY = {inst.key: inst for inst in INSTRUMENTS}
+_BY_NAME = {inst.name: inst for inst in INSTRUMENTS}
 NAMES = tuple(inst.name for inst in INSTRUMENTS)
 
 
 def get_instrument(name: str) -> Instrument:
     """The instrument by name, case-insensitive, hyphen optional ('phq9', 'PHQ-9', 'core10')."""
-    inst = _BY_KEY.get(normalise(name))
+    inst = _BY_NAME.get(name) or _BY_KEY.get(normalise(name))   # stored names are canonical: no regex for them
     if inst is None:
         raise InvalidValue(f"unknown instrument {name!r}; use one of {', '.join(NAMES)}")
     return inst

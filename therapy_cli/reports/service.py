@@ -300,41 +300,96 @@ def days_between(start: str | None, end: str | None) -> int | None:
     return (date.fromisoformat(end) - date.fromisoformat(start)).days
 
 
+# (person, day) pairs given as one JSON parameter, as the table `d(id, until)`
+_PAIRS = ("WITH d(id, until) AS MATERIALIZED (SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]') "
+          "FROM json_each(?)) ")
+
+
+def _first_last_scores(db: Database, cases: list[tuple[int, str]]) -> dict[tuple, tuple]:
+    """{(person, instrument): (first score, last score)} of the PHQ-9 and GAD-7 taken on or before UNTIL
+    (the discharge), for (person, UNTIL) pairs: two seeks each in the (client_id, instrument, taken_on)
+    index, whose entries run in (taken_on, id) order."""
+    import json
+
+    out: dict[tuple, tuple] = {}
+    for start in range(0, len(cases), 500):
+        for person, instrument, first, last in db.execute(
+                _PAIRS.replace("WITH", "WITH i(name) AS (VALUES ('PHQ-9'), ('GAD-7')),") +
+                "SELECT d.id, i.name, "
+                "  (SELECT score FROM measures m WHERE m.client_id = d.id AND m.instrument = i.name "
+                "   AND m.taken_on <= d.until ORDER BY m.taken_on, m.id LIMIT 1), "
+                "  (SELECT score FROM measures m WHERE m.client_id = d.id AND m.instrument = i.name "
+                "   AND m.taken_on <= d.until ORDER BY m.taken_on DESC, m.id DESC LIMIT 1) FROM d, i",
+                (json.dumps(cases[start:start + 500]),)):
+            if first is not None:
+                out[(person, instrument)] = (first, last)
+    return out
+
+
+def _case_attendance(db: Database, cases: list[tuple[int, str]]) -> dict[int, tuple]:
+    """{person: (attended treatment sessions on or before UNTIL, first attended day, first attended
+    treatment day)} for (person, UNTIL) pairs, over every session each was at (practice/state.py's
+    presence). A person's own sessions are one GROUP BY over the covering index (less the rare
+    treatment sessions after UNTIL, found by a seek each); their units' are added."""
+    import json
+
+    from therapy_cli.practice.state import through_units
+
+    out: dict[int, tuple] = {}
+
+    def add(person: int, treatments: int | None, first: str | None, first_treatment: str | None) -> None:
+        had = out.get(person, (0, None, None))
+        out[person] = (had[0] + (treatments or 0), min(filter(None, (had[1], first)), default=None),
+                       min(filter(None, (had[2], first_treatment)), default=None))
+
+    until_of = dict(cases)
+    for chunk, marks in id_chunks(list(until_of)):
+        for row in db.execute(
+                "SELECT client_id, sum(type = 'treatment'), min(local_date), "
+                "  min(CASE WHEN type = 'treatment' THEN local_date END) FROM sessions "
+                f"WHERE client_id IN ({marks}) AND status = 'attended' AND kind = 'client' GROUP BY client_id", chunk):
+            add(*row)
+        pairs = _PAIRS
+        given = (json.dumps([[i, until_of[i]] for i in chunk]),)
+        # starts_utc is UTC: a session on a local day after UNTIL starts no earlier than UNTIL itself there
+        for person, later in db.execute(
+                pairs + "SELECT d.id, count(*) FROM d JOIN sessions s ON s.client_id = d.id AND s.status = 'attended' "
+                "AND s.starts_utc >= d.until WHERE s.local_date > d.until AND s.type = 'treatment' "
+                "AND s.kind = 'client' GROUP BY d.id", given):
+            add(person, -later, None, None)
+        for row in db.execute(
+                pairs + "SELECT d.id, sum(s.type = 'treatment' AND s.local_date <= d.until), min(s.local_date), "
+                "  min(CASE WHEN s.type = 'treatment' THEN s.local_date END) "
+                f"FROM d JOIN ({through_units('IN (SELECT id FROM d)')}) s ON s.person_id = d.id "
+                "WHERE s.status = 'attended' GROUP BY d.id", given):
+            add(*row)
+    return out
+
+
 def outcome_cases(db: Database, start: date, end: date) -> list[dict]:
     """One row per client discharged in the period, with what the outcome rules found."""
     # discharged in their own right or through their unit (a group's completers), never an erased stub;
     # sessions counted are every one the person was at (practice/state.py)
     rows = db.query(
         f"WITH {state_ctes(db.today, discharged_ids(db, start, end))} "
-        "SELECT c.id, c.kind, c.referred_on, cs.discharged_on, cs.via_unit, "
-        # one pass over the sessions the person attended (their own and their units'), three answers:
-        # treatment sessions by discharge, first attended, and first attended treatment session (NHS
-        # Digital: the wait runs to the first attended treatment session; an assessment does not stop it)
-        "  (SELECT json_array(coalesce(sum(s.type = 'treatment' AND s.local_date <= cs.discharged_on), 0), "
-        "                     min(s.local_date), min(CASE WHEN s.type = 'treatment' THEN s.local_date END)) "
-        f"   FROM {presence_of('c.id')} s WHERE s.status = 'attended') AS attended "
+        "SELECT c.id, c.kind, c.referred_on, cs.discharged_on, cs.via_unit "
         "FROM clients c JOIN client_state cs ON cs.id = c.id "
         "WHERE cs.status = 'discharged' AND cs.discharged_on BETWEEN ? AND ? ORDER BY cs.discharged_on, c.id",
         (start.isoformat(), end.isoformat()))
-    import json
-
+    # the sessions each person attended (their own and their units'), three answers: treatment sessions by
+    # discharge, first attended, and first attended treatment session (NHS Digital: the wait runs to the
+    # first attended treatment session; an assessment does not stop it)
+    attended = _case_attendance(db, [(row["id"], row["discharged_on"]) for row in rows])
     for row in rows:
-        row["treatment_sessions"], row["first_seen"], row["first_treatment"] = json.loads(row.pop("attended"))
+        row["treatment_sessions"], row["first_seen"], row["first_treatment"] = attended.get(row["id"], (0, None, None))
     # every case's PHQ-9/GAD-7 scores and current modality in two statements, not four per case
-    ids = sorted({r["id"] for r in rows} | {r["via_unit"] for r in rows if r["via_unit"]})
-    scores: dict[tuple, list] = {}
-    for chunk, marks in id_chunks(ids):
-        for client_id, instrument, score, taken_on in db.execute(
-                f"SELECT client_id, instrument, score, taken_on FROM measures WHERE client_id IN ({marks}) "
-                "AND instrument IN ('PHQ-9', 'GAD-7') ORDER BY client_id, instrument, taken_on, id", chunk):
-            scores.setdefault((client_id, instrument), []).append((taken_on, score))
+    scores = _first_last_scores(db, [(row["id"], row["discharged_on"]) for row in rows])
     from therapy_cli.clinical.plans import modalities_of
 
-    modalities = modalities_of(db, ids)
+    modalities = modalities_of(db, sorted({r["id"] for r in rows} | {r["via_unit"] for r in rows if r["via_unit"]}))
 
     def first_last(client_id: int, instrument: str, until: str | None) -> tuple | None:
-        taken = [s for on, s in scores.get((client_id, instrument), []) if until is None or on <= until]
-        return (taken[0], taken[-1]) if taken else None
+        return scores.get((client_id, instrument))
 
     cases = []
     for row in rows:
