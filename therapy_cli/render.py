@@ -6,13 +6,12 @@ piped tables never load it.
 
 from __future__ import annotations
 
-import csv
 import json
 import os
 import re
 import sys
 from contextlib import contextmanager
-from typing import Any, Callable, Iterable
+from collections.abc import Callable, Iterable
 
 FORMATS = ("table", "json", "csv")
 
@@ -91,7 +90,7 @@ def warn(text: str) -> None:
     print(f"Warning: {_visible(text)}", file=sys.stderr)
 
 
-def to_json(data: Any) -> str:
+def to_json(data: object) -> str:
     return json.dumps(data, indent=2, ensure_ascii=False, default=str)
 
 
@@ -121,7 +120,7 @@ def _visible(text: str) -> str:
                    or 0xD800 <= ord(ch) <= 0xDFFF else ch for ch in text)
 
 
-def cell(value: Any) -> str:
+def cell(value: object) -> str:
     if value is None:
         return ""
     if isinstance(value, bool):
@@ -149,14 +148,14 @@ FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "'")
 _NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?")
 
 
-def spreadsheet_safe(value: Any) -> Any:
+def spreadsheet_safe(value: object) -> object:
     """A text cell a spreadsheet would run as a formula gets a leading `'`; numbers (also as text) stay."""
     if isinstance(value, str) and value.startswith(FORMULA_START) and not _NUMBER.fullmatch(value):
         return "'" + value
     return value
 
 
-def csv_cell(value: Any, raw: bool | None = None) -> Any:
+def csv_cell(value: object, raw: bool | None = None) -> object:
     """A value as written to CSV: None is empty; text neutralised unless raw."""
     if value is None:
         return ""
@@ -176,6 +175,8 @@ def write_csv(rows: list[dict], columns: list[str] | None = None, out=None) -> N
         return  # nothing to show and no known columns: no output rather than a blank line
     if CSV.bom and out is sys.stdout:
         out.write("\ufeff")
+    import csv
+
     writer = csv.DictWriter(out, fieldnames=columns, extrasaction="ignore", lineterminator="\n")
     writer.writeheader()
     for row in flat:
@@ -255,9 +256,9 @@ def write_record(record: dict, title: str | None = None) -> None:
             print(f"{'':{width}}  {more}".rstrip())
 
 
-def emit(data: Any, fmt: str, *, columns: list[str] | None = None, title: str | None = None,
-         headers: dict[str, str] | None = None, table: Callable[[Any], None] | None = None,
-         csv_rows: Callable[[Any], Iterable[dict]] | None = None) -> None:
+def emit(data: object, fmt: str, *, columns: list[str] | None = None, title: str | None = None,
+         headers: dict[str, str] | None = None, table: Callable[[object], None] | None = None,
+         csv_rows: Callable[[object], Iterable[dict]] | None = None) -> None:
     """Show data as a table (default), JSON or CSV: the one output path.
 
     `table` replaces the default table view (for charts and composite views);

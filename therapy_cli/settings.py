@@ -6,7 +6,7 @@
 from __future__ import annotations
 
 import math
-from typing import Any, Callable
+from collections.abc import Callable
 
 from therapy_cli.errors import InvalidValue
 
@@ -32,8 +32,8 @@ class Setting:
 
     __slots__ = ("key", "type", "default", "description", "minimum", "maximum", "check", "choices")
 
-    def __init__(self, key: str, type: str, default: Any, description: str, minimum: float | None = None,
-                 maximum: float | None = None, check: Callable[[str], Any] | None = None,
+    def __init__(self, key: str, type: str, default: object, description: str, minimum: float | None = None,
+                 maximum: float | None = None, check: Callable[[str], object] | None = None,
                  choices: tuple[str, ...] = ()):
         self.key, self.type, self.default, self.description = key, type, default, description
         self.minimum, self.maximum, self.check, self.choices = minimum, maximum, check, choices
@@ -151,7 +151,7 @@ def lookup(key: str) -> Setting:
             "targets.week.METRIC, targets.month.METRIC, targets.quarter.METRIC (.max: at most)") from None
 
 
-def default_of(setting: Setting) -> Any:
+def default_of(setting: Setting) -> object:
     return setting.default() if callable(setting.default) else setting.default
 
 
@@ -211,7 +211,7 @@ def _check_text(key: str, text: str, limit: int, lines: bool) -> None:
     check_characters(text, key, "\n\t" if lines else "")
 
 
-def typed_value(key: str, stored: str | None) -> Any:
+def typed_value(key: str, stored: str | None) -> object:
     """The value in force: stored, else the default; in the setting's type."""
     setting = lookup(key)
     if stored is None:

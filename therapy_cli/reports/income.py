@@ -99,22 +99,23 @@ def _aged(db: Database, as_at: date) -> dict:
                                        "WHERE issued_on BETWEEN ? AND ?", ranges[name]).fetchone()
         aged[name] = {"invoices": count, "amount_minor": total}
 
-    def bucket(issued_on: str) -> dict:
-        return aged[next(n for n, (lo, hi) in ranges.items() if lo <= issued_on <= hi)]
-
-    for issued_on, amount in db.conn.execute(
-            "SELECT p.invoice_issued_on, p.amount_minor FROM payments p WHERE p.settles = 0 AND p.paid_on <= ? "
-            "AND p.invoice_issued_on <= ? AND EXISTS (SELECT 1 FROM open_invoices o WHERE o.invoice_id = p.invoice_id)",
-            (day, day)):
-        bucket(issued_on)["amount_minor"] -= amount
-    for issued_on, unpaid in db.conn.execute(
-            "SELECT i.issued_on, i.total_minor - coalesce((SELECT sum(p.amount_minor) FROM payments p "
-            "WHERE p.invoice_id = i.id AND p.paid_on <= ?), 0) FROM payments s CROSS JOIN invoices i "
-            "ON i.id = s.invoice_id WHERE s.settles = 1 AND s.paid_on > ? AND s.invoice_issued_on <= ? "
-            "AND NOT EXISTS (SELECT 1 FROM invoice_voids v WHERE v.invoice_id = i.id)", (day, day, day)):
-        found = bucket(issued_on)
-        found["invoices"] += 1
-        found["amount_minor"] += unpaid
+    # each row's bucket is found in SQL, so a year of settled invoices is summed there, not row by row
+    case = "CASE " + " ".join(f"WHEN {{on}} BETWEEN ? AND ? THEN '{name}'" for name in ranges) + " END"
+    bounds = [edge for pair in ranges.values() for edge in pair]
+    for name, amount in db.conn.execute(
+            f"SELECT {case.format(on='p.invoice_issued_on')} AS bucket, sum(p.amount_minor) FROM payments p "
+            "WHERE p.settles = 0 AND p.paid_on <= ? AND p.invoice_issued_on <= ? "
+            "AND EXISTS (SELECT 1 FROM open_invoices o WHERE o.invoice_id = p.invoice_id) GROUP BY bucket",
+            (*bounds, day, day)):
+        aged[name]["amount_minor"] -= amount
+    for name, count, unpaid in db.conn.execute(
+            f"SELECT {case.format(on='i.issued_on')} AS bucket, count(*), sum(i.total_minor - coalesce(("
+            "SELECT sum(p.amount_minor) FROM payments p WHERE p.invoice_id = i.id AND p.paid_on <= ?), 0)) "
+            "FROM payments s CROSS JOIN invoices i ON i.id = s.invoice_id WHERE s.settles = 1 AND s.paid_on > ? "
+            "AND s.invoice_issued_on <= ? AND NOT EXISTS (SELECT 1 FROM invoice_voids v WHERE v.invoice_id = i.id) "
+            "GROUP BY bucket", (*bounds, day, day, day)):
+        aged[name]["invoices"] += count
+        aged[name]["amount_minor"] += unpaid
     return aged
 
 

@@ -12,7 +12,7 @@ import sqlite3
 from contextlib import contextmanager
 from datetime import date, datetime, timezone
 from pathlib import Path
-from typing import Any, Iterator
+from collections.abc import Iterator
 
 from therapy_cli.errors import DatabaseError, NotFound
 
@@ -115,30 +115,30 @@ class Database:
         self.conn = conn
         self.path = path
         self._today = today
-        self._settings_cache: dict[str, Any] | None = None
+        self._settings_cache: dict[str, object] | None = None
         self._tz = None
         self.in_write = False
         self.scrub_pending = False
         self.guard: int | None = None   # the shared lock that keeps the file from being swapped (guard.py)
 
     # -- plain SQL helpers -------------------------------------------------
-    def execute(self, sql: str, params: Any = ()) -> sqlite3.Cursor:
+    def execute(self, sql: str, params: object = ()) -> sqlite3.Cursor:
         return self.conn.execute(sql, params)
 
-    def executemany(self, sql: str, rows: Any) -> sqlite3.Cursor:
+    def executemany(self, sql: str, rows: object) -> sqlite3.Cursor:
         return self.conn.executemany(sql, rows)
 
-    def query(self, sql: str, params: Any = ()) -> list[dict]:
+    def query(self, sql: str, params: object = ()) -> list[dict]:
         cur = self.conn.execute(sql, params)
         cur.row_factory = _dict_factory
         return cur.fetchall()
 
-    def one(self, sql: str, params: Any = ()) -> dict | None:
+    def one(self, sql: str, params: object = ()) -> dict | None:
         cur = self.conn.execute(sql, params)
         cur.row_factory = _dict_factory
         return cur.fetchone()
 
-    def scalar(self, sql: str, params: Any = ()) -> Any:
+    def scalar(self, sql: str, params: object = ()) -> object:
         row = self.conn.execute(sql, params).fetchone()
         return row[0] if row else None
 
@@ -186,7 +186,7 @@ class Database:
             self._tz = get_zone(self.setting("timezone"))
         return self._tz
 
-    def setting(self, key: str) -> Any:
+    def setting(self, key: str) -> object:
         from therapy_cli import settings
 
         if self._settings_cache is None:
