@@ -216,8 +216,6 @@ def main() -> None:
     """The console script: the fast path for the daily command lines, click for everything else."""
     run = plan(sys.argv[1:])
     if run is not None:
-        from therapy_cli.failures import explain
-
         try:
             run()
         except _ClickShouldSay:
@@ -226,6 +224,8 @@ def main() -> None:
             print("\nAborted!", file=sys.stderr)
             sys.exit(1)
         except Exception as exc:
+            from therapy_cli.failures import explain
+
             code = explain(exc)
             if code is None:
                 raise
