@@ -36,15 +36,16 @@ ROOT = Path(__file__).resolve().parent.parent
 RULES = {  # the focused rules files first: with -x, a killed mutant stops at the first failure
     "therapy_cli/clinical/instruments.py": ["tests/test_rules_instruments.py", "tests/test_instruments.py"],
     "therapy_cli/clinical/measures.py": ["tests/test_rules_measures.py", "tests/test_measures.py",
-                                         "tests/test_instruments.py"],
+                                         "tests/test_instruments.py", "tests/test_batch_reads.py"],
     "therapy_cli/reports/service.py": ["tests/test_rules_service.py", "tests/test_boundaries.py",
-                                       "tests/test_reports.py", "tests/test_outcomes.py"],
+                                       "tests/test_reports.py", "tests/test_outcomes.py",
+                                       "tests/test_service_reports.py"],
     "therapy_cli/reports/reminders.py": ["tests/test_rules_reminders.py", "tests/test_boundaries.py",
-                                         "tests/test_remind.py"],
+                                         "tests/test_remind.py", "tests/test_service_reminders.py"],
     "therapy_cli/practice/supervision.py": ["tests/test_rules_supervision.py", "tests/test_boundaries.py",
                                             "tests/test_supervision.py"],
     "therapy_cli/practice/cpd.py": ["tests/test_rules_cpd.py", "tests/test_boundaries.py", "tests/test_cpd.py"],
-    "therapy_cli/clinical/risk.py": ["tests/test_rules_risk.py", "tests/test_risk.py"],
+    "therapy_cli/clinical/risk.py": ["tests/test_rules_risk.py", "tests/test_risk.py", "tests/test_batch_reads.py"],
     "therapy_cli/practice/fees.py": ["tests/test_fees.py"],
 }
 
@@ -119,8 +120,27 @@ EQUIVALENT: dict[str, list[tuple]] = {
     "therapy_cli/reports/service.py": [
         ("return (rows[0][0], rows[-1][0])", "0 -> -1", "the query selects one column: row[0] is row[-1]", 20),
         ("return (rows[0][0], rows[-1][0])", "0 -> -1", "the query selects one column: row[0] is row[-1]", 33),
+        ("pairs + \"SELECT d.id, count(*) FROM d JOIN sessions s ON s.client_id = d.id AND s.status = 'attended' \"",
+         "SQL '>=' -> '>' in 'AND s.starts_utc >= d.until WHERE'",
+         "starts_utc is a timestamp and d.until a bare date: they are never equal, so >= and > select the same"),
+        ("row[\"treatment_sessions\"], row[\"first_seen\"], row[\"first_treatment\"] = attended.get(row[\"id\"], (0, None, None))",
+         "0 -> -1", "a case never seen counts -1, 0 or 1 treatment sessions: all short of the 2 that finish a course, "
+         "and the count is not shown"),
+        ("row[\"treatment_sessions\"], row[\"first_seen\"], row[\"first_treatment\"] = attended.get(row[\"id\"], (0, None, None))",
+         "0 -> 1", "a case never seen counts -1, 0 or 1 treatment sessions: all short of the 2 that finish a course, "
+         "and the count is not shown"),
+        ("last = (starts_at, starts_utc) if starts_utc and (had[3] is None or starts_utc > had[3]) else had[2:]",
+         "3 -> 2", "the last session is kept as a pair (starts_at, starts_utc), both set or both None"),
+        ("last = (starts_at, starts_utc) if starts_utc and (had[3] is None or starts_utc > had[3]) else had[2:]",
+         "Gt -> GtE", "differs only for two sessions at the same instant, whichever of them is the last"),
     ],
     "therapy_cli/reports/reminders.py": [
+        ("\" AND s.local_date <= :today ORDER BY s.starts_utc DESC LIMIT 1 OFFSET :back)\" if every > 1 else \"NULL\")",
+         "Gt -> GtE", "with measures.every 1 the subquery (OFFSET 0) reads the same last attended session as "
+         "last_seen, which the NULL branch uses"),
+        ("\" AND s.local_date <= :today ORDER BY s.starts_utc DESC LIMIT 1 OFFSET :back)\" if every > 1 else \"NULL\")",
+         "1 -> 0", "with measures.every 1 the subquery (OFFSET 0) reads the same last attended session as "
+         "last_seen, which the NULL branch uses"),
         ("if received + 1e-9 >= required:", "GtE -> Gt",
          "with the 1e-9 allowance added, >= and > differ only when received is exactly 1e-9 short, which no "
          "sum of credited minutes can be"),

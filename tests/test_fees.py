@@ -380,3 +380,38 @@ def test_client_address_is_kept_shown_and_cleared(cli, jcli):
     assert added["address"] == "3 Mill Lane; York YO1 7AA"
     assert jcli("client", "edit", "ada", "--address", "")["address"] is None
     assert cli("client", "edit", "ada", "--address", "bad\x1b[2Jaddress").exit_code == 1
+
+
+# -- edges pinned for mutation testing (docs/testing.md) -------------------------------------
+
+def test_money_signs_zero_and_the_largest_amount():
+    from therapy_cli.practice.fees import decimal_text
+
+    assert (money(0), money(-1), money(-150)) == ("£0.00", "-£0.01", "-£1.50")
+    assert (decimal_text(0), decimal_text(-1), decimal_text(2150)) == ("0.00", "-0.01", "21.50")
+    assert parse_money("1000000") == 100_000_000            # £1,000,000: the largest amount taken
+    for text in ("1000000.01", "1000001"):
+        with pytest.raises(InvalidValue):
+            parse_money(text)
+
+
+def test_a_fee_of_a_penny_is_charged_and_none_is_not():
+    assert charge_for("attended", 1, "full", "full") == ("full", 1)
+    assert charge_for("attended", 0, "full", "full") is None
+
+
+def test_a_payer_is_at_most_200_characters(cli, jcli, db_path):
+    assert jcli("client", "add", "Pat Payer", "--payer", "P" * 200)["payer"] == "P" * 200
+    assert_refused(cli, db_path, "client", "edit", "pat", "--payer", "P" * 201)
+
+
+def test_client_show_counts_the_clients_own_live_invoices_only(cli, jcli, october):
+    other = _client(cli, "Omar Other")
+    _session(cli, other, "2026-10-06 10:00")
+    jcli("invoice", "create", "priya", "--month", "2026-10")
+    jcli("invoice", "create", "omar", "--month", "2026-10")
+    fees = jcli("client", "show", "priya")["fees"]
+    assert (fees["invoices"], fees["fee_minor"]) == (1, 8000)
+    jcli("client", "add", "Una Unpriced", "--payer", "Acme EAP")   # a payer, no fee of her own
+    assert cli("config", "set", "fees.default", "0").exit_code == 0
+    assert jcli("client", "show", "una")["fees"]["fee_minor"] == 0

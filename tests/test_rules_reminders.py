@@ -213,3 +213,16 @@ def test_a_risk_review_due_today_is_due_and_one_beyond_the_window_is_not(db):
     assert [(i["client_id"], i["due"]) for i in items] == [(ann, "2026-11-27")]
     assert items[0]["message"].endswith(" due 2026-11-27") and "overdue" not in items[0]["message"]
     assert _due(db, "risk_review_due", 2) == [(ann, "2026-11-27"), (ben, "2026-11-29")]
+
+
+def test_with_measures_every_2_a_measure_is_due_when_none_since_the_second_last_session(cli):
+    """measures.every N: due when no measure was taken since the Nth-last attended session (today's included)."""
+    assert cli("config", "set", "measures.every", "2").exit_code == 0
+    for name, hour, days, measured in (("Pia Due", 10, ("2026-11-06", "2026-11-13", "2026-11-27"), "2026-11-11"),
+                                       ("Quin Fine", 12, ("2026-11-06", "2026-11-13", "2026-11-20"), "2026-11-17")):
+        cli("client", "add", name)
+        for day in days:
+            assert cli("session", "add", name, "--at", f"{day} {hour}:00", "--status", "attended").exit_code == 0
+        assert cli("measure", "add", name, "phq9", "--score", "5", "--on", measured).exit_code == 0
+    due = _kinds(cli, "measure_due")
+    assert [item["message"].split(" in ")[0] for item in due] == ["no outcome measure for #1 P.D."]

@@ -77,7 +77,50 @@ def test_a_wait_needs_both_a_referral_date_and_a_first_treatment(cli, jcli):
     assert report["within_6_weeks_rate"] is None
 
 
+def test_a_members_own_assessment_and_group_treatment_make_one_case(cli, jcli):
+    """Outcomes read a person's own sessions and their group's together: the wait to first contact runs to
+    their own assessment, the wait to treatment to the first group session, and the group's treatment
+    sessions finish the course."""
+    assert cli("client", "add", "Mo Member", "--referred-on", day(-100)).exit_code == 0
+    assert cli("session", "add", "Mo Member", "--at", f"{day(-90)} 10:00", "--type", "assessment",
+               "--status", "attended").exit_code == 0
+    assert cli("client", "add", "Thursday group", "--kind", "group", "--member", "Mo Member").exit_code == 0
+    for offset in (-70, -63):
+        assert cli("session", "add", "Thursday", "--at", f"{day(offset)} 18:00", "--type", "treatment",
+                   "--status", "attended").exit_code == 0
+    assert cli("client", "discharge", "Mo Member", "--on", day(-10)).exit_code == 0
+    report = jcli("report", "outcomes", "--from", day(-30), "--to", day(0))
+    assert report["discharged"] == 1 and report["finished"] == 1
+    assert report["median_wait_days"] == 30 and report["median_wait_to_assessment_days"] == 10
+
+
+def test_a_questionnaire_taken_only_on_the_discharge_day_counts(cli, jcli):
+    cli("client", "add", "Late Measure", "--referred-on", day(-60))
+    for offset in (-40, -33):
+        assert cli("session", "add", "Late Measure", "--at", f"{day(offset)} 10:00", "--type", "treatment",
+                   "--status", "attended").exit_code == 0
+    assert cli("measure", "add", "Late Measure", "phq9", "--score", "15", "--on", day(-30)).exit_code == 0
+    assert cli("client", "discharge", "Late Measure", "--on", day(-30)).exit_code == 0
+    report = jcli("report", "outcomes", "--from", day(-60), "--to", day(0))
+    assert report["finished"] == 1 and report["at_caseness"] == 1
+
+
 # -- the caseload --------------------------------------------------------------------------------
+
+def test_the_caseload_adds_a_members_group_sessions_to_their_own(cli, jcli):
+    """Attendance is every session the person was at: their own and their group's, the last of either."""
+    for name in ("Gil Member", "Hal Member"):
+        assert cli("client", "add", name, "--referred-on", day(-60)).exit_code == 0
+    assert cli("client", "add", "Wednesday group", "--kind", "group", "--member", "Gil", "--member",
+               "Hal").exit_code == 0
+    for name, offset, status in (("Gil", -30, "attended"), ("Hal", -2, "attended"), ("Hal", -3, "dna"),
+                                 ("Wednesday", -20, "attended"), ("Wednesday", -13, "attended")):
+        assert cli("session", "add", name, "--at", f"{day(offset)} 10:00", "--status", status).exit_code == 0
+    rows = {r["name"]: r for r in jcli("report", "caseload")}
+    gil, hal = rows["Gil Member"], rows["Hal Member"]
+    assert (gil["sessions_attended"], gil["sessions_dna"], hal["sessions_attended"], hal["sessions_dna"]) == (3, 0, 3, 1)
+    assert gil["last_session"].startswith(day(-13)) and hal["last_session"].startswith(day(-2))
+
 
 def test_the_caseload_counts_each_clients_own_sessions_and_the_next_from_today(cli, jcli):
     cli("client", "add", "Amy Active", "--referred-on", day(-60))
@@ -105,3 +148,5 @@ def test_the_caseload_lists_waiting_clients_with_their_wait_and_not_discharged_o
     rows = {r["name"]: r for r in jcli("report", "caseload")}
     assert set(rows) == {"Wendy Waiting", "Walt Undated"}
     assert rows["Wendy Waiting"]["waiting_days"] == 10 and rows["Walt Undated"]["waiting_days"] is None
+    wendy = rows["Wendy Waiting"]
+    assert (wendy["sessions_attended"], wendy["sessions_dna"], wendy["last_session"]) == (0, 0, None)

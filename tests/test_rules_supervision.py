@@ -190,3 +190,35 @@ def test_remaining_hours_are_rounded_as_shown(cli, jcli):
     jcli("supervise", "log", "--on", "2026-11-02", "--duration", "90")
     assert cli("config", "set", "supervision.hours_per_month", "1.62345").exit_code == 0
     assert jcli("supervise", "status")["month"]["remaining_hours"] in shown(1.62345 - 1.5)
+
+
+# -- supervision given, bookings and the month, pinned for mutation testing --------------------------
+
+def test_group_supervision_given_names_everyone_and_says_so_in_the_audit(cli, jcli):
+    given = jcli("supervise", "give", "Zoe Zed", "Amy Ash", "--duration", "60", "--on", "2026-11-20",
+                 "--group-size", "3")
+    zoe, amy = (p["id"] for p in sorted(given["new_supervisees"], key=lambda p: p["name"] != "Zoe Zed"))
+    assert given["supervisee_id"] == zoe and given["with"] == "Amy Ash, Zoe Zed"
+    assert [r["with"] for r in jcli("supervise", "list", "--direction", "given")] == ["Amy Ash, Zoe Zed"]
+    jcli("supervise", "give", "Amy", "--duration", "50", "--on", "2026-11-21")
+    summaries = [r["summary"] for r in jcli("db", "audit") if r["record_type"] == "supervision"]
+    assert f"supervision given on 2026-11-20 to supervisees #{zoe}, #{amy}: 60 min, group of 3" in summaries
+    assert f"supervision given on 2026-11-21 to supervisee #{amy}: 50 min" in summaries
+    # a supervisee named twice is refused; a filter by supervisee leaves bookings out
+    assert cli("supervise", "give", "Amy", "Amy", "--duration", "50", "--on", "2026-11-22").exit_code == 1
+    jcli("supervise", "book", "--on", "2026-11-30", "--duration", "60")
+    assert {r["direction"] for r in jcli("supervise", "list", "--supervisee", "Amy")} == {"given"}
+    assert {r["direction"] for r in jcli("supervise", "list")} == {"given", "booked"}
+
+
+def test_booking_today_counts_and_hours_show_to_two_places(cli, jcli):
+    assert cli("supervise", "book", "--on", "2026-11-26", "--duration", "50").exit_code == 1   # the past
+    booked = jcli("supervise", "book", "--on", "2026-11-27", "--duration", "50", "--note", "n" * 4000)
+    assert booked["credited_hours"] == 0.83
+    assert cli("supervise", "book", "--on", "2026-11-28", "--duration", "50", "--note", "n" * 4001).exit_code == 1
+    jcli("supervise", "log", "--on", "2026-11-02", "--duration", "50")
+    month = jcli("supervise", "status")["month"]
+    assert (month["received_hours"], month["booked_hours"], month["remaining_hours"]) == (0.83, 0.83, 0.67)
+    jcli("supervise", "log", "--on", "2026-11-03", "--duration", "60")
+    month = jcli("supervise", "status")["month"]
+    assert month["met"] is True and month["remaining_hours"] == 0.0

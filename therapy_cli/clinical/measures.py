@@ -196,7 +196,8 @@ def latest_scores_of(db: Database, client_ids: list[int]) -> dict[int, dict[str,
             f"FROM (SELECT DISTINCT client_id, instrument FROM measures WHERE client_id IN ({marks})) g "
             "JOIN measures m ON m.id = (SELECT l.id FROM measures l WHERE l.client_id = g.client_id "
             "  AND l.instrument = g.instrument ORDER BY l.taken_on DESC, l.id DESC LIMIT 1)", chunk).fetchall()
-    for client_id, instrument, score, band, caseness, taken_on, _ in sorted(found, key=lambda r: (r[0], r[6])):
+    # each client's dict takes its instruments in the order first taken
+    for client_id, instrument, score, band, caseness, taken_on, _ in sorted(found, key=lambda r: r[6]):
         latest[client_id][instrument] = {"score": _number(score), "severity": band,
                                          "caseness": None if caseness is None else bool(caseness),
                                          "taken_on": taken_on}

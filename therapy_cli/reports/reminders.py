@@ -273,13 +273,12 @@ def waiting_long(c: _Ctx) -> list[dict]:
     """Waiting over 6 weeks for treatment: on the waiting list, or seen only for assessment so far
     (NHS Digital: the wait runs to the first attended treatment appointment)."""
     cutoff = (c.today - timedelta(days=WAITING_LONG_DAYS)).isoformat()
-    from therapy_cli.reports.service import FIRST_SEEN_SQL
-
     # the waiting list every report counts, as at today (practice/state.py)
     rows = c.db.query(
         f"WITH {c.state_ctes()} "
         "SELECT c.id, c.name, c.referred_on, coalesce(c.referred_on, substr(c.created_at, 1, 10)) AS since, "
-        f"  CASE WHEN cs.status = 'active' THEN {FIRST_SEEN_SQL} END AS assessed_on "
+        "  CASE WHEN cs.status = 'active' THEN (SELECT min(local_date) FROM sessions s WHERE s.client_id = c.id "
+        "    AND s.status = 'attended') END AS assessed_on "
         "FROM clients c JOIN client_state cs ON cs.id = c.id "
         "WHERE coalesce(c.referred_on, substr(c.created_at, 1, 10)) < ? "
         "AND (c.id IN (SELECT id FROM waiting_list) "

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from therapy_cli.storage.db import Database, id_chunks
+from therapy_cli.storage.db import Database, chunked, id_chunks
 from therapy_cli.dates import check_span
 from therapy_cli.errors import InvalidValue
 from therapy_cli.practice.state import current_ids, discharged_ids, presence_of, state_ctes
@@ -287,12 +287,6 @@ def _summarise(cases: list[dict]) -> dict:
     }
 
 
-# The first attended session of each kind that ends a wait: treatment (the NHS Digital clock), any (first contact).
-FIRST_TREATMENT_SQL = ("(SELECT min(local_date) FROM sessions s WHERE s.client_id = c.id AND s.status = 'attended' "
-                       "AND s.type = 'treatment')")
-FIRST_SEEN_SQL = "(SELECT min(local_date) FROM sessions s WHERE s.client_id = c.id AND s.status = 'attended')"
-
-
 def days_between(start: str | None, end: str | None) -> int | None:
     """Whole days from one ISO date to another; None when either is unknown."""
     if not start or not end:
@@ -312,7 +306,7 @@ def _first_last_scores(db: Database, cases: list[tuple[int, str]]) -> dict[tuple
     import json
 
     out: dict[tuple, tuple] = {}
-    for start in range(0, len(cases), 500):
+    for part in chunked(cases):
         for person, instrument, first, last in db.execute(
                 _PAIRS.replace("WITH", "WITH i(name) AS (VALUES ('PHQ-9'), ('GAD-7')),") +
                 "SELECT d.id, i.name, "
@@ -320,7 +314,7 @@ def _first_last_scores(db: Database, cases: list[tuple[int, str]]) -> dict[tuple
                 "   AND m.taken_on <= d.until ORDER BY m.taken_on, m.id LIMIT 1), "
                 "  (SELECT score FROM measures m WHERE m.client_id = d.id AND m.instrument = i.name "
                 "   AND m.taken_on <= d.until ORDER BY m.taken_on DESC, m.id DESC LIMIT 1) FROM d, i",
-                (json.dumps(cases[start:start + 500]),)):
+                (json.dumps(part),)):
             if first is not None:
                 out[(person, instrument)] = (first, last)
     return out
@@ -339,7 +333,7 @@ def _case_attendance(db: Database, cases: list[tuple[int, str]]) -> dict[int, tu
 
     def add(person: int, treatments: int | None, first: str | None, first_treatment: str | None) -> None:
         had = out.get(person, (0, None, None))
-        out[person] = (had[0] + (treatments or 0), min(filter(None, (had[1], first)), default=None),
+        out[person] = (had[0] + treatments, min(filter(None, (had[1], first)), default=None),
                        min(filter(None, (had[2], first_treatment)), default=None))
 
     until_of = dict(cases)

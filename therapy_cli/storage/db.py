@@ -97,10 +97,15 @@ def readonly_uri(path: str | os.PathLike) -> str:
     return f"file:{quote(os.fspath(path), safe='/')}?mode=ro"
 
 
-def id_chunks(ids: list[int], size: int = 500) -> Iterator[tuple[list[int], str]]:
+def chunked(items: list, size: int = 500) -> Iterator[list]:
+    """ITEMS in consecutive slices of at most SIZE (one statement's worth)."""
+    for start in range(0, len(items), size):
+        yield items[start:start + size]
+
+
+def id_chunks(ids: list[int]) -> Iterator[tuple[list[int], str]]:
     """IDS in slices small enough for one `IN (...)` (SQLite's variable limit), each with its `?,?,...`."""
-    for start in range(0, len(ids), size):
-        chunk = ids[start:start + size]
+    for chunk in chunked(ids):
         yield chunk, ",".join("?" * len(chunk))
 
 
