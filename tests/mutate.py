@@ -118,9 +118,7 @@ EQUIVALENT: dict[str, list[tuple]] = {
          "the default is never used: the one caller, `supervise status`, always passes --months (12 there)"),
     ],
     "therapy_cli/reports/service.py": [
-        ("return (rows[0][0], rows[-1][0])", "0 -> -1", "the query selects one column: row[0] is row[-1]", 20),
-        ("return (rows[0][0], rows[-1][0])", "0 -> -1", "the query selects one column: row[0] is row[-1]", 33),
-        ("pairs + \"SELECT d.id, count(*) FROM d JOIN sessions s ON s.client_id = d.id AND s.status = 'attended' \"",
+        ("\"WITH \" + _PAIRS + \"SELECT d.id, count(*) FROM d JOIN sessions s ON s.client_id = d.id \"",
          "SQL '>=' -> '>' in 'AND s.starts_utc >= d.until WHERE'",
          "starts_utc is a timestamp and d.until a bare date: they are never equal, so >= and > select the same"),
         ("row[\"treatment_sessions\"], row[\"first_seen\"], row[\"first_treatment\"] = attended.get(row[\"id\"], (0, None, None))",

@@ -295,7 +295,7 @@ def days_between(start: str | None, end: str | None) -> int | None:
 
 
 # (person, day) pairs given as one JSON parameter, as the table `d(id, until)`
-_PAIRS = ("WITH d(id, until) AS MATERIALIZED (SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]') "
+_PAIRS = ("d(id, until) AS MATERIALIZED (SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]') "
           "FROM json_each(?)) ")
 
 
@@ -308,7 +308,7 @@ def _first_last_scores(db: Database, cases: list[tuple[int, str]]) -> dict[tuple
     out: dict[tuple, tuple] = {}
     for part in chunked(cases):
         for person, instrument, first, last in db.execute(
-                _PAIRS.replace("WITH", "WITH i(name) AS (VALUES ('PHQ-9'), ('GAD-7')),") +
+                "WITH i(name) AS (VALUES ('PHQ-9'), ('GAD-7')), " + _PAIRS +
                 "SELECT d.id, i.name, "
                 "  (SELECT score FROM measures m WHERE m.client_id = d.id AND m.instrument = i.name "
                 "   AND m.taken_on <= d.until ORDER BY m.taken_on, m.id LIMIT 1), "
@@ -343,16 +343,17 @@ def _case_attendance(db: Database, cases: list[tuple[int, str]]) -> dict[int, tu
                 "  min(CASE WHEN type = 'treatment' THEN local_date END) FROM sessions "
                 f"WHERE client_id IN ({marks}) AND status = 'attended' AND kind = 'client' GROUP BY client_id", chunk):
             add(*row)
-        pairs = _PAIRS
         given = (json.dumps([[i, until_of[i]] for i in chunk]),)
         # starts_utc is UTC: a session on a local day after UNTIL starts no earlier than UNTIL itself there
         for person, later in db.execute(
-                pairs + "SELECT d.id, count(*) FROM d JOIN sessions s ON s.client_id = d.id AND s.status = 'attended' "
+                "WITH " + _PAIRS + "SELECT d.id, count(*) FROM d JOIN sessions s ON s.client_id = d.id "
+                "AND s.status = 'attended' "
                 "AND s.starts_utc >= d.until WHERE s.local_date > d.until AND s.type = 'treatment' "
                 "AND s.kind = 'client' GROUP BY d.id", given):
             add(person, -later, None, None)
         for row in db.execute(
-                pairs + "SELECT d.id, sum(s.type = 'treatment' AND s.local_date <= d.until), min(s.local_date), "
+                "WITH " + _PAIRS + "SELECT d.id, sum(s.type = 'treatment' AND s.local_date <= d.until), "
+                "min(s.local_date), "
                 "  min(CASE WHEN s.type = 'treatment' THEN s.local_date END) "
                 f"FROM d JOIN ({through_units('IN (SELECT id FROM d)')}) s ON s.person_id = d.id "
                 "WHERE s.status = 'attended' GROUP BY d.id", given):
@@ -373,23 +374,19 @@ def outcome_cases(db: Database, start: date, end: date) -> list[dict]:
     # the sessions each person attended (their own and their units'), three answers: treatment sessions by
     # discharge, first attended, and first attended treatment session (NHS Digital: the wait runs to the
     # first attended treatment session; an assessment does not stop it)
-    attended = _case_attendance(db, [(row["id"], row["discharged_on"]) for row in rows])
+    until = [(row["id"], row["discharged_on"]) for row in rows]
+    attended = _case_attendance(db, until)
     for row in rows:
         row["treatment_sessions"], row["first_seen"], row["first_treatment"] = attended.get(row["id"], (0, None, None))
-    # every case's PHQ-9/GAD-7 scores and current modality in two statements, not four per case
-    scores = _first_last_scores(db, [(row["id"], row["discharged_on"]) for row in rows])
+    # every case's first and last PHQ-9/GAD-7 by discharge, and the current modality, read in batches
+    scores = _first_last_scores(db, until)
     from therapy_cli.clinical.plans import modalities_of
 
     modalities = modalities_of(db, sorted({r["id"] for r in rows} | {r["via_unit"] for r in rows if r["via_unit"]}))
 
-    def first_last(client_id: int, instrument: str, until: str | None) -> tuple | None:
-        return scores.get((client_id, instrument))
-
     cases = []
     for row in rows:
-        phq = first_last(row["id"], "PHQ-9", row["discharged_on"])
-        gad = first_last(row["id"], "GAD-7", row["discharged_on"])
-        verdict = judge(phq, gad)
+        verdict = judge(scores.get((row["id"], "PHQ-9")), scores.get((row["id"], "GAD-7")))
         cases.append({
             "client_id": row["id"],
             # a group's completer without a plan of their own had the group's
@@ -516,7 +513,8 @@ def caseload(db: Database) -> list[dict]:
         "FROM clients c JOIN client_state cs ON cs.id = c.id "
         "WHERE cs.status = 'active' OR c.id IN (SELECT id FROM waiting_list) "
         "ORDER BY cs.status, c.name COLLATE NOCASE, c.id", (today,))
-    seen = _attendance(db, [row["client_id"] for row in rows], today)
+    ids = [row["client_id"] for row in rows]
+    seen = _attendance(db, ids, today)
     for index, row in enumerate(rows):
         attended, dna, last_at, _ = seen.get(row["client_id"], (0, 0, None, None))
         next_session = row.pop("next_session")
@@ -527,7 +525,6 @@ def caseload(db: Database) -> list[dict]:
     from therapy_cli.clinical.plans import modalities_of, review_dues_of
     from therapy_cli.clinical.risk import current_levels_of
 
-    ids = [row["client_id"] for row in rows]
     modalities, scores, flags = modalities_of(db, ids), latest_scores_of(db, ids), risk_flags_of(db, ids)
     levels, dues = current_levels_of(db, ids), review_dues_of(db, ids)
     for row in rows:
