@@ -96,10 +96,6 @@ EQUIVALENT: dict[str, list[tuple]] = {
          "register(): " + _CANDIDATES),
         ('"WHERE " + _CURRENT_CLIENTS + " "', "SQL 'AND' -> 'OR' in '= c.id AND m.risk >'",
          "register(): " + _CANDIDATES),
-        ('for row in db.query("SELECT c.id FROM clients c WHERE " + _CURRENT_CLIENTS + " AND EXISTS "',
-         "SQL '>' -> '>=' in 'AND m.risk > 0) ORDER'", "open_flags(): " + _CANDIDATES),
-        ('for row in db.query("SELECT c.id FROM clients c WHERE " + _CURRENT_CLIENTS + " AND EXISTS "',
-         "SQL 'AND' -> 'OR' in '= c.id AND m.risk >'", "open_flags(): " + _CANDIDATES),
     ],
     "therapy_cli/practice/supervision.py": [
         ("return _records(db, [row])[0]", "0 -> -1", "a list of one record: its first is its last"),

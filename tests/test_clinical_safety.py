@@ -150,7 +150,7 @@ def test_remind_waiting_long_counts_a_client_seen_only_for_assessment(db):
     at_42 = add_client(db, "Fay Fortytwo", status="active", referred_on=_after(today, -42))
     add_session(db, at_42, f"{_after(today, -35)} 10:00", type_="assessment")
     at_43 = add_client(db, "Guy Fortythree", status="waiting", referred_on=_after(today, -43))
-    items = reminders.reminders(db, kinds=["waiting_long"])
+    items = reminders.reminders(db, kinds=["waiting_long"], everything=True)
     assert [i["client_id"] for i in items] == [assessed, at_43]
     assert items[0]["message"] == (f"#{assessed} A.A. has waited for treatment 8 weeks since referral on "
                                    f"{_after(today, -60)}; seen on {_after(today, -53)} but no treatment "
@@ -170,7 +170,7 @@ def test_died_on_discharges_and_retention_runs_from_the_death(jcli, cli):
     rows = jcli("db", "retention", "--all")
     assert [(r["client_id"], r["retain_until"], r["rule"]) for r in rows] == [
         (1, "2025-06-30", "10 years after death")]           # not 2035 (20 years after discharge)
-    assert [i["client_id"] for i in jcli("remind", "--kind", "retention_due")] == [1]
+    assert [i["client_id"] for i in jcli("remind", "--kind", "retention_due", "--all")] == [1]
     jcli("config", "set", "retention.after_death_years", "12")
     assert jcli("db", "retention", "--all")[0]["retain_until"] == "2027-06-30"
     assert jcli("remind", "--kind", "retention_due") == []

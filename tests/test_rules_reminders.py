@@ -82,7 +82,7 @@ def test_coming_sessions_say_today_tomorrow_or_the_day(cli, jcli):
 def _due(db, kind, within=1):
     from therapy_cli.reports import reminders
 
-    return [(i["client_id"], i["due"]) for i in reminders.reminders(db, within, kinds=[kind])]
+    return [(i["client_id"], i["due"]) for i in reminders.reminders(db, within, kinds=[kind], everything=True)]
 
 
 def test_a_session_attended_today_without_a_note_needs_one(db):
@@ -195,7 +195,7 @@ def test_no_recent_session_counts_today_and_only_active_clients(db):
     add_session(db, ben, "2026-10-16 09:00")                           # 42 days ago
     wes = add_client(db, "Wes Waiting", status="waiting")
     add_session(db, wes, "2026-12-01 09:00", status="scheduled")      # booked, never seen: waiting
-    items = reminders.reminders(db, 1, kinds=["no_recent_session"])
+    items = reminders.reminders(db, 1, kinds=["no_recent_session"], everything=True)
     assert [(i["client_id"], i["due"]) for i in items] == [(ben, "2026-11-13")]
     assert items[0]["message"].endswith("has not been seen since 2026-10-16 (6 weeks)")
 

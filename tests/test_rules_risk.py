@@ -90,7 +90,7 @@ def test_a_discharged_clients_flag_is_not_open(jcli, db):
     jcli("client", "discharge", "Gone", "--on", "2026-11-20")
     still = clients.find_client(db, "Still")
     assert [f["client_id"] for f in risk.open_flags(db)] == [still["id"]]
-    assert [i["client_id"] for i in jcli("remind", "--kind", "risk_flag")] == [still["id"]]
+    assert [i["client_id"] for i in jcli("remind", "--kind", "risk_flag", "--all")] == [still["id"]]
 
 
 def test_a_review_due_on_the_horizon_is_due(db):

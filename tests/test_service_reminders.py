@@ -159,6 +159,70 @@ def test_count_supervision_adds_supervision_received_to_cpd(db, cli, jcli):
     assert cli("config", "set", "cpd.count_supervision", "maybe").exit_code == 1
 
 
+# -- every kind bounded the same way -------------------------------------------------
+
+def test_older_items_of_each_kind_come_as_one_summary_and_all_lists_them(db, cli, jcli):
+    """A backlog kind names what fell due in the last remind.note_missing_days days (today counted) one by
+    one, after one summary of the older ones; --all lists every item."""
+    ids = __import__("test_remind").all_due(db)
+    db.conn.commit()
+    everything = jcli("remind", "--all")
+    items = jcli("remind")
+    by_kind = {}
+    for item in items:
+        by_kind.setdefault(item["kind"], []).append(item)
+    # due in the window: one by one, as with --all
+    for kind in ("dna_follow_up", "measure_due", "risk_flag", "session", "note_missing", "attendance_missing"):
+        assert by_kind[kind] == [i for i in everything if i["kind"] == kind], kind
+    # due before it (the window's first day is 2026-11-14): one summary item each, client_id null
+    summaries = {kind: (i["client_id"], i["due"], i["message"]) for kind, found in by_kind.items() for i in found
+                 if kind in ("review_due", "waiting_long", "no_recent_session", "retention_due", "risk_review_due",
+                             "invoice_overdue")}
+    assert summaries == {
+        "review_due": (None, "2026-10-29", "1 plan review overdue (due 2026-10-29); "
+                                           "'therapy remind --kind review_due --all' lists it"),
+        "waiting_long": (None, "2026-10-13", "1 client waiting over 6 weeks (due 2026-10-13); "
+                                             "'therapy remind --kind waiting_long --all' lists it"),
+        "no_recent_session": (None, "2026-10-29", "1 active client not seen for 4 weeks (due 2026-10-29); "
+                                                  "'therapy remind --kind no_recent_session --all' lists it"),
+        "retention_due": (None, "2020-01-01", "1 client's records past retention (due 2020-01-01); "
+                                              "'therapy remind --kind retention_due --all' lists it"),
+        "risk_review_due": (None, "2026-10-29", "1 risk review overdue (due 2026-10-29); "
+                                                "'therapy remind --kind risk_review_due --all' lists it"),
+        "invoice_overdue": (None, "2026-10-31", "1 invoice unpaid past its terms (due 2026-10-31); "
+                                                "'therapy remind --kind invoice_overdue --all' lists it"),
+    }
+    assert len(items) == len(everything)       # here each summary stands for one item
+    # the summary's own hint lists exactly what it counted
+    assert [(i["client_id"], i["due"]) for i in jcli("remind", "--kind", "waiting_long", "--all")] == [
+        (ids["cat"], "2026-10-13")]
+    # the text form says the same; --all is accepted after the other options and on the fast path alike
+    text = cli("remind", "--kind", "review_due").stdout
+    assert text == ("2026-10-29  review_due  1 plan review overdue (due 2026-10-29); "
+                    "'therapy remind --kind review_due --all' lists it\n")
+    assert "plan review for" in cli("remind", "--kind", "review_due", "--all").stdout
+
+
+def test_the_window_has_the_same_edge_for_every_kind(db, cli, jcli):
+    """Due on the window's first day: named; the day before: counted. Several older ones: one line."""
+    from therapy_cli.reports import reminders
+
+    waiting = [add_client(db, f"Wait {n}", status="waiting", referred_on=day)
+               for n, day in enumerate(("2026-08-01", "2026-09-01", "2026-10-02", "2026-10-03"))]
+    items = _reminders(db, kinds=["waiting_long"])
+    # 2026-10-03 + 42 days = 2026-11-14, the window's first day; 2026-10-02 falls due the day before
+    assert [(i["client_id"], i["due"]) for i in items] == [(None, "2026-09-12"), (waiting[3], "2026-11-14")]
+    assert items[0]["message"] == ("3 clients waiting over 6 weeks (due 2026-09-12 to 2026-11-13); "
+                                   "'therapy remind --kind waiting_long --all' lists them")
+    assert [i["client_id"] for i in reminders.reminders(db, kinds=["waiting_long"], everything=True)] == waiting
+    # the window follows remind.note_missing_days, as note_missing's does
+    db.conn.commit()
+    assert cli("config", "set", "remind.note_missing_days", "60").exit_code == 0     # from 2026-09-29
+    assert [i["client_id"] for i in jcli("remind", "--kind", "waiting_long")] == [None] + waiting[1:]
+    assert cli("config", "set", "remind.note_missing_days", "120").exit_code == 0
+    assert [i["client_id"] for i in jcli("remind", "--kind", "waiting_long")] == waiting
+
+
 # -- bounded in SQL --------------------------------------------------------------
 
 def test_every_rule_reads_through_an_index_not_a_whole_table(db):

@@ -50,7 +50,8 @@ _PRACTICE = {"--dir": "directory"}
 _NO_HEADER = {"--no-header": "no_header"}
 _SPAN = {"--from": "start", "--to": "end"}
 SPECS: dict[tuple[str, ...], Spec] = {
-    ("remind",): Spec({"--within": "within"}, {"--kind": "kinds"}, {"--names": "names"}, csv_style=False),
+    ("remind",): Spec({"--within": "within"}, {"--kind": "kinds"}, {"--names": "names", "--all": "everything"},
+                       csv_style=False),
     ("report", "week"): Spec({"--week": "value", **_PERIOD}, flags=_NO_HEADER),
     ("report", "month"): Spec({"--month": "value", **_PERIOD}, flags=_NO_HEADER),
     ("report", "quarter"): Spec({"--quarter": "value", **_PERIOD}, flags=_NO_HEADER),
@@ -166,7 +167,7 @@ def _dispatch(path: tuple[str, ...], fmt: str, given: dict) -> None:
 
     get = given.get
     if path == ("remind",):
-        daily.remind_command(get("within", "1d"), get("kinds"), get("names", False), fmt)
+        daily.remind_command(get("within", "1d"), get("kinds"), get("names", False), fmt, get("everything", False))
     elif path[0] == "report" and path[1] in ("week", "month", "quarter"):
         daily.period_command(path[1], get("value"), fmt, get("no_header", False), get("append"))
     elif path == ("report", "outcomes"):

@@ -88,7 +88,8 @@ SETTINGS: dict[str, Setting] = {s.key: s for s in [
             "Template the editor opens a new note with: soap, dap, birp or none",
             choices=("soap", "dap", "birp", "none")),
     Setting("remind.note_missing_days", "int", 14,
-            "remind asks for notes of attended sessions of the last N days; older ones are one summary line",
+            "remind names what fell due in the last N days (notes missing, unmarked sessions and every kind "
+            "that stands until acted on); older ones are one summary line per kind (remind --all lists them)",
             1, 3660),
     Setting("cpd.count_supervision", "bool", False,
             "Count supervision received as CPD hours (UKCP does) in cpd status, reports and remind"),

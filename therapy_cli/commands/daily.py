@@ -12,7 +12,7 @@ from __future__ import annotations
 from therapy_cli.runtime import database, parse_date_option, today
 
 
-def remind_command(within: str, kinds: list[str] | None, names: bool, fmt: str) -> None:
+def remind_command(within: str, kinds: list[str] | None, names: bool, fmt: str, everything: bool = False) -> None:
     """`therapy remind`: silent when nothing is due (cron sends no mail); JSON `[]`."""
     from therapy_cli.dates import parse_days
     from therapy_cli.errors import InvalidValue
@@ -23,7 +23,7 @@ def remind_command(within: str, kinds: list[str] | None, names: bool, fmt: str) 
         if name not in reminders.KINDS:
             raise InvalidValue(f"--kind {name!r} is not one of {', '.join(reminders.KINDS)}")
     with database() as db:
-        items = reminders.reminders(db, days, names, kinds)
+        items = reminders.reminders(db, days, names, kinds, everything)
     if fmt == "json":
         from therapy_cli import render
 

@@ -26,6 +26,9 @@ def remind(
                                        "risk_review_due, invoice_overdue.")] = None,
     names: Annotated[bool, typer.Option("--names", help="Full client names (default: id and initials, "
                                                         "e.g. #3 A.M., safer in mail).")] = False,
+    everything: Annotated[bool, typer.Option("--all", help="Every item one by one (default: what fell due "
+                                                           "before the last remind.note_missing_days days comes "
+                                                           "as one summary line per kind).")] = False,
     fmt: FormatOpt = Format.table, as_json: JsonOpt = False, as_csv: CsvOpt = False,
 ) -> None:
     """List what needs attention: coming sessions, past sessions never marked, recent notes missing, DNAs
@@ -37,13 +40,14 @@ def remind(
 
     Example: therapy remind --within 3d
     Example: therapy remind --json
+    Example: therapy remind --kind risk_flag --all
     Example: therapy remind clients
     """
     if ctx.invoked_subcommand is not None:
         return
     from therapy_cli.commands.daily import remind_command
 
-    remind_command(within, kind, names, output_format(fmt, as_json, as_csv))
+    remind_command(within, kind, names, output_format(fmt, as_json, as_csv), everything)
 
 
 @app.command("clients")

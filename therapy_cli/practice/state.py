@@ -113,7 +113,10 @@ client_state AS MATERIALIZED (
              WHEN NOT o.own_case AND b.waiting_unit IS NULL AND b.any_ended_unit IS NOT NULL
              THEN (SELECT max(ended_on) FROM _through t WHERE t.member_id = o.id) END AS discharged_on
     FROM _own o LEFT JOIN _best b ON b.member_id = o.id
-),
+)
+"""
+
+_WAITING_CTE = """
 waiting_list AS (
     SELECT cs.id FROM client_state cs
     WHERE cs.status = 'waiting' AND cs.via_unit IS NULL
@@ -154,6 +157,22 @@ def through_units(match: str) -> str:
     return _THROUGH_UNITS.format(match=match, belongs=_BELONGS.format(on="s.local_date"))
 
 
+def last_attended(person: str, day: str) -> str:
+    """A SQL expression: the last day on or before `day` (a parameter such as `:today`) that `person` (a
+    column such as `cs.id`) attended a session, their own or one of a unit they belonged to that day and
+    were not recorded absent from; NULL when none. The same day as `max(local_date)` over `presence_of`,
+    read as one seek from the newest end of each index instead of every session the person had."""
+    unit_last = (
+        "(SELECT s.local_date FROM sessions s WHERE s.client_id = m.unit_id AND s.status = 'attended' "
+        f"AND s.kind = 'client' AND s.local_date <= {day} AND {_BELONGS.format(on='s.local_date')} "
+        "AND NOT EXISTS (SELECT 1 FROM session_absences a WHERE a.session_id = s.id AND a.client_id = m.member_id) "
+        "ORDER BY s.starts_utc DESC LIMIT 1)")
+    own = (f"(SELECT s.local_date FROM sessions s WHERE s.client_id = {person} AND s.status = 'attended' "
+           f"AND s.kind = 'client' AND s.local_date <= {day} ORDER BY s.starts_utc DESC LIMIT 1)")
+    through = f"(SELECT max({unit_last}) FROM memberships m WHERE m.member_id = {person})"
+    return f"(SELECT max(d) FROM (SELECT {own} AS d UNION ALL SELECT {through}))"
+
+
 def state_ctes(day: date, only: list[int] | None = None) -> str:
     """The common table expressions above, as at `day` (a date, so the literal is safe to inline).
 
@@ -168,9 +187,15 @@ def state_ctes(day: date, only: list[int] | None = None) -> str:
         members = f"m.member_id IN ({listed})"
         clients = (f"(c.id IN ({listed}) OR c.id IN (SELECT unit_id FROM memberships WHERE member_id IN ({listed})))")
     return (_CTES.replace("BELONGS_AT_SESSION", _BELONGS.format(on="s.local_date"))
-            .replace("BELONGS_TODAY", _BELONGS.format(on=":state_day"))
             .replace("ONLY_MEMBERS", members).replace("ONLY_CLIENTS", clients)
-            .replace(":state_day", literal))
+            .replace(":state_day", literal)).rstrip() + "," + waiting_cte(day)
+
+
+def waiting_cte(day: date) -> str:
+    """The `waiting_list` CTE alone, reading whatever `client_state` its statement sees: the CTE from
+    `state_ctes`, or a temporary table of it computed once (remind reads both many times)."""
+    literal = f"'{date.fromisoformat(day.isoformat()).isoformat()}'"
+    return _WAITING_CTE.replace("BELONGS_TODAY", _BELONGS.format(on=":state_day")).replace(":state_day", literal)
 
 
 def current_ids(db: Database, day: date) -> list[int]:

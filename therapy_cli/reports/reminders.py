@@ -22,12 +22,31 @@ KINDS = ("session", "note_missing", "dna_follow_up", "review_due", "measure_due"
          "risk_flag", "risk_review_due", "invoice_overdue")
 
 
+# Kinds whose items stand until acted on, so a file's backlog would otherwise fill every morning's mail:
+# like note_missing and attendance_missing, those due before the recent window (`remind.note_missing_days`)
+# come as one summary item per kind (client_id null, due the oldest), and `--all` lists them one by one.
+BACKLOG = {   # kind: what one of its items is, and what several are
+    "dna_follow_up": ("DNA with nothing booked since", "DNAs with nothing booked since"),
+    "review_due": ("plan review overdue", "plan reviews overdue"),
+    "measure_due": ("client with no outcome measure since their last attended session",
+                    "clients with no outcome measure since their last attended session"),
+    "waiting_long": ("client waiting over 6 weeks", "clients waiting over 6 weeks"),
+    "no_recent_session": ("active client not seen for 4 weeks", "active clients not seen for 4 weeks"),
+    "retention_due": ("client's records past retention", "clients' records past retention"),
+    "risk_flag": ("questionnaire risk item with no risk assessment since",
+                  "questionnaire risk items with no risk assessment since"),
+    "risk_review_due": ("risk review overdue", "risk reviews overdue"),
+    "invoice_overdue": ("invoice unpaid past its terms", "invoices unpaid past their terms"),
+}
+
+
 class _Ctx:
-    def __init__(self, db: Database, within: int, names: bool):
+    def __init__(self, db: Database, within: int, names: bool, everything: bool = False):
         self.db = db
         self.today = db.today
         self.within = within
         self.names = names
+        self.everything = everything
         self._labels: dict[int, str] = {}
         self._last_seen: dict[int, tuple] | None = None
         self._state_sql: str | None = None
@@ -63,25 +82,36 @@ class _Ctx:
         """practice/state.py's CTEs as at today, over the clients not discharged before today (and their
         units): a file's past clients, however many, add nothing to remind's work."""
         if self._state_sql is None:
-            from therapy_cli.practice.state import current_ids, state_ctes
+            from therapy_cli.practice.state import current_ids, state_ctes, waiting_cte
 
             ctes = state_ctes(self.today, current_ids(self.db, self.today))
             # computed once a run into two small temporary tables (the file itself is not written): every
-            # rule below reads `client_state` and `waiting_list` from them instead of computing them again
+            # rule below reads `client_state` and `waiting_list` from them instead of computing them again,
+            # and the waiting list is read from the state table, not computed from the sessions a second time
             self.db.execute("PRAGMA temp_store = MEMORY")   # nothing of the caseload in a temporary file
             for table in ("client_state", "waiting_list"):
                 self.db.execute(f"DROP TABLE IF EXISTS temp.{table}")
-                self.db.execute(f"CREATE TEMP TABLE {table} AS WITH {ctes} SELECT * FROM {table}")
+            self.db.execute("CREATE TEMP TABLE client_state (id INTEGER PRIMARY KEY, kind, referred_on, status, "
+                            "via_unit, first_attended_on, discharged_on)")
+            self.db.execute(f"INSERT INTO temp.client_state WITH {ctes} SELECT id, kind, referred_on, status, "
+                            "via_unit, first_attended_on, discharged_on FROM client_state")
+            self.db.execute("CREATE TEMP TABLE waiting_list (id INTEGER PRIMARY KEY)")
+            self.db.execute(f"INSERT INTO temp.waiting_list WITH {waiting_cte(self.today)} SELECT id FROM waiting_list")
             self._state_sql = "_state_once AS (SELECT 1)"
         return self._state_sql
 
     @property
     def recent_since(self) -> date:
-        """The first day whose sessions are reminded one by one (remind.note_missing_days back, today included)."""
+        """The first day whose items are reminded one by one (remind.note_missing_days back, today included;
+        every day with --all)."""
+        if self.everything:
+            return date.min + timedelta(days=1)
         return self.today - timedelta(days=int(self.db.setting("remind.note_missing_days")) - 1)
 
 
-def _item(kind: str, client_id: int | None, due, message: str) -> dict:
+def _item(kind: str, client_id: int | None, due, message) -> dict:
+    """`message` is the text, or a function making it: a backlog kind's older items are only counted, so a
+    service's hundreds of them never have their text made (reminders() makes the rest)."""
     return {"kind": kind, "client_id": client_id, "due": due if isinstance(due, str) else due.isoformat(),
             "message": message}
 
@@ -175,7 +205,7 @@ def dna_follow_ups(c: _Ctx) -> list[dict]:
         "      AND s.status IN ('scheduled', 'attended') AND s.starts_utc > t.dna_utc) "
         "ORDER BY t.dna_utc", {"today": c.today.isoformat()})
     return [_item("dna_follow_up", r["client_id"], r["local_date"],
-                  f"{c.who(r['client_id'])} did not attend on {r['local_date']} and has nothing booked")
+                  lambda r=r: f"{c.who(r['client_id'])} did not attend on {r['local_date']} and has nothing booked")
             for r in rows]
 
 
@@ -219,6 +249,7 @@ def measures_due(c: _Ctx) -> list[dict]:
                                 "ORDER BY starts_utc LIMIT 1", (client_id,))
         if last_measure is None or last_measure < since:
             out.append(_item("measure_due", client_id, last_seen,
+                             lambda client_id=client_id, name=name, last_measure=last_measure:
                              f"no outcome measure for {c.who(client_id, name)} in {span} "
                              f"(last: {last_measure or 'never'})"))
     return out
@@ -288,29 +319,29 @@ def waiting_long(c: _Ctx) -> list[dict]:
         "         AND s.local_date <= ?))) "
         "ORDER BY since, c.id", (cutoff, c.today.isoformat()))
     out = []
+    def message(r: dict, since: date) -> str:
+        waited = "has waited" if r["assessed_on"] is None else "has waited for treatment"
+        return (f"{c.who(r['id'], r['name'])} {waited} {(c.today - since).days // 7} weeks since "
+                + (f"referral on {r['since']}" if r["referred_on"] else
+                   f"the record was made on {r['since']} (no referral date)")
+                + (f"; seen on {r['assessed_on']} but no treatment session yet" if r["assessed_on"] else ""))
+
     for r in rows:
         since = date.fromisoformat(r["since"])
-        weeks = (c.today - since).days // 7
-        waited = "has waited" if r["assessed_on"] is None else "has waited for treatment"
         out.append(_item("waiting_long", r["id"], since + timedelta(days=WAITING_LONG_DAYS),
-                         f"{c.who(r['id'], r['name'])} {waited} {weeks} weeks since "
-                         + (f"referral on {r['since']}" if r["referred_on"] else
-                            f"the record was made on {r['since']} (no referral date)")
-                         + (f"; seen on {r['assessed_on']} but no treatment session yet" if r["assessed_on"]
-                            else "")))
+                         lambda r=r, since=since: message(r, since)))
     return out
 
 
 def no_recent_session(c: _Ctx) -> list[dict]:
     cutoff = (c.today - timedelta(days=NO_SESSION_DAYS)).isoformat()
-    from therapy_cli.practice.state import presence_of
+    from therapy_cli.practice.state import last_attended
 
     # seen: at a session of their own or of a couple, family or group they belong to (practice/state.py)
     rows = c.db.query(
         f"WITH {c.state_ctes()} "
-        f"SELECT cs.id, cs.via_unit, (SELECT max(local_date) FROM {presence_of('cs.id')} s "
-        "               WHERE s.status = 'attended' AND s.local_date <= ?) AS last_seen "
-        "FROM client_state cs WHERE cs.status = 'active' ORDER BY cs.id", (c.today.isoformat(),))
+        f"SELECT cs.id, cs.via_unit, {last_attended('cs.id', ':today')} AS last_seen "
+        "FROM client_state cs WHERE cs.status = 'active' ORDER BY cs.id", {"today": c.today.isoformat()})
     unseen = {r["id"] for r in rows if r["last_seen"] is not None and r["last_seen"] < cutoff}
     out = []
     for r in rows:
@@ -337,8 +368,8 @@ def risk_flags(c: _Ctx) -> list[dict]:
     from therapy_cli.clinical.risk import open_flags
 
     return [_item("risk_flag", f["client_id"], f["flag"]["taken_on"],
-                  f"{f['flag']['instrument']} item {f['flag']['item']} scored {f['flag']['score']} for "
-                  f"{c.who(f['client_id'])} on {f['flag']['taken_on']} with no risk assessment since: "
+                  lambda f=f: f"{f['flag']['instrument']} item {f['flag']['item']} scored {f['flag']['score']} for "
+                  f"{c.who(f['client_id'], f['name'])} on {f['flag']['taken_on']} with no risk assessment since: "
                   "assess risk (therapy risk assess)")
             for f in open_flags(c.db)]
 
@@ -387,12 +418,32 @@ RULES = (
 )
 
 
-def reminders(db: Database, within: int = 1, names: bool = False, kinds: list[str] | None = None) -> list[dict]:
-    """Everything due, rule by rule: sessions on the dates today .. today + within, then the rest."""
-    ctx = _Ctx(db, within, names)
+def _bounded(c: _Ctx, kind: str, items: list[dict]) -> list[dict]:
+    """A backlog kind's items due in the recent window (or ahead), after one summary of the older ones."""
+    since = c.recent_since.isoformat()
+    older = [i for i in items if i["due"] < since]
+    if not older:
+        return items
+    oldest, latest = min(i["due"] for i in older), max(i["due"] for i in older)
+    one, several = BACKLOG[kind]
+    what = f"1 {one} (due {oldest})" if len(older) == 1 else f"{len(older)} {several} (due {oldest} to {latest})"
+    summary = _item(kind, None, oldest, f"{what}; 'therapy remind --kind {kind} --all' lists "
+                                        f"{'it' if len(older) == 1 else 'them'}")
+    return [summary] + [i for i in items if i["due"] >= since]
+
+
+def reminders(db: Database, within: int = 1, names: bool = False, kinds: list[str] | None = None,
+              everything: bool = False) -> list[dict]:
+    """Everything due, rule by rule: sessions on the dates today .. today + within, then the rest; older
+    items of a kind as one summary (`everything`: each of them)."""
+    ctx = _Ctx(db, within, names, everything)
     items: list[dict] = []
     for kind, rule in RULES:
         if kinds and kind not in kinds:
             continue
-        items += rule(ctx)
+        found = rule(ctx)
+        items += found if everything or kind not in BACKLOG else _bounded(ctx, kind, found)
+    for item in items:
+        if callable(item["message"]):
+            item["message"] = item["message"]()
     return items

@@ -563,8 +563,19 @@ def m011_presence_index(conn: sqlite3.Connection) -> None:
         """)
 
 
+def m012_remind_indexes(conn: sqlite3.Connection) -> None:
+    """Two small partial indexes for `remind` on a service's file: each client's questionnaire measures with
+    a risk item above 0 (risk_flag: one seek a client, not every measure they took), and the clients whose
+    death is recorded (retention_due: a handful of rows, not every discharged client)."""
+    run_script(conn, """
+        CREATE INDEX measures_risk ON measures (client_id, taken_on, id) WHERE risk > 0;
+        CREATE INDEX clients_died ON clients (died_on) WHERE died_on IS NOT NULL;
+        """)
+
+
 MIGRATIONS = [m001_initial, m003_no_replace, m004_service_reminders, m006_risk_register, m007_fees_and_invoices,
-              m008_notes_search, m009_client_reminders, m010_client_address, m011_presence_index]
+              m008_notes_search, m009_client_reminders, m010_client_address, m011_presence_index,
+              m012_remind_indexes]
 
 
 def migrate(db) -> list[str]:
