@@ -157,20 +157,37 @@ def through_units(match: str) -> str:
     return _THROUGH_UNITS.format(match=match, belongs=_BELONGS.format(on="s.local_date"))
 
 
+def _edge(person: str, status: str, on_day: str, newest: bool, value: str) -> str:
+    """A SQL expression: the largest (`newest`) or smallest `value` over the newest (or oldest) session of
+    `status` whose local date satisfies `on_day` (`<= :today`) that `person` was at, their own and each of a
+    unit they belonged to that day and were not recorded absent from. One seek from one end of each index,
+    not every session of theirs read."""
+    order = "DESC" if newest else ""
+    pick = "max" if newest else "min"
+
+    def first(client: str, extra: str = "") -> str:
+        return (f"(SELECT {value} FROM sessions s WHERE s.client_id = {client} AND s.status = '{status}' "
+                f"AND s.kind = 'client' AND s.local_date {on_day}{extra} ORDER BY s.starts_utc {order} LIMIT 1)")
+
+    through = first("m.unit_id", f" AND {_BELONGS.format(on='s.local_date')} AND NOT EXISTS (SELECT 1 FROM "
+                                 "session_absences a WHERE a.session_id = s.id AND a.client_id = m.member_id)")
+    return (f"(SELECT {pick}(e) FROM (SELECT {first(person)} AS e UNION ALL "
+            f"SELECT (SELECT {pick}({through}) FROM memberships m WHERE m.member_id = {person})))")
+
+
 def last_attended(person: str, day: str) -> str:
     """A SQL expression: the last day on or before `day` (a parameter such as `:today`) that `person` (a
-    column such as `cs.id`) attended a session, their own or one of a unit they belonged to that day and
-    were not recorded absent from; NULL when none. The same day as `max(local_date)` over `presence_of`,
-    read as one seek from the newest end of each index instead of every session the person had."""
-    unit_last = (
-        "(SELECT s.local_date FROM sessions s WHERE s.client_id = m.unit_id AND s.status = 'attended' "
-        f"AND s.kind = 'client' AND s.local_date <= {day} AND {_BELONGS.format(on='s.local_date')} "
-        "AND NOT EXISTS (SELECT 1 FROM session_absences a WHERE a.session_id = s.id AND a.client_id = m.member_id) "
-        "ORDER BY s.starts_utc DESC LIMIT 1)")
-    own = (f"(SELECT s.local_date FROM sessions s WHERE s.client_id = {person} AND s.status = 'attended' "
-           f"AND s.kind = 'client' AND s.local_date <= {day} ORDER BY s.starts_utc DESC LIMIT 1)")
-    through = f"(SELECT max({unit_last}) FROM memberships m WHERE m.member_id = {person})"
-    return f"(SELECT max(d) FROM (SELECT {own} AS d UNION ALL SELECT {through}))"
+    column such as `cs.id`) attended a session, their own or a unit's; NULL when none. The same day as
+    `max(local_date)` over `presence_of`, read as a seek or two."""
+    return _edge(person, "attended", f"<= {day}", True, "s.local_date")
+
+
+def next_scheduled(person: str, day: str) -> str:
+    """A SQL expression: `starts_at` of the first session still scheduled on or after `day` that `person`
+    will be at, their own or a unit's; NULL when none (`presence_of`'s first by starts_utc)."""
+    # starts_utc (no spaces) leads, so the earliest wins; what follows its space is the starts_at
+    edge = _edge(person, "scheduled", f">= {day}", False, "s.starts_utc || ' ' || s.starts_at")
+    return f"(SELECT substr(e, instr(e, ' ') + 1) FROM (SELECT {edge} AS e))"
 
 
 def state_ctes(day: date, only: list[int] | None = None) -> str:

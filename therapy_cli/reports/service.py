@@ -14,7 +14,7 @@ from datetime import date
 from therapy_cli.storage.db import Database, chunked, id_chunks
 from therapy_cli.dates import check_span
 from therapy_cli.errors import InvalidValue
-from therapy_cli.practice.state import current_ids, discharged_ids, presence_of, state_ctes
+from therapy_cli.practice.state import current_ids, discharged_ids, next_scheduled, presence_of, state_ctes
 
 # Where each target metric's actual value lives in the period report.
 METRIC_PATHS = {
@@ -484,14 +484,23 @@ def _attendance(db: Database, ids: list[int], until: str) -> dict[int, tuple]:
         last = (starts_at, starts_utc) if starts_utc and (had[3] is None or starts_utc > had[3]) else had[2:]
         seen[person] = (had[0] + attended, had[1] + dna, *last)
 
-    # SQLite takes the bare starts_at from the row of the one max() aggregate: the last attended session
+    import json
+
     for chunk, marks in id_chunks(ids):
-        for row in db.execute(
-                "SELECT client_id, sum(status = 'attended'), sum(status = 'dna'), starts_at, "
-                "  max(CASE WHEN status = 'attended' THEN starts_utc END) FROM sessions "
+        # a count per (person, status) over the covering index, no expression per session; the last
+        # attended one is a seek from the newest end of each person's attended sessions
+        for person, status, count in db.execute(
+                "SELECT client_id, status, count(*) FROM sessions "
                 f"WHERE client_id IN ({marks}) AND status IN ('attended', 'dna') AND kind = 'client' "
-                "AND local_date <= ? GROUP BY client_id", [*chunk, until]):
-            add(*row)
+                "AND local_date <= ? GROUP BY client_id, status", [*chunk, until]):
+            add(person, count if status == "attended" else 0, count if status == "dna" else 0, None, None)
+        for person, last in db.execute(
+                "SELECT p.value, (SELECT s.starts_utc || ' ' || s.starts_at FROM sessions s WHERE s.client_id = p.value "
+                "  AND s.status = 'attended' AND s.kind = 'client' AND s.local_date <= ? "
+                "  ORDER BY s.starts_utc DESC LIMIT 1) FROM json_each(?) p", (until, json.dumps(chunk))):
+            if last is not None:
+                starts_utc, starts_at = last.split(" ", 1)
+                add(person, 0, 0, starts_at, starts_utc)
         for row in db.execute(
                 "SELECT s.person_id, sum(s.status = 'attended'), sum(s.status = 'dna'), s.starts_at, "
                 f"  max(CASE WHEN s.status = 'attended' THEN s.starts_utc END) FROM ({through_units(f'IN ({marks})')}) s "
@@ -508,8 +517,7 @@ def caseload(db: Database) -> list[dict]:
     rows = db.query(
         f"WITH {state_ctes(db.today, current_ids(db, db.today))} "
         "SELECT c.id AS client_id, c.name, c.kind, cs.status, cs.via_unit, c.referred_on, "
-        f"  (SELECT starts_at FROM {presence_of('c.id')} s WHERE s.status = 'scheduled' "
-        "     AND s.local_date >= ?1 ORDER BY starts_utc LIMIT 1) AS next_session "
+        f"  {next_scheduled('c.id', '?1')} AS next_session "
         "FROM clients c JOIN client_state cs ON cs.id = c.id "
         "WHERE cs.status = 'active' OR c.id IN (SELECT id FROM waiting_list) "
         "ORDER BY cs.status, c.name COLLATE NOCASE, c.id", (today,))
