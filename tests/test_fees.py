@@ -415,3 +415,60 @@ def test_client_show_counts_the_clients_own_live_invoices_only(cli, jcli, octobe
     jcli("client", "add", "Una Unpriced", "--payer", "Acme EAP")   # a payer, no fee of her own
     assert cli("config", "set", "fees.default", "0").exit_code == 0
     assert jcli("client", "show", "una")["fees"]["fee_minor"] == 0
+
+
+def test_income_months_kept_by_the_triggers_equal_the_rows(db):
+    """report income reads whole months from income_months (m013) and sums the months a span cuts through
+    from the rows: the figures are those of the rows for any span, and an older file gets the same sums."""
+    import random
+
+    from therapy_cli.reports.income import income
+    from therapy_cli.storage.migrations import m013_income_months
+
+    client = db.insert("clients", {"name": "Priya Shah", "kind": "individual", "status": "active",
+                                   "created_at": "2025-01-01T00:00:00+00:00"})
+    rnd = random.Random(13)
+    invoices = []
+    for n in range(1, 121):
+        issued = date(2025, 1, 1) + timedelta(days=rnd.randrange(700))
+        total = rnd.randrange(1, 20000)
+        invoices.append((db.insert("invoices", {
+            "number": f"INV-{issued.year}-{n:04d}", "year": issued.year, "seq": n, "client_id": client,
+            "issued_on": issued.isoformat(), "due_on": (issued + timedelta(days=30)).isoformat(),
+            "period_start": issued.isoformat(), "period_end": issued.isoformat(), "currency": "GBP",
+            "total_minor": total, "created_at": "2025-01-01T00:00:00+00:00"}), issued, total))
+    payments = []
+    for invoice_id, issued, total in invoices[::2]:
+        paid = issued + timedelta(days=rnd.randrange(90))
+        amount = rnd.randrange(1, total + 1)
+        db.insert("payments", {"invoice_id": invoice_id, "invoice_issued_on": issued.isoformat(),
+                               "paid_on": paid.isoformat(), "amount_minor": amount, "settles": int(amount == total),
+                               "created_at": "2025-01-01T00:00:00+00:00"})
+        payments.append((paid, amount))
+
+    def by_rows(first: date, last: date) -> tuple[int, int, int]:
+        issued = [total for _, day, total in invoices if first <= day <= last]
+        return len(issued), sum(issued), sum(amount for day, amount in payments if first <= day <= last)
+
+    spans = [(date(2025, 4, 6), date(2026, 4, 5)), (date(2025, 1, 1), date(2026, 12, 31)),
+             (date(2025, 3, 15), date(2025, 3, 20)), (date(2025, 2, 1), date(2025, 2, 28)),
+             (date(2026, 1, 31), date(2026, 3, 1)), (date(2024, 11, 1), date(2025, 1, 31))]
+    spans += [tuple(sorted(date(2025, 1, 1) + timedelta(days=rnd.randrange(760)) for _ in range(2)))
+              for _ in range(20)]
+    reports = []
+    for first, last in spans:
+        report = income(db, first, last)
+        assert (sum(m["invoices"] for m in report["by_month"]), report["invoiced_minor"],
+                report["received_minor"]) == by_rows(first, last), (first, last)
+        for month in report["by_month"]:
+            lo = max(first, date.fromisoformat(month["month"] + "-01"))
+            hi = min(last, (date.fromisoformat(month["month"] + "-01") + timedelta(days=32)).replace(day=1)
+                     - timedelta(days=1))
+            assert (month["invoices"], month["invoiced_minor"], month["received_minor"]) == by_rows(lo, hi)
+        reports.append(report)
+    # a file from before m013: the migration sums what is there, and the report is unchanged
+    db.conn.execute("DROP TRIGGER invoices_month")
+    db.conn.execute("DROP TRIGGER payments_month")
+    db.conn.execute("DROP TABLE income_months")
+    m013_income_months(db.conn)
+    assert [income(db, first, last) for first, last in spans] == reports

@@ -215,6 +215,16 @@ def test_the_window_has_the_same_edge_for_every_kind(db, cli, jcli):
     assert items[0]["message"] == ("3 clients waiting over 6 weeks (due 2026-09-12 to 2026-11-13); "
                                    "'therapy remind --kind waiting_long --all' lists them")
     assert [i["client_id"] for i in reminders.reminders(db, kinds=["waiting_long"], everything=True)] == waiting
+    # several falling due the same day: that one day
+    twin = add_client(db, "Wait twin", status="waiting", referred_on="2026-09-01")
+    items = _reminders(db, kinds=["waiting_long"])
+    assert items[0]["message"].startswith("4 clients waiting over 6 weeks (due 2026-09-12 to 2026-11-13)")
+    db.conn.execute("UPDATE clients SET referred_on = '2026-09-01' WHERE id IN (?, ?)", (waiting[0], waiting[2]))
+    assert _reminders(db, kinds=["waiting_long"])[0]["message"].startswith(
+        "4 clients waiting over 6 weeks (due 2026-10-13);")
+    db.conn.execute("DELETE FROM clients WHERE id = ?", (twin,))
+    db.conn.execute("UPDATE clients SET referred_on = '2026-08-01' WHERE id = ?", (waiting[0],))
+    db.conn.execute("UPDATE clients SET referred_on = '2026-10-02' WHERE id = ?", (waiting[2],))
     # the window follows remind.note_missing_days, as note_missing's does
     db.conn.commit()
     assert cli("config", "set", "remind.note_missing_days", "60").exit_code == 0     # from 2026-09-29

@@ -21,8 +21,9 @@ from therapy_cli.storage.db import Database
 
 MANIFEST = "manifest.json"
 INTERNAL = ("_migrations", "_scrub_pending")   # bookkeeping of the file itself, not records
-# Kept by triggers from other tables (unpaid invoices from invoices, voids and payments): rebuilt on import.
-DERIVED = ("open_invoices",)
+# Kept by triggers from other tables (unpaid invoices from invoices, voids and payments; each month's sums of
+# invoices and payments): rebuilt on import.
+DERIVED = ("open_invoices", "income_months")
 SUFFIXES = {".csv": "csv", ".jsonl": "jsonl"}
 BATCH = 5000
 

@@ -426,7 +426,8 @@ def _bounded(c: _Ctx, kind: str, items: list[dict]) -> list[dict]:
         return items
     oldest, latest = min(i["due"] for i in older), max(i["due"] for i in older)
     one, several = BACKLOG[kind]
-    what = f"1 {one} (due {oldest})" if len(older) == 1 else f"{len(older)} {several} (due {oldest} to {latest})"
+    when = oldest if oldest == latest else f"{oldest} to {latest}"
+    what = f"1 {one} (due {when})" if len(older) == 1 else f"{len(older)} {several} (due {when})"
     summary = _item(kind, None, oldest, f"{what}; 'therapy remind --kind {kind} --all' lists "
                                         f"{'it' if len(older) == 1 else 'them'}")
     return [summary] + [i for i in items if i["due"] >= since]

@@ -583,9 +583,42 @@ def m012_remind_indexes(conn: sqlite3.Connection) -> None:
         """)
 
 
+def m013_income_months(conn: sqlite3.Connection) -> None:
+    """Each calendar month's invoices issued and payments received, summed as they are written.
+
+    Derived, not a record (as open_invoices): invoices and payments are append-only, so a sum kept by
+    their insert triggers is always the sum of their rows. `report income` reads a whole month from it
+    instead of summing a month of index entries; the months a span cuts through are still summed from
+    the rows, and voids are still taken off from their own table.
+    """
+    run_script(conn, """
+        CREATE TABLE income_months (
+            month TEXT PRIMARY KEY,              -- YYYY-MM
+            invoices INTEGER NOT NULL DEFAULT 0,
+            invoiced_minor INTEGER NOT NULL DEFAULT 0,
+            received_minor INTEGER NOT NULL DEFAULT 0
+        );
+        INSERT INTO income_months (month, invoices, invoiced_minor, received_minor)
+            SELECT month, sum(invoices), sum(invoiced), sum(received) FROM (
+                SELECT substr(issued_on, 1, 7) AS month, count(*) AS invoices, sum(total_minor) AS invoiced,
+                       0 AS received FROM invoices GROUP BY 1
+                UNION ALL
+                SELECT substr(paid_on, 1, 7), 0, 0, sum(amount_minor) FROM payments GROUP BY 1)
+            GROUP BY month;
+        CREATE TRIGGER invoices_month AFTER INSERT ON invoices
+        BEGIN INSERT INTO income_months (month, invoices, invoiced_minor)
+              VALUES (substr(NEW.issued_on, 1, 7), 1, NEW.total_minor)
+              ON CONFLICT (month) DO UPDATE SET invoices = invoices + 1,
+                                                invoiced_minor = invoiced_minor + excluded.invoiced_minor; END;
+        CREATE TRIGGER payments_month AFTER INSERT ON payments
+        BEGIN INSERT INTO income_months (month, received_minor) VALUES (substr(NEW.paid_on, 1, 7), NEW.amount_minor)
+              ON CONFLICT (month) DO UPDATE SET received_minor = received_minor + excluded.received_minor; END;
+        """)
+
+
 MIGRATIONS = [m001_initial, m003_no_replace, m004_service_reminders, m006_risk_register, m007_fees_and_invoices,
               m008_notes_search, m009_client_reminders, m010_client_address, m011_presence_index,
-              m012_remind_indexes]
+              m012_remind_indexes, m013_income_months]
 
 
 def migrate(db) -> list[str]:
