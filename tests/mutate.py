@@ -129,20 +129,20 @@ EQUIVALENT: dict[str, list[tuple]] = {
          "Gt -> GtE", "differs only for two sessions at the same instant, whichever of them is the last"),
     ],
     "therapy_cli/reports/reminders.py": [
-        ("\" AND s.local_date <= :today ORDER BY s.starts_utc DESC LIMIT 1 OFFSET :back)\" if every > 1 else \"NULL\")",
-         "Gt -> GtE", "with measures.every 1 the subquery (OFFSET 0) reads the same last attended session as "
-         "last_seen, which the NULL branch uses"),
-        ("\" AND s.local_date <= :today ORDER BY s.starts_utc DESC LIMIT 1 OFFSET :back)\" if every > 1 else \"NULL\")",
-         "1 -> 0", "with measures.every 1 the subquery (OFFSET 0) reads the same last attended session as "
-         "last_seen, which the NULL branch uses"),
-        ("if received + 1e-9 >= required:", "GtE -> Gt",
-         "with the 1e-9 allowance added, >= and > differ only when received is exactly 1e-9 short, which no "
-         "sum of credited minutes can be"),
-        ("if hours + 1e-9 >= pace:", "GtE -> Gt",
+        ("f\"SELECT c.id, c.name, ({nth}), {f'({nth} OFFSET :back)' if every > 1 else 'NULL'}, \"",
+         "Gt -> GtE", "with measures.every 1 the OFFSET 0 subquery reads the same last attended session as the "
+         "one before it, which the NULL branch uses"),
+        ("f\"SELECT c.id, c.name, ({nth}), {f'({nth} OFFSET :back)' if every > 1 else 'NULL'}, \"",
+         "1 -> 0", "with measures.every 1 the OFFSET 0 subquery reads the same last attended session as the "
+         "one before it, which the NULL branch uses"),
+        ("if received + booked + 1e-9 >= required:", "GtE -> Gt",
+         "with the 1e-9 allowance added, >= and > differ only when received plus booked is exactly 1e-9 short, "
+         "which no sum of credited minutes can be"),
+        ("if hours + target / 12 + 1e-9 >= pace:", "GtE -> Gt",
          "with the 1e-9 allowance added, >= and > differ only when the hours are exactly 1e-9 short of the "
          "pace, which four-decimal hours against the pace cannot be"),
-        ("def reminders(db: Database, within: int = 1, names: bool = False, kinds: list[str] | None = None) "
-         "-> list[dict]:", "1 -> 2", "the product never uses the default: `remind` always passes --within"),
+        ("def reminders(db: Database, within: int = 1, names: bool = False, kinds: list[str] | None = None,",
+         "1 -> 2", "the product never uses the default: `remind` always passes --within"),
     ],
     "therapy_cli/practice/cpd.py": [
         ("return round(total or 0.0, 4)", "4 -> 5", _FOUR_DECIMALS),

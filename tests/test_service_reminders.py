@@ -46,6 +46,15 @@ def test_attendance_missing_before_the_window_is_one_summary_item(db):
     assert [(i["client_id"], i["due"]) for i in items] == [(None, "2026-01-10"), (ann, "2026-11-20")]
     assert items[0]["message"].startswith("5 older sessions (2026-01-10 to 2026-11-13) still scheduled")
     assert f"session {recent} " in items[1]["message"]
+    # on the window's first day: named, not counted; the summary comes first; one is "session"
+    edge = add_session(db, ann, "2026-11-14 10:00", status="scheduled")
+    db.execute("UPDATE sessions SET status = 'cancelled' WHERE local_date < '2026-06-01'")
+    add_session(db, ann, "2026-06-10 10:00", status="scheduled")
+    items = _reminders(db, kinds=["attendance_missing"])
+    assert [(i["client_id"], i["due"]) for i in items] == [(None, "2026-06-10"), (ann, "2026-11-14"),
+                                                           (ann, "2026-11-20")]
+    assert items[0]["message"].startswith("1 older session (2026-06-10 to 2026-11-13) still scheduled")
+    assert f"session {edge} " in items[1]["message"]
 
 
 # -- note_missing at scale -------------------------------------------------------
@@ -66,10 +75,15 @@ def test_note_missing_covers_recent_sessions_and_summarises_older_ones(db, cli, 
     listed = jcli("session", "list", "--no-note", "--to", "2026-11-13")
     assert [s["id"] for s in listed] == [old[0], old[2]]
     assert [s["id"] for s in jcli("session", "list", "--no-note")] == [old[0], old[2], edge, recent]
+    # One older session is "session".
+    db.insert("notes", {"session_id": old[0], "text": "seen", "created_at": "2026-01-01T00:00:00+00:00"})
+    db.conn.commit()
+    assert jcli("remind", "--kind", "note_missing")[0]["message"].startswith(
+        "1 older attended session (2026-10-15 to 2026-11-13) with no note")
     # A wider window names them one by one.
     assert cli("config", "set", "remind.note_missing_days", "60").exit_code == 0
     items = jcli("remind", "--kind", "note_missing")
-    assert [i["client_id"] for i in items] == [ann] * 4
+    assert [i["client_id"] for i in items] == [ann] * 3
 
 
 def test_imported_sessions_are_not_asked_for_notes(tmp_path, cli, jcli):
@@ -131,6 +145,15 @@ def test_booking_in_the_past_is_refused_and_a_booking_can_be_cancelled(cli, jcli
     assert jcli("supervise", "list") == []
 
 
+
+def test_supervision_due_says_what_is_still_to_go_after_what_is_booked(db, jcli):
+    _practice(db)
+    add_supervision(db, "2026-11-05", 30)                            # 0.5 received
+    db.conn.commit()
+    jcli("--today", "2026-11-25", "supervise", "book", "--on", "2026-11-28", "--duration", "30")   # 0.5 booked
+    items = _reminders(db, "2026-11-25", ["supervision_due"])
+    assert "0.50 hours received and 0.50 booked of 1.5 required (0.50 to go by 2026-11-30" in items[0]["message"]
+
 # -- cpd_behind and cpd.count_supervision --------------------------------------
 
 def test_cpd_behind_only_when_more_than_a_months_share_behind(db):
@@ -142,6 +165,17 @@ def test_cpd_behind_only_when_more_than_a_months_share_behind(db):
     assert [i["client_id"] for i in items] == [None] and "0.00 hours logged, 1.70 expected" in items[0]["message"]
     add_cpd(db, "2026-01-20", 0.1)
     assert _reminders(db, "2026-01-31", ["cpd_behind"]) == []
+    # exactly a month's share behind is not more than it: 4380 hours a year is 12 a day and 365 a month, so on
+    # 27 November (day 331) the pace is 3972 and 3607 logged is exactly 365 behind
+    db.execute("DELETE FROM cpd")
+    db.execute("INSERT OR REPLACE INTO settings (key, value) VALUES ('cpd.hours_per_year', '4380')")
+    db.forget_settings()
+    for _ in range(36):
+        add_cpd(db, "2026-03-01", 100)
+    add_cpd(db, "2026-03-02", 7)
+    assert _reminders(db, "2026-11-27", ["cpd_behind"]) == []
+    db.execute("UPDATE cpd SET hours = 6.9999 WHERE on_date = '2026-03-02'")
+    assert "3606.9999" not in _reminders(db, "2026-11-27", ["cpd_behind"])[0]["message"]   # shown to 2 places
 
 
 def test_count_supervision_adds_supervision_received_to_cpd(db, cli, jcli):

@@ -48,19 +48,7 @@ class _Ctx:
         self.names = names
         self.everything = everything
         self._labels: dict[int, str] = {}
-        self._last_seen: dict[int, tuple] | None = None
         self._state_sql: str | None = None
-
-    def last_seen(self) -> dict[int, tuple]:
-        """{client_id: (name, kind, last attended date or None)} for active clients, read once for the rules
-        that need it (measure_due, no_recent_session): one seek each in the covering index."""
-        if self._last_seen is None:
-            self._last_seen = {r[0]: (r[1], r[2], r[3]) for r in self.db.execute(
-                "SELECT c.id, c.name, c.kind, (SELECT local_date FROM sessions s WHERE s.client_id = c.id "
-                "  AND s.status = 'attended' AND s.local_date <= ? ORDER BY s.starts_utc DESC LIMIT 1) "
-                "FROM clients c WHERE c.status = 'active' AND c.erased_on IS NULL ORDER BY c.id",
-                (self.today.isoformat(),))}
-        return self._last_seen
 
     def who(self, client_id: int | None, name: str | None = None) -> str:
         """`#3 A.M.` (or `#3 Alex Morgan` with --names); `name` saves a query when the rule selected it."""
@@ -105,7 +93,7 @@ class _Ctx:
         """The first day whose items are reminded one by one (remind.note_missing_days back, today included;
         every day with --all)."""
         if self.everything:
-            return date.min + timedelta(days=1)
+            return date.min
         return self.today - timedelta(days=int(self.db.setting("remind.note_missing_days")) - 1)
 
 
@@ -229,18 +217,17 @@ def reviews_due(c: _Ctx) -> list[dict]:
 def measures_due(c: _Ctx) -> list[dict]:
     """Active individual clients with no measure since the Nth-last attended session (N = measures.every)."""
     every = int(c.db.setting("measures.every"))
-    seen = c.last_seen()
-    # the Nth-last attended session, when N > 1; with N = 1 (the default) it is the last one, read already
-    back = ("(SELECT local_date FROM sessions s WHERE s.client_id = c.id AND s.status = 'attended' "
-            " AND s.local_date <= :today ORDER BY s.starts_utc DESC LIMIT 1 OFFSET :back)" if every > 1 else "NULL")
+    # the last attended session, and the Nth-last when N > 1: one seek each from the newest end of the index
+    nth = ("SELECT local_date FROM sessions s WHERE s.client_id = c.id AND s.status = 'attended' "
+           "AND s.local_date <= :today ORDER BY s.starts_utc DESC LIMIT 1")
     rows = c.db.execute(
-        f"SELECT c.id, {back}, (SELECT max(taken_on) FROM measures m WHERE m.client_id = c.id) "
+        f"SELECT c.id, c.name, ({nth}), {f'({nth} OFFSET :back)' if every > 1 else 'NULL'}, "
+        "(SELECT max(taken_on) FROM measures m WHERE m.client_id = c.id) "
         "FROM clients c WHERE c.status = 'active' AND c.kind = 'individual' AND c.erased_on IS NULL ORDER BY c.id",
         {"today": c.today.isoformat(), "back": every - 1}).fetchall()
     span = "the last attended session" if every == 1 else f"the last {every} attended sessions"
     out = []
-    for client_id, since, last_measure in rows:
-        name, _, last_seen = seen.get(client_id, (None, None, None))
+    for client_id, name, last_seen, since, last_measure in rows:
         if last_seen is None:
             continue
         since = since if every > 1 else last_seen
