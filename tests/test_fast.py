@@ -42,7 +42,8 @@ def _cases(f: dict) -> list[list]:
     return [
         ["--help"], ["-h"],
         ["--db", demo, "remind"], ["--db", demo, "remind", "--json"], ["--today", "2026-12-02", "--db", demo, "remind"], ["--db", demo, "remind", "--csv"],
-        ["--db", demo, "remind", "--within", "7d", "--names"],
+        ["--db", demo, "remind", "--within", "7d", "--names"], ["--db", demo, "remind", "--all", "--json"],
+        ["--db", demo, "remind", "--kind", "invoice_overdue", "--all"],
         ["--db", demo, "remind", "--kind", "session", "--kind", "review_due", "-f", "json"],
         ["--db", demo, "remind", "--format=csv", "--kind=dna_follow_up"],
         ["remind", "--db", demo, "--today", "2026-11-02", "--json"],       # root options after the command
