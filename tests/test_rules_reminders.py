@@ -140,8 +140,8 @@ def test_a_measure_is_due_after_an_attended_session_without_one(db):
     add_measure(db, ben, "PHQ-9", 8, "2026-11-20")
     cat = add_client(db, "Cat Tomorrow")                # only attended after today: nothing to measure yet
     add_session(db, cat, "2026-11-28 09:00")
-    wes = add_client(db, "Wes Waiting", status="waiting")
-    add_session(db, wes, "2026-11-20 09:00")
+    wes = add_client(db, "Wes Waiting", status="waiting")  # booked, not yet seen: nothing to measure
+    add_session(db, wes, "2026-11-30 09:00", status="scheduled")
     pair = add_client(db, "The Pair", kind="couple")
     add_session(db, pair, "2026-11-20 09:00")
     dan = add_client(db, "Dan Seen Again Today")        # measured last time, seen again today without one

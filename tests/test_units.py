@@ -131,3 +131,22 @@ def test_a_member_is_not_discharged_before_the_last_group_session_they_were_at(g
     assert_refused(cli, db_path, "client", "discharge", "Nia", "--on", "2026-10-30", match="last attended")
     record = jcli("client", "discharge", "Nia", "--on", "2026-11-03")
     assert (record["status"], record["via_unit"]) == ("discharged", None)
+
+
+def test_measures_are_asked_of_a_members_own_therapy_as_at_the_day(group, jcli):
+    """measure_due goes by the state as at the day (issue 3/10): a member in therapy only through the group
+    is not asked (the questionnaires follow a person's own therapy); one who also has sessions of their own
+    is asked after those; and a morning replayed before a discharge still asks."""
+    def due(today):
+        return {i["client_id"]: i["due"] for i in jcli("--today", today, "remind", "--kind", "measure_due", "--all")}
+
+    assert due("2026-11-04") == {}
+    raj = group["Raj Patel"]
+    jcli("--today", "2026-11-06", "session", "add", "Raj", "--at", "2026-11-05 10:00")
+    assert due("2026-11-06") == {raj: "2026-11-05"}
+    jcli("--today", "2026-11-07", "measure", "add", "Raj", "PHQ-9", "--score", "7", "--on", "2026-11-07")
+    assert due("2026-11-08") == {}
+    assert due("2026-11-06") == {raj: "2026-11-05"}          # the measure of the 7th was not taken yet
+    jcli("--today", "2026-11-20", "client", "discharge", "Raj", "--on", "2026-11-20")
+    assert raj not in due("2026-11-21")
+    assert due("2026-11-06") == {raj: "2026-11-05"}          # as at the 6th, still in therapy

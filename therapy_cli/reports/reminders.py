@@ -215,15 +215,19 @@ def reviews_due(c: _Ctx) -> list[dict]:
 
 
 def measures_due(c: _Ctx) -> list[dict]:
-    """Active individual clients with no measure since the Nth-last attended session (N = measures.every)."""
+    """Individual clients in therapy in their own right as at today (practice/state.py: one discharged
+    later is still asked on a replayed morning) with no measure taken by today since the Nth-last session of
+    theirs they attended (N = measures.every). Members in therapy only through a couple, family or group are
+    not asked: the questionnaires follow a person's own therapy."""
     every = int(c.db.setting("measures.every"))
     # the last attended session, and the Nth-last when N > 1: one seek each from the newest end of the index
     nth = ("SELECT local_date FROM sessions s WHERE s.client_id = c.id AND s.status = 'attended' "
            "AND s.local_date <= :today ORDER BY s.starts_utc DESC LIMIT 1")
     rows = c.db.execute(
-        f"SELECT c.id, c.name, ({nth}), {f'({nth} OFFSET :back)' if every > 1 else 'NULL'}, "
-        "(SELECT max(taken_on) FROM measures m WHERE m.client_id = c.id) "
-        "FROM clients c WHERE c.status = 'active' AND c.kind = 'individual' AND c.erased_on IS NULL ORDER BY c.id",
+        f"WITH {c.state_ctes()} SELECT c.id, c.name, ({nth}), {f'({nth} OFFSET :back)' if every > 1 else 'NULL'}, "
+        "(SELECT max(taken_on) FROM measures m WHERE m.client_id = c.id AND m.taken_on <= :today) "
+        "FROM client_state cs JOIN clients c ON c.id = cs.id "
+        "WHERE cs.status = 'active' AND cs.via_unit IS NULL AND cs.kind = 'individual' ORDER BY c.id",
         {"today": c.today.isoformat(), "back": every - 1}).fetchall()
     span = "the last attended session" if every == 1 else f"the last {every} attended sessions"
     out = []
