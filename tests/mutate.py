@@ -129,10 +129,10 @@ EQUIVALENT: dict[str, list[tuple]] = {
          "Gt -> GtE", "differs only for two sessions at the same instant, whichever of them is the last"),
     ],
     "therapy_cli/reports/reminders.py": [
-        ("f\"SELECT c.id, c.name, ({nth}), {f'({nth} OFFSET :back)' if every > 1 else 'NULL'}, \"",
+        ("f\"WITH {c.state_ctes()} SELECT c.id, c.name, ({nth}), {f'({nth} OFFSET :back)' if every > 1 else 'NULL'}, \"",
          "Gt -> GtE", "with measures.every 1 the OFFSET 0 subquery reads the same last attended session as the "
          "one before it, which the NULL branch uses"),
-        ("f\"SELECT c.id, c.name, ({nth}), {f'({nth} OFFSET :back)' if every > 1 else 'NULL'}, \"",
+        ("f\"WITH {c.state_ctes()} SELECT c.id, c.name, ({nth}), {f'({nth} OFFSET :back)' if every > 1 else 'NULL'}, \"",
          "1 -> 0", "with measures.every 1 the OFFSET 0 subquery reads the same last attended session as the "
          "one before it, which the NULL branch uses"),
         ("if received + booked + 1e-9 >= required:", "GtE -> Gt",

@@ -151,6 +151,9 @@ def test_a_measure_is_due_after_an_attended_session_without_one(db):
     eli = add_client(db, "Eli One Session")             # measured before his only session
     add_measure(db, eli, "PHQ-9", 8, "2026-11-21")
     add_session(db, eli, "2026-11-24 10:00")
+    fay = add_client(db, "Fay Measured Today")          # seen and measured today: not due
+    add_session(db, fay, "2026-11-27 11:00")
+    add_measure(db, fay, "GAD-7", 6, "2026-11-27")
     from therapy_cli.reports import reminders
 
     items = reminders.reminders(db, kinds=["measure_due"])

@@ -137,6 +137,10 @@ def test_the_caseload_counts_each_clients_own_sessions_and_the_next_from_today(c
     assert amy["last_session"].startswith(day(-13)) and bob["last_session"].startswith(day(-5))
     assert amy["next_session"].startswith(f"{day(0)}T16:00") and bob["next_session"].startswith(day(1))
     assert amy["waiting_days"] is None and amy["status"] == "active"
+    # seen earlier today: today's is the last session, counted with the rest
+    assert cli("session", "add", "Bob", "--at", f"{day(0)} 08:00", "--status", "attended").exit_code == 0
+    bob = {r["name"]: r for r in jcli("report", "caseload")}["Bob Busy"]
+    assert bob["last_session"].startswith(f"{day(0)}T08:00") and bob["sessions_attended"] == 4
 
 
 def test_the_caseload_lists_waiting_clients_with_their_wait_and_not_discharged_ones(cli, jcli):

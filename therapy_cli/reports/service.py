@@ -499,7 +499,7 @@ def _attendance(db: Database, ids: list[int], until: str) -> dict[int, tuple]:
                 "  AND s.status = 'attended' AND s.kind = 'client' AND s.local_date <= ? "
                 "  ORDER BY s.starts_utc DESC LIMIT 1) FROM json_each(?) p", (until, json.dumps(chunk))):
             if last is not None:
-                starts_utc, starts_at = last.split(" ", 1)
+                starts_utc, _, starts_at = last.partition(" ")
                 add(person, 0, 0, starts_at, starts_utc)
         for row in db.execute(
                 "SELECT s.person_id, sum(s.status = 'attended'), sum(s.status = 'dna'), s.starts_at, "
