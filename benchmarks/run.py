@@ -485,7 +485,7 @@ def markdown(rows: list[Row], size: str, runs: int, import_runs: int) -> str:
         f"Python {platform.python_version()}, SQLite {sqlite3.sqlite_version}; "
         f"`{size}` file: {counts['clients']:,} clients, {counts['sessions']:,} sessions, "
         f"{counts['measures']:,} measures; medians of {runs} runs after a warm-up run "
-        f"({import_runs} runs, no warm-up, for the import).",
+        f"({import_runs} run{'s' if import_runs != 1 else ''}, no warm-up, for the import).",
         "",
         "| operation | therapy | floor | floor median | ratio | target | met |",
         "| --- | ---: | --- | ---: | ---: | --- | --- |",
