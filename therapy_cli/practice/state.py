@@ -9,6 +9,10 @@ gives both as common table expressions to put after `WITH`:
   as at `day`. `status` is NULL for a client not yet referred that day.
 - `waiting_list(id)`: the cases waiting to start, counted once each.
 
+`last_attended(person, day)` and `next_scheduled(person, day)` are SQL expressions for one
+person's last attended day and next booked session over the same sessions, each a seek or two
+from one end of an index.
+
 `presence_of(person)` gives every client session a person was at, as rows
 `(person_id, session_id, local_date, starts_utc, starts_at, status, type, via_unit)`:
 their own (via_unit NULL), and their units' sessions on days they belonged,
@@ -210,7 +214,8 @@ def state_ctes(day: date, only: list[int] | None = None) -> str:
 
 def waiting_cte(day: date) -> str:
     """The `waiting_list` CTE alone, reading whatever `client_state` its statement sees: the CTE from
-    `state_ctes`, or a temporary table of it computed once (remind reads both many times)."""
+    `state_ctes`, or a temporary table of it (remind computes the state once a run and reads the waiting
+    list from that table)."""
     literal = f"'{date.fromisoformat(day.isoformat()).isoformat()}'"
     return _WAITING_CTE.replace("BELONGS_TODAY", _BELONGS.format(on=":state_day")).replace(":state_day", literal)
 

@@ -309,7 +309,7 @@ def waiting_long(c: _Ctx) -> list[dict]:
         "         WHERE s.client_id = c.id AND s.status = 'attended' AND s.type = 'treatment' "
         "         AND s.local_date <= ?))) "
         "ORDER BY since, c.id", (cutoff, c.today.isoformat()))
-    out = []
+
     def message(r: dict, since: date) -> str:
         waited = "has waited" if r["assessed_on"] is None else "has waited for treatment"
         return (f"{c.who(r['id'], r['name'])} {waited} {(c.today - since).days // 7} weeks since "
@@ -317,6 +317,7 @@ def waiting_long(c: _Ctx) -> list[dict]:
                    f"the record was made on {r['since']} (no referral date)")
                 + (f"; seen on {r['assessed_on']} but no treatment session yet" if r["assessed_on"] else ""))
 
+    out = []
     for r in rows:
         since = date.fromisoformat(r["since"])
         out.append(_item("waiting_long", r["id"], since + timedelta(days=WAITING_LONG_DAYS),
