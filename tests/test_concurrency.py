@@ -235,3 +235,34 @@ def test_a_reader_during_a_bulk_import_and_a_demo_sees_before_or_after(tmp_path)
     assert demo.returncode == 0, err
     check = subprocess.run([*script, "--db", str(db), "db", "check"], capture_output=True, text=True, env=env)
     assert check.returncode == 0, check.stderr
+
+
+def test_switching_to_wal_waits_for_a_writer_instead_of_failing(tmp_path):
+    """SQLite refuses the switch to WAL at once ("database is locked", no busy wait) while another
+    connection holds a write lock: two first runs switching a new file together met that (one in ~300
+    process starts failed with "busy"). use_wal tries again within the busy timeout."""
+    import threading
+
+    from therapy_cli.storage.db import use_wal
+
+    path = tmp_path / "rollback.db"
+    writer = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    writer.execute("CREATE TABLE t (x)")
+    switcher = sqlite3.connect(path, isolation_level=None)
+    switcher.execute("PRAGMA busy_timeout = 30000")
+    writer.execute("BEGIN IMMEDIATE")
+    writer.execute("INSERT INTO t VALUES (1)")
+    with pytest.raises(sqlite3.OperationalError, match="locked"):      # what SQLite itself answers
+        switcher.execute("PRAGMA journal_mode = WAL")
+    done = threading.Timer(0.3, lambda: writer.execute("COMMIT"))
+    started = time.monotonic()
+    done.start()
+    try:
+        use_wal(switcher, path)
+    finally:
+        done.join()
+    assert time.monotonic() - started >= 0.25
+    assert switcher.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    assert switcher.execute("SELECT count(*) FROM t").fetchone()[0] == 1
+    switcher.close()
+    writer.close()

@@ -291,11 +291,27 @@ def connect(path: Path, create: bool = True) -> sqlite3.Connection:
 
 
 def use_wal(conn: sqlite3.Connection, path: Path) -> None:
-    try:
-        if conn.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":
-            conn.execute("PRAGMA journal_mode = WAL")
-    except sqlite3.Error as exc:
-        raise DatabaseError(_explain(exc, path)) from None
+    """Switch the file to WAL (once: later opens find it so).
+
+    Switching upgrades the statement's read lock to a write lock, and SQLite answers that upgrade with
+    "database is locked" at once, without waiting out the busy timeout, while another connection holds a
+    write lock; two first runs of the day (cron and a shell) switching a new file together meet exactly that.
+    So a locked answer is tried again, within the busy timeout: by then the other has switched it, or let go.
+    """
+    import time
+
+    deadline = time.monotonic() + BUSY_TIMEOUT_MS / 1000
+    while True:
+        try:
+            if conn.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":
+                conn.execute("PRAGMA journal_mode = WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() >= deadline:
+                raise DatabaseError(_explain(exc, path)) from None
+            time.sleep(0.01)
+        except sqlite3.Error as exc:
+            raise DatabaseError(_explain(exc, path)) from None
 
 
 def open_database(path: Path, today: date | None = None, create: bool = True) -> Database:
