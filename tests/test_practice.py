@@ -234,3 +234,13 @@ def test_supervision_pack_refuses_bad_input_and_writes_nothing(cli, practice, tm
         assert result.exit_code == code, (args, result.stderr)
         assert "Traceback" not in result.stderr
     assert not list(tmp_path.glob("pack.*"))
+
+
+def test_a_running_week_lists_targets_not_met_so_far_not_missed(cli, practice):
+    folder, files = practice
+    assert cli("--db", files[1], "config", "set", "targets.week.sessions_attended", "5").exit_code == 0
+    running = cli("--today", "2026-11-27", "practice", "report", "week", "--dir", folder, "--week", WEEK).stdout
+    over = cli("--today", "2026-11-30", "practice", "report", "week", "--dir", folder, "--week", WEEK).stdout
+    assert "Targets not met so far" in running and "Targets missed" not in running
+    assert "Targets missed" in over and "so far" not in over
+    assert "ben" in over[over.index("Targets missed"):]

@@ -219,3 +219,28 @@ def test_every_command_in_getting_started_works_as_written(tmp_path):
         assert done.returncode == 0, (line, done.stderr)
         assert "Error" not in done.stderr, (line, done.stderr)
     assert list((home / "backups").glob("caseload-*.db"))
+
+
+def test_the_table_does_not_call_a_running_week_missed(db, cli):
+    """On Tuesday a week's target is "not yet", not "missed"; once the week is over it is judged. JSON and
+    CSV keep `met` as it stands."""
+    build_week(db)                                            # 2026-W47, 16-22 November
+    db.conn.commit()
+    assert cli("config", "set", "targets.week.sessions_attended", "50").exit_code == 0
+    assert cli("config", "set", "targets.week.clients_seen", "1").exit_code == 0
+    assert cli("config", "set", "targets.week.dna_rate.max", "0.5").exit_code == 0
+    assert cli("config", "set", "targets.week.sessions_dna.max", "0").exit_code == 0
+
+    def verdicts(today):
+        table = cli("--today", today, *WEEK).stdout
+        rows = table[table.index("Targets"):].splitlines()
+        return {name: next(line for line in rows if line.startswith(name)) for name in
+                ("sessions attended", "clients seen", "dna rate (at most)", "sessions dna (at most)")}
+
+    during = verdicts("2026-11-22")                           # the week's last day: still running
+    assert "not yet" in during["sessions attended"] and " met " in during["clients seen"]
+    assert "met so far" in during["dna rate (at most)"] and "over so far" in during["sessions dna (at most)"]
+    after = verdicts("2026-11-23")
+    assert "missed" in after["sessions attended"] and " met " in after["clients seen"]
+    assert "missed" in after["sessions dna (at most)"] and "met so far" not in after["dna rate (at most)"]
+    assert cli("--today", "2026-11-22", *WEEK, "--json").json()["targets"][0]["met"] is False

@@ -252,12 +252,25 @@ def show_period(report: dict) -> None:
     render.write_table(rows, ["measure", "value"], title=_title(report))
     if report["targets"]:
         fancy = render.fancy()
+        # a period still running is not judged yet: "not yet", not "missed", on a Tuesday (JSON and CSV keep
+        # `met` as it stands, as SPEC has it)
+        running = report["period"]["end"] >= today().isoformat()
         targets = [{"target": t["name"].replace("_", " ") + (" (at most)" if t["direction"] == "max" else ""),
-                    "actual": t["actual"], "goal": t["target"], "met": "met" if t["met"] else "missed",
+                    "actual": t["actual"], "goal": t["target"], "met": _verdict(t, running),
                     "progress": bar(t["actual"], t["target"], fancy=fancy) if t["direction"] == "min" else ""}
                    for t in report["targets"]]
         print()
         render.write_table(targets, ["target", "actual", "goal", "met", "progress"], title="Targets")
+
+
+def _verdict(target: dict, running: bool) -> str:
+    """met / missed; while the period runs, a total still short is "not yet" and an at-most target is
+    "met so far" or "over so far" (a rate can still move either way)."""
+    if not running:
+        return "met" if target["met"] else "missed"
+    if target["direction"] == "max":
+        return "met so far" if target["met"] else "over so far"
+    return "met" if target["met"] else "not yet"
 
 
 def period_csv_row(report: dict) -> dict:
@@ -428,16 +441,18 @@ def _csv_rows(report: dict) -> list[dict]:
 def _show_practice(report: dict, columns, title: str) -> None:
     from therapy_cli import render
 
-    p = report["period"]
+    period = report["period"]
     render.write_table(_practice_rows(report, columns), [label for label, _ in columns],
-                       title=f"{title}: {p['start']} to {p['end']}")
-    missed = [(p["name"], t) for p in report["practitioners"] for t in p.get("targets", []) if not t["met"]]
+                       title=f"{title}: {period['start']} to {period['end']}")
+    missed = [(who["name"], t) for who in report["practitioners"] for t in who.get("targets", []) if not t["met"]]
     if missed:
         print()
         render.write_table([{"practitioner": name, "target": t["name"].replace("_", " ")
                              + (" (at most)" if t.get("direction") == "max" else ""), "actual": t["actual"],
                              "goal": t["target"]} for name, t in missed],
-                           ["practitioner", "target", "actual", "goal"], title="Targets missed")
+                           ["practitioner", "target", "actual", "goal"],
+                           title="Targets not met so far" if period["end"] >= today().isoformat()
+                           else "Targets missed")
 
 
 def _practice_emit(report: dict, fmt: str, columns, title: str) -> None:
