@@ -222,3 +222,14 @@ def test_booking_today_counts_and_hours_show_to_two_places(cli, jcli):
     jcli("supervise", "log", "--on", "2026-11-03", "--duration", "60")
     month = jcli("supervise", "status")["month"]
     assert month["met"] is True and month["remaining_hours"] == 0.0
+
+
+def test_remaining_hours_as_at_a_replayed_day_leave_out_supervision_logged_later(cli, jcli):
+    """supervise status as at --today: what was received later in the month is not yet received, in the
+    remaining hours as in the received ones (SPEC: state as at the day)."""
+    jcli("supervise", "log", "--on", "2026-11-05", "--duration", "30")
+    jcli("supervise", "log", "--on", "2026-11-20", "--duration", "60")
+    month = jcli("--today", "2026-11-10", "supervise", "status")["month"]
+    assert (month["received_hours"], month["met"], month["remaining_hours"]) == (0.5, False, 1.0)
+    month = jcli("supervise", "status")["month"]
+    assert (month["received_hours"], month["met"], month["remaining_hours"]) == (1.5, True, 0.0)

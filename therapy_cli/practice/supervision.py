@@ -419,7 +419,8 @@ def status(db: Database, count: int = 12) -> dict:
     current = table[-1]
     year_start = date(today.year, 1, 1)
     month = {k: current[k] for k in ("month", "start", "end", "received_hours", "required_hours", "met")}
-    exact = _exact_hours(db, "received", date.fromisoformat(current["start"]), date.fromisoformat(current["end"]))
+    # received as at today, as the month's row counts it: supervision dated later is not yet received
+    exact = _exact_hours(db, "received", date.fromisoformat(current["start"]), today)
     month["remaining_hours"] = 0.0 if current["met"] else round(max(0.0, current["required_hours"] - exact), 2)
     month["booked_hours"] = round(booked_hours(db, today, date.fromisoformat(current["end"])), 2)
     previous = table[:-1]
