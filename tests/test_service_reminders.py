@@ -197,44 +197,53 @@ def test_count_supervision_adds_supervision_received_to_cpd(db, cli, jcli):
 
 def test_older_items_of_each_kind_come_as_one_summary_and_all_lists_them(db, cli, jcli):
     """A backlog kind names what fell due in the last remind.note_missing_days days (today counted) one by
-    one, after one summary of the older ones; --all lists every item."""
+    one, after one summary of the older ones; a single older one stays itself; --all lists every item."""
     ids = __import__("test_remind").all_due(db)
+    # a second of each older item for three kinds: a second long wait, a second client unseen, a second
+    # overdue invoice
+    eli = add_client(db, "Eli Early", status="waiting", referred_on="2026-08-20")
+    fay = add_client(db, "Fay Faded", referred_on="2026-06-01")
+    seen = add_session(db, fay, "2026-09-20 12:00")
+    db.insert("notes", {"session_id": seen, "text": "seen", "created_at": "2026-09-20T13:00:00+00:00"})
+    invoice = db.insert("invoices", {"number": "INV-2026-0002", "year": 2026, "seq": 2, "client_id": fay,
+                                     "issued_on": "2026-09-20", "due_on": "2026-10-20", "period_start": "2026-09-01",
+                                     "period_end": "2026-09-30", "currency": "GBP", "total_minor": 8000,
+                                     "created_at": "2026-10-01T00:00:00+00:00"})
     db.conn.commit()
     everything = jcli("remind", "--all")
     items = jcli("remind")
     by_kind = {}
     for item in items:
         by_kind.setdefault(item["kind"], []).append(item)
-    # due in the window: one by one, as with --all
-    for kind in ("dna_follow_up", "measure_due", "risk_flag", "session", "note_missing", "attendance_missing"):
-        assert by_kind[kind] == [i for i in everything if i["kind"] == kind], kind
-    # due before it (the window's first day is 2026-11-14): one summary item each, client_id null
-    summaries = {kind: (i["client_id"], i["due"], i["message"]) for kind, found in by_kind.items() for i in found
-                 if kind in ("review_due", "waiting_long", "no_recent_session", "retention_due", "risk_review_due",
-                             "invoice_overdue")}
-    assert summaries == {
-        "review_due": (None, "2026-10-29", "1 plan review overdue (due 2026-10-29); "
-                                           "'therapy remind --kind review_due --all' lists it"),
-        "waiting_long": (None, "2026-10-13", "1 client waiting over 6 weeks (due 2026-10-13); "
-                                             "'therapy remind --kind waiting_long --all' lists it"),
-        "no_recent_session": (None, "2026-10-29", "1 active client not seen for 4 weeks (due 2026-10-29); "
-                                                  "'therapy remind --kind no_recent_session --all' lists it"),
-        "retention_due": (None, "2020-01-01", "1 client's records past retention (due 2020-01-01); "
-                                              "'therapy remind --kind retention_due --all' lists it"),
-        "risk_review_due": (None, "2026-10-29", "1 risk review overdue (due 2026-10-29); "
-                                                "'therapy remind --kind risk_review_due --all' lists it"),
-        "invoice_overdue": (None, "2026-10-31", "1 invoice unpaid past its terms (due 2026-10-31); "
-                                                "'therapy remind --kind invoice_overdue --all' lists it"),
-    }
-    assert len(items) == len(everything)       # here each summary stands for one item
+
+    def listed(kind):
+        return [i for i in everything if i["kind"] == kind]
+
+    # due in the window, or a single older one: as --all lists them
+    for kind in ("dna_follow_up", "measure_due", "risk_flag", "session", "note_missing", "attendance_missing",
+                 "review_due", "retention_due", "risk_review_due"):
+        assert by_kind[kind] == listed(kind), kind
+    assert [(i["client_id"], i["due"]) for i in by_kind["review_due"]] == [(ids["ann"], "2026-10-29")]
+    # two or more due before it (the window's first day is 2026-11-14): one summary item, client_id null
+    assert [(i["client_id"], i["due"], i["message"]) for k in ("waiting_long", "no_recent_session",
+                                                              "invoice_overdue") for i in by_kind[k]] == [
+        (None, "2026-10-01", "2 clients waiting over 6 weeks (due 2026-10-01 to 2026-10-13); "
+                             "'therapy remind --kind waiting_long --all' lists them"),
+        (None, "2026-10-18", "2 active clients not seen for 4 weeks (due 2026-10-18 to 2026-10-29); "
+                             "'therapy remind --kind no_recent_session --all' lists them"),
+        (None, "2026-10-20", "2 invoices unpaid past their terms (due 2026-10-20 to 2026-10-31); "
+                             "'therapy remind --kind invoice_overdue --all' lists them"),
+    ]
+    assert len(everything) == len(items) + 3
     # the summary's own hint lists exactly what it counted
-    assert [(i["client_id"], i["due"]) for i in jcli("remind", "--kind", "waiting_long", "--all")] == [
-        (ids["cat"], "2026-10-13")]
-    # the text form says the same; --all is accepted after the other options and on the fast path alike
-    text = cli("remind", "--kind", "review_due").stdout
-    assert text == ("2026-10-29  review_due  1 plan review overdue (due 2026-10-29); "
-                    "'therapy remind --kind review_due --all' lists it\n")
-    assert "plan review for" in cli("remind", "--kind", "review_due", "--all").stdout
+    assert [i["client_id"] for i in jcli("remind", "--kind", "waiting_long", "--all")] == [eli, ids["cat"]]
+    assert [i["client_id"] for i in jcli("remind", "--kind", "invoice_overdue", "--all")] == [fay, ids["ben"]]
+    # the text form says the same; --all is accepted after the other options
+    text = cli("remind", "--kind", "no_recent_session").stdout
+    assert text == ("2026-10-18  no_recent_session  2 active clients not seen for 4 weeks (due 2026-10-18 to "
+                    "2026-10-29); 'therapy remind --kind no_recent_session --all' lists them\n")
+    assert "has not been seen since" in cli("remind", "--kind", "no_recent_session", "--all").stdout
+    assert invoice
 
 
 def test_the_window_has_the_same_edge_for_every_kind(db, cli, jcli):
@@ -250,21 +259,18 @@ def test_the_window_has_the_same_edge_for_every_kind(db, cli, jcli):
                                    "'therapy remind --kind waiting_long --all' lists them")
     assert [i["client_id"] for i in reminders.reminders(db, kinds=["waiting_long"], everything=True)] == waiting
     # several falling due the same day: that one day
-    twin = add_client(db, "Wait twin", status="waiting", referred_on="2026-09-01")
-    items = _reminders(db, kinds=["waiting_long"])
-    assert items[0]["message"].startswith("4 clients waiting over 6 weeks (due 2026-09-12 to 2026-11-13)")
     db.conn.execute("UPDATE clients SET referred_on = '2026-09-01' WHERE id IN (?, ?)", (waiting[0], waiting[2]))
     assert _reminders(db, kinds=["waiting_long"])[0]["message"].startswith(
-        "4 clients waiting over 6 weeks (due 2026-10-13);")
-    db.conn.execute("DELETE FROM clients WHERE id = ?", (twin,))
+        "3 clients waiting over 6 weeks (due 2026-10-13);")
     db.conn.execute("UPDATE clients SET referred_on = '2026-08-01' WHERE id = ?", (waiting[0],))
     db.conn.execute("UPDATE clients SET referred_on = '2026-10-02' WHERE id = ?", (waiting[2],))
     # the window follows remind.note_missing_days, as note_missing's does
     db.conn.commit()
     assert cli("config", "set", "remind.note_missing_days", "60").exit_code == 0     # from 2026-09-29
-    assert [i["client_id"] for i in jcli("remind", "--kind", "waiting_long")] == [None] + waiting[1:]
-    assert cli("config", "set", "remind.note_missing_days", "120").exit_code == 0
+    # one older item left (due 2026-09-12): itself, not a summary
     assert [i["client_id"] for i in jcli("remind", "--kind", "waiting_long")] == waiting
+    assert cli("config", "set", "remind.note_missing_days", "30").exit_code == 0     # from 2026-10-29
+    assert [i["client_id"] for i in jcli("remind", "--kind", "waiting_long")] == [None, waiting[2], waiting[3]]
 
 
 # -- bounded in SQL --------------------------------------------------------------

@@ -24,19 +24,18 @@ KINDS = ("session", "note_missing", "dna_follow_up", "review_due", "measure_due"
 
 # Kinds whose items stand until acted on, so a file's backlog would otherwise fill every morning's mail:
 # like note_missing and attendance_missing, those due before the recent window (`remind.note_missing_days`)
-# come as one summary item per kind (client_id null, due the oldest), and `--all` lists them one by one.
-BACKLOG = {   # kind: what one of its items is, and what several are
-    "dna_follow_up": ("DNA with nothing booked since", "DNAs with nothing booked since"),
-    "review_due": ("plan review overdue", "plan reviews overdue"),
-    "measure_due": ("client with no outcome measure since their last attended session",
-                    "clients with no outcome measure since their last attended session"),
-    "waiting_long": ("client waiting over 6 weeks", "clients waiting over 6 weeks"),
-    "no_recent_session": ("active client not seen for 4 weeks", "active clients not seen for 4 weeks"),
-    "retention_due": ("client's records past retention", "clients' records past retention"),
-    "risk_flag": ("questionnaire risk item with no risk assessment since",
-                  "questionnaire risk items with no risk assessment since"),
-    "risk_review_due": ("risk review overdue", "risk reviews overdue"),
-    "invoice_overdue": ("invoice unpaid past its terms", "invoices unpaid past their terms"),
+# come as one summary item per kind (client_id null, due the oldest), and `--all` lists them one by one. A
+# single older item is shown as itself: one line either way, and a small practice sees who it is.
+BACKLOG = {   # kind: what several of its items are
+    "dna_follow_up": "DNAs with nothing booked since",
+    "review_due": "plan reviews overdue",
+    "measure_due": "clients with no outcome measure since their last attended session",
+    "waiting_long": "clients waiting over 6 weeks",
+    "no_recent_session": "active clients not seen for 4 weeks",
+    "retention_due": "clients' records past retention",
+    "risk_flag": "questionnaire risk items with no risk assessment since",
+    "risk_review_due": "risk reviews overdue",
+    "invoice_overdue": "invoices unpaid past their terms",
 }
 
 
@@ -411,17 +410,16 @@ RULES = (
 
 
 def _bounded(c: _Ctx, kind: str, items: list[dict]) -> list[dict]:
-    """A backlog kind's items due in the recent window (or ahead), after one summary of the older ones."""
+    """A backlog kind's items due in the recent window (or ahead), after one summary of the older ones
+    (an older one alone stays itself)."""
     since = c.recent_since.isoformat()
     older = [i for i in items if i["due"] < since]
-    if not older:
+    if len(older) < 2:
         return items
     oldest, latest = min(i["due"] for i in older), max(i["due"] for i in older)
-    one, several = BACKLOG[kind]
     when = oldest if oldest == latest else f"{oldest} to {latest}"
-    what = f"1 {one} (due {when})" if len(older) == 1 else f"{len(older)} {several} (due {when})"
-    summary = _item(kind, None, oldest, f"{what}; 'therapy remind --kind {kind} --all' lists "
-                                        f"{'it' if len(older) == 1 else 'them'}")
+    summary = _item(kind, None, oldest, f"{len(older)} {BACKLOG[kind]} (due {when}); "
+                                        f"'therapy remind --kind {kind} --all' lists them")
     return [summary] + [i for i in items if i["due"] >= since]
 
 
