@@ -433,7 +433,7 @@ def reminders(db: Database, within: int = 1, names: bool = False, kinds: list[st
         if kinds and kind not in kinds:
             continue
         found = rule(ctx)
-        items += found if everything or kind not in BACKLOG else _bounded(ctx, kind, found)
+        items += _bounded(ctx, kind, found) if kind in BACKLOG else found   # --all: nothing is older
     for item in items:
         if callable(item["message"]):
             item["message"] = item["message"]()
