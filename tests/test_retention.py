@@ -206,13 +206,13 @@ def test_erase_rolls_back_whole_on_failure(cli, db_path, monkeypatch):
     before = snapshot(db_path)
     from therapy_cli.practice import retention
 
-    real = retention._chunks
+    real = retention.chunked
 
     def explode(ids, size=500):
         yield from real(ids, size)
         raise RuntimeError("disk on fire")
 
-    monkeypatch.setattr(retention, "_chunks", explode)
+    monkeypatch.setattr(retention, "chunked", explode)
     result = cli("client", "erase", str(cid), "--yes")
     assert result.exit_code == 1 and "internal error" in result.stderr
     assert snapshot(db_path) == before

@@ -6,7 +6,7 @@ import json
 from datetime import date, datetime
 
 from therapy_cli import dates
-from therapy_cli.storage.db import Database, utc_now
+from therapy_cli.storage.db import Database, id_chunks, utc_now
 from therapy_cli.errors import Conflict, InvalidValue
 from therapy_cli.practice.lookup import match_one
 from therapy_cli.validation import (
@@ -462,9 +462,8 @@ def _rows_for(db: Database, table: str, column: str, ids: list[int], order: str 
     if not ids:
         return []
     rows: list[dict] = []
-    for start in range(0, len(ids), 500):
-        chunk = ids[start:start + 500]
-        sql = f"SELECT * FROM {table} WHERE {column} IN ({','.join('?' * len(chunk))})"
+    for chunk, marks in id_chunks(ids):
+        sql = f"SELECT * FROM {table} WHERE {column} IN ({marks})"
         if order:
             sql += f" ORDER BY {order}"
         rows += db.query(sql, chunk)

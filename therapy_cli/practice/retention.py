@@ -16,7 +16,7 @@ from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 
-from therapy_cli.storage.db import Database
+from therapy_cli.storage.db import Database, chunked
 from therapy_cli.errors import Conflict, InvalidValue, Refused
 
 # The append-only triggers that erasure alone may lift (inside its transaction).
@@ -154,7 +154,7 @@ def _delete_records(db: Database, cid: int) -> dict:
         cur = db.execute(f"DELETE FROM {table} WHERE {where}", params)
         counts[table] = counts.get(table, 0) + max(cur.rowcount, 0)
 
-    for chunk in _chunks(session_ids):
+    for chunk in chunked(session_ids):
         marks = ",".join("?" * len(chunk))
         with _append_only_lifted(db):
             delete("notes", f"session_id IN ({marks})", chunk)
@@ -163,9 +163,9 @@ def _delete_records(db: Database, cid: int) -> dict:
         delete("session_absences", f"session_id IN ({marks})", chunk)
     delete("client_reminders", "client_id = ?", (cid,))  # a member's reminders of a unit's sessions too
     delete("measures", "client_id = ?", (cid,))
-    for chunk in _chunks(session_ids):
+    for chunk in chunked(session_ids):
         delete("sessions", f"id IN ({','.join('?' * len(chunk))})", chunk)
-    for chunk in _chunks(goal_ids):
+    for chunk in chunked(goal_ids):
         delete("goal_ratings", f"goal_id IN ({','.join('?' * len(chunk))})", chunk)
     delete("goals", "client_id = ?", (cid,))
     delete("plan_reviews", "client_id = ?", (cid,))
@@ -193,11 +193,6 @@ def _append_only_lifted(db: Database):
     finally:
         for trigger in triggers:
             db.execute(trigger["sql"])
-
-
-def _chunks(ids: list[int], size: int = 500):
-    for start in range(0, len(ids), size):
-        yield ids[start:start + size]
 
 
 def scrub(path: Path) -> None:

@@ -19,7 +19,7 @@ from therapy_cli.practice.clients import case_label, find_client
 from therapy_cli.practice.lookup import match_one
 
 from therapy_cli.validation import check_not_future, clean_name, clean_text
-from therapy_cli.storage.db import Database, utc_now
+from therapy_cli.storage.db import Database, id_chunks, utc_now
 from therapy_cli.dates import check_span
 from therapy_cli.errors import Ambiguous, InvalidValue, NotFound
 
@@ -269,9 +269,8 @@ def remove(db: Database, supervision_id: int) -> dict:
 def _linked(db: Database, supervision_ids: list[int], select: str, order: str, shape) -> dict[int, list[dict]]:
     """Rows linked to each supervision record (`select` ends `WHERE <link>.supervision_id`), in batches."""
     found: dict[int, list[dict]] = {i: [] for i in supervision_ids}
-    for start in range(0, len(supervision_ids), 500):
-        chunk = supervision_ids[start:start + 500]
-        for row in db.query(f"{select} IN ({','.join('?' * len(chunk))}) ORDER BY {order}", chunk):
+    for chunk, marks in id_chunks(supervision_ids):
+        for row in db.query(f"{select} IN ({marks}) ORDER BY {order}", chunk):
             found[row["supervision_id"]].append(shape(row))
     return found
 
