@@ -9,9 +9,9 @@ gives both as common table expressions to put after `WITH`:
   as at `day`. `status` is NULL for a client not yet referred that day.
 - `waiting_list(id)`: the cases waiting to start, counted once each.
 
-`last_attended(person, day)` and `next_scheduled(person, day)` are SQL expressions for one
-person's last attended day and next booked session over the same sessions, each a seek or two
-from one end of an index.
+`last_attended(person, day)`, `last_attended_at(person, day)` and `next_scheduled(person, day)`
+are SQL expressions for one person's last attended day, last attended session and next booked
+session over the same sessions, each a seek or two from one end of an index.
 
 `presence_of(person)` gives every client session a person was at, as rows
 `(person_id, session_id, local_date, starts_utc, starts_at, status, type, via_unit)`:
@@ -186,12 +186,22 @@ def last_attended(person: str, day: str) -> str:
     return _edge(person, "attended", f"<= {day}", True, "s.local_date")
 
 
+def _starts_at(person: str, status: str, on_day: str, newest: bool) -> str:
+    # starts_utc (no spaces) leads, so the newest or oldest wins; what follows its space is the starts_at
+    edge = _edge(person, status, on_day, newest, "s.starts_utc || ' ' || s.starts_at")
+    return f"(SELECT substr(e, instr(e, ' ') + 1) FROM (SELECT {edge} AS e))"
+
+
+def last_attended_at(person: str, day: str) -> str:
+    """A SQL expression: `starts_at` of the last session on or before `day` that `person` attended, their
+    own or a unit's; NULL when none (`presence_of`'s last by starts_utc)."""
+    return _starts_at(person, "attended", f"<= {day}", True)
+
+
 def next_scheduled(person: str, day: str) -> str:
     """A SQL expression: `starts_at` of the first session still scheduled on or after `day` that `person`
     will be at, their own or a unit's; NULL when none (`presence_of`'s first by starts_utc)."""
-    # starts_utc (no spaces) leads, so the earliest wins; what follows its space is the starts_at
-    edge = _edge(person, "scheduled", f">= {day}", False, "s.starts_utc || ' ' || s.starts_at")
-    return f"(SELECT substr(e, instr(e, ' ') + 1) FROM (SELECT {edge} AS e))"
+    return _starts_at(person, "scheduled", f">= {day}", False)
 
 
 def state_ctes(day: date, only: list[int] | None = None) -> str:

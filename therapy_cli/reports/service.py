@@ -14,7 +14,8 @@ from datetime import date
 from therapy_cli.storage.db import Database, chunked, id_chunks
 from therapy_cli.dates import check_span
 from therapy_cli.errors import InvalidValue
-from therapy_cli.practice.state import current_ids, discharged_ids, next_scheduled, presence_of, state_ctes
+from therapy_cli.practice.state import (current_ids, discharged_ids, last_attended_at, next_scheduled, presence_of,
+                                        state_ctes)
 
 # Where each target metric's actual value lives in the period report.
 METRIC_PATHS = {
@@ -471,41 +472,26 @@ def referrals_report(db: Database, start: date, end: date) -> dict:
 
 # -- caseload -----------------------------------------------------------------
 
-def _attendance(db: Database, ids: list[int], until: str) -> dict[int, tuple]:
-    """{person: (attended, DNA, starts_at of the last attended, its starts_utc)} over every session each
-    was at by `until` (practice/state.py's presence): their own read by one GROUP BY over the covering
-    index per few hundred people, their couples', families' and groups' added."""
+def _attendance(db: Database, ids: list[int], until: str) -> dict[int, list]:
+    """{person: [attended, DNA]} over every session each was at by `until` (practice/state.py's presence):
+    their own counted per status over the covering index, per few hundred people, with no expression per
+    session; their couples', families' and groups' added."""
     from therapy_cli.practice.state import through_units
 
-    seen: dict[int, tuple] = {}
-
-    def add(person: int, attended: int, dna: int, starts_at: str | None, starts_utc: str | None) -> None:
-        had = seen.get(person, (0, 0, None, None))
-        last = (starts_at, starts_utc) if starts_utc and (had[3] is None or starts_utc > had[3]) else had[2:]
-        seen[person] = (had[0] + attended, had[1] + dna, *last)
-
-    import json
-
+    seen: dict[int, list] = {}
     for chunk, marks in id_chunks(ids):
-        # a count per (person, status) over the covering index, no expression per session; the last
-        # attended one is a seek from the newest end of each person's attended sessions
         for person, status, count in db.execute(
                 "SELECT client_id, status, count(*) FROM sessions "
                 f"WHERE client_id IN ({marks}) AND status IN ('attended', 'dna') AND kind = 'client' "
                 "AND local_date <= ? GROUP BY client_id, status", [*chunk, until]):
-            add(person, count if status == "attended" else 0, count if status == "dna" else 0, None, None)
-        for person, last in db.execute(
-                "SELECT p.value, (SELECT s.starts_utc || ' ' || s.starts_at FROM sessions s WHERE s.client_id = p.value "
-                "  AND s.status = 'attended' AND s.kind = 'client' AND s.local_date <= ? "
-                "  ORDER BY s.starts_utc DESC LIMIT 1) FROM json_each(?) p", (until, json.dumps(chunk))):
-            if last is not None:
-                starts_utc, _, starts_at = last.partition(" ")
-                add(person, 0, 0, starts_at, starts_utc)
-        for row in db.execute(
-                "SELECT s.person_id, sum(s.status = 'attended'), sum(s.status = 'dna'), s.starts_at, "
-                f"  max(CASE WHEN s.status = 'attended' THEN s.starts_utc END) FROM ({through_units(f'IN ({marks})')}) s "
+            seen.setdefault(person, [0, 0])[0 if status == "attended" else 1] += count
+        for person, attended, dna in db.execute(
+                "SELECT s.person_id, sum(s.status = 'attended'), sum(s.status = 'dna') "
+                f"FROM ({through_units(f'IN ({marks})')}) s "
                 "WHERE s.status IN ('attended', 'dna') AND s.local_date <= ? GROUP BY s.person_id", [*chunk, until]):
-            add(*row)
+            counts = seen.setdefault(person, [0, 0])
+            counts[0] += attended
+            counts[1] += dna
     return seen
 
 
@@ -517,16 +503,16 @@ def caseload(db: Database) -> list[dict]:
     rows = db.query(
         f"WITH {state_ctes(db.today, current_ids(db, db.today))} "
         "SELECT c.id AS client_id, c.name, c.kind, cs.status, cs.via_unit, c.referred_on, "
-        f"  {next_scheduled('c.id', '?1')} AS next_session "
+        f"  {last_attended_at('c.id', '?1')} AS last_session, {next_scheduled('c.id', '?1')} AS next_session "
         "FROM clients c JOIN client_state cs ON cs.id = c.id "
         "WHERE cs.status = 'active' OR c.id IN (SELECT id FROM waiting_list) "
         "ORDER BY cs.status, c.name COLLATE NOCASE, c.id", (today,))
     ids = [row["client_id"] for row in rows]
     seen = _attendance(db, ids, today)
     for index, row in enumerate(rows):
-        attended, dna, last_at, _ = seen.get(row["client_id"], (0, 0, None, None))
-        next_session = row.pop("next_session")
-        rows[index] = {**row, "sessions_attended": attended, "sessions_dna": dna, "last_session": last_at,
+        attended, dna = seen.get(row["client_id"], (0, 0))
+        last_session, next_session = row.pop("last_session"), row.pop("next_session")
+        rows[index] = {**row, "sessions_attended": attended, "sessions_dna": dna, "last_session": last_session,
                        "next_session": next_session}
     # each client's plan, scores, flags and review clock: one read per few hundred clients, not five each
     from therapy_cli.clinical.measures import latest_scores_of, risk_flags_of
