@@ -96,14 +96,16 @@ def current_levels_of(db: Database, client_ids: list[int]) -> dict[int, str | No
 
 # -- the questionnaire flag ----------------------------------------------------------
 
-# The latest risk item above 0 not yet followed by an assessment dated on or after it.
-_FLAG_SQL = """
-SELECT m.id, m.instrument, m.taken_on, m.risk FROM measures m
-WHERE m.client_id = :client AND m.risk > 0 AND m.taken_on <= :today
+# The latest risk item above 0 of CLIENT not yet followed by an assessment dated on or after it, less its
+# SELECT list: questionnaire_flag reads one client's row, open_flags every current client's in one statement.
+_FLAG_FROM = """
+FROM measures m
+WHERE m.client_id = CLIENT AND m.risk > 0 AND m.taken_on <= :today
   AND m.taken_on > coalesce((SELECT max(a.assessed_on) FROM risk_assessments a
                              WHERE a.client_id = m.client_id AND a.assessed_on <= :today), '')
 ORDER BY m.taken_on DESC, m.id DESC LIMIT 1
 """
+_FLAG_SQL = "SELECT m.id, m.instrument, m.taken_on, m.risk" + _FLAG_FROM.replace("CLIENT", ":client")
 
 
 def questionnaire_flag(db: Database, client_id: int) -> dict | None:
@@ -218,8 +220,7 @@ def open_flags(db: Database) -> list[dict]:
     from therapy_cli.clinical.measures import risk_item_flag
 
     # questionnaire_flag for every current client, in one statement (a service has hundreds flagged)
-    latest = _FLAG_SQL.replace(":client", "c.id").replace("SELECT m.id, m.instrument, m.taken_on, m.risk",
-                                                           "SELECT m.id")
+    latest = "SELECT m.id" + _FLAG_FROM.replace("CLIENT", "c.id")
     rows = db.query(f"SELECT c.id AS client_id, c.name, f.id, f.instrument, f.taken_on, f.risk FROM clients c "
                     f"JOIN measures f ON f.id = ({latest}) WHERE {_CURRENT_CLIENTS} "
                     "ORDER BY f.taken_on, c.id", {"today": db.today.isoformat()})
