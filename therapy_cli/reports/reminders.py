@@ -197,19 +197,22 @@ def dna_follow_ups(c: _Ctx) -> list[dict]:
 
 
 def reviews_due(c: _Ctx) -> list[dict]:
-    from therapy_cli.clinical.plans import review_due
+    from therapy_cli.clinical.plans import review_dues_of
 
     out = []
     horizon = c.today + timedelta(days=c.within)
 
     # active as at today (practice/state.py), so a replay of an earlier morning sees that morning's caseload
-    for r in c.db.query(f"WITH {c.state_ctes()} SELECT DISTINCT p.client_id FROM plans p "
-                        "JOIN client_state cs ON cs.id = p.client_id WHERE cs.status = 'active' ORDER BY p.client_id"):
-        due = review_due(c.db, r["client_id"])
+    ids = [r[0] for r in c.db.execute(f"WITH {c.state_ctes()} SELECT DISTINCT p.client_id FROM plans p "
+                                      "JOIN client_state cs ON cs.id = p.client_id WHERE cs.status = 'active' "
+                                      "ORDER BY p.client_id")]
+    dues = review_dues_of(c.db, ids)          # the review clocks of them all, a statement per few hundred
+    for client_id in ids:
+        due = dues.get(client_id)
         if due is not None and due <= horizon:
             late = "overdue since" if due < c.today else "due"
-            out.append(_item("review_due", r["client_id"], due,
-                             f"plan review for {c.who(r['client_id'])} {late} {due.isoformat()}"))
+            out.append(_item("review_due", client_id, due,
+                             f"plan review for {c.who(client_id)} {late} {due.isoformat()}"))
     return out
 
 
