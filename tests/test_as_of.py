@@ -111,3 +111,77 @@ def test_attendance_never_recorded_is_reminded_once_per_session(jcli):
     assert f"session {past}" in items[0]["message"]
     jcli("session", "attend", past)
     assert jcli("remind", "--kind", "attendance_missing") == []
+
+
+def _course(jcli):
+    """Alex: three sessions (5 and 12 October, 2 November) and one booked; a PHQ-9 on 5 October with its
+    risk item at 1, another on 2 November without; a CBT plan from 5 October reviewed every 4 weeks, revised
+    to psychodynamic and reviewed on 2 November, when a goal was set, rated on 9 November, closed on 20 November."""
+    jcli("client", "add", "Alex Morgan", "--referred-on", "2026-09-01")
+    for day in ("2026-10-05", "2026-10-12", "2026-11-02", "2026-12-07"):
+        jcli("session", "add", "Alex", "--at", f"{day} 10:00")
+    jcli("measure", "add", "Alex", "phq9", "--items", "3,3,2,2,2,2,2,1,1", "--on", "2026-10-05")
+    jcli("measure", "add", "Alex", "phq9", "--items", "1,1,1,1,1,0,0,1,0", "--on", "2026-11-02")
+    jcli("plan", "set", "Alex", "--modality", "cbt", "--review-every", "4", "--on", "2026-10-05")
+    jcli("plan", "set", "Alex", "--modality", "psychodynamic", "--on", "2026-11-02")
+    jcli("plan", "review", "Alex", "--on", "2026-11-02")
+    jcli("plan", "goal", "add", "Alex", "Back to work", "--on", "2026-11-02")
+    jcli("plan", "goal", "rate", "Alex", "1", "4", "--on", "2026-11-09")
+    jcli("plan", "goal", "close", "Alex", "1", "--on", "2026-11-20")
+
+
+def test_client_show_and_caseload_replay_the_day_asked(jcli):
+    """A replayed day shows that day's attendance, scores, risk flag and plan, in `client show`, `plan show`
+    and `report caseload` alike: what was recorded later is not shown as already there."""
+    _course(jcli)
+    then = jcli("--today", "2026-10-19", "client", "show", "Alex")
+    assert then["sessions"]["attended"] == 2 and then["sessions"]["last"].startswith("2026-10-12")
+    assert then["sessions"]["next"].startswith("2026-12-07")         # still booked; nothing else is now
+    assert then["latest_scores"]["PHQ-9"]["score"] == 18 and then["latest_scores"]["PHQ-9"]["taken_on"] == "2026-10-05"
+    assert then["risk"]["taken_on"] == "2026-10-05" and then["risk"]["score"] == 1
+    assert (then["plan"]["version"], then["plan"]["modality"]) == (1, "cbt")
+    assert then["review_due"] == "2026-11-02" and then["plan"]["last_reviewed_on"] is None
+    assert then["plan"]["goals"] == []
+    row = jcli("--today", "2026-10-19", "report", "caseload")[0]
+    assert (row["sessions_attended"], row["modality"], row["review_due"]) == (2, "cbt", "2026-11-02")
+    assert row["latest_scores"] == then["latest_scores"] and row["risk"] == then["risk"]
+    assert row["last_session"] == then["sessions"]["last"]
+
+    # between the goal being set and its first rating
+    mid = jcli("--today", "2026-11-05", "plan", "show", "Alex", "--history")
+    assert [g["latest_score"] for g in mid["goals"]] == [None] and mid["goals"][0]["ratings"] == []
+    assert [r["reviewed_on"] for r in mid["reviews"]] == ["2026-11-02"] and len(mid["history"]) == 2
+    assert mid["goals"][0]["status"] == "open" and mid["goals"][0]["closed_on"] is None
+    rated = jcli("--today", "2026-11-19", "plan", "show", "Alex")["goals"][0]
+    assert (rated["status"], rated["latest_score"], rated["latest_rated_on"]) == ("open", 4, "2026-11-09")
+    early = jcli("--today", "2026-10-20", "plan", "show", "Alex", "--history")
+    assert early["reviews"] == [] and [v["modality"] for v in early["history"]] == ["cbt"]
+
+    # today: everything recorded
+    now = jcli("client", "show", "Alex")
+    assert now["sessions"]["attended"] == 3 and now["latest_scores"]["PHQ-9"]["score"] == 6
+    assert now["risk"] is None and (now["plan"]["version"], now["plan"]["modality"]) == (2, "psychodynamic")
+    assert now["review_due"] == "2026-11-30" and now["plan"]["goals"][0]["latest_score"] == 4
+    assert now["plan"]["goals"][0]["status"] == "closed"
+    row = jcli("report", "caseload")[0]
+    assert (row["sessions_attended"], row["modality"], row["review_due"]) == (3, "psychodynamic", "2026-11-30")
+    assert row["latest_scores"]["PHQ-9"]["score"] == 6 and row["risk"] is None
+
+
+def test_a_plan_started_after_the_day_is_no_plan_yet(jcli, cli):
+    _course(jcli)
+    before = jcli("--today", "2026-10-01", "client", "show", "Alex")
+    assert before["plan"] is None and before["review_due"] is None and before["latest_scores"] == {}
+    assert before["sessions"]["attended"] == 0 and before["sessions"]["last"] is None
+    result = cli("--today", "2026-10-01", "plan", "show", "Alex")
+    assert result.exit_code == 1 and "no treatment plan" in result.stderr
+
+
+def test_a_replayed_morning_reminds_the_review_then_due(jcli):
+    """remind replayed on 1 November sees the CBT plan's clock (5 October + 4 weeks), not the clock the
+    review of 2 November restarted."""
+    _course(jcli)
+    items = jcli("--today", "2026-11-01", "remind", "--kind", "review_due")
+    assert [(i["client_id"], i["due"]) for i in items] == [(1, "2026-11-02")]
+    assert jcli("remind", "--kind", "review_due") == []
+    assert [i["due"] for i in jcli("--today", "2026-11-29", "remind", "--kind", "review_due")] == ["2026-11-30"]

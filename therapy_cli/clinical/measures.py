@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from datetime import date
 
-from therapy_cli.storage.db import Database, id_chunks, utc_now
+from therapy_cli.storage.db import Database, id_chunks, sql_date, utc_now
 from therapy_cli.errors import Conflict, InvalidValue, NotFound
 from therapy_cli.clinical.instruments import (
     INSTRUMENTS, NAMES, Instrument, check_items, check_total, get_instrument, is_caseness, reliable_direction,
@@ -184,18 +184,22 @@ def latest_scores(db: Database, client_id: int) -> dict[str, dict]:
 
 def latest_scores_of(db: Database, client_ids: list[int]) -> dict[int, dict[str, dict]]:
     """`latest_scores` of many clients, in one statement per few hundred (a caseload, not a query each):
-    each client's instruments in the order first taken, each with its latest measure. Two seeks per
-    instrument in the (client_id, instrument, taken_on) index, whose entries run in (taken_on, id) order."""
+    each client's instruments in the order first taken, each with its latest measure taken on or before
+    today (`--today`: a replayed day shows that day's scores). Two seeks per instrument in the
+    (client_id, instrument, taken_on) index, whose entries run in (taken_on, id) order."""
     latest: dict[int, dict[str, dict]] = {client_id: {} for client_id in client_ids}
+    by = sql_date(db.today)
     found = []
     for chunk, marks in id_chunks(list(latest)):
         found += db.execute(
             "SELECT g.client_id, g.instrument, m.score, m.severity, m.caseness, m.taken_on, "
             "  (SELECT f.taken_on || ' ' || printf('%020d', f.id) FROM measures f WHERE f.client_id = g.client_id "
             "   AND f.instrument = g.instrument ORDER BY f.taken_on, f.id LIMIT 1) AS first "
-            f"FROM (SELECT DISTINCT client_id, instrument FROM measures WHERE client_id IN ({marks})) g "
+            f"FROM (SELECT DISTINCT client_id, instrument FROM measures WHERE client_id IN ({marks}) "
+            f"      AND taken_on <= {by}) g "
             "JOIN measures m ON m.id = (SELECT l.id FROM measures l WHERE l.client_id = g.client_id "
-            "  AND l.instrument = g.instrument ORDER BY l.taken_on DESC, l.id DESC LIMIT 1)", chunk).fetchall()
+            f"  AND l.instrument = g.instrument AND l.taken_on <= {by} ORDER BY l.taken_on DESC, l.id DESC LIMIT 1)",
+            chunk).fetchall()
     # each client's dict takes its instruments in the order first taken
     for client_id, instrument, score, band, caseness, taken_on, _ in sorted(found, key=lambda r: r[6]):
         latest[client_id][instrument] = {"score": _number(score), "severity": band,
@@ -216,15 +220,18 @@ def risk_flag(db: Database, client_id: int) -> dict | None:
 
 def risk_flags_of(db: Database, client_ids: list[int]) -> dict[int, dict | None]:
     """`risk_flag` of many clients, in one statement per few hundred: for each risk instrument a client
-    has taken, its latest measure that says something about the risk item."""
+    has taken by today, its latest measure by today that says something about the risk item."""
     latest: dict[int, list[dict]] = {client_id: [] for client_id in client_ids}
     names = ",".join(f"'{name}'" for name in RISK_INSTRUMENTS)
+    by = sql_date(db.today)
     for chunk, marks in id_chunks(list(latest)):
         for row in db.query(
                 "SELECT m.id, m.client_id, m.instrument, m.taken_on, m.risk FROM (SELECT DISTINCT client_id, "
-                f"instrument FROM measures WHERE client_id IN ({marks}) AND instrument IN ({names})) g "
+                f"instrument FROM measures WHERE client_id IN ({marks}) AND instrument IN ({names}) "
+                f"AND taken_on <= {by}) g "
                 "JOIN measures m ON m.id = (SELECT l.id FROM measures l WHERE l.client_id = g.client_id "
-                "  AND l.instrument = g.instrument AND l.risk IS NOT NULL ORDER BY l.taken_on DESC, l.id DESC LIMIT 1)",
+                f"  AND l.instrument = g.instrument AND l.risk IS NOT NULL AND l.taken_on <= {by} "
+                "ORDER BY l.taken_on DESC, l.id DESC LIMIT 1)",
                 chunk):
             latest[row["client_id"]].append(row)
     flags: dict[int, dict | None] = {}

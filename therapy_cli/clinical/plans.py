@@ -7,7 +7,7 @@ import re
 from datetime import date, timedelta
 
 from therapy_cli.validation import check_not_future as _check_not_future, clean_text
-from therapy_cli.storage.db import Database, id_chunks, utc_now
+from therapy_cli.storage.db import Database, id_chunks, sql_date, utc_now
 from therapy_cli.errors import Conflict, InvalidValue, NotFound
 
 MODALITIES = ("cbt", "psychodynamic", "psychoanalytic", "humanistic", "integrative", "systemic", "hypno",
@@ -60,30 +60,37 @@ def _latest_row(db: Database, client_id: int) -> dict | None:
 
 
 def current_plan(db: Database, client_id: int) -> dict | None:
-    """The latest version of the client's plan, with its goals and when review is due; None without a plan."""
-    row = _latest_row(db, client_id)
+    """The client's plan as it stood today: the latest version started by then, with its goals and when
+    review is due; None without one. Today is `--today` on a replayed day, so a later revision, review,
+    goal or rating is not shown as that day's (nothing is dated after the real today)."""
+    by = db.today.isoformat()
+    row = db.one("SELECT * FROM plans WHERE client_id = ? AND started_on <= ? ORDER BY version DESC LIMIT 1",
+                 (client_id, by))
     if row is None:
         return None
     plan = _plan_row(row)
     due = review_due(db, client_id)
     plan["review_due"] = due.isoformat() if due else None
-    last = db.one("SELECT reviewed_on FROM plan_reviews WHERE client_id = ? ORDER BY reviewed_on DESC, id DESC "
-                  "LIMIT 1", (client_id,))
+    last = db.one("SELECT reviewed_on FROM plan_reviews WHERE client_id = ? AND reviewed_on <= ? "
+                  "ORDER BY reviewed_on DESC, id DESC LIMIT 1", (client_id, by))
     plan["last_reviewed_on"] = last["reviewed_on"] if last else None
-    plan["goals"] = list_goals(db, client_id)
+    plan["goals"] = [_goal_record(db, r, by) for r in db.query(
+        "SELECT * FROM goals WHERE client_id = ? AND created_on <= ? ORDER BY id", (client_id, by))]
     return plan
 
 
 def plan_history(db: Database, client_id: int) -> list[dict]:
-    """Every version of the plan, oldest first."""
-    return [_plan_row(r) for r in db.query("SELECT * FROM plans WHERE client_id = ? ORDER BY version",
-                                           (client_id,))]
+    """Every version of the plan started by today, oldest first."""
+    return [_plan_row(r) for r in db.query("SELECT * FROM plans WHERE client_id = ? AND started_on <= ? "
+                                           "ORDER BY version", (client_id, db.today.isoformat()))]
 
 
-# Per client `c`: the current review interval, and the last review or, before any, the plan's start.
+# Per client `c`, as it stood on the day `{by}`: the current review interval, and the last review or,
+# before any, the plan's start.
 _REVIEW_CLOCK = (
-    "(SELECT p.review_every_weeks FROM plans p WHERE p.client_id = c.id ORDER BY p.version DESC LIMIT 1), "
-    "coalesce((SELECT max(r.reviewed_on) FROM plan_reviews r WHERE r.client_id = c.id), "
+    "(SELECT p.review_every_weeks FROM plans p WHERE p.client_id = c.id AND p.started_on <= {by} "
+    " ORDER BY p.version DESC LIMIT 1), "
+    "coalesce((SELECT max(r.reviewed_on) FROM plan_reviews r WHERE r.client_id = c.id AND r.reviewed_on <= {by}), "
     "         (SELECT p.started_on FROM plans p WHERE p.client_id = c.id ORDER BY p.version LIMIT 1))")
 
 
@@ -101,22 +108,26 @@ def review_due(db: Database, client_id: int) -> date | None:
 
 
 def review_dues_of(db: Database, client_ids: list[int]) -> dict[int, date | None]:
-    """`review_due` of many clients, in one statement per few hundred (a client not held: left out)."""
+    """`review_due` of many clients as at today, in one statement per few hundred (a client not held:
+    left out)."""
     due: dict[int, date | None] = {}
+    clock = _REVIEW_CLOCK.format(by=sql_date(db.today))
     for chunk, marks in id_chunks(list(dict.fromkeys(client_ids))):
         for client_id, every, since in db.execute(
-                f"SELECT c.id, {_REVIEW_CLOCK} FROM clients c WHERE c.id IN ({marks})", chunk):
+                f"SELECT c.id, {clock} FROM clients c WHERE c.id IN ({marks})", chunk):
             due[client_id] = _due(every, since)
     return due
 
 
 def modalities_of(db: Database, client_ids: list[int]) -> dict[int, str]:
-    """The current plan's modality of each client who has a plan."""
+    """The modality of each client's plan as it stood today (`current_plan`), for those who had one."""
     modalities: dict[int, str] = {}
+    by = sql_date(db.today)
     for chunk, marks in id_chunks(list(dict.fromkeys(client_ids))):
         for client_id, modality in db.execute(
                 f"SELECT client_id, modality FROM plans p WHERE client_id IN ({marks}) "
-                "AND version = (SELECT max(version) FROM plans q WHERE q.client_id = p.client_id)", chunk):
+                f"AND version = (SELECT max(version) FROM plans q WHERE q.client_id = p.client_id "
+                f"AND q.started_on <= {by})", chunk):
             modalities[client_id] = modality
     return modalities
 
@@ -206,11 +217,12 @@ def _review_record(row: dict, version: int | None = None) -> dict:
 def list_reviews(db: Database, client_id: int) -> list[dict]:
     return [_review_record(r, r["version"]) for r in db.query(
         "SELECT r.*, p.version FROM plan_reviews r JOIN plans p ON p.id = r.plan_id WHERE r.client_id = ? "
-        "ORDER BY r.reviewed_on, r.id", (client_id,))]
+        "AND r.reviewed_on <= ? ORDER BY r.reviewed_on, r.id", (client_id, db.today.isoformat()))]
 
 
 def show_plan(db: Database, client_id: int, history: bool = False) -> dict:
-    """What `plan show` shows: the current plan, goals with ratings, reviews; previous versions on request."""
+    """What `plan show` shows: the current plan, goals with ratings, reviews; previous versions on request.
+    All as they stood today (`--today` on a replayed day)."""
     plan = current_plan(db, client_id)
     if plan is None:
         raise NotFound(f"client #{client_id} has no treatment plan; set one with `therapy plan set`")
@@ -222,27 +234,24 @@ def show_plan(db: Database, client_id: int, history: bool = False) -> dict:
 
 # -- goals -----------------------------------------------------------------------
 
-def _goal_record(db: Database, row: dict) -> dict:
-    ratings = db.query("SELECT id, rated_on, score FROM goal_ratings WHERE goal_id = ? ORDER BY rated_on, id",
-                       (row["id"],))
+def _goal_record(db: Database, row: dict, by: str = "9999-12-31") -> dict:
+    """A goal with its ratings, as it stood on `by` (a date; by default as it is)."""
+    ratings = db.query("SELECT id, rated_on, score FROM goal_ratings WHERE goal_id = ? AND rated_on <= ? "
+                       "ORDER BY rated_on, id", (row["id"], by))
     latest = ratings[-1] if ratings else None
+    closed_on = row["closed_on"] if row["closed_on"] and row["closed_on"] <= by else None
     return {
         "id": row["id"],
         "client_id": row["client_id"],
         "text": row["text"],
-        "status": "closed" if row["closed_on"] else "open",
+        "status": "closed" if closed_on else "open",
         "created_on": row["created_on"],
-        "closed_on": row["closed_on"],
+        "closed_on": closed_on,
         "latest_score": latest["score"] if latest else None,
         "latest_rated_on": latest["rated_on"] if latest else None,
         "first_score": ratings[0]["score"] if ratings else None,
         "ratings": [{"rated_on": r["rated_on"], "score": r["score"]} for r in ratings],
     }
-
-
-def list_goals(db: Database, client_id: int) -> list[dict]:
-    return [_goal_record(db, r) for r in db.query("SELECT * FROM goals WHERE client_id = ? ORDER BY id",
-                                                  (client_id,))]
 
 
 def _goal(db: Database, client_id: int, goal_id: int) -> dict:

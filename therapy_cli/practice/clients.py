@@ -371,14 +371,19 @@ def client_detail(db: Database, client: dict) -> dict:
     cid = client["id"]
     from therapy_cli.practice.state import presence_of
 
-    # every session the person was at: their own and, as a member, their units' (practice/state.py)
+    # every session the person was at: their own and, as a member, their units' (practice/state.py); what
+    # happened is counted up to today (a replayed `--today` shows that day's counts, as the caseload does),
+    # what is booked is every session still scheduled
     now = db.today.isoformat()
     row = db.one(
         "SELECT "
-        "sum(status = 'attended') AS attended, sum(status = 'dna') AS dna, sum(status = 'cancelled') AS cancelled, "
-        "sum(status = 'late-cancelled') AS late_cancelled, sum(status = 'scheduled') AS scheduled, "
-        "sum(status = 'attended' AND via_unit IS NOT NULL) AS attended_in_units, "
-        "max(CASE WHEN status = 'attended' THEN starts_utc END) AS last, "
+        "sum(status = 'attended' AND local_date <= :now) AS attended, "
+        "sum(status = 'dna' AND local_date <= :now) AS dna, "
+        "sum(status = 'cancelled' AND local_date <= :now) AS cancelled, "
+        "sum(status = 'late-cancelled' AND local_date <= :now) AS late_cancelled, "
+        "sum(status = 'scheduled') AS scheduled, "
+        "sum(status = 'attended' AND local_date <= :now AND via_unit IS NOT NULL) AS attended_in_units, "
+        "max(CASE WHEN status = 'attended' AND local_date <= :now THEN starts_utc END) AS last, "
         "min(CASE WHEN status = 'scheduled' AND local_date >= :now THEN starts_utc END) AS next "
         f"FROM {presence_of(':person')}", {"now": now, "person": cid})
     # by the UTC instant (offsets differ across DST), shown in the practice zone

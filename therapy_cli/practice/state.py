@@ -36,7 +36,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from therapy_cli.storage.db import Database
+from therapy_cli.storage.db import Database, sql_date
 
 _BELONGS = ("(m.joined_on IS NULL OR m.joined_on <= {on}) AND (m.left_on IS NULL OR m.left_on >= {on})")
 
@@ -211,7 +211,7 @@ def state_ctes(day: date, only: list[int] | None = None) -> str:
     to, instead of the whole file (one `client show` on a service's file). `waiting_list` is right when
     `only` holds everyone who could be waiting that day (`current_ids`).
     """
-    literal = f"'{date.fromisoformat(day.isoformat()).isoformat()}'"
+    literal = sql_date(day)
     members, clients = "1", "1"
     if only is not None:
         listed = ",".join(str(int(i)) for i in only) or "NULL"
@@ -226,7 +226,7 @@ def waiting_cte(day: date) -> str:
     """The `waiting_list` CTE alone, reading whatever `client_state` its statement sees: the CTE from
     `state_ctes`, or a temporary table of it (remind computes the state once a run and reads the waiting
     list from that table)."""
-    literal = f"'{date.fromisoformat(day.isoformat()).isoformat()}'"
+    literal = sql_date(day)
     return _WAITING_CTE.replace("BELONGS_TODAY", _BELONGS.format(on=":state_day")).replace(":state_day", literal)
 
 

@@ -109,6 +109,12 @@ def id_chunks(ids: list[int]) -> Iterator[tuple[list[int], str]]:
         yield chunk, ",".join("?" * len(chunk))
 
 
+def sql_date(day: date) -> str:
+    """DAY as a SQL date literal (`'2026-11-27'`), to inline beside a chunk's `?` marks: a date's isoformat
+    is digits and dashes only."""
+    return f"'{date.fromisoformat(day.isoformat()).isoformat()}'"
+
+
 def _dict_factory(cursor: sqlite3.Cursor, row: tuple) -> dict:
     return {col[0]: value for col, value in zip(cursor.description, row)}
 
