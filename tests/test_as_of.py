@@ -147,6 +147,15 @@ def test_client_show_and_caseload_replay_the_day_asked(jcli):
     assert row["latest_scores"] == then["latest_scores"] and row["risk"] == then["risk"]
     assert row["last_session"] == then["sessions"]["last"]
 
+    # on the day itself: what was recorded that day counts
+    day = jcli("--today", "2026-11-02", "client", "show", "Alex")
+    assert day["sessions"]["attended"] == 3 and day["latest_scores"]["PHQ-9"]["taken_on"] == "2026-11-02"
+    assert (day["plan"]["version"], day["plan"]["last_reviewed_on"], day["review_due"]) == (2, "2026-11-02", "2026-11-30")
+    assert [g["text"] for g in day["plan"]["goals"]] == ["Back to work"]
+    assert jcli("--today", "2026-11-09", "plan", "show", "Alex")["goals"][0]["latest_score"] == 4
+    assert jcli("--today", "2026-11-20", "plan", "show", "Alex")["goals"][0]["status"] == "closed"
+    assert jcli("--today", "2026-11-02", "report", "caseload")[0]["modality"] == "psychodynamic"
+
     # between the goal being set and its first rating
     mid = jcli("--today", "2026-11-05", "plan", "show", "Alex", "--history")
     assert [g["latest_score"] for g in mid["goals"]] == [None] and mid["goals"][0]["ratings"] == []

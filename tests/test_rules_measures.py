@@ -82,6 +82,22 @@ def test_a_later_phq9_at_zero_does_not_clear_a_core10_flag(db):
     assert (flag["instrument"], flag["item"], flag["score"], flag["taken_on"]) == ("CORE-10", 6, 3, "2026-11-01")
 
 
+def test_a_replayed_day_shows_the_scores_and_flag_taken_by_then(db):
+    """`--today` on an earlier day (db._today): a measure taken that day counts, one taken the day after
+    does not, for the latest scores and the risk flag alike."""
+    client = clients.add_client(db, "Replayed Day")
+    measures.add_measure(db, client, "phq9", items="2,2,2,2,2,2,2,2,2", on=date(2026, 11, 10))
+    measures.add_measure(db, client, "phq9", items=PHQ9_ITEM9.format(0), on=date(2026, 11, 20))
+    seen = {}
+    for day in (date(2026, 11, 9), date(2026, 11, 10), date(2026, 11, 19), date(2026, 11, 20)):
+        db._today = day
+        latest = measures.latest_scores(db, client["id"]).get("PHQ-9")
+        flag = measures.risk_flag(db, client["id"])
+        seen[day.day] = (latest and (latest["score"], latest["taken_on"]), flag and flag["taken_on"])
+    assert seen == {9: (None, None), 10: ((18, "2026-11-10"), "2026-11-10"),
+                    19: ((18, "2026-11-10"), "2026-11-10"), 20: ((0, "2026-11-20"), None)}
+
+
 # -- the order of instruments and the change ------------------------------------------------------
 
 def test_instruments_are_listed_in_the_table_order_whatever_was_taken_first(db):
