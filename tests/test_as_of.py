@@ -194,3 +194,22 @@ def test_a_replayed_morning_reminds_the_review_then_due(jcli):
     assert [(i["client_id"], i["due"]) for i in items] == [(1, "2026-11-02")]
     assert jcli("remind", "--kind", "review_due") == []
     assert [i["due"] for i in jcli("--today", "2026-11-29", "remind", "--kind", "review_due")] == ["2026-11-30"]
+
+
+def test_progress_and_the_client_report_are_written_as_at_the_day(jcli, cli):
+    """`measure progress` and `report client` on a replayed day judge and list what was known that day."""
+    _course(jcli)
+    then = jcli("--today", "2026-10-19", "measure", "progress", "Alex")
+    assert (then["instruments"]["PHQ-9"]["first"], then["instruments"]["PHQ-9"]["last"]) == (18, 18)
+    assert then["finished_course"] is True and then["reliable_improvement"] is False
+    assert jcli("--today", "2026-10-05", "measure", "progress", "Alex")["finished_course"] is False
+    now = jcli("measure", "progress", "Alex")
+    assert now["instruments"]["PHQ-9"]["last"] == 6 and now["reliable_improvement"] is True
+
+    report = cli("--today", "2026-10-19", "report", "client", "Alex").stdout
+    assert "Written 2026-10-19." in report and "| Sessions | 2 attended, 1 booked |" in report
+    assert "2026-10-05 | PHQ-9 | 18" in report and "2026-11-02 | PHQ-9" not in report
+    assert "Cognitive behavioural therapy (CBT)" in report and "Back to work" not in report
+    later = cli("report", "client", "Alex").stdout
+    assert "| Sessions | 3 attended, 1 booked |" in later and "2026-11-02 | PHQ-9 | 6" in later
+    assert "Back to work" in later

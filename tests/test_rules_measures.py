@@ -93,9 +93,11 @@ def test_a_replayed_day_shows_the_scores_and_flag_taken_by_then(db):
         db._today = day
         latest = measures.latest_scores(db, client["id"]).get("PHQ-9")
         flag = measures.risk_flag(db, client["id"])
-        seen[day.day] = (latest and (latest["score"], latest["taken_on"]), flag and flag["taken_on"])
-    assert seen == {9: (None, None), 10: ((18, "2026-11-10"), "2026-11-10"),
-                    19: ((18, "2026-11-10"), "2026-11-10"), 20: ((0, "2026-11-20"), None)}
+        judged = measures.progress(db, client["id"])["instruments"].get("PHQ-9")
+        seen[day.day] = (latest and (latest["score"], latest["taken_on"]), flag and flag["taken_on"],
+                         judged and (judged["first"], judged["last"]))
+    assert seen == {9: (None, None, None), 10: ((18, "2026-11-10"), "2026-11-10", (18, 18)),
+                    19: ((18, "2026-11-10"), "2026-11-10", (18, 18)), 20: ((0, "2026-11-20"), None, (18, 0))}
 
 
 # -- the order of instruments and the change ------------------------------------------------------

@@ -282,11 +282,17 @@ def judge(phq: tuple | None, gad: tuple | None) -> dict:
     }
 
 
-def progress(db: Database, client_id: int) -> dict:
-    """First against last per instrument, then the client-level NHS judgements (SPEC `measure progress`)."""
+def progress(db: Database, client_id: int, until: str | None = None) -> dict:
+    """First against last per instrument, then the client-level NHS judgements (SPEC `measure progress`),
+    over the scores and sessions dated on or before `until` (default today: a day replayed with `--today`
+    is judged on what was known that day; an end-of-therapy report passes the discharge date)."""
+    until = until or db.today.isoformat()
     instruments: dict[str, dict] = {}
     pairs: dict[str, tuple] = {}
     for name, points in series(db, client_id).items():
+        points = [p for p in points if p["taken_on"] <= until]
+        if not points:
+            continue
         inst = get_instrument(name)
         first, last = points[0]["score"], points[-1]["score"]
         direction = reliable_direction(inst, first, last)
@@ -302,7 +308,7 @@ def progress(db: Database, client_id: int) -> dict:
         }
         pairs[name] = (first, last)
     verdict = judge(pairs.get("PHQ-9"), pairs.get("GAD-7"))
-    sessions = treatment_sessions(db, client_id)
+    sessions = treatment_sessions(db, client_id, until)
     return {
         "client_id": client_id,
         "instruments": instruments,

@@ -47,9 +47,11 @@ def gather(db: Database, client: dict) -> dict:
     # every session the person was at, their own and their units' (practice/state.py)
     from therapy_cli.practice.state import presence_of
 
+    # as at the report's day (`--today` replays one): what happened up to it, and what is still booked
+    today = db.today.isoformat()
     at = (f"SELECT p.status, p.type, p.local_date, s.mode FROM {presence_of('?')} p "
-          "JOIN sessions s ON s.id = p.session_id")
-    sessions = db.query(at, (cid, cid))
+          "JOIN sessions s ON s.id = p.session_id WHERE p.status = 'scheduled' OR p.local_date <= ?")
+    sessions = db.query(at, (cid, cid, today))
     attended = [r for r in sessions if r["status"] == "attended"]
     counts: dict[str, int] = {}
     by_type: dict[str, int] = {}
@@ -65,18 +67,21 @@ def gather(db: Database, client: dict) -> dict:
             "first_treatment": treatments[0] if treatments else None}
     plan = plans.current_plan(db, cid)
     goals = []
-    for goal in db.query("SELECT id, text, created_on, closed_on FROM goals WHERE client_id = ? ORDER BY id", (cid,)):
-        ratings = db.query("SELECT rated_on, score FROM goal_ratings WHERE goal_id = ? ORDER BY rated_on, id",
-                           (goal["id"],))
+    for goal in db.query("SELECT id, text, created_on, closed_on FROM goals WHERE client_id = ? AND created_on <= ? "
+                         "ORDER BY id", (cid, today)):
+        ratings = db.query("SELECT rated_on, score FROM goal_ratings WHERE goal_id = ? AND rated_on <= ? "
+                           "ORDER BY rated_on, id", (goal["id"], today))
+        if goal["closed_on"] and goal["closed_on"] > today:
+            goal["closed_on"] = None
         goals.append({**goal, "first": ratings[0] if ratings else None, "last": ratings[-1] if ratings else None,
                       "ratings": len(ratings)})
-    rows = measures.list_measures(db, cid)
+    rows = [m for m in measures.list_measures(db, cid) if m["taken_on"] <= today]
     # An end-of-therapy report judges change as `report outcomes` does: over the scores up to the
     # discharge; a later (follow-up) score is listed but not counted.
-    until = record["discharged_on"] if record["status"] == "discharged" else None
-    progress = _progress(db, cid, until)
-    after = sum(1 for m in rows if until and m["taken_on"] > until)
-    counted = {name: sum(1 for m in rows if m["instrument"] == name and (not until or m["taken_on"] <= until))
+    until = record["discharged_on"] if record["status"] == "discharged" else today
+    progress = measures.progress(db, cid, until)
+    after = sum(1 for m in rows if m["taken_on"] > until)
+    counted = {name: sum(1 for m in rows if m["instrument"] == name and m["taken_on"] <= until)
                for name in progress["instruments"]}
     in_words = _in_words(progress, counted) if progress["instruments"] else []
     members = members_of(db, cid) if record["kind"] != "individual" else []
@@ -125,8 +130,9 @@ def _in_words(progress: dict, counted: dict[str, int]) -> list[str]:
     return lines
 
 
-def _members_scores(db: Database, unit_id: int, members: list[dict], until: str | None) -> list[dict]:
-    """Members' own questionnaires taken at the unit's sessions, each marked with the member's name."""
+def _members_scores(db: Database, unit_id: int, members: list[dict], until: str) -> list[dict]:
+    """Members' own questionnaires taken at the unit's sessions by `until`, each marked with the member's
+    name."""
     from therapy_cli.clinical.measures import measure_record
 
     if not members:
@@ -134,8 +140,8 @@ def _members_scores(db: Database, unit_id: int, members: list[dict], until: str 
     names = {m["id"]: m["name"] for m in members}
     rows = db.query(
         f"SELECT m.* FROM measures m JOIN sessions s ON s.id = m.session_id WHERE s.client_id = ? "
-        f"AND m.client_id IN ({','.join('?' * len(names))}) AND (? IS NULL OR m.taken_on <= ?) "
-        "ORDER BY m.client_id, m.taken_on, m.id", [unit_id, *names, until, until])
+        f"AND m.client_id IN ({','.join('?' * len(names))}) AND m.taken_on <= ? "
+        "ORDER BY m.client_id, m.taken_on, m.id", [unit_id, *names, until])
     return [{**measure_record(r), "member": names[r["client_id"]]} for r in rows]
 
 
@@ -158,38 +164,6 @@ def _members_in_words(rows: list[dict]) -> list[str]:
             direction or "", "")
         lines.append(f"{member}, {name}: {_num(first)} → {_num(last)}, {moved}{reliable}.")
     return lines
-
-
-def _progress(db: Database, client_id: int, until: str | None) -> dict:
-    """measures.progress over the scores taken on or before `until` (all of them when None)."""
-    from therapy_cli.clinical import measures
-    from therapy_cli.clinical.instruments import get_instrument, is_caseness, reliable_direction
-
-    if until is None:
-        return measures.progress(db, client_id)
-    instruments: dict[str, dict] = {}
-    pairs: dict[str, tuple] = {}
-    for name, points in measures.series(db, client_id).items():
-        points = [p for p in points if p["taken_on"] <= until]
-        if not points:
-            continue
-        inst = get_instrument(name)
-        first, last = points[0]["score"], points[-1]["score"]
-        direction = reliable_direction(inst, first, last)
-        change = round(last - first, 1)
-        instruments[name] = {
-            "first": first, "last": last, "change": int(change) if change == int(change) else change,
-            "reliable_improvement": None if direction is None else direction == "improved",
-            "reliable_deterioration": None if direction is None else direction == "deteriorated",
-            "caseness_start": is_caseness(inst, first), "caseness_end": is_caseness(inst, last),
-        }
-        pairs[name] = (first, last)
-    verdict = measures.judge(pairs.get("PHQ-9"), pairs.get("GAD-7"))
-    sessions = measures.treatment_sessions(db, client_id, until)
-    return {"client_id": client_id, "instruments": instruments,
-            **{k: verdict[k] for k in ("recovered", "reliable_improvement", "reliable_recovery",
-                                       "reliable_deterioration")},
-            "finished_course": sessions >= measures.FINISHED_COURSE_SESSIONS}
 
 
 def _measure_label(row: dict) -> str:
