@@ -209,10 +209,12 @@ _LABELS = [
 ]
 
 
-def _pick(report: dict, path: tuple):
-    value = report
+def _pick(row: dict, path: tuple):
+    """The value at `path` (`("sessions", "attended")`) in a report or a practitioner's row; None where a
+    part is missing (a practice file too old to have a figure)."""
+    value = row
     for key in path:
-        value = value[key]
+        value = value.get(key) if isinstance(value, dict) else None
     return value
 
 
@@ -398,15 +400,8 @@ _COLUMNS = [("practitioner", ("name",)), ("attended", ("sessions", "attended")),
             ("new referrals", ("new_referrals",)), ("discharges", ("discharges",)), ("waiting", ("waiting",))]
 
 
-def _pick_practice(row: dict, path: tuple):
-    value = row
-    for key in path:
-        value = value.get(key) if isinstance(value, dict) else None
-    return value
-
-
 def _cell(row: dict, path: tuple):
-    value = _pick_practice(row, path)
+    value = _pick(row, path)
     if path[-1].endswith("rate") and isinstance(value, (int, float)):
         return f"{round(100 * value)}%"
     return value
