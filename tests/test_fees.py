@@ -472,3 +472,32 @@ def test_income_months_kept_by_the_triggers_equal_the_rows(db):
     db.conn.execute("DROP TABLE income_months")
     m013_income_months(db.conn)
     assert [income(db, first, last) for first, last in spans] == reports
+
+
+def test_a_correction_to_an_invoiced_session_says_the_invoice_no_longer_fits(cli, jcli):
+    """Attendance corrected, or a session moved, after it was invoiced: the invoice stays as issued, and
+    the practitioner is told which invoice to void. Nothing is said while the line still fits."""
+    jcli("config", "set", "fees.dna", "half")
+    jcli("client", "add", "Jo Smith", "--fee", "80")
+    jcli("session", "add", "Jo", "--at", "2026-11-24 10:00")
+    jcli("session", "add", "Jo", "--at", "2026-11-17 10:00", "--status", "dna")
+    jcli("session", "add", "Jo", "--at", "2026-11-10 10:00", "--status", "late-cancelled")
+    number = jcli("invoice", "create", "Jo", "--month", "2026-11")["number"]
+
+    corrected = cli("session", "cancel", "1", "--reason", "client rang in time", "--yes")
+    assert corrected.exit_code == 0
+    assert (f"session #1 is on invoice {number} as attended on 2026-11-24 (£80.00); it is now cancelled on "
+            "2026-11-24") in corrected.stderr and f"therapy invoice void {number}" in corrected.stderr
+    back = cli("session", "attend", "1")                        # back as invoiced: nothing to say
+    assert back.exit_code == 0 and "invoice" not in back.stderr
+    moved = cli("session", "move", "2", "--to", "2026-11-26 08:00")
+    assert "as dna on 2026-11-17 (£40.00); it is now dna on 2026-11-26" in moved.stderr
+    by_you = cli("session", "cancel", "3", "--late", "--by", "therapist")
+    assert "it is now late-cancelled by you on 2026-11-10" in by_you.stderr
+    assert jcli("invoice", "show", number)["total_minor"] == 20000        # issued, unchanged
+
+    # once void, the sessions are billed as they now are, and nothing is said any more
+    jcli("invoice", "void", number, "--reason", "attendance corrected")
+    again = jcli("invoice", "create", "Jo", "--month", "2026-11")
+    assert [(line["session_id"], line["amount_minor"]) for line in again["lines"]] == [(1, 8000), (2, 4000)]
+    assert "invoice" not in cli("session", "move", "3", "--to", "2026-11-11 10:00").stderr

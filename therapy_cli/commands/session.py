@@ -361,7 +361,7 @@ def unattend(session_id: IdArg, reason: ReasonOpt = None, yes: YesOpt = False,
 @app.command("remove")
 def remove(session_id: IdArg, reason: ReasonOpt = None, yes: YesOpt = False,
            fmt: FormatOpt = Format.table, as_json: JsonOpt = False, as_csv: CsvOpt = False) -> None:
-    """Delete a session booked in error (never attended, no notes, no measures); audited.
+    """Delete a session booked in error (never attended, no notes, no measures, on no invoice); audited.
 
     Example: therapy session remove 361 --reason 'booked in error' --yes
     """

@@ -48,7 +48,8 @@ def kept_message(session_id: int, fix: dict) -> str:
 
 
 def remove_session(db: Database, session_id: int, reason: str | None) -> dict:
-    """Delete a session booked in error: never attended, no notes, no measures. Audited."""
+    """Delete a session booked in error: never attended, no notes, no measures, on no invoice (void or not).
+    Audited; its id is never given to another session (m014)."""
     from therapy_cli.practice.sessions import get_session, session_record
 
     row = get_session(db, session_id)
@@ -63,6 +64,14 @@ def remove_session(db: Database, session_id: int, reason: str | None) -> dict:
             "SELECT count(*) FROM notes WHERE session_id = ?", (session_id,)):
         raise Conflict(f"session #{session_id} has {kept['notes']} note(s) and {kept['measures']} measure(s); "
                        "only a session booked in error with nothing recorded can be removed")
+    billed = db.scalar("SELECT group_concat(number, ', ') FROM (SELECT DISTINCT i.number FROM invoice_lines l "
+                       "JOIN invoices i ON i.id = l.invoice_id WHERE l.session_id = ? ORDER BY i.number)",
+                       (session_id,))
+    if billed:
+        # an invoice, void or not, is a financial record and names the session: it stays, and so does the session
+        raise Conflict(f"session #{session_id} is on invoice {billed}; it cannot be removed (correct its attendance "
+                       f"instead, e.g. `therapy session cancel {session_id} --by therapist`, and void the invoice "
+                       "if what it charges is wrong)")
     record = session_record(db, session_id)
     db.execute("DELETE FROM session_absences WHERE session_id = ?", (session_id,))
     db.execute("DELETE FROM sessions WHERE id = ?", (session_id,))

@@ -61,6 +61,26 @@ def chargeable(db: Database, client: dict, start: date, end: date) -> list[dict]
     return lines
 
 
+def stale_line(db: Database, session_id: int) -> str | None:
+    """A warning when a correction leaves `session_id` on a live invoice whose line no longer describes it
+    (now another status, another day, or a late cancellation now by the therapist, never charged); None
+    otherwise. An issued invoice never changes: the practitioner voids it and issues it again."""
+    line = db.one("SELECT i.number, l.status, l.session_date, l.amount_minor, i.currency FROM invoice_lines l "
+                  "JOIN invoices i ON i.id = l.invoice_id WHERE l.session_id = ? AND NOT EXISTS "
+                  "(SELECT 1 FROM invoice_voids v WHERE v.invoice_id = i.id)", (session_id,))
+    if line is None:
+        return None
+    now = db.one("SELECT status, local_date, cancelled_by FROM sessions WHERE id = ?", (session_id,))
+    by_you = now["status"] == "late-cancelled" and now["cancelled_by"] == "therapist"
+    if (now["status"], now["local_date"]) == (line["status"], line["session_date"]) and not by_you:
+        return None
+    status = "late-cancelled by you" if by_you else now["status"]
+    return (f"session #{session_id} is on invoice {line['number']} as {line['status']} on {line['session_date']} "
+            f"({fees.money(line['amount_minor'], line['currency'])}); it is now {status} on {now['local_date']}. "
+            f"An issued invoice never changes: if what it charges is now wrong, void it "
+            f"(therapy invoice void {line['number']} --reason TEXT) and invoice the span again")
+
+
 def _next_number(db: Database, year: int) -> tuple[int, str]:
     # void invoices keep their rows, so their numbers stay taken; past 9999 a number grows a digit
     seq = (db.scalar("SELECT max(seq) FROM invoices WHERE year = ?", (year,)) or 0) + 1

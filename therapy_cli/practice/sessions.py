@@ -551,10 +551,22 @@ def _set_status(db: Database, session_id: int, status: str, *, cancelled_by: str
         mark_attended(db, row["client_id"], day, warnings)
     elif row["status"] == "attended" and status != "attended":
         unmark_attended(db, row["client_id"], row["local_date"])
+    _check_invoiced(db, session_id, warnings)
     record = session_record(db, session_id)
     if fix:
         record["kept"] = {"notes": fix["notes"], "measures": fix["measures"]}
     return record
+
+
+def _check_invoiced(db: Database, session_id: int, warnings: list | None) -> None:
+    """After a change of attendance or time: say so when the session's invoice no longer describes it."""
+    if warnings is None or db.scalar("SELECT 1 FROM invoice_lines WHERE session_id = ? LIMIT 1", (session_id,)) is None:
+        return
+    from therapy_cli.practice.invoices import stale_line
+
+    stale = stale_line(db, session_id)
+    if stale:
+        warnings.append(stale)
 
 
 def attend(db: Database, session_id: int, absent: list[str] | None = None, allow_overlap: bool = False,
@@ -621,6 +633,7 @@ def move(db: Database, session_id: int, new_start: datetime, allow_overlap: bool
     if row["status"] == "attended" and times["local_date"] != row["local_date"]:
         unmark_attended(db, row["client_id"], row["local_date"])
         mark_attended(db, row["client_id"], day, warnings)
+    _check_invoiced(db, session_id, warnings)
     return session_record(db, session_id)
 
 

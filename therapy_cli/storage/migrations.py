@@ -616,9 +616,65 @@ def m013_income_months(conn: sqlite3.Connection) -> None:
         """)
 
 
+# Tables whose rows can be deleted (a session booked in error, a measure or contact removed, an erasure) and
+# whose ids the practitioner, the audit log or an invoice line refers to, with the audit's name for a row.
+NEVER_REUSED = {
+    "sessions": "session", "measures": "measure", "notes": "note", "contacts": "contact", "cpd": "cpd",
+    "supervision": "supervision", "supervision_booked": "supervision_booked", "goals": "goal",
+    "goal_ratings": "goal_rating", "plans": "plan", "plan_reviews": "plan_review",
+    "risk_assessments": "risk_assessment", "safety_plans": "safety_plan", "referrals_out": "referral",
+}
+
+
+def m014_ids_never_reused(conn: sqlite3.Connection) -> None:
+    """Ids are never given twice: the tables of NEVER_REUSED become AUTOINCREMENT.
+
+    SQLite gives a new row the largest id + 1, so removing the newest session handed its id to the next
+    one: the audit log then told two sessions' stories under one id, and an invoice line of the removed
+    session named the new one. Each table is rebuilt (SQLite cannot add AUTOINCREMENT in place): the same
+    columns, rows, indexes and triggers, its counter starting above every id the table or the audit log
+    (or, for sessions, an invoice line or a sent reminder) has ever named. Runs with foreign keys off
+    (`FOREIGN_KEYS_OFF`): dropping the old table must not cascade to the rows that refer to it; `migrate`
+    checks every foreign key before committing.
+    """
+    import re
+
+    for table, record_type in NEVER_REUSED.items():
+        sql = conn.execute("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?", (table,)).fetchone()
+        if sql is None or "AUTOINCREMENT" in sql[0].upper():
+            continue
+        create, count = re.subn(r"\bid INTEGER PRIMARY KEY\b", "id INTEGER PRIMARY KEY AUTOINCREMENT", sql[0], count=1)
+        create, named = re.subn(rf'^CREATE TABLE (?:"{table}"|{table}\b)', f"CREATE TABLE {table}_rebuilt", create,
+                                count=1)
+        if not (count and named):
+            raise sqlite3.DatabaseError(f"cannot rebuild {table}: unexpected definition")
+        attached = [r[0] for r in conn.execute(
+            "SELECT sql FROM sqlite_master WHERE tbl_name = ? AND type IN ('index', 'trigger') AND sql IS NOT NULL "
+            "ORDER BY rowid", (table,))]
+        columns = ", ".join(r[1] for r in conn.execute(f"PRAGMA table_info({table})"))
+        conn.execute(create)
+        conn.execute(f"INSERT INTO {table}_rebuilt ({columns}) SELECT {columns} FROM {table}")
+        conn.execute(f"DROP TABLE {table}")
+        conn.execute(f"ALTER TABLE {table}_rebuilt RENAME TO {table}")
+        for statement in attached:
+            conn.execute(statement)
+        named_elsewhere = ["SELECT max(record_id) FROM audit WHERE record_type = ?"]
+        if table == "sessions":
+            named_elsewhere += ["SELECT max(session_id) FROM invoice_lines", "SELECT max(session_id) FROM client_reminders"]
+        highest = max([conn.execute(f"SELECT max(id) FROM {table}").fetchone()[0] or 0] +
+                      [conn.execute(q, (record_type,) if "?" in q else ()).fetchone()[0] or 0
+                       for q in named_elsewhere])
+        # copying the rows started the counter (the rename carried it over); it may need to go higher
+        if not conn.execute("UPDATE sqlite_sequence SET seq = max(seq, ?) WHERE name = ?", (highest, table)).rowcount:
+            conn.execute("INSERT INTO sqlite_sequence (name, seq) VALUES (?, ?)", (table, highest))
+
+
+m014_ids_never_reused.FOREIGN_KEYS_OFF = True
+
+
 MIGRATIONS = [m001_initial, m003_no_replace, m004_service_reminders, m006_risk_register, m007_fees_and_invoices,
               m008_notes_search, m009_client_reminders, m010_client_address, m011_presence_index,
-              m012_remind_indexes, m013_income_months]
+              m012_remind_indexes, m013_income_months, m014_ids_never_reused]
 
 
 def migrate(db) -> list[str]:
@@ -637,8 +693,15 @@ def migrate(db) -> list[str]:
     from therapy_cli.storage.db import use_wal
 
     use_wal(conn, db.path)  # before the first write, so even the schema goes through the WAL
+    # A migration that rebuilds a table runs with foreign keys off (the pragma is ignored inside a
+    # transaction, so it is set before): dropping the old table must not cascade. Every key is checked
+    # before the commit instead.
+    rebuilds = any(getattr(m, "FOREIGN_KEYS_OFF", False) and m.__name__ not in (applied or []) for m in MIGRATIONS)
+    if rebuilds:
+        conn.execute("PRAGMA foreign_keys = OFF")
     conn.execute("BEGIN IMMEDIATE")
     try:
+        broken = set(conn.execute("PRAGMA foreign_key_check").fetchall()) if rebuilds else set()
         applied = _applied(conn, db.path) or []
         if applied is None or not _has_table(conn, "_migrations"):
             conn.execute("CREATE TABLE _migrations (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)")
@@ -650,6 +713,8 @@ def migrate(db) -> list[str]:
             conn.execute("INSERT INTO _migrations (name, applied_at) VALUES (?, datetime('now'))",
                          (migration.__name__,))
             done.append(migration.__name__)
+        if rebuilds and set(conn.execute("PRAGMA foreign_key_check").fetchall()) - broken:
+            raise sqlite3.IntegrityError("a foreign key would be broken")   # none the file did not have
         conn.commit()
     except sqlite3.Error as exc:
         conn.rollback()
@@ -657,6 +722,13 @@ def migrate(db) -> list[str]:
     except BaseException:
         conn.rollback()
         raise
+    finally:
+        if rebuilds:
+            conn.execute("PRAGMA foreign_keys = ON")
+            # a RENAME opened this connection's temporary schema, after which `PRAGMA temp_store` (remind) may
+            # not change inside a transaction; changing it here, outside one, closes that schema again
+            conn.execute("PRAGMA temp_store = MEMORY")
+            conn.execute("PRAGMA temp_store = DEFAULT")
     return done
 
 
