@@ -160,3 +160,21 @@ def test_spreadsheet_guarded_csv_comes_back_exactly(cli, jcli, tmp_path):
     assert cli("--db", moved, "import", "all", export).exit_code == 0, "import all refused"
     back = [c["name"] for c in jcli("--db", moved, "client", "list")]
     assert sorted(back) == sorted(names)
+
+
+def test_a_voided_and_reissued_invoice_comes_back(cli, jcli, tmp_path):
+    """A session on a void invoice and on the invoice that replaced it: the voids load before the lines, so
+    the database's one-live-invoice rule sees the first invoice void, as it was when the second was issued."""
+    jcli("config", "set", "fees.default", "80")
+    jcli("client", "add", "Ann Bell")
+    jcli("session", "add", "Ann", "--at", "2026-10-05 10:00")
+    jcli("invoice", "create", "Ann", "--month", "2026-10")
+    jcli("payment", "add", "INV-2026-0001", "20")
+    jcli("invoice", "void", "INV-2026-0001", "--reason", "wrong fee")
+    jcli("invoice", "create", "Ann", "--month", "2026-10")
+    export, moved = tmp_path / "export", tmp_path / "moved.db"
+    assert cli("export", "all", "--output", export).exit_code == 0
+    result = cli("--db", moved, "import", "all", export)
+    assert result.exit_code == 0, result.stderr
+    for args in (("invoice", "list"), ("report", "income", "--from", "2026-10-01", "--to", "2026-11-30"), ("client", "show", "Ann")):
+        assert cli("--db", moved, *args, "--json").stdout == cli(*args, "--json").stdout
