@@ -220,3 +220,19 @@ def test_erase_rolls_back_whole_on_failure(cli, db_path, monkeypatch):
     names = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'")}
     conn.close()
     assert "notes_no_delete" in names
+
+
+def test_a_member_discharged_with_their_couple_can_be_erased_and_is_listed(jcli, cli):
+    """Retention runs from the end of the couple's therapy for a member with no case of their own."""
+    jcli("client", "add", "Pat Partner")
+    jcli("client", "add", "Quinn Partner", "--referred-on", "2026-10-01")
+    jcli("client", "add", "The Couple", "--kind", "couple", "--member", "Pat", "--member", "Quinn")
+    jcli("session", "add", "The Couple", "--at", "2026-11-02 09:00")
+    refused = cli("client", "erase", "Pat", "--force", "--reason", "asked", "--yes")
+    assert refused.exit_code == 1 and "client #1 is active" in refused.stderr
+    jcli("client", "discharge", "The Couple", "--on", "2026-11-10")
+    listed = {r["client_id"]: r["discharged_on"] for r in jcli("db", "retention", "--all")}
+    assert listed == {1: "2026-11-10", 2: "2026-11-10", 3: "2026-11-10"}
+    erased = jcli("client", "erase", "Pat", "--force", "--reason", "asked", "--yes")
+    assert erased["forced"] is True and erased["retain_until"] == "2046-11-10"
+    assert 1 not in {r["client_id"] for r in jcli("db", "retention", "--all")}

@@ -168,3 +168,23 @@ def test_nothing_is_written_about_an_unknown_client(cli, db_path):
     cli("db", "init")
     before = snapshot(db_path)
     assert cli("risk", "list").exit_code == 0 and snapshot(db_path) == before
+
+
+def test_a_member_is_on_the_register_as_the_unit_stands(jcli, cli):
+    """A member in therapy only through a couple follows it (practice/state.py): active while it is, off the
+    register, remind's risk items and risk reviews once it is discharged, as `client show` says."""
+    jcli("client", "add", "Pat Partner")
+    jcli("client", "add", "Quinn Partner")
+    jcli("client", "add", "The Couple", "--kind", "couple", "--member", "Pat", "--member", "Quinn")
+    jcli("session", "add", "The Couple", "--at", "2026-11-02 09:00")
+    jcli("measure", "add", "Pat", "phq9", "--items", "1,1,1,1,1,1,1,1,1", "--session", "1")
+    jcli("risk", "assess", "Quinn", "--level", "low", "--review-in", "7", "--on", "2026-11-03")
+    assert [(r["client_id"], r["status"]) for r in jcli("risk", "list")] == [(2, "active"), (1, "active")]
+    kinds = {(i["kind"], i["client_id"]) for i in jcli("remind", "--all")}
+    assert ("risk_flag", 1) in kinds and ("risk_review_due", 2) in kinds
+    jcli("client", "discharge", "The Couple", "--on", "2026-11-10")
+    assert jcli("client", "show", "Pat")["status"] == "discharged"
+    assert jcli("risk", "list") == []
+    assert not [i for i in jcli("remind", "--all") if i["kind"] in ("risk_flag", "risk_review_due")]
+    # replayed before the discharge, they were on it
+    assert [r["client_id"] for r in jcli("--today", "2026-11-09", "risk", "list")] == [2, 1]

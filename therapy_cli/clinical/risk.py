@@ -18,8 +18,19 @@ PLAN_FIELDS = ("warning_signs", "coping", "contacts", "crisis", "means_safety")
 PLAN_LABELS = {"warning_signs": "warning signs", "coping": "coping strategies", "contacts": "people and contacts",
                "crisis": "crisis services", "means_safety": "making the environment safe"}
 ASSESSMENT_COLUMNS = ["id", "assessed_on", "level", "review_due", "note"]
-# Who is on the register: the clients in therapy or waiting for it (not discharged, erased or dead).
-_CURRENT_CLIENTS = "c.status IN ('active', 'waiting') AND c.erased_on IS NULL AND c.died_on IS NULL"
+# Who is on the register: the clients in therapy or waiting for it as at today (not discharged, erased or dead),
+# by practice/state.py (a member of a couple, family or group follows the unit), read from `client_state`.
+_CURRENT_CLIENTS = "cs.status IN ('active', 'waiting') AND c.erased_on IS NULL AND c.died_on IS NULL"
+
+
+def _with_state(db: Database, ctes: str | None) -> str:
+    """`WITH ...` giving `client_state` as at today: `ctes` when the caller has it already (remind computes it
+    once a run), else the state of the clients not discharged before today."""
+    if ctes is None:
+        from therapy_cli.practice.state import current_ids, state_ctes
+
+        ctes = state_ctes(db.today, current_ids(db, db.today))
+    return f"WITH {ctes} "
 REGISTER_COLUMNS = ["client_id", "name", "status", "level", "assessed_on", "review_due", "flag"]
 
 
@@ -194,8 +205,8 @@ def register(db: Database) -> list[dict]:
     """
     today = db.today.isoformat()
     rows = db.query(
-        "SELECT c.id AS client_id, c.name, c.status FROM clients c "
-        "WHERE " + _CURRENT_CLIENTS + " "
+        _with_state(db, None) + "SELECT c.id AS client_id, c.name, cs.status FROM clients c "
+        "JOIN client_state cs ON cs.id = c.id WHERE " + _CURRENT_CLIENTS + " "
         "AND (EXISTS (SELECT 1 FROM risk_assessments a WHERE a.client_id = c.id AND a.assessed_on <= :today) "
         "     OR EXISTS (SELECT 1 FROM measures m WHERE m.client_id = c.id AND m.risk > 0)) "
         "ORDER BY c.id", {"today": today})
@@ -214,23 +225,26 @@ def register(db: Database) -> list[dict]:
     return items
 
 
-def open_flags(db: Database) -> list[dict]:
+def open_flags(db: Database, ctes: str | None = None) -> list[dict]:
     """Active or waiting clients' questionnaire flags with no assessment since: [{client_id, name, flag}],
-    oldest first."""
+    oldest first. `ctes`: the state's common table expressions when the caller has them (`_with_state`)."""
     from therapy_cli.clinical.measures import risk_item_flag
 
     # questionnaire_flag for every current client, in one statement (a service has hundreds flagged)
     latest = "SELECT m.id" + _FLAG_FROM.replace("CLIENT", "c.id")
-    rows = db.query(f"SELECT c.id AS client_id, c.name, f.id, f.instrument, f.taken_on, f.risk FROM clients c "
-                    f"JOIN measures f ON f.id = ({latest}) WHERE {_CURRENT_CLIENTS} "
+    rows = db.query(_with_state(db, ctes) +
+                    f"SELECT c.id AS client_id, c.name, f.id, f.instrument, f.taken_on, f.risk FROM client_state cs "
+                    f"JOIN clients c ON c.id = cs.id JOIN measures f ON f.id = ({latest}) WHERE {_CURRENT_CLIENTS} "
                     "ORDER BY f.taken_on, c.id", {"today": db.today.isoformat()})
     return [{"client_id": row["client_id"], "name": row["name"], "flag": risk_item_flag(row)} for row in rows]
 
 
-def reviews_due(db: Database, horizon: date) -> list[dict]:
+def reviews_due(db: Database, horizon: date, ctes: str | None = None) -> list[dict]:
     """Active or waiting clients whose current assessment's review falls on or before `horizon`."""
     out = []
-    for row in db.query("SELECT DISTINCT a.client_id FROM risk_assessments a JOIN clients c ON c.id = a.client_id "
+    for row in db.query(_with_state(db, ctes) +
+                        "SELECT DISTINCT a.client_id FROM risk_assessments a JOIN clients c ON c.id = a.client_id "
+                        "JOIN client_state cs ON cs.id = c.id "
                         "WHERE " + _CURRENT_CLIENTS + " AND a.review_due IS NOT NULL ORDER BY a.client_id"):
         now = current(db, row["client_id"])
         if now and now["review_due"] and now["review_due"] <= horizon.isoformat():

@@ -84,11 +84,48 @@ def retention_list(db: Database, include_all: bool = False) -> list[dict]:
                     "UNION SELECT id, name, kind, discharged_on, date_of_birth, died_on FROM clients "
                     "WHERE died_on <= ? AND +status = 'discharged' AND +discharged_on IS NOT NULL AND erased_on IS NULL",
                     (latest, died_by))
+    rows += _ended_through_units(db, latest)
     rows.sort(key=lambda r: (r["discharged_on"], r["id"]))   # in SQL, the union would walk a whole index
     statuses = [_status(db, row, years) for row in rows]
     if include_all:
         return statuses
     return [s for s in statuses if s["past_retention"]]
+
+
+def _ended_through_units(db: Database, latest: str) -> list[dict]:
+    """Members whose therapy was a couple's, family's or group's, ended (the unit discharged, or they left)
+    on or before `latest`: discharged as at today by practice/state.py though their own record never was.
+    Their retention runs from that end. Only members of units discharged, or memberships left, by then are
+    looked at: a handful on any file."""
+    from therapy_cli.practice.state import states
+
+    candidates = [r[0] for r in db.execute(
+        "SELECT m.member_id FROM memberships m JOIN clients u ON u.id = m.unit_id "
+        "WHERE u.discharged_on <= ? AND u.status = 'discharged' "
+        "UNION SELECT member_id FROM memberships WHERE left_on <= ?", (latest, latest))]
+    if not candidates:
+        return []
+    ended = {cid: state for cid, state in states(db, db.today, candidates).items()
+             if state["status"] == "discharged" and state["via_unit"] is not None
+             and state["discharged_on"] and state["discharged_on"] <= latest}
+    if not ended:
+        return []
+    rows = db.query(f"SELECT id, name, kind, date_of_birth, died_on FROM clients WHERE id IN "
+                    f"({','.join('?' * len(ended))}) AND status != 'discharged' AND erased_on IS NULL", list(ended))
+    return [{**row, "discharged_on": ended[row["id"]]["discharged_on"]} for row in rows]
+
+
+def _ended(db: Database, client: dict) -> dict | None:
+    """The client's row with the day their therapy ended, as at today: their own discharge, or the end of the
+    couple's, family's or group's therapy they were in (practice/state.py); None while it has not ended."""
+    if client["status"] == "discharged" and client["discharged_on"]:
+        return client
+    from therapy_cli.practice.state import state_of
+
+    state = state_of(db, client["id"]) or {}
+    if state.get("status") == "discharged" and state.get("discharged_on"):
+        return {**client, "discharged_on": state["discharged_on"]}
+    return None
 
 
 def past_retention(db: Database) -> list[dict]:
@@ -105,8 +142,13 @@ def erase_client(db: Database, client: dict, force: bool = False, reason: str | 
     cid = client["id"]
     if client["erased_on"]:
         raise Conflict(f"client #{cid} was already erased on {client['erased_on']}")
-    if client["status"] != "discharged" or not client["discharged_on"]:
-        raise Refused(f"client #{cid} is {client['status']}; discharge the client before erasing their records")
+    ended = _ended(db, client)
+    if ended is None:
+        from therapy_cli.practice.state import state_of
+
+        now = (state_of(db, cid) or {}).get("status") or client["status"]
+        raise Refused(f"client #{cid} is {now}; discharge the client before erasing their records")
+    client = ended
     if reason is not None:
         reason = " ".join(reason.split())
     if force and not reason:

@@ -365,7 +365,7 @@ def risk_flags(c: _Ctx) -> list[dict]:
                   lambda f=f: f"{f['flag']['instrument']} item {f['flag']['item']} scored {f['flag']['score']} for "
                   f"{c.who(f['client_id'], f['name'])} on {f['flag']['taken_on']} with no risk assessment since: "
                   "assess risk (therapy risk assess)")
-            for f in open_flags(c.db)]
+            for f in open_flags(c.db, c.state_ctes())]
 
 
 def risk_reviews_due(c: _Ctx) -> list[dict]:
@@ -373,7 +373,7 @@ def risk_reviews_due(c: _Ctx) -> list[dict]:
     from therapy_cli.clinical.risk import reviews_due as risk_reviews
 
     out = []
-    for a in risk_reviews(c.db, c.today + timedelta(days=c.within)):
+    for a in risk_reviews(c.db, c.today + timedelta(days=c.within), c.state_ctes()):
         late = "overdue since" if a["review_due"] < c.today.isoformat() else "due"
         out.append(_item("risk_review_due", a["client_id"], a["review_due"],
                          f"risk review for {c.who(a['client_id'])} (level {a['level']}, assessed "
