@@ -94,3 +94,17 @@ def test_the_upgrade_keeps_every_row_and_starts_each_counter_above_every_id_used
         pass
     finally:
         conn.close()
+
+
+def test_a_dna_or_late_cancellation_is_not_removed_unseen(jcli, cli, db_path):
+    """They count in the reports (the DNA rate): a booking made in error goes back to scheduled first."""
+    jcli("client", "add", "Ann A")
+    jcli("session", "add", "Ann", "--at", "2026-11-24 10:00", "--status", "dna")
+    jcli("session", "add", "Ann", "--at", "2026-11-25 10:00", "--status", "late-cancelled")
+    for sid, status in (("1", "dna"), ("2", "late-cancelled")):
+        result = assert_refused(cli, db_path, "session", "remove", sid, "--reason", "x", "--yes", match="the reports count")
+        assert f"recorded as {status}" in result.stderr and f"therapy session unattend {sid}" in result.stderr
+    assert jcli("report", "week")["sessions"]["dna"] == 1
+    jcli("session", "unattend", "1")
+    assert jcli("session", "remove", "1", "--reason", "booked in error", "--yes")["removed"] is True
+    assert jcli("report", "week")["sessions"]["dna"] == 0

@@ -33,6 +33,8 @@ OverlapOpt = Annotated[bool, typer.Option("--allow-overlap", help="Book even if 
 ReasonOpt = Annotated[Optional[str], typer.Option(
     "--reason", metavar="TEXT", help="Why an attended session is corrected (required for a correction).")]
 YesOpt = Annotated[bool, typer.Option("--yes", "-y", help="Confirm a correction without asking.")]
+RemoveReasonOpt = Annotated[Optional[str], typer.Option(
+    "--reason", metavar="TEXT", help="Why the session is removed (required; kept in the audit log).")]
 FromOpt = Annotated[Optional[str], typer.Option("--from", metavar="DATE", help="From this date (inclusive).")]
 ToOpt = Annotated[Optional[str], typer.Option("--to", metavar="DATE", help="To this date (inclusive).")]
 
@@ -359,9 +361,9 @@ def unattend(session_id: IdArg, reason: ReasonOpt = None, yes: YesOpt = False,
 
 
 @app.command("remove")
-def remove(session_id: IdArg, reason: ReasonOpt = None, yes: YesOpt = False,
+def remove(session_id: IdArg, reason: RemoveReasonOpt = None, yes: YesOpt = False,
            fmt: FormatOpt = Format.table, as_json: JsonOpt = False, as_csv: CsvOpt = False) -> None:
-    """Delete a session booked in error (never attended, no notes, no measures, on no invoice); audited.
+    """Delete a session booked in error: scheduled or cancelled, no notes, no measures, on no invoice; audited.
 
     Example: therapy session remove 361 --reason 'booked in error' --yes
     """
