@@ -150,3 +150,32 @@ def test_measures_are_asked_of_a_members_own_therapy_as_at_the_day(group, jcli):
     jcli("--today", "2026-11-20", "client", "discharge", "Raj", "--on", "2026-11-20")
     assert raj not in due("2026-11-21")
     assert due("2026-11-06") == {raj: "2026-11-05"}          # as at the 6th, still in therapy
+
+
+def test_a_member_cannot_rejoin_over_their_own_earlier_membership(jcli, cli, db_path):
+    """Two memberships of one person in one unit that overlap would count its sessions twice."""
+    from conftest import assert_refused
+
+    jcli("client", "add", "Ann A")
+    jcli("client", "add", "Bob B")
+    jcli("client", "add", "Grp", "--kind", "group", "--member", "Ann", "--member", "Bob", "--referred-on", "2026-09-01")
+    jcli("session", "add", "Grp", "--at", "2026-11-03 10:00")
+    jcli("client", "leave", "Grp", "Ann", "--on", "2026-11-05")
+    for day in ("2026-11-01", "2026-11-05"):
+        assert_refused(cli, db_path, "client", "join", "Grp", "Ann", "--on", day, match="until 2026-11-05")
+    jcli("client", "join", "Grp", "Ann", "--on", "2026-11-06")
+    assert jcli("client", "show", "Ann")["sessions"]["attended"] == 1
+
+
+def test_a_couple_never_has_three_members_on_any_day(jcli, cli, db_path):
+    from conftest import assert_refused
+
+    for name in ("Ann A", "Bob B", "Cy C"):
+        jcli("client", "add", name)
+    jcli("client", "add", "Cpl", "--kind", "couple", "--member", "Ann")
+    jcli("client", "join", "Cpl", "Bob", "--on", "2026-11-10")
+    # only Ann on 1 November, but Cy would make three from the 10th
+    assert_refused(cli, db_path, "client", "join", "Cpl", "Cy", "--on", "2026-11-01", match="two members on 2026-11-10")
+    jcli("client", "leave", "Cpl", "Bob", "--on", "2026-11-20")
+    assert_refused(cli, db_path, "client", "join", "Cpl", "Cy", "--on", "2026-11-20", match="two members on 2026-11-20")
+    jcli("client", "join", "Cpl", "Cy", "--on", "2026-11-21")

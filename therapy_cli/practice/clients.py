@@ -323,8 +323,20 @@ def join(db: Database, unit_text: str, member_text: str, on: date | None = None)
                       (unit["id"], member["id"]))
     if open_row:
         raise Conflict(f"#{member['id']} already belongs to #{unit['id']}")
-    if unit["kind"] == "couple" and len(members_of(db, unit["id"], day)) >= 2:
-        raise Conflict(f"couple #{unit['id']} already has two members on {day.isoformat()}")
+    # a new membership runs from the day on: one that ended on or after it would count the same sessions twice
+    until = db.scalar("SELECT max(left_on) FROM memberships WHERE unit_id = ? AND member_id = ? AND left_on >= ?",
+                      (unit["id"], member["id"], day.isoformat()))
+    if until:
+        raise Conflict(f"#{member['id']} was a member of #{unit['id']} until {until}; a new membership starts "
+                       "after that day")
+    if unit["kind"] == "couple":
+        # two members at most on every day from the joining day on, not only on that day
+        for start in [day.isoformat()] + [r[0] for r in db.execute(
+                "SELECT DISTINCT joined_on FROM memberships WHERE unit_id = ? AND joined_on > ? ORDER BY 1",
+                (unit["id"], day.isoformat()))]:
+            if db.scalar("SELECT count(*) FROM memberships WHERE unit_id = ? AND (joined_on IS NULL OR joined_on <= ?) "
+                         "AND (left_on IS NULL OR left_on >= ?)", (unit["id"], start, start)) >= 2:
+                raise Conflict(f"couple #{unit['id']} already has two members on {start}")
     db.insert("memberships", {"unit_id": unit["id"], "member_id": member["id"], "joined_on": day.isoformat()})
     db.audit("join", "client", unit["id"], f"member #{member['id']} joined on {day.isoformat()}", unit["id"])
     return client_record(db, unit["id"])
