@@ -197,3 +197,13 @@ def test_export_asks_before_replacing_a_file(jcli, cli, tmp_path):
     assert out.read_text() == "keep me"
     assert cli("client", "export", "alex", "--output", out, "--yes").exit_code == 0
     assert json.loads(out.read_text())["client"]["name"] == "Alex Morgan"
+
+
+def test_a_referral_date_cannot_move_after_the_discharge(jcli, cli, db_path):
+    from conftest import assert_refused
+
+    jcli("client", "add", "Bo Bell", "--referred-on", "2026-09-01")
+    jcli("session", "add", "Bo", "--at", "2026-10-01 10:00")
+    jcli("client", "discharge", "Bo", "--on", "2026-10-15")
+    assert_refused(cli, db_path, "client", "edit", "Bo", "--referred-on", "2026-11-01", match="after the discharge")
+    assert jcli("client", "edit", "Bo", "--referred-on", "2026-10-15")["referred_on"] == "2026-10-15"

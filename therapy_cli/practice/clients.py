@@ -211,6 +211,10 @@ def edit_client(db: Database, client: dict, **changes) -> dict:
     if changes.get("referred_on") is not None:
         check_not_future(changes["referred_on"], db.today, "referral date")
         values["referred_on"] = changes["referred_on"].isoformat()
+        # as `client discharge` refuses a discharge before the referral, a referral moved after the discharge
+        if client["discharged_on"] and values["referred_on"] > client["discharged_on"]:
+            raise InvalidValue(f"referral date {values['referred_on']} is after the discharge "
+                               f"({client['discharged_on']})")
     if changes.get("referral_source") is not None:
         values["referral_source"] = clean_text(changes["referral_source"], "referral source", 200)
     if changes.get("referred_by") is not None:
