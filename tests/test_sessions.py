@@ -627,3 +627,14 @@ def test_ics_timezone_definition_covers_sessions_after_2038(alex, jcli, tmp_path
         for rdate in rdates if isinstance(rdates, list) else [rdates]:
             summer_starts += [d.dt for d in rdate.dts]
     assert max(summer_starts).year >= 2041
+
+
+def test_a_clash_on_the_night_the_clocks_go_back_shows_real_times(jcli, cli):
+    """01:40 BST for 40 minutes ends at 01:20 GMT: each end says its offset, never a made-up 02:20."""
+    jcli("config", "set", "timezone", "Europe/London")
+    jcli("client", "add", "Ann A")
+    jcli("session", "add", "Ann", "--at", "2026-10-25 01:30", "--duration", "60")
+    result = cli("session", "add", "Ann", "--at", "2026-10-25 01:40", "--duration", "40")
+    assert result.exit_code == 1
+    assert ("2026-10-25 01:40 BST-01:20 GMT overlaps session #1 at 2026-10-25 01:30 BST-01:30 GMT"
+            in result.stderr)

@@ -127,11 +127,14 @@ def find_clashes(db: Database, starts_utc: str, ends_utc: str, exclude_id: int |
 
 
 def describe_slot(starts_at: str, duration_min: int, tz=None) -> str:
-    """`2026-11-03 14:00-14:50`, in the practice zone when `tz` is given."""
+    """`2026-11-03 14:00-14:50`, in the practice zone when `tz` is given; across a change of the clocks
+    each end says its offset (`2026-10-25 01:40 BST-01:20 GMT`: 40 minutes, not a negative span)."""
     start = datetime.fromisoformat(starts_at)
     if tz is not None:
         start = start.astimezone(tz)
     end = _end(start, duration_min)
+    if start.utcoffset() != end.utcoffset():
+        return f"{start:%Y-%m-%d %H:%M %Z}-{end:%H:%M %Z}"
     return f"{start:%Y-%m-%d %H:%M}-{end:%H:%M}"
 
 
@@ -149,7 +152,7 @@ def refuse_clashes(times: dict, clashes: list[dict], tz=None) -> None:
     """The one refusal of a double booking, for `session add`/`move`/`schedule` and import alike."""
     if clashes:
         listed = "; ".join(_clash_text(c, tz) for c in clashes)
-        raise Conflict(f"{describe_slot(times['starts_at'], times['duration_min'])} overlaps {listed}; "
+        raise Conflict(f"{describe_slot(times['starts_at'], times['duration_min'], tz)} overlaps {listed}; "
                        "nothing was booked (use --allow-overlap to book it anyway)")
 
 
@@ -475,7 +478,7 @@ def schedule_series(db: Database, client, start: datetime, every: str, count: in
         for times in all_times:
             clashes = find_clashes(db, times["starts_utc"], times["ends_utc"])
             if clashes:
-                problems.append(f"{describe_slot(times['starts_at'], times['duration_min'])} overlaps "
+                problems.append(f"{describe_slot(times['starts_at'], times['duration_min'], db.tz)} overlaps "
                                 f"{_clash_text(clashes[0], db.tz)}")
         for before, after in zip(all_times, all_times[1:]):
             if after["starts_utc"] < before["ends_utc"]:
@@ -615,7 +618,8 @@ def move(db: Database, session_id: int, new_start: datetime, allow_overlap: bool
     row = get_session(db, session_id)
     times = session_times(new_start, row["duration_min"])
     if times["starts_utc"] == row["starts_utc"]:
-        raise Conflict(f"session #{session_id} is already at {describe_slot(row['starts_at'], row['duration_min'])}")
+        raise Conflict(f"session #{session_id} is already at "
+                       f"{describe_slot(row['starts_at'], row['duration_min'], db.tz)}")
     day = new_start.date()
     check_status_date(row["status"], day, db.today, f"session #{session_id} (moved)")
     if row["status"] in BLOCKING and not allow_overlap:
