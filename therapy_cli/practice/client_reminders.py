@@ -54,21 +54,45 @@ class Reminder:
         return {k: v for k, v in asdict(self).items() if k in ("session_id", "client_id", "to", "starts_at", "status")}
 
 
-def check_template(text: str) -> str:
-    """Refuse placeholders other than PLACEHOLDERS (and stray braces): a typo would fail every morning."""
+# what each placeholder looks like, to try a template on when it is set
+_SAMPLE = {"first_name": "Alex", "last_name": "Morgan", "name": "Alex Morgan", "date": "Saturday 28 November 2026",
+           "time": "10:00", "mode": "in person", "practitioner": "Jo Bloggs"}
+
+
+def check_template(text: str, key: str = "reminders.template") -> str:
+    """Refuse what `str.format` could not fill in every morning: placeholders other than PLACEHOLDERS,
+    a conversion (`{first_name!r}`), a format (`{date:%d}`), stray braces. A typo would fail every run."""
+    body = text.replace("\\n", "\n")
     try:
-        fields = [field for _, field, spec, conv in string.Formatter().parse(text.replace("\\n", "\n"))
+        fields = [(field, spec, conv) for _, field, spec, conv in string.Formatter().parse(body)
                   if field is not None]
-    except ValueError:
-        raise InvalidValue("reminders.template has an unmatched { or }; write {{ or }} for a brace") from None
-    for field in fields:
+    except ValueError as exc:
+        raise InvalidValue(f"{key} is not a usable template ({exc}): a placeholder is a name in braces, "
+                           "e.g. {first_name}; write {{ or }} for a brace") from None
+    shown_all = ", ".join("{" + p + "}" for p in PLACEHOLDERS)
+    for field, spec, conv in fields:
         if field not in PLACEHOLDERS:
             shown = "{" + field + "}" if field else "{}"
-            raise InvalidValue(f"reminders.template: unknown placeholder {shown}; use "
-                               + ", ".join("{" + p + "}" for p in PLACEHOLDERS))
+            raise InvalidValue(f"{key}: unknown placeholder {shown}; use {shown_all}")
+        if conv is not None:
+            raise InvalidValue(f"{key}: {{{field}!{conv}}} has a conversion (!{conv}); placeholders take none: "
+                               f"write {{{field}}}")
+        if spec:
+            raise InvalidValue(f"{key}: {{{field}:{spec}}} has a format (:{spec}); placeholders take none: "
+                               f"write {{{field}}}")
     if not text.strip():
-        raise InvalidValue("reminders.template must not be empty")
+        raise InvalidValue(f"{key} must not be empty")
+    fill(body, _SAMPLE, key)        # whatever else str.format would refuse, refused now rather than at 7am
     return text
+
+
+def fill(template: str, values: dict, key: str = "reminders.template") -> str:
+    """`template` with its placeholders filled; one str.format cannot use is an error naming the setting."""
+    try:
+        return template.format(**values)
+    except (ValueError, KeyError, IndexError, AttributeError, TypeError) as exc:
+        what = f"unknown placeholder {{{exc.args[0]}}}" if isinstance(exc, KeyError) and exc.args else str(exc)
+        raise InvalidValue(f"{key} cannot be used as a template ({what})") from None
 
 
 def window_start(db: Database) -> datetime:
@@ -168,8 +192,14 @@ def compose(db: Database, reminder: Reminder) -> tuple[str, str]:
         "mode": MODE_WORDS.get(reminder.mode, reminder.mode),
         "practitioner": practitioner,
     }
-    template = db.setting("reminders.template").replace("\\n", "\n")
-    body = template.format(**values).strip() + "\n"
+    stored = db.setting("reminders.template")
+    template = stored.replace("\\n", "\n")
+    try:       # a template stored before it was checked this strictly: refuse the run cleanly, send nothing
+        check_template(stored)
+        body = fill(template, values).strip() + "\n"
+    except InvalidValue as exc:
+        raise InvalidValue(f"{exc}; nothing was sent: correct it with therapy config set reminders.template TEXT, "
+                           "or therapy config unset reminders.template for the default") from None
     if practitioner and "{practitioner}" not in template:
         body += f"\n{practitioner}\n"
     subject = f"Appointment reminder: {values['date']} at {values['time']}"

@@ -251,10 +251,34 @@ def list_invoices(db: Database, client: dict | None = None, unpaid: bool = False
     return out
 
 
-def overdue(db: Database) -> list[dict]:
-    """Live invoices past their due date with something unpaid: `remind invoice_overdue`."""
+def overdue(db: Database, day: date | None = None, exact: bool = False) -> list[dict]:
+    """Invoices overdue as at `day` (default today): `remind invoice_overdue`, replayable with --today.
+
+    Overdue on a day: issued on or before it, due before it, not void on or before it (a void's
+    `voided_on`), and something unpaid counting only payments dated (`paid_on`) on or before it.
+    Usually nothing is paid or voided after the day (it is today), and the invoices open that day are
+    exactly the few in `open_invoices` (kept by triggers); one probe of each index says so. Replaying an
+    earlier morning also reads the invoices paid or voided after it: an invoice closed now and not among
+    those was paid in full, or void, by the day. `exact` takes that path always (the tests compare both).
+    """
+    on = (day or db.today).isoformat()
+    later = (exact or db.scalar("SELECT 1 FROM payments WHERE paid_on > ? LIMIT 1", (on,)) is not None
+             or db.scalar("SELECT 1 FROM invoice_voids WHERE voided_on > ? LIMIT 1", (on,)) is not None)
+    if not later:
+        return db.query(
+            "SELECT i.id, i.number, i.client_id, i.due_on, i.currency, i.total_minor - "
+            "coalesce((SELECT sum(p.amount_minor) FROM payments p WHERE p.invoice_id = i.id), 0) AS due_minor "
+            "FROM open_invoices o CROSS JOIN invoices i ON i.id = o.invoice_id "
+            "WHERE o.issued_on <= ? AND i.due_on < ? ORDER BY i.due_on, i.id", (on, on))
     return db.query(
-        "SELECT i.id, i.number, i.client_id, i.due_on, i.currency, i.total_minor - "
-        "coalesce((SELECT sum(p.amount_minor) FROM payments p WHERE p.invoice_id = i.id), 0) AS due_minor "
-        "FROM open_invoices o CROSS JOIN invoices i ON i.id = o.invoice_id WHERE i.due_on < ? "
-        "ORDER BY i.due_on, i.id", (db.today.isoformat(),))
+        "WITH candidates (invoice_id) AS ("
+        " SELECT invoice_id FROM open_invoices WHERE issued_on <= :on"
+        " UNION SELECT invoice_id FROM payments WHERE settles = 1 AND paid_on > :on AND invoice_issued_on <= :on"
+        " UNION SELECT invoice_id FROM payments WHERE settles = 0 AND paid_on > :on AND invoice_issued_on <= :on"
+        " UNION SELECT invoice_id FROM invoice_voids WHERE voided_on > :on) "
+        "SELECT * FROM (SELECT i.id, i.number, i.client_id, i.due_on, i.currency, i.total_minor - "
+        " coalesce((SELECT sum(p.amount_minor) FROM payments p WHERE p.invoice_id = i.id AND p.paid_on <= :on), 0)"
+        " AS due_minor FROM candidates c CROSS JOIN invoices i ON i.id = c.invoice_id "
+        " WHERE i.issued_on <= :on AND i.due_on < :on AND NOT EXISTS "
+        " (SELECT 1 FROM invoice_voids v WHERE v.invoice_id = i.id AND v.voided_on <= :on)) "
+        "WHERE due_minor > 0 ORDER BY due_on, id", {"on": on})
