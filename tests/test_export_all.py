@@ -178,3 +178,31 @@ def test_a_voided_and_reissued_invoice_comes_back(cli, jcli, tmp_path):
     assert result.exit_code == 0, result.stderr
     for args in (("invoice", "list"), ("report", "income", "--from", "2026-10-01", "--to", "2026-11-30"), ("client", "show", "Ann")):
         assert cli("--db", moved, *args, "--json").stdout == cli(*args, "--json").stdout
+
+
+@pytest.mark.parametrize("column, value, match", [
+    ("instrument", "BDI-II", "unknown instrument"),
+    ("taken_on", "2031-01-01", "in the future"),
+    ("score", "2", "not the items' total"),
+    ("severity", "severe", "severity, caseness or risk"),
+])
+def test_import_all_checks_questionnaires_as_measure_add_does(cli, jcli, tmp_path, column, value, match):
+    """An export edited by hand cannot restore a questionnaire `measure add` would refuse; nothing is restored."""
+    import csv
+
+    jcli("client", "add", "Ann One")
+    jcli("measure", "add", "Ann", "phq9", "--items", "1,1,1,1,1,1,1,1,0", "--on", "2026-11-01")
+    export = tmp_path / "export"
+    assert cli("export", "all", "--output", export).exit_code == 0
+    path = export / "measures.csv"
+    rows = list(csv.DictReader(path.open(encoding="utf-8")))
+    rows[0][column] = value
+    with path.open("w", encoding="utf-8", newline="") as fh:
+        writer = csv.DictWriter(fh, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    moved = tmp_path / "moved.db"
+    result = cli("--db", moved, "import", "all", export)
+    assert result.exit_code == 1 and result.stderr.startswith("Error: measures.csv: measure #1: ")
+    assert match in result.stderr
+    assert cli("--db", moved, "client", "list", "--json").json() == []

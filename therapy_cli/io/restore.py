@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import csv
 import json
+from datetime import date
 from pathlib import Path
 
 from therapy_cli import __version__
@@ -161,6 +162,8 @@ def restore(db: Database, directory: str | Path) -> list[dict]:
         if want is not None and want != item["rows"]:
             raise InvalidValue(f"{files[item['table']].name} holds {item['rows']} rows but the export wrote "
                                f"{want}; the directory is incomplete")
+    if "measures" in files:
+        _check_measures(db, files["measures"].name)
     _sequences(db, info.get("sequences") or {})
     bad = db.execute("PRAGMA foreign_key_check").fetchone()
     if bad:
@@ -169,6 +172,39 @@ def restore(db: Database, directory: str | Path) -> list[dict]:
     total = sum(item["rows"] for item in loaded)
     db.audit("import", "export", None, f"{total} rows of {len(loaded)} tables restored from an export")
     return loaded
+
+
+def _check_measures(db: Database, file_name: str) -> None:
+    """Every restored questionnaire as `measure add` and `import measures` would take it (SPEC: one set of rules
+    for every write path): a known instrument, a date not in the future, items in range whose total is the
+    score, and the severity, caseness and risk item those give. An export edited by hand is refused whole."""
+    from therapy_cli.clinical import instruments, measures
+
+    rows = db.execute("SELECT id, instrument, taken_on, score, items, severity, caseness, risk FROM measures")
+    for mid, name, taken_on, score, items, band, caseness, risk in rows:
+        try:
+            inst = instruments.get_instrument(name)
+            try:
+                day = date.fromisoformat(taken_on)
+            except (TypeError, ValueError):
+                raise InvalidValue(f"the date taken {taken_on!r} is not YYYY-MM-DD") from None
+            measures.check_taken_on(day, db.today)
+            if items is not None:
+                try:
+                    given = json.loads(items)
+                except ValueError:
+                    raise InvalidValue("its items are not a JSON list") from None
+                values = instruments.check_items(inst, given if isinstance(given, list) else [given])
+                total = instruments.score_items(inst, values)
+                if instruments.check_total(inst, score) != total:
+                    raise InvalidValue(f"the total score {score} is not the items' total ({total:g})")
+            else:
+                values, total = None, instruments.check_total(inst, score)
+            columns = measures.scored(inst, values, total)
+            if (columns["severity"], columns["caseness"], columns["risk"]) != (band, caseness, risk):
+                raise InvalidValue("its severity, caseness or risk item is not what its scores give")
+        except InvalidValue as exc:
+            raise InvalidValue(f"{file_name}: measure #{mid}: {exc}") from None
 
 
 def _load(db: Database, table: str, path: Path, columns: dict[str, bool], sqlite3, guarded: bool = False) -> int:
