@@ -672,9 +672,16 @@ def m014_ids_never_reused(conn: sqlite3.Connection) -> None:
 m014_ids_never_reused.FOREIGN_KEYS_OFF = True
 
 
+def m015_memberships_left(conn: sqlite3.Connection) -> None:
+    """The memberships that ended, by the day they ended: `remind`'s retention_due finds the members whose
+    therapy ended with their leaving a group long enough ago from a few index entries, not every membership."""
+    run_script(conn, "CREATE INDEX memberships_left ON memberships (left_on) WHERE left_on IS NOT NULL;")
+
+
 MIGRATIONS = [m001_initial, m003_no_replace, m004_service_reminders, m006_risk_register, m007_fees_and_invoices,
               m008_notes_search, m009_client_reminders, m010_client_address, m011_presence_index,
-              m012_remind_indexes, m013_income_months, m014_ids_never_reused]
+              m012_remind_indexes, m013_income_months, m014_ids_never_reused,
+              m015_memberships_left]
 
 
 def migrate(db) -> list[str]:
