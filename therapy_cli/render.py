@@ -225,9 +225,11 @@ def spreadsheet_safe(value: object) -> object:
 
 
 def csv_cell(value: object, raw: bool | None = None) -> object:
-    """A value as written to CSV: None is empty; text neutralised unless raw."""
+    """A value as written to CSV: None is empty; a boolean yes or no, as in a table; text neutralised unless raw."""
     if value is None:
         return ""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
     return value if (CSV.raw if raw is None else raw) else spreadsheet_safe(value)
 
 

@@ -156,8 +156,11 @@ def default_of(setting: Setting) -> object:
     return setting.default() if callable(setting.default) else setting.default
 
 
-def validate(key: str, text: str) -> str:
-    """Check a value given on the command line; return its stored text form."""
+def validate(key: str, text: str, currency: str | None = None) -> str:
+    """Check a value given on the command line; return its stored text form.
+
+    `currency` (the fees.currency in force): the only currency symbol or code a money setting may carry;
+    None lets any through."""
     setting = lookup(key)
     text = text.strip()
     if setting.check is not None and setting.type in ("text", "template"):
@@ -182,7 +185,7 @@ def validate(key: str, text: str) -> str:
             raise InvalidValue(f"{key} must be true or false (yes/no, on/off, 1/0), not {text!r}")
         return "true" if BOOL_WORDS[word] else "false"
     if setting.type in ("money", "choice", "currency"):
-        return _validate_fee_value(setting, text)
+        return _validate_fee_value(setting, text, currency)
     number: float
     try:
         number = int(text) if setting.type == "int" else float(text)
@@ -226,11 +229,12 @@ def typed_value(key: str, stored: str | None) -> object:
     return stored
 
 
-def _validate_fee_value(setting: Setting, text: str) -> str:
+def _validate_fee_value(setting: Setting, text: str, currency: str | None = None) -> str:
     if setting.type == "money":
         from therapy_cli.practice.fees import decimal_text, parse_money
 
-        return decimal_text(parse_money(text, setting.key))
+        # a wrong form (80,50; abc) is WrongForm, exit 2, as for `--fee`; more than the largest amount, exit 1
+        return decimal_text(parse_money(text, setting.key, currency))
     if setting.type == "currency":
         if len(text) != 3 or not text.isascii() or not text.isalpha():
             raise InvalidValue(f"{setting.key} must be a three-letter currency code such as GBP, not {text!r}")
@@ -271,7 +275,7 @@ def get_setting(db, key: str) -> dict:
 
 
 def set_setting(db, key: str, value: str) -> dict:
-    text = validate(key, value)
+    text = validate(key, value, db.setting("fees.currency") if lookup(key).type == "money" else None)
     db.execute("INSERT INTO settings (key, value) VALUES (?, ?) "
                "ON CONFLICT (key) DO UPDATE SET value = excluded.value", (key, text))
     db.audit("set", "setting", None, key)

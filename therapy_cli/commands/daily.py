@@ -188,9 +188,10 @@ def invoice_create_command(client: str | None, all_clients: bool, month: str | N
     if shape == "json":
         render.emit(records, shape)
         return
-    rows = [{**_with_amounts(r), "client": f"#{r['client_id']} {r['client_name']}", "lines": len(r["lines"])}
+    rows = [{**_with_amounts(r, shape), "client": f"#{r['client_id']} {r['client_name']}", "lines": len(r["lines"])}
             for r in records]
-    render.emit(rows, shape, columns=["id", "number", "client", "payer", "issued_on", "due_on", "lines", "total"])
+    render.emit(rows, shape, columns=["id", "number", "client", "payer", "issued_on", "due_on", "lines", "total"]
+                + (["currency"] if shape == "csv" else []))
 
 
 # --- the period view (report week|month|quarter|period) ---
@@ -622,12 +623,18 @@ def _on_terminal(snippet: str) -> str:
     return "".join(part if i % 2 == 0 else f"[bold]{part}[/bold]" for i, part in enumerate(parts))
 
 
-def _with_amounts(record: dict) -> dict:
-    """Table and CSV views: amounts as money beside the minor units JSON keeps."""
-    from therapy_cli.practice.fees import money
+INVOICE_CSV_COLUMNS = ["id", "number", "client_id", "payer", "issued_on", "due_on", "total", "paid", "due",
+                       "currency", "status", "overdue"]
+
+
+def _with_amounts(record: dict, fmt: str = "table") -> dict:
+    """Table and CSV views: amounts beside the minor units JSON keeps; as money (`£80.00`) in a table and as
+    plain numbers (`80.00`, the currency in its own column) in CSV, for a spreadsheet or an accountant."""
+    from therapy_cli.practice.fees import decimal_text, money
 
     cur = record["currency"]
-    return {**record, **{key[:-6]: money(record[key], cur) for key in ("total_minor", "paid_minor", "due_minor")
+    shown = decimal_text if fmt == "csv" else (lambda minor: money(minor, cur))
+    return {**record, **{key[:-6]: shown(record[key]) for key in ("total_minor", "paid_minor", "due_minor")
                          if key in record}}
 
 
@@ -639,11 +646,15 @@ def _show_invoice(record: dict, fmt: str) -> None:
         render.emit(record, fmt)
         return
     cur = record["currency"]
+    if fmt == "csv":  # plain numbers, the currency in its own column
+        from therapy_cli.practice.fees import decimal_text
+
+        render.emit([{"date": ln["session_date"], "session": ln["session_id"], "description": ln["description"],
+                      "amount": decimal_text(ln["amount_minor"]), "currency": cur} for ln in record["lines"]],
+                    fmt, columns=["date", "session", "description", "amount", "currency"])
+        return
     lines = [{"date": ln["session_date"], "session": ln["session_id"], "description": ln["description"],
               "amount": money(ln["amount_minor"], cur)} for ln in record["lines"]]
-    if fmt == "csv":
-        render.emit(lines, fmt, columns=["date", "session", "description", "amount"])
-        return
     head = {k: v for k, v in _with_amounts(record).items()
             if k not in ("lines", "payments", "total_minor", "paid_minor", "due_minor", "currency")
             and v is not None}

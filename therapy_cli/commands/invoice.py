@@ -10,7 +10,7 @@ from therapy_cli.commands._common import (
     CsvOpt, Format, FormatOpt, JsonOpt, confirm, database, output_format, parse_date_option,
 )
 # `invoice create` runs on the fast path too (therapy_cli/fast.py): its body and the invoice views are typer-free
-from therapy_cli.commands.daily import _show_invoice, _with_amounts, invoice_create_command
+from therapy_cli.commands.daily import INVOICE_CSV_COLUMNS, _show_invoice, _with_amounts, invoice_create_command
 
 app = typer.Typer(help="Invoices: bill a client's chargeable sessions; void; list; print.", no_args_is_help=True)
 payment_app = typer.Typer(help="Payments received against invoices.", no_args_is_help=True)
@@ -18,16 +18,18 @@ payment_app = typer.Typer(help="Payments received against invoices.", no_args_is
 InvoiceArg = Annotated[str, typer.Argument(metavar="INVOICE", help="Invoice id or number (INV-2026-0001).")]
 
 
-def money_option(text: str | None, hint: str) -> int | None:
-    """An AMOUNT typed on the command line, in minor units; a wrong form is a usage error (exit 2)."""
+def money_option(text: str | None, hint: str, currency: str | None = None) -> int | None:
+    """An AMOUNT typed on the command line, in minor units; a wrong form is a usage error (exit 2), more than
+    the largest amount taken is out of range (exit 1). `currency` None: any currency's symbol or code is
+    let through here, to be checked once the currency is known."""
     if text is None:
         return None
-    from therapy_cli.errors import InvalidValue
+    from therapy_cli.errors import WrongForm
     from therapy_cli.practice.fees import parse_money
 
     try:
-        return parse_money(text, hint)
-    except InvalidValue as exc:
+        return parse_money(text, hint, currency)
+    except WrongForm as exc:
         raise typer.BadParameter(str(exc), param_hint=hint) from None
 
 
@@ -71,9 +73,10 @@ def list_(
         rows = invoices.list_invoices(db, clients.find_client(db, client) if client else None, unpaid)
     shape = output_format(fmt, as_json, as_csv)
     if shape != "json":
-        rows = [_with_amounts(r) for r in rows]
-    render.emit(rows, shape, columns=["id", "number", "client_id", "payer", "issued_on", "due_on", "total", "paid",
-                                      "due", "status"] if shape == "table" else None)
+        rows = [_with_amounts(r, shape) for r in rows]
+    render.emit(rows, shape, columns=INVOICE_CSV_COLUMNS if shape == "csv" else
+                ["id", "number", "client_id", "payer", "issued_on", "due_on", "total", "paid", "due", "status"]
+                if shape == "table" else None)
 
 
 @app.command("show")
@@ -151,14 +154,16 @@ def payment_add(
     from therapy_cli import render
     from therapy_cli.practice import invoices
 
-    minor = money_option(amount, "AMOUNT")
+    money_option(amount, "AMOUNT")  # the form, before the file is opened
     with database(write=True) as db:
-        record = invoices.add_payment(db, invoices.find_invoice(db, invoice), minor,
-                                      parse_date_option(on, "--on"), method)
-    from therapy_cli.practice.fees import money
+        found = invoices.find_invoice(db, invoice)
+        minor = money_option(amount, "AMOUNT", found["currency"])  # a symbol or code only of the invoice's currency
+        record = invoices.add_payment(db, found, minor, parse_date_option(on, "--on"), method)
+    from therapy_cli.practice.fees import decimal_text, money
 
     shape = output_format(fmt, as_json, as_csv)
-    if shape != "json":  # amounts as money; JSON keeps minor units
+    if shape != "json":  # JSON keeps minor units; a table shows money (£80.00), CSV plain numbers (80.00)
+        shown = decimal_text if shape == "csv" else (lambda minor: money(minor, record["currency"]))
         record = {**{k: v for k, v in record.items() if not k.endswith("_minor")},
-                  "due": money(record["due_minor"], record["currency"])}
+                  "amount": shown(record["amount_minor"]), "due": shown(record["due_minor"])}
     render.emit(record, shape, title=f"Payment #{record['id']}")

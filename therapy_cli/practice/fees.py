@@ -10,30 +10,69 @@ from __future__ import annotations
 
 import re
 
-from therapy_cli.errors import InvalidValue
+from therapy_cli.errors import InvalidValue, WrongForm
 
 POLICIES = ("full", "half", "none")
 SYMBOLS = {"GBP": "£", "EUR": "€", "USD": "$"}
 MAX_MINOR = 100_000_000  # £1,000,000: a bound against typing slips, far above any session fee
 
-_MONEY_RE = re.compile(r"^(?P<whole>\d{1,9})(?:\.(?P<frac>\d{1,2}))?$")
-MONEY_FORMS = "an amount such as 80, 80.50 or £80 (at most 2 decimal places, not negative)"
+# ASCII digits only (`\d` would take Arabic-Indic or full-width digits); a comma only between groups of three
+_MONEY_RE = re.compile(r"^(?P<whole>[0-9]+|[1-9][0-9]{0,2}(?:,[0-9]{3})+)(?:\.(?P<frac>[0-9]{1,2}))?$")
+_DECIMAL_COMMA_RE = re.compile(r"^(?P<whole>[0-9]{0,9}),(?P<frac>[0-9]{1,2})$")
+_CODE_FIRST_RE = re.compile(r"^(?P<mark>[A-Za-z]{3})(?![A-Za-z])\s*(?P<rest>.*)$", re.DOTALL)
+_CODE_LAST_RE = re.compile(r"^(?P<rest>.*?[0-9.])\s*(?P<mark>[A-Za-z]{3})$", re.DOTALL)
+MONEY_FORMS = "an amount such as 80, 80.50, 1,200 or £80 (at most 2 decimal places, not negative)"
 
 
-def parse_money(text: str, what: str = "amount") -> int:
-    """`80`, `80.5`, `80.50`, `£80`, `GBP 80`, `1,200` → minor units; anything else is refused."""
-    value = (text or "").strip().replace(",", "")
-    for prefix in (*SYMBOLS.values(), *SYMBOLS):
-        if value.upper().startswith(prefix):
-            value = value[len(prefix):].strip()
-            break
+def currency_marks(currency: str) -> tuple[str, ...]:
+    """What may stand with an amount in `currency`: its symbol (before), its code (before or after)."""
+    code = currency.upper()
+    return (SYMBOLS[code], code) if code in SYMBOLS else (code,)
+
+
+def parse_money(text: str, what: str = "amount", currency: str | None = "GBP") -> int:
+    """`80`, `80.5`, `80.50`, `£80`, `GBP 80`, `80 GBP`, `1,200`, `12,345.50` → minor units.
+
+    A currency symbol or code may only be that of `currency` (None: any, for a check of the form made
+    before the currency is known; the amount is parsed again once it is). A comma separates thousands, in
+    groups of three; a decimal comma (`80,50`) is refused rather than read as 8,050. Raises WrongForm for
+    what cannot be read (exit 2) and InvalidValue for more than MAX_MINOR (out of range, exit 1).
+    """
+    value = (text or "").strip()
+    shown = repr(text if len(text or "") <= 40 else text[:40] + "...")
+    mark, value = _split_mark(value)
+    if mark is not None and currency is not None and mark.upper() not in currency_marks(currency):
+        raise WrongForm(f"{what} {shown}: the amount is in {currency.upper()}; give it alone, e.g. 80.50, "
+                        f"or with {' or '.join(currency_marks(currency))}")
     match = _MONEY_RE.match(value)
     if not match:
-        raise InvalidValue(f"{what} {text!r} is not {MONEY_FORMS}")
-    minor = int(match["whole"]) * 100 + int((match["frac"] or "0").ljust(2, "0"))
+        if "," in value:
+            # `80,50` is a decimal comma, not £8,050: say how to write it rather than guess
+            comma = _DECIMAL_COMMA_RE.match(value)
+            example = f"{int(comma['whole'] or 0)}.{comma['frac'].ljust(2, '0')}" if comma else "80.50"
+            raise WrongForm(f"{what} {shown}: a comma only separates thousands, in groups of three (1,200); "
+                            f"use a decimal point for pence, e.g. {example}")
+        raise WrongForm(f"{what} {shown} is not {MONEY_FORMS}")
+    whole = match["whole"].replace(",", "")
+    if len(whole) > 9:  # far past the bound; also keeps int() away from a thousand-digit string
+        raise InvalidValue(f"{what} {shown} is more than {money(MAX_MINOR)}")
+    minor = int(whole) * 100 + int((match["frac"] or "0").ljust(2, "0"))
     if minor > MAX_MINOR:
-        raise InvalidValue(f"{what} {text!r} is more than {money(MAX_MINOR)}")
+        raise InvalidValue(f"{what} {shown} is more than {money(MAX_MINOR)}")
     return minor
+
+
+def _split_mark(value: str) -> tuple[str | None, str]:
+    """(currency symbol or code, the rest): `£ 80` → ('£', '80'), `80 CHF` → ('CHF', '80')."""
+    import unicodedata
+
+    if value[:1] and unicodedata.category(value[0]) == "Sc":   # a currency sign: £ € $ ¥ ...
+        return value[0], value[1:].strip()
+    for pattern in (_CODE_FIRST_RE, _CODE_LAST_RE):
+        found = pattern.match(value)
+        if found and any(ch.isdigit() for ch in found["rest"]):
+            return found["mark"], found["rest"].strip()
+    return None, value
 
 
 def money(minor: int | None, currency: str = "GBP") -> str:
@@ -87,7 +126,7 @@ def fee_for_client(db, client: dict) -> int | None:
     if own is not None:
         return own or None
     default = db.setting("fees.default")
-    return parse_money(default, "fees.default") or None if default else None
+    return parse_money(default, "fees.default", None) or None if default else None
 
 
 def set_terms(db, client: dict, fee: str | None = None, payer: str | None = None) -> dict:
@@ -96,7 +135,7 @@ def set_terms(db, client: dict, fee: str | None = None, payer: str | None = None
 
     values: dict = {}
     if fee is not None:
-        values["fee_minor"] = parse_money(fee, "--fee")
+        values["fee_minor"] = parse_money(fee, "--fee", db.setting("fees.currency"))
     if payer is not None:
         values["payer"] = clean_text(payer, "--payer", 200) or None
     if values:

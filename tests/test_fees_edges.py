@@ -1,0 +1,298 @@
+"""Fees at the edges: decimal commas and currency marks in amounts, income over long spans and backdated
+payments, and money in CSV as plain numbers."""
+
+import csv
+import io
+import random
+from datetime import date, timedelta
+
+import pytest
+
+from conftest import assert_refused, snapshot
+from therapy_cli.errors import InvalidValue, WrongForm
+from therapy_cli.practice.fees import parse_money
+
+
+def _billed(cli, jcli, fee="80", issued="2026-11-02"):
+    """Ann at `fee`, one attended session in October, invoiced on `issued`: invoice 1."""
+    assert cli("config", "set", "fees.default", fee).exit_code == 0
+    jcli("client", "add", "Ann Lee")
+    jcli("session", "add", "ann", "--at", "2026-10-05 10:00")
+    return jcli("invoice", "create", "ann", "--month", "2026-10", "--on", issued)
+
+
+def _csv(text: str) -> list[dict]:
+    return list(csv.DictReader(io.StringIO(text)))
+
+
+# -- amounts: a comma separates thousands only -----------------------------------------------------
+
+@pytest.mark.parametrize("text, minor", [("1,200", 120000), ("12,345.50", 1234550), ("1,200.5", 120050),
+                                         ("999,999.99", 99999999), ("80 GBP", 8000), ("gbp80", 8000)])
+def test_thousands_in_groups_of_three_are_read(text, minor):
+    assert parse_money(text) == minor
+
+
+@pytest.mark.parametrize("text, example", [("80,50", "80.50"), ("8,0", "8.00"), (",80", "0.80"),
+                                           ("1,2,0,0", "80.50"), ("0,500", "80.50"), ("12,34.50", "80.50"),
+                                           ("1,2000", "80.50"), ("1,200,", "80.50")])
+def test_a_decimal_comma_is_refused_with_a_hint(text, example):
+    with pytest.raises(WrongForm) as refused:
+        parse_money(text)
+    assert "decimal point" in str(refused.value) and example in str(refused.value)
+
+
+@pytest.mark.parametrize("text", ["٨٠", "８０", "8٠.50", "80.٥"])
+def test_digits_other_than_ascii_are_refused(text):
+    with pytest.raises(WrongForm):
+        parse_money(text)
+
+
+def test_only_the_currency_in_force_may_be_named():
+    assert parse_money("£80", "x", "GBP") == parse_money("GBP 80", "x", "GBP") == 8000
+    assert parse_money("€80", "x", "EUR") == parse_money("80 eur", "x", "EUR") == 8000
+    assert parse_money("CHF 80", "x", "CHF") == parse_money("80 CHF", "x", "CHF") == 8000
+    for text, currency in [("€80", "GBP"), ("EUR 80", "GBP"), ("80 USD", "GBP"), ("$80", "GBP"), ("£80", "EUR"),
+                           ("£80", "CHF"), ("¥80", "GBP")]:
+        with pytest.raises(WrongForm, match=currency):
+            parse_money(text, "x", currency)
+    assert parse_money("€80", "x", None) == 8000        # the form alone, before the currency is known
+
+
+def test_too_much_is_out_of_range_not_of_the_wrong_form():
+    for text in ("1000000.01", "10,000,000", "9" * 40, "1" * 5000):
+        with pytest.raises(InvalidValue) as refused:
+            parse_money(text)
+        assert not isinstance(refused.value, WrongForm) and len(str(refused.value)) < 200
+
+
+@pytest.mark.parametrize("amount", ["80,50", "8,0", ",80", "1,2,0,0", "٨٠", "€80"])
+def test_client_fee_of_the_wrong_form_exits_2_and_writes_nothing(cli, jcli, db_path, amount):
+    jcli("client", "add", "Ann Lee", "--fee", "80")
+    assert_refused(cli, db_path, "client", "edit", "ann", "--fee", amount, code=2)
+    assert_refused(cli, db_path, "client", "add", "Bo Ng", "--fee", amount, code=2)
+    assert jcli("client", "show", "ann")["fees"]["fee_minor"] == 8000
+
+
+@pytest.mark.parametrize("amount", ["80,50", "8,0", ",80", "1,2,0,0", "abc", "80.505", "٨٠", "€80"])
+def test_config_fee_default_of_the_wrong_form_exits_2_like_client_fee(cli, db_path, amount):
+    result = assert_refused(cli, db_path, "config", "set", "fees.default", amount, code=2)
+    assert result.stderr.startswith("Error: ") and len(result.stderr.strip().splitlines()) == 1
+    assert "Traceback" not in result.stderr
+
+
+def test_config_fee_default_takes_thousands_and_the_currency_in_force(cli, jcli, db_path):
+    assert jcli("config", "set", "fees.default", "1,200.50")["value"] == "1200.50"
+    jcli("config", "set", "fees.currency", "EUR")
+    assert jcli("config", "set", "fees.default", "€80")["value"] == "80.00"
+    assert_refused(cli, db_path, "config", "set", "fees.default", "£80", code=2)
+    assert_refused(cli, db_path, "client", "add", "Bo Ng", "--fee", "£80", code=2)
+    assert jcli("client", "add", "Bo Ng", "--fee", "EUR 95")["fee_minor"] == 9500
+
+
+def test_too_large_a_fee_is_out_of_range_exit_1(cli, jcli, db_path):
+    jcli("client", "add", "Ann Lee")
+    assert_refused(cli, db_path, "client", "edit", "ann", "--fee", "10,000,000", match="more than")
+    assert_refused(cli, db_path, "config", "set", "fees.default", "1000001", match="more than")
+
+
+def test_payment_amount_in_the_invoice_currency_only(cli, jcli, db_path):
+    jcli("config", "set", "fees.currency", "EUR")
+    _billed(cli, jcli)
+    assert_refused(cli, db_path, "payment", "add", "1", "£20", code=2)
+    assert_refused(cli, db_path, "payment", "add", "1", "20,50", code=2)
+    assert jcli("payment", "add", "1", "€20")["amount_minor"] == 2000
+    assert jcli("payment", "add", "1", "EUR 10")["due_minor"] == 5000
+
+
+# -- report income over long spans and at the calendar's ends -----------------------------------------
+
+def test_a_long_span_covers_every_month(cli, jcli):
+    _billed(cli, jcli)
+    report = jcli("report", "income", "--from", "1920-01-01", "--to", "2026-12-31")
+    assert len(report["by_month"]) == (2026 - 1920 + 1) * 12
+    assert report["by_month"][0]["month"] == "1920-01" and report["by_month"][-1]["month"] == "2026-12"
+    assert report["invoiced_minor"] == 8000 and report["outstanding_minor"] == 8000
+
+
+def test_a_long_span_with_a_void_invoice(cli, jcli):
+    _billed(cli, jcli)
+    jcli("invoice", "void", "1", "--reason", "wrong fee")
+    again = jcli("invoice", "create", "ann", "--month", "2026-10")
+    jcli("payment", "add", again["id"], "30")
+    result = cli("report", "income", "--from", "1920-01-01", "--to", "2026-12-31", "--json")
+    assert result.exit_code == 0, result.stderr
+    report = result.json()
+    assert (report["invoiced_minor"], report["received_minor"], report["outstanding_minor"]) == (8000, 3000, 5000)
+    assert {m["month"]: m["invoices"] for m in report["by_month"]}["2026-11"] == 1
+
+
+@pytest.mark.parametrize("span", [("0001-01-01", "0001-05-31"), ("9999-12-01", "9999-12-31"),
+                                  ("0001-01-01", "9999-12-31")])
+def test_spans_at_the_ends_of_the_calendar(cli, span):
+    result = cli("report", "income", "--from", span[0], "--to", span[1], "--csv")
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout.splitlines()[-1] == "total,0,0.00,0.00,GBP"
+
+
+@pytest.mark.parametrize("year", ["9999/00", "0000/01"])
+def test_a_tax_year_outside_the_calendar_is_a_clean_usage_error(cli, db_path, year):
+    result = assert_refused(cli, db_path, "report", "income", "--tax-year", year, code=2)
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("Error: --tax-year") and "internal error" not in lines[0]
+
+
+def test_the_last_tax_years_of_the_calendar(cli, jcli):
+    assert jcli("report", "income", "--tax-year", "9998/99")["period"] == {"start": "9998-04-06",
+                                                                            "end": "9999-04-05"}
+    assert jcli("report", "income", "--tax-year", "0001/02")["label"] == "tax year 0001/02"
+
+
+# -- outstanding and aged debt: payments by the date they were made, not the order entered -----------
+
+def test_a_backdated_settling_payment_leaves_the_later_one_outstanding(cli, jcli):
+    _billed(cli, jcli)
+    jcli("--today", "2026-12-21", "payment", "add", "1", "30", "--on", "2026-12-20")
+    jcli("--today", "2026-12-21", "payment", "add", "1", "50", "--on", "2026-12-05")   # settles it, dated earlier
+
+    def at(day):
+        report = jcli("--today", "2026-12-21", "report", "income", "--from", "2026-11-01", "--to", day)
+        return report["outstanding_minor"], report["aged"]
+
+    assert at("2026-12-10") == (3000, {"0_30": {"invoices": 0, "amount_minor": 0},
+                                       "31_60": {"invoices": 1, "amount_minor": 3000},
+                                       "61_90": {"invoices": 0, "amount_minor": 0},
+                                       "over_90": {"invoices": 0, "amount_minor": 0}})
+    assert at("2026-12-04")[0] == 8000 and at("2026-12-19")[0] == 3000 and at("2026-12-20")[0] == 0
+
+
+def test_outstanding_is_the_total_less_payments_dated_by_then_in_any_entry_order(db):
+    """For random invoices and payments entered in a random order (dates not in entry order), some voided:
+    outstanding and aged equal a brute-force sum over every live invoice issued by as_at."""
+    from therapy_cli.reports.income import AGE_BUCKETS, income
+
+    client = db.insert("clients", {"name": "Priya Shah", "kind": "individual", "status": "active",
+                                   "created_at": "2025-01-01T00:00:00+00:00"})
+    rnd = random.Random(2026)
+    invoices = {}
+    for n in range(1, 61):
+        issued = date(2026, 1, 1) + timedelta(days=rnd.randrange(300))
+        total = rnd.randrange(100, 20000)
+        invoice_id = db.insert("invoices", {
+            "number": f"INV-2026-{n:04d}", "year": 2026, "seq": n, "client_id": client,
+            "issued_on": issued.isoformat(), "due_on": (issued + timedelta(days=30)).isoformat(),
+            "period_start": issued.isoformat(), "period_end": issued.isoformat(), "currency": "GBP",
+            "total_minor": total, "created_at": "2026-01-01T00:00:00+00:00"})
+        invoices[invoice_id] = {"issued": issued, "total": total, "payments": [], "void": False}
+    # payments as add_payment writes them: `settles` on the one that clears the invoice in entry order,
+    # however its date compares with the others'
+    planned = []
+    for invoice_id, inv in invoices.items():
+        left, parts = inv["total"], rnd.choice([1, 2, 3, 3])
+        for part in range(parts):
+            if left <= 0 or rnd.random() < 0.15:
+                break
+            amount = left if part == parts - 1 else rnd.randrange(1, left + 1)
+            left -= amount
+            planned.append((invoice_id, amount))
+    rnd.shuffle(planned)
+    today = date(2026, 11, 27)
+    for invoice_id, amount in planned:
+        inv = invoices[invoice_id]
+        paid_before = sum(a for _, a in inv["payments"])
+        day = inv["issued"] + timedelta(days=rnd.randrange((today - inv["issued"]).days + 1))
+        db.insert("payments", {"invoice_id": invoice_id, "invoice_issued_on": inv["issued"].isoformat(),
+                               "paid_on": day.isoformat(), "amount_minor": amount,
+                               "settles": int(paid_before + amount == inv["total"]),
+                               "created_at": "2026-01-01T00:00:00+00:00"})
+        inv["payments"].append((day, amount))
+    for invoice_id in rnd.sample(sorted(invoices), 8):
+        db.insert("invoice_voids", {"invoice_id": invoice_id, "voided_on": today.isoformat(), "reason": "test",
+                                    "created_at": "2026-01-01T00:00:00+00:00"})
+        invoices[invoice_id]["void"] = True
+    assert any(p["settles"] == 1 and p["paid_on"] < q["paid_on"] for p in db.query("SELECT * FROM payments")
+               for q in db.query("SELECT * FROM payments WHERE invoice_id = ?", (p["invoice_id"],)))
+
+    def expected(as_at: date) -> dict:
+        aged = {name: {"invoices": 0, "amount_minor": 0} for name, _, _ in AGE_BUCKETS}
+        for inv in invoices.values():
+            unpaid = inv["total"] - sum(a for day, a in inv["payments"] if day <= as_at)
+            if inv["void"] or inv["issued"] > as_at or unpaid <= 0:
+                continue
+            age = (as_at - inv["issued"]).days
+            name = next(n for n, low, high in AGE_BUCKETS if low <= age and (high is None or age <= high))
+            aged[name]["invoices"] += 1
+            aged[name]["amount_minor"] += unpaid
+        return aged
+
+    days = [date(2026, 1, 1) + timedelta(days=rnd.randrange(331)) for _ in range(40)] + [today]
+    for as_at in days:
+        report = income(db, date(2025, 4, 6), as_at)
+        assert report["aged"] == expected(as_at), as_at
+        assert report["outstanding_minor"] == sum(b["amount_minor"] for b in expected(as_at).values())
+
+
+# -- CSV: money as plain numbers, flags as yes/no; JSON unchanged -----------------------------------
+
+def test_invoice_list_csv_has_plain_numbers_and_yes_no(cli, jcli):
+    _billed(cli, jcli)
+    jcli("payment", "add", "1", "30")
+    text = cli("invoice", "list", "--csv").stdout
+    assert "£" not in text and "False" not in text and "True" not in text
+    rows = _csv(text)
+    assert list(rows[0]) == ["id", "number", "client_id", "payer", "issued_on", "due_on", "total", "paid", "due",
+                             "currency", "status", "overdue"]
+    assert (rows[0]["total"], rows[0]["paid"], rows[0]["due"], rows[0]["currency"], rows[0]["overdue"]) == \
+        ("80.00", "30.00", "50.00", "GBP", "no")
+    overdue = _csv(cli("--today", "2027-01-15", "invoice", "list", "--csv").stdout)
+    assert overdue[0]["overdue"] == "yes"
+    listed = jcli("invoice", "list")[0]                          # JSON: minor units, as before
+    assert (listed["total_minor"], listed["paid_minor"], listed["due_minor"], listed["overdue"]) == \
+        (8000, 3000, 5000, False) and "total" not in listed
+
+
+def test_invoice_show_and_create_csv_have_plain_numbers(cli, jcli):
+    assert cli("config", "set", "fees.default", "1200.5").exit_code == 0
+    jcli("client", "add", "Ann Lee")
+    jcli("session", "add", "ann", "--at", "2026-10-05 10:00")
+    created = cli("invoice", "create", "ann", "--month", "2026-10", "--csv").stdout
+    shown = cli("invoice", "show", "1", "--csv").stdout
+    for text in (created, shown):
+        assert "£" not in text
+        assert _csv(text) == [{"date": "2026-10-05", "session": "1", "description": "Session", "amount": "1200.50",
+                               "currency": "GBP"}]
+    assert jcli("invoice", "show", "1")["lines"][0]["amount_minor"] == 120050
+    table = cli("invoice", "show", "1").stdout
+    assert "£1,200.50" in table                                   # tables keep the symbol
+
+
+def test_invoice_create_all_csv_has_plain_numbers(cli, jcli):
+    assert cli("config", "set", "fees.default", "80").exit_code == 0
+    for name, hour in (("Ann Lee", 10), ("Bo Ng", 12)):
+        jcli("client", "add", name)
+        jcli("session", "add", name.split()[0], "--at", f"2026-10-05 {hour}:00")
+    rows = _csv(cli("invoice", "create", "--all", "--month", "2026-10", "--csv").stdout)
+    assert [(r["total"], r["currency"]) for r in rows] == [("80.00", "GBP"), ("80.00", "GBP")]
+
+
+def test_payment_add_csv_has_plain_numbers(cli, jcli):
+    _billed(cli, jcli)
+    rows = _csv(cli("payment", "add", "1", "20", "--csv").stdout)
+    assert (rows[0]["amount"], rows[0]["due"], rows[0]["currency"]) == ("20.00", "60.00", "GBP")
+    assert "£" not in "".join(rows[0].values())
+    record = jcli("payment", "add", "1", "20")                     # JSON as before
+    assert (record["amount_minor"], record["due_minor"], record["amount"]) == (2000, 4000, "£20.00")
+    assert "£20.00" in cli("payment", "add", "1", "20").stdout      # a table keeps the symbol
+
+
+def test_csv_writes_booleans_as_yes_no():
+    from therapy_cli.render import csv_cell
+
+    assert (csv_cell(True), csv_cell(False), csv_cell(0), csv_cell(1)) == ("yes", "no", 0, 1)
+
+
+def test_a_refused_payment_changes_nothing(cli, jcli, db_path):
+    _billed(cli, jcli)
+    before = snapshot(db_path)
+    assert cli("payment", "add", "1", "€20").exit_code == 2
+    assert snapshot(db_path) == before
