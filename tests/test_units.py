@@ -179,3 +179,17 @@ def test_a_couple_never_has_three_members_on_any_day(jcli, cli, db_path):
     jcli("client", "leave", "Cpl", "Bob", "--on", "2026-11-20")
     assert_refused(cli, db_path, "client", "join", "Cpl", "Cy", "--on", "2026-11-20", match="two members on 2026-11-20")
     jcli("client", "join", "Cpl", "Cy", "--on", "2026-11-21")
+
+
+def test_a_back_dated_leaving_cannot_empty_an_attended_session(jcli, cli, db_path):
+    """Ann was the only one there on 10 November (Bob absent): she cannot have left on the 5th."""
+    from conftest import assert_refused
+
+    jcli("client", "add", "Ann A")
+    jcli("client", "add", "Bob B")
+    jcli("client", "add", "AB", "--kind", "couple", "--member", "Ann", "--member", "Bob", "--referred-on", "2026-09-01")
+    jcli("session", "add", "AB", "--at", "2026-11-10 10:00", "--absent", "Bob")
+    assert_refused(cli, db_path, "client", "leave", "AB", "Ann", "--on", "2026-11-05",
+                   match="session #1 on 2026-11-10 attended with no member present")
+    jcli("client", "leave", "AB", "Ann", "--on", "2026-11-10")      # the day of the session: she was there
+    assert jcli("report", "week", "--week", "2026-W46")["clients_seen"] == 1

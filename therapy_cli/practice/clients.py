@@ -357,6 +357,17 @@ def leave(db: Database, unit_text: str, member_text: str, on: date | None = None
     if row["joined_on"] and day.isoformat() < row["joined_on"]:
         raise InvalidValue(f"leaving date {day.isoformat()} is before joining ({row['joined_on']})")
     db.update("memberships", row["id"], {"left_on": day.isoformat()})
+    # an attended session after the leaving day must still have someone there: a back-dated leaving could
+    # take away its only member present (the others recorded absent), which `session attend` refuses
+    for session in db.query("SELECT id, local_date FROM sessions WHERE client_id = ? AND status = 'attended' "
+                            "AND local_date > ? ORDER BY starts_utc", (unit["id"], day.isoformat())):
+        present = [m for m in members_of(db, unit["id"], date.fromisoformat(session["local_date"]))
+                   if not db.scalar("SELECT 1 FROM session_absences WHERE session_id = ? AND client_id = ?",
+                                    (session["id"], m["id"]))]
+        if not present:
+            raise Conflict(f"leaving on {day.isoformat()} would leave session #{session['id']} on "
+                           f"{session['local_date']} attended with no member present (the others were recorded "
+                           "absent); give the day they really left, or correct that session first")
     db.audit("leave", "client", unit["id"], f"member #{member['id']} left on {day.isoformat()}", unit["id"])
     return client_record(db, unit["id"])
 
