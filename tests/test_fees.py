@@ -270,7 +270,7 @@ def test_remind_invoice_overdue(cli, jcli, october):
     assert not [i for i in jcli("--today", "2026-12-27", "remind") if i["kind"] == "invoice_overdue"]
     items = [i for i in jcli("--today", "2026-12-28", "remind", "--kind", "invoice_overdue")]
     assert items == [{"kind": "invoice_overdue", "client_id": october["client"], "due": "2026-12-27",
-                      "message": "INV-2026-0001 for #1 P.S.: £400.00 unpaid, due 2026-12-27 (1 days overdue)"}]
+                      "message": "INV-2026-0001 for #1 P.S.: £400.00 unpaid, due 2026-12-27 (1 day overdue)"}]
     jcli("--today", "2026-12-28", "payment", "add", "1", "400")
     assert jcli("--today", "2026-12-28", "remind", "--kind", "invoice_overdue") == []
 

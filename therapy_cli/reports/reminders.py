@@ -381,6 +381,10 @@ def risk_reviews_due(c: _Ctx) -> list[dict]:
     return out
 
 
+def _days(n: int) -> str:
+    return f"{n} day{'' if n == 1 else 's'}"
+
+
 def invoices_overdue(c: _Ctx) -> list[dict]:
     # No invoices, no query beyond an empty index probe: practitioners who never bill see nothing.
     if c.db.scalar("SELECT 1 FROM invoices LIMIT 1") is None:
@@ -390,7 +394,7 @@ def invoices_overdue(c: _Ctx) -> list[dict]:
 
     return [_item("invoice_overdue", r["client_id"], r["due_on"],
                   f"{r['number']} for {c.who(r['client_id'])}: {money(r['due_minor'], r['currency'])} unpaid, "
-                  f"due {r['due_on']} ({(c.today - date.fromisoformat(r['due_on'])).days} days overdue)")
+                  f"due {r['due_on']} ({_days((c.today - date.fromisoformat(r['due_on'])).days)} overdue)")
             for r in overdue(c.db)]
 
 
