@@ -108,3 +108,17 @@ def test_a_dna_or_late_cancellation_is_not_removed_unseen(jcli, cli, db_path):
     jcli("session", "unattend", "1")
     assert jcli("session", "remove", "1", "--reason", "booked in error", "--yes")["removed"] is True
     assert jcli("report", "week")["sessions"]["dna"] == 0
+
+
+def test_an_import_never_gives_a_removed_sessions_id_again(jcli, cli, db_path, tmp_path):
+    jcli("client", "add", "Alex Morgan")
+    jcli("session", "add", "Alex", "--at", "2026-11-02 10:00")
+    removed = jcli("session", "add", "Alex", "--at", "2026-12-08 10:00")["id"]
+    jcli("session", "remove", str(removed), "--reason", "booked in error", "--yes")
+    path = tmp_path / "sessions.csv"
+    path.write_text("client,starts_at,status\n1,2026-11-09 10:00,attended\n", encoding="utf-8")
+    jcli("import", "sessions", path)
+    assert [s["id"] for s in jcli("session", "list", "--from", "2026-11-01", "--to", "2026-11-30")] == [1, removed + 1]
+    path.write_text(f"id,client,starts_at,status\n{removed},1,2026-11-16 10:00,attended\n", encoding="utf-8")
+    result = assert_refused(cli, db_path, "import", "sessions", path, match="never used twice")
+    assert f"id {removed} was given to a record this file no longer holds" in result.stderr

@@ -143,11 +143,18 @@ class ClientIndex:
 
 
 class IdCounter:
-    """Ids for new rows: taken from the file's `id` column when given, else the next free one."""
+    """Ids for new rows: taken from the file's `id` column when given, else the next free one.
+
+    Never an id the table once gave and no longer holds (a session removed, a client's records erased):
+    the next free one starts above the table's AUTOINCREMENT counter (m014) as well as its rows, and a
+    given id at or below that counter must be one the file does not hold and never held."""
 
     def __init__(self, db: Database, table: str):
         self.table = table
-        self.next = (db.scalar(f"SELECT max(id) FROM {table}") or 0) + 1
+        issued = db.scalar("SELECT seq FROM sqlite_sequence WHERE name = ?", (table,)) if db.scalar(
+            "SELECT 1 FROM sqlite_master WHERE name = 'sqlite_sequence'") else None
+        self.issued = issued or 0
+        self.next = max(db.scalar(f"SELECT max(id) FROM {table}") or 0, self.issued) + 1
         self.existing_max = self.next - 1
         self.db = db
         self.used: set[int] = set()
@@ -167,6 +174,9 @@ class IdCounter:
         if value in self.used or (value <= self.existing_max and self.db.scalar(
                 f"SELECT 1 FROM {self.table} WHERE id = ?", (value,))):
             raise InvalidValue(f"id {value} is already used")
+        if value <= self.issued:
+            raise InvalidValue(f"id {value} was given to a record this file no longer holds (removed or erased); "
+                               "ids are never used twice: leave the id column empty for a new one")
         self.used.add(value)
         if value >= self.next:
             self.next = value + 1
