@@ -46,7 +46,7 @@ RULES = {  # the focused rules files first: with -x, a killed mutant stops at th
                                             "tests/test_supervision.py"],
     "therapy_cli/practice/cpd.py": ["tests/test_rules_cpd.py", "tests/test_boundaries.py", "tests/test_cpd.py"],
     "therapy_cli/clinical/risk.py": ["tests/test_rules_risk.py", "tests/test_risk.py", "tests/test_batch_reads.py"],
-    "therapy_cli/practice/fees.py": ["tests/test_fees.py"],
+    "therapy_cli/practice/fees.py": ["tests/test_fees.py", "tests/test_fees_edges.py"],
 }
 
 # Mutants judged equivalent (no input can tell them from the original), with the reason. Keyed by the
