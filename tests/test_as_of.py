@@ -213,3 +213,18 @@ def test_progress_and_the_client_report_are_written_as_at_the_day(jcli, cli):
     later = cli("report", "client", "Alex").stdout
     assert "| Sessions | 3 attended, 1 booked |" in later and "2026-11-02 | PHQ-9 | 6" in later
     assert "Back to work" in later
+
+
+def test_referral_waits_and_cpd_years_are_as_at_the_day(jcli):
+    """A replayed day knows no treatment session after it, and this year's CPD row counts hours up to it."""
+    jcli("client", "add", "Gina Gray", "--referred-on", "2026-09-20", "--referral-source", "self")
+    jcli("session", "add", "Gina", "--at", "2026-09-25 10:00", "--type", "assessment")
+    jcli("session", "add", "Gina", "--at", "2026-11-02 10:00")
+    then = jcli("--today", "2026-09-22", "report", "referrals", "--from", "2026-09-01")["by_source"][0]
+    assert (then["started"], then["median_wait_days"]) == (0, None)
+    now = jcli("report", "referrals", "--from", "2026-09-01")["by_source"][0]
+    assert (now["started"], now["median_wait_days"]) == (1, 43)
+    jcli("cpd", "add", "A", "--hours", "6", "--on", "2026-11-07")
+    jcli("cpd", "add", "B", "--hours", "2", "--on", "2026-11-09")
+    status = jcli("--today", "2026-11-08", "cpd", "status")
+    assert status["hours"] == status["years"][-1]["hours"] == 6

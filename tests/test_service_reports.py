@@ -98,8 +98,9 @@ def test_quarter_report_and_quarterly_targets(db, cli, jcli):
     assert jcli("report", "period", "--from", "2026-10-01", "--to", "2026-12-31")["targets"][0]["target"] == 10
     assert jcli("report", "week", "--week", "2026-W47")["targets"] == []
     assert cli("report", "quarter", "--csv").stdout.splitlines()[1].startswith("2026-10-01,2026-12-31,2026-Q4,")
-    result = cli("report", "quarter", "--quarter", "2026-Q5")
-    assert result.exit_code == 1 and "YYYY-Qn" in result.stderr
+    for bad in ("2026-Q5", "foo"):        # a quarter that cannot be read is a usage error, as a week or month
+        result = cli("report", "quarter", "--quarter", bad)
+        assert result.exit_code == 2 and result.stderr.startswith("Error: ") and "YYYY-Qn" in result.stderr
 
 
 def test_append_replaces_the_row_of_the_same_period(db, cli, tmp_path):

@@ -183,3 +183,16 @@ def test_a_killed_export_or_backup_leaves_only_a_prefixed_file_which_the_next_ru
     done = subprocess.run([*_script(), "--db", str(path), *args], capture_output=True, text=True, env=env)
     assert done.returncode == 0, done.stderr
     assert not [n for n in os.listdir(tmp_path) if n.startswith(TMP_PREFIX)], os.listdir(tmp_path)
+
+
+def test_a_rate_target_is_shown_as_a_percentage_that_tells_it_from_its_limit(jcli, cli):
+    """12.5% DNAs against at most 12%: the table must not read '0.12 0.12 missed'."""
+    jcli("client", "add", "Hana")
+    for day in ("02", "03", "04", "05", "06", "07", "08"):
+        jcli("session", "add", "Hana", "--at", f"2026-11-{day} 10:00")
+    jcli("session", "add", "Hana", "--at", "2026-11-08 12:00", "--status", "dna")
+    jcli("config", "set", "targets.week.dna_rate.max", "0.12")
+    row = next(line for line in cli("report", "week", "--week", "2026-W45").stdout.splitlines()
+               if line.startswith("dna rate (at most)"))
+    assert row.split()[4:7] == ["12.5%", "12%", "missed"]
+    assert jcli("report", "week", "--week", "2026-W45")["targets"][0]["actual"] == 0.125     # JSON unchanged

@@ -193,3 +193,18 @@ def test_a_back_dated_leaving_cannot_empty_an_attended_session(jcli, cli, db_pat
                    match="session #1 on 2026-11-10 attended with no member present")
     jcli("client", "leave", "AB", "Ann", "--on", "2026-11-10")      # the day of the session: she was there
     assert jcli("report", "week", "--week", "2026-W46")["clients_seen"] == 1
+
+
+def test_a_group_member_who_left_is_in_the_outcomes_of_the_month_they_left(jcli):
+    """Months add up: Bob's therapy through the group ended when he left (8 October), Amy's at its discharge."""
+    jcli("client", "add", "Bob B", "--referred-on", "2026-09-01")
+    jcli("client", "add", "Amy A", "--referred-on", "2026-09-01")
+    jcli("client", "add", "Grp", "--kind", "group", "--member", "Bob B", "--member", "Amy A")
+    jcli("session", "add", "Grp", "--at", "2026-10-01 18:00")
+    jcli("session", "add", "Grp", "--at", "2026-10-08 18:00")
+    jcli("client", "leave", "Grp", "Bob B", "--on", "2026-10-08")
+    jcli("session", "add", "Grp", "--at", "2026-10-15 18:00")
+    jcli("client", "discharge", "Grp", "--on", "2026-11-02")
+    counts = [jcli("report", "outcomes", "--from", start, "--to", end)["discharged"]
+              for start, end in (("2026-10-01", "2026-10-31"), ("2026-11-01", "2026-11-27"), ("2026-10-01", "2026-11-27"))]
+    assert counts == [1, 2, 3]

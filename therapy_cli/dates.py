@@ -238,7 +238,7 @@ def parse_quarter_or_relative(text: str, today: date, what: str = "--quarter") -
         return quarter_of(quarter_of(today)[0] - timedelta(days=1) if value == "last" else today)
     match = re.match(r"^(\d{4})-q([1-4])$", value)
     if not match or int(match[1]) < 1:
-        raise InvalidValue(f"{what} {text!r} is not a quarter; use YYYY-Qn (n 1-4, e.g. 2026-Q4), this or last")
+        raise WrongForm(f"{what} {text!r} is not a quarter; use YYYY-Qn (n 1-4, e.g. 2026-Q4), this or last")
     return quarter_of(date(int(match[1]), 3 * int(match[2]) - 2, 1))
 
 

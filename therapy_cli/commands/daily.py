@@ -219,6 +219,14 @@ def _pick(row: dict, path: tuple):
     return value
 
 
+def _shown(metric: str, value):
+    """A target's figure as the table shows it: a rate as a percentage to one place (0.125 → 12.5%), so a
+    rate just over its limit never reads as equal to it; anything else as it is."""
+    if metric.endswith("rate") and isinstance(value, (int, float)):
+        return f"{round(100 * value, 1):g}%"
+    return value
+
+
 def bar(actual: float, target: float, width: int = 20, fancy: bool = False) -> str:
     """A text progress bar: `#####.....  50%` (blocks on a terminal)."""
     share = 0.0 if target <= 0 else min(actual / target, 1.0)
@@ -259,7 +267,8 @@ def show_period(report: dict) -> None:
         # `met` as it stands, as SPEC has it)
         running = report["period"]["end"] >= today().isoformat()
         targets = [{"target": t["name"].replace("_", " ") + (" (at most)" if t["direction"] == "max" else ""),
-                    "actual": t["actual"], "goal": t["target"], "met": _verdict(t, running),
+                    "actual": _shown(t["name"], t["actual"]), "goal": _shown(t["name"], t["target"]),
+                    "met": _verdict(t, running),
                     "progress": bar(t["actual"], t["target"], fancy=fancy) if t["direction"] == "min" else ""}
                    for t in report["targets"]]
         print()

@@ -162,7 +162,7 @@ def years(db: Database, count: int = 5) -> list[dict]:
     target = float(db.setting("cpd.hours_per_year"))
     out = []
     for year in range(today.year - count + 1, today.year + 1):
-        hours = exact_hours(db, date(year, 1, 1), date(year, 12, 31))
+        hours = exact_hours(db, date(year, 1, 1), min(date(year, 12, 31), today))   # this year: so far
         out.append({"year": year, "hours": round(hours, 2), "target_hours": target, "met": _met(hours, target),
                     "complete": year < today.year})
     return out

@@ -242,12 +242,14 @@ def current_ids(db: Database, day: date) -> list[int]:
 
 
 def discharged_ids(db: Database, start: date, end: date) -> list[int]:
-    """Clients discharged in [start, end] in their own right, and the members of units discharged then."""
+    """Clients discharged in [start, end] in their own right, the members of units discharged then, and the
+    members who left a unit then (their therapy through it ended on leaving: practice/state.py)."""
     span = (start.isoformat(), end.isoformat())
     return [r[0] for r in db.execute(
         "SELECT id FROM clients WHERE discharged_on BETWEEN ? AND ? AND erased_on IS NULL "
         "UNION SELECT m.member_id FROM memberships m JOIN clients u ON u.id = m.unit_id "
-        "WHERE u.discharged_on BETWEEN ? AND ?", span + span)]
+        "WHERE u.discharged_on BETWEEN ? AND ? "
+        "UNION SELECT member_id FROM memberships WHERE left_on BETWEEN ? AND ?", span + span + span)]
 
 
 def states(db: Database, day: date | None = None, ids: list[int] | None = None) -> dict[int, dict]:

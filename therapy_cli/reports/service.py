@@ -426,9 +426,9 @@ def _referral_groups(db: Database, start: date, end: date, key_sql: str) -> list
     rows = db.query(
         f"WITH {state_ctes(db.today)} SELECT {key_sql} AS grp, c.referred_on, cs.first_attended_on AS first_seen, "
         f"  (SELECT min(local_date) FROM {presence_of('c.id')} s WHERE s.status = 'attended' "
-        "     AND s.type = 'treatment') AS first_treatment "
+        "     AND s.type = 'treatment' AND s.local_date <= ?3) AS first_treatment "
         "FROM clients c LEFT JOIN client_state cs ON cs.id = c.id LEFT JOIN contacts k ON k.id = c.referred_by "
-        "WHERE c.referred_on BETWEEN ? AND ?", (start.isoformat(), end.isoformat()))
+        "WHERE c.referred_on BETWEEN ?1 AND ?2", (start.isoformat(), end.isoformat(), db.today.isoformat()))
     groups: dict = {}
     for row in rows:
         group = groups.setdefault(row["grp"], {"referrals": 0, "started": 0, "waits": [], "to_assessment": []})
