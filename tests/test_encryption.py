@@ -166,6 +166,10 @@ def test_refusals(keyed, jcli, db_path, cli):
     result = keyed("db", "encrypt")                                # no terminal, no --yes
     assert result.exit_code == 1 and "--yes" in result.stderr
     assert _bytes(db_path) == plain
+    crypto._KEYS.clear()
+    without = cli("db", "encrypt", "--yes", env={"THERAPY_KEY_COMMAND": ""})   # no key to encrypt with
+    assert without.exit_code == 1 and "encrypting" in without.stderr and "needs a key" in without.stderr
+    assert "is encrypted" not in without.stderr and _bytes(db_path) == plain
     assert keyed("db", "encrypt", "--yes").exit_code == 0
     again = keyed("db", "encrypt", "--yes")
     assert again.exit_code == 1 and "already encrypted" in again.stderr

@@ -206,3 +206,16 @@ def test_import_all_checks_questionnaires_as_measure_add_does(cli, jcli, tmp_pat
     assert result.exit_code == 1 and result.stderr.startswith("Error: measures.csv: measure #1: ")
     assert match in result.stderr
     assert cli("--db", moved, "client", "list", "--json").json() == []
+
+
+def test_import_all_into_a_file_whose_settings_were_changed_says_what_to_do(cli, jcli, tmp_path):
+    jcli("client", "add", "Pat Example")
+    export, new = tmp_path / "export", tmp_path / "new.db"
+    assert cli("export", "all", "--output", export).exit_code == 0
+    assert cli("--db", new, "db", "init").exit_code == 0
+    assert cli("--db", new, "import", "all", export).exit_code == 0       # db init alone: still empty
+    other = tmp_path / "other.db"
+    assert cli("--db", other, "config", "set", "timezone", "Europe/London").exit_code == 0
+    result = cli("--db", other, "import", "all", export)
+    assert result.exit_code == 1 and "already has settings changed" in result.stderr
+    assert "restore into a file never used" in result.stderr

@@ -145,6 +145,11 @@ def restore(db: Database, directory: str | Path) -> list[dict]:
         raise InvalidValue(f"{files[unknown[0]].name} is not a table of this file "
                            f"(tables: {', '.join(tables)})")
     held = [t for t in tables if t != "settings" and db.scalar(f"SELECT 1 FROM {t} LIMIT 1")]
+    if held == ["audit"] and not db.scalar("SELECT 1 FROM audit WHERE record_type != 'setting' LIMIT 1"):
+        # only `config set` was run: its audit rows would stand where the export's, kept with their ids, go
+        raise InvalidValue("import all restores into an empty file, and this one already has settings changed "
+                           "(the audit log records them); restore into a file never used (--db NEW.db), then set "
+                           "what should differ from the export's settings")
     if held:
         raise InvalidValue(f"import all restores into an empty file, and this one holds {held[0]}; "
                            "give a new file with --db PATH")

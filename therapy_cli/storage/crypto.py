@@ -102,6 +102,9 @@ def get_key(path: Path, confirm: bool = False) -> str:
                 raise Refused("the two keys differ; nothing was changed")
         except (EOFError, KeyboardInterrupt):
             raise Refused("no key given; nothing was changed") from None
+    elif confirm:   # encrypting a plain file: the key to choose, not one to open it with
+        raise Refused(f"encrypting {path} needs a key: set {ENV_KEY_COMMAND} to a command that prints it, or run "
+                      "on a terminal to be asked for it; nothing was changed")
     else:
         raise DatabaseError(f"{path} is encrypted or not a SQLite database: to open an encrypted caseload, "
                             f"set {ENV_KEY_COMMAND} to a command that prints its key, or run on a terminal")
