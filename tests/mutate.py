@@ -57,6 +57,8 @@ _CANDIDATES = ("the query only gathers candidates: each one's current level and 
                "again in Python, and a client with neither is dropped, so widening the candidates changes nothing")
 _FOUR_DECIMALS = ("every stored CPD record has at most four decimals (check_hours rounds them), so a sum of them "
                   "rounded to 4 or to 5 places is the same number")
+_GUARD = ("a shortcut only: any whole part of 8 or more digits is more than the largest amount, which the next check "
+          "refuses with the same message, so where the shortcut starts changes nothing but speed")
 EQUIVALENT: dict[str, list[tuple]] = {
     "therapy_cli/clinical/instruments.py": [
         ("return inst.item_max + inst.item_min - value", "Add -> Sub",
@@ -90,12 +92,24 @@ EQUIVALENT: dict[str, list[tuple]] = {
          "the default is never used: `level or \"none\"` is always a key of RANK"),
         ('items.sort(key=lambda i: (-RANK.get(i["level"] or "none", 0), i["flag"] is None,', "0 -> -1",
          "the default is never used: `level or \"none\"` is always a key of RANK"),
-        ('"WHERE " + _CURRENT_CLIENTS + " "', "SQL '>' -> '>=' in 'AND m.risk > 0)) ORDER'",
+        ('"JOIN client_state cs ON cs.id = c.id WHERE " + _CURRENT_CLIENTS + " "', "SQL '>' -> '>=' in 'AND m.risk > 0)) ORDER'",
          "register(): " + _CANDIDATES),
-        ('"WHERE " + _CURRENT_CLIENTS + " "', "SQL 'AND' -> 'OR' in '= c.id AND a.assessed_on <='",
+        ('"JOIN client_state cs ON cs.id = c.id WHERE " + _CURRENT_CLIENTS + " "',
+         "SQL 'AND' -> 'OR' in '= c.id AND a.assessed_on <='",
          "register(): " + _CANDIDATES),
-        ('"WHERE " + _CURRENT_CLIENTS + " "', "SQL 'AND' -> 'OR' in '= c.id AND m.risk >'",
+        ('"JOIN client_state cs ON cs.id = c.id WHERE " + _CURRENT_CLIENTS + " "',
+         "SQL 'AND' -> 'OR' in '= c.id AND m.risk >'",
          "register(): " + _CANDIDATES),
+    ],
+    "therapy_cli/practice/fees.py": [
+        ('if len(whole) > 9:  # far past the bound; also keeps int() away from a thousand-digit string', "Gt -> GtE",
+         _GUARD),
+        ('if len(whole) > 9:  # far past the bound; also keeps int() away from a thousand-digit string', "9 -> 10",
+         _GUARD),
+        ('if len(whole) > 9:  # far past the bound; also keeps int() away from a thousand-digit string', "9 -> 8",
+         _GUARD),
+        ('if value[:1] and unicodedata.category(value[0]) == "Sc":   # a currency sign: £ € $ ¥ ...', "1 -> 2",
+         "only the emptiness of the slice is tested: the first two characters are empty exactly when the first is"),
     ],
     "therapy_cli/practice/supervision.py": [
         ("return _records(db, [row])[0]", "0 -> -1", "a list of one record: its first is its last"),

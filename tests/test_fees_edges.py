@@ -296,3 +296,16 @@ def test_a_refused_payment_changes_nothing(cli, jcli, db_path):
     before = snapshot(db_path)
     assert cli("payment", "add", "1", "€20").exit_code == 2
     assert snapshot(db_path) == before
+
+
+def test_a_long_amount_is_shown_cut_at_forty_characters_and_the_hint_keeps_two_places(cli):
+    """What an error shows of what was typed: up to 40 characters as typed, a longer one cut with '...'; a
+    decimal comma's hint writes the pence with two digits (80,5 → 80.50)."""
+    forty = "8" * 38 + ",5"
+    result = cli("client", "add", "Ann", "--fee", forty)
+    assert result.exit_code == 2 and repr(forty) in result.stderr
+    longer = "8" * 39 + ",5"
+    result = cli("client", "add", "Ann", "--fee", longer)
+    assert result.exit_code == 2 and repr(longer[:40] + "...") in result.stderr
+    result = cli("client", "add", "Ann", "--fee", "80,5")
+    assert result.exit_code == 2 and result.stderr.strip().endswith("e.g. 80.50")
