@@ -137,10 +137,6 @@ EQUIVALENT: dict[str, list[tuple]] = {
         ("row[\"treatment_sessions\"], row[\"first_seen\"], row[\"first_treatment\"] = attended.get(row[\"id\"], (0, None, None))",
          "0 -> 1", "a case never seen counts -1, 0 or 1 treatment sessions: all short of the 2 that finish a course, "
          "and the count is not shown"),
-        ("last = (starts_at, starts_utc) if starts_utc and (had[3] is None or starts_utc > had[3]) else had[2:]",
-         "3 -> 2", "the last session is kept as a pair (starts_at, starts_utc), both set or both None"),
-        ("last = (starts_at, starts_utc) if starts_utc and (had[3] is None or starts_utc > had[3]) else had[2:]",
-         "Gt -> GtE", "differs only for two sessions at the same instant, whichever of them is the last"),
     ],
     "therapy_cli/reports/reminders.py": [
         ("f\"WITH {c.state_ctes()} SELECT c.id, c.name, ({nth}), {f'({nth} OFFSET :back)' if every > 1 else 'NULL'}, \"",
@@ -157,6 +153,8 @@ EQUIVALENT: dict[str, list[tuple]] = {
          "pace, which four-decimal hours against the pace cannot be"),
         ("def reminders(db: Database, within: int = 1, names: bool = False, kinds: list[str] | None = None,",
          "1 -> 2", "the product never uses the default: `remind` always passes --within"),
+        ('ids = [r[0] for r in c.db.execute(f"WITH {c.state_ctes()} SELECT DISTINCT p.client_id FROM plans p "',
+         "0 -> -1", "the rows have one column: r[0] and r[-1] are the same value"),
     ],
     "therapy_cli/practice/cpd.py": [
         ("return round(total or 0.0, 4)", "4 -> 5", _FOUR_DECIMALS),

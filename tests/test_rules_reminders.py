@@ -229,3 +229,9 @@ def test_with_measures_every_2_a_measure_is_due_when_none_since_the_second_last_
         assert cli("measure", "add", name, "phq9", "--score", "5", "--on", measured).exit_code == 0
     due = _kinds(cli, "measure_due")
     assert [item["message"].split(" in ")[0] for item in due] == ["no outcome measure for #1 P.D."]
+
+
+def test_a_days_count_reads_as_english():
+    from therapy_cli.reports.reminders import _days
+
+    assert [_days(n) for n in (0, 1, 2, 13)] == ["0 days", "1 day", "2 days", "13 days"]

@@ -154,3 +154,16 @@ def test_the_caseload_lists_waiting_clients_with_their_wait_and_not_discharged_o
     assert rows["Wendy Waiting"]["waiting_days"] == 10 and rows["Walt Undated"]["waiting_days"] is None
     wendy = rows["Wendy Waiting"]
     assert (wendy["sessions_attended"], wendy["sessions_dna"], wendy["last_session"]) == (0, 0, None)
+
+
+def test_a_members_attendance_through_their_couple_alone(jcli):
+    """A member with no session of their own: the caseload counts the couple's attended sessions and DNAs as
+    theirs, each once, in its own column."""
+    jcli("client", "add", "Pat Partner")
+    jcli("client", "add", "Quinn Partner")
+    jcli("client", "add", "The Couple", "--kind", "couple", "--member", "Pat", "--member", "Quinn")
+    for day, status in (("2026-11-02", "attended"), ("2026-11-09", "attended"), ("2026-11-16", "dna")):
+        jcli("session", "add", "The Couple", "--at", f"{day} 09:00", "--status", status)
+    rows = {r["name"]: r for r in jcli("report", "caseload")}
+    assert (rows["Pat Partner"]["sessions_attended"], rows["Pat Partner"]["sessions_dna"]) == (2, 1)
+    assert rows["Pat Partner"]["via_unit"] == 3
