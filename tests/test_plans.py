@@ -189,3 +189,13 @@ def test_goal_score_non_ascii_digits_refused(db):
     for bad in ("²", "٣", "1e1"):
         with pytest.raises(InvalidValue, match="whole number"):
             plans.rate_goal(db, client, goal["id"], bad)
+
+
+def test_a_goal_cannot_be_dated_before_the_plan_started(jcli, cli, db_path):
+    from conftest import assert_refused
+
+    jcli("client", "add", "Alex Morgan")
+    jcli("plan", "set", "Alex", "--modality", "cbt", "--on", "2026-10-05")
+    assert_refused(cli, db_path, "plan", "goal", "add", "Alex", "Back to work", "--on", "2026-10-04",
+                   match="before the plan started (2026-10-05)")
+    assert jcli("plan", "goal", "add", "Alex", "Back to work", "--on", "2026-10-05")["created_on"] == "2026-10-05"

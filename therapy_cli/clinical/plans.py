@@ -270,6 +270,9 @@ def add_goal(db: Database, client, text: str, on: date | None = None) -> dict:
         raise InvalidValue("goal must not be empty")
     day = on or db.today
     check_not_future(day, db.today, "goal date")
+    started = db.scalar("SELECT started_on FROM plans WHERE client_id = ? ORDER BY version LIMIT 1", (client_id,))
+    if day.isoformat() < started:   # as a review is: a goal belongs to the plan, which did not exist before
+        raise InvalidValue(f"goal date {day.isoformat()} is before the plan started ({started})")
     goal_id = db.insert("goals", {"client_id": client_id, "text": text, "created_on": day.isoformat()})
     db.audit("add", "goal", goal_id, "goal added", client_id)
     return _goal_record(db, _goal(db, client_id, goal_id))
