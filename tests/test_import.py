@@ -395,3 +395,12 @@ def test_an_erased_stub_does_not_come_back_as_a_client(cli, jcli, tmp_path, db_p
     assert "import all DIR" in result.stderr
     assert cli("--db", fresh, "import", "all", out).exit_code == 0
     assert cli("--db", fresh, "client", "show", "1", "--json").json()["name"] != "Alex Morgan"
+
+
+def test_an_imported_questionnaire_after_a_recorded_death_is_refused(jcli, cli, db_path, tmp_path):
+    jcli("client", "add", "Late Client")
+    jcli("client", "edit", "Late", "--died-on", "2026-11-10")
+    path = tmp_path / "measures.csv"
+    path.write_text("client,instrument,taken_on,score\n1,phq9,2026-11-11,5\n", encoding="utf-8")
+    refused(cli, db_path, "import", "measures", path)
+    assert "after the client's death (2026-11-10)" in cli("import", "measures", path).stderr

@@ -191,3 +191,12 @@ def test_each_change_in_words(db, instrument, first, last, line):
 ])
 def test_the_overall_verdict_in_words(db, pairs, overall):
     assert _words(db, f"Overall {pairs}", pairs)[-1] == overall
+
+
+def test_no_questionnaire_after_a_recorded_death(db):
+    """As `risk assess` refuses: the day of death is the last day a questionnaire can carry."""
+    client = clients.add_client(db, "Late Client")
+    clients.edit_client(db, client, died_on=date(2026, 11, 10))
+    assert measures.add_measure(db, client, "phq9", score="5", on=date(2026, 11, 10))["taken_on"] == "2026-11-10"
+    with pytest.raises(InvalidValue, match=r"after the client's death \(2026-11-10\)"):
+        measures.add_measure(db, client, "phq9", score="5", on=date(2026, 11, 11))

@@ -82,10 +82,13 @@ def check_measurable(client: dict) -> None:
         raise Conflict(f"client #{client['id']} has been erased; no measures can be added")
 
 
-def check_taken_on(on: date, today: date) -> None:
-    """The date a questionnaire was taken: not in the future, not before EARLIEST (for `measure add` and import)."""
+def check_taken_on(on: date, today: date, died_on: str | None = None) -> None:
+    """The date a questionnaire was taken: not in the future, not before EARLIEST, not after a recorded death
+    (as `risk assess` refuses; for `measure add` and import)."""
     if on > today:
         raise InvalidValue(f"date {on.isoformat()} is in the future (today is {today.isoformat()})")
+    if died_on and on.isoformat() > died_on:
+        raise InvalidValue(f"date {on.isoformat()} is after the client's death ({died_on})")
     if on < EARLIEST:
         raise InvalidValue(f"date {on.isoformat()} is before {EARLIEST.year}; these questionnaires are more recent")
 
@@ -118,7 +121,8 @@ def add_measure(db: Database, client, instrument: str | Instrument, items=None, 
                 on: date | None = None, session_id: int | None = None) -> dict:
     """Record one questionnaire: items (checked, reversed items turned round) or a total (checked)."""
     client_id = client["id"] if isinstance(client, dict) else int(client)
-    check_measurable(db.get("clients", client_id, "client"))
+    row = db.get("clients", client_id, "client")
+    check_measurable(row)
     inst = instrument if isinstance(instrument, Instrument) else get_instrument(instrument)
     if items is None and score is None:
         raise InvalidValue("give either --items (each item's score, in order) or --score (the total)")
@@ -131,7 +135,7 @@ def add_measure(db: Database, client, instrument: str | Instrument, items=None, 
         check_present(db, client_id, session_id)
     if on is None:
         on = date.fromisoformat(session["local_date"]) if session else db.today
-    check_taken_on(on, db.today)
+    check_taken_on(on, db.today, row["died_on"])
     if items is not None:
         values = check_items(inst, items)
         total = score_items(inst, values)

@@ -61,7 +61,8 @@ class MeasuresImport(TableImport):
         r = MeasureRow(*cells)
         m, inst_rules = self.measures, self.instruments
         cid = self.index.find(r.client)
-        m.check_measurable(self.index.record(cid))
+        client = self.index.record(cid)
+        m.check_measurable(client)
         inst = inst_rules.get_instrument(self.value("instrument", r.instrument))
         session_id, session_day = self._session(r.session, cid) if r.session.strip() else (None, None)
         if r.taken_on.strip():
@@ -70,7 +71,7 @@ class MeasuresImport(TableImport):
             taken = file_date(session_day, self.today, "date")
         else:
             raise InvalidValue("the date taken is empty; give it as YYYY-MM-DD")
-        m.check_taken_on(taken, self.today)
+        m.check_taken_on(taken, self.today, client["died_on"])
         if r.items.strip():
             values = inst_rules.check_items(inst, m.parse_items(r.items.strip("[]")))
             total = inst_rules.score_items(inst, values)

@@ -111,8 +111,12 @@ class ClientIndex:
     def __init__(self, db: Database):
         self.by_id: dict[int, tuple[str, str | None, str]] = {}
         self.by_name: dict[str, list[int]] = {}
-        for cid, name, kind, erased, status in db.execute("SELECT id, name, kind, erased_on, status FROM clients"):
+        self.died: dict[int, str] = {}
+        for cid, name, kind, erased, status, died in db.execute(
+                "SELECT id, name, kind, erased_on, status, died_on FROM clients"):
             self.add(cid, name, kind, erased, status)
+            if died:
+                self.died[cid] = died
 
     def add(self, cid: int, name: str, kind: str, erased: str | None = None, status: str = "waiting") -> None:
         self.by_id[cid] = (kind, erased, status)
@@ -137,9 +141,9 @@ class ClientIndex:
         return cid
 
     def record(self, cid: int) -> dict:
-        """What the domain's checks read of a client: id, kind, erased_on, status."""
+        """What the domain's checks read of a client: id, kind, erased_on, status, died_on."""
         kind, erased, status = self.by_id[cid]
-        return {"id": cid, "kind": kind, "erased_on": erased, "status": status}
+        return {"id": cid, "kind": kind, "erased_on": erased, "status": status, "died_on": self.died.get(cid)}
 
 
 class IdCounter:
