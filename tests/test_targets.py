@@ -196,3 +196,11 @@ def test_a_rate_target_is_shown_as_a_percentage_that_tells_it_from_its_limit(jcl
                if line.startswith("dna rate (at most)"))
     assert row.split()[4:7] == ["12.5%", "12%", "missed"]
     assert jcli("report", "week", "--week", "2026-W45")["targets"][0]["actual"] == 0.125     # JSON unchanged
+
+
+def test_a_rate_target_is_a_fraction_up_to_one(cli, db_path):
+    from conftest import assert_refused
+
+    assert_refused(cli, db_path, "config", "set", "targets.week.dna_rate.max", "1.5", match="up to 1")
+    assert_refused(cli, db_path, "config", "set", "targets.month.dna_rate", "10", match="up to 1")
+    assert cli("config", "set", "targets.week.dna_rate.max", "1").exit_code == 0

@@ -89,7 +89,8 @@ def settings_doc() -> str:
               "| `targets.quarter.METRIC` | number | (none) | A quarterly target, shown in `report quarter` |",
               "| `targets.PERIOD.METRIC.max` | number | (none) | A target at most: met when the actual is at most "
               "it (0 allowed) |", "",
-              "METRIC is one of: " + ", ".join(f"`{m}`" for m in METRICS) + ".", "",
+              "METRIC is one of: " + ", ".join(f"`{m}`" for m in METRICS) + ". A rate (`dna_rate`) is a "
+              "fraction from 0 to 1: `targets.week.dna_rate.max 0.1` is at most 10%.", "",
               "Numbers must be positive and within the ranges the tool states when they are not;",
               "`timezone` must be an IANA zone name (e.g. `Europe/London`).", ""]
     return "\n".join(lines)

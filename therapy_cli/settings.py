@@ -109,10 +109,11 @@ SETTINGS: dict[str, Setting] = {s.key: s for s in [
 for _period in TARGET_PERIODS:
     for _metric in METRICS:
         _key = f"targets.{_period}.{_metric}"
+        _most = 1 if _metric.endswith("rate") else 1e9   # a rate is a fraction: 0.1 is 10%, and 1.5 never happens
         SETTINGS[_key] = Setting(_key, "float", None, f"Target per {_period}: {_metric.replace('_', ' ')}",
-                                 None, 1e9)
+                                 None, _most)
         SETTINGS[f"{_key}.max"] = Setting(f"{_key}.max", "float", None,
-                                          f"Most per {_period}: {_metric.replace('_', ' ')}", None, 1e9)
+                                          f"Most per {_period}: {_metric.replace('_', ' ')}", None, _most)
 
 
 def _client_reminders():
