@@ -200,3 +200,17 @@ def test_no_questionnaire_after_a_recorded_death(db):
     assert measures.add_measure(db, client, "phq9", score="5", on=date(2026, 11, 10))["taken_on"] == "2026-11-10"
     with pytest.raises(InvalidValue, match=r"after the client's death \(2026-11-10\)"):
         measures.add_measure(db, client, "phq9", score="5", on=date(2026, 11, 11))
+
+
+def test_a_total_given_beside_its_items_must_be_theirs():
+    """As `therapy export` writes both (import measures, import all): the items decide, and a total that is
+    not theirs is refused rather than stored beside them."""
+    from therapy_cli.clinical.instruments import get_instrument
+
+    phq9 = get_instrument("phq9")
+    items = [1, 1, 1, 1, 1, 1, 1, 1, 0]
+    assert measures.checked_scores(phq9, items, "8") == (items, 8)
+    assert measures.checked_scores(phq9, items, None) == (items, 8)
+    assert measures.checked_scores(phq9, None, "8") == (None, 8)
+    with pytest.raises(InvalidValue, match=r"the total score 9 is not the items' total \(8\)"):
+        measures.checked_scores(phq9, items, "9")

@@ -93,6 +93,20 @@ def check_taken_on(on: date, today: date, died_on: str | None = None) -> None:
         raise InvalidValue(f"date {on.isoformat()} is before {EARLIEST.year}; these questionnaires are more recent")
 
 
+def checked_scores(inst: Instrument, items: list | None, score) -> tuple[list | None, int | float]:
+    """(the checked items or None, the total) of one questionnaire, for `measure add`, `import measures` and
+    `import all` alike: items checked and totalled, with a total given beside them (as `therapy export` writes
+    both) required to be theirs; else the total alone, checked."""
+    if items is not None:
+        values = check_items(inst, items)
+        total = score_items(inst, values)
+        if score is not None and check_total(inst, score) != total:
+            raise InvalidValue(f"the total score {str(score).strip()} is not the items' total ({total:g}); "
+                               "give the items, or the total alone")
+        return values, total
+    return None, check_total(inst, score)
+
+
 def scored(inst: Instrument, values: list | None, total) -> dict:
     """The stored columns of a questionnaire from its checked items (None: a total alone) and total."""
     risk = risk_score(inst, values)   # PHQ-9 item 9, CORE-10 item 6 (the instruments' data)
@@ -136,12 +150,7 @@ def add_measure(db: Database, client, instrument: str | Instrument, items=None, 
     if on is None:
         on = date.fromisoformat(session["local_date"]) if session else db.today
     check_taken_on(on, db.today, row["died_on"])
-    if items is not None:
-        values = check_items(inst, items)
-        total = score_items(inst, values)
-    else:
-        values = None
-        total = check_total(inst, score)
+    values, total = checked_scores(inst, items, score)
     measure_id = db.insert("measures", {
         "client_id": client_id, "instrument": inst.name, "taken_on": on.isoformat(), **scored(inst, values, total),
         "session_id": session_id, "created_at": utc_now(),

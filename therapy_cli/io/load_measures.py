@@ -72,18 +72,11 @@ class MeasuresImport(TableImport):
         else:
             raise InvalidValue("the date taken is empty; give it as YYYY-MM-DD")
         m.check_taken_on(taken, self.today, client["died_on"])
-        if r.items.strip():
-            values = inst_rules.check_items(inst, m.parse_items(r.items.strip("[]")))
-            total = inst_rules.score_items(inst, values)
-            # Both, as `therapy export` writes them: the total must be the items' total.
-            if r.score.strip() and inst_rules.check_total(inst, r.score) != total:
-                raise InvalidValue(f"the total score {r.score.strip()} is not the items' total ({total:g}); "
-                                   "give the items, or the total alone")
-        elif r.score.strip():
-            values = None
-            total = inst_rules.check_total(inst, r.score)
-        else:
+        if not (r.items.strip() or r.score.strip()):
             raise InvalidValue("neither items nor a total score is given")
+        # both, as `therapy export` writes them: the total must be the items' total
+        values, total = m.checked_scores(inst, m.parse_items(r.items.strip("[]")) if r.items.strip() else None,
+                                         r.score if r.score.strip() else None)
         columns = m.scored(inst, values, total)
         mid = self.ids.take(r.id)
         self.pending.append((mid, cid, inst.name, taken.isoformat(), columns["score"], columns["items"],

@@ -155,9 +155,8 @@ class IdCounter:
 
     def __init__(self, db: Database, table: str):
         self.table = table
-        issued = db.scalar("SELECT seq FROM sqlite_sequence WHERE name = ?", (table,)) if db.scalar(
-            "SELECT 1 FROM sqlite_master WHERE name = 'sqlite_sequence'") else None
-        self.issued = issued or 0
+        # every migrated file has sqlite_sequence (m014 made the tables AUTOINCREMENT)
+        self.issued = db.scalar("SELECT seq FROM sqlite_sequence WHERE name = ?", (table,)) or 0
         self.next = max(db.scalar(f"SELECT max(id) FROM {table}") or 0, self.issued) + 1
         self.existing_max = self.next - 1
         self.db = db

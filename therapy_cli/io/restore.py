@@ -199,12 +199,9 @@ def _check_measures(db: Database, file_name: str) -> None:
                     given = json.loads(items)
                 except ValueError:
                     raise InvalidValue("its items are not a JSON list") from None
-                values = instruments.check_items(inst, given if isinstance(given, list) else [given])
-                total = instruments.score_items(inst, values)
-                if instruments.check_total(inst, score) != total:
-                    raise InvalidValue(f"the total score {score} is not the items' total ({total:g})")
+                values, total = measures.checked_scores(inst, given if isinstance(given, list) else [given], score)
             else:
-                values, total = None, instruments.check_total(inst, score)
+                values, total = measures.checked_scores(inst, None, score)
             columns = measures.scored(inst, values, total)
             if (columns["severity"], columns["caseness"], columns["risk"]) != (band, caseness, risk):
                 raise InvalidValue("its severity, caseness or risk item is not what its scores give")

@@ -115,17 +115,18 @@ def _ended_through_units(db: Database, latest: str) -> list[dict]:
     return [{**row, "discharged_on": ended[row["id"]]["discharged_on"]} for row in rows]
 
 
-def _ended(db: Database, client: dict) -> dict | None:
-    """The client's row with the day their therapy ended, as at today: their own discharge, or the end of the
-    couple's, family's or group's therapy they were in (practice/state.py); None while it has not ended."""
+def _ended(db: Database, client: dict) -> tuple[dict | None, str]:
+    """(the client's row with the day their therapy ended, or None while it has not; their status as at
+    today): their own discharge, or the end of the couple's, family's or group's therapy they were in
+    (practice/state.py)."""
     if client["status"] == "discharged" and client["discharged_on"]:
-        return client
+        return client, "discharged"
     from therapy_cli.practice.state import state_of
 
     state = state_of(db, client["id"]) or {}
     if state.get("status") == "discharged" and state.get("discharged_on"):
-        return {**client, "discharged_on": state["discharged_on"]}
-    return None
+        return {**client, "discharged_on": state["discharged_on"]}, "discharged"
+    return None, state.get("status") or client["status"]
 
 
 def past_retention(db: Database) -> list[dict]:
@@ -142,11 +143,8 @@ def erase_client(db: Database, client: dict, force: bool = False, reason: str | 
     cid = client["id"]
     if client["erased_on"]:
         raise Conflict(f"client #{cid} was already erased on {client['erased_on']}")
-    ended = _ended(db, client)
+    ended, now = _ended(db, client)
     if ended is None:
-        from therapy_cli.practice.state import state_of
-
-        now = (state_of(db, cid) or {}).get("status") or client["status"]
         raise Refused(f"client #{cid} is {now}; discharge the client before erasing their records")
     client = ended
     if reason is not None:
