@@ -10,6 +10,7 @@ import shlex
 import shutil
 import signal
 import sqlite3
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -72,7 +73,7 @@ def editor(tmp_path):
 
 
 def run_on_terminal(args, env: dict, interrupt_when=None, timeout: float = 30,
-                    interrupt=None) -> tuple[int, str]:
+                    interrupt=None, program: list[str] | None = None) -> tuple[int, str]:
     """Run the installed `therapy` with a pseudo-terminal as its controlling terminal.
 
     `interrupt_when()` → True: type Ctrl-C at the terminal (SIGINT to its foreground group),
@@ -81,10 +82,11 @@ def run_on_terminal(args, env: dict, interrupt_when=None, timeout: float = 30,
     full_env = {**os.environ, **env}
     for key in [k for k, v in env.items() if v is None]:
         full_env.pop(key)
+    argv = [*(program or [_therapy()]), *map(str, args)]
     pid, fd = pty.fork()
     if pid == 0:  # the child: exec at once
         try:
-            os.execve(_therapy(), [_therapy(), *map(str, args)], full_env)
+            os.execve(argv[0], argv, full_env)
         finally:
             os._exit(127)
     output, sent, deadline = b"", False, time.monotonic() + timeout
@@ -241,3 +243,55 @@ def test_without_a_terminal_no_text_reads_standard_input(cli, jcli, session):
     assert result.json()["text"] == "Typed into a pipe"
     result = cli("session", "note", str(session), "Given", "--template", "soap")
     assert result.exit_code == 1 and "--template opens your editor" in result.stderr
+
+
+@pytest.mark.parametrize("written, message", [
+    ("Pasted from the letter:\x1b[2K agreed a plan", "control character"),
+    ("x" * 20_001, "at most 20000 characters"),
+])
+def test_a_note_refused_after_the_editor_closes_is_kept_in_a_private_file(session, editor, db_path, written,
+                                                                           message):
+    def kept() -> set[Path]:
+        return {p for p in db_path.parent.iterdir() if p.name.startswith(f"therapy-unsaved-note-session-{session}-")}
+
+    files = []
+    for attempt in (1, 2):   # refused twice within a second: the second is kept beside the first, not over it
+        before = kept()
+        code, out = run_on_terminal(["--db", db_path, "session", "note", session],
+                                    {"EDITOR": editor("save", f"{attempt} {written}"), "VISUAL": None})
+        assert code == 1, out
+        errors = [line for line in out.splitlines() if line.startswith("Error:")]
+        assert len(errors) == 1 and message in errors[0] and "your text is kept in" in errors[0], out
+        assert "Traceback" not in out and _notes(db_path) == [] and _leftovers(db_path) == []
+        new = kept() - before
+        assert len(new) == 1 and next(iter(new)).name in errors[0]
+        files += new
+    assert [p.read_text(encoding="utf-8") for p in files] == [f"1 {written}", f"2 {written}"]
+    assert all(p.stat().st_mode & 0o777 == 0o600 for p in files)
+    # corrected, the command the error gives writes it
+    files[1].write_text("Pasted from the letter: agreed a plan", encoding="utf-8")
+    command = errors[0].split("run '", 1)[1].split("', then", 1)[0]
+    done = subprocess.run(command, shell=True, capture_output=True, text=True,
+                          env={**os.environ, "PATH": f"{os.path.dirname(_therapy())}:{os.environ['PATH']}"})
+    assert done.returncode == 0, done.stderr
+    assert _notes(db_path) == [(1, session, "Pasted from the letter: agreed a plan", None)]
+
+
+def test_a_note_written_while_another_command_holds_the_file_is_kept(session, editor, db_path):
+    # a second process holds the write lock past the busy timeout (0.2 s here, 30 s in use) as the editor closes
+    quick = [sys.executable, "-c", "import sys; import therapy_cli.storage.db as d; d.BUSY_TIMEOUT_MS = 200; "
+             "sys.argv[0] = 'therapy'; from therapy_cli.fast import main; main()"]
+    holder = sqlite3.connect(db_path)
+    holder.execute("BEGIN IMMEDIATE")
+    try:
+        code, out = run_on_terminal(["session", "note", session],
+                                    {"EDITOR": editor("save", "Long careful note"), "VISUAL": None}, program=quick)
+    finally:
+        holder.rollback()
+        holder.close()
+    assert code == 1, out
+    errors = [line for line in out.splitlines() if line.startswith("Error:")]
+    assert len(errors) == 1 and "is busy" in errors[0] and "your text is kept in" in errors[0], out
+    kept = [p for p in db_path.parent.iterdir() if p.name.startswith("therapy-unsaved-note-")]
+    assert [p.read_text() for p in kept] == ["Long careful note"]
+    assert _notes(db_path) == []

@@ -426,7 +426,8 @@ def note(
 
     from therapy_cli.practice import sessions
 
-    if text is None and sys.stdin.isatty():
+    written = text is None and sys.stdin.isatty()
+    if written:
         text = _write_in_editor(session_id, amend, reason, template.value if template else None)
     elif template is not None:
         from therapy_cli.errors import InvalidValue
@@ -434,8 +435,13 @@ def note(
         raise InvalidValue("--template opens your editor with that structure; give no TEXT, on a terminal")
     elif text is None or text == "-":
         text = sys.stdin.read()
-    with database(write=True) as db:
-        record = sessions.add_note(db, session_id, text, amend, reason)
+    try:
+        with database(write=True) as db:
+            record = sessions.add_note(db, session_id, text, amend, reason)
+    except Exception as exc:
+        if written:  # minutes of writing are not lost to a refusal found only now
+            _keep_unwritten(exc, text, session_id, amend, reason)
+        raise
     render.emit(record, output_format(fmt, as_json, as_csv), title=f"Note #{record['id']}")
 
 
@@ -453,6 +459,49 @@ def _write_in_editor(session_id: int, amend: int | None, reason: str | None, tem
     if text is None:
         raise Refused("the note was left empty or unchanged; nothing was written")
     return text
+
+
+def _keep_unwritten(exc: Exception, text: str, session_id: int, amend: int | None, reason: str | None) -> None:
+    """A note written in the editor and then refused (too long, a control character pasted in, the
+    database busy, the session erased meanwhile) is kept in a private file beside the caseload, and the
+    error names it with the command that writes it once corrected."""
+    import os
+    import shlex
+    import sqlite3
+    from datetime import datetime
+
+    from therapy_cli.commands._common import STATE
+    from therapy_cli.errors import DatabaseError, TherapyError
+    from therapy_cli.failures import one_line
+    from therapy_cli.storage.db import resolve_path
+    from therapy_cli.storage.files import shown
+
+    stem = resolve_path(STATE.db).parent / f"therapy-unsaved-note-session-{session_id}-" \
+                                           f"{datetime.now().strftime('%Y%m%d-%H%M%S')}"
+    for n in range(1, 100):
+        path = stem.with_name(f"{stem.name}{'' if n == 1 else f'-{n}'}.txt")
+        try:   # never over an earlier kept note
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            continue
+        except OSError:
+            return  # the first error still stands; nothing more can be done for the text
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(text.encode("utf-8"))
+        break
+    else:
+        return
+    again = ["therapy", *(["--db", str(STATE.db)] if STATE.db else []), "session", "note", str(session_id), "-"]
+    if amend is not None:
+        again += ["--amend", str(amend), "--reason", reason or "REASON"]
+    kept = (f"your text is kept in {shown(path)} (mode 0600): correct it, run "
+            f"'{shlex.join(again)} < {shlex.quote(str(path))}', then delete the file")
+    if isinstance(exc, TherapyError):
+        exc.args = (f"{exc}; {kept}",)
+        return
+    # anything else would end as an error line that does not name the file: say it here, with no client data
+    detail = one_line(str(exc)) if isinstance(exc, sqlite3.Error) else exc.__class__.__name__
+    raise DatabaseError(f"the note could not be written ({detail}); {kept}") from None
 
 
 @app.command("training")
