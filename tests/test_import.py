@@ -365,6 +365,31 @@ def test_importing_the_same_sessions_twice_is_refused(jcli, cli, tmp_path, db_pa
     assert jcli("import", "sessions", other)["imported"] == 1
 
 
+def test_importing_the_same_measures_twice_is_refused(jcli, cli, tmp_path, db_path, two_clients):
+    path = write(tmp_path / "scores.csv", "client,instrument,taken_on,items,score\n"
+                                          '1,PHQ-9,2026-10-06,"2,2,2,2,2,2,2,2,1",\n'
+                                          "2,GAD-7,2026-10-06,,9\n")
+    assert jcli("import", "measures", path)["imported"] == 2
+    lines = refused(cli, db_path, "import", "measures", path)
+    assert lines[0] == "line 2: client #1 already has PHQ-9 #1 taken on 2026-10-06 with a total of 17 (imported already?)"
+    assert lines[1] == "line 3: client #2 already has GAD-7 #2 taken on 2026-10-06 with a total of 9 (imported already?)"
+    # a total alone matches a questionnaire held with its answers (an export of the old system without them)
+    total_only = write(tmp_path / "totals.csv", "client,instrument,taken_on,score\n1,PHQ-9,2026-10-06,17\n")
+    assert "already has PHQ-9 #1" in refused(cli, db_path, "import", "measures", total_only)[0]
+    # a row repeated within one file: the first is the one kept with --skip-invalid
+    repeated = write(tmp_path / "repeated.csv", "client,instrument,taken_on,score\n1,GAD-7,2026-10-13,7\n"
+                                                "1,GAD-7,2026-10-13,7\n")
+    assert refused(cli, db_path, "import", "measures", repeated)[0] == (
+        "Error: line 3: the same GAD-7 of client #1 on 2026-10-13 (total 7) is already in the file as measure #3 "
+        "(a row repeated?); nothing was imported (fix the row, or use --skip-invalid)")
+    assert jcli("import", "measures", repeated, "--skip-invalid")["imported"] == 1
+    # not twins: other answers with the same total, another day, another total, another client
+    other = write(tmp_path / "other.csv", "client,instrument,taken_on,items,score\n"
+                                          '1,PHQ-9,2026-10-06,"3,2,2,2,2,2,2,1,1",\n'
+                                          "1,PHQ-9,2026-10-07,,17\n1,GAD-7,2026-10-06,,8\n2,PHQ-9,2026-10-06,,17\n")
+    assert jcli("import", "measures", other)["imported"] == 4
+
+
 def test_measures_linked_to_sessions(jcli, cli, tmp_path, db_path, two_clients):
     jcli("client", "add", "The Morgans", "--kind", "couple", "--member", "1", "--member", "2")
     sessions = write(tmp_path / "sessions.csv", "id,client,starts_at,status\n7,1,2026-10-06 10:00,attended\n"

@@ -39,6 +39,11 @@ class MeasuresImport(TableImport):
         self.ids = IdCounter(db, "measures")
         self.index = ClientIndex(db)
         self.sessions: dict[int, tuple[int | None, str] | None] = {}
+        # A second import of the same file is refused, as for clients and sessions: a questionnaire the client
+        # already has (same instrument, day and total, and the same answers where both have them). Clients
+        # with no measures before the import are not looked up, which keeps a first import fast.
+        self.had_measures = {r[0] for r in db.execute("SELECT DISTINCT client_id FROM measures")}
+        self.in_file: dict[tuple, list[tuple[str | None, int]]] = {}   # (client, instrument, day, total): [(items, id)]
         self.sql = ("INSERT INTO measures (id, client_id, instrument, taken_on, score, items, severity, caseness, "
                     "risk, session_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
 
@@ -78,11 +83,28 @@ class MeasuresImport(TableImport):
         values, total = m.checked_scores(inst, m.parse_items(r.items.strip("[]")) if r.items.strip() else None,
                                          r.score if r.score.strip() else None)
         columns = m.scored(inst, values, total)
+        twin = (cid, inst.name, taken.isoformat(), columns["score"])
+        self._check_twin(twin, columns["items"])
         mid = self.ids.take(r.id)
+        self.in_file.setdefault(twin, []).append((columns["items"], mid))
         self.pending.append((mid, cid, inst.name, taken.isoformat(), columns["score"], columns["items"],
                              columns["severity"], columns["caseness"], columns["risk"], session_id, self.now))
         self.per_client[cid] = self.per_client.get(cid, 0) + 1
         return mid
+
+    def _check_twin(self, key: tuple, items: str | None) -> None:
+        cid, instrument, day, score = key
+        for other, mid in self.in_file.get(key, []):
+            if other is None or items is None or other == items:
+                raise InvalidValue(f"the same {instrument} of client #{cid} on {day} (total {score}) is already "
+                                   f"in the file as measure #{mid} (a row repeated?)")
+        if cid in self.had_measures:
+            twin = self.db.execute(
+                "SELECT id FROM measures WHERE client_id = ? AND instrument = ? AND taken_on = ? AND score = ? "
+                "AND (items IS NULL OR ? IS NULL OR items = ?) LIMIT 1", (*key, items, items)).fetchone()
+            if twin:
+                raise InvalidValue(f"client #{cid} already has {instrument} #{twin[0]} taken on {day} with a total "
+                                   f"of {score} (imported already?)")
 
     def flush(self) -> None:
         if self.pending:
