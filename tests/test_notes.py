@@ -59,6 +59,17 @@ def test_query_syntax_phrases_prefixes_and_accents(jcli, caseload):
     assert [f["note_id"] for f in jcli("note", "search", "train; his")] == [caseload["s1"][1]]
 
 
+def test_times_and_ratios_are_words_and_the_column_filter_still_works(jcli, caseload):
+    sid = caseload["s2"][0]
+    note = jcli("session", "note", str(sid), "Rang at 10:30 to move the session; a 3:1 split agreed.")["id"]
+    assert [f["note_id"] for f in jcli("note", "search", "10:30")] == [note]        # was "no such column: 10"
+    assert [f["note_id"] for f in jcli("note", "search", "3:1 split")] == [note]
+    assert jcli("note", "search", "11:30") == []
+    assert len(jcli("note", "search", "text:mother")) == 3                         # FTS5's column filter
+    assert [f["note_id"] for f in jcli("note", "search", "^lighthouse")] == [caseload["s2"][1]]
+    assert [f["note_id"] for f in jcli("note", "search", "dream^")] == [caseload["s2"][1]]  # a stray ^ is a word's
+
+
 def test_an_amendment_replaces_the_searchable_text(jcli, caseload):
     sid, nid = caseload["s2"]
     amendment = jcli("session", "note", str(sid), "Sailing dream; the visit went well.",
@@ -83,7 +94,7 @@ def test_a_table_and_csv_too(cli, caseload):
     assert result.exit_code == 0 and result.stdout.strip() == ""
 
 
-@pytest.mark.parametrize("query", ['"unterminated', "mother AND", "nosuchcolumn:mother", "(", "NEAR(", "OR mother"])
+@pytest.mark.parametrize("query", ['"unterminated', "mother AND", "text:10:30", "(", "NEAR(", "OR mother"])
 def test_query_syntax_errors_are_one_error_line(cli, db_path, caseload, query):
     assert_refused(cli, db_path, "note", "search", query, match="cannot search for")
 

@@ -111,7 +111,6 @@ def _fts(db: Database, query: str, sql: str, params: list) -> list[tuple]:
 
 # What SQLite says about a MATCH expression it cannot parse.
 _QUERY_ERRORS = ("fts5", "no such column", "unterminated", "unknown special query", "syntax error")
-_SYNTAX = set('"():^')
 
 
 def _bareword(word: str) -> bool:
@@ -120,11 +119,24 @@ def _bareword(word: str) -> bool:
     return bool(stem) and all(ch.isalnum() or ch == "_" or ord(ch) >= 0x80 for ch in stem)
 
 
+def _means_syntax(word: str) -> bool:
+    """A word holding FTS5 syntax meant as such: quotes, parentheses, `^` starting a word, and `:` after
+    the one column's name (`text:mother`). A time (`10:30`) or a ratio (`3:1`) is a word, not a column."""
+    if '"' in word or "(" in word or ")" in word:
+        return True
+    if "^" in word.lstrip("^"):
+        return False
+    if ":" in word:
+        return word.split(":", 1)[0].lstrip("-{").strip("}") == "text"
+    return "^" in word
+
+
 def _quote_plain_words(query: str) -> str:
-    """Quote words FTS5 would misread as syntax (`self-harm`, `mother's`) as phrases; keep real syntax."""
+    """Quote words FTS5 would misread as syntax (`self-harm`, `mother's`, `10:30`) as phrases; keep real
+    syntax."""
     words = []
     for word in query.split():
-        if word in ("AND", "OR", "NOT") or _bareword(word) or _SYNTAX.intersection(word):
+        if word in ("AND", "OR", "NOT") or _bareword(word) or _means_syntax(word):
             words.append(word)
         else:
             words.append(f'"{word}"')
