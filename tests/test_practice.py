@@ -244,3 +244,18 @@ def test_a_running_week_lists_targets_not_met_so_far_not_missed(cli, practice):
     assert "Targets not met so far" in running and "Targets missed" not in running
     assert "Targets missed" in over and "so far" not in over
     assert "ben" in over[over.index("Targets missed"):]
+
+
+def test_a_rate_target_not_met_reads_as_a_percentage_as_in_report_week(cli, jcli, practice):
+    folder, files = practice
+    for path in files:
+        assert cli("--db", path, "config", "set", "targets.week.dna_rate.max", "0.1").exit_code == 0
+    report = jcli("--today", "2026-11-30", "practice", "report", "week", "--dir", folder, "--week", WEEK)
+    rates = {t["actual"] for who in report["practitioners"] for t in who.get("targets", [])
+             if t["name"] == "dna_rate" and not t["met"]}
+    assert rates and all(0 < r <= 1 for r in rates)          # JSON keeps the fraction
+    table = cli("--today", "2026-11-30", "practice", "report", "week", "--dir", folder, "--week", WEEK).stdout
+    missed = [line for line in table[table.index("Targets missed"):].splitlines() if "dna rate" in line]
+    assert len(missed) == len(rates)
+    for line in missed:
+        assert "10%" in line and any(f"{round(100 * r, 1):g}%" in line for r in rates), line

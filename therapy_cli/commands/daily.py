@@ -453,8 +453,9 @@ def _show_practice(report: dict, columns, title: str) -> None:
     if missed:
         print()
         render.write_table([{"practitioner": name, "target": t["name"].replace("_", " ")
-                             + (" (at most)" if t.get("direction") == "max" else ""), "actual": t["actual"],
-                             "goal": t["target"]} for name, t in missed],
+                             + (" (at most)" if t.get("direction") == "max" else ""),
+                             "actual": _shown(t["name"], t["actual"]), "goal": _shown(t["name"], t["target"])}
+                            for name, t in missed],
                            ["practitioner", "target", "actual", "goal"],
                            title="Targets not met so far" if period["end"] >= today().isoformat()
                            else "Targets missed")
