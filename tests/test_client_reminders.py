@@ -142,7 +142,7 @@ def test_smtp_and_template_settings_are_checked(cli, jcli, db_path):
     assert jcli("config", "get", "reminders.client_hours")["value"] == 48
     assert cli("config", "set", "smtp.starttls", "no").exit_code == 0
     assert cli("config", "get", "smtp.starttls").stdout == "false\n"
-    assert_refused(cli, db_path, "config", "set", "smtp.starttls", "maybe", match="true or false")
+    assert_refused(cli, db_path, "config", "set", "smtp.starttls", "maybe", match="true or false", code=2)
     assert_refused(cli, db_path, "config", "set", "smtp.port", "70000")
     assert_refused(cli, db_path, "config", "set", "smtp.from", "jo at example", match="not an email")
     assert_refused(cli, db_path, "config", "set", "smtp.host", "smtp.example.org:587", match="smtp.port")

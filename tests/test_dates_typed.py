@@ -9,7 +9,7 @@ from wrong_form import refused
 def test_slashed_dates_follow_the_setting(jcli, cli, db_path):
     result = refused(cli, db_path, "client", "add", "Alex", "--referred-on", "23/10/2026", match="date.order")
     assert "config set date.order" in result.stderr
-    assert_refused(cli, db_path, "config", "set", "date.order", "ymd", match="dmy, mdy")
+    assert_refused(cli, db_path, "config", "set", "date.order", "ymd", match="dmy, mdy", code=2)
     assert jcli("config", "set", "date.order", "DMY")["value"] == "dmy"
     assert jcli("client", "add", "Alex", "--referred-on", "23/10/2026")["referred_on"] == "2026-10-23"
     assert jcli("client", "edit", "Alex", "--referred-on", "1/11")["referred_on"] == "2026-11-01"  # this year

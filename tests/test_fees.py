@@ -344,9 +344,9 @@ def test_aged_debt_buckets(cli, jcli):
 
 
 def test_fee_settings_are_validated(cli, jcli, db_path):
-    for key, value in [("fees.currency", "gb"), ("fees.currency", "£££"), ("fees.dna", "some"),
-                       ("fees.late_cancel", "double"), ("fees.terms_days", "0")]:
-        assert_refused(cli, db_path, "config", "set", key, value)
+    for key, value, code in [("fees.currency", "gb", 2), ("fees.currency", "£££", 2), ("fees.dna", "some", 2),
+                             ("fees.late_cancel", "double", 2), ("fees.terms_days", "0", 1)]:
+        assert_refused(cli, db_path, "config", "set", key, value, code=code)   # wrong form 2, out of range 1
     for value in ("80.505", "abc"):     # an amount that cannot be read: a usage error, as --fee (docs/fees.md)
         assert_refused(cli, db_path, "config", "set", "fees.default", value, code=2)
     assert_refused(cli, db_path, "client", "add", "X", "--payer", "Bupa\x1b[2J", match="control characters")

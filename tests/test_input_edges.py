@@ -126,3 +126,30 @@ def test_a_demo_file_name_with_an_escape_sequence_is_echoed_escaped(cli, tmp_pat
     result = cli("demo", "--db", tmp_path / "demo\x1b]0;owned\x07.db", "--json")
     assert result.exit_code == 0, result.stderr
     assert "\x1b" not in result.stderr and "\x07" not in result.stderr and "\\x1b]0;owned" in result.stderr
+
+
+@pytest.mark.parametrize("args, code, message", [
+    # SPEC: a value out of range is exit 1; a value of the wrong form (a number, choice or rule that cannot be
+    # read) is a usage error, exit 2, whether click or the command finds it
+    (["client", "list", "--limit", "0"], 1, "--limit must be at least 1, not 0"),
+    (["session", "list", "--limit", "-2"], 1, "--limit must be at least 1, not -2"),
+    (["db", "audit", "--limit", "0"], 1, "--limit must be at least 1, not 0"),
+    (["note", "search", "sleep", "--limit", "0"], 1, "--limit must be at least 1, not 0"),
+    (["measure", "chart", "alex", "--width", "5"], 1, "--width must be 20 to 200, not 5"),
+    (["measure", "chart", "alex", "--width", "201"], 1, "--width must be 20 to 200, not 201"),
+    (["client", "list", "--limit", "ten"], 2, "'ten' is not a valid int"),
+    (["remind", "--kind", "sesion"], 2, "--kind 'sesion' is not one of session"),
+    (["config", "set", "date.order", "ymd"], 2, "date.order must be one of dmy, mdy"),
+    (["config", "set", "smtp.starttls", "perhaps"], 2, "must be true or false"),
+    (["config", "set", "fees.currency", "pounds"], 2, "three-letter currency code"),
+    (["session", "schedule", "alex", "--start", "2027-01-04 10:00", "--every", "weeky", "--count", "2"], 2,
+     "is not week, fortnight, month"),
+    (["session", "schedule", "alex", "--start", "2027-01-04 10:00", "--every", "FREQ=WEEKLY;INTERVAL=0",
+      "--count", "2"], 1, "INTERVAL must be 1 to 520"),
+    (["measure", "add", "alex", "phq8", "--score", "3"], 2, "unknown instrument 'phq8'"),
+    (["measure", "add", "alex", "phq9", "--score", "28"], 1, "totals are 0–27"),
+])
+def test_out_of_range_is_exit_1_and_unreadable_is_exit_2(cli, jcli, db_path, args, code, message):
+    jcli("client", "add", "Alex Morgan")
+    result = assert_refused(cli, db_path, *args, code=code)
+    assert message in result.stderr and "Traceback" not in result.stderr, result.stderr

@@ -159,7 +159,8 @@ def test_the_index_is_built_for_notes_written_before_it_existed(jcli, db_path, c
 def test_notes_template_setting(cli, jcli, db_path):
     assert jcli("config", "get", "notes.template")["value"] == "none"
     assert jcli("config", "set", "notes.template", "soap")["value"] == "soap"
-    assert_refused(cli, db_path, "config", "set", "notes.template", "narrative", match="one of soap, dap, birp")
+    assert_refused(cli, db_path, "config", "set", "notes.template", "narrative", match="one of soap, dap, birp",
+                   code=2)
     assert set(TEMPLATES) == {"soap", "dap", "birp", "none"}
     # the three places that name the templates agree
     from therapy_cli.commands.session import Template

@@ -182,7 +182,7 @@ def test_cli_json_and_text(db, cli, jcli):
 
 def test_bad_within_refused(cli, db_path):
     refused(cli, db_path, "remind", "--within", "soon", match="not a span")
-    assert_refused(cli, db_path, "remind", "--kind", "coffee", match="--kind")
+    assert_refused(cli, db_path, "remind", "--kind", "coffee", match="--kind", code=2)   # a choice: usage
 
 
 @pytest.mark.skipif(not (BIN / "therapy").exists(), reason="the therapy script is not installed")

@@ -190,7 +190,7 @@ def test_count_supervision_adds_supervision_received_to_cpd(db, cli, jcli):
     status = jcli("cpd", "status")
     assert status["hours"] == 20.5 and status["met"] is True and status["by_kind"]["supervision"] == 1.5
     assert jcli("report", "month", "--month", "2026-03")["cpd_hours"] == 1.5
-    assert cli("config", "set", "cpd.count_supervision", "maybe").exit_code == 1
+    assert cli("config", "set", "cpd.count_supervision", "maybe").exit_code == 2   # not true/false: usage
 
 
 # -- every kind bounded the same way -------------------------------------------------

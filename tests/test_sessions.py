@@ -588,7 +588,7 @@ def test_unicode_digits_are_not_ids_or_intervals(couple, alex, cli, db_path):
     assert_refused(cli, db_path, "session", "add", "lees", "--at", "2026-11-21 10:00", "--absent", "²",
                    match="no client")
     assert_refused(cli, db_path, "session", "schedule", "alex", "--start", "2027-01-04 09:00", "--every",
-                   "FREQ=WEEKLY;INTERVAL=²", "--count", "3", match="INTERVAL")
+                   "FREQ=WEEKLY;INTERVAL=²", "--count", "3", match="INTERVAL", code=2)
 
 
 def test_cancel_the_rest_of_a_series(alex, cli, jcli, db_path):

@@ -4,7 +4,8 @@ a span) is a usage error, exit 2, for options and arguments alike, with one `Err
 from conftest import assert_refused
 
 WRONG_FORM = ("does not exist", "not a date", "not a date and time", "ISO week", "not a month", "not a span",
-              "date.order", "not a time", "not a number", "not a valid rrule")
+              "date.order", "not a time", "not a number", "not a valid rrule", "not week, fortnight, month",
+              "unknown instrument", "a whole number, 1 to 520")
 
 
 def refused(cli, db_path, *args, match=None):

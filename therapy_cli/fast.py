@@ -31,7 +31,7 @@ FORMATS = ("table", "json", "csv")
 
 class Spec:
     """The options one command takes: VALUES (last one wins), LISTS (repeatable), FLAGS, INTS (a value that
-    must be a whole number >= 1), and ARGS positional arguments of which the first REQUIRED must be given."""
+    must be a whole number), and ARGS positional arguments of which the first REQUIRED must be given."""
 
     def __init__(self, values: dict, lists: dict | None = None, flags: dict | None = None, csv_style: bool = True,
                  args: tuple[str, ...] = (), required: int | None = None, ints: tuple[str, ...] = ()):
@@ -94,9 +94,7 @@ def plan(argv: list[str]) -> Callable[[], None] | None:
             try:
                 given[name] = int(given[name])
             except ValueError:
-                return None
-            if given[name] < 1:
-                return None
+                return None   # click's usage error (exit 2); a number out of range is the command's (exit 1)
     if given["as_json"] and given["as_csv"] or given["fmt"] not in FORMATS:
         return None
     fmt = "json" if given.pop("as_json") else "csv" if given.pop("as_csv") else given.pop("fmt")

@@ -8,7 +8,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 
-from therapy_cli.errors import InvalidValue
+from therapy_cli.errors import InvalidValue, WrongForm
 
 # The metrics the period reports compute; targets may be set for these alone.
 METRICS = (
@@ -175,7 +175,7 @@ def validate(key: str, text: str, currency: str | None = None) -> str:
         return text
     if setting.choices and setting.type != "choice":
         if text.lower() not in setting.choices:
-            raise InvalidValue(f"{key} must be one of {', '.join(setting.choices)}, not {text!r}")
+            raise WrongForm(f"{key} must be one of {', '.join(setting.choices)}, not {text!r}")
         return text.lower()
     if setting.type in ("text", "template"):
         _check_text(key, text, 2000 if setting.type == "template" else 200, setting.type == "template")
@@ -183,7 +183,7 @@ def validate(key: str, text: str, currency: str | None = None) -> str:
     if setting.type == "bool":
         word = text.lower()
         if word not in BOOL_WORDS:
-            raise InvalidValue(f"{key} must be true or false (yes/no, on/off, 1/0), not {text!r}")
+            raise WrongForm(f"{key} must be true or false (yes/no, on/off, 1/0), not {text!r}")
         return "true" if BOOL_WORDS[word] else "false"
     if setting.type in ("money", "choice", "currency"):
         return _validate_fee_value(setting, text, currency)
@@ -191,8 +191,6 @@ def validate(key: str, text: str, currency: str | None = None) -> str:
     try:
         number = int(text) if setting.type == "int" else float(text)
     except ValueError:
-        from therapy_cli.errors import WrongForm
-
         kind = "a whole number" if setting.type == "int" else "a number"
         raise WrongForm(f"{key} must be {kind}, not {text!r}") from None
     if isinstance(number, float) and not math.isfinite(number):
@@ -238,10 +236,10 @@ def _validate_fee_value(setting: Setting, text: str, currency: str | None = None
         return decimal_text(parse_money(text, setting.key, currency))
     if setting.type == "currency":
         if len(text) != 3 or not text.isascii() or not text.isalpha():
-            raise InvalidValue(f"{setting.key} must be a three-letter currency code such as GBP, not {text!r}")
+            raise WrongForm(f"{setting.key} must be a three-letter currency code such as GBP, not {text!r}")
         return text.upper()
     if text.lower() not in setting.choices:
-        raise InvalidValue(f"{setting.key} must be one of {', '.join(setting.choices)}, not {text!r}")
+        raise WrongForm(f"{setting.key} must be one of {', '.join(setting.choices)}, not {text!r}")
     return text.lower()
 
 

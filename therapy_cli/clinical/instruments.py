@@ -113,7 +113,7 @@ def get_instrument(name: str) -> Instrument:
     """The instrument by name, case-insensitive, hyphen optional ('phq9', 'PHQ-9', 'core10')."""
     inst = _BY_NAME.get(name) or _BY_KEY.get(normalise(name))   # stored names are canonical: no regex for them
     if inst is None:
-        raise InvalidValue(f"unknown instrument {name!r}; use one of {', '.join(NAMES)}")
+        raise WrongForm(f"unknown instrument {name!r}; use one of {', '.join(NAMES)}")
     return inst
 
 

@@ -8,7 +8,7 @@ from datetime import date, timedelta
 
 from therapy_cli.validation import check_not_future as _check_not_future, clean_text
 from therapy_cli.storage.db import Database, id_chunks, sql_date, utc_now
-from therapy_cli.errors import Conflict, InvalidValue, NotFound
+from therapy_cli.errors import Conflict, InvalidValue, NotFound, WrongForm
 
 MODALITIES = ("cbt", "psychodynamic", "psychoanalytic", "humanistic", "integrative", "systemic", "hypno",
               "constructivist", "other")
@@ -286,6 +286,11 @@ def rate_goal(db: Database, client, goal_id: int, score, on: date | None = None)
         raise Conflict(f"goal #{goal_id} was closed on {goal['closed_on']}; closed goals are not rated")
     text = str(score).strip()
     if not re.fullmatch(r"-?[0-9]+", text):  # ASCII only: '²'.isdigit() is True but int('²') fails
+        try:
+            float(text)   # a number, not whole (2.5): out of range, exit 1; not a number at all: exit 2 (SPEC)
+        except ValueError:
+            raise WrongForm(f"goal score {score!r} is not a number; use a whole number "
+                            f"{GOAL_SCORE[0]}–{GOAL_SCORE[1]}") from None
         raise InvalidValue(f"goal score {score!r} is not a whole number; use {GOAL_SCORE[0]}–{GOAL_SCORE[1]}")
     value = int(text)
     if not GOAL_SCORE[0] <= value <= GOAL_SCORE[1]:

@@ -50,3 +50,14 @@ def confirm(question: str, yes: bool) -> None:
         raise Refused(f"{question.rstrip('?')}: this replaces or destroys data; run again with --yes to confirm")
     if not typer.confirm(question, default=False, err=True):
         raise Refused("cancelled; nothing was changed")
+
+
+def in_range(value: int | None, option: str, low: int, high: int | None = None) -> int | None:
+    """A whole-number option within its range (None: not given). Out of range is exit 1, as SPEC says of a
+    value out of range; a value that is not a whole number at all is click's usage error, exit 2."""
+    if value is not None and (value < low or (high is not None and value > high)):
+        from therapy_cli.errors import InvalidValue
+
+        span = f"at least {low}" if high is None else f"{low} to {high}"
+        raise InvalidValue(f"{option} must be {span}, not {value}")
+    return value

@@ -7,7 +7,7 @@ from typing import Annotated, List, Optional
 import typer
 
 from therapy_cli.commands._common import (
-    CsvOpt, Format, FormatOpt, JsonOpt, confirm, database, output_format, parse_date_option, today,
+    in_range, CsvOpt, Format, FormatOpt, JsonOpt, confirm, database, output_format, parse_date_option, today,
 )
 from therapy_cli.vocab import CLIENT_KINDS, CLIENT_STATUSES, choices
 
@@ -88,7 +88,7 @@ def add(
 def list_(
     status: Annotated[Optional[Status], typer.Option(help="waiting, active or discharged.")] = None,
     kind: Annotated[Optional[Kind], typer.Option(help="individual, couple, family or group.")] = None,
-    limit: Annotated[Optional[int], typer.Option(min=1, help="Show at most N clients.")] = None,
+    limit: Annotated[Optional[int], typer.Option(help="Show at most N clients (1 or more).")] = None,
     fmt: FormatOpt = Format.table, as_json: JsonOpt = False, as_csv: CsvOpt = False,
 ) -> None:
     """List clients, by name.
@@ -99,7 +99,8 @@ def list_(
     from therapy_cli.practice import clients
 
     with database() as db:
-        rows = clients.list_clients(db, status.value if status else None, kind.value if kind else None, limit)
+        rows = clients.list_clients(db, status.value if status else None, kind.value if kind else None,
+                                    in_range(limit, "--limit", 1))
     shape = output_format(fmt, as_json, as_csv)
     if shape != "json":  # today's members: how many in a table (it stays narrow), `#1 Ann Lee; #2 Ben Lee` in CSV
         day = today().isoformat()

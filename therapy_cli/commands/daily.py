@@ -15,13 +15,13 @@ from therapy_cli.runtime import database, parse_date_option, today
 def remind_command(within: str, kinds: list[str] | None, names: bool, fmt: str, everything: bool = False) -> None:
     """`therapy remind`: silent when nothing is due (cron sends no mail); JSON `[]`."""
     from therapy_cli.dates import parse_days
-    from therapy_cli.errors import InvalidValue
+    from therapy_cli.errors import WrongForm
     from therapy_cli.reports import reminders
 
     days = parse_days(within, "--within")
     for name in kinds or []:
         if name not in reminders.KINDS:
-            raise InvalidValue(f"--kind {name!r} is not one of {', '.join(reminders.KINDS)}")
+            raise WrongForm(f"--kind {name!r} is not one of {', '.join(reminders.KINDS)}")
     with database() as db:
         items = reminders.reminders(db, days, names, kinds, everything)
     if fmt == "json":

@@ -7,7 +7,7 @@ from typing import Annotated, Optional
 import typer
 
 from therapy_cli.commands._common import (
-    STATE, CsvOpt, Format, FormatOpt, JsonOpt, confirm, database, output_format, parse_date_option,
+    in_range, STATE, CsvOpt, Format, FormatOpt, JsonOpt, confirm, database, output_format, parse_date_option,
 )
 
 app = typer.Typer(help="The database file: path, init, check, backup, restore, audit.", no_args_is_help=True)
@@ -126,7 +126,7 @@ def restore(src: Annotated[str, typer.Argument(metavar="SRC", help="A backup mad
 def audit(
     client: Annotated[Optional[str], typer.Option(metavar="CLIENT", help="Only changes to this client's records.")] = None,
     since: Annotated[Optional[str], typer.Option(metavar="DATE", help="Only changes from this date (UTC).")] = None,
-    limit: Annotated[Optional[int], typer.Option(min=1, help="Only the last N changes.")] = None,
+    limit: Annotated[Optional[int], typer.Option(help="Only the last N changes (1 or more).")] = None,
     fmt: FormatOpt = Format.table, as_json: JsonOpt = False, as_csv: CsvOpt = False,
 ) -> None:
     """Every change recorded: when (UTC), action, record, id.
@@ -139,7 +139,7 @@ def audit(
 
     with database() as db:
         client_id = clients.find_client(db, client)["id"] if client else None
-        rows = maintenance.audit_rows(db, client_id, parse_date_option(since, "--since"), limit)
+        rows = maintenance.audit_rows(db, client_id, parse_date_option(since, "--since"), in_range(limit, "--limit", 1))
     render.emit(rows, output_format(fmt, as_json, as_csv), columns=maintenance.AUDIT_COLUMNS)
 
 

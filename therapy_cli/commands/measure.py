@@ -7,7 +7,7 @@ from typing import Annotated, Optional
 import typer
 
 from therapy_cli.commands._common import (
-    CsvOpt, Format, FormatOpt, JsonOpt, confirm, database, output_format, parse_date_option,
+    in_range, CsvOpt, Format, FormatOpt, JsonOpt, confirm, database, output_format, parse_date_option,
 )
 
 app = typer.Typer(help="Outcome questionnaires: PHQ-9, GAD-7, CORE-10, WSAS, ORS, SRS.", no_args_is_help=True)
@@ -112,7 +112,7 @@ def chart(
     client: ClientArg,
     instrument: Annotated[Optional[str], typer.Argument(metavar="[INSTRUMENT]",
                                                         help="One instrument (default: each one taken).")] = None,
-    width: Annotated[int, typer.Option(min=20, max=200, help="Chart width in characters.")] = 60,
+    width: Annotated[int, typer.Option(help="Chart width in characters, 20 to 200.")] = 60,
     fmt: FormatOpt = Format.table, as_json: JsonOpt = False, as_csv: CsvOpt = False,
 ) -> None:
     """Chart scores over time in the terminal: dates along, score up, the caseness cut-off drawn.
@@ -123,6 +123,7 @@ def chart(
     from therapy_cli.practice import clients
     from therapy_cli.clinical import measures
 
+    in_range(width, "--width", 20, 200)
     with database() as db:
         who = clients.find_client(db, client)
         data = measures.chart_data(db, who["id"], instrument)

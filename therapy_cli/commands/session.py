@@ -7,7 +7,7 @@ from typing import Annotated, List, Optional
 import typer
 
 from therapy_cli.commands._common import (
-    CsvOpt, Format, FormatOpt, JsonOpt, confirm, database, output_format, parse_date_option, today,
+    in_range, CsvOpt, Format, FormatOpt, JsonOpt, confirm, database, output_format, parse_date_option, today,
 )
 from therapy_cli.vocab import CANCELLED_BY, SESSION_MODES, SESSION_STATUSES, SESSION_TYPES, choices
 
@@ -169,8 +169,8 @@ def list_(
     to: ToOpt = None,
     status: Annotated[Optional[Status], typer.Option("--status", help="Only sessions with this status.")] = None,
     training: Annotated[bool, typer.Option("--training", help="Only training groups.")] = False,
-    limit: Annotated[Optional[int], typer.Option("--limit", metavar="N", min=1,
-                                                 help="Show at most N sessions (the earliest).")] = None,
+    limit: Annotated[Optional[int], typer.Option("--limit", metavar="N",
+                                                 help="Show at most N sessions (the earliest; 1 or more).")] = None,
     no_note: Annotated[bool, typer.Option("--no-note", help="Only attended sessions with no note (sessions "
                                                             "imported from another system left out).")] = False,
     week: Annotated[Optional[str], typer.Option(
@@ -188,6 +188,7 @@ def list_(
     """
     from therapy_cli.practice import sessions
 
+    in_range(limit, "--limit", 1)
     start, end = _span(from_, to, week, month)
     if start is None and end is None and client is None and status is None and not no_note:
         start = today()  # the diary ahead; a client's, a status's or the unwritten notes' history is listed whole

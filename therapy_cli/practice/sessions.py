@@ -400,7 +400,7 @@ def _base_rule(every: str, naive_start: datetime):
     else:
         rule_text = text[6:] if text.upper().startswith("RRULE:") else text
         if "\n" in rule_text or "DTSTART" in rule_text.upper() or "FREQ=" not in rule_text.upper():
-            raise InvalidValue(f"--every {text!r} is not week, fortnight, month or a single RFC 5545 RRULE "
+            raise WrongForm(f"--every {text!r} is not week, fortnight, month or a single RFC 5545 RRULE "
                                "such as FREQ=WEEKLY;BYDAY=MO,TH")
         parts = {p.split("=", 1)[0].strip().upper(): p.split("=", 1)[-1].strip().upper()
                  for p in rule_text.split(";") if p.strip()}
@@ -414,7 +414,9 @@ def _base_rule(every: str, naive_start: datetime):
         if parts.get("FREQ") not in RRULE_FREQS:
             raise InvalidValue(f"--every: FREQ must be one of {', '.join(RRULE_FREQS)}, not {parts.get('FREQ')!r}")
         interval = parts.get("INTERVAL", "1")
-        if not (interval.isascii() and interval.isdigit()) or not 1 <= int(interval) <= 520:
+        if not (interval.isascii() and interval.isdigit()):
+            raise WrongForm(f"--every: INTERVAL must be a whole number, 1 to 520, not {interval!r}")
+        if not 1 <= int(interval) <= 520:
             raise InvalidValue(f"--every: INTERVAL must be 1 to 520, not {interval!r}")
     try:
         rule = rrulestr(rule_text, dtstart=naive_start)
