@@ -206,4 +206,4 @@ def test_a_referral_date_cannot_move_after_the_discharge(jcli, cli, db_path):
     jcli("session", "add", "Bo", "--at", "2026-10-01 10:00")
     jcli("client", "discharge", "Bo", "--on", "2026-10-15")
     assert_refused(cli, db_path, "client", "edit", "Bo", "--referred-on", "2026-11-01", match="after the discharge")
-    assert jcli("client", "edit", "Bo", "--referred-on", "2026-10-15")["referred_on"] == "2026-10-15"
+    assert jcli("client", "edit", "Bo", "--referred-on", "2026-10-01")["referred_on"] == "2026-10-01"  # first seen

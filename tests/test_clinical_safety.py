@@ -211,3 +211,63 @@ def test_client_report_gives_the_wait_to_first_treatment(jcli, cli, tmp_path):
     text = out.read_text()
     assert "| Wait from referral to first session | 7 days |" in text
     assert "| Wait from referral to first treatment session | 56 days |" in text
+
+
+# -- after a death, after an erasure: the record stays closed ----------------------------
+
+def test_no_session_is_booked_attended_or_moved_after_a_death(cli, jcli, db_path):
+    jcli("client", "add", "Ann Bee", "--dob", "1980-01-01", "--referred-on", "2026-10-01")
+    jcli("session", "schedule", "ann", "--start", "2026-10-12 10:00", "--every", "week", "--count", "4")
+    jcli("session", "attend", "1")
+    recorded = cli("client", "edit", "ann", "--died-on", "2026-10-15", "--json")
+    assert recorded.exit_code == 0 and "3 session(s) booked after the date of death remain" in recorded.stderr
+    for args, status in [(["session", "add", "ann", "--at", "2026-10-20 10:00"], "attended"),
+                         (["session", "add", "ann", "--at", "2026-12-20 10:00"], "scheduled"),
+                         (["session", "add", "ann", "--at", "2026-10-20 10:00", "--status", "dna"], "dna"),
+                         (["session", "attend", "2"], "attended"), (["session", "dna", "3"], "dna"),
+                         (["session", "move", "1", "--to", "2026-10-16 10:00"], "attended")]:
+        result = assert_refused(cli, db_path, *args)
+        assert f"client #1 died on 2026-10-15; a session on" in result.stderr and f"cannot be {status}" in result.stderr
+    # what can be done: cancel the bookings, record a cancelled one, keep sessions before the death
+    assert jcli("session", "cancel", "2", "--by", "therapist")["status"] == "cancelled"
+    assert jcli("session", "add", "ann", "--at", "2026-10-22 10:00", "--status", "cancelled")["status"] == "cancelled"
+    assert jcli("session", "add", "ann", "--at", "2026-10-14 10:00")["status"] == "attended"
+    # an import is held to the same rule
+    path = db_path.parent / "late.csv"
+    path.write_text("client,starts_at,status\n1,2026-10-29 10:00,attended\n", encoding="utf-8")
+    assert "died on 2026-10-15" in assert_refused(cli, db_path, "import", "sessions", str(path)).stderr
+
+
+def test_a_deceased_client_is_not_reopened_unless_the_death_is_cleared(cli, jcli, db_path):
+    jcli("client", "add", "Ann Bee", "--referred-on", "2026-10-01")
+    jcli("session", "add", "ann", "--at", "2026-10-05 10:00")
+    assert jcli("client", "edit", "ann", "--died-on", "2026-10-15")["status"] == "discharged"
+    result = assert_refused(cli, db_path, "client", "reopen", "ann")
+    assert "died on 2026-10-15; the record is not reopened" in result.stderr and "--died-on ''" in result.stderr
+    # recorded in error: cleared (audited), then reopened
+    assert jcli("client", "edit", "ann", "--died-on", "")["died_on"] is None
+    assert jcli("client", "reopen", "ann")["status"] == "active"
+    assert "no date of death to clear" in assert_refused(cli, db_path, "client", "edit", "ann", "--died-on", "").stderr
+    assert [a["summary"] for a in jcli("db", "audit", "--client", "1") if a["action"] == "edit"] == [
+        "changed died_on", "changed died_on"]
+
+
+def test_an_erased_client_is_neither_reopened_nor_edited(cli, jcli, db_path):
+    jcli("client", "add", "Erin Gone", "--referred-on", "2019-09-01")
+    jcli("session", "add", "erin", "--at", "2019-09-15 10:00")
+    jcli("client", "discharge", "erin", "--on", "2019-10-01", "--reason", "done")
+    jcli("client", "erase", "1", "--yes", "--force", "--reason", "erasure request")
+    for args in (["client", "reopen", "1"], ["client", "edit", "1", "--name", "Erin Gone"],
+                 ["client", "edit", "1", "--phone", "07700 900000"], ["client", "edit", "1", "--fee", "80"]):
+        result = assert_refused(cli, db_path, *args)
+        assert "client #1 was erased on" in result.stderr, result.stderr
+    stub = jcli("client", "show", "1")
+    assert stub["status"] == "discharged" and stub["discharged_on"] == "2019-10-01" and stub["phone"] is None
+
+
+def test_a_referral_date_cannot_move_after_the_first_attended_session(cli, jcli, db_path):
+    jcli("client", "add", "Cy Wait", "--referred-on", "2026-09-20")
+    jcli("session", "add", "cy", "--at", "2026-10-06 10:00")
+    result = assert_refused(cli, db_path, "client", "edit", "cy", "--referred-on", "2026-10-20")
+    assert "after the first attended session (2026-10-06)" in result.stderr
+    assert jcli("client", "edit", "cy", "--referred-on", "2026-10-06")["referred_on"] == "2026-10-06"  # same day

@@ -138,7 +138,7 @@ def edit(
         metavar="CONTACT", help="The referring contact ('' clears it).")] = None,
     died_on: Annotated[Optional[str], typer.Option(metavar="DATE", help=(
         "Date of death (not in the future, not before birth): discharges the client if still in therapy; "
-        "records are then kept retention.after_death_years from it."))] = None,
+        "records are then kept retention.after_death_years from it. '' clears one recorded in error."))] = None,
     reminders: RemindersOpt = None,
     fee: Annotated[Optional[str], typer.Option(
         "--fee", metavar="AMOUNT", help="Fee per session for this client, e.g. 80 or 80.50 (0 = not charged; "
@@ -157,6 +157,7 @@ def edit(
 
     with database(write=True) as db:
         found = clients.find_client(db, client)
+        clients.refuse_erased(found, "the record cannot be edited (add a new client if they return)")
         others = (name, dob, email, phone, address, referred_on, referral_source, referred_by, died_on, reminders)
         if fee is None and payer is None or any(v is not None for v in others):
             record = clients.edit_client(
@@ -164,11 +165,19 @@ def edit(
                 email=email, phone=phone, address=address,
                 referred_on=parse_date_option(referred_on, "--referred-on"),
                 referral_source=referral_source, referred_by=referred_by,
-                died_on=parse_date_option(died_on, "--died-on"),
+                died_on=parse_date_option(died_on, "--died-on") if (died_on or "").strip() else None,
+                clear_death=died_on is not None and not died_on.strip(),
                 reminders=reminders.value if reminders else None)
         else:
             record = clients.client_record(db, found["id"])
         _set_fees(db, record, fee, payer)
+        booked = db.scalar("SELECT count(*) FROM sessions WHERE client_id = ? AND status = 'scheduled' "
+                           "AND local_date > ?", (record["id"], record["died_on"])) if record.get("died_on") else 0
+    if booked:
+        from therapy_cli import render
+
+        render.warn(f"{booked} session(s) booked after the date of death remain; cancel them with "
+                    "`therapy session cancel ID --by therapist` (none can be attended)")
     _show(record, output_format(fmt, as_json, as_csv))
 
 

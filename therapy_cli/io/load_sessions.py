@@ -290,7 +290,9 @@ class SessionsImport(TableImport):
                 if twin:
                     raise InvalidValue(f"client #{cid} already has session #{twin[0]} at {times['starts_at']} "
                                        "(imported already?)")
-            rules.check_bookable(self.index.record(cid), status)
+            record = self.index.record(cid)
+            rules.check_before_death(record, status, local_date)
+            rules.check_bookable(record, status)
             title = audience = count = None
         note_text = clean_note(r.note) if r.note.strip() else None
         sid = self.ids.take(r.id)

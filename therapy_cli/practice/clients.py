@@ -194,8 +194,15 @@ def list_clients(db: Database, status: str | None = None, kind: str | None = Non
 EDITABLE = ("name", "date_of_birth", "email", "phone", "address", "referred_on", "referral_source", "referred_by")
 
 
+def refuse_erased(client: dict, what: str) -> None:
+    """An erased client's stub keeps ids and dates for the counts, and nothing that identifies them again."""
+    if client.get("erased_on"):
+        raise Conflict(f"client #{client['id']} was erased on {client['erased_on']}; {what}")
+
+
 def edit_client(db: Database, client: dict, **changes) -> dict:
     """Change the fields given (None = leave alone)."""
+    refuse_erased(client, "the record cannot be edited (add a new client if they return)")
     values: dict = {}
     if changes.get("name") is not None:
         values["name"] = clean_name(changes["name"])
@@ -215,6 +222,10 @@ def edit_client(db: Database, client: dict, **changes) -> dict:
         if client["discharged_on"] and values["referred_on"] > client["discharged_on"]:
             raise InvalidValue(f"referral date {values['referred_on']} is after the discharge "
                                f"({client['discharged_on']})")
+        # nor after the first session attended: the wait from referral would run backwards (and count as met)
+        if client["first_attended_on"] and values["referred_on"] > client["first_attended_on"]:
+            raise InvalidValue(f"referral date {values['referred_on']} is after the first attended session "
+                               f"({client['first_attended_on']}); the referral comes first")
     if changes.get("referral_source") is not None:
         values["referral_source"] = clean_text(changes["referral_source"], "referral source", 200)
     if changes.get("referred_by") is not None:
@@ -225,6 +236,10 @@ def edit_client(db: Database, client: dict, **changes) -> dict:
                                  if changes["referred_by"].strip() else None)
     if changes.get("died_on") is not None:
         values["died_on"] = _check_death(db, client, changes["died_on"], values.get("date_of_birth"))
+    elif changes.get("clear_death"):
+        if not client["died_on"]:
+            raise InvalidValue(f"client #{client['id']} has no date of death to clear")
+        values["died_on"] = None   # recorded in error; the discharge it made stays until `client reopen`
     if changes.get("reminders") is not None or "email" in values:
         values.update(reminder_consent(db, client, values.get("email", client["email"]), changes.get("reminders"),
                                        client["kind"]))
@@ -297,6 +312,11 @@ def discharge(db: Database, client: dict, on: date | None = None, reason: str | 
 
 
 def reopen(db: Database, client: dict) -> dict:
+    refuse_erased(client, "the record cannot be reopened (add a new client if they return)")
+    if client.get("died_on"):
+        raise Conflict(f"client #{client['id']} died on {client['died_on']}; the record is not reopened (if "
+                       f"the date was recorded in error, clear it first: therapy client edit {client['id']} "
+                       "--died-on '')")
     if client["status"] != "discharged":
         from therapy_cli.practice.state import state_of
 

@@ -229,8 +229,11 @@ def _client(db: Database, client) -> dict:
     return find_client(db, client)
 
 
-def _bookable_client(db: Database, client_text_or_row, status: str) -> dict:
+def _bookable_client(db: Database, client_text_or_row, status: str, last_day: date) -> dict:
+    """The client, when a session of `status` can be recorded for them up to `last_day` (a death first: a
+    deceased client is discharged, and reopening them is refused)."""
     client = _client(db, client_text_or_row)
+    check_before_death(client, status, last_day)
     check_bookable(client, status)
     return client
 
@@ -242,6 +245,16 @@ def check_bookable(client: dict, status: str) -> None:
     if client["status"] == "discharged" and status == "scheduled":
         raise Conflict(f"client #{client['id']} is discharged; reopen them first "
                        f"(therapy client reopen {client['id']}) to book sessions")
+
+
+def check_before_death(client: dict | None, status: str, day: date | str) -> None:
+    """No session of a client who has died is booked, attended or missed after the date of death (a booking made
+    before and cancelled stays on record). The rule `measure add` and `risk assess` keep for their dates."""
+    died = (client or {}).get("died_on")
+    day = day if isinstance(day, str) else day.isoformat()
+    if died and day > died and status in ("scheduled", "attended", "dna"):
+        raise Conflict(f"client #{client['id']} died on {died}; a session on {day} cannot be {status} "
+                       "(a booking after that day can only be cancelled)")
 
 
 def mark_attended(db: Database, client_id: int | None, day: date | str, warnings: list | None = None) -> None:
@@ -333,7 +346,7 @@ def add_session(db: Database, client, start: datetime, duration_min: int | None 
         status or default_status(day, db.today), mode, type, cancelled_by)
     status = fields["status"]
     check_status_date(status, day, db.today)
-    client = _bookable_client(db, client, status)
+    client = _bookable_client(db, client, status, day)
     if absent and status != "attended":
         raise InvalidValue("--absent names members who missed an attended session; the status is " + status)
     absent_ids = resolve_absent(db, client, absent, day)
@@ -472,8 +485,8 @@ def schedule_series(db: Database, client, start: datetime, every: str, count: in
     """Book a recurring series, all `scheduled`; refused whole if any meeting clashes."""
     fields = validate_session_fields(
         duration_min if duration_min is not None else db.setting("session.duration"), "scheduled", mode, type)
-    client = _bookable_client(db, client, "scheduled")
     meetings = series_starts(start, every, count, until)
+    client = _bookable_client(db, client, "scheduled", meetings[-1].date())
     all_times = [session_times(m, fields["duration_min"]) for m in meetings]
     if not allow_overlap:
         problems = []
@@ -522,8 +535,9 @@ def _set_status(db: Database, session_id: int, status: str, *, cancelled_by: str
             raise InvalidValue(f"{what} is a training group; --absent applies to couples, families and groups")
     check_status_date(status, day, db.today, what)
     absent_ids: list[int] | None = None
-    if status == "attended" and row["client_id"] is not None:
-        client = db.get("clients", row["client_id"], "client")
+    client = db.get("clients", row["client_id"], "client") if row["client_id"] is not None else None
+    check_before_death(client, status, day)
+    if status == "attended" and client is not None:
         absent_ids = resolve_absent(db, client, absent, day)
     old_absent = [r[0] for r in db.execute(
         "SELECT client_id FROM session_absences WHERE session_id = ? ORDER BY client_id", (session_id,))]
@@ -624,6 +638,8 @@ def move(db: Database, session_id: int, new_start: datetime, allow_overlap: bool
                        f"{describe_slot(row['starts_at'], row['duration_min'], db.tz)}")
     day = new_start.date()
     check_status_date(row["status"], day, db.today, f"session #{session_id} (moved)")
+    if row["client_id"] is not None:
+        check_before_death(db.get("clients", row["client_id"], "client"), row["status"], day)
     if row["status"] in BLOCKING and not allow_overlap:
         check_no_clash(db, times, exclude_id=session_id)
     absent_ids = [r[0] for r in db.execute("SELECT client_id FROM session_absences WHERE session_id = ?",
