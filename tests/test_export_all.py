@@ -94,6 +94,12 @@ def test_import_all_refuses_what_it_cannot_restore(cli, db_path, demo_file, tmp_
     lines = (export / "clients.csv").read_text().splitlines()
     (export / "clients.csv").write_text("\n".join(lines[:-3]) + "\n")
     assert_refused(cli, db_path, "import", "all", export, match="clients.csv holds")
+    # whole tables missing (an incomplete copy): refused by name, not restored as empty
+    (export / "cpd.csv").rename(tmp_path / "cpd.csv")
+    (export / "audit.csv").rename(tmp_path / "audit.csv")
+    result = assert_refused(cli, db_path, "import", "all", export, match="the directory is incomplete")
+    assert "audit.csv (" in result.stderr and "cpd.csv (" in result.stderr
+    assert "copy the whole directory" in result.stderr
     manifest = json.loads((export / "manifest.json").read_text())
     manifest["migrations"].append("m999_from_the_future")
     (export / "manifest.json").write_text(json.dumps(manifest))

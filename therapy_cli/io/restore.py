@@ -139,6 +139,14 @@ def restore(db: Database, directory: str | Path) -> list[dict]:
     files = _files(folder)
     if not files:
         raise InvalidValue(f"{folder} holds no exported tables (TABLE.csv or TABLE.jsonl files)")
+    expected = info.get("tables") or {}
+    missing = [t for t in expected if t not in files]
+    if missing:   # a table dropped in copying would be restored as empty, with no word said
+        suffix = info.get("format") or "csv"
+        listed = ", ".join(f"{t}.{suffix} ({expected[t]} rows)" for t in missing[:5])
+        raise InvalidValue(f"the directory is incomplete: the export wrote {listed}"
+                           f"{f' and {len(missing) - 5} more' if len(missing) > 5 else ''}, "
+                           f"missing from {folder}; copy the whole directory")
     tables = data_tables(db)
     unknown = sorted(set(files) - set(tables))
     if unknown:
@@ -161,7 +169,6 @@ def restore(db: Database, directory: str | Path) -> list[dict]:
         columns = {r[1]: not r[3] for r in info_rows}
         count = _load(db, table, files[table], columns, sqlite3, bool(info.get("csv_guarded")))
         loaded.append({"table": table, "rows": count, "file": str(files[table])})
-    expected = info.get("tables") or {}
     for item in loaded:
         want = expected.get(item["table"])
         if want is not None and want != item["rows"]:
