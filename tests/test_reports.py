@@ -241,6 +241,17 @@ def test_append_to_a_csv_a_spreadsheet_saved_again(cli, db_path, tmp_path):
     assert_refused(cli, db_path, "report", "week", "--append", path, match="not UTF-8")
 
 
+def test_append_to_someone_elses_spreadsheet_is_refused_and_leaves_it_alone(cli, db_path, tmp_path):
+    """A wrong path in the cron line: a row of blank cells a week, and nothing said, until now."""
+    _seed_file(db_path)
+    sheet = tmp_path / "contacts.csv"
+    sheet.write_bytes(b"Name,Phone\nAlice,0123\n")
+    for report in (["report", "week"], ["report", "month"], ["report", "quarter"]):
+        result = assert_refused(cli, db_path, *report, "--append", sheet, match="no period_start and period_end")
+        assert "columns: Name, Phone" in result.stderr
+        assert sheet.read_bytes() == b"Name,Phone\nAlice,0123\n"
+
+
 def test_cli_month_and_period(jcli, db_path):
     _seed_file(db_path)
     assert jcli("report", "month", "--month", "2026-11")["sessions"]["attended"] == 7

@@ -350,6 +350,11 @@ def append_csv_row(path: str, row: dict) -> None:
     buffer = io.StringIO()
     if existing.strip():
         header = [name.strip() for name in next(csv.reader(io.StringIO(existing)))]
+        if not {"period_start", "period_end"} <= set(header):
+            # another spreadsheet (a wrong path): a row of blank cells every week, and no retry ever replaced
+            raise InvalidValue(f"{path} has no period_start and period_end columns, so it is not a file "
+                               "--append wrote (columns: " + ", ".join(header[:6]) +
+                               (", ..." if len(header) > 6 else "") + "); give a new file or one it wrote")
         ending = "\r\n" if "\r\n" in existing else "\n"
         if not existing.endswith(("\n", "\r")):
             raw += ending.encode()
