@@ -101,3 +101,21 @@ def test_export_format_has_its_own_name_and_the_old_one_still_works(cli, tmp_pat
     assert old.exit_code == 0 and old.stdout == new.stdout
     assert old.stderr.startswith("Warning: export --format is now --file-format")
     assert "--file-format" in cli("export", "--help").stdout and "-f, --format" not in cli("export", "--help").stdout
+
+
+def test_a_destination_ending_in_a_slash_is_a_directory_never_a_file_of_that_name(cli, jcli, db_path, tmp_path):
+    """`db backup ~/backups/ --yes` in cron with no such folder wrote one file called `backups`, night after
+    night; `export clients --output out/` a file called `out`."""
+    from conftest import assert_refused
+
+    jcli("client", "add", "Alex Morgan")
+    for args in (["db", "backup", f"{tmp_path}/backups/", "--yes"],
+                 ["export", "clients", "--output", f"{tmp_path}/out/"]):
+        result = assert_refused(cli, db_path, *args, match="names a directory (it ends in /) and there is none")
+        assert "Traceback" not in result.stderr
+    assert not any(p.name in ("backups", "out") for p in tmp_path.iterdir())
+    (tmp_path / "backups").mkdir()
+    backup = jcli("db", "backup", f"{tmp_path}/backups/", "--yes")
+    assert backup["path"].endswith("caseload-2026-11-27.db")
+    assert cli("export", "clients", "--output", f"{tmp_path}/backups/").exit_code == 0
+    assert (tmp_path / "backups" / "clients.csv").read_text().startswith("id,")

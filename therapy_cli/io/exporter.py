@@ -111,6 +111,10 @@ def export(db: Database, what: str, fmt: str, output: str | None,
         raise InvalidValue(f"no table {what!r}; export one of: all, {', '.join(tables)}")
     step = (lambda table: (lambda n: progress(table, n))) if progress else (lambda table: None)
     if name != "all":
+        if output:
+            from therapy_cli.storage.files import refuse_missing_directory
+
+            refuse_missing_directory(output)
         target = Path(output).expanduser() if output else None
         if target is not None and target.is_dir():
             target = target / f"{name}.{fmt}"

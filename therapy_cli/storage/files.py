@@ -42,6 +42,7 @@ def check_target(path: str | os.PathLike, what: str = "write") -> Path:
     try:
         info = os.stat(target)
     except FileNotFoundError:
+        refuse_missing_directory(path)
         return target
     except OSError as exc:
         raise TherapyError(f"cannot {what} {shown(target)}: {exc.strerror}") from None
@@ -53,6 +54,15 @@ def check_target(path: str | os.PathLike, what: str = "write") -> Path:
                 if stat.S_ISSOCK(info.st_mode) else "not a regular file")
         raise TherapyError(f"{shown(target)} is {kind}; give the name of a regular file (nothing was written)")
     return target
+
+
+def refuse_missing_directory(path: str | os.PathLike) -> None:
+    """`DIR/` names a directory: when there is none, writing a file called DIR is not what was asked."""
+    text = os.fspath(path)
+    text = os.fsdecode(text) if isinstance(text, bytes) else text
+    if text.endswith(("/", os.sep)) and not Path(text).expanduser().is_dir():
+        raise TherapyError(f"{shown(text)} names a directory (it ends in /) and there is none; create it first "
+                           "(mkdir), or give a file name")
 
 
 def _directory(target: Path) -> Path:

@@ -38,6 +38,9 @@ def protections_and_scrub(path: Path, today: date | None = None) -> dict:
 
 def backup_target(db: Database, dest: str) -> Path:
     """Where `db backup DEST` writes: DEST, or caseload-DATE.db inside DEST when it is a folder."""
+    from therapy_cli.storage.files import refuse_missing_directory
+
+    refuse_missing_directory(dest)
     target = Path(dest).expanduser()
     if target.is_dir():
         target = target / f"caseload-{db.today.isoformat()}.db"
