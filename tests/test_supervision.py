@@ -291,3 +291,21 @@ def test_credit_refuses_bad_values(duration, size):
 
     with pytest.raises(InvalidValue):
         credited_hours(duration, size)
+
+
+def test_an_ambiguous_name_in_a_group_names_only_supervisees_that_exist(cli, jcli, db_path):
+    """Sam Green was named first and made new in the same command: the error offered '#2 Sam Green', rolled
+    back, and #2 then went to the next new supervisee."""
+    from conftest import assert_refused
+
+    jcli("supervise", "give", "Jo Patel", "--duration", "60", "--on", "2026-11-20")
+    jcli("supervise", "give", "Jo Pearce", "--duration", "60", "--on", "2026-11-20", "--new")
+    result = assert_refused(cli, db_path, "supervise", "give", "Sam Green", "jo", "--duration", "60",
+                            "--on", "2026-11-20")
+    assert "#1 Jo Patel" in result.stderr and "#2 Jo Pearce" in result.stderr and "Sam Green" not in result.stderr
+    result = assert_refused(cli, db_path, "supervise", "give", "Sam Green", "sam green", "--duration", "60",
+                            "--on", "2026-11-20")
+    assert "supervisee 'sam green' is named twice" in result.stderr
+    made = jcli("supervise", "give", "Sam Green", "Jo Patel", "Ali Khan", "--duration", "90", "--on", "2026-11-21")
+    assert [p["name"] for p in made["new_supervisees"]] == ["Sam Green", "Ali Khan"]
+    assert [p["id"] for p in made["new_supervisees"]] == [3, 4]

@@ -130,12 +130,9 @@ def find_supervisee(db: Database, text: str) -> dict:
     return match_one(db, "supervisees", text, "supervisee")
 
 
-def supervisee_for(db: Database, name: str, new: bool = False) -> tuple[dict, bool]:
-    """The supervisee named: by id, exact name or unique fragment; otherwise a new record.
-
-    Returns (supervisee, created). `new` forces a new record (refused if the
-    exact name is already kept).
-    """
+def _existing_supervisee(db: Database, name: str, new: bool = False) -> dict | None:
+    """The supervisee kept under `name` (id, exact name, unique fragment), or None when it names a new one;
+    nothing is written, so every name of a meeting is checked before any new one is kept."""
     value = clean_name(name, "supervisee name")
     exact = db.one("SELECT * FROM supervisees WHERE name = ? COLLATE NOCASE", (value,))
     if new:
@@ -143,20 +140,24 @@ def supervisee_for(db: Database, name: str, new: bool = False) -> tuple[dict, bo
             raise InvalidValue(f"supervisee #{exact['id']} {exact['name']} already exists; drop --new to use it")
     else:
         if exact:
-            return exact, False
+            return exact
         if value.isdigit():
-            return find_supervisee(db, value), False
+            return find_supervisee(db, value)
         try:
-            return find_supervisee(db, value), False
+            return find_supervisee(db, value)
         except NotFound:
             pass
         except Ambiguous as exc:
             raise Ambiguous(f"{exc}; or add --new to keep {value!r} as a new supervisee") from None
     if value.isdigit():
         raise InvalidValue("a supervisee's name cannot be a number")
+    return None
+
+
+def _new_supervisee(db: Database, value: str) -> dict:
     supervisee_id = db.insert("supervisees", {"name": value, "created_at": utc_now()})
     db.audit("add", "supervisee", supervisee_id, "supervisee added")
-    return db.get("supervisees", supervisee_id, "supervisee"), True
+    return db.get("supervisees", supervisee_id, "supervisee")
 
 
 def log_given(db: Database, name: str | list[str], on: date | None, duration_min: int, note: str | None = None,
@@ -174,17 +175,19 @@ def log_given(db: Database, name: str | list[str], on: date | None, duration_min
     size = check_group_size(group_size if group_size is not None else len(names))
     credit = credited_hours(duration_min, 1)   # the supervisor's time, counted once
     note = clean_text(note, "note", 4000)
-    people: list[dict] = []
-    created: list[dict] = []
-    for text in names:
-        supervisee, is_new = supervisee_for(db, text, new)
-        if any(p["id"] == supervisee["id"] for p in people):
-            raise InvalidValue(f"supervisee #{supervisee['id']} {supervisee['name']} is named twice")
-        people.append(supervisee)
-        if is_new:
-            created.append(supervisee)
-    if size < len(people):
-        raise InvalidValue(f"--group-size {size} is smaller than the {len(people)} supervisees named")
+    # every name is looked up before any new supervisee is kept: an error then names only records that exist
+    found = [(clean_name(text, "supervisee name"), _existing_supervisee(db, text, new)) for text in names]
+    seen: set = set()
+    for value, supervisee in found:
+        key = supervisee["id"] if supervisee else value.casefold()
+        if key in seen:
+            who = f"#{supervisee['id']} {supervisee['name']}" if supervisee else repr(value)
+            raise InvalidValue(f"supervisee {who} is named twice")
+        seen.add(key)
+    if size < len(found):
+        raise InvalidValue(f"--group-size {size} is smaller than the {len(found)} supervisees named")
+    people = [supervisee or _new_supervisee(db, value) for value, supervisee in found]
+    created = [person for (_, supervisee), person in zip(found, people) if supervisee is None]
     supervision_id = db.insert("supervision", {
         "direction": "given", "on_date": day.isoformat(), "duration_min": duration_min,
         "supervisor": None, "supervisee_id": people[0]["id"], "group_size": size,
