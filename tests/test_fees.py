@@ -502,3 +502,25 @@ def test_a_correction_to_an_invoiced_session_says_the_invoice_no_longer_fits(cli
     again = jcli("invoice", "create", "Jo", "--month", "2026-11")
     assert [(line["session_id"], line["amount_minor"]) for line in again["lines"]] == [(1, 8000), (2, 4000)]
     assert "invoice" not in cli("session", "move", "3", "--to", "2026-11-11 10:00").stderr
+
+
+def test_the_currency_cannot_change_under_invoices_on_record(cli, jcli, db_path, october):
+    """Changing fees.currency relabelled every invoice: 80.00 GBP was reported as 80.00 JPY."""
+    from conftest import assert_refused
+
+    assert jcli("config", "set", "fees.currency", "EUR")["value"] == "EUR"   # nothing invoiced yet: free to choose
+    assert jcli("config", "set", "fees.currency", "GBP")["value"] == "GBP"
+    jcli("invoice", "create", "Priya", "--month", "2026-10")
+    for args in (["config", "set", "fees.currency", "JPY"], ["config", "set", "fees.currency", "eur"]):
+        assert_refused(cli, db_path, *args, match="fees.currency stays GBP: invoices on record are in GBP")
+    assert jcli("config", "set", "fees.currency", "gbp")["value"] == "GBP"   # the same currency is no change
+    assert jcli("report", "income", "--tax-year", "2026/27")["currency"] == "GBP"
+    # a file invoiced in euros cannot be unset back to the default pounds either
+    other = db_path.parent / "euro.db"
+    assert cli("--db", other, "config", "set", "fees.currency", "EUR").exit_code == 0
+    assert cli("--db", other, "config", "set", "fees.default", "70").exit_code == 0
+    assert cli("--db", other, "client", "add", "Ana Ruiz").exit_code == 0
+    assert cli("--db", other, "session", "add", "ana", "--at", "2026-10-05 10:00").exit_code == 0
+    assert cli("--db", other, "invoice", "create", "ana", "--month", "2026-10").exit_code == 0
+    result = cli("--db", other, "config", "unset", "fees.currency")
+    assert result.exit_code == 1 and "fees.currency stays EUR: invoices on record are in EUR" in result.stderr

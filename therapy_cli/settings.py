@@ -273,8 +273,23 @@ def get_setting(db, key: str) -> dict:
             "is_set": stored is not None, "type": setting.type, "description": setting.description}
 
 
+def _check_currency_change(db, key: str, new: str) -> None:
+    """Invoices keep the currency they were issued in, and income adds amounts of one currency: once any is on
+    record, fees.currency cannot move away from it (80.00 GBP would be reported as 80.00 JPY)."""
+    if key != "fees.currency":
+        return
+    held = db.scalar("SELECT currency FROM invoices WHERE currency != ? LIMIT 1", (new,))
+    if held:
+        from therapy_cli.errors import Conflict
+
+        raise Conflict(f"fees.currency stays {held}: invoices on record are in {held}, and fees, invoices and "
+                       f"report income count in one currency; {new} would relabel them (start a new file "
+                       "for work paid in another currency)")
+
+
 def set_setting(db, key: str, value: str) -> dict:
     text = validate(key, value, db.setting("fees.currency") if lookup(key).type == "money" else None)
+    _check_currency_change(db, key, text)
     db.execute("INSERT INTO settings (key, value) VALUES (?, ?) "
                "ON CONFLICT (key) DO UPDATE SET value = excluded.value", (key, text))
     db.audit("set", "setting", None, key)
@@ -283,7 +298,7 @@ def set_setting(db, key: str, value: str) -> dict:
 
 
 def unset_setting(db, key: str) -> dict:
-    lookup(key)
+    _check_currency_change(db, key, lookup(key).default)
     if db.execute("DELETE FROM settings WHERE key = ?", (key,)).rowcount:  # unsetting nothing changes nothing
         db.audit("unset", "setting", None, key)
     db.forget_settings()
