@@ -93,3 +93,12 @@ def test_start_up_does_not_import_heavy_modules():
             "print(','.join(m for m in ('rich', 'sqlite_utils', 'dateutil', 'icalendar', 'pydantic') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
     assert out == ""
+
+
+def test_an_empty_db_option_is_refused_not_the_default_caseload(cli, tmp_path):
+    """`therapy --db "$CASELOAD" ...` with the variable unset read and wrote the personal default file."""
+    for args in (["--db", "", "client", "list"], ["--db", " ", "remind"], ["client", "add", "X", "--db", ""],
+                 ["--db", "", "db", "path"]):
+        result = cli(*args)
+        assert result.exit_code == 2, (args, result.stderr)
+        assert result.stderr.strip() == "Error: --db is empty; give the caseload file's path (an unset variable in a script?)"

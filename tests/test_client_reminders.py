@@ -182,6 +182,9 @@ def test_nothing_due_is_silent(cli, jcli):
     assert (result.exit_code, result.stdout, result.stderr) == (0, "", "")
     result = cli("remind", "clients", "--send")           # no mail server set: nothing to send, no error
     assert (result.exit_code, result.stdout, result.stderr) == (0, "", "")
+    for form in ("--csv", "--send --csv"):                # not even a header line for cron to mail
+        result = cli("remind", "clients", *form.split())
+        assert (result.exit_code, result.stdout, result.stderr) == (0, "", ""), form
     assert jcli("remind", "clients") == []
 
 

@@ -28,6 +28,11 @@ STATE = State()
 def begin(db: str | None, no_pager: bool) -> None:
     """What the root options set before any command runs (`--today` is parsed by the caller)."""
     os.umask(0o077)
+    if db is not None and not db.strip():
+        from therapy_cli.errors import WrongForm
+
+        # `--db "$CASELOAD"` with the variable unset would otherwise read and write the default caseload
+        raise WrongForm("--db is empty; give the caseload file's path (an unset variable in a script?)")
     from therapy_cli import dates, render
 
     render.use_pager = not no_pager

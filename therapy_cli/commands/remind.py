@@ -116,7 +116,8 @@ def _show(items, fmt_name: str, labels: dict[int, str], tz) -> None:
     if fmt_name == "json":
         render.emit(rows, "json")
     elif fmt_name == "csv":
-        render.emit(rows, "csv", columns=["session_id", "client_id", "to", "starts_at", "status"])
+        if rows:   # nothing due: no output at all, not a lone header line (cron would mail it), as `remind --csv`
+            render.emit(rows, "csv", columns=["session_id", "client_id", "to", "starts_at", "status"])
     elif rows:
         from datetime import datetime
 
