@@ -136,14 +136,14 @@ def notes_missing(c: _Ctx) -> list[dict]:
     items = [_item("note_missing", r["client_id"], r["local_date"],
                    f"no note for session {r['id']} with {c.who(r['client_id'], r['client_name'])} on "
                    f"{r['local_date']} {c.clock(r['starts_at'])}") for r in rows]
-    older, oldest = c.db.execute(
-        "SELECT count(*), min(s.local_date) FROM sessions s "
+    older, oldest, latest = c.db.execute(
+        "SELECT count(*), min(s.local_date), max(s.local_date) FROM sessions s "
         "WHERE s.status = 'attended' AND s.kind = 'client' AND s.imported = 0 AND s.local_date < ? "
         "AND NOT EXISTS (SELECT 1 FROM notes n WHERE n.session_id = s.id)", (since,)).fetchone()
     if older:
         before = (c.recent_since - timedelta(days=1)).isoformat()
         items.insert(0, _item("note_missing", None, oldest,
-                              f"{older} older attended session{'s' if older != 1 else ''} ({oldest} to {before}) "
+                              f"{older} older attended session{'s' if older != 1 else ''} ({_span(oldest, latest)}) "
                               f"with no note; 'therapy session list --no-note --to {before}' lists them"))
     return items
 
@@ -165,12 +165,13 @@ def attendance_missing(c: _Ctx) -> list[dict]:
                            f"{what} on {r['local_date']} {c.clock(r['starts_at'])} is still scheduled: "
                            f"record it (therapy session attend|dna|cancel {r['id']})"))
     # the partial index holds only sessions still scheduled: the count never walks the attended past
-    older, oldest = c.db.execute("SELECT count(*), min(local_date) FROM sessions INDEXED BY sessions_scheduled "
-                                 "WHERE status = 'scheduled' AND local_date < ?", (since,)).fetchone()
+    older, oldest, latest = c.db.execute(
+        "SELECT count(*), min(local_date), max(local_date) FROM sessions INDEXED BY sessions_scheduled "
+        "WHERE status = 'scheduled' AND local_date < ?", (since,)).fetchone()
     if older:
         before = (c.recent_since - timedelta(days=1)).isoformat()
         items.insert(0, _item("attendance_missing", None, oldest,
-                              f"{older} older session{'s' if older != 1 else ''} ({oldest} to {before}) still "
+                              f"{older} older session{'s' if older != 1 else ''} ({_span(oldest, latest)}) still "
                               f"scheduled; 'therapy session list --status scheduled --from {oldest} --to {before}' "
                               "lists them"))
     return items
@@ -381,6 +382,11 @@ def risk_reviews_due(c: _Ctx) -> list[dict]:
     return out
 
 
+def _span(first: str, last: str) -> str:
+    """`2026-09-10`, or `2026-09-10 to 2026-10-02`: the dates a summary item covers."""
+    return first if first == last else f"{first} to {last}"
+
+
 def _days(n: int) -> str:
     return f"{n} day{'' if n == 1 else 's'}"
 
@@ -424,8 +430,7 @@ def _bounded(c: _Ctx, kind: str, items: list[dict]) -> list[dict]:
     if len(older) < 2:
         return items
     oldest, latest = min(i["due"] for i in older), max(i["due"] for i in older)
-    when = oldest if oldest == latest else f"{oldest} to {latest}"
-    summary = _item(kind, None, oldest, f"{len(older)} {BACKLOG[kind]} (due {when}); "
+    summary = _item(kind, None, oldest, f"{len(older)} {BACKLOG[kind]} (due {_span(oldest, latest)}); "
                                         f"'therapy remind --kind {kind} --all' lists them")
     return [summary] + [i for i in items if i["due"] >= since]
 
