@@ -65,3 +65,24 @@ def test_remove_refuses_anything_clinical(seen, cli, jcli, db_path):
     assert_refused(cli, db_path, "session", "remove", seen, "--reason", "x", "--yes", match="attended")
     jcli("session", "dna", seen, "--reason", "wrong", "--yes")
     assert_refused(cli, db_path, "session", "remove", seen, "--reason", "x", "--yes", match="note")
+
+
+def test_questionnaires_taken_at_a_session_move_with_it(cli, jcli, db_path):
+    """A session moved to the right day left its PHQ-9 on the old one: the measure's date and its session's
+    disagreed, and outcomes read the score on a day nobody met."""
+    from conftest import assert_refused
+
+    jcli("client", "add", "Alex Morgan")
+    sid = jcli("session", "add", "alex", "--at", "2026-11-20 10:00")["id"]
+    taken = jcli("measure", "add", "alex", "phq9", "--score", "9", "--session", str(sid))["id"]
+    other = jcli("measure", "add", "alex", "gad7", "--score", "6", "--on", "2026-11-20")["id"]   # not at it
+    jcli("session", "move", str(sid), "--to", "2026-11-19 10:00")
+    dates = {m["id"]: m["taken_on"] for m in jcli("measure", "list", "alex")}
+    assert dates == {taken: "2026-11-19", other: "2026-11-20"}
+    audit = [a["summary"] for a in jcli("db", "audit", "--client", "1") if a["record_type"] == "measure"]
+    assert f"taken on 2026-11-20 -> 2026-11-19 with session #{sid}" in audit
+    # a booking with a questionnaire at it is not moved into the future, where no score can be dated
+    booked = jcli("session", "add", "alex", "--at", "2026-11-25 10:00", "--status", "scheduled")["id"]
+    jcli("measure", "add", "alex", "gad7", "--score", "4", "--session", str(booked))
+    result = assert_refused(cli, db_path, "session", "move", str(booked), "--to", "2026-12-02 10:00")
+    assert "has 1 questionnaire(s) taken at it on 2026-11-25; it cannot move after today" in result.stderr

@@ -649,9 +649,19 @@ def move(db: Database, session_id: int, new_start: datetime, allow_overlap: bool
         missing = [cid for cid in absent_ids if cid not in members]
         if missing:
             raise InvalidValue(f"#{missing[0]} (recorded absent) is not a member on {day.isoformat()}")
+    # questionnaires completed at the session move with it (a date moved to the right day); never into the future
+    taken = db.query("SELECT id, client_id FROM measures WHERE session_id = ? AND taken_on = ? ORDER BY id",
+                     (session_id, row["local_date"])) if times["local_date"] != row["local_date"] else []
+    if taken and day > db.today:
+        raise Conflict(f"session #{session_id} has {len(taken)} questionnaire(s) taken at it on {row['local_date']}; "
+                       "it cannot move after today (remove them first if it never took place)")
     db.update("sessions", session_id, {k: times[k] for k in ("starts_at", "starts_utc", "ends_utc", "local_date")})
     db.audit("move", "session", session_id, f"moved from {row['starts_at']} to {times['starts_at']}",
              row["client_id"])
+    for measure in taken:
+        db.execute("UPDATE measures SET taken_on = ? WHERE id = ?", (times["local_date"], measure["id"]))
+        db.audit("move", "measure", measure["id"], f"taken on {row['local_date']} -> {times['local_date']} "
+                 f"with session #{session_id}", measure["client_id"])
     if row["status"] == "attended" and times["local_date"] != row["local_date"]:
         unmark_attended(db, row["client_id"], row["local_date"])
         mark_attended(db, row["client_id"], day, warnings)
