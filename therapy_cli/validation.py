@@ -87,7 +87,19 @@ def clean_phone(value: str | None) -> str | None:
 
 def check_not_future(day: date | None, today: date, what: str) -> None:
     if day is not None and day > today:
-        raise InvalidValue(f"{what} {day.isoformat()} is in the future (today is {today.isoformat()})")
+        raise InvalidValue(f"{what} {day.isoformat()} is in the future (today is {today.isoformat()})"
+                           f"{weekday_hint(day, today)}")
+
+
+def weekday_hint(day: date, today: date) -> str:
+    """For a date a week or less ahead (what a weekday name gives: the next such day): the last one, which a
+    date that cannot be in the future most likely meant."""
+    if not 0 < (day - today).days <= 7:
+        return ""
+    from datetime import timedelta
+
+    return (f"; a weekday name means the next one: for the most recent {day.strftime('%A')} give "
+            f"{(day - timedelta(days=7)).isoformat()}")
 
 
 def check_birth(day: date | None, today: date) -> None:

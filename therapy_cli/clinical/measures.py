@@ -86,7 +86,10 @@ def check_taken_on(on: date, today: date, died_on: str | None = None) -> None:
     """The date a questionnaire was taken: not in the future, not before EARLIEST, not after a recorded death
     (as `risk assess` refuses; for `measure add` and import)."""
     if on > today:
-        raise InvalidValue(f"date {on.isoformat()} is in the future (today is {today.isoformat()})")
+        from therapy_cli.validation import weekday_hint
+
+        raise InvalidValue(f"date {on.isoformat()} is in the future (today is {today.isoformat()})"
+                           f"{weekday_hint(on, today)}")
     if died_on and on.isoformat() > died_on:
         raise InvalidValue(f"date {on.isoformat()} is after the client's death ({died_on})")
     if on < EARLIEST:
