@@ -293,6 +293,32 @@ def test_a_moved_session_is_reminded_at_its_new_time(cli, jcli, smtp, db_path):
     assert len(sent_rows(db_path)) == 2
 
 
+def test_a_session_moved_back_is_reminded_at_the_time_it_went_back_to(cli, jcli, smtp, db_path):
+    """10:00, reminded; moved to 11:00, reminded; moved back to 10:00: the client's last mail said 11:00, and
+    no reminder was due because one had once been sent for 10:00."""
+    inbox = smtp()
+    alex = consenting(jcli)
+    session = book(jcli, alex)
+    for at in ("11:00", "10:00"):
+        assert cli("remind", "clients", "--send").exit_code == 0
+        jcli("session", "move", str(session), "--to", f"{TOMORROW} {at}")
+    assert [i["starts_at"] for i in jcli("remind", "clients")] == ["2026-11-28T10:00:00+00:00"]
+    assert cli("remind", "clients", "--send").exit_code == 0
+    bodies = [m.get_body(("plain",)).get_content() for m in inbox.messages]
+    assert ["at 10:00" in b for b in bodies] == [True, False, True] and "at 11:00" in bodies[1]
+    assert jcli("remind", "clients") == [] and cli("remind", "clients", "--send").stdout == ""
+    assert len(inbox.messages) == 3 and len(sent_rows(db_path)) == 3
+
+
+def test_members_of_a_discharged_couple_or_group_are_not_reminded(cli, jcli):
+    gil, hal = consenting(jcli, "Gil Ash", "gil@example.org"), consenting(jcli, "Hal Birch", "hal@example.org")
+    jcli("client", "add", "Group A", "--kind", "group", "--member", "gil", "--member", "hal")
+    book(jcli, 3, at=f"{TOMORROW} 18:00")
+    assert [i["client_id"] for i in jcli("remind", "clients")] == [gil, hal]
+    jcli("client", "discharge", "Group A")
+    assert jcli("remind", "clients") == []
+
+
 def test_server_down_exits_1_and_records_nothing(cli, jcli, db_path):
     consenting(jcli)
     book(jcli, 1)
@@ -430,9 +456,16 @@ def test_sent_reminders_are_never_rewritten(db):
                 "VALUES (1, 1, 1, 'y', 'b@example.org', 'x')"):
         with pytest.raises(sqlite3.IntegrityError):
             db.execute(sql)
-    with pytest.raises(sqlite3.IntegrityError):      # once per session, person and start
+    def remind(start: str) -> None:
         db.insert("client_reminders", {"session_id": 1, "client_id": 1, "to_address": "a@example.org",
-                                       "starts_utc": "2026-11-28T10:00:00+00:00", "sent_at": "y"})
+                                       "starts_utc": start, "sent_at": "y"})
+
+    with pytest.raises(sqlite3.IntegrityError):      # never twice in a row for one session, person and start
+        remind("2026-11-28T10:00:00+00:00")
+    remind("2026-11-28T11:00:00+00:00")              # moved: reminded at 11:00
+    remind("2026-11-28T10:00:00+00:00")              # moved back: at 10:00 again
+    with pytest.raises(sqlite3.IntegrityError):
+        remind("2026-11-28T10:00:00+00:00")
 
 
 def test_a_server_without_starttls_is_refused_by_default(cli, jcli, smtp, db_path):

@@ -63,10 +63,12 @@ def clients(
     Due: a scheduled session starting within reminders.client_hours (48) of now, for a client
     who consented (client edit CLIENT --email E --reminders email) and has not been reminded of
     it at that time; for a couple, family or group, each consenting member belonging that day
-    (one message per address). Discharged clients are not reminded.
+    (one message per address). Discharged clients, and members for a discharged unit's
+    sessions, are not reminded.
     With --today, the window starts at midnight that day. Each one sent is recorded, so it is
-    never sent twice; a moved session is reminded at its new time. A reminder that fails stays
-    unsent (exit 1, naming it) and is tried again on the next run. The password comes only from
+    never sent twice; a moved session is reminded at its new time (moved back, at that time
+    again). A reminder that fails stays unsent (exit 1, naming it) and is tried again on the
+    next run. The password comes only from
     THERAPY_SMTP_PASSWORD_COMMAND. Nothing due: no output at all, exit 0 (JSON: []).
 
     Example: therapy remind clients --json

@@ -113,6 +113,7 @@ JOIN clients c ON (u.kind = 'individual' AND c.id = u.id)
                 AND (m.left_on IS NULL OR m.left_on >= s.local_date))
 WHERE s.kind = 'client' AND s.status = 'scheduled' AND s.starts_utc >= ? AND s.starts_utc < ?
   AND c.reminders = 'email' AND c.email IS NOT NULL AND c.status != 'discharged' AND c.erased_on IS NULL
+  AND u.status != 'discharged' AND u.erased_on IS NULL   -- a discharged couple's or group's booking is not kept
   AND NOT EXISTS (SELECT 1 FROM session_absences a WHERE a.session_id = s.id AND a.client_id = c.id)
 ORDER BY s.starts_utc, s.id, c.id
 """
@@ -126,16 +127,18 @@ def due(db: Database, now: datetime | None = None) -> list[Reminder]:
     end = start + timedelta(hours=db.setting("reminders.client_hours"))
     window = (utc_iso(start), utc_iso(end))
     earlier: dict[tuple[int, int], int] = {}      # reminders already sent per (session, person)
-    already: set[tuple[int, int]] = set()         # ... of which one at the session's present start
-    sent_to: set[tuple[int, str]] = set()         # (session, address) reminded at its present start
+    latest: dict[tuple[int, int], bool] = {}      # ... whether the latest was at the session's present start
+    latest_to: dict[tuple[int, str], bool] = {}   # the same per (session, address)
     for r in db.query("SELECT r.session_id, r.client_id, r.to_address, r.starts_utc = s.starts_utc AS current "
                       "FROM client_reminders r JOIN sessions s ON s.id = r.session_id "
-                      "WHERE s.starts_utc >= ? AND s.starts_utc < ?", window):
+                      "WHERE s.starts_utc >= ? AND s.starts_utc < ? ORDER BY r.id", window):
         person = (r["session_id"], r["client_id"])
         earlier[person] = earlier.get(person, 0) + 1
-        if r["current"]:
-            already.add(person)
-            sent_to.add((r["session_id"], r["to_address"].lower()))
+        # moved 10:00 -> 11:00 -> 10:00: the 10:00 reminder was followed by one for 11:00, so 10:00 is due again
+        latest[person] = bool(r["current"])
+        latest_to[(r["session_id"], r["to_address"].lower())] = bool(r["current"])
+    already = {person for person, current in latest.items() if current}
+    sent_to = {key for key, current in latest_to.items() if current}
     out: list[Reminder] = []
     for r in db.query(_DUE_SQL, window):
         key = (r["session_id"], r["email"].lower())
@@ -165,8 +168,8 @@ def still_due(db: Database, reminder: Reminder) -> bool:
     """Inside the sending transaction: not sent meanwhile by another run, and the session unchanged."""
     return db.scalar(
         "SELECT 1 FROM sessions s WHERE s.id = ? AND s.status = 'scheduled' AND s.starts_utc = ? "
-        "AND NOT EXISTS (SELECT 1 FROM client_reminders r WHERE r.session_id = s.id AND r.client_id = ? "
-        "AND r.starts_utc = s.starts_utc)",
+        "AND coalesce((SELECT r.starts_utc FROM client_reminders r WHERE r.session_id = s.id AND r.client_id = ? "
+        "              ORDER BY r.id DESC LIMIT 1), '') != s.starts_utc",
         (reminder.session_id, reminder.starts_utc, reminder.client_id)) is not None
 
 

@@ -678,10 +678,25 @@ def m015_memberships_left(conn: sqlite3.Connection) -> None:
     run_script(conn, "CREATE INDEX memberships_left ON memberships (left_on) WHERE left_on IS NOT NULL;")
 
 
+def m016_reminded_at_the_latest_time(conn: sqlite3.Connection) -> None:
+    """A session moved and moved back is reminded again at the time it went back to: what counts is the
+    latest reminder per session and person, so one start time may be reminded twice (once per change of it).
+    The unique index that forbade that becomes a trigger refusing a reminder for the start the latest one
+    already gave: still never twice in a row, in the file itself."""
+    run_script(conn, """
+        DROP INDEX IF EXISTS client_reminders_once;
+        CREATE INDEX client_reminders_latest ON client_reminders (session_id, client_id, id);
+        CREATE TRIGGER client_reminders_once BEFORE INSERT ON client_reminders
+        WHEN (SELECT r.starts_utc FROM client_reminders r WHERE r.session_id = NEW.session_id
+              AND r.client_id = NEW.client_id ORDER BY r.id DESC LIMIT 1) = NEW.starts_utc
+        BEGIN SELECT RAISE(ABORT, 'this session was last reminded at this start'); END;
+    """)
+
+
 MIGRATIONS = [m001_initial, m003_no_replace, m004_service_reminders, m006_risk_register, m007_fees_and_invoices,
               m008_notes_search, m009_client_reminders, m010_client_address, m011_presence_index,
               m012_remind_indexes, m013_income_months, m014_ids_never_reused,
-              m015_memberships_left]
+              m015_memberships_left, m016_reminded_at_the_latest_time]
 
 
 def migrate(db) -> list[str]:
