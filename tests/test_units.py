@@ -208,3 +208,27 @@ def test_a_group_member_who_left_is_in_the_outcomes_of_the_month_they_left(jcli)
     counts = [jcli("report", "outcomes", "--from", start, "--to", end)["discharged"]
               for start, end in (("2026-10-01", "2026-10-31"), ("2026-11-01", "2026-11-27"), ("2026-10-01", "2026-11-27"))]
     assert counts == [1, 2, 3]
+
+
+def test_a_members_course_counts_the_couples_sessions_they_were_at_as_outcomes_does(jcli, cli, tmp_path):
+    """measure progress and report client said 'not yet a finished course' of a couple's member seen three
+    times, while report outcomes counted the same person finished and recovered."""
+    jcli("client", "add", "Ian Ash", "--referred-on", "2026-09-01")
+    jcli("client", "add", "Jo Ash")
+    jcli("client", "add", "The Ashes", "--kind", "couple", "--member", "Ian", "--member", "Jo")
+    ids = [jcli("session", "add", "Ashes", "--at", f"2026-10-{d} 10:00")["id"] for d in ("01", "08")]
+    jcli("measure", "add", "Ian", "phq9", "--score", "16", "--session", str(ids[0]))
+    jcli("measure", "add", "Ian", "phq9", "--score", "4", "--session", str(ids[1]))
+    jcli("measure", "add", "Jo", "phq9", "--score", "14", "--session", str(ids[0]))
+    jcli("measure", "add", "Jo", "phq9", "--score", "5", "--on", "2026-10-08")
+    jcli("session", "attend", str(ids[1]), "--absent", "Jo")            # Jo missed the second: one session
+    ian, jo = jcli("measure", "progress", "Ian"), jcli("measure", "progress", "Jo")
+    assert ian["finished_course"] is True and ian["reliable_recovery"] is True
+    assert jo["finished_course"] is False
+    jcli("client", "discharge", "Ashes", "--on", "2026-10-08")
+    outcomes = jcli("report", "outcomes", "--from", "2026-10-01", "--to", "2026-10-31")
+    # the couple as a case, and Ian (as measure progress says); not Jo, seen once
+    assert outcomes["finished"] == 2 and outcomes["recovered"] == 1
+    out = tmp_path / "ian.md"
+    assert cli("report", "client", "Ian", "--output", out).exit_code == 0
+    assert "not yet a finished course" not in out.read_text() and "reliably recovered" in out.read_text()

@@ -337,9 +337,14 @@ def progress(db: Database, client_id: int, until: str | None = None) -> dict:
 
 
 def treatment_sessions(db: Database, client_id: int, until: str | None = None) -> int:
-    """Attended sessions of type `treatment` (up to `until`, a date, when given): the course so far."""
-    return db.scalar("SELECT count(*) FROM sessions WHERE client_id = ? AND status = 'attended' "
-                     "AND type = 'treatment' AND (? IS NULL OR local_date <= ?)", (client_id, until, until))
+    """Attended sessions of type `treatment` the person was at (up to `until`, a date, when given): the course
+    so far, their own and their couple's, family's or group's on the days they belonged and came, as
+    `report outcomes` counts a finished course (practice/state.py's presence)."""
+    from therapy_cli.practice.state import presence_of
+
+    return db.scalar(f"SELECT count(*) FROM {presence_of(':person')} p WHERE p.status = 'attended' "
+                     "AND p.type = 'treatment' AND (:until IS NULL OR p.local_date <= :until)",
+                     {"person": client_id, "until": until})
 
 
 def progress_in_words(result: dict) -> list[str]:
