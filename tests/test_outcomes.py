@@ -178,3 +178,25 @@ def test_referrals_by_source_and_contact(db, jcli, db_path):
                                         "org": None, "referrals": 1}]
     db.conn.commit()
     assert jcli("report", "referrals", "--from", "2026-01-01")["by_source"][0]["source"] == "GP"
+
+
+def test_the_table_never_rounds_a_rate_onto_its_standard(jcli, cli, db_path):
+    """38 of 51 treated within 6 weeks is 74.5%: the table said 75% beside 'standard 75%'."""
+    from therapy_cli.storage.db import open_database
+
+    database = open_database(db_path, today=date(2026, 11, 27))
+    for i in range(51):
+        cid = add_client(database, f"Client {i}", referred_on="2026-01-01")
+        first = "2026-02-01" if i < 38 else "2026-03-01"      # 31 days: within 6 weeks; 59: not
+        add_session(database, cid, f"{first} 10:00")
+        add_session(database, cid, "2026-03-10 10:00")
+        database.execute("UPDATE clients SET status = 'discharged', discharged_on = '2026-03-10' WHERE id = ?",
+                         (cid,))
+    database.conn.commit()
+    database.close()
+    report = jcli("report", "outcomes", "--from", "2026-01-01", "--to", "2026-12-31")
+    assert report["within_6_weeks_rate"] == 0.7451 and report["standards"]["within_6_weeks_rate"]["met"] is False
+    table = cli("report", "outcomes", "--from", "2026-01-01", "--to", "2026-12-31").stdout
+    line = next(row for row in table.splitlines() if "within 6 weeks (standard 75%)" in row)
+    assert "74.5% (not met)" in line
+    assert "100% (met)" in next(row for row in table.splitlines() if "within 18 weeks" in row)

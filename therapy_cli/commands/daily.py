@@ -219,11 +219,16 @@ def _pick(row: dict, path: tuple):
     return value
 
 
+def percent(value: float | None) -> str:
+    """A rate as every table shows it: a percentage to one place (0.125 → 12.5%, 0.7451 → 74.5%), so a rate
+    just short of a standard or over a limit never reads as equal to it; n/a when there is none."""
+    return "n/a" if value is None else f"{round(100 * value, 1):g}%"
+
+
 def _shown(metric: str, value):
-    """A target's figure as the table shows it: a rate as a percentage to one place (0.125 → 12.5%), so a
-    rate just over its limit never reads as equal to it; anything else as it is."""
+    """A target's figure as the table shows it: a rate as a percentage (`percent`); anything else as it is."""
     if metric.endswith("rate") and isinstance(value, (int, float)):
-        return f"{round(100 * value, 1):g}%"
+        return percent(value)
     return value
 
 
@@ -258,7 +263,7 @@ def show_period(report: dict) -> None:
     for label, path in _LABELS:
         value = _pick(report, path)
         if path == ("dna_rate",):
-            value = f"{round(100 * value)}%"
+            value = percent(value)
         rows.append({"measure": label, "value": value})
     render.write_table(rows, ["measure", "value"], title=_title(report))
     if report["targets"]:
@@ -418,7 +423,7 @@ _COLUMNS = [("practitioner", ("name",)), ("attended", ("sessions", "attended")),
 def _cell(row: dict, path: tuple):
     value = _pick(row, path)
     if path[-1].endswith("rate") and isinstance(value, (int, float)):
-        return f"{round(100 * value)}%"
+        return percent(value)
     return value
 
 
@@ -506,8 +511,13 @@ def _span(start: str | None, end: str | None):
 def _show_outcomes(report: dict) -> None:
     from therapy_cli import render
 
-    def pct(value):
-        return "n/a" if value is None else f"{round(100 * value)}%"
+    pct = percent
+
+    def judged(key: str) -> str:   # the rate against its standard, said: 74.5% is not 75%
+        standard = report["standards"].get(key)
+        shown = pct(report[key])
+        return shown if standard is None or report[key] is None else \
+            f"{shown} ({'met' if standard['met'] else 'not met'})"
 
     p = report["period"]
     rows = [
@@ -515,13 +525,13 @@ def _show_outcomes(report: dict) -> None:
         {"measure": "finished (2+ treatment sessions)", "value": report["finished"]},
         {"measure": "at caseness at the start", "value": report["at_caseness"]},
         {"measure": "recovered", "value": report["recovered"]},
-        {"measure": "recovery rate (standard 50%)", "value": pct(report["recovery_rate"])},
+        {"measure": "recovery rate (standard 50%)", "value": judged("recovery_rate")},
         {"measure": "reliable improvement rate", "value": pct(report["reliable_improvement_rate"])},
         {"measure": "reliable recovery rate", "value": pct(report["reliable_recovery_rate"])},
         {"measure": "reliable deterioration rate", "value": pct(report["reliable_deterioration_rate"])},
         {"measure": "median wait to first treatment (days)", "value": report["median_wait_days"]},
-        {"measure": "treated within 6 weeks (standard 75%)", "value": pct(report["within_6_weeks_rate"])},
-        {"measure": "treated within 18 weeks (standard 95%)", "value": pct(report["within_18_weeks_rate"])},
+        {"measure": "treated within 6 weeks (standard 75%)", "value": judged("within_6_weeks_rate")},
+        {"measure": "treated within 18 weeks (standard 95%)", "value": judged("within_18_weeks_rate")},
         {"measure": "median wait to first contact (days)", "value": report["median_wait_to_assessment_days"]},
     ]
     render.write_table(rows, ["measure", "value"], title=f"Outcomes of clients discharged {p['start']} to {p['end']}")
