@@ -524,3 +524,17 @@ def test_the_currency_cannot_change_under_invoices_on_record(cli, jcli, db_path,
     assert cli("--db", other, "invoice", "create", "ana", "--month", "2026-10").exit_code == 0
     result = cli("--db", other, "config", "unset", "fees.currency")
     assert result.exit_code == 1 and "fees.currency stays EUR: invoices on record are in EUR" in result.stderr
+
+
+def test_an_invoice_is_not_issued_before_the_sessions_it_bills(cli, jcli, db_path, october):
+    """--on 2016-10-30 for October 2026 numbered it INV-2016-0001, overdue for ten years, and invoices never
+    change: refused before a number is taken."""
+    from conftest import assert_refused
+
+    for on in ("2016-10-30", "2026-10-25"):          # a slip of the year; days before the last session billed
+        result = assert_refused(cli, db_path, "invoice", "create", "priya", "--month", "2026-10", "--on", on)
+        assert f"issue date {on} is before the last session it bills (2026-10-29)" in result.stderr
+    result = assert_refused(cli, db_path, "invoice", "create", "--all", "--month", "2026-10", "--on", "2016-10-30")
+    assert "before the last session it bills" in result.stderr
+    made = jcli("invoice", "create", "priya", "--month", "2026-10", "--on", "2026-10-29")   # the same day is fine
+    assert made["number"] == "INV-2026-0001" and made["issued_on"] == "2026-10-29"
