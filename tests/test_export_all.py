@@ -225,3 +225,25 @@ def test_import_all_into_a_file_whose_settings_were_changed_says_what_to_do(cli,
     result = cli("--db", other, "import", "all", export)
     assert result.exit_code == 1 and "already has settings changed" in result.stderr
     assert "restore into a file never used" in result.stderr
+
+
+def test_a_restored_file_keeps_its_calendar_event_ids(cli, jcli, tmp_path):
+    """After export all / import all every event had a new UID: importing the next calendar export added a
+    second copy of each session, and moves and cancellations no longer updated the first."""
+    old, new = tmp_path / "old.db", tmp_path / "new.db"
+    assert cli("--db", old, "client", "add", "Alex Morgan").exit_code == 0
+    assert cli("--db", old, "session", "add", "alex", "--at", "2026-12-02 10:00").exit_code == 0
+    import sqlite3
+
+    conn = sqlite3.connect(old)     # a file made long ago, not in the same second as its restored copy
+    conn.execute("UPDATE _migrations SET applied_at = '2021-03-04T05:06:07+00:00' WHERE name = 'm001_initial'")
+    conn.commit()
+    conn.close()
+    assert cli("--db", old, "export", "all", "--output", tmp_path / "out").exit_code == 0
+    assert cli("--db", new, "import", "all", tmp_path / "out").exit_code == 0
+
+    def uids(path) -> list[str]:
+        text = cli("--db", path, "session", "export", "--ics", "-", "--from", "2026-12-01").stdout
+        return [line for line in text.splitlines() if line.startswith("UID:")]
+
+    assert uids(old) and uids(new) == uids(old)

@@ -64,6 +64,9 @@ def manifest(db: Database, counts: dict[str, int], fmt: str, guarded: bool = Fal
         sequences = {name: seq for name, seq in db.execute("SELECT name, seq FROM sqlite_sequence")}
     return {"exported_by": f"therapy {__version__}", "format": fmt,
             "migrations": [r[0] for r in db.execute("SELECT name FROM _migrations ORDER BY rowid")],
+            # when the caseload was made: its calendar's event ids derive from it (io/ics.calendar_token), so a
+            # restored file updates the events a client's or the practitioner's calendar already holds
+            "created": db.scalar("SELECT applied_at FROM _migrations WHERE name = 'm001_initial'"),
             "tables": counts, "sequences": sequences,
             # CSV text cells that begin like a formula carry a leading ' (render.csv_cell); import takes it off
             "csv_guarded": guarded and fmt == "csv"}
@@ -177,6 +180,8 @@ def restore(db: Database, directory: str | Path) -> list[dict]:
     if "measures" in files:
         _check_measures(db, files["measures"].name)
     _sequences(db, info.get("sequences") or {})
+    if isinstance(info.get("created"), str):
+        db.execute("UPDATE _migrations SET applied_at = ? WHERE name = 'm001_initial'", (info["created"],))
     bad = db.execute("PRAGMA foreign_key_check").fetchone()
     if bad:
         raise InvalidValue(f"the export is inconsistent: a row of {bad[0]} refers to a missing {bad[2]} record")
