@@ -271,3 +271,21 @@ def test_a_referral_date_cannot_move_after_the_first_attended_session(cli, jcli,
     result = assert_refused(cli, db_path, "client", "edit", "cy", "--referred-on", "2026-10-20")
     assert "after the first attended session (2026-10-06)" in result.stderr
     assert jcli("client", "edit", "cy", "--referred-on", "2026-10-06")["referred_on"] == "2026-10-06"  # same day
+
+
+def test_no_session_of_a_clients_own_before_their_referral(cli, jcli, db_path):
+    """A session back-dated before the referral gave a wait of -2 days, counted as within 6 and 18 weeks."""
+    jcli("client", "add", "Ben Ray", "--referred-on", "2026-11-05")
+    for args in (["session", "add", "ben", "--at", "2026-11-03 10:00"],
+                 ["session", "schedule", "ben", "--start", "2026-11-04 10:00", "--every", "week", "--count", "3"]):
+        result = assert_refused(cli, db_path, *args)
+        assert "before client #1's referral (2026-11-05)" in result.stderr
+        assert "therapy client edit 1 --referred-on 2026-11-0" in result.stderr
+    sid = jcli("session", "add", "ben", "--at", "2026-11-05 10:00")["id"]         # the day of referral: fine
+    result = assert_refused(cli, db_path, "session", "move", str(sid), "--to", "2026-11-04 10:00")
+    assert "before client #1's referral" in result.stderr
+    # the referral was in fact earlier: corrected first, then the session goes in
+    jcli("client", "edit", "ben", "--referred-on", "2026-11-01")
+    jcli("session", "add", "ben", "--at", "2026-11-03 10:00")
+    jcli("client", "discharge", "ben", "--on", "2026-11-10")
+    assert jcli("report", "outcomes", "--from", "2026-11-01", "--to", "2026-11-30")["median_wait_days"] == 2

@@ -229,13 +229,25 @@ def _client(db: Database, client) -> dict:
     return find_client(db, client)
 
 
-def _bookable_client(db: Database, client_text_or_row, status: str, last_day: date) -> dict:
-    """The client, when a session of `status` can be recorded for them up to `last_day` (a death first: a
-    deceased client is discharged, and reopening them is refused)."""
+def _bookable_client(db: Database, client_text_or_row, status: str, first_day: date, last_day: date) -> dict:
+    """The client, when a session of `status` can be recorded for them from `first_day` to `last_day` (a death
+    first: a deceased client is discharged, and reopening them is refused)."""
     client = _client(db, client_text_or_row)
     check_before_death(client, status, last_day)
+    check_after_referral(client, first_day)
     check_bookable(client, status)
     return client
+
+
+def check_after_referral(client: dict, day: date | str) -> None:
+    """No session of a client's own before their referral date: the wait from referral would run backwards
+    and count as within six weeks (as `client edit --referred-on` refuses a referral after the first session)."""
+    day = day if isinstance(day, str) else day.isoformat()
+    referred = client.get("referred_on")
+    if referred and day < referred:
+        raise InvalidValue(f"the session on {day} is before client #{client['id']}'s referral ({referred}); the "
+                           f"referral comes first: if it was earlier, correct it (therapy client edit "
+                           f"{client['id']} --referred-on {day})")
 
 
 def check_bookable(client: dict, status: str) -> None:
@@ -346,7 +358,7 @@ def add_session(db: Database, client, start: datetime, duration_min: int | None 
         status or default_status(day, db.today), mode, type, cancelled_by)
     status = fields["status"]
     check_status_date(status, day, db.today)
-    client = _bookable_client(db, client, status, day)
+    client = _bookable_client(db, client, status, day, day)
     if absent and status != "attended":
         raise InvalidValue("--absent names members who missed an attended session; the status is " + status)
     absent_ids = resolve_absent(db, client, absent, day)
@@ -486,7 +498,7 @@ def schedule_series(db: Database, client, start: datetime, every: str, count: in
     fields = validate_session_fields(
         duration_min if duration_min is not None else db.setting("session.duration"), "scheduled", mode, type)
     meetings = series_starts(start, every, count, until)
-    client = _bookable_client(db, client, "scheduled", meetings[-1].date())
+    client = _bookable_client(db, client, "scheduled", meetings[0].date(), meetings[-1].date())
     all_times = [session_times(m, fields["duration_min"]) for m in meetings]
     if not allow_overlap:
         problems = []
@@ -639,7 +651,9 @@ def move(db: Database, session_id: int, new_start: datetime, allow_overlap: bool
     day = new_start.date()
     check_status_date(row["status"], day, db.today, f"session #{session_id} (moved)")
     if row["client_id"] is not None:
-        check_before_death(db.get("clients", row["client_id"], "client"), row["status"], day)
+        client = db.get("clients", row["client_id"], "client")
+        check_before_death(client, row["status"], day)
+        check_after_referral(client, day)
     if row["status"] in BLOCKING and not allow_overlap:
         check_no_clash(db, times, exclude_id=session_id)
     absent_ids = [r[0] for r in db.execute("SELECT client_id FROM session_absences WHERE session_id = ?",
