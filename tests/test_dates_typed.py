@@ -51,11 +51,11 @@ def test_wrong_form_dates_exit_2_everywhere(cli, db_path):
 def test_a_weekday_for_a_date_that_cannot_be_ahead_says_which_date_was_meant(cli, jcli, db_path):
     """`supervise log --on friday` on a Friday is next Friday, refused as the future: the error gives the date."""
     jcli("client", "add", "Alex Morgan")
-    for args, hint in [(["supervise", "log", "--on", "friday", "--duration", "60"], "most recent Friday give 2026-11-27"),
-                       (["cpd", "add", "Reading", "--hours", "1", "--on", "monday"], "most recent Monday give 2026-11-23"),
+    for args, hint in [(["supervise", "log", "--on", "friday", "--duration", "60"], "most recent Friday is 2026-11-27"),
+                       (["cpd", "add", "Reading", "--hours", "1", "--on", "monday"], "most recent Monday is 2026-11-23"),
                        (["measure", "add", "alex", "phq9", "--score", "3", "--on", "tuesday"],
-                        "most recent Tuesday give 2026-11-24")]:
-        result = assert_refused(cli, db_path, *args, match="a weekday name means the next one")
+                        "most recent Tuesday is 2026-11-24")]:
+        result = assert_refused(cli, db_path, *args, match="if that was a weekday name (the next such day)")
         assert hint in result.stderr, result.stderr
     # a date further ahead is not a weekday's doing: no hint
     result = assert_refused(cli, db_path, "cpd", "add", "Reading", "--hours", "1", "--on", "2026-12-25")

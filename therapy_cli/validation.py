@@ -98,7 +98,7 @@ def weekday_hint(day: date, today: date) -> str:
         return ""
     from datetime import timedelta
 
-    return (f"; a weekday name means the next one: for the most recent {day.strftime('%A')} give "
+    return (f"; if that was a weekday name (the next such day), the most recent {day.strftime('%A')} is "
             f"{(day - timedelta(days=7)).isoformat()}")
 
 
