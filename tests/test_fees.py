@@ -208,6 +208,19 @@ def test_payment_against_a_void_invoice_is_refused(cli, db_path, october):
     assert_refused(cli, db_path, "payment", "add", "1", "10", match="void")
 
 
+def test_voiding_a_part_paid_invoice_says_the_payment_must_be_recorded_again(cli, jcli, october):
+    """fees.md: payments on a void invoice count nowhere; voiding one left £50 received out of income unsaid."""
+    jcli("invoice", "create", "priya", "--month", "2026-10")
+    jcli("payment", "add", "INV-2026-0001", "50")
+    result = cli("invoice", "void", "INV-2026-0001", "--reason", "wrong fee")
+    assert result.exit_code == 0
+    assert "Warning: £50.00 was paid on INV-2026-0001 and now counts nowhere" in result.stderr
+    assert "payment add NEW-NUMBER" in result.stderr
+    # an unpaid one voids without a word
+    jcli("invoice", "create", "priya", "--month", "2026-10")
+    assert cli("invoice", "void", "INV-2026-0002", "--reason", "again").stderr == ""
+
+
 # -- client fee and payer ------------------------------------------------------
 
 def test_client_fee_and_payer(cli, jcli):

@@ -135,6 +135,14 @@ def void(
 
     with database(write=True) as db:
         record = invoices.void(db, invoices.find_invoice(db, invoice), reason)
+    paid = sum(p["amount_minor"] for p in record.get("payments", []))
+    if paid:
+        from therapy_cli import render
+        from therapy_cli.practice.fees import money
+
+        # fees.md: payments on a void invoice count nowhere; the money received has to be recorded again
+        render.warn(f"{money(paid, record['currency'])} was paid on {record['number']} and now counts nowhere: "
+                    "record it on the invoice that replaces it (therapy payment add NEW-NUMBER AMOUNT --on DATE)")
     _show_invoice(record, output_format(fmt, as_json, as_csv))
 
 
