@@ -186,6 +186,13 @@ def test_name_fragments_fold_case_beyond_ascii(jcli, cli, db_path):
     # as typed on a Mac (decomposed accents)
     assert jcli("client", "show", unicodedata.normalize("NFD", "élodie"))["name"] == "Élodie Dubois"
     assert jcli("client", "refer", "élodie", "--to", "ŞÜKRÜ")["contact_name"] == "Dr Şükrü Yıldız"
+    # typed without the accents, as note search reads words
+    assert jcli("client", "show", "zoe")["name"] == "Zoë Øster"
+    assert jcli("client", "show", "elodie dubois")["name"] == "Élodie Dubois"
+    assert jcli("client", "refer", "elodie", "--to", "sukru")["contact_name"] == "Dr Şükrü Yıldız"
+    # a name that differs only by its accents is the same person, as the duplicate check sees it
+    result = cli("client", "add", "Elodie Dubois")
+    assert result.exit_code == 1 and "#1 Élodie Dubois" in result.stderr and "--allow-duplicate" in result.stderr
 
 
 def test_export_asks_before_replacing_a_file(jcli, cli, tmp_path):

@@ -7,9 +7,13 @@ from therapy_cli.storage.db import Database
 
 
 def _fold(text: str | None) -> str | None:
+    """Case and accents aside, as note search reads words: `zoe` finds Zoë, `elodie` Élodie."""
     import unicodedata
 
-    return unicodedata.normalize("NFC", text).casefold() if text else text
+    if not text:
+        return text
+    return "".join(ch for ch in unicodedata.normalize("NFKD", text.casefold())
+                   if not unicodedata.combining(ch))
 
 
 def match_one(db: Database, table: str, text: str, what: str) -> dict:
@@ -22,7 +26,7 @@ def match_one(db: Database, table: str, text: str, what: str) -> dict:
         if row is None:
             raise NotFound(f"no {what} with id {value}")
         return row
-    # SQLite's lower() folds ASCII only: 'élodie' would miss 'Élodie'; fold in Python (NFC, casefold)
+    # SQLite's lower() folds ASCII only: 'élodie' would miss 'Élodie'; fold in Python (case and accents)
     db.conn.create_function("therapy_fold", 1, _fold, deterministic=True)
     rows = db.query(f"SELECT * FROM {table} WHERE instr(therapy_fold(name), ?) > 0 ORDER BY id", (_fold(value),))
     if len(rows) > 1:
