@@ -232,3 +232,21 @@ def test_a_members_course_counts_the_couples_sessions_they_were_at_as_outcomes_d
     out = tmp_path / "ian.md"
     assert cli("report", "client", "Ian", "--output", out).exit_code == 0
     assert "not yet a finished course" not in out.read_text() and "reliably recovered" in out.read_text()
+
+
+def test_leaving_clears_absences_recorded_after_the_leaving_day(jcli):
+    """A member recorded absent on 2 Feb who in fact left on 30 Jan stayed 'absent' from a session of a group
+    they no longer belonged to."""
+    for name in ("Ann Lee", "Ben Lee", "Cat Lee"):
+        jcli("client", "add", name)
+    jcli("client", "add", "Tuesday group", "--kind", "group", "--member", "Ann", "--member", "Ben",
+         "--member", "Cat")
+    first = jcli("session", "add", "Tuesday", "--at", "2026-01-27 18:00")["id"]
+    later = jcli("session", "add", "Tuesday", "--at", "2026-02-03 18:00", "--absent", "Cat")["id"]
+    jcli("session", "attend", str(first), "--absent", "Cat")
+    jcli("client", "leave", "Tuesday", "Cat", "--on", "2026-01-30")
+    shown = {s: jcli("session", "show", str(s)) for s in (first, later)}
+    assert shown[first]["absent"] == [3]                         # before leaving: still absent then
+    assert shown[later]["absent"] == []
+    audit = [a["summary"] for a in jcli("db", "audit") if a["action"] == "leave"]
+    assert audit == ["member #3 left on 2026-01-30; 1 absence(s) after it cleared"]

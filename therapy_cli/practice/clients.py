@@ -388,7 +388,11 @@ def leave(db: Database, unit_text: str, member_text: str, on: date | None = None
             raise Conflict(f"leaving on {day.isoformat()} would leave session #{session['id']} on "
                            f"{session['local_date']} attended with no member present (the others were recorded "
                            "absent); give the day they really left, or correct that session first")
-    db.audit("leave", "client", unit["id"], f"member #{member['id']} left on {day.isoformat()}", unit["id"])
+    # absent from a session after leaving says nothing: no longer a member, they were not expected there
+    stale = db.execute("DELETE FROM session_absences WHERE client_id = ? AND session_id IN (SELECT id FROM sessions "
+                       "WHERE client_id = ? AND local_date > ?)", (member["id"], unit["id"], day.isoformat())).rowcount
+    db.audit("leave", "client", unit["id"], f"member #{member['id']} left on {day.isoformat()}"
+             + (f"; {stale} absence(s) after it cleared" if stale else ""), unit["id"])
     return client_record(db, unit["id"])
 
 
