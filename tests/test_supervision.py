@@ -309,3 +309,20 @@ def test_an_ambiguous_name_in_a_group_names_only_supervisees_that_exist(cli, jcl
     made = jcli("supervise", "give", "Sam Green", "Jo Patel", "Ali Khan", "--duration", "90", "--on", "2026-11-21")
     assert [p["name"] for p in made["new_supervisees"]] == ["Sam Green", "Ali Khan"]
     assert [p["id"] for p in made["new_supervisees"]] == [3, 4]
+
+
+def test_a_booking_and_a_record_with_the_same_id_are_never_confused(cli, jcli, db_path):
+    """supervise list showed record #1 and booking #1; `remove 1 --yes`, meant for the booking, deleted the
+    supervision received."""
+    from conftest import assert_refused
+
+    jcli("supervise", "log", "--on", "2026-11-20", "--duration", "90", "--supervisor", "Dr Lee")
+    jcli("supervise", "book", "--on", "2026-12-17", "--duration", "90", "--supervisor", "Dr Lee")
+    result = assert_refused(cli, db_path, "supervise", "remove", "1", "--yes")
+    assert ("#1 is both supervision received on 2026-11-20 and a booking for 2026-12-17: add --booked to cancel "
+            "the booking, or --record to delete the record") in result.stderr
+    assert_refused(cli, db_path, "supervise", "remove", "1", "--booked", "--record", "--yes", match="not both")
+    assert cli("supervise", "remove", "1", "--booked", "--yes").exit_code == 0
+    assert [r["direction"] for r in jcli("supervise", "list")] == ["received"]
+    assert cli("supervise", "remove", "1", "--yes").exit_code == 0          # no booking #1 now: no question
+    assert jcli("supervise", "list") == []

@@ -202,20 +202,38 @@ def remove(
     supervision_id: Annotated[int, typer.Argument(metavar="ID", help="The supervision record's id.")],
     yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")] = False,
     booked: Annotated[bool, typer.Option("--booked", help="ID is a booking (supervise book) to cancel.")] = False,
+    record_: Annotated[bool, typer.Option("--record", help="ID is a supervision record (received or given), "
+                                                           "where a booking has the same id.")] = False,
     fmt: FormatOpt = Format.table, as_json: JsonOpt = False, as_csv: CsvOpt = False,
 ) -> None:
     """Delete a supervision record entered in error, or a booking that will not happen (--booked);
-    asks first (--yes to skip).
+    asks first (--yes to skip). Bookings are numbered apart from records: an id both have needs
+    --booked or --record.
 
     Example: therapy supervise remove 12 --yes
+    Example: therapy supervise remove 3 --booked --yes
     """
     from therapy_cli import render
+    from therapy_cli.errors import InvalidValue, NotFound
     from therapy_cli.practice import supervision
 
+    if booked and record_:
+        raise InvalidValue("give --booked (a booking) or --record (a supervision record), not both")
     fmt_name = output_format(fmt, as_json, as_csv)
     what = "booked supervision" if booked else "supervision record"
     with database() as db:
-        (supervision.booking_record if booked else supervision.supervision_record)(db, supervision_id)
+        found = (supervision.booking_record if booked else supervision.supervision_record)(db, supervision_id)
+        if not booked and not record_:
+            # `supervise list` shows a booking and a record with the same number: say which is meant
+            try:
+                twin = supervision.booking_record(db, supervision_id)
+            except NotFound:
+                twin = None
+            if twin is not None:
+                raise InvalidValue(
+                    f"#{supervision_id} is both supervision {found['direction']} on {found['on_date']} and a "
+                    f"booking for {twin['on_date']}: add --booked to cancel the booking, or --record to delete "
+                    "the record")
     # Ask outside the write transaction: never hold the lock while a person decides.
     confirm(f"Delete {what} #{supervision_id}?", yes)
     with database(write=True) as db:
