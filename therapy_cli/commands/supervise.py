@@ -211,7 +211,6 @@ def remove(
     --booked or --record.
 
     Example: therapy supervise remove 12 --yes
-    Example: therapy supervise remove 3 --booked --yes
     """
     from therapy_cli import render
     from therapy_cli.errors import InvalidValue, NotFound
