@@ -132,3 +132,15 @@ def test_bad_output_refused(treated, cli, db_path, tmp_path):
                    match="does not exist")
     assert_refused(cli, db_path, "report", "client", "Nobody", "--output", tmp_path / "x.md", match="no client")
     assert not (tmp_path / "x.md").exists()
+
+
+def test_markdown_reads_the_same_in_a_pager_as_rendered(cli, jcli, tmp_path):
+    """`Clark &amp; Wells` in the Markdown report, paged with less as the docs suggest; `&copy;` typed in a
+    note of the referral source must not become a symbol once rendered."""
+    jcli("client", "add", "Alex Morgan", "--referral-source", "Dr A & B Partners &copy; 2026")
+    jcli("plan", "set", "alex", "--modality", "cbt", "--approach", "Clark & Wells", "--on", "2026-10-01")
+    out = tmp_path / "alex.md"
+    assert cli("report", "client", "alex", "--output", out).exit_code == 0
+    text = out.read_text()
+    assert "Clark & Wells" in text and "&amp; Wells" not in text
+    assert "Dr A & B Partners &amp;copy; 2026" in text

@@ -269,11 +269,13 @@ def _num(value) -> str:
 # -- Markdown -----------------------------------------------------------------
 
 def _md(text) -> str:
-    """Free text inside Markdown: raw HTML shown as text, line breaks kept from breaking the line."""
-    import html
+    """Free text inside Markdown: raw HTML shown as text (a `<` that could open a tag, an `&` that could start
+    an entity), line breaks kept from breaking the line. A plain `&` stays as typed, so the file reads the same
+    in a pager as rendered (`Clark & Wells`, not `Clark &amp; Wells`)."""
     import re
 
-    return re.sub(r"\s*(\r\n|\r|\n|\u2028|\u2029)\s*", " ", html.escape(str(text), quote=False))
+    text = re.sub(r"&(?=#?[A-Za-z0-9]+;)", "&amp;", str(text)).replace("<", "&lt;")
+    return re.sub(r"\s*(\r\n|\r|\n|\u2028|\u2029)\s*", " ", text)
 
 
 def _stop(text: str) -> str:
