@@ -151,6 +151,10 @@ def stale() -> list[str]:
 
 
 def main(argv: list[str]) -> int:
+    if argv and argv != ["--check"]:   # `--help` or a typo must not rewrite the files
+        print("usage: python -m therapy_cli.docgen [--check]  (no option: rewrite the generated docs; --check: "
+              "exit 1 when any is stale)", file=sys.stderr)
+        return 0 if argv in (["--help"], ["-h"]) else 2
     if "--check" in argv:
         names = stale()
         for name in names:
