@@ -207,7 +207,7 @@ WORST = [
     (["client", "add", "Date Person", "--dob", "0000-00-00"], 2, None),
     (["client", "add", "Date Person", "--referred-on", "9999-12-31"], 1, None),
     (["session", "add", "Alex Morgan", "--at", "2026-11-27 25:61"], 2, None),
-    (["session", "add", "Alex Morgan", "--at", "2026-03-29 01:30"], 1, None),      # the DST gap in London
+    (["session", "add", "Alex Morgan", "--at", "2026-03-29 01:30"], 2, None),      # the DST gap: an impossible time
     (["session", "add", "Alex Morgan", "--at", "9999-12-31 23:59"], 1, None),
     (["report", "week", "--week", "2026-W54"], 2, None),
     (["report", "month", "--month", "2026-13"], 2, None),

@@ -142,8 +142,9 @@ def localize(naive: datetime, tz, what: str = "datetime", text: str | None = Non
     aware = naive.replace(tzinfo=tz, fold=0)
     round_trip = aware.astimezone(timezone.utc).astimezone(tz).replace(tzinfo=None)
     if round_trip != naive:
-        raise InvalidValue(f"{what} {text or naive.isoformat(sep=' ')} does not exist in {tz.key}: "
-                           "the clocks change then")
+        # a time the clocks skip is an impossible time, as 2026-02-30 is an impossible date: exit 2 (SPEC)
+        raise WrongForm(f"{what} {text or naive.isoformat(sep=' ')} does not exist in {tz.key}: "
+                        "the clocks change then")
     return aware
 
 
