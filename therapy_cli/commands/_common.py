@@ -47,7 +47,8 @@ def confirm(question: str, yes: bool) -> None:
     if yes:
         return
     if not sys.stdin.isatty():
-        raise Refused(f"{question.rstrip('?')}: this replaces or destroys data; run again with --yes to confirm")
+        # the question as it would be asked, then why it was not: `Delete session #3? (no terminal to ...)`
+        raise Refused(f"{question} (no terminal to ask on; nothing was changed: run again with --yes to confirm)")
     if not typer.confirm(question, default=False, err=True):
         raise Refused("cancelled; nothing was changed")
 
