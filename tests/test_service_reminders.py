@@ -53,7 +53,8 @@ def test_attendance_missing_before_the_window_is_one_summary_item(db):
     items = _reminders(db, kinds=["attendance_missing"])
     assert [(i["client_id"], i["due"]) for i in items] == [(None, "2026-06-10"), (ann, "2026-11-14"),
                                                            (ann, "2026-11-20")]
-    assert items[0]["message"].startswith("1 older session (2026-06-10) still scheduled")
+    assert items[0]["message"] == ("1 older session (2026-06-10) still scheduled; 'therapy session list --status "
+                                   "scheduled --from 2026-06-10 --to 2026-11-13' lists them")   # to the window's eve
     assert f"session {edge} " in items[1]["message"]
 
 
@@ -78,8 +79,9 @@ def test_note_missing_covers_recent_sessions_and_summarises_older_ones(db, cli, 
     # One older session is "session".
     db.insert("notes", {"session_id": old[0], "text": "seen", "created_at": "2026-01-01T00:00:00+00:00"})
     db.conn.commit()
-    assert jcli("remind", "--kind", "note_missing")[0]["message"].startswith(
-        "1 older attended session (2026-10-15) with no note")
+    assert jcli("remind", "--kind", "note_missing")[0]["message"] == (
+        "1 older attended session (2026-10-15) with no note; 'therapy session list --no-note --to 2026-11-13' "
+        "lists them")
     # A wider window names them one by one.
     assert cli("config", "set", "remind.note_missing_days", "60").exit_code == 0
     items = jcli("remind", "--kind", "note_missing")
