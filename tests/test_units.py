@@ -250,3 +250,30 @@ def test_leaving_clears_absences_recorded_after_the_leaving_day(jcli):
     assert shown[later]["absent"] == []
     audit = [a["summary"] for a in jcli("db", "audit") if a["action"] == "leave"]
     assert audit == ["member #3 left on 2026-01-30; 1 absence(s) after it cleared"]
+
+
+def test_a_subject_access_export_holds_only_the_group_sessions_the_person_was_at(jcli, cli):
+    """Liam's export held the note of a session before he joined ('Gina disclosed abuse'): sent to him, it
+    would hand him another client's disclosure."""
+    jcli("client", "add", "Gina Early")
+    jcli("client", "add", "Liam Late")
+    jcli("config", "set", "fees.default", "40")
+    jcli("client", "add", "Tue group", "--kind", "group", "--member", "Gina", "--referred-on", "2026-01-01")
+    before = jcli("session", "add", "Tue", "--at", "2026-01-06 10:00", "--note", "Gina disclosed abuse")["id"]
+    jcli("client", "join", "Tue", "Liam", "--on", "2026-01-10")
+    both = jcli("session", "add", "Tue", "--at", "2026-01-13 10:00", "--note", "both present")["id"]
+    missed = jcli("session", "add", "Tue", "--at", "2026-01-14 10:00", "--absent", "Liam",
+                  "--note", "Gina spoke of her sister")["id"]
+    jcli("client", "leave", "Tue", "Gina", "--on", "2026-01-15")
+    after = jcli("session", "add", "Tue", "--at", "2026-01-20 10:00", "--note", "Liam talked about his debts")["id"]
+    jcli("invoice", "create", "Tue", "--from", "2026-01-01", "--to", "2026-01-12", "--on", "2026-01-12")
+    liam, gina = jcli("client", "export", "Liam"), jcli("client", "export", "Gina")
+    assert [s["id"] for s in liam["sessions"]] == [both, after]
+    assert [n["text"] for n in liam["notes"]] == ["both present", "Liam talked about his debts"]
+    assert [(a["session_id"], a["client_id"]) for a in liam["absences"]] == [(missed, 2)]   # his own absence
+    assert "invoices" not in liam                      # the group's invoice bills only the session before him
+    assert [s["id"] for s in gina["sessions"]] == [before, both, missed]
+    assert "Liam talked about his debts" not in str(gina) and [i["number"] for i in gina["invoices"]] == [
+        "INV-2026-0001"]
+    group = jcli("client", "export", "Tue")            # the unit's own record holds all its sessions
+    assert [s["id"] for s in group["sessions"]] == [before, both, missed, after]

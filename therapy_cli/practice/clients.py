@@ -465,11 +465,18 @@ def export_client(db: Database, client: dict) -> dict:
     cid = client["id"]
     record = client_record(db, cid)
     unit_ids = [u["id"] for u in units_of(db, cid)]
+    # their own sessions, and a couple's, family's or group's only on days they belonged and came: a session
+    # before they joined, after they left or that they missed is the other members' (its notes above all)
     session_rows = db.query(
-        f"SELECT * FROM sessions WHERE client_id IN ({','.join('?' * (1 + len(unit_ids)))}) ORDER BY starts_utc",
-        [cid, *unit_ids])
+        "SELECT s.* FROM sessions s WHERE s.client_id = :cid UNION "
+        "SELECT s.* FROM memberships m JOIN sessions s ON s.client_id = m.unit_id WHERE m.member_id = :cid "
+        "  AND (m.joined_on IS NULL OR m.joined_on <= s.local_date) AND (m.left_on IS NULL OR m.left_on >= s.local_date) "
+        "  AND NOT EXISTS (SELECT 1 FROM session_absences a WHERE a.session_id = s.id AND a.client_id = :cid) "
+        "ORDER BY starts_utc", {"cid": cid})
     session_ids = [s["id"] for s in session_rows]
-    absences = _rows_for(db, "session_absences", "session_id", session_ids)
+    # their absences from a unit's sessions are theirs; a unit's own export keeps its members' absences
+    absences = (_rows_for(db, "session_absences", "session_id", session_ids) if client["kind"] != "individual"
+                else db.query("SELECT * FROM session_absences WHERE client_id = ? ORDER BY session_id", (cid,)))
     notes = _rows_for(db, "notes", "session_id", session_ids, order="id")
     goals = db.query("SELECT * FROM goals WHERE client_id = ? ORDER BY id", (cid,))
     ratings = _rows_for(db, "goal_ratings", "goal_id", [g["id"] for g in goals], order="id")
@@ -508,7 +515,10 @@ def export_client(db: Database, client: dict) -> dict:
     }
     from therapy_cli.practice.invoices import invoices_of
 
-    billed = invoices_of(db, [cid, *unit_ids])
+    # a unit's invoices only where they bill a session the person was at
+    mine = set(session_ids)
+    billed = [inv for inv in invoices_of(db, [cid, *unit_ids])
+              if inv["client_id"] == cid or any(line["session_id"] in mine for line in inv["lines"])]
     if billed:  # only where fees are in use: an NHS-only file exports as before
         export["invoices"] = billed
     return export
