@@ -195,8 +195,62 @@ def test_erase_of_a_member_keeps_the_unit(cli, jcli, db_path):
     jcli("client", "discharge", str(a), "--on", "2026-11-01")
     jcli("client", "erase", str(a), "--yes", "--force", "--reason", "request")
     members = jcli("client", "show", str(unit))["members"]
-    assert [m["id"] for m in members] == [b]
+    # the stub stays in the couple's history, its membership ended on the discharge: a member no more
+    assert [(m["id"], m["name"], m["left_on"]) for m in members] == [(a, f"erased #{a}", "2026-11-01"),
+                                                                     (b, "Bo Member", None)]
     assert cli("db", "check").exit_code == 0
+
+
+def test_erasing_a_couple_leaves_its_members_discharged_and_counted(cli, jcli, db_path):
+    """Erasing the unit deleted the memberships: its two members fell back to `waiting` (the week's waiting
+    count up by two) and out of retention, where nothing would ever flag them for erasure again."""
+    a = jcli("client", "add", "Ann One")["id"]
+    b = jcli("client", "add", "Bob Two")["id"]
+    unit = jcli("client", "add", "One-Two", "--kind", "couple", "--member", str(a), "--member", str(b),
+                "--referred-on", "2026-01-01")["id"]
+    jcli("session", "add", str(unit), "--at", "2026-01-10 10:00")
+    jcli("client", "discharge", str(unit), "--on", "2026-02-01")
+    waiting = jcli("report", "week")["waiting"]
+    jcli("client", "erase", str(unit), "--yes", "--force", "--reason", "the couple asked")
+    listed = {c["id"]: c["status"] for c in jcli("client", "list")}
+    assert (listed[a], listed[b]) == ("discharged", "discharged")
+    assert jcli("report", "week")["waiting"] == waiting
+    assert {r["client_id"] for r in jcli("db", "retention", "--all")} >= {a, b}
+
+
+def test_an_erased_stub_keeps_no_address_payer_fee_or_consent(cli, jcli, db_path):
+    jcli("client", "add", "Cara Canary", "--address", "7 Canary Lane;Leeds LS1 1AA", "--referred-on", "2026-01-01",
+         "--fee", "60", "--payer", "Acme EAP", "--email", "cara@example.org", "--reminders", "email")
+    jcli("session", "add", "cara", "--at", "2026-01-10 10:00")
+    jcli("client", "discharge", "cara", "--on", "2026-02-01")
+    jcli("client", "erase", "1", "--yes", "--force", "--reason", "art. 17")
+    stub = jcli("client", "show", "1")
+    assert stub["address"] is None and stub["email"] is None and stub["reminders"] == "none"
+    assert "fees" not in stub or (stub["fees"]["payer"] is None and not stub["fees"]["own_fee"])
+    assert b"Canary Lane" not in db_path.read_bytes() and b"Acme EAP" not in db_path.read_bytes()
+
+
+def test_reasons_typed_for_corrections_leave_with_the_erased_client(cli, jcli, db_path):
+    """'Dora phoned, in hospital after overdose' stayed in the append-only audit after erasure."""
+    jcli("client", "add", "Dora Dee", "--referred-on", "2026-01-01")
+    jcli("session", "add", "dora", "--at", "2026-01-10 10:00")
+    jcli("session", "add", "dora", "--at", "2026-01-17 10:00")
+    jcli("session", "dna", "2", "--reason", "Dora phoned, in hospital after overdose", "--yes")
+    booked = jcli("session", "add", "dora", "--at", "2026-12-20 10:00")["id"]
+    jcli("session", "remove", str(booked), "--reason", "Dora Dee asked to stop", "--yes")
+    summaries = [a["summary"] for a in jcli("db", "audit", "--client", "1")]
+    assert "attended -> dna (correction: Dora phoned, in hospital after overdose; notes and measures kept)" in summaries
+    assert any(s.endswith("removed: Dora Dee asked to stop") for s in summaries)
+    assert "Dora phoned" in str(jcli("client", "export", "dora")["audit"])          # the subject access export too
+    jcli("client", "discharge", "dora", "--on", "2026-02-01")
+    jcli("client", "erase", "1", "--yes", "--force", "--reason", "request")
+    summaries = [a["summary"] for a in jcli("db", "audit", "--client", "1")]
+    assert "attended -> dna (correction: (reason erased); notes and measures kept)" in summaries
+    assert any(s.endswith("removed: (reason erased)") for s in summaries)
+    assert cli("db", "check").exit_code == 0
+    data = db_path.read_bytes() + (db_path.with_name(db_path.name + "-wal").read_bytes()
+                                   if db_path.with_name(db_path.name + "-wal").exists() else b"")
+    assert b"overdose" not in data and b"asked to stop" not in data
 
 
 def test_erase_rolls_back_whole_on_failure(cli, db_path, monkeypatch):

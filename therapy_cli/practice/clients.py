@@ -511,7 +511,7 @@ def export_client(db: Database, client: dict) -> dict:
             "SELECT s.id, s.on_date, s.duration_min, s.group_size FROM supervision_cases sc "
             "JOIN supervision s ON s.id = sc.supervision_id WHERE sc.client_id = ? ORDER BY s.on_date", (cid,)),
         "reminders_sent": db.query("SELECT * FROM client_reminders WHERE client_id = ? ORDER BY id", (cid,)),
-        "audit": db.query("SELECT * FROM audit WHERE client_id = ? ORDER BY id", (cid,)),
+        "audit": _audit_of(db, cid),
     }
     from therapy_cli.practice.invoices import invoices_of
 
@@ -522,6 +522,13 @@ def export_client(db: Database, client: dict) -> dict:
     if billed:  # only where fees are in use: an NHS-only file exports as before
         export["invoices"] = billed
     return export
+
+
+def _audit_of(db: Database, cid: int) -> list[dict]:
+    """The client's audit rows, each summary with the reason typed for it (kept in audit_reasons)."""
+    from therapy_cli.storage.maintenance import audit_rows
+
+    return audit_rows(db, cid)
 
 
 def _rows_for(db: Database, table: str, column: str, ids: list[int], order: str | None = None) -> list[dict]:

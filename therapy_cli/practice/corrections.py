@@ -81,6 +81,6 @@ def remove_session(db: Database, session_id: int, reason: str | None) -> dict:
     record = session_record(db, session_id)
     db.execute("DELETE FROM session_absences WHERE session_id = ?", (session_id,))
     db.execute("DELETE FROM sessions WHERE id = ?", (session_id,))
-    db.audit("remove", "session", session_id, f"{row['status']} session at {row['starts_at']} removed: {text}",
-             row["client_id"])
+    db.audit("remove", "session", session_id, f"{row['status']} session at {row['starts_at']} removed: {{reason}}",
+             row["client_id"], reason=text)
     return {**record, "removed": True, "reason": text}

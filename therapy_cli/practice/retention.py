@@ -167,8 +167,9 @@ def erase_client(db: Database, client: dict, force: bool = False, reason: str | 
 
         purge_index(db)
     db.update("clients", cid, {
-        "name": f"erased #{cid}", "date_of_birth": None, "email": None, "phone": None,
+        "name": f"erased #{cid}", "date_of_birth": None, "email": None, "phone": None, "address": None,
         "referral_source": None, "referred_by": None, "discharge_reason": None,
+        "payer": None, "fee_minor": None, "reminders": "none", "reminders_consent_on": None,
         "erased_on": db.today.isoformat(),
     })
     summary = ("erased after retention" if status["past_retention"]
@@ -214,9 +215,15 @@ def _delete_records(db: Database, cid: int) -> dict:
         delete("risk_assessments", "client_id = ?", (cid,))
         delete("safety_plans", "client_id = ?", (cid,))
     delete("referrals_out", "client_id = ?", (cid,))
-    delete("session_absences", "client_id = ?", (cid,))
     delete("supervision_cases", "client_id = ?", (cid,))
-    delete("memberships", "unit_id = ? OR member_id = ?", (cid, cid))
+    # Memberships (ids and dates) and a member's absences from a unit's sessions stay, as the stub's dates do:
+    # without them an erased couple's members fell back to `waiting` (and out of retention), and a group's past
+    # weeks counted an erased member present at sessions they missed. A membership still open ends on the
+    # member's discharge (or today): an erased person is in no couple, family or group from then on.
+    ended = (db.scalar("SELECT discharged_on FROM clients WHERE id = ?", (cid,)) or db.today.isoformat())
+    db.execute("UPDATE memberships SET left_on = max(coalesce(joined_on, ''), ?) WHERE member_id = ? "
+               "AND left_on IS NULL", (ended, cid))
+    delete("audit_reasons", "client_id = ?", (cid,))   # the typed reasons; the audit rows stay
     return {table: n for table, n in counts.items() if n}
 
 

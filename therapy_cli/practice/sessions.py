@@ -570,14 +570,14 @@ def _set_status(db: Database, session_id: int, status: str, *, cancelled_by: str
     summary = f"{row['status']} -> {status}"
     if fix:
         action = "correct"
-        summary += f" (correction: {fix['reason']}; notes and measures kept)"
+        summary += " (correction: {reason}; notes and measures kept)"   # the reason: audit_reasons
         if warnings is not None:
             warnings.append(kept_message(session_id, fix))
     if cancelled_by:
         summary += f" (by {cancelled_by})"
     if absent_ids:
         summary += f"; {len(absent_ids)} member(s) absent"
-    db.audit(action, "session", session_id, summary, row["client_id"])
+    db.audit(action, "session", session_id, summary, row["client_id"], reason=fix["reason"] if fix else None)
     if status == "attended" and row["status"] != "attended":
         mark_attended(db, row["client_id"], day, warnings)
     elif row["status"] == "attended" and status != "attended":

@@ -63,7 +63,9 @@ _seen AS (
                      THEN CASE WHEN c.first_attended_on <= :state_day THEN c.first_attended_on END
                      ELSE (SELECT min(s.local_date) FROM sessions s WHERE s.client_id = c.id
                              AND s.status = 'attended' AND s.local_date <= :state_day) END AS seen_on
-    FROM clients c WHERE c.erased_on IS NULL AND ONLY_CLIENTS
+    -- an erased couple, family or group stays (its stub: discharged, with its dates), so its members are still
+    -- discharged through it; an erased person is in no one's state
+    FROM clients c WHERE (c.erased_on IS NULL OR c.kind != 'individual') AND ONLY_CLIENTS
 ),
 _own AS MATERIALIZED (
     SELECT c.id, c.kind, c.referred_on,

@@ -177,12 +177,17 @@ class Database:
 
     # -- audit ---------------------------------------------------------------
     def audit(self, action: str, record_type: str, record_id: int | None,
-              summary: str = "", client_id: int | None = None) -> None:
-        """Record a change. Summaries never carry note text or client names."""
-        self.conn.execute(
+              summary: str = "", client_id: int | None = None, reason: str | None = None) -> None:
+        """Record a change. Summaries never carry note text or client names; a free-text `reason` (a
+        correction's, a removal's) is kept in `audit_reasons`, erased with the client, and the summary holds
+        `{reason}` where it goes (`maintenance.audit_rows` puts it back)."""
+        cur = self.conn.execute(
             "INSERT INTO audit (at, action, record_type, record_id, client_id, summary) VALUES (?, ?, ?, ?, ?, ?)",
             (utc_now(), action, record_type, record_id, client_id, summary),
         )
+        if reason is not None:
+            self.conn.execute("INSERT INTO audit_reasons (audit_id, client_id, text) VALUES (?, ?, ?)",
+                              (cur.lastrowid, client_id, reason))
 
     # -- the command's day and zone -----------------------------------------
     @property

@@ -6,7 +6,7 @@ import sqlite3
 from datetime import date
 from pathlib import Path
 
-from therapy_cli.storage.db import Database, check_sqlite_file
+from therapy_cli.storage.db import Database, check_sqlite_file, id_chunks
 from therapy_cli.errors import CheckFailed, DatabaseError, InvalidValue
 
 AUDIT_COLUMNS = ["id", "at", "action", "record_type", "record_id", "client_id", "summary"]
@@ -152,6 +152,19 @@ def _restore_held(source: Path, target: Path) -> dict:
 
 def audit_rows(db: Database, client_id: int | None = None, since: date | None = None,
                limit: int | None = None) -> list[dict]:
+    """The audit rows, each summary with its reason put back (`(reason erased)` once the client is erased)."""
+    rows = _audit_rows(db, client_id, since, limit)
+    with_reason = [r["id"] for r in rows if "{reason}" in r["summary"]]
+    reasons: dict[int, str] = {}
+    for chunk, marks in id_chunks(with_reason):
+        reasons.update(db.execute(f"SELECT audit_id, text FROM audit_reasons WHERE audit_id IN ({marks})", chunk))
+    for r in rows:
+        if r["id"] in with_reason:
+            r["summary"] = r["summary"].replace("{reason}", reasons.get(r["id"], "(reason erased)"))
+    return rows
+
+
+def _audit_rows(db: Database, client_id: int | None, since: date | None, limit: int | None) -> list[dict]:
     sql = "SELECT id, at, action, record_type, record_id, client_id, summary FROM audit WHERE 1 = 1"
     params: list = []
     if client_id is not None:

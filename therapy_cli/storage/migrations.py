@@ -693,10 +693,24 @@ def m016_reminded_at_the_latest_time(conn: sqlite3.Connection) -> None:
     """)
 
 
+def m017_audit_reasons(conn: sqlite3.Connection) -> None:
+    """The reason typed for a correction or a removal (`--reason`) is the practitioner's free text, and may name
+    the client or say why ('in hospital after an overdose'): it is kept beside its audit row, with the client's
+    id, so that erasing the client removes it, while the append-only audit keeps only `{reason}` in its place."""
+    run_script(conn, """
+        CREATE TABLE audit_reasons (
+            audit_id INTEGER PRIMARY KEY REFERENCES audit (id),
+            client_id INTEGER REFERENCES clients (id),
+            text TEXT NOT NULL
+        );
+        CREATE INDEX audit_reasons_client ON audit_reasons (client_id);
+    """)
+
+
 MIGRATIONS = [m001_initial, m003_no_replace, m004_service_reminders, m006_risk_register, m007_fees_and_invoices,
               m008_notes_search, m009_client_reminders, m010_client_address, m011_presence_index,
               m012_remind_indexes, m013_income_months, m014_ids_never_reused,
-              m015_memberships_left, m016_reminded_at_the_latest_time]
+              m015_memberships_left, m016_reminded_at_the_latest_time, m017_audit_reasons]
 
 
 def migrate(db) -> list[str]:
