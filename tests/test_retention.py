@@ -290,3 +290,17 @@ def test_a_member_discharged_with_their_couple_can_be_erased_and_is_listed(jcli,
     erased = jcli("client", "erase", "Pat", "--force", "--reason", "asked", "--yes")
     assert erased["forced"] is True and erased["retain_until"] == "2046-11-10"
     assert 1 not in {r["client_id"] for r in jcli("db", "retention", "--all")}
+
+
+def test_an_erased_client_still_counts_as_started_in_the_referrals_report(jcli):
+    jcli("client", "add", "Rita Ref", "--referred-on", "2026-01-02", "--referral-source", "GP")
+    jcli("session", "add", "rita", "--at", "2026-01-09 10:00")
+    jcli("client", "discharge", "rita", "--on", "2026-02-01")
+
+    def started() -> tuple[int, int]:
+        report = jcli("report", "referrals", "--from", "2026-01-01", "--to", "2026-01-31")
+        return report["referrals_in"], sum(row["started"] for row in report["by_source"])
+
+    assert started() == (1, 1)
+    jcli("client", "erase", "1", "--yes", "--force", "--reason", "request")
+    assert started() == (1, 1)          # the stub's first attended day: counted as before (its source: unknown)

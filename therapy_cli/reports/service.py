@@ -424,7 +424,9 @@ def outcomes_report(db: Database, start: date, end: date) -> dict:
 def _referral_groups(db: Database, start: date, end: date, key_sql: str) -> list[dict]:
     # started: a first attended session of their own or through a unit (practice/state.py)
     rows = db.query(
-        f"WITH {state_ctes(db.today)} SELECT {key_sql} AS grp, c.referred_on, cs.first_attended_on AS first_seen, "
+        # an erased client's stub keeps the day they were first seen (their sessions are gone): still started
+        f"WITH {state_ctes(db.today)} SELECT {key_sql} AS grp, c.referred_on, coalesce(cs.first_attended_on, "
+        "  CASE WHEN c.erased_on IS NOT NULL AND c.first_attended_on <= ?3 THEN c.first_attended_on END) AS first_seen, "
         f"  (SELECT min(local_date) FROM {presence_of('c.id')} s WHERE s.status = 'attended' "
         "     AND s.type = 'treatment' AND s.local_date <= ?3) AS first_treatment "
         "FROM clients c LEFT JOIN client_state cs ON cs.id = c.id LEFT JOIN contacts k ON k.id = c.referred_by "
