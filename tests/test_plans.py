@@ -199,3 +199,40 @@ def test_a_goal_cannot_be_dated_before_the_plan_started(jcli, cli, db_path):
     assert_refused(cli, db_path, "plan", "goal", "add", "Alex", "Back to work", "--on", "2026-10-04",
                    match="before the plan started (2026-10-05)")
     assert jcli("plan", "goal", "add", "Alex", "Back to work", "--on", "2026-10-05")["created_on"] == "2026-10-05"
+
+
+def test_a_goal_is_not_closed_before_its_latest_rating(cli, jcli, db_path):
+    jcli("client", "add", "Alex Morgan")
+    jcli("plan", "set", "alex", "--modality", "cbt", "--on", "2026-10-01")
+    goal = jcli("plan", "goal", "add", "alex", "Speak up in meetings", "--on", "2026-10-01")["id"]
+    jcli("plan", "goal", "rate", "alex", str(goal), "7", "--on", "2026-11-14")
+    result = assert_refused(cli, db_path, "plan", "goal", "close", "alex", str(goal), "--on", "2026-11-01")
+    assert "closing date 2026-11-01 is before the goal's latest rating (2026-11-14)" in result.stderr
+    assert jcli("plan", "goal", "close", "alex", str(goal), "--on", "2026-11-14")["status"] == "closed"
+
+
+def test_nothing_of_the_plan_is_dated_after_a_death(cli, jcli, db_path):
+    jcli("client", "add", "Nia Ode")
+    jcli("session", "add", "nia", "--at", "2026-10-06 10:00")
+    jcli("plan", "set", "nia", "--modality", "cbt", "--review-every", "4", "--on", "2026-10-06")
+    goal = jcli("plan", "goal", "add", "nia", "Sleep better", "--on", "2026-10-06")["id"]
+    jcli("client", "edit", "nia", "--died-on", "2026-11-01")
+    for args, what in [(["plan", "goal", "rate", "nia", str(goal), "6"], "rating date"),
+                       (["plan", "review", "nia", "--note", "went well"], "review date"),
+                       (["plan", "set", "nia", "--modality", "cbt", "--sessions", "12"], "plan date"),
+                       (["plan", "goal", "add", "nia", "Another"], "goal date")]:
+        result = assert_refused(cli, db_path, *args)
+        assert f"{what} 2026-11-27 is after the client's death (2026-11-01)" in result.stderr
+    # dated before it, the record can still be completed; a goal can be closed afterwards
+    jcli("plan", "goal", "rate", "nia", str(goal), "5", "--on", "2026-10-20")
+    assert jcli("plan", "goal", "close", "nia", str(goal))["status"] == "closed"
+
+
+def test_a_backdated_version_does_not_start_before_the_review_of_the_one_it_replaces(cli, jcli, db_path):
+    jcli("client", "add", "Ivy Jones", "--referred-on", "2026-09-01")
+    jcli("plan", "set", "ivy", "--modality", "cbt", "--sessions", "12", "--review-every", "4", "--on", "2026-10-01")
+    jcli("plan", "review", "ivy", "--note", "v1 reviewed", "--on", "2026-11-10")
+    result = assert_refused(cli, db_path, "plan", "set", "ivy", "--modality", "cbt", "--sessions", "20",
+                            "--on", "2026-11-01")
+    assert "plan date 2026-11-01 is before the review of version 1 on 2026-11-10" in result.stderr
+    assert jcli("plan", "set", "ivy", "--modality", "cbt", "--sessions", "20", "--on", "2026-11-10")["version"] == 2

@@ -188,3 +188,18 @@ def test_a_member_is_on_the_register_as_the_unit_stands(jcli, cli):
     assert not [i for i in jcli("remind", "--all") if i["kind"] in ("risk_flag", "risk_review_due")]
     # replayed before the discharge, they were on it
     assert [r["client_id"] for r in jcli("--today", "2026-11-09", "risk", "list")] == [2, 1]
+
+
+def test_a_replayed_morning_before_a_death_has_the_client_on_the_register(cli, jcli):
+    """After a suicide the question is what the register and the morning mail showed before it: the replay
+    dropped the client, because the date of death was read as if it applied on every day."""
+    jcli("--today", "2026-01-05", "client", "add", "Eli Fox", "--referred-on", "2026-01-02")
+    jcli("--today", "2026-01-06", "session", "add", "1", "--at", "2026-01-06 10:00", "--status", "attended")
+    jcli("--today", "2026-01-07", "risk", "assess", "1", "--level", "high", "--review-in", "7")
+    jcli("--today", "2026-01-09", "measure", "add", "1", "core10", "--items", "2,2,2,2,2,3,2,2,2,2")
+    jcli("--today", "2026-02-01", "client", "edit", "1", "--died-on", "2026-01-30")
+    register = jcli("--today", "2026-01-10", "risk", "list")
+    assert [(r["client_id"], r["level"]) for r in register] == [(1, "high")]
+    kinds = [i["kind"] for i in jcli("--today", "2026-01-10", "remind", "--within", "7d")]
+    assert "risk_flag" in kinds and "risk_review_due" in kinds
+    assert jcli("--today", "2026-02-02", "risk", "list") == []        # from the death on, no one to review

@@ -39,6 +39,14 @@ def _live_client(db: Database, client) -> int:
     return client_id
 
 
+def _not_after_death(db: Database, client_id: int, day: date, what: str) -> None:
+    """A plan, a review or a goal's rating is the client's work with you: none after a recorded death (as
+    questionnaires and risk assessments are refused)."""
+    died = db.scalar("SELECT died_on FROM clients WHERE id = ?", (client_id,))
+    if died and day.isoformat() > died:
+        raise InvalidValue(f"{what} {day.isoformat()} is after the client's death ({died})")
+
+
 # -- plans -------------------------------------------------------------------------
 
 def _plan_row(row: dict) -> dict:
@@ -155,6 +163,7 @@ def set_plan(db: Database, client, modality: str, approach: str | None = None, s
         problems = [p for p in (clean_text(p, "problem", 500) for p in problems) if p]
     day = on or db.today
     check_not_future(day, db.today, "plan date")
+    _not_after_death(db, client_id, day, "plan date")
     previous = _latest_row(db, client_id)
     values = {
         "modality": modality,
@@ -167,6 +176,11 @@ def set_plan(db: Database, client, modality: str, approach: str | None = None, s
         if day.isoformat() < previous["started_on"]:
             raise InvalidValue(f"plan date {day.isoformat()} is before the current version's start "
                                f"({previous['started_on']})")
+        reviewed = db.scalar("SELECT max(reviewed_on) FROM plan_reviews WHERE plan_id = ?", (previous["id"],))
+        if reviewed and day.isoformat() < reviewed:
+            # the review would then be of a version that no longer applied that day
+            raise InvalidValue(f"plan date {day.isoformat()} is before the review of version {previous['version']} "
+                               f"on {reviewed}; a new version starts on or after it")
         carried = _plan_row(previous)
         if approach is None:
             values["approach"] = carried["approach"]
@@ -196,6 +210,7 @@ def review_plan(db: Database, client, note: str | None = None, on: date | None =
         raise NotFound(f"client #{client_id} has no treatment plan; set one with `therapy plan set`")
     day = on or db.today
     check_not_future(day, db.today, "review date")
+    _not_after_death(db, client_id, day, "review date")
     if day.isoformat() < plan["started_on"]:
         raise InvalidValue(f"review date {day.isoformat()} is before the plan started ({plan['started_on']})")
     weeks = plan["review_every_weeks"]
@@ -270,6 +285,7 @@ def add_goal(db: Database, client, text: str, on: date | None = None) -> dict:
         raise InvalidValue("goal must not be empty")
     day = on or db.today
     check_not_future(day, db.today, "goal date")
+    _not_after_death(db, client_id, day, "goal date")
     started = db.scalar("SELECT started_on FROM plans WHERE client_id = ? ORDER BY version LIMIT 1", (client_id,))
     if day.isoformat() < started:   # as a review is: a goal belongs to the plan, which did not exist before
         raise InvalidValue(f"goal date {day.isoformat()} is before the plan started ({started})")
@@ -297,6 +313,7 @@ def rate_goal(db: Database, client, goal_id: int, score, on: date | None = None)
         raise InvalidValue(f"goal score {value} is out of range; use {GOAL_SCORE[0]}–{GOAL_SCORE[1]}")
     day = on or db.today
     check_not_future(day, db.today, "rating date")
+    _not_after_death(db, client_id, day, "rating date")
     if day.isoformat() < goal["created_on"]:
         raise InvalidValue(f"rating date {day.isoformat()} is before the goal was set ({goal['created_on']})")
     rating_id = db.insert("goal_ratings", {"goal_id": goal_id, "rated_on": day.isoformat(), "score": value,
@@ -314,6 +331,9 @@ def close_goal(db: Database, client, goal_id: int, on: date | None = None) -> di
     check_not_future(day, db.today, "closing date")
     if day.isoformat() < goal["created_on"]:
         raise InvalidValue(f"closing date {day.isoformat()} is before the goal was set ({goal['created_on']})")
+    rated = db.scalar("SELECT max(rated_on) FROM goal_ratings WHERE goal_id = ?", (goal_id,))
+    if rated and day.isoformat() < rated:   # a closed goal is not rated: none may be dated after its closing
+        raise InvalidValue(f"closing date {day.isoformat()} is before the goal's latest rating ({rated})")
     db.update("goals", goal_id, {"closed_on": day.isoformat()})
     db.audit("close", "goal", goal_id, f"goal #{goal_id} closed", client_id)
     return _goal_record(db, _goal(db, client_id, goal_id))

@@ -20,7 +20,13 @@ PLAN_LABELS = {"warning_signs": "warning signs", "coping": "coping strategies", 
 ASSESSMENT_COLUMNS = ["id", "assessed_on", "level", "review_due", "note"]
 # Who is on the register: the clients in therapy or waiting for it as at today (not discharged, erased or dead),
 # by practice/state.py (a member of a couple, family or group follows the unit), read from `client_state`.
-_CURRENT_CLIENTS = "cs.status IN ('active', 'waiting') AND c.erased_on IS NULL AND c.died_on IS NULL"
+def _current_clients(day: date) -> str:
+    """Active or waiting as at `day`, not erased, and alive that day: a client who died later was on the register
+    on a replayed morning before the death (a literal date, safe to inline)."""
+    from therapy_cli.storage.db import sql_date
+
+    return (f"cs.status IN ('active', 'waiting') AND c.erased_on IS NULL "
+            f"AND (c.died_on IS NULL OR c.died_on > {sql_date(day)})")
 
 
 def _with_state(db: Database, ctes: str | None) -> str:
@@ -206,7 +212,7 @@ def register(db: Database) -> list[dict]:
     today = db.today.isoformat()
     rows = db.query(
         _with_state(db, None) + "SELECT c.id AS client_id, c.name, cs.status FROM clients c "
-        "JOIN client_state cs ON cs.id = c.id WHERE " + _CURRENT_CLIENTS + " "
+        "JOIN client_state cs ON cs.id = c.id WHERE " + _current_clients(db.today) + " "
         "AND (EXISTS (SELECT 1 FROM risk_assessments a WHERE a.client_id = c.id AND a.assessed_on <= :today) "
         "     OR EXISTS (SELECT 1 FROM measures m WHERE m.client_id = c.id AND m.risk > 0)) "
         "ORDER BY c.id", {"today": today})
@@ -234,7 +240,7 @@ def open_flags(db: Database, ctes: str | None = None) -> list[dict]:
     latest = "SELECT m.id" + _FLAG_FROM.replace("CLIENT", "c.id")
     rows = db.query(_with_state(db, ctes) +
                     f"SELECT c.id AS client_id, c.name, f.id, f.instrument, f.taken_on, f.risk FROM client_state cs "
-                    f"JOIN clients c ON c.id = cs.id JOIN measures f ON f.id = ({latest}) WHERE {_CURRENT_CLIENTS} "
+                    f"JOIN clients c ON c.id = cs.id JOIN measures f ON f.id = ({latest}) WHERE {_current_clients(db.today)} "
                     "ORDER BY f.taken_on, c.id", {"today": db.today.isoformat()})
     return [{"client_id": row["client_id"], "name": row["name"], "flag": risk_item_flag(row)} for row in rows]
 
@@ -245,7 +251,7 @@ def reviews_due(db: Database, horizon: date, ctes: str | None = None) -> list[di
     for row in db.query(_with_state(db, ctes) +
                         "SELECT DISTINCT a.client_id FROM risk_assessments a JOIN clients c ON c.id = a.client_id "
                         "JOIN client_state cs ON cs.id = c.id "
-                        "WHERE " + _CURRENT_CLIENTS + " AND a.review_due IS NOT NULL ORDER BY a.client_id"):
+                        "WHERE " + _current_clients(db.today) + " AND a.review_due IS NOT NULL ORDER BY a.client_id"):
         now = current(db, row["client_id"])
         if now and now["review_due"] and now["review_due"] <= horizon.isoformat():
             out.append(now)
