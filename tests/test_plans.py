@@ -236,3 +236,11 @@ def test_a_backdated_version_does_not_start_before_the_review_of_the_one_it_repl
                             "--on", "2026-11-01")
     assert "plan date 2026-11-01 is before the review of version 1 on 2026-11-10" in result.stderr
     assert jcli("plan", "set", "ivy", "--modality", "cbt", "--sessions", "20", "--on", "2026-11-10")["version"] == 2
+
+
+def test_a_review_before_a_revision_names_the_version_it_would_precede(cli, jcli, db_path):
+    jcli("client", "add", "Ivy Jones")
+    jcli("plan", "set", "ivy", "--modality", "cbt", "--on", "2026-10-01")
+    jcli("plan", "set", "ivy", "--modality", "systemic", "--on", "2026-11-01")
+    result = assert_refused(cli, db_path, "plan", "review", "ivy", "--on", "2026-10-15")
+    assert "review date 2026-10-15 is before version 2 of the plan started (2026-11-01)" in result.stderr

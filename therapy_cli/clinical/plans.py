@@ -212,7 +212,8 @@ def review_plan(db: Database, client, note: str | None = None, on: date | None =
     check_not_future(day, db.today, "review date")
     _not_after_death(db, client_id, day, "review date")
     if day.isoformat() < plan["started_on"]:
-        raise InvalidValue(f"review date {day.isoformat()} is before the plan started ({plan['started_on']})")
+        started = "the plan started" if plan["version"] == 1 else f"version {plan['version']} of the plan started"
+        raise InvalidValue(f"review date {day.isoformat()} is before {started} ({plan['started_on']})")
     weeks = plan["review_every_weeks"]
     next_on = (day + timedelta(weeks=weeks)).isoformat() if weeks else None
     review_id = db.insert("plan_reviews", {
