@@ -214,3 +214,18 @@ def test_a_referral_date_cannot_move_after_the_discharge(jcli, cli, db_path):
     jcli("client", "discharge", "Bo", "--on", "2026-10-15")
     assert_refused(cli, db_path, "client", "edit", "Bo", "--referred-on", "2026-11-01", match="after the discharge")
     assert jcli("client", "edit", "Bo", "--referred-on", "2026-10-01")["referred_on"] == "2026-10-01"  # first seen
+
+
+def test_reopening_a_discharge_of_a_month_already_reported_says_it_leaves_that_months_figures(cli, jcli):
+    jcli("client", "add", "Hal Nine", "--referred-on", "2026-09-01")
+    jcli("session", "add", "hal", "--at", "2026-09-10 10:00")
+    jcli("client", "discharge", "hal", "--on", "2026-10-15")
+    assert jcli("report", "month", "--month", "2026-10")["discharges"] == 1
+    result = cli("client", "reopen", "hal")
+    assert result.exit_code == 0
+    assert ("Warning: the discharge on 2026-10-15 is undone: reports of 2026-10 (discharges, report outcomes) "
+            "no longer count it") in result.stderr
+    assert jcli("report", "month", "--month", "2026-10")["discharges"] == 0
+    # a discharge this month, undone the same month (entered in error): nothing to say
+    jcli("client", "discharge", "hal", "--on", "2026-11-20")
+    assert cli("client", "reopen", "hal").stderr == ""

@@ -217,14 +217,24 @@ def discharge(
 @app.command("reopen")
 def reopen(client: ClientArg, fmt: FormatOpt = Format.table, as_json: JsonOpt = False,
            as_csv: CsvOpt = False) -> None:
-    """Reopen a discharged client (active if ever seen, else waiting).
+    """Reopen a discharged client (active if ever seen, else waiting): the discharge is undone, so
+    the reports of the month it fell in no longer count it.
 
     Example: therapy client reopen 3
     """
     from therapy_cli.practice import clients
 
     with database(write=True) as db:
-        record = clients.reopen(db, clients.find_client(db, client))
+        found = clients.find_client(db, client)
+        ended = found["discharged_on"]
+        record = clients.reopen(db, found)
+        month_start = db.today.replace(day=1).isoformat()
+    if ended and ended < month_start:
+        from therapy_cli import render
+
+        # a discharge in a period already reported (and perhaps returned) leaves its figures
+        render.warn(f"the discharge on {ended} is undone: reports of {ended[:7]} (discharges, report outcomes) "
+                    "no longer count it")
     _show(record, output_format(fmt, as_json, as_csv))
 
 
