@@ -252,3 +252,17 @@ def test_backup_over_an_existing_file_needs_yes(cli, jcli, tmp_path, db_path):
     assert dest.read_bytes() == b"an older backup"
     assert jcli("db", "backup", dest, "--yes")["ok"]
     assert dest.read_bytes()[:16] == b"SQLite format 3\x00"
+
+
+def test_a_restore_through_a_symlink_replaces_the_file_it_points_to(cli, jcli, tmp_path):
+    """`db restore` on a linked path replaced the link: the real file kept what the backup should have undone."""
+    real = tmp_path / "volume" / "caseload.db"
+    real.parent.mkdir()
+    link = tmp_path / "caseload.db"
+    assert cli("--db", real, "client", "add", "Before Backup").exit_code == 0
+    assert cli("--db", real, "db", "backup", tmp_path / "b.db", "--yes").exit_code == 0
+    assert cli("--db", real, "client", "add", "After Backup").exit_code == 0
+    link.symlink_to(real)
+    assert cli("--db", link, "db", "restore", tmp_path / "b.db", "--yes").exit_code == 0
+    assert link.is_symlink() and link.resolve() == real
+    assert [c["name"] for c in jcli("--db", real, "client", "list")] == ["Before Backup"]

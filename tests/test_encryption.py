@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import signal
@@ -275,3 +276,19 @@ def test_a_plain_file_never_loads_sqlcipher(tmp_path):
     env = {k: v for k, v in os.environ.items() if k != "THERAPY_KEY_COMMAND"}
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
     assert out.stdout.split() == ["0", "False", "False"], out.stderr
+
+
+def test_encrypting_through_a_symlink_encrypts_the_file_it_points_to(keyed, tmp_path):
+    """`db encrypt` on a linked path replaced the link with an encrypted file and left the caseload itself in
+    plain text at the link's target, the two then diverging."""
+    real = tmp_path / "volume" / "caseload.db"
+    real.parent.mkdir()
+    link = tmp_path / "caseload.db"
+    assert keyed("--db", real, "client", "add", CANARY).exit_code == 0
+    link.symlink_to(real)
+    assert keyed("--db", link, "db", "encrypt", "--yes").exit_code == 0
+    assert link.is_symlink() and link.resolve() == real
+    assert CANARY.encode() not in _bytes(real)
+    assert keyed("--db", real, "client", "add", "Second Client").exit_code == 0
+    assert [c["name"] for c in json.loads(keyed("--db", link, "client", "list", "--json").stdout)] == [
+        CANARY, "Second Client"]

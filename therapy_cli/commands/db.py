@@ -116,7 +116,7 @@ def restore(src: Annotated[str, typer.Argument(metavar="SRC", help="A backup mad
 
     source = Path(src).expanduser()
     maintenance.verify_caseload(source)
-    target = resolve_path(STATE.db)
+    target = _real(resolve_path(STATE.db))
     confirm(f"Replace {target} with {source}?", yes)
     result = maintenance.restore(source, target)
     render.emit(result, output_format(fmt, as_json, as_csv))
@@ -164,12 +164,22 @@ def retention(
                 columns=["client_id", "name", "kind", "discharged_on", "date_of_birth", "retain_until", "rule"])
 
 
+def _real(path):
+    """The caseload file itself when its path is a symbolic link (a synced folder, an encrypted volume): a
+    restored or converted copy replaces the file the link points to, never the link, which would leave the
+    caseload in two diverging files (the real one, say, still in plain text after `db encrypt`)."""
+    import os
+    from pathlib import Path
+
+    return Path(os.path.realpath(path))
+
+
 def _convert(encrypt: bool, yes: bool, fmt, as_json: bool, as_csv: bool) -> None:
     from therapy_cli import render
     from therapy_cli.storage import crypto
     from therapy_cli.storage.db import resolve_path
 
-    path = resolve_path(STATE.db)
+    path = _real(resolve_path(STATE.db))
     crypto._dbapi()  # a clear error before asking anything when SQLCipher is missing
     confirm(f"{'Encrypt' if encrypt else 'Decrypt'} {path} (a checked copy replaces it)?", yes)
     result = crypto.convert(path, encrypt=encrypt)
