@@ -94,6 +94,12 @@ def test_import_all_refuses_what_it_cannot_restore(cli, db_path, demo_file, tmp_
     lines = (export / "clients.csv").read_text().splitlines()
     (export / "clients.csv").write_text("\n".join(lines[:-3]) + "\n")
     assert_refused(cli, db_path, "import", "all", export, match="clients.csv holds")
+    # an export killed before it finished: no manifest (written last), perhaps a table half-written
+    (export / "manifest.json").rename(tmp_path / "manifest.json")
+    (export / ".therapy-tmp-4242-notes.csv").write_text("id,session_id\n1,1\n")
+    assert_refused(cli, db_path, "import", "all", export, match="has no manifest.json: `therapy export all` writes it "
+                                                                  "last, so this export did not finish")
+    (tmp_path / "manifest.json").rename(export / "manifest.json")
     # whole tables missing (an incomplete copy): refused by name, not restored as empty
     (export / "cpd.csv").rename(tmp_path / "cpd.csv")
     (export / "audit.csv").rename(tmp_path / "audit.csv")

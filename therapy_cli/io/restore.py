@@ -77,6 +77,8 @@ def manifest(db: Database, counts: dict[str, int], fmt: str, guarded: bool = Fal
 def _files(directory: Path) -> dict[str, Path]:
     files: dict[str, Path] = {}
     for path in sorted(directory.iterdir()):
+        if path.name.startswith(".therapy-tmp-"):
+            continue   # a file an interrupted export was writing: never a table
         if path.suffix.lower() in SUFFIXES and path.is_file():
             if path.stem in files:
                 raise InvalidValue(f"{directory} holds both {files[path.stem].name} and {path.name}; keep one")
@@ -87,7 +89,10 @@ def _files(directory: Path) -> dict[str, Path]:
 def _read_manifest(directory: Path) -> dict:
     path = directory / MANIFEST
     if not path.exists():
-        return {}
+        # `export all` writes the manifest last: without it the export did not finish (killed, a power cut)
+        # and whole tables may be missing, which nothing could then tell
+        raise InvalidValue(f"{directory} has no {MANIFEST}: `therapy export all` writes it last, so this export "
+                           "did not finish (or is not one); export again")
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (ValueError, UnicodeDecodeError):
