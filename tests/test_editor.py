@@ -295,3 +295,16 @@ def test_a_note_written_while_another_command_holds_the_file_is_kept(session, ed
     kept = [p for p in db_path.parent.iterdir() if p.name.startswith("therapy-unsaved-note-")]
     assert [p.read_text() for p in kept] == ["Long careful note"]
     assert _notes(db_path) == []
+
+
+def test_a_draft_left_by_a_killed_command_goes_with_the_next_write(session, editor, db_path, jcli):
+    """kill -9 while the editor was open left `.therapy-note-….txt` holding the note, and nothing ever removed
+    it (not even erasing the client): it now has the one temporary name, swept by the next write."""
+    ready = Path(str(editor.log) + ".ready")
+    code, out = run_on_terminal(["session", "note", session], {"EDITOR": editor("hang"), "VISUAL": None},
+                                interrupt_when=ready.exists, interrupt=signal.SIGKILL, timeout=40)
+    assert code == -signal.SIGKILL or code == 128 + signal.SIGKILL, (code, out)
+    left = _leftovers(db_path)
+    assert len(left) == 1 and left[0].startswith(".therapy-tmp-"), left
+    jcli("session", "add", "alex", "--at", "2026-11-21 10:00")     # any write: its process is gone
+    assert _leftovers(db_path) == [] and _notes(db_path) == []

@@ -11,7 +11,6 @@ import os
 import shlex
 import signal
 import subprocess
-import tempfile
 from pathlib import Path
 
 from therapy_cli.errors import InvalidValue, Refused
@@ -76,11 +75,13 @@ def edit(initial: str, directory: Path, what: str = "note") -> str | None:
     """
     argv = editor_command()
     directory.mkdir(parents=True, exist_ok=True, mode=0o700)
-    fd, name = tempfile.mkstemp(prefix=f".therapy-{what}-", suffix=".txt", dir=directory)
-    path = Path(name)
+    from therapy_cli.storage.files import temp_file
+
+    # the one temporary name (`.therapy-tmp-PID-…`): if therapy is killed while the editor is open, the draft
+    # is swept by the next command that writes there (and by `client erase`), as any other leftover is
+    fd, path = temp_file(directory / f"{what}.txt", f"{what}.txt")
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            os.fchmod(fh.fileno(), 0o600)
             fh.write(initial)
         try:
             code = _run([*argv, str(path)])

@@ -53,7 +53,10 @@ def database(write: bool = False) -> Iterator["Database"]:  # noqa: F821
             yield db
         if write:
             from therapy_cli.storage import scrub
+            from therapy_cli.storage.files import sweep_stale
 
+            # what a killed command left beside the caseload (a note's draft, a copy) goes with the next write
+            sweep_stale(db.path.parent)
             # an erasure whose scrub a reader held up is finished by the next write
             db.scrub_pending = not scrub.finish_pending(db, wait=scrub.NEXT_WRITE_WAIT_SECONDS)
     finally:
