@@ -390,6 +390,15 @@ def test_importing_the_same_measures_twice_is_refused(jcli, cli, tmp_path, db_pa
     assert jcli("import", "measures", other)["imported"] == 4
 
 
+def test_an_imported_session_before_the_clients_referral_is_refused_as_session_add_refuses_it(
+        cli, jcli, tmp_path, db_path):
+    jcli("client", "add", "Late Ref", "--referred-on", "2026-06-01")
+    path = write(tmp_path / "s.csv", "client,starts_at,status\n1,2015-06-01 10:00,attended\n1,2026-06-02 10:00,attended\n")
+    lines = refused(cli, db_path, "import", "sessions", path)
+    assert "line 2: the session on 2015-06-01 is before client #1's referral (2026-06-01)" in lines[0]
+    assert jcli("import", "sessions", path, "--skip-invalid")["imported"] == 1
+
+
 def test_measures_linked_to_sessions(jcli, cli, tmp_path, db_path, two_clients):
     jcli("client", "add", "The Morgans", "--kind", "couple", "--member", "1", "--member", "2")
     sessions = write(tmp_path / "sessions.csv", "id,client,starts_at,status\n7,1,2026-10-06 10:00,attended\n"

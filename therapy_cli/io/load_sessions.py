@@ -292,6 +292,7 @@ class SessionsImport(TableImport):
                                        "(imported already?)")
             record = self.index.record(cid)
             rules.check_before_death(record, status, local_date)
+            rules.check_after_referral(record, local_date)   # as session add: the wait never runs backwards
             rules.check_bookable(record, status)
             title = audience = count = None
         note_text = clean_note(r.note) if r.note.strip() else None

@@ -112,11 +112,14 @@ class ClientIndex:
         self.by_id: dict[int, tuple[str, str | None, str]] = {}
         self.by_name: dict[str, list[int]] = {}
         self.died: dict[int, str] = {}
-        for cid, name, kind, erased, status, died in db.execute(
-                "SELECT id, name, kind, erased_on, status, died_on FROM clients"):
+        self.referred: dict[int, str] = {}
+        for cid, name, kind, erased, status, died, referred in db.execute(
+                "SELECT id, name, kind, erased_on, status, died_on, referred_on FROM clients"):
             self.add(cid, name, kind, erased, status)
             if died:
                 self.died[cid] = died
+            if referred:
+                self.referred[cid] = referred
 
     def add(self, cid: int, name: str, kind: str, erased: str | None = None, status: str = "waiting") -> None:
         self.by_id[cid] = (kind, erased, status)
@@ -141,9 +144,10 @@ class ClientIndex:
         return cid
 
     def record(self, cid: int) -> dict:
-        """What the domain's checks read of a client: id, kind, erased_on, status, died_on."""
+        """What the domain's checks read of a client: id, kind, erased_on, status, died_on, referred_on."""
         kind, erased, status = self.by_id[cid]
-        return {"id": cid, "kind": kind, "erased_on": erased, "status": status, "died_on": self.died.get(cid)}
+        return {"id": cid, "kind": kind, "erased_on": erased, "status": status, "died_on": self.died.get(cid),
+                "referred_on": self.referred.get(cid)}
 
 
 class IdCounter:
