@@ -68,9 +68,10 @@ def _argv(part: str, db: str, tmp) -> list[str] | None:
 # What the import examples read, in the shapes their --map options describe.
 FILES = {
     "clients.csv": "Client Name,DOB\nJo Example,1990-04-02\n",
-    "sessions.csv": "Client ID,Appointment,status\n23,2026-11-02 07:00,attended\n",
-    "scores.jsonl": '{"client": "23", "instrument": "PHQ-9", "score": 12, "date": "2026-11-02"}\n',
-    "appointments.csv": "Client ID,Date,Time,Status\n23,02/11/2026,07:00,Seen\n",
+    # client 23 of the demo was referred on 2026-11-25: a session after it (none may come before a referral)
+    "sessions.csv": "Client ID,Appointment,status\n23,2026-11-26 07:00,attended\n",
+    "scores.jsonl": '{"client": "23", "instrument": "PHQ-9", "score": 12, "date": "2026-11-26"}\n',
+    "appointments.csv": "Client ID,Date,Time,Status\n23,26/11/2026,07:00,Seen\n",
 }
 
 
