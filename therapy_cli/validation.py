@@ -91,6 +91,13 @@ def check_not_future(day: date | None, today: date, what: str) -> None:
                            f"{weekday_hint(day, today)}")
 
 
+def check_not_after_death(day: date, died_on: str | None, what: str) -> None:
+    """Nothing of a client's therapy is dated after a recorded death: questionnaires, risk assessments, plans,
+    reviews and goal ratings (sessions have their own rule: practice/sessions.check_before_death)."""
+    if died_on and day.isoformat() > died_on:
+        raise InvalidValue(f"{what} {day.isoformat()} is after the client's death ({died_on})")
+
+
 def weekday_hint(day: date, today: date) -> str:
     """For a date a week or less ahead (what a weekday name gives: the next such day): the last one, which a
     date that cannot be in the future most likely meant."""

@@ -85,13 +85,10 @@ def check_measurable(client: dict) -> None:
 def check_taken_on(on: date, today: date, died_on: str | None = None) -> None:
     """The date a questionnaire was taken: not in the future, not before EARLIEST, not after a recorded death
     (as `risk assess` refuses; for `measure add` and import)."""
-    if on > today:
-        from therapy_cli.validation import weekday_hint
+    from therapy_cli.validation import check_not_after_death, check_not_future
 
-        raise InvalidValue(f"date {on.isoformat()} is in the future (today is {today.isoformat()})"
-                           f"{weekday_hint(on, today)}")
-    if died_on and on.isoformat() > died_on:
-        raise InvalidValue(f"date {on.isoformat()} is after the client's death ({died_on})")
+    check_not_future(on, today, "date")
+    check_not_after_death(on, died_on, "date")
     if on < EARLIEST:
         raise InvalidValue(f"date {on.isoformat()} is before {EARLIEST.year}; these questionnaires are more recent")
 

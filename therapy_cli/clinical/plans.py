@@ -6,7 +6,7 @@ import json
 import re
 from datetime import date, timedelta
 
-from therapy_cli.validation import check_not_future as _check_not_future, clean_text
+from therapy_cli.validation import check_not_after_death, check_not_future as _check_not_future, clean_text
 from therapy_cli.storage.db import Database, id_chunks, sql_date, utc_now
 from therapy_cli.errors import Conflict, InvalidValue, NotFound, WrongForm
 
@@ -40,11 +40,8 @@ def _live_client(db: Database, client) -> int:
 
 
 def _not_after_death(db: Database, client_id: int, day: date, what: str) -> None:
-    """A plan, a review or a goal's rating is the client's work with you: none after a recorded death (as
-    questionnaires and risk assessments are refused)."""
-    died = db.scalar("SELECT died_on FROM clients WHERE id = ?", (client_id,))
-    if died and day.isoformat() > died:
-        raise InvalidValue(f"{what} {day.isoformat()} is after the client's death ({died})")
+    """A plan, a review or a goal's rating is the client's work with you: none after a recorded death."""
+    check_not_after_death(day, db.scalar("SELECT died_on FROM clients WHERE id = ?", (client_id,)), what)
 
 
 # -- plans -------------------------------------------------------------------------

@@ -8,7 +8,7 @@ from datetime import date, timedelta
 
 from therapy_cli.errors import Conflict, InvalidValue
 from therapy_cli.storage.db import Database, id_chunks, utc_now
-from therapy_cli.validation import clean_text
+from therapy_cli.validation import check_not_after_death, clean_text
 
 LEVELS = ("none", "low", "moderate", "high")
 RANK = {level: n for n, level in enumerate(LEVELS)}
@@ -53,8 +53,7 @@ def _check_day(db: Database, row: dict, day: date, what: str) -> None:
     from therapy_cli.clinical.plans import check_not_future
 
     check_not_future(day, db.today, what)
-    if row.get("died_on") and day.isoformat() > row["died_on"]:
-        raise InvalidValue(f"{what} {day.isoformat()} is after the client's death ({row['died_on']})")
+    check_not_after_death(day, row.get("died_on"), what)
 
 
 # -- assessments -------------------------------------------------------------------

@@ -462,6 +462,8 @@ DETAIL_SECTIONS: list = []
 
 def export_client(db: Database, client: dict) -> dict:
     """Everything held about a client: a subject access request."""
+    from therapy_cli.storage.maintenance import audit_rows
+
     cid = client["id"]
     record = client_record(db, cid)
     unit_ids = [u["id"] for u in units_of(db, cid)]
@@ -511,7 +513,7 @@ def export_client(db: Database, client: dict) -> dict:
             "SELECT s.id, s.on_date, s.duration_min, s.group_size FROM supervision_cases sc "
             "JOIN supervision s ON s.id = sc.supervision_id WHERE sc.client_id = ? ORDER BY s.on_date", (cid,)),
         "reminders_sent": db.query("SELECT * FROM client_reminders WHERE client_id = ? ORDER BY id", (cid,)),
-        "audit": _audit_of(db, cid),
+        "audit": audit_rows(db, cid),   # each summary with the reason typed for it (audit_reasons)
     }
     from therapy_cli.practice.invoices import invoices_of
 
@@ -522,13 +524,6 @@ def export_client(db: Database, client: dict) -> dict:
     if billed:  # only where fees are in use: an NHS-only file exports as before
         export["invoices"] = billed
     return export
-
-
-def _audit_of(db: Database, cid: int) -> list[dict]:
-    """The client's audit rows, each summary with the reason typed for it (kept in audit_reasons)."""
-    from therapy_cli.storage.maintenance import audit_rows
-
-    return audit_rows(db, cid)
 
 
 def _rows_for(db: Database, table: str, column: str, ids: list[int], order: str | None = None) -> list[dict]:
