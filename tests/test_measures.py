@@ -374,6 +374,29 @@ def test_a_measure_cannot_be_linked_to_a_session_that_did_not_take_place(cli, jc
     assert jcli("measure", "add", "alex", "phq9", "--score", "12", "--session", str(joint))["session_id"] == joint
 
 
+def test_a_measure_is_not_linked_to_a_session_still_to_come_or_dated_weeks_from_it(cli, jcli, db_path, tmp_path):
+    """A PHQ-9 recorded at next week's session (later a DNA), and a GAD-7 dated 19 November 'taken at' a
+    session of 1 October, were both accepted, by `measure add` and by the importer."""
+    jcli("client", "add", "Kim Test", "--referred-on", "2026-09-01")
+    october = jcli("session", "add", "kim", "--at", "2026-10-01 10:00")["id"]
+    unrecorded = jcli("session", "add", "kim", "--at", "2026-11-18 10:00", "--status", "scheduled")["id"]
+    coming = jcli("session", "add", "kim", "--at", "2026-12-04 10:00")["id"]
+    assert_refused(cli, db_path, "measure", "add", "kim", "phq9", "--score", "14", "--session", str(coming),
+                   "--on", "2026-11-27", match=f"session #{coming} on 2026-12-04 is still scheduled, not taken place")
+    assert_refused(cli, db_path, "measure", "add", "kim", "phq9", "--score", "14", "--session", str(unrecorded),
+                   match=f"still scheduled; record it first (therapy session attend {unrecorded})")
+    assert_refused(cli, db_path, "measure", "add", "kim", "gad7", "--score", "9", "--session", str(october),
+                   "--on", "2026-11-19", match="more than 7 days from session")
+    rows = tmp_path / "m.csv"
+    for session, day, words in ((coming, "2026-11-27", "still scheduled"), (october, "2026-11-19", "more than 7")):
+        rows.write_text(f"client,instrument,taken_on,score,session\nKim Test,gad7,{day},9,{session}\n")
+        refused = assert_refused(cli, db_path, "import", "measures", str(rows))
+        assert words in refused.stderr
+    # filled in the day before the session it was for: linked
+    assert jcli("measure", "add", "kim", "gad7", "--score", "9", "--session", str(october),
+                "--on", "2026-09-30")["taken_on"] == "2026-09-30"
+
+
 def test_a_measure_entered_in_error_can_be_removed_and_the_removal_is_audited(cli, jcli, db_path):
     jcli("client", "add", "Alex Morgan")
     jcli("measure", "add", "alex", "phq9", "--score", "16", "--on", "2026-10-01")

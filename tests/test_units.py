@@ -244,12 +244,86 @@ def test_leaving_clears_absences_recorded_after_the_leaving_day(jcli):
     first = jcli("session", "add", "Tuesday", "--at", "2026-01-27 18:00")["id"]
     later = jcli("session", "add", "Tuesday", "--at", "2026-02-03 18:00", "--absent", "Cat")["id"]
     jcli("session", "attend", str(first), "--absent", "Cat")
-    jcli("client", "leave", "Tuesday", "Cat", "--on", "2026-01-30")
+    jcli("client", "leave", "Tuesday", "Cat", "--on", "2026-01-30", "--yes")
     shown = {s: jcli("session", "show", str(s)) for s in (first, later)}
     assert shown[first]["absent"] == [3]                         # before leaving: still absent then
     assert shown[later]["absent"] == []
     audit = [a["summary"] for a in jcli("db", "audit") if a["action"] == "leave"]
     assert audit == ["member #3 left on 2026-01-30; 1 absence(s) after it cleared"]
+
+
+def _typo_group(jcli) -> tuple[int, int]:
+    """Ann, Ben and Cat in a group from the start; three sessions in October, Ann absent from the second."""
+    for name in ("Ann Able", "Ben Baker", "Cat Cole"):
+        jcli("client", "add", name)
+    jcli("client", "add", "Tuesday group", "--kind", "group", "--member", "Ann", "--member", "Ben",
+         "--member", "Cat", "--referred-on", "2026-09-15")
+    ids = [jcli("session", "add", "Tuesday", "--at", f"{day} 18:00", *extra)["id"]
+           for day, extra in (("2026-10-06", ()), ("2026-10-13", ("--absent", "Ann")), ("2026-10-20", ()))]
+    return ids[1], jcli("client", "show", "Ann")["id"]
+
+
+def test_a_mistyped_leaving_day_is_not_taken_silently_and_can_be_corrected(jcli, cli, db_path):
+    """'client leave tuesday ann --on 2026-10-01' (for 11-01) cleared her absence from 13 Oct and dropped her
+    from October's figures with no warning, and nothing could put the day right."""
+    absent_from, ann = _typo_group(jcli)
+    assert_refused(cli, db_path, "client", "leave", "Tuesday", "Ann", "--on", "2026-10-01",
+                   match="recorded absent from session #2, which falls after the leaving day")
+    jcli("client", "leave", "Tuesday", "Ann", "--on", "2026-11-01")
+    assert jcli("client", "show", "Ann")["sessions"]["attended"] == 2
+    assert_refused(cli, db_path, "client", "leave", "Tuesday", "Ann", "--on", "2026-11-08",
+                   match="left on 2026-11-01; if that day was wrong: therapy client leave 4 1 --on DATE --correct")
+    # the wrong day, then put right: the absence cleared with the typo is gone, as the question said
+    jcli("client", "leave", "Tuesday", "Ann", "--on", "2026-10-01", "--correct", "--yes")
+    assert jcli("client", "show", "Ann")["sessions"]["attended"] == 0
+    assert jcli("session", "show", str(absent_from))["absent"] == []
+    jcli("client", "leave", "Tuesday", "Ann", "--on", "2026-11-01", "--correct")
+    assert jcli("client", "show", "Ann")["sessions"]["attended"] == 3
+    assert jcli("report", "month", "--month", "2026-10")["clients_seen"] == 3
+    assert_refused(cli, db_path, "client", "leave", "Tuesday", "Ann", "--on", "2026-11-01", "--correct",
+                   match="already left #4 on 2026-11-01; nothing to correct")
+    assert_refused(cli, db_path, "client", "leave", "Tuesday", "Ben", "--on", "2026-11-01", "--correct",
+                   match="#2 has not left #4; nothing to correct")
+    audit = [a["summary"] for a in jcli("db", "audit") if a["action"] == "leave"]
+    assert audit == ["member #1 left on 2026-11-01",
+                     "member #1's leaving day corrected from 2026-11-01 to 2026-10-01; 1 absence(s) after it cleared",
+                     "member #1's leaving day corrected from 2026-10-01 to 2026-11-01"]
+    assert ann == 1
+
+
+def test_a_mistyped_joining_day_can_be_corrected_with_the_same_checks(jcli, cli, db_path):
+    absent_from, _ = _typo_group(jcli)
+    jcli("client", "add", "Dan Dale")
+    jcli("client", "join", "Tuesday", "Dan", "--on", "2026-12-14")         # meant 2026-10-14
+    assert_refused(cli, db_path, "client", "join", "Tuesday", "Dan", "--on", "2026-10-14",
+                   match="already belongs to #4 (since 2026-12-14); if that day was wrong: therapy client join "
+                         "4 5 --on DATE --correct")
+    jcli("client", "join", "Tuesday", "Dan", "--on", "2026-10-14", "--correct")
+    assert jcli("client", "show", "Dan")["sessions"]["attended"] == 1     # the 20 October session
+    assert_refused(cli, db_path, "client", "leave", "Tuesday", "Dan", "--on", "2026-10-01",
+                   match="leaving date 2026-10-01 is before joining (2026-10-14)")
+    # Ann's joining day moved past her absence: asked, and refused without a terminal
+    assert_refused(cli, db_path, "client", "join", "Tuesday", "Ann", "--on", "2026-10-14", "--correct",
+                   match="recorded absent from session #2, which falls before the joining day")
+    jcli("client", "join", "Tuesday", "Ann", "--on", "2026-10-14", "--correct", "--yes")
+    assert jcli("session", "show", str(absent_from))["absent"] == []
+    assert jcli("client", "show", "Ann")["sessions"]["attended"] == 1
+    jcli("client", "add", "Eve Ezra")
+    assert_refused(cli, db_path, "client", "join", "Tuesday", "Eve", "--on", "2026-10-14", "--correct",
+                   match="has never been a member of #4; join without --correct")
+
+
+def test_a_corrected_membership_keeps_a_couple_to_two_and_a_session_attended_by_someone(jcli, cli, db_path):
+    for name in ("Xan Ray", "Yul Bee", "Zed Cox"):
+        jcli("client", "add", name)
+    jcli("client", "add", "Ray couple", "--kind", "couple", "--member", "Xan", "--member", "Yul")
+    jcli("client", "leave", "Ray couple", "Yul", "--on", "2026-10-31")
+    jcli("client", "join", "Ray couple", "Zed", "--on", "2026-11-01")
+    assert_refused(cli, db_path, "client", "leave", "Ray couple", "Yul", "--on", "2026-11-05", "--correct",
+                   match="couple #4 already has two members on")
+    jcli("session", "add", "Ray couple", "--at", "2026-11-03 10:00", "--absent", "Xan")   # Zed came
+    assert_refused(cli, db_path, "client", "join", "Ray couple", "Zed", "--on", "2026-11-04", "--correct",
+                   match="joining on 2026-11-04 would leave session #1 on 2026-11-03 attended with no member present")
 
 
 def test_a_subject_access_export_holds_only_the_group_sessions_the_person_was_at(jcli, cli):
@@ -277,3 +351,31 @@ def test_a_subject_access_export_holds_only_the_group_sessions_the_person_was_at
         "INV-2026-0001"]
     group = jcli("client", "export", "Tue")            # the unit's own record holds all its sessions
     assert [s["id"] for s in group["sessions"]] == [before, both, missed, after]
+
+
+def test_an_attended_unit_session_is_not_moved_to_a_day_only_its_absent_members_belonged(jcli, cli, db_path):
+    """Yul came on 6 November (Xan absent); moved to 3 November, before Yul joined, it was an attended couple
+    session with nobody there, which `session add` and `session attend` refuse."""
+    jcli("client", "add", "Xan Ray")
+    jcli("client", "add", "Yul Bee")
+    jcli("client", "add", "Ray-Bee couple", "--kind", "couple", "--member", "Xan")
+    jcli("client", "join", "Ray-Bee", "Yul", "--on", "2026-11-05")
+    session = jcli("session", "add", "Ray-Bee", "--at", "2026-11-06 10:00", "--absent", "Xan")["id"]
+    assert_refused(cli, db_path, "session", "move", str(session), "--to", "2026-11-03 10:00",
+                   match="its only members are those recorded absent (#1)")
+    assert jcli("session", "move", str(session), "--to", "2026-11-07 10:00")["local_date"] == "2026-11-07"
+
+
+def test_an_attended_sessions_absences_can_be_corrected_to_nobody(jcli, cli, db_path):
+    """'In fact everyone came': --absent named someone, and no command could take the list back to empty."""
+    for name in ("Ann Able", "Ben Baker", "Cat Cole"):
+        jcli("client", "add", name)
+    jcli("client", "add", "Tuesday group", "--kind", "group", "--member", "Ann", "--member", "Ben",
+         "--member", "Cat")
+    session = str(jcli("session", "add", "Tuesday", "--at", "2026-11-03 18:00", "--absent", "Ben")["id"])
+    assert jcli("client", "show", "Ben")["sessions"]["attended"] == 0
+    assert jcli("session", "attend", session, "--absent", "")["absent"] == []
+    assert jcli("client", "show", "Ben")["sessions"]["attended"] == 1
+    assert_refused(cli, db_path, "session", "attend", session, "--absent", "", match="already attended")
+    audit = [a["summary"] for a in jcli("db", "audit") if a["action"] == "attend"]
+    assert audit[-1] == "who was absent corrected: 1 -> 0 member(s)"

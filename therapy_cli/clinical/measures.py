@@ -118,17 +118,32 @@ def scored(inst: Instrument, values: list | None, total) -> dict:
 
 def check_present(db: Database, client_id: int, session_id: int) -> None:
     """A questionnaire completed at a session needs a session that took place with the client there."""
-    status = db.scalar("SELECT status FROM sessions WHERE id = ?", (session_id,))
+    status, day = db.execute("SELECT status, local_date FROM sessions WHERE id = ?", (session_id,)).fetchone()
     if status in ("dna", "cancelled", "late-cancelled"):
         what = "a DNA" if status == "dna" else status
         raise Conflict(f"session #{session_id} was {what}; link the measure to a session that took place, "
                        "or give --on without --session")
+    if status == "scheduled":
+        # not taken place yet, or its attendance not recorded: marked a DNA later, the score would sit on it
+        raise Conflict(f"session #{session_id} on {day} is still scheduled"
+                       + (f"; record it first (therapy session attend {session_id})" if day <= db.today.isoformat()
+                          else ", not taken place yet") + ", or give --on without --session")
     if db.one("SELECT 1 FROM session_absences WHERE session_id = ? AND client_id = ?", (session_id, client_id)):
         raise Conflict(f"client #{client_id} was absent from session #{session_id}; link the measure to a "
                        "session they came to, or give --on without --session")
 
 
 _check_present = check_present  # its name before the importer shared it
+
+SESSION_SPAN_DAYS = 7   # a questionnaire linked to a session was completed within a week of it
+
+
+def check_taken_at(session_id: int, session_day: str, on: date) -> None:
+    """A questionnaire linked to a session is dated within a week of it (filled in before, or just after)."""
+    if abs((on - date.fromisoformat(session_day)).days) > SESSION_SPAN_DAYS:
+        raise InvalidValue(f"the date taken, {on.isoformat()}, is more than {SESSION_SPAN_DAYS} days from session "
+                           f"#{session_id} on {session_day}; give the session it was completed for, or --on "
+                           "without --session")
 
 
 def add_measure(db: Database, client, instrument: str | Instrument, items=None, score=None,
@@ -149,6 +164,8 @@ def add_measure(db: Database, client, instrument: str | Instrument, items=None, 
         check_present(db, client_id, session_id)
     if on is None:
         on = date.fromisoformat(session["local_date"]) if session else db.today
+    elif session is not None:
+        check_taken_at(session_id, session["local_date"], on)
     check_taken_on(on, db.today, row["died_on"])
     values, total = checked_scores(inst, items, score)
     measure_id = db.insert("measures", {

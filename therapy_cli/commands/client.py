@@ -238,38 +238,53 @@ def reopen(client: ClientArg, fmt: FormatOpt = Format.table, as_json: JsonOpt = 
     _show(record, output_format(fmt, as_json, as_csv))
 
 
+CorrectOpt = Annotated[bool, typer.Option(
+    "--correct", help="The day recorded for their latest membership was wrong: move it to --on (audited).")]
+YesOpt = Annotated[bool, typer.Option("--yes", "-y", help="Clear their absences outside the membership without asking.")]
+
+
 @app.command("join")
 def join(
     unit: Annotated[str, typer.Argument(metavar="UNIT", help="The couple, family or group.")],
-    client: ClientArg, on: OnOpt = None,
+    client: ClientArg, on: OnOpt = None, correct: CorrectOpt = False, yes: YesOpt = False,
     fmt: FormatOpt = Format.table, as_json: JsonOpt = False, as_csv: CsvOpt = False,
 ) -> None:
-    """Add a member to a couple, family or group from a date.
+    """Add a member to a couple, family or group from a date (--correct: move the day they joined).
 
     Example: therapy client join 'Tuesday anxiety group' 'Ben Walsh' --on 2026-11-03
     """
-    from therapy_cli.practice import clients
-
-    with database(write=True) as db:
-        record = clients.join(db, unit, client, parse_date_option(on, "--on"))
-    _show(record, output_format(fmt, as_json, as_csv))
+    _membership_change("join", unit, client, on, correct, yes, output_format(fmt, as_json, as_csv))
 
 
 @app.command("leave")
 def leave(
     unit: Annotated[str, typer.Argument(metavar="UNIT", help="The couple, family or group.")],
-    client: ClientArg, on: OnOpt = None,
+    client: ClientArg, on: OnOpt = None, correct: CorrectOpt = False, yes: YesOpt = False,
     fmt: FormatOpt = Format.table, as_json: JsonOpt = False, as_csv: CsvOpt = False,
 ) -> None:
-    """Record that a member left a couple, family or group (a member through that day).
+    """Record that a member left a couple, family or group (a member through that day; --correct: move it).
 
     Example: therapy client leave 'Tuesday anxiety group' 'Zoe Mensah' --on 2026-11-25
     """
+    _membership_change("leave", unit, client, on, correct, yes, output_format(fmt, as_json, as_csv))
+
+
+def _membership_change(change: str, unit: str, client: str, on: str | None, correct: bool, yes: bool,
+                       fmt) -> None:
+    """Join or leave; a recorded absence the new day leaves outside the membership is cleared only when
+    confirmed (a mistyped day would otherwise lose it), inside the transaction a refusal rolls back."""
     from therapy_cli.practice import clients
 
+    cleared: list[int] = []
     with database(write=True) as db:
-        record = clients.leave(db, unit, client, parse_date_option(on, "--on"))
-    _show(record, output_format(fmt, as_json, as_csv))
+        record = getattr(clients, change)(db, unit, client, parse_date_option(on, "--on"), correct, cleared)
+        if cleared:
+            sessions = ", ".join(f"#{i}" for i in cleared)
+            many = len(cleared) > 1
+            confirm(f"They were recorded absent from session{'s' if many else ''} {sessions}, which "
+                    f"{'fall' if many else 'falls'} {'before the joining' if change == 'join' else 'after the leaving'} "
+                    "day; clear that record?", yes)
+    _show(record, fmt)
 
 
 @app.command("refer")

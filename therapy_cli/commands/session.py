@@ -28,7 +28,8 @@ DurationOpt = Annotated[Optional[int], typer.Option(
 ModeOpt = Annotated[Mode, typer.Option("--mode", help="in-person, video or phone.")]
 TypeOpt = Annotated[SessionType, typer.Option("--type", help="assessment, treatment or review.")]
 AbsentOpt = Annotated[Optional[List[str]], typer.Option(
-    "--absent", metavar="CLIENT", help="A member of the couple, family or group who did not come (repeatable).")]
+    "--absent", metavar="CLIENT", help="A member of the couple, family or group who did not come (repeatable; '' alone: nobody, "
+            "correcting an attended session).")]
 OverlapOpt = Annotated[bool, typer.Option("--allow-overlap", help="Book even if it overlaps another session.")]
 ReasonOpt = Annotated[Optional[str], typer.Option(
     "--reason", metavar="TEXT", help="Why an attended session is corrected (required for a correction).")]

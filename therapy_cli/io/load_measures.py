@@ -72,6 +72,8 @@ class MeasuresImport(TableImport):
         session_id, session_day = self._session(r.session, cid) if r.session.strip() else (None, None)
         if r.taken_on.strip():
             taken = file_date(r.taken_on, self.today, "date", self.order)
+            if session_id is not None:
+                m.check_taken_at(session_id, session_day, taken)
         elif session_day:
             taken = file_date(session_day, self.today, "date")
         else:

@@ -338,62 +338,133 @@ def _unit(db: Database, text: str) -> dict:
     return unit
 
 
-def join(db: Database, unit_text: str, member_text: str, on: date | None = None) -> dict:
-    unit = _unit(db, unit_text)
-    member = find_client(db, member_text)
-    _check_members([member], unit["id"])
-    day = on or db.today
-    open_row = db.one("SELECT id FROM memberships WHERE unit_id = ? AND member_id = ? AND left_on IS NULL",
-                      (unit["id"], member["id"]))
-    if open_row:
-        raise Conflict(f"#{member['id']} already belongs to #{unit['id']}")
-    # a new membership runs from the day on: one that ended on or after it would count the same sessions twice
-    until = db.scalar("SELECT max(left_on) FROM memberships WHERE unit_id = ? AND member_id = ? AND left_on >= ?",
-                      (unit["id"], member["id"], day.isoformat()))
-    if until:
-        raise Conflict(f"#{member['id']} was a member of #{unit['id']} until {until}; a new membership starts "
-                       "after that day")
+def _settle(db: Database, unit: dict, member: dict, row_id: int | None, joined: str | None, left: str | None,
+            what: str) -> list[int]:
+    """Write the membership `row_id` (None: a new one) of `member` in `unit` as running `joined` .. `left` (None:
+    open), after the checks every joining, leaving and correction of those days shares; return the sessions whose
+    record of `member` as absent was cleared (no longer a member that day, they were not expected there).
+
+    `what` (`leaving on 2026-10-01`) names the change in a refusal. Refused inside the caller's transaction,
+    so nothing is written."""
+    if joined and left and left < joined:
+        raise InvalidValue(f"leaving date {left} is before joining ({joined})")
+    for other in db.query("SELECT joined_on, left_on FROM memberships WHERE unit_id = ? AND member_id = ? "
+                          "AND id IS NOT ?", (unit["id"], member["id"], row_id)):
+        if (other["joined_on"] or "") <= (left or "9999-12-31") and (other["left_on"] or "9999-12-31") >= (joined or ""):
+            raise Conflict(f"#{member['id']} was also a member of #{unit['id']} from {other['joined_on'] or 'the start'} "
+                           f"to {other['left_on'] or 'now'}; memberships of one unit cannot overlap (its sessions "
+                           "would count twice)")
     if unit["kind"] == "couple":
-        # two members at most on every day from the joining day on, not only on that day
-        for start in [day.isoformat()] + [r[0] for r in db.execute(
-                "SELECT DISTINCT joined_on FROM memberships WHERE unit_id = ? AND joined_on > ? ORDER BY 1",
-                (unit["id"], day.isoformat()))]:
-            if db.scalar("SELECT count(*) FROM memberships WHERE unit_id = ? AND (joined_on IS NULL OR joined_on <= ?) "
-                         "AND (left_on IS NULL OR left_on >= ?)", (unit["id"], start, start)) >= 2:
-                raise Conflict(f"couple #{unit['id']} already has two members on {start}")
-    db.insert("memberships", {"unit_id": unit["id"], "member_id": member["id"], "joined_on": day.isoformat()})
-    db.audit("join", "client", unit["id"], f"member #{member['id']} joined on {day.isoformat()}", unit["id"])
-    return client_record(db, unit["id"])
-
-
-def leave(db: Database, unit_text: str, member_text: str, on: date | None = None) -> dict:
-    unit = _unit(db, unit_text)
-    member = find_client(db, member_text)
-    day = on or db.today
-    row = db.one("SELECT id, joined_on FROM memberships WHERE unit_id = ? AND member_id = ? AND left_on IS NULL",
-                 (unit["id"], member["id"]))
-    if row is None:
-        raise Conflict(f"#{member['id']} is not a current member of #{unit['id']}")
-    if row["joined_on"] and day.isoformat() < row["joined_on"]:
-        raise InvalidValue(f"leaving date {day.isoformat()} is before joining ({row['joined_on']})")
-    db.update("memberships", row["id"], {"left_on": day.isoformat()})
-    # an attended session after the leaving day must still have someone there: a back-dated leaving could
-    # take away its only member present (the others recorded absent), which `session attend` refuses
-    for session in db.query("SELECT id, local_date FROM sessions WHERE client_id = ? AND status = 'attended' "
-                            "AND local_date > ? ORDER BY starts_utc", (unit["id"], day.isoformat())):
+        # two members at most on every day of the span, not only its first
+        for start in [joined or ""] + [r[0] for r in db.execute(
+                "SELECT DISTINCT joined_on FROM memberships WHERE unit_id = ? AND joined_on > ? AND joined_on <= ? "
+                "ORDER BY 1", (unit["id"], joined or "", left or "9999-12-31"))]:
+            if db.scalar("SELECT count(*) FROM memberships WHERE unit_id = ? AND id IS NOT ? "
+                         "AND (joined_on IS NULL OR joined_on <= ?) AND (left_on IS NULL OR left_on >= ?)",
+                         (unit["id"], row_id, start, start)) >= 2:
+                raise Conflict(f"couple #{unit['id']} already has two members on {start or joined}")
+    if row_id is None:
+        db.insert("memberships", {"unit_id": unit["id"], "member_id": member["id"], "joined_on": joined})
+    else:
+        db.update("memberships", row_id, {"joined_on": joined, "left_on": left})
+    # the unit's sessions this member no longer belongs to: an attended one must still have someone there
+    # (`session attend` refuses a session every member missed), and an absence from one says nothing
+    outside = ("SELECT s.id FROM sessions s WHERE s.client_id = :unit AND NOT EXISTS (SELECT 1 FROM memberships m "
+               "WHERE m.unit_id = :unit AND m.member_id = :member AND (m.joined_on IS NULL OR m.joined_on <= "
+               "s.local_date) AND (m.left_on IS NULL OR m.left_on >= s.local_date))")
+    keys = {"unit": unit["id"], "member": member["id"]}
+    for session in db.query(f"SELECT id, local_date FROM sessions WHERE id IN ({outside}) AND status = 'attended' "
+                            "ORDER BY starts_utc", keys):
         present = [m for m in members_of(db, unit["id"], date.fromisoformat(session["local_date"]))
                    if not db.scalar("SELECT 1 FROM session_absences WHERE session_id = ? AND client_id = ?",
                                     (session["id"], m["id"]))]
         if not present:
-            raise Conflict(f"leaving on {day.isoformat()} would leave session #{session['id']} on "
-                           f"{session['local_date']} attended with no member present (the others were recorded "
-                           "absent); give the day they really left, or correct that session first")
-    # absent from a session after leaving says nothing: no longer a member, they were not expected there
-    stale = db.execute("DELETE FROM session_absences WHERE client_id = ? AND session_id IN (SELECT id FROM sessions "
-                       "WHERE client_id = ? AND local_date > ?)", (member["id"], unit["id"], day.isoformat())).rowcount
-    db.audit("leave", "client", unit["id"], f"member #{member['id']} left on {day.isoformat()}"
-             + (f"; {stale} absence(s) after it cleared" if stale else ""), unit["id"])
+            raise Conflict(f"{what} would leave session #{session['id']} on {session['local_date']} attended with "
+                           "no member present (the others were recorded absent); give the day they really "
+                           f"{'left' if what.startswith('leaving') else 'joined'}, or correct that session first")
+    cleared = [r[0] for r in db.execute(f"SELECT session_id FROM session_absences WHERE client_id = :member "
+                                        f"AND session_id IN ({outside}) ORDER BY session_id", keys)]
+    db.execute(f"DELETE FROM session_absences WHERE client_id = :member AND session_id IN ({outside})", keys)
+    return cleared
+
+
+def _membership(db: Database, unit: dict, member: dict, *, open_only: bool) -> dict | None:
+    """The member's latest membership of the unit (the open one, with `open_only`)."""
+    return db.one("SELECT id, joined_on, left_on FROM memberships WHERE unit_id = ? AND member_id = ? "
+                  + ("AND left_on IS NULL " if open_only else "")
+                  + "ORDER BY left_on IS NULL DESC, left_on DESC, id DESC LIMIT 1", (unit["id"], member["id"]))
+
+
+def join(db: Database, unit_text: str, member_text: str, on: date | None = None, correct: bool = False,
+         cleared: list[int] | None = None) -> dict:
+    """A member joins a unit from `on`; `correct`: the joining day of their latest membership was wrong.
+    `cleared` receives the sessions whose record of them as absent no longer applies."""
+    unit = _unit(db, unit_text)
+    member = find_client(db, member_text)
+    _check_members([member], unit["id"])
+    day = (on or db.today).isoformat()
+    if correct:
+        row = _membership(db, unit, member, open_only=False)
+        if row is None:
+            raise Conflict(f"#{member['id']} has never been a member of #{unit['id']}; join without --correct")
+        if row["joined_on"] == day:
+            raise Conflict(f"#{member['id']} already joined #{unit['id']} on {day}; nothing to correct")
+        gone = _settle(db, unit, member, row["id"], day, row["left_on"], f"joining on {day}")
+        db.audit("join", "client", unit["id"], f"member #{member['id']}'s joining day corrected from "
+                 f"{row['joined_on'] or 'none'} to {day}" + _cleared_note(gone, "before"), unit["id"])
+    else:
+        open_row = _membership(db, unit, member, open_only=True)
+        if open_row:
+            raise Conflict(f"#{member['id']} already belongs to #{unit['id']}"
+                           + (f" (since {open_row['joined_on']}); if that day was wrong: therapy client join "
+                              f"{unit['id']} {member['id']} --on DATE --correct" if open_row["joined_on"] else ""))
+        # a new membership runs from the day on: one that ended on or after it would count the same sessions twice
+        until = db.scalar("SELECT max(left_on) FROM memberships WHERE unit_id = ? AND member_id = ? AND left_on >= ?",
+                          (unit["id"], member["id"], day))
+        if until:
+            raise Conflict(f"#{member['id']} was a member of #{unit['id']} until {until}; a new membership starts "
+                           "after that day (if that leaving day was wrong: therapy client leave "
+                           f"{unit['id']} {member['id']} --on DATE --correct)")
+        gone = _settle(db, unit, member, None, day, None, f"joining on {day}")
+        db.audit("join", "client", unit["id"], f"member #{member['id']} joined on {day}", unit["id"])
+    if cleared is not None:
+        cleared += gone
     return client_record(db, unit["id"])
+
+
+def leave(db: Database, unit_text: str, member_text: str, on: date | None = None, correct: bool = False,
+          cleared: list[int] | None = None) -> dict:
+    """A member leaves a unit on `on` (a member through that day); `correct`: the day they left was wrong.
+    `cleared` receives the sessions after it whose record of them as absent no longer applies."""
+    unit = _unit(db, unit_text)
+    member = find_client(db, member_text)
+    day = (on or db.today).isoformat()
+    row = _membership(db, unit, member, open_only=not correct)
+    if correct:
+        if row is None or row["left_on"] is None:
+            raise Conflict(f"#{member['id']} " + ("has not left" if row else "has never been a member of")
+                           + f" #{unit['id']}; nothing to correct" + (" (leave without --correct)" if row else ""))
+        if row["left_on"] == day:
+            raise Conflict(f"#{member['id']} already left #{unit['id']} on {day}; nothing to correct")
+    elif row is None:
+        ended = _membership(db, unit, member, open_only=False)
+        raise Conflict(f"#{member['id']} is not a current member of #{unit['id']}"
+                       + (f" (left on {ended['left_on']}; if that day was wrong: therapy client leave {unit['id']} "
+                          f"{member['id']} --on DATE --correct)" if ended else ""))
+    gone = _settle(db, unit, member, row["id"], row["joined_on"], day, f"leaving on {day}")
+    if correct:
+        db.audit("leave", "client", unit["id"], f"member #{member['id']}'s leaving day corrected from "
+                 f"{row['left_on']} to {day}" + _cleared_note(gone, "after"), unit["id"])
+    else:
+        db.audit("leave", "client", unit["id"], f"member #{member['id']} left on {day}" + _cleared_note(gone, "after"),
+                 unit["id"])
+    if cleared is not None:
+        cleared += gone
+    return client_record(db, unit["id"])
+
+
+def _cleared_note(sessions: list[int], side: str) -> str:
+    return f"; {len(sessions)} absence(s) {side} it cleared" if sessions else ""
 
 
 def refer_out(db: Database, client: dict, contact_text: str, on: date | None = None,

@@ -309,8 +309,9 @@ def unmark_attended(db: Database, client_id: int | None, day: str) -> None:
 # -- absences -----------------------------------------------------------------------
 
 def resolve_absent(db: Database, client: dict, texts: list[str] | None, day: date) -> list[int]:
-    """Members of a couple, family or group who did not come, as client ids; members as of `day`."""
-    if not texts:
+    """Members of a couple, family or group who did not come, as client ids; members as of `day`. `--absent ''`
+    alone says nobody was (correcting an attended session's absences to none)."""
+    if not texts or all(not (text or "").strip() for text in texts):
         return []
     if client["kind"] not in UNIT_KINDS:
         raise InvalidValue(f"#{client['id']} is an individual client; --absent names members of a couple, "
@@ -575,7 +576,9 @@ def _set_status(db: Database, session_id: int, status: str, *, cancelled_by: str
             warnings.append(kept_message(session_id, fix))
     if cancelled_by:
         summary += f" (by {cancelled_by})"
-    if absent_ids:
+    if row["status"] == status == "attended":
+        summary = f"who was absent corrected: {len(old_absent)} -> {len(absent_ids or [])} member(s)"
+    elif absent_ids:
         summary += f"; {len(absent_ids)} member(s) absent"
     db.audit(action, "session", session_id, summary, row["client_id"], reason=fix["reason"] if fix else None)
     if status == "attended" and row["status"] != "attended":
@@ -663,6 +666,12 @@ def move(db: Database, session_id: int, new_start: datetime, allow_overlap: bool
         missing = [cid for cid in absent_ids if cid not in members]
         if missing:
             raise InvalidValue(f"#{missing[0]} (recorded absent) is not a member on {day.isoformat()}")
+        if row["status"] == "attended" and not members - set(absent_ids):
+            # as `session add|attend` refuse: an attended meeting of a unit had someone there
+            absent = ", ".join(f"#{i}" for i in absent_ids)
+            raise InvalidValue(f"session #{session_id} was attended, but on {day.isoformat()} its only members are "
+                               f"those recorded absent ({absent}); move it to a day those who came belonged, or "
+                               "correct who was absent first")
     # questionnaires completed at the session move with it (a date moved to the right day); never into the future
     taken = db.query("SELECT id, client_id FROM measures WHERE session_id = ? AND taken_on = ? ORDER BY id",
                      (session_id, row["local_date"])) if times["local_date"] != row["local_date"] else []
