@@ -82,7 +82,9 @@ def test_questionnaires_taken_at_a_session_move_with_it(cli, jcli, db_path):
     audit = [a["summary"] for a in jcli("db", "audit", "--client", "1") if a["record_type"] == "measure"]
     assert f"taken on 2026-11-20 -> 2026-11-19 with session #{sid}" in audit
     # a booking with a questionnaire at it is not moved into the future, where no score can be dated
-    booked = jcli("session", "add", "alex", "--at", "2026-11-25 10:00", "--status", "scheduled")["id"]
+    # (a questionnaire links only to an attended session: this one's attendance was then taken back)
+    booked = jcli("session", "add", "alex", "--at", "2026-11-25 10:00")["id"]
     jcli("measure", "add", "alex", "gad7", "--score", "4", "--session", str(booked))
+    jcli("session", "unattend", str(booked), "--reason", "marked in error", "--yes")
     result = assert_refused(cli, db_path, "session", "move", str(booked), "--to", "2026-12-02 10:00")
     assert "has 1 questionnaire(s) taken at it on 2026-11-25; it cannot move after today" in result.stderr

@@ -42,6 +42,9 @@ def test_add_with_items_gives_spec_keys_and_scores(jcli):
     assert record["instrument"] == "PHQ-9" and record["score"] == 13
     assert record["severity"] == "moderate" and record["caseness"] is True
     assert record["taken_on"] == "2026-11-20" and record["items"] == [2, 2, 1, 3, 1, 2, 1, 0, 1]
+    # semicolons, as a spreadsheet's list separator gives them, were read as one item ("7 items; 1 given")
+    typed = jcli("measure", "add", "alex", "gad7", "--items", "1;1;1; 1;1;1;1", "--on", "2026-11-20")
+    assert typed["items"] == [1] * 7 and typed["score"] == 7
 
 
 def test_add_with_total_and_default_date(jcli):
@@ -214,7 +217,7 @@ def test_progress_words_for_opposite_reliable_changes(cli, jcli):
         jcli("measure", "add", "alex", "phq9", "--score", phq, "--on", day)
         jcli("measure", "add", "alex", "gad7", "--score", gad, "--on", day)
     out = cli("measure", "progress", "alex").stdout
-    assert "below caseness at the start, at caseness at the end" in out and "at at" not in out
+    assert "not at caseness at the start, at caseness at the end" in out and "at at" not in out
     assert "reliable changes in opposite directions, so neither reliably improved nor deteriorated" in out
     assert "no reliable change" not in out
 
@@ -409,3 +412,21 @@ def test_a_measure_entered_in_error_can_be_removed_and_the_removal_is_audited(cl
     assert [m["score"] for m in jcli("measure", "list", "alex")] == [16]
     audit = jcli("db", "audit", "--client", "alex")
     assert any(a["action"] == "remove" and a["record_type"] == "measure" and a["record_id"] == typo for a in audit)
+
+
+def test_session_last_links_the_latest_attended_session_by_today(cli, jcli, db_path):
+    """The help's example named session 161, which is Ian Morgan's attended session only on a demo built on
+    some days: `--session last` needs no id looked up."""
+    jcli("client", "add", "Alex Morgan")
+    jcli("client", "add", "Sam Morgan")
+    jcli("client", "add", "The Morgans", "--kind", "couple", "--member", "alex", "--member", "sam")
+    own = jcli("session", "add", "alex", "--at", "2026-11-10 10:00")["id"]
+    joint = jcli("session", "add", "The Morgans", "--at", "2026-11-17 10:00", "--absent", "sam")["id"]
+    jcli("session", "add", "alex", "--at", "2026-11-24 10:00", "--status", "dna")
+    jcli("session", "add", "alex", "--at", "2026-12-01 10:00")                       # booked, to come
+    assert jcli("measure", "add", "alex", "phq9", "--score", "9", "--session", "last")["session_id"] == joint
+    assert jcli("measure", "add", "alex", "gad7", "--score", "6", "--session", "LAST",
+                "--today", "2026-11-12")["session_id"] == own
+    assert_refused(cli, db_path, "measure", "add", "sam", "phq9", "--score", "9", "--session", "last",
+                   match="client #2 has no attended session by 2026-11-27")    # absent from the couple's
+    assert_refused(cli, db_path, "measure", "add", "alex", "phq9", "--score", "9", "--session", "lsat", code=2)

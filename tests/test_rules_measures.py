@@ -171,11 +171,13 @@ def _words(db, name, pairs, finished=True):
     ("phq9", 10, 11, "PHQ-9: 10 → 11, rose 1 point (worse); not a reliable change (needs 6); "
                      "at caseness at the start, at caseness at the end."),
     ("phq9", 7, 9, "PHQ-9: 7 → 9, rose 2 points (worse); not a reliable change (needs 6); "
-                   "below caseness at the start, below it at the end."),
+                   "not at caseness at the start, not at caseness at the end."),
     ("ors", 30, 29.5, "ORS: 30 → 29.5, fell 0.5 points (worse); not a reliable change (needs 5); "
-                      "below caseness at the start, below it at the end."),
+                      "not at caseness at the start, not at caseness at the end."),
     ("ors", 20, 20.5, "ORS: 20 → 20.5, rose 0.5 points (better); not a reliable change (needs 5); "
                       "at caseness at the start, at caseness at the end."),
+    ("ors", 20.1, 25.1, "ORS: 20.1 → 25.1, rose 5 points (better); a reliable improvement; "
+                        "at caseness at the start, not at caseness at the end."),
     ("wsas", 20, 10, "WSAS: 20 → 10, fell 10 points (better)."),
 ])
 def test_each_change_in_words(db, instrument, first, last, line):
@@ -214,3 +216,25 @@ def test_a_total_given_beside_its_items_must_be_theirs():
     assert measures.checked_scores(phq9, None, "8") == (None, 8)
     with pytest.raises(InvalidValue, match=r"the total score 9 is not the items' total \(8\)"):
         measures.checked_scores(phq9, items, "9")
+
+
+def test_a_replayed_day_shows_no_later_questionnaire_risk_assessment_or_safety_plan(cli, jcli, db_path):
+    """Replaying 5 November, `risk show` listed the 'high' assessment and the safety plan of the 15th, and
+    `measure list` the PHQ-9 of the 15th, while `client show` and `measure progress` did not."""
+    early, later = ("--today", "2026-11-01"), ("--today", "2026-11-15")
+    jcli("client", "add", "Ann Asof", *early)
+    jcli("risk", "assess", "ann", "--level", "low", *early)
+    jcli("risk", "plan", "ann", "--crisis", "111", *early)
+    jcli("measure", "add", "ann", "phq9", "--score", "12", *early)
+    jcli("risk", "assess", "ann", "--level", "high", *later)
+    jcli("risk", "plan", "ann", "--crisis", "999", "--means-safety", "meds locked", *later)
+    jcli("measure", "add", "ann", "phq9", "--score", "20", *later)
+    then = ("--today", "2026-11-05")
+    shown = jcli("risk", "show", "ann", *then)
+    assert shown["level"] == "low" and [a["level"] for a in shown["assessments"]] == ["low"]
+    assert shown["safety_plan"]["crisis"] == "111" and shown["safety_plan_versions"] == 1
+    assert [m["score"] for m in jcli("measure", "list", "ann", *then)] == [12]
+    assert [p["score"] for p in jcli("measure", "chart", "ann", *then)["series"]["PHQ-9"]["points"]] == [12]
+    now = jcli("risk", "show", "ann")
+    assert [a["level"] for a in now["assessments"]] == ["low", "high"] and now["safety_plan_versions"] == 2
+    assert [m["score"] for m in jcli("measure", "list", "ann")] == [12, 20]

@@ -6,7 +6,7 @@ import json
 from datetime import date
 
 from therapy_cli.storage.db import Database, id_chunks, sql_date, utc_now
-from therapy_cli.errors import Conflict, InvalidValue, NotFound
+from therapy_cli.errors import Conflict, InvalidValue, NotFound, WrongForm
 from therapy_cli.clinical.instruments import (
     INSTRUMENTS, NAMES, Instrument, check_items, check_total, get_instrument, is_caseness, reliable_direction,
     risk_score, score_items, severity,
@@ -25,8 +25,8 @@ MEASURE_COLUMNS = ["id", "taken_on", "instrument", "score", "severity", "casenes
 
 
 def parse_items(text: str) -> list[str]:
-    """'1,2,0,3' (commas and/or spaces) → ['1', '2', '0', '3']; the instrument checks each."""
-    parts = [p for p in (text or "").replace(",", " ").split()]
+    """'1,2,0,3' (commas, semicolons and/or spaces) → ['1', '2', '0', '3']; the instrument checks each."""
+    parts = [p for p in (text or "").replace(",", " ").replace(";", " ").split()]
     if not parts:
         raise InvalidValue("--items is empty; give the item scores in order, e.g. --items 1,2,0,3,...")
     return parts
@@ -74,6 +74,27 @@ def check_session(db: Database, client_id: int, session_id: int) -> dict:
 
 
 _check_session = check_session  # the name the importer uses
+
+
+def session_option(db: Database, client_id: int, text: str | None) -> int | None:
+    """`--session ID|last`: an id, or the client's latest attended session by today (their own, or one of a
+    couple, family or group they were at), so the session need not be looked up first."""
+    if text is None:
+        return None
+    value = text.strip()
+    if value.lower() == "last":
+        from therapy_cli.practice.state import presence_of
+
+        found = db.scalar(f"SELECT session_id FROM {presence_of(':person')} WHERE status = 'attended' "
+                          "AND local_date <= :today ORDER BY starts_utc DESC LIMIT 1",
+                          {"person": client_id, "today": db.today.isoformat()})
+        if found is None:
+            raise Conflict(f"client #{client_id} has no attended session by {db.today.isoformat()}; give --on "
+                           "without --session")
+        return found
+    if not value.lstrip("-").isdigit():
+        raise WrongForm(f"--session takes a session id or 'last', not {text!r}")
+    return int(value)
 
 
 def check_measurable(client: dict) -> None:
@@ -190,9 +211,10 @@ def remove_measure(db: Database, measure_id: int) -> dict:
 
 
 def list_measures(db: Database, client_id: int, instrument: str | None = None) -> list[dict]:
-    """The client's measures in the order taken (date, then order of entry)."""
-    sql = "SELECT * FROM measures WHERE client_id = ?"
-    params: list = [client_id]
+    """The client's measures taken by today (a replayed day's: a later score is not yet known), in the order
+    taken (date, then order of entry)."""
+    sql = "SELECT * FROM measures WHERE client_id = ? AND taken_on <= ?"
+    params: list = [client_id, db.today.isoformat()]
     if instrument:
         sql += " AND instrument = ?"
         params.append(get_instrument(instrument).name)
@@ -380,8 +402,9 @@ def progress_in_words(result: dict) -> list[str]:
         elif row["reliable_improvement"] is not None and change != 0:
             text += f"; not a reliable change (needs {inst.reliable_change:g})"
         if row["caseness_start"] is not None:
-            text += (f"; {'at' if row['caseness_start'] else 'below'} caseness at the start, "
-                     f"{'at caseness' if row['caseness_end'] else 'below it'} at the end")
+            # "not at", never "below": ORS's caseness is a total below its cut-off, so below reads backwards
+            text += (f"; {'at' if row['caseness_start'] else 'not at'} caseness at the start, "
+                     f"{'at' if row['caseness_end'] else 'not at'} caseness at the end")
         lines.append(text + ".")
     if not any(name in result["instruments"] for name in PAIRED):
         lines.append("No PHQ-9 or GAD-7 recorded: recovery (NHS Talking Therapies) cannot be judged.")

@@ -82,10 +82,11 @@ def assess(db: Database, client, level: str, note: str | None = None, review_in:
     return _assessment(db.get("risk_assessments", assessment_id, "risk assessment"))
 
 
-def assessments(db: Database, client_id: int) -> list[dict]:
-    """Every assessment, oldest first (date, then order of entry)."""
+def assessments(db: Database, client_id: int, upto: date = date.max) -> list[dict]:
+    """Every assessment (made by `upto`: a replayed day's), oldest first (date, then order of entry)."""
     return [_assessment(r) for r in db.query(
-        "SELECT * FROM risk_assessments WHERE client_id = ? ORDER BY assessed_on, id", (client_id,))]
+        "SELECT * FROM risk_assessments WHERE client_id = ? AND assessed_on <= ? ORDER BY assessed_on, id",
+        (client_id, upto.isoformat()))]
 
 
 def current(db: Database, client_id: int) -> dict | None:
@@ -139,14 +140,16 @@ def _plan(row: dict) -> dict:
             **{k: row[k] for k in PLAN_FIELDS}, "set_on": row["set_on"]}
 
 
-def safety_plan(db: Database, client_id: int) -> dict | None:
-    row = db.one("SELECT * FROM safety_plans WHERE client_id = ? ORDER BY version DESC LIMIT 1", (client_id,))
+def safety_plan(db: Database, client_id: int, upto: date = date.max) -> dict | None:
+    """The latest version (of those set by `upto`)."""
+    row = db.one("SELECT * FROM safety_plans WHERE client_id = ? AND set_on <= ? ORDER BY version DESC LIMIT 1",
+                 (client_id, upto.isoformat()))
     return _plan(row) if row else None
 
 
-def safety_plan_history(db: Database, client_id: int) -> list[dict]:
-    return [_plan(r) for r in db.query("SELECT * FROM safety_plans WHERE client_id = ? ORDER BY version",
-                                       (client_id,))]
+def safety_plan_history(db: Database, client_id: int, upto: date = date.max) -> list[dict]:
+    return [_plan(r) for r in db.query("SELECT * FROM safety_plans WHERE client_id = ? AND set_on <= ? "
+                                       "ORDER BY version", (client_id, upto.isoformat()))]
 
 
 def set_safety_plan(db: Database, client, on: date | None = None, **parts) -> tuple[dict, bool]:
@@ -187,7 +190,8 @@ def set_safety_plan(db: Database, client, on: date | None = None, **parts) -> tu
 # -- what the commands show -----------------------------------------------------------
 
 def show(db: Database, client_id: int) -> dict:
-    """`risk show`: the current level, the questionnaire flag, every assessment and the safety plan."""
+    """`risk show`: the current level, the questionnaire flag, every assessment and the safety plan, as they
+    stood on today (a replayed day does not show what was written after it)."""
     now = current(db, client_id)
     return {
         "client_id": client_id,
@@ -195,9 +199,9 @@ def show(db: Database, client_id: int) -> dict:
         "assessed_on": now["assessed_on"] if now else None,
         "review_due": now["review_due"] if now else None,
         "flag": questionnaire_flag(db, client_id),
-        "assessments": assessments(db, client_id),
-        "safety_plan": safety_plan(db, client_id),
-        "safety_plan_versions": len(safety_plan_history(db, client_id)),
+        "assessments": assessments(db, client_id, db.today),
+        "safety_plan": safety_plan(db, client_id, db.today),
+        "safety_plan_versions": len(safety_plan_history(db, client_id, db.today)),
     }
 
 

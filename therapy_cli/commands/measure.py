@@ -25,8 +25,9 @@ def add(
     score: Annotated[Optional[str], typer.Option("--score", metavar="N", help="The total, when items were not kept.")] = None,
     on: Annotated[Optional[str], typer.Option("--on", metavar="DATE",
                                               help="Date completed (default: the session's date, else today).")] = None,
-    session: Annotated[Optional[int], typer.Option("--session", metavar="ID",
-                                                   help="The session it was completed at.")] = None,
+    session: Annotated[Optional[str], typer.Option(
+        "--session", metavar="ID|last",
+        help="The session it was completed at: its id, or 'last' (the client's latest attended by today).")] = None,
     fmt: FormatOpt = Format.table, as_json: JsonOpt = False, as_csv: CsvOpt = False,
 ) -> None:
     """Record a questionnaire: the items (checked and scored) or a total (checked).
@@ -35,7 +36,7 @@ def add(
     on `client show` and on the risk register (`therapy risk list`) until a risk
     assessment dated on or after it (`therapy risk assess`).
 
-    Example: therapy measure add morgan phq9 --items 2,2,1,3,1,2,1,0,1 --session 161
+    Example: therapy measure add morgan phq9 --items 2,2,1,3,1,2,1,0,1 --session last
     Example: therapy measure add 3 GAD-7 --score 11 --on 2026-11-20
     """
     from therapy_cli import render
@@ -45,7 +46,8 @@ def add(
     with database(write=True) as db:
         who = clients.find_client(db, client)
         record = measures.add_measure(db, who, instrument, items=items, score=score,
-                                      on=parse_date_option(on, "--on"), session_id=session)
+                                      on=parse_date_option(on, "--on"),
+                                      session_id=measures.session_option(db, who["id"], session))
         label = clients.case_label(who)
     if record["risk"]:
         from therapy_cli.clinical.instruments import get_instrument
@@ -95,8 +97,12 @@ def progress(client: ClientArg, fmt: FormatOpt = Format.table, as_json: JsonOpt 
         return [{"instrument": name, **row} for name, row in data["instruments"].items()]
 
     def csv_rows(data: dict) -> list[dict]:
-        # yes/no, as the reports' CSV says it (a spreadsheet reads True/False as text anyway)
-        return [{k: render.cell(v) if isinstance(v, bool) else v for k, v in row.items()} for row in rows(data)]
+        # a row per instrument, then the client's NHS Talking Therapies verdict as an `overall` row (the
+        # columns the JSON has at its top level); yes/no, as the reports' CSV says it
+        listed = rows(data)
+        if listed:
+            listed.append({"instrument": "overall", **{key: data[key] for key in VERDICT}})
+        return [{k: render.cell(v) if isinstance(v, bool) else v for k, v in row.items()} for row in listed]
 
     def table(data: dict) -> None:
         if data["instruments"]:
@@ -104,7 +110,12 @@ def progress(client: ClientArg, fmt: FormatOpt = Format.table, as_json: JsonOpt 
         for line in measures.progress_in_words(data):
             print(line)
 
-    render.emit(result, output_format(fmt, as_json, as_csv), table=table, csv_rows=csv_rows)
+    render.emit(result, output_format(fmt, as_json, as_csv), table=table, csv_rows=csv_rows,
+                columns=["instrument", "first", "last", "change", "reliable_improvement", "reliable_deterioration",
+                         "caseness_start", "caseness_end", "recovered", "reliable_recovery", "finished_course"])
+
+
+VERDICT = ("reliable_improvement", "reliable_deterioration", "recovered", "reliable_recovery", "finished_course")
 
 
 @app.command("chart")
@@ -139,7 +150,8 @@ def chart(
             return
         print(measures.chart_text(result, width=width, unicode=render.fancy(), who=label))
 
-    render.emit(data, output_format(fmt, as_json, as_csv), table=table, csv_rows=rows)
+    render.emit(data, output_format(fmt, as_json, as_csv), table=table, csv_rows=rows,
+                columns=["instrument", "taken_on", "score"])
 
 
 @app.command("remove")

@@ -123,7 +123,8 @@ def show(client: ClientArg, fmt: FormatOpt = Format.table, as_json: JsonOpt = Fa
                                  **plan_view}, title="Safety plan")
 
     render.emit(data, output_format(fmt, as_json, as_csv), table=table,
-                csv_rows=lambda d: [{"client_id": d["client_id"], **a} for a in d["assessments"]])
+                csv_rows=lambda d: [{"client_id": d["client_id"], **a} for a in d["assessments"]],
+                columns=["id", "client_id", "level", "assessed_on", "review_in_days", "review_due", "note"])
 
 
 @app.command("list")
