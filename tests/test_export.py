@@ -92,6 +92,30 @@ def test_an_empty_csv_result_still_prints_its_header(cli, jcli, args, header):
     assert len(lines) == 1 and lines[0].startswith(header), result.stdout
 
 
+def test_an_empty_csv_header_is_the_header_rows_come_under(cli, jcli):
+    """A script appending `report caseload --csv` from an empty file got 14 columns, then 16 once there
+    were rows (via_unit, risk_level); `risk show`, `measure chart` and `measure progress` printed nothing."""
+    def header(*args) -> str:
+        result = cli(*args, "--csv")
+        assert result.exit_code == 0, result.stderr
+        return result.stdout.splitlines()[0]
+
+    cli("db", "init")
+    listings = (("client", "list"), ("session", "list"), ("report", "caseload"))
+    empty = {args: header(*args) for args in listings}
+    jcli("client", "add", "Alex Morgan")
+    per_client = (("measure", "list", "alex"), ("measure", "chart", "alex"), ("measure", "progress", "alex"),
+                  ("risk", "show", "alex"))
+    empty.update({args: header(*args) for args in per_client})
+    jcli("session", "add", "alex", "--at", "2026-11-02 10:00")
+    jcli("measure", "add", "alex", "phq9", "--score", "18", "--on", "2026-10-01")
+    jcli("measure", "add", "alex", "phq9", "--score", "6", "--session", "1")
+    jcli("risk", "assess", "alex", "--level", "low", "--review-in", "28")
+    assert {args: header(*args) for args in listings + per_client} == empty
+    overall = cli("measure", "progress", "alex", "--csv").stdout.splitlines()[-1]
+    assert overall == "overall,,,,yes,no,,,yes,yes,no"     # the verdict the JSON gives at its top level
+
+
 def test_export_format_has_its_own_name_and_the_old_one_still_works(cli, tmp_path):
     """`--format` means table|json|csv everywhere else: export's file format is `--file-format`."""
     cli("client", "add", "Alex Morgan")

@@ -252,6 +252,17 @@ def test_append_to_someone_elses_spreadsheet_is_refused_and_leaves_it_alone(cli,
         assert sheet.read_bytes() == b"Name,Phone\nAlice,0123\n"
 
 
+def test_append_with_json_is_a_usage_error_not_a_silent_csv_row(cli, db_path, tmp_path):
+    """`report week --append wk.csv --json` wrote the CSV row and printed nothing: the JSON asked for was
+    dropped without a word."""
+    _seed_file(db_path)
+    sheet = tmp_path / "weekly.csv"
+    for report in (["report", "week"], ["report", "month"], ["report", "period", "--from", "2026-11-16", "--to", "2026-11-22"]):
+        result = assert_refused(cli, db_path, *report, "--append", sheet, "--json", code=2)
+        assert result.stderr.startswith("Error: --append writes a CSV row to FILE") and not sheet.exists()
+    assert cli("report", "week", "--append", sheet, "--csv").exit_code == 0 and sheet.exists()
+
+
 def test_cli_month_and_period(jcli, db_path):
     _seed_file(db_path)
     assert jcli("report", "month", "--month", "2026-11")["sessions"]["attended"] == 7

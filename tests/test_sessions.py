@@ -137,7 +137,7 @@ def test_rrule_with_byday_and_until_includes_the_whole_last_day(alex, jcli):
     (["--every", "FREQ=WEEKLY;INTERVAL=0", "--count", "3"], "INTERVAL"),
     (["--every", "FREQ=WEEKLY;COUNT=3", "--count", "3"], "--count or --until"),
     (["--every", "week"], "needs an end"),
-    (["--every", "week", "--count", "3", "--until", "2027-01-01"], "one of them"),
+    (["--every", "week", "--count", "3", "--until", "2027-01-01"], "not both"),
     (["--every", "week", "--count", "0"], "1 to 520"),
     (["--every", "week", "--count", "521"], "1 to 520"),
     (["--every", "week", "--until", "2040-01-01"], "more than 520"),
@@ -420,6 +420,16 @@ def test_training_group_has_no_client(london, cli, jcli, db_path):
     assert_refused(cli, db_path, "session", "training", "T", "--at", "2026-12-12 13:00", "--duration", "60",
                    "--participants", "3", code=2)
     assert jcli("session", "list", "--training", "--month", "this")[0]["audience"] == "GP trainees"
+
+
+def test_a_training_group_is_cancelled_by_the_therapist_and_never_asked_for_a_dna(london, cli, jcli, db_path):
+    """It has no client, yet a cancellation said 'cancelled (client)' and remind offered `session dna`."""
+    booked = [jcli("session", "training", title, "--at", at, "--duration", "60", "--audience", "nurses",
+                   "--participants", "5")["id"] for title, at in (("A", "2026-12-01 10:30"), ("B", "2026-12-02 10:30"))]
+    assert jcli("session", "cancel", str(booked[0]))["cancelled_by"] == "therapist"
+    assert_refused(cli, db_path, "session", "cancel", str(booked[1]), "--by", "client", match="has no client")
+    item = jcli("remind", "--kind", "attendance_missing", "--today", "2026-12-03")[0]
+    assert item["message"].endswith(f"record it (therapy session attend|cancel {booked[1]})")
 
 
 # -- iCalendar --------------------------------------------------------------------------------------

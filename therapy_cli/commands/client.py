@@ -14,8 +14,8 @@ from therapy_cli.vocab import CLIENT_KINDS, CLIENT_STATUSES, choices
 app = typer.Typer(help="Clients: individuals, couples, families and groups.", no_args_is_help=True)
 
 # The header of `client list --csv` when no client matches (rows name their own columns otherwise).
-EMPTY_CSV = ["id", "name", "kind", "status", "members", "date_of_birth", "referred_on", "referral_source",
-             "discharged_on"]
+EMPTY_CSV = ["id", "name", "kind", "status", "members", "via_unit", "date_of_birth", "referred_on",
+             "referral_source", "discharged_on"]
 
 
 Reminders = choices("Reminders", ("email", "none"))

@@ -101,8 +101,9 @@ def caseload_command(fmt: str, no_header: bool = False) -> None:
         rows = reports.caseload(db)
     _emit(rows, fmt, no_header, table=_show_caseload, csv_rows=_caseload_rows,
           columns=None if rows else [   # an empty CSV still has its header
-              "client_id", "name", "kind", "status", "referred_on", "sessions_attended", "sessions_dna",
-              "last_session", "next_session", "waiting_days", "modality", "review_due", "latest_scores", "risk"])
+              "client_id", "name", "kind", "status", "via_unit", "referred_on", "sessions_attended", "sessions_dna",
+              "last_session", "next_session", "waiting_days", "modality", "risk_level", "review_due", "latest_scores",
+              "risk"])
 
 
 def income_command(tax_year: str | None, from_: str | None, to: str | None, fmt: str, no_header: bool = False) -> None:
@@ -325,10 +326,21 @@ def _emit(data, fmt: str, no_header: bool = False, **kwargs) -> None:
 
 
 def _period(report: dict, fmt: str, no_header: bool, append: str | None = None) -> None:
+    check_append(fmt, append)
     if append:
         append_csv_row(append, period_csv_row(report))
         return
     _emit(report, fmt, no_header, table=show_period, csv_rows=lambda r: [period_csv_row(r)])
+
+
+def check_append(fmt: str, append: str | None) -> None:
+    """`--append FILE` writes a CSV row and prints nothing: with --json it would quietly drop the JSON asked for
+    (a usage error, exit 2; nothing is written)."""
+    if append and fmt == "json":
+        from therapy_cli.errors import WrongForm
+
+        raise WrongForm("--append writes a CSV row to FILE and prints nothing; leave out --json (or run the "
+                        "report again for its JSON)")
 
 
 def append_csv_row(path: str, row: dict) -> None:

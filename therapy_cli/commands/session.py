@@ -310,7 +310,8 @@ def dna(session_id: IdArg, reason: ReasonOpt = None, yes: YesOpt = False,
 @app.command("cancel")
 def cancel(
     session_id: IdArg,
-    by: Annotated[By, typer.Option("--by", help="Who cancelled: client or therapist.")] = By.client,
+    by: Annotated[Optional[By], typer.Option(
+        "--by", help="Who cancelled: client (the default) or therapist (a training group's: always).")] = None,
     late: Annotated[bool, typer.Option("--late", help="A late cancellation (status late-cancelled).")] = False,
     series: Annotated[bool, typer.Option(
         "--series", help="Also cancel every later scheduled meeting of its series (JSON: a list).")] = False,
@@ -332,9 +333,9 @@ def cancel(
     with database(write=True) as db:
         _confirm_correction(db, session_id, "late-cancelled" if late else "cancelled", reason, yes)
         if series:
-            records = sessions.cancel_rest_of_series(db, session_id, by.value, late, reason, warnings)
+            records = sessions.cancel_rest_of_series(db, session_id, by and by.value, late, reason, warnings)
         else:
-            record = sessions.cancel(db, session_id, by.value, late, reason, warnings)
+            record = sessions.cancel(db, session_id, by and by.value, late, reason, warnings)
     _warn_all(warnings)
     if series:
         _show_list(records, output_format(fmt, as_json, as_csv), title=f"{len(records)} sessions cancelled")

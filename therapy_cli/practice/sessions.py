@@ -438,7 +438,7 @@ def _base_rule(every: str, naive_start: datetime):
             raise InvalidValue(f"--every: {', '.join(clock)} would change the time of day; every meeting is at "
                                "the time of --start (book other times as another series)")
         if parts.get("FREQ") not in RRULE_FREQS:
-            raise InvalidValue(f"--every: FREQ must be one of {', '.join(RRULE_FREQS)}, not {parts.get('FREQ')!r}")
+            raise WrongForm(f"--every: FREQ must be one of {', '.join(RRULE_FREQS)}, not {parts.get('FREQ')!r}")
         interval = parts.get("INTERVAL", "1")
         if not (interval.isascii() and interval.isdigit()):
             raise WrongForm(f"--every: INTERVAL must be a whole number, 1 to 520, not {interval!r}")
@@ -460,8 +460,11 @@ def series_starts(start: datetime, every: str, count: int | None = None, until: 
     The rule runs on the naive local time and each meeting is then placed in the
     zone, so 14:00 stays 14:00 whether the clocks say BST or GMT.
     """
-    if (count is None) == (until is None):
-        raise InvalidValue("a series needs an end: give --count N or --until DATE (one of them)")
+    # the end is a missing or doubled option, a usage error (exit 2) as click's own are
+    if count is None and until is None:
+        raise WrongForm("a series needs an end: give --count N or --until DATE")
+    if count is not None and until is not None:
+        raise WrongForm("give the end of the series with --count N or --until DATE, not both")
     if count is not None and not 1 <= count <= MAX_SERIES:
         raise InvalidValue(f"--count must be 1 to {MAX_SERIES}, not {count}")
     if until is not None and until < start.date():
@@ -614,10 +617,15 @@ def dna(db: Database, session_id: int, reason: str | None = None, warnings: list
     return _set_status(db, session_id, "dna", reason=reason, warnings=warnings)
 
 
-def cancel(db: Database, session_id: int, by: str = "client", late: bool = False, reason: str | None = None,
+def cancel(db: Database, session_id: int, by: str | None = None, late: bool = False, reason: str | None = None,
            warnings: list | None = None) -> dict:
-    """Cancelled by the client or the therapist; `late` for a late cancellation."""
-    by = choose(by, CANCELLED_BY, "--by")
+    """Cancelled by the client or the therapist (by default the client; a training group, which has no
+    client, by the therapist); `late` for a late cancellation."""
+    training = get_session(db, session_id)["kind"] == "training"
+    by = choose(by or ("therapist" if training else "client"), CANCELLED_BY, "--by")
+    if training and by == "client":
+        raise InvalidValue(f"session #{session_id} is a training group: it has no client to cancel it (leave out "
+                           "--by: the cancellation is the therapist's)")
     return _set_status(db, session_id, "late-cancelled" if late else "cancelled", cancelled_by=by,
                        reason=reason, warnings=warnings)
 
@@ -627,7 +635,7 @@ def unattend(db: Database, session_id: int, reason: str | None = None, warnings:
     return _set_status(db, session_id, "scheduled", reason=reason, warnings=warnings)
 
 
-def cancel_rest_of_series(db: Database, session_id: int, by: str = "client", late: bool = False,
+def cancel_rest_of_series(db: Database, session_id: int, by: str | None = None, late: bool = False,
                           reason: str | None = None, warnings: list | None = None) -> list[dict]:
     """Cancel a meeting and every later scheduled meeting of its series (e.g. therapy ending early).
 

@@ -163,7 +163,8 @@ def attendance_missing(c: _Ctx) -> list[dict]:
                 else f"session {r['id']} with {c.who(r['client_id'], r['client_name'])}")
         items.append(_item("attendance_missing", r["client_id"], r["local_date"],
                            f"{what} on {r['local_date']} {c.clock(r['starts_at'])} is still scheduled: "
-                           f"record it (therapy session attend|dna|cancel {r['id']})"))
+                           f"record it (therapy session attend|{'' if r['kind'] == 'training' else 'dna|'}cancel "
+                           f"{r['id']})"))
     # the partial index holds only sessions still scheduled: the count never walks the attended past
     older, oldest, latest = c.db.execute(
         "SELECT count(*), min(local_date), max(local_date) FROM sessions INDEXED BY sessions_scheduled "
