@@ -116,6 +116,24 @@ def test_an_empty_csv_header_is_the_header_rows_come_under(cli, jcli):
     assert overall == "overall,,,,yes,no,,,yes,yes,no"     # the verdict the JSON gives at its top level
 
 
+def test_an_export_does_not_write_over_an_existing_file_unasked(cli, tmp_path):
+    """`export invoices --output income.csv` replaced the accountant's notes with a header, unasked, where
+    `report client --output` and `db backup` ask first."""
+    cli("client", "add", "Alex Morgan")
+    notes = tmp_path / "income.csv"
+    notes.write_text("accountant notes\n")
+    refused = cli("export", "clients", "--output", notes)
+    assert refused.exit_code == 1 and "income.csv exists; replace it?" in refused.stderr
+    assert notes.read_text() == "accountant notes\n"
+    assert cli("export", "clients", "--output", notes, "--yes").exit_code == 0
+    assert notes.read_text().startswith("id,name,")
+    folder = tmp_path / "out"
+    folder.mkdir()
+    (folder / "clients.csv").write_text("old\n")
+    assert cli("export", "clients", "--output", folder).exit_code == 1          # its TABLE file, the same
+    assert cli("export", "all", "--output", folder).exit_code == 0               # a refresh of the whole export
+
+
 def test_export_format_has_its_own_name_and_the_old_one_still_works(cli, tmp_path):
     """`--format` means table|json|csv everywhere else: export's file format is `--file-format`."""
     cli("client", "add", "Alex Morgan")

@@ -100,7 +100,7 @@ def test_nothing_chargeable_is_refused_and_writes_nothing(cli, db_path, october)
     assert_refused(cli, db_path, "invoice", "create", "priya", "--month", "2026-10", match="already on a live")
     cli("client", "edit", "priya", "--fee", "0")                           # 0 = not charged
     cli("session", "add", "priya", "--at", "2026-11-02 10:00")
-    assert_refused(cli, db_path, "invoice", "create", "priya", "--month", "2026-11", match="no fee")
+    assert_refused(cli, db_path, "invoice", "create", "priya", "--month", "2026-11", match="own fee is 0, not charged")
     assert_refused(cli, db_path, "invoice", "create", "priya", code=1, match="--month")
 
 
@@ -237,6 +237,22 @@ def test_client_fee_and_payer(cli, jcli):
     assert [i["number"] for i in exported] == [inv["number"]] and exported[0]["lines"]
 
 
+def test_a_clients_own_fee_can_be_taken_away_and_the_default_applies_again(cli, jcli, db_path):
+    """Once --fee was set there was no way back to fees.default: '' and 'default' were both refused, so a
+    raised default never reached a client who once had a reduced fee."""
+    cli("config", "set", "fees.default", "80")
+    jcli("client", "add", "Amy Ash", "--fee", "60")
+    jcli("client", "add", "Bo Birch", "--fee", "0")                 # a low-cost place: not charged
+    _session(cli, "amy", "2026-10-05 10:00")
+    _session(cli, "bo", "2026-10-06 10:00")
+    cli("config", "set", "fees.default", "90")
+    assert jcli("client", "edit", "amy", "--fee", "")["fee_minor"] is None
+    assert "fees" not in jcli("client", "show", "amy")      # no fee, payer or invoice of their own yet
+    assert jcli("invoice", "create", "amy", "--month", "2026-10")["total_minor"] == 9000
+    assert_refused(cli, db_path, "invoice", "create", "bo", "--month", "2026-10",
+                   match="the client's own fee is 0, not charged (client edit --fee AMOUNT, or --fee '' for")
+
+
 def test_practitioners_without_fees_see_no_change(cli, jcli):
     _client(cli, "Nia Nhs")
     _session(cli, "nia", "2026-10-05 10:00")
@@ -267,6 +283,21 @@ def test_invoice_document_is_private_and_self_contained(cli, jcli, tmp_path, oct
         assert expected in text, expected
     assert "http" not in text.replace('lang="en-GB"', "")
     assert cli("invoice", "show", "1", "--output", tmp_path / "inv.pdf").exit_code == 1
+
+
+@pytest.mark.parametrize("name", ["inv.html", "inv.md"])
+def test_raw_html_in_names_is_text_on_the_invoice_in_either_form(cli, jcli, tmp_path, name):
+    """The HTML invoice escaped `Eve <b>Bold</b>`; the Markdown one passed it through, for a viewer to render."""
+    cli("config", "set", "fees.default", "80")
+    cli("config", "set", "practitioner.address", "12 Mill <Lane>; York")
+    jcli("client", "add", "Eve <b>Bold</b> & Co", "--payer", "Acme & <EAP>")
+    _session(cli, "eve", "2026-10-05 10:00")
+    jcli("invoice", "create", "eve", "--month", "2026-10")
+    out = tmp_path / name
+    jcli("invoice", "show", "1", "--output", out)
+    text = out.read_text()
+    assert "<b>" not in text and "<EAP>" not in text and "<Lane>" not in text
+    assert "&lt;b&gt;Bold" in text or "&lt;b>Bold" in text
 
 
 def test_invoice_lists_and_reports_do_not_carry_the_name(cli, jcli, october):

@@ -58,7 +58,7 @@ def add(
     reminders: RemindersOpt = None,
     fee: Annotated[Optional[str], typer.Option(
         "--fee", metavar="AMOUNT", help="Fee per session for this client, e.g. 80 or 80.50 (0 = not charged; "
-                                        "default: fees.default).")] = None,
+                                        "default, or '' to go back to it: fees.default).")] = None,
     payer: Annotated[Optional[str], typer.Option(
         "--payer", metavar="NAME", help="Insurer, EAP or employer invoiced instead of the client ('' = none).")] = None,
     allow_duplicate: Annotated[bool, typer.Option(
@@ -142,7 +142,7 @@ def edit(
     reminders: RemindersOpt = None,
     fee: Annotated[Optional[str], typer.Option(
         "--fee", metavar="AMOUNT", help="Fee per session for this client, e.g. 80 or 80.50 (0 = not charged; "
-                                        "default: fees.default).")] = None,
+                                        "default, or '' to go back to it: fees.default).")] = None,
     payer: Annotated[Optional[str], typer.Option(
         "--payer", metavar="NAME", help="Insurer, EAP or employer invoiced instead of the client ('' = none).")] = None,
     fmt: FormatOpt = Format.table, as_json: JsonOpt = False, as_csv: CsvOpt = False,
@@ -188,7 +188,8 @@ def _set_fees(db, record: dict, fee: str | None, payer: str | None) -> None:
     from therapy_cli.commands.invoice import money_option
     from therapy_cli.practice import fees
 
-    money_option(fee, "--fee")
+    if fee is not None and fee.strip():        # '' takes the client's own fee away: fees.default again
+        money_option(fee, "--fee")
     record.update(fees.set_terms(db, record, fee, payer))
 
 

@@ -170,8 +170,12 @@ def export_command(
     raw: Annotated[bool, typer.Option("--raw", help="CSV for scripts: leave text beginning = + - @ as it is "
                                                      "(by default it gets a leading ' for spreadsheets).")] = False,
     bom: Annotated[bool, typer.Option("--bom", help="Begin CSV with a UTF-8 byte-order mark (for Excel).")] = False,
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="Replace an existing FILE without asking.")] = False,
 ) -> None:
     """Export a table, or every table, to CSV or JSON lines (files mode 0600).
+
+    A table's FILE that exists already is replaced only when confirmed (asked on a terminal, --yes
+    otherwise); `export all` refreshes its directory's TABLE files.
 
     Example: therapy export sessions --file-format jsonl --output sessions.jsonl
     Example: therapy export all --output ~/caseload-export/
@@ -183,11 +187,13 @@ def export_command(
         render.warn("export --format is now --file-format (csv or jsonl); --format still works for now")
         file_format = legacy_format
 
+    from therapy_cli.commands._common import confirm
+    from therapy_cli.storage.files import shown
+
     with database() as db:
-        written = exporter.export(db, table, file_format.value, output, raw=raw, bom=bom)
+        written = exporter.export(db, table, file_format.value, output, raw=raw, bom=bom,
+                                  replace=lambda path: confirm(f"{shown(path)} exists; replace it?", yes))
     if output:
         for item in written:
-            from therapy_cli.storage.files import shown
-
             render.message(f"Wrote {item['rows']} {item['table']} rows to {shown(item['file'])}")
     sys.stdout.flush()

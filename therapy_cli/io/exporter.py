@@ -101,8 +101,10 @@ def export_table(db: Database, table: str, fmt: str, target: Path | None,
 
 
 def export(db: Database, what: str, fmt: str, output: str | None,
-           progress: Callable[[str, int], None] | None = None, raw: bool = False, bom: bool = False) -> list[dict]:
-    """`what` is a table name or 'all' (then `output` is a directory, created 0700 when missing)."""
+           progress: Callable[[str, int], None] | None = None, raw: bool = False, bom: bool = False,
+           replace: Callable[[Path], None] | None = None) -> list[dict]:
+    """`what` is a table name or 'all' (then `output` is a directory, created 0700 when missing). `replace` is
+    asked before one table's file is written over an existing one (it raises to refuse)."""
     if fmt not in FORMATS:
         raise InvalidValue(f"format {fmt!r} is not one of {', '.join(FORMATS)}")
     tables = exportable(db)
@@ -118,6 +120,8 @@ def export(db: Database, what: str, fmt: str, output: str | None,
         target = Path(output).expanduser() if output else None
         if target is not None and target.is_dir():
             target = target / f"{name}.{fmt}"
+        if target is not None and replace is not None and target.is_file():
+            replace(target)
         return [export_table(db, name, fmt, target, step(name), raw, bom)]
     if not output:
         raise InvalidValue("export all writes one file per table: give --output DIRECTORY")

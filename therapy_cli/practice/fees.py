@@ -130,12 +130,13 @@ def fee_for_client(db, client: dict) -> int | None:
 
 
 def set_terms(db, client: dict, fee: str | None = None, payer: str | None = None) -> dict:
-    """`client add|edit --fee/--payer`: fee '' or 0 = not charged; payer '' = invoice the client."""
+    """`client add|edit --fee/--payer`: fee 0 = not charged, '' = no fee of their own (fees.default again);
+    payer '' = invoice the client."""
     from therapy_cli.validation import clean_text
 
     values: dict = {}
     if fee is not None:
-        values["fee_minor"] = parse_money(fee, "--fee", db.setting("fees.currency"))
+        values["fee_minor"] = parse_money(fee, "--fee", db.setting("fees.currency")) if fee.strip() else None
     if payer is not None:
         values["payer"] = clean_text(payer, "--payer", 200) or None
     if values:

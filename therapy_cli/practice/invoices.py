@@ -97,8 +97,10 @@ def create(db: Database, client: dict, start: date, end: date, issued_on: date |
     lines = chargeable(db, client, start, end)
     if not lines:
         fee = fees.fee_for_client(db, client)
-        why = ("no fee is set for this client (client edit --fee, or config set fees.default)" if not fee
-               else "no chargeable session in the span that is not already on a live invoice")
+        own = fees.terms(db, client["id"])["fee_minor"]
+        why = ("the client's own fee is 0, not charged (client edit --fee AMOUNT, or --fee '' for fees.default)"
+               if own == 0 else "no fee is set for this client (client edit --fee, or config set fees.default)"
+               if not fee else "no chargeable session in the span that is not already on a live invoice")
         raise Conflict(f"nothing to invoice for client #{client['id']} from {start.isoformat()} "
                        f"to {end.isoformat()}: {why}")
     last = max(line["session_date"] for line in lines)

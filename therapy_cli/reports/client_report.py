@@ -14,6 +14,7 @@ from pathlib import Path
 
 from therapy_cli.storage.db import Database
 from therapy_cli.errors import InvalidValue
+from therapy_cli.reports.markdown_text import inline as _md
 
 MODALITY_NAMES = {"cbt": "Cognitive behavioural therapy (CBT)", "psychodynamic": "Psychodynamic therapy",
                   "psychoanalytic": "Psychoanalytic psychotherapy", "humanistic": "Humanistic therapy",
@@ -267,16 +268,6 @@ def _num(value) -> str:
 
 
 # -- Markdown -----------------------------------------------------------------
-
-def _md(text) -> str:
-    """Free text inside Markdown: raw HTML shown as text (a `<` that could open a tag, an `&` that could start
-    an entity), line breaks kept from breaking the line. A plain `&` stays as typed, so the file reads the same
-    in a pager as rendered (`Clark & Wells`, not `Clark &amp; Wells`)."""
-    import re
-
-    text = re.sub(r"&(?=#?[A-Za-z0-9]+;)", "&amp;", str(text)).replace("<", "&lt;")
-    return re.sub(r"\s*(\r\n|\r|\n|\u2028|\u2029)\s*", " ", text)
-
 
 def _stop(text: str) -> str:
     """A full stop after `text`, unless it ends with one already (`Jo Smith, UKCP reg.`)."""

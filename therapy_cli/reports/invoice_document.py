@@ -5,6 +5,7 @@ from __future__ import annotations
 import html
 
 from therapy_cli.practice.fees import money
+from therapy_cli.reports.markdown_text import inline as _md
 from therapy_cli.storage.db import Database
 
 _CSS = """
@@ -58,17 +59,17 @@ def markdown(data: dict) -> str:
     p, cur = data["practitioner"], data["currency"]
     out = [f"# Invoice {data['number']}", ""]
     if data["status"] == "void":
-        out += [f"**VOID** since {data['voided_on']}: {data['void_reason']}", ""]
-    sender = [line + "  " for line in [p["name"], *_address(p["address"]), p["registration"]] if line]
+        out += [f"**VOID** since {data['voided_on']}: {_md(data['void_reason'])}", ""]
+    sender = [_md(line) + "  " for line in [p["name"], *_address(p["address"]), p["registration"]] if line]
     out += [*sender, ""] if sender else []
-    out += ["**To:** " + "; ".join(_billed(data)), "",
+    out += ["**To:** " + "; ".join(_md(part) for part in _billed(data)), "",
             f"Issued {data['issued_on']} · due {data['due_on']} · sessions from {data['period']['start']} "
             f"to {data['period']['end']}", "",
             "| Date | Description | Amount |", "| --- | --- | ---: |"]
-    out += [f"| {ln['session_date']} | {ln['description']} | {money(ln['amount_minor'], cur)} |"
+    out += [f"| {ln['session_date']} | {_md(ln['description']).replace('|', '/')} | {money(ln['amount_minor'], cur)} |"
             for ln in data["lines"]]
     out += [f"| | **{label}** | **{value}** |" for label, value in _totals(data)]
-    out += ["", _closing(data, p["bank"])]
+    out += ["", _md(_closing(data, p["bank"]))]
     return "\n".join(out) + "\n"
 
 

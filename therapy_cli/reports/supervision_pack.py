@@ -12,6 +12,7 @@ from __future__ import annotations
 import html
 from datetime import date
 
+from therapy_cli.reports.markdown_text import inline as _md
 from therapy_cli.storage.db import Database
 
 AGE_BANDS = [(0, 17, "under 18"), (18, 24, "18-24"), (25, 34, "25-34"), (35, 44, "35-44"),
@@ -129,11 +130,6 @@ def markdown(data: dict) -> str:
             lines += ["Scores by week of therapy:", ""]
             lines += [f"- {name}: {_trajectory(points)}" for name, points in item["scores"].items()] + [""]
     return "\n".join(lines)
-
-
-def _md(text: str) -> str:
-    """Free text on one line, with no raw HTML (a Markdown viewer would render it)."""
-    return html.escape(" ".join(text.split()), quote=False)
 
 
 def html_page(data: dict) -> str:
