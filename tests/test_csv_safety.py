@@ -79,7 +79,7 @@ def test_export_is_neutralised_to_stdout_and_to_a_file_unless_raw(hostile, cli, 
     out = tmp_path / f"{table}.csv"
     assert cli("export", table, "--output", out).exit_code == 0
     _assert_neutralised(out.read_bytes().decode())
-    assert cli("export", table, "--output", out, "--raw").exit_code == 0
+    assert cli("export", table, "--output", out, "--raw", "--yes").exit_code == 0
     _assert_raw(out.read_bytes().decode())
     # JSON lines are for programs: never altered
     assert "'=HYPERLINK" not in cli("export", table, "--file-format", "jsonl").stdout

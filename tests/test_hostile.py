@@ -232,7 +232,7 @@ WORST = [
     (["session", "schedule", "Alex Morgan", "--start", "2027-01-04 09:00", "--every", "week", "--count", "521"],
      1, None),
     (["session", "schedule", "Alex Morgan", "--start", "2027-01-04 09:00", "--every", "FREQ=SECONDLY",
-      "--count", "10"], 1, None),
+      "--count", "10"], 2, None),
     (["session", "add", "Alex Morgan", "--at", "2026-12-10 10:00", "--duration", "99999999999999999999"],
      None, None),
     (["session", "show", "99999999999999999999"], None, None),

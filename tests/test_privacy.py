@@ -98,8 +98,8 @@ def test_exports_calendars_and_reports_are_private(run, tmp_path):
         "cal.ics": ("session", "export", "--from", "2026-11-01", "--ics"),
         "report.md": ("report", "client", "Private Person", "--yes", "--output"),
         "report.html": ("report", "client", "Private Person", "--yes", "--output"),
-        "sessions.csv": ("export", "sessions", "--output"),
-        "notes.jsonl": ("export", "notes", "--file-format", "jsonl", "--output"),
+        "sessions.csv": ("export", "sessions", "--yes", "--output"),
+        "notes.jsonl": ("export", "notes", "--file-format", "jsonl", "--yes", "--output"),
     }
     for name, args in targets.items():
         path = tmp_path / name

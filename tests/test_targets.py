@@ -37,8 +37,8 @@ def _writers(tmp_target: str) -> list[list[str]]:
         ["session", "export", "--ics", tmp_target, "--from", "2026-01-01"],
         ["report", "client", "1", "--output", tmp_target + ".md"],
         ["report", "week", "--append", tmp_target],
-        ["export", "clients", "--output", tmp_target],
-        ["export", "notes", "--output", tmp_target, "--file-format", "jsonl"],
+        ["export", "clients", "--output", tmp_target, "--yes"],
+        ["export", "notes", "--output", tmp_target, "--file-format", "jsonl", "--yes"],
         ["db", "backup", tmp_target, "--yes"],
         ["demo", "--db", tmp_target, "--yes"],
     ]
@@ -152,7 +152,7 @@ def big_caseload(tmp_path_factory):
 KILLS = 12  # per command: 24 SIGKILLs in all
 
 
-@pytest.mark.parametrize("command", [["export", "notes", "--output", "{out}/notes.csv"],
+@pytest.mark.parametrize("command", [["export", "notes", "--output", "{out}/notes.csv", "--yes"],
                                      ["db", "backup", "{out}/backup.db", "--yes"]])
 def test_a_killed_export_or_backup_leaves_only_a_prefixed_file_which_the_next_run_removes(
         big_caseload, tmp_path, command):
