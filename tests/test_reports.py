@@ -115,7 +115,7 @@ EXPECTED_W47 = {
     "dna_rate": round(1 / 6, 4),
     "new_referrals": 2,         # Cat (16th), Fay (22nd)
     "discharges": 1,            # Ben (20th); Gil is the 23rd
-    "waiting": 1,               # Cat; Fay is waiting but in therapy through the group she joined
+    "waiting": 2,               # Cat; Fay, referred in her own right, joined the group but has not yet come
     "supervision_hours": 2.5,   # 1.5 + 1.0; given time not counted
     "supervision_given_hours": 1.0,
     "cpd_hours": 3.0,

@@ -379,3 +379,22 @@ def test_an_attended_sessions_absences_can_be_corrected_to_nobody(jcli, cli, db_
     assert_refused(cli, db_path, "session", "attend", session, "--absent", "", match="already attended")
     audit = [a["summary"] for a in jcli("db", "audit") if a["action"] == "attend"]
     assert audit[-1] == "who was absent corrected: 1 -> 0 member(s)"
+
+
+def test_a_member_referred_in_their_own_right_waits_until_they_come_to_the_couple(jcli, cli):
+    jcli("client", "add", "Sam Reed", "--referred-on", "2026-11-02")
+    jcli("client", "add", "Alex Reed")
+    jcli("client", "add", "Reeds", "--kind", "couple", "--referred-on", "2026-11-02",
+         "--member", "Sam", "--member", "Alex")
+    jcli("session", "add", "Reeds", "--at", "2026-11-10 10:00", "--absent", "Sam")
+    sam = jcli("client", "show", "Sam")
+    assert (sam["status"], sam["via_unit"]) == ("waiting", None)
+    alex = jcli("client", "show", "Alex")
+    assert (alex["status"], alex["via_unit"]) == ("active", jcli("client", "show", "Reeds")["id"])
+    assert jcli("report", "week", "--week", "2026-W46")["waiting"] == 1
+    assert {c["name"] for c in jcli("client", "list", "--status", "waiting")} == {"Sam Reed"}
+    jcli("session", "add", "Reeds", "--at", "2026-11-17 10:00")
+    sam = jcli("client", "show", "Sam")
+    assert (sam["status"], sam["via_unit"], sam["first_attended_on"]) == (
+        "active", jcli("client", "show", "Reeds")["id"], "2026-11-17")
+    assert jcli("report", "week", "--week", "2026-W47")["waiting"] == 0

@@ -21,7 +21,8 @@ unless recorded absent.
 The rules, for a person on `day`:
 1. discharged on or before the day in their own right → `discharged`;
 2. an own attended session by then → `active`;
-3. a current member of a unit active that day → `active` through it;
+3. a current member of a unit active that day → `active` through it, once they attended it (before
+   that, only a member with no referral or session of their own);
 4. attended through a unit since discharged (or left) → `discharged` through it;
 5. with a referral or session of their own → `waiting` (from the referral date);
 6. otherwise the state of their unit (`waiting`), else `waiting` on their own.
@@ -89,6 +90,9 @@ _through AS (
 ),
 _best AS MATERIALIZED (
     SELECT member_id,
+        -- active through a unit: once they attended it; until then only a member with no case of their own
+        -- (one referred in their own right waits for their own start: the referral is not yet started)
+        max(CASE WHEN status = 'active' AND first_on IS NOT NULL THEN unit_id END) AS active_seen_unit,
         max(CASE WHEN status = 'active' THEN unit_id END) AS active_unit,
         max(CASE WHEN status IN ('discharged', 'left') AND first_on IS NOT NULL THEN unit_id END) AS ended_unit,
         max(CASE WHEN status IN ('discharged', 'left') AND first_on IS NOT NULL THEN ended_on END) AS ended_on,
@@ -100,21 +104,23 @@ _best AS MATERIALIZED (
 client_state AS MATERIALIZED (
     SELECT o.id, o.kind, o.referred_on,
         CASE WHEN o.status IN ('discharged', 'active') THEN o.status
-             WHEN b.active_unit IS NOT NULL THEN 'active'
+             WHEN b.active_seen_unit IS NOT NULL OR (b.active_unit IS NOT NULL AND NOT o.own_case) THEN 'active'
              WHEN b.ended_unit IS NOT NULL THEN 'discharged'
              WHEN o.own_case THEN o.status
              WHEN b.waiting_unit IS NOT NULL THEN 'waiting'
              WHEN b.any_ended_unit IS NOT NULL THEN 'discharged'
              ELSE o.status END AS status,
         CASE WHEN o.status IN ('discharged', 'active') THEN NULL
-             WHEN b.active_unit IS NOT NULL THEN b.active_unit
+             WHEN b.active_seen_unit IS NOT NULL THEN b.active_seen_unit
+             WHEN b.active_unit IS NOT NULL AND NOT o.own_case THEN b.active_unit
              WHEN b.ended_unit IS NOT NULL THEN b.ended_unit
              WHEN o.own_case THEN NULL
              ELSE coalesce(b.waiting_unit, b.any_ended_unit) END AS via_unit,
         CASE WHEN o.first_on IS NULL THEN b.first_on WHEN b.first_on IS NULL THEN o.first_on
              ELSE min(o.first_on, b.first_on) END AS first_attended_on,
         CASE WHEN o.status = 'discharged' THEN o.discharged_on
-             WHEN o.status = 'active' OR b.active_unit IS NOT NULL THEN NULL
+             WHEN o.status = 'active' OR b.active_seen_unit IS NOT NULL
+                  OR (b.active_unit IS NOT NULL AND NOT o.own_case) THEN NULL
              WHEN b.ended_unit IS NOT NULL THEN b.ended_on
              WHEN NOT o.own_case AND b.waiting_unit IS NULL AND b.any_ended_unit IS NOT NULL
              THEN (SELECT max(ended_on) FROM _through t WHERE t.member_id = o.id) END AS discharged_on
