@@ -242,7 +242,7 @@ def test_without_a_terminal_no_text_reads_standard_input(cli, jcli, session):
     assert result.exit_code == 0, result.stderr
     assert result.json()["text"] == "Typed into a pipe"
     result = cli("session", "note", str(session), "Given", "--template", "soap")
-    assert result.exit_code == 1 and "--template opens your editor" in result.stderr
+    assert result.exit_code == 2 and "--template opens your editor" in result.stderr
 
 
 @pytest.mark.parametrize("written, message", [

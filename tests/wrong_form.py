@@ -6,7 +6,7 @@ from conftest import assert_refused
 WRONG_FORM = ("does not exist", "not a date", "not a date and time", "ISO week", "not a month", "not a span",
               "date.order", "not a time", "not a number", "not a valid rrule", "not week, fortnight, month",
               "unknown instrument", "a whole number, 1 to 520", "clocks change", "FREQ must be", "needs an end",
-              "not both")
+              "not both", "needs --from", "say which sessions", "name one CLIENT", "give no TEXT")
 
 
 def refused(cli, db_path, *args, match=None):

@@ -235,9 +235,9 @@ def _validate_fee_value(setting: Setting, text: str, currency: str | None = None
         # a wrong form (80,50; abc) is WrongForm, exit 2, as for `--fee`; more than the largest amount, exit 1
         return decimal_text(parse_money(text, setting.key, currency))
     if setting.type == "currency":
-        if len(text) != 3 or not text.isascii() or not text.isalpha():
-            raise WrongForm(f"{setting.key} must be a three-letter currency code such as GBP, not {text!r}")
-        return text.upper()
+        from therapy_cli.practice.fees import check_currency
+
+        return check_currency(text, setting.key)
     if text.lower() not in setting.choices:
         raise WrongForm(f"{setting.key} must be one of {', '.join(setting.choices)}, not {text!r}")
     return text.lower()

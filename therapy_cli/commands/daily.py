@@ -108,16 +108,16 @@ def caseload_command(fmt: str, no_header: bool = False) -> None:
 
 def income_command(tax_year: str | None, from_: str | None, to: str | None, fmt: str, no_header: bool = False) -> None:
     """`report income`: a UK tax year by default."""
-    from therapy_cli.errors import InvalidValue
+    from therapy_cli.errors import WrongForm
     from therapy_cli.reports import income
 
     from_day, to_day = parse_date_option(from_, "--from"), parse_date_option(to, "--to")
     if tax_year is not None and (from_day or to_day):
-        raise InvalidValue("give either --tax-year or --from and --to, not both")
+        raise WrongForm("give either --tax-year or --from and --to, not both")
     with database() as db:
         if from_day or to_day:
             if from_day is None:
-                raise InvalidValue("--to needs --from (or use --tax-year)")
+                raise WrongForm("--to needs --from (or use --tax-year)")
             start, end = from_day, to_day or db.today
             from therapy_cli.dates import check_span
 
@@ -160,16 +160,16 @@ def invoice_create_command(client: str | None, all_clients: bool, month: str | N
                            to: str | None, on: str | None, fmt: str) -> None:
     """`invoice create [CLIENT] | --all`, for a month or --from/--to."""
     from therapy_cli.dates import parse_month_or_relative
-    from therapy_cli.errors import InvalidValue
+    from therapy_cli.errors import WrongForm
     from therapy_cli.practice import clients, invoices
 
     from_day, to_day = parse_date_option(from_, "--from"), parse_date_option(to, "--to")
     if month is not None and (from_day or to_day):
-        raise InvalidValue("give either --month or --from and --to, not both")
+        raise WrongForm("give either --month or --from and --to, not both")
     if month is None and not (from_day and to_day):
-        raise InvalidValue("say which sessions to bill: --month YYYY-MM, or --from DATE --to DATE")
+        raise WrongForm("say which sessions to bill: --month YYYY-MM, or --from DATE --to DATE")
     if (client is None) == (not all_clients):
-        raise InvalidValue("name one CLIENT, or give --all for every client with something to invoice")
+        raise WrongForm("name one CLIENT, or give --all for every client with something to invoice")
     with database(write=True) as db:
         start, end = (parse_month_or_relative(month, db.today, "--month") if month is not None
                       else (from_day, to_day))

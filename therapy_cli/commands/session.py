@@ -433,9 +433,9 @@ def note(
     if written:
         text = _write_in_editor(session_id, amend, reason, template.value if template else None)
     elif template is not None:
-        from therapy_cli.errors import InvalidValue
+        from therapy_cli.errors import WrongForm
 
-        raise InvalidValue("--template opens your editor with that structure; give no TEXT, on a terminal")
+        raise WrongForm("--template opens your editor with that structure; give no TEXT, on a terminal")
     elif text is None or text == "-":
         text = sys.stdin.read()
     try:

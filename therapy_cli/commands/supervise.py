@@ -213,11 +213,11 @@ def remove(
     Example: therapy supervise remove 12 --yes
     """
     from therapy_cli import render
-    from therapy_cli.errors import InvalidValue, NotFound
+    from therapy_cli.errors import InvalidValue, NotFound, WrongForm
     from therapy_cli.practice import supervision
 
     if booked and record_:
-        raise InvalidValue("give --booked (a booking) or --record (a supervision record), not both")
+        raise WrongForm("give --booked (a booking) or --record (a supervision record), not both")
     fmt_name = output_format(fmt, as_json, as_csv)
     what = "booked supervision" if booked else "supervision record"
     with database() as db:

@@ -23,6 +23,34 @@ _CODE_FIRST_RE = re.compile(r"^(?P<mark>[A-Za-z]{3})(?![A-Za-z])\s*(?P<rest>.*)$
 _CODE_LAST_RE = re.compile(r"^(?P<rest>.*?[0-9.])\s*(?P<mark>[A-Za-z]{3})$", re.DOTALL)
 MONEY_FORMS = "an amount such as 80, 80.50, 1,200 or £80 (at most 2 decimal places, not negative)"
 
+# ISO 4217 (the SIX list of current codes): amounts are kept in hundredths, so fees.currency is one of the
+# currencies whose minor unit is a hundredth. Those with none or a thousandth are named, to say why not.
+CURRENCIES = frozenset("""
+    AED AFN ALL AMD ANG AOA ARS AUD AWG AZN BAM BBD BDT BGN BMD BND BOB BRL BSD BTN BWP BYN BZD CAD CDF CHF
+    CNY COP CRC CUP CVE CZK DKK DOP DZD EGP ERN ETB EUR FJD FKP GBP GEL GHS GIP GMD GTQ GYD HKD HNL HTG HUF
+    IDR ILS INR IRR JMD KES KGS KHR KPW KYD KZT LAK LBP LKR LRD LSL MAD MDL MGA MKD MMK MNT MOP MRU MUR MVR
+    MWK MXN MYR MZN NAD NGN NIO NOK NPR NZD PAB PEN PGK PHP PKR PLN QAR RON RSD RUB SAR SBD SCR SDG SEK SGD
+    SHP SLE SOS SRD SSP STN SVC SYP SZL THB TJS TMT TOP TRY TTD TWD TZS UAH USD UZS VED VES WST XCD XCG YER
+    ZAR ZMW ZWG""".split())
+OTHER_MINOR_UNITS = {
+    **dict.fromkeys("BIF CLP DJF GNF ISK JPY KMF KRW PYG RWF UGX UYI VND VUV XAF XOF XPF".split(), 0),
+    **dict.fromkeys("BHD IQD JOD KWD LYD OMR TND".split(), 3),
+    **dict.fromkeys("CLF UYW".split(), 4),
+}
+
+
+def check_currency(code: str, what: str = "fees.currency") -> str:
+    """An ISO 4217 code kept in hundredths, upper-cased. A code in another minor unit (JPY, KWD) is
+    InvalidValue (exit 1: every amount would be out by a factor of 100 or 10); no such code is WrongForm."""
+    upper = code.upper()
+    if upper in OTHER_MINOR_UNITS:
+        places = OTHER_MINOR_UNITS[upper]
+        unit = "no minor unit" if places == 0 else f"{places} decimal places"
+        raise InvalidValue(f"{what} cannot be {upper}: amounts are kept in hundredths and {upper} has {unit}")
+    if upper not in CURRENCIES:
+        raise WrongForm(f"{what} must be an ISO 4217 currency code such as GBP, EUR or USD, not {code!r}")
+    return upper
+
 
 def currency_marks(currency: str) -> tuple[str, ...]:
     """What may stand with an amount in `currency`: its symbol (before), its code (before or after)."""
