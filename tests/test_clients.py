@@ -109,6 +109,11 @@ def test_contacts_referrals_in_and_out(jcli, cli, db_path):
     rows = jcli("contact", "list")
     assert rows[0]["referrals_in"] == 1 and rows[0]["referrals_out"] == 1
     assert_refused(cli, db_path, "client", "refer", "alex", "--to", "nobody", match="no contact")
+    # typed again (shell history): refused rather than counted twice; another day is another referral
+    assert_refused(cli, db_path, "client", "refer", "alex", "--to", "shah",
+                   match="Alex Morgan is already recorded as referred to Dr Priya Shah on 2026-11-27 (referral #1)")
+    assert jcli("client", "refer", "alex", "--to", "shah", "--on", "2026-11-20")["id"] == 2
+    assert jcli("contact", "list")[0]["referrals_out"] == 2
 
 
 def test_export_holds_everything(jcli, cli, db_path):
@@ -189,7 +194,7 @@ def test_name_fragments_fold_case_beyond_ascii(jcli, cli, db_path):
     # typed without the accents, as note search reads words
     assert jcli("client", "show", "zoe")["name"] == "Zoë Øster"
     assert jcli("client", "show", "elodie dubois")["name"] == "Élodie Dubois"
-    assert jcli("client", "refer", "elodie", "--to", "sukru")["contact_name"] == "Dr Şükrü Yıldız"
+    assert jcli("client", "refer", "elodie", "--to", "sukru", "--on", "2026-11-26")["contact_name"] == "Dr Şükrü Yıldız"
     # a name that differs only by its accents is the same person, as the duplicate check sees it
     result = cli("client", "add", "Elodie Dubois")
     assert result.exit_code == 1 and "#1 Élodie Dubois" in result.stderr and "--allow-duplicate" in result.stderr

@@ -141,6 +141,15 @@ def test_booking_in_the_past_is_refused_and_a_booking_can_be_cancelled(cli, jcli
     assert_refused(cli, db_path, "supervise", "book", "--on", "2026-11-01", "--duration", "60", match="past")
     booking = jcli("supervise", "book", "--on", "2026-11-30", "--duration", "90")
     assert jcli("supervise", "status")["month"]["booked_hours"] == 1.5
+    # the same booking again (shell history): refused, not counted twice; another supervisor is another booking
+    again = assert_refused(cli, db_path, "supervise", "book", "--on", "2026-11-30", "--duration", "90",
+                           match=f"already booked for 2026-11-30 (booking #{booking['id']})")
+    assert f"'supervise remove {booking['id']} --booked'" in again.stderr
+    assert jcli("supervise", "status")["month"]["booked_hours"] == 1.5
+    other = jcli("supervise", "book", "--on", "2026-11-30", "--duration", "90", "--supervisor", "Dr Lee")
+    assert_refused(cli, db_path, "supervise", "book", "--on", "2026-11-30", "--duration", "90",
+                   "--supervisor", "dr lee", match="already booked")
+    assert cli("supervise", "remove", other["id"], "--booked", "--yes").exit_code == 0
     assert_refused(cli, db_path, "supervise", "remove", "99", "--booked", "--yes", match="no booked supervision")
     assert cli("supervise", "remove", booking["id"], "--booked", "--yes").exit_code == 0
     assert jcli("supervise", "status")["month"]["booked_hours"] == 0

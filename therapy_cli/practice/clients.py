@@ -474,6 +474,12 @@ def refer_out(db: Database, client: dict, contact_text: str, on: date | None = N
     contact = find_contact(db, contact_text)
     day = on or db.today
     check_not_future(day, db.today, "referral date")
+    # the same referral typed twice would count twice in the contact's and the referrals report's figures
+    twin = db.scalar("SELECT id FROM referrals_out WHERE client_id = ? AND contact_id = ? AND referred_on = ?",
+                     (client["id"], contact["id"], day.isoformat()))
+    if twin is not None:
+        raise Conflict(f"{client['name']} is already recorded as referred to {contact['name']} on "
+                       f"{day.isoformat()} (referral #{twin})")
     referral_id = db.insert("referrals_out", {
         "client_id": client["id"], "contact_id": contact["id"], "referred_on": day.isoformat(),
         "reason": clean_text(reason, "reason", 500), "created_at": utc_now()})

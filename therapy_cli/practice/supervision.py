@@ -21,7 +21,7 @@ from therapy_cli.practice.lookup import match_one
 from therapy_cli.validation import check_not_future, clean_name, clean_text
 from therapy_cli.storage.db import Database, id_chunks, utc_now
 from therapy_cli.dates import check_span
-from therapy_cli.errors import Ambiguous, InvalidValue, NotFound
+from therapy_cli.errors import Ambiguous, Conflict, InvalidValue, NotFound
 
 DIRECTIONS = ("received", "given")
 MIN_DURATION, MAX_DURATION = 5, 600
@@ -212,6 +212,14 @@ def book(db: Database, on: date, duration_min: int, supervisor: str | None = Non
     credit = credited_hours(duration_min, group_size)
     supervisor = clean_name(supervisor, "supervisor") if supervisor is not None else None
     note = clean_text(note, "note", 4000)
+    # the same booking typed twice (shell history, a retried script) would count its hours twice and
+    # quieten remind's supervision_due for a month that is in fact short
+    twin = db.scalar("SELECT id FROM supervision_booked WHERE on_date = ? AND duration_min = ? AND group_size = ? "
+                     "AND coalesce(supervisor, '') = coalesce(?, '') COLLATE NOCASE",
+                     (on.isoformat(), duration_min, group_size, supervisor))
+    if twin is not None:
+        raise Conflict(f"this supervision is already booked for {on.isoformat()} (booking #{twin}); "
+                       f"'supervise remove {twin} --booked' cancels it, or book a different time or supervisor")
     booking_id = db.insert("supervision_booked", {
         "on_date": on.isoformat(), "duration_min": duration_min, "supervisor": supervisor,
         "group_size": group_size, "credited_hours": credit, "note": note, "created_at": utc_now()})
