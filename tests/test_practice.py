@@ -259,3 +259,39 @@ def test_a_rate_target_not_met_reads_as_a_percentage_as_in_report_week(cli, jcli
     assert len(missed) == len(rates)
     for line in missed:
         assert "10%" in line and any(f"{round(100 * r, 1):g}%" in line for r in rates), line
+
+
+def test_a_live_file_in_a_folder_the_reader_cannot_write_is_named_as_such(cli, practice, tmp_path):
+    """SQLite said 'attempt to write a readonly database' of a sound live file (write-ahead log: a reader
+    needs its -shm file beside it); a backup (rollback journal) reads from any folder."""
+    from therapy_cli.reports.practice import unreadable
+
+    folder, files = practice
+    live = files[0]
+    assert live.read_bytes()[18] == 2                      # the live file is in write-ahead-log mode
+    said = unreadable(live, sqlite3.OperationalError("attempt to write a readonly database"))
+    assert "live file in write-ahead-log mode" in said and "ann.db-shm" in said and "db backup" in said
+    copy = tmp_path / "copies" / "ann.db"
+    copy.parent.mkdir()
+    assert cli("--db", live, "db", "backup", copy).exit_code == 0
+    assert copy.read_bytes()[18] == 1                      # a backup keeps a rollback journal
+    assert "not a usable caseload" in unreadable(copy, sqlite3.OperationalError("attempt to write a readonly "
+                                                                                 "database"))
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root writes to any folder: only an unprivileged reader is refused")
+def test_an_unprivileged_reader_is_told_to_report_on_a_backup(cli, practice, tmp_path):
+    folder, files = practice
+    live = files[0]
+    copy = tmp_path / "copies" / "ann.db"
+    copy.parent.mkdir()
+    assert cli("--db", live, "db", "backup", copy).exit_code == 0
+    os.chmod(folder, 0o555)
+    os.chmod(copy.parent, 0o555)
+    try:
+        result = cli("practice", "report", "week", "--file", live)
+        assert result.exit_code == 1 and "live file in write-ahead-log mode" in result.stderr, result.stderr
+        assert cli("practice", "report", "week", "--file", copy).exit_code == 0
+    finally:
+        os.chmod(folder, 0o755)
+        os.chmod(copy.parent, 0o755)

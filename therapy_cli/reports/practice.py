@@ -71,6 +71,23 @@ def open_read_only(path: Path, today: date | None = None) -> Database:
     return Database(conn, path, today)
 
 
+def unreadable(path: Path, exc: Exception) -> str:
+    """What to say when SQLite cannot read `path`. A live file is in write-ahead-log mode (header byte 18
+    is 2): even a read-only reader needs its `-shm` file, made beside it, so in a folder the reader cannot
+    write to SQLite says 'attempt to write a readonly database' of a file that is perfectly sound."""
+    text = str(exc)
+    try:
+        with open(path, "rb") as fh:
+            wal = fh.read(20)[18:19] == b"\x02"
+    except OSError:
+        wal = False
+    if wal and ("readonly" in text or "unable to open" in text):
+        return (f"cannot read {path} from here: it is a live file in write-ahead-log mode, and reading it needs "
+                f"{path.name}-shm beside it in a folder you cannot write to; report on a backup of it "
+                "('therapy db backup' copies read from anywhere) or get write access to its folder")
+    return f"{path} is not a usable caseload database ({text})"
+
+
 def _check_schema(conn, path: Path) -> None:
     """Ours and of this version: a newer or foreign file is one error naming it."""
     from therapy_cli.storage.migrations import MIGRATIONS
@@ -80,7 +97,7 @@ def _check_schema(conn, path: Path) -> None:
                            ).fetchone()[0]
         applied = [r[0] for r in conn.execute("SELECT name FROM _migrations ORDER BY rowid")] if has else None
     except Exception as exc:  # sqlite3 or sqlcipher3 DatabaseError
-        raise DatabaseError(f"{path} is not a usable caseload database ({exc})") from None
+        raise DatabaseError(unreadable(path, exc)) from None
     if applied is None:
         raise DatabaseError(f"{path} is not a therapy caseload")
     known = [m.__name__ for m in MIGRATIONS]
