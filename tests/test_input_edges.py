@@ -156,3 +156,21 @@ def test_out_of_range_is_exit_1_and_unreadable_is_exit_2(cli, jcli, db_path, arg
     jcli("client", "add", "Alex Morgan")
     result = assert_refused(cli, db_path, *args, code=code)
     assert message in result.stderr and "Traceback" not in result.stderr, result.stderr
+
+
+def test_a_time_typed_outside_the_quotes_of_its_date_is_named(cli, jcli, db_path):
+    """`--at tomorrow 10:00` unquoted: click saw 10:00 as an extra argument and said only that."""
+    jcli("client", "add", "Ben Walsh")
+    for args, hint in ((["session", "add", "ben", "--at", "tomorrow", "10:00"], "--at 'tomorrow 10:00'"),
+                       (["session", "schedule", "ben", "--start", "2027-01-04", "9:30", "--every", "week",
+                         "--count", "2"], "--start '2027-01-04 9:30'")):
+        result = assert_refused(cli, db_path, *args, code=2)
+        assert f"unexpected extra argument(s) ({args[args.index(hint.split()[0]) + 2]}" in result.stderr
+        assert f"a date and its time go in one pair of quotes, {hint}" in result.stderr
+    jcli("session", "add", "ben", "--at", "2027-01-04 10:00")
+    result = assert_refused(cli, db_path, "session", "move", "1", "--to", "friday", "11:00", code=2)
+    assert "--to 'friday 11:00'" in result.stderr
+    # another stray word is left as click says it
+    result = assert_refused(cli, db_path, "session", "add", "ben", "walsh", "--at", "2027-01-05 10:00", code=2)
+    assert "(walsh)" in result.stderr and "quotes" not in result.stderr
+    assert jcli("session", "add", "ben", "--at", "tomorrow 10:00")["client_id"] == 1

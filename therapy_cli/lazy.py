@@ -45,6 +45,17 @@ class LazyGroup(TyperGroup):
                 exc.message = f"{exc.message.rstrip('.')}. Did you mean {', '.join(repr(m) for m in matches)}?"
             raise
 
+    def invoke(self, ctx):
+        """As TyperGroup's; a time typed outside the quotes of its date gets a hint (see `_quote_hint`)."""
+        from typer._click.exceptions import UsageError
+
+        words = [*ctx._protected_args, *ctx.args]
+        try:
+            return super().invoke(ctx)
+        except UsageError as exc:
+            exc.message = _quote_hint(exc.message, words)
+            raise
+
     def format_commands(self, ctx, formatter):
         if not self.lazy:
             return super().format_commands(ctx, formatter)
@@ -54,6 +65,24 @@ class LazyGroup(TyperGroup):
             limit = formatter.width - 6 - max(len(name) for name, _ in rows)
             with formatter.section("Commands"):
                 formatter.write_dl([(name, cmd.get_short_help_str(limit)) for name, cmd in rows])
+
+
+# the options that take a date and a time in one value ('YYYY-MM-DD HH:MM', 'tomorrow 10:00')
+DATE_TIME_OPTIONS = ("--at", "--start", "--to")
+QUOTE_HINT = "a date and its time go in one pair of quotes"
+
+
+def _quote_hint(message: str, words: list[str]) -> str:
+    """`--at tomorrow 10:00` unquoted leaves `10:00` over, which click calls an unexpected extra argument:
+    say what was meant (`--at 'tomorrow 10:00'`). Any other message is returned as it is."""
+    import re
+
+    if not message.startswith("Got unexpected extra argument") or QUOTE_HINT in message:
+        return message
+    for option, day, time in zip(words, words[1:], words[2:]):
+        if option in DATE_TIME_OPTIONS and re.fullmatch(r"[0-9]{1,2}:[0-9]{2}", time) and f"({time}" in message:
+            return f"{message.rstrip('.')}: {QUOTE_HINT}, {option} '{day} {time}'"
+    return message
 
 
 def _convert(info, root: typer.Typer):
