@@ -193,7 +193,7 @@ def test_payments_and_over_payment_refused(cli, jcli, db_path, october):
     assert_refused(cli, db_path, "payment", "add", "INV-2026-0099", "10", match="no invoice")
     assert jcli("payment", "add", "1", "249.50")["status"] == "paid"
     assert jcli("invoice", "list", "--unpaid") == []
-    assert_refused(cli, db_path, "payment", "add", "1", "0.01", match="over-payment")
+    assert_refused(cli, db_path, "payment", "add", "1", "0.01", match="INV-2026-0001 is paid in full (£400.00); nothing more is due")
     shown = jcli("invoice", "show", "1")
     assert shown["paid_minor"] == 40000 and [p["method"] for p in shown["payments"]] == ["card", None]
 

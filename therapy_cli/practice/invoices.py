@@ -168,6 +168,9 @@ def add_payment(db: Database, invoice: dict, amount_minor: int, on: date | None 
         raise Conflict(f"{record['number']} is void; record the payment against the invoice that replaced it")
     if amount_minor <= 0:
         raise InvalidValue("a payment must be more than 0")
+    if record["due_minor"] == 0:
+        raise Conflict(f"{record['number']} is paid in full ({fees.money(record['paid_minor'], currency)}); "
+                       "nothing more is due on it")
     if amount_minor > record["due_minor"]:
         raise Conflict(f"{fees.money(amount_minor, currency)} is more than the "
                        f"{fees.money(record['due_minor'], currency)} due on {record['number']}; "
