@@ -59,3 +59,13 @@ def test_unsetting_a_key_that_is_not_set_changes_nothing(jcli, cli, db_path):
     before = snapshot(db_path)
     assert jcli("config", "unset", "session.duration")["is_set"] is False
     assert snapshot(db_path) == before  # no second audit row
+
+
+def test_a_table_keeps_one_line_per_row_when_a_value_has_line_breaks(cli, jcli):
+    """The reminder template's line breaks broke `config list` into ragged lines when piped."""
+    result = cli("config", "list")
+    assert result.exit_code == 0
+    lines = result.stdout.splitlines()
+    assert [line.split()[0] for line in lines[1:]] == [r["key"] for r in jcli("config", "list")]
+    row = next(line for line in lines if line.startswith("reminders.template"))
+    assert "Dear {first_name},\\n\\nThis is a reminder" in row
