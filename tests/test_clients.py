@@ -57,6 +57,10 @@ def test_discharge_and_reopen(jcli, cli, db_path):
     record = jcli("client", "discharge", "alex", "--on", "2026-11-20", "--reason", "planned ending")
     assert record["status"] == "discharged" and record["discharged_on"] == "2026-11-20"
     assert_refused(cli, db_path, "client", "discharge", "alex", match="already discharged")
+    # a day given for a client already discharged: a correction, which goes by reopening
+    assert_refused(cli, db_path, "client", "discharge", "alex", "--on", "2026-11-21",
+                   match="already discharged on 2026-11-20; to record another day, reopen first "
+                         "(therapy client reopen 1)")
     record = jcli("client", "reopen", "alex")
     assert record["status"] == "waiting" and record["discharged_on"] is None
     assert_refused(cli, db_path, "client", "discharge", "alex", "--on", "2026-09-01", match="before the referral")

@@ -292,7 +292,8 @@ def reminder_consent(db: Database, client: dict | None, email: str | None, remin
 
 def discharge(db: Database, client: dict, on: date | None = None, reason: str | None = None) -> dict:
     if client["status"] == "discharged":
-        raise Conflict(f"client #{client['id']} was already discharged on {client['discharged_on']}")
+        again = f"; to record another day, reopen first (therapy client reopen {client['id']})" if on else ""
+        raise Conflict(f"client #{client['id']} was already discharged on {client['discharged_on']}{again}")
     day = on or db.today
     check_not_future(day, db.today, "discharge date")
     if client["referred_on"] and day.isoformat() < client["referred_on"]:
