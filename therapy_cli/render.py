@@ -275,7 +275,8 @@ def write_table(rows: list[dict], columns: list[str] | None = None, title: str |
     if title:
         print(title)
     # one line per row, for grep and awk: a line break in a value is shown as `\n`, as `config set` takes it
-    cells = [[value.replace("\r\n", "\n").replace("\n", "\\n") for value in row] for row in cells]
+    # (`cell` has already shown a carriage return as `\r`)
+    cells = [[value.replace("\n", "\\n") for value in row] for row in cells]
     widths = [max([len(label)] + [len(row[i]) for row in cells]) for i, label in enumerate(labels)]
     print("  ".join(label.ljust(w) for label, w in zip(labels, widths)).rstrip())
     for row in cells:
