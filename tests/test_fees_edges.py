@@ -10,7 +10,7 @@ import pytest
 
 from conftest import assert_refused, snapshot
 from therapy_cli.errors import InvalidValue, WrongForm
-from therapy_cli.practice.fees import parse_money
+from therapy_cli.practice.fees import check_currency, parse_money
 
 
 def _billed(cli, jcli, fee="80", issued="2026-11-02"):
@@ -309,3 +309,18 @@ def test_a_long_amount_is_shown_cut_at_forty_characters_and_the_hint_keeps_two_p
     assert result.exit_code == 2 and repr(longer[:40] + "...") in result.stderr
     result = cli("client", "add", "Ann", "--fee", "80,5")
     assert result.exit_code == 2 and result.stderr.strip().endswith("e.g. 80.50")
+
+
+@pytest.mark.parametrize(("code", "why"), [
+    ("JPY", "JPY has no minor unit"), ("isk", "ISK has no minor unit"),
+    ("KWD", "KWD has 3 decimal places"), ("tnd", "TND has 3 decimal places"),
+    ("CLF", "CLF has 4 decimal places"), ("UYW", "UYW has 4 decimal places")])
+def test_a_currency_not_kept_in_hundredths_is_refused_saying_its_minor_unit(code, why):
+    with pytest.raises(InvalidValue, match=f"cannot be {code.upper()}: amounts are kept in hundredths and {why}$"):
+        check_currency(code)
+
+
+def test_a_currency_kept_in_hundredths_is_taken_upper_cased_and_a_made_up_one_is_a_wrong_form():
+    assert [check_currency(c) for c in ("gbp", "EUR", "Usd", "CHF")] == ["GBP", "EUR", "USD", "CHF"]
+    with pytest.raises(WrongForm, match="must be an ISO 4217 currency code such as GBP, EUR or USD, not 'XYZ'"):
+        check_currency("XYZ")

@@ -12,12 +12,6 @@ from therapy_cli.errors import InvalidValue
 from therapy_cli.practice import cpd
 
 
-def shown(exact: float) -> set[float]:
-    """Hours as shown: to four places on this branch, to two once SPEC's "shown values round alike everywhere
-    (hours to 2 places)" lands. Either is right; any other rounding is not."""
-    return {round(exact, 4), round(exact, 2)}
-
-
 def test_hours_from_a_ten_thousandth_to_100_and_no_others():
     assert cpd.check_hours("100") == 100
     assert cpd.check_hours("0.0001") == 0.0001
@@ -40,7 +34,7 @@ def test_the_year_target_is_met_exactly_and_not_a_ten_thousandth_short(db):
     target = cpd.status(db)["target_hours"]
     cpd.add(db, "Most of it", target - 0.0001, date(2026, 3, 1))
     status = cpd.status(db)
-    assert status["met"] is False and status["remaining_hours"] in shown(0.0001)
+    assert status["met"] is False and status["remaining_hours"] == 0.0
     cpd.add(db, "The rest", 0.0001, date(2026, 3, 2))
     status = cpd.status(db)
     assert status["met"] is True and status["remaining_hours"] == 0
@@ -82,7 +76,7 @@ def test_hours_by_kind_start_at_zero_and_are_rounded_as_shown(db):
     cpd.add(db, "A paragraph", 0.1234, date(2026, 3, 1), "reading")
     cpd.add(db, "A line", 0.0003, date(2026, 3, 2), "reading")
     by_kind = cpd.status(db)["by_kind"]
-    assert by_kind.pop("reading") in shown(0.1237)
+    assert by_kind.pop("reading") == 0.12
     assert by_kind == {"course": 0, "conference": 0, "research": 0, "other": 0}
 
 
@@ -90,7 +84,7 @@ def test_remaining_hours_are_never_below_zero_and_rounded_as_shown(cli, jcli):
     jcli("cpd", "add", "A lot", "--hours", "30", "--on", "2026-03-01")
     assert jcli("cpd", "status")["remaining_hours"] == 0
     assert cli("config", "set", "cpd.hours_per_year", "30.12345").exit_code == 0
-    assert jcli("cpd", "status")["remaining_hours"] in shown(30.12345 - 30)
+    assert jcli("cpd", "status")["remaining_hours"] == 0.12
 
 
 def test_each_past_year_is_judged_against_the_yearly_target(db):
@@ -105,3 +99,13 @@ def test_adding_and_removing_are_audited_against_the_record(db):
     rows = db.query("SELECT action, record_id, summary FROM audit WHERE record_type = 'cpd' ORDER BY id")
     assert [(r["action"], r["record_id"]) for r in rows] == [("add", record["id"]), ("remove", record["id"])]
     assert rows[0]["summary"] == "CPD on 2026-03-01: 2 h, other" and rows[1]["summary"] == "CPD on 2026-03-01 removed"
+
+
+def test_every_view_of_the_hours_shows_them_to_two_places(db):
+    """SPEC: shown values round alike everywhere, hours to 2 places (1.2345 is 1.23, not 1.2 or 1.235)."""
+    cpd.add(db, "An odd length", 1.2345, date(2026, 3, 1), "course")
+    status = cpd.status(db)
+    assert (status["hours"], status["five_year_hours"], status["by_kind"]["course"]) == (1.23, 1.23, 1.23)
+    assert status["years"][-1]["hours"] == 1.23
+    assert cpd.cpd_hours(db, date(2026, 1, 1), date(2026, 12, 31)) == 1.23
+    assert status["remaining_hours"] == round(status["target_hours"] - 1.2345, 2)

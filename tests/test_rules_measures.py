@@ -7,6 +7,7 @@ from datetime import date, timedelta
 
 import pytest
 
+from conftest import assert_refused
 from therapy_cli.clinical import measures
 from therapy_cli.errors import InvalidValue
 from therapy_cli.practice import clients
@@ -238,3 +239,26 @@ def test_a_replayed_day_shows_no_later_questionnaire_risk_assessment_or_safety_p
     now = jcli("risk", "show", "ann")
     assert [a["level"] for a in now["assessments"]] == ["low", "high"] and now["safety_plan_versions"] == 2
     assert [m["score"] for m in jcli("measure", "list", "ann")] == [12, 20]
+
+
+def test_a_session_still_scheduled_today_asks_to_be_recorded_and_tomorrows_has_not_taken_place(cli, jcli, db_path):
+    """Today's session may have happened and not been marked yet; tomorrow's cannot have happened."""
+    jcli("client", "add", "Sam Edge", "--referred-on", "2026-09-01")
+    today = jcli("session", "add", "sam", "--at", "2026-11-27 09:00", "--status", "scheduled")["id"]
+    tomorrow = jcli("session", "add", "sam", "--at", "2026-11-28 09:00")["id"]
+    assert_refused(cli, db_path, "measure", "add", "sam", "phq9", "--score", "9", "--session", str(today),
+                   match=f"still scheduled; record it first (therapy session attend {today})")
+    assert_refused(cli, db_path, "measure", "add", "sam", "phq9", "--score", "9", "--session", str(tomorrow),
+                   "--on", "2026-11-27", match="still scheduled, not taken place yet")
+
+
+@pytest.mark.parametrize(("days", "linked"), [(-8, False), (-7, True), (7, True), (8, False)])
+def test_a_questionnaire_is_linked_to_a_session_up_to_seven_days_either_side(cli, jcli, db_path, days, linked):
+    jcli("client", "add", "Pat Span", "--referred-on", "2026-09-01")
+    session = jcli("session", "add", "pat", "--at", "2026-11-10 10:00")["id"]
+    on = (date(2026, 11, 10) + timedelta(days=days)).isoformat()
+    args = ("measure", "add", "pat", "gad7", "--score", "9", "--session", str(session), "--on", on)
+    if linked:
+        assert jcli(*args)["session_id"] == session
+    else:
+        assert_refused(cli, db_path, *args, match="is more than 7 days from session")

@@ -98,3 +98,22 @@ def test_a_review_due_on_the_horizon_is_due(db):
     risk.assess(db, client, "low", review_in=3)                       # due 2026-11-30
     assert [a["review_due"] for a in risk.reviews_due(db, date(2026, 11, 30))] == ["2026-11-30"]
     assert risk.reviews_due(db, date(2026, 11, 29)) == []
+
+
+def test_each_clients_assessments_and_plans_are_their_own_up_to_a_replayed_day_itself(jcli):
+    """Two clients assessed and planned on the same days: each one's history is theirs alone, and a replay
+    of the day of a later assessment or plan version includes it."""
+    for name in ("Ann One", "Bob Two"):
+        jcli("client", "add", name, "--today", "2026-11-01")
+        jcli("risk", "assess", name, "--level", "low", "--today", "2026-11-01")
+        jcli("risk", "plan", name, "--crisis", f"{name} 111", "--today", "2026-11-01")
+    jcli("risk", "assess", "Bob Two", "--level", "high", "--today", "2026-11-10")
+    jcli("risk", "plan", "Bob Two", "--crisis", "Bob Two 999", "--today", "2026-11-10")
+    ann = jcli("risk", "show", "Ann One")
+    assert [a["level"] for a in ann["assessments"]] == ["low"]
+    assert ann["safety_plan"]["crisis"] == "Ann One 111" and ann["safety_plan_versions"] == 1
+    on_the_day = jcli("risk", "show", "Bob Two", "--today", "2026-11-10")
+    assert [a["level"] for a in on_the_day["assessments"]] == ["low", "high"]
+    assert on_the_day["safety_plan"]["crisis"] == "Bob Two 999" and on_the_day["safety_plan_versions"] == 2
+    day_before = jcli("risk", "show", "Bob Two", "--today", "2026-11-09")
+    assert [a["level"] for a in day_before["assessments"]] == ["low"] and day_before["safety_plan_versions"] == 1

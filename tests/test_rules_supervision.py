@@ -8,6 +8,7 @@ from datetime import date
 
 import pytest
 
+from conftest import assert_refused
 from therapy_cli.errors import InvalidValue
 from therapy_cli.practice import supervision
 
@@ -233,3 +234,33 @@ def test_remaining_hours_as_at_a_replayed_day_leave_out_supervision_logged_later
     assert (month["received_hours"], month["met"], month["remaining_hours"]) == (0.5, False, 1.0)
     month = jcli("supervise", "status")["month"]
     assert (month["received_hours"], month["met"], month["remaining_hours"]) == (1.5, True, 0.0)
+
+
+def test_supervision_given_to_two_says_group_of_2_in_the_audit(cli, jcli):
+    given = jcli("supervise", "give", "Bea Bee", "Cal Cee", "--duration", "60", "--on", "2026-11-20",
+                 "--group-size", "2")
+    assert given["group_size"] == 2
+    summaries = [r["summary"] for r in jcli("db", "audit") if r["record_type"] == "supervision"]
+    assert any(s.endswith(": 60 min, group of 2") for s in summaries)
+
+
+def test_a_booking_is_the_same_only_on_the_same_day_length_group_and_supervisor(cli, jcli, db_path):
+    """A second booking that differs in any one of the four is another booking, not the first typed twice."""
+    jcli("supervise", "book", "--on", "2026-11-30", "--duration", "60", "--supervisor", "Dr Lee")
+    jcli("supervise", "book", "--on", "2026-11-30", "--duration", "90", "--supervisor", "Dr Lee")  # longer
+    jcli("supervise", "book", "--on", "2026-12-01", "--duration", "60", "--supervisor", "Dr Lee")  # next day
+    jcli("supervise", "book", "--on", "2026-11-30", "--duration", "60", "--supervisor", "Dr Lee",
+         "--group-size", "2")                                                                        # a group
+    jcli("supervise", "book", "--on", "2026-11-30", "--duration", "60", "--supervisor", "Dr Kay")  # another
+    assert_refused(cli, db_path, "supervise", "book", "--on", "2026-11-30", "--duration", "60",
+                   "--supervisor", "DR LEE", match="already booked")
+    assert len(jcli("supervise", "list", "--direction", "booked")) == 5
+
+
+def test_booked_hours_count_only_the_span_asked_about(db):
+    """A booking next month, with nothing received that day, is not part of this month's booked hours."""
+    supervision.book(db, date(2026, 11, 30), 60, group_size=1)
+    supervision.book(db, date(2026, 12, 2), 90, group_size=1)
+    assert supervision.booked_hours(db, date(2026, 11, 1), date(2026, 11, 30)) == 1.0
+    assert supervision.booked_hours(db, date(2026, 12, 1), date(2026, 12, 31)) == 1.5
+    assert supervision.booked_hours(db, date(2026, 11, 1), date(2026, 12, 31)) == 2.5

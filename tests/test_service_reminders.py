@@ -32,6 +32,7 @@ def test_attendance_missing_names_each_past_session_still_scheduled_until_record
     items = jcli("remind", "--kind", "attendance_missing")
     assert [(i["client_id"], i["due"]) for i in items] == [(ann, "2026-11-25"), (ann, "2026-11-26")]
     assert f"session {first} " in items[0]["message"] and "still scheduled" in items[0]["message"]
+    assert items[0]["message"].endswith(f"record it (therapy session attend|dna|cancel {first})")  # a client's: DNA too
     assert cli("session", "attend", first).exit_code == 0
     assert cli("session", "dna", second).exit_code == 0
     assert jcli("remind", "--kind", "attendance_missing") == []
