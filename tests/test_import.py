@@ -137,6 +137,12 @@ def test_importing_the_same_clients_twice_is_refused(cli, jcli, tmp_path, db_pat
     jcli("import", "clients", path)
     lines = refused(cli, db_path, "import", "clients", path)
     assert "#1 has the same name, date of birth and referral date" in lines[-1]
+    # a row repeated within one file names the line: the id it would have had was never written
+    twice = write(tmp_path / "twice.csv", "name,date_of_birth\nSam Lee,1991-05-03\nsam  lee,1991-05-03\n")
+    assert refused(cli, db_path, "import", "clients", twice)[-1] == (
+        "Error: line 3: the same name, date of birth and referral date as line 2 (a row repeated?); nothing was "
+        "imported (fix the row, or use --skip-invalid)")
+    assert jcli("import", "clients", twice, "--skip-invalid")["imported"] == 1
 
 
 def test_units_with_members_by_name_or_id(jcli, cli, tmp_path, db_path):
@@ -380,7 +386,7 @@ def test_importing_the_same_measures_twice_is_refused(jcli, cli, tmp_path, db_pa
     repeated = write(tmp_path / "repeated.csv", "client,instrument,taken_on,score\n1,GAD-7,2026-10-13,7\n"
                                                 "1,GAD-7,2026-10-13,7\n")
     assert refused(cli, db_path, "import", "measures", repeated)[0] == (
-        "Error: line 3: the same GAD-7 of client #1 on 2026-10-13 (total 7) is already in the file as measure #3 "
+        "Error: line 3: the same GAD-7 of client #1 on 2026-10-13 (total 7) is already in the file, on line 2 "
         "(a row repeated?); nothing was imported (fix the row, or use --skip-invalid)")
     assert jcli("import", "measures", repeated, "--skip-invalid")["imported"] == 1
     # not twins: other answers with the same total, another day, another total, another client

@@ -142,8 +142,8 @@ def test_overlaps_within_the_file_are_refused_unless_allowed(cli, jcli, caseload
     result = cli("import", "sessions", path)
     assert result.exit_code == 1
     lines = result.stderr.strip().splitlines()
-    assert lines[0] == ("Error: line 3: 2026-11-10 09:30-10:20 overlaps session #4 at 2026-11-10 09:00-09:50 "
-                        "(attended); nothing was booked (use --allow-overlap to book it anyway); nothing was "
+    assert lines[0] == ("Error: line 3: 2026-11-10 09:30-10:20 overlaps the session on line 2 at 2026-11-10 "
+                        "09:00-09:50 (attended); nothing was booked (use --allow-overlap to book it anyway); nothing was "
                         "imported (fix the row, or use --skip-invalid)")
     # back to back is no clash, a cancelled session holds no time, and a file of several diaries may overlap
     assert jcli("import", "sessions", path, "--allow-overlap")["imported"] == 4 + 1

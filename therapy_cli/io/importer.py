@@ -144,6 +144,7 @@ def import_file(db: Database, table: str, path: str | Path, mapping: dict[str, s
                 if isinstance(cells, str):
                     reason = cells
                 else:
+                    importer.line = line
                     try:
                         new_id = check(cells)
                     except TherapyError as exc:

@@ -57,6 +57,7 @@ class ClientsImport(TableImport):
         # Same name, date of birth and referral date: the same person, most likely imported twice.
         self.seen = {(name_key(name), dob, referred): cid for cid, name, dob, referred in db.execute(
             "SELECT id, name, date_of_birth, referred_on FROM clients")}
+        self.lines: dict[tuple, int] = {}   # the same key → the line of this file that has it
         self.sql = ("INSERT INTO clients (id, name, kind, status, date_of_birth, email, phone, referred_on, "
                     "referral_source, first_attended_on, discharged_on, discharge_reason, created_at) "
                     "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
@@ -101,7 +102,12 @@ class ClientsImport(TableImport):
             raise InvalidValue(f"discharge date given but status is {status}")
         if discharged and referred and discharged < referred:
             raise InvalidValue(f"discharge date {discharged} is before the referral ({referred})")
-        twin = self.seen.get((name_key(name), dob, referred))
+        key = (name_key(name), dob, referred)
+        earlier = self.lines.get(key)
+        if earlier is not None:   # its id was never written: name the line
+            raise InvalidValue(f"the same name, date of birth and referral date as line {earlier} "
+                               "(a row repeated?)")
+        twin = self.seen.get(key)
         if twin is not None:
             raise InvalidValue(f"client #{twin} has the same name, date of birth and referral date "
                                "(imported already?)")
@@ -113,7 +119,8 @@ class ClientsImport(TableImport):
         self.pending.append((cid, *record))
         self.members.extend((cid, m) for m in member_ids)
         self.index.add(cid, name, kind, None, status)
-        self.seen[(name_key(name), dob, referred)] = cid
+        self.seen[key] = cid
+        self.lines[key] = self.line
         self.per_client[cid] = 1
         return cid
 

@@ -43,7 +43,7 @@ class MeasuresImport(TableImport):
         # already has (same instrument, day and total, and the same answers where both have them). Clients
         # with no measures before the import are not looked up, which keeps a first import fast.
         self.had_measures = {r[0] for r in db.execute("SELECT DISTINCT client_id FROM measures")}
-        self.in_file: dict[tuple, list[tuple[str | None, int]]] = {}   # (client, instrument, day, total): [(items, id)]
+        self.in_file: dict[tuple, list[tuple[str | None, int]]] = {}   # (client, instrument, day, total): [(items, line)]
         self.sql = ("INSERT INTO measures (id, client_id, instrument, taken_on, score, items, severity, caseness, "
                     "risk, session_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
 
@@ -88,7 +88,7 @@ class MeasuresImport(TableImport):
         twin = (cid, inst.name, taken.isoformat(), columns["score"])
         self._check_twin(twin, columns["items"])
         mid = self.ids.take(r.id)
-        self.in_file.setdefault(twin, []).append((columns["items"], mid))
+        self.in_file.setdefault(twin, []).append((columns["items"], self.line))
         self.pending.append((mid, cid, inst.name, taken.isoformat(), columns["score"], columns["items"],
                              columns["severity"], columns["caseness"], columns["risk"], session_id, self.now))
         self.per_client[cid] = self.per_client.get(cid, 0) + 1
@@ -96,10 +96,10 @@ class MeasuresImport(TableImport):
 
     def _check_twin(self, key: tuple, items: str | None) -> None:
         cid, instrument, day, score = key
-        for other, mid in self.in_file.get(key, []):
+        for other, line in self.in_file.get(key, []):
             if other is None or items is None or other == items:
                 raise InvalidValue(f"the same {instrument} of client #{cid} on {day} (total {score}) is already "
-                                   f"in the file as measure #{mid} (a row repeated?)")
+                                   f"in the file, on line {line} (a row repeated?)")
         if cid in self.had_measures:
             twin = self.db.execute(
                 "SELECT id FROM measures WHERE client_id = ? AND instrument = ? AND taken_on = ? AND score = ? "

@@ -243,7 +243,7 @@ class SessionsImport(TableImport):
                    if b["starts_utc"] < end and b["ends_utc"] > start]
         if clashes:
             rules.refuse_clashes(times, clashes, self.tz)
-        self.booked.setdefault(day, []).append({"id": sid, "starts_at": times["starts_at"],
+        self.booked.setdefault(day, []).append({"id": sid, "line": self.line, "starts_at": times["starts_at"],
                                                 "starts_utc": start, "ends_utc": end,
                                                 "duration_min": times["duration_min"], "status": status,
                                                 "kind": kind})

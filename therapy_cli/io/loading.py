@@ -215,6 +215,7 @@ class TableImport:
         self.now = utc_now()
         self.pending: list[tuple] = []
         self.per_client: dict[int, int] = {}
+        self.line = 0   # the file line of the row being checked (set by import_file), to name an earlier row
 
     def resolve_columns(self, header: list[str], mapping: dict[str, str]) -> tuple[list[str], list[str]]:
         """Field → header column, through --map, then the field's own name, then an alias."""

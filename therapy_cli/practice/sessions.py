@@ -141,6 +141,8 @@ def describe_slot(starts_at: str, duration_min: int, tz=None) -> str:
 def _clash_text(clash: dict, tz=None) -> str:
     what = "training group" if clash["kind"] == "training" else "session"
     slot = describe_slot(clash["starts_at"], clash["duration_min"], tz)
+    if clash.get("line"):   # a row of the file being imported: its id was never written
+        return f"the {what} on line {clash['line']} at {slot} ({clash['status']})"
     return f"{what} #{clash['id']} at {slot} ({clash['status']})"
 
 
