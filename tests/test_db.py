@@ -4,6 +4,7 @@ import os
 import sqlite3
 import stat
 from datetime import date
+from pathlib import Path
 
 import pytest
 
@@ -188,13 +189,39 @@ def test_backup_is_consistent_private_and_restorable(cli, jcli, tmp_path, db_pat
     assert restored["ok"]
     assert [c["name"] for c in jcli("client", "list")] == ["Alex Morgan"]
     assert mode(db_path) == 0o600
+    # the file replaced is kept beside it, private, with the client added after the backup
+    kept = Path(restored["previous_kept_as"])
+    assert kept.parent == db_path.parent and kept.name.startswith(f"{db_path.stem}-before-restore-")
+    assert mode(kept) == 0o600
+    assert [c["name"] for c in jcli("--db", kept, "client", "list")] == ["Alex Morgan", "Sam Later"]
+
+
+def test_restoring_the_wrong_backup_is_undone_by_restoring_the_kept_file(cli, jcli, tmp_path, db_path):
+    """8 pm: last month's backup restored instead of last night's. What the WAL held is in the kept file too."""
+    jcli("client", "add", "Ann Early")
+    jcli("db", "backup", tmp_path / "old.db")
+    jcli("client", "add", "Bob Today")
+    holder = sqlite3.connect(db_path)      # another reader keeps the WAL from being folded in at close
+    holder.execute("SELECT count(*) FROM clients").fetchone()
+    jcli("session", "add", "bob", "--at", "2026-11-27 09:00")
+    assert Path(f"{db_path}-wal").stat().st_size > 0
+    holder.close()
+    first = jcli("db", "restore", tmp_path / "old.db", "--yes")
+    assert [c["name"] for c in jcli("client", "list")] == ["Ann Early"]
+    undo = jcli("db", "restore", first["previous_kept_as"], "--yes")
+    assert [c["name"] for c in jcli("client", "list")] == ["Ann Early", "Bob Today"]
+    assert len(jcli("session", "list", "--client", "bob", "--from", "2026-11-01")) == 1
+    assert undo["previous_kept_as"] != first["previous_kept_as"]            # two restores, two kept files
+    assert sorted(p.name for p in db_path.parent.glob(f"{db_path.stem}-before-restore-*.db")) == sorted(
+        Path(r["previous_kept_as"]).name for r in (first, undo))
 
 
 def test_restore_onto_a_new_machine_creates_the_private_data_directory(cli, jcli, tmp_path):
     jcli("client", "add", "Alex Morgan")
     jcli("db", "backup", tmp_path / "b.db")
     target = tmp_path / "new" / "home" / "caseload.db"
-    assert jcli("--db", target, "db", "restore", tmp_path / "b.db", "--yes")["ok"]
+    restored = jcli("--db", target, "db", "restore", tmp_path / "b.db", "--yes")
+    assert restored["ok"] and restored["previous_kept_as"] is None          # nothing was there to keep
     assert mode(target) == 0o600 and mode(target.parent) == 0o700 and mode(target.parent.parent) == 0o700
     assert [c["name"] for c in jcli("--db", target, "client", "list")] == ["Alex Morgan"]
 
@@ -266,3 +293,5 @@ def test_a_restore_through_a_symlink_replaces_the_file_it_points_to(cli, jcli, t
     assert cli("--db", link, "db", "restore", tmp_path / "b.db", "--yes").exit_code == 0
     assert link.is_symlink() and link.resolve() == real
     assert [c["name"] for c in jcli("--db", real, "client", "list")] == ["Before Backup"]
+    kept = list(real.parent.glob("caseload-before-restore-*.db"))        # kept beside the real file
+    assert [c["name"] for c in jcli("--db", kept[0], "client", "list")] == ["After Backup", "Before Backup"]

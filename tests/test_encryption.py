@@ -244,6 +244,11 @@ def test_an_encrypted_backup_restores_encrypted(keyed, jcli, db_path, tmp_path):
     names = [c["name"] for c in keyed("client", "list", "--json").json()]
     assert names == [CANARY]
     assert CANARY.encode() not in _bytes(db_path)
+    # the encrypted file it replaced is kept, still encrypted, with the client added after the backup
+    kept = result.json()["previous_kept_as"]
+    assert b"Added After The Backup" not in _bytes(kept)
+    names = [c["name"] for c in keyed("--db", kept, "client", "list", "--json").json()]
+    assert sorted(names) == sorted([CANARY, "Added After The Backup"])
     # with the wrong key the backup is refused, one line, and nothing is replaced
     before = _bytes(db_path)
     result = _run(db_path, "db", "restore", backup, "--yes", key_command="echo wrong")

@@ -295,3 +295,18 @@ def test_an_unprivileged_reader_is_told_to_report_on_a_backup(cli, practice, tmp
     finally:
         os.chmod(folder, 0o755)
         os.chmod(copy.parent, 0o755)
+
+
+def test_a_restore_in_the_shared_folder_does_not_add_a_practitioner(cli, jcli, practice, tmp_path):
+    """`db restore` keeps the file it replaced beside it: in a folder read with --dir, that copy of Ann's
+    caseload would have counted her clients twice."""
+    folder, (ann, _, _) = practice
+    before = jcli("practice", "report", "week", "--dir", folder, "--week", WEEK)
+    assert jcli("--db", ann, "db", "backup", tmp_path / "ann-backup.db")["ok"]
+    kept = jcli("--db", ann, "db", "restore", tmp_path / "ann-backup.db", "--yes")["previous_kept_as"]
+    assert os.path.dirname(kept) == str(folder)
+    after = jcli("practice", "report", "week", "--dir", folder, "--week", WEEK)
+    assert [p["name"] for p in after["practitioners"]] == ["Ann Adams", "ben", "cat"]
+    assert after["total"] == before["total"]
+    named = jcli("practice", "report", "week", "--dir", folder, "--file", kept, "--week", WEEK)
+    assert len(named["practitioners"]) == 4                   # named with --file, it is reported

@@ -105,6 +105,9 @@ def restore(src: Annotated[str, typer.Argument(metavar="SRC", help="A backup mad
             fmt: FormatOpt = Format.table, as_json: JsonOpt = False, as_csv: CsvOpt = False) -> None:
     """Replace the database with a backup, after checking the backup is intact.
 
+    The file replaced is kept beside it, as NAME-before-restore-YYYYMMDD-HHMMSS.db (0600): restoring the
+    wrong backup is undone by restoring that file. Delete it once you are sure.
+
     Example: therapy db restore ~/backups/caseload-2026-11-20.db --yes
     """
     from pathlib import Path
@@ -117,7 +120,8 @@ def restore(src: Annotated[str, typer.Argument(metavar="SRC", help="A backup mad
     source = Path(src).expanduser()
     maintenance.verify_caseload(source)
     target = _real(resolve_path(STATE.db))
-    confirm(f"Replace {target} with {source}?", yes)
+    confirm(f"Replace {target} with {source} (keeping the file there now beside it)?" if target.is_file()
+            else f"Restore {source} to {target}?", yes)
     result = maintenance.restore(source, target)
     render.emit(result, output_format(fmt, as_json, as_csv))
 

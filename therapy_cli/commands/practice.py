@@ -18,7 +18,8 @@ app.add_typer(report_app, name="report")
 FileOpt = Annotated[Optional[List[str]], typer.Option(
     "--file", metavar="PATH", help="A practitioner's caseload file (repeatable).")]
 DirOpt = Annotated[Optional[str], typer.Option(
-    "--dir", metavar="DIR", help="Every *.db file in this folder (e.g. a shared folder of backups).")]
+    "--dir", metavar="DIR", help="Every *.db file in this folder (e.g. a shared folder of backups), except the "
+                         "NAME-before-restore-*.db copies that db restore keeps.")]
 
 
 @report_app.command("week")

@@ -20,13 +20,15 @@ _RATES = {"dna_rate"}
 
 
 def practice_files(files: list[str], directory: str | None) -> list[Path]:
-    """The files named, or every `*.db` in the directory, in a stable order; none twice."""
+    """The files named, or every `*.db` in the directory, in a stable order; none twice. A folder's
+    `*-before-restore-*.db` (the file a `db restore` replaced, kept beside it) is another copy of a
+    practitioner's caseload, not another practitioner: left out."""
     paths: list[Path] = [Path(f).expanduser() for f in files]
     if directory is not None:
         folder = Path(directory).expanduser()
         if not folder.is_dir():
             raise NotFound(f"no folder {folder}")
-        found = sorted(p for p in folder.glob("*.db") if p.is_file())
+        found = sorted(p for p in folder.glob("*.db") if p.is_file() and "-before-restore-" not in p.name)
         if not found:
             raise NotFound(f"no *.db files in {folder}")
         paths += found

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sqlite3
 from datetime import date
 from pathlib import Path
@@ -144,10 +145,63 @@ def _restore_held(source: Path, target: Path) -> dict:
             copy.close()
             raise CheckFailed("the restored copy failed its check; nothing was replaced")
         copy.close()
-        # Remove the old WAL so it cannot be replayed onto the restored file.
-        for suffix in ("-wal", "-shm"):
-            remove(f"{target}{suffix}")
-    return {"path": str(target), "restored_from": str(source), "ok": True}
+        # The file being replaced is kept beside it (a restore of the wrong backup loses nothing), and its
+        # WAL goes with it so that it cannot be replayed onto the restored file.
+        kept = _keep_replaced(target) if target.is_file() else None
+        remove(f"{target}-shm")
+    return {"path": str(target), "restored_from": str(source), "ok": True,
+            "previous_kept_as": str(kept) if kept else None}
+
+
+def kept_name(target: Path, now=None) -> Path:
+    """`caseload.db` → `caseload-before-restore-20261202-013100.db`, beside it (a number added if taken)."""
+    from datetime import datetime
+
+    stamp = (now or datetime.now()).strftime("%Y%m%d-%H%M%S")
+    suffix = target.suffix or ".db"
+    kept = target.with_name(f"{target.stem}-before-restore-{stamp}{suffix}")
+    n = 1
+    while kept.exists() or Path(f"{kept}-wal").exists():
+        n += 1
+        kept = target.with_name(f"{target.stem}-before-restore-{stamp}-{n}{suffix}")
+    return kept
+
+
+def _keep_replaced(target: Path) -> Path:
+    """A second name for the file about to be replaced, with what its WAL holds. A plain, readable file is
+    first turned into one file (WAL folded in, rollback journal), as a backup is, so the kept file can be
+    copied or restored on its own; otherwise its WAL is renamed beside it (a WAL belongs to its database
+    whatever its name). Nothing else has the file open: the exclusive guard is held."""
+    from therapy_cli.storage.db import encrypted_shape, read_header
+
+    wal = Path(f"{target}-wal")
+    if not encrypted_shape(target, read_header(target)):
+        try:
+            conn = sqlite3.connect(target)
+            try:
+                conn.execute("PRAGMA journal_mode = DELETE")   # checkpoints the WAL and removes it
+            finally:
+                conn.close()
+        except sqlite3.DatabaseError:
+            pass            # a damaged file (or one another program holds) is kept as it is, WAL and all
+    kept = kept_name(target)
+    try:
+        try:
+            os.link(target, kept)
+        except OSError:     # a file system without hard links
+            import shutil
+
+            shutil.copyfile(target, kept)
+            os.chmod(kept, 0o600)
+        if wal.exists() and wal.stat().st_size:
+            os.replace(wal, f"{kept}-wal")
+        else:
+            wal.unlink(missing_ok=True)
+    except OSError as exc:
+        Path(kept).unlink(missing_ok=True)
+        raise DatabaseError(f"cannot keep {target} before replacing it ({exc.strerror}); nothing was replaced") \
+            from None
+    return kept
 
 
 def audit_rows(db: Database, client_id: int | None = None, since: date | None = None,
