@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sqlite3
 from datetime import date
 
@@ -304,3 +305,18 @@ def test_an_erased_client_still_counts_as_started_in_the_referrals_report(jcli):
     assert started() == (1, 1)
     jcli("client", "erase", "1", "--yes", "--force", "--reason", "request")
     assert started() == (1, 1)          # the stub's first attended day: counted as before (its source: unknown)
+
+
+def test_erase_names_the_copies_db_restore_kept_which_still_hold_the_records(cli, jcli, db_path, tmp_path):
+    cid = jcli("client", "add", "Gone Soon", "--referred-on", "2026-01-05")["id"]
+    jcli("client", "discharge", str(cid), "--on", "2026-11-01")
+    plain = cli("client", "erase", str(cid), "--yes", "--force", "--reason", "request", "--json")
+    assert plain.exit_code == 0 and plain.stderr == ""          # no copies: nothing more to say
+    cid = jcli("client", "add", "Gone Later", "--referred-on", "2026-01-05")["id"]
+    jcli("client", "discharge", str(cid), "--on", "2026-11-01")
+    jcli("db", "backup", tmp_path / "b.db")
+    kept = jcli("db", "restore", tmp_path / "b.db", "--yes")["previous_kept_as"]
+    result = cli("client", "erase", str(cid), "--yes", "--force", "--reason", "request", "--json")
+    assert result.exit_code == 0 and result.json()["id"] == cid
+    assert result.stderr.startswith("Warning: these records are still in what db restore kept beside the caseload")
+    assert os.path.basename(kept) in result.stderr and len(result.stderr.strip().splitlines()) == 1

@@ -354,7 +354,8 @@ def erase(
     Sessions, notes, plans, goals, measures and referrals are removed, the file is
     rebuilt (secure_delete, VACUUM) so the text leaves it, and the audit keeps that
     it happened. Before the retention date it is refused unless --force --reason.
-    Backups made earlier still hold the records: see docs/privacy.md.
+    Backups made earlier still hold the records, as do the copies db restore kept beside the file (named in
+    a warning): see docs/privacy.md.
 
     Example: therapy client erase 1 --yes --force --reason 'erasure request (UK GDPR art. 17)'
     """
@@ -378,3 +379,10 @@ def erase(
     if db.scrub_pending:
         scrub.finish_or_refuse(path, STATE.today, f"client #{result['id']}'s erasure is recorded")
     render.emit(result, output_format(fmt, as_json, as_csv), title=f"Client #{result['id']} erased")
+    from therapy_cli.storage.maintenance import kept_copies
+
+    kept = kept_copies(path)
+    if kept:   # copies this tool made (db restore): erasure cannot reach them, so say where they are
+        render.warn(f"these records are still in what db restore kept beside the caseload, which erasure "
+                    f"cannot reach: {', '.join(p.name for p in kept)} (in {path.parent}); delete those files "
+                    "once you no longer need them")

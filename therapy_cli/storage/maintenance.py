@@ -167,6 +167,12 @@ def kept_name(target: Path, now=None) -> Path:
     return kept
 
 
+def kept_copies(target: Path) -> list[Path]:
+    """The files `db restore` kept beside `target`, oldest first."""
+    return sorted(p for p in target.parent.glob(f"{target.stem}-before-restore-*{target.suffix or '.db'}")
+                  if p.is_file() and not p.name.endswith(("-wal", "-shm")))
+
+
 def _keep_replaced(target: Path) -> Path:
     """A second name for the file about to be replaced, with what its WAL holds. A plain, readable file is
     first turned into one file (WAL folded in, rollback journal), as a backup is, so the kept file can be
