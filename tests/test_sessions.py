@@ -518,6 +518,17 @@ def test_move_keeps_rules(alex, cli, jcli, db_path):
     assert jcli("client", "show", "alex")["first_attended_on"] == "2026-11-18"
 
 
+def test_move_to_a_time_alone_keeps_the_day(alex, cli, jcli, db_path):
+    """'Can we make it 3:30 instead?': the new hour alone moves the session within its own day."""
+    booked = str(jcli("session", "add", "alex", "--at", "2026-12-03 09:00")["id"])
+    moved = jcli("session", "move", booked, "--to", "15:30")
+    assert moved["local_date"] == "2026-12-03" and moved["starts_at"].startswith("2026-12-03T15:30")
+    assert jcli("session", "move", booked, "--to", " 8:05 ")["starts_at"].startswith("2026-12-03T08:05")
+    refused(cli, db_path, "session", "move", booked, "--to", "25:30", match="does not exist")
+    assert_refused(cli, db_path, "session", "move", booked, "--to", "8:05", match="already at 2026-12-03 08:05")
+    assert_refused(cli, db_path, "session", "move", "999", "--to", "15:30", match="no session with id 999")
+
+
 def test_month_end_rules(alex, jcli):
     series = jcli("session", "schedule", "alex", "--start", "2027-01-31 10:00", "--every", "FREQ=MONTHLY;BYMONTHDAY=-1",
                   "--count", "3")

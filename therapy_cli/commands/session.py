@@ -381,18 +381,24 @@ def remove(session_id: IdArg, reason: RemoveReasonOpt = None, yes: YesOpt = Fals
 @app.command("move")
 def move(
     session_id: IdArg,
-    to: Annotated[str, typer.Option("--to", metavar="DATETIME", help="The new start.")],
+    to: Annotated[str, typer.Option("--to", metavar="DATETIME", help="The new start: 'YYYY-MM-DD HH:MM', "
+                                    "'today|tomorrow|WEEKDAY HH:MM', or HH:MM alone for the same day.")],
     allow_overlap: OverlapOpt = False,
     fmt: FormatOpt = Format.table, as_json: JsonOpt = False, as_csv: CsvOpt = False,
 ) -> None:
     """Move a session to a new time, keeping its length, status and notes.
 
     Example: therapy session move 295 --to '2026-12-01 07:00'
+    Example: therapy session move 295 --to 15:30
     """
+    import re
+
     from therapy_cli.practice import sessions
 
     warnings: list[str] = []
     with database(write=True) as db:
+        if re.fullmatch(r"\s*\d{1,2}:\d{2}\s*", to):   # a time alone: the same day, another hour
+            to = f"{sessions.get_session(db, session_id)['local_date']} {to.strip()}"
         record = sessions.move(db, session_id, _parse_at(db, to, "--to"), allow_overlap, warnings)
     _warn_all(warnings)
     _show_one(record, output_format(fmt, as_json, as_csv))
