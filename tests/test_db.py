@@ -295,3 +295,8 @@ def test_a_restore_through_a_symlink_replaces_the_file_it_points_to(cli, jcli, t
     assert [c["name"] for c in jcli("--db", real, "client", "list")] == ["Before Backup"]
     kept = list(real.parent.glob("caseload-before-restore-*.db"))        # kept beside the real file
     assert [c["name"] for c in jcli("--db", kept[0], "client", "list")] == ["After Backup", "Before Backup"]
+    # and erasing through the link names that copy, as erasure cannot reach it
+    cid = jcli("--db", link, "client", "add", "Gone Soon", "--referred-on", "2026-01-05")["id"]
+    jcli("--db", link, "client", "discharge", str(cid), "--on", "2026-11-01")
+    erased = cli("--db", link, "client", "erase", str(cid), "--yes", "--force", "--reason", "request", "--json")
+    assert erased.exit_code == 0 and kept[0].name in erased.stderr
