@@ -109,3 +109,17 @@ def test_every_view_of_the_hours_shows_them_to_two_places(db):
     assert status["years"][-1]["hours"] == 1.23
     assert cpd.cpd_hours(db, date(2026, 1, 1), date(2026, 12, 31)) == 1.23
     assert status["remaining_hours"] == round(status["target_hours"] - 1.2345, 2)
+
+
+def test_a_title_logged_twice_on_one_day_is_refused_unless_allowed(cli, jcli, db_path):
+    """Retyped to correct the hours, a course counted 6 + 7 hours; the first is named so it can be removed."""
+    from conftest import assert_refused
+
+    first = jcli("cpd", "add", "Trauma course", "--hours", "6", "--on", "2026-11-20", "--kind", "course")
+    again = assert_refused(cli, db_path, "cpd", "add", "trauma COURSE", "--hours", "7", "--on", "2026-11-20",
+                           match=f"'Trauma course' on 2026-11-20 is already recorded (CPD #{first['id']}, 6 h)")
+    assert f"'cpd remove {first['id']}'" in again.stderr
+    jcli("cpd", "add", "Trauma course", "--hours", "6", "--on", "2026-11-21", "--kind", "course")   # day two
+    jcli("cpd", "add", "Trauma course (reading)", "--hours", "1", "--on", "2026-11-20")
+    jcli("cpd", "add", "Trauma course", "--hours", "2", "--on", "2026-11-20", "--allow-duplicate")
+    assert jcli("cpd", "status")["by_kind"]["course"] == 12 and len(jcli("cpd", "list")) == 4

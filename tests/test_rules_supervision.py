@@ -264,3 +264,37 @@ def test_booked_hours_count_only_the_span_asked_about(db):
     assert supervision.booked_hours(db, date(2026, 11, 1), date(2026, 11, 30)) == 1.0
     assert supervision.booked_hours(db, date(2026, 12, 1), date(2026, 12, 31)) == 1.5
     assert supervision.booked_hours(db, date(2026, 11, 1), date(2026, 12, 31)) == 2.5
+
+
+def test_supervision_received_logged_twice_is_refused_unless_it_was_two_meetings(cli, jcli, db_path):
+    """Shell history ran `supervise log` again: the month's hours counted the meeting twice."""
+    first = jcli("supervise", "log", "--on", "2026-11-20", "--duration", "60", "--supervisor", "Dr Lee")
+    again = assert_refused(cli, db_path, "supervise", "log", "--on", "2026-11-20", "--duration", "60",
+                           "--supervisor", "DR LEE", match=f"already logged (record #{first['id']})")
+    assert f"'supervise remove {first['id']}'" in again.stderr
+    # differing in only the day, the length, the group size or the supervisor: another meeting
+    for differs in (("--on", "2026-11-21", "--duration", "60", "--supervisor", "Dr Lee"),
+                    ("--on", "2026-11-20", "--duration", "90", "--supervisor", "Dr Lee"),
+                    ("--on", "2026-11-20", "--duration", "60", "--supervisor", "Dr Lee", "--group-size", "2"),
+                    ("--on", "2026-11-20", "--duration", "60", "--supervisor", "Dr Kay"),
+                    ("--on", "2026-11-20", "--duration", "60")):
+        jcli("supervise", "log", *differs)
+    jcli("supervise", "log", "--on", "2026-11-20", "--duration", "60", "--supervisor", "Dr Lee", "--allow-duplicate")
+    assert len(jcli("supervise", "list", "--direction", "received")) == 7
+    # November: 1 (Dr Lee) + 1 (the 21st) + 1.5 (90 min) + 0.5 (a group of 2) + 1 (Dr Kay) + 1 (nobody named)
+    # + 1 (the second meeting, allowed)
+    assert jcli("supervise", "status")["month"]["received_hours"] == 7.0
+
+
+def test_supervision_given_twice_to_the_same_people_is_refused_unless_it_was_two_meetings(cli, jcli, db_path):
+    first = jcli("supervise", "give", "Jo Patel", "Sam Green", "--on", "2026-11-20", "--duration", "90")
+    assert_refused(cli, db_path, "supervise", "give", "Sam", "Jo", "--on", "2026-11-20", "--duration", "90",
+                   match=f"already logged (record #{first['id']})")
+    # another day, length, group size or set of people: another meeting; a new name is never a repeat
+    jcli("supervise", "give", "Jo", "Sam", "--on", "2026-11-19", "--duration", "90")
+    jcli("supervise", "give", "Jo", "Sam", "--on", "2026-11-20", "--duration", "60")
+    jcli("supervise", "give", "Jo", "Sam", "--on", "2026-11-20", "--duration", "90", "--group-size", "3")
+    jcli("supervise", "give", "Jo", "--on", "2026-11-20", "--duration", "90")
+    jcli("supervise", "give", "Jo", "Sam", "Ali New", "--on", "2026-11-20", "--duration", "90")
+    jcli("supervise", "give", "Jo", "Sam", "--on", "2026-11-20", "--duration", "90", "--allow-duplicate")
+    assert len(jcli("supervise", "list", "--direction", "given")) == 7

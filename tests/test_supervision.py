@@ -84,8 +84,8 @@ def test_client_names_never_appear_in_supervision_output(jcli, cli):
     jcli("client", "add", "Alexandra Morganstern")
     jcli("client", "add", "Samuel Jonesworth")
     outputs = []
-    for fmt in ("--json", "--csv", "--format=table"):
-        result = cli("supervise", "log", "--on", "2026-11-20", "--duration", "90", "--supervisor", "Dr Lee",
+    for day, fmt in (("2026-11-20", "--json"), ("2026-11-19", "--csv"), ("2026-11-18", "--format=table")):
+        result = cli("supervise", "log", "--on", day, "--duration", "90", "--supervisor", "Dr Lee",
                      "--case", "alexandra", "--case", "2", fmt)
         assert result.exit_code == 0, result.stderr
         outputs.append(result.stdout + result.stderr)

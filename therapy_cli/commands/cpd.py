@@ -38,16 +38,19 @@ def add(
     kind: Annotated[Kind, typer.Option(help="reading, course, conference, research or other.")] = Kind.other,
     note: Annotated[Optional[str], typer.Option(metavar="TEXT", help="A reflection: what you learned, "
                                                                      "what changes in your practice.")] = None,
+    allow_duplicate: Annotated[bool, typer.Option(
+        "--allow-duplicate", help="Log a second activity of a title already logged that day.")] = False,
     fmt: FormatOpt = Format.table, as_json: JsonOpt = False, as_csv: CsvOpt = False,
 ) -> None:
-    """Log CPD you did.
+    """Log CPD you did. A title already logged on the same day is refused (it would count twice), naming
+    the record held, unless --allow-duplicate.
 
     Example: therapy cpd add 'Working with shame (workshop)' --hours 6 --on 2026-11-14 --kind course --note '...'
     """
     from therapy_cli.practice import cpd
 
     with database(write=True) as db:
-        record = cpd.add(db, title, hours, parse_date_option(on, "--on"), kind.value, note)
+        record = cpd.add(db, title, hours, parse_date_option(on, "--on"), kind.value, note, allow_duplicate)
     _show_record(record, output_format(fmt, as_json, as_csv))
 
 

@@ -389,7 +389,7 @@ def move(
     """Move a session to a new time, keeping its length, status and notes.
 
     Example: therapy session move 295 --to '2026-12-01 07:00'
-    Example: therapy session move 295 --to 15:30
+    Example: therapy session move 295 --to 08:00
     """
     import re
 

@@ -25,6 +25,9 @@ OnOpt = Annotated[Optional[str], typer.Option("--on", metavar="DATE",
                                               help="The day it took place (default: today; not in the future).")]
 DurationOpt = Annotated[int, typer.Option("--duration", metavar="MIN", help="Length in minutes (5-600).")]
 NoteOpt = Annotated[Optional[str], typer.Option("--note", metavar="TEXT", help="A note for yourself.")]
+DuplicateOpt = Annotated[bool, typer.Option(
+    "--allow-duplicate", help="Log a second meeting the same as one already logged that day (same length, "
+                              "group and supervisor or supervisees).")]
 FromOpt = Annotated[Optional[str], typer.Option("--from", metavar="DATE", help="From this date (inclusive).")]
 ToOpt = Annotated[Optional[str], typer.Option("--to", metavar="DATE", help="To this date (inclusive).")]
 
@@ -47,9 +50,13 @@ def log(
     case: Annotated[Optional[List[str]], typer.Option(
         "--case", metavar="CLIENT", help="A client discussed (repeatable); shown as id and initials only.")] = None,
     note: NoteOpt = None,
+    allow_duplicate: DuplicateOpt = False,
     fmt: FormatOpt = Format.table, as_json: JsonOpt = False, as_csv: CsvOpt = False,
 ) -> None:
     """Log supervision you received; group time is credited as BACP counts it.
+
+    The same meeting logged twice (same day, length, group size and supervisor) is refused, naming the
+    record held, unless --allow-duplicate.
 
     Example: therapy supervise log --on 2026-11-20 --duration 90 --supervisor 'Dr Lee' --case morgan
     Example: therapy supervise log --on yesterday --duration 120 --group-size 4  # credited 1 hour
@@ -58,7 +65,7 @@ def log(
 
     with database(write=True) as db:
         record = supervision.log_received(db, parse_date_option(on, "--on"), duration, supervisor,
-                                          group_size, case or [], note)
+                                          group_size, case or [], note, allow_duplicate)
     _show_record(record, output_format(fmt, as_json, as_csv))
 
 
@@ -75,10 +82,12 @@ def give(
     note: NoteOpt = None,
     new: Annotated[bool, typer.Option("--new", help="Add NAME as a new supervisee even if it matches part "
                                                     "of an existing one's name.")] = False,
+    allow_duplicate: DuplicateOpt = False,
     fmt: FormatOpt = Format.table, as_json: JsonOpt = False, as_csv: CsvOpt = False,
 ) -> None:
     """Log supervision you gave, to one supervisee or to a group in one meeting; each supervisee is kept
-    as a record of their own.
+    as a record of their own. The same meeting logged twice (same day, length, group size and
+    supervisees) is refused, naming the record held, unless --allow-duplicate.
 
     Example: therapy supervise give 'Jo Patel' --on 2026-11-24 --duration 60
     Example: therapy supervise give 'Jo Patel' 'Sam Green' 'Ali Khan' --group-size 3 --on 2026-11-25 --duration 90
@@ -88,7 +97,8 @@ def give(
 
     fmt_name = output_format(fmt, as_json, as_csv)
     with database(write=True) as db:
-        record = supervision.log_given(db, names, parse_date_option(on, "--on"), duration, note, new, group_size)
+        record = supervision.log_given(db, names, parse_date_option(on, "--on"), duration, note, new, group_size,
+                                       allow_duplicate)
     for person in record["new_supervisees"]:
         render.message(f"New supervisee #{person['id']} {person['name']}")
     _show_record(record, fmt_name)

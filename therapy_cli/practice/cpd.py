@@ -14,7 +14,7 @@ from datetime import date, timedelta
 from therapy_cli.validation import check_not_future, clean_name, clean_text
 from therapy_cli.storage.db import Database, utc_now
 from therapy_cli.dates import check_span
-from therapy_cli.errors import InvalidValue, NotFound
+from therapy_cli.errors import Conflict, InvalidValue, NotFound
 
 KINDS = ("reading", "course", "conference", "research", "other")
 MAX_HOURS = 100
@@ -38,7 +38,7 @@ def check_hours(hours) -> float:
 
 
 def add(db: Database, title: str, hours: float, on: date | None = None, kind: str = "other",
-        note: str | None = None) -> dict:
+        note: str | None = None, allow_duplicate: bool = False) -> dict:
     """Record CPD that happened; returns the record."""
     if kind not in KINDS:
         raise InvalidValue(f"kind {kind!r} is not one of {', '.join(KINDS)}")
@@ -48,6 +48,13 @@ def add(db: Database, title: str, hours: float, on: date | None = None, kind: st
     check_not_future(day, db.today, "CPD date")
     if day < EARLIEST:
         raise InvalidValue(f"CPD date {day.isoformat()} is before {EARLIEST.year}")
+    # the same activity entered twice (shell history; retyped to correct the hours) would count twice
+    twin = None if allow_duplicate else db.one(
+        "SELECT id, title, hours FROM cpd WHERE on_date = ? AND title = ? COLLATE NOCASE", (day.isoformat(), title))
+    if twin:
+        raise Conflict(f"{twin['title']!r} on {day.isoformat()} is already recorded (CPD #{twin['id']}, "
+                       f"{_num(twin['hours'])} h); 'cpd remove {twin['id']}' takes it back, or add "
+                       "--allow-duplicate for a second one")
     cpd_id = db.insert("cpd", {"title": title, "hours": value, "on_date": day.isoformat(), "kind": kind,
                                "note": clean_text(note, "note", 4000), "created_at": utc_now()})
     db.audit("add", "cpd", cpd_id, f"CPD on {day.isoformat()}: {_num(value)} h, {kind}")

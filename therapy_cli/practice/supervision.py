@@ -79,12 +79,22 @@ def _check_day(db: Database, on: date | None, what: str) -> date:
 # -- writing -------------------------------------------------------------------
 
 def log_received(db: Database, on: date | None, duration_min: int, supervisor: str | None = None,
-                 group_size: int = 1, cases: list[str] = (), note: str | None = None) -> dict:
+                 group_size: int = 1, cases: list[str] = (), note: str | None = None,
+                 allow_duplicate: bool = False) -> dict:
     """Record supervision received; returns the record as `supervise list` shows it."""
     day = _check_day(db, on, "supervision date")
     credit = credited_hours(duration_min, group_size)
     supervisor = clean_name(supervisor, "supervisor") if supervisor is not None else None
     note = clean_text(note, "note", 4000)
+    # the same meeting logged twice (shell history, a retried script) would count its hours twice
+    twin = None if allow_duplicate else db.scalar(
+        "SELECT id FROM supervision WHERE direction = 'received' AND on_date = ? AND duration_min = ? "
+        "AND group_size = ? AND coalesce(supervisor, '') = coalesce(?, '') COLLATE NOCASE",
+        (day.isoformat(), duration_min, group_size, supervisor))
+    if twin is not None:
+        raise Conflict(f"this supervision received on {day.isoformat()} is already logged (record #{twin}); "
+                       f"'supervise remove {twin}' takes it back, or add --allow-duplicate if there were two "
+                       "such meetings that day")
     case_ids: list[int] = []
     for text in cases:
         client = _find_case(db, text)
@@ -154,6 +164,18 @@ def _existing_supervisee(db: Database, name: str, new: bool = False) -> dict | N
     return None
 
 
+def _refuse_given_twice(db: Database, day: date, duration_min: int, size: int, ids: set[int]) -> None:
+    """The same meeting, with the same supervisees, logged twice would count its hours given twice."""
+    for (twin,) in db.execute("SELECT id FROM supervision WHERE direction = 'given' AND on_date = ? "
+                              "AND duration_min = ? AND group_size = ?", (day.isoformat(), duration_min, size)):
+        present = {r[0] for r in db.execute("SELECT supervisee_id FROM supervision_given_to WHERE supervision_id = ? "
+                                            "UNION SELECT supervisee_id FROM supervision WHERE id = ?", (twin, twin))}
+        if present == ids:
+            raise Conflict(f"this supervision given on {day.isoformat()} is already logged (record #{twin}); "
+                           f"'supervise remove {twin}' takes it back, or add --allow-duplicate if there were two "
+                           "such meetings that day")
+
+
 def _new_supervisee(db: Database, value: str) -> dict:
     supervisee_id = db.insert("supervisees", {"name": value, "created_at": utc_now()})
     db.audit("add", "supervisee", supervisee_id, "supervisee added")
@@ -161,7 +183,7 @@ def _new_supervisee(db: Database, value: str) -> dict:
 
 
 def log_given(db: Database, name: str | list[str], on: date | None, duration_min: int, note: str | None = None,
-              new: bool = False, group_size: int | None = None) -> dict:
+              new: bool = False, group_size: int | None = None, allow_duplicate: bool = False) -> dict:
     """Record supervision given: to one supervisee, or one group meeting with several (`name` a list).
 
     A meeting is one record whatever the number present: `given_hours` counts its time once.
@@ -186,6 +208,8 @@ def log_given(db: Database, name: str | list[str], on: date | None, duration_min
         seen.add(key)
     if size < len(found):
         raise InvalidValue(f"--group-size {size} is smaller than the {len(found)} supervisees named")
+    if not allow_duplicate and all(supervisee for _, supervisee in found):
+        _refuse_given_twice(db, day, duration_min, size, {supervisee["id"] for _, supervisee in found})
     people = [supervisee or _new_supervisee(db, value) for value, supervisee in found]
     created = [person for (_, supervisee), person in zip(found, people) if supervisee is None]
     supervision_id = db.insert("supervision", {
