@@ -55,8 +55,6 @@ RULES = {  # the focused rules files first: with -x, a killed mutant stops at th
 # A fourth element, the column, picks one of two identical mutations on the same line.
 _CANDIDATES = ("the query only gathers candidates: each one's current level and open flag are worked out "
                "again in Python, and a client with neither is dropped, so widening the candidates changes nothing")
-_FOUR_DECIMALS = ("every stored CPD record has at most four decimals (check_hours rounds them), so a sum of them "
-                  "rounded to 4 or to 5 places is the same number")
 _GUARD = ("a shortcut only: any whole part of 8 or more digits is more than the largest amount, which the next check "
           "refuses with the same message, so where the shortcut starts changes nothing but speed")
 EQUIVALENT: dict[str, list[tuple]] = {
@@ -157,8 +155,6 @@ EQUIVALENT: dict[str, list[tuple]] = {
          "0 -> -1", "the rows have one column: r[0] and r[-1] are the same value"),
     ],
     "therapy_cli/practice/cpd.py": [
-        ("return round(total or 0.0, 4)", "4 -> 5", _FOUR_DECIMALS),
-        ('by_kind[row["kind"]] = round(row["hours"], 4)', "4 -> 5", _FOUR_DECIMALS),
         ("return hours + EPSILON >= target", "GtE -> Gt",
          "with the 1e-9 allowance added, >= and > differ only when the hours are exactly 1e-9 short of the "
          "target, which sums of four-decimal hours against a target cannot be"),

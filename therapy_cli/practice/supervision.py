@@ -168,8 +168,9 @@ def _refuse_given_twice(db: Database, day: date, duration_min: int, size: int, i
     """The same meeting, with the same supervisees, logged twice would count its hours given twice."""
     for (twin,) in db.execute("SELECT id FROM supervision WHERE direction = 'given' AND on_date = ? "
                               "AND duration_min = ? AND group_size = ?", (day.isoformat(), duration_min, size)):
-        present = {r[0] for r in db.execute("SELECT supervisee_id FROM supervision_given_to WHERE supervision_id = ? "
-                                            "UNION SELECT supervisee_id FROM supervision WHERE id = ?", (twin, twin))}
+        present = {person for (person,) in db.execute(
+            "SELECT supervisee_id FROM supervision_given_to WHERE supervision_id = ? "
+            "UNION SELECT supervisee_id FROM supervision WHERE id = ?", (twin, twin))}
         if present == ids:
             raise Conflict(f"this supervision given on {day.isoformat()} is already logged (record #{twin}); "
                            f"'supervise remove {twin}' takes it back, or add --allow-duplicate if there were two "
