@@ -198,6 +198,23 @@ def test_payments_and_over_payment_refused(cli, jcli, db_path, october):
     assert shown["paid_minor"] == 40000 and [p["method"] for p in shown["payments"]] == ["card", None]
 
 
+def test_the_same_payment_entered_twice_is_refused_unless_it_came_twice(cli, jcli, db_path, october):
+    """A part payment run again from the shell history was recorded twice, and a payment is never removed."""
+    inv = jcli("invoice", "create", "priya", "--month", "2026-10", "--on", "2026-11-02")
+    first = jcli("payment", "add", inv["number"], "50", "--on", "2026-11-20", "--method", "card")
+    assert_refused(cli, db_path, "payment", "add", inv["number"], "£50", "--on", "2026-11-20",
+                   match=f"£50.00 on 2026-11-20 is already recorded against {inv['number']} (payment #{first['id']})")
+    # another day, another amount, another invoice: other payments; a second one that day, when it came
+    assert jcli("payment", "add", inv["number"], "50", "--on", "2026-11-21")["due_minor"] == 30000
+    assert jcli("payment", "add", inv["number"], "50.01", "--on", "2026-11-20")["due_minor"] == 24999
+    assert jcli("payment", "add", inv["number"], "50", "--on", "2026-11-20", "--allow-duplicate")["due_minor"] == 19999
+    _client(cli, "Sam Other")
+    _session(cli, "sam", "2026-10-06 10:00")
+    other = jcli("invoice", "create", "sam", "--month", "2026-10", "--on", "2026-11-02")
+    assert jcli("payment", "add", other["number"], "50", "--on", "2026-11-20")["due_minor"] == 3000
+    assert len(jcli("invoice", "show", inv["number"])["payments"]) == 4
+
+
 @pytest.mark.parametrize("amount", ["80.505", "-5", "abc"])
 def test_wrong_form_amounts_exit_2_and_write_nothing(cli, db_path, october, amount):
     cli("invoice", "create", "priya", "--month", "2026-10")

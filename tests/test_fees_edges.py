@@ -280,9 +280,9 @@ def test_payment_add_csv_has_plain_numbers(cli, jcli):
     rows = _csv(cli("payment", "add", "1", "20", "--csv").stdout)
     assert (rows[0]["amount"], rows[0]["due"], rows[0]["currency"]) == ("20.00", "60.00", "GBP")
     assert "£" not in "".join(rows[0].values())
-    record = jcli("payment", "add", "1", "20")                     # JSON as before
+    record = jcli("payment", "add", "1", "20", "--on", "2026-11-26")  # JSON as before
     assert (record["amount_minor"], record["due_minor"], record["amount"]) == (2000, 4000, "£20.00")
-    assert "£20.00" in cli("payment", "add", "1", "20").stdout      # a table keeps the symbol
+    assert "£20.00" in cli("payment", "add", "1", "20", "--on", "2026-11-25").stdout   # a table keeps the symbol
 
 
 def test_csv_writes_booleans_as_yes_no():

@@ -153,9 +153,12 @@ def payment_add(
     on: Annotated[Optional[str], typer.Option("--on", metavar="DATE", help="Day received (default: today).")] = None,
     method: Annotated[Optional[str], typer.Option("--method", metavar="TEXT",
                                                   help="How it was paid (bank transfer, card, cash...).")] = None,
+    allow_duplicate: Annotated[bool, typer.Option(
+        "--allow-duplicate", help="Record a second payment of the same amount on the same invoice and day.")] = False,
     fmt: FormatOpt = Format.table, as_json: JsonOpt = False, as_csv: CsvOpt = False,
 ) -> None:
-    """Record a payment against an invoice; more than is due is refused.
+    """Record a payment against an invoice; more than is due is refused, and so is the same amount on the
+    same invoice and day again (payments are never removed) unless --allow-duplicate.
 
     Example: therapy payment add 2 50 --method 'bank transfer'
     """
@@ -166,7 +169,7 @@ def payment_add(
     with database(write=True) as db:
         found = invoices.find_invoice(db, invoice)
         minor = money_option(amount, "AMOUNT", found["currency"])  # a symbol or code only of the invoice's currency
-        record = invoices.add_payment(db, found, minor, parse_date_option(on, "--on"), method)
+        record = invoices.add_payment(db, found, minor, parse_date_option(on, "--on"), method, allow_duplicate)
     from therapy_cli.practice.fees import decimal_text, money
 
     shape = output_format(fmt, as_json, as_csv)

@@ -158,8 +158,9 @@ def void(db: Database, invoice: dict, reason: str) -> dict:
 
 
 def add_payment(db: Database, invoice: dict, amount_minor: int, on: date | None = None,
-                method: str | None = None) -> dict:
-    """Record money received against an invoice; more than is due is refused."""
+                method: str | None = None, allow_duplicate: bool = False) -> dict:
+    """Record money received against an invoice; more than is due is refused, and so is the same amount
+    on the same invoice and day a second time (unless `allow_duplicate`): a payment is never taken back."""
     day = on or db.today
     check_not_future(day, db.today, "payment date")
     record = invoice_record(db, invoice["id"])
@@ -178,6 +179,13 @@ def add_payment(db: Database, invoice: dict, amount_minor: int, on: date | None 
     if day.isoformat() < record["issued_on"]:
         raise InvalidValue(f"payment date {day.isoformat()} is before {record['number']} was issued "
                            f"({record['issued_on']})")
+    twin = None if allow_duplicate else db.scalar(
+        "SELECT id FROM payments WHERE invoice_id = ? AND paid_on = ? AND amount_minor = ? LIMIT 1",
+        (invoice["id"], day.isoformat(), amount_minor))
+    if twin is not None:   # the command run again from the shell history: payments cannot be removed
+        raise Conflict(f"{fees.money(amount_minor, currency)} on {day.isoformat()} is already recorded against "
+                       f"{record['number']} (payment #{twin}); add --allow-duplicate if a second payment of it "
+                       "came that day")
     payment_id = db.insert("payments", {"invoice_id": invoice["id"], "invoice_issued_on": record["issued_on"],
                                         "paid_on": day.isoformat(), "amount_minor": amount_minor,
                                         "settles": int(amount_minor == record["due_minor"]),
