@@ -342,6 +342,24 @@ def test_note_refusals(alex, cli, jcli, db_path):
                    match="same as the current")
 
 
+def test_the_same_note_run_again_from_the_shell_history_is_not_added_twice(alex, cli, jcli, db_path):
+    """Notes are never removed: a repeat would have stayed on the record for good."""
+    sid = str(jcli("session", "add", "alex", "--at", "2026-11-20 10:00")["id"])
+    other = str(jcli("session", "add", "alex", "--at", "2026-11-21 10:00")["id"])
+    first = jcli("session", "note", sid, "Explored sleep; agreed a diary")
+    assert_refused(cli, db_path, "session", "note", sid, "Explored sleep; agreed a diary",
+                   match=f"session #{sid} already has this note (note #{first['id']})")
+    piped = cli("session", "note", sid, "-", input="Explored sleep; agreed a diary\n")
+    assert piped.exit_code == 1 and "already has this note" in piped.stderr
+    # another session, or other words, are other notes; after an amendment its new text is the one held
+    assert jcli("session", "note", other, "Explored sleep; agreed a diary")["session_id"] == int(other)
+    jcli("session", "note", sid, "Explored sleep; agreed a diary.")
+    jcli("session", "note", sid, "Sleep and mood", "--amend", str(first["id"]), "--reason", "clarified")
+    assert jcli("session", "note", sid, "Explored sleep; agreed a diary")["amends_note_id"] is None
+    assert_refused(cli, db_path, "session", "note", sid, "Sleep and mood", match="already has this note")
+    assert len(jcli("session", "show", sid)["notes"]) == 3
+
+
 def test_the_database_refuses_to_update_or_delete_notes(db):
     from therapy_cli.practice import sessions
 

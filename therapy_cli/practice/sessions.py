@@ -827,6 +827,13 @@ def add_note(db: Database, session_id: int, text: str, amend: int | None = None,
     if original_id is not None:
         if current_note_text(db, original_id) == text:
             raise Conflict(f"the amendment is the same as the current text of note #{original_id}")
+    else:   # the command run again from the shell history: a note is never removed, so it would stay twice
+        for same_id, amends in db.execute("SELECT id, amends_note_id FROM notes WHERE session_id = ? AND text = ? "
+                                          "ORDER BY id", (session_id, text)).fetchall():
+            original = amends or same_id
+            if current_note_text(db, original) == text:   # still what that note says, not amended away
+                raise Conflict(f"session #{session_id} already has this note (note #{original}); "
+                               "notes are never removed, so the same text is not added twice")
     note_id = db.insert("notes", {"session_id": session_id, "text": text, "amends_note_id": original_id,
                                   "reason": reason, "created_at": utc_now()})
     if original_id is None:
