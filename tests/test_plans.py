@@ -244,3 +244,25 @@ def test_a_review_before_a_revision_names_the_version_it_would_precede(cli, jcli
     jcli("plan", "set", "ivy", "--modality", "systemic", "--on", "2026-11-01")
     result = assert_refused(cli, db_path, "plan", "review", "ivy", "--on", "2026-10-15")
     assert "review date 2026-10-15 is before version 2 of the plan started (2026-11-01)" in result.stderr
+
+
+def test_the_same_goal_or_review_entered_twice_is_refused(cli, jcli, db_path):
+    """The command run again from the shell history: two open goals of one wording were rated apart, and the
+    review list held the same review twice."""
+    jcli("client", "add", "Kim Lee", "--referred-on", "2026-10-01")
+    jcli("plan", "set", "kim", "--modality", "cbt", "--review-every", "6", "--on", "2026-10-05")
+    goal = jcli("plan", "goal", "add", "kim", "Sleep through most nights")
+    assert_refused(cli, db_path, "plan", "goal", "add", "kim", "sleep through most NIGHTS",
+                   match=f"goal #{goal['id']} 'Sleep through most nights' is already open")
+    jcli("plan", "goal", "add", "kim", "Sleep through every night")          # other words: another goal
+    jcli("plan", "goal", "close", "kim", str(goal["id"]))
+    assert jcli("plan", "goal", "add", "kim", "Sleep through most nights")["id"] != goal["id"]   # set again
+    review = jcli("plan", "review", "kim", "--on", "2026-11-20", "--note", "Goals reviewed")
+    assert_refused(cli, db_path, "plan", "review", "kim", "--on", "2026-11-20", "--note", "Goals reviewed",
+                   match=f"already recorded (review #{review['id']})")
+    jcli("plan", "review", "kim", "--on", "2026-11-20", "--note", "Second look with the couple")
+    jcli("plan", "review", "kim", "--on", "2026-11-21", "--note", "Goals reviewed")
+    jcli("client", "add", "Sam Lee", "--referred-on", "2026-10-01")
+    jcli("plan", "set", "sam", "--modality", "cbt", "--on", "2026-10-05")
+    jcli("plan", "review", "sam", "--on", "2026-11-20", "--note", "Goals reviewed")   # another client
+    assert len(jcli("plan", "show", "kim")["reviews"]) == 3

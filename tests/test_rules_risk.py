@@ -117,3 +117,25 @@ def test_each_clients_assessments_and_plans_are_their_own_up_to_a_replayed_day_i
     assert on_the_day["safety_plan"]["crisis"] == "Bob Two 999" and on_the_day["safety_plan_versions"] == 2
     day_before = jcli("risk", "show", "Bob Two", "--today", "2026-11-09")
     assert [a["level"] for a in day_before["assessments"]] == ["low"] and day_before["safety_plan_versions"] == 1
+
+
+def test_the_same_assessment_entered_twice_is_refused_and_any_difference_is_another(cli, jcli, db_path):
+    """Assessments are never changed or removed: a repeat from the shell history would stay for good."""
+    from conftest import assert_refused
+
+    for name in ("Ann Same", "Bob Same"):
+        jcli("client", "add", name, "--referred-on", "2026-10-01")
+    first = jcli("risk", "assess", "ann", "--level", "moderate", "--review-in", "14", "--note", "passive thoughts",
+                 "--on", "2026-11-20")
+    assert_refused(cli, db_path, "risk", "assess", "ann", "--level", "moderate", "--review-in", "14", "--note",
+                   "passive thoughts", "--on", "2026-11-20", match=f"already recorded (assessment #{first['id']})")
+    base = {"--level": "moderate", "--review-in": "14", "--note": "passive thoughts", "--on": "2026-11-20"}
+    for option, other in (("--level", "high"), ("--review-in", "7"), ("--note", "plan disclosed"),
+                          ("--on", "2026-11-21")):
+        args = [part for key, value in {**base, option: other}.items() for part in (key, value)]
+        jcli("risk", "assess", "ann", *args)
+    jcli("risk", "assess", "bob", *[part for item in base.items() for part in item])   # another client
+    jcli("risk", "assess", "ann", "--level", "low", "--on", "2026-11-22")                 # no note, no review
+    assert_refused(cli, db_path, "risk", "assess", "ann", "--level", "low", "--on", "2026-11-22",
+                   match="already recorded")
+    assert len(jcli("risk", "show", "ann")["assessments"]) == 6

@@ -211,11 +211,17 @@ def review_plan(db: Database, client, note: str | None = None, on: date | None =
     if day.isoformat() < plan["started_on"]:
         started = "the plan started" if plan["version"] == 1 else f"version {plan['version']} of the plan started"
         raise InvalidValue(f"review date {day.isoformat()} is before {started} ({plan['started_on']})")
+    note = clean_text(note, "note", 5000)
+    twin = db.scalar("SELECT id FROM plan_reviews WHERE client_id = ? AND reviewed_on = ? "
+                     "AND coalesce(note, '') = coalesce(?, '')", (client_id, day.isoformat(), note))
+    if twin is not None:   # the command run again from the shell history
+        raise Conflict(f"this review of client #{client_id}'s plan on {day.isoformat()} is already recorded "
+                       f"(review #{twin}); a second review that day needs a --note of its own")
     weeks = plan["review_every_weeks"]
     next_on = (day + timedelta(weeks=weeks)).isoformat() if weeks else None
     review_id = db.insert("plan_reviews", {
         "client_id": client_id, "plan_id": plan["id"], "reviewed_on": day.isoformat(),
-        "note": clean_text(note, "note", 5000), "next_review_on": next_on, "created_at": utc_now()})
+        "note": note, "next_review_on": next_on, "created_at": utc_now()})
     db.audit("review", "plan_review", review_id, f"plan version {plan['version']} reviewed", client_id)
     return _review_record(db.get("plan_reviews", review_id, "review"), plan["version"])
 
@@ -281,6 +287,11 @@ def add_goal(db: Database, client, text: str, on: date | None = None) -> dict:
     text = clean_text(text, "goal", 500)
     if not text:
         raise InvalidValue("goal must not be empty")
+    same = db.one("SELECT id, text FROM goals WHERE client_id = ? AND text = ? COLLATE NOCASE AND closed_on IS NULL",
+                  (client_id, text))
+    if same is not None:   # two open goals of one wording would be rated apart and drift
+        raise Conflict(f"goal #{same['id']} {same['text']!r} is already open for client #{client_id}; rate it (therapy plan goal "
+                       f"rate {client_id} {same['id']} SCORE), or close it first")
     day = on or db.today
     check_not_future(day, db.today, "goal date")
     _not_after_death(db, client_id, day, "goal date")

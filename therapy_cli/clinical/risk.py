@@ -73,10 +73,19 @@ def assess(db: Database, client, level: str, note: str | None = None, review_in:
         raise InvalidValue(f"--review-in must be 1–{MAX_REVIEW_DAYS} days, not {review_in}")
     day = on or db.today
     _check_day(db, row, day, "assessment date")
+    note = clean_text(note, "note", 5000)
+    review_due = (day + timedelta(days=review_in)).isoformat() if review_in else None
+    # the command run again from the shell history: an assessment is never changed or removed
+    twin = db.scalar("SELECT id FROM risk_assessments WHERE client_id = ? AND assessed_on = ? AND level = ? "
+                     "AND coalesce(note, '') = coalesce(?, '') AND coalesce(review_due, '') = coalesce(?, '')",
+                     (row["id"], day.isoformat(), level, note, review_due))
+    if twin is not None:
+        raise Conflict(f"this assessment of #{row['id']} on {day.isoformat()} is already recorded (assessment "
+                       f"#{twin}); assessments are never removed, so the same one is not recorded twice (a "
+                       "second assessment that day: say what changed in --note)")
     assessment_id = db.insert("risk_assessments", {
         "client_id": row["id"], "assessed_on": day.isoformat(), "level": level,
-        "note": clean_text(note, "note", 5000), "review_in_days": review_in,
-        "review_due": (day + timedelta(days=review_in)).isoformat() if review_in else None,
+        "note": note, "review_in_days": review_in, "review_due": review_due,
         "created_at": utc_now()})
     db.audit("assess", "risk_assessment", assessment_id, f"risk level {level} on {day.isoformat()}", row["id"])
     return _assessment(db.get("risk_assessments", assessment_id, "risk assessment"))
