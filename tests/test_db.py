@@ -194,6 +194,8 @@ def test_backup_is_consistent_private_and_restorable(cli, jcli, tmp_path, db_pat
     assert kept.parent == db_path.parent and kept.name.startswith(f"{db_path.stem}-before-restore-")
     assert mode(kept) == 0o600
     assert [c["name"] for c in jcli("--db", kept, "client", "list")] == ["Alex Morgan", "Sam Later"]
+    checked = jcli("db", "check")                       # listed as a reminder, not a finding
+    assert checked["ok"] is True and checked["restore_copies"] == [kept.name]
 
 
 def test_restoring_the_wrong_backup_is_undone_by_restoring_the_kept_file(cli, jcli, tmp_path, db_path):

@@ -44,7 +44,8 @@ def init(fmt: FormatOpt = Format.table, as_json: JsonOpt = False, as_csv: CsvOpt
 
 @app.command("check")
 def check(fmt: FormatOpt = Format.table, as_json: JsonOpt = False, as_csv: CsvOpt = False) -> None:
-    """Run SQLite's integrity and foreign-key checks; exit 1 on any finding.
+    """Run SQLite's integrity and foreign-key checks; exit 1 on any finding. Also lists the copies
+    db restore kept beside the file (restore_copies), which are not findings.
 
     Example: therapy db check && echo ok
     """
@@ -63,6 +64,8 @@ def check(fmt: FormatOpt = Format.table, as_json: JsonOpt = False, as_csv: CsvOp
     if result["ok"]:
         result.update(maintenance.protections_and_scrub(path, STATE.today))
         result["ok"] = not result["missing_triggers"] and not result["scrub_pending"]
+    # not a fault, a reminder: each holds the records as they were, erased ones included
+    result["restore_copies"] = [kept.name for kept in maintenance.kept_copies(path)]
     render.emit(result, output_format(fmt, as_json, as_csv))
     if result["missing_triggers"]:
         raise CheckFailed(f"the append-only trigger(s) {', '.join(result['missing_triggers'])} are missing: "

@@ -168,7 +168,7 @@ def kept_name(target: Path, now=None) -> Path:
 
 
 def kept_copies(target: Path) -> list[Path]:
-    """The files `db restore` kept beside `target` (the file it links to, as restore does), oldest first."""
+    """The files `db restore` kept beside `target` (the file it links to, as restore does), by name (its time)."""
     target = target.resolve()
     return sorted(p for p in target.parent.glob(f"{target.stem}-before-restore-*{target.suffix or '.db'}")
                   if p.is_file() and not p.name.endswith(("-wal", "-shm")))
