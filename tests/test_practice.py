@@ -310,3 +310,8 @@ def test_a_restore_in_the_shared_folder_does_not_add_a_practitioner(cli, jcli, p
     assert after["total"] == before["total"]
     named = jcli("practice", "report", "week", "--dir", folder, "--file", kept, "--week", WEEK)
     assert len(named["practitioners"]) == 4                   # named with --file, it is reported
+    alone = tmp_path / "alone"
+    alone.mkdir()
+    os.rename(kept, alone / os.path.basename(kept))
+    result = cli("practice", "report", "week", "--dir", alone, "--week", WEEK)
+    assert result.exit_code == 1 and "(only the 1 copy db restore kept; name one with --file" in result.stderr

@@ -28,9 +28,12 @@ def practice_files(files: list[str], directory: str | None) -> list[Path]:
         folder = Path(directory).expanduser()
         if not folder.is_dir():
             raise NotFound(f"no folder {folder}")
-        found = sorted(p for p in folder.glob("*.db") if p.is_file() and "-before-restore-" not in p.name)
+        every = sorted(p for p in folder.glob("*.db") if p.is_file())
+        found = [p for p in every if "-before-restore-" not in p.name]
         if not found:
-            raise NotFound(f"no *.db files in {folder}")
+            kept = f" (only the {len(every)} cop{'y' if len(every) == 1 else 'ies'} db restore kept; name one with " \
+                   "--file to report on it)" if every else ""
+            raise NotFound(f"no *.db files in {folder}{kept}")
         paths += found
     if not paths:
         raise InvalidValue("name the practitioners' files with --file PATH (repeatable) or --dir DIR")
