@@ -123,13 +123,22 @@ def parse_time(text: str, what: str = "time") -> time:
     return time(hour, minute, second)
 
 
-def parse_datetime(text: str, tz, today: date, what: str = "datetime") -> datetime:
-    """A wall-clock time in the practice zone, returned timezone-aware.
+def time_alone(text: str) -> bool:
+    """`15:30` with no date (and no seconds): what `parse_datetime(..., day=...)` reads as that day."""
+    match = _TIME_RE.match((text or "").strip())
+    return bool(match) and match[3] is None
+
+
+def parse_datetime(text: str, tz, today: date, what: str = "datetime", day: date | None = None) -> datetime:
+    """A wall-clock time in the practice zone, returned timezone-aware. With `day`, a time alone
+    (`time_alone`) is that time on that day.
 
     A time that the clocks skip (spring forward) is refused; a time that happens
     twice (fall back) is taken at its first occurrence.
     """
     value = (text or "").strip()
+    if day is not None and time_alone(value):
+        return localize(datetime.combine(day, parse_time(value, what)), tz, what=what, text=text)
     parts = re.split(r"[T ]", value, maxsplit=1) if value else []
     if len(parts) != 2 or not parts[1].strip():
         raise WrongForm(f"{what} {text!r} is not a date and time; use {DATETIME_FORMS}")

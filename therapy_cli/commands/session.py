@@ -94,10 +94,10 @@ def _warn_all(warnings: list[str]) -> None:
         render.warn(text)
 
 
-def _parse_at(db, text: str, what: str):
+def _parse_at(db, text: str, what: str, day=None):
     from therapy_cli.dates import parse_datetime
 
-    return parse_datetime(text, db.tz, db.today, what)
+    return parse_datetime(text, db.tz, db.today, what, day)
 
 
 @app.command("add")
@@ -391,15 +391,16 @@ def move(
     Example: therapy session move 295 --to '2026-12-01 07:00'
     Example: therapy session move 295 --to 08:00
     """
-    import re
+    from datetime import date
 
+    from therapy_cli.dates import time_alone
     from therapy_cli.practice import sessions
 
     warnings: list[str] = []
     with database(write=True) as db:
-        if re.fullmatch(r"\s*\d{1,2}:\d{2}\s*", to):   # a time alone: the same day, another hour
-            to = f"{sessions.get_session(db, session_id)['local_date']} {to.strip()}"
-        record = sessions.move(db, session_id, _parse_at(db, to, "--to"), allow_overlap, warnings)
+        # a time alone: the session's own day, another hour
+        day = date.fromisoformat(sessions.get_session(db, session_id)["local_date"]) if time_alone(to) else None
+        record = sessions.move(db, session_id, _parse_at(db, to, "--to", day), allow_overlap, warnings)
     _warn_all(warnings)
     _show_one(record, output_format(fmt, as_json, as_csv))
 
