@@ -28,8 +28,10 @@ def practice_files(files: list[str], directory: str | None) -> list[Path]:
         folder = Path(directory).expanduser()
         if not folder.is_dir():
             raise NotFound(f"no folder {folder}")
+        from therapy_cli.storage.maintenance import RESTORE_MARK
+
         every = sorted(p for p in folder.glob("*.db") if p.is_file())
-        found = [p for p in every if "-before-restore-" not in p.name]
+        found = [p for p in every if RESTORE_MARK not in p.name]
         if not found:
             kept = f" (only the {len(every)} cop{'y' if len(every) == 1 else 'ies'} db restore kept; name one with " \
                    "--file to report on it)" if every else ""

@@ -10,6 +10,7 @@ from pathlib import Path
 from therapy_cli.storage.db import Database, check_sqlite_file, id_chunks
 from therapy_cli.errors import CheckFailed, DatabaseError, InvalidValue
 
+RESTORE_MARK = "-before-restore-"   # in the name of the file a restore replaced, kept beside it
 AUDIT_COLUMNS = ["id", "at", "action", "record_type", "record_id", "client_id", "summary"]
 
 
@@ -153,25 +154,25 @@ def _restore_held(source: Path, target: Path) -> dict:
             "previous_kept_as": str(kept) if kept else None}
 
 
-def kept_name(target: Path, now=None) -> Path:
+def _kept_name(target: Path) -> Path:
     """`caseload.db` → `caseload-before-restore-20261202-013100.db`, beside it (a number added if taken)."""
     from datetime import datetime
 
-    stamp = (now or datetime.now()).strftime("%Y%m%d-%H%M%S")
+    stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
     suffix = target.suffix or ".db"
-    kept = target.with_name(f"{target.stem}-before-restore-{stamp}{suffix}")
+    kept = target.with_name(f"{target.stem}{RESTORE_MARK}{stamp}{suffix}")
     n = 1
     while kept.exists() or Path(f"{kept}-wal").exists():
         n += 1
-        kept = target.with_name(f"{target.stem}-before-restore-{stamp}-{n}{suffix}")
+        kept = target.with_name(f"{target.stem}{RESTORE_MARK}{stamp}-{n}{suffix}")
     return kept
 
 
 def kept_copies(target: Path) -> list[Path]:
     """The files `db restore` kept beside `target` (the file it links to, as restore does), by name (its time)."""
     target = target.resolve()
-    return sorted(p for p in target.parent.glob(f"{target.stem}-before-restore-*{target.suffix or '.db'}")
-                  if p.is_file() and not p.name.endswith(("-wal", "-shm")))
+    return sorted(p for p in target.parent.glob(f"{target.stem}{RESTORE_MARK}*{target.suffix or '.db'}")
+                  if p.is_file())
 
 
 def _keep_replaced(target: Path) -> Path:
@@ -191,15 +192,16 @@ def _keep_replaced(target: Path) -> Path:
                 conn.close()
         except sqlite3.DatabaseError:
             pass            # a damaged file (or one another program holds) is kept as it is, WAL and all
-    kept = kept_name(target)
+    kept = _kept_name(target)
     try:
         try:
             os.link(target, kept)
-        except OSError:     # a file system without hard links
+        except OSError:     # a file system without hard links: a copy, private from its first byte
             import shutil
 
-            shutil.copyfile(target, kept)
-            os.chmod(kept, 0o600)
+            with open(target, "rb") as src, os.fdopen(
+                    os.open(kept, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "wb") as dst:
+                shutil.copyfileobj(src, dst, 1 << 20)
         if wal.exists() and wal.stat().st_size:
             os.replace(wal, f"{kept}-wal")
         else:
