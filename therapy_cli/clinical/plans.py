@@ -290,8 +290,8 @@ def add_goal(db: Database, client, text: str, on: date | None = None) -> dict:
     same = db.one("SELECT id, text FROM goals WHERE client_id = ? AND text = ? COLLATE NOCASE AND closed_on IS NULL",
                   (client_id, text))
     if same is not None:   # two open goals of one wording would be rated apart and drift
-        raise Conflict(f"goal #{same['id']} {same['text']!r} is already open for client #{client_id}; rate it (therapy plan goal "
-                       f"rate {client_id} {same['id']} SCORE), or close it first")
+        raise Conflict(f"goal #{same['id']} {same['text']!r} is already open for client #{client_id}; rate it "
+                       f"(therapy plan goal rate {client_id} {same['id']} SCORE), or close it first")
     day = on or db.today
     check_not_future(day, db.today, "goal date")
     _not_after_death(db, client_id, day, "goal date")

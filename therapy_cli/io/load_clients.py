@@ -54,10 +54,11 @@ class ClientsImport(TableImport):
         self.ids = IdCounter(db, "clients")
         self.index = ClientIndex(db)
         self.members: list[tuple] = []
-        # Same name, date of birth and referral date: the same person, most likely imported twice.
+        # Same name, date of birth and referral date: the same person, most likely imported twice
+        # (`seen`: the clients held, by id; `lines`: this file's rows, by line, their ids never written).
         self.seen = {(name_key(name), dob, referred): cid for cid, name, dob, referred in db.execute(
             "SELECT id, name, date_of_birth, referred_on FROM clients")}
-        self.lines: dict[tuple, int] = {}   # the same key → the line of this file that has it
+        self.lines: dict[tuple, int] = {}
         self.sql = ("INSERT INTO clients (id, name, kind, status, date_of_birth, email, phone, referred_on, "
                     "referral_source, first_attended_on, discharged_on, discharge_reason, created_at) "
                     "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
@@ -119,7 +120,6 @@ class ClientsImport(TableImport):
         self.pending.append((cid, *record))
         self.members.extend((cid, m) for m in member_ids)
         self.index.add(cid, name, kind, None, status)
-        self.seen[key] = cid
         self.lines[key] = self.line
         self.per_client[cid] = 1
         return cid
