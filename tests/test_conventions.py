@@ -121,8 +121,10 @@ def test_shell_completion_completes_commands_and_options_of_the_lazy_tree(tmp_pa
 
 
 def test_show_completion_prints_a_script_for_the_shell(tmp_path):
-    done = subprocess.run([*therapy(), "--show-completion", "bash"], capture_output=True, text=True,
-                          env={**os.environ, "HOME": str(tmp_path)})
+    # "for the current shell": Typer finds it among the command's parent processes, so it is run from bash as a
+    # user runs it (the test runner itself may have been started with no shell above it, as by cron)
+    done = subprocess.run(["bash", "-c", '"$@" --show-completion; exit $?', "bash", *therapy()],
+                          capture_output=True, text=True, env={**os.environ, "HOME": str(tmp_path)})
     assert done.returncode == 0, done.stderr
     assert "_THERAPY_COMPLETE" in done.stdout and "complete" in done.stdout
     assert "--install-completion" in subprocess.run([*therapy(), "--help"], capture_output=True, text=True).stdout
