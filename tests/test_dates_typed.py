@@ -57,6 +57,8 @@ def test_a_weekday_for_a_date_that_cannot_be_ahead_says_which_date_was_meant(cli
                         "most recent Tuesday is 2026-11-24")]:
         result = assert_refused(cli, db_path, *args, match="if that was a weekday name (the next such day)")
         assert hint in result.stderr, result.stderr
-    # a date further ahead is not a weekday's doing: no hint
-    result = assert_refused(cli, db_path, "cpd", "add", "Reading", "--hours", "1", "--on", "2026-12-25")
-    assert "weekday" not in result.stderr
+    # a date further ahead is not a weekday's doing: no hint; nor is a date typed out, however near
+    for typed in ("2026-12-25", "2026-11-28", "tomorrow"):
+        result = assert_refused(cli, db_path, "cpd", "add", "Reading", "--hours", "1", "--on", typed,
+                                match="is in the future (today is 2026-11-27)")
+        assert "weekday" not in result.stderr, typed

@@ -69,6 +69,13 @@ def get_zone(name: str):
         raise InvalidValue(f"unknown time zone {name!r}; use an IANA name such as Europe/London") from None
 
 
+class WeekdayDate(date):
+    """A date typed as a weekday name: the same date in every way, so that a check refusing it as the future can
+    say which day was most likely meant (`validation.weekday_hint`), and not say so of a date typed out."""
+
+    __slots__ = ()
+
+
 def parse_date(text: str, today: date, what: str = "date") -> date:
     """YYYY-MM-DD, today/tomorrow/yesterday, or a weekday name (the next such day after today)."""
     value = (text or "").strip().lower()
@@ -80,7 +87,8 @@ def parse_date(text: str, today: date, what: str = "date") -> date:
         return today - timedelta(days=1)
     if value in WEEKDAYS:
         ahead = (WEEKDAYS.index(value) - today.weekday()) % 7 or 7
-        return today + timedelta(days=ahead)
+        day = today + timedelta(days=ahead)
+        return WeekdayDate(day.year, day.month, day.day)
     slashed = _SLASHED_RE.match(value)
     if slashed:
         return _slashed_date(slashed, text, today, what)

@@ -99,11 +99,14 @@ def check_not_after_death(day: date, died_on: str | None, what: str) -> None:
 
 
 def weekday_hint(day: date, today: date) -> str:
-    """For a date a week or less ahead (what a weekday name gives: the next such day): the last one, which a
-    date that cannot be in the future most likely meant."""
-    if not 0 < (day - today).days <= 7:
-        return ""
+    """For a date typed as a weekday name (the next such day): the last one, which a date that cannot be in the
+    future most likely meant. A date typed out gets no hint."""
     from datetime import timedelta
+
+    from therapy_cli.dates import WeekdayDate
+
+    if not isinstance(day, WeekdayDate) or not 0 < (day - today).days <= 7:
+        return ""
 
     return (f"; if that was a weekday name (the next such day), the most recent {day.strftime('%A')} is "
             f"{(day - timedelta(days=7)).isoformat()}")
