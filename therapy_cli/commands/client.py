@@ -68,19 +68,23 @@ def add(
     """Add a client; new clients are waiting until their first attended session.
 
     A name already held with the same date of birth (or both without one) is refused unless
-    --allow-duplicate.
+    --allow-duplicate; held where only one of the two has a date of birth, it is added with a warning.
 
     Example: therapy client add 'Alex Morgan' --dob 1990-04-02 --referred-on today --referral-source GP
     Example: therapy client add 'Morgan and Shah' --kind couple --member 'Ian Morgan' --member 'Omar Shah'
     """
+    from therapy_cli import render
     from therapy_cli.practice import clients
 
+    warnings: list[str] = []
     with database(write=True) as db:
         record = clients.add_client(
             db, name, kind.value, member or [], parse_date_option(dob, "--dob"), email, phone,
             parse_date_option(referred_on, "--referred-on"), referral_source, referred_by, allow_duplicate,
-            reminders=reminders.value if reminders else None, address=address)
+            reminders=reminders.value if reminders else None, address=address, warnings=warnings)
         _set_fees(db, record, fee, payer)
+    for text in warnings:
+        render.warn(text)
     _show(record, output_format(fmt, as_json, as_csv))
 
 
@@ -338,6 +342,30 @@ def export(
         render.message(f"Wrote {shown(output)}")
     else:
         print(text, end="")
+
+
+@app.command("remove")
+def remove(
+    client: ClientArg,
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="Remove without asking.")] = False,
+    fmt: FormatOpt = Format.table, as_json: JsonOpt = False, as_csv: CsvOpt = False,
+) -> None:
+    """Remove a client added in error, while nothing of therapy is recorded for them; audited.
+
+    Refused once the client has a session, questionnaire, plan, risk assessment, referral out, invoice or
+    supervision case, or is listed in a couple, family or group: discharge them instead. A couple, family or
+    group goes with its list of members. Its referral no longer counts in the reports; the id is not given again.
+
+    Example: therapy client add 'Alex Morgn' --allow-duplicate && therapy client remove 'Alex Morgn' --yes
+    """
+    from therapy_cli import render
+    from therapy_cli.practice import clients
+
+    with database(write=True) as db:
+        found = clients.find_client(db, client)
+        record = clients.remove_client(db, found)   # refused before asking while anything is recorded
+        confirm(f"Remove client #{found['id']} {found['name']}?", yes)   # declined: the transaction rolls back
+    render.emit(record, output_format(fmt, as_json, as_csv), title=f"Client #{record['id']} removed")
 
 
 @app.command("erase")

@@ -85,13 +85,14 @@ def add_client(db: Database, name: str, kind: str = "individual", members: list[
                date_of_birth: date | None = None, email: str | None = None, phone: str | None = None,
                referred_on: date | None = None, referral_source: str | None = None,
                referred_by: str | None = None, allow_duplicate: bool = False, reminders: str | None = None,
-               address: str | None = None) -> dict:
+               address: str | None = None, warnings: list[str] | None = None) -> dict:
+    """`warnings` gets what the person should see though nothing was refused (a client of the same name whom
+    only a date of birth, held on one side, may tell apart)."""
     if kind not in KINDS:
         raise InvalidValue(f"kind {kind!r} is not one of {', '.join(KINDS)}")
     name = clean_name(name)
     check_birth(date_of_birth, db.today)
-    if not allow_duplicate:
-        _check_unique(db, name, date_of_birth)
+    maybe_same = None if allow_duplicate else _check_unique(db, name, date_of_birth)
     check_not_future(referred_on, db.today, "referral date")
     check_unit_members(kind, [], named=len(members))
     member_rows = [find_client(db, m) for m in members]
@@ -113,6 +114,8 @@ def add_client(db: Database, name: str, kind: str = "individual", members: list[
     for member in member_rows:
         db.insert("memberships", {"unit_id": client_id, "member_id": member["id"]})
     db.audit("add", "client", client_id, f"{kind} client added", client_id)
+    if maybe_same and warnings is not None:
+        warnings.append(f"{maybe_same} ('therapy client remove {client_id} --yes')")
     return client_record(db, client_id)
 
 
@@ -127,16 +130,30 @@ def check_unit_members(kind: str, rows: list[dict], named: int | None = None) ->
         raise InvalidValue("a couple has at most two members")
 
 
-def _check_unique(db: Database, name: str, date_of_birth: date | None) -> None:
-    """The same name with the same date of birth (or both without one) is most likely the same person."""
+def _check_unique(db: Database, name: str, date_of_birth: date | None) -> str | None:
+    """The same name with the same date of birth (or both without one) is most likely the same person: refused.
+    The same name where only one of the two has a date of birth may be too (a record made at referral without
+    one, added again at the first session with it), but may be another person: the warning returned says so."""
     from therapy_cli.practice.lookup import same_name
 
     born = _iso(date_of_birth)
-    for row in same_name(db, "clients", name):
-        if row["date_of_birth"] == born and not row["erased_on"]:
-            raise Conflict(f"client #{row['id']} {row['name']} ({'born ' + born if born else 'no date of birth'}, "
-                           f"{row['status']}) is already recorded; use that record, or add --allow-duplicate "
+    held = [row for row in same_name(db, "clients", name) if not row["erased_on"]]
+
+    def described(row: dict) -> str:
+        birth = f"born {row['date_of_birth']}" if row["date_of_birth"] else "no date of birth"
+        return f"#{row['id']} {row['name']} ({birth}, {row['status']})"
+
+    for row in held:
+        if row["date_of_birth"] == born:
+            raise Conflict(f"client {described(row)} is already recorded; use that record, or add --allow-duplicate "
                            "for a different person")
+    maybe = [row for row in held if (row["date_of_birth"] is None) != (born is None)]
+    if not maybe:
+        return None
+    fix = (f" ('therapy client edit {maybe[0]['id']} --dob {born}' adds the date of birth to it)"
+           if born and len(maybe) == 1 else "")
+    return (f"{'; '.join(described(row) for row in maybe)} has this name too: if this is the same person, "
+            f"use that record{fix} and remove this one")
 
 
 def _check_members(rows: list[dict], unit_id: int | None = None) -> None:
@@ -330,6 +347,46 @@ def reopen(db: Database, client: dict) -> dict:
     db.update("clients", client["id"], {"status": status, "discharged_on": None, "discharge_reason": None})
     db.audit("reopen", "client", client["id"], f"reopened as {status}", client["id"])
     return client_record(db, client["id"])
+
+
+# what makes a client part of the record: a row in any of these refuses `remove_client` (the unit's own
+# membership rows aside, which go with a couple, family or group added in error)
+_HELD = (("sessions", "client_id", "session"), ("measures", "client_id", "questionnaire"),
+         ("plans", "client_id", "plan"), ("goals", "client_id", "goal"), ("plan_reviews", "client_id", "plan review"),
+         ("risk_assessments", "client_id", "risk assessment"), ("safety_plans", "client_id", "safety plan"),
+         ("referrals_out", "client_id", "referral out"), ("invoices", "client_id", "invoice"),
+         ("client_reminders", "client_id", "reminder sent"), ("supervision_cases", "client_id", "supervision case"),
+         ("session_absences", "client_id", "recorded absence"))
+
+
+def remove_client(db: Database, client: dict) -> dict:
+    """Delete a client added in error (a second record of someone held, a name typed wrong and added anyway):
+    only while nothing of therapy is recorded for them. A couple, family or group goes with its list of members;
+    a person still listed in one is refused. Audited without the name; the id is never given again (m018)."""
+    cid = client["id"]
+    refuse_erased(client, "its stub stays for the counts")
+    held = []
+    for table, column, what in _HELD:
+        n = db.scalar(f"SELECT count(*) FROM {table} WHERE {column} = ?", (cid,))
+        if n:
+            held.append(f"{n} {what}{'' if n == 1 or what.endswith('sent') else 's'}")
+    if held:
+        raise Conflict(f"client #{cid} has {', '.join(held)} on the record; only a client added in error with "
+                       "nothing recorded can be removed (discharge them instead, with the reason)")
+    units = db.query("SELECT DISTINCT c.id, c.name, c.kind FROM memberships m JOIN clients c ON c.id = m.unit_id "
+                     "WHERE m.member_id = ? ORDER BY c.id", (cid,))
+    if units:
+        listed = "; ".join(f"#{u['id']} {u['name']} ({u['kind']})" for u in units)
+        raise Conflict(f"client #{cid} is listed as a member of {listed}; remove that record first if it was "
+                       "added in error too, or keep this one")
+    record = client_record(db, cid)
+    db.execute("PRAGMA secure_delete = ON")   # the row's text is overwritten in the file, not left in a free page
+    members = db.execute("DELETE FROM memberships WHERE unit_id = ?", (cid,)).rowcount
+    db.execute("DELETE FROM audit_reasons WHERE client_id = ?", (cid,))
+    db.execute("DELETE FROM clients WHERE id = ?", (cid,))
+    db.audit("remove", "client", cid, f"{client['kind']} client removed (added in error)"
+             + (f" with its {members} member(s)' listing" if members else ""), cid)
+    return {**record, "removed": True}
 
 
 def _unit(db: Database, text: str) -> dict:

@@ -637,36 +637,44 @@ def m014_ids_never_reused(conn: sqlite3.Connection) -> None:
     (`FOREIGN_KEYS_OFF`): dropping the old table must not cascade to the rows that refer to it; `migrate`
     checks every foreign key before committing.
     """
+    for table, record_type in NEVER_REUSED.items():
+        _autoincrement(conn, table, record_type)
+
+
+def _autoincrement(conn: sqlite3.Connection, table: str, record_type: str) -> None:
+    """Rebuild `table` as AUTOINCREMENT (m014, m018): its rows, indexes and triggers kept, its counter above
+    every id it or the audit log has named."""
     import re
 
-    for table, record_type in NEVER_REUSED.items():
-        sql = conn.execute("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?", (table,)).fetchone()
-        if sql is None or "AUTOINCREMENT" in sql[0].upper():
-            continue
-        create, count = re.subn(r"\bid INTEGER PRIMARY KEY\b", "id INTEGER PRIMARY KEY AUTOINCREMENT", sql[0], count=1)
-        create, named = re.subn(rf'^CREATE TABLE (?:"{table}"|{table}\b)', f"CREATE TABLE {table}_rebuilt", create,
-                                count=1)
-        if not (count and named):
-            raise sqlite3.DatabaseError(f"cannot rebuild {table}: unexpected definition")
-        attached = [r[0] for r in conn.execute(
-            "SELECT sql FROM sqlite_master WHERE tbl_name = ? AND type IN ('index', 'trigger') AND sql IS NOT NULL "
-            "ORDER BY rowid", (table,))]
-        columns = ", ".join(r[1] for r in conn.execute(f"PRAGMA table_info({table})"))
-        conn.execute(create)
-        conn.execute(f"INSERT INTO {table}_rebuilt ({columns}) SELECT {columns} FROM {table}")
-        conn.execute(f"DROP TABLE {table}")
-        conn.execute(f"ALTER TABLE {table}_rebuilt RENAME TO {table}")
-        for statement in attached:
-            conn.execute(statement)
-        named_elsewhere = ["SELECT max(record_id) FROM audit WHERE record_type = ?"]
-        if table == "sessions":
-            named_elsewhere += ["SELECT max(session_id) FROM invoice_lines", "SELECT max(session_id) FROM client_reminders"]
-        highest = max([conn.execute(f"SELECT max(id) FROM {table}").fetchone()[0] or 0] +
-                      [conn.execute(q, (record_type,) if "?" in q else ()).fetchone()[0] or 0
-                       for q in named_elsewhere])
-        # copying the rows started the counter (the rename carried it over); it may need to go higher
-        if not conn.execute("UPDATE sqlite_sequence SET seq = max(seq, ?) WHERE name = ?", (highest, table)).rowcount:
-            conn.execute("INSERT INTO sqlite_sequence (name, seq) VALUES (?, ?)", (table, highest))
+    sql = conn.execute("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?", (table,)).fetchone()
+    if sql is None or "AUTOINCREMENT" in sql[0].upper():
+        return
+    create, count = re.subn(r"\bid INTEGER PRIMARY KEY\b", "id INTEGER PRIMARY KEY AUTOINCREMENT", sql[0], count=1)
+    create, named = re.subn(rf'^CREATE TABLE (?:"{table}"|{table}\b)', f"CREATE TABLE {table}_rebuilt", create,
+                            count=1)
+    if not (count and named):
+        raise sqlite3.DatabaseError(f"cannot rebuild {table}: unexpected definition")
+    attached = [r[0] for r in conn.execute(
+        "SELECT sql FROM sqlite_master WHERE tbl_name = ? AND type IN ('index', 'trigger') AND sql IS NOT NULL "
+        "ORDER BY rowid", (table,))]
+    columns = ", ".join(r[1] for r in conn.execute(f"PRAGMA table_info({table})"))
+    conn.execute(create)
+    conn.execute(f"INSERT INTO {table}_rebuilt ({columns}) SELECT {columns} FROM {table}")
+    conn.execute(f"DROP TABLE {table}")
+    conn.execute(f"ALTER TABLE {table}_rebuilt RENAME TO {table}")
+    for statement in attached:
+        conn.execute(statement)
+    named_elsewhere = ["SELECT max(record_id) FROM audit WHERE record_type = ?"]
+    if table == "sessions":
+        named_elsewhere += ["SELECT max(session_id) FROM invoice_lines", "SELECT max(session_id) FROM client_reminders"]
+    if table == "clients":
+        named_elsewhere += ["SELECT max(client_id) FROM audit"]
+    highest = max([conn.execute(f"SELECT max(id) FROM {table}").fetchone()[0] or 0] +
+                  [conn.execute(q, (record_type,) if "?" in q else ()).fetchone()[0] or 0
+                   for q in named_elsewhere])
+    # copying the rows started the counter (the rename carried it over); it may need to go higher
+    if not conn.execute("UPDATE sqlite_sequence SET seq = max(seq, ?) WHERE name = ?", (highest, table)).rowcount:
+        conn.execute("INSERT INTO sqlite_sequence (name, seq) VALUES (?, ?)", (table, highest))
 
 
 m014_ids_never_reused.FOREIGN_KEYS_OFF = True
@@ -707,10 +715,21 @@ def m017_audit_reasons(conn: sqlite3.Connection) -> None:
     """)
 
 
+def m018_client_ids_never_reused(conn: sqlite3.Connection) -> None:
+    """Client ids are never given twice either, now that a client added in error can be removed (`client
+    remove`): the clients table becomes AUTOINCREMENT as m014 made the others, its counter above every client
+    id the audit log names."""
+    _autoincrement(conn, "clients", "client")
+
+
+m018_client_ids_never_reused.FOREIGN_KEYS_OFF = True
+
+
 MIGRATIONS = [m001_initial, m003_no_replace, m004_service_reminders, m006_risk_register, m007_fees_and_invoices,
               m008_notes_search, m009_client_reminders, m010_client_address, m011_presence_index,
               m012_remind_indexes, m013_income_months, m014_ids_never_reused,
-              m015_memberships_left, m016_reminded_at_the_latest_time, m017_audit_reasons]
+              m015_memberships_left, m016_reminded_at_the_latest_time, m017_audit_reasons,
+              m018_client_ids_never_reused]
 
 
 def migrate(db) -> list[str]:
