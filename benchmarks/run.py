@@ -92,6 +92,31 @@ conn.close()
 """
 
 
+# The floor of a change of time zone: the same work as `config set timezone` (practice/rezone.py) without
+# therapy: every session's start read, its day in the new zone worked out (once per distinct start), the
+# days that differ written by one executemany in one transaction, with the pragmas therapy uses.
+FLOOR_REZONE = r"""
+import sqlite3, sys
+from datetime import datetime
+from zoneinfo import ZoneInfo
+conn = sqlite3.connect(sys.argv[1], isolation_level=None)
+conn.execute("PRAGMA journal_mode = WAL")
+conn.execute("PRAGMA synchronous = NORMAL")
+conn.execute("PRAGMA foreign_keys = ON")
+tz, days, changed = ZoneInfo(sys.argv[2]), {}, []
+conn.execute("BEGIN IMMEDIATE")
+for sid, utc, local in conn.execute("SELECT id, starts_utc, local_date FROM sessions"):
+    day = days.get(utc)
+    if day is None:
+        day = days[utc] = datetime.fromisoformat(utc).astimezone(tz).date().isoformat()
+    if day != local:
+        changed.append((day, sid))
+conn.executemany("UPDATE sessions SET local_date = ? WHERE id = ?", changed)
+conn.execute("COMMIT")
+conn.close()
+"""
+
+
 # The floor of a practice roll-up: one Python process running the SQL a single-file `report week`
 # ran (captured) against each practitioner's file in turn.
 FLOOR_SQL = r"""
@@ -351,6 +376,18 @@ def run(size: str, runs: int, import_runs: int, output: Path | None) -> list[Row
 
         attempt(rows, f"import of {generate.SIZES[size]['sessions']:,} sessions", "plain `executemany`, one transaction",
                 "<= 2x", import_sessions, max_ratio=2)
+
+        def rezone():
+            target = work / "rezone.db"
+            copy = lambda: generate.copy_database(service, target)  # noqa: E731  (the zone is Europe/London)
+            ms, floor = medians_ms(
+                [{"cmd": [*therapy, "--db", str(target), "config", "set", "timezone", "Asia/Tokyo"], "prepare": copy},
+                 {"cmd": [sys.executable, "-c", FLOOR_REZONE, str(target), "Asia/Tokyo"], "prepare": copy}],
+                env, import_runs, warm_up=False)
+            return ms, floor, "Europe/London to Asia/Tokyo: every session's day again"
+
+        attempt(rows, f"`config set timezone` ({size} file)", "the same reads and writes, one Python process",
+                "<= 1.5x", rezone, max_ratio=1.5)
 
         def memory():
             peaks = []

@@ -83,6 +83,7 @@ def test_runner_measures_every_target_row_and_writes_the_table(bench, tmp_path, 
     assert any(op.startswith("`practice report week` (10 x 5,000") for op in operations)
     assert "`therapy remind` (tiny file)" in operations and "peak memory of `remind` (tiny file)" in operations
     assert "`invoice create` (tiny file)" in operations and "`report income` (tiny file)" in operations
+    assert "`config set timezone` (tiny file)" in operations
     for row in rows:
         assert row.therapy_ms is not None, row.note
         assert row.therapy_ms > 0

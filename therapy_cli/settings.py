@@ -290,19 +290,33 @@ def _check_currency_change(db, key: str, new: str) -> None:
 def set_setting(db, key: str, value: str) -> dict:
     text = validate(key, value, db.setting("fees.currency") if lookup(key).type == "money" else None)
     _check_currency_change(db, key, text)
+    zone = db.setting("timezone") if key == "timezone" else None
     db.execute("INSERT INTO settings (key, value) VALUES (?, ?) "
                "ON CONFLICT (key) DO UPDATE SET value = excluded.value", (key, text))
     db.audit("set", "setting", None, key)
     db.forget_settings()
-    return get_setting(db, key)
+    return _rezoned(db, zone, get_setting(db, key))
 
 
 def unset_setting(db, key: str) -> dict:
     _check_currency_change(db, key, lookup(key).default)
+    zone = db.setting("timezone") if key == "timezone" else None
     if db.execute("DELETE FROM settings WHERE key = ?", (key,)).rowcount:  # unsetting nothing changes nothing
         db.audit("unset", "setting", None, key)
     db.forget_settings()
-    return get_setting(db, key)
+    return _rezoned(db, zone, get_setting(db, key))
+
+
+def _rezoned(db, old_zone: str | None, row: dict) -> dict:
+    """After `timezone` changed from `old_zone`: every session's day in the new zone (practice/rezone.py),
+    and `row["sessions_rezoned"]` saying how many sessions fall on another day there."""
+    if old_zone is None or old_zone == db.setting("timezone"):
+        return row
+    from therapy_cli.practice.rezone import rezone_sessions
+
+    moved = rezone_sessions(db, old_zone, db.setting("timezone"))
+    return {**row, "sessions": moved["sessions"], "sessions_on_another_day": moved["days_changed"],
+            "previous_zone": old_zone}
 
 
 def targets(db, period: str) -> dict[str, float]:

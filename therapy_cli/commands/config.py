@@ -59,6 +59,20 @@ def set_(key: KeyArg, value: Annotated[str, typer.Argument(metavar="VALUE")],
     with database(write=True) as db:
         row = settings.set_setting(db, key, value)
     render.emit(row, output_format(fmt, as_json, as_csv))
+    _say_rezoned(row)
+
+
+def _say_rezoned(row: dict) -> None:
+    """After a change of time zone: what became of the sessions held (practice/rezone.py)."""
+    if row.get("sessions"):
+        from therapy_cli import render
+
+        n, moved = row["sessions"], row["sessions_on_another_day"]
+        held = f"{n} sessions keep their" if n > 1 else "1 session keeps its"
+        render.message(f"{held} moment in time and {'are' if n > 1 else 'is'} shown in {row['value']} now, not "
+                       f"{row['previous_zone']}; {moved} of {n} {'is' if moved == 1 else 'are'} on another day "
+                       "there, and counted on that day. A time typed meaning the new zone is put right with "
+                       "therapy session move ID --to 'YYYY-MM-DD HH:MM'")
 
 
 @app.command("unset")
@@ -72,3 +86,4 @@ def unset(key: KeyArg, fmt: FormatOpt = Format.table, as_json: JsonOpt = False, 
     with database(write=True) as db:
         row = settings.unset_setting(db, key)
     render.emit(row, output_format(fmt, as_json, as_csv))
+    _say_rezoned(row)
