@@ -15,9 +15,9 @@ def test_a_second_record_of_one_person_is_warned_of_and_removed(jcli, cli, db_pa
     added = cli("client", "add", "alex morgan", "--dob", "1990-04-02", "--referred-on", "2026-10-12", "--json")
     assert added.exit_code == 0
     assert added.stderr.strip() == (
-        "Warning: #1 Alex Morgan (no date of birth, waiting) has this name too: if this is the same person, use "
-        "that record ('therapy client edit 1 --dob 1990-04-02' adds the date of birth to it) and remove this one "
-        "('therapy client remove 2 --yes')")
+        "Warning: #1 Alex Morgan (no date of birth, waiting) has this name too: if this is the same person, remove "
+        "this one ('therapy client remove 2 --yes') and use that record ('therapy client edit 1 --dob 1990-04-02' "
+        "adds the date of birth to it)")
     assert jcli("report", "period", "--from", "2026-10-12", "--to", "2026-10-12")["new_referrals"] == 2
     removed = jcli("client", "remove", "2", "--yes")
     assert removed["removed"] is True and removed["name"] == "alex morgan"
@@ -104,3 +104,15 @@ def test_the_upgrade_makes_client_ids_never_reused_above_every_id_the_audit_name
     assert jcli("client", "remove", "Dee", "--yes")["id"] == 10
     assert jcli("client", "add", "Eve E")["id"] == 11
     assert [m["name"] for m in jcli("client", "show", "Ann and Ben")["members"]] == ["Ann A", "Ben B"]
+
+
+def test_an_edit_does_not_reach_a_name_and_date_of_birth_add_would_refuse(jcli, cli, db_path):
+    jcli("client", "add", "Ann Lee")
+    jcli("client", "add", "Bob Ray")
+    assert_refused(cli, db_path, "client", "edit", "Bob", "--name", "ann lee",
+                   match="client #1 Ann Lee (no date of birth, waiting) is already recorded; if they are two people, "
+                         "add --allow-duplicate")
+    jcli("client", "edit", "Bob", "--name", "Ann Lee", "--dob", "1990-01-01")      # told apart by the date
+    assert_refused(cli, db_path, "client", "edit", "1", "--dob", "1990-01-01", match="#2 Ann Lee (born 1990-01-01")
+    assert jcli("client", "edit", "2", "--phone", "0123")["phone"] == "0123"       # its own name is no duplicate
+    assert jcli("client", "edit", "1", "--dob", "1990-01-01", "--allow-duplicate")["date_of_birth"] == "1990-01-01"

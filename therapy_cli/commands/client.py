@@ -149,9 +149,14 @@ def edit(
                                         "default, or '' to go back to it: fees.default).")] = None,
     payer: Annotated[Optional[str], typer.Option(
         "--payer", metavar="NAME", help="Insurer, EAP or employer invoiced instead of the client ('' = none).")] = None,
+    allow_duplicate: Annotated[bool, typer.Option(
+        "--allow-duplicate", help="Give the name (and date of birth) of another client held: two people.")] = False,
     fmt: FormatOpt = Format.table, as_json: JsonOpt = False, as_csv: CsvOpt = False,
 ) -> None:
     """Change a client's details (only the options given).
+
+    A name and date of birth that client add would refuse as another client's (the same name with the same
+    date of birth, or both without one) are refused unless --allow-duplicate.
 
     Example: therapy client edit 3 --phone '07700 900123'
     Example: therapy client edit 3 --email alex@example.org --reminders email
@@ -171,7 +176,7 @@ def edit(
                 referral_source=referral_source, referred_by=referred_by,
                 died_on=parse_date_option(died_on, "--died-on") if (died_on or "").strip() else None,
                 clear_death=died_on is not None and not died_on.strip(),
-                reminders=reminders.value if reminders else None)
+                reminders=reminders.value if reminders else None, allow_duplicate=allow_duplicate)
         else:
             record = clients.client_record(db, found["id"])
         _set_fees(db, record, fee, payer)

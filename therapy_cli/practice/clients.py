@@ -92,7 +92,10 @@ def add_client(db: Database, name: str, kind: str = "individual", members: list[
         raise InvalidValue(f"kind {kind!r} is not one of {', '.join(KINDS)}")
     name = clean_name(name)
     check_birth(date_of_birth, db.today)
-    maybe_same = None if allow_duplicate else _check_unique(db, name, date_of_birth)
+    held, maybe = _same_name(db, name, _iso(date_of_birth)) if not allow_duplicate else (None, [])
+    if held:
+        raise Conflict(f"client {_described(held)} is already recorded; use that record, or add --allow-duplicate "
+                       "for a different person")
     check_not_future(referred_on, db.today, "referral date")
     check_unit_members(kind, [], named=len(members))
     member_rows = [find_client(db, m) for m in members]
@@ -114,8 +117,8 @@ def add_client(db: Database, name: str, kind: str = "individual", members: list[
     for member in member_rows:
         db.insert("memberships", {"unit_id": client_id, "member_id": member["id"]})
     db.audit("add", "client", client_id, f"{kind} client added", client_id)
-    if maybe_same and warnings is not None:
-        warnings.append(f"{maybe_same} ('therapy client remove {client_id} --yes')")
+    if maybe and warnings is not None:
+        warnings.append(_maybe_same(maybe, _iso(date_of_birth), client_id))
     return client_record(db, client_id)
 
 
@@ -130,30 +133,27 @@ def check_unit_members(kind: str, rows: list[dict], named: int | None = None) ->
         raise InvalidValue("a couple has at most two members")
 
 
-def _check_unique(db: Database, name: str, date_of_birth: date | None) -> str | None:
-    """The same name with the same date of birth (or both without one) is most likely the same person: refused.
-    The same name where only one of the two has a date of birth may be too (a record made at referral without
-    one, added again at the first session with it), but may be another person: the warning returned says so."""
+def _same_name(db: Database, name: str, born: str | None, exclude_id: int | None = None) -> tuple[dict | None, list]:
+    """`(held, maybe)`: the client held with this name and the same date of birth (or both without one), most
+    likely the same person; and those of this name where only one side has a date of birth, who may be (a record
+    made at referral without one, added again at the first session with it) or may be another person."""
     from therapy_cli.practice.lookup import same_name
 
-    born = _iso(date_of_birth)
-    held = [row for row in same_name(db, "clients", name) if not row["erased_on"]]
+    rows = [row for row in same_name(db, "clients", name) if not row["erased_on"] and row["id"] != exclude_id]
+    held = next((row for row in rows if row["date_of_birth"] == born), None)
+    return held, [row for row in rows if (row["date_of_birth"] is None) != (born is None)]
 
-    def described(row: dict) -> str:
-        birth = f"born {row['date_of_birth']}" if row["date_of_birth"] else "no date of birth"
-        return f"#{row['id']} {row['name']} ({birth}, {row['status']})"
 
-    for row in held:
-        if row["date_of_birth"] == born:
-            raise Conflict(f"client {described(row)} is already recorded; use that record, or add --allow-duplicate "
-                           "for a different person")
-    maybe = [row for row in held if (row["date_of_birth"] is None) != (born is None)]
-    if not maybe:
-        return None
+def _described(row: dict) -> str:
+    birth = f"born {row['date_of_birth']}" if row["date_of_birth"] else "no date of birth"
+    return f"#{row['id']} {row['name']} ({birth}, {row['status']})"
+
+
+def _maybe_same(maybe: list[dict], born: str | None, new_id: int) -> str:
     fix = (f" ('therapy client edit {maybe[0]['id']} --dob {born}' adds the date of birth to it)"
            if born and len(maybe) == 1 else "")
-    return (f"{'; '.join(described(row) for row in maybe)} has this name too: if this is the same person, "
-            f"use that record{fix} and remove this one")
+    return (f"{'; '.join(_described(row) for row in maybe)} has this name too: if this is the same person, "
+            f"remove this one ('therapy client remove {new_id} --yes') and use that record{fix}")
 
 
 def _check_members(rows: list[dict], unit_id: int | None = None) -> None:
@@ -262,6 +262,13 @@ def edit_client(db: Database, client: dict, **changes) -> dict:
                                        client["kind"]))
     if not values:
         raise InvalidValue("nothing to change; give at least one option (see --help)")
+    if ("name" in values or "date_of_birth" in values) and not changes.get("allow_duplicate"):
+        # a name and date of birth `client add` would refuse as someone held are not reached by an edit either
+        held, _ = _same_name(db, values.get("name", client["name"]),
+                             values.get("date_of_birth", client["date_of_birth"]), exclude_id=client["id"])
+        if held:
+            raise Conflict(f"client {_described(held)} is already recorded; if they are two people, "
+                           "add --allow-duplicate")
     db.update("clients", client["id"], values)
     db.audit("edit", "client", client["id"], "changed " + ", ".join(sorted(values)), client["id"])
     if values.get("died_on") and client["status"] != "discharged":
