@@ -1,5 +1,6 @@
 """The risk register: assessments (append-only), safety plans (versions kept), questionnaire flags, reminders."""
 
+import json
 import sqlite3
 
 import pytest
@@ -21,6 +22,18 @@ def test_assess_records_a_dated_audited_assessment(jcli, alex):
     rows = [r for r in audit if r["record_type"] == "risk_assessment"]
     assert len(rows) == 1 and "no plan" not in str(rows)          # the audit says what, not the note
     assert jcli("client", "show", "alex")["risk_level"] == "moderate"
+
+
+def test_a_moderate_or_high_risk_without_a_review_date_is_recorded_with_a_warning(cli, jcli, alex):
+    warned = cli("risk", "assess", "alex", "--level", "high", "--json")
+    assert warned.exit_code == 0 and json.loads(warned.stdout)["review_due"] is None
+    assert warned.stderr == ("Warning: no review date for a high risk: remind will not ask for a review; "
+                             "'therapy risk assess 1 --level high --review-in DAYS' records one with it\n")
+    # the command it names records one (not refused as the same assessment again), and remind then asks for it
+    assert jcli("risk", "assess", "1", "--level", "high", "--review-in", "1")["review_due"] == "2026-11-28"
+    assert any(r["kind"] == "risk_review_due" for r in jcli("remind"))
+    for level, review in (("low", []), ("none", []), ("moderate", ["--review-in", "14"])):
+        assert cli("risk", "assess", "alex", "--level", level, *review, "--note", level).stderr == ""
 
 
 @pytest.mark.parametrize("args, code, match", [

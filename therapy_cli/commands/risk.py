@@ -55,6 +55,11 @@ def assess(
         record = risk.assess(db, who, level.value, note, review_in, parse_date_option(on, "--on"))
         label = clients.case_label(who)
     render.emit(record, output_format(fmt, as_json, as_csv), title=f"Risk assessment #{record['id']} for {label}")
+    if record["level"] in ("moderate", "high") and record["review_due"] is None:
+        # recorded as asked (a review date is optional), but nothing will ever bring this one back
+        render.warn(f"no review date for a {record['level']} risk: remind will not ask for a review; "
+                    f"'therapy risk assess {record['client_id']} --level {record['level']} --review-in DAYS' "
+                    "records one with it")
 
 
 @app.command("plan")
