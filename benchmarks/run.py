@@ -93,8 +93,8 @@ conn.close()
 
 
 # The floor of a change of time zone: the same work as `config set timezone` (practice/rezone.py) without
-# therapy: every session's start read, its day in the new zone worked out (once per distinct start), the
-# days that differ written by one executemany in one transaction, with the pragmas therapy uses.
+# therapy: every session's start read, its start and day in the new zone worked out (once per distinct
+# start), those that differ written by one executemany in one transaction, with the pragmas therapy uses.
 FLOOR_REZONE = r"""
 import sqlite3, sys
 from datetime import datetime
@@ -103,15 +103,16 @@ conn = sqlite3.connect(sys.argv[1], isolation_level=None)
 conn.execute("PRAGMA journal_mode = WAL")
 conn.execute("PRAGMA synchronous = NORMAL")
 conn.execute("PRAGMA foreign_keys = ON")
-tz, days, changed = ZoneInfo(sys.argv[2]), {}, []
+tz, there, changed = ZoneInfo(sys.argv[2]), {}, []
 conn.execute("BEGIN IMMEDIATE")
-for sid, utc, local in conn.execute("SELECT id, starts_utc, local_date FROM sessions"):
-    day = days.get(utc)
-    if day is None:
-        day = days[utc] = datetime.fromisoformat(utc).astimezone(tz).date().isoformat()
-    if day != local:
-        changed.append((day, sid))
-conn.executemany("UPDATE sessions SET local_date = ? WHERE id = ?", changed)
+for sid, utc, at, local in conn.execute("SELECT id, starts_utc, starts_at, local_date FROM sessions"):
+    new = there.get(utc)
+    if new is None:
+        start = datetime.fromisoformat(utc).astimezone(tz)
+        new = there[utc] = (start.replace(microsecond=0).isoformat(), start.date().isoformat())
+    if new != (at, local):
+        changed.append((*new, sid))
+conn.executemany("UPDATE sessions SET starts_at = ?, local_date = ? WHERE id = ?", changed)
 conn.execute("COMMIT")
 conn.close()
 """

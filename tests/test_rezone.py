@@ -16,8 +16,12 @@ def _days(db_path) -> list[tuple]:
 
 
 def _consistent(db_path, zone: str) -> None:
-    for sid, starts_utc, local_date in _days(db_path):
-        assert datetime.fromisoformat(starts_utc).astimezone(ZoneInfo(zone)).date().isoformat() == local_date, sid
+    conn = sqlite3.connect(db_path)
+    for sid, starts_utc, starts_at, local_date in conn.execute("SELECT id, starts_utc, starts_at, local_date "
+                                                               "FROM sessions"):
+        there = datetime.fromisoformat(starts_utc).astimezone(ZoneInfo(zone))
+        assert (there.isoformat(), there.date().isoformat()) == (starts_at, local_date), sid
+    conn.close()
 
 
 def test_sessions_are_counted_on_the_day_the_new_zone_shows(jcli, cli, db_path):
@@ -41,8 +45,14 @@ def test_sessions_are_counted_on_the_day_the_new_zone_shows(jcli, cli, db_path):
     assert jcli("report", "period", "--from", "2026-07-01", "--to", "2026-07-01")["sessions"]["attended"] == 0
     assert jcli("client", "show", "Ann")["first_attended_on"] == "2026-07-02"
     _consistent(db_path, "Asia/Tokyo")
-    assert any(r["action"] == "rezone" and "Etc/UTC -> Asia/Tokyo: 1 session(s)" in r["summary"]
-               for r in jcli("db", "audit"))
+    assert any(r["action"] == "rezone" and r["summary"] == "time zone Etc/UTC -> Asia/Tokyo: 2 session(s) "
+               "written in it, 1 of them on another day there" for r in jcli("db", "audit"))
+    # the stored start is written in the zone too, so what shows it as stored (a client's next session) agrees
+    jcli("session", "add", "Ann", "--at", "2026-12-20 10:00")
+    jcli("config", "set", "timezone", "Europe/London")
+    assert jcli("client", "show", "Ann")["sessions"]["next"] == "2026-12-20T01:00:00+00:00"
+    assert [s["starts_at"] for s in jcli("session", "list", "--from", "2026-07-01", "--to", "2026-07-02")] == \
+        ["2026-07-01T21:00:00+01:00"]
 
     # and back: unset, the default zone applies again (the tests' system zone)
     back = jcli("config", "unset", "timezone")
