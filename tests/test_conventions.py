@@ -108,6 +108,24 @@ def test_a_pager_that_cannot_start_falls_back_to_printing(tmp_path, demo_file):
     assert code == 0 and screen.count("\n") > 100 and "Traceback" not in screen
 
 
+def test_a_new_file_is_said_at_a_terminal_so_a_mistyped_path_is_not_taken_for_an_empty_caseload(tmp_path):
+    if len(therapy()) != 1:
+        pytest.skip("needs the installed console script")
+    typo = tmp_path / "sub" / "casload.db"
+    env = {**os.environ, "THERAPY_DB": str(typo), "THERAPY_TODAY": "2026-11-27", "HOME": str(tmp_path),
+           "TERM": "xterm", "NO_COLOR": "1"}
+    code, screen = in_terminal([*therapy(), "client", "list"], env)
+    assert code == 0 and "Nothing to show." in screen
+    assert f"Created a new, empty caseload: {typo} (no file was there;" in " ".join(screen.split())
+    assert oct(typo.stat().st_mode & 0o777) == "0o600"                     # created as SPEC says
+    code, screen = in_terminal([*therapy(), "client", "list"], env)        # said once: the file is there now
+    assert code == 0 and "Created" not in screen
+    # no terminal (a script, cron): nothing said, so a first `remind` stays silent
+    fresh = {**env, "THERAPY_DB": str(tmp_path / "cron.db")}
+    done = subprocess.run([*therapy(), "remind"], env=fresh, capture_output=True, text=True)
+    assert done.returncode == 0 and done.stdout == "" and done.stderr == ""
+
+
 # -- shell completion ----------------------------------------------------------------------
 
 def test_shell_completion_completes_commands_and_options_of_the_lazy_tree(tmp_path):

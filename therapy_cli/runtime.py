@@ -47,7 +47,11 @@ def database(write: bool = False) -> Iterator["Database"]:  # noqa: F821
     """The caseload for this command, as one transaction (write: BEGIN IMMEDIATE)."""
     from therapy_cli.storage.db import open_database, resolve_path
 
-    db = open_database(resolve_path(STATE.db), today=STATE.today)
+    path = resolve_path(STATE.db)
+    new = not os.path.lexists(path)
+    db = open_database(path, today=STATE.today)
+    if new:
+        _say_created(path)
     try:
         with db.transaction(write=write):
             yield db
@@ -61,6 +65,19 @@ def database(write: bool = False) -> Iterator["Database"]:  # noqa: F821
             db.scrub_pending = not scrub.finish_pending(db, wait=scrub.NEXT_WRITE_WAIT_SECONDS)
     finally:
         db.close()
+
+
+def _say_created(path) -> None:
+    """A file made by this command (SPEC: created on first use): said at a terminal, where a mistyped --db or
+    THERAPY_DB would otherwise answer "Nothing to show" as if the caseload were empty. Scripts and cron, with
+    no terminal on stderr, are told nothing (a first `remind` stays silent)."""
+    import sys
+
+    if sys.stderr.isatty():
+        from therapy_cli import render
+
+        render.message(f"Created a new, empty caseload: {path} (no file was there; if yours is elsewhere, "
+                       "give it with --db or THERAPY_DB: therapy db path shows which file is used)")
 
 
 def date_order() -> str | None:
