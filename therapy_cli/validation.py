@@ -98,6 +98,17 @@ def check_not_after_death(day: date, died_on: str | None, what: str) -> None:
         raise InvalidValue(f"{what} {day.isoformat()} is after the client's death ({died_on})")
 
 
+def far_ahead(day: date, today: date, what: str) -> str | None:
+    """For a booking over a year ahead (`2062` typed for `2026`): the warning, else None. Nothing refuses it: a
+    long course or a yearly review can be booked that far, but no reminder will say it until then."""
+    ahead = (day - today).days
+    if ahead <= 366:
+        return None
+    years = day.year - today.year - ((day.month, day.day) < (today.month, today.day))
+    span = "over a year" if years < 2 else f"{years} years"
+    return f"{what} {day.isoformat()} is {span} ahead (today is {today.isoformat()}); if the year is mistyped"
+
+
 def weekday_hint(day: date, today: date) -> str:
     """For a date typed as a weekday name (the next such day): the last one, which a date that cannot be in the
     future most likely meant. A date typed out gets no hint."""

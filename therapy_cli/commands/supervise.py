@@ -122,9 +122,17 @@ def book(
     from therapy_cli.practice import supervision
 
     fmt_name = output_format(fmt, as_json, as_csv)
+    from datetime import date
+
+    from therapy_cli import render
+    from therapy_cli.validation import far_ahead
+
     with database(write=True) as db:
         record = supervision.book(db, parse_date_option(on, "--on"), duration, supervisor, group_size, note)
+        far = far_ahead(date.fromisoformat(record["on_date"]), db.today, "supervision booked for")
     _show_record(record, fmt_name)
+    if far:
+        render.warn(f"{far}: therapy supervise remove {record['id']} --booked --yes, and book it again")
 
 
 @app.command("list")

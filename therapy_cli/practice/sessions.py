@@ -380,7 +380,16 @@ def add_session(db: Database, client, start: datetime, duration_min: int | None 
         mark_attended(db, client["id"], day, warnings)
     if note:
         add_note(db, session_id, note)
+    _far_ahead(db, session_id, day, "a session on", warnings)
     return session_record(db, session_id)
+
+
+def _far_ahead(db: Database, session_id: int, day: date, what: str, warnings: list | None) -> None:
+    from therapy_cli.validation import far_ahead
+
+    text = far_ahead(day, db.today, what)
+    if text and warnings is not None:
+        warnings.append(f"{text}: therapy session move {session_id} --to 'YYYY-MM-DD HH:MM'")
 
 
 def add_training(db: Database, title: str, start: datetime, duration_min, audience: str | None,
@@ -528,6 +537,11 @@ def schedule_series(db: Database, client, start: datetime, every: str, count: in
     for times in all_times:
         ids.append(db.insert("sessions", {"kind": "client", "client_id": client["id"], **times, **fields,
                                           "created_at": created_at}))
+    from therapy_cli.validation import far_ahead
+
+    far = far_ahead(meetings[0].date(), db.today, "a series starting")
+    if far and warnings is not None:
+        warnings.append(f"{far}: therapy session cancel {ids[0]} --series --by therapist, and book it again")
     db.execute(f"UPDATE sessions SET series_id = ? WHERE id IN ({','.join('?' * len(ids))})", (ids[0], *ids))
     for session_id, times in zip(ids, all_times):
         db.audit("schedule", "session", session_id,
@@ -669,6 +683,7 @@ def move(db: Database, session_id: int, new_start: datetime, allow_overlap: bool
         check_after_referral(client, day)
     if row["status"] in BLOCKING and not allow_overlap:
         check_no_clash(db, times, exclude_id=session_id)
+    _far_ahead(db, session_id, day, f"session #{session_id} moved to", warnings)
     absent_ids = [r[0] for r in db.execute("SELECT client_id FROM session_absences WHERE session_id = ?",
                                            (session_id,))]
     if absent_ids and times["local_date"] != row["local_date"]:

@@ -1,0 +1,26 @@
+"""A booking over a year ahead (2062 typed for 2026) is made, with a warning naming the command that undoes it."""
+
+from __future__ import annotations
+
+
+def test_bookings_over_a_year_ahead_are_warned_of(jcli, cli):
+    jcli("client", "add", "Ann Lee")          # today is 2026-11-27
+    added = cli("session", "add", "Ann", "--at", "2062-11-30 10:00")
+    assert added.exit_code == 0
+    assert added.stderr == ("Warning: a session on 2062-11-30 is 36 years ahead (today is 2026-11-27); if the year "
+                            "is mistyped: therapy session move 1 --to 'YYYY-MM-DD HH:MM'\n")
+    moved = cli("session", "move", "1", "--to", "2026-11-30 10:00")
+    assert moved.exit_code == 0 and moved.stderr == ""
+    assert "is over a year ahead" in cli("session", "move", "1", "--to", "2028-01-05 10:00").stderr
+    series = cli("session", "schedule", "Ann", "--start", "2062-12-01 10:00", "--every", "week", "--count", "2")
+    assert "a series starting 2062-12-01 is 36 years ahead" in series.stderr
+    assert "therapy session cancel 2 --series --by therapist" in series.stderr
+    booked = cli("supervise", "book", "--on", "9999-01-01", "--duration", "60")
+    assert "supervision booked for 9999-01-01 is 7972 years ahead" in booked.stderr
+    assert "therapy supervise remove 1 --booked --yes" in booked.stderr
+    # a year ahead or less (a yearly review, the next course) says nothing
+    for args in (["session", "add", "Ann", "--at", "2027-11-27 10:00"],
+                 ["session", "schedule", "Ann", "--start", "2027-06-01 09:00", "--every", "week", "--count", "60"],
+                 ["supervise", "book", "--on", "2027-11-27", "--duration", "60"]):
+        done = cli(*args)
+        assert done.exit_code == 0 and done.stderr == "", (args, done.stderr)
