@@ -38,6 +38,15 @@ def test_changing_the_plan_keeps_the_previous_version(jcli, cli):
     assert sum(1 for a in audit if a["record_type"] == "plan") == 2
 
 
+def test_a_new_version_keeps_the_modality_unless_given_and_a_first_plan_needs_one(jcli, cli, db_path):
+    jcli("client", "add", "Alex Morgan")
+    result = assert_refused(cli, db_path, "plan", "set", "alex", "--sessions", "12", code=2)
+    assert "Missing option '--modality': client #1 has no plan yet" in result.stderr
+    jcli("plan", "set", "alex", "--modality", "psychodynamic", "--sessions", "12", "--on", "2026-09-01")
+    plan = jcli("plan", "set", "alex", "--sessions", "16")          # only the number of sessions changes
+    assert (plan["version"], plan["modality"], plan["sessions_planned"]) == (2, "psychodynamic", 16)
+
+
 def test_an_identical_plan_adds_no_version(cli, jcli):
     jcli("client", "add", "Alex Morgan")
     jcli("plan", "set", "alex", "--modality", "cbt")

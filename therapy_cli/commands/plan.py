@@ -62,8 +62,10 @@ def _emit_plan(plan: dict, fmt: str) -> None:
 @app.command("set")
 def set_(
     client: ClientArg,
-    modality: Annotated[Modality, typer.Option(case_sensitive=False, help="cbt, psychodynamic, psychoanalytic, humanistic, integrative, "
-                                                    "systemic, hypno, constructivist or other.")],
+    modality: Annotated[Optional[Modality], typer.Option(
+        case_sensitive=False, help="cbt, psychodynamic, psychoanalytic, humanistic, integrative, systemic, hypno, "
+                                   "constructivist or other (required for a first plan; a new version keeps the "
+                                   "current one unless given).")] = None,
     approach: Annotated[Optional[str], typer.Option(metavar="TEXT", help="The approach, e.g. 'Clark & Wells'.")] = None,
     sessions: Annotated[Optional[int], typer.Option(metavar="N", help="Number of sessions planned.")] = None,
     review_every: Annotated[Optional[int], typer.Option(metavar="WEEKS", help="Review the plan every WEEKS weeks.")] = None,
@@ -77,15 +79,21 @@ def set_(
     (--approach '' or --problem '' clears them).
 
     Example: therapy plan set morgan --modality cbt --sessions 12 --review-every 6 --problem 'low mood'
+    Example: therapy plan set morgan --sessions 16
     """
     from therapy_cli import render
+    from therapy_cli.errors import WrongForm
     from therapy_cli.practice import clients
     from therapy_cli.clinical import plans
 
     with database(write=True) as db:
         who = clients.find_client(db, client)
         before = plans.current_plan(db, who["id"])
-        plan = plans.set_plan(db, who, modality.value, approach, sessions, review_every,
+        if modality is None and before is None:
+            raise WrongForm(f"Missing option '--modality': client #{who['id']} has no plan yet, and a first plan "
+                            f"names its modality ({', '.join(m.value for m in Modality)})")
+        plan = plans.set_plan(db, who, modality.value if modality else before["modality"], approach, sessions,
+                              review_every,
                               problem if problem else None, parse_date_option(on, "--on"))
     if before is not None and before["version"] == plan["version"]:
         render.message(f"The plan is unchanged (version {plan['version']}); nothing was added.")
