@@ -371,6 +371,32 @@ def test_importing_the_same_sessions_twice_is_refused(jcli, cli, tmp_path, db_pa
     assert jcli("import", "sessions", other)["imported"] == 1
 
 
+def test_a_session_row_repeated_in_the_file_is_refused_naming_the_line(jcli, cli, tmp_path, db_path, two_clients,
+                                                                        monkeypatch):
+    """A repeated DNA or cancellation is no overlap, so only this check stops it counting twice (the DNA rate)."""
+    from therapy_cli.io import importer
+
+    text = ("client,date,time,status\n1,2026-11-03,09:00,DNA\n1,2026-11-03,09:00,DNA\n"
+            "2,2026-11-04,10:00,cancelled\n1,2026-11-05,10:00,attended\n2,2026-11-04,10:00,cancelled\n")
+    path = write(tmp_path / "dup.csv", text)
+    lines = refused(cli, db_path, "import", "sessions", path)
+    assert lines[:2] == ["line 3: the same client and start as line 2 (a row repeated?)",
+                         "line 6: the same client and start as line 4 (a row repeated?)"]
+    assert jcli("import", "sessions", path, "--skip-invalid")["imported"] == 3
+    week = jcli("report", "week", "--week", "2026-W45")
+    assert (week["sessions"]["dna"], week["sessions"]["cancelled"], week["dna_rate"]) == (1, 1, 0.5)
+    # the first of the two already written (a batch of the import flushed before the repeat): found by the index
+    monkeypatch.setattr(importer, "BATCH", 1)
+    later = write(tmp_path / "later.csv", "client,date,time,status\n1,2026-11-10,09:00,dna\n2,2026-11-11,09:00,dna\n"
+                                          "1,2026-11-10,09:00,dna\n")
+    lines = refused(cli, db_path, "import", "sessions", later)
+    assert lines[0] == ("Error: line 4: the same client and start as session #4, an earlier line of this file "
+                        "(a row repeated?); nothing was imported (fix the row, or use --skip-invalid)")
+    # the same start for two clients (a practice's diary) is no repeat
+    two = write(tmp_path / "two.csv", "client,date,time,status\n1,2026-11-12,09:00,dna\n2,2026-11-12,09:00,dna\n")
+    assert jcli("import", "sessions", two)["imported"] == 2
+
+
 def test_importing_the_same_measures_twice_is_refused(jcli, cli, tmp_path, db_path, two_clients):
     path = write(tmp_path / "scores.csv", "client,instrument,taken_on,items,score\n"
                                           '1,PHQ-9,2026-10-06,"2,2,2,2,2,2,2,2,1",\n'
@@ -444,3 +470,31 @@ def test_an_imported_questionnaire_after_a_recorded_death_is_refused(jcli, cli, 
     path.write_text("client,instrument,taken_on,score\n1,phq9,2026-11-11,5\n", encoding="utf-8")
     refused(cli, db_path, "import", "measures", path)
     assert "after the client's death (2026-11-10)" in cli("import", "measures", path).stderr
+
+
+def test_answers_one_column_each_are_read_as_the_items_and_the_risk_item_is_kept(jcli, cli, tmp_path, db_path,
+                                                                                   two_clients):
+    path = write(tmp_path / "wide.csv", "client,instrument,taken_on,Q1,Q2,Q3,Q4,Q5,Q6,Q7,Q8,Q9,Q10,score\n"
+                                        "1,PHQ-9,2026-11-17,1,1,1,1,1,1,1,1,3,,11\n"
+                                        "2,GAD-7,2026-11-17,1,1,1,1,1,1,1,,,,\n"
+                                        "2,CORE-10,2026-11-18,,,,,,,,,,,20\n", bom=True, crlf=True)
+    result = jcli("import", "measures", path)
+    assert result["imported"] == 3 and result["ignored_columns"] == []
+    got = {(m["instrument"], m["score"], m["risk"]) for c in ("1", "2") for m in jcli("measure", "list", c)}
+    assert got == {("PHQ-9", 11, 3), ("GAD-7", 7, None), ("CORE-10", 20, None)}
+    assert [r["kind"] for r in jcli("remind", "--kind", "risk_flag")] == ["risk_flag"]    # item 9 scored 3
+    gap = write(tmp_path / "gap.csv", "client,instrument,taken_on,Q1,Q3\n1,PHQ-9,2026-11-18,1,1\n")
+    assert "are not numbered 1, 2, 3" in refused(cli, db_path, "import", "measures", gap)[0]
+    hole = write(tmp_path / "hole.csv", "client,instrument,taken_on,Item 1,Item 2,Item 3,Item 4,Item 5,Item 6,Item 7\n"
+                                        "1,GAD-7,2026-11-19,1,,1,1,1,1,1\n")
+    assert "answer item_2 is empty but a later one is given" in refused(cli, db_path, "import", "measures", hole)[0]
+
+
+def test_a_length_in_hours_is_read_as_minutes(jcli, cli, tmp_path, db_path, two_clients):
+    path = write(tmp_path / "hours.csv", "Client,Date,Time,Status,Duration (hrs)\n1,2026-11-02,09:00,Attended,1\n"
+                                         "1,2026-11-03,09:00,Attended,0.75\n1,2026-11-04,09:00,Attended,1.5\n")
+    assert jcli("import", "sessions", path)["ignored_columns"] == []
+    listed = jcli("session", "list", "--from", "2026-11-02", "--to", "2026-11-04")
+    assert [s["duration_min"] for s in listed] == [60, 45, 90]
+    both = write(tmp_path / "both.csv", "client,date,time,status,duration,hours\n1,2026-11-05,09:00,attended,45,1\n")
+    assert "the duration in minutes (45) and in hours (1) disagree" in refused(cli, db_path, "import", "sessions", both)[0]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from therapy_cli.errors import InvalidValue
@@ -44,8 +45,42 @@ class MeasuresImport(TableImport):
         # with no measures before the import are not looked up, which keeps a first import fast.
         self.had_measures = {r[0] for r in db.execute("SELECT DISTINCT client_id FROM measures")}
         self.in_file: dict[tuple, list[tuple[str | None, int]]] = {}   # (client, instrument, day, total): [(items, line)]
+        self.item_columns: list[str] = []   # the answers one column each (resolve_columns)
         self.sql = ("INSERT INTO measures (id, client_id, instrument, taken_on, score, items, severity, caseness, "
                     "risk, session_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+
+    # one answer a column, as a spreadsheet keeps them: q1, Q_2, item 3, Question 4, PHQ9 Q5, gad7_item_6
+    ITEM_COLUMN = re.compile(r"^(?:[a-z0-9_]*_)?(?:q|item|question)_?(\d{1,2})$")
+
+    def resolve_columns(self, header: list[str], mapping: dict[str, str]) -> tuple[list[str], list[str]]:
+        """As every import, and where the answers are not in one `items` column but one column each (Q1..Q9),
+        those columns after the fields, in item order: the risk item among them is never dropped unseen."""
+        columns, ignored = super().resolve_columns(header, mapping)
+        self.item_columns = []
+        if not columns[self.fields.index("items")]:
+            numbered = {}
+            for name in header:
+                match = self.ITEM_COLUMN.match(name or "")
+                if match and name not in columns:
+                    numbered.setdefault(int(match[1]), name)
+            if numbered:
+                if sorted(numbered) != list(range(1, len(numbered) + 1)):
+                    raise InvalidValue(f"the answer columns ({', '.join(numbered[n] for n in sorted(numbered))}) "
+                                       "are not numbered 1, 2, 3 ... without a gap; rename them, or put the answers "
+                                       "in one 'items' column")
+                self.item_columns = [numbered[n] for n in sorted(numbered)]
+                ignored = [h for h in ignored if h not in self.item_columns]
+        return columns + self.item_columns, ignored
+
+    def _items_from_columns(self, cells: list[str]) -> str:
+        """The answers of one row's item columns, as an `items` cell: the leading ones filled (a GAD-7 row of
+        a file whose columns run to Q10 leaves the last three empty), none missing between."""
+        answers = [c.strip() for c in cells]
+        while answers and not answers[-1]:
+            answers.pop()
+        if "" in answers:
+            raise InvalidValue(f"answer {self.item_columns[answers.index('')]} is empty but a later one is given")
+        return ",".join(answers)
 
     def _session(self, text: str, cid: int) -> tuple[int, str]:
         """The session id and its date; as `measure add --session`: the client's (or a unit's the client
@@ -63,7 +98,10 @@ class MeasuresImport(TableImport):
         return sid, known[1]
 
     def row(self, cells: list[str]) -> int:
-        r = MeasureRow(*cells)
+        width = len(self.fields)
+        r = MeasureRow(*cells[:width])
+        if self.item_columns:
+            r.items = self._items_from_columns(cells[width:])
         m, inst_rules = self.measures, self.instruments
         cid = self.index.find(r.client)
         client = self.index.record(cid)

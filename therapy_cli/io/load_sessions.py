@@ -54,6 +54,7 @@ class SessionRow:
     arrived: str
     did_not_attend: str
     cancelled: str
+    duration_hours: str
 
 
 def clock(text: str, what: str = "time") -> time:
@@ -98,6 +99,8 @@ class SessionsImport(TableImport):
                "finish": "end_time", "finish_time": "end_time", "appointment_end": "end_time",
                "duration": "duration_min", "length": "duration_min", "minutes": "duration_min",
                "duration_minutes": "duration_min", "length_min": "duration_min", "outcome": "status",
+               "duration_hrs": "duration_hours", "duration_h": "duration_hours", "hours": "duration_hours",
+               "length_hours": "duration_hours", "length_hrs": "duration_hours",
                "attendance": "status", "appointment_status": "status", "session_type": "type", "notes": "note",
                "delivery": "mode", "first": "first_name", "given_name": "first_name", "forename": "first_name",
                "last": "last_name", "surname": "last_name", "family_name": "last_name",
@@ -119,6 +122,9 @@ class SessionsImport(TableImport):
             "SELECT DISTINCT client_id FROM sessions WHERE client_id IS NOT NULL")}
         # Overlaps (unless --allow-overlap): the file's own booked times by day, and the file's when it has any.
         self.booked: dict[str, list[dict]] = {}
+        # A row repeated in the file (the same client and start): the rows not yet written are looked up here,
+        # by line; the rows written already, by an index seek, as a second import's are (no per-row memory kept)
+        self.unwritten: dict[tuple[int, str], int] = {}
         self.db_booked = bool(db.scalar("SELECT 1 FROM sessions WHERE status IN ('scheduled', 'attended') LIMIT 1"))
         self.status_default = self.options.status_default
         self.defaulted = 0   # rows given --status-default
@@ -190,6 +196,18 @@ class SessionsImport(TableImport):
         return hit
 
     def _minutes(self, r: SessionRow, start_text: str) -> int:
+        if r.duration_hours.strip():
+            # a length in hours (`Duration (hrs)`: 1, 0.75, 1.5), to the nearest minute
+            try:
+                hours = float(r.duration_hours.strip().replace(",", "."))
+                minutes = round(hours * 60)   # inf and nan raise here too
+            except (ValueError, OverflowError):
+                raise InvalidValue(f"duration in hours {r.duration_hours.strip()!r} is not a number such as "
+                                   "0.75 or 1.5") from None
+            if r.duration_min.strip() and rules.check_duration(r.duration_min.strip()) != minutes:
+                raise InvalidValue(f"the duration in minutes ({r.duration_min.strip()}) and in hours "
+                                   f"({r.duration_hours.strip()}) disagree")
+            return rules.check_duration(minutes)
         if r.duration_min.strip():
             return self.durations.get(r.duration_min) or rules.check_duration(r.duration_min.strip())
         if r.end_time.strip():
@@ -284,9 +302,16 @@ class SessionsImport(TableImport):
         else:
             client = r.client if r.client.strip() else f"{r.first_name.strip()} {r.last_name.strip()}"
             cid = self.index.find(client)
-            if cid in self.had_sessions:
+            key = (cid, times["starts_utc"])
+            earlier = self.unwritten.get(key)
+            if earlier is not None:
+                raise InvalidValue(f"the same client and start as line {earlier} (a row repeated?)")
+            if cid in self.had_sessions or cid in self.per_client:
                 twin = self.db.execute("SELECT id FROM sessions WHERE client_id = ? AND starts_utc = ? LIMIT 1",
-                                       (cid, times["starts_utc"])).fetchone()
+                                       key).fetchone()
+                if twin and twin[0] > self.ids.existing_max:   # written by this import
+                    raise InvalidValue(f"the same client and start as session #{twin[0]}, an earlier line of this "
+                                       "file (a row repeated?)")
                 if twin:
                     raise InvalidValue(f"client #{cid} already has session #{twin[0]} at {times['starts_at']} "
                                        "(imported already?)")
@@ -304,6 +329,7 @@ class SessionsImport(TableImport):
             self.notes.append((sid, note_text, self.now))
         self.defaulted += self.row_defaulted
         if cid is not None:
+            self.unwritten[(cid, times["starts_utc"])] = self.line
             self.per_client[cid] = self.per_client.get(cid, 0) + 1
             if status == "attended":
                 first = self.first_attended.get(cid)
@@ -315,6 +341,7 @@ class SessionsImport(TableImport):
         if self.pending:
             self.db.executemany(self.sql, self.pending)
             self.pending = []
+        self.unwritten = {}
         if self.notes:
             self.db.executemany("INSERT INTO notes (session_id, text, created_at) VALUES (?, ?, ?)", self.notes)
             self.notes = []
