@@ -398,3 +398,28 @@ def test_a_member_referred_in_their_own_right_waits_until_they_come_to_the_coupl
     assert (sam["status"], sam["via_unit"], sam["first_attended_on"]) == (
         "active", jcli("client", "show", "Reeds")["id"], "2026-11-17")
     assert jcli("report", "week", "--week", "2026-W47")["waiting"] == 0
+
+
+def test_a_joining_or_leaving_day_in_the_past_says_whose_attendance_it_rewrites(group, jcli, cli, db_path):
+    """Today is 2026-11-27; the group met on 20 Oct, 27 Oct and 3 Nov."""
+    gid, nia = group["Tuesday group"], group["Nia Owen"]
+    jcli("client", "add", "Pat Poe", "--referred-on", "2026-10-25")
+    # a join before the referral would count a wait backwards: refused, as a session of their own before it is
+    assert_refused(cli, db_path, "client", "join", "Tuesday", "Pat Poe", "--on", "2026-10-01",
+                   match="joining date 2026-10-01 is before #5's referral (2026-10-25)")
+    joined = cli("client", "join", "Tuesday", "Pat Poe", "--on", "2026-10-25")
+    assert joined.exit_code == 0
+    assert joined.stderr == (f"Warning: #5 is now counted at 2 attended sessions of #{gid} (2026-10-27, 2026-11-03); "
+                             f"if that is wrong, give the day they really joined: therapy client join {gid} 5 --on DATE "
+                             "--correct\n")
+    assert jcli("client", "show", "Pat Poe")["sessions"]["attended"] == 2
+    # a leaving day typed a month early: the sessions they no longer count at are named
+    left = cli("client", "leave", "Tuesday", "Nia", "--on", "2026-10-21")
+    assert f"Warning: #{nia} is no longer counted at 2 attended sessions of #{gid} (2026-10-27, 2026-11-03)" in left.stderr
+    fixed = cli("client", "leave", "Tuesday", "Nia", "--on", "2026-11-21", "--correct")
+    assert f"#{nia} is now counted at 2 attended sessions" in fixed.stderr
+    assert jcli("client", "show", "Nia")["sessions"]["attended"] == 3
+    # joining or leaving today, with nothing held to rewrite, says nothing
+    jcli("client", "add", "Zoe Ray")
+    assert cli("client", "join", "Tuesday", "Zoe").stderr == ""
+    assert cli("client", "leave", "Tuesday", "Zoe").stderr == ""

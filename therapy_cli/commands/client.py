@@ -261,7 +261,7 @@ def join(
 ) -> None:
     """Add a member to a couple, family or group from a date (--correct: move the day they joined).
 
-    Example: therapy client join 'Tuesday anxiety group' 'Ben Walsh' --on 2026-11-03
+    Example: therapy client join 'Tuesday anxiety group' 'Ben Walsh' --on 2026-12-01
     """
     _membership_change("join", unit, client, on, correct, yes, output_format(fmt, as_json, as_csv))
 
@@ -283,18 +283,30 @@ def _membership_change(change: str, unit: str, client: str, on: str | None, corr
                        fmt) -> None:
     """Join or leave; a recorded absence the new day leaves outside the membership is cleared only when
     confirmed (a mistyped day would otherwise lose it), inside the transaction a refusal rolls back."""
+    from therapy_cli import render
     from therapy_cli.practice import clients
 
     cleared: list[int] = []
+    counted: dict = {}
     with database(write=True) as db:
-        record = getattr(clients, change)(db, unit, client, parse_date_option(on, "--on"), correct, cleared)
+        record = getattr(clients, change)(db, unit, client, parse_date_option(on, "--on"), correct, cleared, counted)
         if cleared:
             sessions = ", ".join(f"#{i}" for i in cleared)
             many = len(cleared) > 1
             confirm(f"They were recorded absent from session{'s' if many else ''} {sessions}, which "
                     f"{'fall' if many else 'falls'} {'before the joining' if change == 'join' else 'after the leaving'} "
                     "day; clear that record?", yes)
+        member = clients.find_client(db, client)["id"]
     _show(record, fmt)
+    # a joining or leaving day in the past rewrites who was at the sessions already held: say whose and which
+    for side, text in (("gained", "is now counted at"), ("lost", "is no longer counted at")):
+        held = counted.get(side) or []
+        if held:
+            days = ", ".join(day for day, _ in held[:5]) + (f" and {len(held) - 5} more" if len(held) > 5 else "")
+            render.warn(f"#{member} {text} {len(held)} attended session{'s' if len(held) > 1 else ''} of "
+                        f"#{record['id']} ({days}); if that is wrong, give the day they really "
+                        f"{'joined' if change == 'join' else 'left'}: therapy client {change} {record['id']} "
+                        f"{member} --on DATE --correct")
 
 
 @app.command("refer")

@@ -403,14 +403,22 @@ def _unit(db: Database, text: str) -> dict:
     return unit
 
 
+_COUNTED_AT = """SELECT s.id, s.local_date FROM sessions s
+    JOIN memberships m ON m.unit_id = s.client_id AND m.member_id = :member
+     AND (m.joined_on IS NULL OR m.joined_on <= s.local_date) AND (m.left_on IS NULL OR m.left_on >= s.local_date)
+    WHERE s.client_id = :unit AND s.kind = 'client' AND s.status = 'attended'
+      AND NOT EXISTS (SELECT 1 FROM session_absences a WHERE a.session_id = s.id AND a.client_id = :member)"""
+
+
 def _settle(db: Database, unit: dict, member: dict, row_id: int | None, joined: str | None, left: str | None,
-            what: str) -> list[int]:
+            what: str, counted: dict | None = None) -> list[int]:
     """Write the membership `row_id` (None: a new one) of `member` in `unit` as running `joined` .. `left` (None:
     open), after the checks every joining, leaving and correction of those days shares; return the sessions whose
     record of `member` as absent was cleared (no longer a member that day, they were not expected there).
 
     `what` (`leaving on 2026-10-01`) names the change in a refusal. Refused inside the caller's transaction,
-    so nothing is written."""
+    so nothing is written. `counted` receives `gained` and `lost`: the attended sessions of the unit the member
+    is counted at now and was not before, and the other way round (a day typed wrong rewrites their attendance)."""
     if joined and left and left < joined:
         raise InvalidValue(f"leaving date {left} is before joining ({joined})")
     for other in db.query("SELECT joined_on, left_on FROM memberships WHERE unit_id = ? AND member_id = ? "
@@ -428,6 +436,8 @@ def _settle(db: Database, unit: dict, member: dict, row_id: int | None, joined: 
                          "AND (joined_on IS NULL OR joined_on <= ?) AND (left_on IS NULL OR left_on >= ?)",
                          (unit["id"], row_id, start, start)) >= 2:
                 raise Conflict(f"couple #{unit['id']} already has two members on {start or joined}")
+    keys = {"unit": unit["id"], "member": member["id"]}
+    before = {r[0]: r[1] for r in db.execute(_COUNTED_AT, keys)}
     if row_id is None:
         db.insert("memberships", {"unit_id": unit["id"], "member_id": member["id"], "joined_on": joined})
     else:
@@ -437,7 +447,6 @@ def _settle(db: Database, unit: dict, member: dict, row_id: int | None, joined: 
     outside = ("SELECT s.id FROM sessions s WHERE s.client_id = :unit AND NOT EXISTS (SELECT 1 FROM memberships m "
                "WHERE m.unit_id = :unit AND m.member_id = :member AND (m.joined_on IS NULL OR m.joined_on <= "
                "s.local_date) AND (m.left_on IS NULL OR m.left_on >= s.local_date))")
-    keys = {"unit": unit["id"], "member": member["id"]}
     for session in db.query(f"SELECT id, local_date FROM sessions WHERE id IN ({outside}) AND status = 'attended' "
                             "ORDER BY starts_utc", keys):
         present = [m for m in members_of(db, unit["id"], date.fromisoformat(session["local_date"]))
@@ -450,6 +459,10 @@ def _settle(db: Database, unit: dict, member: dict, row_id: int | None, joined: 
     cleared = [r[0] for r in db.execute(f"SELECT session_id FROM session_absences WHERE client_id = :member "
                                         f"AND session_id IN ({outside}) ORDER BY session_id", keys)]
     db.execute(f"DELETE FROM session_absences WHERE client_id = :member AND session_id IN ({outside})", keys)
+    if counted is not None:
+        after = {r[0]: r[1] for r in db.execute(_COUNTED_AT, keys)}
+        counted["gained"] = sorted((day, sid) for sid, day in after.items() if sid not in before)
+        counted["lost"] = sorted((day, sid) for sid, day in before.items() if sid not in after)
     return cleared
 
 
@@ -461,20 +474,26 @@ def _membership(db: Database, unit: dict, member: dict, *, open_only: bool) -> d
 
 
 def join(db: Database, unit_text: str, member_text: str, on: date | None = None, correct: bool = False,
-         cleared: list[int] | None = None) -> dict:
+         cleared: list[int] | None = None, counted: dict | None = None) -> dict:
     """A member joins a unit from `on`; `correct`: the joining day of their latest membership was wrong.
-    `cleared` receives the sessions whose record of them as absent no longer applies."""
+    `cleared` receives the sessions whose record of them as absent no longer applies; `counted`, the attended
+    sessions the change counts them at or no longer (`_settle`)."""
     unit = _unit(db, unit_text)
     member = find_client(db, member_text)
     _check_members([member], unit["id"])
     day = (on or db.today).isoformat()
+    if member["referred_on"] and day < member["referred_on"]:
+        # as a session of their own cannot be dated before the referral: the wait would run backwards
+        raise InvalidValue(f"joining date {day} is before #{member['id']}'s referral ({member['referred_on']}); "
+                           "give the day they joined, or correct the referral date (therapy client edit "
+                           f"{member['id']} --referred-on DATE)")
     if correct:
         row = _membership(db, unit, member, open_only=False)
         if row is None:
             raise Conflict(f"#{member['id']} has never been a member of #{unit['id']}; join without --correct")
         if row["joined_on"] == day:
             raise Conflict(f"#{member['id']} already joined #{unit['id']} on {day}; nothing to correct")
-        gone = _settle(db, unit, member, row["id"], day, row["left_on"], f"joining on {day}")
+        gone = _settle(db, unit, member, row["id"], day, row["left_on"], f"joining on {day}", counted)
         db.audit("join", "client", unit["id"], f"member #{member['id']}'s joining day corrected from "
                  f"{row['joined_on'] or 'none'} to {day}" + _cleared_note(gone, "before"), unit["id"])
     else:
@@ -490,7 +509,7 @@ def join(db: Database, unit_text: str, member_text: str, on: date | None = None,
             raise Conflict(f"#{member['id']} was a member of #{unit['id']} until {until}; a new membership starts "
                            "after that day (if that leaving day was wrong: therapy client leave "
                            f"{unit['id']} {member['id']} --on DATE --correct)")
-        gone = _settle(db, unit, member, None, day, None, f"joining on {day}")
+        gone = _settle(db, unit, member, None, day, None, f"joining on {day}", counted)
         db.audit("join", "client", unit["id"], f"member #{member['id']} joined on {day}", unit["id"])
     if cleared is not None:
         cleared += gone
@@ -498,7 +517,7 @@ def join(db: Database, unit_text: str, member_text: str, on: date | None = None,
 
 
 def leave(db: Database, unit_text: str, member_text: str, on: date | None = None, correct: bool = False,
-          cleared: list[int] | None = None) -> dict:
+          cleared: list[int] | None = None, counted: dict | None = None) -> dict:
     """A member leaves a unit on `on` (a member through that day); `correct`: the day they left was wrong.
     `cleared` receives the sessions after it whose record of them as absent no longer applies."""
     unit = _unit(db, unit_text)
@@ -516,7 +535,7 @@ def leave(db: Database, unit_text: str, member_text: str, on: date | None = None
         raise Conflict(f"#{member['id']} is not a current member of #{unit['id']}"
                        + (f" (left on {ended['left_on']}; if that day was wrong: therapy client leave {unit['id']} "
                           f"{member['id']} --on DATE --correct)" if ended else ""))
-    gone = _settle(db, unit, member, row["id"], row["joined_on"], day, f"leaving on {day}")
+    gone = _settle(db, unit, member, row["id"], row["joined_on"], day, f"leaving on {day}", counted)
     if correct:
         db.audit("leave", "client", unit["id"], f"member #{member['id']}'s leaving day corrected from "
                  f"{row['left_on']} to {day}" + _cleared_note(gone, "after"), unit["id"])
