@@ -123,8 +123,11 @@ class SessionsImport(TableImport):
         # Overlaps (unless --allow-overlap): the file's own booked times by day, and the file's when it has any.
         self.booked: dict[str, list[dict]] = {}
         # A row repeated in the file (the same client and start): the rows not yet written are looked up here,
-        # by line; the rows written already, by an index seek, as a second import's are (no per-row memory kept)
+        # by line; the rows written already, by an index seek, as a second import's are (no per-row memory kept),
+        # and only when the start is not after every start of that client's earlier rows: a file in client and
+        # time order (an export) needs no seek at all
         self.unwritten: dict[tuple[int, str], int] = {}
+        self.latest: dict[int, str] = {}
         self.db_booked = bool(db.scalar("SELECT 1 FROM sessions WHERE status IN ('scheduled', 'attended') LIMIT 1"))
         self.status_default = self.options.status_default
         self.defaulted = 0   # rows given --status-default
@@ -306,7 +309,7 @@ class SessionsImport(TableImport):
             earlier = self.unwritten.get(key)
             if earlier is not None:
                 raise InvalidValue(f"the same client and start as line {earlier} (a row repeated?)")
-            if cid in self.had_sessions or cid in self.per_client:
+            if cid in self.had_sessions or key[1] <= self.latest.get(cid, ""):
                 twin = self.db.execute("SELECT id FROM sessions WHERE client_id = ? AND starts_utc = ? LIMIT 1",
                                        key).fetchone()
                 if twin and twin[0] > self.ids.existing_max:   # written by this import
@@ -329,7 +332,10 @@ class SessionsImport(TableImport):
             self.notes.append((sid, note_text, self.now))
         self.defaulted += self.row_defaulted
         if cid is not None:
-            self.unwritten[(cid, times["starts_utc"])] = self.line
+            start = times["starts_utc"]
+            self.unwritten[(cid, start)] = self.line
+            if start > self.latest.get(cid, ""):
+                self.latest[cid] = start
             self.per_client[cid] = self.per_client.get(cid, 0) + 1
             if status == "attended":
                 first = self.first_attended.get(cid)
