@@ -423,3 +423,16 @@ def test_a_joining_or_leaving_day_in_the_past_says_whose_attendance_it_rewrites(
     jcli("client", "add", "Zoe Ray")
     assert cli("client", "join", "Tuesday", "Zoe").stderr == ""
     assert cli("client", "leave", "Tuesday", "Zoe").stderr == ""
+
+
+def test_a_group_session_moved_across_a_joining_or_leaving_day_says_who_it_now_counts(group, jcli, cli):
+    gid, nia = group["Tuesday group"], group["Nia Owen"]
+    jcli("client", "leave", "Tuesday", "Nia", "--on", "2026-10-31")
+    moved = cli("session", "move", "3", "--to", "2026-10-30 18:00")         # the 3 Nov meeting, back to before she left
+    assert moved.exit_code == 0
+    assert moved.stderr == (f"Warning: moving session #3 to 2026-10-30 counts #{nia} at it (the members of #{gid} "
+                            "that day); if someone now counted was not there, record them absent: therapy session "
+                            "attend 3 --absent CLIENT\n")
+    back = cli("session", "move", "3", "--to", "2026-11-03 18:00")
+    assert f"no longer counts #{nia} at it" in back.stderr and "--correct" in back.stderr
+    assert cli("session", "move", "2", "--to", "2026-10-28 18:00").stderr == ""   # the same members either day

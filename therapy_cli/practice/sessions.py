@@ -697,6 +697,19 @@ def move(db: Database, session_id: int, new_start: datetime, allow_overlap: bool
             raise InvalidValue(f"session #{session_id} was attended, but on {day.isoformat()} its only members are "
                                f"those recorded absent ({absent}); move it to a day those who came belonged, or "
                                "correct who was absent first")
+    if row["status"] == "attended" and times["local_date"] != row["local_date"] and warnings is not None:
+        # a unit's meeting moved across a joining or leaving day changes who is counted at it: say who
+        was = {m["id"] for m in members_of(db, row["client_id"], on=date.fromisoformat(row["local_date"]))}
+        now = {m["id"] for m in members_of(db, row["client_id"], on=day)}
+        gained, lost = sorted(now - was - set(absent_ids)), sorted(was - now - set(absent_ids))
+        if gained or lost:
+            said = ([f"counts {', '.join(f'#{i}' for i in gained)} at it"] if gained else []) + \
+                   ([f"no longer counts {', '.join(f'#{i}' for i in lost)} at it"] if lost else [])
+            fix = (f"if someone now counted was not there, record them absent: therapy session attend {session_id} "
+                   "--absent CLIENT" if gained else "if they were there, the day or their membership's days are wrong "
+                   "(therapy client join|leave UNIT CLIENT --on DATE --correct)")
+            warnings.append(f"moving session #{session_id} to {day.isoformat()} {' and '.join(said)} (the members of "
+                            f"#{row['client_id']} that day); {fix}")
     # questionnaires completed at the session move with it (a date moved to the right day); never into the future
     taken = db.query("SELECT id, client_id FROM measures WHERE session_id = ? AND taken_on = ? ORDER BY id",
                      (session_id, row["local_date"])) if times["local_date"] != row["local_date"] else []
