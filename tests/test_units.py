@@ -436,3 +436,11 @@ def test_a_group_session_moved_across_a_joining_or_leaving_day_says_who_it_now_c
     back = cli("session", "move", "3", "--to", "2026-11-03 18:00")
     assert f"no longer counts #{nia} at it" in back.stderr and "--correct" in back.stderr
     assert cli("session", "move", "2", "--to", "2026-10-28 18:00").stderr == ""   # the same members either day
+
+
+def test_a_name_held_is_described_by_the_state_every_view_shows(group, cli, db_path):
+    """Nia is active through the group, though her own record says waiting: the duplicate check says active."""
+    assert_refused(cli, db_path, "client", "add", "Nia Owen",
+                   match=f"client #{group['Nia Owen']} Nia Owen (no date of birth, active) is already recorded")
+    assert_refused(cli, db_path, "client", "edit", "Raj", "--name", "nia owen",
+                   match=f"client #{group['Nia Owen']} Nia Owen (no date of birth, active) is already recorded")

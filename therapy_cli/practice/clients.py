@@ -94,8 +94,8 @@ def add_client(db: Database, name: str, kind: str = "individual", members: list[
     check_birth(date_of_birth, db.today)
     held, maybe = _same_name(db, name, _iso(date_of_birth)) if not allow_duplicate else (None, [])
     if held:
-        raise Conflict(f"client {_described(held)} is already recorded; use that record, or add --allow-duplicate "
-                       "for a different person")
+        raise Conflict(f"client {_described(db, [held])} is already recorded; use that record, or add "
+                       "--allow-duplicate for a different person")
     check_not_future(referred_on, db.today, "referral date")
     check_unit_members(kind, [], named=len(members))
     member_rows = [find_client(db, m) for m in members]
@@ -118,7 +118,7 @@ def add_client(db: Database, name: str, kind: str = "individual", members: list[
         db.insert("memberships", {"unit_id": client_id, "member_id": member["id"]})
     db.audit("add", "client", client_id, f"{kind} client added", client_id)
     if maybe and warnings is not None:
-        warnings.append(_maybe_same(maybe, _iso(date_of_birth), client_id))
+        warnings.append(_maybe_same(db, maybe, _iso(date_of_birth), client_id))
     return client_record(db, client_id)
 
 
@@ -144,15 +144,18 @@ def _same_name(db: Database, name: str, born: str | None, exclude_id: int | None
     return held, [row for row in rows if (row["date_of_birth"] is None) != (born is None)]
 
 
-def _described(row: dict) -> str:
-    birth = f"born {row['date_of_birth']}" if row["date_of_birth"] else "no date of birth"
-    return f"#{row['id']} {row['name']} ({birth}, {row['status']})"
+def _described(db: Database, rows: list[dict]) -> str:
+    """`#2 Dana Hill (born 1980-02-01, active)`, as an ambiguous name lists them: the state as every view
+    has it (active through a group), not only the record's own status."""
+    from therapy_cli.practice.lookup import tell_apart
+
+    return "; ".join(tell_apart(db, "clients", rows))
 
 
-def _maybe_same(maybe: list[dict], born: str | None, new_id: int) -> str:
+def _maybe_same(db: Database, maybe: list[dict], born: str | None, new_id: int) -> str:
     fix = (f" ('therapy client edit {maybe[0]['id']} --dob {born}' adds the date of birth to it)"
            if born and len(maybe) == 1 else "")
-    return (f"{'; '.join(_described(row) for row in maybe)} has this name too: if this is the same person, "
+    return (f"{_described(db, maybe)} has this name too: if this is the same person, "
             f"remove this one ('therapy client remove {new_id} --yes') and use that record{fix}")
 
 
@@ -267,7 +270,7 @@ def edit_client(db: Database, client: dict, **changes) -> dict:
         held, _ = _same_name(db, values.get("name", client["name"]),
                              values.get("date_of_birth", client["date_of_birth"]), exclude_id=client["id"])
         if held:
-            raise Conflict(f"client {_described(held)} is already recorded; if they are two people, "
+            raise Conflict(f"client {_described(db, [held])} is already recorded; if they are two people, "
                            "add --allow-duplicate")
     db.update("clients", client["id"], values)
     db.audit("edit", "client", client["id"], "changed " + ", ".join(sorted(values)), client["id"])
