@@ -498,3 +498,17 @@ def test_a_length_in_hours_is_read_as_minutes(jcli, cli, tmp_path, db_path, two_
     assert [s["duration_min"] for s in listed] == [60, 45, 90]
     both = write(tmp_path / "both.csv", "client,date,time,status,duration,hours\n1,2026-11-05,09:00,attended,45,1\n")
     assert "the duration in minutes (45) and in hours (1) disagree" in refused(cli, db_path, "import", "sessions", both)[0]
+
+
+def test_status_words_that_say_who_cancelled_are_read_and_an_unknown_one_says_how_to_map_it(jcli, cli, tmp_path,
+                                                                                             db_path, two_clients):
+    path = write(tmp_path / "words.csv", "client,date,time,status\n1,2026-11-20,09:00,Cancelled by client\n"
+                                         "1,2026-11-21,09:00,Canceled by Therapist\n1,2026-11-22,09:00,D.N.A.\n"
+                                         "1,2026-11-23,09:00,cancelled by clinician\n")
+    assert jcli("import", "sessions", path)["imported"] == 4
+    got = [(s["status"], s["cancelled_by"]) for s in jcli("session", "list", "--from", "2026-11-20", "--to", "2026-11-23")]
+    assert got == [("cancelled", "client"), ("cancelled", "therapist"), ("dna", None), ("cancelled", "therapist")]
+    odd = write(tmp_path / "odd.csv", "client,date,time,status\n1,2026-11-24,09:00,Rescheduled\n")
+    assert "map the file's word with --value status 'Rescheduled'=STATUS" in refused(cli, db_path, "import",
+                                                                                      "sessions", odd)[0]
+    assert jcli("import", "sessions", odd, "--value", "status", "Rescheduled=cancelled")["imported"] == 1

@@ -45,10 +45,19 @@ SESSION_STATUS_WORDS = _words(
     late_cancelled="late-cancelled")
 SESSION_STATUS_WORDS["no-show"] = "dna"
 SESSION_STATUS_WORDS["late-canceled"] = "late-cancelled"
+SESSION_STATUS_WORDS["d.n.a."] = "dna"
+SESSION_STATUS_WORDS["did not arrive"] = "dna"
 SESSION_STATUS_CANCELLED_BY = {
     "clinician canceled": "therapist", "clinician cancelled": "therapist", "therapist canceled": "therapist",
     "therapist cancelled": "therapist", "practitioner cancelled": "therapist",
     "client canceled": "client", "client cancelled": "client"}
+# the same the other way round: `Cancelled by client`, `Canceled by therapist`
+for _spelling in ("cancelled", "canceled"):
+    for _who, _by in (("client", "client"), ("therapist", "therapist"), ("clinician", "therapist"),
+                      ("practitioner", "therapist")):
+        SESSION_STATUS_WORDS[f"{_spelling} by {_who}"] = "cancelled"
+        SESSION_STATUS_CANCELLED_BY[f"{_spelling} by {_who}"] = _by
+del _spelling, _who, _by
 SESSION_MODE_WORDS = _words(SESSION_MODES, face_to_face="in-person", office="in-person", online="video",
                             telehealth="video", video_call="video", telephone="phone")
 SESSION_TYPE_WORDS = _words(SESSION_TYPES)

@@ -231,7 +231,10 @@ class SessionsImport(TableImport):
         """(status, who cancelled when the word says)."""
         word = self.value("status", r.status).strip()
         if word:
-            status = choose(word, SESSION_STATUSES, "status", SESSION_STATUS_WORDS)
+            try:
+                status = choose(word, SESSION_STATUSES, "status", SESSION_STATUS_WORDS)
+            except InvalidValue as exc:   # another system's own word: say how to map it
+                raise InvalidValue(f"{exc}; map the file's word with --value status '{word}'=STATUS") from None
             return status, SESSION_STATUS_CANCELLED_BY.get(" ".join(word.split()).lower())
         if r.cancelled.strip() and flag(r.cancelled, "cancelled"):
             return "cancelled", None
