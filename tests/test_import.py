@@ -512,3 +512,12 @@ def test_status_words_that_say_who_cancelled_are_read_and_an_unknown_one_says_ho
     assert "map the file's word with --value status 'Rescheduled'=STATUS" in refused(cli, db_path, "import",
                                                                                       "sessions", odd)[0]
     assert jcli("import", "sessions", odd, "--value", "status", "Rescheduled=cancelled")["imported"] == 1
+
+
+def test_a_value_mapping_for_a_field_the_import_does_not_read_is_refused(jcli, cli, tmp_path, db_path, two_clients):
+    path = write(tmp_path / "s.csv", "client,date,time,status\n1,2026-11-24,09:00,Seen\n")
+    lines = refused(cli, db_path, "import", "sessions", path, "--value", "stauts", "Seen=attended")
+    assert lines == ["Error: --value stauts ...: the sessions import reads --value for status, mode, type only"]
+    assert "reads --value for instrument only" in refused(cli, db_path, "import", "measures", path, "--value",
+                                                          "status", "Seen=attended")[0]
+    assert jcli("import", "sessions", path, "--value", "Status", "Seen=attended")["imported"] == 1

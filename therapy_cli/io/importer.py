@@ -119,6 +119,10 @@ def import_file(db: Database, table: str, path: str | Path, mapping: dict[str, s
     """
     loader = importer_for(table)
     options = options or ImportOptions()
+    stray = [name for name in options.values or {} if name not in loader.word_fields]
+    if stray:   # a misspelt field (`stauts`) would otherwise map nothing, and say nothing
+        raise InvalidValue(f"--value {stray[0]} ...: the {table} import reads --value for "
+                           f"{', '.join(loader.word_fields)} only")
     mapping = mapping if mapping is not None else options.mapping
     path = Path(path).expanduser() if str(path) != "-" else Path("-")
     source = Source(path)

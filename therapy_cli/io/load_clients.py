@@ -36,6 +36,7 @@ class ClientsImport(TableImport):
     noun = "client"
     Row = ClientRow
     required = ("name",)
+    word_fields = ("kind", "status")   # the fields read through --value FIELD 'FROM'=TO
     aliases = {"client": "name", "client_name": "name", "full_name": "name", "dob": "date_of_birth",
                "birth_date": "date_of_birth", "born": "date_of_birth", "type": "kind",
                "referral_date": "referred_on", "date_referred": "referred_on", "referred": "referred_on",

@@ -26,6 +26,7 @@ class MeasuresImport(TableImport):
     noun = "measure"
     Row = MeasureRow
     required = ("client", "instrument")
+    word_fields = ("instrument",)   # the fields read through --value FIELD 'FROM'=TO
     aliases = {"client_id": "client", "client_name": "client", "name": "client", "measure": "instrument",
                "questionnaire": "instrument", "date": "taken_on", "on": "taken_on", "taken": "taken_on",
                "completed_on": "taken_on", "total": "score", "session_id": "session", "answers": "items"}

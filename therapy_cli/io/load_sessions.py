@@ -90,6 +90,7 @@ class SessionsImport(TableImport):
     noun = "session"
     Row = SessionRow
     required = ("starts_at",)
+    word_fields = ("status", "mode", "type")   # the fields read through --value FIELD 'FROM'=TO
     aliases = {"client_id": "client", "client_name": "client", "name": "client", "patient": "client",
                "patient_name": "client", "client_full_name": "client", "at": "starts_at",
                "start": "starts_at", "starts": "starts_at", "datetime": "starts_at", "date_time": "starts_at",

@@ -199,6 +199,7 @@ class TableImport:
     fields: tuple[str, ...] = ()
     required: tuple[str, ...] = ()
     aliases: dict[str, str] = {}
+    word_fields: tuple[str, ...] = ()   # the fields `value()` reads through --value
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
