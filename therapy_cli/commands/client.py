@@ -296,8 +296,8 @@ def _membership_change(change: str, unit: str, client: str, on: str | None, corr
             confirm(f"They were recorded absent from session{'s' if many else ''} {sessions}, which "
                     f"{'fall' if many else 'falls'} {'before the joining' if change == 'join' else 'after the leaving'} "
                     "day; clear that record?", yes)
-        member = clients.find_client(db, client)["id"]
     _show(record, fmt)
+    member = counted.get("member")
     # a joining or leaving day in the past rewrites who was at the sessions already held: say whose and which
     for side, text in (("gained", "is now counted at"), ("lost", "is no longer counted at")):
         held = counted.get(side) or []

@@ -121,12 +121,12 @@ def book(
     """
     from therapy_cli.practice import supervision
 
-    fmt_name = output_format(fmt, as_json, as_csv)
     from datetime import date
 
     from therapy_cli import render
     from therapy_cli.validation import far_ahead
 
+    fmt_name = output_format(fmt, as_json, as_csv)
     with database(write=True) as db:
         record = supervision.book(db, parse_date_option(on, "--on"), duration, supervisor, group_size, note)
         far = far_ahead(date.fromisoformat(record["on_date"]), db.today, "supervision booked for")

@@ -406,13 +406,6 @@ def _unit(db: Database, text: str) -> dict:
     return unit
 
 
-_COUNTED_AT = """SELECT s.id, s.local_date FROM sessions s
-    JOIN memberships m ON m.unit_id = s.client_id AND m.member_id = :member
-     AND (m.joined_on IS NULL OR m.joined_on <= s.local_date) AND (m.left_on IS NULL OR m.left_on >= s.local_date)
-    WHERE s.client_id = :unit AND s.kind = 'client' AND s.status = 'attended'
-      AND NOT EXISTS (SELECT 1 FROM session_absences a WHERE a.session_id = s.id AND a.client_id = :member)"""
-
-
 def _settle(db: Database, unit: dict, member: dict, row_id: int | None, joined: str | None, left: str | None,
             what: str, counted: dict | None = None) -> list[int]:
     """Write the membership `row_id` (None: a new one) of `member` in `unit` as running `joined` .. `left` (None:
@@ -421,7 +414,8 @@ def _settle(db: Database, unit: dict, member: dict, row_id: int | None, joined: 
 
     `what` (`leaving on 2026-10-01`) names the change in a refusal. Refused inside the caller's transaction,
     so nothing is written. `counted` receives `gained` and `lost`: the attended sessions of the unit the member
-    is counted at now and was not before, and the other way round (a day typed wrong rewrites their attendance)."""
+    is counted at now and was not before, and the other way round (a day typed wrong rewrites their attendance),
+    and `member`, their id."""
     if joined and left and left < joined:
         raise InvalidValue(f"leaving date {left} is before joining ({joined})")
     for other in db.query("SELECT joined_on, left_on FROM memberships WHERE unit_id = ? AND member_id = ? "
@@ -439,8 +433,13 @@ def _settle(db: Database, unit: dict, member: dict, row_id: int | None, joined: 
                          "AND (joined_on IS NULL OR joined_on <= ?) AND (left_on IS NULL OR left_on >= ?)",
                          (unit["id"], row_id, start, start)) >= 2:
                 raise Conflict(f"couple #{unit['id']} already has two members on {start or joined}")
+    from therapy_cli.practice.state import through_units
+
+    # the unit's attended sessions the member is counted at: practice/state.py's presence, for this unit
+    counted_at = (f"SELECT p.session_id, p.local_date FROM ({through_units('= :member')}) p "
+                  "WHERE p.via_unit = :unit AND p.status = 'attended'")
     keys = {"unit": unit["id"], "member": member["id"]}
-    before = {r[0]: r[1] for r in db.execute(_COUNTED_AT, keys)}
+    before = {r[0]: r[1] for r in db.execute(counted_at, keys)}
     if row_id is None:
         db.insert("memberships", {"unit_id": unit["id"], "member_id": member["id"], "joined_on": joined})
     else:
@@ -463,9 +462,10 @@ def _settle(db: Database, unit: dict, member: dict, row_id: int | None, joined: 
                                         f"AND session_id IN ({outside}) ORDER BY session_id", keys)]
     db.execute(f"DELETE FROM session_absences WHERE client_id = :member AND session_id IN ({outside})", keys)
     if counted is not None:
-        after = {r[0]: r[1] for r in db.execute(_COUNTED_AT, keys)}
+        after = {r[0]: r[1] for r in db.execute(counted_at, keys)}
         counted["gained"] = sorted((day, sid) for sid, day in after.items() if sid not in before)
         counted["lost"] = sorted((day, sid) for sid, day in before.items() if sid not in after)
+        counted["member"] = member["id"]
     return cleared
 
 
