@@ -444,3 +444,51 @@ def test_a_name_held_is_described_by_the_state_every_view_shows(group, cli, db_p
                    match=f"client #{group['Nia Owen']} Nia Owen (no date of birth, active) is already recorded")
     assert_refused(cli, db_path, "client", "edit", "Raj", "--name", "nia owen",
                    match=f"client #{group['Nia Owen']} Nia Owen (no date of birth, active) is already recorded")
+
+
+def test_a_membership_recorded_in_error_can_be_taken_back(group, jcli, cli, db_path):
+    """The wrong Ben joined the group: ending his membership the same day left him seen and then discharged,
+    counted in the outcomes of a group he never came to. `client join --undo` deletes it."""
+    gid = group["Tuesday group"]
+    jcli("client", "add", "Ben Walsh", "--referred-on", "2026-10-01")
+    jcli("client", "add", "Ben Wild", "--referred-on", "2026-10-01")
+    ben = jcli("client", "show", "Ben Walsh")["id"]
+    jcli("client", "join", "Tuesday", "Ben Walsh", "--on", "2026-10-25")       # meant Ben Wild
+    later = jcli("session", "add", "Tuesday", "--at", "2026-11-10 18:00", "--duration", "90",
+                 "--absent", "Ben Walsh")["id"]
+    assert jcli("client", "show", "Ben Walsh")["sessions"]["attended"] == 2
+    # his absence from 10 Nov goes with the membership: asked first, as leave asks
+    assert_refused(cli, db_path, "client", "join", "Tuesday", "Ben Walsh", "--undo",
+                   match=f"recorded absent from session #{later} during that membership; clear that record?")
+    assert_refused(cli, db_path, "client", "join", "Tuesday", "Ben Walsh", "--undo", "--on", "2026-10-25", code=2)
+    assert_refused(cli, db_path, "client", "join", "Tuesday", "Ben Wild", "--undo",
+                   match=f"#{ben + 1} has never been a member of #{gid}; nothing to undo")
+    undone = cli("client", "join", "Tuesday", "Ben Walsh", "--undo", "--yes", "--json")
+    assert undone.exit_code == 0, undone.stderr
+    assert f"Warning: #{ben} is no longer counted at 2 attended sessions of #{gid} (2026-10-27, 2026-11-03)" \
+        in undone.stderr
+    assert f"join them again from the day they really joined: therapy client join {gid} {ben} --on DATE" \
+        in undone.stderr
+    shown = jcli("client", "show", "Ben Walsh")
+    assert (shown["status"], shown["via_unit"], shown["sessions"]["attended"]) == ("waiting", None, 0)
+    assert [m["name"] for m in jcli("client", "show", "Tuesday")["members"]] == ["Nia Owen", "Raj Patel", "Sue Quinn"]
+    assert jcli("session", "show", str(later))["absent"] == []
+    row = {r["name"]: r for r in jcli("report", "caseload")}["Ben Walsh"]
+    assert (row["status"], row["sessions_attended"]) == ("waiting", 0)
+    assert "Ben Walsh" in {c["name"] for c in jcli("client", "list", "--status", "waiting")}
+    audit = [a["summary"] for a in jcli("db", "audit") if a["action"] == "join"]
+    assert audit[-1] == (f"member #{ben}'s membership (2026-10-25 to now) removed as recorded in error; "
+                         "1 absence(s) within it cleared")
+    # a member named at `client add` can be taken back too, unless they were the only one at a session
+    nia, raj, sue = group["Nia Owen"], group["Raj Patel"], group["Sue Quinn"]
+    only_nia = jcli("session", "add", "Tuesday", "--at", "2026-11-17 18:00", "--absent", "Raj", "--absent", "Sue")
+    assert_refused(cli, db_path, "client", "join", "Tuesday", "Nia", "--undo", "--yes",
+                   match=f"would leave session #{only_nia['id']} on 2026-11-17 attended with no member present")
+    assert cli("client", "join", "Tuesday", "Sue", "--undo", "--yes").exit_code == 0
+    assert [m["id"] for m in jcli("client", "show", "Tuesday")["members"]] == [nia, raj]
+    # and a member can now be removed as added in error, the refusal naming the way
+    jcli("client", "join", "Tuesday", "Ben Wild")
+    assert_refused(cli, db_path, "client", "remove", "Ben Wild", "--yes",
+                   match=f"take it back first (therapy client join {gid} {ben + 1} --undo)")
+    jcli("client", "join", "Tuesday", "Ben Wild", "--undo")
+    assert jcli("client", "remove", "Ben Wild", "--yes")["removed"] is True

@@ -256,14 +256,23 @@ YesOpt = Annotated[bool, typer.Option("--yes", "-y", help="Clear their absences 
 @app.command("join")
 def join(
     unit: Annotated[str, typer.Argument(metavar="UNIT", help="The couple, family or group.")],
-    client: ClientArg, on: OnOpt = None, correct: CorrectOpt = False, yes: YesOpt = False,
+    client: ClientArg, on: OnOpt = None, correct: CorrectOpt = False,
+    undo: Annotated[bool, typer.Option(
+        "--undo", help="Their latest membership was recorded in error (the wrong person or the wrong unit): "
+                       "delete it, as if they never joined (audited).")] = False,
+    yes: YesOpt = False,
     fmt: FormatOpt = Format.table, as_json: JsonOpt = False, as_csv: CsvOpt = False,
 ) -> None:
-    """Add a member to a couple, family or group from a date (--correct: move the day they joined).
+    """Add a member to a couple, family or group from a date (--correct: move the day they joined; --undo: take
+    back a membership recorded in error).
 
     Example: therapy client join 'Tuesday anxiety group' 'Ben Walsh' --on 2026-12-01
     """
-    _membership_change("join", unit, client, on, correct, yes, output_format(fmt, as_json, as_csv))
+    if undo and (on or correct):
+        raise typer.BadParameter("--undo takes back the whole membership; give it without --on and --correct",
+                                 param_hint="--undo")
+    _membership_change("undo" if undo else "join", unit, client, on, correct, yes,
+                       output_format(fmt, as_json, as_csv))
 
 
 @app.command("leave")
@@ -289,13 +298,19 @@ def _membership_change(change: str, unit: str, client: str, on: str | None, corr
     cleared: list[int] = []
     counted: dict = {}
     with database(write=True) as db:
-        record = getattr(clients, change)(db, unit, client, parse_date_option(on, "--on"), correct, cleared, counted)
+        if change == "undo":
+            record = clients.undo_join(db, unit, client, cleared, counted)
+        else:
+            record = getattr(clients, change)(db, unit, client, parse_date_option(on, "--on"), correct, cleared,
+                                              counted)
         if cleared:
             sessions = ", ".join(f"#{i}" for i in cleared)
             many = len(cleared) > 1
-            confirm(f"They were recorded absent from session{'s' if many else ''} {sessions}, which "
-                    f"{'fall' if many else 'falls'} {'before the joining' if change == 'join' else 'after the leaving'} "
-                    "day; clear that record?", yes)
+            where = {"join": f", which {'fall' if many else 'falls'} before the joining day",
+                     "leave": f", which {'fall' if many else 'falls'} after the leaving day",
+                     "undo": " during that membership"}[change]
+            confirm(f"They were recorded absent from session{'s' if many else ''} {sessions}{where}; "
+                    "clear that record?", yes)
     _show(record, fmt)
     member = counted.get("member")
     # a joining or leaving day in the past rewrites who was at the sessions already held: say whose and which
@@ -303,10 +318,12 @@ def _membership_change(change: str, unit: str, client: str, on: str | None, corr
         held = counted.get(side) or []
         if held:
             days = ", ".join(day for day, _ in held[:5]) + (f" and {len(held) - 5} more" if len(held) > 5 else "")
+            fix = (f"join them again from the day they really joined: therapy client join {record['id']} {member} "
+                   "--on DATE" if change == "undo" else
+                   f"give the day they really {'joined' if change == 'join' else 'left'}: therapy client {change} "
+                   f"{record['id']} {member} --on DATE --correct")
             render.warn(f"#{member} {text} {len(held)} attended session{'s' if len(held) > 1 else ''} of "
-                        f"#{record['id']} ({days}); if that is wrong, give the day they really "
-                        f"{'joined' if change == 'join' else 'left'}: therapy client {change} {record['id']} "
-                        f"{member} --on DATE --correct")
+                        f"#{record['id']} ({days}); if that is wrong, {fix}")
 
 
 @app.command("refer")

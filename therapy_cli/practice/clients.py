@@ -387,8 +387,8 @@ def remove_client(db: Database, client: dict) -> dict:
                      "WHERE m.member_id = ? ORDER BY c.id", (cid,))
     if units:
         listed = "; ".join(f"#{u['id']} {u['name']} ({u['kind']})" for u in units)
-        raise Conflict(f"client #{cid} is listed as a member of {listed}; remove that record first if it was "
-                       "added in error too, or keep this one")
+        raise Conflict(f"client #{cid} is listed as a member of {listed}; if that listing was the error too, take "
+                       f"it back first (therapy client join {units[0]['id']} {cid} --undo), or keep this record")
     record = client_record(db, cid)
     db.execute("PRAGMA secure_delete = ON")   # the row's text is overwritten in the file, not left in a free page
     members = db.execute("DELETE FROM memberships WHERE unit_id = ?", (cid,)).rowcount
@@ -407,24 +407,25 @@ def _unit(db: Database, text: str) -> dict:
 
 
 def _settle(db: Database, unit: dict, member: dict, row_id: int | None, joined: str | None, left: str | None,
-            what: str, counted: dict | None = None) -> list[int]:
+            what: str, counted: dict | None = None, remove: bool = False) -> list[int]:
     """Write the membership `row_id` (None: a new one) of `member` in `unit` as running `joined` .. `left` (None:
-    open), after the checks every joining, leaving and correction of those days shares; return the sessions whose
-    record of `member` as absent was cleared (no longer a member that day, they were not expected there).
+    open), or delete it (`remove`: recorded in error), after the checks every joining, leaving and correction of
+    those days shares; return the sessions whose record of `member` as absent was cleared (no longer a member that
+    day, they were not expected there).
 
     `what` (`leaving on 2026-10-01`) names the change in a refusal. Refused inside the caller's transaction,
     so nothing is written. `counted` receives `gained` and `lost`: the attended sessions of the unit the member
     is counted at now and was not before, and the other way round (a day typed wrong rewrites their attendance),
     and `member`, their id."""
-    if joined and left and left < joined:
+    if joined and left and left < joined and not remove:
         raise InvalidValue(f"leaving date {left} is before joining ({joined})")
-    for other in db.query("SELECT joined_on, left_on FROM memberships WHERE unit_id = ? AND member_id = ? "
+    for other in [] if remove else db.query("SELECT joined_on, left_on FROM memberships WHERE unit_id = ? AND member_id = ? "
                           "AND id IS NOT ?", (unit["id"], member["id"], row_id)):
         if (other["joined_on"] or "") <= (left or "9999-12-31") and (other["left_on"] or "9999-12-31") >= (joined or ""):
             raise Conflict(f"#{member['id']} was also a member of #{unit['id']} from {other['joined_on'] or 'the start'} "
                            f"to {other['left_on'] or 'now'}; memberships of one unit cannot overlap (its sessions "
                            "would count twice)")
-    if unit["kind"] == "couple":
+    if unit["kind"] == "couple" and not remove:
         # two members at most on every day of the span, not only its first
         for start in [joined or ""] + [r[0] for r in db.execute(
                 "SELECT DISTINCT joined_on FROM memberships WHERE unit_id = ? AND joined_on > ? AND joined_on <= ? "
@@ -440,7 +441,9 @@ def _settle(db: Database, unit: dict, member: dict, row_id: int | None, joined: 
                   "WHERE p.via_unit = :unit AND p.status = 'attended'")
     keys = {"unit": unit["id"], "member": member["id"]}
     before = {r[0]: r[1] for r in db.execute(counted_at, keys)}
-    if row_id is None:
+    if remove:
+        db.execute("DELETE FROM memberships WHERE id = ?", (row_id,))
+    elif row_id is None:
         db.insert("memberships", {"unit_id": unit["id"], "member_id": member["id"], "joined_on": joined})
     else:
         db.update("memberships", row_id, {"joined_on": joined, "left_on": left})
@@ -456,8 +459,11 @@ def _settle(db: Database, unit: dict, member: dict, row_id: int | None, joined: 
                                     (session["id"], m["id"]))]
         if not present:
             raise Conflict(f"{what} would leave session #{session['id']} on {session['local_date']} attended with "
-                           "no member present (the others were recorded absent); give the day they really "
-                           f"{'left' if what.startswith('leaving') else 'joined'}, or correct that session first")
+                           "no member present (the others were recorded absent); "
+                           + ("" if remove else "give the day they really "
+                              f"{'left' if what.startswith('leaving') else 'joined'}, or ")
+                           + f"correct that session first (therapy session attend {session['id']} --absent CLIENT "
+                             "for who did not come, --absent '' if everyone did)")
     cleared = [r[0] for r in db.execute(f"SELECT session_id FROM session_absences WHERE client_id = :member "
                                         f"AND session_id IN ({outside}) ORDER BY session_id", keys)]
     db.execute(f"DELETE FROM session_absences WHERE client_id = :member AND session_id IN ({outside})", keys)
@@ -545,6 +551,28 @@ def leave(db: Database, unit_text: str, member_text: str, on: date | None = None
     else:
         db.audit("leave", "client", unit["id"], f"member #{member['id']} left on {day}" + _cleared_note(gone, "after"),
                  unit["id"])
+    if cleared is not None:
+        cleared += gone
+    return client_record(db, unit["id"])
+
+
+def undo_join(db: Database, unit_text: str, member_text: str, cleared: list[int] | None = None,
+              counted: dict | None = None) -> dict:
+    """Delete the member's latest membership of the unit: it was recorded in error (the wrong person or the wrong
+    group), so they are counted at none of its sessions and their absences from them go (`cleared`); a
+    membership ended the same day it began would instead leave them seen, then discharged. Audited."""
+    unit = _unit(db, unit_text)
+    member = find_client(db, member_text)
+    for client in (unit, member):
+        refuse_erased(client, "its stub keeps its memberships for the counts")
+    row = _membership(db, unit, member, open_only=False)
+    if row is None:
+        raise Conflict(f"#{member['id']} has never been a member of #{unit['id']}; nothing to undo")
+    span = f"{row['joined_on'] or 'the start'} to {row['left_on'] or 'now'}"
+    gone = _settle(db, unit, member, row["id"], row["joined_on"], row["left_on"], f"removing the membership "
+                   f"({span})", counted, remove=True)
+    db.audit("join", "client", unit["id"], f"member #{member['id']}'s membership ({span}) removed as recorded "
+             "in error" + _cleared_note(gone, "within"), unit["id"])
     if cleared is not None:
         cleared += gone
     return client_record(db, unit["id"])
