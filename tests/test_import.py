@@ -521,3 +521,21 @@ def test_a_value_mapping_for_a_field_the_import_does_not_read_is_refused(jcli, c
     assert "reads --value for instrument only" in refused(cli, db_path, "import", "measures", path, "--value",
                                                           "status", "Seen=attended")[0]
     assert jcli("import", "sessions", path, "--value", "Status", "Seen=attended")["imported"] == 1
+
+
+def test_a_date_column_saved_with_midnight_beside_a_time_column_is_the_date(jcli, cli, tmp_path, db_path, two_clients):
+    """A spreadsheet that stores the Date column as a date and time writes `2026-11-03 00:00:00`; beside a Time
+    column that was refused as the garbled start '00:00:00 18:00'."""
+    path = write(tmp_path / "midnight.csv", "Client,Date,Time,Status\n1,2026-11-03 00:00:00,18:00,attended\n"
+                                            "1,2026-11-04T00:00:00.000,7:00 PM,attended\n"
+                                            "1,11/5/2026 12:00:00 AM,18:00,attended\n")
+    assert jcli("import", "sessions", path, "--dates", "mdy")["imported"] == 3
+    listed = jcli("session", "list", "--from", "2026-11-03", "--to", "2026-11-05")
+    assert [s["starts_at"][:16] for s in listed] == ["2026-11-03T18:00", "2026-11-04T19:00", "2026-11-05T18:00"]
+    # a start time column beside it reads the same
+    start = write(tmp_path / "start.csv", "Client,Date,Start Time,Status\n1,2026-11-06 00:00,09:30,attended\n")
+    assert jcli("import", "sessions", start)["imported"] == 1
+    # another time in the date column is a second time for the row: refused, saying so
+    two = write(tmp_path / "two.csv", "Client,Date,Time,Status\n1,2026-11-07 09:30,18:00,attended\n")
+    assert ("the date column holds a time as well ('2026-11-07 09:30') and the time column another ('18:00')"
+            in refused(cli, db_path, "import", "sessions", two)[0])

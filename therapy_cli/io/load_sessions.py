@@ -25,6 +25,9 @@ from therapy_cli.vocab import (
 _OFFSET = re.compile(r"\d(Z|[+-]\d\d:?\d\d)$")
 _CLOCK = re.compile(r"^(\d{1,2})(?:[:.](\d{2}))?(?::(\d{2}))?\s*([ap])?\.?\s*(m\.?)?$", re.IGNORECASE)
 _TIME_ONLY = re.compile(r"^\d{1,2}([:.]\d{2})?(:\d{2})?\s*([ap]\.?\s*m\.?)?$", re.IGNORECASE)
+# a date cell a spreadsheet saved as a date and time: `2026-11-03 00:00:00`, `03/11/2026 0:00`, `…T00:00:00.000`
+_DAY_AND_CLOCK = re.compile(r"^(\S+?)(?:T|\s+)(\d{1,2})[:.](\d{2})(?::(\d{2})(?:\.\d+)?)?\s*([ap])?\.?\s*(?:m\.?)?$",
+                            re.IGNORECASE)
 TRUE = ("true", "yes", "y", "1", "x")
 FALSE = ("false", "no", "n", "0", "")
 BY_DATE = "by-date"   # --status-default by-date: as `session add` does, attended before today, else scheduled
@@ -72,6 +75,20 @@ def clock(text: str, what: str = "time") -> time:
     if hour > 23 or minute > 59 or second > 59:
         raise InvalidValue(f"{what} {text!r} is not a time of day")
     return time(hour, minute, second)
+
+
+def _day_only(day: str, time_text: str) -> str:
+    """The date of a date column read beside a time column. A spreadsheet that saved the column as a date and
+    time writes midnight after it (`2026-11-03 00:00:00`, `11/3/2026 12:00:00 AM`): that is the date alone.
+    Another time there is refused, as the row then gives two."""
+    match = _DAY_AND_CLOCK.match(day)
+    if match is None:
+        return day
+    hour, minute, second, half = int(match[2]), int(match[3]), int(match[4] or 0), (match[5] or "").lower()
+    if (hour, minute, second) != ((12 if half == "a" else 0 if not half else -1), 0, 0):
+        raise InvalidValue(f"the date column holds a time as well ({day!r}) and the time column another "
+                           f"({time_text!r}); give the date alone in the date column")
+    return match[1]
 
 
 def flag(text: str, what: str) -> bool:
@@ -166,12 +183,12 @@ class SessionsImport(TableImport):
         start = r.starts_at.strip()
         day = r.date.strip()
         if start and day and _TIME_ONLY.match(start):
-            return f"{day} {start}"   # a `Start Time` column beside a date column
+            return f"{_day_only(day, start)} {start}"   # a `Start Time` column beside a date column
         if start:
             return start
         if not day or not r.time.strip():
             raise InvalidValue("start is empty; give the date and time as YYYY-MM-DD HH:MM")
-        return f"{day} {r.time.strip()}"
+        return f"{_day_only(day, r.time.strip())} {r.time.strip()}"
 
     def _start(self, text: str) -> datetime:
         from therapy_cli.dates import localize
