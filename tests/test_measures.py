@@ -54,6 +54,24 @@ def test_add_with_total_and_default_date(jcli):
                       "items": None, "risk": None}
 
 
+def test_the_same_questionnaire_entered_twice_is_refused_unless_completed_twice(jcli, cli, db_path):
+    """`measure add` re-run from the shell history recorded the PHQ-9 twice, as notes and risk assessments do not."""
+    jcli("client", "add", "Alex Morgan")
+    first = jcli("measure", "add", "alex", "phq9", "--items", "1,1,1,1,1,1,1,1,0", "--on", "2026-11-20")
+    assert_refused(cli, db_path, "measure", "add", "alex", "phq9", "--items", "1,1,1,1,1,1,1,1,0", "--on",
+                   "2026-11-20", match=f"this PHQ-9 of #1 on 2026-11-20 is already recorded, with the same answers "
+                                       f"(measure #{first['id']}); if it was completed twice that day with the "
+                                       "same answers, give --again")
+    jcli("measure", "add", "alex", "GAD-7", "--score", "7", "--on", "2026-11-20")
+    assert_refused(cli, db_path, "measure", "add", "alex", "GAD-7", "--score", "7", "--on", "2026-11-20",
+                   match="already recorded, with the same total")
+    # other answers, another day, or said to be a second completion: recorded
+    jcli("measure", "add", "alex", "phq9", "--items", "1,1,1,1,1,1,1,1,1", "--on", "2026-11-20")
+    jcli("measure", "add", "alex", "phq9", "--items", "1,1,1,1,1,1,1,1,0", "--on", "2026-11-21")
+    jcli("measure", "add", "alex", "phq9", "--items", "1,1,1,1,1,1,1,1,0", "--on", "2026-11-20", "--again")
+    assert len(jcli("measure", "list", "alex", "--instrument", "PHQ-9")) == 4
+
+
 def test_core10_reverse_scored_when_stored(db):
     client = _client(db)
     record = measures.add_measure(db, client, "core10", items=[2, 4, 4, 2, 2, 2, 2, 2, 2, 2])

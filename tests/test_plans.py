@@ -128,6 +128,9 @@ def test_goals_add_rate_close(jcli, cli, db_path):
     jcli("plan", "goal", "rate", "alex", goal["id"], "3", "--on", "2026-10-08")
     goal = jcli("plan", "goal", "rate", "alex", goal["id"], "7")
     assert goal["latest_score"] == 7 and goal["first_score"] == 3 and goal["latest_rated_on"] == "2026-11-27"
+    # the command run again from the history is not a second rating
+    assert_refused(cli, db_path, "plan", "goal", "rate", "alex", goal["id"], "7",
+                   match=f"goal #{goal['id']} is already rated 7 on 2026-11-27")
     for bad, match, code in [("11", "0–10", 1), ("six", "not a number", 2), ("2.5", "whole number", 1)]:
         assert_refused(cli, db_path, "plan", "goal", "rate", "alex", goal["id"], bad, match=match, code=code)
     assert_refused(cli, db_path, "plan", "goal", "rate", "alex", goal["id"], "--", "-1", match="0–10")

@@ -168,8 +168,10 @@ def check_taken_at(session_id: int, session_day: str, on: date) -> None:
 
 
 def add_measure(db: Database, client, instrument: str | Instrument, items=None, score=None,
-                on: date | None = None, session_id: int | None = None) -> dict:
-    """Record one questionnaire: items (checked, reversed items turned round) or a total (checked)."""
+                on: date | None = None, session_id: int | None = None, again: bool = False) -> dict:
+    """Record one questionnaire: items (checked, reversed items turned round) or a total (checked). The same
+    answers of the same questionnaire on the same day (and session) are refused as the command run twice, unless
+    `again`: completed twice that day with the same answers."""
     client_id = client["id"] if isinstance(client, dict) else int(client)
     row = db.get("clients", client_id, "client")
     check_measurable(row)
@@ -189,8 +191,18 @@ def add_measure(db: Database, client, instrument: str | Instrument, items=None, 
         check_taken_at(session_id, session["local_date"], on)
     check_taken_on(on, db.today, row["died_on"])
     values, total = checked_scores(inst, items, score)
+    columns = scored(inst, values, total)
+    if not again:
+        # the command run again from the shell history: a second row would count the questionnaire twice
+        twin = db.scalar("SELECT id FROM measures WHERE client_id = ? AND instrument = ? AND taken_on = ? "
+                         "AND score = ? AND items IS ? AND session_id IS ?",
+                         (client_id, inst.name, on.isoformat(), columns["score"], columns["items"], session_id))
+        if twin is not None:
+            raise Conflict(f"this {inst.name} of #{client_id} on {on.isoformat()} is already recorded, with the same "
+                           f"{'answers' if values is not None else 'total'} (measure #{twin}); if it was completed "
+                           "twice that day with the same answers, give --again")
     measure_id = db.insert("measures", {
-        "client_id": client_id, "instrument": inst.name, "taken_on": on.isoformat(), **scored(inst, values, total),
+        "client_id": client_id, "instrument": inst.name, "taken_on": on.isoformat(), **columns,
         "session_id": session_id, "created_at": utc_now(),
     })
     db.audit("add", "measure", measure_id, f"{inst.name} entered for {on.isoformat()}", client_id)

@@ -325,6 +325,10 @@ def rate_goal(db: Database, client, goal_id: int, score, on: date | None = None)
     _not_after_death(db, client_id, day, "rating date")
     if day.isoformat() < goal["created_on"]:
         raise InvalidValue(f"rating date {day.isoformat()} is before the goal was set ({goal['created_on']})")
+    if db.scalar("SELECT 1 FROM goal_ratings WHERE goal_id = ? AND rated_on = ? AND score = ?",
+                 (goal_id, day.isoformat(), value)):
+        # the command run again from the shell history: a second row would show the goal rated twice
+        raise Conflict(f"goal #{goal_id} is already rated {value} on {day.isoformat()}")
     rating_id = db.insert("goal_ratings", {"goal_id": goal_id, "rated_on": day.isoformat(), "score": value,
                                            "created_at": utc_now()})
     db.audit("rate", "goal_rating", rating_id, f"goal #{goal_id} rated", client_id)

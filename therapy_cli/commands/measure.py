@@ -28,6 +28,9 @@ def add(
     session: Annotated[Optional[str], typer.Option(
         "--session", metavar="ID|last",
         help="The session it was completed at: its id, or 'last' (the client's latest attended by today).")] = None,
+    again: Annotated[bool, typer.Option(
+        "--again", help="Completed a second time that day with the same answers (otherwise refused as a "
+                        "repeat of the command).")] = False,
     fmt: FormatOpt = Format.table, as_json: JsonOpt = False, as_csv: CsvOpt = False,
 ) -> None:
     """Record a questionnaire: the items (checked and scored) or a total (checked).
@@ -47,7 +50,7 @@ def add(
         who = clients.find_client(db, client)
         record = measures.add_measure(db, who, instrument, items=items, score=score,
                                       on=parse_date_option(on, "--on"),
-                                      session_id=measures.session_option(db, who["id"], session))
+                                      session_id=measures.session_option(db, who["id"], session), again=again)
         label = clients.case_label(who)
     if record["risk"]:
         from therapy_cli.clinical.instruments import get_instrument
