@@ -315,3 +315,26 @@ def test_a_restore_in_the_shared_folder_does_not_add_a_practitioner(cli, jcli, p
     os.rename(kept, alone / os.path.basename(kept))
     result = cli("practice", "report", "week", "--dir", alone, "--week", WEEK)
     assert result.exit_code == 1 and "(only the 1 copy db restore kept; name one with --file" in result.stderr
+
+
+def test_a_second_copy_of_a_caseload_or_a_name_used_twice_is_said(cli, jcli, practice):
+    """A dated backup dropped into the shared folder beside the week's copy doubled Ann's figures in the total,
+    without a word."""
+    folder, (ann, ben, _) = practice
+    clean = cli("practice", "report", "week", "--dir", folder, "--week", WEEK)
+    assert clean.exit_code == 0 and clean.stderr == ""
+    assert jcli("--db", ann, "db", "backup", folder / "ann-friday.db", "--yes")["ok"]
+    doubled = cli("practice", "report", "week", "--dir", folder, "--week", WEEK, "--json")
+    assert doubled.exit_code == 0
+    assert doubled.stderr == (f"Warning: {folder / 'ann-friday.db'} and {folder / 'ann.db'} are copies of one caseload "
+                              "(the same first record, " + doubled.stderr.split("first record, ")[1][:10]
+                              + "): its figures are counted twice in the total; report on one of them\n")
+    assert len(doubled.json()["practitioners"]) == 4                  # reported as asked; the warning says why
+    # a second file under the same practitioner.name, not a copy: named as such
+    os.remove(folder / "ann-friday.db")
+    assert cli("--db", ben, "config", "set", "practitioner.name", "Ann Adams").exit_code == 0
+    named = cli("practice", "report", "outcomes", "--dir", folder, "--from", "2026-11-01")
+    assert named.exit_code == 0
+    assert named.stderr == (f"Warning: {folder / 'ann.db'} and {folder / 'ben.db'} are both named 'Ann Adams' "
+                            "(practitioner.name): if they are one practitioner's files, the total counts that "
+                            "caseload twice; if two, set practitioner.name in each\n")

@@ -64,8 +64,9 @@ def practice_period_command(which: str, files: list[str] | None, directory: str 
 
     parse = {"week": dates.parse_week_or_relative, "month": dates.parse_month_or_relative}[which]
     start, end = parse("this" if value is None else value, today(), f"--{which}")
-    report = period_rollup(_paths(files, directory), start, end, which, today())
-    _practice_emit(report, fmt, _COLUMNS, f"Practice {which}")
+    warnings: list[str] = []
+    report = period_rollup(_paths(files, directory), start, end, which, today(), warnings)
+    _practice_emit(report, fmt, _COLUMNS, f"Practice {which}", warnings)
 
 
 def practice_outcomes_command(files: list[str] | None, directory: str | None, start: str | None,
@@ -79,8 +80,9 @@ def practice_outcomes_command(files: list[str] | None, directory: str | None, st
     last = parse_date_option(end, "--to") or today()
     first = parse_date_option(start, "--from") or (add_months(last, -12) + timedelta(days=1))
     check_span(first, last)
-    report = outcomes_rollup(_paths(files, directory), first, last, today())
-    _practice_emit(report, fmt, _OUTCOME_COLUMNS, "Practice outcomes")
+    warnings: list[str] = []
+    report = outcomes_rollup(_paths(files, directory), first, last, today(), warnings)
+    _practice_emit(report, fmt, _OUTCOME_COLUMNS, "Practice outcomes", warnings)
 
 
 def outcomes_command(start: str | None, end: str | None, fmt: str, no_header: bool = False) -> None:
@@ -483,9 +485,11 @@ def _show_practice(report: dict, columns, title: str) -> None:
                            else "Targets missed")
 
 
-def _practice_emit(report: dict, fmt: str, columns, title: str) -> None:
+def _practice_emit(report: dict, fmt: str, columns, title: str, warnings: list[str]) -> None:
     from therapy_cli import render
 
+    for line in warnings:
+        render.warn(line)
     if fmt == "table":
         _show_practice(report, columns, title)
     else:

@@ -124,19 +124,40 @@ def practitioner_name(db: Database) -> str:
     return name or db.path.stem
 
 
-def _each(paths: list[Path], today: date | None, figures) -> list[tuple[str, Path, object]]:
-    """Open each file read-only inside one read transaction and take its figures."""
+def _each(paths: list[Path], today: date | None, figures,
+          warnings: list[str] | None = None) -> list[tuple[str, Path, object]]:
+    """Open each file read-only inside one read transaction and take its figures. `warnings` receives a line
+    for two files that look like one caseload (a backup beside the file it copies would count its clients twice)."""
     out = []
+    births: dict[tuple, Path] = {}
+    names: dict[str, Path] = {}
     for path in paths:
         db = open_read_only(path, today)
         try:
             db.execute("BEGIN")
             try:
-                out.append((practitioner_name(db), path, figures(db)))
+                name = practitioner_name(db)
+                out.append((name, path, figures(db)))
+                # a caseload's first audit row is written when its first record is: copies share it
+                birth = db.execute("SELECT at, action, record_type, record_id, summary FROM audit "
+                                   "ORDER BY id LIMIT 1").fetchone()
             finally:
                 db.execute("ROLLBACK")
         finally:
             db.conn.close()
+        if warnings is None:
+            continue
+        twin = births.get(tuple(birth)) if birth else None
+        if twin is not None:
+            warnings.append(f"{twin} and {path} are copies of one caseload (the same first record, "
+                            f"{birth[0][:10]}): its figures are counted twice in the total; report on one of them")
+        elif name in names:
+            warnings.append(f"{names[name]} and {path} are both named {name!r} (practitioner.name): if they are "
+                            "one practitioner's files, the total counts that caseload twice; if two, set "
+                            "practitioner.name in each")
+        if birth:
+            births.setdefault(tuple(birth), path)
+        names.setdefault(name, path)
     return out
 
 
@@ -159,11 +180,12 @@ def _round(total: dict) -> dict:
     return total
 
 
-def period_rollup(paths: list[Path], start: date, end: date, kind: str, today: date | None = None) -> dict:
+def period_rollup(paths: list[Path], start: date, end: date, kind: str, today: date | None = None,
+                  warnings: list[str] | None = None) -> dict:
     """`practice report week|month`: each file's period report (with its own targets) and the total."""
     from therapy_cli.reports.service import period_report
 
-    rows = _each(paths, today, lambda db: period_report(db, start, end, kind))
+    rows = _each(paths, today, lambda db: period_report(db, start, end, kind), warnings)
     practitioners = []
     total: dict = {}
     for name, path, report in rows:
@@ -179,7 +201,8 @@ def period_rollup(paths: list[Path], start: date, end: date, kind: str, today: d
             "practitioners": practitioners, "total": total}
 
 
-def outcomes_rollup(paths: list[Path], start: date, end: date, today: date | None = None) -> dict:
+def outcomes_rollup(paths: list[Path], start: date, end: date, today: date | None = None,
+                    warnings: list[str] | None = None) -> dict:
     """`practice report outcomes`: each file's outcome summary; the total is the same rules applied to
     every file's discharged clients pooled (medians and rates are not sums)."""
     from therapy_cli.reports import service
@@ -191,7 +214,7 @@ def outcomes_rollup(paths: list[Path], start: date, end: date, today: date | Non
         pooled.extend(cases)
         return service._summarise(cases)
 
-    rows = _each(paths, today, figures)
+    rows = _each(paths, today, figures, warnings)
     practitioners = [{"name": name, "file": str(path), **summary} for name, path, summary in rows]
     total = service._summarise(pooled)
     total["practitioners"] = len(practitioners)
