@@ -174,3 +174,24 @@ def test_a_time_typed_outside_the_quotes_of_its_date_is_named(cli, jcli, db_path
     result = assert_refused(cli, db_path, "session", "add", "ben", "walsh", "--at", "2027-01-05 10:00", code=2)
     assert "(walsh)" in result.stderr and "quotes" not in result.stderr
     assert jcli("session", "add", "ben", "--at", "tomorrow 10:00")["client_id"] == 1
+
+
+def test_a_value_beginning_with_a_dash_is_told_to_follow_two_dashes(cli, jcli, db_path):
+    """`config set fees.default -60`, a note starting '- ': click answered `No such option: -6`, an option
+    nobody typed."""
+    jcli("client", "add", "Ben Walsh")
+    session = jcli("session", "add", "ben", "--at", "2026-11-20 10:00")["id"]
+    for args, word in ((["config", "set", "fees.default", "-60"], "-60"),
+                       (["session", "note", str(session), "- bullet one"], "'- bullet one'"),
+                       (["plan", "goal", "rate", "ben", "1", "-1"], "-1")):
+        result = assert_refused(cli, db_path, *args, code=2)
+        assert (f"Error: {word} begins with '-', so it was read as an option; to give it as a value, put -- "
+                f"before it (… -- {word})") in result.stderr
+        assert "No such option" not in result.stderr
+    # given after --, the value reaches the command, which judges it
+    result = assert_refused(cli, db_path, "config", "set", "fees.default", "--", "-60", code=2)
+    assert "not negative" in result.stderr
+    written = cli("session", "note", str(session), "--json", "--", "- bullet one")
+    assert written.exit_code == 0 and written.json()["text"] == "- bullet one"
+    # an option that does not exist is still named as such
+    assert "No such option: -x" in assert_refused(cli, db_path, "session", "add", "ben", "-x", code=2).stderr

@@ -54,6 +54,7 @@ class LazyGroup(TyperGroup):
             return super().invoke(ctx)
         except UsageError as exc:
             exc.message = _quote_hint(exc.message, words)
+            _dash_hint(exc, words)
             raise
 
     def format_commands(self, ctx, formatter):
@@ -83,6 +84,22 @@ def _quote_hint(message: str, words: list[str]) -> str:
         if option in DATE_TIME_OPTIONS and re.fullmatch(r"[0-9]{1,2}:[0-9]{2}", time) and f"({time}" in message:
             return f"{message.rstrip('.')}: {QUOTE_HINT}, {option} '{day} {time}'"
     return message
+
+
+def _dash_hint(exc, words: list[str]) -> None:
+    """`payment add 1 -60`, `session note 10 '- bullet'`: a value that begins with '-' is taken for an option, and
+    click names a short option nobody typed (`No such option: -6`). Say what happened and how to give the value.
+    Any other error is left as it is."""
+    name = getattr(exc, "option_name", None)
+    if not name or name.startswith("--") or len(name) < 2 or name[1].isalpha():
+        return
+    word = next((w for w in words if w.startswith(name)), None)
+    if word is None:
+        return
+    shown = word if " " not in word and "'" not in word else repr(word)
+    exc.possibilities = None
+    exc.message = (f"{shown} begins with '-', so it was read as an option; to give it as a value, put -- before "
+                   f"it (… -- {shown})")
 
 
 def _convert(info, root: typer.Typer):
