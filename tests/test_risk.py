@@ -216,3 +216,48 @@ def test_a_replayed_morning_before_a_death_has_the_client_on_the_register(cli, j
     kinds = [i["kind"] for i in jcli("--today", "2026-01-10", "remind", "--within", "7d")]
     assert "risk_flag" in kinds and "risk_review_due" in kinds
     assert jcli("--today", "2026-02-02", "risk", "list") == []        # from the death on, no one to review
+
+
+def test_an_assessment_dated_before_the_current_one_says_it_changes_nothing_read_from_it(cli, jcli, alex):
+    """A high risk back-dated behind today's 'none' entered by mistake was recorded and silently superseded:
+    off the register, no review reminded, no word said. It is still recorded (history may be entered late);
+    a warning says why it changes nothing, and names the command that records it as today's."""
+    assert cli("risk", "assess", "alex", "--level", "none").stderr == ""
+    high = cli("risk", "assess", "alex", "--level", "high", "--review-in", "7", "--on", "2026-11-26",
+               "--note", "plan and means", "--json")
+    assert high.exit_code == 0 and json.loads(high.stdout)["level"] == "high"
+    assert high.stderr == (
+        "Warning: this assessment (high, 2026-11-26) is dated before #1's assessment of 2026-11-27 (none), which "
+        "stays the current one: it does not change the current level (none) or bring its review (due "
+        "2026-12-03) to remind; if the high risk stands, record it dated today: "
+        "'therapy risk assess 1 --level high --review-in 7'\n")
+    assert jcli("risk", "list") == [] and jcli("risk", "show", "alex")["level"] == "none"
+    assert [a["level"] for a in jcli("risk", "show", "alex")["assessments"]] == ["high", "none"]
+    # the command it names puts the client on the register, with the review reminded
+    assert cli("risk", "assess", "1", "--level", "high", "--review-in", "7").stderr == ""
+    assert [(i["client_id"], i["level"]) for i in jcli("risk", "list")] == [(1, "high")]
+    # a lower level dated before the current one: history, and no command to lower the level
+    low = cli("risk", "assess", "alex", "--level", "low", "--on", "2026-11-25")
+    assert low.stderr == ("Warning: this assessment (low, 2026-11-25) is dated before #1's assessment of "
+                          "2026-11-27 (high), which stays the current one: the current level stays high; this "
+                          "one is kept in the history\n")
+    # the same level: the review remind brings is the current one's
+    same = cli("risk", "assess", "alex", "--level", "high", "--review-in", "2", "--on", "2026-11-24")
+    assert same.stderr.endswith("the level is high either way; remind brings that one's review, due 2026-12-04\n")
+    assert jcli("risk", "show", "alex")["review_due"] == "2026-12-04"
+
+
+def test_a_second_assessment_the_same_day_is_current_and_not_warned_about(cli, jcli, alex):
+    """Same date: the one entered last is current (date, then order of entry), so it is never 'dated before'."""
+    cli("risk", "assess", "alex", "--level", "high", "--review-in", "7", "--on", "2026-11-20")
+    assert cli("risk", "assess", "alex", "--level", "none", "--on", "2026-11-20", "--note", "misread").stderr == ""
+    assert jcli("risk", "show", "alex")["level"] == "none"
+    back = cli("risk", "assess", "alex", "--level", "moderate", "--on", "2026-11-20", "--note", "after all",
+               "--review-in", "5")
+    assert back.stderr == "" and jcli("risk", "show", "alex")["level"] == "moderate"
+    # a moderate risk dated before a 'none' with no review date given: the command keeps DAYS for the clinician
+    cli("risk", "assess", "alex", "--level", "none", "--note", "settled")
+    late = cli("risk", "assess", "alex", "--level", "moderate", "--on", "2026-11-21")
+    assert late.stderr.endswith("record it dated today: 'therapy risk assess 1 --level moderate "
+                                "--review-in DAYS'\n")
+    assert "bring its review" not in late.stderr

@@ -98,6 +98,15 @@ def assessments(db: Database, client_id: int, upto: date = date.max) -> list[dic
         (client_id, upto.isoformat()))]
 
 
+def superseded_by(db: Database, assessment: dict) -> dict | None:
+    """The assessment that stays current over `assessment` (the client's latest by date, then order of entry,
+    whatever day is replayed), or None when `assessment` is that one. Not None only for one dated before another:
+    a second assessment the same day is entered later, and so is current."""
+    row = db.one("SELECT * FROM risk_assessments WHERE client_id = ? ORDER BY assessed_on DESC, id DESC LIMIT 1",
+                 (assessment["client_id"],))
+    return _assessment(row) if row and row["id"] != assessment["id"] else None
+
+
 def current(db: Database, client_id: int) -> dict | None:
     """The latest assessment up to today (by date, then order of entry); None when never assessed."""
     row = db.one("SELECT * FROM risk_assessments WHERE client_id = ? AND assessed_on <= ? "

@@ -30,6 +30,30 @@ def _flag_text(flag: dict | None) -> str:
     return f"{flag['instrument']} item {flag['item']} = {flag['score']} on {flag['taken_on']}"
 
 
+def _superseded(record: dict, later: dict) -> str:
+    """Why an assessment dated before another changes nothing that is read from the current one, and, when
+    it found more risk than the current one, the command that records it as today's."""
+    from therapy_cli.clinical.risk import RANK
+
+    client_id, level = record["client_id"], record["level"]
+    said = (f"this assessment ({level}, {record['assessed_on']}) is dated before #{client_id}'s assessment of "
+            f"{later['assessed_on']} ({later['level']}), which stays the current one")
+    review = (f" --review-in {record['review_in_days']}" if record["review_in_days"]
+              else " --review-in DAYS" if level in ("moderate", "high") else "")
+    again = f"'therapy risk assess {client_id} --level {level}{review}'"
+    if RANK[level] < RANK[later["level"]]:
+        return f"{said}: the current level stays {later['level']}; this one is kept in the history"
+    if RANK[level] > RANK[later["level"]]:
+        brings = f" or bring its review (due {record['review_due']}) to remind" if record["review_due"] else ""
+        return (f"{said}: it does not change the current level ({later['level']}){brings}; if the {level} risk "
+                f"stands, record it dated today: {again}")
+    if later["review_due"]:
+        return f"{said}: the level is {level} either way; remind brings that one's review, due {later['review_due']}"
+    if level in ("moderate", "high"):
+        return f"{said}, with no review date: remind will not ask for a review; {again} records one"
+    return f"{said}: the level is {level} either way"
+
+
 @app.command("assess")
 def assess(
     client: ClientArg,
@@ -42,7 +66,8 @@ def assess(
 ) -> None:
     """Record a risk assessment (dated, audited; never changed: a later one supersedes it).
 
-    It also answers every questionnaire risk flag dated on or before it.
+    It also answers every questionnaire risk flag dated on or before it. One dated (--on) before the
+    current assessment is kept in the history but does not change the current level: a warning says so.
 
     Example: therapy risk assess morgan --level moderate --review-in 14 --note 'passive thoughts, no plan'
     """
@@ -53,9 +78,14 @@ def assess(
     with database(write=True) as db:
         who = clients.find_client(db, client)
         record = risk.assess(db, who, level.value, note, review_in, parse_date_option(on, "--on"))
+        later = risk.superseded_by(db, record)
         label = clients.case_label(who)
     render.emit(record, output_format(fmt, as_json, as_csv), title=f"Risk assessment #{record['id']} for {label}")
-    if record["level"] in ("moderate", "high") and record["review_due"] is None:
+    if later is not None:
+        # recorded as asked (history may be entered late), but the register, remind and the caseload read the
+        # current level: a back-dated high behind today's none would otherwise go unseen
+        render.warn(_superseded(record, later))
+    elif record["level"] in ("moderate", "high") and record["review_due"] is None:
         # recorded as asked (a review date is optional), but nothing will ever bring this one back
         render.warn(f"no review date for a {record['level']} risk: remind will not ask for a review; "
                     f"'therapy risk assess {record['client_id']} --level {record['level']} --review-in DAYS' "
