@@ -113,6 +113,8 @@ def test_the_register_runs_high_to_low_with_review_dates(jcli, cli):
     csv = cli("risk", "list", "--csv").stdout.splitlines()
     assert csv[0] == "client_id,name,status,level,assessed_on,review_due,flag"
     assert csv[5].endswith("PHQ-9 item 9 = 2 on 2026-11-25")
+    assert csv[5].split(",")[3:6] == ["", "", ""]       # Eve, never assessed: empty, as JSON's null
+    assert "not assessed" in cli("risk", "list").stdout   # words are for the table
     # remind: one flag, and every review due by tomorrow
     items = jcli("remind", "--kind", "risk_flag", "--kind", "risk_review_due")
     assert [(i["kind"], i["client_id"], i["due"]) for i in items] == [

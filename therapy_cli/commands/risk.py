@@ -178,10 +178,11 @@ def list_(fmt: FormatOpt = Format.table, as_json: JsonOpt = False, as_csv: CsvOp
     if shape == "json":
         render.emit(items, shape)
         return
-    rows = [{**i, "level": i["level"] or "not assessed", "flag": _flag_text(i["flag"])} for i in items]
-    if shape == "csv":
+    rows = [{**i, "flag": _flag_text(i["flag"])} for i in items]
+    if shape == "csv":   # never assessed: an empty cell, as JSON's null (words are for the table)
         render.emit(rows, shape, columns=risk.REGISTER_COLUMNS)
         return
+    rows = [{**r, "level": r["level"] or "not assessed"} for r in rows]
     if not rows:
         render.message("No one on the risk register.")
         return
