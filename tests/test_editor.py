@@ -41,6 +41,11 @@ elif mode == "fail":
     with open(path, "w", encoding="utf-8") as fh:
         fh.write("half a note")
     sys.exit(3)
+elif mode == "latin":  # saved in Latin-1, as an editor set to another encoding does
+    with open(path, "wb") as fh:
+        fh.write(b"caf\xe9 job\n")
+elif mode == "leave-fail":  # nothing saved, then an error status (vim's :cq)
+    sys.exit(1)
 elif mode == "hang":  # until Ctrl-C, which kills it as it would kill most programs
     import signal
     signal.signal(signal.SIGINT, signal.SIG_DFL)
@@ -174,20 +179,56 @@ def test_an_empty_or_unchanged_file_cancels_and_writes_nothing(session, editor, 
     assert _notes(db_path) == [] and _leftovers(db_path) == []
 
 
-def test_an_editor_that_fails_writes_nothing(session, editor, db_path):
+def _kept(db_path: Path, session) -> list[Path]:
+    return sorted(p for p in db_path.parent.iterdir() if p.name.startswith(f"therapy-unsaved-note-session-{session}-"))
+
+
+def _kept_in(out: str, db_path: Path, session) -> bytes:
+    """The one Error line names the one file kept (0600); its bytes."""
+    errors = [line for line in out.replace("^C", "").splitlines() if line.startswith("Error:")]  # the echoed ^C
+    kept = _kept(db_path, session)
+    assert len(errors) == 1 and len(kept) == 1 and f"your text is kept in {kept[0]} (mode 0600)" in errors[0], out
+    assert kept[0].stat().st_mode & 0o777 == 0o600
+    return kept[0].read_bytes()
+
+
+def test_an_editor_that_fails_after_saving_writes_nothing_and_keeps_what_was_saved(session, editor, db_path):
+    """vim can exit 1 after a normal :wq: the note is not written (the editor said something went wrong), but
+    what it saved is no longer thrown away with the private file."""
     code, out = run_on_terminal(["session", "note", session], {"EDITOR": editor("fail"), "VISUAL": None})
     assert code == 1
-    assert "exited with status 3; the note was not written" in out
+    assert "exited with status 3; the note was not written; your text is kept in" in out
+    assert _kept_in(out, db_path, session) == b"half a note"
+    assert "check it, run 'therapy session note" in out
     assert _notes(db_path) == [] and _leftovers(db_path) == []
 
 
-def test_ctrl_c_while_the_editor_is_open_writes_nothing_and_removes_the_file(session, editor, db_path):
+@pytest.mark.parametrize("template", [None, "soap"])
+def test_an_editor_that_fails_with_nothing_saved_keeps_no_file(session, editor, db_path, template):
+    args = ["session", "note", session, *(["--template", template] if template else [])]
+    code, out = run_on_terminal(args, {"EDITOR": editor("leave-fail"), "VISUAL": None})
+    assert code == 1
+    assert out.strip() == f"Error: the editor ({sys.executable}) exited with status 1; the note was not written"
+    assert _kept(db_path, session) == [] and _leftovers(db_path) == [] and _notes(db_path) == []
+
+
+def test_a_note_saved_in_another_encoding_is_kept_byte_for_byte(session, editor, db_path):
+    code, out = run_on_terminal(["session", "note", session], {"EDITOR": editor("latin"), "VISUAL": None})
+    assert code == 1
+    assert "Error: the note was not saved as UTF-8 text; nothing was written; your text is kept in" in out
+    assert "convert it to UTF-8, run" in out
+    assert _kept_in(out, db_path, session) == b"caf\xe9 job\n"
+    assert _notes(db_path) == [] and _leftovers(db_path) == []
+
+
+def test_ctrl_c_while_the_editor_is_open_writes_nothing_and_keeps_what_was_saved(session, editor, db_path):
     ready = Path(str(editor.log) + ".ready")
     code, out = run_on_terminal(["session", "note", session], {"EDITOR": editor("hang"), "VISUAL": None},
                                 interrupt_when=ready.exists)
     assert code == 130, out
-    assert "Error: the editor was interrupted; the note was not written" in out
+    assert "Error: the editor was interrupted; the note was not written; your text is kept in" in out
     assert "Traceback" not in out and "KeyboardInterrupt" not in out
+    assert _kept_in(out, db_path, session) == b"a note being written"
     assert _notes(db_path) == [] and _leftovers(db_path) == []
 
 
@@ -196,7 +237,8 @@ def test_a_terminated_command_removes_the_file_and_stops_the_editor(session, edi
     code, out = run_on_terminal(["session", "note", session], {"EDITOR": editor("hang"), "VISUAL": None},
                                 interrupt_when=ready.exists, interrupt=signal.SIGTERM, timeout=20)
     assert code == 130, out
-    assert "stopped (hang-up or TERM) while the note was open; nothing was written" in out
+    assert "stopped (hang-up or TERM) while the note was open; nothing was written; your text is kept in" in out
+    assert _kept_in(out, db_path, session) == b"a note being written"
     assert _notes(db_path) == [] and _leftovers(db_path) == []
 
 

@@ -450,7 +450,7 @@ def note(
             record = sessions.add_note(db, session_id, text, amend, reason)
     except Exception as exc:
         if written:  # minutes of writing are not lost to a refusal found only now
-            _keep_unwritten(exc, text, session_id, amend, reason)
+            _keep_unwritten(exc, text.encode("utf-8"), session_id, amend, reason)
         raise
     render.emit(record, output_format(fmt, as_json, as_csv), title=f"Note #{record['id']}")
 
@@ -458,53 +458,50 @@ def note(
 def _write_in_editor(session_id: int, amend: int | None, reason: str | None, template: str | None) -> str:
     """The note as written in the editor; checks first, and holds no lock while the editor is open."""
     from therapy_cli.commands._common import STATE
-    from therapy_cli.editor import edit
+    from therapy_cli.editor import EditorFailed, NotUTF8, edit
     from therapy_cli.errors import Refused
     from therapy_cli.practice.notes import starting_text
     from therapy_cli.storage.db import resolve_path
 
     with database() as db:
         initial = starting_text(db, session_id, amend, reason, template)
-    text = edit(initial, resolve_path(STATE.db).parent)
+    try:
+        text = edit(initial, resolve_path(STATE.db).parent)
+    except EditorFailed as exc:
+        # saved, then the editor failed (vim can exit 1 after :wq), was interrupted, or saved another encoding:
+        # what was typed is kept as saved, byte for byte, as for a refusal found after the editor closed
+        if exc.saved is not None:
+            advice = "convert it to UTF-8" if isinstance(exc, NotUTF8) else "check it"
+            _keep_unwritten(exc, exc.saved, session_id, amend, reason, advice)
+        raise
     if text is None:
         raise Refused("the note was left empty or unchanged; nothing was written")
     return text
 
 
-def _keep_unwritten(exc: Exception, text: str, session_id: int, amend: int | None, reason: str | None) -> None:
+def _keep_unwritten(exc: Exception, saved: bytes, session_id: int, amend: int | None, reason: str | None,
+                    advice: str = "correct it") -> None:
     """A note written in the editor and then refused (too long, a control character pasted in, the
-    database busy, the session erased meanwhile) is kept in a private file beside the caseload, and the
-    error names it with the command that writes it once corrected."""
-    import os
+    database busy, the session erased meanwhile), or saved before the editor failed, is kept in a private
+    file beside the caseload (practice/drafts.py), and the error names it with the command that writes it
+    once corrected."""
     import shlex
     import sqlite3
-    from datetime import datetime
 
     from therapy_cli.commands._common import STATE
     from therapy_cli.errors import DatabaseError, TherapyError
     from therapy_cli.failures import one_line
+    from therapy_cli.practice import drafts
     from therapy_cli.storage.db import resolve_path
     from therapy_cli.storage.files import shown
 
-    stem = resolve_path(STATE.db).parent / f"therapy-unsaved-note-session-{session_id}-" \
-                                           f"{datetime.now().strftime('%Y%m%d-%H%M%S')}"
-    for n in range(1, 100):
-        path = stem.with_name(f"{stem.name}{'' if n == 1 else f'-{n}'}.txt")
-        try:   # never over an earlier kept note
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        except FileExistsError:
-            continue
-        except OSError:
-            return  # the first error still stands; nothing more can be done for the text
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(text.encode("utf-8"))
-        break
-    else:
-        return
+    path = drafts.keep(resolve_path(STATE.db).parent, session_id, saved)
+    if path is None:
+        return  # the first error still stands; nothing more can be done for the text
     again = ["therapy", *(["--db", str(STATE.db)] if STATE.db else []), "session", "note", str(session_id), "-"]
     if amend is not None:
         again += ["--amend", str(amend), "--reason", reason or "REASON"]
-    kept = (f"your text is kept in {shown(path)} (mode 0600): correct it, run "
+    kept = (f"your text is kept in {shown(path)} (mode 0600): {advice}, run "
             f"'{shlex.join(again)} < {shlex.quote(str(path))}', then delete the file")
     if isinstance(exc, TherapyError):
         exc.args = (f"{exc}; {kept}",)
