@@ -350,3 +350,44 @@ def test_a_draft_left_by_a_killed_command_goes_with_the_next_write(session, edit
     assert len(left) == 1 and left[0].startswith(".therapy-tmp-"), left
     jcli("session", "add", "alex", "--at", "2026-11-21 10:00")     # any write: its process is gone
     assert _leftovers(db_path) == [] and _notes(db_path) == []
+
+
+def test_erasing_a_client_removes_the_unsaved_notes_of_their_sessions(session, editor, db_path, jcli, cli):
+    """A note refused once written is kept beside the caseload; erasing its client left it there, unmentioned.
+    Erasure now removes the unsaved-note files of the client's own sessions, and says how many."""
+    other = jcli("client", "add", "Bea Other")["id"]
+    other_session = jcli("session", "add", str(other), "--at", "2026-11-21 10:00")["id"]
+    couple = jcli("client", "add", "Lee couple", "--kind", "couple", "--member", "alex", "--member", "bea")["id"]
+    couple_session = jcli("session", "add", str(couple), "--at", "2026-11-22 10:00")["id"]
+    for sid in (session, other_session, couple_session, session):
+        code, out = run_on_terminal(["session", "note", sid],
+                                    {"EDITOR": editor("save", f"{sid}: pasted \x1b[2K text"), "VISUAL": None})
+        assert code == 1 and "your text is kept in" in out, out
+    look_alike = db_path.parent / f"therapy-unsaved-note-session-{session}1-20261120-100000.txt"
+    look_alike.write_text("session 11's, not 1's")   # a session id that only begins like the erased one's
+    assert len(_kept(db_path, session)) == 2
+
+    # a refused erasure (still in treatment) removes nothing
+    refused = cli("client", "erase", "alex", "--yes", "--force", "--reason", "request")
+    assert refused.exit_code == 1 and len(_kept(db_path, session)) == 2
+    cli("client", "discharge", "alex")
+    done = cli("client", "erase", "alex", "--yes", "--force", "--reason", "request", "--json")
+    assert done.exit_code == 0, done.stderr
+    assert done.json()["unsaved_notes_removed"] == 2
+    assert "Removed 2 unsaved note files of client #1's sessions." in done.stderr
+    left = sorted(p.name for p in db_path.parent.iterdir() if p.name.startswith("therapy-unsaved-note-"))
+    # the couple's session is the couple's record, not the erased member's: its draft stays with it
+    assert [name.split("-")[4] for name in left] == sorted([f"{session}1", str(other_session),
+                                                           str(couple_session)]), left
+
+
+def test_an_unsaved_note_erasure_cannot_remove_is_named_in_a_warning(session, db_path, jcli, cli):
+    # something by the name that cannot be unlinked (a directory: root may unlink any file)
+    stuck = db_path.parent / f"therapy-unsaved-note-session-{session}-20261120-100000.txt"
+    stuck.mkdir()
+    (stuck / "inside").write_text("x")
+    cli("client", "discharge", "alex")
+    done = cli("client", "erase", "alex", "--yes", "--force", "--reason", "request", "--json")
+    assert done.exit_code == 0 and done.json()["unsaved_notes_removed"] == 0
+    assert f"Warning: could not remove the unsaved note file {stuck} (" in done.stderr
+    assert "Traceback" not in done.stderr and "Alex" not in done.stderr

@@ -416,6 +416,7 @@ def erase(
     Sessions, notes, plans, goals, measures and referrals are removed, the file is
     rebuilt (secure_delete, VACUUM) so the text leaves it, and the audit keeps that
     it happened. Before the retention date it is refused unless --force --reason.
+    Unsaved note files the editor kept for the client's sessions are deleted too.
     Backups made earlier still hold the records, as do the copies db restore kept beside the file (named in
     a warning): see docs/privacy.md.
 
@@ -435,12 +436,27 @@ def erase(
 
     path = resolve_path(STATE.db)
     with database(write=True) as db:
+        sessions = retention.session_ids(db, found["id"])   # before they go: their unsaved notes go too
         result = retention.erase_client(db, clients.find_client(db, str(found["id"])), force, reason)
         scrub.record_pending(db, result["id"])
     sweep_stale(path.parent)  # a killed backup or export may have left a copy holding the records
     if db.scrub_pending:
         scrub.finish_or_refuse(path, STATE.today, f"client #{result['id']}'s erasure is recorded")
+    # note text the editor kept when it could not be written (practice/drafts.py), beside the caseload as
+    # session note wrote it (that directory, and the one the file really lives in when --db is a link)
+    from therapy_cli.practice import drafts
+    from therapy_cli.storage.files import shown
+
+    folders = dict.fromkeys([path.parent, path.resolve().parent])
+    removed, failed = drafts.remove([p for folder in folders for p in drafts.of_sessions(folder, sessions)])
+    result["unsaved_notes_removed"] = removed
     render.emit(result, output_format(fmt, as_json, as_csv), title=f"Client #{result['id']} erased")
+    if removed:
+        render.message(f"Removed {removed} unsaved note file{'s' if removed != 1 else ''} of client "
+                       f"#{result['id']}'s sessions.")
+    for draft, why in failed:
+        render.warn(f"could not remove the unsaved note file {shown(draft)} ({why}): it still holds note text "
+                    f"of client #{result['id']}; delete it")
     from therapy_cli.storage.maintenance import kept_copies
 
     kept = kept_copies(path)

@@ -186,8 +186,13 @@ def erase_client(db: Database, client: dict, force: bool = False, reason: str | 
     }
 
 
+def session_ids(db: Database, cid: int) -> list[int]:
+    """The client's own sessions (a couple's, family's or group's are the unit's, not its members')."""
+    return [r["id"] for r in db.query("SELECT id FROM sessions WHERE client_id = ? ORDER BY id", (cid,))]
+
+
 def _delete_records(db: Database, cid: int) -> dict:
-    session_ids = [r["id"] for r in db.query("SELECT id FROM sessions WHERE client_id = ?", (cid,))]
+    session_ids_ = session_ids(db, cid)
     goal_ids = [r["id"] for r in db.query("SELECT id FROM goals WHERE client_id = ?", (cid,))]
     counts: dict[str, int] = {}
 
@@ -195,7 +200,7 @@ def _delete_records(db: Database, cid: int) -> dict:
         cur = db.execute(f"DELETE FROM {table} WHERE {where}", params)
         counts[table] = counts.get(table, 0) + max(cur.rowcount, 0)
 
-    for chunk in chunked(session_ids):
+    for chunk in chunked(session_ids_):
         marks = ",".join("?" * len(chunk))
         with _append_only_lifted(db):
             delete("notes", f"session_id IN ({marks})", chunk)
@@ -204,7 +209,7 @@ def _delete_records(db: Database, cid: int) -> dict:
         delete("session_absences", f"session_id IN ({marks})", chunk)
     delete("client_reminders", "client_id = ?", (cid,))  # a member's reminders of a unit's sessions too
     delete("measures", "client_id = ?", (cid,))
-    for chunk in chunked(session_ids):
+    for chunk in chunked(session_ids_):
         delete("sessions", f"id IN ({','.join('?' * len(chunk))})", chunk)
     for chunk in chunked(goal_ids):
         delete("goal_ratings", f"goal_id IN ({','.join('?' * len(chunk))})", chunk)
