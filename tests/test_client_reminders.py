@@ -121,6 +121,15 @@ def test_consent_needs_an_address_and_a_person(cli, jcli, db_path):
     assert_refused(cli, db_path, "client", "edit", "alex", "--email", "", match="--reminders none")
     assert_refused(cli, db_path, "client", "add", "Morgans", "--kind", "couple", "--member", "alex",
                    "--email", "us@example.org", "--reminders", "email", match="members")
+    # without --email the kind still comes first: asked for an address, then refused with it, was a loop
+    jcli("client", "add", "Pat Lee")
+    for args in (["client", "add", "Lee couple", "--kind", "couple", "--member", "alex", "--member", "pat",
+                  "--reminders", "email"],
+                 ["client", "add", "Lees", "--kind", "family", "--member", "pat", "--reminders", "email"]):
+        assert_refused(cli, db_path, *args, match="reminders go to its members")
+    couple = jcli("client", "add", "Lee couple", "--kind", "couple", "--member", "alex", "--member", "pat")
+    assert_refused(cli, db_path, "client", "edit", str(couple["id"]), "--reminders", "email",
+                   match="a couple's reminders go to its members")
     assert_refused(cli, db_path, "client", "edit", "alex", "--reminders", "sms", code=2)
 
 

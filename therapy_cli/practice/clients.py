@@ -305,13 +305,14 @@ def reminder_consent(db: Database, client: dict | None, email: str | None, remin
     if reminders is not None and reminders not in CHOICES:
         raise InvalidValue(f"--reminders {reminders!r} is not one of {', '.join(CHOICES)}")
     choice = reminders or current
+    # the kind first: asking a couple for an email address, then refusing it, sends the practitioner round twice
+    if kind != "individual" and reminders == "email":
+        raise InvalidValue(f"a {kind}'s reminders go to its members: record each member's consent "
+                           "with client edit MEMBER --reminders email")
     if choice == "email" and not email:
         raise InvalidValue("reminders by email need an email address: give --email too"
                            if reminders else "this client has consented to reminders by email; to remove the "
                            "address, give --reminders none too")
-    if kind != "individual" and reminders == "email":
-        raise InvalidValue(f"a {kind}'s reminders go to its members: record each member's consent "
-                           "with client edit MEMBER --reminders email")
     if choice == current and client is not None:
         return {"reminders": choice} if reminders else {}
     return {"reminders": choice, "reminders_consent_on": db.today.isoformat() if choice == "email" else None}
