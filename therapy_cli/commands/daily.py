@@ -176,18 +176,21 @@ def invoice_create_command(client: str | None, all_clients: bool, month: str | N
         start, end = (parse_month_or_relative(month, db.today, "--month") if month is not None
                       else (from_day, to_day))
         issued_on = parse_date_option(on, "--on")
+        warnings: list[str] = []   # past sessions in the span whose attendance was never recorded: not billed
         if all_clients:
             records = [invoices.invoice_record(db, r["id"], with_name=True)
-                       for r in invoices.create_all(db, start, end, issued_on)]
+                       for r in invoices.create_all(db, start, end, issued_on, warnings)]
         else:
-            issued = invoices.create(db, clients.find_client(db, client), start, end, issued_on)
+            issued = invoices.create(db, clients.find_client(db, client), start, end, issued_on, warnings)
             records = [invoices.invoice_record(db, issued["id"], with_name=True)]
+    from therapy_cli import render
+
+    for text in warnings:
+        render.warn(text)
     shape = fmt
     if not all_clients:
         _show_invoice(records[0], shape)
         return
-    from therapy_cli import render
-
     if shape == "json":
         render.emit(records, shape)
         return

@@ -49,6 +49,7 @@ def create(
     """Issue one invoice for every chargeable session in the span not yet invoiced: attended sessions, and
     DNAs and late cancellations by the client as fees.dna and fees.late_cancel say (full, half, none).
     A couple, family or group is invoiced as the unit. Nothing chargeable: exit 1, nothing written.
+    Past sessions in the span still scheduled (attendance never recorded) are not billed: a warning names them.
 
     Example: therapy invoice create family --month last
     Example: therapy invoice create --all --month last

@@ -87,8 +87,71 @@ def _next_number(db: Database, year: int) -> tuple[int, str]:
     return seq, f"INV-{year:04d}-{seq:04d}"
 
 
-def create(db: Database, client: dict, start: date, end: date, issued_on: date | None = None) -> dict:
-    """Issue one invoice for every chargeable session of `client` from `start` to `end` (inclusive)."""
+def unmarked(db: Database, client: dict, start: date, end: date) -> list[dict]:
+    """Sessions of `client` in the span, on a day before today, still `scheduled`: attendance never recorded
+    (remind's attendance_missing). None of them is chargeable until it is marked, so an invoice leaves them out."""
+    lo, hi = dates.local_day_bounds_utc(start, end, db.tz)
+    return db.query("SELECT id, local_date FROM sessions WHERE client_id = ? AND status = 'scheduled' "
+                    "AND starts_utc >= ? AND starts_utc < ? AND kind = 'client' AND local_date < ? "
+                    "ORDER BY starts_utc", (client["id"], lo, hi, db.today.isoformat()))
+
+
+MARK_HOW = "therapy session attend ID, session dna ID or session cancel ID [--late]"
+
+
+def unmarked_text(rows: list[dict], client_id: int | None = None, start: date | None = None,
+                  end: date | None = None) -> str:
+    """`3 sessions of client #1 from 2026-10-01 to 2026-10-31 have no attendance recorded (#2 on ...)`;
+    without a client and span, `3 sessions in the span have ...`."""
+    shown = ", ".join(f"#{r['id']} on {r['local_date']}" for r in rows[:5])
+    if len(rows) > 5:
+        shown += f", and {len(rows) - 5} more"
+    many = len(rows) != 1
+    where = (f"of client #{client_id} from {start.isoformat()} to {end.isoformat()}" if client_id is not None
+             else "in the span")
+    return (f"{len(rows)} session{'s' if many else ''} {where} {'have' if many else 'has'} no attendance "
+            f"recorded ({shown})")
+
+
+def _nothing_chargeable(db: Database, client: dict, start: date, end: date) -> str:
+    """Why an invoice of this client and span would hold no line, in the practitioner's terms."""
+    own = fees.terms(db, client["id"])["fee_minor"]
+    if own == 0:
+        return "the client's own fee is 0, not charged (client edit --fee AMOUNT, or --fee '' for fees.default)"
+    if not fees.fee_for_client(db, client):
+        if db.setting("fees.default"):    # set, to 0
+            return (f"fees.default is {fees.money(0, db.setting('fees.currency'))}, so nothing is chargeable "
+                    "(client edit --fee AMOUNT for this client, or config set fees.default AMOUNT)")
+        return "no fee is set for this client (client edit --fee, or config set fees.default)"
+    reasons = []
+    missing = unmarked(db, client, start, end)
+    if missing:
+        reasons.append(f"{unmarked_text(missing)}: record what happened "
+                       f"({MARK_HOW}) and invoice the span again")
+    lo, hi = dates.local_day_bounds_utc(start, end, db.tz)
+    for status, setting, one, many in (("dna", "fees.dna", "DNA", "DNAs"),
+                                       ("late-cancelled", "fees.late_cancel", "late cancellation by the client",
+                                        "late cancellations by the client")):
+        if db.setting(setting) != "none":
+            continue
+        count = db.scalar(
+            "SELECT count(*) FROM sessions s WHERE s.client_id = ? AND s.status = ? AND s.starts_utc >= ? "
+            "AND s.starts_utc < ? AND s.kind = 'client' AND coalesce(s.cancelled_by, 'client') = 'client' "
+            "AND NOT EXISTS (SELECT 1 FROM invoice_lines l WHERE l.session_id = s.id AND NOT EXISTS "
+            "(SELECT 1 FROM invoice_voids v WHERE v.invoice_id = l.invoice_id))", (client["id"], status, lo, hi))
+        if count:
+            reasons.append(f"{count} {one if count == 1 else many} in the span "
+                           f"{'are' if count != 1 else 'is'} not charged: {setting} is none "
+                           f"(config set {setting} full|half to charge them)")
+    return "; ".join(reasons) or "no chargeable session in the span that is not already on a live invoice"
+
+
+def create(db: Database, client: dict, start: date, end: date, issued_on: date | None = None,
+           warnings: list[str] | None = None) -> dict:
+    """Issue one invoice for every chargeable session of `client` from `start` to `end` (inclusive).
+
+    Past sessions in the span whose attendance was never recorded are left out (nothing says what to
+    charge for them): `warnings` gets a line naming them, so the month is not under-billed unnoticed."""
     dates.check_span(start, end)
     issued = issued_on or db.today
     check_not_future(issued, db.today, "issue date")
@@ -96,13 +159,8 @@ def create(db: Database, client: dict, start: date, end: date, issued_on: date |
         raise Conflict(f"client #{client['id']} was erased; nothing can be invoiced")
     lines = chargeable(db, client, start, end)
     if not lines:
-        fee = fees.fee_for_client(db, client)
-        own = fees.terms(db, client["id"])["fee_minor"]
-        why = ("the client's own fee is 0, not charged (client edit --fee AMOUNT, or --fee '' for fees.default)"
-               if own == 0 else "no fee is set for this client (client edit --fee, or config set fees.default)"
-               if not fee else "no chargeable session in the span that is not already on a live invoice")
         raise Conflict(f"nothing to invoice for client #{client['id']} from {start.isoformat()} "
-                       f"to {end.isoformat()}: {why}")
+                       f"to {end.isoformat()}: {_nothing_chargeable(db, client, start, end)}")
     last = max(line["session_date"] for line in lines)
     if issued.isoformat() < last:
         # a slip of the year (--on 2017-02-17) would number it in another year's run and make it overdue at once,
@@ -124,22 +182,46 @@ def create(db: Database, client: dict, start: date, end: date, issued_on: date |
         [(invoice_id, ln["session_id"], ln["session_date"], ln["status"], ln["charge"], ln["fee_minor"],
           ln["amount_minor"]) for ln in lines])
     db.audit("add", "invoice", invoice_id, f"{number}: {len(lines)} sessions", client["id"])
+    missing = unmarked(db, client, start, end)
+    if missing and warnings is not None:
+        they = "they are" if len(missing) != 1 else "it is"
+        warnings.append(f"{unmarked_text(missing, client['id'], start, end)}; {they} not on {number}: record "
+                        f"what happened ({MARK_HOW}), then run invoice create for the span again to bill what "
+                        f"is chargeable on a further invoice (or void {number} and invoice the span again, "
+                        "to have one invoice)")
     return invoice_record(db, invoice_id)
 
 
-def create_all(db: Database, start: date, end: date, issued_on: date | None = None) -> list[dict]:
-    """`invoice create --all`: one invoice per client with a chargeable session in the span."""
+def create_all(db: Database, start: date, end: date, issued_on: date | None = None,
+               warnings: list[str] | None = None) -> list[dict]:
+    """`invoice create --all`: one invoice per client with a chargeable session in the span; `warnings`
+    names, per client, the past sessions in the span whose attendance was never recorded."""
     dates.check_span(start, end)
     statuses = fees.chargeable_statuses(db)
-    candidates = db.query(
+    marks = ",".join("?" * len(statuses))
+    candidates = db.query(   # those with something chargeable, and those with past sessions still unmarked
         f"SELECT DISTINCT c.* FROM sessions s JOIN clients c ON c.id = s.client_id "
-        f"WHERE s.local_date BETWEEN ? AND ? AND s.kind = 'client' AND s.status IN ({','.join('?' * len(statuses))}) "
-        f"AND c.erased_on IS NULL ORDER BY c.id", (start.isoformat(), end.isoformat(), *statuses))
-    issued = [create(db, client, start, end, issued_on) for client in candidates
-              if chargeable(db, client, start, end)]
+        f"WHERE s.local_date BETWEEN ? AND ? AND s.kind = 'client' AND (s.status IN ({marks}) "
+        f"OR (s.status = 'scheduled' AND s.local_date < ?)) AND c.erased_on IS NULL ORDER BY c.id",
+        (start.isoformat(), end.isoformat(), *statuses, db.today.isoformat()))
+    issued, left_out = [], []
+    for client in candidates:
+        if chargeable(db, client, start, end):
+            issued.append(create(db, client, start, end, issued_on, warnings))
+        elif fees.fee_for_client(db, client) and (missing := unmarked(db, client, start, end)):
+            left_out.append(unmarked_text(missing, client["id"], start, end))
     if not issued:
-        raise Conflict(f"nothing to invoice from {start.isoformat()} to {end.isoformat()}: no client with a fee "
-                       "has a chargeable session that is not already on a live invoice")
+        if left_out:
+            raise Conflict(f"nothing to invoice from {start.isoformat()} to {end.isoformat()}: "
+                           f"{'; '.join(left_out)}; record what happened ({MARK_HOW}) and invoice the span again")
+        default = db.setting("fees.default")
+        zero = (f"fees.default is {fees.money(0, db.setting('fees.currency'))} and "
+                if default and not fees.parse_money(default, "fees.default", None) else "")
+        raise Conflict(f"nothing to invoice from {start.isoformat()} to {end.isoformat()}: {zero}no client with "
+                       "a fee has a chargeable session that is not already on a live invoice")
+    if warnings is not None:
+        warnings += [f"{text}; nothing was invoiced for them: record what happened ({MARK_HOW}) and run "
+                     "invoice create for the span again" for text in left_out]
     return issued
 
 
