@@ -110,3 +110,12 @@ def test_a_policy_of_none_is_named(cli, jcli, db_path, setting, status, what):
     result = assert_refused(cli, db_path, "invoice", "create", "hal", "--month", "2026-11", match=what)
     assert "no chargeable session" not in result.stderr
     assert f"config set {setting} full|half" in result.stderr
+
+
+def test_income_from_a_future_day_without_to_names_what_was_typed(cli, db_path):
+    result = assert_refused(cli, db_path, "report", "income", "--from", "2027-01-01",
+                            match="--from 2027-01-01 is after today (2026-11-27)")
+    assert "--to 2026" not in result.stderr
+    assert cli("report", "income", "--from", "2027-01-01", "--to", "2027-02-01").exit_code == 0
+    assert_refused(cli, db_path, "report", "income", "--from", "2027-01-01", "--to", "2026-12-01",
+                   match="--to 2026-12-01 is before --from 2027-01-01")

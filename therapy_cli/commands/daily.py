@@ -120,6 +120,12 @@ def income_command(tax_year: str | None, from_: str | None, to: str | None, fmt:
         if from_day or to_day:
             if from_day is None:
                 raise WrongForm("--to needs --from (or use --tax-year)")
+            if to_day is None and from_day > db.today:
+                # the end defaults to today: name what was typed, not a --to the user never gave
+                from therapy_cli.errors import InvalidValue
+
+                raise InvalidValue(f"--from {from_day.isoformat()} is after today ({db.today.isoformat()}), and "
+                                   "without --to the report runs to today: give --to DATE for a span ahead")
             start, end = from_day, to_day or db.today
             from therapy_cli.dates import check_span
 
