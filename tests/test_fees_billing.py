@@ -119,3 +119,112 @@ def test_income_from_a_future_day_without_to_names_what_was_typed(cli, db_path):
     assert cli("report", "income", "--from", "2027-01-01", "--to", "2027-02-01").exit_code == 0
     assert_refused(cli, db_path, "report", "income", "--from", "2027-01-01", "--to", "2026-12-01",
                    match="--to 2026-12-01 is before --from 2027-01-01")
+
+
+# -- 2. a payment taken at the session, before the invoice is issued ------------------------------------
+
+@pytest.fixture
+def fay(cli, jcli):
+    """Fay at £80: sessions on 25 March and 8 April 2027, one invoice for both issued on 30 April."""
+    assert cli("config", "set", "fees.default", "80").exit_code == 0
+    jcli("--today", "2027-01-01", "client", "add", "Fay Fox", "--referred-on", "2027-01-01")
+    jcli("--today", "2027-04-01", "session", "add", "fay", "--at", "2027-03-25 10:00")
+    jcli("--today", "2027-04-30", "session", "add", "fay", "--at", "2027-04-08 10:00")
+    invoice = jcli("--today", "2027-04-30", "invoice", "create", "fay", "--from", "2027-03-01", "--to", "2027-04-30")
+    assert (invoice["issued_on"], invoice["due_on"], invoice["total_minor"]) == ("2027-04-30", "2027-05-30", 16000)
+    return invoice
+
+
+def test_cash_at_the_session_is_received_in_its_own_tax_year(cli, jcli, db_path, fay):
+    paid = jcli("--today", "2027-04-30", "payment", "add", "1", "80", "--on", "2027-03-25", "--method", "cash")
+    assert (paid["paid_on"], paid["due_minor"], paid["status"]) == ("2027-03-25", 8000, "part-paid")
+    old = jcli("--today", "2027-06-01", "report", "income", "--tax-year", "2026/27")
+    new = jcli("--today", "2027-06-01", "report", "income", "--tax-year", "2027/28")
+    # cash basis: received on 25 March 2027 (tax year 2026/27), invoiced on 30 April (2027/28)
+    assert (old["invoiced_minor"], old["received_minor"], old["outstanding_minor"]) == (0, 8000, 0)
+    assert {m["month"]: m["received_minor"] for m in old["by_month"]}["2027-03"] == 8000
+    assert (new["invoiced_minor"], new["received_minor"], new["outstanding_minor"]) == (16000, 0, 8000)
+    # the 5/6 April boundary: money taken on 5 April is 2026/27's, on 6 April 2027/28's
+    jcli("--today", "2027-04-01", "client", "add", "Ian Ives")
+    jcli("--today", "2027-04-07", "session", "add", "ian", "--at", "2027-04-05 09:00")
+    jcli("--today", "2027-04-07", "session", "add", "ian", "--at", "2027-04-06 09:00")
+    jcli("--today", "2027-04-30", "invoice", "create", "ian", "--month", "2027-04")
+    jcli("--today", "2027-04-30", "payment", "add", "2", "30", "--on", "2027-04-05")
+    jcli("--today", "2027-04-30", "payment", "add", "2", "50", "--on", "2027-04-06")
+    old = jcli("--today", "2027-06-01", "report", "income", "--tax-year", "2026/27")
+    new = jcli("--today", "2027-06-01", "report", "income", "--tax-year", "2027/28")
+    assert old["received_minor"] == 8000 + 3000 and new["received_minor"] == 5000
+    assert new["invoiced_minor"] == 16000 + 16000
+
+
+def test_a_payment_before_the_first_session_billed_or_in_the_future_is_refused(cli, db_path, fay):
+    assert_refused(cli, db_path, "--today", "2027-04-30", "payment", "add", "1", "80", "--on", "2027-03-24",
+                   match="payment date 2027-03-24 is before the first session INV-2027-0001 bills (2027-03-25)")
+    assert_refused(cli, db_path, "--today", "2027-04-30", "payment", "add", "1", "80", "--on", "2027-05-01",
+                   match="in the future")
+    assert cli("--today", "2027-04-30", "payment", "add", "1", "80", "--on", "2027-03-25").exit_code == 0
+
+
+def test_aged_debt_and_overdue_count_a_payment_from_before_the_issue(cli, jcli, db, fay):
+    from therapy_cli.practice.invoices import overdue
+
+    jcli("--today", "2027-04-30", "payment", "add", "1", "80", "--on", "2027-03-25", "--method", "cash")
+    for day in (date(2027, 5, 31), date(2027, 6, 1)):                # the fast path and the replaying one agree
+        assert [(r["number"], r["due_minor"]) for r in overdue(db, day)] == [("INV-2027-0001", 8000)]
+        assert overdue(db, day) == overdue(db, day, exact=True)
+
+    def income_at(day):
+        report = jcli("--today", "2027-09-01", "report", "income", "--from", "2027-01-01", "--to", day)
+        return report["outstanding_minor"], {k: v for k, v in report["aged"].items() if v["invoices"]}
+
+    assert income_at("2027-04-29") == (0, {})                            # not yet issued: owed nothing
+    assert income_at("2027-04-30") == (8000, {"0_30": {"invoices": 1, "amount_minor": 8000}})
+    assert income_at("2027-07-01") == (8000, {"61_90": {"invoices": 1, "amount_minor": 8000}})
+    overdue = jcli("--today", "2027-06-01", "remind", "--kind", "invoice_overdue")
+    assert [i["message"] for i in overdue] == ["INV-2027-0001 for #1 F.F.: £80.00 unpaid, due 2027-05-30 "
+                                               "(2 days overdue)"]
+    assert jcli("--today", "2027-06-01", "invoice", "list")[0]["due_minor"] == 8000
+    jcli("--today", "2027-06-10", "payment", "add", "1", "80", "--on", "2027-06-10")   # settles it
+    assert income_at("2027-06-09") == (8000, {"31_60": {"invoices": 1, "amount_minor": 8000}})
+    assert income_at("2027-06-10") == (0, {})
+    # replaying a morning before the settling payment: still overdue then, by £80 (not £160)
+    replay = jcli("--today", "2027-06-05", "remind", "--kind", "invoice_overdue")
+    assert [i["message"] for i in replay] == ["INV-2027-0001 for #1 F.F.: £80.00 unpaid, due 2027-05-30 "
+                                              "(6 days overdue)"]
+    assert jcli("--today", "2027-06-11", "remind", "--kind", "invoice_overdue") == []
+
+
+def test_an_invoice_paid_in_full_at_the_sessions_is_never_owed(cli, jcli, db):
+    """Paid in cash at each session, invoiced at the month's end as a receipt: nothing is ever outstanding
+    or overdue, on any day; the fast and the replaying paths of overdue agree."""
+    from therapy_cli.practice.invoices import overdue
+
+    assert cli("config", "set", "fees.default", "60").exit_code == 0
+    jcli("--today", "2026-10-01", "client", "add", "Kit Kay")
+    for day in ("05", "12"):
+        jcli("--today", "2026-10-20", "session", "add", "kit", "--at", f"2026-10-{day} 10:00")
+    jcli("--today", "2026-10-31", "invoice", "create", "kit", "--month", "2026-10")
+    jcli("--today", "2026-10-31", "payment", "add", "1", "60", "--on", "2026-10-05", "--method", "cash")
+    assert jcli("--today", "2026-10-31", "payment", "add", "1", "60", "--on", "2026-10-12")["status"] == "paid"
+    for day in ("2026-10-12", "2026-10-31", "2026-11-15", "2026-12-31"):
+        report = jcli("report", "income", "--from", "2026-10-01", "--to", day)
+        assert report["outstanding_minor"] == 0 and report["received_minor"] == 12000, day
+        assert jcli("--today", day, "remind", "--kind", "invoice_overdue") == []
+    for day in (date(2026, 11, 15), date(2026, 12, 31)):
+        assert overdue(db, day) == overdue(db, day, exact=True) == []
+    assert db.scalar("SELECT count(*) FROM open_invoices") == 0
+
+
+def test_a_payment_from_before_the_issue_survives_export_and_import(cli, jcli, tmp_path, fay):
+    jcli("--today", "2027-04-30", "payment", "add", "1", "80", "--on", "2027-03-25", "--method", "cash")
+    export, moved = tmp_path / "export", tmp_path / "moved.db"
+    assert cli("--today", "2027-06-01", "export", "all", "--output", export).exit_code == 0
+    result = cli("--today", "2027-06-01", "--db", moved, "import", "all", export)
+    assert result.exit_code == 0, result.stderr
+    for args in (("invoice", "list"), ("invoice", "show", "1"), ("report", "income", "--tax-year", "2026/27"),
+                 ("report", "income", "--from", "2027-03-01", "--to", "2027-06-01"),
+                 ("remind", "--kind", "invoice_overdue"), ("client", "show", "fay")):
+        assert cli("--today", "2027-06-01", "--db", moved, *args, "--json").stdout == \
+            cli("--today", "2027-06-01", *args, "--json").stdout, args
+    check = cli("--db", moved, "db", "check", "--json")
+    assert check.exit_code == 0, check.stdout + check.stderr

@@ -166,9 +166,11 @@ def test_a_backdated_settling_payment_leaves_the_later_one_outstanding(cli, jcli
     assert at("2026-12-04")[0] == 8000 and at("2026-12-19")[0] == 3000 and at("2026-12-20")[0] == 0
 
 
-def test_outstanding_is_the_total_less_payments_dated_by_then_in_any_entry_order(db):
+@pytest.mark.parametrize("early", [0, 20])
+def test_outstanding_is_the_total_less_payments_dated_by_then_in_any_entry_order(db, early):
     """For random invoices and payments entered in a random order (dates not in entry order), some voided:
-    outstanding and aged equal a brute-force sum over every live invoice issued by as_at."""
+    outstanding and aged equal a brute-force sum over every live invoice issued by as_at. `early`: payments
+    may be dated up to that many days before the issue (cash taken at a session the invoice bills later)."""
     from therapy_cli.reports.income import AGE_BUCKETS, income
 
     client = db.insert("clients", {"name": "Priya Shah", "kind": "individual", "status": "active",
@@ -200,7 +202,7 @@ def test_outstanding_is_the_total_less_payments_dated_by_then_in_any_entry_order
     for invoice_id, amount in planned:
         inv = invoices[invoice_id]
         paid_before = sum(a for _, a in inv["payments"])
-        day = inv["issued"] + timedelta(days=rnd.randrange((today - inv["issued"]).days + 1))
+        day = inv["issued"] + timedelta(days=rnd.randrange(-early, (today - inv["issued"]).days + 1))
         db.insert("payments", {"invoice_id": invoice_id, "invoice_issued_on": inv["issued"].isoformat(),
                                "paid_on": day.isoformat(), "amount_minor": amount,
                                "settles": int(paid_before + amount == inv["total"]),
@@ -212,6 +214,7 @@ def test_outstanding_is_the_total_less_payments_dated_by_then_in_any_entry_order
         invoices[invoice_id]["void"] = True
     assert any(p["settles"] == 1 and p["paid_on"] < q["paid_on"] for p in db.query("SELECT * FROM payments")
                for q in db.query("SELECT * FROM payments WHERE invoice_id = ?", (p["invoice_id"],)))
+    assert not early or db.scalar("SELECT count(*) FROM payments WHERE paid_on < invoice_issued_on") > 5
 
     def expected(as_at: date) -> dict:
         aged = {name: {"invoices": 0, "amount_minor": 0} for name, _, _ in AGE_BUCKETS}

@@ -151,7 +151,9 @@ def void(
 def payment_add(
     invoice: InvoiceArg,
     amount: Annotated[str, typer.Argument(metavar="AMOUNT", help="Amount received: 80, 80.50 or £80.")],
-    on: Annotated[Optional[str], typer.Option("--on", metavar="DATE", help="Day received (default: today).")] = None,
+    on: Annotated[Optional[str], typer.Option(
+        "--on", metavar="DATE", help="Day received (default: today); before the issue date when paid at the "
+                                     "session, never before the first session the invoice bills.")] = None,
     method: Annotated[Optional[str], typer.Option("--method", metavar="TEXT",
                                                   help="How it was paid (bank transfer, card, cash...).")] = None,
     allow_duplicate: Annotated[bool, typer.Option(

@@ -242,7 +242,8 @@ def void(db: Database, invoice: dict, reason: str) -> dict:
 def add_payment(db: Database, invoice: dict, amount_minor: int, on: date | None = None,
                 method: str | None = None, allow_duplicate: bool = False) -> dict:
     """Record money received against an invoice; more than is due is refused, and so is the same amount
-    on the same invoice and day a second time (unless `allow_duplicate`): a payment is never taken back."""
+    on the same invoice and day a second time (unless `allow_duplicate`): a payment is never taken back.
+    It may be dated before the invoice was issued (paid at the session), not before its first session."""
     day = on or db.today
     check_not_future(day, db.today, "payment date")
     record = invoice_record(db, invoice["id"])
@@ -258,9 +259,12 @@ def add_payment(db: Database, invoice: dict, amount_minor: int, on: date | None 
         raise Conflict(f"{fees.money(amount_minor, currency)} is more than the "
                        f"{fees.money(record['due_minor'], currency)} due on {record['number']}; "
                        "over-payment is refused")
-    if day.isoformat() < record["issued_on"]:
-        raise InvalidValue(f"payment date {day.isoformat()} is before {record['number']} was issued "
-                           f"({record['issued_on']})")
+    # money taken at a session, before the month's invoice is issued, is received that day (cash basis: the
+    # tax year of `report income`); before the first session the invoice bills, it cannot be for it
+    first = min(line["session_date"] for line in record["lines"])
+    if day.isoformat() < first:
+        raise InvalidValue(f"payment date {day.isoformat()} is before the first session {record['number']} "
+                           f"bills ({first}); a payment is dated on or after a session it pays for")
     twin = None if allow_duplicate else db.scalar(
         "SELECT id FROM payments WHERE invoice_id = ? AND paid_on = ? AND amount_minor = ? LIMIT 1",
         (invoice["id"], day.isoformat(), amount_minor))
