@@ -228,3 +228,59 @@ def test_a_payment_from_before_the_issue_survives_export_and_import(cli, jcli, t
             cli("--today", "2027-06-01", *args, "--json").stdout, args
     check = cli("--db", moved, "db", "check", "--json")
     assert check.exit_code == 0, check.stdout + check.stderr
+
+
+# -- 4. leaving owing money; money in client show --------------------------------------------------------
+
+@pytest.fixture
+def owing(cli, jcli):
+    """Ann at £95: two October invoices, £95 of the first paid; £190 outstanding in all."""
+    jcli("client", "add", "Ann Lee", "--fee", "95", "--referred-on", "2026-09-01")
+    for day in ("05", "12"):
+        jcli("session", "add", "ann", "--at", f"2026-10-{day} 10:00")
+    jcli("invoice", "create", "ann", "--from", "2026-10-01", "--to", "2026-10-10", "--on", "2026-10-31")
+    jcli("invoice", "create", "ann", "--from", "2026-10-11", "--to", "2026-10-31", "--on", "2026-10-31")
+    jcli("session", "add", "ann", "--at", "2026-10-19 10:00")
+    jcli("invoice", "create", "ann", "--from", "2026-10-11", "--to", "2026-10-31", "--on", "2026-10-31")
+    jcli("payment", "add", "INV-2026-0001", "95")
+    jcli("payment", "add", "INV-2026-0002", "50")
+
+
+def test_discharging_a_client_who_owes_warns_with_the_amount_and_invoices(cli, jcli, owing):
+    result = cli("client", "discharge", "ann", "--json")
+    assert result.exit_code == 0 and result.json()["status"] == "discharged"
+    [warning] = _warnings(result)
+    assert warning.startswith("Warning: client #1 still owes £140.00 on invoices INV-2026-0002, INV-2026-0003 "
+                              "(therapy invoice list --client 1)")
+    assert "Ann" not in warning
+    assert "Ann" not in " ".join(row["summary"] or "" for row in jcli("db", "audit"))
+
+
+def test_discharging_a_client_who_owes_nothing_says_nothing(cli, jcli):
+    jcli("client", "add", "Bo Ng", "--fee", "80")
+    jcli("session", "add", "bo", "--at", "2026-10-05 10:00")
+    jcli("invoice", "create", "bo", "--month", "2026-10")
+    jcli("payment", "add", "1", "80")
+    assert cli("client", "discharge", "bo").stderr == ""
+
+
+def test_erasing_a_client_who_owes_warns_and_keeps_the_invoices(cli, jcli, owing):
+    jcli("client", "discharge", "ann")
+    result = cli("client", "erase", "ann", "--yes", "--force", "--reason", "erasure request")
+    assert result.exit_code == 0, result.stderr
+    assert "Warning: client #1 still owes £140.00 on invoices INV-2026-0002, INV-2026-0003" in result.stderr
+    assert "Ann" not in result.stderr
+    assert [i["due_minor"] for i in jcli("invoice", "list", "--client", "1")] == [9500, 4500, 0]
+
+
+def test_client_show_shows_money_and_what_is_outstanding(cli, jcli, owing):
+    shown = jcli("client", "show", "ann")["fees"]
+    assert (shown["fee_minor"], shown["invoiced_minor"], shown["outstanding_minor"]) == (9500, 28500, 14000)
+    table = cli("client", "show", "ann").stdout
+    assert "£95.00" in table and "£285.00" in table and "£140.00" in table
+    assert "minor" not in table and "9500" not in table
+    csv_text = cli("client", "show", "ann", "--csv").stdout.splitlines()
+    assert csv_text[0].endswith("fees.invoiced_minor,fees.outstanding_minor") and csv_text[1].endswith("28500,14000")
+    added = cli("client", "add", "Cy Cole", "--fee", "80.50").stdout
+    assert "£80.50" in added and "8050" not in added
+    assert jcli("client", "edit", "cy", "--fee", "81")["fee_minor"] == 8100

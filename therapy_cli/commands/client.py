@@ -34,9 +34,13 @@ ClientArg = Annotated[str, typer.Argument(metavar="CLIENT", help="Client id or a
 OnOpt = Annotated[Optional[str], typer.Option("--on", metavar="DATE", help="Date (default: today).")]
 
 
-def _show(record: dict, fmt: str, title: str | None = None) -> None:
+def _show(record: dict, fmt: str, title: str | None = None, currency: str | None = None) -> None:
     from therapy_cli import render
 
+    if fmt == "table" and currency and "fee_minor" in record:   # £95.00; JSON and CSV keep the minor units
+        from therapy_cli.practice.fees import shown_amounts
+
+        record = shown_amounts(record, currency)
     render.emit(record, fmt, title=title or f"Client #{record['id']} {record['name']}")
 
 
@@ -82,10 +86,10 @@ def add(
             db, name, kind.value, member or [], parse_date_option(dob, "--dob"), email, phone,
             parse_date_option(referred_on, "--referred-on"), referral_source, referred_by, allow_duplicate,
             reminders=reminders.value if reminders else None, address=address, warnings=warnings)
-        _set_fees(db, record, fee, payer)
+        currency = _set_fees(db, record, fee, payer)
     for text in warnings:
         render.warn(text)
-    _show(record, output_format(fmt, as_json, as_csv))
+    _show(record, output_format(fmt, as_json, as_csv), currency=currency)
 
 
 @app.command("list")
@@ -179,7 +183,7 @@ def edit(
                 reminders=reminders.value if reminders else None, allow_duplicate=allow_duplicate)
         else:
             record = clients.client_record(db, found["id"])
-        _set_fees(db, record, fee, payer)
+        currency = _set_fees(db, record, fee, payer)
         booked = db.scalar("SELECT count(*) FROM sessions WHERE client_id = ? AND status = 'scheduled' "
                            "AND local_date > ?", (record["id"], record["died_on"])) if record.get("died_on") else 0
     if booked:
@@ -187,19 +191,21 @@ def edit(
 
         render.warn(f"{booked} session(s) booked after the date of death remain; cancel them with "
                     "`therapy session cancel ID --by therapist` (none can be attended)")
-    _show(record, output_format(fmt, as_json, as_csv))
+    _show(record, output_format(fmt, as_json, as_csv), currency=currency)
 
 
-def _set_fees(db, record: dict, fee: str | None, payer: str | None) -> None:
-    """--fee / --payer: the client's own fee and payer, shown with the record once set."""
+def _set_fees(db, record: dict, fee: str | None, payer: str | None) -> str | None:
+    """--fee / --payer: the client's own fee and payer, shown with the record once set; returns the currency
+    they are in (None when neither was given)."""
     if fee is None and payer is None:
-        return
+        return None
     from therapy_cli.commands.invoice import money_option
     from therapy_cli.practice import fees
 
     if fee is not None and fee.strip():        # '' takes the client's own fee away: fees.default again
         money_option(fee, "--fee")
     record.update(fees.set_terms(db, record, fee, payer))
+    return db.setting("fees.currency")
 
 
 @app.command("discharge")
@@ -213,14 +219,17 @@ def discharge(
     Example: therapy client discharge morgan --on 2026-11-20 --reason 'planned ending'
     """
     from therapy_cli import render
-    from therapy_cli.practice import clients
+    from therapy_cli.practice import clients, fees
 
     with database(write=True) as db:
         record = clients.discharge(db, clients.find_client(db, client), parse_date_option(on, "--on"), reason)
         booked = db.scalar("SELECT count(*) FROM sessions WHERE client_id = ? AND status = 'scheduled' "
                            "AND local_date >= ?", (record["id"], db.today.isoformat()))
+        owing = fees.owing_text(record["id"], fees.outstanding(db, record["id"]))
     if booked:
         render.warn(f"{booked} scheduled session(s) remain booked; cancel them with `therapy session cancel`")
+    if owing:   # a discharge ends therapy, not the account
+        render.warn(owing)
     _show(record, output_format(fmt, as_json, as_csv))
 
 
@@ -439,6 +448,10 @@ def erase(
         sessions = retention.session_ids(db, found["id"])   # before they go: their unsaved notes go too
         result = retention.erase_client(db, clients.find_client(db, str(found["id"])), force, reason)
         scrub.record_pending(db, result["id"])
+        from therapy_cli.practice import fees
+
+        # invoices are financial records and outlive the erasure (their lines name no one): what is due stays due
+        owing = fees.owing_text(result["id"], fees.outstanding(db, result["id"]))
     sweep_stale(path.parent)  # a killed backup or export may have left a copy holding the records
     if db.scrub_pending:
         scrub.finish_or_refuse(path, STATE.today, f"client #{result['id']}'s erasure is recorded")
@@ -457,6 +470,8 @@ def erase(
     for draft, why in failed:
         render.warn(f"could not remove the unsaved note file {shown(draft)} ({why}): it still holds note text "
                     f"of client #{result['id']}; delete it")
+    if owing:
+        render.warn(owing)
     from therapy_cli.storage.maintenance import kept_copies
 
     kept = kept_copies(path)

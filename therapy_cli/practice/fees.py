@@ -179,8 +179,31 @@ def terms(db, client_id: int) -> dict:
     return {"fee_minor": row["fee_minor"], "payer": row["payer"]}
 
 
+def outstanding(db, client_id: int) -> dict:
+    """What the client's live invoices still have due: `amount_minor`, the invoices' `numbers`, `currency`.
+    Read from the open invoices (kept by triggers), so a paid history is never summed."""
+    rows = db.query("SELECT i.number, i.total_minor - coalesce((SELECT sum(p.amount_minor) FROM payments p "
+                    "WHERE p.invoice_id = i.id), 0) AS due FROM invoices i WHERE i.client_id = ? AND EXISTS "
+                    "(SELECT 1 FROM open_invoices o WHERE o.invoice_id = i.id) ORDER BY i.issued_on, i.id",
+                    (client_id,))
+    return {"amount_minor": sum(r["due"] for r in rows), "numbers": [r["number"] for r in rows],
+            "currency": db.setting("fees.currency")}
+
+
+def owing_text(client_id: int, owed: dict) -> str | None:
+    """`client #3 still owes £180.00 on INV-2026-0002 (...)`, or None when nothing is due."""
+    if not owed["amount_minor"]:
+        return None
+    many = len(owed["numbers"]) != 1
+    return (f"client #{client_id} still owes {money(owed['amount_minor'], owed['currency'])} on "
+            f"invoice{'s' if many else ''} {', '.join(owed['numbers'])} (therapy invoice list --client {client_id}); "
+            f"{'they stay' if many else 'it stays'} due: record payments as they come (therapy payment add "
+            "INVOICE AMOUNT --on DATE)")
+
+
 def fees_section(db, record: dict) -> None:
-    """`client show`: fee, payer and invoices, only where fees are in use for this client."""
+    """`client show`: fee, payer, invoices and what is outstanding on them, only where fees are in use for
+    this client."""
     own = terms(db, record["id"])
     invoices = db.one("SELECT count(*) AS n, coalesce(sum(total_minor), 0) AS total FROM invoices i "
                       "WHERE client_id = ? AND NOT EXISTS (SELECT 1 FROM invoice_voids v WHERE v.invoice_id = i.id)",
@@ -190,4 +213,13 @@ def fees_section(db, record: dict) -> None:
     fee = fee_for_client(db, record)
     record["fees"] = {"fee_minor": fee or 0, "own_fee": own["fee_minor"] is not None, "payer": own["payer"],
                       "currency": db.setting("fees.currency"), "invoices": invoices["n"],
-                      "invoiced_minor": invoices["total"]}
+                      "invoiced_minor": invoices["total"],
+                      "outstanding_minor": outstanding(db, record["id"])["amount_minor"] if invoices["n"] else 0}
+
+
+def shown_amounts(record: dict, currency: str) -> dict:
+    """A table's view of a record: each `*_minor` amount as money under its plain name
+    (`fee_minor: 9500` → `fee: £95.00`); JSON and CSV keep the minor units."""
+    return {(key[:-6] if key.endswith("_minor") else key): (money(value, currency) if key.endswith("_minor")
+                                                             and isinstance(value, int) else value)
+            for key, value in record.items()}
