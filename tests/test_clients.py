@@ -204,6 +204,18 @@ def test_name_fragments_fold_case_beyond_ascii(jcli, cli, db_path):
     assert result.exit_code == 1 and "#1 Élodie Dubois" in result.stderr and "--allow-duplicate" in result.stderr
 
 
+def test_a_name_with_a_typographic_apostrophe_or_none_finds_the_record(jcli, cli):
+    """`client show "O’Brien"` pasted from a letter did not find O'Brien, nor did `obrien`."""
+    jcli("client", "add", "Siobhan O'Brien")
+    jcli("client", "add", "Ana Smith-Jones")
+    for typed in ("O’Brien", "obrien", "o'brien", "O`Brien"):
+        assert jcli("client", "show", typed)["name"] == "Siobhan O'Brien", typed
+    assert jcli("client", "show", "smith–jones")["name"] == "Ana Smith-Jones"      # an en dash from a word processor
+    # the same name typed the other way is the same person to the duplicate check
+    result = cli("client", "add", "Siobhan O’Brien")
+    assert result.exit_code == 1 and "#1 Siobhan O'Brien" in result.stderr and "--allow-duplicate" in result.stderr
+
+
 def test_export_asks_before_replacing_a_file(jcli, cli, tmp_path):
     jcli("client", "add", "Alex Morgan")
     out = tmp_path / "sar.json"

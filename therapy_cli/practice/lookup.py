@@ -6,13 +6,21 @@ from therapy_cli.errors import Ambiguous, InvalidValue, NotFound
 from therapy_cli.storage.db import Database
 
 
+# a name pasted from a letter or typed on a phone's keyboard: O’Brien, O'Brien and OBrien are one name, and
+# Smith–Jones is Smith-Jones
+_MARKS = str.maketrans({"'": None, "\u2019": None, "\u2018": None, "\u02bc": None, "\u2032": None, "`": None,
+                        "\u00b4": None, "\u2010": "-", "\u2011": "-", "\u2012": "-", "\u2013": "-",
+                        "\u2014": "-", "\u2212": "-"})
+
+
 def _fold(text: str | None) -> str | None:
-    """Case and accents aside, as note search reads words: `zoe` finds Zoë, `elodie` Élodie."""
+    """Case, accents, apostrophes and the typographic forms of a hyphen aside, as note search reads words:
+    `zoe` finds Zoë, `elodie` Élodie, `obrien` and `o'brien` O’Brien."""
     import unicodedata
 
     if not text:
         return text
-    return "".join(ch for ch in unicodedata.normalize("NFKD", text.casefold())
+    return "".join(ch for ch in unicodedata.normalize("NFKD", text.casefold().translate(_MARKS))
                    if not unicodedata.combining(ch))
 
 
