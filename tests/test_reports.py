@@ -286,6 +286,13 @@ def test_bad_periods_refused(cli, db_path, args, match):
     refused(cli, db_path, *args, match=match)
 
 
+def test_a_week_that_does_not_exist_names_the_years_weeks(cli, db_path):
+    for week, weeks in (("2026-W60", "2026 has weeks W01 to W53"), ("2027-W53", "2027 has weeks W01 to W52")):
+        result = assert_refused(cli, db_path, "report", "week", "--week", week, code=2)
+        assert result.stderr == f"Error: --week '{week}' does not exist; {weeks}\n"
+    assert "does not exist" in assert_refused(cli, db_path, "report", "week", "--week", "0000-W01", code=2).stderr
+
+
 def test_period_requires_both_ends(cli):
     assert cli("report", "period", "--from", "2026-11-01").exit_code == 2
 

@@ -193,7 +193,10 @@ def parse_week(text: str, what: str = "week") -> tuple[date, date]:
     try:
         monday = date.fromisocalendar(int(match[1]), int(match[2]), 1)
     except ValueError:
-        raise WrongForm(f"{what} {text!r} does not exist") from None
+        year = int(match[1])
+        # 28 December is always in its year's last ISO week (52 or 53)
+        weeks = f"; {year} has weeks W01 to W{date(year, 12, 28).isocalendar()[1]:02d}" if 1 <= year <= 9999 else ""
+        raise WrongForm(f"{what} {text!r} does not exist{weeks}") from None
     return monday, monday + timedelta(days=6)
 
 
