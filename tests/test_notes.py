@@ -70,6 +70,19 @@ def test_times_and_ratios_are_words_and_the_column_filter_still_works(jcli, case
     assert [f["note_id"] for f in jcli("note", "search", "dream^")] == [caseload["s2"][1]]  # a stray ^ is a word's
 
 
+def test_a_lower_case_operator_that_finds_nothing_says_to_write_it_in_capitals(jcli, cli, caseload):
+    sid = caseload["s2"][0]
+    jcli("session", "note", str(sid), "Panic on the bus; anxious about work.")
+    missed = cli("note", "search", "panic or work", "--json")
+    assert missed.exit_code == 0 and missed.json() == []
+    assert missed.stderr == ("Warning: 'or' was searched for as a word; to mean it, write it in capitals: "
+                             "therapy note search 'panic OR work'\n")
+    assert len(jcli("note", "search", "panic OR work")) >= 1
+    # a search that finds notes, or has no such word between others, says nothing
+    assert cli("note", "search", "panic work", "--json").stderr == ""
+    assert cli("note", "search", "or", "--json").stderr == ""
+
+
 def test_an_amendment_replaces_the_searchable_text(jcli, caseload):
     sid, nid = caseload["s2"]
     amendment = jcli("session", "note", str(sid), "Sailing dream; the visit went well.",

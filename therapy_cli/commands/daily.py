@@ -159,6 +159,12 @@ def note_search_command(query: str, client: str | None, from_: str | None, to: s
     with database() as db:
         found = notes.search(db, query, client, parse_date_option(from_, "--from"), parse_date_option(to, "--to"),
                              limit)
+    words = query.split()
+    lower = [w for w in words[1:-1] if w in ("or", "and", "not")]
+    if not found and lower:
+        # FTS5 reads only upper-case operators: 'panic or work' asks for notes holding the word 'or' too
+        render.warn(f"'{lower[0]}' was searched for as a word; to mean it, write it in capitals: "
+                    f"therapy note search '{' '.join(w.upper() if w in lower else w for w in words)}'")
     out = fmt
     if out == "table":
         found = [{"session": f"#{r['session_id']}", "when": r["starts_at"][:16].replace("T", " "),
