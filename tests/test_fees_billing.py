@@ -284,3 +284,26 @@ def test_client_show_shows_money_and_what_is_outstanding(cli, jcli, owing):
     added = cli("client", "add", "Cy Cole", "--fee", "80.50").stdout
     assert "£80.50" in added and "8050" not in added
     assert jcli("client", "edit", "cy", "--fee", "81")["fee_minor"] == 8100
+
+
+def test_sessions_billed_again_after_a_void_at_a_changed_fee_are_named(cli, jcli):
+    """A fee rise from November, then October's invoice voided and issued again: October's sessions were
+    charged at the new fee without a word."""
+    jcli("--today", "2026-09-01", "client", "add", "Priya Shah", "--referred-on", "2026-09-01", "--fee", "80")
+    for day in ("2026-10-12", "2026-10-19"):
+        jcli("--today", "2026-11-02", "session", "add", "priya", "--at", f"{day} 10:00")
+    jcli("--today", "2026-11-02", "invoice", "create", "priya", "--month", "2026-10")
+    jcli("client", "edit", "priya", "--fee", "85")
+    jcli("invoice", "void", "1", "--reason", "payment on the wrong invoice")
+    result = cli("invoice", "create", "priya", "--month", "2026-10", "--json")
+    assert result.exit_code == 0 and result.json()["total_minor"] == 17000
+    assert _warnings(result) == [
+        "Warning: sessions #1, #2 were charged at a fee of £80.00 on INV-2026-0001 (void) and are charged at "
+        "£85.00 now, the fee today; if the earlier fee was the one agreed for them, void this invoice, set the fee "
+        "back for the reissue (therapy client edit 1 --fee AMOUNT, or config set fees.default AMOUNT), invoice the "
+        "span again, then set today's fee again"]
+    # the remedy it names: at the agreed fee, the reissue says nothing
+    jcli("invoice", "void", "2", "--reason", "October was agreed at £80")
+    jcli("client", "edit", "priya", "--fee", "80")
+    back = cli("invoice", "create", "priya", "--month", "2026-10", "--json")
+    assert back.exit_code == 0 and back.json()["total_minor"] == 16000 and back.stderr == ""

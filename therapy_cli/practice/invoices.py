@@ -182,6 +182,10 @@ def create(db: Database, client: dict, start: date, end: date, issued_on: date |
         [(invoice_id, ln["session_id"], ln["session_date"], ln["status"], ln["charge"], ln["fee_minor"],
           ln["amount_minor"]) for ln in lines])
     db.audit("add", "invoice", invoice_id, f"{number}: {len(lines)} sessions", client["id"])
+    if warnings is not None:
+        repriced = _repriced(db, invoice_id, client["id"])
+        if repriced:
+            warnings.append(repriced)
     missing = unmarked(db, client, start, end)
     if missing and warnings is not None:
         they = "they are" if len(missing) != 1 else "it is"
@@ -190,6 +194,33 @@ def create(db: Database, client: dict, start: date, end: date, issued_on: date |
                         f"is chargeable on a further invoice (or void {number} and invoice the span again, "
                         "to have one invoice)")
     return invoice_record(db, invoice_id)
+
+
+def _repriced(db: Database, invoice_id: int, client_id: int) -> str | None:
+    """A warning when sessions billed again after a void are charged at another fee than they were first
+    billed at (the fee was changed since: a rise from next month reprices last month's sessions too); None
+    otherwise, so a reissue at the fee first billed says nothing."""
+    rows = db.query(
+        "SELECT l.session_id, l.fee_minor AS now, i.currency, (SELECT p.fee_minor FROM invoice_lines p JOIN "
+        "invoice_voids v ON v.invoice_id = p.invoice_id WHERE p.session_id = l.session_id AND p.invoice_id != "
+        "l.invoice_id ORDER BY p.invoice_id LIMIT 1) AS was, (SELECT o.number FROM invoice_lines p JOIN "
+        "invoices o ON o.id = p.invoice_id JOIN invoice_voids v ON v.invoice_id = p.invoice_id WHERE p.session_id "
+        "= l.session_id AND p.invoice_id != l.invoice_id ORDER BY p.invoice_id LIMIT 1) AS voided "
+        "FROM invoice_lines l JOIN invoices i ON i.id = l.invoice_id WHERE l.invoice_id = ? ORDER BY l.id",
+        (invoice_id,))
+    changed = [r for r in rows if r["was"] is not None and r["was"] != r["now"]]
+    if not changed:
+        return None
+    first = changed[0]
+    many = len(changed) != 1
+    sessions = ", ".join(f"#{r['session_id']}" for r in changed[:5]) + (f" and {len(changed) - 5} more"
+                                                                          if len(changed) > 5 else "")
+    return (f"session{'s' if many else ''} {sessions} {'were' if many else 'was'} charged at a fee of "
+            f"{fees.money(first['was'], first['currency'])} on {first['voided']} (void) and "
+            f"{'are' if many else 'is'} charged at {fees.money(first['now'], first['currency'])} now, the fee "
+            "today; if the earlier fee was the one agreed for them, void this invoice, set the fee back for the "
+            f"reissue (therapy client edit {client_id} --fee AMOUNT, or config set fees.default AMOUNT), invoice the "
+            "span again, then set today's fee again")
 
 
 def create_all(db: Database, start: date, end: date, issued_on: date | None = None,
