@@ -102,3 +102,51 @@ def test_an_empty_db_option_is_refused_not_the_default_caseload(cli, tmp_path):
         result = cli(*args)
         assert result.exit_code == 2, (args, result.stderr)
         assert result.stderr.strip() == "Error: --db is empty; give the caseload file's path (an unset variable in a script?)"
+
+
+def test_ctrl_d_or_ctrl_c_at_a_question_is_a_no_said_as_every_refusal(jcli, db_path):
+    """Ctrl-C or Ctrl-D at 'Remove client #1? [y/N]' printed click's bare 'Aborted!', no Error: line."""
+    import pty
+    import select
+    import signal
+    import time
+
+    from conftest import snapshot
+    from test_editor import _therapy
+
+    jcli("client", "add", "Zed Young")
+    before = snapshot(db_path)
+    argv = [_therapy(), "--db", str(db_path), "client", "remove", "1"]
+    pid, fd = pty.fork()
+    if pid == 0:
+        try:
+            os.execv(argv[0], argv)
+        finally:
+            os._exit(127)
+    output, deadline, sent = b"", time.monotonic() + 30, False
+    try:
+        while time.monotonic() < deadline:
+            # the question is printed inside the prompt's own guard: from here a Ctrl-C is an answer
+            if not sent and b"[y/N]:" in output:
+                # Ctrl-D: the end of input, from the terminal itself. Ctrl-C takes the same path (click's
+                # Abort), but its signal never reaches a command started by a suite that runs detached (setsid)
+                os.write(fd, b"\x04")
+                sent = True
+            if select.select([fd], [], [], 0.05)[0]:
+                try:
+                    chunk = os.read(fd, 4096)
+                except OSError:
+                    break
+                if not chunk:
+                    break
+                output += chunk
+        else:
+            os.kill(pid, signal.SIGKILL)
+        _, status = os.waitpid(pid, 0)
+    finally:
+        os.close(fd)
+    text = output.decode().replace("\r\n", "\n")
+    assert sent and os.waitstatus_to_exitcode(status) == 1, text
+    assert text.endswith("\nError: cancelled; nothing was changed\n"), text
+    assert "Aborted" not in text and "Traceback" not in text
+    assert snapshot(db_path) == before

@@ -49,7 +49,12 @@ def confirm(question: str, yes: bool) -> None:
     if not sys.stdin.isatty():
         # the question as it would be asked, then why it was not: `Delete session #3? (no terminal to ...)`
         raise Refused(f"{question} (no terminal to ask on; nothing was changed: run again with --yes to confirm)")
-    if not typer.confirm(question, default=False, err=True):
+    try:
+        answer = typer.confirm(question, default=False, err=True)
+    except typer.Abort:   # Ctrl-C or Ctrl-D at the question: an answer of no, said as every refusal is
+        answer = False
+        typer.echo(err=True)
+    if not answer:
         raise Refused("cancelled; nothing was changed")
 
 
