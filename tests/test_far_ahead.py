@@ -14,7 +14,23 @@ def test_bookings_over_a_year_ahead_are_warned_of(jcli, cli):
     assert "is over a year ahead" in cli("session", "move", "1", "--to", "2028-01-05 10:00").stderr
     series = cli("session", "schedule", "Ann", "--start", "2062-12-01 10:00", "--every", "week", "--count", "2")
     assert "a series starting 2062-12-01 is 36 years ahead" in series.stderr
-    assert "therapy session cancel 2 --series --by therapist" in series.stderr
+    assert "therapy session remove 2 --series --reason 'booked in error' --yes, and book it again" in series.stderr
+    # the remedy named removes the whole series, which counts nowhere
+    assert cli("session", "remove", "2", "--series", "--reason", "booked in error", "--yes").exit_code == 0
+    assert jcli("session", "list", "--from", "2062-01-01", "--to", "2063-01-01") == []
+    # a --count of 500 typed for 50: the start is near, the end nine years on
+    long = cli("session", "schedule", "Ann", "--start", "2026-12-07 10:00", "--every", "week", "--count", "500",
+               "--json")
+    first = long.json()[0]["id"]
+    assert long.stderr == (f"Warning: the series of 500 meetings runs to 2036-06-30, 9 years ahead (today is "
+                           f"2026-11-27); if --count was mistyped, remove the meetings from the first you did not "
+                           f"mean (#{first + 51} is the first over a year ahead): therapy session remove ID --series "
+                           "--reason 'booked in error' --yes\n")
+    assert len(cli("session", "remove", str(first + 50), "--series", "--reason", "count typo", "--yes",
+                   "--json").json()) == 450
+    kept = [s["id"] for s in jcli("session", "list", "--from", "2026-12-07", "--to", "2040-01-01")
+            if s["series_id"] == first]
+    assert kept == list(range(first, first + 50))
     booked = cli("supervise", "book", "--on", "9999-01-01", "--duration", "60")
     assert "supervision booked for 9999-01-01 is 7972 years ahead" in booked.stderr
     assert "therapy supervise remove 1 --booked --yes" in booked.stderr

@@ -54,6 +54,22 @@ def test_relative_words_and_weekdays_use_today(alex, jcli):
     assert record["starts_at"] == "2026-06-02T10:00:00+01:00"
 
 
+def test_capitalised_words_and_twelve_hour_times_are_read(alex, jcli, cli, db_path):
+    """'Tuesday 18:00' and 'Today 17:00' were split at their capital T ("--at '' is not a date"); '2pm' and
+    '14.00' were not times."""
+    from wrong_form import refused
+
+    for typed, start in (("Tuesday 18:00", "2026-12-01T18:00"), ("Today 17:00", "2026-11-27T17:00"),
+                         ("Thursday 2pm", "2026-12-03T14:00"), ("TOMORROW 9:30 am", "2026-11-28T09:30"),
+                         ("2026-12-04 14.00", "2026-12-04T14:00"), ("2026-12-05 12 p.m.", "2026-12-05T12:00"),
+                         ("2026-12-06 12am", "2026-12-06T00:00"), ("2026-12-07T08:15", "2026-12-07T08:15")):
+        assert jcli("session", "add", "alex", "--at", typed)["starts_at"][:16] == start, typed
+    moved = jcli("session", "move", "1", "--to", "4pm")                    # a time alone: the same day
+    assert moved["starts_at"][:16] == "2026-12-01T16:00"
+    refused(cli, db_path, "session", "add", "alex", "--at", "friday 13pm", match="does not exist")
+    refused(cli, db_path, "session", "add", "alex", "--at", "friday 14", match="not a time")
+
+
 def test_default_duration_comes_from_the_setting(alex, cli, jcli):
     cli("config", "set", "session.duration", "45")
     assert jcli("session", "add", "alex", "--at", "2026-12-01 09:00")["duration_min"] == 45
@@ -205,6 +221,12 @@ def test_moving_into_a_clash_is_refused_and_uncancelling_checks_too(alex, cli, j
     assert_refused(cli, db_path, "session", "move", str(c["id"]), "--to", "2026-11-20 10:40", match="overlaps")
     moved = jcli("session", "move", str(c["id"]), "--to", "2026-12-02 11:00")
     assert moved["starts_at"] == "2026-12-02T11:00:00+00:00" and moved["duration_min"] == 50
+    # a cancellation taken back into a slot booked since: refused, and the way it names works
+    jcli("session", "cancel", str(moved["id"]))
+    d = jcli("session", "add", "alex", "--at", "2026-12-02 11:30")
+    refusal = assert_refused(cli, db_path, "session", "unattend", str(moved["id"]), match=f"session #{d['id']}")
+    assert "--allow-overlap" in refusal.stderr
+    assert jcli("session", "unattend", str(moved["id"]), "--allow-overlap")["status"] == "scheduled"
 
 
 # -- attendance ------------------------------------------------------------------------------
@@ -639,6 +661,36 @@ def test_cancel_the_rest_of_a_series(alex, cli, jcli, db_path):
     assert jcli("session", "show", str(series[0]["id"]))["status"] == "scheduled"
     single = jcli("session", "add", "alex", "--at", "2026-12-30 10:00")
     assert_refused(cli, db_path, "session", "cancel", str(single["id"]), "--series", match="not part of a series")
+
+
+def test_the_rest_of_a_series_after_one_meeting_was_cancelled_on_its_own(alex, cli, jcli, db_path):
+    """`cancel 2`, then `cancel 2 --series` for the rest: refused as 'already cancelled', the rest untouched."""
+    series = [s["id"] for s in jcli("session", "schedule", "alex", "--start", "2026-12-01 14:00", "--every", "week",
+                                    "--count", "4")]
+    jcli("session", "cancel", str(series[1]))
+    done = jcli("session", "cancel", str(series[1]), "--series")
+    assert [(r["id"], r["status"]) for r in done] == [(i, "cancelled") for i in series[1:]]
+    assert_refused(cli, db_path, "session", "cancel", str(series[3]), "--series", match="already cancelled")
+
+
+def test_a_series_booked_in_error_is_removed_and_what_the_reports_count_stays(alex, cli, jcli, db_path):
+    series = [s["id"] for s in jcli("session", "schedule", "alex", "--start", "2026-12-01 14:00", "--every", "week",
+                                    "--count", "5")]
+    jcli("session", "cancel", str(series[3]), "--by", "therapist")
+    before = jcli("report", "week", "--week", "2026-W52")
+    # a cancellation counts in the week's figures (cancelled, by whom): removing it would change them unseen
+    assert_refused(cli, db_path, "session", "remove", str(series[3]), "--reason", "x", "--yes",
+                   match=f"put it back to scheduled first (`therapy session unattend {series[3]}`)")
+    removed = cli("session", "remove", str(series[1]), "--series", "--reason", "booked in error", "--yes", "--json")
+    assert removed.exit_code == 0
+    assert [r["id"] for r in removed.json()] == [series[1], series[2], series[4]]
+    assert removed.stderr == (f"Kept the later meetings already recorded otherwise, which the reports count: "
+                              f"#{series[3]} (cancelled).\n")
+    assert [s["id"] for s in jcli("session", "list", "--client", "alex")] == [series[0], series[3]]
+    assert jcli("report", "week", "--week", "2026-W52") == before
+    single = jcli("session", "add", "alex", "--at", "2026-12-30 10:00")
+    assert_refused(cli, db_path, "session", "remove", str(single["id"]), "--series", "--reason", "x", "--yes",
+                   match="not part of a series")
 
 
 def test_times_are_shown_in_the_timezone_setting_after_it_changes(alex, cli, jcli):

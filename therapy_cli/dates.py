@@ -23,7 +23,8 @@ _SLASHED_RE = re.compile(r"^(\d{1,2})/(\d{1,2})(?:/(\d{4}))?$")
 # Where parse_date learns the setting date.order (dmy, mdy, or None when unset); the command
 # layer points it at the open caseload, so this module never opens the database itself.
 order_source = None
-_TIME_RE = re.compile(r"^(\d{1,2}):(\d{2})(?::(\d{2}))?$")
+# 14:00, 14:00:30, 14.00, 2pm, 2:30 pm, 9 a.m.: minutes are needed without am/pm (a bare 14 is no time)
+_TIME_RE = re.compile(r"^(\d{1,2})(?:[:.](\d{2}))?(?::(\d{2}))?\s*(?:([ap])\.?\s*m\.?)?$", re.IGNORECASE)
 _WEEK_RE = re.compile(r"^(\d{4})-W(\d{2})$", re.IGNORECASE)
 _MONTH_RE = re.compile(r"^(\d{4})-(\d{2})$")
 
@@ -122,10 +123,15 @@ DATE_ORDERS = ("dmy", "mdy")
 
 
 def parse_time(text: str, what: str = "time") -> time:
+    """`14:00`, `14.00`, `2pm`, `2:30 pm`, `9 a.m.` → a time of day."""
     match = _TIME_RE.match(text.strip())
-    if not match:
-        raise WrongForm(f"{what} {text!r} is not a time; use HH:MM")
-    hour, minute, second = int(match[1]), int(match[2]), int(match[3] or 0)
+    if not match or (match[2] is None and match[4] is None):
+        raise WrongForm(f"{what} {text!r} is not a time; use HH:MM (24-hour), or 2pm, 9:30am")
+    hour, minute, second, half = int(match[1]), int(match[2] or 0), int(match[3] or 0), (match[4] or "").lower()
+    if half:
+        if not 1 <= hour <= 12:
+            raise WrongForm(f"{what} {text!r} does not exist; a 12-hour clock runs 1 to 12")
+        hour = hour % 12 + (12 if half == "p" else 0)
     if hour > 23 or minute > 59 or second > 59:
         raise WrongForm(f"{what} {text!r} does not exist; hours 00-23, minutes 00-59")
     return time(hour, minute, second)
@@ -147,7 +153,8 @@ def parse_datetime(text: str, tz, today: date, what: str = "datetime", day: date
     value = (text or "").strip()
     if day is not None and time_alone(value):
         return localize(datetime.combine(day, parse_time(value, what)), tz, what=what, text=text)
-    parts = re.split(r"[T ]", value, maxsplit=1) if value else []
+    # a space, or ISO's T between the date's digits and the time's: 'Tuesday 18:00' and 'Today 9:00' keep their T
+    parts = re.split(r"\s+|(?<=\d)T(?=\d)", value, maxsplit=1) if value else []
     if len(parts) != 2 or not parts[1].strip():
         raise WrongForm(f"{what} {text!r} is not a date and time; use {DATETIME_FORMS}")
     day = parse_date(parts[0], today, what)

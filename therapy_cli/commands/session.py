@@ -321,7 +321,7 @@ def cancel(
     """Cancel a session (by the client unless --by therapist); --late for a late cancellation.
 
     An attended session cancelled is a correction: it needs --reason and --yes, is audited, and keeps
-    its notes and measures.
+    its notes and measures. A cancellation entered by mistake is taken back with `session unattend ID`.
 
     Example: therapy session cancel 162 --late
     Example: therapy session cancel 295 --by therapist
@@ -344,12 +344,13 @@ def cancel(
 
 
 @app.command("unattend")
-def unattend(session_id: IdArg, reason: ReasonOpt = None, yes: YesOpt = False,
+def unattend(session_id: IdArg, reason: ReasonOpt = None, yes: YesOpt = False, allow_overlap: OverlapOpt = False,
              fmt: FormatOpt = Format.table, as_json: JsonOpt = False, as_csv: CsvOpt = False) -> None:
-    """Put a session back to scheduled: attendance recorded by mistake.
+    """Put a session back to scheduled: attendance recorded by mistake, or a cancellation taken back.
 
     Of an attended session this is a correction: it needs --reason and --yes, is audited, and keeps
-    its notes and measures.
+    its notes and measures. A cancellation taken back is refused if another session has been booked in
+    its slot since (--allow-overlap keeps both).
 
     Example: therapy session unattend 1 --reason 'marked the wrong session' --yes
     """
@@ -358,24 +359,41 @@ def unattend(session_id: IdArg, reason: ReasonOpt = None, yes: YesOpt = False,
     warnings: list[str] = []
     with database(write=True) as db:
         _confirm_correction(db, session_id, "scheduled", reason, yes)
-        record = sessions.unattend(db, session_id, reason, warnings)
+        record = sessions.unattend(db, session_id, reason, warnings, allow_overlap)
     _warn_all(warnings)
     _show_one(record, output_format(fmt, as_json, as_csv))
 
 
 @app.command("remove")
 def remove(session_id: IdArg, reason: RemoveReasonOpt = None, yes: YesOpt = False,
+           series: Annotated[bool, typer.Option(
+               "--series", help="Also remove every later meeting of its series still scheduled (a series booked "
+                                "in error, or a --count mistyped; JSON: a list).")] = False,
            fmt: FormatOpt = Format.table, as_json: JsonOpt = False, as_csv: CsvOpt = False) -> None:
-    """Delete a session booked in error: scheduled or cancelled, no notes, no measures, on no invoice; audited.
+    """Delete a session booked in error: still scheduled, no notes, no measures, on no invoice; audited.
+
+    A cancellation or DNA entered for it counts in the reports: put it back first (session unattend).
 
     Example: therapy session remove 361 --reason 'booked in error' --yes
     """
+    from therapy_cli import render
     from therapy_cli.practice.corrections import remove_session
+    from therapy_cli.practice.sessions import remove_rest_of_series
 
     with database(write=True) as db:
-        confirm(f"Delete session #{session_id}?", yes)
-        record = remove_session(db, session_id, reason)
-    _show_one(record, output_format(fmt, as_json, as_csv))
+        confirm(f"Delete session #{session_id}" + (" and the later meetings of its series?" if series else "?"), yes)
+        if series:
+            removed, kept = remove_rest_of_series(db, session_id, reason)
+        else:
+            record = remove_session(db, session_id, reason)
+    if not series:
+        _show_one(record, output_format(fmt, as_json, as_csv))
+        return
+    _show_list(removed, output_format(fmt, as_json, as_csv), title=f"{len(removed)} sessions removed")
+    if kept:
+        listed = ", ".join(f"#{r['id']} ({r['status']})" for r in kept[:5]) + (
+            f" and {len(kept) - 5} more" if len(kept) > 5 else "")
+        render.message(f"Kept the later meetings already recorded otherwise, which the reports count: {listed}.")
 
 
 @app.command("move")

@@ -48,8 +48,8 @@ def kept_message(session_id: int, fix: dict) -> str:
 
 
 def remove_session(db: Database, session_id: int, reason: str | None) -> dict:
-    """Delete a session booked in error: scheduled or cancelled (never attended, no DNA or late cancellation),
-    no notes, no measures, on no invoice (void or not).
+    """Delete a session booked in error: scheduled (never attended, no DNA, no cancellation: each counts in the
+    reports), no notes, no measures, on no invoice (void or not).
     Audited; its id is never given to another session (m014)."""
     from therapy_cli.practice.sessions import get_session, session_record
 
@@ -73,8 +73,9 @@ def remove_session(db: Database, session_id: int, reason: str | None) -> dict:
         raise Conflict(f"session #{session_id} is on invoice {billed}; it cannot be removed (correct its attendance "
                        f"instead, e.g. `therapy session cancel {session_id} --by therapist`, and void the invoice "
                        "if what it charges is wrong)")
-    if row["status"] in ("dna", "late-cancelled"):
-        # a DNA or late cancellation counts (the DNA rate, fees): removing it would change the reports unseen
+    if row["status"] in ("dna", "late-cancelled", "cancelled"):
+        # a DNA, a cancellation (the weekly cancelled counts, by whom) or a late one (fees) counts: removing it
+        # would change the reports, and rows already sent, unseen (SPEC: removal leaves every count)
         raise Conflict(f"session #{session_id} is recorded as {row['status']}, which the reports count; if it was "
                        f"booked in error, put it back to scheduled first (`therapy session unattend {session_id}`), "
                        "then remove it")

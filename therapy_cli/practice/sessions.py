@@ -539,9 +539,20 @@ def schedule_series(db: Database, client, start: datetime, every: str, count: in
                                           "created_at": created_at}))
     from therapy_cli.validation import far_ahead
 
+    undo = "therapy session remove {} --series --reason 'booked in error' --yes"
     far = far_ahead(meetings[0].date(), db.today, "a series starting")
     if far and warnings is not None:
-        warnings.append(f"{far}: therapy session cancel {ids[0]} --series --by therapist, and book it again")
+        warnings.append(f"{far}: {undo.format(ids[0])}, and book it again")
+    elif warnings is not None and (meetings[-1].date() - db.today).days > 2 * 366:
+        # a --count of 500 typed for 50: the start looks right and the end is years away (a long course booked
+        # a year or so ahead is not warned of)
+        beyond = next(i for i, m in zip(ids, meetings) if far_ahead(m.date(), db.today, ""))
+        years = (meetings[-1].date() - db.today).days // 365
+        warnings.append(f"the series of {len(ids)} meetings runs to {meetings[-1].date().isoformat()}, "
+                        f"{'over a year' if years < 2 else f'{years} years'} ahead (today is "
+                        f"{db.today.isoformat()}); if --count was mistyped, remove the "
+                        f"meetings from the first you did not mean (#{beyond} is the first over a year ahead): "
+                        f"{undo.format('ID')}")
     db.execute(f"UPDATE sessions SET series_id = ? WHERE id IN ({','.join('?' * len(ids))})", (ids[0], *ids))
     for session_id, times in zip(ids, all_times):
         db.audit("schedule", "session", session_id,
@@ -646,9 +657,11 @@ def cancel(db: Database, session_id: int, by: str | None = None, late: bool = Fa
                        reason=reason, warnings=warnings)
 
 
-def unattend(db: Database, session_id: int, reason: str | None = None, warnings: list | None = None) -> dict:
-    """Back to scheduled: attendance recorded by mistake (a correction when it was attended)."""
-    return _set_status(db, session_id, "scheduled", reason=reason, warnings=warnings)
+def unattend(db: Database, session_id: int, reason: str | None = None, warnings: list | None = None,
+             allow_overlap: bool = False) -> dict:
+    """Back to scheduled: attendance recorded by mistake (a correction when it was attended), or a cancellation
+    taken back (its slot checked for a session booked there since, unless `allow_overlap`)."""
+    return _set_status(db, session_id, "scheduled", reason=reason, warnings=warnings, allow_overlap=allow_overlap)
 
 
 def cancel_rest_of_series(db: Database, session_id: int, by: str | None = None, late: bool = False,
@@ -660,11 +673,35 @@ def cancel_rest_of_series(db: Database, session_id: int, by: str | None = None, 
     row = get_session(db, session_id)
     if row["series_id"] is None:
         raise InvalidValue(f"session #{session_id} is not part of a series; leave out --series")
-    first = cancel(db, session_id, by, late, reason, warnings)
     later = [r[0] for r in db.execute(
         "SELECT id FROM sessions WHERE series_id = ? AND status = 'scheduled' AND starts_utc > ? "
         "ORDER BY starts_utc", (row["series_id"], row["starts_utc"]))]
+    try:
+        first = cancel(db, session_id, by, late, reason, warnings)
+    except Conflict:
+        # `cancel 2`, then `cancel 2 --series` for the rest: the meeting already cancelled so stays, the rest go
+        if not later or row["status"] != ("late-cancelled" if late else "cancelled") or \
+                (by is not None and row["cancelled_by"] != by):
+            raise
+        first = session_record(db, session_id)
     return [first] + [cancel(db, sid, by) for sid in later]
+
+
+def remove_rest_of_series(db: Database, session_id: int, reason: str | None) -> tuple[list[dict], list[dict]]:
+    """Delete a meeting booked in error and every later one of its series still scheduled (a --count of 500
+    typed for 50), each as `session remove` would; returns (removed, kept): the later meetings already
+    recorded otherwise stay, as the reports count them. Refused whole if one of them cannot be removed."""
+    from therapy_cli.practice.corrections import remove_session
+
+    row = get_session(db, session_id)
+    if row["series_id"] is None:
+        raise InvalidValue(f"session #{session_id} is not part of a series; leave out --series")
+    later = db.query("SELECT id, status FROM sessions WHERE series_id = ? AND starts_utc > ? ORDER BY starts_utc",
+                     (row["series_id"], row["starts_utc"]))
+    removed = [remove_session(db, session_id, reason)]
+    removed += [remove_session(db, r["id"], reason) for r in later if r["status"] == "scheduled"]
+    kept = [session_record(db, r["id"]) for r in later if r["status"] != "scheduled"]
+    return removed, kept
 
 
 def move(db: Database, session_id: int, new_start: datetime, allow_overlap: bool = False,
