@@ -126,7 +126,7 @@ def test_bad_times_and_ends(cli, jcli, db_path, tmp_path):
     lines = result.stderr.splitlines()
     assert lines[0] == "line 2: start '13:00 PM' is not a time; a 12-hour clock runs 1 to 12"
     assert lines[1] == "line 3: duration must be 5 to 600 minutes, not -60"
-    assert lines[2].startswith("line 4: start '25:00' is not a time of day")
+    assert lines[2].startswith("line 4: start '25:00' does not exist; hours 00-23, minutes 00-59")
 
 
 def test_names_match_whatever_unicode_form_the_file_uses(jcli, tmp_path):

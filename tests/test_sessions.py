@@ -66,7 +66,7 @@ def test_capitalised_words_and_twelve_hour_times_are_read(alex, jcli, cli, db_pa
         assert jcli("session", "add", "alex", "--at", typed)["starts_at"][:16] == start, typed
     moved = jcli("session", "move", "1", "--to", "4pm")                    # a time alone: the same day
     assert moved["starts_at"][:16] == "2026-12-01T16:00"
-    refused(cli, db_path, "session", "add", "alex", "--at", "friday 13pm", match="does not exist")
+    refused(cli, db_path, "session", "add", "alex", "--at", "friday 13pm", match="not a time")
     refused(cli, db_path, "session", "add", "alex", "--at", "friday 14", match="not a time")
 
 

@@ -130,7 +130,7 @@ def parse_time(text: str, what: str = "time") -> time:
     hour, minute, second, half = int(match[1]), int(match[2] or 0), int(match[3] or 0), (match[4] or "").lower()
     if half:
         if not 1 <= hour <= 12:
-            raise WrongForm(f"{what} {text!r} does not exist; a 12-hour clock runs 1 to 12")
+            raise WrongForm(f"{what} {text!r} is not a time; a 12-hour clock runs 1 to 12")
         hour = hour % 12 + (12 if half == "p" else 0)
     if hour > 23 or minute > 59 or second > 59:
         raise WrongForm(f"{what} {text!r} does not exist; hours 00-23, minutes 00-59")

@@ -23,7 +23,6 @@ from therapy_cli.vocab import (
     SESSION_TYPES, choose)
 
 _OFFSET = re.compile(r"\d(Z|[+-]\d\d:?\d\d)$")
-_CLOCK = re.compile(r"^(\d{1,2})(?:[:.](\d{2}))?(?::(\d{2}))?\s*([ap])?\.?\s*(m\.?)?$", re.IGNORECASE)
 _TIME_ONLY = re.compile(r"^\d{1,2}([:.]\d{2})?(:\d{2})?\s*([ap]\.?\s*m\.?)?$", re.IGNORECASE)
 # a date cell a spreadsheet saved as a date and time: `2026-11-03 00:00:00`, `03/11/2026 0:00`, `…T00:00:00.000`
 _DAY_AND_CLOCK = re.compile(r"^(\S+?)(?:T|\s+)(\d{1,2})[:.](\d{2})(?::(\d{2})(?:\.\d+)?)?\s*([ap])?\.?\s*(?:m\.?)?$",
@@ -61,20 +60,15 @@ class SessionRow:
 
 
 def clock(text: str, what: str = "time") -> time:
-    """`14:00`, `2:00 PM`, `9:00 am`, `2pm`, `14.30` → a time of day."""
-    match = _CLOCK.match(text.strip())
-    if match is None:
-        raise InvalidValue(f"{what} {text!r} is not a time; use HH:MM (24-hour) or H:MM AM/PM")
-    hour, minute, second, half = int(match[1]), int(match[2] or 0), int(match[3] or 0), (match[4] or "").lower()
-    if half:
-        if not 1 <= hour <= 12:
-            raise InvalidValue(f"{what} {text!r} is not a time; a 12-hour clock runs 1 to 12")
-        hour = hour % 12 + (12 if half == "p" else 0)
-    elif match[2] is None:
-        raise InvalidValue(f"{what} {text!r} is not a time; use HH:MM (24-hour) or H:MM AM/PM")
-    if hour > 23 or minute > 59 or second > 59:
-        raise InvalidValue(f"{what} {text!r} is not a time of day")
-    return time(hour, minute, second)
+    """`14:00`, `2:00 PM`, `9:00 am`, `2pm`, `14.30` → a time of day, as the command line reads it
+    (dates.parse_time); a row's time that cannot be read refuses the row (exit 1), not the command line."""
+    from therapy_cli.dates import parse_time
+    from therapy_cli.errors import WrongForm
+
+    try:
+        return parse_time(text, what)
+    except WrongForm as exc:
+        raise InvalidValue(str(exc)) from None
 
 
 def _day_only(day: str, time_text: str) -> str:
