@@ -289,6 +289,9 @@ WORST = [
     (["report", "week", "--append", "x" * 5000], 1, None),
     (["import", "sessions", "x" * 5000], 1, None),
     (["db", "backup", "no-such-dir/b.db"], 1, None),
+    # ~name for a user the machine does not have (hypothesis found `import all ~0`: RuntimeError)
+    (["import", "all", "~0"], 1, "home folder is not known"),
+    (["report", "week", "--append", "~nosuchuser/w.csv"], 1, "home folder is not known"),
     # control characters and right-to-left overrides in names
     (["client", "add", "Evil\u202eName"], None, None),
     (["client", "add", "Line\nBreak"], None, None),

@@ -47,6 +47,11 @@ def explain(exc: BaseException) -> int | None:
         print(f"Error: cannot use {one_line(name)}: {exc.strerror or exc.__class__.__name__}; "
               "nothing was changed", file=sys.stderr)
         return 1
+    if isinstance(exc, RuntimeError) and str(exc) == "Could not determine home directory." and not debug:
+        # pathlib's expanduser() on a path given as ~name for a user this machine does not have (~0, ~bob)
+        print("Error: a path given begins with ~ for a user whose home folder is not known here; give the folder "
+              "in full; nothing was changed", file=sys.stderr)
+        return 1
     if not isinstance(exc, Exception) or debug or exc.__class__.__module__.startswith(("click", "typer")):
         return None
     if exc.__class__.__name__ == "OperationalError" and exc.__class__.__module__.startswith("sqlcipher3"):
