@@ -147,3 +147,14 @@ def test_every_command_has_help_with_an_example(cli):
     for command in ("add", "list", "status", "remove"):
         result = cli("cpd", command, "--help")
         assert result.exit_code == 0 and "Example:" in result.stdout, command
+
+
+def test_hours_that_read_as_minutes_are_warned_of_and_a_sliver_refused(cli, jcli, db_path):
+    """`cpd add 'Webinar' --hours 90` (90 minutes) met the year's target in one go and silenced cpd_behind."""
+    result = cli("cpd", "add", "Webinar on shame", "--hours", "90", "--on", "2026-11-20")
+    assert result.exit_code == 0
+    assert result.stderr == ("Warning: 90 hours is more than a day in one entry; if you meant 90 minutes, that is "
+                             "1.5 hours (therapy cpd remove 1, then add it again)\n")
+    assert cli("cpd", "add", "Day course", "--hours", "6", "--on", "2026-11-21").stderr == ""
+    # shown as 0.00 in every list: refused
+    assert_refused(cli, db_path, "cpd", "add", "Glance", "--hours", "0.001", match="use at least 0.01")

@@ -241,6 +241,25 @@ def test_append_to_a_csv_a_spreadsheet_saved_again(cli, db_path, tmp_path):
     assert_refused(cli, db_path, "report", "week", "--append", path, match="not UTF-8")
 
 
+def test_a_figure_the_appended_file_has_no_column_for_is_said(cli, db_path, tmp_path):
+    """A target set after the file was started: its value and met/missed never reached the manager's sheet, and
+    the cron job said nothing."""
+    _seed_file(db_path)
+    path = tmp_path / "weekly.csv"
+    assert cli("config", "set", "targets.week.sessions_attended", "1").exit_code == 0
+    assert cli("report", "week", "--week", "2026-W46", "--append", path).stderr == ""
+    assert cli("config", "set", "targets.week.supervision_hours", "1").exit_code == 0
+    result = cli("report", "week", "--week", "2026-W47", "--append", path)
+    assert (result.exit_code, result.stdout) == (0, "")
+    assert result.stderr == (f"Warning: {path} has no column for target_supervision_hours, met_supervision_hours "
+                             "(its columns are those of its first row): those figures were not written; start a "
+                             "new file to have them\n")
+    assert b"target_supervision_hours" not in path.read_bytes()        # the file keeps its columns
+    fresh = tmp_path / "weekly-2.csv"
+    assert cli("report", "week", "--week", "2026-W47", "--append", fresh).stderr == ""
+    assert b"target_supervision_hours" in fresh.read_bytes()
+
+
 def test_append_to_someone_elses_spreadsheet_is_refused_and_leaves_it_alone(cli, db_path, tmp_path):
     """A wrong path in the cron line: a row of blank cells a week, and nothing said, until now."""
     _seed_file(db_path)

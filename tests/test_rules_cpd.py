@@ -1,6 +1,6 @@
 """CPD rules pinned at their edges (mutation testing of therapy_cli/practice/cpd.py).
 
-Hours more than 0 and at most 100, kept to four decimals; dates from 1950 to today; a target met exactly;
+Hours from 0.01 (what shows as 0.00 is refused) to 100, kept to four decimals; dates from 1950 to today; a target met exactly;
 the rolling five years. Today (conftest) is Friday 2026-11-27.
 """
 
@@ -12,11 +12,12 @@ from therapy_cli.errors import InvalidValue
 from therapy_cli.practice import cpd
 
 
-def test_hours_from_a_ten_thousandth_to_100_and_no_others():
+def test_hours_from_a_hundredth_to_100_and_no_others():
     assert cpd.check_hours("100") == 100
-    assert cpd.check_hours("0.0001") == 0.0001
-    assert cpd.check_hours("0.00005") == 0.0001          # what is stored: four decimals
-    for wrong in ("100.0001", "0", "0.00004", "-1", "nan", "inf"):
+    assert cpd.check_hours("0.01") == 0.01
+    assert cpd.check_hours("0.01234") == 0.0123          # what is stored: four decimals
+    assert cpd.check_hours("0.0051") == 0.0051           # shown as 0.01
+    for wrong in ("100.0001", "0", "0.0049", "0.001", "0.0001", "-1", "nan", "inf"):
         with pytest.raises(InvalidValue, match="out of range"):
             cpd.check_hours(wrong)
 
@@ -32,10 +33,14 @@ def test_the_earliest_date_is_1_january_1950_and_the_latest_today(db):
 
 def test_the_year_target_is_met_exactly_and_not_a_ten_thousandth_short(db):
     target = cpd.status(db)["target_hours"]
-    cpd.add(db, "Most of it", target - 0.0001, date(2026, 3, 1))
+    cpd.add(db, "Most of it", target - 0.0101, date(2026, 3, 1))
     status = cpd.status(db)
-    assert status["met"] is False and status["remaining_hours"] == 0.0
-    cpd.add(db, "The rest", 0.0001, date(2026, 3, 2))
+    assert status["met"] is False and status["remaining_hours"] == 0.01
+    nearly = cpd.add(db, "Nearly the rest", 0.01, date(2026, 3, 2))
+    status = cpd.status(db)
+    assert status["met"] is False and status["remaining_hours"] == 0.0      # a ten-thousandth short
+    cpd.remove(db, nearly["id"])
+    cpd.add(db, "The rest", 0.0101, date(2026, 3, 3))                      # exactly the target
     status = cpd.status(db)
     assert status["met"] is True and status["remaining_hours"] == 0
 
@@ -44,9 +49,11 @@ def test_the_five_year_target_is_met_exactly(db):
     five = cpd.status(db)["five_year_target_hours"]
     for n in range(int(five // 100)):
         cpd.add(db, f"Block {n}", 100, date(2022 + n, 6, 1))
-    cpd.add(db, "The last of it", five - 100 * int(five // 100) - 0.0001, date(2026, 6, 2))
-    assert cpd.status(db)["five_year_met"] is False
-    cpd.add(db, "The rest", 0.0001, date(2026, 6, 3))
+    cpd.add(db, "The last of it", five - 100 * int(five // 100) - 0.0101, date(2026, 6, 2))
+    nearly = cpd.add(db, "Nearly the rest", 0.01, date(2026, 6, 3))
+    assert cpd.status(db)["five_year_met"] is False                         # a ten-thousandth short
+    cpd.remove(db, nearly["id"])
+    cpd.add(db, "The rest", 0.0101, date(2026, 6, 4))                      # exactly the target
     assert cpd.status(db)["five_year_met"] is True
 
 
@@ -74,9 +81,9 @@ def test_notes_up_to_4000_characters(db):
 
 def test_hours_by_kind_start_at_zero_and_are_rounded_as_shown(db):
     cpd.add(db, "A paragraph", 0.1234, date(2026, 3, 1), "reading")
-    cpd.add(db, "A line", 0.0003, date(2026, 3, 2), "reading")
+    cpd.add(db, "A line", 0.0103, date(2026, 3, 2), "reading")
     by_kind = cpd.status(db)["by_kind"]
-    assert by_kind.pop("reading") == 0.12
+    assert by_kind.pop("reading") == 0.13
     assert by_kind == {"course": 0, "conference": 0, "research": 0, "other": 0}
 
 

@@ -326,3 +326,19 @@ def test_a_booking_and_a_record_with_the_same_id_are_never_confused(cli, jcli, d
     assert [r["direction"] for r in jcli("supervise", "list")] == ["received"]
     assert cli("supervise", "remove", "1", "--yes").exit_code == 0          # no booking #1 now: no question
     assert jcli("supervise", "list") == []
+
+
+def test_a_replayed_morning_before_the_supervision_was_logged_still_sees_the_booking(cli, jcli):
+    """Replaying 24 March after the 25 March supervision was logged dropped the booking: remind and status
+    said 1.5 hours to go, which that morning's cron never said."""
+    jcli("--today", "2026-03-02", "client", "add", "Alex Morgan")
+    jcli("--today", "2026-03-02", "session", "add", "alex", "--at", "2026-03-01 10:00")
+    jcli("--today", "2026-03-02", "supervise", "book", "--on", "2026-03-25", "--duration", "90")
+    before = jcli("--today", "2026-03-24", "supervise", "status")
+    jcli("--today", "2026-03-26", "supervise", "log", "--on", "2026-03-25", "--duration", "90")
+    assert jcli("--today", "2026-03-24", "supervise", "status") == before
+    assert before["month"]["booked_hours"] == 1.5
+    assert jcli("--today", "2026-03-24", "remind", "--kind", "supervision_due") == []
+    # from the day it was logged, it counts once, as received
+    after = jcli("--today", "2026-03-26", "supervise", "status")["month"]
+    assert (after["received_hours"], after["booked_hours"]) == (1.5, 0)

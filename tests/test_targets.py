@@ -204,3 +204,22 @@ def test_a_rate_target_is_a_fraction_up_to_one(cli, db_path):
     assert_refused(cli, db_path, "config", "set", "targets.week.dna_rate.max", "1.5", match="up to 1")
     assert_refused(cli, db_path, "config", "set", "targets.month.dna_rate", "10", match="up to 1")
     assert cli("config", "set", "targets.week.dna_rate.max", "1").exit_code == 0
+
+
+def test_targets_that_read_wrong_are_warned_of(cli):
+    """A DNA rate target without .max judged a week with no DNAs as missed; a least above the most could
+    never be met; a monthly supervision requirement of 90 was minutes. Each is kept, with a warning."""
+    least = cli("config", "set", "targets.week.dna_rate", "0.1")
+    assert least.exit_code == 0
+    assert least.stderr == ("Warning: targets.week.dna_rate is met when the DNA rate is at least 0.1, so a week with "
+                            "no DNAs misses it; for a most: config unset targets.week.dna_rate, then config set "
+                            "targets.week.dna_rate.max 0.1\n")
+    assert cli("config", "set", "targets.month.supervision_hours.max", "0.5").stderr == ""
+    both = cli("config", "set", "targets.month.supervision_hours", "1")
+    assert both.exit_code == 0 and both.stderr == (
+        "Warning: targets.month.supervision_hours (1) is above targets.month.supervision_hours.max (0.5): no period "
+        "can meet both; correct one (config set KEY VALUE, or config unset KEY)\n")
+    minutes = cli("config", "set", "supervision.hours_per_month", "90")
+    assert minutes.exit_code == 0 and "if you meant minutes, that is 1.5: config set supervision.hours_per_month " \
+        "1.5" in minutes.stderr
+    assert cli("config", "set", "supervision.hours_per_month", "1.5").stderr == ""

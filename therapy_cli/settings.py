@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Callable
 
 from therapy_cli.errors import InvalidValue, WrongForm
@@ -287,7 +288,8 @@ def _check_currency_change(db, key: str, new: str) -> None:
                        "for work paid in another currency)")
 
 
-def set_setting(db, key: str, value: str) -> dict:
+def set_setting(db, key: str, value: str, warnings: list[str] | None = None) -> dict:
+    """Store a setting (validated); `warnings` receives what the value looks like it got wrong."""
     text = validate(key, value, db.setting("fees.currency") if lookup(key).type == "money" else None)
     _check_currency_change(db, key, text)
     zone = db.setting("timezone") if key == "timezone" else None
@@ -295,7 +297,29 @@ def set_setting(db, key: str, value: str) -> dict:
                "ON CONFLICT (key) DO UPDATE SET value = excluded.value", (key, text))
     db.audit("set", "setting", None, key)
     db.forget_settings()
+    if warnings is not None:
+        warnings += _doubts(db, key)
     return _rezoned(db, zone, get_setting(db, key))
+
+
+def _doubts(db, key: str) -> list[str]:
+    """What a value just set looks like it got wrong: a least above the most for the same figure (no period can
+    meet both), or a monthly supervision requirement that reads as minutes."""
+    out = []
+    if re.fullmatch(r"targets\.[a-z]+\.dna_rate", key):
+        # a plain target is a least: a week with no DNAs would miss it (allowed: a service may want one)
+        out.append(f"{key} is met when the DNA rate is at least {_num(db.setting(key))}, so a week with no DNAs "
+                   f"misses it; for a most: config unset {key}, then config set {key}.max {_num(db.setting(key))}")
+    if key.startswith("targets."):
+        base = key.removesuffix(".max")
+        least, most = db.setting(base), db.setting(base + ".max")
+        if least is not None and most is not None and least > most:
+            out.append(f"{base} ({_num(least)}) is above {base}.max ({_num(most)}): no period can meet both; "
+                       f"correct one (config set KEY VALUE, or config unset KEY)")
+    if key == "supervision.hours_per_month" and db.setting(key) > 24:
+        out.append(f"{_num(db.setting(key))} hours of supervision a month is a lot; if you meant minutes, that is "
+                   f"{_num(round(db.setting(key) / 60, 2))}: config set {key} {_num(round(db.setting(key) / 60, 2))}")
+    return out
 
 
 def unset_setting(db, key: str) -> dict:

@@ -56,10 +56,13 @@ def set_(key: KeyArg, value: Annotated[str, typer.Argument(metavar="VALUE")],
     """
     from therapy_cli import render, settings
 
+    warnings: list[str] = []
     with database(write=True) as db:
-        row = settings.set_setting(db, key, value)
+        row = settings.set_setting(db, key, value, warnings)
     render.emit(row, output_format(fmt, as_json, as_csv))
     _say_rezoned(row)
+    for line in warnings:
+        render.warn(line)
 
 
 def _say_rezoned(row: dict) -> None:

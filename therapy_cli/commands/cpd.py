@@ -47,11 +47,15 @@ def add(
 
     Example: therapy cpd add 'Working with shame (workshop)' --hours 6 --on 2026-11-14 --kind course --note '...'
     """
+    from therapy_cli import render
     from therapy_cli.practice import cpd
 
     with database(write=True) as db:
         record = cpd.add(db, title, hours, parse_date_option(on, "--on"), kind.value, note, allow_duplicate)
     _show_record(record, output_format(fmt, as_json, as_csv))
+    doubt = cpd.doubt_hours(record["hours"])
+    if doubt:
+        render.warn(doubt.replace("cpd remove ID", f"therapy cpd remove {record['id']}"))
 
 
 @app.command("list")

@@ -398,6 +398,14 @@ def append_csv_row(path: str, row: dict) -> None:
             raw += ending.encode()
             existing += ending
         writer = csv.DictWriter(buffer, fieldnames=header, extrasaction="ignore", lineterminator=ending)
+        dropped = [name for name in row if name not in header]
+        if dropped:
+            # a target set since the file was started (or a month's row in a week's file): cron mails stderr
+            from therapy_cli import render
+
+            render.warn(f"{path} has no column for {', '.join(dropped[:4])}{' and more' if len(dropped) > 4 else ''}"
+                        f" (its columns are those of its first row): {'that figure was' if len(dropped) == 1 else 'those figures were'} "
+                        "not written; start a new file to have them")
     else:
         raw, header = b"", []
         writer = csv.DictWriter(buffer, fieldnames=list(row), lineterminator="\n")

@@ -30,11 +30,20 @@ def check_hours(hours) -> float:
         value = float(hours)
     except (TypeError, ValueError):
         raise InvalidValue(f"hours {hours!r} is not a number; use 0 < H <= {MAX_HOURS}") from None
-    # Hours are kept to 4 decimals (under a second); check what will be stored, so a sliver
-    # such as 0.00001 is refused here rather than stored as 0.
-    if not math.isfinite(value) or not 0 < round(value, 4) <= MAX_HOURS:
-        raise InvalidValue(f"hours {hours} is out of range; use more than 0 and at most {MAX_HOURS}")
+    # Hours are kept to 4 decimals (under a second) and shown to 2: a sliver such as 0.001 would be stored and
+    # listed as 0, so what would show as 0.00 is refused
+    if not math.isfinite(value) or not 0.01 <= round(value, 2) or round(value, 4) > MAX_HOURS:
+        raise InvalidValue(f"hours {hours} is out of range; use at least 0.01 and at most {MAX_HOURS}")
     return round(value, 4)
+
+
+def doubt_hours(hours: float) -> str | None:
+    """For an entry longer than a day (90 typed for 90 minutes): the warning, else None. A week's course logged
+    as one entry is accepted as it is."""
+    if hours <= 24:
+        return None
+    return (f"{_num(hours)} hours is more than a day in one entry; if you meant {_num(hours)} minutes, that is "
+            f"{_num(round(hours / 60, 2))} hours (cpd remove ID, then add it again)")
 
 
 def add(db: Database, title: str, hours: float, on: date | None = None, kind: str = "other",

@@ -263,11 +263,13 @@ def unbook(db: Database, booking_id: int) -> dict:
 
 def booked_hours(db: Database, start: date, end: date) -> float:
     """Credited hours booked on days in [start, end] with no supervision received logged that day yet
-    (once logged, the day counts as received, not twice)."""
+    (once logged, the day counts as received, not twice). On a replayed day (`--today`) before that day, the
+    received supervision is not yet known, and the booking counts, as that morning's remind saw it."""
     return float(db.scalar(
         "SELECT total(b.credited_hours) FROM supervision_booked b WHERE b.on_date BETWEEN ? AND ? "
-        "AND NOT EXISTS (SELECT 1 FROM supervision s WHERE s.direction = 'received' AND s.on_date = b.on_date)",
-        (start.isoformat(), end.isoformat())))
+        "AND NOT EXISTS (SELECT 1 FROM supervision s WHERE s.direction = 'received' AND s.on_date = b.on_date "
+        "AND s.on_date <= ?)",
+        (start.isoformat(), end.isoformat(), db.today.isoformat())))
 
 
 def _booking(row: dict) -> dict:
