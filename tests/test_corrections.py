@@ -88,3 +88,26 @@ def test_questionnaires_taken_at_a_session_move_with_it(cli, jcli, db_path):
     jcli("session", "unattend", str(booked), "--reason", "marked in error", "--yes")
     result = assert_refused(cli, db_path, "session", "move", str(booked), "--to", "2026-12-02 10:00")
     assert "has 1 questionnaire(s) taken at it on 2026-11-25; it cannot move after today" in result.stderr
+
+
+def test_a_sessions_length_type_or_mode_is_corrected_and_audited(seen, cli, jcli, db_path):
+    """80 minutes recorded as the default 50, with a note already on it: no command could put it right, and a
+    session with a note cannot be removed."""
+    assert jcli("report", "week", "--week", "2026-W47")["clinical_hours"] == 0.83
+    later = jcli("session", "add", "Alex", "--at", "2026-11-20 11:00")["id"]
+    assert_refused(cli, db_path, "session", "edit", seen, "--duration", "80", match=f"overlaps session #{later}")
+    jcli("session", "move", str(later), "--to", "2026-11-20 11:30")
+    fixed = jcli("session", "edit", seen, "--duration", "80", "--type", "assessment", "--mode", "video")
+    assert (fixed["duration_min"], fixed["type"], fixed["mode"]) == (80, "assessment", "video")
+    assert fixed["ends_at"] == "2026-11-20T11:20:00+00:00" and fixed["starts_at"] == "2026-11-20T10:00:00+00:00"
+    assert (fixed["status"], fixed["notes_count"]) == ("attended", 1)
+    assert jcli("report", "week", "--week", "2026-W47")["clinical_hours"] == 2.17     # 80 + 50 minutes
+    audit = [a["summary"] for a in jcli("db", "audit") if a["action"] == "edit" and a["record_type"] == "session"]
+    assert audit == ["corrected: duration 50 -> 80; mode in-person -> video; type treatment -> assessment"]
+    assert_refused(cli, db_path, "session", "edit", seen, "--duration", "80", match="already has duration 80")
+    assert_refused(cli, db_path, "session", "edit", seen, match="say what to correct")
+    assert_refused(cli, db_path, "session", "edit", seen, "--duration", "4", match="5 to 600")
+    training = jcli("session", "training", "Grounding skills", "--at", "2026-11-25 14:00", "--duration", "120",
+                    "--audience", "nurses", "--participants", "8")["id"]
+    assert_refused(cli, db_path, "session", "edit", str(training), "--type", "review", match="no session type")
+    assert jcli("session", "edit", str(training), "--duration", "90")["duration_min"] == 90

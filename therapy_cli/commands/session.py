@@ -396,6 +396,31 @@ def remove(session_id: IdArg, reason: RemoveReasonOpt = None, yes: YesOpt = Fals
         render.message(f"Kept the later meetings already recorded otherwise, which the reports count: {listed}.")
 
 
+@app.command("edit")
+def edit(
+    session_id: IdArg,
+    duration: Annotated[Optional[int], typer.Option("--duration", metavar="MIN", help="Length in minutes, 5-600.")]
+    = None,
+    type_: Annotated[Optional[SessionType], typer.Option("--type", help="assessment, treatment or review.")] = None,
+    mode: Annotated[Optional[Mode], typer.Option("--mode", help="in-person, video or phone.")] = None,
+    allow_overlap: OverlapOpt = False,
+    fmt: FormatOpt = Format.table, as_json: JsonOpt = False, as_csv: CsvOpt = False,
+) -> None:
+    """Correct a session's length, type or mode, whatever its status (audited; start, status and notes stay).
+
+    Clinical hours and the wait to treatment follow the corrected values. To change the day or time, use
+    `session move`; the status, `session attend|dna|cancel|unattend`.
+
+    Example: therapy session edit 1 --duration 80 --type assessment
+    """
+    from therapy_cli.practice.corrections import edit_session
+
+    with database(write=True) as db:
+        record = edit_session(db, session_id, duration, type_.value if type_ else None, mode.value if mode else None,
+                              allow_overlap)
+    _show_one(record, output_format(fmt, as_json, as_csv))
+
+
 @app.command("move")
 def move(
     session_id: IdArg,

@@ -47,6 +47,38 @@ def kept_message(session_id: int, fix: dict) -> str:
             f"{count(fix['notes'], 'note')} and {count(fix['measures'], 'measure')}.")
 
 
+def edit_session(db: Database, session_id: int, duration_min=None, type: str | None = None,
+                 mode: str | None = None, allow_overlap: bool = False) -> dict:
+    """Correct a session's length, type or mode (80 minutes recorded as the default 50; an assessment entered
+    as treatment), whatever its status: its start, status and notes stay. A longer session is checked for
+    overlaps as a booking is. Audited with both values."""
+    from datetime import datetime
+
+    from therapy_cli.practice.sessions import (BLOCKING, check_no_clash, get_session, session_record,
+                                               session_times, validate_session_fields)
+
+    row = get_session(db, session_id)
+    fields = validate_session_fields(duration_min, None, mode, type)
+    if not fields:
+        raise InvalidValue("say what to correct: --duration MIN, --type or --mode")
+    if row["kind"] == "training" and "type" in fields:
+        raise InvalidValue(f"session #{session_id} is a training group; it has no session type")
+    changed = {k: v for k, v in fields.items() if row[k] != v}
+    if not changed:
+        held = ", ".join(f"{k.replace('_min', '')} {row[k]}" for k in fields)
+        raise Conflict(f"session #{session_id} already has {held}; nothing to correct")
+    update: dict = dict(changed)
+    if "duration_min" in changed:
+        times = session_times(datetime.fromisoformat(row["starts_at"]), changed["duration_min"])
+        if row["status"] in BLOCKING and not allow_overlap:
+            check_no_clash(db, times, exclude_id=session_id)
+        update["ends_utc"] = times["ends_utc"]
+    db.update("sessions", session_id, update)
+    said = "; ".join(f"{k.replace('_min', '')} {row[k]} -> {v}" for k, v in changed.items())
+    db.audit("edit", "session", session_id, f"corrected: {said}", row["client_id"])
+    return session_record(db, session_id)
+
+
 def remove_session(db: Database, session_id: int, reason: str | None) -> dict:
     """Delete a session booked in error: scheduled (never attended, no DNA, no cancellation: each counts in the
     reports), no notes, no measures, on no invoice (void or not).
