@@ -342,3 +342,19 @@ def test_a_replayed_morning_before_the_supervision_was_logged_still_sees_the_boo
     # from the day it was logged, it counts once, as received
     after = jcli("--today", "2026-03-26", "supervise", "status")["month"]
     assert (after["received_hours"], after["booked_hours"]) == (1.5, 0)
+
+
+def test_supervision_given_to_a_clients_name_is_warned_of(cli, jcli):
+    """`supervise give 'Jo Patel'` where Jo Patel is a client: a new supervisee, the client's full name in
+    supervision's lists, and nothing said."""
+    jcli("client", "add", "Jo Patel")
+    result = cli("supervise", "give", "Jo Patel", "--on", "2026-11-20", "--duration", "60", "--json")
+    assert result.exit_code == 0
+    meeting = result.json()["id"]
+    assert result.stderr == ("New supervisee #1 Jo Patel\nWarning: supervisee #1 has the name of client #1; "
+                             "supervisees are the practitioners you supervise (a client's case taken to your own "
+                             "supervision is supervise log --case): if that name was a slip, therapy supervise "
+                             f"remove {meeting} --yes takes the meeting back\n")
+    assert cli("supervise", "remove", str(meeting), "--yes").exit_code == 0
+    assert cli("supervise", "give", "Sam Green", "--on", "2026-11-20", "--duration", "60").stderr == \
+        "New supervisee #2 Sam Green\n"

@@ -99,8 +99,18 @@ def give(
     with database(write=True) as db:
         record = supervision.log_given(db, names, parse_date_option(on, "--on"), duration, note, new, group_size,
                                        allow_duplicate)
+        from therapy_cli.practice.lookup import same_name
+
+        # a client's name typed where a trainee's was meant puts it in supervision's lists, which show clients
+        # only as #id and initials: said, by the client's id alone
+        clients = {person["id"]: same_name(db, "clients", person["name"]) for person in record["new_supervisees"]}
     for person in record["new_supervisees"]:
         render.message(f"New supervisee #{person['id']} {person['name']}")
+        if clients[person["id"]]:
+            render.warn(f"supervisee #{person['id']} has the name of client #{clients[person['id']][0]['id']}; "
+                        "supervisees are the practitioners you supervise (a client's case taken to your own "
+                        "supervision is supervise log --case): if that name was a slip, therapy supervise remove "
+                        f"{record['id']} --yes takes the meeting back")
     _show_record(record, fmt_name)
 
 
