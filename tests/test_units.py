@@ -492,3 +492,12 @@ def test_a_membership_recorded_in_error_can_be_taken_back(group, jcli, cli, db_p
                    match=f"take it back first (therapy client join {gid} {ben + 1} --undo)")
     jcli("client", "join", "Tuesday", "Ben Wild", "--undo")
     assert jcli("client", "remove", "Ben Wild", "--yes")["removed"] is True
+
+
+def test_an_empty_session_list_of_a_member_points_to_the_unit(group, cli):
+    listed = cli("session", "list", "--client", "Nia")
+    assert listed.exit_code == 0 and "Nothing to show." in listed.stdout + listed.stderr
+    assert (f"Sessions through a couple, family or group are listed under it: #{group['Tuesday group']} Tuesday "
+            f"group (therapy session list --client {group['Tuesday group']}).") in listed.stderr
+    # scripts are told nothing beyond the empty list
+    assert cli("session", "list", "--client", "Nia", "--json").stderr == ""

@@ -193,11 +193,23 @@ def list_(
     start, end = _span(from_, to, week, month)
     if start is None and end is None and client is None and status is None and not no_note:
         start = today()  # the diary ahead; a client's, a status's or the unwritten notes' history is listed whole
+    units = []
     with database() as db:
         records = sessions.list_sessions(
             db, client, start, end, status.value if status else None, limit, "training" if training else None,
             no_note)
+        if client is not None and not records and output_format(fmt, as_json, as_csv) == "table":
+            from therapy_cli.practice.clients import find_client, units_of
+
+            units = units_of(db, find_client(db, client)["id"])
     _show_list(records, output_format(fmt, as_json, as_csv))
+    if units:
+        # a member's sessions are the couple's, family's or group's: listed under the unit, not the person
+        from therapy_cli import render
+
+        listed = ", ".join(f"#{u['id']} {u['name']}" for u in units[:3]) + (" and more" if len(units) > 3 else "")
+        render.message(f"Sessions through a couple, family or group are listed under it: {listed} "
+                       f"(therapy session list --client {units[0]['id']}).")
 
 
 def _span(from_: str | None, to: str | None, week: str | None, month: str | None):
