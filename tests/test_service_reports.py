@@ -58,6 +58,23 @@ def test_targets_are_judged_on_exact_values_not_rounded_ones(db, jcli):
                                   "direction": "min"}]
 
 
+
+def test_a_target_missed_by_less_than_is_shown_says_just(db, cli):
+    """The table read '3.17  3.17  missed' beside a full bar at 100%: judged on 3.1667, shown to 2 places."""
+    ann = add_client(db, "Ann Archer")
+    add_session(db, ann, "2026-11-16 10:00", 95)
+    add_session(db, ann, "2026-11-17 10:00", 95)
+    set_target(db, "targets.week.clinical_hours", 3.17)
+    set_target(db, "targets.week.clients_seen", 1)
+    db.conn.commit()
+    table = cli(*WEEK).stdout
+    targets = table.split("Targets", 1)[1]
+    line = next(row for row in targets.splitlines() if row.startswith("clinical hours"))
+    assert "missed (just)" in line and line.endswith(" 99%") and "#" * 20 not in line
+    met = next(row for row in targets.splitlines() if row.startswith("clients seen "))
+    assert met.split()[-1] == "100%" and "just" not in met
+
+
 def test_at_most_targets_dna_rate_and_zero(db, cli, jcli):
     build_week(db)                                            # 1 DNA of 6: 0.1667
     db.conn.commit()

@@ -254,12 +254,15 @@ def _shown(metric: str, value):
     return value
 
 
-def bar(actual: float, target: float, width: int = 20, fancy: bool = False) -> str:
-    """A text progress bar: `#####.....  50%` (blocks on a terminal)."""
+def bar(actual: float, target: float, width: int = 20, fancy: bool = False, met: bool | None = None) -> str:
+    """A text progress bar: `#####.....  50%` (blocks on a terminal). A target not `met` never reads full or
+    100%, though its shown actual rounds to the target (1.67 of 1.67, exactly 1.6667: a minute short)."""
     share = 0.0 if target <= 0 else min(actual / target, 1.0)
     filled = round(share * width)
     full, empty = ("█", "░") if fancy else ("#", ".")
     percent = 100 if target <= 0 else round(100 * actual / target)
+    if met is False:
+        filled, percent = min(filled, width - 1), min(percent, 99)
     return f"{full * filled}{empty * (width - filled)} {percent:>3}%"
 
 
@@ -296,7 +299,8 @@ def show_period(report: dict) -> None:
         targets = [{"target": t["name"].replace("_", " ") + (" (at most)" if t["direction"] == "max" else ""),
                     "actual": _shown(t["name"], t["actual"]), "goal": _shown(t["name"], t["target"]),
                     "met": _verdict(t, running),
-                    "progress": bar(t["actual"], t["target"], fancy=fancy) if t["direction"] == "min" else ""}
+                    "progress": bar(t["actual"], t["target"], fancy=fancy, met=t["met"])
+                    if t["direction"] == "min" else ""}
                    for t in report["targets"]]
         print()
         render.write_table(targets, ["target", "actual", "goal", "met", "progress"], title="Targets")
@@ -305,11 +309,13 @@ def show_period(report: dict) -> None:
 def _verdict(target: dict, running: bool) -> str:
     """met / missed; while the period runs, a total still short is "not yet" and an at-most target is
     "met so far" or "over so far" (a rate can still move either way)."""
+    # judged on the exact value: one that rounds to the target as shown is said to be just short or over
+    just = " (just)" if not target["met"] and target["actual"] == target["target"] else ""
     if not running:
-        return "met" if target["met"] else "missed"
+        return "met" if target["met"] else f"missed{just}"
     if target["direction"] == "max":
-        return "met so far" if target["met"] else "over so far"
-    return "met" if target["met"] else "not yet"
+        return "met so far" if target["met"] else f"over so far{just}"
+    return "met" if target["met"] else f"not yet{just}"
 
 
 def period_csv_row(report: dict) -> dict:

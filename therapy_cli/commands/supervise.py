@@ -181,7 +181,9 @@ def _status_table(data: dict) -> None:
         f"given in {year['year']}": f"{render.cell(year['given_hours'])} hours",
     }, title=f"Supervision as of {data['as_of']}")
     print()
-    rows = [{**m, "met": "met" if m["met"] else ("not met" if m["complete"] else "not yet")}
+    # judged on the exact hours: a month that rounds to the requirement as shown is said to be just short
+    rows = [{**m, "met": "met" if m["met"] else ("not met" if m["complete"] else "not yet")
+             + (" (just)" if m["received_hours"] == m["required_hours"] else "")}
             for m in data["months"]]
     render.write_table(rows, supervision.MONTH_COLUMNS,
                        title="Month by month (credited hours received)",
