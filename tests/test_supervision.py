@@ -358,3 +358,59 @@ def test_supervision_given_to_a_clients_name_is_warned_of(cli, jcli):
     assert cli("supervise", "remove", str(meeting), "--yes").exit_code == 0
     assert cli("supervise", "give", "Sam Green", "--on", "2026-11-20", "--duration", "60").stderr == \
         "New supervisee #2 Sam Green\n"
+
+
+def test_a_mistyped_supervisee_is_merged_renamed_or_goes_with_its_only_meeting(cli, jcli, db_path):
+    """'Jo Patl' could be neither renamed nor removed, stayed listed with no meetings after its meeting was
+    removed, and made 'Jo Pat' match two supervisees."""
+    jcli("supervise", "give", "Jo Patel", "--on", "2026-11-01", "--duration", "60")
+    jcli("supervise", "give", "Jo Patl", "--on", "2026-11-02", "--duration", "60")
+    slip = jcli("supervise", "give", "Sam Gren", "--on", "2026-11-03", "--duration", "60")
+    merged = cli("supervise", "rename", "Jo Patl", "jo patel", "--json")
+    assert merged.exit_code == 0 and merged.stderr == "Supervisee #2's meetings are now #1's; #2 is removed.\n"
+    assert {k: merged.json()[k] for k in ("id", "name", "sessions", "hours_given", "merged_from")} == \
+        {"id": 1, "name": "Jo Patel", "sessions": 2, "hours_given": 2.0, "merged_from": 2}
+    assert jcli("supervise", "give", "Jo Pat", "--on", "2026-11-04", "--duration", "60")["supervisees"][0]["id"] == 1
+    # the meeting given to a slip of a name, removed: the supervisee named at no other meeting goes with it
+    removed = cli("supervise", "remove", str(slip["id"]), "--yes", "--json")
+    assert removed.json()["supervisees_removed"] == [{"id": 3, "name": "Sam Gren"}]
+    assert "Removed supervisee #3 Sam Gren, named at no other meeting" in removed.stderr
+    assert [p["name"] for p in jcli("supervise", "supervisees")] == ["Jo Patel"]
+    renamed = jcli("supervise", "rename", "Jo", "Joanna Patel")
+    assert (renamed["id"], renamed["name"], renamed["sessions"], renamed["merged_from"]) == (1, "Joanna Patel", 3, None)
+    assert_refused(cli, db_path, "supervise", "rename", "Joanna", "Joanna Patel", match="already named")
+    # two people at one meeting are never merged
+    jcli("supervise", "give", "Ali Khan", "Joanna Patel", "--on", "2026-11-05", "--duration", "90")
+    assert_refused(cli, db_path, "supervise", "rename", "Ali Khan", "Joanna Patel",
+                   match="are both named at 1 meeting(s), so they are two people")
+    audit = [a["summary"] for a in jcli("db", "audit") if a["record_type"] == "supervisee" and a["action"] != "add"]
+    assert audit == ["supervisee #2 merged into this one", "supervisee with no meeting left removed",
+                     "supervisee renamed"]
+
+
+def test_the_upgrade_makes_supervisee_ids_never_reused(jcli, db_path, monkeypatch):
+    """A supervisee removed with its only meeting, or merged, must not hand its id to the next one: the audit
+    log would tell two people's stories under one id (m019)."""
+    import sqlite3
+
+    from therapy_cli.storage import migrations
+
+    with monkeypatch.context() as before:       # a file made by the version before m019
+        before.setattr(migrations, "MIGRATIONS", [m for m in migrations.MIGRATIONS
+                                                  if m is not migrations.m019_supervisee_ids_never_reused])
+        jcli("supervise", "give", "Jo Patel", "--on", "2026-11-01", "--duration", "60")
+        jcli("supervise", "give", "Sam Green", "Ali Khan", "--on", "2026-11-02", "--duration", "90")
+    conn = sqlite3.connect(db_path)
+    assert "AUTOINCREMENT" not in conn.execute("SELECT sql FROM sqlite_master WHERE name = 'supervisees'").fetchone()[0]
+    rows = conn.execute("SELECT * FROM supervisees ORDER BY id").fetchall()
+    conn.close()
+    meeting = jcli("supervise", "give", "Lee Park", "--on", "2026-11-03", "--duration", "60")   # migrates first
+    assert meeting["supervisees"][0]["id"] == 4
+    conn = sqlite3.connect(db_path)
+    assert "AUTOINCREMENT" in conn.execute("SELECT sql FROM sqlite_master WHERE name = 'supervisees'").fetchone()[0]
+    assert conn.execute("SELECT * FROM supervisees WHERE id < 4 ORDER BY id").fetchall() == rows
+    assert conn.execute("PRAGMA foreign_key_check").fetchall() == []
+    conn.close()
+    assert jcli("supervise", "remove", str(meeting["id"]), "--yes")["supervisees_removed"][0]["id"] == 4
+    assert jcli("supervise", "give", "Kim Lo", "--on", "2026-11-04", "--duration", "60")["supervisees"][0]["id"] == 5
+    assert [p["sessions"] for p in jcli("supervise", "supervisees")] == [1, 1, 1, 1]

@@ -227,6 +227,27 @@ def supervisees(fmt: FormatOpt = Format.table, as_json: JsonOpt = False, as_csv:
     render.emit(rows, output_format(fmt, as_json, as_csv), columns=supervision.SUPERVISEE_COLUMNS)
 
 
+@app.command("rename")
+def rename(
+    supervisee: Annotated[str, typer.Argument(metavar="SUPERVISEE", help="Id or a unique part of the name.")],
+    new_name: Annotated[str, typer.Argument(metavar="NEW_NAME")],
+    fmt: FormatOpt = Format.table, as_json: JsonOpt = False, as_csv: CsvOpt = False,
+) -> None:
+    """Correct a supervisee's name; the name of another supervisee merges the two (a typo made a second record).
+
+    Example: therapy supervise rename 'Chris Trainee' 'Chris Tremayne'
+    """
+    from therapy_cli import render
+    from therapy_cli.practice import supervision
+
+    with database(write=True) as db:
+        row = supervision.rename_supervisee(db, supervisee, new_name)
+    render.emit(row, output_format(fmt, as_json, as_csv), columns=[*supervision.SUPERVISEE_COLUMNS, "merged_from"])
+    if row["merged_from"]:
+        render.message(f"Supervisee #{row['merged_from']}'s meetings are now #{row['id']}'s; #{row['merged_from']} "
+                       "is removed.")
+
+
 @app.command("remove")
 def remove(
     supervision_id: Annotated[int, typer.Argument(metavar="ID", help="The supervision record's id.")],
@@ -268,6 +289,8 @@ def remove(
     with database(write=True) as db:
         record = (supervision.unbook if booked else supervision.remove)(db, supervision_id)
     render.message(f"Removed {what} #{supervision_id}")
+    for person in record.get("supervisees_removed", []):
+        render.message(f"Removed supervisee #{person['id']} {person['name']}, named at no other meeting")
     _show_record(record, fmt_name)
 
 

@@ -296,10 +296,54 @@ def remove(db: Database, supervision_id: int) -> dict:
     db.execute("DELETE FROM supervision WHERE id = ?", (supervision_id,))
     db.audit("remove", "supervision", supervision_id,
              f"supervision {record['direction']} on {record['on_date']} removed")
+    if record["direction"] == "given":
+        # a supervisee made by a slip (a client's name, 'Jo Patl') and left with no meeting goes with it, so the
+        # name neither lists nor matches again ('Jo Pat' would otherwise match two)
+        record["supervisees_removed"] = _drop_unmet(db)
     for client_id in case_ids:
         db.audit("remove", "supervision", supervision_id, "case no longer recorded as taken to supervision",
                  client_id)
     return record
+
+
+def _drop_unmet(db: Database) -> list[dict]:
+    """Delete the supervisees no meeting names (kept: a supervisee is only ever made by a meeting)."""
+    rows = db.query("SELECT id, name FROM supervisees p WHERE NOT EXISTS (SELECT 1 FROM supervision_given_to g "
+                    "WHERE g.supervisee_id = p.id) AND NOT EXISTS (SELECT 1 FROM supervision s "
+                    "WHERE s.supervisee_id = p.id) ORDER BY id")
+    for row in rows:
+        db.execute("DELETE FROM supervisees WHERE id = ?", (row["id"],))
+        db.audit("remove", "supervisee", row["id"], "supervisee with no meeting left removed")
+    return rows
+
+
+def rename_supervisee(db: Database, text: str, new_name: str) -> dict:
+    """Correct a supervisee's name. A name another supervisee already has merges the two (a typo made a second
+    record of one person): the meetings move to the record kept, unless one meeting names both (two people)."""
+    person = find_supervisee(db, text)
+    value = clean_name(new_name, "supervisee name")
+    other = db.one("SELECT * FROM supervisees WHERE name = ? COLLATE NOCASE AND id != ?", (value, person["id"]))
+    if other is None:
+        if person["name"] == value:
+            raise Conflict(f"supervisee #{person['id']} is already named {value!r}")
+        db.update("supervisees", person["id"], {"name": value})
+        db.audit("edit", "supervisee", person["id"], "supervisee renamed")
+        kept, merged = person["id"], None
+    else:
+        both = db.scalar("SELECT count(*) FROM supervision_given_to a JOIN supervision_given_to b "
+                         "ON a.supervision_id = b.supervision_id WHERE a.supervisee_id = ? AND b.supervisee_id = ?",
+                         (person["id"], other["id"]))
+        if both:
+            raise Conflict(f"supervisees #{person['id']} and #{other['id']} are both named at {both} meeting(s), so "
+                           "they are two people; give #" f"{person['id']} another name")
+        db.execute("UPDATE supervision_given_to SET supervisee_id = ? WHERE supervisee_id = ?",
+                   (other["id"], person["id"]))
+        db.execute("UPDATE supervision SET supervisee_id = ? WHERE supervisee_id = ?", (other["id"], person["id"]))
+        db.execute("DELETE FROM supervisees WHERE id = ?", (person["id"],))
+        db.audit("edit", "supervisee", other["id"], f"supervisee #{person['id']} merged into this one")
+        kept, merged = other["id"], person["id"]
+    row = next(r for r in supervisees(db) if r["id"] == kept)
+    return {**row, "merged_from": merged}
 
 
 # -- reading -------------------------------------------------------------------

@@ -725,11 +725,21 @@ def m018_client_ids_never_reused(conn: sqlite3.Connection) -> None:
 m018_client_ids_never_reused.FOREIGN_KEYS_OFF = True
 
 
+def m019_supervisee_ids_never_reused(conn: sqlite3.Connection) -> None:
+    """Supervisee ids are never given twice, now that one is removed with its only meeting or merged into
+    another (`supervise remove`, `supervise rename`): the table becomes AUTOINCREMENT as m014 and m018 made the
+    others, its counter above every supervisee id the audit log names."""
+    _autoincrement(conn, "supervisees", "supervisee")
+
+
+m019_supervisee_ids_never_reused.FOREIGN_KEYS_OFF = True
+
+
 MIGRATIONS = [m001_initial, m003_no_replace, m004_service_reminders, m006_risk_register, m007_fees_and_invoices,
               m008_notes_search, m009_client_reminders, m010_client_address, m011_presence_index,
               m012_remind_indexes, m013_income_months, m014_ids_never_reused,
               m015_memberships_left, m016_reminded_at_the_latest_time, m017_audit_reasons,
-              m018_client_ids_never_reused]
+              m018_client_ids_never_reused, m019_supervisee_ids_never_reused]
 
 
 def migrate(db) -> list[str]:
