@@ -720,6 +720,36 @@ def test_ics_timezone_definition_covers_sessions_after_2038(alex, jcli, tmp_path
     assert max(summer_starts).year >= 2041
 
 
+@pytest.mark.parametrize("zone", ["Europe/London", "America/New_York", "Australia/Lord_Howe"])
+def test_each_clock_change_in_the_vtimezone_is_given_in_the_time_before_it(alex, cli, jcli, tmp_path, zone):
+    """RFC 5545 3.6.5: an onset is local time in TZOFFSETFROM. icalendar wrote London's spring change as 02:00
+    (the time after it); it is 01:00 GMT, which an app reading the VTIMEZONE needs for the hour it skips."""
+    from datetime import timedelta, timezone
+    from zoneinfo import ZoneInfo
+
+    assert cli("config", "set", "timezone", zone).exit_code == 0
+    jcli("session", "add", "alex", "--at", "2027-07-01 10:00")
+    out = tmp_path / "zone.ics"
+    jcli("session", "export", "--ics", out, "--from", "2027-01-01")
+    _, cal = _events(out)
+    checked = 0
+    for part in next(c for c in cal.walk() if c.name == "VTIMEZONE").subcomponents:
+        before, after = part["TZOFFSETFROM"].td, part["TZOFFSETTO"].td
+        if before == after:
+            continue
+        onsets = [part.decoded("dtstart")]
+        rdates = part.get("rdate", [])
+        onsets += [d.dt for rdate in (rdates if isinstance(rdates, list) else [rdates]) for d in rdate.dts]
+        for local in onsets:
+            instant = (local - before).replace(tzinfo=timezone.utc)
+            assert (instant - timedelta(seconds=1)).astimezone(ZoneInfo(zone)).utcoffset() == before, (zone, local)
+            assert instant.astimezone(ZoneInfo(zone)).utcoffset() == after, (zone, local)
+            checked += 1
+    assert checked >= 4
+    if zone == "Europe/London":
+        assert "20270328T010000" in out.read_text() and "20270328T020000" not in out.read_text()
+
+
 def test_a_clash_on_the_night_the_clocks_go_back_shows_real_times(jcli, cli):
     """01:40 BST for 40 minutes ends at 01:20 GMT: each end says its offset, never a made-up 02:20."""
     jcli("config", "set", "timezone", "Europe/London")

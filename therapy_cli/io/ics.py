@@ -106,7 +106,49 @@ def build_calendar(sessions: list[dict], tz, token: str, with_names: bool = Fals
         days = [datetime.fromisoformat(s["starts_at"]).date() for s in sessions]
         cal.add_missing_timezones(first_date=min(days) - timedelta(days=366),
                                   last_date=max(days) + timedelta(days=366))
+        _onsets_in_the_time_before(cal)
     return cal.to_ical()
+
+
+def _onsets_in_the_time_before(cal) -> None:
+    """RFC 5545 (3.6.5) gives an observance's onset (DTSTART, RDATE) in the local time before the change, in
+    TZOFFSETFROM: London's clocks go forward at 01:00 GMT. icalendar 7 writes a change forward in the time after
+    it (02:00), an hour late for an app that reads the VTIMEZONE rather than the TZID; each onset is set from the
+    zone's own transition, and one already right is left as it is."""
+    from datetime import timezone as utc_zone
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    for vtimezone in cal.walk("VTIMEZONE"):
+        try:
+            zone = ZoneInfo(str(vtimezone["TZID"]))
+        except (ZoneInfoNotFoundError, ValueError, KeyError):
+            continue
+        for sub in vtimezone.subcomponents:
+            before, after = sub["TZOFFSETFROM"].td, sub["TZOFFSETTO"].td
+            if before == after:
+                continue
+
+            def onset(local: datetime) -> datetime:
+                for offset in (before, after):   # read as the time before the change, else as the time after
+                    instant = (local - offset).replace(tzinfo=utc_zone.utc)
+                    if (instant - timedelta(seconds=1)).astimezone(zone).utcoffset() == before and \
+                            instant.astimezone(zone).utcoffset() == after:
+                        return (instant + before).replace(tzinfo=None)
+                return local
+
+            start = sub["DTSTART"].dt
+            fixed = onset(start)
+            if fixed != start:
+                sub.pop("DTSTART")
+                sub.add("DTSTART", fixed)
+            rdates = sub.get("RDATE")
+            if rdates is None:
+                continue
+            values = [d.dt for group in (rdates if isinstance(rdates, list) else [rdates]) for d in group.dts]
+            if any(onset(v) != v for v in values):
+                sub.pop("RDATE")
+                for value in values:
+                    sub.add("RDATE", onset(value))
 
 
 def appointment_calendar(session_id: int, starts_at: str, duration_min: int, tz, token: str, title: str,
@@ -135,4 +177,5 @@ def appointment_calendar(session_id: int, starts_at: str, duration_min: int, tz,
     cal.add_component(event)
     cal.add_missing_timezones(first_date=start.date() - timedelta(days=366),
                               last_date=start.date() + timedelta(days=366))
+    _onsets_in_the_time_before(cal)
     return cal.to_ical()
