@@ -158,3 +158,18 @@ def test_hours_that_read_as_minutes_are_warned_of_and_a_sliver_refused(cli, jcli
     assert cli("cpd", "add", "Day course", "--hours", "6", "--on", "2026-11-21").stderr == ""
     # shown as 0.00 in every list: refused
     assert_refused(cli, db_path, "cpd", "add", "Glance", "--hours", "0.001", match="use at least 0.01")
+
+
+def test_the_list_says_what_supervision_counts_as_cpd_beside_it(cli, jcli):
+    """With cpd.count_supervision on, cpd status counted 2.5 hours and cpd list showed one row of 1 hour."""
+    assert cli("config", "set", "cpd.count_supervision", "true").exit_code == 0
+    jcli("supervise", "log", "--on", "2026-02-11", "--duration", "90")
+    jcli("cpd", "add", "Reading", "--hours", "1", "--on", "2026-02-01")
+    assert jcli("cpd", "status")["hours"] == 2.5
+    listed = cli("cpd", "list")
+    assert listed.stderr == ("Also counted as CPD (cpd.count_supervision): 1.5 hours of supervision received in "
+                             "this span, listed by therapy supervise list.\n")
+    assert "Also counted" not in cli("cpd", "list", "--from", "2026-02-12").stderr
+    assert cli("cpd", "list", "--json").stderr == ""                  # scripts get the list as before
+    assert cli("config", "set", "cpd.count_supervision", "false").exit_code == 0
+    assert cli("cpd", "list").stderr == ""

@@ -72,10 +72,21 @@ def list_(
     from therapy_cli import render
     from therapy_cli.practice import cpd
 
+    from datetime import date
+
+    counted = 0.0
     with database() as db:
-        rows = cpd.list_cpd(db, parse_date_option(from_, "--from"), parse_date_option(to, "--to"),
-                            kind.value if kind else None)
+        start, end = parse_date_option(from_, "--from"), parse_date_option(to, "--to")
+        rows = cpd.list_cpd(db, start, end, kind.value if kind else None)
+        if db.setting("cpd.count_supervision") and kind is None and output_format(fmt, as_json, as_csv) == "table":
+            counted = float(db.scalar(
+                "SELECT total(credited_hours) FROM supervision WHERE direction = 'received' AND on_date BETWEEN ? "
+                "AND ?", ((start or date.min).isoformat(), min(end or date.max, db.today).isoformat())))
     render.emit(rows, output_format(fmt, as_json, as_csv), columns=cpd.CPD_COLUMNS)
+    if counted:
+        # cpd status and the reports add it (UKCP): the list of CPD logged would not add up to them unsaid
+        render.message(f"Also counted as CPD (cpd.count_supervision): {render.cell(round(counted, 2))} hours of "
+                       "supervision received in this span, listed by therapy supervise list.")
 
 
 def _status_table(data: dict) -> None:
