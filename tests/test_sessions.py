@@ -663,6 +663,18 @@ def test_cancel_the_rest_of_a_series(alex, cli, jcli, db_path):
     assert_refused(cli, db_path, "session", "cancel", str(single["id"]), "--series", match="not part of a series")
 
 
+def test_cancelling_the_rest_of_a_series_names_past_meetings_never_marked(alex, cli, jcli):
+    """From a meeting a fortnight back, --series also cancelled last week's, never marked, without a word."""
+    series = [s["id"] for s in jcli("--today", "2026-10-01", "session", "schedule", "alex", "--start",
+                                    "2026-11-10 10:00", "--every", "week", "--count", "4")]
+    jcli("session", "attend", str(series[0]))
+    done = cli("session", "cancel", str(series[0]), "--series", "--reason", "therapy ended early", "--yes", "--json")
+    assert done.exit_code == 0 and [r["status"] for r in done.json()] == ["cancelled"] * 4
+    assert (f"Warning: 2 of the later meetings cancelled were already past and never marked (#{series[1]} on "
+            f"2026-11-17, #{series[2]} on 2026-11-24); if one took place: therapy session attend ID") in done.stderr
+    assert jcli("session", "attend", str(series[1]))["status"] == "attended"      # the way it names works
+
+
 def test_the_rest_of_a_series_after_one_meeting_was_cancelled_on_its_own(alex, cli, jcli, db_path):
     """`cancel 2`, then `cancel 2 --series` for the rest: refused as 'already cancelled', the rest untouched."""
     series = [s["id"] for s in jcli("session", "schedule", "alex", "--start", "2026-12-01 14:00", "--every", "week",

@@ -684,7 +684,15 @@ def cancel_rest_of_series(db: Database, session_id: int, by: str | None = None, 
                 (by is not None and row["cancelled_by"] != by):
             raise
         first = session_record(db, session_id)
-    return [first] + [cancel(db, sid, by) for sid in later]
+    done = [first] + [cancel(db, sid, by) for sid in later]
+    past = [r for r in done[1:] if r["local_date"] < db.today.isoformat()]
+    if past and warnings is not None:
+        # a meeting already past and never marked may have taken place: cancelled with the rest, it is said
+        listed = ", ".join(f"#{r['id']} on {r['local_date']}" for r in past[:5]) + (
+            f" and {len(past) - 5} more" if len(past) > 5 else "")
+        warnings.append(f"{len(past)} of the later meetings cancelled {'were' if len(past) > 1 else 'was'} already "
+                        f"past and never marked ({listed}); if one took place: therapy session attend ID")
+    return done
 
 
 def remove_rest_of_series(db: Database, session_id: int, reason: str | None) -> tuple[list[dict], list[dict]]:
