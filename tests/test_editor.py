@@ -78,11 +78,13 @@ def editor(tmp_path):
 
 
 def run_on_terminal(args, env: dict, interrupt_when=None, timeout: float = 30,
-                    interrupt=None, program: list[str] | None = None) -> tuple[int, str]:
+                    interrupt=None, program: list[str] | None = None,
+                    reply: tuple[bytes, bytes] | None = None) -> tuple[int, str]:
     """Run the installed `therapy` with a pseudo-terminal as its controlling terminal.
 
     `interrupt_when()` → True: type Ctrl-C at the terminal (SIGINT to its foreground group),
-    or, with `interrupt=SIG`, send that signal to `therapy` alone.
+    or, with `interrupt=SIG`, send that signal to `therapy` alone. `reply=(prompt, keys)`: type `keys`
+    once `prompt` has been printed.
     """
     full_env = {**os.environ, **env}
     for key in [k for k, v in env.items() if v is None]:
@@ -97,6 +99,9 @@ def run_on_terminal(args, env: dict, interrupt_when=None, timeout: float = 30,
     output, sent, deadline = b"", False, time.monotonic() + timeout
     try:
         while time.monotonic() < deadline:
+            if reply is not None and reply[0] in output:
+                os.write(fd, reply[1])
+                reply = None
             if interrupt_when is not None and not sent and interrupt_when():
                 if interrupt is None:
                     os.write(fd, b"\x03")
