@@ -200,14 +200,14 @@ def _repriced(db: Database, invoice_id: int, client_id: int) -> str | None:
     """A warning when sessions billed again after a void are charged at another fee than they were first
     billed at (the fee was changed since: a rise from next month reprices last month's sessions too); None
     otherwise, so a reissue at the fee first billed says nothing."""
+    # each line beside the session's first line on a voided invoice (the fee it was first billed at)
     rows = db.query(
-        "SELECT l.session_id, l.fee_minor AS now, i.currency, (SELECT p.fee_minor FROM invoice_lines p JOIN "
-        "invoice_voids v ON v.invoice_id = p.invoice_id WHERE p.session_id = l.session_id AND p.invoice_id != "
-        "l.invoice_id ORDER BY p.invoice_id LIMIT 1) AS was, (SELECT o.number FROM invoice_lines p JOIN "
-        "invoices o ON o.id = p.invoice_id JOIN invoice_voids v ON v.invoice_id = p.invoice_id WHERE p.session_id "
-        "= l.session_id AND p.invoice_id != l.invoice_id ORDER BY p.invoice_id LIMIT 1) AS voided "
-        "FROM invoice_lines l JOIN invoices i ON i.id = l.invoice_id WHERE l.invoice_id = ? ORDER BY l.id",
-        (invoice_id,))
+        "SELECT l.session_id, l.fee_minor AS now, i.currency, p.fee_minor AS was, o.number AS voided "
+        "FROM invoice_lines l JOIN invoices i ON i.id = l.invoice_id "
+        "LEFT JOIN invoice_lines p ON p.id = (SELECT f.id FROM invoice_lines f JOIN invoice_voids v "
+        "ON v.invoice_id = f.invoice_id WHERE f.session_id = l.session_id AND f.invoice_id != l.invoice_id "
+        "ORDER BY f.invoice_id LIMIT 1) LEFT JOIN invoices o ON o.id = p.invoice_id "
+        "WHERE l.invoice_id = ? ORDER BY l.id", (invoice_id,))
     changed = [r for r in rows if r["was"] is not None and r["was"] != r["now"]]
     if not changed:
         return None
