@@ -129,6 +129,7 @@ def test_the_register_runs_high_to_low_with_review_dates(jcli, cli):
 
 
 def test_a_flag_stays_until_an_assessment_dated_on_or_after_it(jcli):
+    """(the same day: entered after it, as every command here is; the next test has one entered before)"""
     jcli("client", "add", "Alex Morgan")
     jcli("risk", "assess", "alex", "--level", "low", "--on", "2026-11-01")
     jcli("measure", "add", "alex", "core10", "--items", "2,2,2,2,2,3,2,2,2,2", "--on", "2026-11-10")
@@ -149,6 +150,42 @@ def test_a_flag_stays_until_an_assessment_dated_on_or_after_it(jcli):
     # an assessment of none with no flag takes the client off the register
     jcli("risk", "assess", "alex", "--level", "none")
     assert jcli("risk", "list") == []
+
+
+def _next_second():
+    """created_at is kept to the second: wait for the next one, so that the next command is entered after."""
+    import time
+
+    time.sleep(1.02 - time.time() % 1)
+
+
+def test_a_screen_the_same_day_entered_before_the_questionnaire_does_not_answer_it(cli, jcli):
+    jcli("client", "add", "Tom Bennett")
+    # a risk screen at the start of the session found none; the PHQ-9 filled in at its end is entered after it
+    jcli("risk", "assess", "tom", "--level", "none", "--note", "start of session, denies SI")
+    _next_second()
+    added = cli("measure", "add", "tom", "phq9", "--items", "3,3,3,3,3,3,3,3,3")
+    assert added.exit_code == 0
+    assert added.stderr == ("Warning: PHQ-9 item 9 (thoughts of being better off dead or of self-harm) scored 3 "
+                            "for #1 T.B.: review risk (therapy risk assess 1); the risk assessment of 2026-11-27 "
+                            "(level none) was entered before this questionnaire and does not answer it\n")
+    assert [(i["level"], i["flag"]["score"]) for i in jcli("risk", "list")] == [("none", 3)]
+    assert [i["kind"] for i in jcli("remind", "--kind", "risk_flag")] == ["risk_flag"]
+    assert jcli("risk", "show", "tom")["flag"]["taken_on"] == "2026-11-27"
+    # an assessment entered after it, the same day, answers it
+    jcli("risk", "assess", "tom", "--level", "moderate", "--review-in", "7", "--note", "after the PHQ-9")
+    assert [(i["level"], i["flag"]) for i in jcli("risk", "list")] == [("moderate", None)]
+    assert jcli("remind", "--kind", "risk_flag") == []
+
+
+def test_a_questionnaire_entered_late_behind_a_later_assessment_says_it_is_answered(cli, jcli):
+    jcli("client", "add", "Tom Bennett")
+    jcli("risk", "assess", "tom", "--level", "low", "--on", "2026-11-25")
+    added = cli("measure", "add", "tom", "phq9", "--items", "1,1,1,1,1,1,1,1,2", "--on", "2026-11-20")
+    assert added.stderr == ("Warning: PHQ-9 item 9 (thoughts of being better off dead or of self-harm) scored 2 "
+                            "for #1 T.B. on 2026-11-20: answered by the risk assessment of 2026-11-25 (level "
+                            "low), made after it\n")
+    assert jcli("risk", "show", "tom")["flag"] is None
 
 
 def test_client_report_shows_the_current_level(jcli, cli, tmp_path):
@@ -263,3 +300,70 @@ def test_a_second_assessment_the_same_day_is_current_and_not_warned_about(cli, j
     assert late.stderr.endswith("record it dated today: 'therapy risk assess 1 --level moderate "
                                 "--review-in DAYS'\n")
     assert "bring its review" not in late.stderr
+
+
+def test_a_discharge_that_takes_a_risk_off_the_register_says_so(cli, jcli):
+    jcli("client", "add", "Priya Quinn")
+    jcli("client", "add", "Sam Hughes")
+    jcli("client", "add", "Hughes couple", "--kind", "couple", "--member", "priya", "--member", "sam")
+    jcli("client", "add", "Ann Other")
+    jcli("risk", "assess", "priya", "--level", "high", "--review-in", "3")
+    jcli("measure", "add", "sam", "phq9", "--items", "1,1,1,1,1,1,1,1,1")
+    jcli("risk", "assess", "ann", "--level", "moderate", "--review-in", "7")
+    gone = cli("client", "discharge", "Hughes couple")
+    assert gone.exit_code == 0
+    # the members in therapy only through the couple leave the register with it; Ann stays
+    assert gone.stderr.splitlines() == [
+        "Warning: #1 P.Q. (high risk, assessed 2026-11-27, review due 2026-11-30) leaves the risk register and "
+        "remind with this discharge (they follow clients in therapy or waiting); hand the risk on and record it at "
+        "discharge (therapy risk assess 1)",
+        "Warning: #2 S.H. (PHQ-9 item 9 = 1 on 2026-11-27 not yet assessed) leaves the risk register and remind "
+        "with this discharge (they follow clients in therapy or waiting); hand the risk on and record it at "
+        "discharge (therapy risk assess 2)"]
+    assert [i["client_id"] for i in jcli("risk", "list")] == [4]
+    # a discharge with no one leaving the register says nothing of risk
+    jcli("client", "add", "No Risk")
+    assert cli("client", "discharge", "No Risk").stderr == ""
+
+
+def test_a_risk_assessed_in_a_discharged_client_is_kept_with_a_warning(cli, jcli):
+    jcli("client", "add", "Grace Fraser")
+    jcli("client", "discharge", "grace")
+    high = cli("risk", "assess", "grace", "--level", "high", "--review-in", "3", "--note", "GP called")
+    assert high.exit_code == 0
+    assert high.stderr == ("Warning: #1 G.F. is not in therapy or waiting today (discharged): this high risk is kept "
+                           "in the history, but the risk register and remind follow only clients in therapy or "
+                           "waiting; 'therapy client reopen 1' if therapy goes on, else hand the risk on\n")
+    assert jcli("risk", "show", "grace")["level"] == "high" and jcli("risk", "list") == []
+    assert cli("risk", "assess", "grace", "--level", "none", "--note", "settled").stderr == ""
+
+
+def test_a_risk_or_questionnaire_recorded_for_a_couple_names_no_one_and_says_so(cli, jcli):
+    jcli("client", "add", "Priya Quinn")
+    jcli("client", "add", "Hughes couple", "--kind", "couple", "--member", "priya")
+    assessed = cli("risk", "assess", "Hughes couple", "--level", "low")
+    assert assessed.exit_code == 0
+    assert assessed.stderr == ("Warning: #2 H.C. is a couple: the register will name the couple, not who is at "
+                               "risk; a person's risk is assessed on their own record (therapy risk assess MEMBER)\n")
+    measured = cli("measure", "add", "Hughes couple", "gad7", "--score", "9")
+    assert measured.exit_code == 0
+    assert measured.stderr == ("Warning: #2 H.C. is a couple: GAD-7 is answered by one person; record each "
+                               "member's own (therapy measure add MEMBER GAD-7 ...)\n")
+    assert cli("measure", "add", "priya", "gad7", "--score", "9").stderr == ""
+
+
+def test_an_imported_risk_item_is_named_as_measure_add_names_one(cli, jcli, tmp_path):
+    jcli("client", "add", "Ian Morgan")
+    jcli("client", "add", "Ann Other")
+    jcli("measure", "add", "ann", "phq9", "--items", "1,1,1,1,1,1,1,1,1", "--on", "2026-11-01")  # open before
+    scores = tmp_path / "m.csv"
+    scores.write_text('client,instrument,taken_on,items\n"Ian Morgan",PHQ-9,2026-11-20,"1,1,1,1,1,1,1,1,2"\n'
+                      '"Ian Morgan",GAD-7,2026-11-20,"1,1,1,1,1,1,1"\n"Ann Other",GAD-7,2026-11-20,"1,1,1,1,1,1,1"\n')
+    assert "Warning" not in cli("import", "measures", str(scores), "--dry-run").stderr
+    done = cli("import", "measures", str(scores))
+    assert done.exit_code == 0
+    assert done.stderr.splitlines()[-1] == (
+        "Warning: 1 client now with a questionnaire risk item above 0 and no risk assessment after it "
+        "(#1: PHQ-9 item 9 = 2 on 2026-11-20): review risk (therapy risk list)")
+    scores.write_text('client,instrument,taken_on,items\n"Ian Morgan",GAD-7,2026-11-21,"1,1,1,1,1,1,1"\n')
+    assert "Warning" not in cli("import", "measures", str(scores)).stderr     # nothing new flagged

@@ -1,5 +1,6 @@
 """The risk register: clinicians' risk assessments (append-only), safety plans (every version kept) and the
-questionnaire risk flags (PHQ-9 item 9, CORE-10 item 6) that stay until an assessment dated on or after them.
+questionnaire risk flags (PHQ-9 item 9, CORE-10 item 6) that stay until an assessment after them (dated later,
+or the same day and entered after them).
 """
 
 from __future__ import annotations
@@ -131,20 +132,37 @@ def current_levels_of(db: Database, client_ids: list[int]) -> dict[int, str | No
 
 # -- the questionnaire flag ----------------------------------------------------------
 
-# The latest risk item above 0 of CLIENT not yet followed by an assessment dated on or after it, less its
-# SELECT list: questionnaire_flag reads one client's row, open_flags every current client's in one statement.
+# The latest risk item above 0 of CLIENT not yet followed by an assessment, less its SELECT list:
+# questionnaire_flag reads one client's row, open_flags every current client's in one statement. Followed:
+# dated after the questionnaire, or the same day and entered after it (a screen at the start of a session
+# that found no risk does not answer the questionnaire filled in at its end, entered after the screen).
 _FLAG_FROM = """
 FROM measures m
 WHERE m.client_id = CLIENT AND m.risk > 0 AND m.taken_on <= :today
-  AND m.taken_on > coalesce((SELECT max(a.assessed_on) FROM risk_assessments a
-                             WHERE a.client_id = m.client_id AND a.assessed_on <= :today), '')
+  AND NOT EXISTS (SELECT 1 FROM risk_assessments a WHERE a.client_id = m.client_id AND a.assessed_on <= :today
+                  AND (a.assessed_on > m.taken_on OR (a.assessed_on = m.taken_on AND a.created_at >= m.created_at)))
 ORDER BY m.taken_on DESC, m.id DESC LIMIT 1
 """
 _FLAG_SQL = "SELECT m.id, m.instrument, m.taken_on, m.risk" + _FLAG_FROM.replace("CLIENT", ":client")
 
 
+def answer_of(db: Database, measure_id: int) -> tuple[dict | None, dict | None]:
+    """For a questionnaire with its risk item above 0: (the first assessment that answers it, or None; the
+    latest assessment the same day entered before it, which does not, or None)."""
+    measure = db.get("measures", measure_id, "measure")
+    args = {"client": measure["client_id"], "day": measure["taken_on"], "at": measure["created_at"],
+            "today": db.today.isoformat()}
+    answer = db.one("SELECT * FROM risk_assessments WHERE client_id = :client AND assessed_on <= :today "
+                    "AND (assessed_on > :day OR (assessed_on = :day AND created_at >= :at)) "
+                    "ORDER BY assessed_on, id LIMIT 1", args)
+    before = None if answer else db.one("SELECT * FROM risk_assessments WHERE client_id = :client "
+                                        "AND assessed_on = :day AND created_at < :at ORDER BY id DESC LIMIT 1", args)
+    return (_assessment(answer) if answer else None), (_assessment(before) if before else None)
+
+
 def questionnaire_flag(db: Database, client_id: int) -> dict | None:
-    """The latest questionnaire risk item above 0 with no risk assessment dated on or after it, or None."""
+    """The latest questionnaire risk item above 0 with no risk assessment after it (dated later, or the same day
+    and entered after it), or None."""
     from therapy_cli.clinical.measures import risk_item_flag
 
     row = db.one(_FLAG_SQL, {"client": client_id, "today": db.today.isoformat()})
@@ -250,6 +268,28 @@ def register(db: Database) -> list[dict]:
     items.sort(key=lambda i: (-RANK.get(i["level"] or "none", 0), i["flag"] is None,
                               i["review_due"] or "9999-12-31", i["client_id"]))
     return items
+
+
+def left_register(db: Database, before: list[dict]) -> list[dict]:
+    """The items of `before` (the register as it was) whose clients are no longer on it."""
+    now = {item["client_id"] for item in register(db)}
+    return [item for item in before if item["client_id"] not in now]
+
+
+def register_text(item: dict) -> str:
+    """A register item in a line: `#5 H.C. (high risk, assessed 2026-12-02, review due 2026-12-04; PHQ-9 item
+    9 = 2 on 2026-11-30 not yet assessed)`."""
+    from therapy_cli.practice.clients import case_label
+
+    said = []
+    if item["level"] not in (None, "none"):
+        said.append(f"{item['level']} risk, assessed {item['assessed_on']}"
+                    + (f", review due {item['review_due']}" if item["review_due"] else ""))
+    if item["flag"]:
+        flag = item["flag"]
+        said.append(f"{flag['instrument']} item {flag['item']} = {flag['score']} on {flag['taken_on']} "
+                    "not yet assessed")
+    return f"{case_label({'id': item['client_id'], 'name': item['name']})} ({'; '.join(said)})"
 
 
 def open_flags(db: Database, ctes: str | None = None) -> list[dict]:

@@ -219,10 +219,13 @@ def discharge(
     Example: therapy client discharge morgan --on 2026-11-20 --reason 'planned ending'
     """
     from therapy_cli import render
+    from therapy_cli.clinical import risk
     from therapy_cli.practice import clients, fees
 
     with database(write=True) as db:
+        on_register = risk.register(db)
         record = clients.discharge(db, clients.find_client(db, client), parse_date_option(on, "--on"), reason)
+        left = risk.left_register(db, on_register)
         booked = db.scalar("SELECT count(*) FROM sessions WHERE client_id = ? AND status = 'scheduled' "
                            "AND local_date >= ?", (record["id"], db.today.isoformat()))
         owing = fees.owing_text(record["id"], fees.outstanding(db, record["id"]))
@@ -230,6 +233,10 @@ def discharge(
         render.warn(f"{booked} scheduled session(s) remain booked; cancel them with `therapy session cancel`")
     if owing:   # a discharge ends therapy, not the account
         render.warn(owing)
+    for item in left:   # the client, or a member in therapy only through a discharged unit
+        render.warn(f"{risk.register_text(item)} leaves the risk register and remind with this discharge (they "
+                    "follow clients in therapy or waiting); hand the risk on and record it at discharge "
+                    f"(therapy risk assess {item['client_id']})")
     _show(record, output_format(fmt, as_json, as_csv))
 
 

@@ -37,14 +37,14 @@ def add(
 
     A PHQ-9 with item 9, or a CORE-10 with item 6, above 0 is flagged on stderr,
     on `client show` and on the risk register (`therapy risk list`) until a risk
-    assessment dated on or after it (`therapy risk assess`).
+    assessment after it (`therapy risk assess`): dated later, or the same day and entered after it.
 
     Example: therapy measure add morgan phq9 --items 2,2,1,3,1,2,1,0,1 --session last
     Example: therapy measure add 3 GAD-7 --score 11 --on 2026-11-20
     """
     from therapy_cli import render
     from therapy_cli.practice import clients
-    from therapy_cli.clinical import measures
+    from therapy_cli.clinical import measures, risk
 
     with database(write=True) as db:
         who = clients.find_client(db, client)
@@ -52,12 +52,22 @@ def add(
                                       on=parse_date_option(on, "--on"),
                                       session_id=measures.session_option(db, who["id"], session), again=again)
         label = clients.case_label(who)
+        answered, earlier = risk.answer_of(db, record["id"]) if record["risk"] else (None, None)
+    if who["kind"] != "individual":   # recorded as asked; the questionnaires are a person's own
+        render.warn(f"{label} is a {who['kind']}: {record['instrument']} is answered by one person; record each "
+                    f"member's own (therapy measure add MEMBER {record['instrument']} ...)")
     if record["risk"]:
         from therapy_cli.clinical.instruments import get_instrument
 
         inst = get_instrument(record["instrument"])
-        render.warn(f"{inst.name} item {inst.risk_item} ({inst.risk_wording}) scored {record['risk']} "
-                    f"for {label}: review risk (therapy risk assess)")
+        said = f"{inst.name} item {inst.risk_item} ({inst.risk_wording}) scored {record['risk']} for {label}"
+        if answered:   # entered late, behind an assessment dated after it
+            render.warn(f"{said} on {record['taken_on']}: answered by the risk assessment of "
+                        f"{answered['assessed_on']} (level {answered['level']}), made after it")
+        else:
+            render.warn(f"{said}: review risk (therapy risk assess {record['client_id']})"
+                        + (f"; the risk assessment of {earlier['assessed_on']} (level {earlier['level']}) was "
+                           "entered before this questionnaire and does not answer it" if earlier else ""))
     render.emit(record, output_format(fmt, as_json, as_csv),
                 title=f"{record['instrument']} #{record['id']} for {label}")
 

@@ -66,7 +66,7 @@ def assess(
 ) -> None:
     """Record a risk assessment (dated, audited; never changed: a later one supersedes it).
 
-    It also answers every questionnaire risk flag dated on or before it. One dated (--on) before the
+    It also answers every questionnaire risk flag dated before it, or the same day and entered before it. One dated (--on) before the
     current assessment is kept in the history but does not change the current level: a warning says so.
 
     Example: therapy risk assess morgan --level moderate --review-in 14 --note 'passive thoughts, no plan'
@@ -80,7 +80,18 @@ def assess(
         record = risk.assess(db, who, level.value, note, review_in, parse_date_option(on, "--on"))
         later = risk.superseded_by(db, record)
         label = clients.case_label(who)
+        # a risk found in someone not in therapy or waiting today (discharged, or in it only through a
+        # discharged couple, family or group) is kept, but nothing that follows the register will ask again
+        unfollowed = (record["level"] != "none" and later is None
+                      and all(i["client_id"] != who["id"] for i in risk.register(db)))
     render.emit(record, output_format(fmt, as_json, as_csv), title=f"Risk assessment #{record['id']} for {label}")
+    if who["kind"] != "individual":   # recorded as asked: a family's safeguarding concern is theirs together
+        render.warn(f"{label} is a {who['kind']}: the register will name the {who['kind']}, not who is at risk; "
+                    "a person's risk is assessed on their own record (therapy risk assess MEMBER)")
+    if unfollowed:
+        render.warn(f"{label} is not in therapy or waiting today (discharged): this {record['level']} risk is kept in "
+                    "the history, but the risk register and remind follow only clients in therapy or waiting; "
+                    f"'therapy client reopen {who['id']}' if therapy goes on, else hand the risk on")
     if later is not None:
         # recorded as asked (history may be entered late), but the register, remind and the caseload read the
         # current level: a back-dated high behind today's none would otherwise go unseen

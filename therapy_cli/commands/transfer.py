@@ -55,9 +55,11 @@ def _run(table: str, file: str, mapping: list[str] | None, skip_invalid: bool, d
         allow_overlap=allow_overlap)
     try:
         with database(write=True) as db:
+            flagged = _flags(db) if table == "measures" else None
             with render.progress_bar(f"Importing {table}", 1) as update:
                 result = importer.import_file(db, table, file, options.mapping, skip_invalid, dry_run,
                                               progress=lambda done, size: update(done / size), options=options)
+            raised = _raised_flags(db, flagged) if flagged is not None and not dry_run else []
     except importer.InvalidRows as exc:
         if exc.total > 1:
             for line, reason in exc.errors[:MAX_SHOWN]:
@@ -78,10 +80,31 @@ def _run(table: str, file: str, mapping: list[str] | None, skip_invalid: bool, d
     render.message(f"{verb} {importer.plural(result.imported, table.rstrip('s'))}"
                    + (f"; skipped {importer.plural(result.skipped_count, 'invalid row')}"
                       if result.skipped_count else "") + ".")
+    if raised:   # as `measure add` warns of one: a risk item arriving in a file is not left to be found
+        shown = "; ".join(f"#{i['client_id']}: {i['flag']['instrument']} item {i['flag']['item']} = "
+                          f"{i['flag']['score']} on {i['flag']['taken_on']}" for i in raised[:MAX_SHOWN])
+        render.warn(f"{importer.plural(len(raised), 'client')} now with a questionnaire risk item above 0 and no "
+                    f"risk assessment after it ({shown}{'; ...' if len(raised) > MAX_SHOWN else ''}): review "
+                    "risk (therapy risk list)")
     data = result.as_dict()
     brief = {k: v for k, v in data.items() if k != "skipped_rows"}
     render.emit(data, fmt, title=f"Import of {table}", table=lambda d: render.write_record(brief),
                 csv_rows=lambda d: [brief])
+
+
+def _flags(db) -> dict[int, int | None]:
+    """The risk register's open questionnaire flags: {client id: the flagged measure's id}."""
+    from therapy_cli.clinical import risk
+
+    return {i["client_id"]: i["flag"]["measure_id"] for i in risk.register(db) if i["flag"]}
+
+
+def _raised_flags(db, before: dict[int, int | None]) -> list[dict]:
+    """The register's items whose open flag the import brought (a client newly flagged, or flagged by a later
+    questionnaire of the file)."""
+    from therapy_cli.clinical import risk
+
+    return [i for i in risk.register(db) if i["flag"] and before.get(i["client_id"]) != i["flag"]["measure_id"]]
 
 
 @import_app.command("clients", cls=PairOptionCommand)
