@@ -216,6 +216,17 @@ def test_a_name_with_a_typographic_apostrophe_or_none_finds_the_record(jcli, cli
     assert result.exit_code == 1 and "#1 Siobhan O'Brien" in result.stderr and "--allow-duplicate" in result.stderr
 
 
+def test_the_label_remind_prints_names_the_client_pasted_as_it_is(jcli, cli, db_path):
+    jcli("client", "add", "Alex Morgan")
+    jcli("client", "add", "Bea Carter")
+    for typed in ("#2", "#2 B.C.", "#2 b.c.", "#2 BC", "#2 Bea Carter", " #2  B.C. "):
+        assert jcli("client", "show", typed)["id"] == 2, typed
+    # initials or a name that are not the client's: refused, nothing done (a line from the wrong row of a mail)
+    assert_refused(cli, db_path, "client", "discharge", "#2 A.M.", code=1, match="#2 is not 'A.M.'")
+    assert_refused(cli, db_path, "client", "show", "#9", code=1, match="no client with id 9")
+    assert jcli("measure", "add", "#1 A.M.", "gad7", "--score", "4")["client_id"] == 1
+
+
 def test_export_asks_before_replacing_a_file(jcli, cli, tmp_path):
     jcli("client", "add", "Alex Morgan")
     out = tmp_path / "sar.json"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from therapy_cli.errors import Ambiguous, InvalidValue, NotFound
 from therapy_cli.storage.db import Database
 
@@ -24,15 +26,33 @@ def _fold(text: str | None) -> str | None:
                    if not unicodedata.combining(ch))
 
 
+_LABEL = re.compile(r"#(\d+)(?:\s+(\S.*))?$")
+
+
+def _labels_agree(name: str, label: str) -> bool:
+    """`A.M.` (the initials remind prints) or the whole name, as the record has it."""
+    from therapy_cli.practice.clients import initials
+
+    def bare(text: str) -> str:
+        return _fold(text).replace(".", "").replace(" ", "")
+
+    return bare(label) in (bare(name), bare(initials(name)))
+
+
 def match_one(db: Database, table: str, text: str, what: str) -> dict:
     """A record by id or by a case-insensitive fragment of its name matching exactly one."""
     value = (text or "").strip()
     if not value:
         raise InvalidValue(f"a {what} id or name is required")
+    labelled = _LABEL.match(value)   # `#3`, or `#3 A.M.` / `#3 Alex Morgan` copied from remind or a warning
+    if labelled:
+        value = labelled[1]
     if value.isascii() and value.isdigit():
         row = db.one(f"SELECT * FROM {table} WHERE id = ?", (int(value),))
         if row is None:
             raise NotFound(f"no {what} with id {value}")
+        if labelled and labelled[2] and not _labels_agree(row["name"], labelled[2]):
+            raise NotFound(f"{what} #{value} is not {labelled[2].strip()!r}; use the id alone or the name")
         return row
     # SQLite's lower() folds ASCII only: 'élodie' would miss 'Élodie'; fold in Python (case and accents)
     db.conn.create_function("therapy_fold", 1, _fold, deterministic=True)
