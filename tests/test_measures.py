@@ -423,10 +423,13 @@ def test_a_measure_entered_in_error_can_be_removed_and_the_removal_is_audited(cl
     jcli("measure", "add", "alex", "phq9", "--score", "16", "--on", "2026-10-01")
     typo = jcli("measure", "add", "alex", "phq9", "--score", "27", "--on", "2026-11-01")["id"]  # meant 7
     assert jcli("measure", "progress", "alex")["reliable_deterioration"] is True
-    assert_refused(cli, db_path, "measure", "remove", str(typo), match="--yes")  # no terminal, no --yes
+    # no terminal, no --yes: refused, the question naming whose score it is (a mistyped id is seen)
+    assert_refused(cli, db_path, "measure", "remove", str(typo),
+                   match=f"Delete measure #{typo} (PHQ-9 of #1 A.M. on 2026-11-01, score 27)? (no terminal")
     assert_refused(cli, db_path, "measure", "remove", "99", "--yes", match="no measure with id 99")
     removed = cli("measure", "remove", str(typo), "--yes", "--json")
     assert removed.exit_code == 0 and removed.json()["score"] == 27
+    assert removed.stderr == f"Removed measure #{typo} (PHQ-9 of #1 A.M. on 2026-11-01, score 27)\n"
     assert [m["score"] for m in jcli("measure", "list", "alex")] == [16]
     audit = jcli("db", "audit", "--client", "alex")
     assert any(a["action"] == "remove" and a["record_type"] == "measure" and a["record_id"] == typo for a in audit)

@@ -180,13 +180,18 @@ def remove(
     from therapy_cli import render
     from therapy_cli.clinical import measures
 
+    from therapy_cli.practice.clients import case_label
+
     with database() as db:
-        measures.get_measure(db, measure_id)
+        found = measures.get_measure(db, measure_id)
+        # which one, so a mistyped id is seen before another client's score goes
+        what = (f"{found['instrument']} of {case_label(db.get('clients', found['client_id'], 'client'))} on "
+                f"{found['taken_on']}, score {found['score']:g}")
     # Ask outside the write transaction: never hold the lock while a person decides.
-    confirm(f"Delete measure #{measure_id}?", yes)
+    confirm(f"Delete measure #{measure_id} ({what})?", yes)
     with database(write=True) as db:
         record = measures.remove_measure(db, measure_id)
-    render.message(f"Removed measure #{measure_id}")
+    render.message(f"Removed measure #{measure_id} ({what})")
     render.emit(record, output_format(fmt, as_json, as_csv), title=f"{record['instrument']} #{record['id']}")
 
 
