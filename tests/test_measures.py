@@ -451,3 +451,23 @@ def test_session_last_links_the_latest_attended_session_by_today(cli, jcli, db_p
     assert_refused(cli, db_path, "measure", "add", "sam", "phq9", "--score", "9", "--session", "last",
                    match="client #2 has no attended session by 2026-11-27")    # absent from the couple's
     assert_refused(cli, db_path, "measure", "add", "alex", "phq9", "--score", "9", "--session", "lsat", code=2)
+
+
+def test_a_score_dated_before_birth_is_refused_and_a_new_first_score_before_referral_is_named(cli, jcli, db_path,
+                                                                                                 tmp_path):
+    jcli("client", "add", "Kim Reed", "--dob", "1997-03-01", "--referred-on", "2026-09-01")
+    assert_refused(cli, db_path, "measure", "add", "kim", "phq9", "--score", "12", "--on", "1990-01-01",
+                   match="date 1990-01-01 is before the client's date of birth (1997-03-01)")
+    rows = tmp_path / "m.csv"
+    rows.write_text("client,instrument,taken_on,score\nKim Reed,PHQ-9,1996-01-01,12\n")
+    assert_refused(cli, db_path, "import", "measures", str(rows), match="before the client's date of birth")
+    # a screening at referral, the first of its kind: nothing to say
+    assert cli("measure", "add", "kim", "gad7", "--score", "9", "--on", "2026-08-20").stderr == ""
+    jcli("measure", "add", "kim", "phq9", "--score", "17", "--on", "2026-09-10")
+    typo = cli("measure", "add", "kim", "phq9", "--score", "7", "--on", "2016-05-11")     # 2016 for 2026
+    assert typo.exit_code == 0
+    assert typo.stderr == ("Warning: this PHQ-9 of 2016-05-11, before the referral on 2026-09-01, is now #1 K.R.'s "
+                           "first: progress and recovery start from it; if the date is wrong, 'therapy measure "
+                           "remove 3' and add it again\n")
+    # before the referral but not the first: the start is unchanged, nothing said
+    assert cli("measure", "add", "kim", "phq9", "--score", "9", "--on", "2026-08-25").stderr == ""

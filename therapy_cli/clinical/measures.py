@@ -103,15 +103,18 @@ def check_measurable(client: dict) -> None:
         raise Conflict(f"client #{client['id']} has been erased; no measures can be added")
 
 
-def check_taken_on(on: date, today: date, died_on: str | None = None) -> None:
+def check_taken_on(on: date, today: date, died_on: str | None = None, born_on: str | None = None) -> None:
     """The date a questionnaire was taken: not in the future, not before EARLIEST, not after a recorded death
-    (as `risk assess` refuses; for `measure add` and import)."""
+    (as `risk assess` refuses; for `measure add` and import), not before the client's date of birth (a year
+    typed wrong)."""
     from therapy_cli.validation import check_not_after_death, check_not_future
 
     check_not_future(on, today, "date")
     check_not_after_death(on, died_on, "date")
     if on < EARLIEST:
         raise InvalidValue(f"date {on.isoformat()} is before {EARLIEST.year}; these questionnaires are more recent")
+    if born_on and on.isoformat() < born_on:
+        raise InvalidValue(f"date {on.isoformat()} is before the client's date of birth ({born_on})")
 
 
 def checked_scores(inst: Instrument, items: list | None, score) -> tuple[list | None, int | float]:
@@ -189,7 +192,7 @@ def add_measure(db: Database, client, instrument: str | Instrument, items=None, 
         on = date.fromisoformat(session["local_date"]) if session else db.today
     elif session is not None:
         check_taken_at(session_id, session["local_date"], on)
-    check_taken_on(on, db.today, row["died_on"])
+    check_taken_on(on, db.today, row["died_on"], row["date_of_birth"])
     values, total = checked_scores(inst, items, score)
     columns = scored(inst, values, total)
     if not again:

@@ -117,7 +117,7 @@ class MeasuresImport(TableImport):
             taken = file_date(session_day, self.today, "date")
         else:
             raise InvalidValue("the date taken is empty; give it as YYYY-MM-DD")
-        m.check_taken_on(taken, self.today, client["died_on"])
+        m.check_taken_on(taken, self.today, client["died_on"], client["date_of_birth"])
         if not (r.items.strip() or r.score.strip()):
             raise InvalidValue("neither items nor a total score is given")
         # both, as `therapy export` writes them: the total must be the items' total

@@ -113,13 +113,16 @@ class ClientIndex:
         self.by_name: dict[str, list[int]] = {}
         self.died: dict[int, str] = {}
         self.referred: dict[int, str] = {}
-        for cid, name, kind, erased, status, died, referred in db.execute(
-                "SELECT id, name, kind, erased_on, status, died_on, referred_on FROM clients"):
+        self.born: dict[int, str] = {}
+        for cid, name, kind, erased, status, died, referred, born in db.execute(
+                "SELECT id, name, kind, erased_on, status, died_on, referred_on, date_of_birth FROM clients"):
             self.add(cid, name, kind, erased, status)
             if died:
                 self.died[cid] = died
             if referred:
                 self.referred[cid] = referred
+            if born:
+                self.born[cid] = born
 
     def add(self, cid: int, name: str, kind: str, erased: str | None = None, status: str = "waiting") -> None:
         self.by_id[cid] = (kind, erased, status)
@@ -144,10 +147,11 @@ class ClientIndex:
         return cid
 
     def record(self, cid: int) -> dict:
-        """What the domain's checks read of a client: id, kind, erased_on, status, died_on, referred_on."""
+        """What the domain's checks read of a client: id, kind, erased_on, status, died_on, referred_on,
+        date_of_birth."""
         kind, erased, status = self.by_id[cid]
         return {"id": cid, "kind": kind, "erased_on": erased, "status": status, "died_on": self.died.get(cid),
-                "referred_on": self.referred.get(cid)}
+                "referred_on": self.referred.get(cid), "date_of_birth": self.born.get(cid)}
 
 
 class IdCounter:
