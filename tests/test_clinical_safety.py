@@ -73,6 +73,24 @@ def test_client_report_does_not_call_one_session_a_recovery(cli, jcli, tmp_path)
     assert cli("report", "client", "alex", "--output", out).exit_code == 0
     text = out.read_text()
     assert "not yet a finished course" in text and "recovered" not in text
+    # therapy ended after that one session: an end-of-therapy report never says "so far" or "not yet"
+    jcli("client", "discharge", "alex", "--on", "2026-11-10", "--reason", "dropped out")
+    assert cli("report", "client", "alex", "--output", out, "--yes").exit_code == 0
+    text = out.read_text()
+    assert ("Overall (NHS Talking Therapies): below caseness at the end and reliably improved; therapy ended "
+            "before a finished course (2 or more attended treatment sessions), so recovery is not judged.") in text
+    assert "so far" not in text and "not yet" not in text and "now" not in text.split("Overall")[1]
+    assert "therapy ended before a finished course" in cli("measure", "progress", "alex").stdout
+
+
+def test_a_single_score_of_a_client_discharged_is_not_judged_and_not_so_far(cli, jcli, tmp_path):
+    jcli("client", "add", "Alex Morgan", "--referred-on", "2026-10-01")
+    jcli("session", "add", "alex", "--at", "2026-11-02 10:00", "--type", "assessment")
+    jcli("measure", "add", "alex", "phq9", "--score", 18, "--on", "2026-11-02")
+    jcli("client", "discharge", "alex", "--on", "2026-11-03")
+    out = tmp_path / "alex.md"
+    assert cli("report", "client", "alex", "--output", out).exit_code == 0
+    assert "Overall: not judged (a single PHQ-9 or GAD-7 score)." in out.read_text()
 
 
 # -- waits to first treatment (NHS Digital) ---------------------------------------

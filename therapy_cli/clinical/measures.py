@@ -398,8 +398,9 @@ def treatment_sessions(db: Database, client_id: int, until: str | None = None) -
                      {"person": client_id, "until": until})
 
 
-def progress_in_words(result: dict) -> list[str]:
-    """Plain sentences for a practitioner (and the end-of-therapy report)."""
+def progress_in_words(result: dict, ended: bool = False) -> list[str]:
+    """Plain sentences for a practitioner (and the end-of-therapy report; `ended`: therapy is over, so a
+    course short of a finished one is never "so far")."""
     lines = []
     for name, row in result["instruments"].items():
         inst = get_instrument(name)
@@ -427,10 +428,11 @@ def progress_in_words(result: dict) -> list[str]:
     # Recovery is judged on a finished course: before it, the words say how things stand so far.
     finished = result.get("finished_course", True)
     verdicts = []
+    now = "at the end" if ended else "now"
     if result["reliable_recovery"]:
-        verdicts.append("reliably recovered" if finished else "below caseness now and reliably improved")
+        verdicts.append("reliably recovered" if finished else f"below caseness {now} and reliably improved")
     elif result["recovered"]:
-        verdicts.append("recovered (but not reliably improved)" if finished else "below caseness now")
+        verdicts.append("recovered (but not reliably improved)" if finished else f"below caseness {now}")
     if result["reliable_improvement"] and not result["reliable_recovery"]:
         verdicts.append("reliably improved")
     if result["reliable_deterioration"]:
@@ -443,6 +445,10 @@ def progress_in_words(result: dict) -> list[str]:
     if finished:
         lines.append("Overall (NHS Talking Therapies): " + (", ".join(verdicts) if verdicts else
                                                               "no reliable change, not recovered") + ".")
+    elif ended:
+        lines.append("Overall (NHS Talking Therapies): " + (", ".join(verdicts) if verdicts else "no reliable change")
+                     + f"; therapy ended before a finished course ({FINISHED_COURSE_SESSIONS} or more attended "
+                     "treatment sessions), so recovery is not judged.")
     else:
         lines.append("Overall (NHS Talking Therapies), so far: "
                      + (", ".join(verdicts) if verdicts else "no reliable change")

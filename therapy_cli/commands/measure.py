@@ -114,8 +114,12 @@ def progress(client: ClientArg, fmt: FormatOpt = Format.table, as_json: JsonOpt 
     from therapy_cli.practice import clients
     from therapy_cli.clinical import measures
 
+    from therapy_cli.practice.state import state_of
+
     with database() as db:
-        result = measures.progress(db, clients.find_client(db, client)["id"])
+        who = clients.find_client(db, client)
+        result = measures.progress(db, who["id"])
+        ended = (state_of(db, who["id"]) or {}).get("status") == "discharged"   # no "so far" once therapy is over
 
     def rows(data: dict) -> list[dict]:
         return [{"instrument": name, **row} for name, row in data["instruments"].items()]
@@ -131,7 +135,7 @@ def progress(client: ClientArg, fmt: FormatOpt = Format.table, as_json: JsonOpt 
     def table(data: dict) -> None:
         if data["instruments"]:
             render.write_table(rows(data), title=f"Progress, client #{data['client_id']}")
-        for line in measures.progress_in_words(data):
+        for line in measures.progress_in_words(data, ended):
             print(line)
 
     render.emit(result, output_format(fmt, as_json, as_csv), table=table, csv_rows=csv_rows,

@@ -84,7 +84,7 @@ def gather(db: Database, client: dict) -> dict:
     after = sum(1 for m in rows if m["taken_on"] > until)
     counted = {name: sum(1 for m in rows if m["instrument"] == name and m["taken_on"] <= until)
                for name in progress["instruments"]}
-    in_words = _in_words(progress, counted) if progress["instruments"] else []
+    in_words = _in_words(progress, counted, record["status"] == "discharged") if progress["instruments"] else []
     members = members_of(db, cid) if record["kind"] != "individual" else []
     member_rows = _members_scores(db, cid, members, until)
     in_words += _members_in_words(member_rows)
@@ -113,21 +113,24 @@ def gather(db: Database, client: dict) -> dict:
     }
 
 
-def _in_words(progress: dict, counted: dict[str, int]) -> list[str]:
-    """measures.progress_in_words, except that one score is never described as a change."""
+def _in_words(progress: dict, counted: dict[str, int], ended: bool = False) -> list[str]:
+    """measures.progress_in_words, except that one score is never described as a change (`ended`: therapy is
+    over, discharged)."""
     from therapy_cli.clinical import measures
 
     single = {name for name, n in counted.items() if n == 1}
     several = {k: v for k, v in progress["instruments"].items() if k not in single}
     lines = [f"{name}: a single score ({_num(progress['instruments'][name]['first'])}); "
              "change needs at least two." for name in progress["instruments"] if name in single]
+    unjudged = ("Overall: not judged (a single PHQ-9 or GAD-7 score)." if ended
+                else "Overall: not yet judged (a single PHQ-9 or GAD-7 score so far).")
     if several:
-        lines = measures.progress_in_words({**progress, "instruments": several}) + lines
+        lines = measures.progress_in_words({**progress, "instruments": several}, ended) + lines
         if not any(name in several for name in measures.PAIRED) and any(name in single for name in measures.PAIRED):
             lines = [line for line in lines if not line.startswith("No PHQ-9 or GAD-7")]
-            lines.append("Overall: not yet judged (a single PHQ-9 or GAD-7 score so far).")
+            lines.append(unjudged)
     elif any(name in single for name in measures.PAIRED):
-        lines.append("Overall: not yet judged (a single PHQ-9 or GAD-7 score so far).")
+        lines.append(unjudged)
     return lines
 
 
