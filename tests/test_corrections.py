@@ -90,6 +90,21 @@ def test_questionnaires_taken_at_a_session_move_with_it(cli, jcli, db_path):
     assert "has 1 questionnaire(s) taken at it on 2026-11-25; it cannot move after today" in result.stderr
 
 
+def test_a_questionnaire_linked_but_dated_another_day_is_named_when_a_move_leaves_it_far_away(cli, jcli):
+    jcli("client", "add", "Alex Morgan")
+    sid = jcli("session", "add", "alex", "--at", "2026-11-20 10:00")["id"]
+    before = jcli("measure", "add", "alex", "core10", "--score", "14", "--session", str(sid),
+                  "--on", "2026-11-18")["id"]   # filled in two days before
+    moved = cli("session", "move", str(sid), "--to", "2026-11-05 10:00")
+    assert moved.exit_code == 0
+    assert (f"Warning: measure #{before} (CORE-10 of 2026-11-18) is linked to session #{sid}, now 13 days from it; "
+            f"if it was completed for this session, its date is wrong ('therapy measure remove {before}' and add it "
+            f"again with --session {sid})") in moved.stderr.splitlines()
+    assert {m["id"]: m["taken_on"] for m in jcli("measure", "list", "alex")} == {before: "2026-11-18"}
+    # a move that keeps it within a week says nothing of it
+    assert "measure #" not in cli("session", "move", str(sid), "--to", "2026-11-12 10:00").stderr
+
+
 def test_a_sessions_length_type_or_mode_is_corrected_and_audited(seen, cli, jcli, db_path):
     """80 minutes recorded as the default 50, with a note already on it: no command could put it right, and a
     session with a note cannot be removed."""

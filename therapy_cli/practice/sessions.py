@@ -768,6 +768,19 @@ def move(db: Database, session_id: int, new_start: datetime, allow_overlap: bool
         db.execute("UPDATE measures SET taken_on = ? WHERE id = ?", (times["local_date"], measure["id"]))
         db.audit("move", "measure", measure["id"], f"taken on {row['local_date']} -> {times['local_date']} "
                  f"with session #{session_id}", measure["client_id"])
+    if warnings is not None and times["local_date"] != row["local_date"]:
+        # one linked but dated another day stays on its date: say when it is now further from the session than
+        # `measure add --session` accepts
+        from therapy_cli.clinical.measures import SESSION_SPAN_DAYS
+
+        for far in db.query("SELECT id, instrument, taken_on FROM measures WHERE session_id = ? AND taken_on != ? "
+                            "ORDER BY id", (session_id, row["local_date"])):
+            apart = abs((date.fromisoformat(far["taken_on"]) - day).days)
+            if apart > SESSION_SPAN_DAYS:
+                warnings.append(f"measure #{far['id']} ({far['instrument']} of {far['taken_on']}) is linked to "
+                                f"session #{session_id}, now {apart} days from it; if it was completed for this "
+                                f"session, its date is wrong ('therapy measure remove {far['id']}' and add it again "
+                                f"with --session {session_id})")
     if row["status"] == "attended" and times["local_date"] != row["local_date"]:
         unmark_attended(db, row["client_id"], row["local_date"])
         mark_attended(db, row["client_id"], day, warnings)
