@@ -217,3 +217,17 @@ def test_on_a_terminal_matches_are_bold_and_the_notes_own_brackets_stay_text(mon
     shown = Text.from_markup(_on_terminal(snippet))
     assert shown.plain == "Client said [bold] things about her mother and mother's house"
     assert [shown.plain[span.start:span.end] for span in shown.spans] == ["mother", "mother"]
+
+
+def test_a_note_typed_before_its_session_id_is_not_repeated_in_the_error(cli, jcli, db_path):
+    """`session note 'Client disclosed ...' 3`: the usage error quoted the whole note onto the terminal."""
+    jcli("client", "add", "Alex Morgan")
+    jcli("session", "add", "alex", "--at", "2026-11-20 10:00")
+    text = "Client disclosed something private today"
+    result = assert_refused(cli, db_path, "session", "note", text, "1", code=2)
+    assert text not in result.stderr and "private" not in result.stderr
+    assert result.stderr.splitlines()[-1] == ("Error: Invalid value for 'ID': text of 40 characters is not an id "
+                                              "(a whole number); the id comes first")
+    # a short word is shown as typed, and an id still reads as one
+    assert "'abc' is not an id" in assert_refused(cli, db_path, "session", "show", "abc", code=2).stderr
+    assert jcli("session", "show", " 1 ")["id"] == 1

@@ -8,6 +8,7 @@ from enum import Enum
 from typing import Annotated
 
 import typer
+from typer._click.types import ParamType   # typer's own click, the one its commands parse with
 
 from therapy_cli.errors import Refused
 from therapy_cli.runtime import STATE, State, database, date_order, parse_date_option, today  # noqa: F401
@@ -30,6 +31,21 @@ def _one_shorthand(ctx: typer.Context, param, value: bool) -> bool:
 FormatOpt = Annotated[Format, typer.Option("--format", "-f", help="Output format: table, json or csv.")]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Shorthand for --format json.", callback=_one_shorthand)]
 CsvOpt = Annotated[bool, typer.Option("--csv", help="Shorthand for --format csv.", callback=_one_shorthand)]
+
+
+class RecordId(ParamType):
+    """A record's id, a whole number. Given anything else — a note typed before its session's id — the usage
+    error does not repeat it: a sentence about a client would otherwise land on the terminal and in logs."""
+    name = "integer"
+
+    def convert(self, value, param, ctx):
+        if isinstance(value, int):
+            return value
+        text = str(value).strip()
+        if text.isascii() and text.lstrip("-").isdigit():
+            return int(text)
+        shown = repr(text) if len(text) <= 12 and " " not in text else f"text of {len(text)} characters"
+        self.fail(f"{shown} is not an id (a whole number); the id comes first", param, ctx)
 
 
 def output_format(fmt: Format, as_json: bool = False, as_csv: bool = False) -> str:

@@ -7,7 +7,7 @@ from typing import Annotated, List, Optional
 import typer
 
 from therapy_cli.commands._common import (
-    in_range, CsvOpt, Format, FormatOpt, JsonOpt, confirm, database, output_format, parse_date_option, today,
+    in_range, CsvOpt, Format, FormatOpt, JsonOpt, RecordId, confirm, database, output_format, parse_date_option, today,
 )
 from therapy_cli.vocab import CANCELLED_BY, SESSION_MODES, SESSION_STATUSES, SESSION_TYPES, choices
 
@@ -22,7 +22,8 @@ By = choices("By", CANCELLED_BY)
 
 
 ClientArg = Annotated[str, typer.Argument(metavar="CLIENT", help="Client id or a unique part of the name.")]
-IdArg = Annotated[int, typer.Argument(metavar="ID", help="Session id (see `therapy session list`).")]
+IdArg = Annotated[int, typer.Argument(metavar="ID", help="Session id (see `therapy session list`).",
+                                      click_type=RecordId())]
 DurationOpt = Annotated[Optional[int], typer.Option(
     "--duration", metavar="MIN", help="Length in minutes, 5-600 (default: setting session.duration, 50).")]
 ModeOpt = Annotated[Mode, typer.Option("--mode", help="in-person, video or phone.")]
