@@ -381,6 +381,32 @@ def test_an_attended_sessions_absences_can_be_corrected_to_nobody(jcli, cli, db_
     assert audit[-1] == "who was absent corrected: 1 -> 0 member(s)"
 
 
+def test_an_attended_session_corrected_and_marked_attended_again_keeps_who_was_absent(jcli, cli, db_path):
+    """'session dna 4 --reason ...' then 'session attend 4' (the DNA was meant for another session): the absence
+    recorded at the session was deleted for good, and the absent member counted as seen."""
+    for name in ("Ann Able", "Ben Baker", "Cat Cole"):
+        jcli("client", "add", name)
+    jcli("client", "add", "Tuesday group", "--kind", "group", "--member", "Ann", "--member", "Ben",
+         "--member", "Cat")
+    session = str(jcli("session", "add", "Tuesday", "--at", "2026-11-03 18:00", "--absent", "Ben")["id"])
+    ben = jcli("client", "show", "Ben")["id"]
+    for correct in (("dna",), ("cancel", "--by", "therapist"), ("unattend",)):
+        shown = jcli("session", *correct, session, "--reason", "meant session 6", "--yes")
+        assert shown["absent"] == []                                  # nobody came, or not yet recorded
+        if correct[0] == "dna":                                       # Ben missed a DNA like everyone
+            assert jcli("client", "show", "Ben")["sessions"]["dna"] == 1
+        assert jcli("session", "attend", session)["absent"] == [ben]
+        assert jcli("session", "show", session)["absent"] == [ben]
+        assert jcli("client", "show", "Ben")["sessions"]["attended"] == 0
+        assert jcli("report", "month", "--month", "2026-11")["clients_seen"] == 2
+    audit = [a["summary"] for a in jcli("db", "audit") if a["action"] == "attend"]
+    assert audit[-1] == "scheduled -> attended; 1 member(s) absent"
+    # --absent given with it still says who was absent this time
+    jcli("session", "dna", session, "--reason", "meant session 6", "--yes")
+    assert jcli("session", "attend", session, "--absent", "")["absent"] == []
+    assert jcli("report", "month", "--month", "2026-11")["clients_seen"] == 3
+
+
 def test_a_member_referred_in_their_own_right_waits_until_they_come_to_the_couple(jcli, cli):
     jcli("client", "add", "Sam Reed", "--referred-on", "2026-11-02")
     jcli("client", "add", "Alex Reed")

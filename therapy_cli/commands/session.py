@@ -276,6 +276,9 @@ def attend(session_id: IdArg, absent: AbsentOpt = None, allow_overlap: OverlapOp
            fmt: FormatOpt = Format.table, as_json: JsonOpt = False, as_csv: CsvOpt = False) -> None:
     """Mark a session attended (the client becomes active at the first).
 
+    A session corrected from attended to a DNA, a cancellation or scheduled keeps who was absent: marked
+    attended again, the same members are absent unless --absent says otherwise.
+
     Example: therapy session attend 315
     Example: therapy session attend 449 --absent 'Luke Okoro'
     """

@@ -3,8 +3,8 @@
 A reminder is due for a scheduled client session starting within
 `reminders.client_hours` of now, for each person who consented (`client edit
 --reminders email`) and has an address: the client of an individual session,
-or each member of a couple, family or group who belongs on the day and is not
-already marked absent (one message per address). Discharged and erased
+or each member of a couple, family or group who belongs on the day (one
+message per address). Discharged and erased
 clients are not reminded. Each one sent is recorded with the session's start
 at the time, so it is never sent twice, and a moved session is reminded again
 at its new time.
@@ -114,7 +114,6 @@ JOIN clients c ON (u.kind = 'individual' AND c.id = u.id)
 WHERE s.kind = 'client' AND s.status = 'scheduled' AND s.starts_utc >= ? AND s.starts_utc < ?
   AND c.reminders = 'email' AND c.email IS NOT NULL AND c.status != 'discharged' AND c.erased_on IS NULL
   AND u.status != 'discharged' AND u.erased_on IS NULL   -- a discharged couple's or group's booking is not kept
-  AND NOT EXISTS (SELECT 1 FROM session_absences a WHERE a.session_id = s.id AND a.client_id = c.id)
 ORDER BY s.starts_utc, s.id, c.id
 """
 

@@ -655,6 +655,7 @@ DETAIL_SECTIONS: list = []
 
 def export_client(db: Database, client: dict) -> dict:
     """Everything held about a client: a subject access request."""
+    from therapy_cli.practice.state import recorded_absent
     from therapy_cli.storage.maintenance import audit_rows
 
     cid = client["id"]
@@ -666,8 +667,7 @@ def export_client(db: Database, client: dict) -> dict:
         "SELECT s.* FROM sessions s WHERE s.client_id = :cid UNION "
         "SELECT s.* FROM memberships m JOIN sessions s ON s.client_id = m.unit_id WHERE m.member_id = :cid "
         "  AND (m.joined_on IS NULL OR m.joined_on <= s.local_date) AND (m.left_on IS NULL OR m.left_on >= s.local_date) "
-        "  AND NOT EXISTS (SELECT 1 FROM session_absences a WHERE a.session_id = s.id AND a.client_id = :cid) "
-        "ORDER BY starts_utc", {"cid": cid})
+        f"  AND NOT {recorded_absent(person=':cid')} ORDER BY starts_utc", {"cid": cid})
     session_ids = [s["id"] for s in session_rows]
     # their absences from a unit's sessions are theirs; a unit's own export keeps its members' absences
     absences = (_rows_for(db, "session_absences", "session_id", session_ids) if client["kind"] != "individual"

@@ -195,7 +195,8 @@ def _records(db: Database, rows: list[dict]) -> list[dict]:
             "cancelled_by": row["cancelled_by"],
             "mode": row["mode"],
             "type": row["type"] if row["kind"] == "client" else None,  # the column's default means nothing here
-            "absent": absent.get(row["id"], []),
+            # kept through a correction to another status, an absence counts only at an attended session
+            "absent": absent.get(row["id"], []) if row["status"] == "attended" else [],
             "title": row["title"],
             "audience": row["audience"],
             "participants": row["participants"],
@@ -580,10 +581,13 @@ def _set_status(db: Database, session_id: int, status: str, *, cancelled_by: str
     absent_ids: list[int] | None = None
     client = db.get("clients", row["client_id"], "client") if row["client_id"] is not None else None
     check_before_death(client, status, day)
-    if status == "attended" and client is not None:
-        absent_ids = resolve_absent(db, client, absent, day)
     old_absent = [r[0] for r in db.execute(
         "SELECT client_id FROM session_absences WHERE session_id = ? ORDER BY client_id", (session_id,))]
+    if status == "attended" and client is not None:
+        # marked attended again after a correction (attended -> DNA -> attended): who was absent then is
+        # still recorded, and counts again unless --absent says otherwise
+        kept = [str(i) for i in old_absent] if absent is None and row["status"] != "attended" else None
+        absent_ids = resolve_absent(db, client, kept or absent, day)
     if row["status"] == status and row["cancelled_by"] == cancelled_by and \
             (absent_ids is None or not absent or sorted(absent_ids) == old_absent):
         raise Conflict(f"{what} is already {status}" + (f" (by the {cancelled_by})" if cancelled_by else ""))
@@ -591,11 +595,9 @@ def _set_status(db: Database, session_id: int, status: str, *, cancelled_by: str
         check_no_clash(db, row, exclude_id=session_id)
     fix = check_correction(db, row, status, reason)
     db.update("sessions", session_id, {"status": status, "cancelled_by": cancelled_by})
-    if status == "attended":
-        if absent or row["status"] != "attended":
-            _set_absences(db, session_id, absent_ids or [])
-    else:
-        _set_absences(db, session_id, [])
+    if status == "attended" and (absent or row["status"] != "attended"):
+        _set_absences(db, session_id, absent_ids or [])
+    # any other status keeps the absences: they count only while the session is attended (practice/state.py)
     action = {"attended": "attend", "dna": "dna", "cancelled": "cancel", "late-cancelled": "late-cancel",
               "scheduled": "unattend"}[status]
     summary = f"{row['status']} -> {status}"
@@ -735,7 +737,8 @@ def move(db: Database, session_id: int, new_start: datetime, allow_overlap: bool
         members = {m["id"] for m in members_of(db, row["client_id"], on=day)}
         missing = [cid for cid in absent_ids if cid not in members]
         if missing:
-            raise InvalidValue(f"#{missing[0]} (recorded absent) is not a member on {day.isoformat()}")
+            kept = "" if row["status"] == "attended" else " while it was attended, kept on the record"
+            raise InvalidValue(f"#{missing[0]} (recorded absent{kept}) is not a member on {day.isoformat()}")
         if row["status"] == "attended" and not members - set(absent_ids):
             # as `session add|attend` refuse: an attended meeting of a unit had someone there
             absent = ", ".join(f"#{i}" for i in absent_ids)

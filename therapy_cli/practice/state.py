@@ -16,7 +16,9 @@ session over the same sessions, each a seek or two from one end of an index.
 `presence_of(person)` gives every client session a person was at, as rows
 `(person_id, session_id, local_date, starts_utc, starts_at, status, type, via_unit)`:
 their own (via_unit NULL), and their units' sessions on days they belonged,
-unless recorded absent.
+unless recorded absent (`recorded_absent`: an absence counts only while its session is
+attended; one corrected to a DNA or cancellation keeps its absences, which come back when
+it is marked attended again).
 
 The rules, for a person on `day`:
 1. discharged on or before the day in their own right → `discharged`;
@@ -41,6 +43,15 @@ from therapy_cli.storage.db import Database, sql_date
 
 _BELONGS = ("(m.joined_on IS NULL OR m.joined_on <= {on}) AND (m.left_on IS NULL OR m.left_on >= {on})")
 
+
+def recorded_absent(session: str = "s", person: str = "m.member_id") -> str:
+    """A SQL condition: `person` (a column) was recorded absent from the session `session` (a table alias).
+    An absence says who missed an attended session; its row stays when the session is corrected to
+    something else (nothing recorded is lost), so it counts only while the session is attended."""
+    return (f"({session}.status = 'attended' AND EXISTS (SELECT 1 FROM session_absences a "
+            f"WHERE a.session_id = {session}.id AND a.client_id = {person}))")
+
+
 _CTES = """
 _unit_seen AS (
     -- each membership's first unit session attended, read in time order from the unit's index
@@ -50,9 +61,7 @@ _unit_seen AS (
             SELECT s.local_date FROM sessions s
             WHERE s.client_id = m.unit_id AND s.starts_utc >= coalesce(date(m.joined_on, '-1 day'), '')
               AND s.kind = 'client' AND s.status = 'attended' AND s.local_date <= :state_day
-              AND BELONGS_AT_SESSION
-              AND NOT EXISTS (SELECT 1 FROM session_absences a WHERE a.session_id = s.id
-                              AND a.client_id = m.member_id)
+              AND BELONGS_AT_SESSION AND NOT RECORDED_ABSENT
             ORDER BY s.starts_utc LIMIT 1) AS first_on
         FROM memberships m WHERE ONLY_MEMBERS)
     WHERE first_on IS NOT NULL GROUP BY member_id, unit_id
@@ -149,8 +158,7 @@ _OWN_SESSIONS = """SELECT s.client_id AS person_id, s.id AS session_id, s.local_
 _THROUGH_UNITS = """SELECT m.member_id AS person_id, s.id AS session_id, s.local_date, s.starts_utc, s.starts_at,
            s.status, s.type, m.unit_id AS via_unit
     FROM memberships m CROSS JOIN sessions s ON s.client_id = m.unit_id AND s.kind = 'client'
-    WHERE m.member_id {match} AND {belongs}
-      AND NOT EXISTS (SELECT 1 FROM session_absences a WHERE a.session_id = s.id AND a.client_id = m.member_id)"""
+    WHERE m.member_id {match} AND {belongs} AND NOT {absent}"""
 
 
 def presence_of(person: str) -> str:
@@ -166,7 +174,7 @@ def through_units(match: str) -> str:
     """The second half of `presence_of`: the sessions of couples, families and groups that members
     `m.member_id {match}` (`= c.id`, `IN (?,?)`) were at, as a SELECT with the same columns. A caseload
     reads a person's own sessions by one GROUP BY over the index and adds these."""
-    return _THROUGH_UNITS.format(match=match, belongs=_BELONGS.format(on="s.local_date"))
+    return _THROUGH_UNITS.format(match=match, belongs=_BELONGS.format(on="s.local_date"), absent=recorded_absent())
 
 
 def _edge(person: str, status: str, on_day: str, newest: bool, value: str) -> str:
@@ -181,8 +189,7 @@ def _edge(person: str, status: str, on_day: str, newest: bool, value: str) -> st
         return (f"(SELECT {value} FROM sessions s WHERE s.client_id = {client} AND s.status = '{status}' "
                 f"AND s.kind = 'client' AND s.local_date {on_day}{extra} ORDER BY s.starts_utc {order} LIMIT 1)")
 
-    through = first("m.unit_id", f" AND {_BELONGS.format(on='s.local_date')} AND NOT EXISTS (SELECT 1 FROM "
-                                 "session_absences a WHERE a.session_id = s.id AND a.client_id = m.member_id)")
+    through = first("m.unit_id", f" AND {_BELONGS.format(on='s.local_date')} AND NOT {recorded_absent()}")
     return (f"(SELECT {pick}(e) FROM (SELECT {first(person)} AS e UNION ALL "
             f"SELECT (SELECT {pick}({through}) FROM memberships m WHERE m.member_id = {person})))")
 
@@ -226,6 +233,7 @@ def state_ctes(day: date, only: list[int] | None = None) -> str:
         members = f"m.member_id IN ({listed})"
         clients = (f"(c.id IN ({listed}) OR c.id IN (SELECT unit_id FROM memberships WHERE member_id IN ({listed})))")
     return (_CTES.replace("BELONGS_AT_SESSION", _BELONGS.format(on="s.local_date"))
+            .replace("RECORDED_ABSENT", recorded_absent())
             .replace("ONLY_MEMBERS", members).replace("ONLY_CLIENTS", clients)
             .replace(":state_day", literal)).rstrip() + "," + waiting_cte(day)
 

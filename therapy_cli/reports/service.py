@@ -15,7 +15,7 @@ from therapy_cli.storage.db import Database, chunked, id_chunks
 from therapy_cli.dates import check_span
 from therapy_cli.errors import InvalidValue
 from therapy_cli.practice.state import (current_ids, discharged_ids, last_attended_at, next_scheduled, presence_of,
-                                        state_ctes)
+                                        recorded_absent, state_ctes)
 
 # Where each target metric's actual value lives in the period report.
 METRIC_PATHS = {
@@ -47,7 +47,7 @@ STANDARDS = {"within_6_weeks_rate": 0.75, "within_18_weeks_rate": 0.95, "recover
 
 # Distinct people present at attended client sessions: individuals themselves,
 # members of a unit who belonged that day and were not recorded absent.
-_PEOPLE_SEEN = """
+_PEOPLE_SEEN = f"""
 SELECT count(*) FROM (
     SELECT s.client_id FROM sessions s JOIN clients c ON c.id = s.client_id
     WHERE s.local_date BETWEEN :start AND :end AND s.status = 'attended' AND s.kind = 'client'
@@ -58,7 +58,7 @@ SELECT count(*) FROM (
          AND (m.joined_on IS NULL OR m.joined_on <= s.local_date)
          AND (m.left_on IS NULL OR m.left_on >= s.local_date)
     WHERE s.local_date BETWEEN :start AND :end AND s.status = 'attended' AND s.kind = 'client'
-      AND NOT EXISTS (SELECT 1 FROM session_absences a WHERE a.session_id = s.id AND a.client_id = m.member_id)
+      AND NOT {recorded_absent()}
 )
 """
 
