@@ -527,3 +527,22 @@ def test_an_empty_session_list_of_a_member_points_to_the_unit(group, cli):
             f"group (therapy session list --client {group['Tuesday group']}).") in listed.stderr
     # scripts are told nothing beyond the empty list
     assert cli("session", "list", "--client", "Nia", "--json").stderr == ""
+
+
+def test_a_member_treated_in_a_group_is_not_reminded_as_waiting_for_treatment(jcli):
+    """Dan, referred on 1 September, came to two group treatment sessions in October, then to an assessment of his
+    own: remind said he had waited for treatment since September, 'seen on 2026-10-14 but no treatment session
+    yet', while report referrals and report client counted the group as his first treatment."""
+    jcli("client", "add", "Dan Eve", "--referred-on", "2026-09-01")
+    jcli("client", "add", "Amy Ash")
+    jcli("client", "add", "Grp", "--kind", "group", "--member", "Amy Ash")
+    jcli("client", "join", "grp", "dan", "--on", "2026-10-01")
+    first = jcli("session", "add", "grp", "--at", "2026-10-06 18:00", "--duration", "90")["id"]
+    second = jcli("session", "add", "grp", "--at", "2026-10-13 18:00", "--duration", "90")["id"]
+    jcli("session", "add", "dan", "--at", "2026-10-14 10:00", "--type", "assessment")
+    assert jcli("--today", "2026-12-30", "remind", "--kind", "waiting_long") == []
+    # absent from both, he has had no treatment: still waiting for it
+    for session in (first, second):
+        jcli("session", "attend", str(session), "--absent", "Dan")
+    items = jcli("--today", "2026-12-30", "remind", "--kind", "waiting_long")
+    assert [i["message"].split(" weeks")[0] for i in items] == ["#1 D.E. has waited for treatment 17"]

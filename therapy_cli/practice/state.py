@@ -9,9 +9,10 @@ gives both as common table expressions to put after `WITH`:
   as at `day`. `status` is NULL for a client not yet referred that day.
 - `waiting_list(id)`: the cases waiting to start, counted once each.
 
-`last_attended(person, day)`, `last_attended_at(person, day)` and `next_scheduled(person, day)`
-are SQL expressions for one person's last attended day, last attended session and next booked
-session over the same sessions, each a seek or two from one end of an index.
+`last_attended(person, day)`, `last_attended_at(person, day)`, `last_treatment(person, day)` and
+`next_scheduled(person, day)` are SQL expressions for one person's last attended day, last attended
+session, last attended treatment session and next booked session over the same sessions, each a seek
+or two from one end of an index.
 
 `presence_of(person)` gives every client session a person was at, as rows
 `(person_id, session_id, local_date, starts_utc, starts_at, status, type, via_unit)`:
@@ -177,17 +178,19 @@ def through_units(match: str) -> str:
     return _THROUGH_UNITS.format(match=match, belongs=_BELONGS.format(on="s.local_date"), absent=recorded_absent())
 
 
-def _edge(person: str, status: str, on_day: str, newest: bool, value: str) -> str:
+def _edge(person: str, status: str, on_day: str, newest: bool, value: str, type_: str | None = None) -> str:
     """A SQL expression: the largest (`newest`) or smallest `value` over the newest (or oldest) session of
-    `status` whose local date satisfies `on_day` (`<= :today`) that `person` was at, their own and each of a
-    unit they belonged to that day and were not recorded absent from. One seek from one end of each index,
-    not every session of theirs read."""
+    `status` (and of `type_`, if given) whose local date satisfies `on_day` (`<= :today`) that `person` was
+    at, their own and each of a unit they belonged to that day and were not recorded absent from. One seek
+    from one end of each index, not every session of theirs read."""
     order = "DESC" if newest else ""
     pick = "max" if newest else "min"
+    of_type = f" AND s.type = '{type_}'" if type_ else ""
 
     def first(client: str, extra: str = "") -> str:
         return (f"(SELECT {value} FROM sessions s WHERE s.client_id = {client} AND s.status = '{status}' "
-                f"AND s.kind = 'client' AND s.local_date {on_day}{extra} ORDER BY s.starts_utc {order} LIMIT 1)")
+                f"AND s.kind = 'client'{of_type} AND s.local_date {on_day}{extra} "
+                f"ORDER BY s.starts_utc {order} LIMIT 1)")
 
     through = first("m.unit_id", f" AND {_BELONGS.format(on='s.local_date')} AND NOT {recorded_absent()}")
     return (f"(SELECT {pick}(e) FROM (SELECT {first(person)} AS e UNION ALL "
@@ -199,6 +202,13 @@ def last_attended(person: str, day: str) -> str:
     column such as `cs.id`) attended a session, their own or a unit's; NULL when none. The same day as
     `max(local_date)` over `presence_of`, read as a seek or two."""
     return _edge(person, "attended", f"<= {day}", True, "s.local_date")
+
+
+def last_treatment(person: str, day: str) -> str:
+    """A SQL expression: the last day on or before `day` that `person` attended a treatment session (not an
+    assessment or review), their own or a unit's they were at (a group's sessions as a member); NULL when
+    none: still waiting for treatment (NHS Digital)."""
+    return _edge(person, "attended", f"<= {day}", True, "s.local_date", "treatment")
 
 
 def _starts_at(person: str, status: str, on_day: str, newest: bool) -> str:

@@ -298,6 +298,8 @@ def cpd_behind(c: _Ctx) -> list[dict]:
 def waiting_long(c: _Ctx) -> list[dict]:
     """Waiting over 6 weeks for treatment: on the waiting list, or seen only for assessment so far
     (NHS Digital: the wait runs to the first attended treatment appointment)."""
+    from therapy_cli.practice.state import last_treatment
+
     cutoff = (c.today - timedelta(days=WAITING_LONG_DAYS)).isoformat()
     # the waiting list every report counts, as at today (practice/state.py)
     rows = c.db.query(
@@ -306,12 +308,11 @@ def waiting_long(c: _Ctx) -> list[dict]:
         "  CASE WHEN cs.status = 'active' THEN (SELECT min(local_date) FROM sessions s WHERE s.client_id = c.id "
         "    AND s.status = 'attended') END AS assessed_on "
         "FROM clients c JOIN client_state cs ON cs.id = c.id "
-        "WHERE coalesce(c.referred_on, substr(c.created_at, 1, 10)) < ? "
+        "WHERE coalesce(c.referred_on, substr(c.created_at, 1, 10)) < ?1 "
         "AND (c.id IN (SELECT id FROM waiting_list) "
-        # seen, but only for assessment or review so far: still waiting for treatment (NHS Digital)
-        "     OR (cs.status = 'active' AND cs.via_unit IS NULL AND NOT EXISTS (SELECT 1 FROM sessions s "
-        "         WHERE s.client_id = c.id AND s.status = 'attended' AND s.type = 'treatment' "
-        "         AND s.local_date <= ?))) "
+        # seen, but only for assessment or review so far: still waiting for treatment (NHS Digital); a group's
+        # treatment sessions they came to as a member are treatment too
+        f"     OR (cs.status = 'active' AND cs.via_unit IS NULL AND {last_treatment('c.id', '?2')} IS NULL)) "
         "ORDER BY since, c.id", (cutoff, c.today.isoformat()))
 
     def message(r: dict, since: date) -> str:
