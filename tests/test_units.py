@@ -546,3 +546,34 @@ def test_a_member_treated_in_a_group_is_not_reminded_as_waiting_for_treatment(jc
         jcli("session", "attend", str(session), "--absent", "Dan")
     items = jcli("--today", "2026-12-30", "remind", "--kind", "waiting_long")
     assert [i["message"].split(" weeks")[0] for i in items] == ["#1 D.E. has waited for treatment 17"]
+
+
+def test_joining_a_discharged_person_or_a_discharged_unit_is_said(jcli, cli):
+    """Joined to a group after their own discharge, Dan attended its sessions and stayed 'discharged' (off the
+    caseload and reminders) without a word; the same for a member joining a group discharged earlier."""
+    jcli("client", "add", "Dan Eve", "--referred-on", "2026-09-01")
+    jcli("session", "add", "Dan", "--at", "2026-09-10 10:00")
+    jcli("client", "discharge", "Dan", "--on", "2026-10-01", "--reason", "planned ending")
+    jcli("client", "add", "Amy Ash")
+    jcli("client", "add", "Grp", "--kind", "group", "--member", "Amy")
+    joined = cli("client", "join", "Grp", "Dan", "--on", "2026-11-01")
+    assert joined.exit_code == 0
+    assert joined.stderr.splitlines() == [
+        "Warning: #1 was discharged on 2026-10-01 and stays discharged as a member of #3: off the caseload and "
+        "reminders, whatever sessions of it they attend; if they are starting therapy again: therapy client "
+        "reopen 1"]
+    added = cli("client", "add", "Pair", "--kind", "couple", "--member", "Amy", "--member", "Dan")
+    assert added.exit_code == 0 and "#1 was discharged on 2026-10-01" in added.stderr
+    jcli("session", "add", "Grp", "--at", "2026-11-03 18:00")
+    assert jcli("client", "show", "Dan")["status"] == "discharged"   # a warning, as the docs say, not a change
+    jcli("client", "reopen", "Dan")
+    assert jcli("client", "show", "Dan")["status"] == "active"
+    # a unit discharged: its new member hears of it too
+    jcli("client", "discharge", "Grp", "--on", "2026-11-20", "--reason", "group ended")
+    jcli("client", "add", "Cat Cole")
+    joined = cli("client", "join", "Grp", "Cat", "--on", "2026-11-25")
+    assert joined.exit_code == 0
+    assert joined.stderr.splitlines() == [
+        "Warning: #3 was discharged on 2026-11-20: it takes no bookings and carries no one into therapy; if it is "
+        "meeting again: therapy client reopen 3"]
+    assert cli("client", "join", "Grp", "Amy", "--on", "2026-11-01", "--correct").stderr == ""

@@ -282,6 +282,9 @@ def join(
     """Add a member to a couple, family or group from a date (--correct: move the day they joined; --undo: take
     back a membership recorded in error).
 
+    Joining changes no one's own status: a person discharged in their own right stays discharged, and a
+    discharged unit stays discharged; either is warned of (therapy client reopen ID if therapy starts again).
+
     Example: therapy client join 'Tuesday anxiety group' 'Ben Walsh' --on 2026-12-01
     """
     if undo and (on or correct):
@@ -313,12 +316,15 @@ def _membership_change(change: str, unit: str, client: str, on: str | None, corr
 
     cleared: list[int] = []
     counted: dict = {}
+    warnings: list[str] = []
     with database(write=True) as db:
         if change == "undo":
             record = clients.undo_join(db, unit, client, cleared, counted)
+        elif change == "join":
+            record = clients.join(db, unit, client, parse_date_option(on, "--on"), correct, cleared, counted,
+                                  warnings)
         else:
-            record = getattr(clients, change)(db, unit, client, parse_date_option(on, "--on"), correct, cleared,
-                                              counted)
+            record = clients.leave(db, unit, client, parse_date_option(on, "--on"), correct, cleared, counted)
         if cleared:
             sessions = ", ".join(f"#{i}" for i in cleared)
             many = len(cleared) > 1
@@ -328,6 +334,8 @@ def _membership_change(change: str, unit: str, client: str, on: str | None, corr
             confirm(f"They were recorded absent from session{'s' if many else ''} {sessions}{where}; "
                     "clear that record?", yes)
     _show(record, fmt)
+    for text in warnings:
+        render.warn(text)
     member = counted.get("member")
     # a joining or leaving day in the past rewrites who was at the sessions already held: say whose and which
     for side, text in (("gained", "is now counted at"), ("lost", "is no longer counted at")):

@@ -119,6 +119,9 @@ def add_client(db: Database, name: str, kind: str = "individual", members: list[
     db.audit("add", "client", client_id, f"{kind} client added", client_id)
     if maybe and warnings is not None:
         warnings.append(_maybe_same(db, maybe, _iso(date_of_birth), client_id))
+    if warnings is not None:
+        unit = {"id": client_id, "status": "waiting"}
+        warnings += [text for member in member_rows for text in joining_warnings(unit, member)]
     return client_record(db, client_id)
 
 
@@ -483,11 +486,30 @@ def _membership(db: Database, unit: dict, member: dict, *, open_only: bool) -> d
                   + "ORDER BY left_on IS NULL DESC, left_on DESC, id DESC LIMIT 1", (unit["id"], member["id"]))
 
 
+def joining_warnings(unit: dict, member: dict) -> list[str]:
+    """What a new membership does not change, said rather than refused (`client join`, `client add --member`):
+    a person discharged in their own right stays discharged whatever unit sessions they attend (rule 1 of
+    practice/state.py), and a discharged unit carries no one into therapy until it is reopened."""
+    said = []
+    if member["status"] == "discharged":
+        again = ("" if member.get("died_on") else
+                 f"; if they are starting therapy again: therapy client reopen {member['id']}")
+        said.append(f"#{member['id']} was discharged on {member['discharged_on'] or 'an unrecorded day'} and stays "
+                    f"discharged as a member of #{unit['id']}: off the caseload and reminders, whatever sessions of "
+                    f"it they attend{again}")
+    if unit["status"] == "discharged":
+        said.append(f"#{unit['id']} was discharged on {unit['discharged_on'] or 'an unrecorded day'}: it takes no "
+                    f"bookings and carries no one into therapy; if it is meeting again: therapy client reopen "
+                    f"{unit['id']}")
+    return said
+
+
 def join(db: Database, unit_text: str, member_text: str, on: date | None = None, correct: bool = False,
-         cleared: list[int] | None = None, counted: dict | None = None) -> dict:
+         cleared: list[int] | None = None, counted: dict | None = None, warnings: list[str] | None = None) -> dict:
     """A member joins a unit from `on`; `correct`: the joining day of their latest membership was wrong.
     `cleared` receives the sessions whose record of them as absent no longer applies; `counted`, the attended
-    sessions the change counts them at or no longer (`_settle`)."""
+    sessions the change counts them at or no longer (`_settle`); `warnings`, what joining does not change
+    (`joining_warnings`)."""
     unit = _unit(db, unit_text)
     member = find_client(db, member_text)
     _check_members([member], unit["id"])
@@ -521,6 +543,8 @@ def join(db: Database, unit_text: str, member_text: str, on: date | None = None,
                            f"{unit['id']} {member['id']} --on DATE --correct)")
         gone = _settle(db, unit, member, None, day, None, f"joining on {day}", counted)
         db.audit("join", "client", unit["id"], f"member #{member['id']} joined on {day}", unit["id"])
+        if warnings is not None:
+            warnings += joining_warnings(unit, member)
     if cleared is not None:
         cleared += gone
     return client_record(db, unit["id"])
