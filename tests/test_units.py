@@ -577,3 +577,25 @@ def test_joining_a_discharged_person_or_a_discharged_unit_is_said(jcli, cli):
         "Warning: #3 was discharged on 2026-11-20: it takes no bookings and carries no one into therapy; if it is "
         "meeting again: therapy client reopen 3"]
     assert cli("client", "join", "Grp", "Amy", "--on", "2026-11-01", "--correct").stderr == ""
+
+
+def test_no_member_is_counted_at_a_meeting_before_their_own_referral(cli, jcli, db_path):
+    """A member referred after the family's first meetings, named at `client add --member` (belonging from the
+    start), was counted at them: report referrals gave a wait of -45 days. Each route is refused now."""
+    jcli("client", "add", "Gus Hall", "--referred-on", "2026-11-15")
+    jcli("client", "add", "Hal Ives", "--referred-on", "2026-09-01")
+    jcli("client", "add", "Fam", "--kind", "family", "--member", "1", "--member", "2", "--referred-on", "2026-09-01")
+    assert_refused(cli, db_path, "session", "add", "fam", "--at", "2026-10-01 10:00",
+                   match="member #1 of #3 was referred on 2026-11-15, after the session on 2026-10-01")
+    later = jcli("session", "add", "fam", "--at", "2026-11-16 10:00")["id"]
+    assert_refused(cli, db_path, "session", "move", str(later), "--to", "2026-11-10 10:00",
+                   match="member #1 of #3 was referred on 2026-11-15, after the session on 2026-11-10")
+    # the fix the error names: the day Gus joined
+    jcli("client", "join", "fam", "gus", "--on", "2026-11-15", "--correct")
+    jcli("session", "add", "fam", "--at", "2026-10-01 10:00")
+    # a referral moved after a meeting the member was at through the unit: refused as for their own sessions
+    assert_refused(cli, db_path, "client", "edit", "ives", "--referred-on", "2026-10-05",
+                   match="referral date 2026-10-05 is after the first attended session (2026-10-01)")
+    waits = jcli("report", "referrals", "--from", "2026-09-01", "--to", "2026-11-30")["by_source"]
+    # Hal 30 days, the family 30, Gus 1 (referred 11-15, at the meeting of 11-16): none negative
+    assert [(w["started"], w["median_wait_days"]) for w in waits] == [(3, 30)]

@@ -245,10 +245,15 @@ def edit_client(db: Database, client: dict, **changes) -> dict:
         if client["discharged_on"] and values["referred_on"] > client["discharged_on"]:
             raise InvalidValue(f"referral date {values['referred_on']} is after the discharge "
                                f"({client['discharged_on']})")
-        # nor after the first session attended: the wait from referral would run backwards (and count as met)
-        if client["first_attended_on"] and values["referred_on"] > client["first_attended_on"]:
+        # nor after the first session attended, their own or a couple's, family's or group's they were at: the
+        # wait from referral would run backwards (and count as met)
+        from therapy_cli.practice.state import state_of
+
+        first = min(filter(None, (client["first_attended_on"],
+                                  (state_of(db, client["id"]) or {}).get("first_attended_on"))), default=None)
+        if first and values["referred_on"] > first:
             raise InvalidValue(f"referral date {values['referred_on']} is after the first attended session "
-                               f"({client['first_attended_on']}); the referral comes first")
+                               f"({first}); the referral comes first")
     if changes.get("referral_source") is not None:
         values["referral_source"] = clean_text(changes["referral_source"], "referral source", 200)
     if changes.get("referred_by") is not None:

@@ -238,6 +238,7 @@ def _bookable_client(db: Database, client_text_or_row, status: str, first_day: d
     client = _client(db, client_text_or_row)
     check_before_death(client, status, last_day)
     check_after_referral(client, first_day)
+    check_members_referred(db, client, first_day)
     check_bookable(client, status)
     return client
 
@@ -251,6 +252,25 @@ def check_after_referral(client: dict, day: date | str) -> None:
         raise InvalidValue(f"the session on {day} is before client #{client['id']}'s referral ({referred}); the "
                            f"referral comes first: if it was earlier, correct it (therapy client edit "
                            f"{client['id']} --referred-on {day})")
+
+
+def check_members_referred(db: Database, unit: dict, day: date) -> None:
+    """check_after_referral for the members of a couple, family or group who belong on `day` (one named at
+    `client add --member` belongs from the start): a member counted at a meeting before their own referral
+    would have a wait that runs backwards."""
+    if unit.get("kind", "individual") == "individual":
+        return
+    on = day.isoformat()
+    late = db.one("SELECT c.id, c.referred_on FROM memberships m JOIN clients c ON c.id = m.member_id "
+                  "WHERE m.unit_id = :unit AND (m.joined_on IS NULL OR m.joined_on <= :on) "
+                  "AND (m.left_on IS NULL OR m.left_on >= :on) AND c.referred_on > :on ORDER BY c.id LIMIT 1",
+                  {"unit": unit["id"], "on": on})
+    if late:
+        raise InvalidValue(f"member #{late['id']} of #{unit['id']} was referred on {late['referred_on']}, after the "
+                           f"session on {on}, but belongs that day: their wait from referral would run backwards; "
+                           f"give the day they joined (therapy client join {unit['id']} {late['id']} --on "
+                           f"{late['referred_on']} --correct) or correct the referral (therapy client edit "
+                           f"{late['id']} --referred-on {on})")
 
 
 def check_bookable(client: dict, status: str) -> None:
@@ -728,6 +748,7 @@ def move(db: Database, session_id: int, new_start: datetime, allow_overlap: bool
         client = db.get("clients", row["client_id"], "client")
         check_before_death(client, row["status"], day)
         check_after_referral(client, day)
+        check_members_referred(db, client, day)
     if row["status"] in BLOCKING and not allow_overlap:
         check_no_clash(db, times, exclude_id=session_id)
     _far_ahead(db, session_id, day, f"session #{session_id} moved to", warnings)
