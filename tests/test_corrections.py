@@ -126,3 +126,21 @@ def test_a_sessions_length_type_or_mode_is_corrected_and_audited(seen, cli, jcli
                     "--audience", "nurses", "--participants", "8")["id"]
     assert_refused(cli, db_path, "session", "edit", str(training), "--type", "review", match="no session type")
     assert jcli("session", "edit", str(training), "--duration", "90")["duration_min"] == 90
+
+
+def test_a_training_groups_title_audience_and_participants_are_corrected_and_audited(cli, jcli, db_path):
+    """--participants 140 typed for 14 could not be put right: the session edit took only length, type, mode."""
+    sid = jcli("session", "training", "Working with trauma", "--at", "2026-11-12 07:00", "--duration", "90",
+               "--audience", "GP trainees", "--participants", "140")["id"]
+    fixed = jcli("session", "edit", str(sid), "--participants", "14", "--audience", "practice nurses")
+    assert (fixed["participants"], fixed["audience"], fixed["title"]) == (14, "practice nurses", "Working with trauma")
+    assert jcli("report", "month", "--month", "2026-11")["training_participants"] == 14
+    audit = [a["summary"] for a in jcli("db", "audit") if a["action"] == "edit"]
+    assert audit == ["corrected: audience GP trainees -> practice nurses; participants 140 -> 14"]
+    assert_refused(cli, db_path, "session", "edit", str(sid), "--participants", "0", match="--participants must be")
+    assert_refused(cli, db_path, "session", "edit", str(sid), "--title", "Working with trauma",
+                   match="nothing to correct")
+    jcli("client", "add", "Alex Morgan")
+    own = jcli("session", "add", "alex", "--at", "2026-11-20 10:00")["id"]
+    assert_refused(cli, db_path, "session", "edit", str(own), "--participants", "3",
+                   match="is a client session; --participants is a training group's")

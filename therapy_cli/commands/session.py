@@ -419,13 +419,20 @@ def edit(
     = None,
     type_: Annotated[Optional[SessionType], typer.Option("--type", help="assessment, treatment or review.")] = None,
     mode: Annotated[Optional[Mode], typer.Option("--mode", help="in-person, video or phone.")] = None,
+    title: Annotated[Optional[str], typer.Option("--title", metavar="TEXT",
+                                                 help="A training group's title.")] = None,
+    audience: Annotated[Optional[str], typer.Option("--audience", metavar="TEXT",
+                                                    help="Who a training group was for.")] = None,
+    participants: Annotated[Optional[int], typer.Option("--participants", metavar="N",
+                                                        help="How many came to a training group.")] = None,
     allow_overlap: OverlapOpt = False,
     fmt: FormatOpt = Format.table, as_json: JsonOpt = False, as_csv: CsvOpt = False,
 ) -> None:
-    """Correct a session's length, type or mode, whatever its status (audited; start, status and notes stay).
+    """Correct a session's length, type or mode, or a training group's title, audience or participants,
+    whatever its status (audited; start, status and notes stay).
 
-    Clinical hours and the wait to treatment follow the corrected values. To change the day or time, use
-    `session move`; the status, `session attend|dna|cancel|unattend`.
+    Clinical hours, training participants and the wait to treatment follow the corrected values. To change
+    the day or time, use `session move`; the status, `session attend|dna|cancel|unattend`.
 
     Example: therapy session edit 1 --duration 80 --type assessment
     """
@@ -433,7 +440,7 @@ def edit(
 
     with database(write=True) as db:
         record = edit_session(db, session_id, duration, type_.value if type_ else None, mode.value if mode else None,
-                              allow_overlap)
+                              allow_overlap, {"title": title, "audience": audience, "participants": participants})
     _show_one(record, output_format(fmt, as_json, as_csv))
 
 

@@ -48,21 +48,27 @@ def kept_message(session_id: int, fix: dict) -> str:
 
 
 def edit_session(db: Database, session_id: int, duration_min=None, type: str | None = None,
-                 mode: str | None = None, allow_overlap: bool = False) -> dict:
+                 mode: str | None = None, allow_overlap: bool = False, training: dict | None = None) -> dict:
     """Correct a session's length, type or mode (80 minutes recorded as the default 50; an assessment entered
-    as treatment), whatever its status: its start, status and notes stay. A longer session is checked for
-    overlaps as a booking is. Audited with both values."""
+    as treatment), or a training group's title, audience or participants (`training`), whatever its status:
+    its start, status and notes stay. A longer session is checked for overlaps as a booking is. Audited with
+    both values."""
     from datetime import datetime
 
     from therapy_cli.practice.sessions import (BLOCKING, check_no_clash, get_session, session_record,
-                                               session_times, validate_session_fields)
+                                               session_times, training_fields, validate_session_fields)
 
     row = get_session(db, session_id)
-    fields = validate_session_fields(duration_min, None, mode, type)
+    given = {k: v for k, v in (training or {}).items() if v is not None}
+    fields = {**validate_session_fields(duration_min, None, mode, type), **training_fields(**given)}
     if not fields:
-        raise InvalidValue("say what to correct: --duration MIN, --type or --mode")
+        raise InvalidValue("say what to correct: --duration MIN, --type or --mode (a training group: --title, "
+                           "--audience, --participants too)")
     if row["kind"] == "training" and "type" in fields:
         raise InvalidValue(f"session #{session_id} is a training group; it has no session type")
+    if row["kind"] != "training" and given:
+        raise InvalidValue(f"session #{session_id} is a client session; --{next(iter(given))} is a training "
+                           "group's")
     changed = {k: v for k, v in fields.items() if row[k] != v}
     if not changed:
         held = ", ".join(f"{k.replace('_min', '')} {row[k]}" for k in fields)

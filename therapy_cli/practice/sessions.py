@@ -413,6 +413,24 @@ def _far_ahead(db: Database, session_id: int, day: date, what: str, warnings: li
         warnings.append(f"{text}: therapy session move {session_id} --to 'YYYY-MM-DD HH:MM'")
 
 
+def training_fields(title=None, audience=None, participants=None) -> dict:
+    """A training group's title, audience and number of participants, checked (those given; `add_training`
+    gives all three, `session edit` those being corrected)."""
+    fields: dict = {}
+    if title is not None:
+        fields["title"] = clean_name(title, "title")
+    if audience is not None:
+        fields["audience"] = clean_text(audience, "audience", 200)
+        if not fields["audience"]:
+            raise InvalidValue("--audience must say who the training is for (e.g. 'GP trainees')")
+    if participants is not None:
+        if isinstance(participants, bool) or not isinstance(participants, int) \
+                or not 1 <= participants <= MAX_PARTICIPANTS:
+            raise InvalidValue(f"--participants must be 1 to {MAX_PARTICIPANTS}, not {participants}")
+        fields["participants"] = participants
+    return fields
+
+
 def add_training(db: Database, title: str, start: datetime, duration_min, audience: str | None,
                  participants: int, status: str | None = None, mode: str = "in-person",
                  allow_overlap: bool = False) -> dict:
@@ -422,13 +440,8 @@ def add_training(db: Database, title: str, start: datetime, duration_min, audien
     if fields["status"] == "dna":
         raise InvalidValue("a training group cannot be a DNA; use cancelled")
     check_status_date(fields["status"], day, db.today)
-    title = clean_name(title, "title")
-    audience = clean_text(audience, "audience", 200)
-    if not audience:
-        raise InvalidValue("--audience must say who the training is for (e.g. 'GP trainees')")
-    if isinstance(participants, bool) or not isinstance(participants, int) \
-            or not 1 <= participants <= MAX_PARTICIPANTS:
-        raise InvalidValue(f"--participants must be 1 to {MAX_PARTICIPANTS}, not {participants}")
+    title, audience, participants = (training_fields(title, audience, participants)[k]
+                                     for k in ("title", "audience", "participants"))
     times = session_times(start, fields["duration_min"])
     if fields["status"] in BLOCKING and not allow_overlap:
         check_no_clash(db, times)
