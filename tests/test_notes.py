@@ -59,6 +59,20 @@ def test_query_syntax_phrases_prefixes_and_accents(jcli, caseload):
     assert [f["note_id"] for f in jcli("note", "search", "train; his")] == [caseload["s1"][1]]
 
 
+def test_a_word_led_by_a_minus_is_refused_with_the_not_to_write_instead(cli, jcli, db_path, caseload):
+    """`-week` was quoted as the phrase "week": the search found the notes it meant to leave out."""
+    sid = caseload["s2"][0]
+    harm = jcli("session", "note", str(sid), "Spoke of self-harm last week; no current intent.")["id"]
+    calm = jcli("session", "note", str(sid), "Spoke of the garden; calm.")["id"]
+    refused = assert_refused(cli, db_path, "note", "search", "spoke -week")
+    assert refused.stderr == "Error: '-week' would search for the word, not leave it out: write 'spoke NOT week'\n"
+    assert "write 'spoke NOT week NOT garden'" in cli("note", "search", "spoke -week --garden").stderr
+    assert [f["note_id"] for f in jcli("note", "search", "spoke NOT week")] == [calm]
+    # a hyphen inside a word, and a lone - between words, are searched as before
+    assert [f["note_id"] for f in jcli("note", "search", "self-harm")] == [harm]
+    assert [f["note_id"] for f in jcli("note", "search", "spoke - week")] == [harm]
+
+
 def test_times_and_ratios_are_words_and_the_column_filter_still_works(jcli, caseload):
     sid = caseload["s2"][0]
     note = jcli("session", "note", str(sid), "Rang at 10:30 to move the session; a 3:1 split agreed.")["id"]

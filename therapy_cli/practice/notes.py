@@ -133,14 +133,32 @@ def _means_syntax(word: str) -> bool:
 
 def _quote_plain_words(query: str) -> str:
     """Quote words FTS5 would misread as syntax (`self-harm`, `mother's`, `10:30`) as phrases; keep real
-    syntax."""
+    syntax. A word led by `-` (`-week`) is refused: as a phrase it would find the word it means to leave out."""
     words = []
     for word in query.split():
         if word in ("AND", "OR", "NOT") or _bareword(word) or _means_syntax(word):
             words.append(word)
+        elif _excluding(word):
+            raise InvalidValue(_write_not(query))
         else:
             words.append(f'"{word}"')
     return " ".join(words)
+
+
+def _excluding(word: str) -> bool:
+    """`-week`: a word meant to be left out, as search engines read it (a lone `-` or `--` is punctuation)."""
+    return word.startswith("-") and any(ch.isalnum() for ch in word)
+
+
+def _write_not(query: str) -> str:
+    """The refusal of `-word`, with the query to write instead: the words to find, then `NOT word` for each."""
+    import shlex
+
+    words = query.split()
+    left_out = [w for w in words if _excluding(w) and not _means_syntax(w)]
+    kept = [w for w in words if w not in left_out]
+    instead = " ".join([*(kept or ["WORDS"]), *(f"NOT {w.lstrip('-')}" for w in left_out)])
+    return f"{left_out[0]!r} would search for the word, not leave it out: write {shlex.quote(instead)}"
 
 
 def purge_index(db: Database) -> None:
