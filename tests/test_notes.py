@@ -48,6 +48,22 @@ def test_filters_by_client_and_dates(jcli, caseload):
     assert [f["note_id"] for f in jcli("note", "search", "mother", "--limit", "1")] == [caseload["a1"][1]]
 
 
+def test_a_search_cut_by_its_limit_says_so_on_stderr(cli, caseload):
+    """Three notes mention mother: --limit 2 shows two, as asked, and says a third exists."""
+    warning = "Warning: 2 of 3 notes shown; --limit 3 shows them all\n"
+    for fmt in ("--json", "--csv", "--format=table"):
+        result = cli("note", "search", "mother", "--limit", "2", fmt)
+        assert result.exit_code == 0 and result.stderr == warning, (fmt, result.stderr)
+    shown = cli("note", "search", "mother", "--limit", "2", "--json").json()
+    assert len(shown) == 2 and shown == cli("note", "search", "mother", "--json").json()[:2]
+    # a full page that holds every match, a shorter one, or a filter that leaves fewer: no warning
+    assert cli("note", "search", "mother", "--limit", "3", "--json").stderr == ""
+    assert cli("note", "search", "mother", "--json").stderr == ""
+    assert cli("note", "search", "mother", "--client", "okafor", "--limit", "1", "--json").stderr == ""
+    assert cli("note", "search", "mother", "--client", "alex", "--limit", "1", "--json").stderr \
+        == "Warning: 1 of 2 notes shown; --limit 2 shows them all\n"
+
+
 def test_query_syntax_phrases_prefixes_and_accents(jcli, caseload):
     assert [f["note_id"] for f in jcli("note", "search", '"breathing practice"')] == [caseload["s1"][1]]
     assert [f["note_id"] for f in jcli("note", "search", "lightho*")] == [caseload["s2"][1]]

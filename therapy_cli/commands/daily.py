@@ -157,8 +157,8 @@ def note_search_command(query: str, client: str | None, from_: str | None, to: s
     from therapy_cli.practice import notes
 
     with database() as db:
-        found = notes.search(db, query, client, parse_date_option(from_, "--from"), parse_date_option(to, "--to"),
-                             limit)
+        found, total = notes.search(db, query, client, parse_date_option(from_, "--from"),
+                                    parse_date_option(to, "--to"), limit)
     words = query.split()
     lower = [w for w in words[1:-1] if w in ("or", "and", "not")]
     if not found and lower:
@@ -172,6 +172,9 @@ def note_search_command(query: str, client: str | None, from_: str | None, to: s
                   "note": f"#{r['note_id']}", "snippet": _on_terminal(r["snippet"])} for r in found]
     render.emit(found, out, columns=["session_id", "client_id", "note_id", "starts_at", "snippet"]
                 if out == "csv" else None)
+    if total > len(found):
+        # stdout stays the page asked for (scripts read it); the practitioner learns the rest exist
+        render.warn(f"{len(found)} of {total} notes shown; --limit {total} shows them all")
 
 
 def invoice_create_command(client: str | None, all_clients: bool, month: str | None, from_: str | None,

@@ -22,7 +22,8 @@ def search(
     from_: Annotated[Optional[str], typer.Option("--from", metavar="DATE",
                                                  help="Sessions from this date (inclusive).")] = None,
     to: Annotated[Optional[str], typer.Option("--to", metavar="DATE", help="Sessions to this date (inclusive).")] = None,
-    limit: Annotated[int, typer.Option("--limit", metavar="N", help="Show at most N notes (1 or more).")] = 50,
+    limit: Annotated[int, typer.Option("--limit", metavar="N", help=(
+        "Show at most N notes (1 or more); a warning on stderr says when more match."))] = 50,
     fmt: FormatOpt = Format.table, as_json: JsonOpt = False, as_csv: CsvOpt = False,
 ) -> None:
     """Search the current text of notes, best match first, with the matching words marked **like this**.

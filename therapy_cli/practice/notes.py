@@ -8,6 +8,7 @@ amended and erased. Plain `sqlite3` on the search path: see docs/design.md.
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import NamedTuple
 
 from therapy_cli import dates
 from therapy_cli.errors import InvalidValue
@@ -52,9 +53,16 @@ def starting_text(db: Database, session_id: int, amend: int | None = None, reaso
     return current_note_text(db, original_id) + "\n"
 
 
+class Found(NamedTuple):
+    """The notes shown, best match first, and how many match in all (more than shown when `limit` cut them)."""
+
+    notes: list[dict]
+    total: int
+
+
 def search(db: Database, query: str, client=None, start: date | None = None, end: date | None = None,
-           limit: int = 50) -> list[dict]:
-    """Notes whose current text matches an FTS5 query, best match (bm25) first."""
+           limit: int = 50) -> Found:
+    """Notes whose current text matches an FTS5 query, best match (bm25) first, at most `limit` of them."""
     query = (query or "").strip()
     if not query:
         raise InvalidValue("the search query must not be empty")
@@ -77,12 +85,13 @@ def search(db: Database, query: str, client=None, start: date | None = None, end
         params.append(dates.local_day_bounds_utc(end, end, db.tz)[1])
     # Rank first, on the index alone where no filter needs the sessions; then snippets and
     # sessions for the few notes shown (snippet() in the ranking query would run for every match).
-    if len(where) == 1:
-        sql = "SELECT rowid FROM notes_fts WHERE notes_fts MATCH ? ORDER BY rank, rowid LIMIT ?"
-    else:
-        sql = ("SELECT f.rowid FROM notes_fts f JOIN notes n ON n.id = f.rowid JOIN sessions s "
-               f"ON s.id = n.session_id WHERE {' AND '.join(where)} ORDER BY f.rank, f.rowid LIMIT ?")
-    ids = [r[0] for r in _fts(db, query, sql, [*params, limit])]
+    source = "notes_fts f" if len(where) == 1 else \
+        "notes_fts f JOIN notes n ON n.id = f.rowid JOIN sessions s ON s.id = n.session_id"
+    source += f" WHERE {' AND '.join(where)}"
+    ids = [r[0] for r in _fts(db, query, f"SELECT f.rowid FROM {source} ORDER BY f.rank, f.rowid LIMIT ?",
+                              [*params, limit])]
+    # only a full page can have been cut short: then count the rest (no ranking, no snippets)
+    total = len(ids) if len(ids) < limit else _fts(db, query, f"SELECT count(*) FROM {source}", params)[0][0]
     snippets: dict[int, str] = {}
     found: dict[int, dict] = {}
     for chunk, marks in id_chunks(ids):
@@ -93,9 +102,9 @@ def search(db: Database, query: str, client=None, start: date | None = None, end
             "SELECT n.id, n.session_id, s.client_id, s.starts_utc FROM notes n "
             f"JOIN sessions s ON s.id = n.session_id WHERE n.id IN ({marks})", chunk))
     tz = db.tz
-    return [{"session_id": found[i]["session_id"], "client_id": found[i]["client_id"], "note_id": i,
+    return Found([{"session_id": found[i]["session_id"], "client_id": found[i]["client_id"], "note_id": i,
              "starts_at": dates.iso(datetime.fromisoformat(found[i]["starts_utc"]).astimezone(tz)),
-             "snippet": " ".join(snippets[i].split())} for i in ids]
+             "snippet": " ".join(snippets[i].split())} for i in ids], total)
 
 
 def _fts(db: Database, query: str, sql: str, params: list) -> list[tuple]:
