@@ -64,6 +64,34 @@ def test_a_search_cut_by_its_limit_says_so_on_stderr(cli, caseload):
         == "Warning: 1 of 2 notes shown; --limit 2 shows them all\n"
 
 
+def test_a_members_search_finds_their_couples_notes_on_days_they_belonged_and_came(jcli):
+    """`--client` is everything the person was at: as `client export` (practice/state.py `presence_of`)."""
+    for name in ("Ann Ames", "Bob Bell", "Cy Cole"):
+        jcli("client", "add", name)
+    jcli("client", "add", "Ames-Bell couple", "--kind", "couple", "--member", "Ann", "--member", "Bob",
+         "--referred-on", "2026-09-01")
+    notes = {}
+    for key, client, at, extra in [("both", "couple", "2026-11-03 10:00", ()),
+                                   ("bob_absent", "couple", "2026-11-10 10:00", ("--absent", "Bob")),
+                                   ("after_bob", "couple", "2026-11-17 10:00", ()),
+                                   ("ann_alone", "Ann", "2026-11-20 10:00", ())]:
+        if key == "after_bob":
+            jcli("client", "leave", "couple", "Bob", "--on", "2026-11-12")
+            jcli("client", "join", "couple", "Cy", "--on", "2026-11-13")
+        sid = jcli("session", "add", client, "--at", at, *extra)["id"]
+        notes[key] = jcli("session", "note", str(sid), f"A quarrel ({key}).")["id"]
+
+    def found(who):
+        return {f["note_id"] for f in jcli("note", "search", "quarrel", "--client", who)}
+
+    assert found("Ann") == set(notes.values())
+    assert found("Bob") == {notes["both"]}
+    assert found("Cy") == {notes["after_bob"]}
+    assert found("couple") == {notes["both"], notes["bob_absent"], notes["after_bob"]}
+    for who in ("Ann", "Bob", "Cy", "couple"):
+        assert found(who) == {n["id"] for n in jcli("client", "export", who)["notes"]}, who
+
+
 def test_query_syntax_phrases_prefixes_and_accents(jcli, caseload):
     assert [f["note_id"] for f in jcli("note", "search", '"breathing practice"')] == [caseload["s1"][1]]
     assert [f["note_id"] for f in jcli("note", "search", "lightho*")] == [caseload["s2"][1]]

@@ -17,8 +17,8 @@ app = typer.Typer(help="Notes: search what your notes say (write them with `ther
 def search(
     query: Annotated[str, typer.Argument(metavar="QUERY", help=(
         "Words to find (all of them); \"a phrase\", OR, NOT, prefix* and NEAR(a b) as in SQLite FTS5."))],
-    client: Annotated[Optional[str], typer.Option("--client", metavar="CLIENT",
-                                                  help="Only this client's sessions.")] = None,
+    client: Annotated[Optional[str], typer.Option("--client", metavar="CLIENT", help=(
+        "Only the sessions this client was at: their own, and their couple's, family's or group's."))] = None,
     from_: Annotated[Optional[str], typer.Option("--from", metavar="DATE",
                                                  help="Sessions from this date (inclusive).")] = None,
     to: Annotated[Optional[str], typer.Option("--to", metavar="DATE", help="Sessions to this date (inclusive).")] = None,

@@ -74,9 +74,11 @@ def search(db: Database, query: str, client=None, start: date | None = None, end
     where, params = ["notes_fts MATCH ?"], [_quote_plain_words(query)]
     if client is not None:
         from therapy_cli.practice.sessions import _client
+        from therapy_cli.practice.state import presence_of
 
-        where.append("s.client_id = ?")
-        params.append(_client(db, client)["id"])
+        # their own sessions and their couples', families' and groups' on days they belonged and came
+        person = int(_client(db, client)["id"])
+        where.append(f"s.id IN (SELECT session_id FROM {presence_of(str(person))})")
     if start is not None:
         where.append("s.starts_utc >= ?")
         params.append(dates.local_day_bounds_utc(start, start, db.tz)[0])
