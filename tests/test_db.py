@@ -170,6 +170,37 @@ def test_backup_of_a_file_with_foreign_key_problems_says_so(cli, jcli, db_path, 
     assert "db check" in result.stderr and not (tmp_path / "b.db").exists()
 
 
+def _zero_page_of(db_path, table):
+    """Damage the file as a failing disk does: the first page of TABLE's b-tree overwritten with zeros."""
+    conn = sqlite3.connect(db_path)
+    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    size = conn.execute("PRAGMA page_size").fetchone()[0]
+    root = conn.execute("SELECT rootpage FROM sqlite_master WHERE name = ?", (table,)).fetchone()[0]
+    conn.close()
+    with open(db_path, "r+b") as fh:
+        fh.seek((root - 1) * size)
+        fh.write(b"\0" * size)
+
+
+def test_a_damaged_file_fails_check_and_backup_with_what_to_do(cli, jcli, db_path, tmp_path):
+    """SQLite stops PRAGMA integrity_check with `database disk image is malformed`: that is the finding,
+    not an internal error."""
+    jcli("client", "add", "Alex Morgan")
+    _zero_page_of(db_path, "audit")
+    before = db_path.read_bytes()
+    result = cli("db", "check", "--json")
+    assert result.exit_code == 1 and result.json()["ok"] is False
+    assert result.json()["integrity"] == ["database disk image is malformed"]
+    assert result.stderr == (f"Error: {db_path} failed its integrity check (database disk image is malformed): the "
+                             "file is damaged; restore your latest backup with `therapy db restore BACKUP` (it keeps "
+                             "this file beside it)\n")
+    result = cli("db", "backup", tmp_path / "b.db")
+    assert result.exit_code == 1 and not (tmp_path / "b.db").exists()
+    assert result.stderr == ("Error: the database is damaged: its copy failed the integrity check (database disk "
+                             "image is malformed); no backup was made; run `therapy db check`\n")
+    assert db_path.read_bytes() == before
+
+
 def test_check_without_a_database(cli, tmp_path):
     result = cli("--db", tmp_path / "missing.db", "db", "check")
     assert result.exit_code == 1 and "no database" in result.stderr

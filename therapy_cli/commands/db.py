@@ -73,6 +73,9 @@ def check(fmt: FormatOpt = Format.table, as_json: JsonOpt = False, as_csv: CsvOp
     if result["scrub_pending"]:
         raise CheckFailed("an erasure's scrub is still pending: another program is reading the file; "
                           "close it and run `therapy db check` again")
+    if maintenance.damage(result):
+        raise CheckFailed(f"{path} failed its integrity check ({maintenance.damage(result)}): the file is damaged; "
+                          "restore your latest backup with `therapy db restore BACKUP` (it keeps this file beside it)")
     if not result["ok"]:
         raise CheckFailed("the database failed its check: "
                           f"{len(result['foreign_key_problems'])} foreign-key problem(s), "

@@ -247,11 +247,17 @@ class Database:
             self.guard = None
 
 
+def damaged(exc: Exception) -> bool:
+    """SQLite (or SQLCipher) found the file's pages damaged or unreadable: not a busy file, not a bad query."""
+    text = str(exc)
+    return "not a database" in text or "malformed" in text
+
+
 def _explain(exc: sqlite3.Error, path: Path) -> str:
     text = str(exc)
     if "locked" in text or "busy" in text:
         return f"the database {path} is busy (another therapy command holds it); try again"
-    if "not a database" in text or "malformed" in text:
+    if damaged(exc):
         return f"{path} is not a usable caseload database ({text})"
     if "readonly" in text:
         return f"{path} is read-only"

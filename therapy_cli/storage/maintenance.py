@@ -7,7 +7,7 @@ import sqlite3
 from datetime import date
 from pathlib import Path
 
-from therapy_cli.storage.db import Database, check_sqlite_file, id_chunks
+from therapy_cli.storage.db import Database, check_sqlite_file, damaged, id_chunks
 from therapy_cli.errors import CheckFailed, DatabaseError, InvalidValue
 
 RESTORE_MARK = "-before-restore-"   # in the name of the file a restore replaced, kept beside it
@@ -15,11 +15,25 @@ AUDIT_COLUMNS = ["id", "at", "action", "record_type", "record_id", "client_id", 
 
 
 def check(conn: sqlite3.Connection) -> dict:
-    """integrity_check and foreign_key_check; `ok` only when both are clean."""
-    integrity = [r[0] for r in conn.execute("PRAGMA integrity_check")]
-    foreign = [{"table": r[0], "rowid": r[1], "parent": r[2]} for r in conn.execute("PRAGMA foreign_key_check")]
+    """integrity_check and foreign_key_check; `ok` only when both are clean. A file too damaged for them
+    to finish fails the integrity check with SQLite's words for it (`database disk image is malformed`)."""
+    integrity: list[str] = []
+    foreign: list[dict] = []
+    try:
+        integrity.extend(r[0] for r in conn.execute("PRAGMA integrity_check"))
+        foreign.extend({"table": r[0], "rowid": r[1], "parent": r[2]}
+                       for r in conn.execute("PRAGMA foreign_key_check"))
+    except Exception as exc:  # sqlite3 or sqlcipher3
+        if not damaged(exc):
+            raise
+        integrity = [line for line in integrity if line != "ok"] + [str(exc)]
     ok = integrity == ["ok"] and not foreign
     return {"ok": ok, "integrity": integrity, "foreign_key_problems": foreign}
+
+
+def damage(result: dict) -> str | None:
+    """What `check` found wrong with the file's pages, in a few words; None when its integrity is sound."""
+    return None if result["integrity"] == ["ok"] else "; ".join(result["integrity"][:3])
 
 
 def protections_and_scrub(path: Path, today: date | None = None) -> dict:
@@ -71,11 +85,12 @@ def backup(db: Database, dest: str) -> dict:
         result = check(copy)
         tables = [r[0] for r in copy.execute("SELECT name FROM sqlite_master WHERE name = '_migrations'")]
         copy.close()
+        if damage(result):
+            raise CheckFailed(f"the database is damaged: its copy failed the integrity check ({damage(result)}); "
+                              "no backup was made; run `therapy db check`")
         if not result["ok"] or not tables:
-            problems = "; ".join(result["integrity"][:3]) if result["integrity"] != ["ok"] else \
-                f"{len(result['foreign_key_problems'])} foreign-key problem(s)"
-            raise CheckFailed(f"the backup copy failed its check ({problems}; see `therapy db check`); "
-                              "nothing was written")
+            raise CheckFailed(f"the backup copy failed its check ({len(result['foreign_key_problems'])} "
+                              "foreign-key problem(s); see `therapy db check`); nothing was written")
     return {"path": str(target), "bytes": target.stat().st_size, "ok": True}
 
 
