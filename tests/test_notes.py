@@ -165,6 +165,23 @@ def test_a_table_and_csv_too(cli, caseload):
     assert result.exit_code == 0 and result.stdout.strip() == ""
 
 
+def test_a_note_whose_session_row_is_gone_is_left_out_with_a_warning(cli, jcli, db_path, caseload):
+    """A file edited outside therapy (foreign keys off) can hold a note of no session: `db check` names it,
+    and the search lists the others rather than fail with an internal error."""
+    sid, nid = caseload["s1"]
+    conn = sqlite3.connect(db_path)
+    conn.execute("PRAGMA foreign_keys = OFF")
+    conn.execute("DELETE FROM sessions WHERE id = ?", (sid,))
+    conn.commit()
+    conn.close()
+    result = cli("note", "search", "mother", "--json")
+    assert result.exit_code == 0
+    assert {f["note_id"] for f in result.json()} == {caseload["a1"][1], caseload["a2"][1]}
+    assert result.stderr == f"Warning: left out note(s) #{nid}, whose session is missing; run `therapy db check`\n"
+    assert cli("db", "check", "--json").json()["foreign_key_problems"] == [
+        {"table": "notes", "rowid": nid, "parent": "sessions"}]
+
+
 @pytest.mark.parametrize("query", ['"unterminated', "mother AND", "text:10:30", "(", "NEAR(", "OR mother"])
 def test_query_syntax_errors_are_one_error_line(cli, db_path, caseload, query):
     assert_refused(cli, db_path, "note", "search", query, match="cannot search for")

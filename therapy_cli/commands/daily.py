@@ -157,8 +157,11 @@ def note_search_command(query: str, client: str | None, from_: str | None, to: s
     from therapy_cli.practice import notes
 
     with database() as db:
-        found, total = notes.search(db, query, client, parse_date_option(from_, "--from"),
-                                    parse_date_option(to, "--to"), limit)
+        found, total, sessionless = notes.search(db, query, client, parse_date_option(from_, "--from"),
+                                                 parse_date_option(to, "--to"), limit)
+    if sessionless:
+        render.warn(f"left out note(s) {', '.join(f'#{i}' for i in sessionless)}, whose session is missing; "
+                    "run `therapy db check`")
     words = query.split()
     lower = [w for w in words[1:-1] if w in ("or", "and", "not")]
     if not found and lower:

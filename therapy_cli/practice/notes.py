@@ -58,6 +58,7 @@ class Found(NamedTuple):
 
     notes: list[dict]
     total: int
+    sessionless: list[int]   # notes matched whose session row is missing (a damaged file): left out
 
 
 def search(db: Database, query: str, client=None, start: date | None = None, end: date | None = None,
@@ -103,10 +104,13 @@ def search(db: Database, query: str, client=None, start: date | None = None, end
         found.update((r["id"], r) for r in db.query(
             "SELECT n.id, n.session_id, s.client_id, s.starts_utc FROM notes n "
             f"JOIN sessions s ON s.id = n.session_id WHERE n.id IN ({marks})", chunk))
+    # a note whose session row is gone (written outside therapy; `db check` names it) has no day to show
+    sessionless = [i for i in ids if i not in found]
     tz = db.tz
     return Found([{"session_id": found[i]["session_id"], "client_id": found[i]["client_id"], "note_id": i,
-             "starts_at": dates.iso(datetime.fromisoformat(found[i]["starts_utc"]).astimezone(tz)),
-             "snippet": " ".join(snippets[i].split())} for i in ids], total)
+                   "starts_at": dates.iso(datetime.fromisoformat(found[i]["starts_utc"]).astimezone(tz)),
+                   "snippet": " ".join(snippets[i].split())} for i in ids if i in found],
+                 total - len(sessionless), sessionless)
 
 
 def _fts(db: Database, query: str, sql: str, params: list) -> list[tuple]:
