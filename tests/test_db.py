@@ -201,6 +201,19 @@ def test_a_damaged_file_fails_check_and_backup_with_what_to_do(cli, jcli, db_pat
     assert db_path.read_bytes() == before
 
 
+def test_any_command_on_a_damaged_file_says_the_file_is_damaged_not_an_internal_error(cli, jcli, db_path):
+    jcli("client", "add", "Alex Morgan")
+    _zero_page_of(db_path, "clients")
+    before = db_path.read_bytes()
+    for args in (["client", "list"], ["client", "add", "Sam Morgan"]):
+        result = cli(*args)
+        assert result.exit_code == 1, args
+        assert result.stderr == ("Error: the database file is damaged or unreadable (database disk image is "
+                                 "malformed); the command stopped and nothing was changed: 'therapy db check' says "
+                                 "more, 'therapy db restore BACKUP' restores your latest backup\n"), args
+    assert db_path.read_bytes() == before
+
+
 def test_check_without_a_database(cli, tmp_path):
     result = cli("--db", tmp_path / "missing.db", "db", "check")
     assert result.exit_code == 1 and "no database" in result.stderr

@@ -21,6 +21,14 @@ def explain(exc: BaseException) -> int | None:
     if isinstance(exc, TherapyError):
         print(f"Error: {one_line(str(exc))}", file=sys.stderr)
         return exc.exit_code
+    if not debug and (isinstance(exc, sqlite3.Error) or exc.__class__.__module__.startswith("sqlcipher3")):
+        from therapy_cli.storage.db import damaged
+
+        if damaged(exc):   # a page SQLite cannot read: the file, not the tool; db check and db restore go on
+            print(f"Error: the database file is damaged or unreadable ({one_line(str(exc))}); the command stopped "
+                  "and nothing was changed: 'therapy db check' says more, 'therapy db restore BACKUP' restores "
+                  "your latest backup", file=sys.stderr)
+            return 1
     if isinstance(exc, sqlite3.OperationalError):
         return None if debug else operational(exc)
     if isinstance(exc, BrokenPipeError):
