@@ -278,3 +278,33 @@ def test_the_same_goal_or_review_entered_twice_is_refused(cli, jcli, db_path):
     jcli("plan", "set", "sam", "--modality", "cbt", "--on", "2026-10-05")
     jcli("plan", "review", "sam", "--on", "2026-11-20", "--note", "Goals reviewed")   # another client
     assert len(jcli("plan", "show", "kim")["reviews"]) == 3
+
+
+def test_a_rating_or_a_closing_recorded_in_error_is_taken_back_and_audited(cli, jcli, db_path):
+    """`plan goal rate alex 2 3` meant goal 3, score 2: the wrong rating became goal 2's first score in the
+    end-of-therapy report, and nothing could take it (or a goal closed by the wrong id) back."""
+    jcli("client", "add", "Alex Morgan", "--referred-on", "2026-10-01")
+    jcli("plan", "set", "alex", "--modality", "cbt", "--on", "2026-10-05")
+    for text in ("Walk daily", "Sleep by 11", "Call a friend"):
+        jcli("plan", "goal", "add", "alex", text, "--on", "2026-10-05")
+    jcli("plan", "goal", "rate", "alex", "2", "4", "--on", "2026-11-01")
+    jcli("plan", "goal", "rate", "alex", "2", "3")                                   # meant: goal 3, score 2
+    asked = assert_refused(cli, db_path, "plan", "goal", "unrate", "alex", "2",
+                           match="Take back goal #2's rating of 3/10 on 2026-11-27 ('Sleep by 11')?")
+    assert "--yes" in asked.stderr
+    taken = cli("plan", "goal", "unrate", "alex", "2", "--yes", "--json")
+    assert taken.exit_code == 0 and taken.stderr == "Took back goal #2's rating of 3/10 on 2026-11-27\n"
+    assert [(r["rated_on"], r["score"]) for r in taken.json()["ratings"]] == [("2026-11-01", 4)]  # the earlier stays
+    jcli("plan", "goal", "rate", "alex", "3", "2")
+    assert [(g["id"], g["latest_score"]) for g in jcli("plan", "show", "alex")["goals"]] == [(1, None), (2, 4), (3, 2)]
+    assert_refused(cli, db_path, "plan", "goal", "unrate", "alex", "1", "--yes", match="no rating to take back")
+    assert_refused(cli, db_path, "plan", "goal", "unrate", "alex", "9", "--yes", match="has no goal #9")
+    # a goal closed by the wrong id is reopened, and can be rated again
+    jcli("plan", "goal", "close", "alex", "1")
+    assert jcli("plan", "goal", "reopen", "alex", "1")["status"] == "open"
+    assert jcli("plan", "goal", "rate", "alex", "1", "5")["latest_score"] == 5
+    assert_refused(cli, db_path, "plan", "goal", "reopen", "alex", "1", match="is open")
+    audit = [a["summary"] for a in jcli("db", "audit", "--client", "alex") if a["record_type"] in ("goal",
+                                                                                                  "goal_rating")]
+    assert "goal #2 rating of 2026-11-27 taken back (recorded in error)" in audit
+    assert "goal #1 closing of 2026-11-27 taken back" in audit

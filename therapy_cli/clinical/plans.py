@@ -352,6 +352,46 @@ def close_goal(db: Database, client, goal_id: int, on: date | None = None) -> di
     return _goal_record(db, _goal(db, client_id, goal_id))
 
 
+def unrate_goal(db: Database, client, goal_id: int) -> tuple[dict, dict]:
+    """Take back a goal's latest rating, recorded in error (the goal and score swapped, `rate 2 3` for
+    `rate 3 2`): (the rating removed, the goal as it is now). Audited."""
+    client_id = _live_client(db, client)
+    _goal(db, client_id, goal_id)
+    latest = db.one("SELECT * FROM goal_ratings WHERE goal_id = ? ORDER BY rated_on DESC, id DESC LIMIT 1",
+                    (goal_id,))
+    if latest is None:
+        raise NotFound(f"goal #{goal_id} has no rating to take back")
+    db.execute("DELETE FROM goal_ratings WHERE id = ?", (latest["id"],))
+    db.audit("remove", "goal_rating", latest["id"], f"goal #{goal_id} rating of {latest['rated_on']} taken back "
+             "(recorded in error)", client_id)
+    return ({"rated_on": latest["rated_on"], "score": latest["score"]},
+            _goal_record(db, _goal(db, client_id, goal_id)))
+
+
+def latest_rating(db: Database, client, goal_id: int) -> dict | None:
+    """The rating `unrate_goal` would take back (to ask about it first), or None."""
+    client_id = _client_id(client)
+    goal = _goal(db, client_id, goal_id)
+    row = db.one("SELECT rated_on, score FROM goal_ratings WHERE goal_id = ? ORDER BY rated_on DESC, id DESC "
+                 "LIMIT 1", (goal_id,))
+    return {**row, "text": goal["text"]} if row else None
+
+
+def reopen_goal(db: Database, client, goal_id: int) -> dict:
+    """Take back a goal's closing (closed by the wrong id, or too soon). Audited."""
+    client_id = _live_client(db, client)
+    goal = _goal(db, client_id, goal_id)
+    if not goal["closed_on"]:
+        raise Conflict(f"goal #{goal_id} is open; only a closed goal is reopened")
+    same = db.one("SELECT id FROM goals WHERE client_id = ? AND text = ? COLLATE NOCASE AND closed_on IS NULL "
+                  "AND id != ?", (client_id, goal["text"], goal_id))
+    if same is not None:   # as add_goal: two open goals of one wording would be rated apart and drift
+        raise Conflict(f"goal #{same['id']} of the same wording is open; rate that one, or close it first")
+    db.update("goals", goal_id, {"closed_on": None})
+    db.audit("reopen", "goal", goal_id, f"goal #{goal_id} closing of {goal['closed_on']} taken back", client_id)
+    return _goal_record(db, _goal(db, client_id, goal_id))
+
+
 def detail_section(db: Database, record: dict) -> None:
     """The plan part of `client show`: current plan, goals with latest ratings, review due."""
     plan = current_plan(db, record["id"])

@@ -7,11 +7,14 @@ from typing import Annotated, List, Optional
 
 import typer
 
-from therapy_cli.commands._common import CsvOpt, Format, FormatOpt, JsonOpt, database, output_format, parse_date_option
+from therapy_cli.commands._common import (
+    CsvOpt, Format, FormatOpt, JsonOpt, confirm, database, output_format, parse_date_option,
+)
 
 app = typer.Typer(help="Treatment plans: modality, problems, goals and reviews (every change kept).",
                   no_args_is_help=True)
-goal_app = typer.Typer(help="Goals of the plan: add, rate 0–10, close.", no_args_is_help=True)
+goal_app = typer.Typer(help="Goals of the plan: add, rate 0–10, close (unrate, reopen: take back one in error).",
+                       no_args_is_help=True)
 app.add_typer(goal_app, name="goal")
 
 
@@ -196,4 +199,49 @@ def goal_close(
 
     with database(write=True) as db:
         goal = plans.close_goal(db, clients.find_client(db, client), goal_id, parse_date_option(on, "--on"))
+    _emit_goal(goal, output_format(fmt, as_json, as_csv))
+
+
+@goal_app.command("unrate")
+def goal_unrate(
+    client: ClientArg, goal_id: GoalArg,
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")] = False,
+    fmt: FormatOpt = Format.table, as_json: JsonOpt = False, as_csv: CsvOpt = False,
+) -> None:
+    """Take back a goal's latest rating, recorded in error (asks first; --yes to skip; audited).
+
+    For a goal and score swapped (`rate morgan 2 3` meant for goal 3): unrate goal 2, then rate goal 3.
+
+    Example: therapy plan goal unrate morgan 15 --yes
+    """
+    from therapy_cli import render
+    from therapy_cli.practice import clients
+    from therapy_cli.clinical import plans
+
+    with database() as db:
+        who = clients.find_client(db, client)
+        latest = plans.latest_rating(db, who, goal_id)
+    if latest is not None:   # ask outside the write transaction; a goal with no rating is refused below
+        confirm(f"Take back goal #{goal_id}'s rating of {latest['score']}/10 on {latest['rated_on']} "
+                f"({latest['text'][:40]!r})?", yes)
+    with database(write=True) as db:
+        removed, goal = plans.unrate_goal(db, clients.find_client(db, client), goal_id)
+    render.message(f"Took back goal #{goal_id}'s rating of {removed['score']}/10 on {removed['rated_on']}")
+    _emit_goal(goal, output_format(fmt, as_json, as_csv))
+
+
+@goal_app.command("reopen")
+def goal_reopen(
+    client: ClientArg, goal_id: GoalArg,
+    fmt: FormatOpt = Format.table, as_json: JsonOpt = False, as_csv: CsvOpt = False,
+) -> None:
+    """Reopen a goal closed in error (the wrong id, or too soon); audited.
+
+    Example: therapy plan goal close morgan 16 && therapy plan goal reopen morgan 16
+    """
+    from therapy_cli.practice import clients
+    from therapy_cli.clinical import plans
+
+    with database(write=True) as db:
+        goal = plans.reopen_goal(db, clients.find_client(db, client), goal_id)
     _emit_goal(goal, output_format(fmt, as_json, as_csv))
