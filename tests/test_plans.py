@@ -308,3 +308,14 @@ def test_a_rating_or_a_closing_recorded_in_error_is_taken_back_and_audited(cli, 
                                                                                                   "goal_rating")]
     assert "goal #2 rating of 2026-11-27 taken back (recorded in error)" in audit
     assert "goal #1 closing of 2026-11-27 taken back" in audit
+
+
+def test_a_goal_dated_back_is_refused_while_one_of_its_wording_was_open_that_day(cli, jcli, db_path):
+    jcli("client", "add", "Alex Morgan", "--referred-on", "2026-10-01")
+    jcli("plan", "set", "alex", "--modality", "cbt", "--on", "2026-10-05")
+    jcli("plan", "goal", "add", "alex", "Speak up in meetings", "--on", "2026-10-05")
+    jcli("plan", "goal", "close", "alex", "1", "--on", "2026-11-03")
+    assert_refused(cli, db_path, "plan", "goal", "add", "alex", "Speak up in meetings", "--on", "2026-10-10",
+                   match="goal #1 'Speak up in meetings' was open on 2026-10-10 (closed on 2026-11-03)")
+    # from the day it was closed, the wording can be set again
+    assert jcli("plan", "goal", "add", "alex", "Speak up in meetings", "--on", "2026-11-03")["id"] == 2

@@ -287,12 +287,16 @@ def add_goal(db: Database, client, text: str, on: date | None = None) -> dict:
     text = clean_text(text, "goal", 500)
     if not text:
         raise InvalidValue("goal must not be empty")
-    same = db.one("SELECT id, text FROM goals WHERE client_id = ? AND text = ? COLLATE NOCASE AND closed_on IS NULL",
-                  (client_id, text))
+    day = on or db.today
+    # open on the new goal's day (a goal dated back, before one of its wording was closed, is open beside it then)
+    same = db.one("SELECT id, text, closed_on FROM goals WHERE client_id = ? AND text = ? COLLATE NOCASE "
+                  "AND (closed_on IS NULL OR closed_on > ?) ORDER BY id LIMIT 1", (client_id, text, day.isoformat()))
     if same is not None:   # two open goals of one wording would be rated apart and drift
+        if same["closed_on"]:
+            raise Conflict(f"goal #{same['id']} {same['text']!r} was open on {day.isoformat()} (closed on "
+                           f"{same['closed_on']}); rate that one, or date the new goal from its closing")
         raise Conflict(f"goal #{same['id']} {same['text']!r} is already open for client #{client_id}; rate it "
                        f"(therapy plan goal rate {client_id} {same['id']} SCORE), or close it first")
-    day = on or db.today
     check_not_future(day, db.today, "goal date")
     _not_after_death(db, client_id, day, "goal date")
     started = db.scalar("SELECT started_on FROM plans WHERE client_id = ? ORDER BY version LIMIT 1", (client_id,))
