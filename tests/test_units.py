@@ -599,3 +599,19 @@ def test_no_member_is_counted_at_a_meeting_before_their_own_referral(cli, jcli, 
     waits = jcli("report", "referrals", "--from", "2026-09-01", "--to", "2026-11-30")["by_source"]
     # Hal 30 days, the family 30, Gus 1 (referred 11-15, at the meeting of 11-16): none negative
     assert [(w["started"], w["median_wait_days"]) for w in waits] == [(3, 30)]
+
+
+def test_discharging_a_member_of_a_group_that_goes_on_says_so(cli, jcli):
+    jcli("client", "add", "Amy Ash", "--referred-on", "2026-09-01")
+    jcli("client", "add", "Eve Fox", "--referred-on", "2026-09-01")
+    jcli("client", "add", "Grp", "--kind", "group", "--member", "amy", "--member", "eve", "--referred-on", "2026-09-01")
+    jcli("session", "add", "eve", "--at", "2026-10-01 10:00")
+    jcli("session", "add", "grp", "--at", "2026-10-02 18:00")
+    gone = cli("client", "discharge", "eve", "--on", "2026-10-20")
+    assert gone.exit_code == 0
+    assert ("Warning: #2 is still a member of #3 (group), which goes on: discharged in their own right, they are off "
+            "the caseload whatever sessions of it they come to; if they left it, record the day (therapy client "
+            "leave 3 2 --on DATE)") in gone.stderr.splitlines()
+    # one who left the group on the day of the discharge: nothing to say
+    jcli("client", "leave", "grp", "amy", "--on", "2026-11-01")
+    assert "still a member" not in cli("client", "discharge", "amy", "--on", "2026-11-01").stderr

@@ -226,6 +226,7 @@ def discharge(
         on_register = risk.register(db)
         record = clients.discharge(db, clients.find_client(db, client), parse_date_option(on, "--on"), reason)
         left = risk.left_register(db, on_register)
+        staying = clients.units_going_on(db, record)
         booked = db.scalar("SELECT count(*) FROM sessions WHERE client_id = ? AND status = 'scheduled' "
                            "AND local_date >= ?", (record["id"], db.today.isoformat()))
         owing = fees.owing_text(record["id"], fees.outstanding(db, record["id"]))
@@ -233,6 +234,10 @@ def discharge(
         render.warn(f"{booked} scheduled session(s) remain booked; cancel them with `therapy session cancel`")
     if owing:   # a discharge ends therapy, not the account
         render.warn(owing)
+    for unit in staying:
+        render.warn(f"#{record['id']} is still a member of #{unit['id']} ({unit['kind']}), which goes on: discharged in "
+                    "their own right, they are off the caseload whatever sessions of it they come to; if they left "
+                    f"it, record the day (therapy client leave {unit['id']} {record['id']} --on DATE)")
     for item in left:   # the client, or a member in therapy only through a discharged unit
         render.warn(f"{risk.register_text(item)} leaves the risk register and remind with this discharge (they "
                     "follow clients in therapy or waiting); hand the risk on and record it at discharge "

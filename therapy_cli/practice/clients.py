@@ -491,6 +491,19 @@ def _membership(db: Database, unit: dict, member: dict, *, open_only: bool) -> d
                   + "ORDER BY left_on IS NULL DESC, left_on DESC, id DESC LIMIT 1", (unit["id"], member["id"]))
 
 
+def units_going_on(db: Database, person: dict) -> list[dict]:
+    """The couples, families and groups `person` (just discharged in their own right) still belongs to after
+    the discharge day, that are not discharged themselves: meetings they may go on coming to, uncounted."""
+    if person["kind"] != "individual" or not person.get("discharged_on"):
+        return []
+    from therapy_cli.practice.state import state_of
+
+    rows = db.query("SELECT DISTINCT c.id, c.kind FROM memberships m JOIN clients c ON c.id = m.unit_id "
+                    "WHERE m.member_id = ? AND (m.left_on IS NULL OR m.left_on > ?) AND c.erased_on IS NULL "
+                    "ORDER BY c.id", (person["id"], person["discharged_on"]))
+    return [r for r in rows if (state_of(db, r["id"]) or {}).get("status") != "discharged"]
+
+
 def joining_warnings(unit: dict, member: dict) -> list[str]:
     """What a new membership does not change, said rather than refused (`client join`, `client add --member`):
     a person discharged in their own right stays discharged whatever unit sessions they attend (rule 1 of
