@@ -367,3 +367,19 @@ def test_an_imported_risk_item_is_named_as_measure_add_names_one(cli, jcli, tmp_
         "(#1: PHQ-9 item 9 = 2 on 2026-11-20): review risk (therapy risk list)")
     scores.write_text('client,instrument,taken_on,items\n"Ian Morgan",GAD-7,2026-11-21,"1,1,1,1,1,1,1"\n')
     assert "Warning" not in cli("import", "measures", str(scores)).stderr     # nothing new flagged
+
+
+def test_risk_show_csv_says_what_it_leaves_out(cli, jcli):
+    jcli("client", "add", "Alex Morgan")
+    jcli("risk", "assess", "alex", "--level", "low")
+    assert cli("risk", "show", "alex", "--csv").stderr == ""          # nothing else held: nothing to say
+    jcli("risk", "plan", "alex", "--crisis", "999")
+    shown = cli("risk", "show", "alex", "--csv")
+    assert shown.stdout.splitlines()[0] == "id,client_id,level,assessed_on,review_in_days,review_due,note"
+    assert shown.stderr == ("Warning: the CSV holds the assessments only; the safety plan is in the table and "
+                            "--json\n")
+    _next_second()   # entered after today's assessment: the flag stays open
+    jcli("measure", "add", "alex", "phq9", "--items", "1,1,1,1,1,1,1,1,1")
+    assert cli("risk", "show", "alex", "--csv").stderr == (
+        "Warning: the CSV holds the assessments only; the questionnaire flag and the safety plan are in the table "
+        "and --json\n")

@@ -168,9 +168,15 @@ def show(client: ClientArg, fmt: FormatOpt = Format.table, as_json: JsonOpt = Fa
             render.write_record({"version": d["safety_plan"]["version"], "set_on": d["safety_plan"]["set_on"],
                                  **plan_view}, title="Safety plan")
 
-    render.emit(data, output_format(fmt, as_json, as_csv), table=table,
+    out = output_format(fmt, as_json, as_csv)
+    render.emit(data, out, table=table,
                 csv_rows=lambda d: [{"client_id": d["client_id"], **a} for a in d["assessments"]],
                 columns=["id", "client_id", "level", "assessed_on", "review_in_days", "review_due", "note"])
+    left_out = [what for what, held in (("the questionnaire flag", data["flag"]),
+                                        ("the safety plan", data["safety_plan"])) if held]
+    if out == "csv" and left_out:   # a table of assessments: what it cannot hold is not silently missing
+        render.warn(f"the CSV holds the assessments only; {' and '.join(left_out)} "
+                    f"{'are' if len(left_out) > 1 else 'is'} in the table and --json")
 
 
 @app.command("list")
