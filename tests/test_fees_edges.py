@@ -327,3 +327,44 @@ def test_a_currency_kept_in_hundredths_is_taken_upper_cased_and_a_made_up_one_is
     assert [check_currency(c) for c in ("gbp", "EUR", "Usd", "CHF")] == ["GBP", "EUR", "USD", "CHF"]
     with pytest.raises(WrongForm, match="must be an ISO 4217 currency code such as GBP, EUR or USD, not 'XYZ'"):
         check_currency("XYZ")
+
+
+def _three_unbilled(jcli):
+    jcli("config", "set", "fees.default", "60")
+    jcli("client", "add", "Ian Morgan", "--referred-on", "2026-10-01")
+    for day in ("2026-11-12", "2026-11-19", "2026-11-26"):
+        jcli("session", "add", "ian", "--at", f"{day} 18:00")
+
+
+def test_discharge_and_erasure_name_the_sessions_never_invoiced(cli, jcli, db_path):
+    """£180 of attended sessions went with an erasure unseen: an erased client cannot be invoiced."""
+    _three_unbilled(jcli)
+    gone = cli("client", "discharge", "ian", "--on", "2026-11-26")
+    assert gone.exit_code == 0
+    assert gone.stderr == ("Warning: 3 chargeable sessions of client #1 (£180.00) are not invoiced (therapy invoice "
+                           "create 1 --from 2026-11-12 --to 2026-11-26)\n")
+    asked = assert_refused(cli, db_path, "client", "erase", "ian", "--force", "--reason", "request")
+    assert "(3 chargeable sessions of client #1 (£180.00) are not invoiced" in asked.stderr
+    assert "an erased client cannot be invoiced) This cannot be undone" in asked.stderr
+    erased = cli("client", "erase", "ian", "--yes", "--force", "--reason", "request")
+    assert erased.exit_code == 0
+    assert ("Warning: 3 chargeable sessions of client #1 (£180.00) are not invoiced and can no longer be: the client "
+            "is erased") in erased.stderr.splitlines()
+
+
+def test_an_erased_clients_invoice_is_not_voided_and_its_payment_stays_income(cli, jcli, db_path):
+    _three_unbilled(jcli)
+    jcli("invoice", "create", "ian", "--month", "2026-11")
+    jcli("payment", "add", "INV-2026-0001", "120", "--on", "2026-11-27", "--method", "  card  ")
+    assert jcli("invoice", "show", "INV-2026-0001")["payments"][0]["method"] == "card"
+    jcli("client", "discharge", "ian", "--on", "2026-11-26")
+    jcli("client", "erase", "ian", "--yes", "--force", "--reason", "request")
+    assert_refused(cli, db_path, "invoice", "void", "INV-2026-0001", "--reason", "wrong fee",
+                   match="whose records were erased: no invoice can replace it")
+    assert jcli("report", "income", "--tax-year", "2026/27")["received_minor"] == 12000
+
+
+def test_payment_add_shows_the_method_as_kept(jcli):
+    _three_unbilled(jcli)
+    jcli("invoice", "create", "ian", "--month", "2026-11")
+    assert jcli("payment", "add", "INV-2026-0001", "60", "--method", "  card  ")["method"] == "card"

@@ -220,7 +220,7 @@ def discharge(
     """
     from therapy_cli import render
     from therapy_cli.clinical import risk
-    from therapy_cli.practice import clients, fees
+    from therapy_cli.practice import clients, fees, invoices
 
     with database(write=True) as db:
         on_register = risk.register(db)
@@ -230,10 +230,13 @@ def discharge(
         booked = db.scalar("SELECT count(*) FROM sessions WHERE client_id = ? AND status = 'scheduled' "
                            "AND local_date >= ?", (record["id"], db.today.isoformat()))
         owing = fees.owing_text(record["id"], fees.outstanding(db, record["id"]))
+        unbilled = invoices.unbilled_text(db, record)
     if booked:
         render.warn(f"{booked} scheduled session(s) remain booked; cancel them with `therapy session cancel`")
     if owing:   # a discharge ends therapy, not the account
         render.warn(owing)
+    if unbilled:
+        render.warn(unbilled)
     for unit in staying:
         render.warn(f"#{record['id']} is still a member of #{unit['id']} ({unit['kind']}), which goes on: discharged in "
                     "their own right, they are off the caseload whatever sessions of it they come to; if they left "
@@ -457,9 +460,14 @@ def erase(
     from therapy_cli.storage.db import resolve_path
     from therapy_cli.commands._common import STATE
 
+    from therapy_cli.practice.invoices import unbilled_text
+
     with database() as db:
         found = clients.find_client(db, client)
-    confirm(f"Erase the records of client #{found['id']}? This cannot be undone", yes)
+        unbilled, lost = unbilled_text(db, found), unbilled_text(db, found, erased=True)
+    # money not yet billed can never be once the record is gone: said in the question, and after it with --yes
+    lost_said = f" ({unbilled}: an erased client cannot be invoiced)" if unbilled else ""
+    confirm(f"Erase the records of client #{found['id']}?{lost_said} This cannot be undone", yes)
     from therapy_cli.storage import scrub
     from therapy_cli.storage.files import sweep_stale
 
@@ -492,6 +500,8 @@ def erase(
                     f"of client #{result['id']}; delete it")
     if owing:
         render.warn(owing)
+    if lost:
+        render.warn(lost)
     from therapy_cli.storage.maintenance import kept_copies
 
     kept = kept_copies(path)

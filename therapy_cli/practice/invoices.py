@@ -61,6 +61,31 @@ def chargeable(db: Database, client: dict, start: date, end: date) -> list[dict]
     return lines
 
 
+def unbilled(db: Database, client: dict) -> tuple[int, int, str | None]:
+    """(how many, how much) of the client's chargeable sessions up to today on no live invoice, and the
+    `invoice create` that bills them (None when there are none): what a discharge or an erasure would
+    otherwise leave unbilled unseen (an erased client can no longer be invoiced)."""
+    first = db.scalar("SELECT min(local_date) FROM sessions WHERE client_id = ?", (client["id"],))
+    if first is None or first > db.today.isoformat():
+        return 0, 0, None
+    lines = chargeable(db, client, date.fromisoformat(first), db.today)
+    if not lines:
+        return 0, 0, None
+    span = f"--from {lines[0]['session_date']} --to {lines[-1]['session_date']}"
+    return len(lines), sum(line["amount_minor"] for line in lines), f"therapy invoice create {client['id']} {span}"
+
+
+def unbilled_text(db: Database, client: dict, erased: bool = False) -> str | None:
+    """`3 chargeable sessions of client #1 (£180.00) are not invoiced (therapy invoice create 1 --from ...)`;
+    `erased`: as it stands once the client is erased (no command can bill them then)."""
+    count, amount, command = unbilled(db, client)
+    if not count:
+        return None
+    said = (f"{count} chargeable session{'s' if count != 1 else ''} of client #{client['id']} "
+            f"({fees.money(amount, db.setting('fees.currency'))}) {'are' if count != 1 else 'is'} not invoiced")
+    return f"{said} and can no longer be: the client is erased" if erased else f"{said} ({command})"
+
+
 def stale_line(db: Database, session_id: int) -> str | None:
     """A warning when a correction leaves `session_id` on a live invoice whose line no longer describes it
     (now another status, another day, or a late cancellation now by the therapist, never charged); None
@@ -264,6 +289,10 @@ def void(db: Database, invoice: dict, reason: str) -> dict:
     voided = db.one("SELECT voided_on FROM invoice_voids WHERE invoice_id = ?", (invoice["id"],))
     if voided:
         raise Conflict(f"{invoice['number']} was already void on {voided['voided_on']}")
+    if db.scalar("SELECT erased_on FROM clients WHERE id = ?", (invoice["client_id"],)):
+        # no invoice can replace it, so the money received on it would leave the income for good
+        raise Conflict(f"{invoice['number']} is of client #{invoice['client_id']}, whose records were erased: no "
+                       "invoice can replace it, so it is not voided (what was received on it stays income)")
     db.insert("invoice_voids", {"invoice_id": invoice["id"], "voided_on": db.today.isoformat(),
                                 "reason": reason, "created_at": utc_now()})
     db.audit("void", "invoice", invoice["id"], f"{invoice['number']} void", invoice["client_id"])
@@ -276,6 +305,7 @@ def add_payment(db: Database, invoice: dict, amount_minor: int, on: date | None 
     on the same invoice and day a second time (unless `allow_duplicate`): a payment is never taken back.
     It may be dated before the invoice was issued (paid at the session), not before its first session."""
     day = on or db.today
+    method = clean_text(method, "--method", 100)   # as stored, and so as shown
     check_not_future(day, db.today, "payment date")
     record = invoice_record(db, invoice["id"])
     currency = record["currency"]
@@ -306,7 +336,7 @@ def add_payment(db: Database, invoice: dict, amount_minor: int, on: date | None 
     payment_id = db.insert("payments", {"invoice_id": invoice["id"], "invoice_issued_on": record["issued_on"],
                                         "paid_on": day.isoformat(), "amount_minor": amount_minor,
                                         "settles": int(amount_minor == record["due_minor"]),
-                                        "method": clean_text(method, "--method", 100), "created_at": utc_now()})
+                                        "method": method, "created_at": utc_now()})
     db.audit("add", "payment", payment_id, f"{record['number']}: {fees.decimal_text(amount_minor)}",
              invoice["client_id"])
     record = invoice_record(db, invoice["id"])
