@@ -280,7 +280,11 @@ def test_client_show_shows_money_and_what_is_outstanding(cli, jcli, owing):
     assert "£95.00" in table and "£285.00" in table and "£140.00" in table
     assert "minor" not in table and "9500" not in table
     csv_text = cli("client", "show", "ann", "--csv").stdout.splitlines()
-    assert csv_text[0].endswith("fees.invoiced_minor,fees.outstanding_minor") and csv_text[1].endswith("28500,14000")
+    # CSV as the invoices' CSV: plain numbers under plain names, the currency in its own column (38000 beside a
+    # £ habit read as £38,000)
+    assert csv_text[0].endswith("fees.currency,fees.invoices,fees.invoiced,fees.outstanding")
+    assert csv_text[1].endswith("GBP,3,285.00,140.00")
+    assert cli("client", "add", "Di Dee", "--fee", "80.50", "--csv").stdout.splitlines()[1].endswith("80.50,")
     added = cli("client", "add", "Cy Cole", "--fee", "80.50").stdout
     assert "£80.50" in added and "8050" not in added
     assert jcli("client", "edit", "cy", "--fee", "81")["fee_minor"] == 8100

@@ -37,10 +37,10 @@ OnOpt = Annotated[Optional[str], typer.Option("--on", metavar="DATE", help="Date
 def _show(record: dict, fmt: str, title: str | None = None, currency: str | None = None) -> None:
     from therapy_cli import render
 
-    if fmt == "table" and currency and "fee_minor" in record:   # £95.00; JSON and CSV keep the minor units
+    if fmt != "json" and currency and "fee_minor" in record:   # £95.00, or 95.00 in CSV; JSON keeps the minor units
         from therapy_cli.practice.fees import shown_amounts
 
-        record = shown_amounts(record, currency)
+        record = shown_amounts(record, currency, fmt)
     render.emit(record, fmt, title=title or f"Client #{record['id']} {record['name']}")
 
 

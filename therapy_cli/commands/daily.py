@@ -143,10 +143,10 @@ def client_show_command(client: str, fmt: str) -> None:
 
     with database() as db:
         record = clients.client_detail(db, clients.find_client(db, client))
-    if fmt == "table" and "fees" in record:   # money as £95.00; JSON and CSV keep the minor units
+    if fmt != "json" and "fees" in record:   # money as £95.00, or 95.00 in CSV; JSON keeps the minor units
         from therapy_cli.practice.fees import shown_amounts
 
-        record = {**record, "fees": shown_amounts(record["fees"], record["fees"]["currency"])}
+        record = {**record, "fees": shown_amounts(record["fees"], record["fees"]["currency"], fmt)}
     render.emit(record, fmt, title=f"Client #{record['id']} {record['name']}")
 
 

@@ -217,9 +217,13 @@ def fees_section(db, record: dict) -> None:
                       "outstanding_minor": outstanding(db, record["id"])["amount_minor"] if invoices["n"] else 0}
 
 
-def shown_amounts(record: dict, currency: str) -> dict:
-    """A table's view of a record: each `*_minor` amount as money under its plain name
-    (`fee_minor: 9500` → `fee: £95.00`); JSON and CSV keep the minor units."""
-    return {(key[:-6] if key.endswith("_minor") else key): (money(value, currency) if key.endswith("_minor")
-                                                             and isinstance(value, int) else value)
+def shown_amounts(record: dict, currency: str, fmt: str = "table") -> dict:
+    """A table's or a CSV's view of a record: each `*_minor` amount under its plain name, as money in a table
+    (`fee_minor: 9500` → `fee: £95.00`), as a plain number in CSV (`fee: 95.00`, the currency in its own
+    column, as the invoices' CSV has it); JSON keeps the minor units."""
+    def shown(value):
+        return value if not isinstance(value, int) else money(value, currency) if fmt == "table" \
+            else decimal_text(value)
+
+    return {(key[:-6] if key.endswith("_minor") else key): (shown(value) if key.endswith("_minor") else value)
             for key, value in record.items()}
