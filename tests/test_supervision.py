@@ -414,3 +414,48 @@ def test_the_upgrade_makes_supervisee_ids_never_reused(jcli, db_path, monkeypatc
     assert jcli("supervise", "remove", str(meeting["id"]), "--yes")["supervisees_removed"][0]["id"] == 4
     assert jcli("supervise", "give", "Kim Lo", "--on", "2026-11-04", "--duration", "60")["supervisees"][0]["id"] == 5
     assert [p["sessions"] for p in jcli("supervise", "supervisees")] == [1, 1, 1, 1]
+
+
+def test_a_target_met_exactly_is_met_whatever_the_float_sum_says(jcli):
+    """Nine 50-minute meetings are 7.5 hours; summed as floats, 7.499999999999999: 'missed (just)'."""
+    for day in ("2026-07-06", "2026-07-20", "2026-08-03", "2026-08-17", "2026-08-31", "2026-09-07", "2026-09-14",
+                "2026-09-21", "2026-09-28"):
+        jcli("supervise", "give", "Chris Trainee", "--on", day, "--duration", "50")
+    jcli("config", "set", "targets.quarter.supervision_given_hours", "7.5")
+    jcli("config", "set", "targets.quarter.supervision_given_hours.max", "7.5")
+    met = {(t["direction"], t["met"]) for t in jcli("report", "quarter", "--quarter", "2026-Q3")["targets"]}
+    assert met == {("min", True), ("max", True)}
+
+
+def test_a_booking_counts_until_that_supervisor_is_logged_that_day(cli, jcli):
+    jcli("client", "add", "Alex Morgan")
+    jcli("session", "add", "alex", "--at", "2026-11-19 10:00", "--status", "attended")
+    jcli("supervise", "book", "--on", "2026-11-27", "--duration", "90", "--supervisor", "Dr Lee")
+    # the morning's peer group, logged: the afternoon's booking with Dr Lee still counts
+    jcli("supervise", "log", "--on", "2026-11-27", "--duration", "60", "--group-size", "4", "--supervisor", "Peer")
+    assert jcli("remind", "--kind", "supervision_due") == []        # 0.5 received + 1.5 booked
+    jcli("supervise", "log", "--on", "2026-11-27", "--duration", "90", "--supervisor", "dr lee")
+    assert jcli("remind", "--kind", "supervision_due") == []        # 2.0 received, the booking not counted again
+
+
+def test_a_merge_that_would_count_one_meeting_twice_is_refused_and_a_number_is_no_name(cli, jcli, db_path):
+    jcli("supervise", "give", "Jo Patel", "--on", "2026-11-10", "--duration", "60")
+    jcli("supervise", "give", "Jo Patl", "--on", "2026-11-24", "--duration", "60")     # a typo: a second record
+    jcli("supervise", "give", "Jo Patel", "--on", "2026-11-24", "--duration", "60")    # the meeting typed again
+    assert_refused(cli, db_path, "supervise", "rename", "Jo Patl", "Jo Patel",
+                   match="the merge would leave meetings #2 and #3 (2026-11-24, 60 min) as one meeting logged twice")
+    assert_refused(cli, db_path, "supervise", "rename", "Jo Patl", "2", match="cannot be a number")
+    jcli("supervise", "remove", "3", "--yes")
+    assert jcli("supervise", "rename", "Jo Patl", "Jo Patel")["merged_from"] == 2
+
+
+def test_a_received_supervision_typed_again_to_add_the_supervisor_is_said(cli, jcli):
+    jcli("supervise", "log", "--on", "2026-11-20", "--duration", "90")
+    again = cli("supervise", "log", "--on", "2026-11-20", "--duration", "90", "--supervisor", "Dr Lee")
+    assert again.exit_code == 0
+    assert again.stderr == ("Warning: supervision received on 2026-11-20 is also logged as #1 (90 min, no supervisor "
+                            "named): both count; if this one corrects it, take that one back (therapy supervise "
+                            "remove 1)\n")
+    # two named supervisors that day: two meetings, nothing to say
+    jcli("supervise", "log", "--on", "2026-11-21", "--duration", "60", "--supervisor", "Dr Lee")
+    assert cli("supervise", "log", "--on", "2026-11-21", "--duration", "60", "--supervisor", "Peer group").stderr == ""

@@ -177,6 +177,27 @@ def _refuse_given_twice(db: Database, day: date, duration_min: int, size: int, i
                            "such meetings that day")
 
 
+def _refuse_merged_twins(db: Database, supervisee_id: int) -> None:
+    """After a merge, two meetings of the supervisee now the same (day, length, group, who): the one meeting
+    logged under the typo and again under the right name, which `supervise give` would have refused."""
+    def who(meeting_id: int) -> set[int]:
+        return {p for (p,) in db.execute("SELECT supervisee_id FROM supervision_given_to WHERE supervision_id = ? "
+                                         "UNION SELECT supervisee_id FROM supervision WHERE id = ? "
+                                         "AND supervisee_id IS NOT NULL", (meeting_id, meeting_id))}
+
+    meetings = db.query("SELECT id, on_date, duration_min, group_size FROM supervision WHERE direction = 'given' "
+                        "AND (supervisee_id = :p OR id IN (SELECT supervision_id FROM supervision_given_to "
+                        "WHERE supervisee_id = :p)) ORDER BY on_date, id", {"p": supervisee_id})
+    seen: dict[tuple, int] = {}
+    for m in meetings:
+        key = (m["on_date"], m["duration_min"], m["group_size"], frozenset(who(m["id"])))
+        if key in seen:
+            raise Conflict(f"the merge would leave meetings #{seen[key]} and #{m['id']} ({m['on_date']}, "
+                           f"{m['duration_min']} min) as one meeting logged twice; take one back first "
+                           f"('therapy supervise remove {m['id']}'), then rename")
+        seen[key] = m["id"]
+
+
 def _new_supervisee(db: Database, value: str) -> dict:
     supervisee_id = db.insert("supervisees", {"name": value, "created_at": utc_now()})
     db.audit("add", "supervisee", supervisee_id, "supervisee added")
@@ -262,13 +283,16 @@ def unbook(db: Database, booking_id: int) -> dict:
 
 
 def booked_hours(db: Database, start: date, end: date) -> float:
-    """Credited hours booked on days in [start, end] with no supervision received logged that day yet
-    (once logged, the day counts as received, not twice). On a replayed day (`--today`) before that day, the
-    received supervision is not yet known, and the booking counts, as that morning's remind saw it."""
+    """Credited hours booked on days in [start, end] not yet logged as received (once logged, the meeting
+    counts as received, not twice). Logged: supervision received that day from the booking's supervisor, or
+    any that day when either names none; a morning's peer group does not take the afternoon's booking with
+    Dr Lee away. On a replayed day (`--today`) before that day, the received supervision is not yet known,
+    and the booking counts, as that morning's remind saw it."""
     return float(db.scalar(
         "SELECT total(b.credited_hours) FROM supervision_booked b WHERE b.on_date BETWEEN ? AND ? "
         "AND NOT EXISTS (SELECT 1 FROM supervision s WHERE s.direction = 'received' AND s.on_date = b.on_date "
-        "AND s.on_date <= ?)",
+        "AND s.on_date <= ? AND (b.supervisor IS NULL OR s.supervisor IS NULL "
+        "OR lower(trim(s.supervisor)) = lower(trim(b.supervisor))))",
         (start.isoformat(), end.isoformat(), db.today.isoformat())))
 
 
@@ -322,6 +346,8 @@ def rename_supervisee(db: Database, text: str, new_name: str) -> dict:
     record of one person): the meetings move to the record kept, unless one meeting names both (two people)."""
     person = find_supervisee(db, text)
     value = clean_name(new_name, "supervisee name")
+    if value.isdigit():   # as `supervise give` refuses: a number names a supervisee by id
+        raise InvalidValue("a supervisee's name cannot be a number")
     other = db.one("SELECT * FROM supervisees WHERE name = ? COLLATE NOCASE AND id != ?", (value, person["id"]))
     if other is None:
         if person["name"] == value:
@@ -339,6 +365,7 @@ def rename_supervisee(db: Database, text: str, new_name: str) -> dict:
         db.execute("UPDATE supervision_given_to SET supervisee_id = ? WHERE supervisee_id = ?",
                    (other["id"], person["id"]))
         db.execute("UPDATE supervision SET supervisee_id = ? WHERE supervisee_id = ?", (other["id"], person["id"]))
+        _refuse_merged_twins(db, other["id"])   # raised inside the write: nothing of the merge is kept
         db.execute("DELETE FROM supervisees WHERE id = ?", (person["id"],))
         db.audit("edit", "supervisee", other["id"], f"supervisee #{person['id']} merged into this one")
         kept, merged = other["id"], person["id"]
