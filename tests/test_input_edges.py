@@ -170,9 +170,15 @@ def test_a_time_typed_outside_the_quotes_of_its_date_is_named(cli, jcli, db_path
     jcli("session", "add", "ben", "--at", "2027-01-04 10:00")
     result = assert_refused(cli, db_path, "session", "move", "1", "--to", "friday", "11:00", code=2)
     assert "--to 'friday 11:00'" in result.stderr
-    # another stray word is left as click says it
+    # a name of two words unquoted: the same hint, for the name
     result = assert_refused(cli, db_path, "session", "add", "ben", "walsh", "--at", "2027-01-05 10:00", code=2)
-    assert "(walsh)" in result.stderr and "quotes" not in result.stderr
+    assert result.stderr.splitlines()[-1] == ("Error: Got unexpected extra argument(s) (walsh): a name or text of "
+                                              "several words goes in one pair of quotes, 'ben walsh'")
+    result = assert_refused(cli, db_path, "contact", "add", "Dr", "Priya", "Shah", "--role", "GP", code=2)
+    assert "(Priya Shah): a name or text of several words goes in one pair of quotes, 'Dr Priya Shah'" in result.stderr
+    # a stray number is left as click says it
+    result = assert_refused(cli, db_path, "client", "show", "1", "2", code=2)
+    assert "(2)" in result.stderr and "quotes" not in result.stderr
     assert jcli("session", "add", "ben", "--at", "tomorrow 10:00")["client_id"] == 1
 
 

@@ -83,6 +83,15 @@ def _quote_hint(message: str, words: list[str]) -> str:
     for option, day, time in zip(words, words[1:], words[2:]):
         if option in DATE_TIME_OPTIONS and re.fullmatch(r"[0-9]{1,2}:[0-9]{2}", time) and f"({time}" in message:
             return f"{message.rstrip('.')}: {QUOTE_HINT}, {option} '{day} {time}'"
+    # `contact add Dr Priya Shah`, `plan set alex --problem low mood`: the words after the first were left over
+    left = re.search(r"\(([^()]+)\)\.?$", message)
+    extra = left[1].split() if left else []
+    for i in range(1, len(words) - len(extra) + 1):
+        before = words[i - 1]
+        if extra and words[i:i + len(extra)] == extra and not before.startswith("-") and \
+                any(ch.isalpha() for ch in " ".join(extra)) and "'" not in before + left[1]:
+            return (f"{message.rstrip('.')}: a name or text of several words goes in one pair of quotes, "
+                    f"'{before} {left[1]}'")
     return message
 
 
