@@ -201,3 +201,25 @@ def test_a_value_beginning_with_a_dash_is_told_to_follow_two_dashes(cli, jcli, d
     assert written.exit_code == 0 and written.json()["text"] == "- bullet one"
     # an option that does not exist is still named as such
     assert "No such option: -x" in assert_refused(cli, db_path, "session", "add", "ben", "-x", code=2).stderr
+
+
+def test_dates_as_people_type_them(cli, jcli, db_path, monkeypatch):
+    """`2/12/26`, `next monday 10:00`, `last monday`, `--week 48`, a bad THERAPY_TODAY: each read, or named."""
+    jcli("client", "add", "Ben Walsh")
+    jcli("config", "set", "date.order", "dmy")
+    assert jcli("cpd", "add", "A book", "--on", "2/11/26", "--hours", "1")["on_date"] == "2026-11-02"   # 2-digit
+    # today is Friday 2026-11-27: next monday is the coming one, last monday the one before today
+    assert jcli("session", "add", "ben", "--at", "next monday 10:00")["starts_at"].startswith("2026-11-30T10:00")
+    assert jcli("session", "add", "ben", "--at", "this Tuesday 11:00")["starts_at"].startswith("2026-12-01T11:00")
+    assert jcli("cpd", "add", "A course", "--on", "last monday", "--hours", "2")["on_date"] == "2026-11-23"
+    assert "use YYYY-Www (e.g. 2026-W47), this, last or next" in assert_refused(
+        cli, db_path, "report", "week", "--week", "48", code=2).stderr
+    assert "use YYYY-MM (e.g. 2026-11), this, last or next" in assert_refused(
+        cli, db_path, "report", "month", "--month", "nov", code=2).stderr
+    # a bad THERAPY_TODAY is named as the variable it is, once; an absurd year is refused, not an internal error
+    monkeypatch.setenv("THERAPY_TODAY", "garbage")
+    said = assert_refused(cli, db_path, "client", "list", code=2).stderr.splitlines()[-1]
+    assert said.startswith("Error: Invalid value for THERAPY_TODAY (environment variable): 'garbage' is not a date")
+    monkeypatch.delenv("THERAPY_TODAY")
+    said = assert_refused(cli, db_path, "--today", "0001-01-01", "supervise", "status", code=2).stderr
+    assert "Invalid value for --today: '0001-01-01' is outside the years 1900 to 9000" in said

@@ -89,6 +89,7 @@ def _version(value: bool) -> None:
 
 @app.callback()
 def root(
+    ctx: typer.Context,
     db: Annotated[Optional[str], typer.Option(
         "--db", metavar="PATH", help="Database file (default: THERAPY_DB, then caseload.db in the user data dir).")] = None,
     today: Annotated[Optional[str], typer.Option(
@@ -107,12 +108,16 @@ def root(
 
     begin(db, no_pager)
     if today:
-        from therapy_cli.dates import parse_date
+        from therapy_cli.dates import parse_today
 
         try:
-            STATE.today = parse_date(today, date.today(), "--today")
+            STATE.today = parse_today(today, date.today())
         except TherapyError as exc:
-            raise typer.BadParameter(str(exc), param_hint="--today") from None
+            # named once, and by where it came from: a cron line's THERAPY_TODAY, not an option nobody typed
+            said = str(exc).removeprefix("--today ")
+            source = ctx.get_parameter_source("today")
+            hint = "THERAPY_TODAY (environment variable)" if source and source.name == "ENVIRONMENT" else "--today"
+            raise typer.BadParameter(said, param_hint=hint) from None
 
 
 def _register() -> None:

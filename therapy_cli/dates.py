@@ -18,7 +18,7 @@ DATETIME_FORMS = "'YYYY-MM-DD HH:MM' (or with T, or seconds), or 'today|tomorrow
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 
 _DATE_RE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
-_SLASHED_RE = re.compile(r"^(\d{1,2})/(\d{1,2})(?:/(\d{4}))?$")
+_SLASHED_RE = re.compile(r"^(\d{1,2})/(\d{1,2})(?:/(\d{4}|\d{2}))?$")
 
 # Where parse_date learns the setting date.order (dmy, mdy, or None when unset); the command
 # layer points it at the open caseload, so this module never opens the database itself.
@@ -86,6 +86,13 @@ def parse_date(text: str, today: date, what: str = "date") -> date:
         return today + timedelta(days=1)
     if value == "yesterday":
         return today - timedelta(days=1)
+    qualifier, _, named = value.partition(" ")
+    if qualifier in ("next", "this", "last") and named.strip() in WEEKDAYS:
+        # 'next monday' and 'this monday' are 'monday', the coming one; 'last monday' the one before today
+        value = named.strip()
+        if qualifier == "last":
+            back = (today.weekday() - WEEKDAYS.index(value)) % 7 or 7
+            return today - timedelta(days=back)
     if value in WEEKDAYS:
         ahead = (WEEKDAYS.index(value) - today.weekday()) % 7 or 7
         day = today + timedelta(days=ahead)
@@ -102,6 +109,15 @@ def parse_date(text: str, today: date, what: str = "date") -> date:
         raise WrongForm(f"{what} {text!r} does not exist; use a real date as YYYY-MM-DD") from None
 
 
+def parse_today(text: str, clock_today: date) -> date:
+    """`--today` (or THERAPY_TODAY): a date as `parse_date` reads it, in years a caseload can have (0001-01-01
+    would leave the calendar arithmetic of every report nowhere to go)."""
+    day = parse_date(text, clock_today, "--today")
+    if not 1900 <= day.year <= 9000:
+        raise WrongForm(f"--today {text!r} is outside the years 1900 to 9000")
+    return day
+
+
 def _slashed_date(match, text: str, today: date, what: str) -> date:
     """`23/10/2026` or `23/10` (this year), read in the order the setting date.order names."""
     order = order_source() if order_source else None
@@ -111,7 +127,7 @@ def _slashed_date(match, text: str, today: date, what: str) -> date:
                         "`therapy config set date.order dmy` (or mdy)")
     first, second = int(match[1]), int(match[2])
     day, month = (first, second) if order == "dmy" else (second, first)
-    year = int(match[3]) if match[3] else today.year
+    year = full_year(int(match[3])) if match[3] else today.year
     try:
         return date(year, month, day)
     except ValueError:
@@ -120,6 +136,11 @@ def _slashed_date(match, text: str, today: date, what: str) -> date:
 
 
 DATE_ORDERS = ("dmy", "mdy")
+
+
+def full_year(year: int) -> int:
+    """A year written with two digits, as spreadsheets and people write them: 1970-2069."""
+    return year + (2000 if year < 70 else 1900) if year < 100 else year
 
 
 def parse_time(text: str, what: str = "time") -> time:
@@ -155,6 +176,9 @@ def parse_datetime(text: str, tz, today: date, what: str = "datetime", day: date
         return localize(datetime.combine(day, parse_time(value, what)), tz, what=what, text=text)
     # a space, or ISO's T between the date's digits and the time's: 'Tuesday 18:00' and 'Today 9:00' keep their T
     parts = re.split(r"\s+|(?<=\d)T(?=\d)", value, maxsplit=1) if value else []
+    if len(parts) == 2 and parts[0].lower() in ("next", "this", "last"):   # 'next monday 10:00'
+        words = parts[1].split(maxsplit=1)
+        parts = [f"{parts[0]} {words[0]}", words[1] if len(words) > 1 else ""]
     if len(parts) != 2 or not parts[1].strip():
         raise WrongForm(f"{what} {text!r} is not a date and time; use {DATETIME_FORMS}")
     day = parse_date(parts[0], today, what)
@@ -222,6 +246,8 @@ def parse_week_or_relative(text: str, today: date, what: str = "week") -> tuple[
     value = (text or "").strip().lower()
     if value in ("this", "last", "next"):
         return week_of(today + timedelta(days={"last": -7, "this": 0, "next": 7}[value]))
+    if not _WEEK_RE.match(value.upper()):
+        raise WrongForm(f"{what} {text!r} is not an ISO week; use YYYY-Www (e.g. 2026-W47), this, last or next")
     return parse_week(text, what)
 
 
@@ -232,6 +258,8 @@ def parse_month_or_relative(text: str, today: date, what: str = "month") -> tupl
         return month_of(month_of(today)[1] + timedelta(days=1))
     if value in ("this", "last"):
         return month_of(today.replace(day=1) - timedelta(days=1) if value == "last" else today)
+    if not _MONTH_RE.match(value):
+        raise WrongForm(f"{what} {text!r} is not a month; use YYYY-MM (e.g. 2026-11), this, last or next")
     return parse_month(text, what)
 
 

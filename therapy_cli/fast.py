@@ -146,11 +146,11 @@ def _run(root: dict, path: tuple[str, ...], fmt: str, given: dict) -> None:
     if root["today"]:
         from datetime import date
 
-        from therapy_cli.dates import parse_date
+        from therapy_cli.dates import parse_today
         from therapy_cli.errors import TherapyError
 
         try:
-            STATE.today = parse_date(root["today"], date.today(), "--today")
+            STATE.today = parse_today(root["today"], date.today())
         except TherapyError:
             raise _ClickShouldSay from None
     if SPECS[path].flags.get("--raw"):

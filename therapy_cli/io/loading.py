@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 import unicodedata
 from datetime import date
 
+from therapy_cli.dates import DATE_ORDERS, full_year
 from therapy_cli.errors import InvalidValue
 from therapy_cli.storage.db import Database, utc_now
 
@@ -31,7 +32,6 @@ _FILE_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _SLASHED_DATE = re.compile(r"^(\d{1,2})[/.-](\d{1,2})[/.-](\d{2}|\d{4})$")
 # A date column a spreadsheet or database wrote as a datetime at midnight: `1985-06-03 00:00:00`.
 _MIDNIGHT = re.compile(r"^(\d{4}-\d{2}-\d{2})[T ]00:00(:00(\.0+)?)?$")
-DATE_ORDERS = ("dmy", "mdy")
 
 
 @dataclass
@@ -56,8 +56,7 @@ def slashed_date(text: str, order: str | None, what: str) -> date | None:
                            "or format the column as yyyy-mm-dd before saving")
     first, second, year = (int(g) for g in match.groups())
     day, month = (first, second) if order == "dmy" else (second, first)
-    if year < 100:
-        year += 2000 if year < 70 else 1900
+    year = full_year(year)
     try:
         return date(year, month, day)
     except ValueError:
