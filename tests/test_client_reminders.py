@@ -60,8 +60,8 @@ def smtp(cli):
     """Start a real SMTP server on 127.0.0.1 and point the caseload's settings at it."""
     started = []
 
-    def start(**server_kwargs):
-        inbox = Inbox()
+    def start(handler=Inbox, **server_kwargs):
+        inbox = handler()
         port = free_port()
         controller = Controller(inbox, hostname="127.0.0.1", port=port, **server_kwargs)
         controller.start()
@@ -596,3 +596,28 @@ def test_a_reminder_sent_meanwhile_by_another_run_is_not_sent_again(jcli, smtp, 
     finally:
         db.close()
     assert inbox.messages == [] and len(sent_rows(db_path)) == 1
+
+
+class HangsUp(Inbox):
+    """A server that drops the connection at the DATA of a message to an address holding 'drop' (a content
+    filter, a rate limit), and answers 421 (closing) to one holding 'busy'."""
+
+    async def handle_DATA(self, server, session, envelope):
+        if any("drop" in a for a in envelope.rcpt_tos):
+            server.transport.close()
+            return "250 never seen"
+        if any("busy" in a for a in envelope.rcpt_tos):
+            return "421 4.3.2 service closing"
+        return await super().handle_DATA(server, session, envelope)
+
+
+def test_a_connection_lost_on_one_reminder_is_made_again_for_the_next(cli, jcli, smtp, db_path):
+    """One message that made the server hang up failed every reminder after it, on every run."""
+    inbox = smtp(handler=HangsUp)
+    for hour, address in ((9, "ok1"), (10, "drop1"), (11, "ok2"), (12, "busy1"), (13, "ok3")):
+        book(jcli, consenting(jcli, f"Client {address}", f"{address}@example.org"), at=f"{TOMORROW} {hour}:00")
+    result = cli("remind", "clients", "--send")
+    assert result.exit_code == 1
+    assert inbox.to() == ["ok1@example.org", "ok2@example.org", "ok3@example.org"]
+    assert len(sent_rows(db_path)) == 3
+    assert result.stderr.splitlines()[-1].startswith("Error: 2 reminder(s) not sent, kept for the next run")

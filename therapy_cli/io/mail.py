@@ -135,13 +135,20 @@ class Mailer:
     def __init__(self, config: SmtpConfig):
         self.config = config
         self.smtp = None
+        self.password: str | None = None
+        self.unreachable = False   # a connection lost mid-run is made again; one that cannot be, the run gives up
 
     def __enter__(self) -> "Mailer":
+        self.password = _password(self.config)   # before connecting: a failing password manager sends nothing
+        self._connect()
+        return self
+
+    def _connect(self) -> None:
         import smtplib
         import ssl
 
         c = self.config
-        password = _password(c)            # before connecting: a failing password manager sends nothing
+        password = self.password
         where = f"{c.host}:{c.port}"
         try:
             context = ssl.create_default_context()
@@ -169,19 +176,28 @@ class Mailer:
             self._close()
             reason = getattr(exc, "strerror", None) or exc.__class__.__name__
             raise MailError(f"cannot use the mail server {where} ({reason}); nothing was sent") from None
-        return self
 
     def send(self, msg) -> None:
         import smtplib
 
         if self.smtp is None:
-            raise SendFailed("the connection to the mail server was lost")
+            # lost while sending an earlier one (a server that hangs up on one message, a 421): connect again, so
+            # one message does not fail every reminder after it, every morning; if that fails, the run gives up
+            if self.unreachable:
+                raise SendFailed("the connection to the mail server was lost and could not be made again")
+            try:
+                self._connect()
+            except MailError:
+                self.unreachable = True
+                raise SendFailed("the connection to the mail server was lost and could not be made again") from None
         try:
             self.smtp.send_message(msg)
         except smtplib.SMTPRecipientsRefused as exc:
             codes = [f"{code}" for code, _ in exc.recipients.values()]
             raise SendFailed(f"the server refused the address ({', '.join(codes)})") from None
         except smtplib.SMTPResponseException as exc:
+            if exc.smtp_code == 421:   # the server is closing the connection: the next message connects again
+                self._close()
             raise SendFailed(f"the server answered {exc.smtp_code}") from None
         except (smtplib.SMTPException, OSError) as exc:
             self._close()
