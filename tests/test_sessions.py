@@ -771,3 +771,24 @@ def test_a_clash_on_the_night_the_clocks_go_back_shows_real_times(jcli, cli):
     assert result.exit_code == 1
     assert ("2026-10-25 01:40 BST-01:20 GMT overlaps session #1 at 2026-10-25 01:30 BST-01:30 GMT"
             in result.stderr)
+
+
+@pytest.mark.parametrize("rule, said", [
+    ("FREQ=YEARLY;BYMONTHDAY=0", "BYMONTHDAY must be 1 to 31 or -31 to -1, not '0'"),   # dateutil: every day
+    ("FREQ=MONTHLY;BYMONTHDAY=15,0", "BYMONTHDAY must be 1 to 31 or -31 to -1, not '0'"),
+    ("FREQ=YEARLY;BYMONTH=0", "BYMONTH must be 1 to 12, not '0'"),
+    ("FREQ=DAILY;BYMONTH=13", "BYMONTH must be 1 to 12, not '13'"),
+    ("FREQ=YEARLY;BYWEEKNO=60", "BYWEEKNO must be 1 to 53 or -53 to -1, not '60'"),
+    ("FREQ=YEARLY;BYYEARDAY=400", "BYYEARDAY must be 1 to 366 or -366 to -1, not '400'"),
+])
+def test_an_rrule_part_out_of_its_range_is_refused_not_read_as_no_filter(alex, cli, db_path, rule, said):
+    result = assert_refused(cli, db_path, "session", "schedule", "alex", "--start", "2026-12-01 10:00", "--every",
+                            rule, "--count", "5", code=2)
+    assert f"--every: {said}" in result.stderr
+
+
+def test_an_rrule_counting_from_the_end_of_the_month_still_books(alex, jcli):
+    made = jcli("session", "schedule", "alex", "--start", "2026-12-31 10:00", "--every", "FREQ=MONTHLY;BYMONTHDAY=-1",
+                "--count", "2")
+    assert [s["starts_at"][:10] for s in made] == ["2026-12-31", "2027-01-31"]
+

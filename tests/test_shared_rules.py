@@ -147,3 +147,16 @@ def test_overlaps_within_the_file_are_refused_unless_allowed(cli, jcli, caseload
                         "imported (fix the row, or use --skip-invalid)")
     # back to back is no clash, a cancelled session holds no time, and a file of several diaries may overlap
     assert jcli("import", "sessions", path, "--allow-overlap")["imported"] == 4 + 1
+
+
+def test_an_overlap_across_midnight_is_found_whatever_the_order_of_the_rows(cli, caseload, db_path, tmp_path):
+    """23:30-01:30 after 00:30 the next day in the file: the earlier row was on the next day, never looked at."""
+    path = tmp_path / "late.csv"
+    path.write_text("client,starts_at,status,duration_min\n1,2026-11-11 00:30,attended,50\n"
+                    "2,2026-11-10 23:30,attended,120\n")
+    before = snapshot(db_path)
+    result = cli("import", "sessions", path)
+    assert result.exit_code == 1 and "line 3: 2026-11-10 23:30" in result.stderr
+    assert "overlaps the session on line 2 at 2026-11-11 00:30" in result.stderr
+    assert snapshot(db_path) == before
+

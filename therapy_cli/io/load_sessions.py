@@ -274,8 +274,10 @@ class SessionsImport(TableImport):
             rules.check_no_clash(self.db, times)
         start, end = times["starts_utc"], times["ends_utc"]
         day = times["local_date"]
-        before = (date.fromisoformat(day) - timedelta(days=1)).isoformat()
-        clashes = [b for d in (before, day) for b in self.booked.get(d, ())
+        # no session is longer than 600 minutes: a clash starts the day before, that day or the day after (rows
+        # need not be in time order: a meeting past midnight may come first in the file)
+        before, after = ((date.fromisoformat(day) + timedelta(days=n)).isoformat() for n in (-1, 1))
+        clashes = [b for d in (before, day, after) for b in self.booked.get(d, ())
                    if b["starts_utc"] < end and b["ends_utc"] > start]
         if clashes:
             rules.refuse_clashes(times, clashes, self.tz)

@@ -456,6 +456,22 @@ def add_training(db: Database, title: str, start: datetime, duration_min, audien
 
 # -- recurring series ---------------------------------------------------------------------
 
+# RFC 5545's ranges for the numbered BY parts (negative counts from the end, except months); dateutil reads
+# BYMONTHDAY=0 as no filter at all, so FREQ=MONTHLY;BYMONTHDAY=0 booked a meeting every day
+_BY_RANGES = {"BYMONTHDAY": (31, True), "BYYEARDAY": (366, True), "BYWEEKNO": (53, True), "BYMONTH": (12, False)}
+
+
+def _check_by_parts(parts: dict[str, str]) -> None:
+    for key, (most, negative) in _BY_RANGES.items():
+        for value in filter(None, (v.strip() for v in parts.get(key, "").split(","))):
+            number = value[1:] if value[:1] in "+-" else value
+            ok = number.isascii() and number.isdigit() and 1 <= int(number) <= most and \
+                (negative or not value.startswith("-"))
+            if not ok:
+                span = f"1 to {most}" + (f" or -{most} to -1" if negative else "")
+                raise WrongForm(f"--every: {key} must be {span}, not {value!r}")
+
+
 def _base_rule(every: str, naive_start: datetime):
     from dateutil.rrule import rrulestr
 
@@ -489,6 +505,7 @@ def _base_rule(every: str, naive_start: datetime):
             raise WrongForm(f"--every: INTERVAL must be a whole number, 1 to 520, not {interval!r}")
         if not 1 <= int(interval) <= 520:
             raise InvalidValue(f"--every: INTERVAL must be 1 to 520, not {interval!r}")
+        _check_by_parts(parts)
     try:
         rule = rrulestr(rule_text, dtstart=naive_start)
     except (ValueError, TypeError, KeyError, IndexError, OverflowError) as exc:
