@@ -621,3 +621,14 @@ def test_a_connection_lost_on_one_reminder_is_made_again_for_the_next(cli, jcli,
     assert inbox.to() == ["ok1@example.org", "ok2@example.org", "ok3@example.org"]
     assert len(sent_rows(db_path)) == 3
     assert result.stderr.splitlines()[-1].startswith("Error: 2 reminder(s) not sent, kept for the next run")
+
+
+def test_remind_options_typed_before_clients_are_refused_not_dropped(cli, db_path):
+    """`remind --json clients` printed the table: a script parsing it broke without a word."""
+    for args, named in ((["--json"], "--json"), (["--kind", "bogus"], "--kind"), (["--within", "9d", "--all"],
+                                                                                    "--within, --all")):
+        result = assert_refused(cli, db_path, "remind", *args, "clients", code=2)
+        assert result.stderr.splitlines()[-1] == (
+            f"Error: {named} before 'clients' is an option of `therapy remind` itself, not of `remind clients`: "
+            "put the options of `remind clients` after it (therapy remind clients -h lists them)")
+    assert cli("remind", "clients", "--json").stdout.strip() == "[]"

@@ -44,6 +44,19 @@ def remind(
     Example: therapy remind clients
     """
     if ctx.invoked_subcommand is not None:
+        # `remind --json clients`: the options were remind's own, and would be dropped unseen
+        given = [f"--{name.replace('_', '-')}" for name in ("within", "kind", "names", "everything", "fmt",
+                                                              "as_json", "as_csv")
+                 if ctx.get_parameter_source(name) is not None and ctx.get_parameter_source(name).name == "COMMANDLINE"]
+        if given:
+            shown = {"--everything": "--all", "--fmt": "--format", "--as-json": "--json", "--as-csv": "--csv"}
+            named = ", ".join(shown.get(g, g) for g in given)
+            from typer._click.exceptions import UsageError
+
+            sub = ctx.invoked_subcommand
+            raise UsageError(f"{named} before '{sub}' is an option of `therapy remind` itself, not of `remind "
+                             f"{sub}`: put the options of `remind {sub}` after it (therapy remind {sub} -h "
+                             "lists them)", ctx=ctx)
         return
     from therapy_cli.commands.daily import remind_command
 
