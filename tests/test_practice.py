@@ -338,3 +338,19 @@ def test_a_second_copy_of_a_caseload_or_a_name_used_twice_is_said(cli, jcli, pra
     assert named.stderr == (f"Warning: {folder / 'ann.db'} and {folder / 'ben.db'} are both named 'Ann Adams' "
                             "(practitioner.name): if they are one practitioner's files, the total counts that "
                             "caseload twice; if two, set practitioner.name in each\n")
+
+
+def test_the_total_hours_are_added_from_the_minutes_not_from_each_files_rounding(cli, tmp_path):
+    """Two files of 190 minutes each showed 3.17 + 3.17 = 6.34 hours; 380 minutes are 6.33."""
+    folder = tmp_path / "team"
+    folder.mkdir()
+    for who in ("ann", "ben"):
+        db = folder / f"{who}.db"
+        for args in (("config", "set", "practitioner.name", who.title()), ("client", "add", "Alex Morgan"),
+                     ("session", "add", "alex", "--at", "2026-11-23 10:00", "--duration", "190")):
+            assert cli("--db", db, *args).exit_code == 0
+    result = cli("practice", "report", "week", "--week", WEEK, "--dir", folder, "--json")
+    assert result.exit_code == 0, result.stderr
+    report = result.json()
+    assert [p["clinical_hours"] for p in report["practitioners"]] == [3.17, 3.17]
+    assert report["total"]["clinical_hours"] == 6.33

@@ -183,9 +183,15 @@ def _round(total: dict) -> dict:
 def period_rollup(paths: list[Path], start: date, end: date, kind: str, today: date | None = None,
                   warnings: list[str] | None = None) -> dict:
     """`practice report week|month`: each file's period report (with its own targets) and the total."""
-    from therapy_cli.reports.service import period_report
+    from therapy_cli.reports.service import period_report, shown_hours
 
-    rows = _each(paths, today, lambda db: period_report(db, start, end, kind), warnings)
+    exacts: list[dict] = []
+
+    def report_of(db):
+        exacts.append({})
+        return period_report(db, start, end, kind, exact_out=exacts[-1])
+
+    rows = _each(paths, today, report_of, warnings)
     practitioners = []
     total: dict = {}
     for name, path, report in rows:
@@ -193,6 +199,11 @@ def period_rollup(paths: list[Path], start: date, end: date, kind: str, today: d
         practitioners.append({"name": name, "file": str(path), **figures})
         _add(total, {k: v for k, v in figures.items() if k != "targets"})
     _round(total)
+    # hours added up from each file's exact figure, then rounded once: 190 + 190 minutes are 6.33 hours, not
+    # 3.17 + 3.17 (skipped files have no exact figures; `exacts` holds one per report read)
+    for key in ("clinical_hours", "training_hours", "supervision_hours", "supervision_given_hours", "cpd_hours"):
+        if key in total:
+            total[key] = shown_hours(sum(e.get(key, 0.0) for e in exacts))
     sessions = total.get("sessions", {})
     attended, dna = sessions.get("attended", 0), sessions.get("dna", 0)
     total["dna_rate"] = round(dna / (attended + dna), 4) if attended + dna else 0.0

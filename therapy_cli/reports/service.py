@@ -100,11 +100,13 @@ def cpd_hours_exact(db: Database, start: str, end: str) -> float:
     return hours
 
 
-def period_report(db: Database, start: date, end: date, targets_for: str | None = None) -> dict:
+def period_report(db: Database, start: date, end: date, targets_for: str | None = None,
+                  exact_out: dict | None = None) -> dict:
     """The SPEC `report` JSON for the inclusive period [start, end].
 
     `targets_for` is 'week', 'month' or 'quarter' (which settings the targets come from), or None.
-    Shown values are rounded (hours 2 places, rates 4); targets are judged on the exact values.
+    Shown values are rounded (hours 2 places, rates 4); targets are judged on the exact values, which
+    `exact_out` receives when given (a practice's total adds those, not the rounded ones).
     """
     if end < start:
         raise InvalidValue(f"the period ends ({end.isoformat()}) before it starts ({start.isoformat()})")
@@ -159,6 +161,8 @@ def period_report(db: Database, start: date, end: date, targets_for: str | None 
     }
     if targets_for:
         report["targets"] = targets(db, targets_for, report, exact)
+    if exact_out is not None:
+        exact_out.update(exact)
     return report
 
 
