@@ -5,6 +5,7 @@ from __future__ import annotations
 import email
 import email.policy
 import os
+import re
 import shutil
 import socket
 import sqlite3
@@ -632,3 +633,25 @@ def test_remind_options_typed_before_clients_are_refused_not_dropped(cli, db_pat
             f"Error: {named} before 'clients' is an option of `therapy remind` itself, not of `remind clients`: "
             "put the options of `remind clients` after it (therapy remind clients -h lists them)")
     assert cli("remind", "clients", "--json").stdout.strip() == "[]"
+
+
+def test_a_couples_calendar_sequence_never_depends_on_the_range_exported(cli, jcli, smtp):
+    """A reminder to a member is audited under the member's id: counted only when that member had a session of
+    their own in the range, so a moved couple's session could keep (or lose) its SEQUENCE."""
+    smtp()
+    dana = consenting(jcli, "Dana Hughes", "dana@example.org")
+    jcli("client", "add", "Eli Hughes")
+    couple = jcli("client", "add", "Hughes couple", "--kind", "couple", "--member", "dana", "--member", "eli")["id"]
+    session = book(jcli, couple, at=f"{TOMORROW} 16:00")
+    book(jcli, dana, at="2026-11-30 10:00")
+    assert cli("remind", "clients", "--send").exit_code == 0
+
+    def sequence(start, end):
+        text = cli("session", "export", "--ics", "-", "--from", start, "--to", end).stdout
+        block = next(b for b in text.split("BEGIN:VEVENT")[1:] if f"UID:session-{session}-" in b)
+        return int(re.search(r"SEQUENCE:(\d+)", block)[1])
+
+    wide, narrow = sequence(TOMORROW, "2026-11-30"), sequence(TOMORROW, TOMORROW)
+    assert wide == narrow
+    jcli("session", "move", str(session), "--to", f"{TOMORROW} 17:00")
+    assert sequence(TOMORROW, TOMORROW) > narrow

@@ -898,7 +898,13 @@ def calendar_sessions(db: Database, start: date | None = None, end: date | None 
     # Revisions per session (for the calendar's SEQUENCE): the audit rows about it, found
     # through the indexed client_id column.
     revisions: dict[int, int] = {}
-    client_ids = sorted({r["client_id"] for r in rows if r["client_id"] is not None})
+    client_ids = {r["client_id"] for r in rows if r["client_id"] is not None}
+    # a unit's session is audited under a member's id too (a reminder emailed to them): count those rows, or the
+    # SEQUENCE would depend on whether that member has a session of their own in the range, and go down
+    for chunk, marks in id_chunks(sorted(client_ids)):
+        client_ids |= {m for (m,) in db.execute(f"SELECT member_id FROM memberships WHERE unit_id IN ({marks})",
+                                                chunk)}
+    client_ids = sorted(client_ids)
     for chunk, marks in id_chunks(client_ids):
         for sid, n in db.execute(
                 f"SELECT record_id, count(*) FROM audit WHERE record_type = 'session' AND client_id IN "
