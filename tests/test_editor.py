@@ -185,7 +185,8 @@ def test_an_empty_or_unchanged_file_cancels_and_writes_nothing(session, editor, 
 
 
 def _kept(db_path: Path, session) -> list[Path]:
-    return sorted(p for p in db_path.parent.iterdir() if p.name.startswith(f"therapy-unsaved-note-session-{session}-"))
+    mine = f"therapy-unsaved-note-session-{session}-{db_path.stem}-"
+    return sorted(p for p in db_path.parent.iterdir() if p.name.startswith(mine))
 
 
 def _kept_in(out: str, db_path: Path, session) -> bytes:
@@ -299,7 +300,8 @@ def test_without_a_terminal_no_text_reads_standard_input(cli, jcli, session):
 def test_a_note_refused_after_the_editor_closes_is_kept_in_a_private_file(session, editor, db_path, written,
                                                                            message):
     def kept() -> set[Path]:
-        return {p for p in db_path.parent.iterdir() if p.name.startswith(f"therapy-unsaved-note-session-{session}-")}
+        mine = f"therapy-unsaved-note-session-{session}-{db_path.stem}-"
+        return {p for p in db_path.parent.iterdir() if p.name.startswith(mine)}
 
     files = []
     for attempt in (1, 2):   # refused twice within a second: the second is kept beside the first, not over it
@@ -368,8 +370,11 @@ def test_erasing_a_client_removes_the_unsaved_notes_of_their_sessions(session, e
         code, out = run_on_terminal(["session", "note", sid],
                                     {"EDITOR": editor("save", f"{sid}: pasted \x1b[2K text"), "VISUAL": None})
         assert code == 1 and "your text is kept in" in out, out
-    look_alike = db_path.parent / f"therapy-unsaved-note-session-{session}1-20261120-100000.txt"
+    look_alike = db_path.parent / f"therapy-unsaved-note-session-{session}1-{db_path.stem}-20261120-100000.txt"
     look_alike.write_text("session 11's, not 1's")   # a session id that only begins like the erased one's
+    # another caseload's draft of a session with the same id (demo.db beside caseload.db): never this erasure's
+    theirs = db_path.parent / f"therapy-unsaved-note-session-{session}-demo-20261120-100000.txt"
+    theirs.write_text("the demo's session 1")
     assert len(_kept(db_path, session)) == 2
 
     # a refused erasure (still in treatment) removes nothing
@@ -382,13 +387,14 @@ def test_erasing_a_client_removes_the_unsaved_notes_of_their_sessions(session, e
     assert "Removed 2 unsaved note files of client #1's sessions." in done.stderr
     left = sorted(p.name for p in db_path.parent.iterdir() if p.name.startswith("therapy-unsaved-note-"))
     # the couple's session is the couple's record, not the erased member's: its draft stays with it
-    assert [name.split("-")[4] for name in left] == sorted([f"{session}1", str(other_session),
-                                                           str(couple_session)]), left
+    assert sorted((name.split("-")[4], name.split("-")[5]) for name in left) == sorted(
+        [(f"{session}1", db_path.stem), (str(other_session), db_path.stem), (str(couple_session), db_path.stem),
+         (str(session), "demo")]), left
 
 
 def test_an_unsaved_note_erasure_cannot_remove_is_named_in_a_warning(session, db_path, jcli, cli):
     # something by the name that cannot be unlinked (a directory: root may unlink any file)
-    stuck = db_path.parent / f"therapy-unsaved-note-session-{session}-20261120-100000.txt"
+    stuck = db_path.parent / f"therapy-unsaved-note-session-{session}-{db_path.stem}-20261120-100000.txt"
     stuck.mkdir()
     (stuck / "inside").write_text("x")
     cli("client", "discharge", "alex")

@@ -320,3 +320,14 @@ def test_erase_names_the_copies_db_restore_kept_which_still_hold_the_records(cli
     assert result.exit_code == 0 and result.json()["id"] == cid
     assert result.stderr.startswith("Warning: these records are still in what db restore kept beside the caseload")
     assert os.path.basename(kept) in result.stderr and len(result.stderr.strip().splitlines()) == 1
+
+
+def test_an_erasure_reason_that_names_the_client_is_refused_and_the_question_names_them(cli, jcli, db_path):
+    """The reason stays in the audit after the erasure: a name typed in it outlived what it erased."""
+    jcli("client", "add", "Quentin Zabriskie")
+    jcli("client", "discharge", "quentin")
+    assert_refused(cli, db_path, "client", "erase", "quentin", "--yes", "--force", "--reason",
+                   "court order re Quentin Zabriskie", match="--reason names the client")
+    asked = assert_refused(cli, db_path, "client", "erase", "zab", "--force", "--reason", "court order")
+    assert "Erase the records of client #1 Quentin Zabriskie?" in asked.stderr
+    assert cli("client", "erase", "quentin", "--yes", "--force", "--reason", "court order").exit_code == 0

@@ -467,7 +467,8 @@ def erase(
         unbilled, lost = unbilled_text(db, found), unbilled_text(db, found, erased=True)
     # money not yet billed can never be once the record is gone: said in the question, and after it with --yes
     lost_said = f" ({unbilled}: an erased client cannot be invoiced)" if unbilled else ""
-    confirm(f"Erase the records of client #{found['id']}?{lost_said} This cannot be undone", yes)
+    # named in full: the question is the last chance to see a fragment matched the wrong person
+    confirm(f"Erase the records of client #{found['id']} {found['name']}?{lost_said} This cannot be undone", yes)
     from therapy_cli.storage import scrub
     from therapy_cli.storage.files import sweep_stale
 
@@ -489,7 +490,8 @@ def erase(
     from therapy_cli.storage.files import shown
 
     folders = dict.fromkeys([path.parent, path.resolve().parent])
-    removed, failed = drafts.remove([p for folder in folders for p in drafts.of_sessions(folder, sessions)])
+    removed, failed = drafts.remove([p for folder in folders
+                                     for p in drafts.of_sessions(folder, [path, path.resolve()], sessions)])
     result["unsaved_notes_removed"] = removed
     render.emit(result, output_format(fmt, as_json, as_csv), title=f"Client #{result['id']} erased")
     if removed:

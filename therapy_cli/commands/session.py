@@ -561,7 +561,8 @@ def _keep_unwritten(exc: Exception, saved: bytes, session_id: int, amend: int | 
     from therapy_cli.storage.db import resolve_path
     from therapy_cli.storage.files import shown
 
-    path = drafts.keep(resolve_path(STATE.db).parent, session_id, saved)
+    caseload = resolve_path(STATE.db)
+    path = drafts.keep(caseload.parent, caseload, session_id, saved)
     if path is None:
         return  # the first error still stands; nothing more can be done for the text
     again = ["therapy", *(["--db", str(STATE.db)] if STATE.db else []), "session", "note", str(session_id), "-"]

@@ -157,6 +157,15 @@ def erase_client(db: Database, client: dict, force: bool = False, reason: str | 
                       "erasing earlier needs --force --reason TEXT")
     if reason and len(reason) > 500:
         raise InvalidValue("--reason must be at most 500 characters")
+    if reason:
+        # the reason stays in the audit after the erasure: a name typed in it would outlive what it erases
+        import re
+
+        said = {w.casefold() for w in re.findall(r"\w+", reason)}
+        named = [part for part in re.findall(r"\w+", client["name"]) if len(part) > 2 and part.casefold() in said]
+        if named:
+            raise InvalidValue("--reason names the client, and the audit keeps the reason after the erasure: say "
+                               "why without naming them (e.g. 'erasure request under UK GDPR art. 17')")
 
     db.execute("PRAGMA secure_delete = ON")
     # amendments refer to the notes they amend: check the foreign keys at commit, not row by row
