@@ -200,3 +200,29 @@ def test_the_table_never_rounds_a_rate_onto_its_standard(jcli, cli, db_path):
     line = next(row for row in table.splitlines() if "within 6 weeks (standard 75%)" in row)
     assert "74.5% (not met)" in line
     assert "100% (met)" in next(row for row in table.splitlines() if "within 18 weeks" in row)
+
+
+def test_a_standard_is_judged_on_the_exact_rate_not_the_rounded_one(cli, jcli, tmp_path):
+    """968 of 1019 treated within 18 weeks is 0.94995: shown 0.95, and said 'met' against 95%."""
+    clients = ["id,name,referred_on,discharged_on,status"]
+    sessions = ["client,starts_at,status,type"]
+    for i in range(1, 1020):
+        clients.append(f"{i},Client {i:04d},2026-01-05,2026-06-30,discharged")
+        days = ("2026-02-01", "2026-02-08") if i <= 968 else ("2026-05-20", "2026-05-27")
+        sessions += [f"{i},{day} 10:00,attended,treatment" for day in days]
+    (tmp_path / "c.csv").write_text("\n".join(clients) + "\n")
+    (tmp_path / "s.csv").write_text("\n".join(sessions) + "\n")
+    assert cli("import", "clients", tmp_path / "c.csv").exit_code == 0
+    assert cli("import", "sessions", tmp_path / "s.csv", "--allow-overlap").exit_code == 0
+    report = jcli("report", "outcomes", "--from", "2026-06-30", "--to", "2026-06-30")
+    assert report["within_18_weeks_rate"] == 0.95 and report["waits_known"] == 1019
+    assert report["standards"]["within_18_weeks_rate"] == {"standard": 0.95, "met": False}
+
+
+def test_a_from_after_today_without_to_is_said_as_such(cli, db_path):
+    from conftest import assert_refused
+
+    for report in ("outcomes", "referrals"):
+        result = assert_refused(cli, db_path, "report", report, "--from", "2026-12-05")
+        assert "--from 2026-12-05 is after today (2026-11-27); give a --from up to today, or --to as well" in \
+            result.stderr

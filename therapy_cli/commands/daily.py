@@ -560,6 +560,11 @@ def _span(start: str | None, end: str | None):
 
     last = parse_date_option(end, "--to") or today()
     first = parse_date_option(start, "--from") or (add_months(last, -12) + timedelta(days=1))
+    if end is None and first > last:   # the --to nobody typed is today: say so, not "--to ... is before --from"
+        from therapy_cli.errors import InvalidValue
+
+        raise InvalidValue(f"--from {first.isoformat()} is after today ({last.isoformat()}); give a --from up to "
+                           "today, or --to as well")
     return first, last
 
 
