@@ -256,6 +256,24 @@ def test_an_encrypted_backup_restores_encrypted(keyed, jcli, db_path, tmp_path):
     assert _bytes(db_path) == before
 
 
+def test_a_plain_backup_restored_over_an_encrypted_caseload_is_kept_encrypted(keyed, cli, jcli, db_path, tmp_path):
+    """The plain backup made before `db encrypt`, restored: the caseload was left readable at rest, unsaid."""
+    jcli("client", "add", CANARY)
+    plain = tmp_path / "plain-backup.db"
+    assert cli("db", "backup", plain).exit_code == 0
+    assert keyed("db", "encrypt", "--yes").exit_code == 0
+    keyed("client", "add", "Added After The Backup")
+    result = keyed("db", "restore", plain, "--yes", "--json")
+    assert result.exit_code == 0, result.stderr
+    assert result.json()["encrypted"] is True
+    with open(db_path, "rb") as fh:
+        assert fh.read(16) != b"SQLite format 3\x00"
+    assert CANARY.encode() not in _bytes(db_path)
+    assert [c["name"] for c in keyed("client", "list", "--json").json()] == [CANARY]
+    later = tmp_path / "later.db"
+    assert keyed("db", "backup", later).exit_code == 0 and CANARY.encode() not in _bytes(later)
+
+
 def test_an_encrypted_file_held_by_another_writer_gives_one_busy_line(keyed, jcli, db_path, monkeypatch):
     from therapy_cli.storage import db as dbmod
 

@@ -145,16 +145,29 @@ def _restore_held(source: Path, target: Path) -> dict:
 
     # restoring onto a new machine: the data directory may not exist yet (0700, as on first use)
     target.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    from therapy_cli.storage import crypto
+
+    # an encrypted caseload stays encrypted, whatever the backup restored into it (a plain one would leave the
+    # records readable at rest without a word, and every later backup plain too)
+    stay_encrypted = target.is_file() and crypto.available() and crypto.looks_encrypted(target)
     with replacing(target, f"cannot restore into {target}", "restore into") as tmp:
         src, key = _open_source(source)
         if key:
-            from therapy_cli.storage.crypto import open_with_key  # an encrypted backup is restored encrypted
-
-            copy = open_with_key(tmp, key)
+            copy = crypto.open_with_key(tmp, key)   # an encrypted backup is restored encrypted
+            with copy:
+                src.backup(copy)
+        elif stay_encrypted:
+            key = crypto.get_key(target)
+            src.close()
+            src = crypto.open_with_key(source, "")
+            src.execute("ATTACH DATABASE ? AS restored KEY ?", (str(tmp), key))
+            src.execute("SELECT sqlcipher_export('restored')")
+            src.execute("DETACH DATABASE restored")
+            copy = crypto.open_with_key(tmp, key)
         else:
             copy = sqlite3.connect(tmp)
-        with copy:
-            src.backup(copy)
+            with copy:
+                src.backup(copy)
         src.close()
         copy.execute("PRAGMA journal_mode = WAL")
         if not check(copy)["ok"]:
@@ -166,7 +179,7 @@ def _restore_held(source: Path, target: Path) -> dict:
         kept = _keep_replaced(target) if target.is_file() else None
         remove(f"{target}-shm")
     return {"path": str(target), "restored_from": str(source), "ok": True,
-            "previous_kept_as": str(kept) if kept else None}
+            "previous_kept_as": str(kept) if kept else None, "encrypted": bool(key)}
 
 
 def _kept_name(target: Path) -> Path:
