@@ -78,3 +78,26 @@ def test_erase_still_removes_notes_and_keeps_every_trigger(cli, jcli, db_path):
     jcli("client", "discharge", "1", "--on", "2026-11-21")
     assert cli("client", "erase", "1", "--yes", "--force", "--reason", "request").exit_code == 0
     assert cli("db", "check").exit_code == 0
+
+
+def test_the_reasons_typed_for_the_audit_are_append_only_too(jcli, cli, db_path):
+    """An UPDATE put 'TAMPERED' in a removal's reason, a DELETE made it read '(reason erased)', db check said ok."""
+    import sqlite3
+
+    jcli("client", "add", "Alex Morgan")
+    sid = jcli("session", "add", "alex", "--at", "2026-12-01 10:00")["id"]
+    jcli("session", "remove", str(sid), "--reason", "booked in error", "--yes")
+    conn = sqlite3.connect(db_path)
+    try:
+        for sql in ("UPDATE audit_reasons SET text = 'TAMPERED'", "DELETE FROM audit_reasons",
+                    "INSERT OR REPLACE INTO audit_reasons (audit_id, client_id, text) "
+                    "SELECT audit_id, client_id, 'x' FROM audit_reasons"):
+            with pytest.raises(sqlite3.DatabaseError, match="append-only"):
+                conn.execute(sql)
+        conn.execute("DROP TRIGGER audit_reasons_no_update")
+        conn.commit()
+    finally:
+        conn.close()
+    assert "booked in error" in str(jcli("db", "audit", "--client", "alex"))
+    checked = cli("db", "check")
+    assert checked.exit_code == 1 and "audit_reasons_no_update" in checked.stderr

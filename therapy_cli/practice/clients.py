@@ -401,7 +401,10 @@ def remove_client(db: Database, client: dict) -> dict:
     record = client_record(db, cid)
     db.execute("PRAGMA secure_delete = ON")   # the row's text is overwritten in the file, not left in a free page
     members = db.execute("DELETE FROM memberships WHERE unit_id = ?", (cid,)).rowcount
-    db.execute("DELETE FROM audit_reasons WHERE client_id = ?", (cid,))
+    from therapy_cli.practice.retention import append_only_lifted
+
+    with append_only_lifted(db):
+        db.execute("DELETE FROM audit_reasons WHERE client_id = ?", (cid,))
     db.execute("DELETE FROM clients WHERE id = ?", (cid,))
     db.audit("remove", "client", cid, f"{client['kind']} client removed (added in error)"
              + (f" with its {members} member(s)' listing" if members else ""), cid)

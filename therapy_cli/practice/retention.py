@@ -20,7 +20,7 @@ from therapy_cli.storage.db import Database, chunked
 from therapy_cli.errors import Conflict, InvalidValue, Refused
 
 # The append-only triggers that erasure alone may lift (inside its transaction).
-_TRIGGERS = ("notes_no_delete", "risk_assessments_no_delete", "safety_plans_no_delete")
+_TRIGGERS = ("notes_no_delete", "risk_assessments_no_delete", "safety_plans_no_delete", "audit_reasons_no_delete")
 
 
 def _add_years(day: date, years: int) -> date:
@@ -211,7 +211,7 @@ def _delete_records(db: Database, cid: int) -> dict:
 
     for chunk in chunked(session_ids_):
         marks = ",".join("?" * len(chunk))
-        with _append_only_lifted(db):
+        with append_only_lifted(db):
             delete("notes", f"session_id IN ({marks})", chunk)
         db.execute(f"UPDATE measures SET session_id = NULL WHERE session_id IN ({marks}) AND client_id != ?",
                    (*chunk, cid))
@@ -225,7 +225,7 @@ def _delete_records(db: Database, cid: int) -> dict:
     delete("goals", "client_id = ?", (cid,))
     delete("plan_reviews", "client_id = ?", (cid,))
     delete("plans", "client_id = ?", (cid,))
-    with _append_only_lifted(db):
+    with append_only_lifted(db):
         delete("risk_assessments", "client_id = ?", (cid,))
         delete("safety_plans", "client_id = ?", (cid,))
     delete("referrals_out", "client_id = ?", (cid,))
@@ -237,14 +237,16 @@ def _delete_records(db: Database, cid: int) -> dict:
     ended = (db.scalar("SELECT discharged_on FROM clients WHERE id = ?", (cid,)) or db.today.isoformat())
     db.execute("UPDATE memberships SET left_on = max(coalesce(joined_on, ''), ?) WHERE member_id = ? "
                "AND left_on IS NULL", (ended, cid))
-    delete("audit_reasons", "client_id = ?", (cid,))   # the typed reasons; the audit rows stay
+    with append_only_lifted(db):
+        delete("audit_reasons", "client_id = ?", (cid,))   # the typed reasons; the audit rows stay
     return {table: n for table, n in counts.items() if n}
 
 
 @contextmanager
-def _append_only_lifted(db: Database):
-    """Notes, risk assessments and safety plans are append-only by trigger; this sanctioned path lifts
-    the delete triggers for the duration of this transaction only (a crash rolls the DROP back too)."""
+def append_only_lifted(db: Database):
+    """Notes, risk assessments, safety plans and the audit's reasons are append-only by trigger; this
+    sanctioned path (erasure, a client removed as added in error) lifts the delete triggers for the duration
+    of this transaction only (a crash rolls the DROP back too)."""
     triggers = db.query(f"SELECT name, sql FROM sqlite_master WHERE type = 'trigger' "
                         f"AND name IN ({','.join('?' * len(_TRIGGERS))})", _TRIGGERS)
     for trigger in triggers:

@@ -31,6 +31,8 @@ APPEND_ONLY: dict[str, tuple[str, ...]] = {
     "safety_plans": ("safety_plans_no_update", "safety_plans_no_delete", "safety_plans_no_replace"),
     # a sent reminder goes with its session or an erasure, but is never rewritten
     "client_reminders": ("client_reminders_no_update", "client_reminders_no_replace"),
+    # the reasons typed for the audit's rows: kept as the audit is, removed only with their client (erasure)
+    "audit_reasons": ("audit_reasons_no_update", "audit_reasons_no_delete", "audit_reasons_no_replace"),
     **{table: (f"{table}_no_update", f"{table}_no_delete", f"{table}_no_replace")
        for table in ("invoices", "invoice_lines", "invoice_voids", "payments")},
 }
@@ -39,14 +41,14 @@ APPEND_ONLY: dict[str, tuple[str, ...]] = {
 # triggers (recursive_triggers is off): refuse any insert that names an existing id.
 _NO_REPLACE = """
 CREATE TRIGGER {table}_no_replace BEFORE INSERT ON {table}
-WHEN EXISTS (SELECT 1 FROM {table} WHERE id = NEW.id)
+WHEN EXISTS (SELECT 1 FROM {table} WHERE {key} = NEW.{key})
 BEGIN SELECT RAISE(ABORT, '{table} are append-only'); END;
 """
 
 
-def append_only_sql(table: str) -> str:
-    """The triggers that make `table` append-only: no update, no delete, no replace of an existing id."""
-    return _APPEND_ONLY.format(table=table) + _NO_REPLACE.format(table=table)
+def append_only_sql(table: str, key: str = "id") -> str:
+    """The triggers that make `table` append-only: no update, no delete, no replace of an existing `key`."""
+    return _APPEND_ONLY.format(table=table) + _NO_REPLACE.format(table=table, key=key)
 
 
 def missing_protections(conn) -> list[str]:
@@ -395,7 +397,7 @@ def m008_notes_search(conn: sqlite3.Connection) -> None:
 
 def m003_no_replace(conn: sqlite3.Connection) -> None:
     """Close REPLACE on the append-only tables; remember an erasure whose scrub could not finish."""
-    run_script(conn, _NO_REPLACE.format(table="audit") + _NO_REPLACE.format(table="notes"))
+    run_script(conn, _NO_REPLACE.format(table="audit", key="id") + _NO_REPLACE.format(table="notes", key="id"))
     run_script(conn, """
         -- an erased client whose text may still be in the file or its WAL (a reader held it)
         CREATE TABLE _scrub_pending (
@@ -735,11 +737,18 @@ def m019_supervisee_ids_never_reused(conn: sqlite3.Connection) -> None:
 m019_supervisee_ids_never_reused.FOREIGN_KEYS_OFF = True
 
 
+def m020_audit_reasons_append_only(conn: sqlite3.Connection) -> None:
+    """The reasons typed for corrections and removals are part of the audit log: append-only as it is (an
+    UPDATE put 'TAMPERED' in one, a DELETE made it read '(reason erased)', and `db check` said ok). Erasing
+    the client, or removing a client added in error, lifts the delete trigger for that transaction only."""
+    run_script(conn, append_only_sql("audit_reasons", key="audit_id"))
+
+
 MIGRATIONS = [m001_initial, m003_no_replace, m004_service_reminders, m006_risk_register, m007_fees_and_invoices,
               m008_notes_search, m009_client_reminders, m010_client_address, m011_presence_index,
               m012_remind_indexes, m013_income_months, m014_ids_never_reused,
               m015_memberships_left, m016_reminded_at_the_latest_time, m017_audit_reasons,
-              m018_client_ids_never_reused, m019_supervisee_ids_never_reused]
+              m018_client_ids_never_reused, m019_supervisee_ids_never_reused, m020_audit_reasons_append_only]
 
 
 def migrate(db) -> list[str]:
