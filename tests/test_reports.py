@@ -338,3 +338,10 @@ def test_a_waiting_couple_is_one_case_on_the_waiting_list(jcli):
     # a member referred in their own right is on the list in their own right too
     jcli("client", "edit", "Alex", "--referred-on", "2026-11-03")
     assert jcli("report", "week")["waiting"] == 3
+
+
+def test_the_caseload_table_shows_how_long_a_waiting_client_has_waited(cli, jcli):
+    jcli("client", "add", "Sam Waiting", "--referred-on", "2026-11-05")
+    assert jcli("report", "caseload")[0]["waiting_days"] == 22
+    table = cli("report", "caseload").stdout
+    assert "waiting 22d" in table

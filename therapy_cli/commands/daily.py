@@ -641,7 +641,10 @@ def _show_caseload(rows: list[dict]) -> None:
 
     view = [{**r, "last_session": day(r["last_session"]), "next_session": day(r["next_session"]),
              "latest_scores": ", ".join(f"{name} {_num(s['score'])}" for name, s in r["latest_scores"].items()),
-             "risk": _risk_cell(r)} for r in rows]
+             "risk": _risk_cell(r),
+             # a waiting client's wait in the table too, as reports.md promises (JSON: waiting_days)
+             "status": (f"waiting {r['waiting_days']}d" if r["status"] == "waiting" and r.get("waiting_days")
+                        is not None else r["status"])} for r in rows]
     render.write_table(view, ["client_id", "name", "status", "sessions_attended", "last_session", "next_session",
                               "latest_scores", "risk", "review_due"],
                        title="Caseload", headers={"client_id": "id", "sessions_attended": "seen",
