@@ -90,7 +90,24 @@ def test_a_single_score_of_a_client_discharged_is_not_judged_and_not_so_far(cli,
     jcli("client", "discharge", "alex", "--on", "2026-11-03")
     out = tmp_path / "alex.md"
     assert cli("report", "client", "alex", "--output", out).exit_code == 0
-    assert "Overall: not judged (a single PHQ-9 or GAD-7 score)." in out.read_text()
+    # therapy over, short of a finished course: not judged, said as report outcomes has it
+    assert ("Overall (NHS Talking Therapies): no reliable change; therapy ended before a finished course (2 or "
+            "more attended treatment sessions), so recovery is not judged (a single PHQ-9 or GAD-7 score counts as "
+            "unchanged, as in report outcomes).") in out.read_text()
+
+
+def test_a_single_score_of_a_finished_course_is_judged_as_report_outcomes_judges_it(cli, jcli, tmp_path):
+    jcli("client", "add", "Xi Chen", "--referred-on", "2026-10-01")
+    for day in ("2026-11-10", "2026-11-17"):
+        jcli("session", "add", "xi", "--at", f"{day} 10:00")
+    jcli("measure", "add", "xi", "phq9", "--score", 15, "--on", "2026-11-10")
+    jcli("client", "discharge", "xi", "--on", "2026-11-17")
+    out = tmp_path / "xi.md"
+    assert cli("report", "client", "xi", "--output", out).exit_code == 0
+    assert ("Overall (NHS Talking Therapies): no reliable change, not recovered (a single PHQ-9 or GAD-7 score "
+            "counts as unchanged, as in report outcomes).") in out.read_text()
+    outcomes = jcli("report", "outcomes", "--from", "2026-11-01", "--to", "2026-11-30")
+    assert (outcomes["finished"], outcomes["at_caseness"], outcomes["recovered"]) == (1, 1, 0)
 
 
 # -- waits to first treatment (NHS Digital) ---------------------------------------

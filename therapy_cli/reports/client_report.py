@@ -122,8 +122,11 @@ def _in_words(progress: dict, counted: dict[str, int], ended: bool = False) -> l
     several = {k: v for k, v in progress["instruments"].items() if k not in single}
     lines = [f"{name}: a single score ({_num(progress['instruments'][name]['first'])}); "
              "change needs at least two." for name in progress["instruments"] if name in single]
-    unjudged = ("Overall: not judged (a single PHQ-9 or GAD-7 score)." if ended
-                else "Overall: not yet judged (a single PHQ-9 or GAD-7 score so far).")
+    unjudged = "Overall: not yet judged (a single PHQ-9 or GAD-7 score so far)."
+    if ended:
+        # therapy is over: judged as `report outcomes` judges it, a single score counting as unchanged
+        overall = measures.progress_in_words(progress, ended)[-1]
+        unjudged = f"{overall[:-1]} (a single PHQ-9 or GAD-7 score counts as unchanged, as in report outcomes)."
     if several:
         lines = measures.progress_in_words({**progress, "instruments": several}, ended) + lines
         if not any(name in several for name in measures.PAIRED) and any(name in single for name in measures.PAIRED):
