@@ -331,3 +331,22 @@ def test_an_erasure_reason_that_names_the_client_is_refused_and_the_question_nam
     asked = assert_refused(cli, db_path, "client", "erase", "zab", "--force", "--reason", "court order")
     assert "Erase the records of client #1 Quentin Zabriskie?" in asked.stderr
     assert cli("client", "erase", "quentin", "--yes", "--force", "--reason", "court order").exit_code == 0
+
+
+def test_erasing_a_member_whose_therapy_ended_with_the_couple_keeps_that_end(cli, jcli):
+    """The stub said 'waiting', the membership ended on the erasure day, and a meeting of the couple reopened
+    later counted the erased person at it."""
+    jcli("client", "add", "Sam Parry", "--referred-on", "2026-01-05")
+    jcli("client", "add", "Jo Parry", "--referred-on", "2026-01-05")
+    jcli("client", "add", "Parry couple", "--kind", "couple", "--member", "sam", "--member", "jo",
+         "--referred-on", "2026-01-05")
+    jcli("session", "add", "Parry couple", "--at", "2026-02-02 10:00")
+    jcli("client", "discharge", "Parry couple", "--on", "2026-05-20")
+    assert jcli("client", "erase", "sam", "--yes", "--force", "--reason", "erasure request")["erased_on"]
+    stub = jcli("client", "show", "1")
+    assert (stub["status"], stub["discharged_on"]) == ("discharged", "2026-05-20")
+    members = {m["id"]: m for m in jcli("client", "show", "3")["members"]}
+    assert members[1]["left_on"] == "2026-05-20"
+    jcli("client", "reopen", "3")
+    jcli("session", "add", "3", "--at", "2026-11-04 10:00")
+    assert jcli("client", "show", "1")["sessions"]["attended"] == 1

@@ -170,7 +170,7 @@ def erase_client(db: Database, client: dict, force: bool = False, reason: str | 
     db.execute("PRAGMA secure_delete = ON")
     # amendments refer to the notes they amend: check the foreign keys at commit, not row by row
     db.execute("PRAGMA defer_foreign_keys = ON")
-    counts = _delete_records(db, cid)
+    counts = _delete_records(db, cid, client["discharged_on"])
     if counts.get("notes"):
         from therapy_cli.practice.notes import purge_index
 
@@ -180,6 +180,9 @@ def erase_client(db: Database, client: dict, force: bool = False, reason: str | 
         "referral_source": None, "referred_by": None, "discharge_reason": None,
         "payer": None, "fee_minor": None, "reminders": "none", "reminders_consent_on": None,
         "erased_on": db.today.isoformat(),
+        # a member whose therapy ended through a couple, family or group: the stub keeps that end as its own
+        # discharge (an erased person is in no one's state, so nothing else would say it)
+        "status": "discharged", "discharged_on": client["discharged_on"],
     })
     summary = ("erased after retention" if status["past_retention"]
                else f"erased before retention ({status['retain_until']}); reason: {reason}")
@@ -200,7 +203,7 @@ def session_ids(db: Database, cid: int) -> list[int]:
     return [r["id"] for r in db.query("SELECT id FROM sessions WHERE client_id = ? ORDER BY id", (cid,))]
 
 
-def _delete_records(db: Database, cid: int) -> dict:
+def _delete_records(db: Database, cid: int, discharged_on: str | None = None) -> dict:
     session_ids_ = session_ids(db, cid)
     goal_ids = [r["id"] for r in db.query("SELECT id FROM goals WHERE client_id = ?", (cid,))]
     counts: dict[str, int] = {}
@@ -234,7 +237,10 @@ def _delete_records(db: Database, cid: int) -> dict:
     # without them an erased couple's members fell back to `waiting` (and out of retention), and a group's past
     # weeks counted an erased member present at sessions they missed. A membership still open ends on the
     # member's discharge (or today): an erased person is in no couple, family or group from then on.
-    ended = (db.scalar("SELECT discharged_on FROM clients WHERE id = ?", (cid,)) or db.today.isoformat())
+    # (`discharged_on`: the day their therapy ended, their own discharge or their unit's, which the row alone
+    # does not hold for a member whose therapy was a couple's, family's or group's)
+    ended = (discharged_on or db.scalar("SELECT discharged_on FROM clients WHERE id = ?", (cid,))
+             or db.today.isoformat())
     db.execute("UPDATE memberships SET left_on = max(coalesce(joined_on, ''), ?) WHERE member_id = ? "
                "AND left_on IS NULL", (ended, cid))
     with append_only_lifted(db):
