@@ -329,7 +329,12 @@ def test_an_erasure_reason_that_names_the_client_is_refused_and_the_question_nam
     assert_refused(cli, db_path, "client", "erase", "quentin", "--yes", "--force", "--reason",
                    "court order re Quentin Zabriskie", match="--reason names the client")
     asked = assert_refused(cli, db_path, "client", "erase", "zab", "--force", "--reason", "court order")
-    assert "Erase the records of client #1 Quentin Zabriskie?" in asked.stderr
+    assert "Erase the records of client #1? This cannot be undone (no terminal" in asked.stderr   # no name logged
+    from test_editor import run_on_terminal
+
+    code, text = run_on_terminal(["--db", db_path, "client", "erase", "zab", "--force", "--reason", "court order"],
+                                 {}, reply=(b"[y/N]:", b"n\n"))
+    assert code == 1 and "Erase the records of client #1 Quentin Zabriskie? This cannot be undone" in text, text
     assert cli("client", "erase", "quentin", "--yes", "--force", "--reason", "court order").exit_code == 0
 
 

@@ -58,13 +58,15 @@ def output_format(fmt: Format, as_json: bool = False, as_csv: bool = False) -> s
     return fmt.value
 
 
-def confirm(question: str, yes: bool) -> None:
-    """Ask on a terminal; without one, refuse unless --yes was given."""
+def confirm(question: str, yes: bool, without_terminal: str | None = None) -> None:
+    """Ask on a terminal; without one, refuse unless --yes was given (saying `without_terminal`, when given,
+    instead of the question: a question that names a client in full is for the terminal, not for a log)."""
     if yes:
         return
     if not sys.stdin.isatty():
         # the question as it would be asked, then why it was not: `Delete session #3? (no terminal to ...)`
-        raise Refused(f"{question} (no terminal to ask on; nothing was changed: run again with --yes to confirm)")
+        raise Refused(f"{without_terminal or question} (no terminal to ask on; nothing was changed: run again "
+                      "with --yes to confirm)")
     try:
         answer = typer.confirm(question, default=False, err=True)
     except typer.Abort:   # Ctrl-C or Ctrl-D at the question: an answer of no, said as every refusal is

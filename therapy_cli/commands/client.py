@@ -468,7 +468,8 @@ def erase(
     # money not yet billed can never be once the record is gone: said in the question, and after it with --yes
     lost_said = f" ({unbilled}: an erased client cannot be invoiced)" if unbilled else ""
     # named in full: the question is the last chance to see a fragment matched the wrong person
-    confirm(f"Erase the records of client #{found['id']} {found['name']}?{lost_said} This cannot be undone", yes)
+    confirm(f"Erase the records of client #{found['id']} {found['name']}?{lost_said} This cannot be undone", yes,
+            without_terminal=f"Erase the records of client #{found['id']}?{lost_said} This cannot be undone")
     from therapy_cli.storage import scrub
     from therapy_cli.storage.files import sweep_stale
 
