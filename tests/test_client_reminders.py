@@ -655,3 +655,13 @@ def test_a_couples_calendar_sequence_never_depends_on_the_range_exported(cli, jc
     assert wide == narrow
     jcli("session", "move", str(session), "--to", f"{TOMORROW} 17:00")
     assert sequence(TOMORROW, TOMORROW) > narrow
+
+
+def test_send_from_a_caseload_that_is_not_there_is_refused_and_makes_no_file(cli, tmp_path):
+    """A mistyped THERAPY_DB in the cron line made an empty caseload and sent nothing, silently, every morning."""
+    missing = tmp_path / "typo.db"
+    result = cli("--db", missing, "remind", "clients", "--send", "--quiet")
+    assert result.exit_code == 1
+    assert result.stderr == (f"Error: no caseload at {missing}: nothing can be sent from a new, empty one (give yours "
+                             "with --db or THERAPY_DB; therapy db path shows which file is used)\n")
+    assert not missing.exists()

@@ -90,6 +90,18 @@ def clients(
     from therapy_cli.practice import client_reminders as cr
 
     fmt_name = output_format(fmt, as_json, as_csv)
+    if send:
+        import os
+
+        from therapy_cli.commands._common import STATE
+        from therapy_cli.errors import NotFound
+        from therapy_cli.storage.db import resolve_path
+
+        path = resolve_path(STATE.db)
+        if not os.path.lexists(path):
+            # a mistyped THERAPY_DB in a cron line: an empty caseload made and nothing sent, every morning, unsaid
+            raise NotFound(f"no caseload at {path}: nothing can be sent from a new, empty one (give yours with --db "
+                           "or THERAPY_DB; therapy db path shows which file is used)")
     with database() as db:
         due = cr.due(db)
         sendable = [r for r in due if r.status == "due"]
