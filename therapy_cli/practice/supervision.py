@@ -164,14 +164,18 @@ def _existing_supervisee(db: Database, name: str, new: bool = False) -> dict | N
     return None
 
 
+def _present(db: Database, meeting_id: int) -> set[int]:
+    """The supervisees at a meeting given: the one kept on the record and any others linked to it."""
+    return {p for (p,) in db.execute("SELECT supervisee_id FROM supervision_given_to WHERE supervision_id = ? "
+                                     "UNION SELECT supervisee_id FROM supervision WHERE id = ? "
+                                     "AND supervisee_id IS NOT NULL", (meeting_id, meeting_id))}
+
+
 def _refuse_given_twice(db: Database, day: date, duration_min: int, size: int, ids: set[int]) -> None:
     """The same meeting, with the same supervisees, logged twice would count its hours given twice."""
     for (twin,) in db.execute("SELECT id FROM supervision WHERE direction = 'given' AND on_date = ? "
                               "AND duration_min = ? AND group_size = ?", (day.isoformat(), duration_min, size)):
-        present = {person for (person,) in db.execute(
-            "SELECT supervisee_id FROM supervision_given_to WHERE supervision_id = ? "
-            "UNION SELECT supervisee_id FROM supervision WHERE id = ?", (twin, twin))}
-        if present == ids:
+        if _present(db, twin) == ids:
             raise Conflict(f"this supervision given on {day.isoformat()} is already logged (record #{twin}); "
                            f"'supervise remove {twin}' takes it back, or add --allow-duplicate if there were two "
                            "such meetings that day")
@@ -180,17 +184,12 @@ def _refuse_given_twice(db: Database, day: date, duration_min: int, size: int, i
 def _refuse_merged_twins(db: Database, supervisee_id: int) -> None:
     """After a merge, two meetings of the supervisee now the same (day, length, group, who): the one meeting
     logged under the typo and again under the right name, which `supervise give` would have refused."""
-    def who(meeting_id: int) -> set[int]:
-        return {p for (p,) in db.execute("SELECT supervisee_id FROM supervision_given_to WHERE supervision_id = ? "
-                                         "UNION SELECT supervisee_id FROM supervision WHERE id = ? "
-                                         "AND supervisee_id IS NOT NULL", (meeting_id, meeting_id))}
-
     meetings = db.query("SELECT id, on_date, duration_min, group_size FROM supervision WHERE direction = 'given' "
                         "AND (supervisee_id = :p OR id IN (SELECT supervision_id FROM supervision_given_to "
                         "WHERE supervisee_id = :p)) ORDER BY on_date, id", {"p": supervisee_id})
     seen: dict[tuple, int] = {}
     for m in meetings:
-        key = (m["on_date"], m["duration_min"], m["group_size"], frozenset(who(m["id"])))
+        key = (m["on_date"], m["duration_min"], m["group_size"], frozenset(_present(db, m["id"])))
         if key in seen:
             raise Conflict(f"the merge would leave meetings #{seen[key]} and #{m['id']} ({m['on_date']}, "
                            f"{m['duration_min']} min) as one meeting logged twice; take one back first "
