@@ -460,11 +460,11 @@ def erase(
     from therapy_cli.storage.db import resolve_path
     from therapy_cli.commands._common import STATE
 
-    from therapy_cli.practice.invoices import unbilled_text
+    from therapy_cli.practice.invoices import unbilled_texts
 
     with database() as db:
         found = clients.find_client(db, client)
-        unbilled, lost = unbilled_text(db, found), unbilled_text(db, found, erased=True)
+        unbilled, lost = unbilled_texts(db, found)
     # money not yet billed can never be once the record is gone: said in the question, and after it with --yes
     lost_said = f" ({unbilled}: an erased client cannot be invoiced)" if unbilled else ""
     # named in full: the question is the last chance to see a fragment matched the wrong person

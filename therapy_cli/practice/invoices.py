@@ -75,15 +75,21 @@ def unbilled(db: Database, client: dict) -> tuple[int, int, str | None]:
     return len(lines), sum(line["amount_minor"] for line in lines), f"therapy invoice create {client['id']} {span}"
 
 
-def unbilled_text(db: Database, client: dict, erased: bool = False) -> str | None:
-    """`3 chargeable sessions of client #1 (£180.00) are not invoiced (therapy invoice create 1 --from ...)`;
-    `erased`: as it stands once the client is erased (no command can bill them then)."""
+def unbilled_texts(db: Database, client: dict) -> tuple[str | None, str | None]:
+    """`3 chargeable sessions of client #1 (£180.00) are not invoiced (therapy invoice create 1 --from ...)`,
+    and the same as it stands once the client is erased (no command can bill them then); (None, None) when
+    every chargeable session is invoiced."""
     count, amount, command = unbilled(db, client)
     if not count:
-        return None
+        return None, None
     said = (f"{count} chargeable session{'s' if count != 1 else ''} of client #{client['id']} "
             f"({fees.money(amount, db.setting('fees.currency'))}) {'are' if count != 1 else 'is'} not invoiced")
-    return f"{said} and can no longer be: the client is erased" if erased else f"{said} ({command})"
+    return f"{said} ({command})", f"{said} and can no longer be: the client is erased"
+
+
+def unbilled_text(db: Database, client: dict) -> str | None:
+    """The first of `unbilled_texts`: what a discharge leaves unbilled, with the command that bills it."""
+    return unbilled_texts(db, client)[0]
 
 
 def stale_line(db: Database, session_id: int) -> str | None:
