@@ -212,6 +212,17 @@ def add_measure(db: Database, client, instrument: str | Instrument, items=None, 
     return measure_record(db.get("measures", measure_id, "measure"))
 
 
+def new_baseline(db: Database, client: dict, record: dict) -> bool:
+    """True when `record`, dated before the referral, is now the earliest of its kind for the client while
+    others of that kind exist: the new start of progress (a screening at referral is one; a year typed wrong,
+    2016 for 2026, is another)."""
+    if not client["referred_on"] or record["taken_on"] >= client["referred_on"]:
+        return False
+    first_other = db.scalar("SELECT min(taken_on) FROM measures WHERE client_id = ? AND instrument = ? AND id != ?",
+                            (client["id"], record["instrument"], record["id"]))
+    return first_other is not None and first_other > record["taken_on"]
+
+
 def get_measure(db: Database, measure_id: int) -> dict:
     return measure_record(db.get("measures", measure_id, "measure"))
 

@@ -53,13 +53,7 @@ def add(
                                       session_id=measures.session_option(db, who["id"], session), again=again)
         label = clients.case_label(who)
         answered, earlier = risk.answer_of(db, record["id"]) if record["risk"] else (None, None)
-        # dated before the referral and before every other score of its kind: the new start of progress (a
-        # screening at referral is one; a year typed wrong, 2016 for 2026, is another)
-        baseline = (who["referred_on"] and record["taken_on"] < who["referred_on"] and db.scalar(
-            "SELECT 1 FROM measures WHERE client_id = ? AND instrument = ? AND taken_on <= ? AND id != ? LIMIT 1",
-            (who["id"], record["instrument"], record["taken_on"], record["id"])) is None and db.scalar(
-            "SELECT 1 FROM measures WHERE client_id = ? AND instrument = ? AND id != ? LIMIT 1",
-            (who["id"], record["instrument"], record["id"])) is not None)
+        baseline = measures.new_baseline(db, who, record)
     if baseline:
         render.warn(f"this {record['instrument']} of {record['taken_on']}, before the referral on "
                     f"{who['referred_on']}, is now {label}'s first: progress and recovery start from it; if the "
