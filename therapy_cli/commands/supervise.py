@@ -68,12 +68,7 @@ def log(
     with database(write=True) as db:
         record = supervision.log_received(db, parse_date_option(on, "--on"), duration, supervisor,
                                           group_size, case or [], note, allow_duplicate)
-        # retyped to add the supervisor or put the length right: not the same meeting to the twin check, but
-        # both would count; said, not refused (two meetings that day are possible)
-        others = db.query("SELECT id, duration_min, supervisor FROM supervision WHERE direction = 'received' "
-                          "AND on_date = ? AND id != ? AND (supervisor IS NULL OR ? IS NULL OR "
-                          "lower(supervisor) = lower(?)) ORDER BY id",
-                          (record["on_date"], record["id"], record["supervisor"], record["supervisor"]))
+        others = supervision.same_day_received(db, record)
     _show_record(record, output_format(fmt, as_json, as_csv))
     for other in others:
         render.warn(f"supervision received on {record['on_date']} is also logged as #{other['id']} "

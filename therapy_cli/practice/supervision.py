@@ -164,6 +164,17 @@ def _existing_supervisee(db: Database, name: str, new: bool = False) -> dict | N
     return None
 
 
+def same_day_received(db: Database, record: dict) -> list[dict]:
+    """Other supervision received the day of `record` that may be the same meeting: with the same supervisor,
+    or with either unnamed. A meeting retyped to add the supervisor or put the length right is not a twin to
+    the duplicate check, yet both would count: `supervise log` says so rather than refusing (two meetings in
+    a day are possible)."""
+    return db.query("SELECT id, duration_min, supervisor FROM supervision WHERE direction = 'received' "
+                    "AND on_date = ? AND id != ? AND (supervisor IS NULL OR ? IS NULL OR "
+                    "lower(supervisor) = lower(?)) ORDER BY id",
+                    (record["on_date"], record["id"], record["supervisor"], record["supervisor"]))
+
+
 def _present(db: Database, meeting_id: int) -> set[int]:
     """The supervisees at a meeting given: the one kept on the record and any others linked to it."""
     return {p for (p,) in db.execute("SELECT supervisee_id FROM supervision_given_to WHERE supervision_id = ? "
