@@ -354,3 +354,17 @@ def test_the_total_hours_are_added_from_the_minutes_not_from_each_files_rounding
     report = result.json()
     assert [p["clinical_hours"] for p in report["practitioners"]] == [3.17, 3.17]
     assert report["total"]["clinical_hours"] == 6.33
+
+
+def test_supervision_pack_counts_a_groups_members_of_today_not_every_membership(cli, jcli, tmp_path):
+    for name in ("Ann Lee", "Ben Ray", "Cy Oke", "Di Fox"):
+        jcli("client", "add", name)
+    jcli("client", "add", "Tuesday group", "--kind", "group", "--member", "Ann", "--member", "Ben",
+         "--member", "Cy")
+    jcli("client", "leave", "Tuesday", "Cy", "--on", "2026-11-01")       # left
+    jcli("client", "join", "Tuesday", "Di", "--on", "2026-11-02")        # joined
+    jcli("client", "leave", "Tuesday", "Ben", "--on", "2026-11-03")      # left, then came back
+    jcli("client", "join", "Tuesday", "Ben", "--on", "2026-11-10")
+    out = tmp_path / "pack.md"
+    assert cli("supervise", "pack", "Tuesday", "--output", out).exit_code == 0
+    assert "group (3 members)" in out.read_text()        # Ann, Ben and Di: as client list counts them

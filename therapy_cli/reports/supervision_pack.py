@@ -67,7 +67,11 @@ def case(db: Database, client: dict) -> dict:
             shown.append({"week": week, "score": point["score"]})
         if shown:
             trajectories[name] = shown
-    members = db.scalar("SELECT count(*) FROM memberships WHERE unit_id = ?", (cid,)) if client["kind"] != "individual" else None
+    # the members belonging on the last day counted (today, or the discharge), as `client list` counts them: not
+    # every membership ever held (one who left, or left and rejoined, is not a member twice over)
+    members = db.scalar("SELECT count(DISTINCT member_id) FROM memberships WHERE unit_id = ? "
+                        "AND coalesce(joined_on, '') <= ? AND coalesce(left_on, '9999') >= ?",
+                        (cid, end.isoformat(), end.isoformat())) if client["kind"] != "individual" else None
     return {
         "case": case_label(client),
         "kind": client["kind"],
