@@ -120,6 +120,15 @@ def test_contacts_referrals_in_and_out(jcli, cli, db_path):
     assert jcli("contact", "list")[0]["referrals_out"] == 2
 
 
+def test_an_erased_client_cannot_be_referred_out(jcli, cli, db_path):
+    jcli("contact", "add", "Dr Priya Shah", "--role", "GP")
+    jcli("client", "add", "Alex Morgan", "--referred-on", "2026-09-01")
+    jcli("client", "discharge", "alex", "--on", "2026-09-20")
+    assert cli("client", "erase", "1", "--yes", "--force", "--reason", "erasure request").exit_code == 0
+    assert_refused(cli, db_path, "client", "refer", "1", "--to", "shah", "--on", "2026-11-02", match="erased")
+    assert jcli("contact", "list")[0]["referrals_out"] == 0
+
+
 def test_export_holds_everything(jcli, cli, db_path):
     jcli("contact", "add", "Dr Shah")
     jcli("client", "add", "Alex Morgan", "--referred-by", "shah")

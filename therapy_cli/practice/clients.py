@@ -632,6 +632,8 @@ def refer_out(db: Database, client: dict, contact_text: str, on: date | None = N
               reason: str | None = None) -> dict:
     from therapy_cli.practice.contacts import find_contact
 
+    # the stub keeps ids and dates for the counts; a referral would be new data about someone erased
+    refuse_erased(client, "nothing about them can be added")
     contact = find_contact(db, contact_text)
     day = on or db.today
     check_not_future(day, db.today, "referral date")
