@@ -129,6 +129,15 @@ def test_an_erased_client_cannot_be_referred_out(jcli, cli, db_path):
     assert jcli("contact", "list")[0]["referrals_out"] == 0
 
 
+def test_a_referral_out_cannot_be_dated_after_the_clients_death(jcli, cli, db_path):
+    jcli("contact", "add", "Dr Priya Shah", "--role", "GP")
+    jcli("client", "add", "Bo Kent", "--referred-on", "2026-09-01")
+    jcli("client", "edit", "bo", "--died-on", "2026-10-01")
+    assert_refused(cli, db_path, "client", "refer", "bo", "--to", "shah", "--on", "2026-11-01",
+                   match="after the client's death (2026-10-01)")
+    assert jcli("client", "refer", "bo", "--to", "shah", "--on", "2026-09-15")["referred_on"] == "2026-09-15"
+
+
 def test_export_holds_everything(jcli, cli, db_path):
     jcli("contact", "add", "Dr Shah")
     jcli("client", "add", "Alex Morgan", "--referred-by", "shah")

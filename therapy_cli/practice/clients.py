@@ -10,7 +10,7 @@ from therapy_cli.storage.db import Database, id_chunks, utc_now
 from therapy_cli.errors import Conflict, InvalidValue
 from therapy_cli.practice.lookup import match_one
 from therapy_cli.validation import (
-    check_birth, check_not_future, clean_email, clean_name, clean_phone, clean_text,
+    check_birth, check_not_after_death, check_not_future, clean_email, clean_name, clean_phone, clean_text,
 )
 
 from therapy_cli.vocab import CLIENT_KINDS as KINDS, CLIENT_STATUSES as STATUSES, UNIT_KINDS  # noqa: E402
@@ -637,6 +637,7 @@ def refer_out(db: Database, client: dict, contact_text: str, on: date | None = N
     contact = find_contact(db, contact_text)
     day = on or db.today
     check_not_future(day, db.today, "referral date")
+    check_not_after_death(day, client.get("died_on"), "referral date")   # no one is referred on after death
     # the same referral typed twice would count twice in the contact's and the referrals report's figures
     twin = db.scalar("SELECT id FROM referrals_out WHERE client_id = ? AND contact_id = ? AND referred_on = ?",
                      (client["id"], contact["id"], day.isoformat()))
