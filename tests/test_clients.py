@@ -138,6 +138,14 @@ def test_a_referral_out_cannot_be_dated_after_the_clients_death(jcli, cli, db_pa
     assert jcli("client", "refer", "bo", "--to", "shah", "--on", "2026-09-15")["referred_on"] == "2026-09-15"
 
 
+def test_a_referral_out_prints_its_reason_as_stored(jcli):
+    jcli("contact", "add", "Dr Priya Shah", "--role", "GP")
+    jcli("client", "add", "Alex Morgan")
+    assert jcli("client", "refer", "alex", "--to", "shah", "--reason", "   ")["reason"] is None
+    printed = jcli("client", "refer", "alex", "--to", "shah", "--on", "2026-11-20", "--reason", "  medication  ")
+    assert printed["reason"] == jcli("client", "show", "alex")["referrals_out"][0]["reason"] == "medication"
+
+
 def test_export_holds_everything(jcli, cli, db_path):
     jcli("contact", "add", "Dr Shah")
     jcli("client", "add", "Alex Morgan", "--referred-by", "shah")

@@ -644,9 +644,10 @@ def refer_out(db: Database, client: dict, contact_text: str, on: date | None = N
     if twin is not None:
         raise Conflict(f"{client['name']} is already recorded as referred to {contact['name']} on "
                        f"{day.isoformat()} (referral #{twin})")
+    reason = clean_text(reason, "reason", 500)   # printed as stored (blank: none)
     referral_id = db.insert("referrals_out", {
         "client_id": client["id"], "contact_id": contact["id"], "referred_on": day.isoformat(),
-        "reason": clean_text(reason, "reason", 500), "created_at": utc_now()})
+        "reason": reason, "created_at": utc_now()})
     db.audit("refer", "referral", referral_id, f"referred to contact #{contact['id']}", client["id"])
     return {"id": referral_id, "client_id": client["id"], "contact_id": contact["id"],
             "contact_name": contact["name"], "referred_on": day.isoformat(), "reason": reason}
