@@ -262,6 +262,15 @@ def test_an_ambiguous_case_lists_initials_not_names(jcli, cli, db_path):
     assert "Alexandra" not in result.stderr and "Samuel" not in result.stderr
 
 
+def test_an_ambiguous_case_lists_the_clients_an_accent_or_case_apart(jcli, cli, db_path):
+    jcli("client", "add", "Zoë Adams")
+    jcli("client", "add", "Zoe Brown")
+    for typed in ("zoe", "ZOË"):   # the lookup finds both: the refusal lists both, not one or none
+        result = assert_refused(cli, db_path, "supervise", "log", "--duration", "60", "--case", typed,
+                                match="matches 2 clients")
+        assert "#1 Z.A." in result.stderr and "#2 Z.B." in result.stderr
+
+
 def test_an_erased_client_cannot_be_taken_to_supervision(jcli, cli, db_path, db):
     jcli("client", "add", "Alex Morgan")
     db.execute("UPDATE clients SET name = 'erased #1', erased_on = '2026-11-01' WHERE id = 1")

@@ -54,9 +54,7 @@ def match_one(db: Database, table: str, text: str, what: str) -> dict:
         if labelled and labelled[2] and not _labels_agree(row["name"], labelled[2]):
             raise NotFound(f"{what} #{value} is not {labelled[2].strip()!r}; use the id alone or the name")
         return row
-    # SQLite's lower() folds ASCII only: 'élodie' would miss 'Élodie'; fold in Python (case and accents)
-    db.conn.create_function("therapy_fold", 1, _fold, deterministic=True)
-    rows = db.query(f"SELECT * FROM {table} WHERE instr(therapy_fold(name), ?) > 0 ORDER BY id", (_fold(value),))
+    rows = fragment_matches(db, table, value)
     if len(rows) > 1:
         exact = [r for r in rows if _fold(r["name"]) == _fold(value)]
         if len(exact) == 1:
@@ -67,6 +65,14 @@ def match_one(db: Database, table: str, text: str, what: str) -> dict:
     if not rows:
         raise NotFound(f"no {what} matches {value!r}; use the id or part of the name")
     return rows[0]
+
+
+def fragment_matches(db: Database, table: str, text: str) -> list[dict]:
+    """Every record whose name holds `text`, by id: case, accents and apostrophes aside (`_fold`)."""
+    # SQLite's lower() folds ASCII only: 'élodie' would miss 'Élodie'; fold in Python (case and accents)
+    db.conn.create_function("therapy_fold", 1, _fold, deterministic=True)
+    return db.query(f"SELECT * FROM {table} WHERE instr(therapy_fold(name), ?) > 0 ORDER BY id",
+                    (_fold(text.strip()),))
 
 
 def tell_apart(db: Database, table: str, rows: list[dict], label=None, year_only: bool = False) -> list[str]:

@@ -121,10 +121,9 @@ def _find_case(db: Database, text: str) -> dict:
     try:
         client = find_client(db, text)
     except Ambiguous:
-        from therapy_cli.practice.lookup import tell_apart
+        from therapy_cli.practice.lookup import fragment_matches, tell_apart
 
-        rows = db.query("SELECT * FROM clients WHERE instr(lower(name), lower(?)) > 0 ORDER BY id",
-                        (text.strip(),))
+        rows = fragment_matches(db, "clients", text)   # the clients the lookup found: Zoë and Zoe alike
         # initials, never names, but enough to choose: year of birth (or kind) and status
         labels = "; ".join(tell_apart(db, "clients", rows[:10], label=case_label, year_only=True))
         more = f" and {len(rows) - 10} more" if len(rows) > 10 else ""
