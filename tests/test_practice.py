@@ -368,3 +368,20 @@ def test_supervision_pack_counts_a_groups_members_of_today_not_every_membership(
     out = tmp_path / "pack.md"
     assert cli("supervise", "pack", "Tuesday", "--output", out).exit_code == 0
     assert "group (3 members)" in out.read_text()        # Ann, Ben and Di: as client list counts them
+
+
+def test_supervision_pack_of_a_group_member_counts_the_group_sessions_they_came_to(cli, jcli, tmp_path):
+    for name in ("Ann Lee", "Ben Ray", "Cy Oke"):
+        jcli("client", "add", name)
+    jcli("client", "add", "Tuesday group", "--kind", "group", "--member", "Ann", "--member", "Ben",
+         "--member", "Cy")
+    for day in ("2026-10-06", "2026-10-13", "2026-10-20"):
+        jcli("session", "add", "Tuesday", "--at", f"{day} 18:00", "--duration", "90")
+    jcli("session", "add", "Tuesday", "--at", "2026-10-27 18:00", "--duration", "90", "--absent", "Ann")
+    out = tmp_path / "pack.md"
+    assert cli("supervise", "pack", "Ann", "--output", out).exit_code == 0
+    text = out.read_text()
+    # as client show has her: active through the group, at three of its four meetings so far
+    assert jcli("client", "show", "Ann")["status"] == "active"
+    assert "| Status | active |" in text and "| Weeks in therapy | 7 |" in text
+    assert "| Attendance | 3 attended, 0 DNA" in text

@@ -42,17 +42,24 @@ def case(db: Database, client: dict) -> dict:
     from therapy_cli.clinical.measures import series
     from therapy_cli.clinical.plans import current_plan
     from therapy_cli.practice.clients import case_label
+    from therapy_cli.practice.state import presence_of, state_of
 
     today = db.today
     cid = client["id"]
+    # every session the person was at, their own and their couple's, family's or group's, and where they stand
+    # today (practice/state.py), as client show counts them: a group member is in therapy through the group
+    at = {"person": cid, "today": today.isoformat()}
     counts = {row["status"]: row["n"] for row in db.query(
-        "SELECT status, count(*) AS n FROM sessions WHERE client_id = ? AND local_date <= ? GROUP BY status",
-        (cid, today.isoformat()))}
-    first = db.scalar("SELECT min(local_date) FROM sessions WHERE client_id = ? AND status = 'attended' "
-                      "AND local_date <= ?", (cid, today.isoformat()))
+        f"SELECT status, count(*) AS n FROM {presence_of(':person')} WHERE local_date <= :today GROUP BY status",
+        at)}
+    first = db.scalar(f"SELECT min(local_date) FROM {presence_of(':person')} WHERE status = 'attended' "
+                      "AND local_date <= :today", at)
+    state = state_of(db, cid) or {}
+    status = state.get("status") or client["status"]
+    discharged_on = state.get("discharged_on") or client.get("discharged_on")
     end = today
-    if client.get("discharged_on") and client["discharged_on"] <= today.isoformat():
-        end = date.fromisoformat(client["discharged_on"])
+    if status == "discharged" and discharged_on and discharged_on <= today.isoformat():
+        end = date.fromisoformat(discharged_on)
     weeks = (end - date.fromisoformat(first)).days // 7 if first else None
     attended, dna = counts.get("attended", 0), counts.get("dna", 0)
     plan = current_plan(db, cid)
@@ -77,7 +84,7 @@ def case(db: Database, client: dict) -> dict:
         "kind": client["kind"],
         "members": members,
         "age_band": age_band(client.get("date_of_birth"), today) if client["kind"] == "individual" else None,
-        "status": client["status"],
+        "status": status,
         "weeks_in_therapy": weeks,
         "attendance": {"attended": attended, "dna": dna, "cancelled": counts.get("cancelled", 0),
                        "late_cancelled": counts.get("late-cancelled", 0),
