@@ -319,3 +319,12 @@ def test_a_goal_dated_back_is_refused_while_one_of_its_wording_was_open_that_day
                    match="goal #1 'Speak up in meetings' was open on 2026-10-10 (closed on 2026-11-03)")
     # from the day it was closed, the wording can be set again
     assert jcli("plan", "goal", "add", "alex", "Speak up in meetings", "--on", "2026-11-03")["id"] == 2
+
+
+def test_the_plan_of_an_erased_client_is_not_offered_to_be_set_again(jcli, cli, db_path):
+    jcli("client", "add", "Alex Morgan", "--referred-on", "2026-09-01")
+    jcli("plan", "set", "alex", "--modality", "cbt", "--on", "2026-09-10")
+    jcli("client", "discharge", "alex", "--on", "2026-09-20")
+    assert cli("client", "erase", "1", "--yes", "--force", "--reason", "erasure request").exit_code == 0
+    result = assert_refused(cli, db_path, "plan", "show", "1", match="client #1 was erased on 2026-11-27")
+    assert "plan set" not in result.stderr

@@ -244,6 +244,9 @@ def show_plan(db: Database, client_id: int, history: bool = False) -> dict:
     All as they stood today (`--today` on a replayed day)."""
     plan = current_plan(db, client_id)
     if plan is None:
+        erased = db.scalar("SELECT erased_on FROM clients WHERE id = ?", (client_id,))
+        if erased:   # `plan set` would refuse it: the plan went with the erasure
+            raise NotFound(f"client #{client_id} was erased on {erased}; their plan was erased with the record")
         raise NotFound(f"client #{client_id} has no treatment plan; set one with `therapy plan set`")
     plan["reviews"] = list_reviews(db, client_id)
     if history:
