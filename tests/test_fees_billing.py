@@ -311,3 +311,39 @@ def test_sessions_billed_again_after_a_void_at_a_changed_fee_are_named(cli, jcli
     jcli("client", "edit", "priya", "--fee", "80")
     back = cli("invoice", "create", "priya", "--month", "2026-10", "--json")
     assert back.exit_code == 0 and back.json()["total_minor"] == 16000 and back.stderr == ""
+
+
+def test_dnas_and_late_cancellations_billed_again_under_a_changed_policy_are_named(cli, jcli):
+    """fees.dna half -> full and fees.late_cancel full -> none from November, then October's invoice voided
+    and issued again: the DNA was charged double and the late cancellation left off without a word."""
+    assert cli("config", "set", "fees.default", "80").exit_code == 0
+    assert cli("config", "set", "fees.dna", "half").exit_code == 0
+    jcli("--today", "2026-09-01", "client", "add", "Priya Shah", "--referred-on", "2026-09-01")
+    jcli("--today", "2026-11-02", "session", "add", "priya", "--at", "2026-10-12 10:00")
+    jcli("--today", "2026-11-02", "session", "add", "priya", "--at", "2026-10-19 10:00", "--status", "dna")
+    jcli("--today", "2026-11-02", "session", "add", "priya", "--at", "2026-10-26 10:00", "--status", "late-cancelled")
+    assert jcli("--today", "2026-11-02", "invoice", "create", "priya", "--month", "2026-10")["total_minor"] == 20000
+    assert cli("config", "set", "fees.dna", "full").exit_code == 0
+    assert cli("config", "set", "fees.late_cancel", "none").exit_code == 0
+    jcli("invoice", "void", "1", "--reason", "wrong address")
+    result = cli("invoice", "create", "priya", "--month", "2026-10", "--json")
+    assert result.exit_code == 0 and result.json()["total_minor"] == 16000
+    assert _warnings(result) == [
+        "Warning: session #2 (DNA) was charged half (£40.00) on INV-2026-0001 (void) and is charged in full "
+        "(£80.00) now: fees.dna is full today; if the earlier charge was the one agreed, void this invoice, set it "
+        "back for the reissue (therapy config set fees.dna half), invoice the span again, then set fees.dna again",
+        "Warning: session #3 (late cancellation) was charged in full (£80.00) on INV-2026-0001 (void) and is not "
+        "charged now, so not on this invoice: fees.late_cancel is none today; if the earlier charge was the one "
+        "agreed, void this invoice, set it back for the reissue (therapy config set fees.late_cancel full), "
+        "invoice the span again, then set fees.late_cancel again"]
+    # the remedy it names: under the policy first billed, the reissue says nothing
+    jcli("invoice", "void", "2", "--reason", "October was agreed under the old policy")
+    assert cli("config", "set", "fees.dna", "half").exit_code == 0
+    assert cli("config", "set", "fees.late_cancel", "full").exit_code == 0
+    back = cli("invoice", "create", "priya", "--month", "2026-10", "--json")
+    assert back.exit_code == 0 and back.json()["total_minor"] == 20000 and back.stderr == ""
+    # a DNA corrected to attended since is billed as what happened, not named
+    jcli("invoice", "void", "3", "--reason", "x")
+    jcli("session", "attend", "2")
+    again = cli("invoice", "create", "priya", "--month", "2026-10", "--json")
+    assert again.exit_code == 0 and again.json()["total_minor"] == 24000 and again.stderr == ""

@@ -217,6 +217,7 @@ def create(db: Database, client: dict, start: date, end: date, issued_on: date |
         repriced = _repriced(db, invoice_id, client["id"])
         if repriced:
             warnings.append(repriced)
+        warnings += _policy_changed(db, invoice_id, client["id"], start, end)
     missing = unmarked(db, client, start, end)
     if missing and warnings is not None:
         they = "they are" if len(missing) != 1 else "it is"
@@ -252,6 +253,49 @@ def _repriced(db: Database, invoice_id: int, client_id: int) -> str | None:
             "today; if the earlier fee was the one agreed for them, void this invoice, set the fee back for the "
             f"reissue (therapy client edit {client_id} --fee AMOUNT, or config set fees.default AMOUNT), invoice the "
             "span again, then set today's fee again")
+
+
+def _policy_changed(db: Database, invoice_id: int, client_id: int, start: date, end: date) -> list[str]:
+    """Warnings when DNAs or late cancellations billed again after a void are charged otherwise than they were
+    first billed at (fees.dna or fees.late_cancel changed since: half, now full; or now none, so the reissue
+    leaves them off); none when the policy is the one first billed, as `_repriced` says of the fee."""
+    # each session's first line on a voided invoice, its status unchanged since, beside its line on this
+    # invoice; or, left off this invoice, in the span and on no live invoice (not charged now)
+    rows = db.query(
+        "SELECT f.session_id, f.status, f.charge AS was, f.amount_minor AS was_minor, o.number AS voided, "
+        "o.currency, l.charge AS now, l.amount_minor AS now_minor FROM invoice_lines f "
+        "JOIN invoices o ON o.id = f.invoice_id JOIN sessions s ON s.id = f.session_id "
+        "LEFT JOIN invoice_lines l ON l.session_id = f.session_id AND l.invoice_id = ? "
+        "WHERE o.client_id = ? AND f.status IN ('dna', 'late-cancelled') AND s.status = f.status "
+        "AND coalesce(s.cancelled_by, 'client') = 'client' AND f.id = (SELECT g.id FROM invoice_lines g "
+        "JOIN invoice_voids w ON w.invoice_id = g.invoice_id WHERE g.session_id = f.session_id "
+        "ORDER BY g.invoice_id LIMIT 1) AND (l.id IS NOT NULL OR (s.local_date BETWEEN ? AND ? AND NOT EXISTS "
+        "(SELECT 1 FROM invoice_lines x WHERE x.session_id = s.id AND NOT EXISTS "
+        "(SELECT 1 FROM invoice_voids y WHERE y.invoice_id = x.invoice_id)))) ORDER BY s.starts_utc",
+        (invoice_id, client_id, start.isoformat(), end.isoformat()))
+    out = []
+    for status, setting, one, many in (("dna", "fees.dna", "DNA", "DNAs"),
+                                       ("late-cancelled", "fees.late_cancel", "late cancellation",
+                                        "late cancellations")):
+        # left off for want of a charge only when the setting is none (not, say, a session moved ahead since)
+        changed = [r for r in rows if r["status"] == status and r["was"] != r["now"]
+                   and (r["now"] is not None or db.setting(setting) == "none")]
+        if not changed:
+            continue
+        first, n = changed[0], len(changed)
+        cur = first["currency"]
+        sessions = ", ".join(f"#{r['session_id']}" for r in changed[:5]) + (f" and {n - 5} more" if n > 5 else "")
+        was = f"{'in full' if first['was'] == 'full' else 'half'} ({fees.money(first['was_minor'], cur)})"
+        now = ("not charged now, so not on this invoice" if first["now"] is None else
+               f"charged {'in full' if first['now'] == 'full' else 'half'} "
+               f"({fees.money(first['now_minor'], cur)}) now")
+        out.append(f"session{'' if n == 1 else 's'} {sessions} ({one if n == 1 else many}) "
+                   f"{'was' if n == 1 else 'were'} charged {was} on "
+                   f"{first['voided']} (void) and {'is' if n == 1 else 'are'} {now}: {setting} is "
+                   f"{db.setting(setting)} today; if the earlier charge was the one agreed, void this invoice, set "
+                   f"it back for the reissue (therapy config set {setting} {first['was']}), invoice the span again, "
+                   f"then set {setting} again")
+    return out
 
 
 def create_all(db: Database, start: date, end: date, issued_on: date | None = None,
