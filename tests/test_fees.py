@@ -124,6 +124,23 @@ def test_a_couple_is_invoiced_as_the_unit(cli, jcli):
     assert cli("invoice", "create", a, "--month", "2026-10").exit_code == 1   # Ann had no session of her own
 
 
+def test_invoicing_a_member_seen_only_with_the_unit_says_the_unit_is_invoiced(cli, jcli, db_path):
+    """Ben came only to the couple's sessions, already invoiced to the couple: the refusal said his sessions
+    were 'already on a live invoice', as if something had been billed twice."""
+    a, b = _client(cli, "Ann Lee", "--fee", "70"), _client(cli, "Ben Lee")
+    couple = jcli("client", "add", "Lee couple", "--kind", "couple", "--member", a, "--member", b, "--fee", "110")
+    _session(cli, couple["id"], "2026-10-07 18:00")
+    assert_refused(cli, db_path, "invoice", "create", b, "--month", "2026-10",
+                   match=f"client #{b} has no sessions of their own in the span; their sessions with "
+                         f"#{couple['id']} are invoiced to the couple, family or group (therapy invoice create "
+                         f"{couple['id']} --from 2026-10-01 --to 2026-10-31)")
+    # a unit that is not charged is not offered instead
+    c = _client(cli, "Cal Ng")
+    group = jcli("client", "add", "Tuesday group", "--kind", "group", "--member", c, "--member", a)
+    _session(cli, group["id"], "2026-10-08 18:00")
+    assert_refused(cli, db_path, "invoice", "create", c, "--month", "2026-10", match="no fee is set for this client")
+
+
 # -- numbers, voids, immutability --------------------------------------------
 
 def test_numbers_are_sequential_and_never_reused_after_a_void(cli, jcli, october):

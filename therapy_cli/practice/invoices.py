@@ -146,6 +146,20 @@ def unmarked_text(rows: list[dict], client_id: int | None = None, start: date | 
 
 def _nothing_chargeable(db: Database, client: dict, start: date, end: date) -> str:
     """Why an invoice of this client and span would hold no line, in the practitioner's terms."""
+    lo, hi = dates.local_day_bounds_utc(start, end, db.tz)
+    if db.scalar("SELECT 1 FROM sessions WHERE client_id = ? AND starts_utc >= ? AND starts_utc < ? "
+                 "AND kind = 'client' LIMIT 1", (client["id"], lo, hi)) is None:
+        # a member seen only with their couple, family or group: those sessions are billed to the unit
+        units = db.query(
+            "SELECT DISTINCT m.unit_id AS id FROM memberships m JOIN sessions s ON s.client_id = m.unit_id "
+            "WHERE m.member_id = ? AND s.starts_utc >= ? AND s.starts_utc < ? AND s.kind = 'client' "
+            "AND (m.joined_on IS NULL OR m.joined_on <= s.local_date) "
+            "AND (m.left_on IS NULL OR m.left_on >= s.local_date) ORDER BY m.unit_id", (client["id"], lo, hi))
+        units = [u for u in units if fees.fee_for_client(db, u)]   # a unit not charged is no answer either
+        if units:
+            return (f"client #{client['id']} has no sessions of their own in the span; their sessions with "
+                    f"{', '.join('#' + str(u['id']) for u in units)} are invoiced to the couple, family or group "
+                    f"(therapy invoice create {units[0]['id']} --from {start.isoformat()} --to {end.isoformat()})")
     own = fees.terms(db, client["id"])["fee_minor"]
     if own == 0:
         return "the client's own fee is 0, not charged (client edit --fee AMOUNT, or --fee '' for fees.default)"
@@ -159,7 +173,6 @@ def _nothing_chargeable(db: Database, client: dict, start: date, end: date) -> s
     if missing:
         reasons.append(f"{unmarked_text(missing)}: record what happened "
                        f"({MARK_HOW}) and invoice the span again")
-    lo, hi = dates.local_day_bounds_utc(start, end, db.tz)
     for status, setting, one, many in (("dna", "fees.dna", "DNA", "DNAs"),
                                        ("late-cancelled", "fees.late_cancel", "late cancellation by the client",
                                         "late cancellations by the client")):
