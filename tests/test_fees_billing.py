@@ -56,6 +56,31 @@ def test_sessions_still_ahead_in_the_span_are_not_called_unmarked(cli, jcli, dee
     assert "#3" not in warning and "it is not on INV-2026-0001" in warning
 
 
+def test_a_late_cancellation_of_a_session_still_ahead_waits_and_does_not_block_the_month(cli, jcli, db_path, dee):
+    """Dee cancels tomorrow's session late: invoicing the month today (no --on) was refused with 'issue date
+    ... is before the last session it bills', and --all refused every client's invoice with it."""
+    jcli("--today", "2026-10-25", "session", "attend", "2")
+    jcli("--today", "2026-10-25", "session", "cancel", "4", "--late")          # the session of 26 October
+    result = cli("--today", "2026-10-25", "invoice", "create", "dee", "--from", "2026-10-01", "--to", "2026-10-25")
+    assert result.exit_code == 0, result.stderr   # the span before it: as before
+    jcli("invoice", "void", "1", "--reason", "one invoice for the month")
+    for args in (("dee",), ("--all",)):
+        result = cli("--today", "2026-10-25", "invoice", "create", *args, "--month", "2026-10", "--json")
+        assert result.exit_code == 0, result.stderr
+        issued = result.json() if args == ("dee",) else result.json()[0]
+        assert [ln["session_id"] for ln in issued["lines"]] == [1, 2] and issued["issued_on"] == "2026-10-25"
+        assert ("1 late cancellation in the span is of a session still ahead (#4 on 2026-10-26), billed once its "
+                f"day has come: run invoice create for the span again then; it is not on {issued['number']}"
+                in result.stderr)
+        jcli("invoice", "void", issued["number"], "--reason", "again")
+    # only the one ahead: refused, saying why
+    assert_refused(cli, db_path, "--today", "2026-10-25", "invoice", "create", "dee", "--from", "2026-10-20",
+                   "--to", "2026-10-31", match="1 late cancellation in the span is of a session still ahead")
+    # its day come, it is billed
+    later = jcli("--today", "2026-10-26", "invoice", "create", "dee", "--from", "2026-10-20", "--to", "2026-10-31")
+    assert [ln["session_id"] for ln in later["lines"]] == [4]
+
+
 def test_nothing_chargeable_because_nothing_is_marked_says_so(cli, jcli, db_path, dee):
     # only the unmarked ones in the span: the refusal names them, not "no chargeable session"
     result = assert_refused(cli, db_path, "--today", "2026-11-01", "invoice", "create", "dee", "--from",

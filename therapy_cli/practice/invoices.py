@@ -37,7 +37,9 @@ def find_invoice(db: Database, text: str) -> dict:
 
 
 def chargeable(db: Database, client: dict, start: date, end: date) -> list[dict]:
-    """The lines an invoice for this client and span would hold: sessions not on a live invoice."""
+    """The lines an invoice for this client and span would hold: sessions not on a live invoice (a late
+    cancellation of a session still ahead of today waits for its day: an invoice is never issued before a
+    session it bills)."""
     fee = fees.fee_for_client(db, client)
     if not fee:
         return []
@@ -48,10 +50,11 @@ def chargeable(db: Database, client: dict, start: date, end: date) -> list[dict]
         f"SELECT s.id, s.local_date, s.starts_at, s.status, s.duration_min, s.type FROM sessions s "
         f"WHERE s.client_id = ? AND s.starts_utc >= ? AND s.starts_utc < ? AND s.kind = 'client' "
         f"AND s.status IN ({','.join('?' * len(statuses))}) "
-        f"AND (s.status != 'late-cancelled' OR coalesce(s.cancelled_by, 'client') = 'client') "
+        f"AND (s.status != 'late-cancelled' OR (coalesce(s.cancelled_by, 'client') = 'client' "
+        f"AND s.local_date <= ?)) "
         f"AND NOT EXISTS (SELECT 1 FROM invoice_lines l WHERE l.session_id = s.id "
         f"AND NOT EXISTS (SELECT 1 FROM invoice_voids v WHERE v.invoice_id = l.invoice_id)) ORDER BY s.starts_utc",
-        (client["id"], lo, hi, *statuses))
+        (client["id"], lo, hi, *statuses, db.today.isoformat()))
     lines = []
     for r in rows:
         charge = fees.charge_for(r["status"], fee, dna, late)
@@ -130,6 +133,30 @@ def unmarked(db: Database, client: dict, start: date, end: date) -> list[dict]:
 MARK_HOW = "therapy session attend ID, session dna ID or session cancel ID [--late]"
 
 
+def cancelled_ahead(db: Database, client: dict, start: date, end: date) -> list[dict]:
+    """Late cancellations by the client in the span of sessions still ahead of today, on no live invoice, that
+    fees.late_cancel charges: not billed until their day has come (an invoice is never issued before them)."""
+    if db.setting("fees.late_cancel") == "none" or not fees.fee_for_client(db, client):
+        return []
+    lo, hi = dates.local_day_bounds_utc(start, end, db.tz)
+    return db.query("SELECT id, local_date FROM sessions s WHERE client_id = ? AND status = 'late-cancelled' "
+                    "AND coalesce(cancelled_by, 'client') = 'client' AND kind = 'client' AND starts_utc >= ? "
+                    "AND starts_utc < ? AND local_date > ? AND NOT EXISTS (SELECT 1 FROM invoice_lines l "
+                    "WHERE l.session_id = s.id AND NOT EXISTS (SELECT 1 FROM invoice_voids v "
+                    "WHERE v.invoice_id = l.invoice_id)) ORDER BY starts_utc",
+                    (client["id"], lo, hi, db.today.isoformat()))
+
+
+def cancelled_ahead_text(rows: list[dict]) -> str:
+    """`1 late cancellation in the span is of a session still ahead (#2 on 2026-11-28)`."""
+    shown = ", ".join(f"#{r['id']} on {r['local_date']}" for r in rows[:5]) + (
+        f", and {len(rows) - 5} more" if len(rows) > 5 else "")
+    many = len(rows) != 1
+    return (f"{len(rows)} late cancellation{'s' if many else ''} in the span {'are' if many else 'is'} of "
+            f"{'sessions' if many else 'a session'} still ahead ({shown}), billed once {'their' if many else 'its'} "
+            "day has come: run invoice create for the span again then")
+
+
 def unmarked_text(rows: list[dict], client_id: int | None = None, start: date | None = None,
                   end: date | None = None) -> str:
     """`3 sessions of client #1 from 2026-10-01 to 2026-10-31 have no attendance recorded (#2 on ...)`;
@@ -173,6 +200,9 @@ def _nothing_chargeable(db: Database, client: dict, start: date, end: date) -> s
     if missing:
         reasons.append(f"{unmarked_text(missing)}: record what happened "
                        f"({MARK_HOW}) and invoice the span again")
+    ahead = cancelled_ahead(db, client, start, end)
+    if ahead:
+        reasons.append(cancelled_ahead_text(ahead))
     for status, setting, one, many in (("dna", "fees.dna", "DNA", "DNAs"),
                                        ("late-cancelled", "fees.late_cancel", "late cancellation by the client",
                                         "late cancellations by the client")):
@@ -231,6 +261,10 @@ def create(db: Database, client: dict, start: date, end: date, issued_on: date |
         if repriced:
             warnings.append(repriced)
         warnings += _policy_changed(db, invoice_id, client["id"], start, end)
+    ahead = cancelled_ahead(db, client, start, end)
+    if ahead and warnings is not None:
+        they = "they are" if len(ahead) != 1 else "it is"
+        warnings.append(f"client #{client['id']}: {cancelled_ahead_text(ahead)}; {they} not on {number}")
     missing = unmarked(db, client, start, end)
     if missing and warnings is not None:
         they = "they are" if len(missing) != 1 else "it is"
