@@ -247,6 +247,19 @@ def test_payment_against_a_void_invoice_is_refused(cli, db_path, october):
     assert_refused(cli, db_path, "payment", "add", "1", "10", match="void")
 
 
+def test_an_invoice_is_not_void_before_its_issue_or_a_payment_on_it(cli, jcli, db_path, october):
+    """A void is dated the day it is made, and remind replays count it from then: one made with --today
+    before the issue (or before a payment recorded on it) was taken, saying the invoice was void while it
+    was still owed, or was being paid."""
+    jcli("invoice", "create", "priya", "--month", "2026-10", "--on", "2026-11-02")
+    assert_refused(cli, db_path, "--today", "2026-11-01", "invoice", "void", "1", "--reason", "x",
+                   match="INV-2026-0001 was issued on 2026-11-02; it cannot be void on 2026-11-01")
+    jcli("payment", "add", "1", "50", "--on", "2026-11-20")
+    assert_refused(cli, db_path, "--today", "2026-11-10", "invoice", "void", "1", "--reason", "x",
+                   match="INV-2026-0001 was paid on 2026-11-20; it cannot be void on 2026-11-10")
+    assert jcli("--today", "2026-11-20", "invoice", "void", "1", "--reason", "wrong fee")["voided_on"] == "2026-11-20"
+
+
 def test_voiding_a_part_paid_invoice_says_the_payment_must_be_recorded_again(cli, jcli, october):
     """fees.md: payments on a void invoice count nowhere; voiding one left £50 received out of income unsaid."""
     jcli("invoice", "create", "priya", "--month", "2026-10")

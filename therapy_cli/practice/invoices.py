@@ -390,6 +390,14 @@ def void(db: Database, invoice: dict, reason: str) -> dict:
         # no invoice can replace it, so the money received on it would leave the income for good
         raise Conflict(f"{invoice['number']} is of client #{invoice['client_id']}, whose records were erased: no "
                        "invoice can replace it, so it is not voided (what was received on it stays income)")
+    # a void counts from its day (remind replays): one dated before the issue, or before a payment recorded
+    # on the invoice, would say it was void while it was owed or being paid
+    last_paid = db.scalar("SELECT max(paid_on) FROM payments WHERE invoice_id = ?", (invoice["id"],))
+    if db.today.isoformat() < max(invoice["issued_on"], last_paid or ""):
+        what = (f"issued on {invoice['issued_on']}" if invoice["issued_on"] >= (last_paid or "")
+                else f"paid on {last_paid}")
+        raise InvalidValue(f"{invoice['number']} was {what}; it cannot be void on {db.today.isoformat()}, "
+                           "before that (a void is dated the day it is made: check --today)")
     db.insert("invoice_voids", {"invoice_id": invoice["id"], "voided_on": db.today.isoformat(),
                                 "reason": reason, "created_at": utc_now()})
     db.audit("void", "invoice", invoice["id"], f"{invoice['number']} void", invoice["client_id"])
