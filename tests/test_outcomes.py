@@ -226,3 +226,12 @@ def test_a_from_after_today_without_to_is_said_as_such(cli, db_path):
         result = assert_refused(cli, db_path, "report", report, "--from", "2026-12-05")
         assert "--from 2026-12-05 is after today (2026-11-27); give a --from up to today, or --to as well" in \
             result.stderr
+
+
+def test_a_referral_source_typed_in_another_case_is_one_source(jcli):
+    """`GP`, `gp ` and `Gp` were three rows of one referrer in the networking report."""
+    for name, source in (("Al One", "GP"), ("Al Two", "gp "), ("Al Three", "Gp"), ("Al Four", "GP")):
+        jcli("client", "add", name, "--referred-on", "2026-11-01", "--referral-source", source)
+    report = jcli("report", "referrals", "--from", "2026-11-01")
+    assert [(g["source"], g["referrals"]) for g in report["by_source"]] == [("GP", 4)]
+    assert report["referrals_in"] == 4

@@ -435,7 +435,9 @@ def outcomes_report(db: Database, start: date, end: date) -> dict:
 
 # -- referrals ----------------------------------------------------------------
 
-def _referral_groups(db: Database, start: date, end: date, key_sql: str) -> list[dict]:
+def _referral_groups(db: Database, start: date, end: date, key_sql: str, fold: bool = False) -> list[dict]:
+    """Referrals grouped by `key_sql`; `fold`: keys that differ only in case are one group (a source typed
+    `GP` one day and `gp` the next), named by its most common spelling (the first in sort order on a tie)."""
     # started: a first attended session of their own or through a unit (practice/state.py)
     rows = db.query(
         # an erased client's stub keeps the day they were first seen (their sessions are gone): still started
@@ -446,8 +448,13 @@ def _referral_groups(db: Database, start: date, end: date, key_sql: str) -> list
         "FROM clients c LEFT JOIN client_state cs ON cs.id = c.id LEFT JOIN contacts k ON k.id = c.referred_by "
         "WHERE c.referred_on BETWEEN ?1 AND ?2", (start.isoformat(), end.isoformat(), db.today.isoformat()))
     groups: dict = {}
+    spellings: dict = {}
     for row in rows:
-        group = groups.setdefault(row["grp"], {"referrals": 0, "started": 0, "waits": [], "to_assessment": []})
+        key = row["grp"].casefold() if fold else row["grp"]
+        if fold:
+            seen = spellings.setdefault(key, {})
+            seen[row["grp"]] = seen.get(row["grp"], 0) + 1
+        group = groups.setdefault(key, {"referrals": 0, "started": 0, "waits": [], "to_assessment": []})
         group["referrals"] += 1
         if row["first_seen"]:
             group["started"] += 1
@@ -459,6 +466,8 @@ def _referral_groups(db: Database, start: date, end: date, key_sql: str) -> list
         waits, to_assessment = group.pop("waits"), group.pop("to_assessment")
         group["median_wait_days"] = median(waits) if waits else None
         group["median_wait_to_assessment_days"] = median(to_assessment) if to_assessment else None
+        if fold:
+            key = min(spellings[key].items(), key=lambda kv: (-kv[1], kv[0]))[0]
         out.append((key, group))
     out.sort(key=lambda kv: (-kv[1]["referrals"], str(kv[0])))
     return out
@@ -468,7 +477,8 @@ def referrals_report(db: Database, start: date, end: date) -> dict:
     """Referrals in by source and by referring contact; referrals out by contact."""
     check_span(start, end)
     by_source = [{"source": key, **group} for key, group in
-                 _referral_groups(db, start, end, "coalesce(nullif(trim(c.referral_source), ''), 'unknown')")]
+                 _referral_groups(db, start, end, "coalesce(nullif(trim(c.referral_source), ''), 'unknown')",
+                                  fold=True)]
     contacts = {r["id"]: r for r in db.query("SELECT id, name, role, org FROM contacts")}
     by_contact = []
     for key, group in _referral_groups(db, start, end, "c.referred_by"):
