@@ -385,3 +385,13 @@ def test_supervision_pack_of_a_group_member_counts_the_group_sessions_they_came_
     assert jcli("client", "show", "Ann")["status"] == "active"
     assert "| Status | active |" in text and "| Weeks in therapy | 7 |" in text
     assert "| Attendance | 3 attended, 0 DNA" in text
+
+
+def test_practice_outcomes_from_after_today_says_so_not_a_to_nobody_typed(cli, practice):
+    """`--from` a day after today with no --to blamed `--to 2026-11-27`, which the user never typed."""
+    folder, _ = practice
+    result = cli("practice", "report", "outcomes", "--dir", folder, "--from", "2026-12-15")
+    assert result.exit_code == 1 and result.stdout == ""
+    assert result.stderr == ("Error: --from 2026-12-15 is after today (2026-11-27); give a --from up to today, "
+                             "or --to as well\n")
+    assert cli("report", "outcomes", "--from", "2026-12-15").stderr == result.stderr   # the same words

@@ -72,13 +72,10 @@ def practice_period_command(which: str, files: list[str] | None, directory: str 
 def practice_outcomes_command(files: list[str] | None, directory: str | None, start: str | None,
                               end: str | None, fmt: str) -> None:
     """`practice report outcomes`: default period the twelve months up to today."""
-    from datetime import timedelta
-
-    from therapy_cli.dates import add_months, check_span
+    from therapy_cli.dates import check_span
     from therapy_cli.reports.practice import outcomes_rollup
 
-    last = parse_date_option(end, "--to") or today()
-    first = parse_date_option(start, "--from") or (add_months(last, -12) + timedelta(days=1))
+    first, last = _span(start, end)   # as report outcomes: a --from after today with no --to is said as such
     check_span(first, last)
     warnings: list[str] = []
     report = outcomes_rollup(_paths(files, directory), first, last, today(), warnings)
