@@ -395,3 +395,13 @@ def test_practice_outcomes_from_after_today_says_so_not_a_to_nobody_typed(cli, p
     assert result.stderr == ("Error: --from 2026-12-15 is after today (2026-11-27); give a --from up to today, "
                              "or --to as well\n")
     assert cli("report", "outcomes", "--from", "2026-12-15").stderr == result.stderr   # the same words
+
+
+def test_practice_outcomes_table_says_n_a_for_a_rate_over_nobody(cli, practice):
+    """A file with no one at caseness showed a blank recovery rate, read as missing data; report outcomes
+    (and its docs) say n/a."""
+    folder, _ = practice
+    table = cli("practice", "report", "outcomes", "--dir", folder, "--from", "2026-01-01").stdout
+    row = next(line for line in table.splitlines() if line.startswith("Ann Adams"))
+    assert row.split()[-3:] == ["n/a", "n/a", "n/a"]    # within 6 and 18 weeks, and no one waited: n/a
+    assert "n/a" in cli("report", "outcomes", "--db", folder / "ann.db", "--from", "2026-01-01").stdout

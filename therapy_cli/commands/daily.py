@@ -472,8 +472,8 @@ _COLUMNS = [("practitioner", ("name",)), ("attended", ("sessions", "attended")),
 
 def _cell(row: dict, path: tuple):
     value = _pick(row, path)
-    if path[-1].endswith("rate") and isinstance(value, (int, float)):
-        return percent(value)
+    if path[-1].endswith("rate") and (value is None or isinstance(value, (int, float))):
+        return percent(value)   # a rate over nobody: n/a, as report outcomes says it (a blank read as missing)
     return value
 
 
