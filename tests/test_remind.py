@@ -136,6 +136,20 @@ def test_waiting_long_without_a_referral_date_says_so(db):
     assert messages[1].endswith("has waited 12 weeks since referral on 2026-09-01")
 
 
+def test_waiting_long_without_a_referral_date_counts_from_the_local_day_the_record_was_made(db):
+    """A record made at 00:30 on 16 October in London is 23:30 on the 15th in UTC: it was said to have waited
+    6 weeks on 27 November (42 days: not over 6 weeks) 'since the record was made on 2026-10-15'."""
+    from therapy_cli.reports import reminders
+
+    early = add_client(db, "Otto Owl", status="waiting")
+    db.execute("UPDATE clients SET created_at = '2026-10-15T23:30:00+00:00' WHERE id = ?", (early,))
+    assert reminders.reminders(db, kinds=["waiting_long"], everything=True) == []
+    db._today = date(2026, 11, 28)      # the next morning: 43 days
+    [item] = reminders.reminders(db, kinds=["waiting_long"], everything=True)
+    assert item["due"] == "2026-11-27"
+    assert item["message"].endswith("6 weeks since the record was made on 2026-10-16 (no referral date)")
+
+
 def test_within_widens_the_session_window(db):
     from therapy_cli.reports import reminders
 

@@ -304,11 +304,12 @@ def waiting_long(c: _Ctx) -> list[dict]:
     # the waiting list every report counts, as at today (practice/state.py)
     rows = c.db.query(
         f"WITH {c.state_ctes()} "
-        "SELECT c.id, c.name, c.referred_on, coalesce(c.referred_on, substr(c.created_at, 1, 10)) AS since, "
-        "  CASE WHEN cs.status = 'active' THEN (SELECT min(local_date) FROM sessions s WHERE s.client_id = c.id "
-        "    AND s.status = 'attended') END AS assessed_on "
+        "SELECT c.id, c.name, c.referred_on, c.created_at, coalesce(c.referred_on, substr(c.created_at, 1, 10)) "
+        "  AS since, CASE WHEN cs.status = 'active' THEN (SELECT min(local_date) FROM sessions s "
+        "    WHERE s.client_id = c.id AND s.status = 'attended') END AS assessed_on "
         "FROM clients c JOIN client_state cs ON cs.id = c.id "
-        "WHERE coalesce(c.referred_on, substr(c.created_at, 1, 10)) < ?1 "
+        # created_at is UTC: its day in the practice's zone is at most a day either side (checked below)
+        "WHERE coalesce(c.referred_on, substr(c.created_at, 1, 10)) <= ?1 "
         "AND (c.id IN (SELECT id FROM waiting_list) "
         # seen, but only for assessment or review so far: still waiting for treatment (NHS Digital); a group's
         # treatment sessions they came to as a member are treatment too
@@ -324,10 +325,14 @@ def waiting_long(c: _Ctx) -> list[dict]:
 
     out = []
     for r in rows:
+        if not r["referred_on"]:   # no referral date: the day the record was made there, not in UTC
+            r["since"] = datetime.fromisoformat(r["created_at"]).astimezone(c.db.tz).date().isoformat()
+        if r["since"] >= cutoff:
+            continue
         since = date.fromisoformat(r["since"])
         out.append(_item("waiting_long", r["id"], since + timedelta(days=WAITING_LONG_DAYS),
                          lambda r=r, since=since: message(r, since)))
-    return out
+    return sorted(out, key=lambda item: (item["due"], item["client_id"]))
 
 
 def no_recent_session(c: _Ctx) -> list[dict]:
