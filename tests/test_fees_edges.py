@@ -368,3 +368,22 @@ def test_payment_add_shows_the_method_as_kept(jcli):
     _three_unbilled(jcli)
     jcli("invoice", "create", "ian", "--month", "2026-11")
     assert jcli("payment", "add", "INV-2026-0001", "60", "--method", "  card  ")["method"] == "card"
+
+
+def test_a_fee_changed_with_sessions_unbilled_says_what_an_invoice_would_now_charge(cli, jcli):
+    """A rise typed before last month's invoice billed those sessions at the new fee without a word."""
+    _three_unbilled(jcli)                               # £60 each from fees.default
+    risen = cli("client", "edit", "ian", "--fee", "70")
+    assert risen.exit_code == 0
+    assert ("Warning: 3 past chargeable sessions of client #1 (£180.00 at the fee agreed then) are not invoiced yet "
+            "and would be billed at the new fee (£70.00): fees are not kept by date; to bill them at the fee agreed "
+            "then, set it back, invoice them (therapy invoice create 1 --from 2026-11-12 --to 2026-11-26), then "
+            "set the new fee") in risen.stderr.splitlines()
+    assert cli("client", "edit", "ian", "--fee", "70").stderr == ""           # unchanged: nothing to say
+    free = cli("client", "edit", "ian", "--fee", "0").stderr
+    assert "(£210.00 at the fee agreed then) are not invoiced yet and can no longer be while the client is not " \
+           "charged" in free
+    charged = cli("client", "edit", "ian", "--fee", "").stderr               # back to fees.default
+    assert "client #1 was not charged until now: 3 past chargeable sessions can now be invoiced at £60.00" in charged
+    jcli("invoice", "create", "ian", "--month", "2026-11")
+    assert cli("client", "edit", "ian", "--fee", "90").stderr == ""          # all billed: nothing left to reprice

@@ -183,7 +183,8 @@ def edit(
                 reminders=reminders.value if reminders else None, allow_duplicate=allow_duplicate)
         else:
             record = clients.client_record(db, found["id"])
-        currency = _set_fees(db, record, fee, payer)
+        fee_said: list[str] = []
+        currency = _set_fees(db, record, fee, payer, fee_said)
         booked = db.scalar("SELECT count(*) FROM sessions WHERE client_id = ? AND status = 'scheduled' "
                            "AND local_date > ?", (record["id"], record["died_on"])) if record.get("died_on") else 0
     if booked:
@@ -191,20 +192,33 @@ def edit(
 
         render.warn(f"{booked} session(s) booked after the date of death remain; cancel them with "
                     "`therapy session cancel ID --by therapist` (none can be attended)")
+    if fee_said:
+        from therapy_cli import render
+
+        for text in fee_said:
+            render.warn(text)
     _show(record, output_format(fmt, as_json, as_csv), currency=currency)
 
 
-def _set_fees(db, record: dict, fee: str | None, payer: str | None) -> str | None:
+def _set_fees(db, record: dict, fee: str | None, payer: str | None,
+              warnings: list[str] | None = None) -> str | None:
     """--fee / --payer: the client's own fee and payer, shown with the record once set; returns the currency
-    they are in (None when neither was given)."""
+    they are in (None when neither was given). `warnings`: where a changed fee leaves past sessions unbilled
+    that an invoice would now bill at it."""
     if fee is None and payer is None:
         return None
     from therapy_cli.commands.invoice import money_option
-    from therapy_cli.practice import fees
+    from therapy_cli.practice import fees, invoices
 
     if fee is not None and fee.strip():        # '' takes the client's own fee away: fees.default again
         money_option(fee, "--fee")
+    telling = fee is not None and warnings is not None
+    was, before = (fees.fee_for_client(db, record), invoices.unbilled(db, record)) if telling else (None, None)
     record.update(fees.set_terms(db, record, fee, payer))
+    if telling:
+        said = invoices.fee_change_text(db, record, was, before)
+        if said:
+            warnings.append(said)
     return db.setting("fees.currency")
 
 

@@ -95,6 +95,36 @@ def unbilled_text(db: Database, client: dict) -> str | None:
     return unbilled_texts(db, client)[0]
 
 
+def fee_change_text(db: Database, client: dict, was_minor: int | None,
+                    before: tuple[int, int, str | None]) -> str | None:
+    """After a change of the client's fee from `was_minor` (None: not charged), `before` being `unbilled` as
+    it stood then: the sessions up to today not yet invoiced, which an invoice made now bills at the new fee,
+    or no longer bills at all (a line takes the fee in force when the invoice is created; fees are not kept
+    by date). None when the fee is unchanged or nothing is unbilled."""
+    now = fees.fee_for_client(db, client)
+    if (now or None) == (was_minor or None):
+        return None
+    currency = db.setting("fees.currency")
+    if not was_minor:   # not charged until now: every past chargeable session is billable from today
+        count, _, command = unbilled(db, client)
+        return (f"client #{client['id']} was not charged until now: {count} past chargeable session"
+                f"{'s' if count != 1 else ''} can now be invoiced at {fees.money(now, currency)} ({command}); "
+                "invoice only those agreed") if count else None
+    count, amount, command = before
+    if not count:
+        return None
+    many = count != 1
+    them = "them" if many else "it"
+    said = (f"{count} past chargeable session{'s' if many else ''} of client #{client['id']} "
+            f"({fees.money(amount, currency)} at the fee agreed then) {'are' if many else 'is'} not invoiced yet")
+    if not now:
+        return (f"{said} and can no longer be while the client is not charged: to bill {them}, set the fee "
+                f"back, invoice {them} ({command}), then change it again")
+    return (f"{said} and would be billed at the new fee ({fees.money(now, currency)}): fees are not kept by "
+            f"date; to bill {them} at the fee agreed then, set it back, invoice {them} ({command}), then set "
+            "the new fee")
+
+
 def stale_line(db: Database, session_id: int) -> str | None:
     """A warning when a correction leaves `session_id` on a live invoice whose line no longer describes it
     (now another status, another day, or a late cancellation now by the therapist, never charged); None
