@@ -630,8 +630,9 @@ def test_an_invoice_is_not_issued_before_the_sessions_it_bills(cli, jcli, db_pat
 
     for on in ("2016-10-30", "2026-10-25"):          # a slip of the year; days before the last session billed
         result = assert_refused(cli, db_path, "invoice", "create", "priya", "--month", "2026-10", "--on", on)
-        assert f"issue date {on} is before the last session it bills (2026-10-29)" in result.stderr
+        assert f"issue date {on} is before the last session it bills (2026-10-29, client #1)" in result.stderr
+    # --all: the client whose session it is, to invoice them apart or the others on a later day
     result = assert_refused(cli, db_path, "invoice", "create", "--all", "--month", "2026-10", "--on", "2016-10-30")
-    assert "before the last session it bills" in result.stderr
+    assert "before the last session it bills (2026-10-29, client #1)" in result.stderr
     made = jcli("invoice", "create", "priya", "--month", "2026-10", "--on", "2026-10-29")   # the same day is fine
     assert made["number"] == "INV-2026-0001" and made["issued_on"] == "2026-10-29"

@@ -269,8 +269,8 @@ def create(db: Database, client: dict, start: date, end: date, issued_on: date |
     if issued.isoformat() < last:
         # a slip of the year (--on 2017-02-17) would number it in another year's run and make it overdue at once,
         # and invoices are never changed: refused before anything is numbered
-        raise InvalidValue(f"issue date {issued.isoformat()} is before the last session it bills ({last}); "
-                           "an invoice is issued on or after the sessions on it")
+        raise InvalidValue(f"issue date {issued.isoformat()} is before the last session it bills ({last}, client "
+                           f"#{client['id']}); an invoice is issued on or after the sessions on it")
     seq, number = _next_number(db, issued.year)
     invoice_id = db.insert("invoices", {
         "number": number, "year": issued.year, "seq": seq, "client_id": client["id"],
