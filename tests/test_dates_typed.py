@@ -40,6 +40,14 @@ def test_session_list_week_and_month(jcli, cli, db_path):
     assert_refused(cli, db_path, "session", "list", "--week", "this", "--from", "2026-11-01", code=2)
 
 
+def test_report_quarter_takes_this_last_and_next_as_week_and_month_do(jcli):
+    """`--quarter next` was refused where `--week next` and `--month next` were taken."""
+    span = lambda value: jcli("report", "quarter", "--quarter", value)["period"]  # noqa: E731
+    assert (span("this")["start"], span("this")["end"]) == ("2026-10-01", "2026-12-31")
+    assert (span("last")["start"], span("last")["end"]) == ("2026-07-01", "2026-09-30")
+    assert (span("next")["start"], span("next")["end"]) == ("2027-01-01", "2027-03-31")   # over the year's end
+
+
 def test_wrong_form_dates_exit_2_everywhere(cli, db_path):
     for args in (["client", "add", "X", "--dob", "1990-02-30"], ["report", "period", "--from", "soon", "--to", "today"],
                  ["cpd", "add", "T", "--hours", "1", "--on", "2026-1-5"], ["remind", "--within", "a week"],

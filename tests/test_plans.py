@@ -131,7 +131,8 @@ def test_goals_add_rate_close(jcli, cli, db_path):
     # the command run again from the history is not a second rating
     assert_refused(cli, db_path, "plan", "goal", "rate", "alex", goal["id"], "7",
                    match=f"goal #{goal['id']} is already rated 7 on 2026-11-27")
-    for bad, match, code in [("11", "0–10", 1), ("six", "not a number", 2), ("2.5", "whole number", 1)]:
+    for bad, match, code in [("11", "0–10", 1), ("six", "not a number", 2), ("2.5", "whole number", 1),
+                             ("+2", "has a sign: rate where the goal stands now, 0–10, not the change", 1)]:
         assert_refused(cli, db_path, "plan", "goal", "rate", "alex", goal["id"], bad, match=match, code=code)
     assert_refused(cli, db_path, "plan", "goal", "rate", "alex", goal["id"], "--", "-1", match="0–10")
     assert_refused(cli, db_path, "plan", "goal", "rate", "alex", goal["id"], "5", "--on", "2026-09-01",

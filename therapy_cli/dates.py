@@ -288,13 +288,16 @@ def quarter_label(day: date) -> str:
 
 
 def parse_quarter_or_relative(text: str, today: date, what: str = "--quarter") -> tuple[date, date]:
-    """`YYYY-Qn`, or `this` / `last` (the calendar quarter containing today, or the one before)."""
+    """`YYYY-Qn`, or `this` / `last` / `next` (the calendar quarter containing today, the one before, the one
+    after: as --week and --month take them)."""
     value = (text or "").strip().lower()
-    if value in ("this", "last"):
-        return quarter_of(quarter_of(today)[0] - timedelta(days=1) if value == "last" else today)
+    if value in ("this", "last", "next"):
+        this = quarter_of(today)
+        return {"this": this, "last": quarter_of(this[0] - timedelta(days=1)),
+                "next": quarter_of(this[1] + timedelta(days=1))}[value]
     match = re.match(r"^(\d{4})-q([1-4])$", value)
     if not match or int(match[1]) < 1:
-        raise WrongForm(f"{what} {text!r} is not a quarter; use YYYY-Qn (n 1-4, e.g. 2026-Q4), this or last")
+        raise WrongForm(f"{what} {text!r} is not a quarter; use YYYY-Qn (n 1-4, e.g. 2026-Q4), this, last or next")
     return quarter_of(date(int(match[1]), 3 * int(match[2]) - 2, 1))
 
 

@@ -317,6 +317,9 @@ def rate_goal(db: Database, client, goal_id: int, score, on: date | None = None)
     if goal["closed_on"]:
         raise Conflict(f"goal #{goal_id} was closed on {goal['closed_on']}; closed goals are not rated")
     text = str(score).strip()
+    if re.fullmatch(r"\+[0-9]+", text):   # a change, or a 5 typed with a sign? the score is where the goal is now
+        raise InvalidValue(f"goal score {score!r} has a sign: rate where the goal stands now, "
+                           f"{GOAL_SCORE[0]}–{GOAL_SCORE[1]}, not the change since the last rating")
     if not re.fullmatch(r"-?[0-9]+", text):  # ASCII only: '²'.isdigit() is True but int('²') fails
         try:
             float(text)   # a number, not whole (2.5): out of range, exit 1; not a number at all: exit 2 (SPEC)

@@ -59,7 +59,7 @@ def month(
 def quarter(
     quarter: Annotated[Optional[str], typer.Option("--quarter", metavar="YYYY-Qn",
                                                    help="Calendar quarter, e.g. 2026-Q4 (October to December), "
-                                                        "or this or last (default: this quarter).")] = None,
+                                                        "or this, last or next (default: this quarter).")] = None,
     no_header: NoHeaderOpt = False, append: AppendOpt = None,
     fmt: FormatOpt = Format.table, as_json: JsonOpt = False, as_csv: CsvOpt = False,
 ) -> None:
