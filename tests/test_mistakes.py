@@ -47,3 +47,27 @@ def test_a_contact_or_client_of_a_name_already_held_is_refused_unless_asked_for(
     result = assert_refused(cli, db_path, "client", "show", "Dana", match="matches 4")
     assert "#1 Dana Hill (born 1980-02-01, waiting)" in result.stderr
     assert "#3 Dana Hill (no date of birth, waiting)" in result.stderr
+
+
+def test_a_name_that_is_a_number_is_refused_as_it_would_be_read_as_an_id(jcli, cli, db_path):
+    """`contact add 111` was kept, then `client refer alex --to 111` said 'no contact with id 111'."""
+    assert_refused(cli, db_path, "contact", "add", "111", "--role", "urgent care",
+                   match="a contact's name cannot be a number (it would be read as an id); e.g. 'NHS 111'")
+    assert_refused(cli, db_path, "client", "add", " 2026 ", match="a client's name cannot be a number")
+    jcli("client", "add", "Alex Morgan")
+    jcli("contact", "add", "NHS 111", "--role", "urgent care")
+    assert_refused(cli, db_path, "client", "edit", "alex", "--name", "7", match="a client's name cannot be a number")
+    assert_refused(cli, db_path, "contact", "edit", "NHS", "--name", "111", match="a contact's name cannot be")
+    assert jcli("client", "refer", "alex", "--to", "nhs 111")["contact_name"] == "NHS 111"
+
+
+def test_a_record_named_by_a_number_before_it_was_refused_is_named_in_the_miss(jcli, cli, db_path):
+    import sqlite3
+
+    jcli("client", "add", "Alex Morgan")
+    conn = sqlite3.connect(db_path)   # as a file made by an earlier version may hold it
+    with conn:
+        conn.execute("INSERT INTO contacts (name, created_at) VALUES ('111', '2026-01-01T00:00:00Z')")
+    conn.close()
+    assert_refused(cli, db_path, "client", "refer", "alex", "--to", "111",
+                   match="no contact with id 111; contact #1 is named '111': use its id")

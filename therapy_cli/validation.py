@@ -35,6 +35,14 @@ def clean_name(name: str, what: str = "name") -> str:
     return value
 
 
+def check_not_number(name: str, what: str, example: str) -> str:
+    """A name that is a number would be read as an id wherever the record is named (`--to 111` is contact
+    #111): refused, with a name that says the same (`example`)."""
+    if name.isascii() and name.isdigit():
+        raise InvalidValue(f"a {what}'s name cannot be a number (it would be read as an id); e.g. {example!r}")
+    return name
+
+
 def clean_text(value: str | None, what: str, limit: int = 2000) -> str | None:
     if value is None:
         return None

@@ -10,7 +10,8 @@ from therapy_cli.storage.db import Database, id_chunks, utc_now
 from therapy_cli.errors import Conflict, InvalidValue
 from therapy_cli.practice.lookup import match_one
 from therapy_cli.validation import (
-    check_birth, check_not_after_death, check_not_future, clean_email, clean_name, clean_phone, clean_text,
+    check_birth, check_not_after_death, check_not_future, check_not_number, clean_email, clean_name, clean_phone,
+    clean_text,
 )
 
 from therapy_cli.vocab import CLIENT_KINDS as KINDS, CLIENT_STATUSES as STATUSES, UNIT_KINDS  # noqa: E402
@@ -90,7 +91,7 @@ def add_client(db: Database, name: str, kind: str = "individual", members: list[
     only a date of birth, held on one side, may tell apart)."""
     if kind not in KINDS:
         raise InvalidValue(f"kind {kind!r} is not one of {', '.join(KINDS)}")
-    name = clean_name(name)
+    name = check_not_number(clean_name(name), "client", f"Group {name.strip()}")
     check_birth(date_of_birth, db.today)
     held, maybe = _same_name(db, name, _iso(date_of_birth)) if not allow_duplicate else (None, [])
     if held:
@@ -228,7 +229,7 @@ def edit_client(db: Database, client: dict, **changes) -> dict:
     refuse_erased(client, "the record cannot be edited (add a new client if they return)")
     values: dict = {}
     if changes.get("name") is not None:
-        values["name"] = clean_name(changes["name"])
+        values["name"] = check_not_number(clean_name(changes["name"]), "client", f"Group {changes['name'].strip()}")
     if changes.get("date_of_birth") is not None:
         check_birth(changes["date_of_birth"], db.today)
         values["date_of_birth"] = changes["date_of_birth"].isoformat()

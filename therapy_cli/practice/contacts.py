@@ -5,7 +5,7 @@ from __future__ import annotations
 from therapy_cli.errors import Conflict, InvalidValue
 from therapy_cli.practice.lookup import match_one, same_name
 
-from therapy_cli.validation import clean_email, clean_name, clean_phone, clean_text
+from therapy_cli.validation import check_not_number, clean_email, clean_name, clean_phone, clean_text
 from therapy_cli.storage.db import Database, utc_now
 
 CONTACT_COLUMNS = ["id", "name", "role", "org", "email", "phone"]
@@ -31,7 +31,7 @@ def _what(row: dict) -> str:
 
 def add_contact(db: Database, name: str, role: str | None = None, org: str | None = None,
                 email: str | None = None, phone: str | None = None, allow_duplicate: bool = False) -> dict:
-    name = clean_name(name)
+    name = check_not_number(clean_name(name), "contact", f"NHS {name.strip()}")
     _check_unique(db, name, allow_duplicate)
     contact_id = db.insert("contacts", {
         "name": name, "role": clean_text(role, "role", 200), "org": clean_text(org, "org", 200),
@@ -57,7 +57,7 @@ def edit_contact(db: Database, contact: dict, allow_duplicate: bool = False, **c
     """Change the fields given (None = leave alone; '' clears role, org, email or phone)."""
     values: dict = {}
     if changes.get("name") is not None:
-        values["name"] = clean_name(changes["name"])
+        values["name"] = check_not_number(clean_name(changes["name"]), "contact", f"NHS {changes['name'].strip()}")
         _check_unique(db, values["name"], allow_duplicate, exclude_id=contact["id"])
     cleaners = {"role": lambda v: clean_text(v, "role", 200), "org": lambda v: clean_text(v, "org", 200),
                 "email": clean_email, "phone": clean_phone}

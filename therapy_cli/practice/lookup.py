@@ -50,7 +50,10 @@ def match_one(db: Database, table: str, text: str, what: str) -> dict:
     if value.isascii() and value.isdigit():
         row = db.one(f"SELECT * FROM {table} WHERE id = ?", (int(value),))
         if row is None:
-            raise NotFound(f"no {what} with id {value}")
+            named = db.one(f"SELECT id FROM {table} WHERE name = ? ORDER BY id LIMIT 1", (value,))
+            # a record kept before names that are numbers were refused (check_not_number): a number is an id
+            raise NotFound(f"no {what} with id {value}" + (f"; {what} #{named['id']} is named {value!r}: use its id"
+                                                           if named else ""))
         if labelled and labelled[2] and not _labels_agree(row["name"], labelled[2]):
             raise NotFound(f"{what} #{value} is not {labelled[2].strip()!r}; use the id alone or the name")
         return row
