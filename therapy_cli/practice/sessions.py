@@ -470,6 +470,15 @@ def _check_by_parts(parts: dict[str, str]) -> None:
             if not ok:
                 span = f"1 to {most}" + (f" or -{most} to -1" if negative else "")
                 raise WrongForm(f"--every: {key} must be {span}, not {value!r}")
+    # BYDAY=2TU: the Nth such weekday of the month (at most 5) or year (53); dateutil fails inside its
+    # iteration on a larger number (BYDAY=8FR monthly was an internal error)
+    most = 5 if parts.get("FREQ") == "MONTHLY" else 53
+    for value in filter(None, (v.strip() for v in parts.get("BYDAY", "").split(","))):
+        number = value.lstrip("+-")[:-2]
+        if number and number.isascii() and number.isdigit() and not 1 <= int(number) <= most:
+            where = "a month" if most == 5 else "a year"
+            raise WrongForm(f"--every: BYDAY's number must be 1 to {most} or -{most} to -1 (the Nth such weekday "
+                            f"of {where}), not {value!r}")
 
 
 def _base_rule(every: str, naive_start: datetime):
