@@ -615,3 +615,21 @@ def test_discharging_a_member_of_a_group_that_goes_on_says_so(cli, jcli):
     # one who left the group on the day of the discharge: nothing to say
     jcli("client", "leave", "grp", "amy", "--on", "2026-11-01")
     assert "still a member" not in cli("client", "discharge", "amy", "--on", "2026-11-01").stderr
+
+
+def test_a_member_who_died_is_not_counted_at_the_groups_later_sessions(group, jcli, cli, db_path):
+    """Sue died on 2026-11-05; the group went on meeting. An attended meeting after that day counted her as seen
+    (clients_seen 3), and a death dated before a group meeting she came to was accepted."""
+    unit, sue = str(group["Tuesday group"]), str(group["Sue Quinn"])
+    assert_refused(cli, db_path, "client", "edit", "Sue", "--died-on", "2026-11-02",
+                   match="date of death 2026-11-02 is before the last attended session (2026-11-03)")
+    jcli("client", "edit", "Sue", "--died-on", "2026-11-05")
+    booked = str(jcli("session", "add", "Tuesday", "--at", "2026-11-17 18:00", "--status", "scheduled")["id"])
+    said = f"member #{sue} of #{unit} died on 2026-11-05"
+    assert_refused(cli, db_path, "session", "add", "Tuesday", "--at", "2026-11-10 18:00", match=said)
+    assert_refused(cli, db_path, "session", "attend", booked, match=said)
+    assert_refused(cli, db_path, "session", "move", "3", "--to", "2026-11-10 18:00", match=said)
+    jcli("client", "leave", "Tuesday", "Sue", "--on", "2026-11-05")
+    assert jcli("session", "attend", booked)["absent"] == []
+    assert jcli("report", "week", "--week", "2026-W47")["clients_seen"] == 2
+    assert jcli("client", "show", "Sue")["sessions"]["attended"] == 3

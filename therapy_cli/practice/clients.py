@@ -297,8 +297,10 @@ def _check_death(db: Database, client: dict, day: date, new_dob: str | None) -> 
     dob = new_dob or client["date_of_birth"]
     if dob and day.isoformat() < dob:
         raise InvalidValue(f"date of death {day.isoformat()} is before the date of birth ({dob})")
-    last = db.scalar("SELECT max(local_date) FROM sessions WHERE client_id = ? AND status = 'attended'",
-                     (client["id"],))
+    from therapy_cli.practice.state import last_attended
+
+    # their own sessions and those of a couple, family or group they belonged to and were not absent from
+    last = db.scalar(f"SELECT {last_attended(str(int(client['id'])), ':any')}", {"any": "9999-12-31"})
     if last and day.isoformat() < last:
         raise InvalidValue(f"date of death {day.isoformat()} is before the last attended session ({last})")
     return day.isoformat()

@@ -273,6 +273,23 @@ def check_members_referred(db: Database, unit: dict, day: date) -> None:
                            f"{late['id']} --referred-on {on})")
 
 
+def check_members_alive(db: Database, unit: dict, day: date, absent_ids: list[int]) -> None:
+    """check_before_death for the members of a couple, family or group: one who belongs on `day`, died before it
+    and is not recorded absent would be counted at an attended session after their death (clients seen, their
+    sessions); their membership ends with the death."""
+    if unit.get("kind", "individual") == "individual":
+        return
+    on = day.isoformat()
+    for member in db.query("SELECT c.id, c.died_on FROM memberships m JOIN clients c ON c.id = m.member_id "
+                           "WHERE m.unit_id = :unit AND (m.joined_on IS NULL OR m.joined_on <= :on) "
+                           "AND (m.left_on IS NULL OR m.left_on >= :on) AND c.died_on < :on ORDER BY c.id",
+                           {"unit": unit["id"], "on": on}):
+        if member["id"] not in absent_ids:
+            raise Conflict(f"member #{member['id']} of #{unit['id']} died on {member['died_on']}, before the session "
+                           f"on {on}, but still belongs to it and would be counted at it: end their membership "
+                           f"(therapy client leave {unit['id']} {member['id']} --on {member['died_on']})")
+
+
 def check_bookable(client: dict, status: str) -> None:
     """An erased client takes no sessions, a discharged one no scheduled sessions (`session add`, import)."""
     if client.get("erased_on"):
@@ -386,6 +403,8 @@ def add_session(db: Database, client, start: datetime, duration_min: int | None 
     if absent and status != "attended":
         raise InvalidValue("--absent names members who missed an attended session; the status is " + status)
     absent_ids = resolve_absent(db, client, absent, day)
+    if status == "attended":
+        check_members_alive(db, client, day, absent_ids)
     times = session_times(start, fields["duration_min"])
     if status in BLOCKING and not allow_overlap:
         check_no_clash(db, times)
@@ -647,6 +666,7 @@ def _set_status(db: Database, session_id: int, status: str, *, cancelled_by: str
         # still recorded, and counts again unless --absent says otherwise
         kept = [str(i) for i in old_absent] if absent is None and row["status"] != "attended" else None
         absent_ids = resolve_absent(db, client, kept or absent, day)
+        check_members_alive(db, client, day, absent_ids)
     if row["status"] == status and row["cancelled_by"] == cancelled_by and \
             (absent_ids is None or not absent or sorted(absent_ids) == old_absent):
         raise Conflict(f"{what} is already {status}" + (f" (by the {cancelled_by})" if cancelled_by else ""))
@@ -793,6 +813,8 @@ def move(db: Database, session_id: int, new_start: datetime, allow_overlap: bool
     _far_ahead(db, session_id, day, f"session #{session_id} moved to", warnings)
     absent_ids = [r[0] for r in db.execute("SELECT client_id FROM session_absences WHERE session_id = ?",
                                            (session_id,))]
+    if row["status"] == "attended" and row["client_id"] is not None and times["local_date"] != row["local_date"]:
+        check_members_alive(db, client, day, absent_ids)
     if absent_ids and times["local_date"] != row["local_date"]:
         members = {m["id"] for m in members_of(db, row["client_id"], on=day)}
         missing = [cid for cid in absent_ids if cid not in members]
