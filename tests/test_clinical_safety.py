@@ -324,3 +324,23 @@ def test_no_session_of_a_clients_own_before_their_referral(cli, jcli, db_path):
     jcli("session", "add", "ben", "--at", "2026-11-03 10:00")
     jcli("client", "discharge", "ben", "--on", "2026-11-10")
     assert jcli("report", "outcomes", "--from", "2026-11-01", "--to", "2026-11-30")["median_wait_days"] == 2
+
+
+def test_a_booking_left_before_a_referral_moved_later_is_not_marked_attended(cli, jcli, db_path):
+    """Booked (scheduled) on 20 November, then the referral corrected to 25 November, which only an attended
+    session stops: marking the booking attended gave a first session five days before the referral."""
+    jcli("client", "add", "Dan Roe", "--referred-on", "2026-11-01")
+    for name in ("Eva Roe", "Fay Roe"):
+        jcli("client", "add", name, "--referred-on", "2026-11-01")
+    jcli("client", "add", "Roe couple", "--kind", "couple", "--member", "Eva", "--member", "Fay",
+         "--referred-on", "2026-11-01")
+    own = str(jcli("session", "add", "Dan", "--at", "2026-11-20 10:00", "--status", "scheduled")["id"])
+    unit = str(jcli("session", "add", "Roe couple", "--at", "2026-11-20 12:00", "--status", "scheduled")["id"])
+    jcli("client", "edit", "Dan", "--referred-on", "2026-11-25")
+    jcli("client", "edit", "Fay", "--referred-on", "2026-11-25")
+    assert_refused(cli, db_path, "session", "attend", own, match="the session on 2026-11-20 is before client #1's "
+                   "referral (2026-11-25)")
+    assert_refused(cli, db_path, "session", "attend", unit, match="member #3 of #4 was referred on 2026-11-25")
+    assert jcli("session", "cancel", own)["status"] == "cancelled"     # the booking can still be cleared
+    jcli("client", "edit", "Dan", "--referred-on", "2026-11-20")
+    assert jcli("session", "attend", own)["status"] == "attended"

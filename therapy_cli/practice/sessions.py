@@ -659,6 +659,10 @@ def _set_status(db: Database, session_id: int, status: str, *, cancelled_by: str
     absent_ids: list[int] | None = None
     client = db.get("clients", row["client_id"], "client") if row["client_id"] is not None else None
     check_before_death(client, status, day)
+    if status == "attended" and client is not None and row["status"] != "attended":
+        # a booking made before the referral date was edited to a later day: attended, the wait would run backwards
+        check_after_referral(client, day)
+        check_members_referred(db, client, day)
     old_absent = [r[0] for r in db.execute(
         "SELECT client_id FROM session_absences WHERE session_id = ? ORDER BY client_id", (session_id,))]
     if status == "attended" and client is not None:
