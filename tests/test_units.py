@@ -407,6 +407,19 @@ def test_an_attended_session_corrected_and_marked_attended_again_keeps_who_was_a
     assert jcli("report", "month", "--month", "2026-11")["clients_seen"] == 3
 
 
+def test_a_member_with_a_questionnaire_at_a_session_is_not_recorded_absent_from_it(jcli, cli, db_path):
+    """Ben's PHQ-9 was recorded at the couple's session, then 'session attend --absent Ben' was taken: his score
+    sat on a session he missed, which `measure add --session` refuses."""
+    for name in ("Ann Able", "Ben Baker"):
+        jcli("client", "add", name)
+    jcli("client", "add", "AB couple", "--kind", "couple", "--member", "Ann", "--member", "Ben")
+    session = str(jcli("session", "add", "AB couple", "--at", "2026-11-03 10:00")["id"])
+    measure = jcli("measure", "add", "Ben", "phq9", "--score", "12", "--session", session)["id"]
+    assert_refused(cli, db_path, "session", "attend", session, "--absent", "Ben",
+                   match=f"has PHQ-9 #{measure} recorded at session #{session}, so was there")
+    assert jcli("session", "attend", session, "--absent", "Ann")["absent"] == [jcli("client", "show", "Ann")["id"]]
+
+
 def test_a_member_referred_in_their_own_right_waits_until_they_come_to_the_couple(jcli, cli):
     jcli("client", "add", "Sam Reed", "--referred-on", "2026-11-02")
     jcli("client", "add", "Alex Reed")

@@ -380,6 +380,19 @@ def resolve_absent(db: Database, client: dict, texts: list[str] | None, day: dat
     return ids
 
 
+def _check_not_absent_with_measure(db: Database, session_id: int, ids: list[int] | None) -> None:
+    """A member who completed a questionnaire at the session was there: recording them absent would leave the
+    measure on a session they missed, which `measure add --session` refuses."""
+    if not ids:
+        return
+    taken = db.one(f"SELECT id, client_id, instrument FROM measures WHERE session_id = ? AND client_id IN "
+                   f"({','.join('?' * len(ids))}) ORDER BY id LIMIT 1", (session_id, *ids))
+    if taken:
+        raise Conflict(f"#{taken['client_id']} has {taken['instrument']} #{taken['id']} recorded at session "
+                       f"#{session_id}, so was there; if they were absent, that questionnaire belongs to another "
+                       f"session: 'therapy measure remove {taken['id']}' and add it again first")
+
+
 def _set_absences(db: Database, session_id: int, ids: list[int]) -> None:
     db.execute("DELETE FROM session_absences WHERE session_id = ?", (session_id,))
     for client_id in ids:
@@ -671,6 +684,7 @@ def _set_status(db: Database, session_id: int, status: str, *, cancelled_by: str
         kept = [str(i) for i in old_absent] if absent is None and row["status"] != "attended" else None
         absent_ids = resolve_absent(db, client, kept or absent, day)
         check_members_alive(db, client, day, absent_ids)
+        _check_not_absent_with_measure(db, session_id, absent_ids)
     if row["status"] == status and row["cancelled_by"] == cancelled_by and \
             (absent_ids is None or not absent or sorted(absent_ids) == old_absent):
         raise Conflict(f"{what} is already {status}" + (f" (by the {cancelled_by})" if cancelled_by else ""))
