@@ -175,6 +175,18 @@ def test_measures_every_n_sessions(db):
     assert reminders.reminders(db, kinds=["measure_due"]) == []
 
 
+def test_a_questionnaire_filled_in_the_day_before_counts_for_its_session(cli, jcli):
+    """A PHQ-9 completed the evening before and linked to the session (measure add --session ID --on
+    yesterday, as docs/measures.md allows) still left 'no outcome measure in the last attended session'."""
+    jcli("client", "add", "Alex Morgan", "--referred-on", "2026-11-01")
+    session = str(jcli("session", "add", "Alex", "--at", "2026-11-20 10:00")["id"])
+    jcli("session", "note", session, "Seen.")
+    jcli("measure", "add", "Alex", "phq9", "--score", "12", "--session", session, "--on", "2026-11-19")
+    assert [i for i in jcli("remind", "--kind", "measure_due") if i["kind"] == "measure_due"] == []
+    jcli("session", "add", "Alex", "--at", "2026-11-26 10:00")           # the next session: due again
+    assert [i["due"] for i in jcli("remind", "--kind", "measure_due")] == ["2026-11-26"]
+
+
 def test_practice_items_need_an_active_client(db):
     from therapy_cli.reports import reminders
 

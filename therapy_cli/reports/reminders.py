@@ -229,20 +229,23 @@ def measures_due(c: _Ctx) -> list[dict]:
            "AND s.local_date <= :today ORDER BY s.starts_utc DESC LIMIT 1")
     rows = c.db.execute(
         f"WITH {c.state_ctes()} SELECT c.id, c.name, ({nth}), {f'({nth} OFFSET :back)' if every > 1 else 'NULL'}, "
-        "(SELECT max(taken_on) FROM measures m WHERE m.client_id = c.id AND m.taken_on <= :today) "
+        "(SELECT max(taken_on) FROM measures m WHERE m.client_id = c.id AND m.taken_on <= :today), "
+        # a questionnaire linked to a session counts for that session, even filled in the day before it
+        "(SELECT max(max(m.taken_on, coalesce(s.local_date, ''))) FROM measures m LEFT JOIN sessions s "
+        "  ON s.id = m.session_id WHERE m.client_id = c.id AND m.taken_on <= :today) "
         "FROM client_state cs JOIN clients c ON c.id = cs.id "
         "WHERE cs.status = 'active' AND cs.via_unit IS NULL AND cs.kind = 'individual' ORDER BY c.id",
         {"today": c.today.isoformat(), "back": every - 1}).fetchall()
     span = "the last attended session" if every == 1 else f"the last {every} attended sessions"
     out = []
-    for client_id, name, last_seen, since, last_measure in rows:
+    for client_id, name, last_seen, since, last_measure, counts_for in rows:
         if last_seen is None:
             continue
         since = since if every > 1 else last_seen
         if since is None:  # fewer than N sessions so far: since the first
             since = c.db.scalar("SELECT local_date FROM sessions WHERE client_id = ? AND status = 'attended' "
                                 "ORDER BY starts_utc LIMIT 1", (client_id,))
-        if last_measure is None or last_measure < since:
+        if counts_for is None or counts_for < since:
             out.append(_item("measure_due", client_id, last_seen,
                              lambda client_id=client_id, name=name, last_measure=last_measure:
                              f"no outcome measure for {c.who(client_id, name)} in {span} "
