@@ -453,6 +453,16 @@ def test_session_last_links_the_latest_attended_session_by_today(cli, jcli, db_p
     assert_refused(cli, db_path, "measure", "add", "alex", "phq9", "--score", "9", "--session", "lsat", code=2)
 
 
+def test_a_date_of_birth_is_not_moved_after_a_questionnaire_already_taken(cli, jcli, db_path):
+    """`measure add` refuses a score dated before the birth, but `client edit --dob` with a year typed wrong
+    (2026 for 1996) left the client's questionnaires dated before they were born, without a word."""
+    jcli("client", "add", "Kim Reed", "--referred-on", "2026-09-01")
+    measure = jcli("measure", "add", "kim", "phq9", "--score", "12", "--on", "2026-09-10")["id"]
+    assert_refused(cli, db_path, "client", "edit", "kim", "--dob", "2026-09-11",
+                   match=f"date of birth 2026-09-11 is after the client's PHQ-9 of 2026-09-10 (measure #{measure})")
+    assert jcli("client", "edit", "kim", "--dob", "1996-09-11")["date_of_birth"] == "1996-09-11"
+
+
 def test_a_score_dated_before_birth_is_refused_and_a_new_first_score_before_referral_is_named(cli, jcli, db_path,
                                                                                                  tmp_path):
     jcli("client", "add", "Kim Reed", "--dob", "1997-03-01", "--referred-on", "2026-09-01")

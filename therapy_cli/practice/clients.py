@@ -233,6 +233,12 @@ def edit_client(db: Database, client: dict, **changes) -> dict:
     if changes.get("date_of_birth") is not None:
         check_birth(changes["date_of_birth"], db.today)
         values["date_of_birth"] = changes["date_of_birth"].isoformat()
+        # `measure add` refuses a questionnaire dated before the birth: a date of birth moved after one is as wrong
+        earlier = db.one("SELECT id, instrument, taken_on FROM measures WHERE client_id = ? AND taken_on < ? "
+                         "ORDER BY taken_on, id LIMIT 1", (client["id"], values["date_of_birth"]))
+        if earlier:
+            raise InvalidValue(f"date of birth {values['date_of_birth']} is after the client's {earlier['instrument']} "
+                               f"of {earlier['taken_on']} (measure #{earlier['id']}); check the year")
     if changes.get("email") is not None:
         values["email"] = clean_email(changes["email"])
     if changes.get("phone") is not None:
