@@ -463,6 +463,16 @@ def test_a_date_of_birth_is_not_moved_after_a_questionnaire_already_taken(cli, j
     assert jcli("client", "edit", "kim", "--dob", "1996-09-11")["date_of_birth"] == "1996-09-11"
 
 
+def test_a_date_of_death_is_not_recorded_before_a_questionnaire_already_taken(cli, jcli, db_path):
+    """`measure add` refuses a score dated after a recorded death, but `client edit --died-on` before a
+    questionnaire already held was taken, leaving a PHQ-9 completed after the client died."""
+    jcli("client", "add", "Kim Reed", "--referred-on", "2026-09-01")
+    measure = jcli("measure", "add", "kim", "gad7", "--score", "9", "--on", "2026-10-05")["id"]
+    assert_refused(cli, db_path, "client", "edit", "kim", "--died-on", "2026-09-30",
+                   match=f"date of death 2026-09-30 is before the client's GAD-7 of 2026-10-05 (measure #{measure})")
+    assert jcli("client", "edit", "kim", "--died-on", "2026-10-05")["died_on"] == "2026-10-05"
+
+
 def test_a_score_dated_before_birth_is_refused_and_a_new_first_score_before_referral_is_named(cli, jcli, db_path,
                                                                                                  tmp_path):
     jcli("client", "add", "Kim Reed", "--dob", "1997-03-01", "--referred-on", "2026-09-01")

@@ -309,6 +309,12 @@ def _check_death(db: Database, client: dict, day: date, new_dob: str | None) -> 
     last = db.scalar(f"SELECT {last_attended(str(int(client['id'])), ':any')}", {"any": "9999-12-31"})
     if last and day.isoformat() < last:
         raise InvalidValue(f"date of death {day.isoformat()} is before the last attended session ({last})")
+    # `measure add` refuses a questionnaire dated after a recorded death: one already held dates the death too
+    later = db.one("SELECT id, instrument, taken_on FROM measures WHERE client_id = ? AND taken_on > ? "
+                   "ORDER BY taken_on DESC, id DESC LIMIT 1", (client["id"], day.isoformat()))
+    if later:
+        raise InvalidValue(f"date of death {day.isoformat()} is before the client's {later['instrument']} of "
+                           f"{later['taken_on']} (measure #{later['id']})")
     return day.isoformat()
 def reminder_consent(db: Database, client: dict | None, email: str | None, reminders: str | None,
                      kind: str = "individual") -> dict:
