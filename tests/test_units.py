@@ -115,6 +115,24 @@ def test_report_client_of_a_couple_includes_members_scores_at_couple_sessions(cl
     assert "CORE-10: a single score (20)" in text and "20 → 20" not in text
 
 
+def test_report_client_of_a_couple_says_a_members_change_of_one_point_in_the_singular(cli, jcli, tmp_path):
+    """'Ben Lee, PHQ-9: 12 → 11, fell 1 points.' in a report meant for the referrer."""
+    for name in ("Ann Lee", "Ben Lee"):
+        jcli("client", "add", name)
+    jcli("client", "add", "The Lees", "--kind", "couple", "--member", "Ann", "--member", "Ben")
+    first = jcli("session", "add", "Lees", "--at", "2026-10-01 10:00")["id"]
+    last = jcli("session", "add", "Lees", "--at", "2026-11-05 10:00")["id"]
+    jcli("measure", "add", "Ben", "PHQ-9", "--score", "12", "--session", first)
+    jcli("measure", "add", "Ben", "PHQ-9", "--score", "11", "--session", last)
+    jcli("measure", "add", "Ann", "ORS", "--score", "20.3", "--session", first)
+    jcli("measure", "add", "Ann", "ORS", "--score", "25.1", "--session", last)
+    out = tmp_path / "lees.md"
+    assert cli("report", "client", "Lees", "--output", out).exit_code == 0
+    text = out.read_text()
+    assert "Ben Lee, PHQ-9: 12 → 11, fell 1 point." in text
+    assert "Ann Lee, ORS: 20.3 → 25.1, rose 4.8 points." in text
+
+
 def test_an_erased_stub_is_not_a_discharge(jcli, cli, db_path):
     jcli("client", "add", "Eli Gone", "--referred-on", "2026-01-05")
     jcli("session", "add", "Eli", "--at", "2026-01-10 10:00")

@@ -166,7 +166,9 @@ def _members_in_words(rows: list[dict]) -> list[str]:
             continue
         first, last = scores[0], scores[-1]
         direction = reliable_direction(get_instrument(name), first, last)
-        moved = "unchanged" if last == first else f"{'fell' if last < first else 'rose'} {_num(abs(last - first))} points"
+        change = round(abs(last - first), 1)
+        moved = "unchanged" if last == first else \
+            f"{'fell' if last < first else 'rose'} {_num(change)} point{'' if change == 1 else 's'}"
         reliable = {"improved": "; a reliable improvement", "deteriorated": "; a reliable deterioration"}.get(
             direction or "", "")
         lines.append(f"{member}, {name}: {_num(first)} → {_num(last)}, {moved}{reliable}.")
