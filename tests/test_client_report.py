@@ -134,6 +134,16 @@ def test_bad_output_refused(treated, cli, db_path, tmp_path):
     assert not (tmp_path / "x.md").exists()
 
 
+def test_an_erased_client_has_no_report(treated, cli, db_path, tmp_path):
+    """After `client erase`, `report client` wrote an 'End-of-therapy report' saying 0 sessions attended and
+    no questionnaires recorded: untrue of the therapy, and ready to send."""
+    assert cli("client", "erase", "Alex", "--force", "--reason", "court order", "--yes").exit_code == 0
+    assert_refused(cli, db_path, "report", "client", str(treated), "--output", tmp_path / "x.md",
+                   match=f"client #{treated} was erased on")
+    assert_refused(cli, db_path, "report", "client", str(treated), match="nothing to report")
+    assert not (tmp_path / "x.md").exists()
+
+
 def test_markdown_reads_the_same_in_a_pager_as_rendered(cli, jcli, tmp_path):
     """`Clark &amp; Wells` in the Markdown report, paged with less as the docs suggest; `&copy;` typed in a
     note of the referral source must not become a symbol once rendered."""

@@ -38,8 +38,10 @@ def gather(db: Database, client: dict) -> dict:
     from therapy_cli.clinical import measures
     from therapy_cli.clinical import plans
     from therapy_cli.clinical import risk
-    from therapy_cli.practice.clients import client_record, members_of
+    from therapy_cli.practice.clients import client_record, members_of, refuse_erased
 
+    # an erased stub has no sessions or scores left: a report of "0 attended, no questionnaires" would mislead
+    refuse_erased(client, "their records are gone and there is nothing to report")
     cid = client["id"]
     record = client_record(db, cid)
     referrer = None
