@@ -72,6 +72,25 @@ def test_the_same_questionnaire_entered_twice_is_refused_unless_completed_twice(
     assert len(jcli("measure", "list", "alex", "--instrument", "PHQ-9")) == 4
 
 
+def test_a_total_entered_beside_the_same_questionnaires_items_is_refused_as_import_refuses_it(jcli, cli, db_path,
+                                                                                                 tmp_path):
+    """The PHQ-9 entered with its items, then its total typed from the paper the same day: `measure add` took the
+    second (the questionnaire counted twice) where `import measures` refused the same row."""
+    jcli("client", "add", "Alex Morgan")
+    first = jcli("measure", "add", "alex", "phq9", "--items", "1,1,1,1,1,1,1,1,0", "--on", "2026-11-20")
+    assert_refused(cli, db_path, "measure", "add", "alex", "phq9", "--score", "8", "--on", "2026-11-20",
+                   match=f"already recorded, with the same total (measure #{first['id']})")
+    total = jcli("measure", "add", "alex", "gad7", "--score", "9", "--on", "2026-11-20")
+    assert_refused(cli, db_path, "measure", "add", "alex", "gad7", "--items", "1,1,1,1,1,2,2", "--on", "2026-11-20",
+                   match=f"already recorded, with the same total (measure #{total['id']})")
+    rows = tmp_path / "m.csv"
+    rows.write_text("client,instrument,taken_on,score\nAlex Morgan,PHQ-9,2026-11-20,8\n")
+    assert_refused(cli, db_path, "import", "measures", str(rows), match="already has PHQ-9")
+    # a second completion that day is still recorded when said to be one
+    jcli("measure", "add", "alex", "phq9", "--score", "8", "--on", "2026-11-20", "--again")
+    assert len(jcli("measure", "list", "alex", "--instrument", "PHQ-9")) == 2
+
+
 def test_core10_reverse_scored_when_stored(db):
     client = _client(db)
     record = measures.add_measure(db, client, "core10", items=[2, 4, 4, 2, 2, 2, 2, 2, 2, 2])

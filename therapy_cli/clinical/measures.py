@@ -197,13 +197,18 @@ def add_measure(db: Database, client, instrument: str | Instrument, items=None, 
     columns = scored(inst, values, total)
     if not again:
         # the command run again from the shell history: a second row would count the questionnaire twice
-        twin = db.scalar("SELECT id FROM measures WHERE client_id = ? AND instrument = ? AND taken_on = ? "
-                         "AND score = ? AND items IS ? AND session_id IS ?",
-                         (client_id, inst.name, on.isoformat(), columns["score"], columns["items"], session_id))
+        # a total alone beside the same questionnaire's items with that total is the same one entered twice
+        # (as `import measures` finds it)
+        twin = db.one("SELECT id, items FROM measures WHERE client_id = ? AND instrument = ? AND taken_on = ? "
+                      "AND score = ? AND (items IS ? OR items IS NULL OR ? IS NULL) AND session_id IS ? "
+                      "ORDER BY items IS ? DESC, id LIMIT 1",
+                      (client_id, inst.name, on.isoformat(), columns["score"], columns["items"], columns["items"],
+                       session_id, columns["items"]))
         if twin is not None:
+            same = "answers" if values is not None and twin["items"] is not None else "total"
             raise Conflict(f"this {inst.name} of #{client_id} on {on.isoformat()} is already recorded, with the same "
-                           f"{'answers' if values is not None else 'total'} (measure #{twin}); if it was completed "
-                           "twice that day with the same answers, give --again")
+                           f"{same} (measure #{twin['id']}); if it was completed twice that day with the same "
+                           f"{same}, give --again")
     measure_id = db.insert("measures", {
         "client_id": client_id, "instrument": inst.name, "taken_on": on.isoformat(), **columns,
         "session_id": session_id, "created_at": utc_now(),
