@@ -90,6 +90,24 @@ def test_questionnaires_taken_at_a_session_move_with_it(cli, jcli, db_path):
     assert "has 1 questionnaire(s) taken at it on 2026-11-25; it cannot move after today" in result.stderr
 
 
+def test_a_questionnaire_does_not_move_with_its_session_past_its_clients_death(cli, jcli, db_path):
+    """Moving the couple's session moved Ann's PHQ-9 with it to a day after her recorded death, which
+    `measure add` refuses: her record held a questionnaire completed after she died."""
+    from conftest import assert_refused
+
+    for name in ("Ann Lee", "Bob Lee"):
+        jcli("client", "add", name)
+    jcli("client", "add", "The Lees", "--kind", "couple", "--member", "Ann", "--member", "Bob")
+    sid = str(jcli("session", "add", "Lees", "--at", "2026-08-10 10:00")["id"])
+    taken = jcli("measure", "add", "Ann", "phq9", "--score", "15", "--session", sid)["id"]
+    jcli("client", "edit", "Ann", "--died-on", "2026-08-20")
+    assert_refused(cli, db_path, "session", "move", sid, "--to", "2026-08-25 10:00",
+                   match=f"measure #{taken} (#1's, taken at session #{sid}) would move with it: date 2026-08-25 is "
+                         "after the client's death (2026-08-20)")
+    jcli("session", "move", sid, "--to", "2026-08-12 10:00")
+    assert jcli("measure", "list", "Ann")[0]["taken_on"] == "2026-08-12"
+
+
 def test_a_questionnaire_linked_but_dated_another_day_is_named_when_a_move_leaves_it_far_away(cli, jcli):
     jcli("client", "add", "Alex Morgan")
     sid = jcli("session", "add", "alex", "--at", "2026-11-20 10:00")["id"]

@@ -864,6 +864,17 @@ def move(db: Database, session_id: int, new_start: datetime, allow_overlap: bool
     if taken and day > db.today:
         raise Conflict(f"session #{session_id} has {len(taken)} questionnaire(s) taken at it on {row['local_date']}; "
                        "it cannot move after today (remove them first if it never took place)")
+    if taken:
+        # each moves to the new day: never after its client's recorded death, nor before their birth
+        from therapy_cli.clinical.measures import check_taken_on
+
+        for measure in taken:
+            person = db.get("clients", measure["client_id"], "client")
+            try:
+                check_taken_on(day, db.today, person["died_on"], person["date_of_birth"])
+            except InvalidValue as error:
+                raise InvalidValue(f"measure #{measure['id']} (#{measure['client_id']}'s, taken at session "
+                                   f"#{session_id}) would move with it: {error}") from None
     db.update("sessions", session_id, {k: times[k] for k in ("starts_at", "starts_utc", "ends_utc", "local_date")})
     db.audit("move", "session", session_id, f"moved from {row['starts_at']} to {times['starts_at']}",
              row["client_id"])
