@@ -101,6 +101,9 @@ def test_a_questionnaire_does_not_move_with_its_session_past_its_clients_death(c
     sid = str(jcli("session", "add", "Lees", "--at", "2026-08-10 10:00")["id"])
     taken = jcli("measure", "add", "Ann", "phq9", "--score", "15", "--session", sid)["id"]
     jcli("client", "edit", "Ann", "--died-on", "2026-08-20")
+    # her membership still open, the move is refused as counting her after her death; ended, for the measure
+    assert_refused(cli, db_path, "session", "move", sid, "--to", "2026-08-25 10:00", match="member #1 of #3 died")
+    jcli("client", "leave", "Lees", "Ann", "--on", "2026-08-20")
     assert_refused(cli, db_path, "session", "move", sid, "--to", "2026-08-25 10:00",
                    match=f"measure #{taken} (#1's, taken at session #{sid}) would move with it: date 2026-08-25 is "
                          "after the client's death (2026-08-20)")
