@@ -289,6 +289,16 @@ def test_client_fee_and_payer(cli, jcli):
     assert [i["number"] for i in exported] == [inv["number"]] and exported[0]["lines"]
 
 
+def test_subject_access_export_holds_the_fee_and_payer_before_any_invoice(jcli):
+    """The payer (an employer's EAP, an insurer) and an agreed fee are held about the client, but
+    `client export` left them out until an invoice happened to carry the payer."""
+    jcli("client", "add", "Sam Cole", "--fee", "£95", "--payer", "Acme EAP")
+    fees = jcli("client", "export", "sam")["client"]["fees"]
+    assert fees["fee_minor"] == 9500 and fees["own_fee"] is True and fees["payer"] == "Acme EAP"
+    jcli("client", "add", "Nia Nhs")
+    assert "fees" not in jcli("client", "export", "nia")["client"]
+
+
 def test_a_clients_own_fee_can_be_taken_away_and_the_default_applies_again(cli, jcli, db_path):
     """Once --fee was set there was no way back to fees.default: '' and 'default' were both refused, so a
     raised default never reached a client who once had a reduced fee."""

@@ -772,7 +772,12 @@ def export_client(db: Database, client: dict) -> dict:
         "reminders_sent": db.query("SELECT * FROM client_reminders WHERE client_id = ? ORDER BY id", (cid,)),
         "audit": audit_rows(db, cid),   # each summary with the reason typed for it (audit_reasons)
     }
+    from therapy_cli.practice.fees import fees_section
     from therapy_cli.practice.invoices import invoices_of
+
+    # their fee and who pays (an employer, an insurer) are held about them too, invoiced yet or not: as in
+    # `client show`, only where fees are in use for this client
+    fees_section(db, record)
 
     # a unit's invoices only where they bill a session the person was at
     mine = set(session_ids)
