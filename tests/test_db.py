@@ -292,6 +292,17 @@ def test_restore_refuses_a_bad_source_and_replaces_nothing(cli, jcli, tmp_path, 
     assert_refused(cli, db_path, "db", "restore", tmp_path / "missing.db", "--yes", match="no file")
 
 
+def test_restore_of_an_export_directory_says_what_it_is(cli, jcli, tmp_path, db_path):
+    """`db restore ~/caseload-export/` answered "no file at" a directory that is plainly there."""
+    jcli("client", "add", "Alex Morgan")
+    cli("export", "all", "--output", tmp_path / "export")
+    assert_refused(cli, db_path, "db", "restore", tmp_path / "export", "--yes",
+                   match="is a directory, not a backup file (give the file `therapy db backup` wrote); it is an "
+                         "`export all` directory: restore it into a new file with `therapy --db NEW.db import all")
+    (tmp_path / "folder").mkdir()
+    assert_refused(cli, db_path, "db", "restore", tmp_path / "folder", "--yes", match="is a directory, not a backup")
+
+
 def test_backup_while_another_connection_writes(jcli, db_path, tmp_path):
     jcli("client", "add", "Alex Morgan")
     writer = sqlite3.connect(db_path, isolation_level=None)

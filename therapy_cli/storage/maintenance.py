@@ -96,6 +96,14 @@ def backup(db: Database, dest: str) -> dict:
 
 def verify_caseload(path: Path) -> dict:
     """Check a file is an intact caseload database before it replaces anything."""
+    if path.is_dir():
+        from therapy_cli.io.restore import MANIFEST
+
+        # an `export all` directory is not a backup: said so, rather than "no file at" a folder that is there
+        hint = (" it is an `export all` directory: restore it into a new file with "
+                "`therapy --db NEW.db import all DIR`" if (path / MANIFEST).is_file() else "")
+        raise InvalidValue(f"{path} is a directory, not a backup file (give the file `therapy db backup` wrote)"
+                           + (f";{hint}" if hint else ""))
     if not path.is_file():
         raise InvalidValue(f"no file at {path}")
     try:
