@@ -431,6 +431,17 @@ def test_an_imported_session_before_the_clients_referral_is_refused_as_session_a
     assert jcli("import", "sessions", path, "--skip-invalid")["imported"] == 1
 
 
+def test_an_imported_client_first_seen_before_the_referral_is_refused(cli, jcli, tmp_path, db_path):
+    """A first attended date before the referral came in, and counted a negative wait in report referrals'
+    median (-28 and 151 days gave 61.5). `session add` and `client edit --referred-on` refuse it."""
+    path = write(tmp_path / "c.csv", "name,referred_on,first_attended_on\n"
+                                     "Al Bee,2026-03-01,2026-02-01\nCy Dee,2026-01-01,2026-01-01\n")
+    lines = refused(cli, db_path, "import", "clients", path)
+    assert "line 2: first attended date 2026-02-01 is before the referral (2026-03-01); the referral comes first" \
+        in lines[0]
+    assert jcli("import", "clients", path, "--skip-invalid")["imported"] == 1     # the same day is fine
+
+
 def test_measures_linked_to_sessions(jcli, cli, tmp_path, db_path, two_clients):
     jcli("client", "add", "The Morgans", "--kind", "couple", "--member", "1", "--member", "2")
     sessions = write(tmp_path / "sessions.csv", "id,client,starts_at,status\n7,1,2026-10-06 10:00,attended\n"

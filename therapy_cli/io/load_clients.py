@@ -104,6 +104,11 @@ class ClientsImport(TableImport):
             raise InvalidValue(f"discharge date given but status is {status}")
         if discharged and referred and discharged < referred:
             raise InvalidValue(f"discharge date {discharged} is before the referral ({referred})")
+        # as `client edit --referred-on` and `session add` refuse it: a wait from referral that runs backwards
+        # (a negative wait in report referrals' median)
+        if first and referred and first < referred:
+            raise InvalidValue(f"first attended date {first} is before the referral ({referred}); "
+                               "the referral comes first")
         key = (name_key(name), dob, referred)
         earlier = self.lines.get(key)
         if earlier is not None:   # its id was never written: name the line
