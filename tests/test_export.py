@@ -58,6 +58,21 @@ def test_export_refusals(cli, db_path, tmp_path):
                    match="does not exist")
 
 
+def test_no_output_file_replaces_the_caseload_itself(cli, jcli, db_path, tmp_path):
+    """`export clients -o caseload.db --yes`, `client export 1 -o caseload.db --yes` and `session export --ics
+    caseload.db` (which asks nothing) replaced the caseload with a CSV, JSON or calendar: every record gone."""
+    jcli("client", "add", "Alex Morgan")
+    jcli("session", "add", "alex", "--at", "2026-12-01 10:00", "--status", "scheduled")
+    link = tmp_path / "link.db"
+    link.symlink_to(db_path)
+    for args in (["export", "clients", "--output", db_path, "--yes"],
+                 ["client", "export", "alex", "--output", db_path, "--yes"],
+                 ["session", "export", "--ics", db_path], ["session", "export", "--ics", link],
+                 ["export", "clients", "--output", f"{db_path}-wal", "--yes"]):
+        assert_refused(cli, db_path, *args, match="is the caseload database itself; give another file name")
+    assert jcli("client", "list")[0]["name"] == "Alex Morgan"
+
+
 def test_export_streams_large_tables(cli, db_path, tmp_path):
     cli("db", "init")
     import sqlite3

@@ -357,4 +357,7 @@ def open_database(path: Path, today: date | None = None, create: bool = True) ->
         raise
     for suffix in ("-wal", "-shm"):
         private_file(f"{path}{suffix}")
+    from therapy_cli.storage.files import protect
+
+    protect(path)
     return db

@@ -23,6 +23,8 @@ from typing import IO, Iterator
 from therapy_cli.errors import TherapyError
 
 TMP_PREFIX = ".therapy-tmp-"
+# the caseload files this run opened (storage/db.open_database): no export, report or calendar replaces one
+_CASELOADS: set[str] = set()
 
 
 def shown(path: str | os.PathLike) -> str:
@@ -54,6 +56,22 @@ def check_target(path: str | os.PathLike, what: str = "write") -> Path:
                 if stat.S_ISSOCK(info.st_mode) else "not a regular file")
         raise TherapyError(f"{shown(target)} is {kind}; give the name of a regular file (nothing was written)")
     return target
+
+
+def protect(path: str | os.PathLike) -> None:
+    """`path` is a caseload this run uses: private_stream and write_private refuse to write over it."""
+    _CASELOADS.add(os.path.realpath(path))
+
+
+def refuse_caseload(target: Path) -> None:
+    """An output file named as the caseload itself (or its -wal, -shm, -journal), through a link too: an
+    export, a subject access file or a calendar written there would replace every record."""
+    real = os.path.realpath(target)
+    for caseload in _CASELOADS:
+        if real in (caseload, *(f"{caseload}{suffix}" for suffix in ("-wal", "-shm", "-journal"))) or (
+                os.path.exists(caseload) and os.path.exists(real) and os.path.samefile(caseload, real)):
+            raise TherapyError(f"{shown(target)} is the caseload database itself; give another file name "
+                               "(nothing was written)")
 
 
 def refuse_missing_directory(path: str | os.PathLike) -> None:
@@ -140,6 +158,7 @@ def remove(path: str | os.PathLike, with_journals: bool = False) -> None:
 def private_stream(path: str | os.PathLike, binary: bool = False) -> Iterator[IO]:
     """A handle on a private temporary file that becomes `path` when the block ends without an error."""
     target = check_target(path)
+    refuse_caseload(target)
     fd, tmp = temp_file(target)
     try:
         with (os.fdopen(fd, "wb") if binary else os.fdopen(fd, "w", encoding="utf-8", newline="")) as fh:
