@@ -284,6 +284,21 @@ def test_jsonl_sessions(jcli, tmp_path, db_path, two_clients):
         (1, 60, "attended"), (2, 50, "dna")]
 
 
+def test_jsonl_members_and_items_as_lists(jcli, tmp_path, db_path):
+    """`"members": [1, 2]` was read as one member named '1,2' and refused ("no client named '1,2'")."""
+    path = tmp_path / "clients.jsonl"
+    path.write_text("\n".join(json.dumps(row) for row in (
+        {"name": "Alex Morgan"}, {"name": "Sam, Morgan"},
+        {"name": "The Morgans", "kind": "couple", "members": [1, "Sam, Morgan"]})) + "\n")
+    assert jcli("import", "clients", path)["imported"] == 3
+    assert [m["id"] for m in jcli("client", "show", "3")["members"]] == [1, 2]
+    scores = tmp_path / "scores.jsonl"
+    scores.write_text(json.dumps({"client": 1, "instrument": "GAD-7", "taken_on": "2026-10-06",
+                                  "items": [1, 2, 0, 3, 1, 0, 2]}) + "\n")
+    assert jcli("import", "measures", scores)["imported"] == 1
+    assert rows(db_path, "SELECT score, items FROM measures") == [(9, "[1, 2, 0, 3, 1, 0, 2]")]
+
+
 def test_bad_jsonl_line_has_its_number(cli, tmp_path, db_path, two_clients):
     path = tmp_path / "sessions.jsonl"
     path.write_text(json.dumps({"client": 1, "starts_at": "2026-10-06 10:00", "status": "attended"})

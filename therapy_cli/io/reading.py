@@ -273,6 +273,6 @@ def _json_cell(value) -> str:
         return ""
     if isinstance(value, bool):
         return "yes" if value else "no"
-    if isinstance(value, list):
-        return ",".join(_json_cell(v) for v in value)
+    if isinstance(value, list):   # items [1, 2, 0] or members [1, "Sam, Morgan"]: both read ';' between values
+        return ";".join(_json_cell(v) for v in value)
     return str(value)
