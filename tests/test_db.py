@@ -303,6 +303,14 @@ def test_restore_of_an_export_directory_says_what_it_is(cli, jcli, tmp_path, db_
     assert_refused(cli, db_path, "db", "restore", tmp_path / "folder", "--yes", match="is a directory, not a backup")
 
 
+def test_a_backup_is_never_written_as_the_databases_own_wal(cli, jcli, db_path):
+    """`db backup caseload.db-wal --yes` said ok, and SQLite deleted the 'backup' as the command closed."""
+    jcli("client", "add", "Alex Morgan")
+    for suffix in ("-wal", "-shm"):
+        assert_refused(cli, db_path, "db", "backup", f"{db_path}{suffix}", "--yes",
+                       match="the backup must go to another file than the database itself")
+
+
 def test_backup_while_another_connection_writes(jcli, db_path, tmp_path):
     jcli("client", "add", "Alex Morgan")
     writer = sqlite3.connect(db_path, isolation_level=None)

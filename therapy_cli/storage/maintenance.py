@@ -66,7 +66,8 @@ def backup_target(db: Database, dest: str) -> Path:
 def backup(db: Database, dest: str) -> dict:
     """A consistent online copy (SQLite backup API), mode 0600, verified."""
     target = backup_target(db, dest)
-    if target.resolve() == db.path.resolve():
+    # nor its -wal or -shm: SQLite deletes those on close, and the backup went with them
+    if target.resolve() in {Path(f"{db.path.resolve()}{suffix}") for suffix in ("", "-wal", "-shm", "-journal")}:
         raise InvalidValue("the backup must go to another file than the database itself")
     if not target.parent.is_dir():
         raise InvalidValue(f"cannot write {target}: the directory {target.parent} does not exist")
