@@ -163,6 +163,16 @@ def test_clients_ids_must_be_free(cli, jcli, tmp_path, db_path):
     assert "id 1 is already used" in lines[-1]
 
 
+def test_an_id_a_spreadsheet_wrote_as_12_0_is_read_and_12_5_refused(cli, jcli, tmp_path, db_path):
+    """An id cell of 12.0 (Excel, pandas, a JSON float) was an internal error (float.isinteger)."""
+    bad = write(tmp_path / "bad.csv", "id,name\n12.5,Sam Cole\n")
+    lines = refused(cli, db_path, "import", "clients", bad)
+    assert "line 2: id '12.5' is not a whole number" in lines[-1]
+    path = write(tmp_path / "clients.csv", "id,name\n12.0,Sam Cole\n")
+    assert jcli("import", "clients", path)["first_id"] == 12
+    assert jcli("client", "show", "12")["name"] == "Sam Cole"
+
+
 def test_every_imported_client_is_audited_without_names(jcli, tmp_path, db_path):
     path = write(tmp_path / "clients.csv", "name\nAlex Morgan\nSam Morgan\n")
     jcli("import", "clients", path)

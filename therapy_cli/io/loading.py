@@ -95,7 +95,7 @@ def integer(value: str, what: str, low: int | None = None, high: int | None = No
             as_float = float(text)
         except ValueError:
             raise InvalidValue(f"{what} {value!r} is not a whole number") from None
-        if not as_float.isinteger():
+        if not as_float.is_integer():
             raise InvalidValue(f"{what} {value!r} is not a whole number")
         number = int(as_float)
     if low is not None and number < low or high is not None and number > high:
