@@ -73,6 +73,19 @@ def test_no_output_file_replaces_the_caseload_itself(cli, jcli, db_path, tmp_pat
     assert jcli("client", "list")[0]["name"] == "Alex Morgan"
 
 
+def test_a_dash_as_output_is_standard_output_never_a_file_called_dash(cli, jcli, db_path, tmp_path, monkeypatch):
+    """`export clients -o -` and `client export alex -o -` wrote every record to a file named '-' in the current
+    directory, where `session export --ics -` and every import's `-` mean standard input or output."""
+    monkeypatch.chdir(tmp_path)
+    jcli("client", "add", "Alex Morgan")
+    table = cli("export", "clients", "--output", "-")
+    assert table.exit_code == 0 and table.stdout.startswith("id,name,") and "Alex Morgan" in table.stdout
+    sar = cli("client", "export", "alex", "--output", "-")
+    assert sar.exit_code == 0 and json.loads(sar.stdout)["client"]["name"] == "Alex Morgan"
+    assert not (tmp_path / "-").exists()
+    assert_refused(cli, db_path, "export", "all", "--output", "-", match="give --output DIRECTORY")
+
+
 def test_export_streams_large_tables(cli, db_path, tmp_path):
     cli("db", "init")
     import sqlite3

@@ -396,7 +396,7 @@ def refer(
 def export(
     client: ClientArg,
     output: Annotated[Optional[str], typer.Option("--output", "-o", metavar="FILE",
-                                                  help="Write to FILE (mode 0600) instead of stdout.")] = None,
+                                                  help="Write to FILE (mode 0600) instead of stdout (- is stdout).")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Accepted for scripts; the export is always JSON.")] = False,
     yes: Annotated[bool, typer.Option("--yes", "-y", help="Replace an existing FILE without asking.")] = False,
 ) -> None:
@@ -409,6 +409,8 @@ def export(
 
     from therapy_cli.practice import clients
 
+    if output == "-":   # standard output, as `session export --ics -`: never a file called '-' full of client data
+        output = None
     with database() as db:
         data = clients.export_client(db, clients.find_client(db, client))
     text = render.to_json(data) + "\n"

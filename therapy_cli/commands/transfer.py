@@ -189,7 +189,7 @@ def export_command(
         "--format", "-f", hidden=True, help="Old name of --file-format (still accepted, with a warning).")] = None,
     output: Annotated[Optional[str], typer.Option(
         "--output", "-o", metavar="FILE|DIR",
-        help="File to write (default: stdout); for all, a directory (one TABLE.csv per table).")] = None,
+        help="File to write (default, or -: stdout); for all, a directory (one TABLE.csv per table).")] = None,
     raw: Annotated[bool, typer.Option("--raw", help="CSV for scripts: leave text beginning = + - @ as it is "
                                                      "(by default it gets a leading ' for spreadsheets).")] = False,
     bom: Annotated[bool, typer.Option("--bom", help="Begin CSV with a UTF-8 byte-order mark (for Excel).")] = False,
@@ -209,6 +209,8 @@ def export_command(
     if legacy_format is not None:
         render.warn("export --format is now --file-format (csv or jsonl); --format still works for now")
         file_format = legacy_format
+    if output == "-":   # standard output, as `session export --ics -`: never a file called '-' full of records
+        output = None
 
     from therapy_cli.commands._common import confirm
     from therapy_cli.storage.files import shown
