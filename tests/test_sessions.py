@@ -786,6 +786,9 @@ def test_a_clash_on_the_night_the_clocks_go_back_shows_real_times(jcli, cli):
     ("FREQ=MONTHLY;BYDAY=1MO,+6TU", "BYDAY's number must be 1 to 5 or -5 to -1"),
     ("FREQ=YEARLY;BYDAY=60FR", "BYDAY's number must be 1 to 53 or -53 to -1 (the Nth such weekday of a year), "
                                "not '60FR'"),
+    # dateutil's own parts, which no calendar reads (BYEASTER=400 was an internal error)
+    ("FREQ=DAILY;BYEASTER=400", "BYEASTER is not part of an RFC 5545 RRULE; use FREQ, INTERVAL, BYDAY"),
+    ("FREQ=DAILY;BYEASTER=0", "BYEASTER is not part of an RFC 5545 RRULE"),
 ])
 def test_an_rrule_part_out_of_its_range_is_refused_not_read_as_no_filter(alex, cli, db_path, rule, said):
     result = assert_refused(cli, db_path, "session", "schedule", "alex", "--start", "2026-12-01 10:00", "--every",

@@ -490,6 +490,7 @@ def add_training(db: Database, title: str, start: datetime, duration_min, audien
 
 # RFC 5545's ranges for the numbered BY parts (negative counts from the end, except months); dateutil reads
 # BYMONTHDAY=0 as no filter at all, so FREQ=MONTHLY;BYMONTHDAY=0 booked a meeting every day
+_RFC_PARTS = ("FREQ", "INTERVAL", "BYDAY", "BYMONTHDAY", "BYYEARDAY", "BYWEEKNO", "BYMONTH", "BYSETPOS", "WKST")
 _BY_RANGES = {"BYMONTHDAY": (31, True), "BYYEARDAY": (366, True), "BYWEEKNO": (53, True), "BYMONTH": (12, False)}
 
 
@@ -539,6 +540,12 @@ def _base_rule(every: str, naive_start: datetime):
             # every meeting is at --start's wall-clock time (SPEC); a rule that moves it is refused
             raise InvalidValue(f"--every: {', '.join(clock)} would change the time of day; every meeting is at "
                                "the time of --start (book other times as another series)")
+        # dateutil reads parts of its own too (BYEASTER, BYWEEKDAY...): no calendar would, and a BYEASTER out
+        # of range was an internal error
+        foreign = [key for key in parts if key not in _RFC_PARTS]
+        if foreign:
+            raise WrongForm(f"--every: {', '.join(foreign)} {'is' if len(foreign) == 1 else 'are'} not part of an "
+                            f"RFC 5545 RRULE; use {', '.join(_RFC_PARTS)}")
         if parts.get("FREQ") not in RRULE_FREQS:
             raise WrongForm(f"--every: FREQ must be one of {', '.join(RRULE_FREQS)}, not {parts.get('FREQ')!r}")
         interval = parts.get("INTERVAL", "1")
