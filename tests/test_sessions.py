@@ -801,3 +801,13 @@ def test_an_rrule_counting_from_the_end_of_the_month_still_books(alex, jcli):
                 "--count", "2")
     assert [s["starts_at"][:10] for s in made] == ["2026-12-31", "2027-01-31"]
 
+
+
+def test_a_time_with_seconds_is_refused_as_sessions_are_booked_to_the_minute(alex, jcli, cli, db_path):
+    """14:00:30 was kept, shown as 14:00, and a 14:50 booking 'overlapped 14:00-14:50'."""
+    assert_refused(cli, db_path, "session", "add", "alex", "--at", "2026-12-03 14:00:30", code=2,
+                   match="--at '2026-12-03 14:00:30': sessions are booked to the minute; leave out the seconds")
+    made = jcli("session", "add", "alex", "--at", "2026-12-03T14:00:00")     # a pasted ISO time: :00 is the minute
+    assert made["starts_at"].startswith("2026-12-03T14:00:00")
+    assert_refused(cli, db_path, "session", "move", str(made["id"]), "--to", "2026-12-04 09:15:59", code=2,
+                   match="booked to the minute")

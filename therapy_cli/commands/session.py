@@ -97,8 +97,12 @@ def _warn_all(warnings: list[str]) -> None:
 
 def _parse_at(db, text: str, what: str, day=None):
     from therapy_cli.dates import parse_datetime
+    from therapy_cli.errors import WrongForm
 
-    return parse_datetime(text, db.tz, db.today, what, day)
+    at = parse_datetime(text, db.tz, db.today, what, day)
+    if at.second:   # shown and exported to the minute: 14:00:30 read as 14:00 and clashed with 14:50 unseen
+        raise WrongForm(f"{what} {text!r}: sessions are booked to the minute; leave out the seconds")
+    return at
 
 
 @app.command("add")
