@@ -664,3 +664,22 @@ def test_a_member_who_died_is_not_counted_at_the_groups_later_sessions(group, jc
     assert jcli("session", "attend", booked)["absent"] == []
     assert jcli("report", "week", "--week", "2026-W47")["clients_seen"] == 2
     assert jcli("client", "show", "Sue")["sessions"]["attended"] == 3
+
+
+def test_a_person_who_has_died_joins_a_unit_only_up_to_their_death(cli, jcli, db_path):
+    """Recorded as a member late, Dee was counted at the group's meetings after her death."""
+    for name in ("Ann Lee", "Bob Ray", "Dee Fox"):
+        jcli("client", "add", name)
+    jcli("client", "add", "Tue group", "--kind", "group", "--member", "Ann", "--member", "Bob")
+    for day in ("2026-10-06", "2026-11-20"):
+        jcli("session", "add", "Tue", "--at", f"{day} 18:00")
+    jcli("client", "edit", "Dee", "--died-on", "2026-11-01")
+    assert_refused(cli, db_path, "client", "join", "Tue", "Dee", "--on", "2026-11-05",
+                   match="joining date 2026-11-05 is after #3's death (2026-11-01)")
+    joined = cli("client", "join", "Tue", "Dee", "--on", "2026-10-01")
+    assert joined.exit_code == 0
+    assert "Warning: #3 died on 2026-11-01: their membership of #4 runs from 2026-10-01 to that day" in joined.stderr
+    dee = [m for m in jcli("client", "show", "Tue")["members"] if m["id"] == 3]
+    assert dee == [{"id": 3, "name": "Dee Fox", "joined_on": "2026-10-01", "left_on": "2026-11-01"}]
+    assert jcli("client", "show", "Dee")["sessions"]["attended_in_units"] == 1      # 6 October, not 20 November
+    assert jcli("report", "week", "--week", "2026-W47")["clients_seen"] == 2         # Ann and Bob on 20 November

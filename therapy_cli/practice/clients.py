@@ -471,7 +471,8 @@ def _settle(db: Database, unit: dict, member: dict, row_id: int | None, joined: 
     if remove:
         db.execute("DELETE FROM memberships WHERE id = ?", (row_id,))
     elif row_id is None:
-        db.insert("memberships", {"unit_id": unit["id"], "member_id": member["id"], "joined_on": joined})
+        db.insert("memberships", {"unit_id": unit["id"], "member_id": member["id"], "joined_on": joined,
+                                  "left_on": left})
     else:
         db.update("memberships", row_id, {"joined_on": joined, "left_on": left})
     # the unit's sessions this member no longer belongs to: an attended one must still have someone there
@@ -555,6 +556,9 @@ def join(db: Database, unit_text: str, member_text: str, on: date | None = None,
         raise InvalidValue(f"joining date {day} is before #{member['id']}'s referral ({member['referred_on']}); "
                            "give the day they joined, or correct the referral date (therapy client edit "
                            f"{member['id']} --referred-on DATE)")
+    died = member.get("died_on")
+    if died and day > died:   # no one joins after their death; a membership recorded late ends on it (below)
+        raise InvalidValue(f"joining date {day} is after #{member['id']}'s death ({died})")
     if correct:
         row = _membership(db, unit, member, open_only=False)
         if row is None:
@@ -577,10 +581,16 @@ def join(db: Database, unit_text: str, member_text: str, on: date | None = None,
             raise Conflict(f"#{member['id']} was a member of #{unit['id']} until {until}; a new membership starts "
                            "after that day (if that leaving day was wrong: therapy client leave "
                            f"{unit['id']} {member['id']} --on DATE --correct)")
-        gone = _settle(db, unit, member, None, day, None, f"joining on {day}", counted)
-        db.audit("join", "client", unit["id"], f"member #{member['id']} joined on {day}", unit["id"])
+        # a person who has died, recorded as a member late: the membership ends on the day of death, so no meeting
+        # after it counts them (as `session attend` refuses one that would)
+        gone = _settle(db, unit, member, None, day, died, f"joining on {day}", counted)
+        db.audit("join", "client", unit["id"], f"member #{member['id']} joined on {day}"
+                 + (f", membership ended on their death ({died})" if died else ""), unit["id"])
         if warnings is not None:
             warnings += joining_warnings(unit, member)
+            if died:
+                warnings.append(f"#{member['id']} died on {died}: their membership of #{unit['id']} runs from {day} "
+                                "to that day")
     if cleared is not None:
         cleared += gone
     return client_record(db, unit["id"])
