@@ -159,6 +159,12 @@ def test_an_export_does_not_write_over_an_existing_file_unasked(cli, tmp_path):
     folder.mkdir()
     (folder / "clients.csv").write_text("old\n")
     assert cli("export", "clients", "--output", folder).exit_code == 1          # its TABLE file, the same
+    # not an export's folder (no manifest.json): its clients.csv is someone's own file, asked as one
+    mine = cli("export", "all", "--output", folder)
+    assert mine.exit_code == 1 and "clients.csv exists; replace it?" in mine.stderr
+    assert (folder / "clients.csv").read_text() == "old\n" and not (folder / "manifest.json").exists()
+    assert cli("export", "all", "--output", folder, "--yes").exit_code == 0
+    assert (folder / "clients.csv").read_text().startswith("id,name,")
     assert cli("export", "all", "--output", folder).exit_code == 0               # a refresh of the whole export
 
 

@@ -198,7 +198,8 @@ def export_command(
     """Export a table, or every table, to CSV or JSON lines (files mode 0600).
 
     A table's FILE that exists already is replaced only when confirmed (asked on a terminal, --yes
-    otherwise); `export all` refreshes its directory's TABLE files.
+    otherwise); `export all` refreshes the TABLE files of a directory an earlier export all wrote (with
+    its manifest.json), and asks the same before replacing a TABLE file in any other.
 
     Example: therapy export sessions --file-format jsonl --output sessions.jsonl
     Example: therapy export all --output ~/caseload-export/

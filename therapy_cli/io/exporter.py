@@ -128,12 +128,18 @@ def export(db: Database, what: str, fmt: str, output: str | None,
     directory = Path(output).expanduser()
     if directory.exists() and not directory.is_dir():
         raise InvalidValue(f"{directory} is a file; export all needs a directory")
+    from therapy_cli.io.restore import MANIFEST, manifest
+
+    if replace is not None and directory.is_dir() and not (directory / MANIFEST).is_file():
+        # not an earlier export's folder (it has no manifest): a contacts.csv there is someone else's file
+        for table in tables:
+            if (directory / f"{table}.{fmt}").is_file():
+                replace(directory / f"{table}.{fmt}")
     try:
         directory.mkdir(parents=True, exist_ok=True, mode=0o700)
     except OSError as exc:
         raise TherapyError(f"cannot create {directory}: {exc.strerror}") from None
     written = [export_table(db, table, fmt, directory / f"{table}.{fmt}", step(table), raw, bom) for table in tables]
-    from therapy_cli.io.restore import MANIFEST, manifest
     from therapy_cli.storage.files import write_private
 
     counts = {item["table"]: item["rows"] for item in written}
