@@ -223,3 +223,22 @@ def test_dates_as_people_type_them(cli, jcli, db_path, monkeypatch):
     monkeypatch.delenv("THERAPY_TODAY")
     said = assert_refused(cli, db_path, "--today", "0001-01-01", "supervise", "status", code=2).stderr
     assert "Invalid value for --today: '0001-01-01' is outside the years 1900 to 9000" in said
+
+
+def test_a_referral_before_the_date_of_birth_is_refused_wherever_it_is_typed(cli, jcli, db_path, tmp_path):
+    """A year typed wrong (1985 for 1995) made a referral before the client was born, and every wait from it."""
+    assert_refused(cli, db_path, "client", "add", "Ka Lo", "--dob", "1990-05-01", "--referred-on", "1985-01-01",
+                   match="referral date 1985-01-01 is before the date of birth (1990-05-01); check the year")
+    jcli("client", "add", "Ka Lo", "--dob", "1990-05-01", "--referred-on", "2026-01-01")
+    assert_refused(cli, db_path, "client", "edit", "Ka", "--referred-on", "1989-12-31", match="before the date of birth")
+    assert_refused(cli, db_path, "client", "edit", "Ka", "--dob", "2026-02-01", match="before the date of birth")
+    rows = tmp_path / "clients.csv"
+    rows.write_text("name,date_of_birth,referred_on\nMo Po,2000-01-01,1999-12-31\n")
+    assert_refused(cli, db_path, "import", "clients", rows, match="line 2: referral date 1999-12-31 is before")
+
+
+def test_a_backup_to_standard_output_is_refused_not_a_file_called_dash(cli, db_path, tmp_path, monkeypatch):
+    cli("client", "add", "Ka Lo")
+    monkeypatch.chdir(tmp_path)
+    assert_refused(cli, db_path, "db", "backup", "-", match="a backup is a file")
+    assert not (tmp_path / "-").exists()

@@ -102,6 +102,7 @@ class ClientsImport(TableImport):
         first = self._day(r.first_attended_on, "first attended date")
         if discharged and status != "discharged":
             raise InvalidValue(f"discharge date given but status is {status}")
+        c.check_referral_after_birth(referred, dob)
         if discharged and referred and discharged < referred:
             raise InvalidValue(f"discharge date {discharged} is before the referral ({referred})")
         # as `client edit --referred-on` and `session add` refuse it: a wait from referral that runs backwards

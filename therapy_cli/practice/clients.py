@@ -82,6 +82,12 @@ def client_record(db: Database, client_id: int) -> dict:
     }
 
 
+def check_referral_after_birth(referred: str | None, born: str | None) -> None:
+    """A referral dated before the date of birth (ISO days): a year typed wrong on one of them."""
+    if referred and born and referred < born:
+        raise InvalidValue(f"referral date {referred} is before the date of birth ({born}); check the year")
+
+
 def add_client(db: Database, name: str, kind: str = "individual", members: list[str] = (),
                date_of_birth: date | None = None, email: str | None = None, phone: str | None = None,
                referred_on: date | None = None, referral_source: str | None = None,
@@ -98,6 +104,7 @@ def add_client(db: Database, name: str, kind: str = "individual", members: list[
         raise Conflict(f"client {_described(db, [held])} is already recorded; use that record, or add "
                        "--allow-duplicate for a different person")
     check_not_future(referred_on, db.today, "referral date")
+    check_referral_after_birth(_iso(referred_on), _iso(date_of_birth))
     check_unit_members(kind, [], named=len(members))
     member_rows = [find_client(db, m) for m in members]
     check_unit_members(kind, member_rows)
@@ -261,6 +268,8 @@ def edit_client(db: Database, client: dict, **changes) -> dict:
         if first and values["referred_on"] > first:
             raise InvalidValue(f"referral date {values['referred_on']} is after the first attended session "
                                f"({first}); the referral comes first")
+    check_referral_after_birth(values.get("referred_on", client["referred_on"]),
+                               values.get("date_of_birth", client["date_of_birth"]))
     if changes.get("referral_source") is not None:
         values["referral_source"] = clean_text(changes["referral_source"], "referral source", 200)
     if changes.get("referred_by") is not None:

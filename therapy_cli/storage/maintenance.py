@@ -56,6 +56,8 @@ def backup_target(db: Database, dest: str) -> Path:
     """Where `db backup DEST` writes: DEST, or caseload-DATE.db inside DEST when it is a folder."""
     from therapy_cli.storage.files import refuse_missing_directory
 
+    if dest.strip() == "-":   # as exports read it: standard output, which a database copy cannot go to
+        raise InvalidValue("a backup is a file: give its path (db backup DEST), not - (standard output)")
     refuse_missing_directory(dest)
     target = Path(dest).expanduser()
     if target.is_dir():
