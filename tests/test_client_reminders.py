@@ -401,6 +401,17 @@ def test_authentication_with_the_password_command(cli, jcli, smtp, db_path, monk
     assert "s3cret" not in str(snapshot(db_path))
 
 
+def test_a_password_outside_ascii_is_said_plainly_not_as_bad_input(cli, jcli, smtp, db_path, monkeypatch):
+    # smtplib encodes a login as ASCII: a UK password with £ failed as "a value given is not valid UTF-8 text"
+    inbox = smtp(authenticator=_authenticator((b"jo", "p\u00a3ss".encode())), auth_require_tls=False)
+    jcli("config", "set", "smtp.user", "jo")
+    book(jcli, consenting(jcli))
+    monkeypatch.setenv("THERAPY_SMTP_PASSWORD_COMMAND", "printf '%s\\n' 'p\u00a3ss'")
+    result = assert_refused(cli, db_path, "remind", "clients", "--send", match="outside ASCII")
+    assert "p\u00a3ss" not in result.stderr and "nothing was sent" in result.stderr
+    assert inbox.messages == [] and sent_rows(db_path) == []
+
+
 def test_a_password_never_crosses_the_network_in_clear(cli, jcli, db_path):
     book(jcli, consenting(jcli))
     for key, value in (("smtp.host", "mail.example.org"), ("smtp.starttls", "false"), ("smtp.user", "jo"),

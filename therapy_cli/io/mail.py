@@ -140,6 +140,12 @@ class Mailer:
 
     def __enter__(self) -> "Mailer":
         self.password = _password(self.config)   # before connecting: a failing password manager sends nothing
+        if self.password is not None and not (self.config.user + self.password).isascii():
+            # smtplib sends a login as ASCII only (python/cpython#73936): said here, not as a UnicodeError about
+            # "a value given", and neither the password nor the character is shown
+            raise MailError(f"smtp.user or the password {ENV_PASSWORD_COMMAND} prints has a character outside "
+                            "ASCII (such as £ or é), which Python's mail library cannot send in a login; use an "
+                            "ASCII password (or an app password) for the mail server; nothing was sent")
         self._connect()
         return self
 
