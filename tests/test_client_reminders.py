@@ -587,6 +587,30 @@ def test_implicit_tls_on_the_tls_port(cli, jcli, smtp, db_path, certificate, mon
     assert inbox.to() == ["alex@example.org"] and len(sent_rows(db_path)) == 1
 
 
+def test_a_relay_on_an_ipv6_address_is_reached(cli, jcli, db_path):
+    """`smtp.host [::1]` was accepted (a bare ::1 is refused, its ':' read as a port) but never connected:
+    the brackets went to the resolver, 'Name or service not known', every morning."""
+    try:
+        with socket.socket(socket.AF_INET6) as sock:
+            sock.bind(("::1", 0))
+            port = sock.getsockname()[1]
+    except OSError:
+        pytest.skip("no IPv6 loopback here")
+    inbox = Inbox()
+    controller = Controller(inbox, hostname="::1", port=port)
+    controller.start()
+    try:
+        for key, value in (("smtp.host", "[::1]"), ("smtp.port", port), ("smtp.starttls", "false"),
+                           ("smtp.from", "jo@example.org")):
+            assert cli("config", "set", key, value).exit_code == 0
+        book(jcli, consenting(jcli))
+        result = cli("remind", "clients", "--send")
+    finally:
+        controller.stop()
+    assert result.exit_code == 0, result.stderr
+    assert inbox.to() == ["alex@example.org"] and len(sent_rows(db_path)) == 1
+
+
 def test_a_reminder_sent_meanwhile_by_another_run_is_not_sent_again(jcli, smtp, db_path):
     """Two cron runs at once: each reminder is checked inside its own write transaction before sending."""
     from therapy_cli.io import mail

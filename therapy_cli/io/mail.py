@@ -156,12 +156,14 @@ class Mailer:
         c = self.config
         password = self.password
         where = f"{c.host}:{c.port}"
+        # an IPv6 address is set in brackets (smtp.host takes no bare ':'); the socket wants it without them
+        host = c.host[1:-1] if c.host.startswith("[") and c.host.endswith("]") else c.host
         try:
             context = ssl.create_default_context()
             if c.implicit_tls:
-                self.smtp = smtplib.SMTP_SSL(c.host, c.port, timeout=TIMEOUT_SECONDS, context=context)
+                self.smtp = smtplib.SMTP_SSL(host, c.port, timeout=TIMEOUT_SECONDS, context=context)
             else:
-                self.smtp = smtplib.SMTP(c.host, c.port, timeout=TIMEOUT_SECONDS)
+                self.smtp = smtplib.SMTP(host, c.port, timeout=TIMEOUT_SECONDS)
                 if c.starttls:
                     self.smtp.starttls(context=context)
             if c.user:
