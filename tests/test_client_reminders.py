@@ -114,6 +114,20 @@ def test_consent_is_recorded_with_its_date_and_defaults_to_none(jcli, cli):
     assert (added["reminders"], added["reminders_consent_on"]) == ("email", "2026-11-27")
 
 
+def test_consent_is_not_recorded_after_a_death(cli, jcli, db_path):
+    """`client edit --reminders email` on a client who died was recorded, dated weeks after the death."""
+    jcli("client", "add", "Alex Morgan", "--email", "alex@example.org")
+    jcli("client", "edit", "alex", "--died-on", "2026-11-10")
+    assert_refused(cli, db_path, "client", "edit", "alex", "--reminders", "email", match="died on 2026-11-10")
+    jcli("client", "add", "Sam Lee", "--email", "sam@example.org")
+    assert_refused(cli, db_path, "client", "edit", "sam", "--died-on", "2026-11-12", "--reminders", "email",
+                   match="died on 2026-11-12")
+    # consent given in life stays on the record, and can still be withdrawn
+    jcli("client", "add", "Kim Park", "--email", "kim@example.org", "--reminders", "email")
+    jcli("client", "edit", "kim", "--died-on", "2026-11-20")
+    assert jcli("client", "edit", "kim", "--reminders", "none")["reminders"] == "none"
+
+
 def test_consent_needs_an_address_and_a_person(cli, jcli, db_path):
     jcli("client", "add", "Alex Morgan")
     assert_refused(cli, db_path, "client", "edit", "alex", "--reminders", "email", match="email address")

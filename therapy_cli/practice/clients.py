@@ -284,6 +284,11 @@ def edit_client(db: Database, client: dict, **changes) -> dict:
         if not client["died_on"]:
             raise InvalidValue(f"client #{client['id']} has no date of death to clear")
         values["died_on"] = None   # recorded in error; the discharge it made stays until `client reopen`
+    died_on = values.get("died_on", client["died_on"])
+    if died_on and changes.get("reminders") == "email":
+        # consent is the person's own, given on a day: none is given after their death (the run never mails them)
+        raise InvalidValue(f"client #{client['id']} died on {died_on}; consent to reminders cannot be recorded "
+                           "after a death")
     if changes.get("reminders") is not None or "email" in values:
         values.update(reminder_consent(db, client, values.get("email", client["email"]), changes.get("reminders"),
                                        client["kind"]))
