@@ -426,6 +426,20 @@ def test_a_password_outside_ascii_is_said_plainly_not_as_bad_input(cli, jcli, sm
     assert inbox.messages == [] and sent_rows(db_path) == []
 
 
+def test_a_password_command_printing_more_lines_is_refused_before_any_login(cli, jcli, smtp, db_path, monkeypatch):
+    # `pass show ENTRY` prints the entry's login:/url: lines after the password; all of it went as the password
+    inbox = smtp(authenticator=_authenticator((b"jo", b"s3cret")), auth_require_tls=False)
+    jcli("config", "set", "smtp.user", "jo")
+    book(jcli, consenting(jcli))
+    monkeypatch.setenv("THERAPY_SMTP_PASSWORD_COMMAND", "printf 's3cret\\nlogin: jo\\nurl: mail.example.org\\n'")
+    result = assert_refused(cli, db_path, "remind", "clients", "--send", match="more than one line")
+    assert "s3cret" not in result.stderr
+    assert inbox.messages == [] and inbox.logins == [] and sent_rows(db_path) == []
+    monkeypatch.setenv("THERAPY_SMTP_PASSWORD_COMMAND", "printf 's3cret\\nlogin: jo\\n' | head -n 1")
+    assert cli("remind", "clients", "--send").exit_code == 0
+    assert inbox.to() == ["alex@example.org"]
+
+
 def test_a_password_never_crosses_the_network_in_clear(cli, jcli, db_path):
     book(jcli, consenting(jcli))
     for key, value in (("smtp.host", "mail.example.org"), ("smtp.starttls", "false"), ("smtp.user", "jo"),

@@ -74,7 +74,13 @@ def _password(config: SmtpConfig) -> str | None:
     if not os.environ.get(ENV_PASSWORD_COMMAND):
         raise InvalidValue(f"smtp.user is set: set {ENV_PASSWORD_COMMAND} to a command that prints the mail "
                            "password (e.g. 'pass show mail'); nothing was sent")
-    return secret_from_command(ENV_PASSWORD_COMMAND, "password", "nothing was sent", error=MailError)
+    password = secret_from_command(ENV_PASSWORD_COMMAND, "password", "nothing was sent", error=MailError)
+    if "\n" in password or "\r" in password:
+        # `pass show ENTRY` prints the entry's other lines (login:, url:) after the password: all of it would be
+        # sent as the password, refused as a wrong one (and repeated each morning, perhaps locking the account)
+        raise MailError(f"{ENV_PASSWORD_COMMAND} printed more than one line; it must print the password alone "
+                        "(for pass: pass show ENTRY | head -n 1); nothing was sent")
+    return password
 
 
 def message(config: SmtpConfig, to: str, subject: str, body: str, attachment: bytes | None = None,
