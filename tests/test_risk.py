@@ -326,6 +326,32 @@ def test_a_discharge_that_takes_a_risk_off_the_register_says_so(cli, jcli):
     assert cli("client", "discharge", "No Risk").stderr == ""
 
 
+def test_a_member_leaving_a_unit_who_leaves_the_register_is_warned_of(cli, jcli):
+    """A member in therapy only through a couple leaves the register when they leave it: `client leave` took a
+    high risk off the register and out of remind without a word, where a discharge names each one."""
+    jcli("client", "add", "Pat Partner")
+    jcli("client", "add", "Quinn Partner")
+    jcli("client", "add", "The Couple", "--kind", "couple", "--member", "Pat", "--member", "Quinn")
+    jcli("session", "add", "The Couple", "--at", "2026-11-02 09:00", "--status", "attended")
+    jcli("risk", "assess", "Quinn", "--level", "high", "--review-in", "7")
+    left = cli("client", "leave", "The Couple", "Quinn", "--on", "2026-11-20", "--json")
+    assert left.exit_code == 0
+    assert left.stderr == (
+        "Warning: #2 Q.P. (high risk, assessed 2026-11-27, review due 2026-12-04) leaves the risk register and "
+        "remind with this change of membership (they follow clients in therapy or waiting); hand the risk on and "
+        "record it (therapy risk assess 2)\n")
+    assert jcli("risk", "list") == []
+    # a change that leaves the register as it was says nothing of risk
+    assert cli("client", "leave", "The Couple", "Quinn", "--on", "2026-11-21", "--correct", "--json").stderr == ""
+    # leaving today (a member through the day): on the register today, off it tomorrow, and said so now
+    jcli("risk", "assess", "Pat", "--level", "moderate", "--review-in", "14")
+    soon = cli("client", "leave", "The Couple", "Pat", "--json")
+    assert soon.stderr.startswith("Warning: #1 P.P. (moderate risk, assessed 2026-11-27, review due 2026-12-11) "
+                                  "leaves the risk register and remind from 2026-11-28 with this change of membership")
+    assert [i["client_id"] for i in jcli("risk", "list")] == [1]
+    assert jcli("--today", "2026-11-28", "risk", "list") == []
+
+
 def test_a_risk_assessed_in_a_discharged_client_is_kept_with_a_warning(cli, jcli):
     jcli("client", "add", "Grace Fraser")
     jcli("client", "discharge", "grace")

@@ -270,10 +270,18 @@ def register(db: Database) -> list[dict]:
     return items
 
 
-def left_register(db: Database, before: list[dict]) -> list[dict]:
-    """The items of `before` (the register as it was) whose clients are no longer on it."""
+def left_register(db: Database, before: list[dict], on: date | None = None) -> list[dict]:
+    """The items of `before` (the register as it was) whose clients are no longer on it, or, with `on` a later
+    day, are not in therapy or waiting on that day (a member of a unit is one through the day they leave it)."""
     now = {item["client_id"] for item in register(db)}
-    return [item for item in before if item["client_id"] not in now]
+    later: dict = {}
+    if on is not None and on > db.today:
+        from therapy_cli.practice.state import states
+
+        later = states(db, on, [item["client_id"] for item in before if item["client_id"] in now])
+    return [item for item in before if item["client_id"] not in now
+            or (on is not None and on > db.today
+                and (later.get(item["client_id"]) or {}).get("status") not in ("active", "waiting"))]
 
 
 def register_text(item: dict) -> str:

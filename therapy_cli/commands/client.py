@@ -333,13 +333,17 @@ def _membership_change(change: str, unit: str, client: str, on: str | None, corr
                        fmt) -> None:
     """Join or leave; a recorded absence the new day leaves outside the membership is cleared only when
     confirmed (a mistyped day would otherwise lose it), inside the transaction a refusal rolls back."""
+    from datetime import timedelta
+
     from therapy_cli import render
+    from therapy_cli.clinical import risk
     from therapy_cli.practice import clients
 
     cleared: list[int] = []
     counted: dict = {}
     warnings: list[str] = []
     with database(write=True) as db:
+        on_register = risk.register(db)
         if change == "undo":
             record = clients.undo_join(db, unit, client, cleared, counted)
         elif change == "join":
@@ -355,9 +359,21 @@ def _membership_change(change: str, unit: str, client: str, on: str | None, corr
                      "undo": " during that membership"}[change]
             confirm(f"They were recorded absent from session{'s' if many else ''} {sessions}{where}; "
                     "clear that record?", yes)
+        # a member in therapy only through the unit is off the register once they have left it (the day after
+        # the leaving day, a member through it), as at a discharge
+        off_on = db.today
+        if change == "leave":
+            off_on = max(db.today, (parse_date_option(on, "--on") or db.today) + timedelta(days=1))
+        left = risk.left_register(db, on_register, off_on)
+        today = db.today
     _show(record, fmt)
     for text in warnings:
         render.warn(text)
+    for item in left:
+        when = f" from {off_on.isoformat()}" if off_on > today else ""
+        render.warn(f"{risk.register_text(item)} leaves the risk register and remind{when} with this change of "
+                    "membership (they follow clients in therapy or waiting); hand the risk on and record it "
+                    f"(therapy risk assess {item['client_id']})")
     member = counted.get("member")
     # a joining or leaving day in the past rewrites who was at the sessions already held: say whose and which
     for side, text in (("gained", "is now counted at"), ("lost", "is no longer counted at")):
