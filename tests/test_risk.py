@@ -178,6 +178,20 @@ def test_a_screen_the_same_day_entered_before_the_questionnaire_does_not_answer_
     assert jcli("remind", "--kind", "risk_flag") == []
 
 
+def test_the_same_finding_again_after_a_questionnaire_entered_since_answers_it(cli, jcli, db_path):
+    """`measure add` says the earlier screen does not answer the PHQ-9 and to run `risk assess` again; run again
+    with the same finding, it was refused as the same assessment entered twice, and the flag stayed."""
+    jcli("client", "add", "Tom Bennett")
+    jcli("risk", "assess", "tom", "--level", "none")
+    _next_second()
+    jcli("measure", "add", "tom", "phq9", "--items", "1,1,1,1,1,1,1,1,1")
+    again = cli("risk", "assess", "1", "--level", "none", "--json")
+    assert again.exit_code == 0, again.stderr
+    assert again.json()["id"] == 2 and jcli("risk", "list") == []
+    # with no questionnaire since, it is the command run again: refused, naming the latest one
+    assert_refused(cli, db_path, "risk", "assess", "1", "--level", "none", match="(assessment #2)")
+
+
 def test_a_questionnaire_entered_late_behind_a_later_assessment_says_it_is_answered(cli, jcli):
     jcli("client", "add", "Tom Bennett")
     jcli("risk", "assess", "tom", "--level", "low", "--on", "2026-11-25")

@@ -78,9 +78,13 @@ def assess(db: Database, client, level: str, note: str | None = None, review_in:
     review_due = (day + timedelta(days=review_in)).isoformat() if review_in else None
     # the command run again from the shell history: an assessment is never changed or removed
     twin = db.scalar("SELECT id FROM risk_assessments WHERE client_id = ? AND assessed_on = ? AND level = ? "
-                     "AND coalesce(note, '') = coalesce(?, '') AND coalesce(review_due, '') = coalesce(?, '')",
+                     "AND coalesce(note, '') = coalesce(?, '') AND coalesce(review_due, '') = coalesce(?, '') "
+                     "ORDER BY id DESC LIMIT 1",
                      (row["id"], day.isoformat(), level, note, review_due))
-    if twin is not None:
+    # ... unless a questionnaire risk item came in after it that this one answers: the same finding made again
+    # after a PHQ-9 entered later the same day is the new assessment the flag asks for, not a repeat
+    flag = questionnaire_flag(db, row["id"]) if twin is not None else None
+    if twin is not None and (flag is None or flag["taken_on"] > day.isoformat()):
         raise Conflict(f"this assessment of #{row['id']} on {day.isoformat()} is already recorded (assessment "
                        f"#{twin}); assessments are never removed, so the same one is not recorded twice (a "
                        "second assessment that day: say what changed in --note)")
