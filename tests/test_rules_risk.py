@@ -9,6 +9,7 @@ from datetime import date
 
 import pytest
 
+from conftest import assert_refused
 from therapy_cli.clinical import measures, risk
 from therapy_cli.errors import InvalidValue
 from therapy_cli.practice import clients
@@ -32,6 +33,17 @@ def test_an_assessment_on_the_day_of_death_is_kept_and_the_day_after_is_not(jcli
     assert risk.assess(db, client, "high", on=date(2026, 11, 20))["assessed_on"] == "2026-11-20"
     with pytest.raises(InvalidValue, match="after the client's death"):
         risk.assess(db, client, "high", on=date(2026, 11, 21))
+
+
+def test_an_assessment_or_safety_plan_before_the_date_of_birth_is_refused(cli, jcli, db_path):
+    """A year typed wrong (1989 for 2026): `measure add` refuses a questionnaire before the birth, but an
+    assessment or safety plan dated then was kept, as history behind the current one."""
+    jcli("client", "add", "Born Late", "--dob", "1990-05-05")
+    assert_refused(cli, db_path, "risk", "assess", "1", "--level", "high", "--on", "1989-11-27",
+                   match="assessment date 1989-11-27 is before the client's date of birth (1990-05-05)")
+    assert_refused(cli, db_path, "risk", "plan", "1", "--crisis", "999", "--on", "1989-11-27",
+                   match="safety plan date 1989-11-27 is before the client's date of birth (1990-05-05)")
+    assert jcli("risk", "assess", "1", "--level", "low", "--on", "1990-05-05")["assessed_on"] == "1990-05-05"
 
 
 def test_notes_and_plan_parts_up_to_5000_characters(db):

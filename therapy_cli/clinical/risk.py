@@ -55,6 +55,8 @@ def _check_day(db: Database, row: dict, day: date, what: str) -> None:
 
     check_not_future(day, db.today, what)
     check_not_after_death(day, row.get("died_on"), what)
+    if row.get("date_of_birth") and day.isoformat() < row["date_of_birth"]:   # a year typed wrong, as measure add
+        raise InvalidValue(f"{what} {day.isoformat()} is before the client's date of birth ({row['date_of_birth']})")
 
 
 # -- assessments -------------------------------------------------------------------
