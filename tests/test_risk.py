@@ -378,6 +378,17 @@ def test_a_risk_assessed_in_a_discharged_client_is_kept_with_a_warning(cli, jcli
     assert cli("risk", "assess", "grace", "--level", "none", "--note", "settled").stderr == ""
 
 
+def test_a_risk_assessed_on_the_day_of_death_is_kept_with_no_word_of_reopening(cli, jcli):
+    """The warning for a client off the register said to reopen them if therapy goes on, which `client reopen`
+    refuses for someone who has died."""
+    jcli("client", "add", "Grace Fraser")
+    jcli("client", "edit", "grace", "--died-on", "2026-11-20")
+    late = cli("risk", "assess", "grace", "--level", "high", "--review-in", "3", "--on", "2026-11-20")
+    assert late.exit_code == 0
+    assert late.stderr == ("Warning: #1 G.F. died on 2026-11-20: this high risk is kept in the history; the risk "
+                           "register and remind follow only the living in therapy or waiting\n")
+
+
 def test_a_risk_or_questionnaire_recorded_for_a_couple_names_no_one_and_says_so(cli, jcli):
     jcli("client", "add", "Priya Quinn")
     jcli("client", "add", "Hughes couple", "--kind", "couple", "--member", "priya")

@@ -88,7 +88,10 @@ def assess(
     if who["kind"] != "individual":   # recorded as asked: a family's safeguarding concern is theirs together
         render.warn(f"{label} is a {who['kind']}: the register will name the {who['kind']}, not who is at risk; "
                     "a person's risk is assessed on their own record (therapy risk assess MEMBER)")
-    if unfollowed:
+    if unfollowed and who.get("died_on"):   # dated up to the death: history, with nothing to follow or reopen
+        render.warn(f"{label} died on {who['died_on']}: this {record['level']} risk is kept in the history; the "
+                    "risk register and remind follow only the living in therapy or waiting")
+    elif unfollowed:
         render.warn(f"{label} is not in therapy or waiting today (discharged): this {record['level']} risk is kept in "
                     "the history, but the risk register and remind follow only clients in therapy or waiting; "
                     f"'therapy client reopen {who['id']}' if therapy goes on, else hand the risk on")
