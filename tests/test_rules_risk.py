@@ -44,6 +44,9 @@ def test_an_assessment_or_safety_plan_before_the_date_of_birth_is_refused(cli, j
     assert_refused(cli, db_path, "risk", "plan", "1", "--crisis", "999", "--on", "1989-11-27",
                    match="safety plan date 1989-11-27 is before the client's date of birth (1990-05-05)")
     assert jcli("risk", "assess", "1", "--level", "low", "--on", "1990-05-05")["assessed_on"] == "1990-05-05"
+    # nor is a date of birth moved after one (as after a questionnaire)
+    assert_refused(cli, db_path, "client", "edit", "1", "--dob", "1990-05-06",
+                   match="date of birth 1990-05-06 is after the client's risk assessment of 1990-05-05 (#1)")
 
 
 def test_notes_and_plan_parts_up_to_5000_characters(db):

@@ -246,6 +246,14 @@ def edit_client(db: Database, client: dict, **changes) -> dict:
         if earlier:
             raise InvalidValue(f"date of birth {values['date_of_birth']} is after the client's {earlier['instrument']} "
                                f"of {earlier['taken_on']} (measure #{earlier['id']}); check the year")
+        # and `risk assess` / `risk plan` refuse a date before the birth
+        earlier = db.one("SELECT 'risk assessment' AS what, id, assessed_on AS day FROM risk_assessments "
+                         "WHERE client_id = :c AND assessed_on < :dob UNION ALL SELECT 'safety plan', id, set_on "
+                         "FROM safety_plans WHERE client_id = :c AND set_on < :dob ORDER BY day, id LIMIT 1",
+                         {"c": client["id"], "dob": values["date_of_birth"]})
+        if earlier:
+            raise InvalidValue(f"date of birth {values['date_of_birth']} is after the client's {earlier['what']} "
+                               f"of {earlier['day']} (#{earlier['id']}); check the year")
     if changes.get("email") is not None:
         values["email"] = clean_email(changes["email"])
     if changes.get("phone") is not None:
