@@ -378,6 +378,23 @@ def test_a_risk_assessed_in_a_discharged_client_is_kept_with_a_warning(cli, jcli
     assert cli("risk", "assess", "grace", "--level", "none", "--note", "settled").stderr == ""
 
 
+def test_a_risk_assessed_in_a_member_who_finished_through_a_unit_names_the_command_that_brings_them_back(cli, jcli):
+    """The warning said 'therapy client reopen MEMBER', which client reopen refuses for someone who finished
+    through a couple (reopen the unit) or left one that goes on (join it again)."""
+    jcli("client", "add", "Pat Partner")
+    jcli("client", "add", "Quinn Partner")
+    jcli("client", "add", "The Couple", "--kind", "couple", "--member", "Pat", "--member", "Quinn")
+    jcli("session", "add", "The Couple", "--at", "2026-11-02 09:00", "--status", "attended")
+    jcli("client", "leave", "The Couple", "Quinn", "--on", "2026-11-20")
+    left = cli("risk", "assess", "Quinn", "--level", "high", "--review-in", "7")
+    assert left.stderr.endswith("'therapy client join 3 2 --on DATE' if therapy goes on, else hand the risk on\n")
+    jcli("client", "discharge", "The Couple")
+    ended = cli("risk", "assess", "Pat", "--level", "low")
+    assert ended.stderr.endswith("'therapy client reopen 3' if therapy goes on, else hand the risk on\n")
+    assert cli("client", "reopen", "3").exit_code == 0
+    assert [i["client_id"] for i in jcli("risk", "list")] == [1]
+
+
 def test_a_risk_assessed_on_the_day_of_death_is_kept_with_no_word_of_reopening(cli, jcli):
     """The warning for a client off the register said to reopen them if therapy goes on, which `client reopen`
     refuses for someone who has died."""

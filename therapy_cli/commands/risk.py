@@ -84,6 +84,16 @@ def assess(
         # discharged couple, family or group) is kept, but nothing that follows the register will ask again
         unfollowed = (record["level"] != "none" and later is None
                       and all(i["client_id"] != who["id"] for i in risk.register(db)))
+        # a member who finished through a couple, family or group is reopened with it (client reopen refuses them)
+        # (and one who left a unit that goes on joins it again)
+        again = f"therapy client reopen {who['id']}"
+        if unfollowed and not who.get("died_on"):
+            from therapy_cli.practice.state import state_of
+
+            unit = (state_of(db, who["id"]) or {}).get("via_unit")
+            if unit:
+                again = (f"therapy client reopen {unit}" if db.get("clients", unit, "client")["status"] == "discharged"
+                         else f"therapy client join {unit} {who['id']} --on DATE")
     render.emit(record, output_format(fmt, as_json, as_csv), title=f"Risk assessment #{record['id']} for {label}")
     if who["kind"] != "individual":   # recorded as asked: a family's safeguarding concern is theirs together
         render.warn(f"{label} is a {who['kind']}: the register will name the {who['kind']}, not who is at risk; "
@@ -94,7 +104,7 @@ def assess(
     elif unfollowed:
         render.warn(f"{label} is not in therapy or waiting today (discharged): this {record['level']} risk is kept in "
                     "the history, but the risk register and remind follow only clients in therapy or waiting; "
-                    f"'therapy client reopen {who['id']}' if therapy goes on, else hand the risk on")
+                    f"'{again}' if therapy goes on, else hand the risk on")
     if later is not None:
         # recorded as asked (history may be entered late), but the register, remind and the caseload read the
         # current level: a back-dated high behind today's none would otherwise go unseen
