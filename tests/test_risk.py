@@ -192,6 +192,20 @@ def test_the_same_finding_again_after_a_questionnaire_entered_since_answers_it(c
     assert_refused(cli, db_path, "risk", "assess", "1", "--level", "none", match="(assessment #2)")
 
 
+def test_an_assessment_dated_before_an_open_flag_says_it_does_not_answer_it(cli, jcli):
+    """An assessment entered late (--on an earlier day) behind a PHQ-9 with item 9 scored left the flag up without
+    a word, where `measure add` says when an assessment does not answer a questionnaire."""
+    jcli("client", "add", "Tom Bennett")
+    jcli("measure", "add", "tom", "phq9", "--items", "1,1,1,1,1,1,1,1,2", "--on", "2026-11-25")
+    late = cli("risk", "assess", "tom", "--level", "low", "--review-in", "14", "--on", "2026-11-20")
+    assert late.exit_code == 0
+    assert late.stderr == ("Warning: PHQ-9 item 9 = 2 on 2026-11-25 is dated after this assessment (2026-11-20), "
+                           "which does not answer it: it stays on the risk register and in remind until an "
+                           "assessment after it (therapy risk assess 1)\n")
+    assert cli("risk", "assess", "tom", "--level", "low", "--review-in", "14").stderr == ""
+    assert jcli("risk", "list")[0]["flag"] is None
+
+
 def test_a_questionnaire_entered_late_behind_a_later_assessment_says_it_is_answered(cli, jcli):
     jcli("client", "add", "Tom Bennett")
     jcli("risk", "assess", "tom", "--level", "low", "--on", "2026-11-25")

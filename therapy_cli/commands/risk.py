@@ -79,11 +79,13 @@ def assess(
         who = clients.find_client(db, client)
         record = risk.assess(db, who, level.value, note, review_in, parse_date_option(on, "--on"))
         later = risk.superseded_by(db, record)
+        # a flag still up after it is dated after this assessment (--on an earlier day): it does not answer it
+        listed = next((i for i in risk.register(db) if i["client_id"] == who["id"]), None)
+        open_flag = listed["flag"] if listed else None
         label = clients.case_label(who)
         # a risk found in someone not in therapy or waiting today (discharged, or in it only through a
         # discharged couple, family or group) is kept, but nothing that follows the register will ask again
-        unfollowed = (record["level"] != "none" and later is None
-                      and all(i["client_id"] != who["id"] for i in risk.register(db)))
+        unfollowed = record["level"] != "none" and later is None and listed is None
         # a member who finished through a couple, family or group is reopened with it (client reopen refuses them)
         # (and one who left a unit that goes on joins it again)
         again = f"therapy client reopen {who['id']}"
@@ -105,6 +107,10 @@ def assess(
         render.warn(f"{label} is not in therapy or waiting today (discharged): this {record['level']} risk is kept in "
                     "the history, but the risk register and remind follow only clients in therapy or waiting; "
                     f"'{again}' if therapy goes on, else hand the risk on")
+    if open_flag:
+        render.warn(f"{_flag_text(open_flag)} is dated after this assessment ({record['assessed_on']}), which does "
+                    "not answer it: it stays on the risk register and in remind until an assessment after it "
+                    f"(therapy risk assess {who['id']})")
     if later is not None:
         # recorded as asked (history may be entered late), but the register, remind and the caseload read the
         # current level: a back-dated high behind today's none would otherwise go unseen
