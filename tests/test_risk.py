@@ -224,6 +224,11 @@ def test_client_report_shows_the_current_level(jcli, cli, tmp_path):
     jcli("risk", "assess", "alex", "--level", "low", "--review-in", "28")
     assert cli("report", "client", "alex", "--output", out, "--yes").exit_code == 0
     assert "| Current risk level | low (assessed 2026-11-27; review due 2026-12-25) |" in out.read_text()
+    # a questionnaire risk item scored since, not yet assessed, is not left out behind the level
+    jcli("--today", "2026-11-28", "measure", "add", "alex", "phq9", "--items", "1,1,1,1,1,1,1,1,2")
+    assert cli("--today", "2026-11-28", "report", "client", "alex", "--output", out, "--yes").exit_code == 0
+    assert ("| Current risk level | low (assessed 2026-11-27; review due 2026-12-25); PHQ-9 item 9 = 2 on 2026-11-28, "
+            "not yet assessed |") in out.read_text()
 
 
 def test_erasing_a_client_removes_their_risk_records(jcli, cli, db_path):

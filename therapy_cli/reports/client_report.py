@@ -112,6 +112,7 @@ def gather(db: Database, client: dict) -> dict:
         "progress": progress,
         "in_words": in_words,
         "risk": risk.current(db, cid),
+        "risk_flag": risk.questionnaire_flag(db, cid),
     }
 
 
@@ -234,18 +235,21 @@ def _facts(data: dict) -> list[tuple[str, str]]:
                                          ("late_cancelled", "cancelled late"), ("scheduled", "booked"))
                                         if a[k]]
     facts.append(("Sessions", ", ".join(parts)))
-    facts.append(("Current risk level", _risk_fact(data.get("risk"))))
+    facts.append(("Current risk level", _risk_fact(data.get("risk"), data.get("risk_flag"))))
     if a["by_mode"]:
         facts.append(("Held", ", ".join(f"{n} {mode}" for mode, n in sorted(a["by_mode"].items()))))
     return facts
 
 
-def _risk_fact(assessment: dict | None) -> str:
-    """`low (assessed 2026-11-20; review due 2026-12-18)`, or `not assessed`."""
+def _risk_fact(assessment: dict | None, flag: dict | None = None) -> str:
+    """`low (assessed 2026-11-20; review due 2026-12-18)`, or `not assessed`; and a questionnaire risk item
+    scored since (`; PHQ-9 item 9 = 2 on 2026-11-25, not yet assessed`), which the level does not reflect."""
+    since = (f"; {flag['instrument']} item {flag['item']} = {flag['score']} on {flag['taken_on']}, not yet assessed"
+             if flag else "")
     if assessment is None:
-        return "not assessed"
+        return "not assessed" + since
     review = f"; review due {assessment['review_due']}" if assessment["review_due"] else ""
-    return f"{assessment['level']} (assessed {assessment['assessed_on']}{review})"
+    return f"{assessment['level']} (assessed {assessment['assessed_on']}{review}){since}"
 
 
 def _member(m: dict) -> str:
