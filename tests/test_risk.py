@@ -456,6 +456,23 @@ def test_an_imported_risk_item_is_named_as_measure_add_names_one(cli, jcli, tmp_
     assert "Warning" not in cli("import", "measures", str(scores)).stderr     # nothing new flagged
 
 
+def test_removing_the_questionnaire_that_put_a_client_on_the_register_says_so(cli, jcli):
+    """`measure remove` of a PHQ-9 with item 9 scored (a mistyped id) took the client off the register and remind
+    without a word; the question now names the risk item, and the removal says who leaves the register."""
+    jcli("client", "add", "Ann Able")
+    jcli("measure", "add", "ann", "phq9", "--items", "1,1,1,1,1,1,1,1,2", "--on", "2026-11-20")
+    jcli("measure", "add", "ann", "core10", "--items", "1,1,1,1,1,3,1,1,1,1", "--on", "2026-11-21")
+    asked = cli("measure", "remove", "2")
+    assert asked.exit_code == 1 and "score 16, risk item 6 = 3)?" in asked.stderr
+    # another flag stays up: nothing said of the register
+    assert "Warning" not in cli("measure", "remove", "2", "--yes").stderr
+    gone = cli("measure", "remove", "1", "--yes")
+    assert gone.exit_code == 0
+    assert gone.stderr.splitlines()[-1] == ("Warning: #1 A.A. (PHQ-9 item 9 = 2 on 2026-11-20 not yet assessed) leaves "
+                                            "the risk register and remind with this questionnaire")
+    assert jcli("risk", "list") == []
+
+
 def test_risk_show_csv_says_what_it_leaves_out(cli, jcli):
     jcli("client", "add", "Alex Morgan")
     jcli("risk", "assess", "alex", "--level", "low")

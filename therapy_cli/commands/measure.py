@@ -187,20 +187,26 @@ def remove(
     Example: therapy measure remove 17 --yes
     """
     from therapy_cli import render
-    from therapy_cli.clinical import measures
+    from therapy_cli.clinical import measures, risk
 
     from therapy_cli.practice.clients import case_label
 
     with database() as db:
         found = measures.get_measure(db, measure_id)
-        # which one, so a mistyped id is seen before another client's score goes
+        # which one, so a mistyped id is seen before another client's score goes (and its risk item with it)
+        item = measures.get_instrument(found["instrument"]).risk_item
         what = (f"{found['instrument']} of {case_label(db.get('clients', found['client_id'], 'client'))} on "
-                f"{found['taken_on']}, score {found['score']:g}")
+                f"{found['taken_on']}, score {found['score']:g}"
+                + (f", risk item {item} = {found['risk']}" if found.get("risk") else ""))
     # Ask outside the write transaction: never hold the lock while a person decides.
     confirm(f"Delete measure #{measure_id} ({what})?", yes)
     with database(write=True) as db:
+        on_register = [i for i in risk.register(db) if i["client_id"] == found["client_id"]] if found.get("risk") else []
         record = measures.remove_measure(db, measure_id)
+        left = risk.left_register(db, on_register)
     render.message(f"Removed measure #{measure_id} ({what})")
+    for entry in left:   # the questionnaire was the only reason they were on it
+        render.warn(f"{risk.register_text(entry)} leaves the risk register and remind with this questionnaire")
     render.emit(record, output_format(fmt, as_json, as_csv), title=f"{record['instrument']} #{record['id']}")
 
 
