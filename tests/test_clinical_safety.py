@@ -279,8 +279,13 @@ def test_a_deceased_client_is_not_reopened_unless_the_death_is_cleared(cli, jcli
     assert jcli("client", "edit", "ann", "--died-on", "2026-10-15")["status"] == "discharged"
     result = assert_refused(cli, db_path, "client", "reopen", "ann")
     assert "died on 2026-10-15; the record is not reopened" in result.stderr and "--died-on ''" in result.stderr
-    # recorded in error: cleared (audited), then reopened
-    assert jcli("client", "edit", "ann", "--died-on", "")["died_on"] is None
+    # recorded in error: cleared (audited), then reopened; the clearing says they stay discharged until then
+    # (it said nothing, and a client at risk stayed off the register and remind unseen)
+    cleared = cli("client", "edit", "ann", "--died-on", "", "--json")
+    assert cleared.exit_code == 0 and cleared.json()["died_on"] is None
+    assert cleared.stderr == ("Warning: #1 stays discharged (the date of death recorded in error discharged them on "
+                              "2026-10-15): off the caseload, the risk register and remind; 'therapy client reopen 1' "
+                              "if therapy goes on\n")
     assert jcli("client", "reopen", "ann")["status"] == "active"
     assert "no date of death to clear" in assert_refused(cli, db_path, "client", "edit", "ann", "--died-on", "").stderr
     assert [a["summary"] for a in jcli("db", "audit", "--client", "1") if a["action"] == "edit"] == [

@@ -192,6 +192,14 @@ def edit(
 
         render.warn(f"{booked} session(s) booked after the date of death remain; cancel them with "
                     "`therapy session cancel ID --by therapist` (none can be attended)")
+    if (died_on is not None and not died_on.strip() and record.get("status") == "discharged"
+            and record.get("discharge_reason") == "died"):
+        from therapy_cli import render
+
+        # the discharge the death made stays (clients.edit_client): off the caseload, the risk register and remind
+        render.warn(f"#{record['id']} stays discharged (the date of death recorded in error discharged them on "
+                    f"{record['discharged_on']}): off the caseload, the risk register and remind; "
+                    f"'therapy client reopen {record['id']}' if therapy goes on")
     if fee_said:
         from therapy_cli import render
 
