@@ -179,6 +179,10 @@ def test_a_time_typed_outside_the_quotes_of_its_date_is_named(cli, jcli, db_path
     # a stray number is left as click says it
     result = assert_refused(cli, db_path, "client", "show", "1", "2", code=2)
     assert "(2)" in result.stderr and "quotes" not in result.stderr
+    # a client given to a command that takes none: the command's own name is no first word of a name
+    for args in (["session", "list", "ben"], ["report", "week", "2026-W47"], ["remind", "clients", "ben"]):
+        result = assert_refused(cli, db_path, *args, code=2)
+        assert result.stderr.splitlines()[-1] == f"Error: Got unexpected extra argument(s) ({args[-1]})", args
     assert jcli("session", "add", "ben", "--at", "tomorrow 10:00")["client_id"] == 1
 
 

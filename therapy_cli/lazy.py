@@ -53,7 +53,11 @@ class LazyGroup(TyperGroup):
         try:
             return super().invoke(ctx)
         except UsageError as exc:
-            exc.message = _quote_hint(exc.message, words)
+            # the first words are the names of the commands below this group (`list` of `session list`)
+            names, inner = 0, exc.ctx
+            while inner is not None and inner is not ctx:
+                names, inner = names + 1, inner.parent
+            exc.message = _quote_hint(exc.message, words, names if inner is ctx else len(words))
             _dash_hint(exc, words)
             raise
 
@@ -73,9 +77,10 @@ DATE_TIME_OPTIONS = ("--at", "--start", "--to")
 QUOTE_HINT = "a date and its time go in one pair of quotes"
 
 
-def _quote_hint(message: str, words: list[str]) -> str:
+def _quote_hint(message: str, words: list[str], names: int = 1) -> str:
     """`--at tomorrow 10:00` unquoted leaves `10:00` over, which click calls an unexpected extra argument:
-    say what was meant (`--at 'tomorrow 10:00'`). Any other message is returned as it is."""
+    say what was meant (`--at 'tomorrow 10:00'`). Any other message is returned as it is. The first `names`
+    words are command names: `session list morgan` is no name of two words."""
     import re
 
     if not message.startswith("Got unexpected extra argument") or QUOTE_HINT in message:
@@ -86,7 +91,7 @@ def _quote_hint(message: str, words: list[str]) -> str:
     # `contact add Dr Priya Shah`, `plan set alex --problem low mood`: the words after the first were left over
     left = re.search(r"\(([^()]+)\)\.?$", message)
     extra = left[1].split() if left else []
-    for i in range(1, len(words) - len(extra) + 1):
+    for i in range(names + 1, len(words) - len(extra) + 1):
         before = words[i - 1]
         if extra and words[i:i + len(extra)] == extra and not before.startswith("-") and \
                 any(ch.isalpha() for ch in " ".join(extra)) and "'" not in before + left[1]:
