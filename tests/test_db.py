@@ -346,6 +346,15 @@ def test_backup_over_an_existing_file_needs_yes(cli, jcli, tmp_path, db_path):
     assert dest.read_bytes()[:16] == b"SQLite format 3\x00"
 
 
+def test_backup_of_a_caseload_that_is_not_there_is_refused(cli, tmp_path):
+    """A mistyped --db (or THERAPY_DB) in a backup job made a new, empty caseload and reported its copy ok."""
+    missing = tmp_path / "caseloads.db"
+    dest = tmp_path / "backup.db"
+    result = cli("--db", missing, "db", "backup", dest)
+    assert result.exit_code == 1 and result.stderr.strip() == f"Error: no database at {missing}"
+    assert not missing.exists() and not dest.exists()
+
+
 def test_a_restore_through_a_symlink_replaces_the_file_it_points_to(cli, jcli, tmp_path):
     """`db restore` on a linked path replaced the link: the real file kept what the backup should have undone."""
     real = tmp_path / "volume" / "caseload.db"

@@ -43,13 +43,14 @@ def begin(db: str | None, no_pager: bool) -> None:
 
 
 @contextmanager
-def database(write: bool = False) -> Iterator["Database"]:  # noqa: F821
-    """The caseload for this command, as one transaction (write: BEGIN IMMEDIATE)."""
+def database(write: bool = False, create: bool = True) -> Iterator["Database"]:  # noqa: F821
+    """The caseload for this command, as one transaction (write: BEGIN IMMEDIATE); with create=False, a file
+    that is not there is an error (`no database at PATH`), not a new empty caseload."""
     from therapy_cli.storage.db import open_database, resolve_path
 
     path = resolve_path(STATE.db)
     new = not os.path.lexists(path)
-    db = open_database(path, today=STATE.today)
+    db = open_database(path, today=STATE.today, create=create)
     if new:
         _say_created(path)
     try:

@@ -95,7 +95,8 @@ def backup(dest: Annotated[str, typer.Argument(metavar="DEST", help="Backup file
     from therapy_cli import render
     from therapy_cli.storage import maintenance
 
-    with database() as db:
+    # a mistyped --db or THERAPY_DB is no caseload to back up: an empty new file's copy would be reported ok
+    with database(create=False) as db:
         from therapy_cli.storage.files import check_target
 
         target = check_target(maintenance.backup_target(db, dest))
