@@ -46,6 +46,11 @@ def test_global_options_after_the_subcommand(jcli, cli, tmp_path):
     assert week["period"] == {"start": "2026-10-26", "end": "2026-11-01"}
     # an option value that looks like the global option is left to its command
     assert cli("report", "week", "--today").exit_code == 2
+    # the value forgotten: said as missing, not as an option that does not exist
+    for args in (["report", "week", "--today"], ["client", "list", "--db"]):
+        result = cli(*args)
+        assert result.exit_code == 2, args
+        assert result.stderr.splitlines()[-1] == f"Error: Option '{args[-1]}' requires an argument.", result.stderr
 
 
 def test_referrer_cleared_with_an_empty_value(jcli):

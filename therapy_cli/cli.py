@@ -9,7 +9,7 @@ import typer
 from typer.core import TyperCommand
 
 from therapy_cli import __version__
-from therapy_cli.argv import hoist_global_options
+from therapy_cli.argv import GLOBAL_VALUE_OPTIONS, hoist_global_options
 from therapy_cli.lazy import LazyGroup, build_lazy_root
 from therapy_cli.commands._common import STATE
 from therapy_cli.errors import TherapyError
@@ -22,6 +22,12 @@ class TherapyGroup(LazyGroup):
     def parse_args(self, ctx, args):
         if ctx.parent is None:
             args = hoist_global_options(args)
+            if len(args) > 1 and args[-1] in GLOBAL_VALUE_OPTIONS and "--" not in args:
+                from typer._click.exceptions import BadOptionUsage
+
+                # `client list --db` with its value forgotten: the sub-command's parser would say the option
+                # does not exist, which it does (after the sub-command too)
+                raise BadOptionUsage(args[-1], f"Option '{args[-1]}' requires an argument.", ctx=ctx)
         return super().parse_args(ctx, args)
 
     def invoke(self, ctx):
