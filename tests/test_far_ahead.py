@@ -40,3 +40,16 @@ def test_bookings_over_a_year_ahead_are_warned_of(jcli, cli):
                  ["supervise", "book", "--on", "2027-11-27", "--duration", "60"]):
         done = cli(*args)
         assert done.exit_code == 0 and done.stderr == "", (args, done.stderr)
+
+
+def test_a_span_to_the_last_day_of_the_calendar_lists_everything_from_its_start(jcli, cli):
+    """`--to 9999-12-31` ("from then on") met the generic "a number or date given is out of range"."""
+    jcli("client", "add", "Ann Lee")
+    jcli("session", "add", "Ann", "--at", "2026-11-20 10:00", "--note", "slept better")
+    jcli("session", "add", "Ann", "--at", "2026-12-01 10:00")
+    listed = jcli("session", "list", "--from", "2026-11-01", "--to", "9999-12-31")
+    assert [s["id"] for s in listed] == [1, 2]
+    assert [s["id"] for s in jcli("session", "list", "--from", "0001-01-01", "--to", "2026-11-30")] == [1]
+    assert [n["session_id"] for n in jcli("note", "search", "slept", "--to", "9999-12-31")] == [1]
+    jcli("config", "set", "fees.default", "80")
+    assert jcli("invoice", "create", "Ann", "--from", "2026-01-01", "--to", "9999-12-31")["total_minor"] == 8000

@@ -311,10 +311,17 @@ def add_months(day: date, months: int) -> date:
 
 
 def local_day_bounds_utc(start: date, end: date, tz) -> tuple[str, str]:
-    """UTC ISO strings for [start 00:00, day after end 00:00) in the zone."""
-    lo = datetime.combine(start, time(0), tzinfo=tz)
-    hi = datetime.combine(end + timedelta(days=1), time(0), tzinfo=tz)
-    return utc_iso(lo), utc_iso(hi)
+    """UTC ISO strings for [start 00:00, day after end 00:00) in the zone. A bound past the calendar's ends
+    (`--to 9999-12-31`, meaning "from then on") is the first or last instant the calendar has."""
+    try:
+        lo = utc_iso(datetime.combine(start, time(0), tzinfo=tz))
+    except OverflowError:
+        lo = "0001-01-01T00:00:00+00:00"
+    try:
+        hi = utc_iso(datetime.combine(end + timedelta(days=1), time(0), tzinfo=tz))
+    except OverflowError:
+        hi = "9999-12-31T23:59:59+00:00"
+    return lo, hi
 
 
 def parse_days(text: str, what: str = "--within") -> int:
