@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from conftest import assert_refused
+
 
 def test_bookings_over_a_year_ahead_are_warned_of(jcli, cli):
     jcli("client", "add", "Ann Lee")          # today is 2026-11-27
@@ -53,3 +55,17 @@ def test_a_span_to_the_last_day_of_the_calendar_lists_everything_from_its_start(
     assert [n["session_id"] for n in jcli("note", "search", "slept", "--to", "9999-12-31")] == [1]
     jcli("config", "set", "fees.default", "80")
     assert jcli("invoice", "create", "Ann", "--from", "2026-01-01", "--to", "9999-12-31")["total_minor"] == 8000
+
+
+def test_a_series_near_the_end_of_the_calendar_is_refused_or_booked_never_an_internal_error(jcli, cli, db_path):
+    """A start within 50 years of 9999 made the series' horizon year 10049: `internal error (ValueError)`."""
+    jcli("client", "add", "Ann Lee")
+    result = assert_refused(cli, db_path, "session", "schedule", "Ann", "--start", "9999-11-01 10:00",
+                            "--every", "week", "--count", "10", code=1)
+    assert result.stderr == ("Error: the rule gives only 9 meetings before the calendar ends (9999-12-31), "
+                             "not 10\n")
+    booked = cli("session", "schedule", "Ann", "--start", "9999-12-01 10:00", "--every", "week",
+                 "--until", "9999-12-31", "--json")
+    assert booked.exit_code == 0, booked.stderr
+    assert [s["starts_at"][:10] for s in booked.json()] == ["9999-12-01", "9999-12-08", "9999-12-15",
+                                                          "9999-12-22", "9999-12-29"]

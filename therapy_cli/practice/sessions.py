@@ -581,8 +581,11 @@ def series_starts(start: datetime, every: str, count: int | None = None, until: 
         raise InvalidValue(f"--until {until.isoformat()} is before the start ({start.date().isoformat()})")
     tz = start.tzinfo
     naive = start.replace(tzinfo=None)
-    horizon = naive.replace(year=naive.year + SERIES_HORIZON_YEARS) if not (naive.month == 2 and naive.day == 29) \
-        else naive.replace(day=28, year=naive.year + SERIES_HORIZON_YEARS)
+    try:
+        horizon = naive.replace(year=naive.year + SERIES_HORIZON_YEARS) if not (naive.month == 2 and naive.day == 29) \
+            else naive.replace(day=28, year=naive.year + SERIES_HORIZON_YEARS)
+    except ValueError:   # a start within 50 years of the calendar's end (9999): the series ends with it
+        horizon = datetime.combine(date.max, time(0))
     stop = datetime.combine(until, time(23, 59, 59)) if until is not None else horizon
     rule = _base_rule(every, naive).replace(until=min(stop, horizon), count=None)
     wanted = count if count is not None else MAX_SERIES + 1
@@ -592,8 +595,9 @@ def series_starts(start: datetime, every: str, count: int | None = None, until: 
     if count is None and len(naive_meetings) > MAX_SERIES:
         raise InvalidValue(f"that series would have more than {MAX_SERIES} meetings; use an earlier --until")
     if count is not None and len(naive_meetings) < count:
-        raise InvalidValue(f"the rule gives only {len(naive_meetings)} meetings in {SERIES_HORIZON_YEARS} years, "
-                           f"not {count}")
+        within = (f"in {SERIES_HORIZON_YEARS} years" if horizon.year < date.max.year
+                  else f"before the calendar ends ({date.max.isoformat()})")
+        raise InvalidValue(f"the rule gives only {len(naive_meetings)} meetings {within}, not {count}")
     meetings = []
     for moment in naive_meetings:
         try:
