@@ -374,3 +374,18 @@ def test_a_restore_through_a_symlink_replaces_the_file_it_points_to(cli, jcli, t
     jcli("--db", link, "client", "discharge", str(cid), "--on", "2026-11-01")
     erased = cli("--db", link, "client", "erase", str(cid), "--yes", "--force", "--reason", "request", "--json")
     assert erased.exit_code == 0 and kept[0].name in erased.stderr
+
+
+def test_a_caseload_in_a_folder_that_cannot_be_written_is_named_as_such(jcli, db_path, tmp_path):
+    """A sound caseload on a read-only disk or in a read-only folder: SQLite cannot make its -wal/-shm files
+    beside it and says only 'unable to open database file', which every command printed as it was."""
+    from therapy_cli.storage.db import _explain
+
+    jcli("client", "add", "Alex Morgan")
+    said = _explain(sqlite3.OperationalError("unable to open database file"), db_path)
+    assert said.startswith(f"cannot open {db_path}: SQLite keeps caseload.db-wal and caseload.db-shm beside it")
+    assert "read-only folder or disk" in said
+    missing = tmp_path / "none.db"
+    assert _explain(sqlite3.OperationalError("unable to open database file"), missing) == (
+        f"database error on {missing}: unable to open database file")
+

@@ -261,6 +261,11 @@ def _explain(exc: sqlite3.Error, path: Path) -> str:
         return f"{path} is not a usable caseload database ({text})"
     if "readonly" in text:
         return f"{path} is read-only"
+    if "unable to open" in text and path.is_file():
+        # the file is there and sound: SQLite could not make or open its -wal/-shm files beside it
+        return (f"cannot open {path}: SQLite keeps {path.name}-wal and {path.name}-shm beside it and cannot make "
+                "or open them there (a read-only folder or disk?); make the folder writable, or copy the file to "
+                "one that is")
     if "disk" in text or "full" in text:
         return f"cannot write {path}: {text}"
     return f"database error on {path}: {text}"
