@@ -87,6 +87,21 @@ def test_default_path_is_its_own_file_not_the_caseload(tmp_path, cli, db_path):
     assert snapshot(db_path) == before                        # THERAPY_DB untouched
 
 
+def test_the_command_to_explore_it_pastes_into_a_shell_where_the_path_has_a_space(tmp_path, cli, jcli):
+    """macOS keeps user data in ~/Library/Application Support: the line printed split the path in two."""
+    import shlex
+
+    path = tmp_path / "Application Support" / "demo.db"
+    path.parent.mkdir()
+    result = cli("demo", "--db", path, "--json")
+    assert result.exit_code == 0, result.stderr
+    line = next(line for line in result.stderr.splitlines() if line.startswith("Explore it with: "))
+    words = shlex.split(line[len("Explore it with: "):].split("   (or:")[0])
+    assert words == ["therapy", "--db", str(path), "report", "caseload"]
+    assert f"export THERAPY_DB='{path}')" in line
+    assert jcli(*words[1:])[0]["client_id"]
+
+
 def test_rebuilds_a_demo_but_refuses_to_overwrite_other_data(tmp_path, cli, db_path):
     path = tmp_path / "demo.db"
     assert cli("demo", "--db", path, "--json").exit_code == 0

@@ -85,7 +85,11 @@ def demo(
 
     render.message(f"Demo caseload written to {shown(path)}: {counts['clients']} clients, {counts['sessions']} sessions, "
                    f"{counts['measures']} measures.")
-    render.message(f"Explore it with: therapy --db {shown(path)} report caseload   (or: export THERAPY_DB={shown(path)})")
+    import shlex
+
+    # quoted as a shell needs it: macOS puts the user data dir in "Application Support"
+    pasted = shlex.quote(shown(path))
+    render.message(f"Explore it with: therapy --db {pasted} report caseload   (or: export THERAPY_DB={pasted})")
     database = open_database(path, today=STATE.today or today())
     try:
         with database.transaction():
