@@ -811,3 +811,22 @@ def test_a_time_with_seconds_is_refused_as_sessions_are_booked_to_the_minute(ale
     assert made["starts_at"].startswith("2026-12-03T14:00:00")
     assert_refused(cli, db_path, "session", "move", str(made["id"]), "--to", "2026-12-04 09:15:59", code=2,
                    match="booked to the minute")
+
+
+def test_a_booking_run_again_with_allow_overlap_is_refused_not_doubled(cli, jcli, db_path):
+    """Up-arrow and Enter on a co-working booking made with --allow-overlap booked the client twice at one
+    time (a whole series twice), each counted; import refused the same row as 'already has session'."""
+    jcli("client", "add", "Ann Lee")
+    series = ["session", "schedule", "Ann", "--start", "2026-12-07 09:00", "--every", "week", "--count", "3",
+              "--allow-overlap"]
+    assert len(jcli(*series)) == 3
+    result = assert_refused(cli, db_path, *series, code=1)
+    assert "client #1 already has sessions #1 at 2026-12-07 09:00 (scheduled); #2 at 2026-12-14 09:00" in result.stderr
+    assert "the same booking again" in result.stderr
+    one = ["session", "add", "Ann", "--at", "2026-12-07 09:00", "--allow-overlap"]
+    assert "already has session #1 at 2026-12-07 09:00" in assert_refused(cli, db_path, *one, code=1).stderr
+    # another time, a cancellation recorded at that time, or a booking after the first was cancelled: booked
+    assert jcli("session", "add", "Ann", "--at", "2026-12-07 09:30", "--allow-overlap")["id"] == 4
+    assert jcli("session", "add", "Ann", "--at", "2026-12-07 09:00", "--status", "cancelled")["id"] == 5
+    jcli("session", "cancel", "1")
+    assert jcli(*one)["id"] == 6

@@ -158,6 +158,26 @@ def refuse_clashes(times: dict, clashes: list[dict], tz=None) -> None:
                        "nothing was booked (use --allow-overlap to book it anyway)")
 
 
+def check_not_booked_twice(db: Database, client_id: int, all_times: list[dict]) -> None:
+    """A client's booking at a start where they already have a scheduled or attended session is the same
+    booking again (a command run twice from the shell history), whatever --allow-overlap says: it would count
+    twice. Import refuses the same row alike (`already has session`)."""
+    starts = [t["starts_utc"] for t in all_times]
+    twins = []
+    for i in range(0, len(starts), 500):
+        chunk = starts[i:i + 500]
+        twins += db.query(f"SELECT id, starts_at, status FROM sessions WHERE client_id = ? AND kind = 'client' "
+                          f"AND status IN ('scheduled', 'attended') AND starts_utc IN ({','.join('?' * len(chunk))}) "
+                          "ORDER BY starts_utc", (client_id, *chunk))
+    if twins:
+        listed = "; ".join(f"#{t['id']} at {datetime.fromisoformat(t['starts_at']).astimezone(db.tz):%Y-%m-%d %H:%M} "
+                           f"({t['status']})"
+                           for t in twins[:5]) + (f"; and {len(twins) - 5} more" if len(twins) > 5 else "")
+        raise Conflict(f"client #{client_id} already has session{'s' if len(twins) > 1 else ''} {listed}: the "
+                       "same booking again (run twice?); nothing was booked (--allow-overlap does not book a "
+                       "client twice at one time)")
+
+
 # -- records -----------------------------------------------------------------
 
 _RECORD_SQL = ("SELECT s.*, c.name AS client_name, c.kind AS client_kind FROM sessions s "
@@ -419,6 +439,8 @@ def add_session(db: Database, client, start: datetime, duration_min: int | None 
     if status == "attended":
         check_members_alive(db, client, day, absent_ids)
     times = session_times(start, fields["duration_min"])
+    if status in BLOCKING:
+        check_not_booked_twice(db, client["id"], [times])
     if status in BLOCKING and not allow_overlap:
         check_no_clash(db, times)
     if status in ("cancelled", "late-cancelled"):
@@ -618,6 +640,7 @@ def schedule_series(db: Database, client, start: datetime, every: str, count: in
     meetings = series_starts(start, every, count, until)
     client = _bookable_client(db, client, "scheduled", meetings[0].date(), meetings[-1].date())
     all_times = [session_times(m, fields["duration_min"]) for m in meetings]
+    check_not_booked_twice(db, client["id"], all_times)
     if not allow_overlap:
         problems = []
         for times in all_times:
