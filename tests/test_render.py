@@ -39,3 +39,20 @@ def test_a_report_shaped_document_and_the_edges():
     assert render.to_json([]) == "[]" and render.to_json({}) == "{}" and render.to_json("x") == '"x"'
     with pytest.raises(TypeError):
         render.to_json({(1, 2): "a tuple key is refused, as json.dumps refuses it"})
+
+
+def test_on_a_terminal_a_records_own_brackets_and_colons_are_shown_as_typed(monkeypatch, cli, jcli):
+    """A note or name holding `[/]` stopped `session note` on a terminal with "internal error (MarkupError);
+    nothing was changed" after the note was written; `[x]` vanished and `:smile:` became an emoji."""
+    monkeypatch.setattr(render, "fancy", lambda: True)
+    text = "Said [/] then [bold]x[/bold] and [x] :smile:"
+    cid = jcli("client", "add", "Jo [/] Smith")["id"]
+    sid = jcli("session", "add", str(cid), "--at", "2026-11-20 10:00")["id"]
+    for args in (("session", "note", sid, text), ("client", "show", cid), ("client", "list"),
+                 ("note", "search", "said")):
+        result = cli(*args)
+        assert result.exit_code == 0, result.stderr
+        assert "Error" not in result.stderr
+    shown = " ".join(cli("session", "note", sid, text + " again").stdout.split())
+    assert "[/] then [bold]x[/bold] and [x] :smile:" in shown
+    assert "Jo [/] Smith" in cli("client", "show", cid).stdout

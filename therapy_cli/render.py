@@ -189,7 +189,23 @@ def _visible(text: str) -> str:
                    or 0xD800 <= ord(ch) <= 0xDFFF else ch for ch in text)
 
 
+class Markup(str):
+    """A table cell already written in Rich markup, its own text escaped (note search's bold matches). Every
+    other value is drawn as the text it is: a note's `[/]` or `:smile:` is not Rich's to interpret."""
+
+
+def _drawn(value: str | None):
+    """A cell or title as Rich draws it: plain text, unless it is `Markup` (never emoji codes either way)."""
+    from rich.text import Text
+
+    if value is None:
+        return None
+    return Text.from_markup(value, emoji=False) if isinstance(value, Markup) else Text(value)
+
+
 def cell(value: object) -> str:
+    if isinstance(value, Markup):
+        return value
     if value is None:
         return ""
     if isinstance(value, bool):
@@ -265,11 +281,11 @@ def write_table(rows: list[dict], columns: list[str] | None = None, title: str |
     if fancy():
         from rich.table import Table
 
-        table = Table(title=title, show_lines=False)
+        table = Table(title=_drawn(title), show_lines=False)
         for label in labels:
-            table.add_column(label, overflow="fold")
+            table.add_column(_drawn(label), overflow="fold")
         for row in cells:
-            table.add_row(*row)
+            table.add_row(*map(_drawn, row))
         console().print(table)
         return
     if title:
@@ -313,11 +329,11 @@ def write_record(record: dict, title: str | None = None) -> None:
     if fancy():
         from rich.table import Table
 
-        table = Table(title=title, show_header=False)
+        table = Table(title=_drawn(title), show_header=False)
         table.add_column("field", style="bold")
         table.add_column("value", overflow="fold")
         for field, value in rows:
-            table.add_row(field, value)
+            table.add_row(_drawn(field), _drawn(value))
         console().print(table)
         return
     if title:

@@ -705,7 +705,7 @@ def _on_terminal(snippet: str) -> str:
     from rich.markup import escape
 
     parts = escape(snippet).split("**")
-    return "".join(part if i % 2 == 0 else f"[bold]{part}[/bold]" for i, part in enumerate(parts))
+    return render.Markup("".join(part if i % 2 == 0 else f"[bold]{part}[/bold]" for i, part in enumerate(parts)))
 
 
 INVOICE_CSV_COLUMNS = ["id", "number", "client_id", "payer", "issued_on", "due_on", "total", "paid", "due",
