@@ -44,6 +44,9 @@ elif mode == "fail":
 elif mode == "latin":  # saved in Latin-1, as an editor set to another encoding does
     with open(path, "wb") as fh:
         fh.write(b"caf\xe9 job\n")
+elif mode == "bom":  # saved with a UTF-8 byte-order mark, as some editors (Notepad) write one
+    with open(path, "wb") as fh:
+        fh.write(b"\xef\xbb\xbf" + before.encode("utf-8"))
 elif mode == "leave-fail":  # nothing saved, then an error status (vim's :cq)
     sys.exit(1)
 elif mode == "hang":  # until Ctrl-C, which kills it as it would kill most programs
@@ -174,10 +177,12 @@ def test_visual_wins_over_editor_and_the_template_prefills(session, editor, db_p
     assert _notes(db_path)[1][2].startswith("Subjective:")
 
 
-@pytest.mark.parametrize("mode", ["empty", "unchanged"])
+@pytest.mark.parametrize("mode", ["empty", "unchanged", "bom-empty", "bom-unchanged"])
 def test_an_empty_or_unchanged_file_cancels_and_writes_nothing(session, editor, db_path, mode):
-    args = ["session", "note", session] + (["--template", "dap"] if mode == "unchanged" else [])
-    code, out = run_on_terminal(args, {"EDITOR": editor("empty" if mode == "empty" else "leave"), "VISUAL": None})
+    """A byte-order mark is not text: saved before an empty file or the template, it wrote an invisible note."""
+    args = ["session", "note", session] + (["--template", "dap"] if mode.endswith("unchanged") else [])
+    action = "bom" if mode.startswith("bom") else "empty" if mode == "empty" else "leave"
+    code, out = run_on_terminal(args, {"EDITOR": editor(action), "VISUAL": None})
     assert code == 1
     assert "Error: the note was left empty or unchanged; nothing was written" in out
     assert "Traceback" not in out
@@ -285,10 +290,18 @@ def test_a_missing_editor_is_one_error_line(session, db_path):
     assert _leftovers(db_path) == []
 
 
-def test_without_a_terminal_no_text_reads_standard_input(cli, jcli, session):
+def test_without_a_terminal_no_text_reads_standard_input(cli, jcli, session, db_path):
     result = cli("session", "note", str(session), "--json", input="Typed into a pipe\n")
     assert result.exit_code == 0, result.stderr
     assert result.json()["text"] == "Typed into a pipe"
+    # a file saved with a byte-order mark (`- < notes.txt`): the mark is not part of the note, nor a note alone
+    result = cli("session", "note", str(session), "-", "--json", input="\ufeffFrom a Windows file\n")
+    assert result.exit_code == 0, result.stderr
+    assert result.json()["text"] == "From a Windows file"
+    before = _notes(db_path)
+    result = cli("session", "note", str(session), "-", input="\ufeff\n")
+    assert result.exit_code == 1 and result.stderr.startswith("Error: note must not be empty")
+    assert _notes(db_path) == before
     result = cli("session", "note", str(session), "Given", "--template", "soap")
     assert result.exit_code == 2 and "--template opens your editor" in result.stderr
 

@@ -95,7 +95,7 @@ def _changed(saved: bytes | None, initial: str) -> bytes | None:
     if saved is None:
         return None
     try:
-        text = saved.decode("utf-8")
+        text = saved.decode("utf-8-sig")
     except UnicodeDecodeError:
         return saved
     return None if not text.strip() or text.strip() == initial.strip() else saved
@@ -132,7 +132,7 @@ def edit(initial: str, directory: Path, what: str = "note") -> str | None:
         if saved is None:
             return None  # the editor removed the file: nothing to write
         try:
-            text = saved.decode("utf-8")
+            text = saved.decode("utf-8-sig")   # a byte-order mark some editors write is not part of the text
         except UnicodeDecodeError:
             raise NotUTF8(f"the {what} was not saved as UTF-8 text; nothing was written", saved) from None
     finally:

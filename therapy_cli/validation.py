@@ -63,8 +63,9 @@ _EMAIL = re.compile(
 
 
 def clean_note(text: str | None, what: str = "note", limit: int = MAX_NOTE) -> str:
-    """A note's text: not empty, at most `limit` characters, no control characters but line breaks and tabs."""
-    value = (text or "").strip()
+    """A note's text: not empty, at most `limit` characters, no control characters but line breaks and tabs.
+    A leading byte-order mark (a file saved by Notepad, read with `-`) is not text: a note of it alone is empty."""
+    value = (text or "").strip().lstrip("\ufeff").strip()
     if not value:
         raise InvalidValue(f"{what} must not be empty")
     if len(value) > limit:
