@@ -44,6 +44,11 @@ elif mode == "fail":
 elif mode == "latin":  # saved in Latin-1, as an editor set to another encoding does
     with open(path, "wb") as fh:
         fh.write(b"caf\xe9 job\n")
+elif mode == "meanwhile":  # another command runs while the editor is open (argv[4:]), then the note is saved
+    import subprocess
+    subprocess.run(sys.argv[4:-1], check=True, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL)
+    with open(path, "w", encoding="utf-8") as fh:
+        fh.write(sys.argv[3])
 elif mode == "bom":  # saved with a UTF-8 byte-order mark, as some editors (Notepad) write one
     with open(path, "wb") as fh:
         fh.write(b"\xef\xbb\xbf" + before.encode("utf-8"))
@@ -266,6 +271,21 @@ def test_amending_in_the_editor_starts_from_the_current_text(session, editor, db
                                 {"EDITOR": editor("leave"), "VISUAL": None})
     assert code == 1 and "left empty or unchanged" in out
     assert len(_notes(db_path)) == 3
+
+
+def test_an_amendment_made_meanwhile_is_not_undone_by_the_one_in_the_editor(session, editor, db_path, jcli):
+    """While the editor was open on note #1, another command amended it ("date corrected"); saving put the old
+    text back as the current one, undoing that correction without a word."""
+    first = jcli("session", "note", str(session), "Seen on Tuesday")["id"]
+    other = [_therapy(), "session", "note", str(session), "Seen on Wednesday (date corrected)",
+             "--amend", str(first), "--reason", "date"]
+    code, out = run_on_terminal(["session", "note", session, "--amend", first, "--reason", "more"],
+                                {"EDITOR": editor("meanwhile", "Seen on Tuesday; agreed a diary", *other),
+                                 "VISUAL": None})
+    assert code == 1, out
+    assert "note #1 was amended by another command while your editor was open" in out
+    assert _kept_in(out, db_path, session) == b"Seen on Tuesday; agreed a diary"
+    assert [n[2] for n in _notes(db_path)] == ["Seen on Tuesday", "Seen on Wednesday (date corrected)"]
 
 
 def test_what_would_be_refused_is_refused_before_the_editor_opens(session, editor, db_path, jcli):

@@ -507,8 +507,9 @@ def note(
     from therapy_cli.practice import sessions
 
     written = text is None and sys.stdin.isatty()
+    amending = None   # in the editor: the text an amendment starts from, still to be the note's at saving
     if written:
-        text = _write_in_editor(session_id, amend, reason, template.value if template else None)
+        text, amending = _write_in_editor(session_id, amend, reason, template.value if template else None)
     elif template is not None:
         from therapy_cli.errors import WrongForm
 
@@ -517,7 +518,7 @@ def note(
         text = sys.stdin.read()
     try:
         with database(write=True) as db:
-            record = sessions.add_note(db, session_id, text, amend, reason)
+            record = sessions.add_note(db, session_id, text, amend, reason, amending)
     except Exception as exc:
         if written:  # minutes of writing are not lost to a refusal found only now
             _keep_unwritten(exc, text.encode("utf-8"), session_id, amend, reason)
@@ -525,8 +526,10 @@ def note(
     render.emit(record, output_format(fmt, as_json, as_csv), title=f"Note #{record['id']}")
 
 
-def _write_in_editor(session_id: int, amend: int | None, reason: str | None, template: str | None) -> str:
-    """The note as written in the editor; checks first, and holds no lock while the editor is open."""
+def _write_in_editor(session_id: int, amend: int | None, reason: str | None,
+                     template: str | None) -> tuple[str, str | None]:
+    """The note as written in the editor, and for an amendment the text it opened with; checks first, and
+    holds no lock while the editor is open."""
     from therapy_cli.commands._common import STATE
     from therapy_cli.editor import EditorFailed, NotUTF8, edit
     from therapy_cli.errors import Refused
@@ -546,7 +549,7 @@ def _write_in_editor(session_id: int, amend: int | None, reason: str | None, tem
         raise
     if text is None:
         raise Refused("the note was left empty or unchanged; nothing was written")
-    return text
+    return text, (initial.strip() if amend is not None else None)
 
 
 def _keep_unwritten(exc: Exception, saved: bytes, session_id: int, amend: int | None, reason: str | None,

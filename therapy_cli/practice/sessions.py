@@ -1059,13 +1059,20 @@ def check_amendment(db: Database, session_id: int, amend: int | None,
 
 
 def add_note(db: Database, session_id: int, text: str, amend: int | None = None,
-             reason: str | None = None) -> dict:
-    """Append a note, or an amendment of one (`amend` = a note id, with a reason). Nothing is overwritten."""
+             reason: str | None = None, amending: str | None = None) -> dict:
+    """Append a note, or an amendment of one (`amend` = a note id, with a reason). Nothing is overwritten.
+
+    `amending`: the text the amendment was written from (in the editor); if the note has been amended since,
+    the amendment is refused rather than silently putting back what the other amendment corrected."""
     session = get_session(db, session_id)
     text = clean_note(text)
     original_id, reason = check_amendment(db, session_id, amend, reason)
     if original_id is not None:
-        if current_note_text(db, original_id) == text:
+        current = current_note_text(db, original_id)
+        if amending is not None and current.strip() != amending.strip():
+            raise Conflict(f"note #{original_id} was amended by another command while your editor was open; "
+                           f"see `therapy session show {session_id}`")
+        if current == text:
             raise Conflict(f"the amendment is the same as the current text of note #{original_id}")
     else:   # the command run again from the shell history: a note is never removed, so it would stay twice
         for same_id, amends in db.execute("SELECT id, amends_note_id FROM notes WHERE session_id = ? AND text = ? "
