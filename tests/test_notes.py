@@ -128,6 +128,17 @@ def test_times_and_ratios_are_words_and_the_column_filter_still_works(jcli, case
     assert [f["note_id"] for f in jcli("note", "search", "dream^")] == [caseload["s2"][1]]  # a stray ^ is a word's
 
 
+def test_near_with_a_distance_as_fts5_writes_it(jcli, caseload):
+    """`NEAR(panic bus, 5)` quoted `bus,` as a phrase and read the distance as a word: it found nothing."""
+    sid = caseload["s2"][0]
+    note = jcli("session", "note", str(sid), "Panic on the crowded bus; self-harm urges passed.")["id"]
+    for query in ("NEAR(panic bus, 5)", "NEAR(panic bus , 5)", "NEAR(panic bus,5)", "NEAR(panic self-harm, 6)",
+                  "NEAR(panic crowded bus, 5)"):
+        assert [f["note_id"] for f in jcli("note", "search", query)] == [note], query
+    assert jcli("note", "search", "NEAR(panic self-harm, 2)") == []    # the distance counts
+    assert [f["note_id"] for f in jcli("note", "search", "bus, panic")] == [note]   # a comma elsewhere is text
+
+
 def test_a_lower_case_operator_that_finds_nothing_says_to_write_it_in_capitals(jcli, cli, caseload):
     sid = caseload["s2"][0]
     jcli("session", "note", str(sid), "Panic on the bus; anxious about work.")

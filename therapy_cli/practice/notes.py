@@ -149,14 +149,20 @@ def _means_syntax(word: str) -> bool:
 def _quote_plain_words(query: str) -> str:
     """Quote words FTS5 would misread as syntax (`self-harm`, `mother's`, `10:30`) as phrases; keep real
     syntax. A word led by `-` (`-week`) is refused: as a phrase it would find the word it means to leave out."""
-    words = []
+    words, near = [], False
     for word in query.split():
-        if word in ("AND", "OR", "NOT") or _bareword(word) or _means_syntax(word):
-            words.append(word)
+        near = near or word.startswith("NEAR(")
+        # `NEAR(a b, 5)`: in a NEAR group a comma ends the phrases before the distance; it is syntax, not text
+        comma = "," if near and word.endswith(",") and not _means_syntax(word) else ""
+        if comma:
+            word = word[:-1]
+        if not word or word in ("AND", "OR", "NOT") or _bareword(word) or _means_syntax(word):
+            words.append(word + comma)
         elif _excluding(word):
             raise InvalidValue(_write_not(query))
         else:
-            words.append(f'"{word}"')
+            words.append(f'"{word}"{comma}')
+        near = near and ")" not in word
     return " ".join(words)
 
 
