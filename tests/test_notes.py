@@ -150,6 +150,10 @@ def test_a_lower_case_operator_that_finds_nothing_says_to_write_it_in_capitals(j
     # a search that finds notes, or has no such word between others, says nothing
     assert cli("note", "search", "panic work", "--json").stderr == ""
     assert cli("note", "search", "or", "--json").stderr == ""
+    # the command given can be pasted into a shell, and an `or` inside a phrase is a word of the phrase
+    assert cli("note", "search", "don't or work", "--json").stderr.endswith(
+        "therapy note search 'don'\"'\"'t OR work'\n")
+    assert cli("note", "search", '"panic or work"', "--json").stderr == ""
 
 
 def test_an_amendment_replaces_the_searchable_text(jcli, caseload):

@@ -159,12 +159,18 @@ def note_search_command(query: str, client: str | None, from_: str | None, to: s
     if sessionless:
         render.warn(f"left out note(s) {', '.join(f'#{i}' for i in sessionless)}, whose session is missing; "
                     "run `therapy db check`")
-    words = query.split()
-    lower = [w for w in words[1:-1] if w in ("or", "and", "not")]
+    words, lower, quotes = query.split(), [], 0
+    for i, word in enumerate(words):   # between two words, and not inside a "phrase"
+        if 0 < i < len(words) - 1 and word in ("or", "and", "not") and quotes % 2 == 0:
+            lower.append(i)
+        quotes += word.count('"')
     if not found and lower:
+        import shlex
+
         # FTS5 reads only upper-case operators: 'panic or work' asks for notes holding the word 'or' too
-        render.warn(f"'{lower[0]}' was searched for as a word; to mean it, write it in capitals: "
-                    f"therapy note search '{' '.join(w.upper() if w in lower else w for w in words)}'")
+        render.warn(f"'{words[lower[0]]}' was searched for as a word; to mean it, write it in capitals: "
+                    "therapy note search "
+                    f"{shlex.quote(' '.join(w.upper() if i in lower else w for i, w in enumerate(words)))}")
     out = fmt
     if out == "table":
         found = [{"session": f"#{r['session_id']}", "when": r["starts_at"][:16].replace("T", " "),
