@@ -197,7 +197,8 @@ def test_a_note_whose_session_row_is_gone_is_left_out_with_a_warning(cli, jcli, 
         {"table": "notes", "rowid": nid, "parent": "sessions"}]
 
 
-@pytest.mark.parametrize("query", ['"unterminated', "mother AND", "text:10:30", "(", "NEAR(", "OR mother"])
+@pytest.mark.parametrize("query", ['"unterminated', "mother AND", "text:10:30", "(", "NEAR(", "OR mother",
+                                   "NEAR(mother sleep, five)"])
 def test_query_syntax_errors_are_one_error_line(cli, db_path, caseload, query):
     assert_refused(cli, db_path, "note", "search", query, match="cannot search for")
 

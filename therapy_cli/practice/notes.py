@@ -125,7 +125,8 @@ def _fts(db: Database, query: str, sql: str, params: list) -> list[tuple]:
 
 
 # What SQLite says about a MATCH expression it cannot parse.
-_QUERY_ERRORS = ("fts5", "no such column", "unterminated", "unknown special query", "syntax error")
+_QUERY_ERRORS = ("fts5", "no such column", "unterminated", "unknown special query", "syntax error",
+                 "expected integer")   # NEAR(a b, five): the distance must be a number
 
 
 def _bareword(word: str) -> bool:
