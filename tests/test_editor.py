@@ -379,6 +379,32 @@ def test_a_note_written_while_another_command_holds_the_file_is_kept(session, ed
     assert _notes(db_path) == []
 
 
+def test_ctrl_c_while_the_note_waits_for_a_busy_caseload_keeps_the_note(session, editor, db_path):
+    """The editor closed, the write waited for another command's lock, Ctrl-C: the note was lost, with `^C`."""
+    slow = [sys.executable, "-c", "import sys; import therapy_cli.storage.db as d; d.BUSY_TIMEOUT_MS = 3000; "
+            "sys.argv[0] = 'therapy'; from therapy_cli.fast import main; main()"]
+    holder = sqlite3.connect(db_path)
+    holder.execute("BEGIN IMMEDIATE")
+    seen = []
+
+    def editor_closed() -> bool:   # the fake editor logs, saves and exits at once; Ctrl-C lands in the wait
+        if editor.log.exists():
+            seen.append(time.monotonic())
+        return bool(seen) and time.monotonic() - seen[0] > 1.0
+
+    try:
+        code, out = run_on_terminal(["session", "note", session],
+                                    {"EDITOR": editor("save", "Long careful note"), "VISUAL": None}, program=slow,
+                                    interrupt_when=editor_closed)
+    finally:
+        holder.rollback()
+        holder.close()
+    assert code == 130, out
+    assert "interrupted; the note was not written" in out and "Traceback" not in out
+    assert _kept_in(out, db_path, session) == b"Long careful note"
+    assert _notes(db_path) == [] and _leftovers(db_path) == []
+
+
 def test_a_draft_left_by_a_killed_command_goes_with_the_next_write(session, editor, db_path, jcli):
     """kill -9 while the editor was open left `.therapy-note-….txt` holding the note, and nothing ever removed
     it (not even erasing the client): it now has the one temporary name, swept by the next write."""

@@ -519,8 +519,8 @@ def note(
     try:
         with database(write=True) as db:
             record = sessions.add_note(db, session_id, text, amend, reason, amending)
-    except Exception as exc:
-        if written:  # minutes of writing are not lost to a refusal found only now
+    except (Exception, KeyboardInterrupt) as exc:
+        if written:  # minutes of writing are not lost to a refusal found only now, nor to Ctrl-C while waiting
             _keep_unwritten(exc, text.encode("utf-8"), session_id, amend, reason)
         raise
     render.emit(record, output_format(fmt, as_json, as_csv), title=f"Note #{record['id']}")
@@ -555,7 +555,7 @@ def _write_in_editor(session_id: int, amend: int | None, reason: str | None,
 def _keep_unwritten(exc: Exception, saved: bytes, session_id: int, amend: int | None, reason: str | None,
                     advice: str = "correct it") -> None:
     """A note written in the editor and then refused (too long, a control character pasted in, the
-    database busy, the session erased meanwhile), or saved before the editor failed, is kept in a private
+    database busy, the session erased meanwhile, Ctrl-C while waiting), or saved before the editor failed, is kept in a private
     file beside the caseload (practice/drafts.py), and the error names it with the command that writes it
     once corrected."""
     import shlex
@@ -568,6 +568,8 @@ def _keep_unwritten(exc: Exception, saved: bytes, session_id: int, amend: int | 
     from therapy_cli.storage.db import resolve_path
     from therapy_cli.storage.files import shown
 
+    if isinstance(exc, KeyboardInterrupt):
+        advice = "check it"
     caseload = resolve_path(STATE.db)
     path = drafts.keep(caseload.parent, caseload, session_id, saved)
     if path is None:
@@ -580,6 +582,10 @@ def _keep_unwritten(exc: Exception, saved: bytes, session_id: int, amend: int | 
     if isinstance(exc, TherapyError):
         exc.args = (f"{exc}; {kept}",)
         return
+    if isinstance(exc, KeyboardInterrupt):   # Ctrl-C while the write waited for a busy caseload
+        from therapy_cli.editor import Interrupted
+
+        raise Interrupted(f"interrupted; the note was not written; {kept}") from None
     # anything else would end as an error line that does not name the file: say it here, with no client data
     detail = one_line(str(exc)) if isinstance(exc, sqlite3.Error) else exc.__class__.__name__
     raise DatabaseError(f"the note could not be written ({detail}); {kept}") from None
