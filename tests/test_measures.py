@@ -510,3 +510,13 @@ def test_a_score_dated_before_birth_is_refused_and_a_new_first_score_before_refe
                            "remove 3' and add it again\n")
     # before the referral but not the first: the start is unchanged, nothing said
     assert cli("measure", "add", "kim", "phq9", "--score", "9", "--on", "2026-08-25").stderr == ""
+
+
+def test_a_date_of_birth_is_not_moved_after_a_session_already_attended(cli, jcli, db_path):
+    """A client added with no referral date had nothing to catch a year typed wrong: `client edit --dob
+    2026-11-25` was accepted for someone seen on 2026-11-20, attended before they were born."""
+    jcli("client", "add", "Kim Reed")
+    jcli("session", "add", "kim", "--at", "2026-11-20 10:00")
+    assert_refused(cli, db_path, "client", "edit", "kim", "--dob", "2026-11-25",
+                   match="date of birth 2026-11-25 is after the client's first attended session (2026-11-20)")
+    assert jcli("client", "edit", "kim", "--dob", "1996-11-25")["date_of_birth"] == "1996-11-25"

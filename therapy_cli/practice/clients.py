@@ -254,6 +254,14 @@ def edit_client(db: Database, client: dict, **changes) -> dict:
         if earlier:
             raise InvalidValue(f"date of birth {values['date_of_birth']} is after the client's {earlier['what']} "
                                f"of {earlier['day']} (#{earlier['id']}); check the year")
+        # nor after a session they attended, their own or a unit's (a client with no referral date to catch it)
+        from therapy_cli.practice.state import presence_of
+
+        first = db.scalar(f"SELECT min(local_date) FROM {presence_of(':person')} WHERE status = 'attended'",
+                          {"person": client["id"]})
+        if first and values["date_of_birth"] > first:
+            raise InvalidValue(f"date of birth {values['date_of_birth']} is after the client's first attended "
+                               f"session ({first}); check the year")
     if changes.get("email") is not None:
         values["email"] = clean_email(changes["email"])
     if changes.get("phone") is not None:
