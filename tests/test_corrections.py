@@ -165,3 +165,22 @@ def test_a_training_groups_title_audience_and_participants_are_corrected_and_aud
     own = jcli("session", "add", "alex", "--at", "2026-11-20 10:00")["id"]
     assert_refused(cli, db_path, "session", "edit", str(own), "--participants", "3",
                    match="is a client session; --participants is a training group's")
+
+
+def test_a_correction_does_not_put_a_client_twice_at_one_time(cli, jcli, db_path):
+    """`session add --allow-overlap` refuses a second session of the client at the same start (it would count
+    twice), but `session move --allow-overlap` onto it, or `session attend --allow-overlap` of a cancelled
+    session rebooked at its time, made two attended sessions of one client at one time: counted twice."""
+    jcli("client", "add", "Alex Morgan")
+    moved = str(jcli("session", "add", "Alex", "--at", "2026-11-05 10:00")["id"])
+    kept = jcli("session", "add", "Alex", "--at", "2026-11-19 10:00")["id"]
+    assert_refused(cli, db_path, "session", "move", moved, "--to", "2026-11-19 10:00", "--allow-overlap",
+                   match=f"already has session #{kept} at 2026-11-19 10:00 (attended); session #{moved} moved")
+    cancelled = str(jcli("session", "add", "Alex", "--at", "2026-11-12 10:00", "--status", "cancelled")["id"])
+    jcli("session", "add", "Alex", "--at", "2026-11-12 10:00")           # rebooked at the same time
+    for command in ("attend", "unattend"):
+        assert_refused(cli, db_path, "session", command, cancelled, "--allow-overlap",
+                       match="would count them twice at one time")
+    assert jcli("report", "month")["sessions"]["attended"] == 3
+    # another time of the same day is still the practitioner's call
+    assert jcli("session", "move", moved, "--to", "2026-11-19 10:30", "--allow-overlap")["status"] == "attended"

@@ -158,10 +158,11 @@ def refuse_clashes(times: dict, clashes: list[dict], tz=None) -> None:
                        "nothing was booked (use --allow-overlap to book it anyway)")
 
 
-def check_not_booked_twice(db: Database, client_id: int, all_times: list[dict]) -> None:
+def check_not_booked_twice(db: Database, client_id: int, all_times: list[dict], change: str | None = None) -> None:
     """A client's booking at a start where they already have a scheduled or attended session is the same
     booking again (a command run twice from the shell history), whatever --allow-overlap says: it would count
-    twice. Import refuses the same row alike (`already has session`)."""
+    twice. Import refuses the same row alike (`already has session`); `change` names a correction (a move, a
+    cancellation taken back) that would put the client there twice."""
     starts = [t["starts_utc"] for t in all_times]
     twins = []
     for i in range(0, len(starts), 500):
@@ -173,6 +174,10 @@ def check_not_booked_twice(db: Database, client_id: int, all_times: list[dict]) 
         listed = "; ".join(f"#{t['id']} at {datetime.fromisoformat(t['starts_at']).astimezone(db.tz):%Y-%m-%d %H:%M} "
                            f"({t['status']})"
                            for t in twins[:5]) + (f"; and {len(twins) - 5} more" if len(twins) > 5 else "")
+        if change:
+            raise Conflict(f"client #{client_id} already has session{'s' if len(twins) > 1 else ''} {listed}; "
+                           f"{change} would count them twice at one time (--allow-overlap does not put a client "
+                           "twice at one time); nothing was changed")
         raise Conflict(f"client #{client_id} already has session{'s' if len(twins) > 1 else ''} {listed}: the "
                        "same booking again (run twice?); nothing was booked (--allow-overlap does not book a "
                        "client twice at one time)")
@@ -722,6 +727,8 @@ def _set_status(db: Database, session_id: int, status: str, *, cancelled_by: str
     if row["status"] == status and row["cancelled_by"] == cancelled_by and \
             (absent_ids is None or not absent or sorted(absent_ids) == old_absent):
         raise Conflict(f"{what} is already {status}" + (f" (by the {cancelled_by})" if cancelled_by else ""))
+    if status in BLOCKING and row["status"] not in BLOCKING and row["client_id"] is not None:
+        check_not_booked_twice(db, row["client_id"], [row], f"session #{session_id} marked {status} there")
     if status in BLOCKING and row["status"] not in BLOCKING and not allow_overlap:
         check_no_clash(db, row, exclude_id=session_id)
     fix = check_correction(db, row, status, reason)
@@ -860,6 +867,8 @@ def move(db: Database, session_id: int, new_start: datetime, allow_overlap: bool
         check_before_death(client, row["status"], day)
         check_after_referral(client, day)
         check_members_referred(db, client, day)
+    if row["status"] in BLOCKING and row["client_id"] is not None:
+        check_not_booked_twice(db, row["client_id"], [times], f"session #{session_id} moved there")
     if row["status"] in BLOCKING and not allow_overlap:
         check_no_clash(db, times, exclude_id=session_id)
     _far_ahead(db, session_id, day, f"session #{session_id} moved to", warnings)
