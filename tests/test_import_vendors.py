@@ -129,6 +129,18 @@ def test_bad_times_and_ends(cli, jcli, db_path, tmp_path):
     assert lines[2].startswith("line 4: start '25:00' does not exist; hours 00-23, minutes 00-59")
 
 
+def test_a_start_with_seconds_is_refused_as_session_add_refuses_it(cli, jcli, db_path, tmp_path):
+    # kept as 14:00:30, it showed as 14:00-14:50 and a 14:50 booking was refused as overlapping it
+    jcli("client", "add", "Alex Morgan")
+    path = tmp_path / "diary.csv"
+    path.write_text("client,start,status\n1,2026-11-02 14:00:30,attended\n")
+    assert_refused(cli, db_path, "import", "sessions", path,
+                   match="line 2: start '2026-11-02 14:00:30': sessions are booked to the minute")
+    path.write_text("client,date,start time,status\n1,2026-11-02,2:00:00 PM,attended\n")
+    assert jcli("import", "sessions", path)["imported"] == 1   # seconds of :00, as Cliniko writes them
+    assert jcli("session", "show", "1")["starts_at"] == "2026-11-02T14:00:00+00:00"
+
+
 def test_names_match_whatever_unicode_form_the_file_uses(jcli, tmp_path):
     jcli("client", "add", "Zoë Brontë")
     path = tmp_path / "scores.csv"

@@ -205,7 +205,11 @@ class SessionsImport(TableImport):
         key = (text, minutes)
         hit = self.times.get(key)
         if hit is None:
-            hit = rules.session_times(self._start(text), minutes)
+            start = self._start(text)
+            if start.second or start.microsecond:   # as `session add`: shown and exported to the minute, a
+                # 14:00:30 start would show as 14:00 and clash with a 14:50 booking unseen
+                raise InvalidValue(f"start {text!r}: sessions are booked to the minute; leave out the seconds")
+            hit = rules.session_times(start, minutes)
             if len(self.times) < 200_000:
                 self.times[key] = hit
         return hit
