@@ -422,6 +422,30 @@ def test_a_session_row_repeated_in_the_file_is_refused_naming_the_line(jcli, cli
     assert jcli("import", "sessions", two)["imported"] == 2
 
 
+def test_importing_the_same_training_groups_twice_is_refused(jcli, cli, tmp_path, db_path):
+    """A training group has no client, so the client's check never found it: with --allow-overlap (or a cancelled
+    one, which holds no time) a second import of the file counted its hours twice."""
+    text = ("kind,title,audience,participants,starts_at,duration_min,status\n"
+            "training,CBT basics,GP staff,12,2026-11-10 09:00,120,attended\n"
+            "training,Risk,Nurses,8,2026-11-12 09:00,60,cancelled\n")
+    path = write(tmp_path / "training.csv", text)
+    assert jcli("import", "sessions", path, "--allow-overlap")["imported"] == 2
+    lines = refused(cli, db_path, "import", "sessions", path, "--allow-overlap")
+    assert lines[0] == ("line 2: training group #1 has the same title and start, 2026-11-10T09:00:00+00:00 "
+                        "(imported already?)")
+    assert jcli("import", "sessions", path, "--skip-invalid")["imported"] == 0
+    assert len(jcli("session", "list", "--training", "--from", "2026-11-01")) == 2
+    # repeated within one file; another title at the same start is another group
+    again = write(tmp_path / "again.csv", "kind,title,audience,participants,starts_at,duration_min,status\n"
+                  "training,CBT basics,GP staff,12,2026-11-03 09:00,120,attended\n"
+                  "training,Sleep,Nurses,8,2026-11-03 09:00,60,cancelled\n"
+                  "training,CBT basics,GP staff,12,2026-11-03 09:00,120,attended\n")
+    lines = refused(cli, db_path, "import", "sessions", again, "--allow-overlap")
+    assert lines == ["Error: line 4: the same training group and start as line 2 (a row repeated?); nothing was "
+                     "imported (fix the row, or use --skip-invalid)"]
+    assert jcli("import", "sessions", again, "--allow-overlap", "--skip-invalid")["imported"] == 2
+
+
 def test_importing_the_same_measures_twice_is_refused(jcli, cli, tmp_path, db_path, two_clients):
     path = write(tmp_path / "scores.csv", "client,instrument,taken_on,items,score\n"
                                           '1,PHQ-9,2026-10-06,"2,2,2,2,2,2,2,2,1",\n'

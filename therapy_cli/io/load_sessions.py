@@ -140,6 +140,9 @@ class SessionsImport(TableImport):
         # time order (an export) needs no seek at all
         self.unwritten: dict[tuple[int, str], int] = {}
         self.latest: dict[int, str] = {}
+        # A training group (no client) repeated: the same title and start, in the file or held already
+        self.trainings: dict[tuple[str, str], int] = {}
+        self.had_training = bool(db.scalar("SELECT 1 FROM sessions WHERE kind = 'training' LIMIT 1"))
         self.db_booked = bool(db.scalar("SELECT 1 FROM sessions WHERE status IN ('scheduled', 'attended') LIMIT 1"))
         self.status_default = self.options.status_default
         self.defaulted = 0   # rows given --status-default
@@ -323,6 +326,7 @@ class SessionsImport(TableImport):
                 raise InvalidValue("a training group needs an audience (who it was for)")
             count = integer(r.participants, "participants", 1, rules.MAX_PARTICIPANTS)
             cid = None
+            self._check_training_twin(title, times)
         else:
             client = r.client if r.client.strip() else f"{r.first_name.strip()} {r.last_name.strip()}"
             cid = self.index.find(client)
@@ -362,7 +366,22 @@ class SessionsImport(TableImport):
                 first = self.first_attended.get(cid)
                 if first is None or local_date < first:
                     self.first_attended[cid] = local_date
+        else:
+            self.trainings[(title, times["starts_utc"])] = self.line
         return sid
+
+    def _check_training_twin(self, title: str, times: dict) -> None:
+        """A training group with the same title and start as one in the file or held already: the same row
+        again (a second import of the file), which would count its hours twice."""
+        earlier = self.trainings.get((title, times["starts_utc"]))
+        if earlier is not None:
+            raise InvalidValue(f"the same training group and start as line {earlier} (a row repeated?)")
+        if self.had_training:
+            twin = self.db.execute("SELECT id FROM sessions WHERE kind = 'training' AND starts_utc = ? AND title = ? "
+                                   "LIMIT 1", (times["starts_utc"], title)).fetchone()
+            if twin:
+                raise InvalidValue(f"training group #{twin[0]} has the same title and start, {times['starts_at']} "
+                                   "(imported already?)")
 
     def flush(self) -> None:
         if self.pending:
