@@ -163,6 +163,21 @@ def test_clients_ids_must_be_free(cli, jcli, tmp_path, db_path):
     assert "id 1 is already used" in lines[-1]
 
 
+def test_an_id_given_to_an_earlier_row_without_one_is_refused_naming_the_line(cli, jcli, tmp_path, db_path):
+    """The row with no id took 1; a later row's `1` reached the database ('UNIQUE constraint failed', no line),
+    and refused the whole file even with --skip-invalid."""
+    path = write(tmp_path / "clients.csv", "id,name\n,Sam Cole\n1,Alex Morgan\n")
+    lines = refused(cli, db_path, "import", "clients", path)
+    assert lines == ["Error: line 3: id 1 is already used, given to an earlier row of the file that has no id; give "
+                     "every row its id, or none; nothing was imported (fix the row, or use --skip-invalid)"]
+    assert jcli("import", "clients", path, "--skip-invalid")["imported"] == 1
+    # an id the file skipped over is free: 2 and 3 were given to no row
+    more = write(tmp_path / "more.csv", "id,name\n4,Ann Lee\n,Bo Lee\n2,Cy Lee\n")
+    assert jcli("import", "clients", more)["imported"] == 3
+    assert [(c["id"], c["name"]) for c in jcli("client", "list")] == [
+        (4, "Ann Lee"), (5, "Bo Lee"), (2, "Cy Lee"), (1, "Sam Cole")]
+
+
 def test_an_id_a_spreadsheet_wrote_as_12_0_is_read_and_12_5_refused(cli, jcli, tmp_path, db_path):
     """An id cell of 12.0 (Excel, pandas, a JSON float) was an internal error (float.isinteger)."""
     bad = write(tmp_path / "bad.csv", "id,name\n12.5,Sam Cole\n")

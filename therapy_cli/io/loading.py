@@ -168,22 +168,40 @@ class IdCounter:
         self.existing_max = self.next - 1
         self.db = db
         self.used: set[int] = set()
+        # the ids given to rows with no id, as runs [first, last] in increasing order (a given id may not reuse one)
+        self.auto: list[list[int]] = []
+
+    def _given(self, value: int) -> int:
+        if self.auto and self.auto[-1][1] == value - 1:
+            self.auto[-1][1] = value
+        else:
+            self.auto.append([value, value])
+        return value
+
+    def _given_before(self, value: int) -> bool:
+        from bisect import bisect_right
+
+        at = bisect_right(self.auto, [value, 2**63]) - 1
+        return at >= 0 and self.auto[at][0] <= value <= self.auto[at][1]
 
     def take(self, text: str) -> int:
         if not text:
             if not self.used:
                 self.next += 1
-                return self.next - 1
+                return self._given(self.next - 1)
         if not text.strip():
             while self.next in self.used:
                 self.next += 1
             value = self.next
             self.next += 1
-            return value
+            return self._given(value)
         value = integer(text, "id", 1, 2**62)
         if value in self.used or (value <= self.existing_max and self.db.scalar(
                 f"SELECT 1 FROM {self.table} WHERE id = ?", (value,))):
             raise InvalidValue(f"id {value} is already used")
+        if value < self.next and self._given_before(value):
+            raise InvalidValue(f"id {value} is already used, given to an earlier row of the file that has no id; "
+                               "give every row its id, or none")
         if value <= self.issued:
             raise InvalidValue(f"id {value} was given to a record this file no longer holds (removed or erased); "
                                "ids are never used twice: leave the id column empty for a new one")
