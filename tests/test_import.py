@@ -565,6 +565,25 @@ def test_answers_one_column_each_are_read_as_the_items_and_the_risk_item_is_kept
     assert "answer item_2 is empty but a later one is given" in refused(cli, db_path, "import", "measures", hole)[0]
 
 
+def test_json_lines_with_answer_keys_of_their_own_keep_every_rows_answers(jcli, tmp_path, two_clients):
+    """Each JSON object may name its own keys: a PHQ-9 line after a GAD-7 (q1..q7) or total-only line read its
+    answers through the other line's columns, and lost them (item 9 and the risk flag with it) or was refused."""
+    phq = ", ".join(f'"q{n}": 1' for n in range(1, 9)) + ', "q9": 3'
+    gad = ", ".join(f'"q{n}": 1' for n in range(1, 8))
+    path = tmp_path / "scores.jsonl"
+    path.write_text(f'{{"client": 1, "instrument": "PHQ-9", "taken_on": "2026-11-02", {phq}}}\n'
+                    f'{{"client": 1, "instrument": "GAD-7", "taken_on": "2026-11-02", {gad}}}\n'
+                    f'{{"client": 1, "instrument": "PHQ-9", "taken_on": "2026-11-09", {phq}, "score": 11}}\n'
+                    '{"client": 2, "instrument": "GAD-7", "taken_on": "2026-11-09", "score": 9}\n'
+                    f'{{"client": 2, "instrument": "PHQ-9", "taken_on": "2026-11-16", {phq}, "score": 11}}\n')
+    assert jcli("import", "measures", path)["imported"] == 5
+    got = [(m["client_id"], m["instrument"], m["taken_on"], m["score"], m["risk"])
+           for c in ("1", "2") for m in jcli("measure", "list", c)]
+    assert sorted(got) == [(1, "GAD-7", "2026-11-02", 7, None), (1, "PHQ-9", "2026-11-02", 11, 3),
+                           (1, "PHQ-9", "2026-11-09", 11, 3), (2, "GAD-7", "2026-11-09", 9, None),
+                           (2, "PHQ-9", "2026-11-16", 11, 3)]
+
+
 def test_a_length_in_hours_is_read_as_minutes(jcli, cli, tmp_path, db_path, two_clients):
     path = write(tmp_path / "hours.csv", "Client,Date,Time,Status,Duration (hrs)\n1,2026-11-02,09:00,Attended,1\n"
                                          "1,2026-11-03,09:00,Attended,0.75\n1,2026-11-04,09:00,Attended,1.5\n")

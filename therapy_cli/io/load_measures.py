@@ -46,7 +46,9 @@ class MeasuresImport(TableImport):
         # with no measures before the import are not looked up, which keeps a first import fast.
         self.had_measures = {r[0] for r in db.execute("SELECT DISTINCT client_id FROM measures")}
         self.in_file: dict[tuple, list[tuple[str | None, int]]] = {}   # (client, instrument, day, total): [(items, line)]
-        self.item_columns: list[str] = []   # the answers one column each (resolve_columns)
+        # the answers one column each (resolve_columns), by their number: JSON lines may each have their own keys,
+        # so a row's answers are the cells after the fields, however many its own keys gave
+        self.item_columns: dict[int, list[str]] = {}
         self.sql = ("INSERT INTO measures (id, client_id, instrument, taken_on, score, items, severity, caseness, "
                     "risk, session_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
 
@@ -57,7 +59,7 @@ class MeasuresImport(TableImport):
         """As every import, and where the answers are not in one `items` column but one column each (Q1..Q9),
         those columns after the fields, in item order: the risk item among them is never dropped unseen."""
         columns, ignored = super().resolve_columns(header, mapping)
-        self.item_columns = []
+        item_columns: list[str] = []
         if not columns[self.fields.index("items")]:
             numbered = {}
             for name in header:
@@ -69,9 +71,10 @@ class MeasuresImport(TableImport):
                     raise InvalidValue(f"the answer columns ({', '.join(numbered[n] for n in sorted(numbered))}) "
                                        "are not numbered 1, 2, 3 ... without a gap; rename them, or put the answers "
                                        "in one 'items' column")
-                self.item_columns = [numbered[n] for n in sorted(numbered)]
-                ignored = [h for h in ignored if h not in self.item_columns]
-        return columns + self.item_columns, ignored
+                item_columns = [numbered[n] for n in sorted(numbered)]
+                self.item_columns.setdefault(len(item_columns), item_columns)
+                ignored = [h for h in ignored if h not in item_columns]
+        return columns + item_columns, ignored
 
     def _items_from_columns(self, cells: list[str]) -> str:
         """The answers of one row's item columns, as an `items` cell: the leading ones filled (a GAD-7 row of
@@ -80,7 +83,8 @@ class MeasuresImport(TableImport):
         while answers and not answers[-1]:
             answers.pop()
         if "" in answers:
-            raise InvalidValue(f"answer {self.item_columns[answers.index('')]} is empty but a later one is given")
+            raise InvalidValue(f"answer {self.item_columns[len(cells)][answers.index('')]} is empty but a later one "
+                               "is given")
         return ",".join(answers)
 
     def _session(self, text: str, cid: int) -> tuple[int, str]:
@@ -101,7 +105,7 @@ class MeasuresImport(TableImport):
     def row(self, cells: list[str]) -> int:
         width = len(self.fields)
         r = MeasureRow(*cells[:width])
-        if self.item_columns:
+        if len(cells) > width:
             r.items = self._items_from_columns(cells[width:])
         m, inst_rules = self.measures, self.instruments
         cid = self.index.find(r.client)
