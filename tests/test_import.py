@@ -358,6 +358,19 @@ def test_unreadable_files(cli, tmp_path, db_path):
     assert "is empty" in refused(cli, db_path, "import", "clients", empty)[-1]
 
 
+
+def test_a_quote_never_closed_is_refused_not_read_as_one_cell_holding_the_rest(cli, jcli, tmp_path, db_path,
+                                                                               two_clients):
+    """A note cell opening a quote that is never closed took every later line into that note: 1 of 4 sessions
+    imported, exit 0, nothing said."""
+    path = write(tmp_path / "diary.csv", 'client,starts_at,status,note\n1,2026-11-16 10:00,attended,"quoted start\n'
+                                         "1,2026-11-17 10:00,attended,ok\n2,2026-11-18 10:00,attended,ok\n")
+    lines = refused(cli, db_path, "import", "sessions", path)
+    assert lines == ['Error: line 2: opens a quoted field (") that is never closed: every line after it was read into '
+                     "that one cell; close the quote; nothing was imported (fix the row, or use --skip-invalid)"]
+    fixed = write(tmp_path / "fixed.csv", path.read_text().replace('"quoted start', '"quoted"" start"'))
+    assert jcli("import", "sessions", fixed)["imported"] == 3
+
 # -- measures ------------------------------------------------------------------------
 
 def test_measures_scored_by_the_instrument_rules(jcli, cli, tmp_path, db_path, two_clients):

@@ -136,7 +136,8 @@ class Source:
                 line, bad = self._bad_json[0]
                 raise InvalidValue(f"line {line} of {self.name} {bad.reason}; one JSON object per line is expected")
         else:
-            self._reader = csv.reader(self._counted(), delimiter=_delimiter(first))
+            # strict: a file ending inside a quoted field is an error, not one cell holding every line after it
+            self._reader = csv.reader(self._counted(), delimiter=_delimiter(first), strict=True)
             try:
                 raw = next(self._reader, None)
             except csv.Error as exc:
@@ -209,6 +210,10 @@ class Source:
             try:
                 raw = next(reader, None)
             except csv.Error as exc:
+                if "unexpected end of data" in str(exc):
+                    yield last_line + 1, ('opens a quoted field (") that is never closed: every line after it '
+                                          "was read into that one cell; close the quote")
+                    return
                 yield reader.line_num, f"cannot be read as CSV ({exc})"
                 last_line = reader.line_num
                 continue
