@@ -5,7 +5,7 @@ import sqlite3
 
 import pytest
 
-from conftest import snapshot
+from conftest import assert_refused, snapshot
 
 
 def write(path, text, bom=False, crlf=False):
@@ -472,6 +472,18 @@ def test_importing_the_same_training_groups_twice_is_refused(jcli, cli, tmp_path
     assert lines == ["Error: line 4: the same training group and start as line 2 (a row repeated?); nothing was "
                      "imported (fix the row, or use --skip-invalid)"]
     assert jcli("import", "sessions", again, "--allow-overlap", "--skip-invalid")["imported"] == 2
+
+
+def test_a_training_group_cancelled_by_the_client_is_refused_as_session_cancel_refuses_it(cli, jcli, tmp_path,
+                                                                                          db_path):
+    head = "kind,title,audience,participants,starts_at,duration_min,status,cancelled_by\n"
+    for status, by in (("cancelled", "client"), ("Client Canceled", "")):
+        path = write(tmp_path / "training.csv", head + f"training,Risk,Nurses,8,2026-11-12 09:00,60,{status},{by}\n")
+        assert_refused(cli, db_path, "import", "sessions", path, match="line 2: a training group has no client to "
+                                                                       "cancel it")
+    path = write(tmp_path / "training.csv", head + "training,Risk,Nurses,8,2026-11-12 09:00,60,cancelled,\n")
+    jcli("import", "sessions", path)
+    assert jcli("session", "show", "1")["cancelled_by"] == "therapist"
 
 
 def test_importing_the_same_measures_twice_is_refused(jcli, cli, tmp_path, db_path, two_clients):

@@ -320,6 +320,9 @@ class SessionsImport(TableImport):
                 raise InvalidValue("a training group has no client; leave the client empty")
             if status == "dna":
                 raise InvalidValue("a training group cannot be a DNA; use cancelled")
+            if by == "client":   # as `session cancel` refuses --by client for one
+                raise InvalidValue("a training group has no client to cancel it; the cancellation is the "
+                                   "therapist's (leave cancelled_by empty, status cancelled)")
             title = clean_name(r.title, "title")
             audience = clean_text(r.audience or None, "audience", 200)
             if not audience:
