@@ -312,3 +312,25 @@ def test_worst_cases(env, args, code, match, monkeypatch):
     # nothing ran a shell: no stray files appeared
     assert not os.path.exists(work / "cwd" / "pwned")
 
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs Linux's /dev/full")
+def test_an_error_after_the_write_does_not_say_nothing_was_changed(tmp_path):
+    """`session note 1 'x' > /dev/full` saved the note, then said 'nothing was changed': written again, twice."""
+    import subprocess
+    import sys
+
+    env = {**os.environ, "THERAPY_DB": str(tmp_path / "caseload.db"), "THERAPY_TODAY": "2026-11-27"}
+
+    def run(*args, stdout=subprocess.PIPE):
+        return subprocess.run([sys.executable, "-m", "therapy_cli", *args], stdout=stdout, stderr=subprocess.PIPE,
+                              env=env, text=True, stdin=subprocess.DEVNULL)
+
+    with open("/dev/full", "w") as full:
+        written = run("client", "add", "Ann Lee", stdout=full)
+        shown = run("client", "list", stdout=full)        # a read: nothing to save, nothing saved
+    assert written.returncode == 1
+    assert written.stderr.startswith("Error: ") and "what the command wrote was saved before this" in written.stderr
+    assert "nothing was changed" not in written.stderr
+    assert shown.returncode == 1 and "nothing was changed" in shown.stderr
+    assert "Ann Lee" in run("client", "list").stdout

@@ -26,7 +26,7 @@ def explain(exc: BaseException) -> int | None:
 
         if damaged(exc):   # a page SQLite cannot read: the file, not the tool; db check and db restore go on
             print(f"Error: the database file is damaged or unreadable ({one_line(str(exc))}); the command stopped "
-                  "and nothing was changed: 'therapy db check' says more, 'therapy db restore BACKUP' restores "
+                  f"and {unchanged()}: 'therapy db check' says more, 'therapy db restore BACKUP' restores "
                   "your latest backup", file=sys.stderr)
             return 1
     if isinstance(exc, sqlite3.OperationalError):
@@ -36,14 +36,14 @@ def explain(exc: BaseException) -> int | None:
         return 1
     if isinstance(exc, OverflowError):
         # an id or count beyond SQLite's 64-bit integers, or a date past year 9999
-        print("Error: a number or date given is out of range; nothing was changed", file=sys.stderr)
+        print(f"Error: a number or date given is out of range; {unchanged()}", file=sys.stderr)
         return 1
     if isinstance(exc, UnicodeError):
         # invalid bytes in an argument (a lone surrogate once decoded) cannot be stored or shown as text
         if debug:
             return None
         print("Error: a value given is not valid UTF-8 text (invalid bytes, or a lone surrogate); "
-              "nothing was changed", file=sys.stderr)
+              f"{unchanged()}", file=sys.stderr)
         return 1
     if isinstance(exc, OSError):
         # a file given on the command line that cannot be used (name too long, permissions, a full disk)
@@ -53,21 +53,30 @@ def explain(exc: BaseException) -> int | None:
         if len(name) > 120:
             name = f"{name[:60]}…{name[-40:]}"
         print(f"Error: cannot use {one_line(name)}: {exc.strerror or exc.__class__.__name__}; "
-              "nothing was changed", file=sys.stderr)
+              f"{unchanged()}", file=sys.stderr)
         return 1
     if isinstance(exc, RuntimeError) and str(exc) == "Could not determine home directory." and not debug:
         # pathlib's expanduser() on a path given as ~name for a user this machine does not have (~0, ~bob)
         print("Error: a path given begins with ~ for a user whose home folder is not known here; give the folder "
-              "in full; nothing was changed", file=sys.stderr)
+              f"in full; {unchanged()}", file=sys.stderr)
         return 1
     if not isinstance(exc, Exception) or debug or exc.__class__.__module__.startswith(("click", "typer")):
         return None
     if exc.__class__.__name__ == "OperationalError" and exc.__class__.__module__.startswith("sqlcipher3"):
         return operational(exc)  # an encrypted file's driver has its own exception classes
     # Never show locals or arguments: they may hold client data.
-    print(f"Error: internal error ({exc.__class__.__name__}); nothing was changed. "
+    print(f"Error: internal error ({exc.__class__.__name__}); {unchanged()}. "
           f"Please report it at {ISSUES_URL} (THERAPY_DEBUG=1 shows the details).", file=sys.stderr)
     return 1
+
+
+def unchanged() -> str:
+    """`nothing was changed`, unless this run already committed a write (the error came after it: the result
+    printed to a full disk, say), when that would send the practitioner to do it again."""
+    db = sys.modules.get("therapy_cli.storage.db")   # not imported: nothing was opened, let alone written
+    if db is not None and getattr(db, "SAVED", False):
+        return "what the command wrote was saved before this (check it before running the command again)"
+    return "nothing was changed"
 
 
 def operational(exc: Exception) -> int:
@@ -75,7 +84,7 @@ def operational(exc: Exception) -> int:
     if "locked" in text or "busy" in text:
         print("Error: the database is busy (another therapy command holds it); try again", file=sys.stderr)
     else:
-        print(f"Error: the database could not complete the request ({one_line(text)}); nothing was changed",
+        print(f"Error: the database could not complete the request ({one_line(text)}); {unchanged()}",
               file=sys.stderr)
     return 1
 

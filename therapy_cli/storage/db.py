@@ -119,6 +119,11 @@ def _dict_factory(cursor: sqlite3.Cursor, row: tuple) -> dict:
     return {col[0]: value for col, value in zip(cursor.description, row)}
 
 
+# A write of this run was committed: an error after it (printing the result to a full disk, a closed pipe)
+# must not say "nothing was changed" (failures.unchanged)
+SAVED = False
+
+
 class Database:
     """A connection to one caseload file, with the day and zone the command runs in."""
 
@@ -233,6 +238,9 @@ class Database:
             except sqlite3.OperationalError as exc:
                 self.conn.rollback()
                 raise DatabaseError(_explain(exc, self.path)) from None
+            if write:
+                global SAVED
+                SAVED = True
         finally:
             self.in_write = False
 
