@@ -683,3 +683,15 @@ def test_a_person_who_has_died_joins_a_unit_only_up_to_their_death(cli, jcli, db
     assert dee == [{"id": 3, "name": "Dee Fox", "joined_on": "2026-10-01", "left_on": "2026-11-01"}]
     assert jcli("client", "show", "Dee")["sessions"]["attended_in_units"] == 1      # 6 October, not 20 November
     assert jcli("report", "week", "--week", "2026-W47")["clients_seen"] == 2         # Ann and Bob on 20 November
+
+
+def test_a_leaving_day_corrected_past_a_death_is_refused(group, jcli, cli, db_path):
+    """Sue left on the day she died; a --correct that moved her leaving day later counted her as seen at a
+    group meeting a week after her death (clients_seen, her sessions), with only a warning."""
+    jcli("client", "edit", "Sue", "--died-on", "2026-11-05")
+    jcli("client", "leave", "Tuesday", "Sue", "--on", "2026-11-05")
+    jcli("session", "add", "Tuesday", "--at", "2026-11-10 18:00", "--duration", "90")
+    assert_refused(cli, db_path, "client", "leave", "Tuesday", "Sue", "--on", "2026-11-20", "--correct",
+                   match="would count #3 at session #4 on 2026-11-10, after their death (2026-11-05)")
+    assert jcli("client", "show", "Sue")["sessions"]["attended"] == 3
+    assert jcli("report", "week", "--week", "2026-W46")["clients_seen"] == 2

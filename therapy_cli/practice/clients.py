@@ -522,6 +522,15 @@ def _settle(db: Database, unit: dict, member: dict, row_id: int | None, joined: 
                               f"{'left' if what.startswith('leaving') else 'joined'}, or ")
                            + f"correct that session first (therapy session attend {session['id']} --absent CLIENT "
                              "for who did not come, --absent '' if everyone did)")
+    died = member.get("died_on")
+    if died and not remove:
+        # no one is counted at a meeting after their death (`session attend` refuses one that would)
+        late = db.one(f"SELECT session_id, local_date FROM ({counted_at}) WHERE local_date > :died "
+                      "ORDER BY local_date LIMIT 1", {**keys, "died": died})
+        if late:
+            raise Conflict(f"{what} would count #{member['id']} at session #{late['session_id']} on "
+                           f"{late['local_date']}, after their death ({died}); a membership ends by the day of "
+                           "death at the latest")
     cleared = [r[0] for r in db.execute(f"SELECT session_id FROM session_absences WHERE client_id = :member "
                                         f"AND session_id IN ({outside}) ORDER BY session_id", keys)]
     db.execute(f"DELETE FROM session_absences WHERE client_id = :member AND session_id IN ({outside})", keys)
