@@ -579,6 +579,25 @@ def test_a_member_treated_in_a_group_is_not_reminded_as_waiting_for_treatment(jc
     assert [i["message"].split(" weeks")[0] for i in items] == ["#1 D.E. has waited for treatment 17"]
 
 
+def test_a_member_referred_alone_and_seen_only_at_the_groups_assessment_waits_for_treatment(jcli):
+    """Kim, referred on 1 August, came to the group's assessment meeting and was absent from every treatment
+    meeting after it: seen through the group, she was never named by remind waiting_long, though with an
+    assessment of her own instead she was, and report referrals counts her as not yet treated."""
+    jcli("client", "add", "Kim Lee", "--referred-on", "2026-08-01")
+    jcli("client", "add", "Lou Park")
+    jcli("client", "add", "Grp", "--kind", "group", "--referred-on", "2026-08-01", "--member", "Kim",
+         "--member", "Lou")
+    jcli("session", "add", "grp", "--at", "2026-09-01 18:00", "--type", "assessment")
+    for day in ("2026-10-06", "2026-10-13"):
+        jcli("session", "add", "grp", "--at", f"{day} 18:00", "--absent", "Kim")
+    items = jcli("remind", "--kind", "waiting_long")
+    assert [(i["client_id"], i["message"]) for i in items] == [
+        (1, "#1 K.L. has waited for treatment 16 weeks since referral on 2026-08-01; seen on 2026-09-01 but no "
+            "treatment session yet")]
+    # Lou, with no referral of her own, waits as the group does: the group stands for her
+    assert {i["client_id"] for i in jcli("--today", "2026-09-20", "remind", "--kind", "waiting_long")} == {1, 3}
+
+
 def test_joining_a_discharged_person_or_a_discharged_unit_is_said(jcli, cli):
     """Joined to a group after their own discharge, Dan attended its sessions and stayed 'discharged' (off the
     caseload and reminders) without a word; the same for a member joining a group discharged earlier."""

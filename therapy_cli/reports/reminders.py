@@ -308,15 +308,16 @@ def waiting_long(c: _Ctx) -> list[dict]:
     rows = c.db.query(
         f"WITH {c.state_ctes()} "
         "SELECT c.id, c.name, c.referred_on, c.created_at, coalesce(c.referred_on, substr(c.created_at, 1, 10)) "
-        "  AS since, CASE WHEN cs.status = 'active' THEN (SELECT min(local_date) FROM sessions s "
-        "    WHERE s.client_id = c.id AND s.status = 'attended') END AS assessed_on "
+        "  AS since, CASE WHEN cs.status = 'active' THEN cs.first_attended_on END AS assessed_on "
         "FROM clients c JOIN client_state cs ON cs.id = c.id "
         # created_at is UTC: its day in the practice's zone is at most a day either side (checked below)
         "WHERE coalesce(c.referred_on, substr(c.created_at, 1, 10)) <= ?1 "
         "AND (c.id IN (SELECT id FROM waiting_list) "
         # seen, but only for assessment or review so far: still waiting for treatment (NHS Digital); a group's
-        # treatment sessions they came to as a member are treatment too
-        f"     OR (cs.status = 'active' AND cs.via_unit IS NULL AND {last_treatment('c.id', '?2')} IS NULL)) "
+        # treatment sessions they came to as a member are treatment too; a member referred in their own right
+        # and seen only at the unit's assessment waits for treatment as much as one assessed alone
+        "     OR (cs.status = 'active' AND (cs.via_unit IS NULL OR c.referred_on IS NOT NULL) "
+        f"         AND {last_treatment('c.id', '?2')} IS NULL)) "
         "ORDER BY since, c.id", (cutoff, c.today.isoformat()))
 
     def message(r: dict, since: date) -> str:
