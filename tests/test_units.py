@@ -714,3 +714,16 @@ def test_a_leaving_day_corrected_past_a_death_is_refused(group, jcli, cli, db_pa
                    match="would count #3 at session #4 on 2026-11-10, after their death (2026-11-05)")
     assert jcli("client", "show", "Sue")["sessions"]["attended"] == 3
     assert jcli("report", "week", "--week", "2026-W46")["clients_seen"] == 2
+
+
+def test_reopening_a_member_who_left_a_group_that_goes_on_names_join(group, jcli, cli, db_path):
+    """Raj left the group, which went on meeting: `client reopen Raj` said to reopen the group, and
+    `client reopen` of the group (still active) was refused in turn; rejoining it is the way back."""
+    unit, raj = group["Tuesday group"], group["Raj Patel"]
+    jcli("client", "leave", "Tuesday", "Raj", "--on", "2026-11-04")
+    assert_refused(cli, db_path, "client", "reopen", "Raj",
+                   match=f"left #{unit} on 2026-11-04; if they are rejoining it: therapy client join {unit} {raj} "
+                         "--on DATE")
+    # the group discharged: reopening it is still the way back for its members
+    jcli("client", "discharge", "Tuesday", "--on", "2026-11-05")
+    assert_refused(cli, db_path, "client", "reopen", "Nia", match=f"finished through #{unit}; reopen that unit")

@@ -404,6 +404,12 @@ def reopen(db: Database, client: dict) -> dict:
 
         state = state_of(db, client["id"]) or {}
         if state.get("via_unit") and state.get("status") == "discharged":
+            unit_id = state["via_unit"]
+            if (state_of(db, unit_id) or {}).get("status") != "discharged":
+                # the unit goes on: they finished by leaving it, and reopening it is no way back
+                raise Conflict(f"client #{client['id']} left #{unit_id} on {state['discharged_on']}; if they are "
+                               f"rejoining it: therapy client join {unit_id} {client['id']} --on DATE (or record "
+                               "a session of their own: they become active at it)")
             raise Conflict(f"client #{client['id']} finished through #{state['via_unit']}; reopen that unit, "
                            "or record a session of their own (they become active at it)")
         raise Conflict(f"client #{client['id']} is {client['status']}, not discharged")
