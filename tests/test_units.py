@@ -727,3 +727,15 @@ def test_reopening_a_member_who_left_a_group_that_goes_on_names_join(group, jcli
     # the group discharged: reopening it is still the way back for its members
     jcli("client", "discharge", "Tuesday", "--on", "2026-11-05")
     assert_refused(cli, db_path, "client", "reopen", "Nia", match=f"finished through #{unit}; reopen that unit")
+
+
+def test_a_member_with_a_questionnaire_at_a_meeting_still_belongs_that_day(group, jcli, cli, db_path):
+    """Nia completed a PHQ-9 at the 3 November meeting; a leaving day typed as 28 October was accepted, and the
+    group's report went on listing her PHQ-9 from a meeting she no longer belonged to (recording her absent from
+    it is refused for the same reason). So was taking her membership back."""
+    taken = jcli("measure", "add", "Nia", "phq9", "--session", "3", "--items", "1,1,1,1,1,1,1,1,0")["id"]
+    said = f"would leave #{group['Nia Owen']}'s PHQ-9 #{taken} on session #3 on 2026-11-03"
+    assert_refused(cli, db_path, "client", "leave", "Tuesday", "Nia", "--on", "2026-10-28", match=said)
+    assert_refused(cli, db_path, "client", "join", "Tuesday", "Nia", "--undo", "--yes", match=said)
+    assert_refused(cli, db_path, "client", "join", "Tuesday", "Nia", "--on", "2026-11-04", "--correct", match=said)
+    jcli("client", "leave", "Tuesday", "Nia", "--on", "2026-11-03")

@@ -528,6 +528,18 @@ def _settle(db: Database, unit: dict, member: dict, row_id: int | None, joined: 
                               f"{'left' if what.startswith('leaving') else 'joined'}, or ")
                            + f"correct that session first (therapy session attend {session['id']} --absent CLIENT "
                              "for who did not come, --absent '' if everyone did)")
+    # a questionnaire they completed at one of those sessions says they were there (as `session attend --absent`
+    # refuses): left on it, the unit's report would list it from a session they did not belong to
+    taken = db.one(f"SELECT m.id, m.instrument, s.id AS session_id, s.local_date FROM measures m "
+                   f"JOIN sessions s ON s.id = m.session_id WHERE m.client_id = :member AND s.id IN ({outside}) "
+                   "ORDER BY s.starts_utc LIMIT 1", keys)
+    if taken:
+        raise Conflict(f"{what} would leave #{member['id']}'s {taken['instrument']} #{taken['id']} on session "
+                       f"#{taken['session_id']} on {taken['local_date']}, which they no longer belonged to; "
+                       + ("" if remove else "give the day they really "
+                          f"{'left' if what.startswith('leaving') else 'joined'}, or ")
+                       + f"if the questionnaire belongs to another session: therapy measure remove {taken['id']}, "
+                         "and add it again first")
     died = member.get("died_on")
     if died and not remove:
         # no one is counted at a meeting after their death (`session attend` refuses one that would)
