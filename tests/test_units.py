@@ -739,3 +739,14 @@ def test_a_member_with_a_questionnaire_at_a_meeting_still_belongs_that_day(group
     assert_refused(cli, db_path, "client", "join", "Tuesday", "Nia", "--undo", "--yes", match=said)
     assert_refused(cli, db_path, "client", "join", "Tuesday", "Nia", "--on", "2026-11-04", "--correct", match=said)
     jcli("client", "leave", "Tuesday", "Nia", "--on", "2026-11-03")
+
+
+def test_a_meeting_with_a_members_questionnaire_does_not_move_past_their_leaving_day(group, jcli, cli, db_path):
+    """Nia left on 28 October with her PHQ-9 taken at the 27 October meeting; moving that meeting to 30 October
+    only warned that she was no longer counted at it, and the group's report listed her PHQ-9 from it."""
+    taken = jcli("measure", "add", "Nia", "phq9", "--session", "2", "--items", "1,1,1,1,1,1,1,1,0")["id"]
+    jcli("client", "leave", "Tuesday", "Nia", "--on", "2026-10-28")
+    assert_refused(cli, db_path, "session", "move", "2", "--to", "2026-10-30 18:00",
+                   match=f"#{group['Nia Owen']} has PHQ-9 #{taken} recorded at session #2, so was there, but is not "
+                         f"a member of #{group['Tuesday group']} on 2026-10-30")
+    assert jcli("session", "move", "2", "--to", "2026-10-28 18:00")["starts_at"].startswith("2026-10-28")

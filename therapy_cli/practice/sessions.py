@@ -918,6 +918,17 @@ def move(db: Database, session_id: int, new_start: datetime, allow_overlap: bool
             except InvalidValue as error:
                 raise InvalidValue(f"measure #{measure['id']} (#{measure['client_id']}'s, taken at session "
                                    f"#{session_id}) would move with it: {error}") from None
+    if row["client_id"] is not None and times["local_date"] != row["local_date"]:
+        # a member's questionnaire completed at it says they were there (`client leave` and `session attend
+        # --absent` refuse the same): not a member on the new day, it would sit on a meeting they did not belong to
+        members = {m["id"] for m in members_of(db, row["client_id"], on=day)}
+        for measure in db.query("SELECT id, client_id, instrument FROM measures WHERE session_id = ? AND client_id != ? "
+                                "ORDER BY id", (session_id, row["client_id"])):
+            if measure["client_id"] not in members:
+                raise InvalidValue(f"#{measure['client_id']} has {measure['instrument']} #{measure['id']} recorded at "
+                                   f"session #{session_id}, so was there, but is not a member of #{row['client_id']} "
+                                   f"on {day.isoformat()}; if the day they joined or left is wrong: therapy client "
+                                   "join|leave UNIT CLIENT --on DATE --correct")
     db.update("sessions", session_id, {k: times[k] for k in ("starts_at", "starts_utc", "ends_utc", "local_date")})
     db.audit("move", "session", session_id, f"moved from {row['starts_at']} to {times['starts_at']}",
              row["client_id"])
