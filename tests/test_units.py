@@ -750,3 +750,19 @@ def test_a_meeting_with_a_members_questionnaire_does_not_move_past_their_leaving
                    match=f"#{group['Nia Owen']} has PHQ-9 #{taken} recorded at session #2, so was there, but is not "
                          f"a member of #{group['Tuesday group']} on 2026-10-30")
     assert jcli("session", "move", "2", "--to", "2026-10-28 18:00")["starts_at"].startswith("2026-10-28")
+
+
+def test_a_meeting_held_before_anyone_joined_does_not_refuse_a_later_joining(cli, jcli, db_path):
+    """The group's first meeting was entered before its members: joining Jo from the next week was refused as
+    leaving that meeting 'with no member present (the others were recorded absent)', though joining changed
+    nothing at it and no one was recorded absent; only joining her from that first day was accepted."""
+    jcli("client", "add", "Jo Bloggs")
+    jcli("client", "add", "Grp", "--kind", "group")
+    jcli("session", "add", "grp", "--at", "2026-10-06 18:00")
+    jcli("session", "add", "grp", "--at", "2026-10-13 18:00")
+    joined = cli("client", "join", "grp", "jo", "--on", "2026-10-13")
+    assert joined.exit_code == 0, joined.stderr
+    assert jcli("client", "show", "jo")["sessions"]["attended_in_units"] == 1
+    # a change that does take the last one present from a meeting is still refused
+    assert_refused(cli, db_path, "client", "join", "grp", "jo", "--undo", "--yes",
+                   match="would leave session #2 on 2026-10-13 attended with no member present")

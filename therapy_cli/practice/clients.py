@@ -518,6 +518,8 @@ def _settle(db: Database, unit: dict, member: dict, row_id: int | None, joined: 
                "s.local_date) AND (m.left_on IS NULL OR m.left_on >= s.local_date))")
     for session in db.query(f"SELECT id, local_date FROM sessions WHERE id IN ({outside}) AND status = 'attended' "
                             "ORDER BY starts_utc", keys):
+        if session["id"] not in before:
+            continue   # they were not counted at it: the change takes no one from it (one held with no member)
         present = [m for m in members_of(db, unit["id"], date.fromisoformat(session["local_date"]))
                    if not db.scalar("SELECT 1 FROM session_absences WHERE session_id = ? AND client_id = ?",
                                     (session["id"], m["id"]))]
