@@ -13,7 +13,7 @@ from therapy_cli.argv import GLOBAL_VALUE_OPTIONS, hoist_global_options
 from therapy_cli.lazy import LazyGroup, build_lazy_root
 from therapy_cli.commands._common import STATE
 from therapy_cli.errors import TherapyError
-from therapy_cli.failures import explain, quiet_broken_pipe
+from therapy_cli.failures import explain, new_run, quiet_broken_pipe
 
 
 class TherapyGroup(LazyGroup):
@@ -31,6 +31,7 @@ class TherapyGroup(LazyGroup):
         return super().parse_args(ctx, args)
 
     def invoke(self, ctx):
+        new_run()
         try:
             return super().invoke(ctx)
         except (typer.Exit, typer.Abort, KeyboardInterrupt):

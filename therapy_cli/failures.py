@@ -70,6 +70,13 @@ def explain(exc: BaseException) -> int | None:
     return 1
 
 
+def new_run() -> None:
+    """A command begins: nothing of it is saved yet (one process runs several in tests, and `demo`'s own)."""
+    db = sys.modules.get("therapy_cli.storage.db")
+    if db is not None:
+        db.SAVED = False
+
+
 def unchanged() -> str:
     """`nothing was changed`, unless this run already committed a write (the error came after it: the result
     printed to a full disk, say), when that would send the practitioner to do it again."""

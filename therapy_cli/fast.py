@@ -215,6 +215,9 @@ def main() -> None:
     """The console script: the fast path for the daily command lines, click for everything else."""
     run = plan(sys.argv[1:])
     if run is not None:
+        from therapy_cli.failures import new_run
+
+        new_run()
         try:
             run()
         except _ClickShouldSay:
