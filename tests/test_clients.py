@@ -43,6 +43,15 @@ def test_exact_name_wins_over_fragment(jcli):
     assert jcli("client", "show", "ann")["name"] == "Ann"
 
 
+def test_a_name_typed_with_a_double_space_or_a_tab_finds_the_client(jcli):
+    """Names are kept with single spaces, so 'Ian  Morgan' (a double space pasted from a letter) found no one."""
+    jcli("client", "add", "Ian  Morgan")
+    jcli("contact", "add", "Dr  Helen Okafor", "--role", "GP")
+    assert jcli("client", "show", "ian  morgan")["id"] == 1
+    assert jcli("client", "show", "Ian\tMorgan ")["id"] == 1
+    assert jcli("client", "refer", "ian", "--to", "dr   helen")["contact_name"] == "Dr Helen Okafor"
+
+
 def test_bad_dates_are_refused_and_nothing_changes(cli, db_path):
     refused(cli, db_path, "client", "add", "X", "--dob", "2026-02-30", match="does not exist")
     assert_refused(cli, db_path, "client", "add", "X", "--dob", "2030-01-01", match="future")

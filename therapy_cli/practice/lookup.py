@@ -41,7 +41,7 @@ def _labels_agree(name: str, label: str) -> bool:
 
 def match_one(db: Database, table: str, text: str, what: str) -> dict:
     """A record by id or by a case-insensitive fragment of its name matching exactly one."""
-    value = (text or "").strip()
+    value = " ".join((text or "").split())   # names are kept with single spaces (clean_name): 'Ian  Morgan' too
     if not value:
         raise InvalidValue(f"a {what} id or name is required")
     labelled = _LABEL.match(value)   # `#3`, or `#3 A.M.` / `#3 Alex Morgan` copied from remind or a warning
@@ -75,7 +75,7 @@ def fragment_matches(db: Database, table: str, text: str) -> list[dict]:
     # SQLite's lower() folds ASCII only: 'élodie' would miss 'Élodie'; fold in Python (case and accents)
     db.conn.create_function("therapy_fold", 1, _fold, deterministic=True)
     return db.query(f"SELECT * FROM {table} WHERE instr(therapy_fold(name), ?) > 0 ORDER BY id",
-                    (_fold(text.strip()),))
+                    (_fold(" ".join(text.split())),))
 
 
 def tell_apart(db: Database, table: str, rows: list[dict], label=None, year_only: bool = False) -> list[str]:
