@@ -35,6 +35,31 @@ def test_an_assessment_on_the_day_of_death_is_kept_and_the_day_after_is_not(jcli
         risk.assess(db, client, "high", on=date(2026, 11, 21))
 
 
+def test_a_date_of_death_before_a_held_assessment_plan_or_referral_is_refused(cli, jcli, db_path):
+    """`risk assess`, `risk plan`, `client refer` and the plan commands refuse a date after a death, but a death
+    recorded later, before such a record already held (a year or month typed wrong), was kept: the client left
+    the register with a safety plan dated after their death."""
+    jcli("client", "add", "Dated Wrong", "--referred-on", "2026-10-01")
+    jcli("contact", "add", "Dr Rao", "--role", "gp")
+    jcli("risk", "assess", "1", "--level", "moderate", "--on", "2026-11-20")
+    assert_refused(cli, db_path, "client", "edit", "1", "--died-on", "2026-11-10",
+                   match="date of death 2026-11-10 is before the client's risk assessment of 2026-11-20 (#1)")
+    jcli("risk", "plan", "1", "--crisis", "999", "--on", "2026-11-22")
+    assert_refused(cli, db_path, "client", "edit", "1", "--died-on", "2026-11-21",
+                   match="date of death 2026-11-21 is before the client's safety plan of 2026-11-22 (#1)")
+    # the latest record after the day is named
+    for args, day, record in ((("client", "refer", "1", "--to", "Rao", "--on", "2026-11-23"), "2026-11-22",
+                               "referral out of 2026-11-23"),
+                              (("plan", "set", "1", "--modality", "cbt", "--on", "2026-11-24"), "2026-11-22",
+                               "treatment plan of 2026-11-24"),
+                              (("plan", "goal", "add", "1", "Sleep", "--on", "2026-11-25"), "2026-11-24",
+                               "goal of 2026-11-25")):
+        jcli(*args)
+        assert_refused(cli, db_path, "client", "edit", "1", "--died-on", day,
+                       match=f"date of death {day} is before the client's {record} (#1)")
+    assert jcli("client", "edit", "1", "--died-on", "2026-11-25")["died_on"] == "2026-11-25"
+
+
 def test_an_assessment_or_safety_plan_before_the_date_of_birth_is_refused(cli, jcli, db_path):
     """A year typed wrong (1989 for 2026): `measure add` refuses a questionnaire before the birth, but an
     assessment or safety plan dated then was kept, as history behind the current one."""

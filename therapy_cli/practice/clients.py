@@ -345,7 +345,25 @@ def _check_death(db: Database, client: dict, day: date, new_dob: str | None) -> 
     if later:
         raise InvalidValue(f"date of death {day.isoformat()} is before the client's {later['instrument']} of "
                            f"{later['taken_on']} (measure #{later['id']})")
+    # and so does every other record those commands refuse after a death: risk, referrals out, the plan's work
+    later = db.one("SELECT 'risk assessment' AS what, id, assessed_on AS day FROM risk_assessments "
+                   "WHERE client_id = :c AND assessed_on > :d "
+                   "UNION ALL SELECT 'safety plan', id, set_on FROM safety_plans WHERE client_id = :c AND set_on > :d "
+                   "UNION ALL SELECT 'referral out', id, referred_on FROM referrals_out "
+                   "WHERE client_id = :c AND referred_on > :d "
+                   "UNION ALL SELECT 'treatment plan', id, started_on FROM plans WHERE client_id = :c AND started_on > :d "
+                   "UNION ALL SELECT 'plan review', id, reviewed_on FROM plan_reviews "
+                   "WHERE client_id = :c AND reviewed_on > :d "
+                   "UNION ALL SELECT 'goal', id, created_on FROM goals WHERE client_id = :c AND created_on > :d "
+                   "UNION ALL SELECT 'goal rating', r.id, r.rated_on FROM goal_ratings r JOIN goals g ON g.id = r.goal_id "
+                   "WHERE g.client_id = :c AND r.rated_on > :d ORDER BY day DESC, id DESC LIMIT 1",
+                   {"c": client["id"], "d": day.isoformat()})
+    if later:
+        raise InvalidValue(f"date of death {day.isoformat()} is before the client's {later['what']} of "
+                           f"{later['day']} (#{later['id']})")
     return day.isoformat()
+
+
 def reminder_consent(db: Database, client: dict | None, email: str | None, reminders: str | None,
                      kind: str = "individual") -> dict:
     """The consent columns for `--reminders email|none` (None: unchanged), checked against the address.
