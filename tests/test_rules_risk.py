@@ -74,6 +74,23 @@ def test_an_assessment_or_safety_plan_before_the_date_of_birth_is_refused(cli, j
                    match="date of birth 1990-05-06 is after the client's risk assessment of 1990-05-05 (#1)")
 
 
+def test_a_referral_out_or_plan_before_the_date_of_birth_is_refused(cli, jcli, db_path):
+    """A year typed wrong (1989 for 2026): `risk assess` and `measure add` refused a date before the birth, but
+    `client refer` and `plan set` kept it; and a date of birth moved after one is refused as after an
+    assessment."""
+    jcli("client", "add", "Born Late", "--dob", "1990-05-05")
+    jcli("contact", "add", "Dr Rao", "--role", "gp")
+    assert_refused(cli, db_path, "client", "refer", "1", "--to", "Rao", "--on", "1989-11-27",
+                   match="referral date 1989-11-27 is before the client's date of birth (1990-05-05)")
+    assert_refused(cli, db_path, "plan", "set", "1", "--modality", "cbt", "--on", "1989-11-27",
+                   match="plan date 1989-11-27 is before the client's date of birth (1990-05-05)")
+    jcli("client", "refer", "1", "--to", "Rao", "--on", "1990-06-01")
+    jcli("plan", "set", "1", "--modality", "cbt", "--on", "1990-05-20")
+    assert_refused(cli, db_path, "client", "edit", "1", "--dob", "1990-06-15",
+                   match="date of birth 1990-06-15 is after the client's treatment plan of 1990-05-20 (#1)")
+    assert jcli("client", "edit", "1", "--dob", "1990-05-20")["date_of_birth"] == "1990-05-20"
+
+
 def test_notes_and_plan_parts_up_to_5000_characters(db):
     client = clients.add_client(db, "Long Note")
     assert len(risk.assess(db, client, "low", note="n" * 5000)["note"]) == 5000

@@ -107,6 +107,13 @@ def check_not_after_death(day: date, died_on: str | None, what: str) -> None:
         raise InvalidValue(f"{what} {day.isoformat()} is after the client's death ({died_on})")
 
 
+def check_within_life(day: date, born_on: str | None, died_on: str | None, what: str) -> None:
+    """Not before the date of birth (a year typed wrong: 1989 for 2026), nor after a recorded death."""
+    if born_on and day.isoformat() < born_on:
+        raise InvalidValue(f"{what} {day.isoformat()} is before the client's date of birth ({born_on})")
+    check_not_after_death(day, died_on, what)
+
+
 def far_ahead(day: date, today: date, what: str) -> str | None:
     """For a booking over a year ahead (`2062` typed for `2026`): the warning, else None. Nothing refuses it: a
     long course or a yearly review can be booked that far, but no reminder will say it until then."""

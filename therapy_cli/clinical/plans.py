@@ -6,7 +6,7 @@ import json
 import re
 from datetime import date, timedelta
 
-from therapy_cli.validation import check_not_after_death, check_not_future as _check_not_future, clean_text
+from therapy_cli.validation import check_not_future as _check_not_future, check_within_life, clean_text
 from therapy_cli.storage.db import Database, id_chunks, sql_date, utc_now
 from therapy_cli.errors import Conflict, InvalidValue, NotFound, WrongForm
 
@@ -39,9 +39,11 @@ def _live_client(db: Database, client) -> int:
     return client_id
 
 
-def _not_after_death(db: Database, client_id: int, day: date, what: str) -> None:
-    """A plan, a review or a goal's rating is the client's work with you: none after a recorded death."""
-    check_not_after_death(day, db.scalar("SELECT died_on FROM clients WHERE id = ?", (client_id,)), what)
+def _within_life(db: Database, client_id: int, day: date, what: str) -> None:
+    """A plan, a review or a goal's rating is the client's work with you: none before their birth (a year typed
+    wrong) nor after a recorded death."""
+    row = db.one("SELECT date_of_birth, died_on FROM clients WHERE id = ?", (client_id,))
+    check_within_life(day, row["date_of_birth"], row["died_on"], what)
 
 
 # -- plans -------------------------------------------------------------------------
@@ -160,7 +162,7 @@ def set_plan(db: Database, client, modality: str, approach: str | None = None, s
         problems = [p for p in (clean_text(p, "problem", 500) for p in problems) if p]
     day = on or db.today
     check_not_future(day, db.today, "plan date")
-    _not_after_death(db, client_id, day, "plan date")
+    _within_life(db, client_id, day, "plan date")
     previous = _latest_row(db, client_id)
     values = {
         "modality": modality,
@@ -207,7 +209,7 @@ def review_plan(db: Database, client, note: str | None = None, on: date | None =
         raise NotFound(f"client #{client_id} has no treatment plan; set one with `therapy plan set`")
     day = on or db.today
     check_not_future(day, db.today, "review date")
-    _not_after_death(db, client_id, day, "review date")
+    _within_life(db, client_id, day, "review date")
     if day.isoformat() < plan["started_on"]:
         started = "the plan started" if plan["version"] == 1 else f"version {plan['version']} of the plan started"
         raise InvalidValue(f"review date {day.isoformat()} is before {started} ({plan['started_on']})")
@@ -301,7 +303,7 @@ def add_goal(db: Database, client, text: str, on: date | None = None) -> dict:
         raise Conflict(f"goal #{same['id']} {same['text']!r} is already open for client #{client_id}; rate it "
                        f"(therapy plan goal rate {client_id} {same['id']} SCORE), or close it first")
     check_not_future(day, db.today, "goal date")
-    _not_after_death(db, client_id, day, "goal date")
+    _within_life(db, client_id, day, "goal date")
     started = db.scalar("SELECT started_on FROM plans WHERE client_id = ? ORDER BY version LIMIT 1", (client_id,))
     if day.isoformat() < started:   # as a review is: a goal belongs to the plan, which did not exist before
         raise InvalidValue(f"goal date {day.isoformat()} is before the plan started ({started})")
@@ -332,7 +334,7 @@ def rate_goal(db: Database, client, goal_id: int, score, on: date | None = None)
         raise InvalidValue(f"goal score {value} is out of range; use {GOAL_SCORE[0]}–{GOAL_SCORE[1]}")
     day = on or db.today
     check_not_future(day, db.today, "rating date")
-    _not_after_death(db, client_id, day, "rating date")
+    _within_life(db, client_id, day, "rating date")
     if day.isoformat() < goal["created_on"]:
         raise InvalidValue(f"rating date {day.isoformat()} is before the goal was set ({goal['created_on']})")
     if db.scalar("SELECT 1 FROM goal_ratings WHERE goal_id = ? AND rated_on = ? AND score = ?",

@@ -9,7 +9,7 @@ from datetime import date, timedelta
 
 from therapy_cli.errors import Conflict, InvalidValue
 from therapy_cli.storage.db import Database, id_chunks, utc_now
-from therapy_cli.validation import check_not_after_death, clean_text
+from therapy_cli.validation import check_within_life, clean_text
 
 LEVELS = ("none", "low", "moderate", "high")
 RANK = {level: n for n, level in enumerate(LEVELS)}
@@ -54,9 +54,7 @@ def _check_day(db: Database, row: dict, day: date, what: str) -> None:
     from therapy_cli.clinical.plans import check_not_future
 
     check_not_future(day, db.today, what)
-    check_not_after_death(day, row.get("died_on"), what)
-    if row.get("date_of_birth") and day.isoformat() < row["date_of_birth"]:   # a year typed wrong, as measure add
-        raise InvalidValue(f"{what} {day.isoformat()} is before the client's date of birth ({row['date_of_birth']})")
+    check_within_life(day, row.get("date_of_birth"), row.get("died_on"), what)   # as measure add
 
 
 # -- assessments -------------------------------------------------------------------

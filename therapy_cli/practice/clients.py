@@ -10,7 +10,7 @@ from therapy_cli.storage.db import Database, id_chunks, utc_now
 from therapy_cli.errors import Conflict, InvalidValue
 from therapy_cli.practice.lookup import match_one
 from therapy_cli.validation import (
-    check_birth, check_not_after_death, check_not_future, check_not_number, clean_email, clean_name, clean_phone,
+    check_birth, check_not_future, check_not_number, check_within_life, clean_email, clean_name, clean_phone,
     clean_text,
 )
 
@@ -246,10 +246,14 @@ def edit_client(db: Database, client: dict, **changes) -> dict:
         if earlier:
             raise InvalidValue(f"date of birth {values['date_of_birth']} is after the client's {earlier['instrument']} "
                                f"of {earlier['taken_on']} (measure #{earlier['id']}); check the year")
-        # and `risk assess` / `risk plan` refuse a date before the birth
+        # and `risk assess` / `risk plan`, `client refer` and `plan set` refuse a date before the birth
         earlier = db.one("SELECT 'risk assessment' AS what, id, assessed_on AS day FROM risk_assessments "
                          "WHERE client_id = :c AND assessed_on < :dob UNION ALL SELECT 'safety plan', id, set_on "
-                         "FROM safety_plans WHERE client_id = :c AND set_on < :dob ORDER BY day, id LIMIT 1",
+                         "FROM safety_plans WHERE client_id = :c AND set_on < :dob "
+                         "UNION ALL SELECT 'referral out', id, referred_on FROM referrals_out "
+                         "WHERE client_id = :c AND referred_on < :dob "
+                         "UNION ALL SELECT 'treatment plan', id, started_on FROM plans "
+                         "WHERE client_id = :c AND started_on < :dob ORDER BY day, id LIMIT 1",
                          {"c": client["id"], "dob": values["date_of_birth"]})
         if earlier:
             raise InvalidValue(f"date of birth {values['date_of_birth']} is after the client's {earlier['what']} "
@@ -739,7 +743,8 @@ def refer_out(db: Database, client: dict, contact_text: str, on: date | None = N
     contact = find_contact(db, contact_text)
     day = on or db.today
     check_not_future(day, db.today, "referral date")
-    check_not_after_death(day, client.get("died_on"), "referral date")   # no one is referred on after death
+    # no one is referred on after death, nor before birth (a year typed wrong)
+    check_within_life(day, client.get("date_of_birth"), client.get("died_on"), "referral date")
     # the same referral typed twice would count twice in the contact's and the referrals report's figures
     twin = db.scalar("SELECT id FROM referrals_out WHERE client_id = ? AND contact_id = ? AND referred_on = ?",
                      (client["id"], contact["id"], day.isoformat()))
