@@ -282,6 +282,18 @@ def test_append_with_json_is_a_usage_error_not_a_silent_csv_row(cli, db_path, tm
     assert cli("report", "week", "--append", sheet, "--csv").exit_code == 0 and sheet.exists()
 
 
+def test_append_to_an_empty_file_name_is_refused_not_printed_instead(cli, db_path, tmp_path, monkeypatch):
+    """`report week --week last --append "$WEEKLY"` from cron with the variable unset printed the week's table
+    and exited 0: the weekly file silently went a row short. An empty FILE is a usage error now."""
+    _seed_file(db_path)
+    monkeypatch.chdir(tmp_path)
+    for report in (["report", "week"], ["report", "quarter"], ["report", "period", "--from", "2026-11-16", "--to", "2026-11-22"]):
+        for empty in ("", " "):
+            result = assert_refused(cli, db_path, *report, "--append", empty, code=2)
+            assert result.stdout == "" and result.stderr.startswith("Error: --append needs a file name")
+    assert not (tmp_path / " ").exists()
+
+
 def test_cli_month_and_period(jcli, db_path):
     _seed_file(db_path)
     assert jcli("report", "month", "--month", "2026-11")["sessions"]["attended"] == 7

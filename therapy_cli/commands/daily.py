@@ -363,7 +363,7 @@ def _emit(data, fmt: str, no_header: bool = False, **kwargs) -> None:
 
 def _period(report: dict, fmt: str, no_header: bool, append: str | None = None) -> None:
     check_append(fmt, append)
-    if append:
+    if append is not None:
         append_csv_row(append, period_csv_row(report))
         return
     _emit(report, fmt, no_header, table=show_period, csv_rows=lambda r: [period_csv_row(r)])
@@ -371,10 +371,14 @@ def _period(report: dict, fmt: str, no_header: bool, append: str | None = None) 
 
 def check_append(fmt: str, append: str | None) -> None:
     """`--append FILE` writes a CSV row and prints nothing: with --json it would quietly drop the JSON asked for
-    (a usage error, exit 2; nothing is written)."""
-    if append and fmt == "json":
-        from therapy_cli.errors import WrongForm
+    (a usage error, exit 2; nothing is written). An empty FILE (`--append "$WEEKLY"` in a cron line whose
+    variable is unset) is one too: the report printed instead would leave the file a row short without a word."""
+    from therapy_cli.errors import WrongForm
 
+    if append is not None and not append.strip():
+        raise WrongForm("--append needs a file name (it was given an empty one: an unset variable in the "
+                        "cron line?); e.g. --append ~/therapy/weekly.csv")
+    if append and fmt == "json":
         raise WrongForm("--append writes a CSV row to FILE and prints nothing; leave out --json (or run the "
                         "report again for its JSON)")
 
