@@ -294,6 +294,16 @@ def test_append_to_an_empty_file_name_is_refused_not_printed_instead(cli, db_pat
     assert not (tmp_path / " ").exists()
 
 
+def test_append_to_dash_is_refused_not_a_file_called_dash(cli, db_path, tmp_path, monkeypatch):
+    """`--append -` (standard output, as `session export --ics -` has it) wrote a file called '-' in the
+    current directory and printed nothing, exit 0; it is a usage error now, naming --csv --no-header."""
+    _seed_file(db_path)
+    monkeypatch.chdir(tmp_path)
+    result = assert_refused(cli, db_path, "report", "week", "--append", "-", code=2)
+    assert result.stdout == "" and "--csv --no-header" in result.stderr
+    assert not (tmp_path / "-").exists()
+
+
 def test_cli_month_and_period(jcli, db_path):
     _seed_file(db_path)
     assert jcli("report", "month", "--month", "2026-11")["sessions"]["attended"] == 7

@@ -372,12 +372,17 @@ def _period(report: dict, fmt: str, no_header: bool, append: str | None = None) 
 def check_append(fmt: str, append: str | None) -> None:
     """`--append FILE` writes a CSV row and prints nothing: with --json it would quietly drop the JSON asked for
     (a usage error, exit 2; nothing is written). An empty FILE (`--append "$WEEKLY"` in a cron line whose
-    variable is unset) is one too: the report printed instead would leave the file a row short without a word."""
+    variable is unset) is one too: the report printed instead would leave the file a row short without a word;
+    and so is `-`, which is standard output to `session export --ics -` but would be a file called '-' here."""
     from therapy_cli.errors import WrongForm
 
     if append is not None and not append.strip():
         raise WrongForm("--append needs a file name (it was given an empty one: an unset variable in the "
                         "cron line?); e.g. --append ~/therapy/weekly.csv")
+    if append is not None and append.strip() == "-":
+        # `-` is standard output elsewhere (`session export --ics -`): here it made a file called '-'
+        raise WrongForm("--append - would write a file called '-'; for the row on standard output use "
+                        "--csv --no-header, or give the file's name")
     if append and fmt == "json":
         raise WrongForm("--append writes a CSV row to FILE and prints nothing; leave out --json (or run the "
                         "report again for its JSON)")
