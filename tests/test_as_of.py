@@ -28,6 +28,22 @@ def test_state_counts_are_as_at_the_day_asked(jcli):
     assert [i["client_id"] for i in early] == [1]
 
 
+def test_a_replayed_client_show_has_no_discharge_or_death_from_after_the_day(jcli):
+    """Replayed before the discharge, `client show` is active with no discharge date, and no reason for a
+    discharge not yet made; replayed before a death, no date of death (the client was alive that day)."""
+    _caseload(jcli)
+    jcli("client", "add", "Dee Ended", "--referred-on", "2026-08-01")
+    jcli("session", "add", "Dee", "--at", "2026-09-11 10:00")
+    jcli("client", "discharge", "Dee", "--on", "2026-11-10", "--reason", "planned ending")
+    then = jcli("--today", "2026-10-19", "client", "show", "Dee")
+    assert (then["status"], then["discharged_on"], then["discharge_reason"]) == ("active", None, None)
+    jcli("client", "edit", "Ann", "--died-on", "2026-11-20")
+    alive = jcli("--today", "2026-11-19", "client", "show", "Ann")
+    assert (alive["status"], alive["died_on"], alive["discharge_reason"]) == ("waiting", None, None)
+    now = jcli("client", "show", "Ann")
+    assert (now["status"], now["died_on"], now["discharge_reason"]) == ("discharged", "2026-11-20", "died")
+
+
 def test_supervision_logged_after_the_day_is_not_counted(jcli):
     jcli("supervise", "log", "--on", "2026-10-05", "--duration", "60")
     jcli("supervise", "log", "--on", "2026-10-20", "--duration", "60")

@@ -57,6 +57,7 @@ def client_record(db: Database, client_id: int) -> dict:
     from therapy_cli.practice.state import state_of
 
     state = state_of(db, client_id) or {}
+    discharged_on = state.get("discharged_on", row["discharged_on"]) if state.get("status") else row["discharged_on"]
     return {
         "id": row["id"],
         "name": row["name"],
@@ -75,8 +76,9 @@ def client_record(db: Database, client_id: int) -> dict:
         "referred_by": row["referred_by"],
         "referred_by_name": referrer,
         "first_attended_on": state.get("first_attended_on", row["first_attended_on"]),
-        "discharged_on": state.get("discharged_on", row["discharged_on"]) if state.get("status") else row["discharged_on"],
-        "discharge_reason": row["discharge_reason"],
+        "discharged_on": discharged_on,
+        # a day replayed before the discharge (--today) has no discharge yet, nor its reason
+        "discharge_reason": row["discharge_reason"] if discharged_on else None,
         "died_on": row["died_on"],
         "erased_on": row["erased_on"],
     }
@@ -769,6 +771,8 @@ def client_detail(db: Database, client: dict) -> dict:
     """What `client show` shows: the record, attendance, plan, scores, referrals, supervision dates."""
     record = client_record(db, client["id"])
     cid = client["id"]
+    if record["died_on"] and record["died_on"] > db.today.isoformat():
+        record["died_on"] = None        # a day replayed before the death (--today): alive that day, as it is active
     from therapy_cli.practice.state import presence_of
 
     # every session the person was at: their own and, as a member, their units' (practice/state.py); what
