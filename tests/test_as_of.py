@@ -44,6 +44,17 @@ def test_a_replayed_client_show_has_no_discharge_or_death_from_after_the_day(jcl
     assert (now["status"], now["died_on"], now["discharge_reason"]) == ("discharged", "2026-11-20", "died")
 
 
+def test_a_replayed_client_show_before_the_referral_has_no_status_yet(jcli):
+    """Replayed before the referral, `client show` gave the status of today (active, or discharged with
+    today's discharge date): the client was on no list that day, so it has none."""
+    _caseload(jcli)
+    before = jcli("--today", "2026-07-15", "client", "show", "Cat")
+    assert (before["status"], before["discharged_on"], before["first_attended_on"]) == (None, None, None)
+    assert "Cat Done" not in {c["name"] for c in jcli("--today", "2026-07-15", "client", "list")}
+    assert jcli("--today", "2026-08-01", "client", "show", "Cat")["status"] == "waiting"
+    assert jcli("client", "show", "Cat")["status"] == "discharged"
+
+
 def test_supervision_logged_after_the_day_is_not_counted(jcli):
     jcli("supervise", "log", "--on", "2026-10-05", "--duration", "60")
     jcli("supervise", "log", "--on", "2026-10-20", "--duration", "60")

@@ -56,13 +56,16 @@ def client_record(db: Database, client_id: int) -> dict:
     members = members_of(db, client_id) if row["kind"] in UNIT_KINDS else []
     from therapy_cli.practice.state import state_of
 
-    state = state_of(db, client_id) or {}
-    discharged_on = state.get("discharged_on", row["discharged_on"]) if state.get("status") else row["discharged_on"]
+    state = state_of(db, client_id)
+    # as at today: a day replayed (--today) before the referral has no status yet (null), not today's
+    status = state["status"] if state else row["status"]
+    discharged_on = state["discharged_on"] if state else row["discharged_on"]
+    state = state or {}
     return {
         "id": row["id"],
         "name": row["name"],
         "kind": row["kind"],
-        "status": state.get("status") or row["status"],
+        "status": status,
         "via_unit": state.get("via_unit"),
         "members": members,
         "date_of_birth": row["date_of_birth"],
