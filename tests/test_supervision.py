@@ -468,3 +468,13 @@ def test_a_received_supervision_typed_again_to_add_the_supervisor_is_said(cli, j
     # two named supervisors that day: two meetings, nothing to say
     jcli("supervise", "log", "--on", "2026-11-21", "--duration", "60", "--supervisor", "Dr Lee")
     assert cli("supervise", "log", "--on", "2026-11-21", "--duration", "60", "--supervisor", "Peer group").stderr == ""
+
+
+def test_hours_given_this_year_in_a_replay_count_no_later_year(jcli):
+    """Replayed on 31 December 2025, `supervisees` counted 2026's meetings as 'this year' (from 1 January 2025
+    on, with no end), while `supervise status` said 1 hour given in 2025."""
+    jcli("supervise", "give", "Jo Patel", "--on", "2025-12-10", "--duration", "60")
+    jcli("supervise", "give", "Jo Patel", "--on", "2026-11-10", "--duration", "90")
+    row = jcli("--today", "2025-12-31", "supervise", "supervisees")[0]
+    assert row["hours_this_year"] == jcli("--today", "2025-12-31", "supervise", "status")["year"]["given_hours"] == 1
+    assert jcli("supervise", "supervisees")[0]["hours_this_year"] == 1.5

@@ -558,12 +558,13 @@ def status(db: Database, count: int = 12) -> dict:
 
 
 def supervisees(db: Database) -> list[dict]:
-    """Supervisees with the supervision given to each: sessions, hours, this year's hours, dates."""
+    """Supervisees with the supervision given to each: sessions, hours, this year's hours (to today, as
+    `supervise status` counts the year's `given_hours`: a day replayed with --today counts no later year), dates."""
     year_start = date(db.today.year, 1, 1).isoformat()
     return db.query(
         "SELECT p.id, p.name, count(s.id) AS sessions, round(total(s.credited_hours), 2) AS hours_given, "
-        "round(total(CASE WHEN s.on_date >= ? THEN s.credited_hours END), 2) AS hours_this_year, "
+        "round(total(CASE WHEN s.on_date BETWEEN ? AND ? THEN s.credited_hours END), 2) AS hours_this_year, "
         "min(s.on_date) AS first_on, max(s.on_date) AS last_on "
         "FROM supervisees p LEFT JOIN supervision_given_to g ON g.supervisee_id = p.id "
         "LEFT JOIN supervision s ON s.id = g.supervision_id AND s.direction = 'given' "
-        "GROUP BY p.id ORDER BY p.name COLLATE NOCASE, p.id", (year_start,))
+        "GROUP BY p.id ORDER BY p.name COLLATE NOCASE, p.id", (year_start, db.today.isoformat()))
