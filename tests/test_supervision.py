@@ -478,3 +478,16 @@ def test_hours_given_this_year_in_a_replay_count_no_later_year(jcli):
     row = jcli("--today", "2025-12-31", "supervise", "supervisees")[0]
     assert row["hours_this_year"] == jcli("--today", "2025-12-31", "supervise", "status")["year"]["given_hours"] == 1
     assert jcli("supervise", "supervisees")[0]["hours_this_year"] == 1.5
+
+
+def test_removing_a_bookings_id_without_booked_says_it_is_a_booking(cli, jcli, db_path):
+    """supervise list showed booking #1 and no record #1; `remove 1` said only 'no supervision record with id 1'."""
+    from conftest import assert_refused
+
+    jcli("supervise", "book", "--on", "2026-12-17", "--duration", "90", "--supervisor", "Dr Lee")
+    assert_refused(cli, db_path, "supervise", "remove", "1", "--yes",
+                   match="no supervision record with id 1; #1 is a booking for 2026-12-17: add --booked to cancel it")
+    assert_refused(cli, db_path, "supervise", "remove", "1", "--record", "--yes",
+                   match="no supervision record with id 1")
+    assert_refused(cli, db_path, "supervise", "remove", "2", "--yes", match="no supervision record with id 2")
+    assert cli("supervise", "remove", "1", "--booked", "--yes").exit_code == 0

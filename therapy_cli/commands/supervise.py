@@ -279,7 +279,18 @@ def remove(
     fmt_name = output_format(fmt, as_json, as_csv)
     what = "booked supervision" if booked else "supervision record"
     with database() as db:
-        found = (supervision.booking_record if booked else supervision.supervision_record)(db, supervision_id)
+        try:
+            found = (supervision.booking_record if booked else supervision.supervision_record)(db, supervision_id)
+        except NotFound as exc:
+            # `supervise list` shows bookings among the records: a booking's id without --booked is not "no record"
+            if booked or record_:
+                raise
+            try:
+                twin = supervision.booking_record(db, supervision_id)
+            except NotFound:
+                raise exc from None
+            raise NotFound(f"no supervision record with id {supervision_id}; #{supervision_id} is a booking for "
+                           f"{twin['on_date']}: add --booked to cancel it") from None
         if not booked and not record_:
             # `supervise list` shows a booking and a record with the same number: say which is meant
             try:
