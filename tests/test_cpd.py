@@ -80,6 +80,17 @@ def test_pace_through_the_year(jcli, cli):
     assert early["year"] == 2026 and early["hours"] == 0.0 and early["pace_hours"] == pytest.approx(0.05)
 
 
+def test_pace_is_judged_on_the_exact_share_not_the_rounded_one(jcli):
+    """Day 331: the pace is 18.1370 hours, shown 18.14. 18.138 hours logged is ahead of it, yet cpd status said
+    'behind', judging against the rounded 18.14."""
+    jcli("cpd", "add", "Course", "--hours", "18.138", "--on", "2026-05-01")
+    status = jcli("cpd", "status")
+    assert (status["pace_hours"], status["on_pace"]) == (18.14, True)
+    jcli("cpd", "remove", "1", "--yes")
+    jcli("cpd", "add", "Course", "--hours", "18.136", "--on", "2026-05-01")
+    assert jcli("cpd", "status")["on_pace"] is False
+
+
 def test_list_filters(jcli, cli, db_path):
     jcli("cpd", "add", "A", "--hours", "1", "--on", "2025-12-31", "--kind", "reading")
     jcli("cpd", "add", "B", "--hours", "2", "--on", "2026-01-01", "--kind", "course")

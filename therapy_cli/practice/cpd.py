@@ -142,7 +142,7 @@ def status(db: Database) -> dict:
     # Pace: the share of the year's target due by today, counting today as done.
     elapsed = (today - year_start).days + 1
     length = (year_end - year_start).days + 1
-    pace = round(target * elapsed / length, 2)
+    pace = target * elapsed / length   # judged exact, as remind's cpd_behind judges it; shown to 2 places
     five_start = five_year_start(today)
     five_target = float(db.setting("cpd.hours_per_5_years"))
     five_exact = exact_hours(db, five_start, today)
@@ -160,7 +160,7 @@ def status(db: Database) -> dict:
         "target_hours": target,
         "met": _met(exact, target),
         "remaining_hours": round(max(0.0, target - exact), 2),
-        "pace_hours": pace,
+        "pace_hours": round(pace, 2),
         "on_pace": _met(exact, pace),
         "by_kind": by_kind,
         "five_year_start": five_start.isoformat(),
