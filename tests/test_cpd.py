@@ -91,6 +91,13 @@ def test_pace_is_judged_on_the_exact_share_not_the_rounded_one(jcli):
     assert jcli("cpd", "status")["on_pace"] is False
 
 
+def test_a_year_short_by_a_sliver_never_says_nothing_to_go(jcli, cli):
+    jcli("cpd", "add", "Course", "--hours", "19.996", "--on", "2026-05-01")
+    status = jcli("cpd", "status")
+    assert (status["hours"], status["met"], status["remaining_hours"]) == (20.0, False, 0)   # as shown
+    assert "20 of 20 hours (less than 0.01 to go)" in cli("cpd", "status").stdout
+
+
 def test_list_filters(jcli, cli, db_path):
     jcli("cpd", "add", "A", "--hours", "1", "--on", "2025-12-31", "--kind", "reading")
     jcli("cpd", "add", "B", "--hours", "2", "--on", "2026-01-01", "--kind", "course")

@@ -491,3 +491,17 @@ def test_removing_a_bookings_id_without_booked_says_it_is_a_booking(cli, jcli, d
                    match="no supervision record with id 1")
     assert_refused(cli, db_path, "supervise", "remove", "2", "--yes", match="no supervision record with id 2")
     assert cli("supervise", "remove", "1", "--booked", "--yes").exit_code == 0
+
+
+def test_a_month_short_by_a_sliver_never_says_nothing_to_go(cli, jcli):
+    """89 minutes and 5 in a group of six are 1.4972 hours: not met, yet status said '(0 to go)' and remind
+    '0.00 to go'."""
+    jcli("client", "add", "Alex Morgan")
+    jcli("session", "add", "alex", "--at", "2026-11-19 10:00", "--status", "attended")
+    jcli("supervise", "log", "--on", "2026-11-02", "--duration", "89")
+    jcli("supervise", "log", "--on", "2026-11-03", "--duration", "5", "--group-size", "6")
+    month = jcli("supervise", "status")["month"]
+    assert (month["received_hours"], month["met"], month["remaining_hours"]) == (1.5, False, 0)   # as shown
+    assert "1.5 of 1.5 hours (less than 0.01 to go)" in cli("supervise", "status").stdout
+    [due] = jcli("remind", "--kind", "supervision_due")
+    assert "(less than 0.01 to go by 2026-11-30" in due["message"]

@@ -89,13 +89,20 @@ def list_(
                        "supervision received in this span, listed by therapy supervise list.")
 
 
+def _to_go(remaining: float) -> str:
+    """Hours still to go, as shown; short by less than 0.005 is still short, never '0 to go' beside 'not met'."""
+    from therapy_cli import render
+
+    return render.cell(remaining) if remaining else "less than 0.01"
+
+
 def _status_table(data: dict) -> None:
     from therapy_cli import render
 
     cell = render.cell
     render.write_record({
         f"{data['year']}": f"{cell(data['hours'])} of {cell(data['target_hours'])} hours "
-                           + ("(met)" if data["met"] else f"({cell(data['remaining_hours'])} to go)"),
+                           + ("(met)" if data["met"] else f"({_to_go(data['remaining_hours'])} to go)"),
         "pace": f"{cell(data['pace_hours'])} hours due by today "
                 + ("(on pace)" if data["on_pace"] else "(behind)"),
         "five years": f"{cell(data['five_year_hours'])} of {cell(data['five_year_target_hours'])} hours "

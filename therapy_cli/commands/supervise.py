@@ -174,6 +174,13 @@ def list_(
                 headers={"duration_min": "min", "credited_hours": "credited h", "group_size": "group"})
 
 
+def _to_go(remaining: float) -> str:
+    """Hours still to go, as shown; short by less than 0.005 is still short, never '0 to go' beside 'not yet'."""
+    from therapy_cli import render
+
+    return render.cell(remaining) if remaining else "less than 0.01"
+
+
 def _status_table(data: dict) -> None:
     from therapy_cli import render
     from therapy_cli.practice import supervision
@@ -182,7 +189,7 @@ def _status_table(data: dict) -> None:
     render.write_record({
         "this month": f"{month['month']}: {render.cell(month['received_hours'])} of "
                       f"{render.cell(month['required_hours'])} hours "
-                      + ("(met)" if month["met"] else f"({render.cell(month['remaining_hours'])} to go)")
+                      + ("(met)" if month["met"] else f"({_to_go(month['remaining_hours'])} to go)")
                       + (f"; {render.cell(month['booked_hours'])} booked" if month.get("booked_hours") else ""),
         f"received in {year['year']}": f"{render.cell(year['received_hours'])} hours",
         f"given in {year['year']}": f"{render.cell(year['given_hours'])} hours",

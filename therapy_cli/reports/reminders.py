@@ -274,9 +274,10 @@ def supervision_due(c: _Ctx) -> list[dict]:
     if received + booked + 1e-9 >= required:
         return []
     short = required - received - booked
+    to_go = f"{short:.2f}" if round(short, 2) else "less than 0.01"   # short by a sliver is still short
     return [_item("supervision_due", None, end,
                   f"supervision this month: {received:.2f} hours received and {booked:.2f} booked of "
-                  f"{required:g} required ({short:.2f} to go by {end.isoformat()}; "
+                  f"{required:g} required ({to_go} to go by {end.isoformat()}; "
                   "therapy supervise book --on DATE --duration MIN)")]
 
 
