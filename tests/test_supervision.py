@@ -505,3 +505,20 @@ def test_a_month_short_by_a_sliver_never_says_nothing_to_go(cli, jcli):
     assert "1.5 of 1.5 hours (less than 0.01 to go)" in cli("supervise", "status").stdout
     [due] = jcli("remind", "--kind", "supervision_due")
     assert "(less than 0.01 to go by 2026-11-30" in due["message"]
+
+
+def test_a_hash_id_that_names_no_supervisee_is_refused_not_made_a_new_one(cli, jcli, db_path):
+    """`supervise give 2` is refused when there is no supervisee #2, but `give '#2'` (as lists and warnings
+    write ids) added a supervisee named '#2', and '#1 A.M.' copied from remind one named '#1 A.M.'."""
+    from conftest import assert_refused
+
+    jcli("supervise", "give", "Jo Patel", "--on", "2026-11-20", "--duration", "60")
+    assert_refused(cli, db_path, "supervise", "give", "#2", "--on", "2026-11-21", "--duration", "60",
+                   match="no supervisee with id 2")
+    assert_refused(cli, db_path, "supervise", "give", "#1 A.M.", "--on", "2026-11-21", "--duration", "60",
+                   match="supervisee #1 is not 'A.M.'")
+    assert_refused(cli, db_path, "supervise", "give", "#2", "--new", "--on", "2026-11-21", "--duration", "60",
+                   match="cannot be a number or '#' and a number")
+    assert_refused(cli, db_path, "supervise", "rename", "Jo Patel", "#7", match="cannot be a number")
+    assert jcli("supervise", "give", "#1 J.P.", "--on", "2026-11-21", "--duration", "60")["supervisee_id"] == 1
+    assert [p["name"] for p in jcli("supervise", "supervisees")] == ["Jo Patel"]

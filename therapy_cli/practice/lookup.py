@@ -29,6 +29,12 @@ def _fold(text: str | None) -> str | None:
 _LABEL = re.compile(r"#(\d+)(?:\s+(\S.*))?$")
 
 
+def names_an_id(text: str) -> bool:
+    """`3`, `#3` or `#3 A.M.`: what `match_one` reads as an id, never as a name."""
+    value = " ".join((text or "").split())
+    return value.isdigit() or _LABEL.match(value) is not None
+
+
 def _labels_agree(name: str, label: str) -> bool:
     """`A.M.` (the initials remind prints) or the whole name, as the record has it."""
     from therapy_cli.practice.clients import initials

@@ -16,7 +16,7 @@ from datetime import date
 
 from therapy_cli.practice.clients import case_label, find_client
 
-from therapy_cli.practice.lookup import match_one
+from therapy_cli.practice.lookup import match_one, names_an_id
 
 from therapy_cli.validation import check_not_future, clean_name, clean_text
 from therapy_cli.storage.db import Database, id_chunks, utc_now
@@ -150,7 +150,7 @@ def _existing_supervisee(db: Database, name: str, new: bool = False) -> dict | N
     else:
         if exact:
             return exact
-        if value.isdigit():
+        if names_an_id(value):   # `7`, `#7`, `#7 J.P.`: a supervisee by id, or an error, never a new name
             return find_supervisee(db, value)
         try:
             return find_supervisee(db, value)
@@ -158,8 +158,8 @@ def _existing_supervisee(db: Database, name: str, new: bool = False) -> dict | N
             pass
         except Ambiguous as exc:
             raise Ambiguous(f"{exc}; or add --new to keep {value!r} as a new supervisee") from None
-    if value.isdigit():
-        raise InvalidValue("a supervisee's name cannot be a number")
+    if names_an_id(value):
+        raise InvalidValue("a supervisee's name cannot be a number or '#' and a number (it would be read as an id)")
     return None
 
 
@@ -355,8 +355,8 @@ def rename_supervisee(db: Database, text: str, new_name: str) -> dict:
     record of one person): the meetings move to the record kept, unless one meeting names both (two people)."""
     person = find_supervisee(db, text)
     value = clean_name(new_name, "supervisee name")
-    if value.isdigit():   # as `supervise give` refuses: a number names a supervisee by id
-        raise InvalidValue("a supervisee's name cannot be a number")
+    if names_an_id(value):   # as `supervise give` refuses: a number (or `#7`) names a supervisee by id
+        raise InvalidValue("a supervisee's name cannot be a number or '#' and a number (it would be read as an id)")
     other = db.one("SELECT * FROM supervisees WHERE name = ? COLLATE NOCASE AND id != ?", (value, person["id"]))
     if other is None:
         if person["name"] == value:
