@@ -522,3 +522,17 @@ def test_a_hash_id_that_names_no_supervisee_is_refused_not_made_a_new_one(cli, j
     assert_refused(cli, db_path, "supervise", "rename", "Jo Patel", "#7", match="cannot be a number")
     assert jcli("supervise", "give", "#1 J.P.", "--on", "2026-11-21", "--duration", "60")["supervisee_id"] == 1
     assert [p["name"] for p in jcli("supervise", "supervisees")] == ["Jo Patel"]
+
+
+def test_supervision_given_typed_again_to_put_the_length_right_is_said(cli, jcli):
+    """`supervise log` warns of a meeting retyped with its length corrected (both count); `supervise give`
+    counted both in silence."""
+    jcli("supervise", "give", "Jo Patel", "--on", "2026-11-20", "--duration", "60")
+    again = cli("supervise", "give", "Jo Patel", "--on", "2026-11-20", "--duration", "50")
+    assert again.exit_code == 0
+    assert again.stderr == ("Warning: supervision given on 2026-11-20 is also logged as #1 (60 min, Jo Patel): both "
+                            "count; if this one corrects it, take that one back (therapy supervise remove 1)\n")
+    # another supervisee that day, or a group meeting with others besides: nothing to say
+    assert "Warning" not in cli("supervise", "give", "Sam Green", "--on", "2026-11-20", "--duration", "50").stderr
+    assert "Warning" not in cli("supervise", "give", "Jo Patel", "Sam Green", "Ali Khan", "--on", "2026-11-20",
+                                "--duration", "90").stderr

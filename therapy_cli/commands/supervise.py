@@ -111,6 +111,7 @@ def give(
         # a client's name typed where a trainee's was meant puts it in supervision's lists, which show clients
         # only as #id and initials: said, by the client's id alone
         clients = {person["id"]: same_name(db, "clients", person["name"]) for person in record["new_supervisees"]}
+        others = supervision.same_day_given(db, record)
     for person in record["new_supervisees"]:
         render.message(f"New supervisee #{person['id']} {person['name']}")
         if clients[person["id"]]:
@@ -119,6 +120,10 @@ def give(
                         "supervision is supervise log --case): if that name was a slip, therapy supervise remove "
                         f"{record['id']} --yes takes the meeting back")
     _show_record(record, fmt_name)
+    for other in others:
+        render.warn(f"supervision given on {record['on_date']} is also logged as #{other['id']} "
+                    f"({other['duration_min']} min, {other['with']}): both count; if this one corrects it, take "
+                    f"that one back (therapy supervise remove {other['id']})")
 
 
 @app.command("book")

@@ -174,6 +174,16 @@ def same_day_received(db: Database, record: dict) -> list[dict]:
                     (record["on_date"], record["id"], record["supervisor"], record["supervisor"]))
 
 
+def same_day_given(db: Database, record: dict) -> list[dict]:
+    """Other supervision given the day of `record` to the same supervisees: a meeting retyped to put the
+    length or group size right is not a twin to the duplicate check, yet both would count; `supervise give`
+    says so, as `supervise log` does (two meetings with one supervisee in a day are possible)."""
+    ids = _present(db, record["id"])
+    others = db.query("SELECT id FROM supervision WHERE direction = 'given' AND on_date = ? AND id != ? ORDER BY id",
+                      (record["on_date"], record["id"]))
+    return [supervision_record(db, row["id"]) for row in others if _present(db, row["id"]) == ids]
+
+
 def _present(db: Database, meeting_id: int) -> set[int]:
     """The supervisees at a meeting given: the one kept on the record and any others linked to it."""
     return {p for (p,) in db.execute("SELECT supervisee_id FROM supervision_given_to WHERE supervision_id = ? "
