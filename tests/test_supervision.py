@@ -536,3 +536,16 @@ def test_supervision_given_typed_again_to_put_the_length_right_is_said(cli, jcli
     assert "Warning" not in cli("supervise", "give", "Sam Green", "--on", "2026-11-20", "--duration", "50").stderr
     assert "Warning" not in cli("supervise", "give", "Jo Patel", "Sam Green", "Ali Khan", "--on", "2026-11-20",
                                 "--duration", "90").stderr
+
+
+def test_a_booking_typed_again_to_put_the_length_right_is_said(cli, jcli):
+    """Booked for 60 minutes, then booked again for 90 to correct it: both counted towards the month (2.5 hours
+    booked), quietening supervision_due, and nothing was said."""
+    jcli("supervise", "book", "--on", "2026-11-30", "--duration", "60", "--supervisor", "Dr Lee")
+    again = cli("supervise", "book", "--on", "2026-11-30", "--duration", "90", "--supervisor", "dr lee")
+    assert again.exit_code == 0
+    assert again.stderr == ("Warning: supervision on 2026-11-30 is also booked as #1 (60 min, Dr Lee): both count "
+                            "towards the month; if this one corrects it, cancel that one (therapy supervise remove 1 "
+                            "--booked --yes)\n")
+    assert "Warning" not in cli("supervise", "book", "--on", "2026-11-30", "--duration", "60",
+                                "--supervisor", "Peer group").stderr

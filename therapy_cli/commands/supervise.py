@@ -152,7 +152,12 @@ def book(
     with database(write=True) as db:
         record = supervision.book(db, parse_date_option(on, "--on"), duration, supervisor, group_size, note)
         far = far_ahead(date.fromisoformat(record["on_date"]), db.today, "supervision booked for")
+        others = supervision.same_day_booked(db, record)
     _show_record(record, fmt_name)
+    for other in others:
+        render.warn(f"supervision on {record['on_date']} is also booked as #{other['id']} ({other['duration_min']} "
+                    f"min, {other['supervisor'] or 'no supervisor named'}): both count towards the month; if this "
+                    f"one corrects it, cancel that one (therapy supervise remove {other['id']} --booked --yes)")
     if far:
         render.warn(f"{far}: therapy supervise remove {record['id']} --booked --yes, and book it again")
 

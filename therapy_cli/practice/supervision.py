@@ -184,6 +184,14 @@ def same_day_given(db: Database, record: dict) -> list[dict]:
     return [supervision_record(db, row["id"]) for row in others if _present(db, row["id"]) == ids]
 
 
+def same_day_booked(db: Database, booking: dict) -> list[dict]:
+    """Other bookings the day of `booking` with the same supervisor (or either naming none): a booking retyped to
+    put the length right is not a twin to the duplicate check, yet both would count towards the month."""
+    return db.query("SELECT id, duration_min, supervisor FROM supervision_booked WHERE on_date = ? AND id != ? "
+                    "AND (supervisor IS NULL OR ? IS NULL OR lower(supervisor) = lower(?)) ORDER BY id",
+                    (booking["on_date"], booking["id"], booking["supervisor"], booking["supervisor"]))
+
+
 def _present(db: Database, meeting_id: int) -> set[int]:
     """The supervisees at a meeting given: the one kept on the record and any others linked to it."""
     return {p for (p,) in db.execute("SELECT supervisee_id FROM supervision_given_to WHERE supervision_id = ? "
