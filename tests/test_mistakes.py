@@ -52,13 +52,19 @@ def test_a_contact_or_client_of_a_name_already_held_is_refused_unless_asked_for(
 def test_a_name_that_is_a_number_is_refused_as_it_would_be_read_as_an_id(jcli, cli, db_path):
     """`contact add 111` was kept, then `client refer alex --to 111` said 'no contact with id 111'."""
     assert_refused(cli, db_path, "contact", "add", "111", "--role", "urgent care",
-                   match="a contact's name cannot be a number (it would be read as an id); e.g. 'NHS 111'")
+                   match="a contact's name cannot be a number or '#' and a number (it would be read as an id); "
+                   "e.g. 'NHS 111'")
     assert_refused(cli, db_path, "client", "add", " 2026 ", match="a client's name cannot be a number")
     jcli("client", "add", "Alex Morgan")
     jcli("contact", "add", "NHS 111", "--role", "urgent care")
     assert_refused(cli, db_path, "client", "edit", "alex", "--name", "7", match="a client's name cannot be a number")
     assert_refused(cli, db_path, "contact", "edit", "NHS", "--name", "111", match="a contact's name cannot be")
     assert jcli("client", "refer", "alex", "--to", "nhs 111")["contact_name"] == "NHS 111"
+    # nor `#2`, or `#1 A.M.` copied from remind: read as an id wherever a record is named
+    assert_refused(cli, db_path, "client", "add", "#2", match="a client's name cannot be a number or '#'")
+    assert_refused(cli, db_path, "client", "add", "#1 A.M.", match="a client's name cannot be a number or '#'")
+    assert_refused(cli, db_path, "contact", "add", "#1 N.1.", match="a contact's name cannot be a number or '#'")
+    assert jcli("client", "add", "Group #2")["name"] == "Group #2"
 
 
 def test_a_record_named_by_a_number_before_it_was_refused_is_named_in_the_miss(jcli, cli, db_path):

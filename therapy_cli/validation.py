@@ -35,11 +35,22 @@ def clean_name(name: str, what: str = "name") -> str:
     return value
 
 
+# `#3`, or `#3 A.M.` / `#3 Alex Morgan` copied from remind or a warning: an id wherever a record is named
+ID_LABEL = re.compile(r"#(\d+)(?:\s+(\S.*))?$")
+
+
+def names_an_id(text: str) -> bool:
+    """`3`, `#3` or `#3 A.M.`: what `lookup.match_one` reads as an id, never as a name."""
+    value = " ".join((text or "").split())
+    return value.isdigit() or ID_LABEL.match(value) is not None
+
+
 def check_not_number(name: str, what: str, example: str) -> str:
-    """A name that is a number would be read as an id wherever the record is named (`--to 111` is contact
-    #111): refused, with a name that says the same (`example`)."""
-    if name.isascii() and name.isdigit():
-        raise InvalidValue(f"a {what}'s name cannot be a number (it would be read as an id); e.g. {example!r}")
+    """A name that is a number (or `#` and a number) would be read as an id wherever the record is named
+    (`--to 111` is contact #111): refused, with a name that says the same (`example`)."""
+    if (name.isascii() and name.isdigit()) or ID_LABEL.match(name):
+        raise InvalidValue(f"a {what}'s name cannot be a number or '#' and a number (it would be read as an id); "
+                           f"e.g. {example!r}")
     return name
 
 

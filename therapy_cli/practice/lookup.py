@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import re
-
 from therapy_cli.errors import Ambiguous, InvalidValue, NotFound
 from therapy_cli.storage.db import Database
+from therapy_cli.validation import ID_LABEL
 
 
 # a name pasted from a letter or typed on a phone's keyboard: O’Brien, O'Brien and OBrien are one name, and
@@ -26,15 +25,6 @@ def _fold(text: str | None) -> str | None:
                    if not unicodedata.combining(ch))
 
 
-_LABEL = re.compile(r"#(\d+)(?:\s+(\S.*))?$")
-
-
-def names_an_id(text: str) -> bool:
-    """`3`, `#3` or `#3 A.M.`: what `match_one` reads as an id, never as a name."""
-    value = " ".join((text or "").split())
-    return value.isdigit() or _LABEL.match(value) is not None
-
-
 def _labels_agree(name: str, label: str) -> bool:
     """`A.M.` (the initials remind prints) or the whole name, as the record has it."""
     from therapy_cli.practice.clients import initials
@@ -50,7 +40,7 @@ def match_one(db: Database, table: str, text: str, what: str) -> dict:
     value = " ".join((text or "").split())   # names are kept with single spaces (clean_name): 'Ian  Morgan' too
     if not value:
         raise InvalidValue(f"a {what} id or name is required")
-    labelled = _LABEL.match(value)   # `#3`, or `#3 A.M.` / `#3 Alex Morgan` copied from remind or a warning
+    labelled = ID_LABEL.match(value)   # `#3`, or `#3 A.M.` / `#3 Alex Morgan` copied from remind or a warning
     if labelled:
         value = labelled[1]
     if value.isascii() and value.isdigit():

@@ -16,9 +16,9 @@ from datetime import date
 
 from therapy_cli.practice.clients import case_label, find_client
 
-from therapy_cli.practice.lookup import match_one, names_an_id
+from therapy_cli.practice.lookup import match_one
 
-from therapy_cli.validation import check_not_future, clean_name, clean_text
+from therapy_cli.validation import check_not_future, clean_name, clean_text, names_an_id
 from therapy_cli.storage.db import Database, id_chunks, utc_now
 from therapy_cli.dates import check_span
 from therapy_cli.errors import Ambiguous, Conflict, InvalidValue, NotFound
