@@ -83,6 +83,16 @@ def test_one_bad_row_is_one_error_line_with_its_line_number(cli, tmp_path, db_pa
                      "nothing was imported (fix the row, or use --skip-invalid)"]
 
 
+def test_a_name_that_is_a_number_is_refused_as_client_add_refuses_it(cli, tmp_path, db_path):
+    """A spreadsheet's client number in the name column (`123`, `#5`) was imported as the name, then read as
+    an id wherever the client was named: `client show 123` said there was no client with id 123."""
+    path = write(tmp_path / "clients.csv", "name\nAlex Morgan\n123\n#5\n")
+    lines = refused(cli, db_path, "import", "clients", path)
+    assert lines[0].startswith("line 3: a client's name cannot be a number or '#' and a number")
+    assert lines[1].startswith("line 4: a client's name cannot be a number or '#' and a number")
+    assert lines[-1].startswith("Error: 2 invalid rows (lines 3, 4); nothing was imported")
+
+
 def test_several_bad_rows_are_listed_then_one_error(cli, tmp_path, db_path):
     path = write(tmp_path / "clients.csv",
                  "name,date_of_birth,kind\nAlex,1990-04-02,\n,1990-01-01,\nJo,2030-01-01,\nKim,,tribe\nLee,,\n")

@@ -82,7 +82,7 @@ class ClientsImport(TableImport):
             raise InvalidValue(f"the row is the stub of a client erased on {r.erased_on.strip()}, not a client; "
                                "`therapy import all DIR` restores an export with its stubs as stubs")
         name = r.name if r.name.strip() else f"{r.first_name.strip()} {r.last_name.strip()}"
-        name = c.clean_name(name)
+        name = c.check_not_number(c.clean_name(name), "client", f"Group {name.strip()}")   # as client add
         kind = self.value("kind", r.kind)
         kind = choose(kind, CLIENT_KINDS, "kind", CLIENT_KIND_WORDS) if kind.strip() else "individual"
         discharged = self._day(r.discharged_on, "discharge date")
