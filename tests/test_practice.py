@@ -405,3 +405,14 @@ def test_practice_outcomes_table_says_n_a_for_a_rate_over_nobody(cli, practice):
     row = next(line for line in table.splitlines() if line.startswith("Ann Adams"))
     assert row.split()[-3:] == ["n/a", "n/a", "n/a"]    # within 6 and 18 weeks, and no one waited: n/a
     assert "n/a" in cli("report", "outcomes", "--db", folder / "ann.db", "--from", "2026-01-01").stdout
+
+
+def test_a_slashed_date_does_not_create_a_caseload_where_there_is_none(cli, practice, db_path):
+    folder, files = practice
+    # the service lead keeps no caseload of their own: reading date.order must not make one at THERAPY_DB
+    assert not db_path.exists()
+    result = cli("practice", "report", "outcomes", "--dir", folder, "--from", "01/04/2026")
+    assert result.exit_code == 2 and "date.order" in result.stderr
+    result = cli("--today", "27/11/2026", "practice", "report", "week", "--dir", folder)
+    assert result.exit_code == 2 and "date.order" in result.stderr
+    assert not db_path.exists() and not list(db_path.parent.glob("caseload.db*"))

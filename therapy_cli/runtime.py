@@ -86,7 +86,13 @@ def date_order() -> str | None:
     if STATE.date_order is None:
         from therapy_cli.storage.db import open_database, resolve_path
 
-        db = open_database(resolve_path(STATE.db), today=STATE.today)
+        path = resolve_path(STATE.db)
+        if not os.path.lexists(path):
+            # no caseload there, so no setting: reading one must not create it (`practice report` reads
+            # other files; a refused `db check --today 27/11` would leave a new empty file behind)
+            STATE.date_order = ""
+            return None
+        db = open_database(path, today=STATE.today)
         try:
             STATE.date_order = db.setting("date.order") or ""
         finally:
