@@ -416,3 +416,13 @@ def test_a_slashed_date_does_not_create_a_caseload_where_there_is_none(cli, prac
     result = cli("--today", "27/11/2026", "practice", "report", "week", "--dir", folder)
     assert result.exit_code == 2 and "date.order" in result.stderr
     assert not db_path.exists() and not list(db_path.parent.glob("caseload.db*"))
+
+
+def test_an_empty_dir_or_file_is_refused_not_read_as_the_current_folder(cli, practice, monkeypatch):
+    folder, files = practice
+    monkeypatch.chdir(folder)        # a folder of caseloads: `--dir "$UNSET"` would have reported on these
+    for args in (("--dir", ""), ("--dir", " "), ("--file", files[0], "--file", "")):
+        result = cli("practice", "report", "week", *args, "--week", WEEK)
+        assert result.exit_code == 2, result.stdout
+        assert result.stderr.strip().startswith("Error: --") and "is empty" in result.stderr
+        assert result.stdout == ""

@@ -12,7 +12,7 @@ import sqlite3
 from datetime import date
 from pathlib import Path
 
-from therapy_cli.errors import DatabaseError, InvalidValue, NotFound
+from therapy_cli.errors import DatabaseError, InvalidValue, NotFound, WrongForm
 from therapy_cli.storage.db import Database
 
 # Figures that are not summed into the total: rates are recomputed from the summed counts.
@@ -23,6 +23,10 @@ def practice_files(files: list[str], directory: str | None) -> list[Path]:
     """The files named, or every `*.db` in the directory, in a stable order; none twice. A folder's
     `*-before-restore-*.db` (the file a `db restore` replaced, kept beside it) is another copy of a
     practitioner's caseload, not another practitioner: left out."""
+    for option, value in [*(("--file", f) for f in files), ("--dir", directory)]:
+        if value is not None and not value.strip():
+            # `--dir "$CASELOADS"` with the variable unset would otherwise report on the current folder
+            raise WrongForm(f"{option} is empty; give the path (an unset variable in a script?)")
     paths: list[Path] = [Path(f).expanduser() for f in files]
     if directory is not None:
         folder = Path(directory).expanduser()
