@@ -426,3 +426,22 @@ def test_an_empty_dir_or_file_is_refused_not_read_as_the_current_folder(cli, pra
         assert result.exit_code == 2, result.stdout
         assert result.stderr.strip().startswith("Error: --") and "is empty" in result.stderr
         assert result.stdout == ""
+
+
+def test_a_backup_being_written_is_said_to_be_busy_not_unusable(cli, practice, tmp_path, monkeypatch):
+    import therapy_cli.storage.db as dbmod
+
+    folder, files = practice
+    copy = tmp_path / "copies" / "ann.db"
+    copy.parent.mkdir()
+    assert cli("--db", files[0], "db", "backup", copy, "--yes").exit_code == 0
+    monkeypatch.setattr(dbmod, "BUSY_TIMEOUT_MS", 200)
+    writer = sqlite3.connect(copy, isolation_level=None)   # a backup copy keeps a rollback journal
+    try:
+        writer.execute("BEGIN EXCLUSIVE")
+        result = cli("practice", "report", "week", "--file", copy, "--week", WEEK)
+    finally:
+        writer.close()
+    assert result.exit_code == 1 and result.stdout == ""
+    line = result.stderr.strip()
+    assert line.startswith("Error: ") and str(copy) in line and "busy" in line and "not a usable" not in line

@@ -92,6 +92,9 @@ def unreadable(path: Path, exc: Exception) -> str:
             wal = fh.read(20)[18:19] == b"\x02"
     except OSError:
         wal = False
+    if "locked" in text or "busy" in text:
+        # a backup copy (rollback journal) being written as the roll-up runs: a sound file, held for now
+        return f"{path} is busy (being written to, e.g. by a backup into it); try again when it is done"
     if wal and ("readonly" in text or "unable to open" in text):
         return (f"cannot read {path} from here: it is a live file in write-ahead-log mode, and reading it needs "
                 f"{path.name}-shm beside it in a folder you cannot write to; report on a backup of it "
