@@ -445,3 +445,12 @@ def test_a_backup_being_written_is_said_to_be_busy_not_unusable(cli, practice, t
     assert result.exit_code == 1 and result.stdout == ""
     line = result.stderr.strip()
     assert line.startswith("Error: ") and str(copy) in line and "busy" in line and "not a usable" not in line
+
+
+def test_a_folders_link_to_a_file_that_is_gone_is_refused_not_left_out(cli, practice, tmp_path):
+    folder, files = practice
+    (folder / "dan.db").symlink_to(tmp_path / "unmounted" / "dan.db")   # a practitioner's share not mounted
+    result = cli("practice", "report", "week", "--dir", folder, "--week", WEEK)
+    assert result.exit_code == 1 and result.stdout == ""
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("Error: no caseload file at ") and "dan.db" in lines[0]

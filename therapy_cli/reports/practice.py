@@ -8,6 +8,7 @@ hold counts, hours and rates, never a client's name, id or date of birth.
 
 from __future__ import annotations
 
+import os
 import sqlite3
 from datetime import date
 from pathlib import Path
@@ -34,7 +35,9 @@ def practice_files(files: list[str], directory: str | None) -> list[Path]:
             raise NotFound(f"no folder {folder}")
         from therapy_cli.storage.maintenance import RESTORE_MARK
 
-        every = sorted(p for p in folder.glob("*.db") if p.is_file())
+        # a link whose target is gone (a practitioner's share not mounted) is kept, and refused when opened:
+        # left out, that practitioner would silently drop out of the total
+        every = sorted(p for p in folder.glob("*.db") if p.is_file() or p.is_symlink())
         found = [p for p in every if RESTORE_MARK not in p.name]
         if not found:
             kept = f" (only the {len(every)} cop{'y' if len(every) == 1 else 'ies'} db restore kept; name one with " \
@@ -60,7 +63,8 @@ def open_read_only(path: Path, today: date | None = None) -> Database:
     from therapy_cli.storage.db import BUSY_TIMEOUT_MS, check_sqlite_file, maybe_encrypted, read_header
 
     if not path.is_file():
-        raise NotFound(f"no caseload file at {path}")
+        gone = f" (a link to {os.readlink(path)}, which is not there)" if path.is_symlink() else ""
+        raise NotFound(f"no caseload file at {path}{gone}")
     head = read_header(path)
     uri = "file:" + quote(str(path.resolve())) + "?mode=ro"
     if maybe_encrypted(path, head):
