@@ -454,3 +454,19 @@ def test_a_folders_link_to_a_file_that_is_gone_is_refused_not_left_out(cli, prac
     assert result.exit_code == 1 and result.stdout == ""
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("Error: no caseload file at ") and "dan.db" in lines[0]
+
+
+def test_a_backup_still_being_written_into_the_folder_is_not_another_practitioner(cli, jcli, practice):
+    from therapy_cli.storage.files import TMP_PREFIX
+
+    folder, files = practice
+    # what `db backup FOLDER/ann.db` writes before renaming it into place: whole, or cut short by a killed run
+    whole = folder / f"{TMP_PREFIX}4242-k2j3h4-ann.db"
+    whole.write_bytes(files[0].read_bytes())
+    (folder / f"{TMP_PREFIX}4243-zz9q1-ben.db").write_bytes(files[1].read_bytes()[:4096])
+    result = cli("practice", "report", "week", "--dir", folder, "--week", WEEK, "--json")
+    assert result.exit_code == 0, result.stderr
+    assert result.stderr == ""
+    report = result.json()
+    assert [p["file"] for p in report["practitioners"]] == [str(f) for f in files]
+    assert report["total"]["sessions"]["attended"] == 3

@@ -33,11 +33,14 @@ def practice_files(files: list[str], directory: str | None) -> list[Path]:
         folder = Path(directory).expanduser()
         if not folder.is_dir():
             raise NotFound(f"no folder {folder}")
+        from therapy_cli.storage.files import TMP_PREFIX
         from therapy_cli.storage.maintenance import RESTORE_MARK
 
         # a link whose target is gone (a practitioner's share not mounted) is kept, and refused when opened:
-        # left out, that practitioner would silently drop out of the total
-        every = sorted(p for p in folder.glob("*.db") if p.is_file() or p.is_symlink())
+        # left out, that practitioner would silently drop out of the total. A `.therapy-tmp-…-NAME.db` is a
+        # `db backup` into the folder still being written (or one a killed run left): not a practitioner
+        every = sorted(p for p in folder.glob("*.db")
+                       if (p.is_file() or p.is_symlink()) and not p.name.startswith(TMP_PREFIX))
         found = [p for p in every if RESTORE_MARK not in p.name]
         if not found:
             kept = f" (only the {len(every)} cop{'y' if len(every) == 1 else 'ies'} db restore kept; name one with " \
