@@ -470,3 +470,17 @@ def test_a_backup_still_being_written_into_the_folder_is_not_another_practitione
     report = result.json()
     assert [p["file"] for p in report["practitioners"]] == [str(f) for f in files]
     assert report["total"]["sessions"]["attended"] == 3
+
+
+def test_a_hard_link_to_a_file_is_the_file_named_twice(cli, jcli, practice, tmp_path):
+    folder, files = practice
+    other = tmp_path / "lead"
+    other.mkdir()
+    os.link(files[0], other / "ann-latest.db")            # one file, two names
+    result = cli("practice", "report", "week", "--file", files[0], "--file", other / "ann-latest.db",
+                 "--week", WEEK, "--json")
+    assert result.exit_code == 0, result.stderr
+    assert result.stderr == ""                            # not "copies of one caseload ... counted twice"
+    report = result.json()
+    assert [p["file"] for p in report["practitioners"]] == [str(files[0])]
+    assert report["total"]["sessions"]["attended"] == 2

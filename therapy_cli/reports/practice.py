@@ -50,9 +50,14 @@ def practice_files(files: list[str], directory: str | None) -> list[Path]:
     if not paths:
         raise InvalidValue("name the practitioners' files with --file PATH (repeatable) or --dir DIR")
     unique: list[Path] = []
-    seen: set[str] = set()
+    seen: set = set()
     for path in paths:
-        key = str(path.resolve())
+        # one file under two names (a symlink, a relative path, a hard link): its device and inode
+        try:
+            stat = path.stat()
+            key: object = (stat.st_dev, stat.st_ino)
+        except OSError:
+            key = str(path.resolve())
         if key not in seen:
             seen.add(key)
             unique.append(path)
