@@ -484,3 +484,29 @@ def test_a_hard_link_to_a_file_is_the_file_named_twice(cli, jcli, practice, tmp_
     report = result.json()
     assert [p["file"] for p in report["practitioners"]] == [str(files[0])]
     assert report["total"]["sessions"]["attended"] == 2
+
+
+def test_an_encrypted_backup_being_written_is_busy_not_a_wrong_key(cli, practice, tmp_path, monkeypatch):
+    sqlcipher3 = pytest.importorskip("sqlcipher3")
+    import therapy_cli.storage.db as dbmod
+
+    folder, files = practice
+    key_file = tmp_path / "key"
+    key_file.write_text("correct horse battery staple\n")
+    monkeypatch.setenv("THERAPY_KEY_COMMAND", f"cat {key_file}")
+    assert cli("--db", files[0], "db", "encrypt", "--yes").exit_code == 0
+    copy = tmp_path / "copies" / "ann.db"
+    copy.parent.mkdir()
+    assert cli("--db", files[0], "db", "backup", copy, "--yes").exit_code == 0
+    monkeypatch.setattr(dbmod, "BUSY_TIMEOUT_MS", 200)
+    writer = sqlcipher3.connect(str(copy), isolation_level=None)
+    try:
+        writer.execute("PRAGMA key = 'correct horse battery staple'")
+        writer.execute("BEGIN EXCLUSIVE")
+        writer.execute("UPDATE settings SET value = value")
+        result = cli("practice", "report", "week", "--file", copy, "--week", WEEK)
+    finally:
+        writer.close()
+    assert result.exit_code == 1 and result.stdout == ""
+    line = result.stderr.strip()
+    assert line.startswith("Error: ") and str(copy) in line and "busy" in line and "key" not in line

@@ -273,6 +273,10 @@ def open_read_only(uri: str, key: str, what: Path):
         conn.execute("PRAGMA cipher_log_level = NONE")
         conn.execute(f"PRAGMA key = {_quote(key)}")
         conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
-    except dbapi2.Error:
+    except dbapi2.Error as exc:
+        if "locked" in str(exc) or "busy" in str(exc):
+            # held by a writer (a backup being made into it) past the busy timeout: the key is not in question
+            raise DatabaseError(f"{what} is busy (being written to, e.g. by a backup into it); try again when "
+                                "it is done") from None
         raise DatabaseError(f"cannot open {what}: the key is wrong, or it is not a caseload file") from None
     return conn
