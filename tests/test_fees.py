@@ -134,11 +134,21 @@ def test_invoicing_a_member_seen_only_with_the_unit_says_the_unit_is_invoiced(cl
                    match=f"client #{b} has no sessions of their own in the span; their sessions with "
                          f"#{couple['id']} are invoiced to the couple, family or group (therapy invoice create "
                          f"{couple['id']} --from 2026-10-01 --to 2026-10-31)")
-    # a unit that is not charged is not offered instead
+    # a unit that is not charged is not offered instead: its fee is what would charge those sessions (Cal's own
+    # fee does not reach them; it said 'no chargeable session ... not already on a live invoice' once he had one)
     c = _client(cli, "Cal Ng")
     group = jcli("client", "add", "Tuesday group", "--kind", "group", "--member", c, "--member", a)
     _session(cli, group["id"], "2026-10-08 18:00")
-    assert_refused(cli, db_path, "invoice", "create", c, "--month", "2026-10", match="no fee is set for this client")
+    for fee in ([], ["--fee", "40"]):
+        if fee:
+            cli("client", "edit", c, *fee)
+        assert_refused(cli, db_path, "invoice", "create", c, "--month", "2026-10",
+                       match=f"client #{c} has no sessions of their own in the span; their sessions with "
+                             f"#{group['id']} belong to the couple, family or group, which is not charged "
+                             f"(client edit {group['id']} --fee AMOUNT to charge them)")
+    # and a client with no session at all in the span is told so
+    assert_refused(cli, db_path, "invoice", "create", c, "--month", "2026-09",
+                   match=f"client #{c} has no sessions in the span")
 
 
 # -- numbers, voids, immutability --------------------------------------------

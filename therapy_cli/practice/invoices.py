@@ -212,11 +212,17 @@ def _nothing_chargeable(db: Database, client: dict, start: date, end: date) -> s
             "WHERE m.member_id = ? AND s.starts_utc >= ? AND s.starts_utc < ? AND s.kind = 'client' "
             "AND (m.joined_on IS NULL OR m.joined_on <= s.local_date) "
             "AND (m.left_on IS NULL OR m.left_on >= s.local_date) ORDER BY m.unit_id", (client["id"], lo, hi))
-        units = [u for u in units if fees.fee_for_client(db, u)]   # a unit not charged is no answer either
-        if units:
+        charged = [u for u in units if fees.fee_for_client(db, u)]
+        if charged:
             return (f"client #{client['id']} has no sessions of their own in the span; their sessions with "
-                    f"{', '.join('#' + str(u['id']) for u in units)} are invoiced to the couple, family or group "
-                    f"(therapy invoice create {units[0]['id']} --from {start.isoformat()} --to {end.isoformat()})")
+                    f"{', '.join('#' + str(u['id']) for u in charged)} are invoiced to the couple, family or group "
+                    f"(therapy invoice create {charged[0]['id']} --from {start.isoformat()} --to "
+                    f"{end.isoformat()})")
+        if units:   # the member's own fee does not reach a unit's meetings, and the unit is not charged
+            return (f"client #{client['id']} has no sessions of their own in the span; their sessions with "
+                    f"{', '.join('#' + str(u['id']) for u in units)} belong to the couple, family or group, "
+                    f"which is not charged (client edit {units[0]['id']} --fee AMOUNT to charge them)")
+        return f"client #{client['id']} has no sessions in the span"
     own = fees.terms(db, client["id"])["fee_minor"]
     if own == 0:
         return "the client's own fee is 0, not charged (client edit --fee AMOUNT, or --fee '' for fees.default)"
