@@ -311,6 +311,19 @@ def test_a_rating_or_a_closing_recorded_in_error_is_taken_back_and_audited(cli, 
     assert "goal #1 closing of 2026-11-27 taken back" in audit
 
 
+def test_a_goal_is_not_reopened_over_one_of_its_wording_set_and_closed_since(cli, jcli, db_path):
+    jcli("client", "add", "Alex Morgan", "--referred-on", "2026-09-01")
+    jcli("plan", "set", "alex", "--modality", "cbt", "--on", "2026-09-16")
+    jcli("plan", "goal", "add", "alex", "Sleep", "--on", "2026-09-16")
+    jcli("plan", "goal", "close", "alex", "1", "--on", "2026-10-01")
+    jcli("plan", "goal", "add", "alex", "sleep", "--on", "2026-10-05")
+    jcli("plan", "goal", "close", "alex", "2", "--on", "2026-10-20")
+    # reopened, goal 1 would be open from 2026-09-16 on, beside goal 2 in October
+    assert_refused(cli, db_path, "plan", "goal", "reopen", "alex", "1",
+                   match="goal #2 of the same wording was open since (closed on 2026-10-20)")
+    assert jcli("plan", "goal", "reopen", "alex", "2")["status"] == "open"   # the latest of its wording
+
+
 def test_a_goal_dated_back_is_refused_while_one_of_its_wording_was_open_that_day(cli, jcli, db_path):
     jcli("client", "add", "Alex Morgan", "--referred-on", "2026-10-01")
     jcli("plan", "set", "alex", "--modality", "cbt", "--on", "2026-10-05")

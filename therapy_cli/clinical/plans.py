@@ -395,9 +395,15 @@ def reopen_goal(db: Database, client, goal_id: int) -> dict:
     goal = _goal(db, client_id, goal_id)
     if not goal["closed_on"]:
         raise Conflict(f"goal #{goal_id} is open; only a closed goal is reopened")
-    same = db.one("SELECT id FROM goals WHERE client_id = ? AND text = ? COLLATE NOCASE AND closed_on IS NULL "
-                  "AND id != ?", (client_id, goal["text"], goal_id))
+    # reopened, it is open from the day it was set: a goal of its wording open at any time since (one still
+    # open, or one set after its closing and closed since) would have been open beside it
+    same = db.one("SELECT id, closed_on FROM goals WHERE client_id = ? AND text = ? COLLATE NOCASE "
+                  "AND (closed_on IS NULL OR closed_on > ?) AND id != ? ORDER BY id LIMIT 1",
+                  (client_id, goal["text"], goal["created_on"], goal_id))
     if same is not None:   # as add_goal: two open goals of one wording would be rated apart and drift
+        if same["closed_on"]:
+            raise Conflict(f"goal #{same['id']} of the same wording was open since (closed on "
+                           f"{same['closed_on']}); reopened, goal #{goal_id} would be open beside it")
         raise Conflict(f"goal #{same['id']} of the same wording is open; rate that one, or close it first")
     db.update("goals", goal_id, {"closed_on": None})
     db.audit("reopen", "goal", goal_id, f"goal #{goal_id} closing of {goal['closed_on']} taken back", client_id)
