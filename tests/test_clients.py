@@ -147,6 +147,18 @@ def test_a_referral_out_cannot_be_dated_after_the_clients_death(jcli, cli, db_pa
     assert jcli("client", "refer", "bo", "--to", "shah", "--on", "2026-09-15")["referred_on"] == "2026-09-15"
 
 
+def test_a_referral_dated_before_the_birth_or_1950_is_refused_as_a_year_typed_wrong(jcli, cli, db_path):
+    jcli("contact", "add", "Dr Priya Shah", "--role", "GP")
+    jcli("client", "add", "Alex Morgan", "--dob", "1990-01-01", "--referred-on", "2026-09-01")
+    assert_refused(cli, db_path, "client", "refer", "alex", "--to", "shah", "--on", "1985-01-01",
+                   match="referral date 1985-01-01 is before the date of birth (1990-01-01)")
+    assert_refused(cli, db_path, "client", "refer", "alex", "--to", "shah", "--on", "0026-11-01",
+                   match="referral date 0026-11-01 is before 1950")
+    assert_refused(cli, db_path, "client", "add", "Bo Kent", "--referred-on", "0026-09-01", match="before 1950")
+    assert_refused(cli, db_path, "client", "edit", "alex", "--referred-on", "1949-12-31", match="before 1950")
+    assert jcli("contact", "list")[0]["referrals_out"] == 0
+
+
 def test_a_referral_out_prints_its_reason_as_stored(jcli):
     jcli("contact", "add", "Dr Priya Shah", "--role", "GP")
     jcli("client", "add", "Alex Morgan")

@@ -81,7 +81,7 @@ def test_a_referral_out_or_plan_before_the_date_of_birth_is_refused(cli, jcli, d
     jcli("client", "add", "Born Late", "--dob", "1990-05-05")
     jcli("contact", "add", "Dr Rao", "--role", "gp")
     assert_refused(cli, db_path, "client", "refer", "1", "--to", "Rao", "--on", "1989-11-27",
-                   match="referral date 1989-11-27 is before the client's date of birth (1990-05-05)")
+                   match="referral date 1989-11-27 is before the date of birth (1990-05-05); check the year")
     assert_refused(cli, db_path, "plan", "set", "1", "--modality", "cbt", "--on", "1989-11-27",
                    match="plan date 1989-11-27 is before the client's date of birth (1990-05-05)")
     jcli("client", "refer", "1", "--to", "Rao", "--on", "1990-06-01")

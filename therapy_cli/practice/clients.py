@@ -87,8 +87,13 @@ def client_record(db: Database, client_id: int) -> dict:
     }
 
 
+EARLIEST_REFERRAL = "1950-01-01"   # as for plans, questionnaires and CPD: an earlier date is a typing slip
+
+
 def check_referral_after_birth(referred: str | None, born: str | None) -> None:
-    """A referral dated before the date of birth (ISO days): a year typed wrong on one of them."""
+    """A referral (in or out) dated before the date of birth (ISO days), or before 1950: a year typed wrong."""
+    if referred and referred < EARLIEST_REFERRAL:
+        raise InvalidValue(f"referral date {referred} is before {EARLIEST_REFERRAL[:4]}; check the year")
     if referred and born and referred < born:
         raise InvalidValue(f"referral date {referred} is before the date of birth ({born}); check the year")
 
@@ -748,8 +753,8 @@ def refer_out(db: Database, client: dict, contact_text: str, on: date | None = N
     contact = find_contact(db, contact_text)
     day = on or db.today
     check_not_future(day, db.today, "referral date")
-    # no one is referred on after death, nor before birth (a year typed wrong)
-    check_within_life(day, client.get("date_of_birth"), client.get("died_on"), "referral date")
+    check_referral_after_birth(day.isoformat(), client.get("date_of_birth"))   # a year typed wrong
+    check_within_life(day, None, client.get("died_on"), "referral date")   # no one is referred on after death
     # the same referral typed twice would count twice in the contact's and the referrals report's figures
     twin = db.scalar("SELECT id FROM referrals_out WHERE client_id = ? AND contact_id = ? AND referred_on = ?",
                      (client["id"], contact["id"], day.isoformat()))
