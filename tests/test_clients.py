@@ -159,6 +159,17 @@ def test_a_referral_dated_before_the_birth_or_1950_is_refused_as_a_year_typed_wr
     assert jcli("contact", "list")[0]["referrals_out"] == 0
 
 
+def test_a_referral_out_is_not_dated_before_the_referral_in(jcli, cli, db_path):
+    jcli("contact", "add", "Dr Priya Shah", "--role", "GP")
+    jcli("client", "add", "Alex Morgan", "--referred-on", "2026-09-01")
+    assert_refused(cli, db_path, "client", "refer", "alex", "--to", "shah", "--on", "2025-10-01",
+                   match="referral out date 2025-10-01 is before #1's referral in (2026-09-01)")
+    jcli("client", "refer", "alex", "--to", "shah", "--on", "2026-10-01")
+    assert_refused(cli, db_path, "client", "edit", "alex", "--referred-on", "2026-10-02",
+                   match="referral date 2026-10-02 is after the client's referral out of 2026-10-01")
+    assert jcli("client", "edit", "alex", "--referred-on", "2026-10-01")["referred_on"] == "2026-10-01"
+
+
 def test_a_referral_out_prints_its_reason_as_stored(jcli):
     jcli("contact", "add", "Dr Priya Shah", "--role", "GP")
     jcli("client", "add", "Alex Morgan")

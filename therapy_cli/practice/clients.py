@@ -298,6 +298,11 @@ def edit_client(db: Database, client: dict, **changes) -> dict:
         if first and values["referred_on"] > first:
             raise InvalidValue(f"referral date {values['referred_on']} is after the first attended session "
                                f"({first}); the referral comes first")
+        # nor after a referral out (`client refer` refuses one dated before the referral in)
+        out = db.scalar("SELECT min(referred_on) FROM referrals_out WHERE client_id = ?", (client["id"],))
+        if out and values["referred_on"] > out:
+            raise InvalidValue(f"referral date {values['referred_on']} is after the client's referral out of "
+                               f"{out}; the referral in comes first")
     check_referral_after_birth(values.get("referred_on", client["referred_on"]),
                                values.get("date_of_birth", client["date_of_birth"]))
     if changes.get("referral_source") is not None:
@@ -755,6 +760,9 @@ def refer_out(db: Database, client: dict, contact_text: str, on: date | None = N
     check_not_future(day, db.today, "referral date")
     check_referral_after_birth(day.isoformat(), client.get("date_of_birth"))   # a year typed wrong
     check_within_life(day, None, client.get("died_on"), "referral date")   # no one is referred on after death
+    if client.get("referred_on") and day.isoformat() < client["referred_on"]:   # a year typed wrong, most likely
+        raise InvalidValue(f"referral out date {day.isoformat()} is before #{client['id']}'s referral in "
+                           f"({client['referred_on']}); the referral in comes first")
     # the same referral typed twice would count twice in the contact's and the referrals report's figures
     twin = db.scalar("SELECT id FROM referrals_out WHERE client_id = ? AND contact_id = ? AND referred_on = ?",
                      (client["id"], contact["id"], day.isoformat()))
