@@ -241,6 +241,45 @@ def test_nothing_of_the_plan_is_dated_after_a_death(cli, jcli, db_path):
     assert jcli("plan", "goal", "close", "nia", str(goal))["status"] == "closed"
 
 
+def test_a_date_of_death_is_not_recorded_before_the_plans_work_or_a_referral_out(cli, jcli, db_path):
+    # `plan ...` and `client refer` refuse a date after a death: one already held dates the death too
+    jcli("contact", "add", "Dr Priya Shah", "--role", "GP")
+    jcli("client", "add", "Nia Ode", "--referred-on", "2026-09-01")
+    jcli("session", "add", "nia", "--at", "2026-09-16 10:00")
+    jcli("plan", "set", "nia", "--modality", "cbt", "--review-every", "6", "--on", "2026-09-16")
+    goal = jcli("plan", "goal", "add", "nia", "Sleep better", "--on", "2026-09-16")["id"]
+    jcli("plan", "goal", "rate", "nia", str(goal), "5", "--on", "2026-10-20")
+    assert_refused(cli, db_path, "client", "edit", "nia", "--died-on", "2026-10-01",
+                   match="date of death 2026-10-01 is before the client's goal rating of 2026-10-20")
+    jcli("plan", "review", "nia", "--on", "2026-11-02")
+    assert_refused(cli, db_path, "client", "edit", "nia", "--died-on", "2026-10-25",
+                   match="before the client's plan review of 2026-11-02")
+    jcli("client", "refer", "nia", "--to", "shah", "--on", "2026-11-10")
+    assert_refused(cli, db_path, "client", "edit", "nia", "--died-on", "2026-11-05",
+                   match="before the client's referral out of 2026-11-10")
+    assert jcli("client", "edit", "nia", "--died-on", "2026-11-10")["died_on"] == "2026-11-10"
+
+
+def test_a_plan_is_not_dated_before_the_clients_birth(cli, jcli, db_path):
+    jcli("client", "add", "Alex Morgan", "--dob", "2000-01-01", "--referred-on", "2026-09-01")
+    assert_refused(cli, db_path, "plan", "set", "alex", "--modality", "cbt", "--on", "1990-01-01",
+                   match="plan date 1990-01-01 is before the client's date of birth (2000-01-01)")
+    jcli("plan", "set", "alex", "--modality", "cbt", "--on", "2026-09-10")
+    # nor is the date of birth moved after the plan (a year typed wrong on one of them)
+    assert_refused(cli, db_path, "client", "edit", "alex", "--dob", "2026-09-20",
+                   match="date of birth 2026-09-20 is after the client's treatment plan of 2026-09-10")
+
+
+def test_a_plan_is_not_dated_before_the_referral(cli, jcli, db_path):
+    jcli("client", "add", "Alex Morgan", "--referred-on", "2026-09-01")
+    assert_refused(cli, db_path, "plan", "set", "alex", "--modality", "cbt", "--on", "2025-09-10",
+                   match="plan date 2025-09-10 is before the client's referral (2026-09-01)")
+    jcli("plan", "set", "alex", "--modality", "cbt", "--on", "2026-09-10")
+    assert_refused(cli, db_path, "client", "edit", "alex", "--referred-on", "2026-09-20",
+                   match="referral date 2026-09-20 is after the client's treatment plan of 2026-09-10")
+    assert jcli("client", "edit", "alex", "--referred-on", "2026-09-10")["referred_on"] == "2026-09-10"
+
+
 def test_a_backdated_version_does_not_start_before_the_review_of_the_one_it_replaces(cli, jcli, db_path):
     jcli("client", "add", "Ivy Jones", "--referred-on", "2026-09-01")
     jcli("plan", "set", "ivy", "--modality", "cbt", "--sessions", "12", "--review-every", "4", "--on", "2026-10-01")

@@ -163,6 +163,11 @@ def set_plan(db: Database, client, modality: str, approach: str | None = None, s
     day = on or db.today
     check_not_future(day, db.today, "plan date")
     _within_life(db, client_id, day, "plan date")
+    referred = db.scalar("SELECT referred_on FROM clients WHERE id = ?", (client_id,))
+    if referred and day.isoformat() < referred:   # as a session is: the work starts with the referral
+        raise InvalidValue(f"plan date {day.isoformat()} is before the client's referral ({referred}); give the "
+                           f"day the plan was made, or correct the referral (therapy client edit {client_id} "
+                           "--referred-on DATE)")
     previous = _latest_row(db, client_id)
     values = {
         "modality": modality,

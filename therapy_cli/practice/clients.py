@@ -298,11 +298,14 @@ def edit_client(db: Database, client: dict, **changes) -> dict:
         if first and values["referred_on"] > first:
             raise InvalidValue(f"referral date {values['referred_on']} is after the first attended session "
                                f"({first}); the referral comes first")
-        # nor after a referral out (`client refer` refuses one dated before the referral in)
-        out = db.scalar("SELECT min(referred_on) FROM referrals_out WHERE client_id = ?", (client["id"],))
-        if out and values["referred_on"] > out:
-            raise InvalidValue(f"referral date {values['referred_on']} is after the client's referral out of "
-                               f"{out}; the referral in comes first")
+        # nor after a referral out or the plan's start (`client refer` and `plan set` refuse a date before it)
+        later = db.one("SELECT what, day FROM (SELECT 'referral out' AS what, min(referred_on) AS day "
+                       "FROM referrals_out WHERE client_id = :c UNION ALL SELECT 'treatment plan', min(started_on) "
+                       "FROM plans WHERE client_id = :c) WHERE day < :referred ORDER BY day LIMIT 1",
+                       {"c": client["id"], "referred": values["referred_on"]})
+        if later:
+            raise InvalidValue(f"referral date {values['referred_on']} is after the client's {later['what']} of "
+                               f"{later['day']}; the referral in comes first")
     check_referral_after_birth(values.get("referred_on", client["referred_on"]),
                                values.get("date_of_birth", client["date_of_birth"]))
     if changes.get("referral_source") is not None:
