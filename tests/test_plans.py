@@ -381,3 +381,6 @@ def test_the_plan_of_an_erased_client_is_not_offered_to_be_set_again(jcli, cli, 
     assert cli("client", "erase", "1", "--yes", "--force", "--reason", "erasure request").exit_code == 0
     result = assert_refused(cli, db_path, "plan", "show", "1", match="client #1 was erased on 2026-11-27")
     assert "plan set" not in result.stderr
+    # nor asked for a modality, as though a first plan could be set (exit 2): the erasure is the refusal
+    assert_refused(cli, db_path, "plan", "set", "1", "--sessions", "12",
+                   match="client #1 was erased on 2026-11-27; its plan cannot be changed")

@@ -91,6 +91,8 @@ def set_(
 
     with database(write=True) as db:
         who = clients.find_client(db, client)
+        # before the first plan's missing --modality: an erased client has no plan to set, with or without it
+        clients.refuse_erased(who, "its plan cannot be changed")
         before = plans.current_plan(db, who["id"])
         if modality is None and before is None:
             raise WrongForm(f"Missing option '--modality': client #{who['id']} has no plan yet, and a first plan "
