@@ -377,6 +377,8 @@ def test_a_goal_dated_back_is_refused_while_one_of_its_wording_was_open_that_day
 def test_the_plan_of_an_erased_client_is_not_offered_to_be_set_again(jcli, cli, db_path):
     jcli("client", "add", "Alex Morgan", "--referred-on", "2026-09-01")
     jcli("plan", "set", "alex", "--modality", "cbt", "--on", "2026-09-10")
+    jcli("plan", "goal", "add", "alex", "Sleep better", "--on", "2026-09-10")
+    jcli("plan", "goal", "rate", "alex", "1", "4", "--on", "2026-09-10")
     jcli("client", "discharge", "alex", "--on", "2026-09-20")
     assert cli("client", "erase", "1", "--yes", "--force", "--reason", "erasure request").exit_code == 0
     result = assert_refused(cli, db_path, "plan", "show", "1", match="client #1 was erased on 2026-11-27")
@@ -384,3 +386,5 @@ def test_the_plan_of_an_erased_client_is_not_offered_to_be_set_again(jcli, cli, 
     # nor asked for a modality, as though a first plan could be set (exit 2): the erasure is the refusal
     assert_refused(cli, db_path, "plan", "set", "1", "--sessions", "12",
                    match="client #1 was erased on 2026-11-27; its plan cannot be changed")
+    for args in (["goal", "unrate", "1", "1", "--yes"], ["goal", "rate", "1", "1", "5"], ["goal", "close", "1", "1"]):
+        assert_refused(cli, db_path, "plan", *args, match="client #1 has been erased")

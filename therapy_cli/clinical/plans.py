@@ -387,7 +387,7 @@ def unrate_goal(db: Database, client, goal_id: int) -> tuple[dict, dict]:
 
 def latest_rating(db: Database, client, goal_id: int) -> dict | None:
     """The rating `unrate_goal` would take back (to ask about it first), or None."""
-    client_id = _client_id(client)
+    client_id = _live_client(db, client)   # an erased client's goals went with the record: say so, as unrate does
     goal = _goal(db, client_id, goal_id)
     row = db.one("SELECT rated_on, score FROM goal_ratings WHERE goal_id = ? ORDER BY rated_on DESC, id DESC "
                  "LIMIT 1", (goal_id,))
