@@ -130,3 +130,8 @@ def test_a_title_logged_twice_on_one_day_is_refused_unless_allowed(cli, jcli, db
     jcli("cpd", "add", "Trauma course (reading)", "--hours", "1", "--on", "2026-11-20")
     jcli("cpd", "add", "Trauma course", "--hours", "2", "--on", "2026-11-20", "--allow-duplicate")
     assert jcli("cpd", "status")["by_kind"]["course"] == 12 and len(jcli("cpd", "list")) == 4
+    # accents aside too: 'émotion day' retyped with its capital (SQLite's NOCASE folds A-Z only) counted twice
+    emotion = jcli("cpd", "add", "émotion day", "--hours", "6", "--on", "2026-11-19")
+    for retyped in ("Émotion day", "Emotion Day"):
+        assert_refused(cli, db_path, "cpd", "add", retyped, "--hours", "6", "--on", "2026-11-19",
+                       match=f"'émotion day' on 2026-11-19 is already recorded (CPD #{emotion['id']}, 6 h)")

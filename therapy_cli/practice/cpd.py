@@ -58,8 +58,12 @@ def add(db: Database, title: str, hours: float, on: date | None = None, kind: st
     if day < EARLIEST:
         raise InvalidValue(f"CPD date {day.isoformat()} is before {EARLIEST.year}")
     # the same activity entered twice (shell history; retyped to correct the hours) would count twice
-    twin = None if allow_duplicate else db.one(
-        "SELECT id, title, hours FROM cpd WHERE on_date = ? AND title = ? COLLATE NOCASE", (day.isoformat(), title))
+    # (case and accents aside, as names are found: 'émotion day' retyped as 'Émotion day' or 'Emotion day')
+    from therapy_cli.practice.lookup import fold
+
+    twin = None if allow_duplicate else next(
+        (row for row in db.query("SELECT id, title, hours FROM cpd WHERE on_date = ? ORDER BY id",
+                                 (day.isoformat(),)) if fold(row["title"]) == fold(title)), None)
     if twin:
         raise Conflict(f"{twin['title']!r} on {day.isoformat()} is already recorded (CPD #{twin['id']}, "
                        f"{_num(twin['hours'])} h); 'cpd remove {twin['id']}' takes it back, or add "

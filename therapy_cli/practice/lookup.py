@@ -25,6 +25,9 @@ def _fold(text: str | None) -> str | None:
                    if not unicodedata.combining(ch))
 
 
+fold = _fold   # for other modules' checks of a record typed twice, read as names are found
+
+
 def _labels_agree(name: str, label: str) -> bool:
     """`A.M.` (the initials remind prints) or the whole name, as the record has it."""
     from therapy_cli.practice.clients import initials
