@@ -447,6 +447,22 @@ def test_a_booking_counts_until_that_supervisor_is_logged_that_day(cli, jcli):
     assert jcli("remind", "--kind", "supervision_due") == []        # 2.0 received, the booking not counted again
 
 
+def test_a_supervisor_or_supervisee_is_the_same_case_and_accents_aside(cli, jcli, db_path):
+    """SQLite's lower() and NOCASE fold A-Z only: a booking with 'Dr Ölsen' logged as 'dr ölsen' still counted
+    as booked (1.5 h more for the month, so remind's supervision_due kept quiet), and 'zoë' was a second
+    supervisee beside 'Zoë Hart'."""
+    jcli("supervise", "book", "--on", "2026-11-27", "--duration", "90", "--supervisor", "Dr Ölsen")
+    assert jcli("supervise", "status")["month"]["booked_hours"] == 1.5
+    again = cli("supervise", "log", "--on", "2026-11-27", "--duration", "30", "--supervisor", "dr ölsen")
+    assert again.exit_code == 0
+    assert jcli("supervise", "status")["month"]["booked_hours"] == 0
+    assert_refused(cli, db_path, "supervise", "log", "--on", "2026-11-27", "--duration", "30",
+                   "--supervisor", "DR ÖLSEN", match="already logged (record #1)")
+    jcli("supervise", "give", "Zoë Hart", "--on", "2026-11-20", "--duration", "60")
+    jcli("supervise", "give", "zoë hart", "--on", "2026-11-21", "--duration", "60")
+    assert [row["name"] for row in jcli("supervise", "supervisees")] == ["Zoë Hart"]
+
+
 def test_a_merge_that_would_count_one_meeting_twice_is_refused_and_a_number_is_no_name(cli, jcli, db_path):
     jcli("supervise", "give", "Jo Patel", "--on", "2026-11-10", "--duration", "60")
     jcli("supervise", "give", "Jo Patl", "--on", "2026-11-24", "--duration", "60")     # a typo: a second record

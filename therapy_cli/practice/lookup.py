@@ -28,6 +28,13 @@ def _fold(text: str | None) -> str | None:
 fold = _fold   # for other modules' checks of a record typed twice, read as names are found
 
 
+def with_fold(db: Database) -> Database:
+    """`db` with SQL `therapy_fold(text)`: `_fold` in a statement (SQLite's lower() and NOCASE fold A-Z only,
+    so 'Dr Ölsen' and 'dr ölsen' would be two supervisors)."""
+    db.conn.create_function("therapy_fold", 1, _fold, deterministic=True)
+    return db
+
+
 def _labels_agree(name: str, label: str) -> bool:
     """`A.M.` (the initials remind prints) or the whole name, as the record has it."""
     from therapy_cli.practice.clients import initials
@@ -72,8 +79,7 @@ def match_one(db: Database, table: str, text: str, what: str) -> dict:
 def fragment_matches(db: Database, table: str, text: str) -> list[dict]:
     """Every record whose name holds `text`, by id: case, accents and apostrophes aside (`_fold`)."""
     # SQLite's lower() folds ASCII only: 'élodie' would miss 'Élodie'; fold in Python (case and accents)
-    db.conn.create_function("therapy_fold", 1, _fold, deterministic=True)
-    return db.query(f"SELECT * FROM {table} WHERE instr(therapy_fold(name), ?) > 0 ORDER BY id",
+    return with_fold(db).query(f"SELECT * FROM {table} WHERE instr(therapy_fold(name), ?) > 0 ORDER BY id",
                     (_fold(" ".join(text.split())),))
 
 
@@ -102,5 +108,5 @@ def tell_apart(db: Database, table: str, rows: list[dict], label=None, year_only
 
 def same_name(db: Database, table: str, name: str) -> list[dict]:
     """Records whose whole name is `name`, ignoring case (Unicode-aware)."""
-    db.conn.create_function("therapy_fold", 1, _fold, deterministic=True)
-    return db.query(f"SELECT * FROM {table} WHERE therapy_fold(name) = ? ORDER BY id", (_fold(name.strip()),))
+    return with_fold(db).query(f"SELECT * FROM {table} WHERE therapy_fold(name) = ? ORDER BY id",
+                               (_fold(name.strip()),))

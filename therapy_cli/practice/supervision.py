@@ -16,7 +16,7 @@ from datetime import date
 
 from therapy_cli.practice.clients import case_label, find_client
 
-from therapy_cli.practice.lookup import match_one
+from therapy_cli.practice.lookup import match_one, with_fold
 
 from therapy_cli.validation import check_not_future, clean_name, clean_text, names_an_id
 from therapy_cli.storage.db import Database, id_chunks, utc_now
@@ -87,9 +87,9 @@ def log_received(db: Database, on: date | None, duration_min: int, supervisor: s
     supervisor = clean_name(supervisor, "supervisor") if supervisor is not None else None
     note = clean_text(note, "note", 4000)
     # the same meeting logged twice (shell history, a retried script) would count its hours twice
-    twin = None if allow_duplicate else db.scalar(
+    twin = None if allow_duplicate else with_fold(db).scalar(
         "SELECT id FROM supervision WHERE direction = 'received' AND on_date = ? AND duration_min = ? "
-        "AND group_size = ? AND coalesce(supervisor, '') = coalesce(?, '') COLLATE NOCASE",
+        "AND group_size = ? AND therapy_fold(coalesce(supervisor, '')) = therapy_fold(coalesce(?, ''))",
         (day.isoformat(), duration_min, group_size, supervisor))
     if twin is not None:
         raise Conflict(f"this supervision received on {day.isoformat()} is already logged (record #{twin}); "
@@ -143,7 +143,8 @@ def _existing_supervisee(db: Database, name: str, new: bool = False) -> dict | N
     """The supervisee kept under `name` (id, exact name, unique fragment), or None when it names a new one;
     nothing is written, so every name of a meeting is checked before any new one is kept."""
     value = clean_name(name, "supervisee name")
-    exact = db.one("SELECT * FROM supervisees WHERE name = ? COLLATE NOCASE", (value,))
+    exact = with_fold(db).one("SELECT * FROM supervisees WHERE therapy_fold(name) = therapy_fold(?) ORDER BY id",
+                              (value,))
     if new:
         if exact:
             raise InvalidValue(f"supervisee #{exact['id']} {exact['name']} already exists; drop --new to use it")
@@ -168,9 +169,9 @@ def same_day_received(db: Database, record: dict) -> list[dict]:
     or with either unnamed. A meeting retyped to add the supervisor or put the length right is not a twin to
     the duplicate check, yet both would count: `supervise log` says so rather than refusing (two meetings in
     a day are possible)."""
-    return db.query("SELECT id, duration_min, supervisor FROM supervision WHERE direction = 'received' "
-                    "AND on_date = ? AND id != ? AND (supervisor IS NULL OR ? IS NULL OR "
-                    "lower(supervisor) = lower(?)) ORDER BY id",
+    return with_fold(db).query("SELECT id, duration_min, supervisor FROM supervision WHERE direction = 'received' "
+                               "AND on_date = ? AND id != ? AND (supervisor IS NULL OR ? IS NULL OR "
+                               "therapy_fold(supervisor) = therapy_fold(?)) ORDER BY id",
                     (record["on_date"], record["id"], record["supervisor"], record["supervisor"]))
 
 
@@ -187,8 +188,9 @@ def same_day_given(db: Database, record: dict) -> list[dict]:
 def same_day_booked(db: Database, booking: dict) -> list[dict]:
     """Other bookings the day of `booking` with the same supervisor (or either naming none): a booking retyped to
     put the length right is not a twin to the duplicate check, yet both would count towards the month."""
-    return db.query("SELECT id, duration_min, supervisor FROM supervision_booked WHERE on_date = ? AND id != ? "
-                    "AND (supervisor IS NULL OR ? IS NULL OR lower(supervisor) = lower(?)) ORDER BY id",
+    return with_fold(db).query(
+        "SELECT id, duration_min, supervisor FROM supervision_booked WHERE on_date = ? AND id != ? "
+        "AND (supervisor IS NULL OR ? IS NULL OR therapy_fold(supervisor) = therapy_fold(?)) ORDER BY id",
                     (booking["on_date"], booking["id"], booking["supervisor"], booking["supervisor"]))
 
 
@@ -287,8 +289,9 @@ def book(db: Database, on: date, duration_min: int, supervisor: str | None = Non
     note = clean_text(note, "note", 4000)
     # the same booking typed twice (shell history, a retried script) would count its hours twice and
     # quieten remind's supervision_due for a month that is in fact short
-    twin = db.scalar("SELECT id FROM supervision_booked WHERE on_date = ? AND duration_min = ? AND group_size = ? "
-                     "AND coalesce(supervisor, '') = coalesce(?, '') COLLATE NOCASE",
+    twin = with_fold(db).scalar(
+        "SELECT id FROM supervision_booked WHERE on_date = ? AND duration_min = ? AND group_size = ? "
+        "AND therapy_fold(coalesce(supervisor, '')) = therapy_fold(coalesce(?, ''))",
                      (on.isoformat(), duration_min, group_size, supervisor))
     if twin is not None:
         raise Conflict(f"this supervision is already booked for {on.isoformat()} (booking #{twin}); "
@@ -315,11 +318,11 @@ def booked_hours(db: Database, start: date, end: date) -> float:
     any that day when either names none; a morning's peer group does not take the afternoon's booking with
     Dr Lee away. On a replayed day (`--today`) before that day, the received supervision is not yet known,
     and the booking counts, as that morning's remind saw it."""
-    return float(db.scalar(
+    return float(with_fold(db).scalar(
         "SELECT total(b.credited_hours) FROM supervision_booked b WHERE b.on_date BETWEEN ? AND ? "
         "AND NOT EXISTS (SELECT 1 FROM supervision s WHERE s.direction = 'received' AND s.on_date = b.on_date "
         "AND s.on_date <= ? AND (b.supervisor IS NULL OR s.supervisor IS NULL "
-        "OR lower(trim(s.supervisor)) = lower(trim(b.supervisor))))",
+        "OR therapy_fold(trim(s.supervisor)) = therapy_fold(trim(b.supervisor))))",
         (start.isoformat(), end.isoformat(), db.today.isoformat())))
 
 
@@ -375,7 +378,8 @@ def rename_supervisee(db: Database, text: str, new_name: str) -> dict:
     value = clean_name(new_name, "supervisee name")
     if names_an_id(value):   # as `supervise give` refuses: a number (or `#7`) names a supervisee by id
         raise InvalidValue("a supervisee's name cannot be a number or '#' and a number (it would be read as an id)")
-    other = db.one("SELECT * FROM supervisees WHERE name = ? COLLATE NOCASE AND id != ?", (value, person["id"]))
+    other = with_fold(db).one("SELECT * FROM supervisees WHERE therapy_fold(name) = therapy_fold(?) AND id != ? "
+                              "ORDER BY id", (value, person["id"]))
     if other is None:
         if person["name"] == value:
             raise Conflict(f"supervisee #{person['id']} is already named {value!r}")
