@@ -74,6 +74,18 @@ def test_a_database_made_readable_by_others_is_made_private_again(run):
     assert _mode(run.db) == 0o600
 
 
+def test_a_database_made_read_only_stays_read_only(run):
+    """An archived caseload its owner made read-only (0444) was made 0600 by the next `client list`: writable
+    again without a word. Others lose read access; the owner's write is not given back."""
+    _caseload(run)
+    os.chmod(run.db, 0o444)
+    run("client", "list")
+    assert _mode(run.db) == 0o400
+    os.chmod(run.db, 0o644)
+    run("client", "list")
+    assert _mode(run.db) == 0o600
+
+
 def test_backups_are_private_even_over_an_existing_readable_file(run, tmp_path):
     _caseload(run)
     dest = tmp_path / "backup.db"

@@ -38,10 +38,13 @@ def resolve_path(explicit: str | os.PathLike | None = None) -> Path:
     return default_path()
 
 
-def private_file(path: str | os.PathLike) -> None:
-    """Make a file the tool wrote readable by its owner alone."""
+def private_file(path: str | os.PathLike, keep_read_only: bool = False) -> None:
+    """Make a file the tool wrote readable by its owner alone (0600). With `keep_read_only` (the caseload
+    itself), a file its owner made read-only (0400, 0444: an archived practice) stays read-only: taking away
+    others' access never gives the owner a write they had taken away."""
     try:
-        os.chmod(path, 0o600)
+        read_only = keep_read_only and not os.stat(path).st_mode & 0o200
+        os.chmod(path, 0o400 if read_only else 0o600)
     except FileNotFoundError:
         pass
 
@@ -246,7 +249,8 @@ class Database:
 
     def close(self) -> None:
         self.conn.close()
-        for suffix in ("", "-wal", "-shm"):
+        private_file(self.path, keep_read_only=True)
+        for suffix in ("-wal", "-shm"):
             private_file(f"{self.path}{suffix}")
         if self.guard is not None:
             from therapy_cli.storage import guard
@@ -296,7 +300,7 @@ def connect(path: Path, create: bool = True) -> sqlite3.Connection:
             from therapy_cli.storage import crypto  # only for such files: the plain path stays lean
 
             conn = crypto.connect(path)
-            private_file(path)
+            private_file(path, keep_read_only=True)
             return conn
         check_sqlite_file(path, head)
     elif not create:
@@ -316,7 +320,7 @@ def connect(path: Path, create: bool = True) -> sqlite3.Connection:
         conn.execute("PRAGMA foreign_keys = ON")
     except sqlite3.Error as exc:
         raise DatabaseError(_explain(exc, path)) from None
-    private_file(path)
+    private_file(path, keep_read_only=True)
     return conn
 
 
