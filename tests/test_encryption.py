@@ -176,6 +176,17 @@ def test_refusals(keyed, jcli, db_path, cli):
     assert again.exit_code == 1 and "already encrypted" in again.stderr
 
 
+def test_a_key_of_several_lines_is_refused_when_encrypting(jcli, db_path, cli):
+    """`pass show therapy` prints the password, then any login or URL lines of the entry: all of it became the
+    key, one no terminal prompt could take, and editing the entry locked the records away for good."""
+    jcli("client", "add", CANARY)
+    plain = _bytes(db_path)
+    result = cli("db", "encrypt", "--yes", env={"THERAPY_KEY_COMMAND": "printf 'pw1\\nurl: example.org\\n'"})
+    assert result.exit_code == 1 and "2 lines" in result.stderr and "head -n 1" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1 and "pw1" not in result.stderr
+    assert _bytes(db_path) == plain
+
+
 def test_erase_works_on_an_encrypted_file(keyed, jcli, db_path):
     cid = jcli("client", "add", CANARY)["id"]
     jcli("session", "add", str(cid), "--at", "2026-11-02 10:00", "--note", "CANARY-NOTE-ENCRYPTED")

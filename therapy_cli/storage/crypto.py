@@ -93,6 +93,12 @@ def get_key(path: Path, confirm: bool = False) -> str:
     if os.environ.get(ENV_KEY_COMMAND):
         key = _clean_key(secret_from_command(ENV_KEY_COMMAND, "key", "no key, nothing was opened"),
                          ENV_KEY_COMMAND)
+        if confirm and ("\n" in key or "\r" in key):
+            # choosing the key: a password manager's entry often holds more than the password (`pass show`
+            # prints the password, then a login or URL line); a key of several lines could never be typed at
+            # the prompt, and editing the entry would lock the records away for good
+            raise Refused(f"{ENV_KEY_COMMAND} printed {len(key.splitlines())} lines; the key must be one line "
+                          "(for pass: 'pass show therapy | head -n 1'); nothing was changed")
     elif sys.stdin.isatty():
         import getpass
 
