@@ -242,6 +242,23 @@ def test_backup_is_consistent_private_and_restorable(cli, jcli, tmp_path, db_pat
     assert checked["ok"] is True and checked["restore_copies"] == [kept.name]
 
 
+def test_a_restore_that_brings_an_erased_client_back_says_so(cli, jcli, tmp_path):
+    """A backup made before `client erase` holds the client in full: restoring it brought the records of
+    someone who asked to be erased back without a word."""
+    gone = jcli("client", "add", "Erin Gone", "--referred-on", "2026-01-05")["id"]
+    kept = jcli("client", "add", "Stay Here")["id"]
+    jcli("client", "discharge", str(gone), "--on", "2026-02-01")
+    jcli("db", "backup", tmp_path / "before.db")
+    jcli("client", "erase", str(gone), "--yes", "--force", "--reason", "erasure request")
+    jcli("db", "backup", tmp_path / "after.db")
+    result = cli("db", "restore", tmp_path / "before.db", "--yes", "--json")
+    assert result.exit_code == 0 and result.json()["erasures_undone"] == [gone]
+    assert f"predates the erasure of client #{gone}" in result.stderr and "Erin" not in result.stderr
+    erased_again = cli("db", "restore", tmp_path / "after.db", "--yes", "--json")
+    assert erased_again.json()["erasures_undone"] == [] and "predates" not in erased_again.stderr
+    assert kept not in erased_again.json()["erasures_undone"]
+
+
 def test_restoring_the_wrong_backup_is_undone_by_restoring_the_kept_file(cli, jcli, tmp_path, db_path):
     """8 pm: last month's backup restored instead of last night's. What the WAL held is in the kept file too."""
     jcli("client", "add", "Ann Early")

@@ -131,6 +131,12 @@ def restore(src: Annotated[str, typer.Argument(metavar="SRC", help="A backup mad
             else f"Restore {source} to {target}?", yes)
     result = maintenance.restore(source, target)
     render.emit(result, output_format(fmt, as_json, as_csv))
+    if result["erasures_undone"]:
+        undone = result["erasures_undone"]
+        ids = ", ".join(f"#{i}" for i in undone)
+        render.warn(f"this backup predates the erasure of client{'s' if len(undone) > 1 else ''} {ids}: "
+                    f"{'their' if len(undone) > 1 else 'the'} records are back in full; erase again with "
+                    "therapy client erase ID (see docs/privacy.md)")
 
 
 @app.command("audit")

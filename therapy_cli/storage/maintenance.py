@@ -184,13 +184,44 @@ def _restore_held(source: Path, target: Path) -> dict:
         if not check(copy)["ok"]:
             copy.close()
             raise CheckFailed("the restored copy failed its check; nothing was replaced")
+        # clients erased in the file replaced whom the backup still holds in full (it predates the erasure)
+        undone = _still_held(copy, _erased_ids(target, key if stay_encrypted else None)) if target.is_file() else []
         copy.close()
         # The file being replaced is kept beside it (a restore of the wrong backup loses nothing), and its
         # WAL goes with it so that it cannot be replayed onto the restored file.
         kept = _keep_replaced(target) if target.is_file() else None
         remove(f"{target}-shm")
     return {"path": str(target), "restored_from": str(source), "ok": True,
-            "previous_kept_as": str(kept) if kept else None, "encrypted": bool(key)}
+            "previous_kept_as": str(kept) if kept else None, "encrypted": bool(key), "erasures_undone": undone}
+
+
+def _erased_ids(path: Path, key: str | None) -> list[int]:
+    """The clients erased in the caseload at `path` (read with `key` when it is encrypted); none when it cannot
+    be read (a damaged file is restored over all the same)."""
+    try:
+        if key is None:
+            from therapy_cli.storage.db import readonly_uri
+
+            conn = sqlite3.connect(readonly_uri(path), uri=True)
+        else:
+            from therapy_cli.storage.crypto import open_with_key
+
+            conn = open_with_key(path, key)
+        try:
+            return [r[0] for r in conn.execute("SELECT id FROM clients WHERE erased_on IS NOT NULL ORDER BY id")]
+        finally:
+            conn.close()
+    except Exception:  # sqlite3 or sqlcipher3, or a DatabaseError: nothing to compare with
+        return []
+
+
+def _still_held(conn, erased: list[int]) -> list[int]:
+    """Of the `erased` client ids, those the restored copy holds as records, not erased stubs."""
+    held: list[int] = []
+    for chunk, marks in id_chunks(erased):
+        held += [r[0] for r in conn.execute(
+            f"SELECT id FROM clients WHERE erased_on IS NULL AND id IN ({marks}) ORDER BY id", chunk)]
+    return held
 
 
 def _kept_name(target: Path) -> Path:
