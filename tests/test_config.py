@@ -17,6 +17,10 @@ def test_timezone_must_be_iana(jcli, cli, db_path):
     assert jcli("config", "set", "timezone", "Europe/London")["value"] == "Europe/London"
     assert_refused(cli, db_path, "config", "set", "timezone", "Mars/Olympus", match="unknown time zone")
     assert_refused(cli, db_path, "config", "set", "timezone", "../../etc/passwd", match="unknown time zone")
+    # files in the zone folder that are not zones: the machine's own setting, leap-second and POSIX variants
+    for name in ("localtime", "right/Europe/London", "posixrules", "Factory"):
+        assert_refused(cli, db_path, "config", "set", "timezone", name, match="unknown time zone")
+    assert jcli("config", "set", "timezone", "UTC")["value"] == "UTC"
 
 
 def test_targets_only_for_known_metrics(jcli, cli, db_path):

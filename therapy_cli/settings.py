@@ -170,9 +170,16 @@ def validate(key: str, text: str, currency: str | None = None) -> str:
         setting.check(text)
         return text
     if setting.type == "zone":
+        from zoneinfo import available_timezones
+
         from therapy_cli.dates import get_zone
 
         get_zone(text)
+        # zoneinfo opens any file under the zone folder: `localtime` (whatever the machine is set to, moving
+        # every session's day when that changes), `right/...` (leap-second files it reads an hour out),
+        # `posixrules`; a setting takes the IANA names alone
+        if text not in available_timezones() or text in ("localtime", "Factory"):
+            raise InvalidValue(f"unknown time zone {text!r}; use an IANA name such as Europe/London")
         return text
     if setting.choices and setting.type != "choice":
         if text.lower() not in setting.choices:
