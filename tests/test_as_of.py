@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from conftest import assert_refused
+from conftest import assert_refused, snapshot
 
 
 def _caseload(jcli):
@@ -78,6 +78,21 @@ def test_global_options_after_the_subcommand(jcli, cli, tmp_path):
         result = cli(*args)
         assert result.exit_code == 2, args
         assert result.stderr.splitlines()[-1] == f"Error: Option '{args[-1]}' requires an argument.", result.stderr
+
+
+def test_a_global_option_given_twice_with_different_values_is_refused(jcli, cli, db_path, tmp_path):
+    """With an alias `therapy --db ~/caseload.db`, `client add X --db /tmp/test.db` wrote to the caseload: the
+    option after the subcommand was silently dropped. Two values are a usage error; the same one twice is fine."""
+    other = tmp_path / "other.db"
+    jcli("client", "add", "Alex Morgan")
+    before = snapshot(db_path)
+    for args in (["--db", db_path, "client", "add", "Test Person", "--db", other],
+                 ["--db", db_path, "report", "week", "--db", other, "--json"],          # the fast path too
+                 ["--today", "2026-11-01", "report", "week", "--today=2026-11-20"]):
+        result = cli(*args)
+        assert result.exit_code == 2 and "given twice" in result.stderr, args
+    assert snapshot(db_path) == before and not other.exists()
+    assert jcli("--db", db_path, "client", "list", "--db", db_path)[0]["name"] == "Alex Morgan"
 
 
 def test_referrer_cleared_with_an_empty_value(jcli):

@@ -48,3 +48,23 @@ def hoist_global_options(args: list[str]) -> list[str]:
         rest.append(arg)
         i += 1
     return front + rest
+
+
+def conflicting_global_option(args: list[str]) -> tuple[str, str, str] | None:
+    """In hoisted ARGS, a root option given twice with different values, `(name, first, second)`: with an alias
+    `therapy --db ~/caseload.db`, `client add X --db /tmp/test.db` would otherwise write to the caseload."""
+    seen: dict[str, str] = {}
+    i = 0
+    while i < len(args) and args[i].startswith("-") and args[i] != "--":
+        name, eq, value = args[i].partition("=")
+        if name in GLOBAL_VALUE_OPTIONS:
+            if not eq:
+                if i + 1 >= len(args):
+                    return None
+                value = args[i + 1]
+                i += 1
+            if name in seen and seen[name] != value:
+                return name, seen[name], value
+            seen[name] = value
+        i += 1
+    return None

@@ -9,7 +9,7 @@ import typer
 from typer.core import TyperCommand
 
 from therapy_cli import __version__
-from therapy_cli.argv import GLOBAL_VALUE_OPTIONS, hoist_global_options
+from therapy_cli.argv import GLOBAL_VALUE_OPTIONS, conflicting_global_option, hoist_global_options
 from therapy_cli.lazy import LazyGroup, build_lazy_root
 from therapy_cli.commands._common import STATE
 from therapy_cli.errors import TherapyError
@@ -28,6 +28,13 @@ class TherapyGroup(LazyGroup):
                 # `client list --db` with its value forgotten: the sub-command's parser would say the option
                 # does not exist, which it does (after the sub-command too)
                 raise BadOptionUsage(args[-1], f"Option '{args[-1]}' requires an argument.", ctx=ctx)
+            twice = conflicting_global_option(args)
+            if twice:
+                from typer._click.exceptions import BadOptionUsage
+
+                name, first, second = twice
+                raise BadOptionUsage(name, f"{name} is given twice, as {first!r} and {second!r} (an alias or "
+                                           f"a script's own {name}?); give it once", ctx=ctx)
         return super().parse_args(ctx, args)
 
     def invoke(self, ctx):

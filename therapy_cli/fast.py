@@ -24,7 +24,7 @@ import os
 import sys
 from collections.abc import Callable
 
-from therapy_cli.argv import hoist_global_options
+from therapy_cli.argv import conflicting_global_option, hoist_global_options
 
 FORMATS = ("table", "json", "csv")
 
@@ -73,6 +73,8 @@ def plan(argv: list[str]) -> Callable[[], None] | None:
     if argv in (["--help"], ["-h"]):
         return _root_help if _help_width_is_standard() else None
     args = hoist_global_options(argv)
+    if conflicting_global_option(args):
+        return None   # click's usage error
     root = {"db": None, "today": None, "no_pager": False}
     i = _options(args, 0, {"--db": "db", "--today": "today"}, {}, {"--no-pager": "no_pager"}, root)
     if i is None:
