@@ -363,6 +363,19 @@ def test_backup_over_an_existing_file_needs_yes(cli, jcli, tmp_path, db_path):
     assert dest.read_bytes()[:16] == b"SQLite format 3\x00"
 
 
+def test_a_backup_to_an_empty_destination_is_refused(cli, jcli, tmp_path, monkeypatch):
+    """`db backup "$BACKUP_DIR"` with the variable unset wrote caseload-DATE.db into whatever folder the job
+    ran in, and reported it ok."""
+    jcli("client", "add", "Alex Morgan")
+    work = tmp_path / "cwd"
+    work.mkdir()
+    monkeypatch.chdir(work)
+    for dest in ("", "  "):
+        result = cli("db", "backup", dest, "--yes")
+        assert result.exit_code == 2 and "DEST is empty" in result.stderr, dest
+    assert list(work.iterdir()) == []
+
+
 def test_backup_of_a_caseload_that_is_not_there_is_refused(cli, tmp_path):
     """A mistyped --db (or THERAPY_DB) in a backup job made a new, empty caseload and reported its copy ok."""
     missing = tmp_path / "caseloads.db"

@@ -56,6 +56,11 @@ def backup_target(db: Database, dest: str) -> Path:
     """Where `db backup DEST` writes: DEST, or caseload-DATE.db inside DEST when it is a folder."""
     from therapy_cli.storage.files import refuse_missing_directory
 
+    if not dest.strip():
+        from therapy_cli.errors import WrongForm
+
+        # `db backup "$BACKUP_DIR"` with the variable unset: '' is no folder, not the current one
+        raise WrongForm("DEST is empty; give the backup file's path or its folder (an unset variable in a script?)")
     if dest.strip() == "-":   # as exports read it: standard output, which a database copy cannot go to
         raise InvalidValue("a backup is a file: give its path (db backup DEST), not - (standard output)")
     refuse_missing_directory(dest)
