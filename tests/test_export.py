@@ -86,6 +86,19 @@ def test_a_dash_as_output_is_standard_output_never_a_file_called_dash(cli, jcli,
     assert_refused(cli, db_path, "export", "all", "--output", "-", match="give --output DIRECTORY")
 
 
+def test_an_empty_output_is_refused_never_standard_output(cli, jcli, db_path, tmp_path, monkeypatch):
+    """`client export "$ID" --output "$FILE"` with FILE unset printed the whole subject access export (notes and
+    all) to standard output, which cron mails on."""
+    monkeypatch.chdir(tmp_path)
+    jcli("client", "add", "Alex Morgan")
+    for args in (["client", "export", "alex", "--yes"], ["export", "clients", "--yes"], ["export", "all"]):
+        for empty in ("", " "):
+            result = cli(*args, "--output", empty)
+            assert result.exit_code == 2 and "--output is empty" in result.stderr, (args, empty)
+            assert "Alex" not in result.stdout, args
+    assert not [p for p in tmp_path.iterdir() if not p.name.startswith(("caseload.db", "xdg"))]   # no file either
+
+
 def test_export_streams_large_tables(cli, db_path, tmp_path):
     cli("db", "init")
     import sqlite3

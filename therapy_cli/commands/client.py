@@ -433,6 +433,12 @@ def export(
 
     from therapy_cli.practice import clients
 
+    if output is not None and not output.strip():
+        from therapy_cli.errors import WrongForm
+
+        # `--output "$FILE"` with the variable unset: not standard output, where cron would mail the records
+        raise WrongForm("--output is empty; give the file's path, or - for standard output (an unset variable "
+                        "in a script?)")
     if output == "-":   # standard output, as `session export --ics -`: never a file called '-' full of client data
         output = None
     with database() as db:

@@ -210,6 +210,12 @@ def export_command(
     if legacy_format is not None:
         render.warn("export --format is now --file-format (csv or jsonl); --format still works for now")
         file_format = legacy_format
+    if output is not None and not output.strip():
+        from therapy_cli.errors import WrongForm
+
+        # `--output "$FILE"` with the variable unset: not standard output, where cron would mail the records
+        raise WrongForm("--output is empty; give the file's path, or - for standard output (an unset variable "
+                        "in a script?)")
     if output == "-":   # standard output, as `session export --ics -`: never a file called '-' full of records
         output = None
 
