@@ -687,6 +687,29 @@ def test_a_connection_lost_on_one_reminder_is_made_again_for_the_next(cli, jcli,
     assert result.stderr.splitlines()[-1].startswith("Error: 2 reminder(s) not sent, kept for the next run")
 
 
+class BusyAtRcpt(Inbox):
+    """A rate limit said at RCPT: 421 (closing) to an address holding 'busy'."""
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if "busy" in address:
+            return "421 4.7.0 try again later, closing connection"
+        return await super().handle_RCPT(server, session, envelope, address, rcpt_options)
+
+
+def test_a_421_at_the_recipient_fails_that_reminder_alone(cli, jcli, smtp, db_path):
+    """smtplib hangs up on a 421 at RCPT: the reminder after it failed too ('connection lost'), as if the server
+    had refused its address, and was put off to the next morning."""
+    inbox = smtp(handler=BusyAtRcpt)
+    for hour, address in ((9, "ok1"), (10, "busy1"), (11, "ok2"), (12, "ok3")):
+        book(jcli, consenting(jcli, f"Client {address}", f"{address}@example.org"), at=f"{TOMORROW} {hour}:00")
+    result = cli("remind", "clients", "--send")
+    assert result.exit_code == 1
+    assert inbox.to() == ["ok1@example.org", "ok2@example.org", "ok3@example.org"]
+    assert len(sent_rows(db_path)) == 3
+    assert result.stderr.splitlines()[-1].startswith("Error: 1 reminder(s) not sent, kept for the next run")
+    assert "(the server answered 421)" in result.stderr
+
+
 def test_remind_options_typed_before_clients_are_refused_not_dropped(cli, db_path):
     """`remind --json clients` printed the table: a script parsing it broke without a word."""
     for args, named in ((["--json"], "--json"), (["--kind", "bogus"], "--kind"), (["--within", "9d", "--all"],

@@ -208,6 +208,9 @@ class Mailer:
             self.smtp.send_message(msg)
         except smtplib.SMTPRecipientsRefused as exc:
             codes = [f"{code}" for code, _ in exc.recipients.values()]
+            if "421" in codes:   # closing (a rate limit) at RCPT: smtplib has hung up; the next message connects again
+                self._close()
+                raise SendFailed("the server answered 421") from None
             raise SendFailed(f"the server refused the address ({', '.join(codes)})") from None
         except smtplib.SMTPResponseException as exc:
             if exc.smtp_code == 421:   # the server is closing the connection: the next message connects again
