@@ -154,3 +154,18 @@ def test_markdown_reads_the_same_in_a_pager_as_rendered(cli, jcli, tmp_path):
     text = out.read_text()
     assert "Clark & Wells" in text and "&amp; Wells" not in text
     assert "Dr A & B Partners &amp;copy; 2026" in text
+
+
+def test_a_members_name_in_the_measures_table_is_text(cli, jcli, tmp_path):
+    """A couple's report named each member beside their score raw in the Markdown table: a `<b>` typed in a
+    name was rendered as a tag and a `|` split the row into an extra column."""
+    jcli("client", "add", "Ann <b>Lee</b> | x")
+    jcli("client", "add", "Bob Lee")
+    jcli("client", "add", "Lee couple", "--kind", "couple", "--member", "1", "--member", "2")
+    jcli("session", "add", "3", "--at", "2026-09-03 10:00")
+    jcli("measure", "add", "1", "PHQ-9", "--score", "12", "--session", "1")
+    out = tmp_path / "couple.md"
+    assert cli("report", "client", "3", "--output", out).exit_code == 0
+    text = out.read_text()
+    assert "| 2026-09-03 | PHQ-9 (Ann &lt;b>Lee&lt;/b> / x) | 12 | moderate |" in text
+    assert "<b>" not in text

@@ -306,7 +306,8 @@ def markdown(data: dict) -> str:
         lines += ["No questionnaires were recorded.", ""]
     else:
         lines += ["| Date | Measure | Score | Severity |", "| --- | --- | --- | --- |"]
-        lines += [f"| {m['taken_on']} | {_measure_label(m)} | {_num(m['score'])} | {m['severity'] or ''} |"
+        lines += [f"| {m['taken_on']} | {_md(_measure_label(m)).replace('|', '/')} | {_num(m['score'])} | "
+                  f"{m['severity'] or ''} |"
                   for m in data["measures"]]
         lines.append("")
         for name, points in _series(data).items():
