@@ -100,6 +100,10 @@ def test_a_groups_report_says_who_joined_and_left(db, cli, tmp_path):
     out = tmp_path / "group.md"
     assert cli("report", "client", "Monday group", "--output", out).exit_code == 0
     assert "| Members | Ann Ash, Bea Birch (left 2026-10-01), Cy Cole (joined 2026-10-08) |" in out.read_text()
+    # replayed before either change, the report knows neither: Cy had not joined, Bea had not left
+    out = tmp_path / "group-sep.md"
+    assert cli("--today", "2026-09-30", "report", "client", "Monday group", "--output", out).exit_code == 0
+    assert "| Members | Ann Ash, Bea Birch |" in out.read_text()
 
 
 def test_progress_report_without_measures(db, cli, tmp_path):

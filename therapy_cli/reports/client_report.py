@@ -88,6 +88,9 @@ def gather(db: Database, client: dict) -> dict:
                for name in progress["instruments"]}
     in_words = _in_words(progress, counted, record["status"] == "discharged") if progress["instruments"] else []
     members = members_of(db, cid) if record["kind"] != "individual" else []
+    # as at the report's day: a member who joined later is not yet one, and a leaving day still to come is not known
+    members = [{**m, "left_on": m["left_on"] if m["left_on"] and m["left_on"] <= today else None}
+               for m in members if not m["joined_on"] or m["joined_on"] <= today]
     member_rows = _members_scores(db, cid, members, until)
     in_words += _members_in_words(member_rows)
     rows = rows + member_rows
