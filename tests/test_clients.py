@@ -195,6 +195,18 @@ def test_export_holds_everything(jcli, cli, db_path):
     assert jcli("client", "export", "alex")["client"]["id"] == data["client"]["id"]
 
 
+def test_an_export_replayed_on_an_earlier_day_still_holds_the_discharge(jcli, cli):
+    """`client export` with --today (or THERAPY_TODAY) before the discharge gave the client as active, with no
+    discharge date or reason, beside every session held: a subject access request missing what is held."""
+    jcli("client", "add", "Alex Morgan", "--referred-on", "2026-09-01")
+    jcli("session", "add", "alex", "--at", "2026-09-10 10:00")
+    jcli("client", "discharge", "alex", "--on", "2026-10-01", "--reason", "planned ending")
+    for day in ("2026-09-15", "2026-11-27"):
+        record = json.loads(cli("--today", day, "client", "export", "alex").stdout)["client"]
+        assert (record["status"], record["discharged_on"], record["discharge_reason"]) == (
+            "discharged", "2026-10-01", "planned ending")
+
+
 def test_export_to_file_is_private(jcli, cli, tmp_path):
     jcli("client", "add", "Alex Morgan")
     out = tmp_path / "sar.json"

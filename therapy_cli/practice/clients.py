@@ -47,8 +47,8 @@ def members_of(db: Database, unit_id: int, on: date | None = None) -> list[dict]
     return db.query(sql + " ORDER BY m.id", params)
 
 
-def client_record(db: Database, client_id: int) -> dict:
-    """The client as SPEC's JSON: id, name, kind, status, members, dates, referral."""
+def client_record(db: Database, client_id: int, day: date | None = None) -> dict:
+    """The client as SPEC's JSON: id, name, kind, status, members, dates, referral; as at `day` (today)."""
     row = db.get("clients", client_id, "client")
     referrer = None
     if row["referred_by"] is not None:
@@ -56,7 +56,7 @@ def client_record(db: Database, client_id: int) -> dict:
     members = members_of(db, client_id) if row["kind"] in UNIT_KINDS else []
     from therapy_cli.practice.state import state_of
 
-    state = state_of(db, client_id)
+    state = state_of(db, client_id, day)
     # as at today: a day replayed (--today) before the referral has no status yet (null), not today's
     status = state["status"] if state else row["status"]
     discharged_on = state["discharged_on"] if state else row["discharged_on"]
@@ -838,7 +838,9 @@ def export_client(db: Database, client: dict) -> dict:
     from therapy_cli.storage.maintenance import audit_rows
 
     cid = client["id"]
-    record = client_record(db, cid)
+    # everything held, whatever day is replayed (--today): a discharge after that day and its reason are held too
+    held = db.scalar("SELECT discharged_on FROM clients WHERE id = ?", (cid,))
+    record = client_record(db, cid, max(db.today, date.fromisoformat(held)) if held else None)
     unit_ids = [u["id"] for u in units_of(db, cid)]
     # their own sessions, and a couple's, family's or group's only on days they belonged and came: a session
     # before they joined, after they left or that they missed is the other members' (its notes above all)
