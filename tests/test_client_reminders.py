@@ -200,6 +200,20 @@ def test_due_lists_consenting_clients_scheduled_in_the_window(cli, jcli):
     assert len(jcli("remind", "clients")) == 2
 
 
+def test_the_window_is_hours_on_the_practice_clock_across_the_autumn_clock_change(jcli):
+    """With reminders.client_hours 24, each morning's window ran 24 hours by the stopwatch: on the 25-hour
+    Sunday of the clock change, Saturday's window ended an hour before Sunday's run began, and a session in
+    that hour was never reminded (here, runs replayed at midnight: 23:30 on Sunday 25 October)."""
+    jcli("config", "set", "timezone", "Europe/London")
+    jcli("config", "set", "reminders.client_hours", "24")
+    alex = consenting(jcli)
+    late = book(jcli, alex, "2026-10-25 23:30", status="scheduled")   # booked then, not yet marked
+    monday = book(jcli, alex, "2026-10-26 00:30", status="scheduled")
+    assert jcli("--today", "2026-10-24", "remind", "clients") == []
+    assert [item["session_id"] for item in jcli("--today", "2026-10-25", "remind", "clients")] == [late]
+    assert [item["session_id"] for item in jcli("--today", "2026-10-26", "remind", "clients")] == [monday]
+
+
 def test_nothing_due_is_silent(cli, jcli):
     jcli("client", "add", "Alex Morgan")
     result = cli("remind", "clients")

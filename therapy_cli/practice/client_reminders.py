@@ -123,7 +123,9 @@ def due(db: Database, now: datetime | None = None) -> list[Reminder]:
     from therapy_cli.dates import utc_iso
 
     start = now or window_start(db)
-    end = start + timedelta(hours=db.setting("reminders.client_hours"))
+    # hours on the practice's clock, not a stopwatch's: 24 hours from 07:00 end at 07:00 the next day across a
+    # clock change, where the next morning's run begins, so the autumn's 25-hour day leaves no hour unreminded
+    end = (start.astimezone(db.tz) + timedelta(hours=db.setting("reminders.client_hours"))).astimezone(timezone.utc)
     window = (utc_iso(start), utc_iso(end))
     earlier: dict[tuple[int, int], int] = {}      # reminders already sent per (session, person)
     latest: dict[tuple[int, int], bool] = {}      # ... whether the latest was at the session's present start
