@@ -830,3 +830,19 @@ def test_a_booking_run_again_with_allow_overlap_is_refused_not_doubled(cli, jcli
     assert jcli("session", "add", "Ann", "--at", "2026-12-07 09:00", "--status", "cancelled")["id"] == 5
     jcli("session", "cancel", "1")
     assert jcli(*one)["id"] == 6
+
+
+def test_a_training_group_run_again_with_allow_overlap_is_refused_not_doubled(london, cli, jcli, db_path):
+    """Up-arrow and Enter on a training group entered with --allow-overlap recorded it twice: the week's
+    training hours and participants doubled. Import refused the same row as 'imported already?'."""
+    again = ["session", "training", "Working with trauma", "--at", "2026-11-24 09:00", "--duration", "90",
+             "--audience", "GPs", "--participants", "12", "--allow-overlap"]
+    assert jcli(*again)["id"] == 1
+    result = assert_refused(cli, db_path, *again, code=1, match="training group #1 has the same title and start")
+    assert "2026-11-24 09:00 (attended)" in result.stderr
+    report = jcli("report", "week")
+    assert (report["training_hours"], report["training_participants"]) == (1.5, 12)
+    # another group at that time (co-teaching), or the same one after it was cancelled: recorded
+    assert jcli("session", "training", "Sleep", *again[3:])["id"] == 2
+    jcli("session", "cancel", "1", "--reason", "did not run", "--yes")
+    assert jcli(*again)["id"] == 3

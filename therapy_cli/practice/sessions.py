@@ -502,6 +502,15 @@ def add_training(db: Database, title: str, start: datetime, duration_min, audien
     title, audience, participants = (training_fields(title, audience, participants)[k]
                                      for k in ("title", "audience", "participants"))
     times = session_times(start, fields["duration_min"])
+    if fields["status"] in BLOCKING:
+        # the same group again (run twice from the shell history, --allow-overlap and all) would count its
+        # hours and participants twice; import refuses the same row alike
+        twin = db.one("SELECT id, status FROM sessions WHERE kind = 'training' AND title = ? AND starts_utc = ? "
+                      "AND status IN ('scheduled', 'attended') ORDER BY id LIMIT 1", (title, times["starts_utc"]))
+        if twin:
+            raise Conflict(f"training group #{twin['id']} has the same title and start, {start:%Y-%m-%d %H:%M} "
+                           f"({twin['status']}): the same group again (run twice?); nothing was booked "
+                           "(--allow-overlap does not book one group twice)")
     if fields["status"] in BLOCKING and not allow_overlap:
         check_no_clash(db, times)
     if fields["status"] in ("cancelled", "late-cancelled"):
