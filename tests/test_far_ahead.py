@@ -69,3 +69,16 @@ def test_a_series_near_the_end_of_the_calendar_is_refused_or_booked_never_an_int
     assert booked.exit_code == 0, booked.stderr
     assert [s["starts_at"][:10] for s in booked.json()] == ["9999-12-01", "9999-12-08", "9999-12-15",
                                                           "9999-12-22", "9999-12-29"]
+
+
+def test_a_training_group_over_a_year_ahead_is_warned_of_as_a_session_is(cli):
+    """`session training` with 2062 typed for 2026 said nothing (no reminder mentions it until then), while
+    `session add` and `session move` of the same group warned."""
+    made = cli("session", "training", "Working with trauma", "--at", "2062-11-24 09:00", "--duration", "90",
+               "--audience", "GPs", "--participants", "12")
+    assert made.exit_code == 0
+    assert made.stderr == ("Warning: a training group on 2062-11-24 is 35 years ahead (today is 2026-11-27); if the "
+                           "year is mistyped: therapy session move 1 --to 'YYYY-MM-DD HH:MM'\n")
+    near = cli("session", "training", "Sleep", "--at", "2027-11-24 09:00", "--duration", "90",
+               "--audience", "GPs", "--participants", "12")
+    assert near.exit_code == 0 and near.stderr == ""

@@ -610,9 +610,11 @@ def training(
     """
     from therapy_cli.practice import sessions
 
+    warnings: list[str] = []
     with database(write=True) as db:
         record = sessions.add_training(db, title, _parse_at(db, at, "--at"), duration, audience, participants,
-                                       status.value if status else None, mode.value, allow_overlap)
+                                       status.value if status else None, mode.value, allow_overlap, warnings)
+    _warn_all(warnings)
     _show_one(record, output_format(fmt, as_json, as_csv))
 
 

@@ -492,7 +492,7 @@ def training_fields(title=None, audience=None, participants=None) -> dict:
 
 def add_training(db: Database, title: str, start: datetime, duration_min, audience: str | None,
                  participants: int, status: str | None = None, mode: str = "in-person",
-                 allow_overlap: bool = False) -> dict:
+                 allow_overlap: bool = False, warnings: list | None = None) -> dict:
     """A training group for other professionals: no client; counts as training, never clinical, hours."""
     day = start.date()
     fields = validate_session_fields(duration_min, status or default_status(day, db.today), mode)
@@ -519,6 +519,7 @@ def add_training(db: Database, title: str, start: datetime, duration_min, audien
                                         "title": title, "audience": audience, "participants": participants,
                                         "created_at": utc_now()})
     db.audit("add", "session", session_id, f"training group at {times['starts_at']}")
+    _far_ahead(db, session_id, day, "a training group on", warnings)
     return session_record(db, session_id)
 
 
