@@ -846,3 +846,20 @@ def test_a_training_group_run_again_with_allow_overlap_is_refused_not_doubled(lo
     assert jcli("session", "training", "Sleep", *again[3:])["id"] == 2
     jcli("session", "cancel", "1", "--reason", "did not run", "--yes")
     assert jcli(*again)["id"] == 3
+
+
+def test_a_training_group_is_not_put_twice_at_one_time_by_a_correction(london, cli, jcli, db_path):
+    """The group cancelled and entered again, then the cancellation taken back with --allow-overlap (or another
+    meeting of it moved onto the same start): two attended groups, their hours and participants counted twice."""
+    group = ["--duration", "90", "--audience", "GPs", "--participants", "12"]
+    jcli("session", "training", "Trauma", "--at", "2026-11-24 09:00", *group)
+    jcli("session", "cancel", "1", "--reason", "entered twice by mistake", "--yes")
+    jcli("session", "training", "Trauma", "--at", "2026-11-24 09:00", *group)
+    assert_refused(cli, db_path, "session", "attend", "1", "--allow-overlap", code=1,
+                   match="training group #2 has the same title and start, 2026-11-24 09:00 (attended); session #1 "
+                         "marked attended there would count it twice")
+    jcli("session", "training", "Trauma", "--at", "2026-11-17 09:00", *group)
+    assert_refused(cli, db_path, "session", "move", "3", "--to", "2026-11-24 09:00", "--allow-overlap", code=1,
+                   match="session #3 moved there would count it twice")
+    report = jcli("report", "month")
+    assert (report["training_hours"], report["training_participants"]) == (3.0, 24)

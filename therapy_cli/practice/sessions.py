@@ -183,6 +183,24 @@ def check_not_booked_twice(db: Database, client_id: int, all_times: list[dict], 
                        "client twice at one time)")
 
 
+def check_training_not_twice(db: Database, title: str, starts_utc: str, change: str | None = None) -> None:
+    """A training group with the title and start of one scheduled or attended is the same group again (run
+    twice from the shell history), whatever --allow-overlap says: its hours and participants would count twice.
+    Import refuses the same row alike; `change` names a correction (a move, a cancellation taken back) that
+    would put it there twice."""
+    twin = db.one("SELECT id, starts_at, status FROM sessions WHERE kind = 'training' AND title = ? "
+                  "AND starts_utc = ? AND status IN ('scheduled', 'attended') ORDER BY id LIMIT 1", (title, starts_utc))
+    if twin is None:
+        return
+    held = (f"training group #{twin['id']} has the same title and start, "
+            f"{datetime.fromisoformat(twin['starts_at']).astimezone(db.tz):%Y-%m-%d %H:%M} ({twin['status']})")
+    if change:
+        raise Conflict(f"{held}; {change} would count it twice (--allow-overlap does not put one group twice at one "
+                       "time); nothing was changed")
+    raise Conflict(f"{held}: the same group again (run twice?); nothing was booked (--allow-overlap does not book "
+                   "one group twice)")
+
+
 # -- records -----------------------------------------------------------------
 
 _RECORD_SQL = ("SELECT s.*, c.name AS client_name, c.kind AS client_kind FROM sessions s "
@@ -503,14 +521,7 @@ def add_training(db: Database, title: str, start: datetime, duration_min, audien
                                      for k in ("title", "audience", "participants"))
     times = session_times(start, fields["duration_min"])
     if fields["status"] in BLOCKING:
-        # the same group again (run twice from the shell history, --allow-overlap and all) would count its
-        # hours and participants twice; import refuses the same row alike
-        twin = db.one("SELECT id, status FROM sessions WHERE kind = 'training' AND title = ? AND starts_utc = ? "
-                      "AND status IN ('scheduled', 'attended') ORDER BY id LIMIT 1", (title, times["starts_utc"]))
-        if twin:
-            raise Conflict(f"training group #{twin['id']} has the same title and start, {start:%Y-%m-%d %H:%M} "
-                           f"({twin['status']}): the same group again (run twice?); nothing was booked "
-                           "(--allow-overlap does not book one group twice)")
+        check_training_not_twice(db, title, times["starts_utc"])
     if fields["status"] in BLOCKING and not allow_overlap:
         check_no_clash(db, times)
     if fields["status"] in ("cancelled", "late-cancelled"):
@@ -739,6 +750,8 @@ def _set_status(db: Database, session_id: int, status: str, *, cancelled_by: str
         raise Conflict(f"{what} is already {status}" + (f" (by the {cancelled_by})" if cancelled_by else ""))
     if status in BLOCKING and row["status"] not in BLOCKING and row["client_id"] is not None:
         check_not_booked_twice(db, row["client_id"], [row], f"session #{session_id} marked {status} there")
+    if status in BLOCKING and row["status"] not in BLOCKING and row["kind"] == "training":
+        check_training_not_twice(db, row["title"], row["starts_utc"], f"session #{session_id} marked {status} there")
     if status in BLOCKING and row["status"] not in BLOCKING and not allow_overlap:
         check_no_clash(db, row, exclude_id=session_id)
     fix = check_correction(db, row, status, reason)
@@ -879,6 +892,8 @@ def move(db: Database, session_id: int, new_start: datetime, allow_overlap: bool
         check_members_referred(db, client, day)
     if row["status"] in BLOCKING and row["client_id"] is not None:
         check_not_booked_twice(db, row["client_id"], [times], f"session #{session_id} moved there")
+    if row["status"] in BLOCKING and row["kind"] == "training":
+        check_training_not_twice(db, row["title"], times["starts_utc"], f"session #{session_id} moved there")
     if row["status"] in BLOCKING and not allow_overlap:
         check_no_clash(db, times, exclude_id=session_id)
     _far_ahead(db, session_id, day, f"session #{session_id} moved to", warnings)
