@@ -33,7 +33,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 DATA = Path(os.environ.get("THERAPY_BENCH_DATA") or HERE / "data")   # the variable moves it (tests)
-VERSION = 5          # bump when the generated data changes shape
+VERSION = 6          # bump when the generated data changes shape
 SEED = 2026
 TODAY = date(2026, 11, 27)  # a Friday; THERAPY_TODAY for every command run on these files
 ZONE = "Europe/London"
@@ -91,6 +91,7 @@ def write_csvs(out: Path, clients: int, sessions: int, measures: int, seed: int 
     waiting = [rng.random() < 0.02 for _ in range(clients)]
     lengths = _spread(sessions, [0 if w else rng.randint(10, 90) for w in waiting])
     individuals: list[int] = []
+    referred_on: dict[int, date] = {}
     past_attended: list[list[str]] = []
     out.mkdir(parents=True, exist_ok=True)
     with open(out / "clients.csv", "w", newline="") as cf, open(out / "sessions.csv", "w", newline="") as sf:
@@ -107,6 +108,7 @@ def write_csvs(out: Path, clients: int, sessions: int, measures: int, seed: int 
                 cw.writerow([cid, f"{rng.choice(FIRST)} {rng.choice(LAST)}", "individual", "waiting", dob,
                              referred.isoformat(), rng.choice(SOURCES), "", ""])
                 individuals.append(cid)
+                referred_on[cid] = referred
                 past_attended.append([])
                 continue
             roll = rng.random()
@@ -115,13 +117,20 @@ def write_csvs(out: Path, clients: int, sessions: int, measures: int, seed: int 
             if roll > 0.94 and len(individuals) >= 6:
                 kind = "couple" if roll < 0.97 else "family" if roll < 0.99 else "group"
                 size = 2 if kind == "couple" else rng.randint(3, 4) if kind == "family" else rng.randint(5, 8)
-                members = ";".join(str(m) for m in rng.sample(individuals, size))
-            duration = {"individual": 50, "couple": 60, "family": 60, "group": 90}[kind]
             span = timedelta(weeks=n - 1)
             latest_first = horizon - span
             first = latest_first if latest_first <= start_of_data else \
                 start_of_data + timedelta(days=rng.randint(0, (latest_first - start_of_data).days))
             first -= timedelta(days=first.weekday() - rng.randint(0, 4)) if first.weekday() > 4 else timedelta(0)
+            if kind != "individual":
+                # members belong from the start, so each was referred by the unit's first meeting (import
+                # refuses a member counted at a meeting before their referral, as `session add` does)
+                eligible = [m for m in individuals if referred_on[m] <= first]
+                if len(eligible) >= size:
+                    members = ";".join(str(m) for m in rng.sample(eligible, size))
+                else:
+                    kind = "individual"
+            duration = {"individual": 50, "couple": 60, "family": 60, "group": 90}[kind]
             hour = rng.randint(8, 19)
             referred = first - timedelta(days=rng.randint(7, 70))
             attended_days: list[str] = []
@@ -154,6 +163,7 @@ def write_csvs(out: Path, clients: int, sessions: int, measures: int, seed: int 
                          members])
             if kind == "individual":
                 individuals.append(cid)
+                referred_on[cid] = referred
             past_attended.append(attended_days)
     per_client = _spread(measures, [len(days) or 0.0 for days in past_attended])
     with open(out / "measures.csv", "w", newline="") as mf:

@@ -530,6 +530,28 @@ def test_an_imported_session_before_the_clients_referral_is_refused_as_session_a
     assert jcli("import", "sessions", path, "--skip-invalid")["imported"] == 1
 
 
+def test_an_imported_group_session_checks_its_members_as_session_add_does(cli, jcli, tmp_path, db_path):
+    """A group's meeting imported on a day one member was not yet referred (their wait ran backwards), or after
+    another's death while they still belonged (counted present, in clients seen), was taken; `session add`
+    refuses both, in these words."""
+    jcli("client", "add", "Ann Lee", "--referred-on", "2026-09-01")
+    jcli("client", "add", "Bob Stone", "--referred-on", "2026-11-15")
+    jcli("client", "add", "Cat Wu", "--referred-on", "2026-09-01")
+    jcli("client", "add", "Group", "--kind", "group", "--member", "1", "--member", "2", "--member", "3",
+         "--referred-on", "2026-09-01")
+    jcli("client", "edit", "Cat", "--died-on", "2026-10-01")
+    path = write(tmp_path / "s.csv", "client,starts_at,status\nGroup,2026-11-03 18:00,attended\n"
+                                     "Group,2026-11-20 18:00,attended\nGroup,2026-11-20 18:00,cancelled\n")
+    lines = refused(cli, db_path, "import", "sessions", path)
+    added = [cli("session", "add", "Group", "--at", at, "--status", "attended").stderr.strip()
+             for at in ("2026-11-03 18:00", "2026-11-20 18:00")]
+    assert lines[0] == "line 2: " + added[0].removeprefix("Error: ")
+    assert lines[1] == "line 3: " + added[1].removeprefix("Error: ")
+    assert "member #2 of #4 was referred on 2026-11-15, after the session on 2026-11-03" in lines[0]
+    assert "member #3 of #4 died on 2026-10-01, before the session on 2026-11-20" in lines[1]
+    assert jcli("import", "sessions", path, "--skip-invalid")["imported"] == 1   # a cancellation counts no one
+
+
 def test_an_imported_client_first_seen_before_the_referral_is_refused(cli, jcli, tmp_path, db_path):
     """A first attended date before the referral came in, and counted a negative wait in report referrals'
     median (-28 and 151 days gave 61.5). `session add` and `client edit --referred-on` refuse it."""

@@ -349,6 +349,12 @@ class SessionsImport(TableImport):
             record = self.index.record(cid)
             rules.check_before_death(record, status, local_date)
             rules.check_after_referral(record, local_date)   # as session add: the wait never runs backwards
+            if record["kind"] != "individual":
+                # a couple's, family's or group's members that day, as session add checks them (absences are
+                # not imported: every member who belongs is counted at an attended one)
+                rules.check_members_referred(self.db, record, day)
+                if status == "attended":
+                    rules.check_members_alive(self.db, record, day, [])
             rules.check_bookable(record, status)
             title = audience = count = None
         note_text = clean_note(r.note) if r.note.strip() else None
