@@ -85,6 +85,13 @@ def test_end_of_therapy_change_counts_scores_up_to_the_discharge(treated, db, cl
     assert "1 score taken after therapy ended on 2026-10-15 is listed above but not counted" in text
     outcomes = jcli("report", "outcomes", "--from", "2026-10-01", "--to", "2026-10-31")
     assert outcomes["recovered"] == 1 and outcomes["reliable_recovery"] == 1
+    # and `measure progress` judges the course the same way: it said 'reliably improved' (16 -> 22 counted)
+    progress = jcli("measure", "progress", "Alex")
+    assert progress["instruments"]["PHQ-9"]["last"] == 6 and progress["reliable_recovery"] is True
+    table = cli("measure", "progress", "Alex").stdout
+    assert "PHQ-9: 16 → 6" in table and "reliably recovered" in table
+    assert "1 score taken after therapy ended on 2026-10-15 is not counted in the change (measure list shows it)." \
+        in table
 
 
 def test_a_groups_report_says_who_joined_and_left(db, cli, tmp_path):

@@ -112,8 +112,14 @@ def progress(client: ClientArg, fmt: FormatOpt = Format.table, as_json: JsonOpt 
 
     with database() as db:
         who = clients.find_client(db, client)
-        result = measures.progress(db, who["id"])
-        ended = (state_of(db, who["id"]) or {}).get("status") == "discharged"   # no "so far" once therapy is over
+        state = state_of(db, who["id"]) or {}
+        ended = state.get("status") == "discharged"   # no "so far" once therapy is over
+        # judged as `report client` and `report outcomes` judge it: over the scores up to the discharge; a
+        # follow-up score taken after it is listed (measure list) but does not change the verdict
+        until = state.get("discharged_on") if ended else None
+        result = measures.progress(db, who["id"], until)
+        after = sum(1 for points in measures.series(db, who["id"]).values() for point in points
+                    if until and until < point["taken_on"] <= db.today.isoformat())
 
     def rows(data: dict) -> list[dict]:
         return [{"instrument": name, **row} for name, row in data["instruments"].items()]
@@ -131,6 +137,10 @@ def progress(client: ClientArg, fmt: FormatOpt = Format.table, as_json: JsonOpt 
             render.write_table(rows(data), title=f"Progress, client #{data['client_id']}")
         for line in measures.progress_in_words(data, ended):
             print(line)
+        if after:
+            print(f"{after} score{'s' if after > 1 else ''} taken after therapy ended on {until} "
+                  f"{'are' if after > 1 else 'is'} not counted in the change (measure list shows "
+                  f"{'them' if after > 1 else 'it'}).")
 
     render.emit(result, output_format(fmt, as_json, as_csv), table=table, csv_rows=csv_rows,
                 columns=["instrument", "first", "last", "change", "reliable_improvement", "reliable_deterioration",
