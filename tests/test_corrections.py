@@ -67,6 +67,24 @@ def test_remove_refuses_anything_clinical(seen, cli, jcli, db_path):
     assert_refused(cli, db_path, "session", "remove", seen, "--reason", "x", "--yes", match="note")
 
 
+def test_a_cancelled_training_group_booked_in_error_is_removed_at_once(cli, jcli, db_path):
+    """Its cancellation counts in no report (a training group counts its attended hours and participants), yet
+    remove said it was 'recorded as cancelled, which the reports count' and sent the practitioner round by
+    unattend first."""
+    group = jcli("session", "training", "Talk", "--at", "2026-11-30 12:00", "--duration", "60", "--audience", "GPs",
+                 "--participants", "12")["id"]
+    jcli("session", "cancel", str(group), "--by", "therapist")
+    before = jcli("report", "week", "--week", "2026-W49")
+    removed = jcli("session", "remove", str(group), "--reason", "booked in error", "--yes")
+    assert removed["removed"] is True and jcli("report", "week", "--week", "2026-W49") == before
+    # a client session's cancellation counts, and is still put back to scheduled first
+    jcli("client", "add", "Alex Morgan")
+    booked = jcli("session", "add", "alex", "--at", "2026-11-26 10:00", "--status", "scheduled")["id"]
+    jcli("session", "cancel", str(booked), "--by", "client")
+    assert_refused(cli, db_path, "session", "remove", str(booked), "--reason", "x", "--yes",
+                   match="which the reports count")
+
+
 def test_questionnaires_taken_at_a_session_move_with_it(cli, jcli, db_path):
     """A session moved to the right day left its PHQ-9 on the old one: the measure's date and its session's
     disagreed, and outcomes read the score on a day nobody met."""

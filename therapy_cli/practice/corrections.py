@@ -111,7 +111,8 @@ def remove_session(db: Database, session_id: int, reason: str | None) -> dict:
         raise Conflict(f"session #{session_id} is on invoice {billed}; it cannot be removed (correct its attendance "
                        f"instead, e.g. `therapy session cancel {session_id} --by therapist`, and void the invoice "
                        "if what it charges is wrong)")
-    if row["status"] in ("dna", "late-cancelled", "cancelled"):
+    if row["status"] in ("dna", "late-cancelled", "cancelled") and row["kind"] == "client":
+        # (a training group's cancellation is counted nowhere: only its attended hours and participants are)
         # a DNA, a cancellation (the weekly cancelled counts, by whom) or a late one (fees) counts: removing it
         # would change the reports, and rows already sent, unseen (SPEC: removal leaves every count)
         raise Conflict(f"session #{session_id} is recorded as {row['status']}, which the reports count; if it was "
